@@ -1,0 +1,320 @@
+"""What a check sees of the file being analysed: the current scope, whether
+code there runs on the event loop, resolved names, and a way to report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import libcst as cst
+
+from async_lint.analysis.scopes import (
+    BUILTIN_NAMES,
+    CLASS,
+    DEF,
+    IMPORT,
+    BindingCollector,
+    Binding,
+    Scope,
+    binding_target,
+    dotted_name,
+    lookup,
+)
+
+# Callables whose callable argument runs in a worker thread, not on the loop:
+# qualified name -> index of the positional argument that is the callable.
+THREAD_HANDOFFS = {
+    "asgiref.sync.sync_to_async": 0,
+    "channels.db.database_sync_to_async": 0,
+    "asyncio.to_thread": 0,
+    "anyio.to_thread.run_sync": 0,
+    "trio.to_thread.run_sync": 0,
+}
+# ``loop.run_in_executor(executor, func, *args)`` is matched by method name.
+RUN_IN_EXECUTOR = "run_in_executor"
+SYNC_TO_ASYNC_DECORATORS = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
+
+
+@dataclass(eq=False)
+class BlockingOp:
+    """Something blocking or sync-only that a sync function does directly."""
+
+    code: str
+    message: str
+    node: cst.CSTNode
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    node: cst.FunctionDef
+    name: str
+    qualname: str  # dotted within the module: "View.get", "outer.<locals>.inner"
+    is_async: bool
+    decorators: tuple[str, ...]  # resolved (or dotted) decorator names
+    class_name: str | None  # the directly enclosing class, for methods
+    parent: FunctionInfo | None
+    scope: Scope
+    # True where the body runs on the event loop.
+    runs_on_loop: bool = False
+    # True for a def decorated @sync_to_async / @database_sync_to_async.
+    runs_in_thread: bool = False
+    ops: list[BlockingOp] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class PendingReport:
+    node: cst.CSTNode
+    code: str
+    message: str
+    fix: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class FileContext:
+    """Shared per-file state, maintained by the traversal; read by checks."""
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        module: cst.Module,
+        source: Any,
+        module_name: str | None = None,
+        is_package: bool = False,
+        settings: Any = None,
+        index: Any = None,
+        enabled: frozenset[str] = frozenset(),
+    ):
+        self.path = path
+        self.module = module
+        self.source = source
+        self.module_name = module_name
+        self.is_package = is_package
+        self.settings = settings
+        self.index = index
+        self.enabled_codes = enabled
+        self.reports: list[PendingReport] = []
+        self.functions: list[FunctionInfo] = []
+        self.function_by_node: dict[int, FunctionInfo] = {}
+        # Traversal state.
+        self.stack: list[cst.CSTNode] = []
+        module_scope = Scope("module", module, None)
+        BindingCollector(module_scope, module_name, is_package).collect_statements(module.body)
+        self.module_scope = module_scope
+        self.scope = module_scope
+        self._function_stack: list[FunctionInfo] = []
+        self._lambda_depth = 0
+        self._scope_for_body: dict[int, tuple[Scope, FunctionInfo | None]] = {}
+
+    # -- state queries -------------------------------------------------------
+    @property
+    def in_async_context(self) -> bool:
+        """True where the code being visited runs on the event loop."""
+        return self.scope.is_async_context
+
+    @property
+    def current_function(self) -> FunctionInfo | None:
+        """The innermost enclosing ``def``/``async def`` (lambdas are not functions here)."""
+        return self._function_stack[-1] if self._function_stack else None
+
+    @property
+    def in_lambda(self) -> bool:
+        return self._lambda_depth > 0
+
+    @property
+    def parent(self) -> cst.CSTNode | None:
+        """The parent of the node being visited."""
+        return self.stack[-2] if len(self.stack) >= 2 else None
+
+    def ancestors(self) -> Iterator[cst.CSTNode]:
+        """The ancestors of the node being visited, innermost first."""
+        return reversed(self.stack[:-1])
+
+    def enclosing_class(self) -> cst.ClassDef | None:
+        scope: Scope | None = self.scope
+        while scope is not None:
+            if scope.kind == "class":
+                return scope.node  # type: ignore[return-value]
+            scope = scope.parent
+        return None
+
+    def is_enabled(self, code: str) -> bool:
+        return code in self.enabled_codes
+
+    # -- names ---------------------------------------------------------------
+    def lookup(self, name: str) -> list[Binding] | None:
+        found = lookup(self.scope, name)
+        return found[1] if found else None
+
+    def lookup_with_scope(self, name: str) -> tuple[Scope, list[Binding]] | None:
+        return lookup(self.scope, name)
+
+    def qualified_name(self, node: cst.CSTNode) -> str | None:
+        """The dotted name an expression refers to through imports, or None.
+
+        ``sleep`` after ``from time import sleep`` is ``time.sleep``; a builtin
+        that nothing shadows is ``builtins.open``; a name bound locally (a
+        parameter, an assignment, a def) is not a known API and gives None.
+        """
+        parts: list[str] = []
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return None
+        base = self.resolve_name(node.value)
+        if base is None:
+            return None
+        parts.append(base)
+        return ".".join(reversed(parts))
+
+    def resolve_name(self, name: str) -> str | None:
+        found = lookup(self.scope, name)
+        if found is None:
+            if name in BUILTIN_NAMES:
+                return f"builtins.{name}"
+            return None
+        scope, bindings = found
+        kind, target = binding_target(bindings)
+        if kind == IMPORT:
+            return target
+        if scope.kind == "module" and kind in (DEF, CLASS):
+            # The module's own top-level definitions: named for the project index.
+            prefix = self.module_name or "<module>"
+            return f"{prefix}.{name}"
+        return None
+
+    def is_local_definition(self, name: str) -> bool:
+        found = lookup(self.scope, name)
+        return bool(found) and binding_target(found[1])[0] != IMPORT
+
+    # -- reporting -----------------------------------------------------------
+    def report(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, **extra: Any) -> None:
+        if code in self.enabled_codes:
+            self.reports.append(PendingReport(node, code, message, fix, extra))
+
+    def report_blocking(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, **extra: Any) -> None:
+        """Something that blocks the loop or is sync-only: a finding where it
+        runs on the event loop, else recorded on its sync function (for the
+        project index's call chains)."""
+        if self.in_async_context:
+            self.report(node, code, message, fix=fix, **extra)
+            return
+        function = self.current_function
+        if function is not None and not function.runs_on_loop and not self.in_lambda:
+            function.ops.append(BlockingOp(code, message, node))
+
+    # -- traversal hooks (called by the traversal, not by checks) ---------------
+    def enter(self, node: cst.CSTNode) -> None:
+        self.stack.append(node)
+        pending = self._scope_for_body.get(id(node))
+        if pending is not None:
+            scope, function = pending
+            self.scope = scope
+            if function is not None:
+                self._function_stack.append(function)
+            elif scope.kind == "lambda":
+                self._lambda_depth += 1
+            return
+        if isinstance(node, cst.FunctionDef):
+            self._prepare_function(node)
+        elif isinstance(node, cst.Lambda):
+            scope = Scope("lambda", node, self.scope, is_async_context=False)
+            BindingCollector(scope, self.module_name, self.is_package).collect_parameters(node.params)
+            self._scope_for_body[id(node.body)] = (scope, None)
+        elif isinstance(node, cst.ClassDef):
+            scope = Scope("class", node, self.scope, is_async_context=self.scope.is_async_context)
+            BindingCollector(scope, self.module_name, self.is_package)._block(node.body)
+            self._scope_for_body[id(node.body)] = (scope, None)
+        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            scope = Scope("comprehension", node, self.scope, is_async_context=self.scope.is_async_context)
+            collector = BindingCollector(scope, self.module_name, self.is_package)
+            comp_for: cst.CompFor | None = node.for_in
+            while comp_for is not None:
+                collector.collect_target(comp_for.target, comp_for)
+                comp_for = comp_for.inner_for_in
+            self.scope = scope
+
+    def leave(self, node: cst.CSTNode) -> None:
+        self.stack.pop()
+        pending = self._scope_for_body.pop(id(node), None)
+        if pending is not None:
+            scope, function = pending
+            self.scope = scope.parent  # type: ignore[assignment]
+            if function is not None:
+                self._function_stack.pop()
+            elif scope.kind == "lambda":
+                self._lambda_depth -= 1
+            return
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            self.scope = self.scope.parent  # type: ignore[assignment]
+
+    def _prepare_function(self, node: cst.FunctionDef) -> None:
+        parent_function = self.current_function
+        class_node = self.scope.node if self.scope.kind == "class" else None
+        if class_node is not None:
+            owner = self._qualname_prefix() 
+            qualname = f"{owner}{node.name.value}"
+        else:
+            qualname = f"{self._qualname_prefix()}{node.name.value}"
+        decorators = tuple(self._decorator_name(d) for d in node.decorators)
+        is_async = node.asynchronous is not None
+        in_thread = any(d in SYNC_TO_ASYNC_DECORATORS for d in decorators)
+        runs_on_loop = is_async and not in_thread
+        scope = Scope("function", node, self.scope, is_async_context=runs_on_loop)
+        collector = BindingCollector(scope, self.module_name, self.is_package)
+        collector.collect_parameters(node.params)
+        collector._block(node.body)
+        info = FunctionInfo(
+            node=node,
+            name=node.name.value,
+            qualname=qualname,
+            is_async=is_async,
+            decorators=decorators,
+            class_name=class_node.name.value if isinstance(class_node, cst.ClassDef) else None,
+            parent=parent_function,
+            scope=scope,
+            runs_on_loop=runs_on_loop,
+            runs_in_thread=in_thread,
+        )
+        self.functions.append(info)
+        self.function_by_node[id(node)] = info
+        self._scope_for_body[id(node.body)] = (scope, info)
+
+    def _qualname_prefix(self) -> str:
+        parts: list[str] = []
+        scope: Scope | None = self.scope
+        while scope is not None and scope.kind != "module":
+            if scope.kind == "class":
+                parts.append(scope.node.name.value)  # type: ignore[attr-defined]
+            elif scope.kind == "function":
+                parts.append(f"{scope.node.name.value}.<locals>")  # type: ignore[attr-defined]
+            elif scope.kind == "lambda":
+                parts.append("<lambda>.<locals>")
+            scope = scope.parent
+        return "".join(f"{p}." for p in reversed(parts))
+
+    def _decorator_name(self, decorator: cst.Decorator) -> str:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        return self.qualified_name(expr) or dotted_name(expr) or ""
+
+    def function_info(self, node: cst.FunctionDef) -> FunctionInfo | None:
+        return self.function_by_node.get(id(node))
+
+
+def handoff_callable_index(ctx: FileContext, call: cst.Call) -> int | None:
+    """For a call that hands a callable to a worker thread, the index of that
+    positional argument; else None."""
+    name = ctx.qualified_name(call.func)
+    if name in THREAD_HANDOFFS:
+        return THREAD_HANDOFFS[name]
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value == RUN_IN_EXECUTOR:
+        return 1
+    return None
+
+
+Reporter = Callable[[cst.CSTNode, str, str], None]

@@ -1,0 +1,251 @@
+"""Scopes, bindings and qualified-name resolution through imports.
+
+Names are resolved with our own binding tables, built by a shallow scan of
+each scope's statements when the traversal enters it, rather than with
+libcst's ScopeProvider/QualifiedNameProvider: those cost a full extra pass per
+file, and a linter that runs on every commit cannot pay for that.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+import libcst as cst
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+# Kinds of binding.
+IMPORT = "import"
+DEF = "def"
+CLASS = "class"
+ASSIGN = "assign"
+PARAM = "param"
+GLOBAL = "global"
+NONLOCAL = "nonlocal"
+STAR = "star"
+
+
+@dataclass(eq=False)
+class Binding:
+    name: str
+    kind: str
+    node: cst.CSTNode
+    # For imports: the dotted name the binding stands for ("time.sleep").
+    target: str | None = None
+    # For assignments: the assigned value (used by receiver inference).
+    value: cst.BaseExpression | None = None
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: str  # "module" | "function" | "lambda" | "class" | "comprehension"
+    node: cst.CSTNode
+    parent: Scope | None
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    # True where code in this scope runs on the event loop.
+    is_async_context: bool = False
+
+    def add(self, binding: Binding) -> None:
+        self.bindings.setdefault(binding.name, []).append(binding)
+
+    @property
+    def module_scope(self) -> Scope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+
+def dotted_name(node: cst.BaseExpression | cst.Attribute | cst.Name) -> str | None:
+    """``a.b.c`` for an Attribute/Name chain, else None."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _import_module_name(node: cst.ImportFrom) -> str:
+    module = dotted_name(node.module) if node.module is not None else ""
+    return module or ""
+
+
+def resolve_relative(module: str, level: int, current_module: str | None, is_package: bool) -> str:
+    """The absolute module for ``from <level dots><module> import``."""
+    if level == 0:
+        return module
+    if current_module:
+        parts = current_module.split(".")
+        if not is_package:
+            parts = parts[:-1]
+        if level > 1:
+            parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+        base = ".".join(parts)
+        if base and module:
+            return f"{base}.{module}"
+        return base or module
+    return "." * level + module
+
+
+class BindingCollector:
+    """Collects the names a block of statements binds, without entering nested scopes."""
+
+    def __init__(self, scope: Scope, module_name: str | None, is_package: bool):
+        self.scope = scope
+        self.module_name = module_name
+        self.is_package = is_package
+
+    # -- entry points -------------------------------------------------------
+    def collect_statements(self, body: Sequence[cst.CSTNode]) -> None:
+        for statement in body:
+            self._statement(statement)
+
+    def collect_parameters(self, params: cst.Parameters) -> None:
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            self.scope.add(Binding(param.name.value, PARAM, param))
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.scope.add(Binding(star.name.value, PARAM, star))
+
+    def collect_target(self, target: cst.BaseExpression, node: cst.CSTNode, value: cst.BaseExpression | None = None) -> None:
+        if isinstance(target, cst.Name):
+            self.scope.add(Binding(target.value, ASSIGN, node, value=value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.collect_target(element.value, node)
+        elif isinstance(target, cst.StarredElement):
+            self.collect_target(target.value, node)
+
+    # -- statements ------------------------------------------------------------
+    def _block(self, block: cst.BaseSuite | None) -> None:
+        if block is None:
+            return
+        if isinstance(block, cst.IndentedBlock):
+            self.collect_statements(block.body)
+        elif isinstance(block, cst.SimpleStatementSuite):
+            for small in block.body:
+                self._small(small)
+
+    def _statement(self, statement: cst.CSTNode) -> None:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                self._small(small)
+        elif isinstance(statement, cst.FunctionDef):
+            self.scope.add(Binding(statement.name.value, DEF, statement))
+        elif isinstance(statement, cst.ClassDef):
+            self.scope.add(Binding(statement.name.value, CLASS, statement))
+        elif isinstance(statement, cst.If):
+            self._block(statement.body)
+            orelse = statement.orelse
+            if orelse is not None:
+                if isinstance(orelse, cst.If):
+                    self._statement(orelse)
+                else:
+                    self._block(orelse.body)
+        elif isinstance(statement, (cst.For,)):
+            self.collect_target(statement.target, statement)
+            self._block(statement.body)
+            if statement.orelse is not None:
+                self._block(statement.orelse.body)
+        elif isinstance(statement, cst.While):
+            self._block(statement.body)
+            if statement.orelse is not None:
+                self._block(statement.orelse.body)
+        elif isinstance(statement, (cst.Try, cst.TryStar)):
+            self._block(statement.body)
+            for handler in statement.handlers:
+                if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                    self.scope.add(Binding(handler.name.name.value, ASSIGN, handler))
+                self._block(handler.body)
+            if statement.orelse is not None:
+                self._block(statement.orelse.body)
+            if statement.finalbody is not None:
+                self._block(statement.finalbody.body)
+        elif isinstance(statement, cst.With):
+            for item in statement.items:
+                if item.asname is not None:
+                    self.collect_target(item.asname.name, statement, value=item.item)
+            self._block(statement.body)
+        elif isinstance(statement, cst.Match):
+            for case in statement.cases:
+                self._block(case.body)
+
+    def _small(self, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, cst.Assign):
+            for target in small.targets:
+                self.collect_target(target.target, small, value=small.value)
+        elif isinstance(small, cst.AnnAssign):
+            self.collect_target(small.target, small, value=small.value)
+        elif isinstance(small, cst.AugAssign):
+            self.collect_target(small.target, small)
+        elif isinstance(small, cst.Import):
+            for alias in small.names:
+                full = dotted_name(alias.name) or ""
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.scope.add(Binding(alias.asname.name.value, IMPORT, small, target=full))
+                else:
+                    top = full.split(".")[0]
+                    self.scope.add(Binding(top, IMPORT, small, target=top))
+        elif isinstance(small, cst.ImportFrom):
+            module = resolve_relative(
+                _import_module_name(small), len(small.relative), self.module_name, self.is_package
+            )
+            if isinstance(small.names, cst.ImportStar):
+                self.scope.add(Binding("*", STAR, small, target=module))
+                return
+            for alias in small.names:
+                name = dotted_name(alias.name) or ""
+                local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+                target = f"{module}.{name}" if module else name
+                self.scope.add(Binding(local, IMPORT, small, target=target))
+        elif isinstance(small, cst.Global):
+            for item in small.names:
+                self.scope.add(Binding(item.name.value, GLOBAL, small))
+        elif isinstance(small, cst.Nonlocal):
+            for item in small.names:
+                self.scope.add(Binding(item.name.value, NONLOCAL, small))
+
+
+def iter_visible_scopes(scope: Scope) -> Iterator[Scope]:
+    """Python's lookup order: the scope itself, then enclosing function scopes
+    (class bodies are skipped unless they are the current scope), then the module."""
+    yield scope
+    current = scope.parent
+    while current is not None:
+        if current.kind != "class":
+            yield current
+        current = current.parent
+
+
+def lookup(scope: Scope, name: str) -> tuple[Scope, list[Binding]] | None:
+    for candidate in iter_visible_scopes(scope):
+        bindings = candidate.bindings.get(name)
+        if bindings:
+            if bindings[0].kind == GLOBAL:
+                module = scope.module_scope
+                found = module.bindings.get(name)
+                return (module, found) if found else None
+            if bindings[0].kind == NONLOCAL:
+                continue
+            return candidate, bindings
+    return None
+
+
+def binding_target(bindings: list[Binding]) -> tuple[str, str | None]:
+    """Reduce a name's bindings to (kind, import target).
+
+    A ``def``/``class`` anywhere shadows imports of the same name; otherwise an
+    import wins over plain assignments (the ``try: import x / except: x = None``
+    pattern)."""
+    kinds = {b.kind for b in bindings}
+    if DEF in kinds or CLASS in kinds:
+        return (DEF if DEF in kinds else CLASS), None
+    for binding in bindings:
+        if binding.kind == IMPORT:
+            return IMPORT, binding.target
+    return bindings[0].kind, None

@@ -1,0 +1,159 @@
+"""The rule catalog and API tables, read from the top-level ``rules/`` data.
+
+The data lives outside the Python package (so a Django expert can extend a
+table without reading the engine) and is copied into the wheel as
+``async_lint/_rules``.  In a source checkout it is read from ``rules/``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from async_lint import _toml
+
+LEVELS = ("error", "warning", "info")
+FIX_KINDS = ("always", "sometimes", "never")
+DOCS_URL = "https://github.com/async-lint/async-lint/blob/main/README.md#{anchor}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    level: str
+    summary: str
+    why: str
+    suggest: str
+    fix: str
+    bad: tuple[str, ...] = ()
+    good: tuple[str, ...] = ()
+    since: str = "0.1.0"
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(anchor=f"{self.code.lower()}-{self.name}")
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix != "never"
+
+
+class CatalogError(Exception):
+    """The rules/ data is malformed: a packaging or editing mistake."""
+
+
+def rules_dir() -> Path:
+    packaged = Path(__file__).parent / "_rules"
+    if packaged.is_dir():
+        return packaged
+    source = Path(__file__).resolve().parent.parent / "rules"
+    if source.is_dir():
+        return source
+    raise CatalogError(f"rule data not found (looked in {packaged} and {source})")
+
+
+def load_table(name: str) -> dict[str, Any]:
+    """Load ``rules/<name>.toml`` (an API table)."""
+    return _load_table_cached(str(rules_dir()), name)
+
+
+@functools.lru_cache(maxsize=None)
+def _load_table_cached(root: str, name: str) -> dict[str, Any]:
+    path = Path(root) / f"{name}.toml"
+    try:
+        with path.open("rb") as fh:
+            return _toml.load(fh)
+    except (OSError, _toml.TOMLDecodeError) as exc:
+        raise CatalogError(f"cannot read rule table {path}: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=None)
+def _load_catalog(root: str) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for path in sorted((Path(root) / "catalog").glob("*.toml")):
+        try:
+            with path.open("rb") as fh:
+                data = _toml.load(fh)
+        except (OSError, _toml.TOMLDecodeError) as exc:
+            raise CatalogError(f"cannot read {path}: {exc}") from exc
+        for entry in data.get("rule", []):
+            rule = _rule_from_entry(entry, path)
+            if rule.code in rules:
+                raise CatalogError(f"{path}: duplicate rule code {rule.code}")
+            rules[rule.code] = rule
+    return dict(sorted(rules.items()))
+
+
+_KNOWN_KEYS = {"code", "name", "level", "summary", "why", "suggest", "fix", "bad", "good", "since"}
+
+
+def _rule_from_entry(entry: dict[str, Any], path: Path) -> Rule:
+    missing = [k for k in ("code", "name", "level", "summary", "why", "suggest", "fix") if k not in entry]
+    if missing:
+        raise CatalogError(f"{path}: rule {entry.get('code', '?')} lacks {', '.join(missing)}")
+    if entry["level"] not in LEVELS:
+        raise CatalogError(f"{path}: {entry['code']} has unknown level {entry['level']!r}")
+    if entry["fix"] not in FIX_KINDS:
+        raise CatalogError(f"{path}: {entry['code']} has unknown fix kind {entry['fix']!r}")
+
+    def examples(key: str) -> tuple[str, ...]:
+        value = entry.get(key, ())
+        return (value,) if isinstance(value, str) else tuple(value)
+
+    return Rule(
+        code=entry["code"],
+        name=entry["name"],
+        level=entry["level"],
+        summary=entry["summary"].strip(),
+        why=entry["why"].strip(),
+        suggest=entry["suggest"].strip(),
+        fix=entry["fix"],
+        bad=examples("bad"),
+        good=examples("good"),
+        since=entry.get("since", "0.1.0"),
+        extra={k: v for k, v in entry.items() if k not in _KNOWN_KEYS},
+    )
+
+
+def catalog() -> dict[str, Rule]:
+    """Every rule, keyed by code, sorted by code."""
+    return _load_catalog(str(rules_dir()))
+
+
+def get_rule(code: str) -> Rule:
+    return catalog()[code]
+
+
+def select_codes(select: list[str] | None, ignore: list[str] | None, extend_select: list[str] | None = None) -> frozenset[str]:
+    """Resolve ``--select``/``--ignore`` (codes or prefixes like ``DJA1``) to codes.
+
+    An unknown code or prefix raises ``ValueError`` naming it.
+    """
+    all_codes = list(catalog())
+
+    def expand(patterns: list[str]) -> set[str]:
+        out: set[str] = set()
+        for pattern in patterns:
+            pattern = pattern.strip().upper()
+            if not pattern:
+                continue
+            if pattern == "ALL":
+                out.update(all_codes)
+                continue
+            matched = [c for c in all_codes if c.startswith(pattern)]
+            if not matched:
+                raise ValueError(f"unknown rule code or prefix: {pattern}")
+            out.update(matched)
+        return out
+
+    chosen = expand(select) if select else set(all_codes)
+    chosen |= expand(extend_select or [])
+    chosen -= expand(ignore or [])
+    # DJA000 (unreadable/unparsable file) is always reported unless ignored explicitly.
+    if "DJA000" in all_codes and not (ignore and any("DJA000".startswith(p.strip().upper()) for p in ignore)):
+        chosen.add("DJA000")
+    return frozenset(chosen)

@@ -1,0 +1,71 @@
+"""DJA101-DJA106: blocking I/O called on the event loop.
+
+The callables come from ``rules/blocking_calls.toml``; this module only knows
+how to match a call against that table."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import libcst as cst
+
+from async_lint.catalog import load_table
+from async_lint.checks.base import Check
+
+
+@dataclass(frozen=True)
+class BlockingCall:
+    code: str
+    use: str
+    what: str | None = None
+
+
+@dataclass(frozen=True)
+class BlockingTable:
+    exact: dict[str, BlockingCall]
+    # module prefix ("requests") -> (entry, excluded full names)
+    wildcard: dict[str, tuple[BlockingCall, frozenset[str]]]
+
+    def match(self, qualified: str) -> BlockingCall | None:
+        entry = self.exact.get(qualified)
+        if entry is not None:
+            return entry
+        prefix, _, _ = qualified.rpartition(".")
+        found = self.wildcard.get(prefix)
+        if found is not None and qualified not in found[1]:
+            return found[0]
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def blocking_table() -> BlockingTable:
+    exact: dict[str, BlockingCall] = {}
+    wildcard: dict[str, tuple[BlockingCall, frozenset[str]]] = {}
+    for row in load_table("blocking_calls").get("call", []):
+        entry = BlockingCall(code=row["code"], use=row["use"], what=row.get("what"))
+        excluded = frozenset(row.get("exclude", ()))
+        for name in row["names"]:
+            if name.endswith(".*"):
+                wildcard[name[:-2]] = (entry, excluded)
+            else:
+                exact[name] = entry
+    return BlockingTable(exact, wildcard)
+
+
+class BlockingCallCheck(Check):
+    codes = ("DJA101",)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.table = blocking_table()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = self.ctx.qualified_name(node.func)
+        if name is None:
+            return
+        entry = self.table.match(name)
+        if entry is None:
+            return
+        shown = entry.what or f"{name.removeprefix('builtins.')}()"
+        self.ctx.report_blocking(node, entry.code, f"`{shown}` blocks the event loop; use `{entry.use}`")

@@ -1,0 +1,182 @@
+"""Finding the Python files to lint under the given paths."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pathspec
+
+# Folders that never hold project code worth linting.
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".bzr",
+        "node_modules", "__pycache__", "__pypackages__",
+        ".tox", ".nox", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+        ".hypothesis", ".async_lint_cache", ".direnv", ".venv", "venv",
+        "build", "dist", "site-packages", "_build", "buck-out",
+    }
+)
+
+
+class DiscoveryError(Exception):
+    """A path given on the command line does not exist or cannot be read."""
+
+
+@dataclass
+class Discovery:
+    files: list[str] = field(default_factory=list)
+    # Paths that could not be read, with the reason (reported as DJA000).
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _is_virtualenv(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def _gitignore_spec(directory: str) -> pathspec.PathSpec | None:
+    path = os.path.join(directory, ".gitignore")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _git_root(start: str) -> str | None:
+    current = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+class _Walker:
+    def __init__(self, exclude: pathspec.PathSpec | None, exclude_root: str, respect_gitignore: bool):
+        self.exclude = exclude
+        self.exclude_root = exclude_root
+        self.respect_gitignore = respect_gitignore
+        self.seen_dirs: set[str] = set()
+        self.result = Discovery()
+
+    def excluded(self, path: str, is_dir: bool) -> bool:
+        if self.exclude is None:
+            return False
+        rel = os.path.relpath(path, self.exclude_root)
+        if rel.startswith(".."):
+            rel = os.path.basename(path)
+        rel = rel.replace(os.sep, "/")
+        return self.exclude.match_file(rel + ("/" if is_dir else ""))
+
+    def walk(self, top: str, ignores: list[tuple[str, pathspec.PathSpec]], tree_root: str) -> None:
+        real = os.path.realpath(top)
+        if real in self.seen_dirs:
+            return  # a symlink cycle or a second route to the same folder
+        self.seen_dirs.add(real)
+        if self.respect_gitignore:
+            spec = _gitignore_spec(top)
+            if spec is not None:
+                ignores = [*ignores, (top, spec)]
+        try:
+            entries = sorted(os.scandir(top), key=lambda e: e.name)
+        except OSError as exc:
+            self.result.unreadable.append((top, f"cannot list folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            path = entry.path
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_link:
+                target = os.path.realpath(path)
+                # Never follow a link out of the tree being linted.
+                if not (target == tree_root or target.startswith(tree_root + os.sep)):
+                    continue
+                if not os.path.exists(target):
+                    continue
+            if is_dir:
+                if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _is_virtualenv(path):
+                    continue
+                if self._ignored(path, True, ignores) or self.excluded(path, True):
+                    continue
+                self.walk(path, ignores, tree_root)
+            elif is_file and entry.name.endswith(".py"):
+                if self._ignored(path, False, ignores) or self.excluded(path, False):
+                    continue
+                self.result.files.append(path)
+
+    @staticmethod
+    def _ignored(path: str, is_dir: bool, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+        ignored = False
+        for base, spec in ignores:
+            rel = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
+            result = spec.check_file(rel)
+            if result.include is not None:
+                ignored = bool(result.include)
+        return ignored
+
+
+def discover(paths: list[str], exclude: list[str] | tuple[str, ...] = (), respect_gitignore: bool = True, root: str | None = None) -> Discovery:
+    """The ``.py`` files under ``paths`` (files given by name are kept unless excluded).
+
+    A path that does not exist raises DiscoveryError."""
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    exclude_root = os.path.abspath(root or os.getcwd())
+    walker = _Walker(exclude_spec, exclude_root, respect_gitignore)
+    seen_files: set[str] = set()
+    for raw in paths:
+        if not os.path.lexists(raw):
+            raise DiscoveryError(f"path does not exist: {raw}")
+        path = os.path.abspath(raw)
+        if os.path.isdir(path):
+            ignores: list[tuple[str, pathspec.PathSpec]] = []
+            if respect_gitignore:
+                # .gitignore files of the folders above, up to the repository root.
+                git_root = _git_root(path)
+                if git_root is not None and git_root != path:
+                    chain = []
+                    current = os.path.dirname(path)
+                    while True:
+                        chain.append(current)
+                        if current == git_root or os.path.dirname(current) == current:
+                            break
+                        current = os.path.dirname(current)
+                    for folder in reversed(chain):
+                        spec = _gitignore_spec(folder)
+                        if spec is not None:
+                            ignores.append((folder, spec))
+            walker.walk(path, ignores, os.path.realpath(path))
+        elif os.path.isfile(path) or os.path.islink(path):
+            if walker.excluded(path, False):
+                continue
+            walker.result.files.append(path)
+        else:
+            raise DiscoveryError(f"not a file or folder: {raw}")
+    files = []
+    for f in walker.result.files:
+        key = os.path.realpath(f)
+        if key not in seen_files:
+            seen_files.add(key)
+            files.append(f)
+    walker.result.files = files
+    return walker.result
+
+
+def display_path(path: str, base: str | None = None) -> str:
+    """The path as shown to the user: relative to the working folder when inside it."""
+    base = base or os.getcwd()
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+

@@ -1,0 +1,32 @@
+"""The effective settings of a run, after config file and command line are merged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    enabled: frozenset[str]
+    # (major, minor) of the Django the project targets; None = newest known.
+    django_version: tuple[int, int] | None = None
+    exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    # Dotted names the team knows block: reported as DJA105 with their message.
+    extra_blocking_calls: tuple[tuple[str, str], ...] = ()
+    extra_async_contexts: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    jobs: int = 1
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def fingerprint(self) -> str:
+        """A stable string of everything that changes findings (for caches)."""
+        return repr(
+            (
+                sorted(self.enabled),
+                self.django_version,
+                self.extra_blocking_calls,
+                self.extra_async_contexts,
+                self.per_file_ignores,
+            )
+        )

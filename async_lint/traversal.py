@@ -1,0 +1,68 @@
+"""One walk per file: every node is dispatched to every enabled check."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections import defaultdict
+from typing import Any, Callable
+
+import libcst as cst
+
+from async_lint.analysis.context import FileContext
+from async_lint.checks.base import Check
+
+
+class CheckCrashed(Exception):
+    def __init__(self, check: str, error: BaseException):
+        super().__init__(f"{check}: {type(error).__name__}: {error}")
+        self.check = check
+        self.error = error
+
+
+class FileTraversal(cst.CSTVisitor):
+    """Maintains the shared FileContext and fans each node out to the checks.
+
+    A check that raises is switched off for the rest of the file and the
+    failure is recorded; the other checks and files go on."""
+
+    def __init__(self, ctx: FileContext, checks: list[Check]):
+        super().__init__()
+        self.ctx = ctx
+        self.crashes: list[CheckCrashed] = []
+        self._visit: dict[str, list[tuple[Check, Callable[[Any], Any]]]] = defaultdict(list)
+        self._leave: dict[str, list[tuple[Check, Callable[[Any], Any]]]] = defaultdict(list)
+        self._disabled: set[int] = set()
+        for check in checks:
+            for kind, node_type in type(check).handlers():
+                table = self._visit if kind == "visit" else self._leave
+                table[node_type].append((check, getattr(check, f"{kind}_{node_type}")))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.ctx.enter(node)
+        handlers = self._visit.get(type(node).__name__)
+        if handlers:
+            self._run(handlers, node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        handlers = self._leave.get(type(original_node).__name__)
+        if handlers:
+            self._run(handlers, original_node)
+        self.ctx.leave(original_node)
+
+    def _run(self, handlers: list[tuple[Check, Callable[[Any], Any]]], node: cst.CSTNode) -> None:
+        for check, handler in handlers:
+            if id(check) in self._disabled:
+                continue
+            try:
+                handler(node)
+            except RecursionError:
+                raise
+            except Exception as exc:  # a bug in one check must not lose the file
+                self._disabled.add(id(check))
+                crash = CheckCrashed(type(check).__name__, exc)
+                crash.__traceback__ = exc.__traceback__
+                self.crashes.append(crash)
+                if "ASYNC_LINT_DEBUG" in __import__("os").environ:
+                    traceback.print_exception(exc, file=sys.stderr)

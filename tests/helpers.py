@@ -1,0 +1,58 @@
+"""Shared test helpers: lint source text or files through the real engine."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+from async_lint.catalog import catalog, select_codes
+from async_lint.engine import analyze_source, run
+from async_lint.findings import Finding
+from async_lint.settings import Settings
+from async_lint.source import decode_source
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>DJA\d{3}(?:[\s,]+DJA\d{3})*)")
+FIXTURE_OPTION = re.compile(r"^#\s*fixture:\s*(?P<key>[\w-]+)\s*=\s*(?P<value>\S+)", re.MULTILINE)
+
+
+def make_settings(select: list[str] | None = None, ignore: list[str] | None = None, django_version: tuple[int, int] | None = None, **kwargs) -> Settings:
+    return Settings(enabled=select_codes(select, ignore), django_version=django_version, **kwargs)
+
+
+def lint_text(text: str, *, path: str = "example.py", dedent: bool = True, **settings_kwargs) -> list[Finding]:
+    """Lint one module's source text on its own (no project around it)."""
+    if dedent:
+        text = textwrap.dedent(text)
+    source = decode_source(path, text.encode("utf-8"))
+    result = analyze_source(path, source, make_settings(**settings_kwargs))
+    return sorted(result.findings, key=lambda f: f.sort_key)
+
+
+def lint_paths(paths: list[str | Path], **settings_kwargs) -> list[Finding]:
+    return run([str(p) for p in paths], make_settings(**settings_kwargs)).findings
+
+
+def expected_markers(path: Path) -> set[tuple[str, int, str]]:
+    """(path, line, code) for every ``# expect: CODE`` marker in a file."""
+    out = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match:
+            for code in re.findall(r"DJA\d{3}", match.group("codes")):
+                out.add((str(path), number, code))
+    return out
+
+
+def fixture_options(path: Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return {m.group("key"): m.group("value") for m in FIXTURE_OPTION.finditer(text)}
+
+
+def codes(findings: list[Finding]) -> list[str]:
+    return [f.code for f in findings]
+
+
+def all_rule_codes() -> list[str]:
+    return list(catalog())
