@@ -26,6 +26,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     # Per-file facts the run summary reports (e.g. "skipped: DJANGO_ALLOW_ASYNC_UNSAFE").
     notes: list[str] = field(default_factory=list)
+    # Facts for project-wide checks: {"kind": ..., "line": ..., **data}.
+    facts: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -93,8 +95,16 @@ def analyze_source(path: str, source: SourceFile, settings: Settings, *, module_
         )
 
     ops = [op for function in ctx.functions for op in function.ops]
-    if ctx.reports or ops:
+    positions = None
+    if ctx.reports or ops or any(fact.node is not None for fact in ctx.facts):
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    for fact in ctx.facts:
+        record = {"kind": fact.kind, **fact.data}
+        where = positions.get(fact.node) if positions is not None and fact.node is not None else None
+        if where is not None:
+            record.update(line=where.start.line, column=where.start.column + 1, end_line=where.end.line, end_column=where.end.column + 1)
+        result.facts.append(record)
+    if positions is not None:
         for op in ops:
             where = positions.get(op.node)
             if where is not None:
@@ -171,13 +181,23 @@ def default_jobs() -> int:
 
 def run(paths: list[str], settings: Settings) -> RunResult:
     discovery = discover(paths, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore)
+    from async_lint.checks import project_checks_for
+
     findings: list[Finding] = []
     notes: dict[str, list[str]] = {}
+    facts: dict[str, list[dict]] = {}
     for path, reason in discovery.unreadable:
         findings.append(Finding(path, "DJA000", f"Cannot analyse this path: {reason}", 1, 1, 1, 1, _level("DJA000")))
     for result in analyze_files(discovery.files, settings):
         findings.extend(f for f in result.findings if f.code in settings.enabled)
         if result.notes:
             notes[result.path] = result.notes
+        if result.facts:
+            facts[result.path] = result.facts
+    reported = set(discovery.files)
+    for check_class in project_checks_for(settings.enabled):
+        for finding in check_class(settings).run(facts):
+            if finding.code in settings.enabled and finding.path in reported:
+                findings.append(finding)
     findings.sort(key=lambda f: f.sort_key)
     return RunResult(files=discovery.files, findings=findings, notes=notes)

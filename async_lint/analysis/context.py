@@ -64,6 +64,17 @@ class FunctionInfo:
 
 
 @dataclass(eq=False)
+class Fact:
+    """A per-file fact for project-wide checks (e.g. "this module defines an
+    async view"). Facts are plain data; ``node`` is replaced by its position
+    (line, column, end_line, end_column) before the fact leaves the worker."""
+
+    kind: str
+    data: dict[str, Any]
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
 class PendingReport:
     node: cst.CSTNode
     code: str
@@ -96,6 +107,7 @@ class FileContext:
         self.index = index
         self.enabled_codes = enabled
         self.reports: list[PendingReport] = []
+        self.facts: list[Fact] = []
         self.functions: list[FunctionInfo] = []
         self.function_by_node: dict[int, FunctionInfo] = {}
         # Traversal state.
@@ -205,6 +217,10 @@ class FileContext:
         function = self.current_function
         if function is not None and not function.runs_on_loop and not self.in_lambda:
             function.ops.append(BlockingOp(code, message, node))
+
+    def add_fact(self, kind: str, node: cst.CSTNode | None = None, **data: Any) -> None:
+        """Record a fact for project-wide checks (see ``ProjectCheck``)."""
+        self.facts.append(Fact(kind, data, node))
 
     # -- traversal hooks (called by the traversal, not by checks) ---------------
     def enter(self, node: cst.CSTNode) -> None:

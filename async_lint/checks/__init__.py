@@ -9,20 +9,37 @@ import functools
 import importlib
 import pkgutil
 
-from async_lint.checks.base import Check
+from async_lint.checks.base import Check, ProjectCheck
 
 
 @functools.lru_cache(maxsize=None)
-def all_checks() -> tuple[type[Check], ...]:
+def _registered() -> tuple[tuple[type[Check], ...], tuple[type[ProjectCheck], ...]]:
     found: list[type[Check]] = []
+    project: list[type[ProjectCheck]] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name.startswith("_") or info.name == "base":
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Check) and value is not Check and value.codes and value.__module__ == module.__name__:
+            if not (isinstance(value, type) and value.__module__ == module.__name__ and getattr(value, "codes", None)):
+                continue
+            if issubclass(value, Check):
                 found.append(value)
-    return tuple(found)
+            elif issubclass(value, ProjectCheck):
+                project.append(value)
+    return tuple(found), tuple(project)
+
+
+def all_checks() -> tuple[type[Check], ...]:
+    return _registered()[0]
+
+
+def all_project_checks() -> tuple[type[ProjectCheck], ...]:
+    return _registered()[1]
+
+
+def project_checks_for(codes: frozenset[str]) -> list[type[ProjectCheck]]:
+    return [check for check in all_project_checks() if set(check.codes) & codes]
 
 
 def checks_for(codes: frozenset[str]) -> list[type[Check]]:

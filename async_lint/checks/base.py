@@ -9,9 +9,13 @@ each node; a check never walks the tree itself and never reads other files
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from async_lint.analysis.context import FileContext
+
+if TYPE_CHECKING:
+    from async_lint.findings import Finding
+    from async_lint.settings import Settings
 
 
 class Check:
@@ -30,3 +34,21 @@ class Check:
             elif attr.startswith("leave_"):
                 out.append(("leave", attr[len("leave_"):]))
         return out
+
+
+class ProjectCheck:
+    """A check over the whole project, run once after every file is analysed.
+
+    It sees only the facts that per-file checks recorded with
+    ``ctx.add_fact(kind, node, **data)`` (plain data with positions, so they
+    can be cached and travel between worker processes), keyed by file path.
+    It reports findings for any file; the engine drops those on files the
+    user did not ask about."""
+
+    codes: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, settings: "Settings"):
+        self.settings = settings
+
+    def run(self, facts: dict[str, list[dict]]) -> list["Finding"]:
+        raise NotImplementedError
