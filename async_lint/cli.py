@@ -5,28 +5,21 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from typing import NoReturn
 
 import click
 
 from async_lint import __version__
-from async_lint.catalog import CatalogError, catalog, select_codes
+from async_lint.catalog import CatalogError, catalog
+from async_lint.config import ConfigError, Options, apply_per_file_ignores, build_settings, find_config, git_root, load_file, parse_django_version
 from async_lint.discovery import DiscoveryError
+from async_lint.formats import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _split_codes(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-
-def _parse_django_version(value: str | None) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    try:
-        major, minor = value.strip().split(".")[:2]
-        return int(major), int(minor)
-    except ValueError:
-        raise click.BadParameter(f"expected MAJOR.MINOR (like 4.2), got {value!r}", param_hint="--django-version")
 
 
 def _console(stderr: bool = False):
@@ -51,37 +44,100 @@ def _list_rules() -> None:
 def _explain(code: str) -> None:
     from rich.markdown import Markdown
 
-    rule = catalog().get(code.upper())
+    from async_lint.docs import rule_markdown
+
+    rule = catalog().get(code.strip().upper())
     if rule is None:
-        raise click.BadParameter(f"unknown rule code: {code}", param_hint="--explain")
-    text = [f"# {rule.code} {rule.name} ({rule.level})", "", rule.summary, "", "## Why is this bad?", "", rule.why, ""]
-    for example in rule.bad:
-        text += ["## Example", "", "```python", example.strip("\n"), "```", ""]
-    for example in rule.good:
-        text += ["## Use instead", "", "```python", example.strip("\n"), "```", ""]
-    text += ["## Fix", "", rule.suggest, "", f"Autofix: {rule.fix}."]
-    _console().print(Markdown("\n".join(text)))
+        raise click.BadParameter(f"unknown rule code: {code} (see --list-rules)", param_hint="--explain")
+    text = rule_markdown(rule) + f"\nSuppress one finding with `# noqa: {rule.code}`. More: {rule.url}\n"
+    if click.get_text_stream("stdout").isatty():
+        _console().print(Markdown(text, code_theme="ansi_dark"))
+    else:
+        click.echo(text, nl=False)  # plain Markdown when piped, e.g. into a file
+
+
+def _error(message: str) -> NoReturn:
+    click.echo(f"async-lint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir) -> Options:
+    def codes(flag: str, values: tuple[str, ...]) -> list[str] | None:
+        if not values:
+            return None
+        out = []
+        known = list(catalog())
+        for code in _split_codes(values):
+            code = code.upper()
+            if code != "ALL" and not any(c.startswith(code) for c in known):
+                raise ConfigError(f"{flag}: unknown rule code or prefix {code!r}")
+            out.append(code)
+        return out
+
+    return Options(
+        select=codes("--select", select),
+        extend_select=codes("--extend-select", extend_select),
+        ignore=codes("--ignore", ignore),
+        exclude=list(exclude) or None,
+        extend_exclude=list(extend_exclude) or None,
+        respect_gitignore=respect_gitignore,
+        django_version=parse_django_version(django_version) if django_version is not None else None,
+        cache_dir=os.path.abspath(cache_dir) if cache_dir else None,
+    )
+
+
+def _render(findings, fmt: str, out, *, root: str, files_checked: int) -> None:
+    if fmt == "json":
+        from async_lint.formats import json_format
+
+        json_format.render(findings, out)
+    elif fmt == "sarif":
+        from async_lint.formats import sarif
+
+        sarif.render(findings, out, root=root)
+    elif fmt == "github":
+        from async_lint.formats import github
+
+        github.render(findings, out, root=root)
+    elif fmt == "concise":
+        from async_lint.formats import concise
+
+        concise.render(findings, out)
+        if findings:
+            click.echo(f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''}.", err=True)
+    else:
+        from async_lint.formats import rich_format
+
+        rich_format.render(findings, out, files_checked=files_checked)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "output_format", type=click.Choice(["rich", "concise", "json"]), help="Output format (default: rich on a terminal, concise otherwise).")
-@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated; e.g. DJA1,DJA301).")
-@click.option("--extend-select", multiple=True, help="Codes or prefixes to enable on top of --select.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), help="Use this config file (pyproject.toml or a file of [tool.async-lint] keys) instead of the nearest pyproject.toml.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), help="Output format (default: rich on a terminal, concise otherwise).")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=str), help="Write the report to this file instead of stdout.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable, replacing the config's (comma-separated; e.g. DJA1,DJA301).")
+@click.option("--extend-select", multiple=True, help="Codes or prefixes to enable on top of the selection.")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
-@click.option("--exclude", multiple=True, help="Gitignore-style pattern of files or folders to skip (repeatable).")
-@click.option("--respect-gitignore/--no-respect-gitignore", default=True, show_default=True, help="Skip files that .gitignore ignores.")
-@click.option("--django-version", help="Target Django version MAJOR.MINOR (default: detected, else newest).")
+@click.option("--exclude", multiple=True, help="Gitignore-style pattern of files or folders to skip, replacing the config's (repeatable).")
+@click.option("--extend-exclude", multiple=True, help="Patterns to skip on top of exclude (repeatable).")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip files that .gitignore ignores (default: yes).")
+@click.option("--django-version", help="Target Django version MAJOR.MINOR (default: from config, else newest).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Folder for the analysis cache.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Record today's findings in this baseline file and exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: number of CPUs).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option("--explain", metavar="CODE", help="Explain a rule and exit.")
 @click.version_option(__version__, "--version", prog_name="async-lint")
-def main_command(paths, output_format, select, extend_select, ignore, exclude, respect_gitignore, django_version, jobs, exit_zero, statistics, list_rules, explain):
+def main_command(paths, config_file, output_format, output_file, select, extend_select, ignore, exclude, extend_exclude, respect_gitignore,
+                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, exit_zero, statistics, list_rules, explain):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
-    from async_lint.settings import Settings
+    from async_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
+    from async_lint.progress import progress_for
 
     if list_rules:
         _list_rules()
@@ -89,45 +145,52 @@ def main_command(paths, output_format, select, extend_select, ignore, exclude, r
     if explain:
         _explain(explain)
         return
+    paths = list(paths) or ["."]
     try:
-        enabled = select_codes(_split_codes(select), _split_codes(ignore), _split_codes(extend_select))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--select/--ignore")
-    settings = Settings(
-        enabled=enabled,
-        django_version=_parse_django_version(django_version),
-        exclude=tuple(exclude),
-        respect_gitignore=respect_gitignore,
-        jobs=jobs or engine.default_jobs(),
-    )
-    try:
-        result = engine.run(list(paths) or ["."], settings)
-    except DiscoveryError as exc:
-        click.echo(f"async-lint: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        file_config = load_file(config_file) if config_file else find_config(paths)
+        cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir)
+        settings = build_settings(file_config, cli, jobs=jobs or engine.default_jobs())
+        baseline = read_baseline(baseline_file) if baseline_file else None
+    except (ConfigError, BaselineError) as exc:
+        _error(str(exc))
 
     out = click.get_text_stream("stdout")
-    fmt = output_format or ("rich" if out.isatty() else "concise")
+    fmt = output_format or ("rich" if out.isatty() and not output_file else "concise")
+    progress = progress_for(click.get_text_stream("stderr").isatty(), fmt)
+    try:
+        result = engine.run(paths, settings, on_file_done=progress)
+    except DiscoveryError as exc:
+        _error(str(exc))
+    finally:
+        if progress is not None:
+            progress.close()
+
+    findings = apply_per_file_ignores(result.findings, settings)
+    root = settings.root or os.getcwd()
+    if write_baseline_file:
+        try:
+            count = write_baseline(write_baseline_file, findings, root)
+        except BaselineError as exc:
+            _error(str(exc))
+        click.echo(f"async-lint: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline_file}", err=True)
+        sys.exit(EXIT_CLEAN)
+    if baseline is not None:
+        findings = new_findings(findings, baseline, root)
+
     if statistics:
-        counts = Counter(f.code for f in result.findings)
+        counts = Counter(f.code for f in findings)
         rules = catalog()
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             click.echo(f"{count:>5}\t{code}\t{rules[code].name if code in rules else ''}")
-    elif fmt == "json":
-        from async_lint.formats import json_format
-
-        json_format.render(result.findings, out)
-    elif fmt == "concise":
-        from async_lint.formats import concise
-
-        concise.render(result.findings, out)
-        if result.findings:
-            click.echo(f"Found {len(result.findings)} problem{'s' if len(result.findings) != 1 else ''}.", err=True)
+    elif output_file:
+        try:
+            with open(output_file, "w", encoding="utf-8") as fh:
+                _render(findings, fmt, fh, root=git_root(root) or root, files_checked=len(result.files))
+        except OSError as exc:
+            _error(f"cannot write {output_file}: {exc.strerror or exc}")
     else:
-        from async_lint.formats import rich_format
-
-        rich_format.render(result.findings, out, console=_console(), files_checked=len(result.files))
-    if result.findings and not exit_zero:
+        _render(findings, fmt, out, root=git_root(root) or root, files_checked=len(result.files))
+    if findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
 

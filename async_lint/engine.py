@@ -8,6 +8,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
@@ -158,10 +159,17 @@ def _pool_context():
     return multiprocessing.get_context()
 
 
-def analyze_files(paths: list[str], settings: Settings) -> list[FileResult]:
+def analyze_files(paths: list[str], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    """``on_file_done(done, total)`` is called in this process as files finish
+    (after each batch when workers run them), e.g. to draw a progress bar."""
     jobs = max(1, settings.jobs)
     if jobs == 1 or len(paths) < PARALLEL_THRESHOLD:
-        return [analyze_path(p, settings) for p in paths]
+        results = []
+        for path in paths:
+            results.append(analyze_path(path, settings))
+            if on_file_done is not None:
+                on_file_done(len(results), len(paths))
+        return results
     # Interleave files over batches so that big and small files spread evenly.
     batch_count = min(len(paths), jobs * 4)
     batches = [paths[i::batch_count] for i in range(batch_count)]
@@ -169,6 +177,8 @@ def analyze_files(paths: list[str], settings: Settings) -> list[FileResult]:
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
         for batch in pool.map(_analyze_batch, [(b, settings) for b in batches]):
             results.extend(batch)
+            if on_file_done is not None:
+                on_file_done(len(results), len(paths))
     return results
 
 
@@ -179,8 +189,8 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run(paths: list[str], settings: Settings) -> RunResult:
-    discovery = discover(paths, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore)
+def run(paths: list[str], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> RunResult:
+    discovery = discover(paths, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root)
     from async_lint.checks import project_checks_for
 
     findings: list[Finding] = []
@@ -188,7 +198,7 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     facts: dict[str, list[dict]] = {}
     for path, reason in discovery.unreadable:
         findings.append(Finding(path, "DJA000", f"Cannot analyse this path: {reason}", 1, 1, 1, 1, _level("DJA000")))
-    for result in analyze_files(discovery.files, settings):
+    for result in analyze_files(discovery.files, settings, on_file_done):
         findings.extend(f for f in result.findings if f.code in settings.enabled)
         if result.notes:
             notes[result.path] = result.notes

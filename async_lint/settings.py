@@ -17,6 +17,9 @@ class Settings:
     extra_async_contexts: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     jobs: int = 1
+    # The project root (folder of the config file, else the repository root):
+    # exclude and per-file-ignores patterns and baseline paths are relative to it.
+    root: str | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def fingerprint(self) -> str:

@@ -278,7 +278,7 @@ class FileContext:
         decorators = tuple(self._decorator_name(d) for d in node.decorators)
         is_async = node.asynchronous is not None
         in_thread = any(d in SYNC_TO_ASYNC_DECORATORS for d in decorators)
-        runs_on_loop = is_async and not in_thread
+        runs_on_loop = (is_async or self._configured_async_context(decorators, class_node)) and not in_thread
         scope = Scope("function", node, self.scope, is_async_context=runs_on_loop)
         collector = BindingCollector(scope, self.module_name, self.is_package)
         collector.collect_parameters(node.params)
@@ -298,6 +298,36 @@ class FileContext:
         self.functions.append(info)
         self.function_by_node[id(node)] = info
         self._scope_for_body[id(node.body)] = (scope, info)
+
+    def _configured_async_context(self, decorators: tuple[str, ...], class_node: cst.CSTNode | None) -> bool:
+        """True for a def the team's config (``Settings.extra_async_contexts``)
+        says runs on the loop: decorated by one of the names, or a method of a
+        class deriving from one (directly or through classes of this module).
+        A name without a dot matches the last part of a resolved name."""
+        names = frozenset(getattr(self.settings, "extra_async_contexts", ()) or ())
+        if not names:
+            return False
+
+        def listed(resolved: str | None) -> bool:
+            return bool(resolved) and (resolved in names or resolved.rpartition(".")[2] in names)
+
+        if any(listed(d) for d in decorators):
+            return True
+        seen: set[int] = set()
+        pending = [class_node] if isinstance(class_node, cst.ClassDef) else []
+        while pending:
+            klass = pending.pop()
+            if id(klass) in seen:
+                continue
+            seen.add(id(klass))
+            for base in klass.bases:
+                if listed(self.qualified_name(base.value) or dotted_name(base.value)):
+                    return True
+                if isinstance(base.value, cst.Name):
+                    for binding in self.lookup(base.value.value) or ():
+                        if binding.kind == CLASS and isinstance(binding.node, cst.ClassDef):
+                            pending.append(binding.node)
+        return False
 
     def _qualname_prefix(self) -> str:
         parts: list[str] = []

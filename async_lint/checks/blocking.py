@@ -19,6 +19,8 @@ class BlockingCall:
     code: str
     use: str
     what: str | None = None
+    # The team's own advice (config extra-blocking-calls), shown as is.
+    advice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,30 @@ def blocking_table() -> BlockingTable:
     return BlockingTable(exact, wildcard)
 
 
+@functools.lru_cache(maxsize=None)
+def table_with_extra(extra: tuple[tuple[str, str], ...]) -> BlockingTable:
+    """The table plus the team's own blocking callables (``Settings.extra_blocking_calls``:
+    dotted name, or ``module.*``, -> advice), reported as DJA105."""
+    base = blocking_table()
+    if not extra:
+        return base
+    exact, wildcard = dict(base.exact), dict(base.wildcard)
+    for name, advice in extra:
+        entry = BlockingCall(code="DJA105", use="", advice=advice)
+        # A name the built-in table knows keeps its own code and advice.
+        if name.endswith(".*"):
+            wildcard.setdefault(name[:-2], (entry, frozenset()))
+        else:
+            exact.setdefault(name, entry)
+    return BlockingTable(exact, wildcard)
+
+
 class BlockingCallCheck(Check):
     codes = ("DJA101",)
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.table = blocking_table()
+        self.table = table_with_extra(getattr(ctx.settings, "extra_blocking_calls", ()))
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.ctx.qualified_name(node.func)
@@ -68,4 +88,5 @@ class BlockingCallCheck(Check):
         if entry is None:
             return
         shown = entry.what or f"{name.removeprefix('builtins.')}()"
-        self.ctx.report_blocking(node, entry.code, f"`{shown}` blocks the event loop; use `{entry.use}`")
+        advice = entry.advice or f"use `{entry.use}`"
+        self.ctx.report_blocking(node, entry.code, f"`{shown}` blocks the event loop; {advice}")

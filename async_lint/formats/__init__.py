@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-FORMATS = ("rich", "concise", "json")
+FORMATS = ("rich", "concise", "json", "sarif", "github")

@@ -1,0 +1,291 @@
+"""``[tool.async-lint]`` in pyproject.toml: finding it, validating it, and
+merging it with the command line into ``Settings``.
+
+The file is the team's shared baseline; a command-line flag overrides the
+same key for one run. Every problem is a ``ConfigError`` that names the file
+and the key (or rule code), so a typo never silently turns a rule off.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Iterable
+
+import pathspec
+
+from async_lint import _toml
+from async_lint.catalog import catalog
+from async_lint.discovery import _git_root as git_root
+from async_lint.findings import Finding
+from async_lint.settings import Settings
+
+SECTION = "tool.async-lint"
+# The code extra-blocking-calls entries are reported under.
+EXTRA_BLOCKING_CODE = "DJA105"
+EXTRA_BLOCKING_DEFAULT_ADVICE = "run it in a thread with `sync_to_async` (listed in extra-blocking-calls)"
+
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\.\*)?$")
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; the message names the file and the key."""
+
+
+@dataclass
+class Options:
+    """Every configurable value; None means "not given" at this layer."""
+
+    select: list[str] | None = None
+    ignore: list[str] | None = None
+    extend_select: list[str] | None = None
+    per_file_ignores: dict[str, list[str]] | None = None
+    exclude: list[str] | None = None
+    extend_exclude: list[str] | None = None
+    respect_gitignore: bool | None = None
+    django_version: tuple[int, int] | None = None
+    # dotted name -> advice shown after "blocks the event loop; "
+    extra_blocking_calls: dict[str, str] | None = None
+    extra_async_contexts: list[str] | None = None
+    cache_dir: str | None = None
+
+
+@dataclass
+class FileConfig:
+    """The configuration file that applies to a run (``path`` None: none found)."""
+
+    path: str | None
+    # Folder that relative paths and patterns are taken from.
+    root: str
+    options: Options = field(default_factory=Options)
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def _key_error(where: str, key: str, problem: str) -> ConfigError:
+    return ConfigError(f"{where}: [{SECTION}] {key}: {problem}")
+
+
+def _string_list(where: str, key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _key_error(where, key, f"expected a list of strings, got {_describe(value)}")
+    return list(value)
+
+
+def _describe(value: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a table"}
+    return f"{names.get(type(value), type(value).__name__)} ({value!r})"
+
+
+def _codes(where: str, key: str, values: list[str]) -> list[str]:
+    """Validate codes or prefixes (``DJA1``, ``DJA101``, ``ALL``) against the catalog."""
+    known = list(catalog())
+    out = []
+    for value in values:
+        code = value.strip().upper()
+        if code != "ALL" and not any(c.startswith(code) for c in known):
+            raise _key_error(where, key, f"unknown rule code or prefix {value!r}")
+        out.append(code)
+    return out
+
+
+def parse_django_version(value: str, where: str = "--django-version", key: str = "django-version") -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\.(\d+)(?:\.\d+)?\s*", value)
+    if not match:
+        raise ConfigError(f"{where}: {key}: expected MAJOR.MINOR (like \"4.2\"), got {value!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _dotted_names(where: str, key: str, names: Iterable[str]) -> None:
+    for name in names:
+        if not _DOTTED.match(name):
+            raise _key_error(where, key, f"{name!r} is not a dotted name like \"mylib.client.fetch\"")
+
+
+def _option_value(where: str, key: str, value: Any) -> Any:
+    if key in ("select", "ignore", "extend-select"):
+        return _codes(where, key, _string_list(where, key, value))
+    if key in ("exclude", "extend-exclude"):
+        return _string_list(where, key, value)
+    if key == "respect-gitignore":
+        if not isinstance(value, bool):
+            raise _key_error(where, key, f"expected true or false, got {_describe(value)}")
+        return value
+    if key == "django-version":
+        if not isinstance(value, str):
+            raise _key_error(where, key, f"expected a string like \"4.2\", got {_describe(value)}")
+        return parse_django_version(value, where=f"{where}: [{SECTION}]", key=key)
+    if key == "cache-dir":
+        if not isinstance(value, str) or not value:
+            raise _key_error(where, key, f"expected a folder path string, got {_describe(value)}")
+        return value
+    if key == "per-file-ignores":
+        if not isinstance(value, dict):
+            raise _key_error(where, key, f"expected a table of glob = [codes], got {_describe(value)}")
+        return {pattern: _codes(where, f"{key}.{pattern!r}", _string_list(where, f"{key}.{pattern!r}", codes)) for pattern, codes in value.items()}
+    if key == "extra-blocking-calls":
+        if isinstance(value, list):
+            names = _string_list(where, key, value)
+            _dotted_names(where, key, names)
+            return {name: EXTRA_BLOCKING_DEFAULT_ADVICE for name in names}
+        if isinstance(value, dict):
+            _dotted_names(where, key, value)
+            for name, advice in value.items():
+                if not isinstance(advice, str) or not advice.strip():
+                    raise _key_error(where, f"{key}.{name!r}", f"expected the advice to show (a non-empty string), got {_describe(advice)}")
+            return {name: advice.strip() for name, advice in value.items()}
+        raise _key_error(where, key, f"expected a list of dotted names or a table of name = \"advice\", got {_describe(value)}")
+    if key == "extra-async-contexts":
+        names = _string_list(where, key, value)
+        _dotted_names(where, key, names)
+        return names
+    raise AssertionError(key)  # pragma: no cover - KNOWN_KEYS and this function agree
+
+
+KNOWN_KEYS = tuple(f.name.replace("_", "-") for f in fields(Options))
+
+
+def options_from_table(table: Any, where: str) -> Options:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [{SECTION}] must be a table")
+    values = {}
+    for key, value in table.items():
+        if key not in KNOWN_KEYS:
+            raise ConfigError(f"{where}: [{SECTION}] unknown key {key!r} (known keys: {', '.join(KNOWN_KEYS)})")
+        values[key.replace("-", "_")] = _option_value(where, key, value)
+    return Options(**values)
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return _toml.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration file: {exc.strerror or exc}")
+    except _toml.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}")
+
+
+def _section(data: dict[str, Any]) -> Any:
+    return data.get("tool", {}).get("async-lint") if isinstance(data.get("tool"), dict) else None
+
+
+def load_file(path: str) -> FileConfig:
+    """Read ``--config FILE``: a pyproject.toml with ``[tool.async-lint]``, or
+    a file of bare async-lint keys."""
+    path = os.path.abspath(path)
+    data = _read_toml(path)
+    section = _section(data)
+    if section is None:
+        if os.path.basename(path) == "pyproject.toml":
+            raise ConfigError(f"{path}: no [{SECTION}] table")
+        section = data
+    return FileConfig(path=path, root=os.path.dirname(path), options=options_from_table(section, path))
+
+
+def _start_folder(paths: list[str]) -> str:
+    absolute = [os.path.abspath(p) for p in paths] or [os.getcwd()]
+    try:
+        common = os.path.commonpath(absolute)
+    except ValueError:  # different drives
+        common = absolute[0]
+    return common if os.path.isdir(common) else os.path.dirname(common)
+
+
+def find_config(paths: list[str]) -> FileConfig:
+    """The nearest pyproject.toml with a ``[tool.async-lint]`` table, walking
+    up from the linted paths (their common folder). Without one, the root is
+    the repository root, else the working folder."""
+    current = _start_folder(paths)
+    while True:
+        candidate = os.path.join(current, "pyproject.toml")
+        if os.path.isfile(candidate):
+            section = _section(_read_toml(candidate))
+            if section is not None:
+                return FileConfig(path=candidate, root=current, options=options_from_table(section, candidate))
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return FileConfig(path=None, root=git_root(_start_folder(paths)) or os.getcwd())
+
+
+# -- merging -------------------------------------------------------------------
+
+
+def _expand(patterns: list[str]) -> set[str]:
+    codes = list(catalog())
+    out: set[str] = set()
+    for pattern in patterns:
+        out.update(codes if pattern == "ALL" else [c for c in codes if c.startswith(pattern)])
+    return out
+
+
+def resolve_codes(layers: list[Options]) -> frozenset[str]:
+    """Rule selection, layer by layer (file, then command line), as ruff does:
+    a layer's ``select`` replaces what came before, ``extend-select`` adds,
+    ``ignore`` removes. DJA000 stays on unless ignored explicitly."""
+    chosen = set(catalog())
+    ignored_explicitly: set[str] = set()
+    for layer in layers:
+        if layer.select is not None:
+            chosen = _expand(layer.select)
+        chosen |= _expand(layer.extend_select or [])
+        chosen -= _expand(layer.ignore or [])
+        ignored_explicitly |= _expand(layer.ignore or [])
+    if "DJA000" in catalog() and "DJA000" not in ignored_explicitly:
+        chosen.add("DJA000")
+    return frozenset(chosen)
+
+
+def merge(file_options: Options, cli: Options) -> Options:
+    """Command-line values override the file's, key by key."""
+    given = {f.name: getattr(cli, f.name) for f in fields(Options) if getattr(cli, f.name) is not None}
+    return replace(file_options, **given)
+
+
+def build_settings(config: FileConfig, cli: Options, *, jobs: int) -> Settings:
+    merged = merge(config.options, cli)
+    exclude = [*(merged.exclude or []), *(config.options.extend_exclude or []), *(cli.extend_exclude or [])]
+    cache_dir = merged.cache_dir
+    if cache_dir is not None and cli.cache_dir is None:
+        cache_dir = os.path.join(config.root, cache_dir)  # the file's paths are relative to the file
+    return Settings(
+        enabled=resolve_codes([config.options, cli]),
+        django_version=merged.django_version,
+        exclude=tuple(exclude),
+        respect_gitignore=True if merged.respect_gitignore is None else merged.respect_gitignore,
+        extra_blocking_calls=tuple(sorted((merged.extra_blocking_calls or {}).items())),
+        extra_async_contexts=tuple(merged.extra_async_contexts or ()),
+        per_file_ignores=tuple((pattern, tuple(codes)) for pattern, codes in (merged.per_file_ignores or {}).items()),
+        jobs=jobs,
+        root=config.root,
+        extra={"cache_dir": os.path.abspath(cache_dir) if cache_dir else None, "config_path": config.path},
+    )
+
+
+# -- per-file-ignores ------------------------------------------------------------
+
+
+def apply_per_file_ignores(findings: list[Finding], settings: Settings) -> list[Finding]:
+    """Drop findings whose file matches a per-file-ignores pattern (gitignore
+    style, relative to the project root) listing their code or a prefix of it."""
+    if not settings.per_file_ignores:
+        return findings
+    root = settings.root or os.getcwd()
+    matchers = [(pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in settings.per_file_ignores]
+    ignored_codes: dict[str, tuple[str, ...]] = {}
+    kept = []
+    for finding in findings:
+        codes = ignored_codes.get(finding.path)
+        if codes is None:
+            rel = os.path.relpath(os.path.abspath(finding.path), root).replace(os.sep, "/")
+            codes = tuple(code for spec, group in matchers if spec.match_file(rel) for code in group)
+            ignored_codes[finding.path] = codes
+        if not any(c == "ALL" or finding.code.startswith(c) for c in codes):
+            kept.append(finding)
+    return kept

@@ -1,0 +1,105 @@
+"""Rule documentation generated from the catalog (``rules/catalog``): the
+README's rule table, and each rule's page for ``--explain`` and SARIF help.
+
+    python -m async_lint.docs                 # print the rule table
+    python -m async_lint.docs --write README.md   # refresh it between the markers
+    python -m async_lint.docs --check README.md   # exit 1 if README is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from async_lint.catalog import Rule, catalog
+
+START, END = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
+FIX_TEXT = {
+    "always": "Fix is always available (`--fix`).",
+    "sometimes": "Fix is sometimes available (`--fix`, where it is safe).",
+    "never": "No automatic fix: the change needs a decision only you can make.",
+}
+FIX_MARK = {"always": "yes", "sometimes": "sometimes", "never": ""}
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def rule_table_markdown() -> str:
+    rows = ["| Code | Name | Level | Fix | Summary |", "|---|---|---|---|---|"]
+    for rule in catalog().values():
+        rows.append(f"| {rule.code} | {rule.name} | {rule.level} | {FIX_MARK[rule.fix]} | {_cell(rule.summary)} |")
+    return "\n".join(rows) + "\n"
+
+
+def rule_markdown(rule: Rule) -> str:
+    """A rule's documentation, in ruff's shape."""
+    out = [
+        f"# {rule.code} {rule.name}",
+        "",
+        f"Level: **{rule.level}**. {FIX_TEXT[rule.fix]}",
+        "",
+        "## What it does",
+        "",
+        rule.summary,
+        "",
+        "## Why is this bad?",
+        "",
+        rule.why,
+        "",
+    ]
+    for title, examples in (("Example", rule.bad), ("Use instead", rule.good)):
+        for example in examples:
+            out += [f"## {title}", "", "```python", example.strip("\n"), "```", ""]
+    out += ["## How to fix it", "", rule.suggest, ""]
+    return "\n".join(out)
+
+
+class MarkersMissing(Exception):
+    pass
+
+
+def split_markers(text: str) -> tuple[str, str, str]:
+    """(before, table, after) around the rule table markers."""
+    start, end = text.find(START), text.find(END)
+    if start < 0 or end < start:
+        raise MarkersMissing(f"the rule table markers are missing: add a line {START} and a line {END}")
+    body_start = start + len(START)
+    return text[:body_start], text[body_start:end], text[end:]
+
+
+def with_table(text: str) -> str:
+    before, _, after = split_markers(text)
+    return f"{before}\n{rule_table_markdown()}{after}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m async_lint.docs", description="Rule documentation from the catalog.")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--write", metavar="README", help="replace the rule table between the markers in this file")
+    group.add_argument("--check", metavar="README", help="exit 1 if the rule table in this file is not the catalog's")
+    args = parser.parse_args(argv)
+    if not (args.write or args.check):
+        sys.stdout.write(rule_table_markdown())
+        return 0
+    path = args.write or args.check
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    try:
+        updated = with_table(text)
+    except MarkersMissing as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 1
+    if args.check:
+        if updated != text:
+            print(f"{path}: the rule table is stale; run: python -m async_lint.docs --write {path}", file=sys.stderr)
+            return 1
+        return 0
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(updated)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
