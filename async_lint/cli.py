@@ -50,7 +50,7 @@ def _explain(code: str) -> None:
     if rule is None:
         raise click.BadParameter(f"unknown rule code: {code} (see --list-rules)", param_hint="--explain")
     text = rule_markdown(rule) + f"\nSuppress one finding with `# noqa: {rule.code}`. More: {rule.url}\n"
-    if click.get_text_stream("stdout").isatty():
+    if sys.stdout.isatty():
         _console().print(Markdown(text, code_theme="ansi_dark"))
     else:
         click.echo(text, nl=False)  # plain Markdown when piped, e.g. into a file
@@ -154,9 +154,9 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     except (ConfigError, BaselineError) as exc:
         _error(str(exc))
 
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     fmt = output_format or ("rich" if out.isatty() and not output_file else "concise")
-    progress = progress_for(click.get_text_stream("stderr").isatty(), fmt)
+    progress = progress_for(sys.stderr.isatty(), fmt)
     try:
         result = engine.run(paths, settings, on_file_done=progress)
     except DiscoveryError as exc:

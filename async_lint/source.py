@@ -77,7 +77,8 @@ def parse_source(source: SourceFile) -> cst.Module:
         line, column = exc.raw_line, exc.raw_column + 1
         where = _ERROR_AT.search(message)
         if where:
-            line, column = int(where.group(1)), int(where.group(2))
+            # The native parser's "error at L:C" column is 0-based.
+            line, column = int(where.group(1)), int(where.group(2)) + 1
             message = message[: where.start()] + message[where.end():]
         message = message.replace("parser error:", "").strip(" :")
         raise SourceError(f"syntax error: {message}", line, column) from exc

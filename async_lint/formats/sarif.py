@@ -66,10 +66,11 @@ def sarif_log(findings: list[Finding], root: str, fingerprints: dict[int, str] |
                     "physicalLocation": {
                         "artifactLocation": artifact_location(f.path, root),
                         "region": {
-                            "startLine": f.line,
-                            "startColumn": f.column,
-                            "endLine": f.end_line,
-                            "endColumn": f.end_column,
+                            # SARIF positions are 1-based; never emit an invalid log.
+                            "startLine": max(1, f.line),
+                            "startColumn": max(1, f.column),
+                            "endLine": max(1, f.line, f.end_line),
+                            "endColumn": max(1, f.end_column),
                         },
                     }
                 }
