@@ -73,12 +73,14 @@ def _explain(code: str) -> None:
 @click.option("--respect-gitignore/--no-respect-gitignore", default=True, show_default=True, help="Skip files that .gitignore ignores.")
 @click.option("--django-version", help="Target Django version MAJOR.MINOR (default: detected, else newest).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: number of CPUs).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes of the enabled rules, then report what remains.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 when there is a diff).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option("--explain", metavar="CODE", help="Explain a rule and exit.")
 @click.version_option(__version__, "--version", prog_name="async-lint")
-def main_command(paths, output_format, select, extend_select, ignore, exclude, respect_gitignore, django_version, jobs, exit_zero, statistics, list_rules, explain):
+def main_command(paths, output_format, select, extend_select, ignore, exclude, respect_gitignore, django_version, jobs, fix, diff, exit_zero, statistics, list_rules, explain):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
     from async_lint.settings import Settings
@@ -101,6 +103,8 @@ def main_command(paths, output_format, select, extend_select, ignore, exclude, r
         jobs=jobs or engine.default_jobs(),
     )
     try:
+        if fix or diff:
+            _run_fixes(list(paths) or ["."], settings, write=not diff)
         result = engine.run(list(paths) or ["."], settings)
     except DiscoveryError as exc:
         click.echo(f"async-lint: error: {exc}", err=True)
@@ -130,6 +134,22 @@ def main_command(paths, output_format, select, extend_select, ignore, exclude, r
     if result.findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _run_fixes(paths: list[str], settings, *, write: bool) -> None:
+    """--fix writes the fixes (then the findings that remain are reported);
+    --diff prints them and exits: 1 when there is a diff, else 0."""
+    from async_lint import apply_fixes
+
+    outcome = apply_fixes.fix_paths(paths, settings, write=write)
+    if not write:
+        text = apply_fixes.diff_text(outcome)
+        click.get_text_stream("stdout").write(text)
+        for line in apply_fixes.summary_lines(outcome):
+            click.echo(line, err=True)
+        sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
+    for line in apply_fixes.summary_lines(outcome):
+        click.echo(line, err=True)
 
 
 def main() -> None:
