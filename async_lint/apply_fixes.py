@@ -263,7 +263,10 @@ def unified_diff(result: FileFix) -> str:
     assert result.original is not None and result.text is not None
     old = result.original.text.splitlines(keepends=True)
     new = result.text.splitlines(keepends=True)
-    lines = list(difflib.unified_diff(old, new, fromfile=result.path, tofile=result.path))
+    shown = os.path.relpath(result.path)
+    if shown.startswith(".."):
+        shown = result.path
+    lines = list(difflib.unified_diff(old, new, fromfile=shown, tofile=shown))
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
