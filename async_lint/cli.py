@@ -144,7 +144,7 @@ def _run_fixes(paths: list[str], settings, *, write: bool) -> None:
     outcome = apply_fixes.fix_paths(paths, settings, write=write)
     if not write:
         text = apply_fixes.diff_text(outcome)
-        click.get_text_stream("stdout").write(text)
+        click.echo(text, nl=False)
         for line in apply_fixes.summary_lines(outcome):
             click.echo(line, err=True)
         sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
