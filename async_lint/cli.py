@@ -127,13 +127,15 @@ def _render(findings, fmt: str, out, *, root: str, files_checked: int) -> None:
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Record today's findings in this baseline file and exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: number of CPUs).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes of the enabled rules, then report what remains.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 when there is a diff).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option("--explain", metavar="CODE", help="Explain a rule and exit.")
 @click.version_option(__version__, "--version", prog_name="async-lint")
 def main_command(paths, config_file, output_format, output_file, select, extend_select, ignore, exclude, extend_exclude, respect_gitignore,
-                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, exit_zero, statistics, list_rules, explain):
+                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, exit_zero, statistics, list_rules, explain):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
     from async_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
@@ -158,6 +160,8 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     fmt = output_format or ("rich" if out.isatty() and not output_file else "concise")
     progress = progress_for(sys.stderr.isatty(), fmt)
     try:
+        if fix or diff:
+            _run_fixes(paths, settings, write=not diff)
         result = engine.run(paths, settings, on_file_done=progress)
     except DiscoveryError as exc:
         _error(str(exc))
@@ -193,6 +197,22 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     if findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _run_fixes(paths: list[str], settings, *, write: bool) -> None:
+    """--fix writes the fixes (then the findings that remain are reported);
+    --diff prints them and exits: 1 when there is a diff, else 0."""
+    from async_lint import apply_fixes
+
+    outcome = apply_fixes.fix_paths(paths, settings, write=write)
+    if not write:
+        text = apply_fixes.diff_text(outcome)
+        click.echo(text, nl=False)
+        for line in apply_fixes.summary_lines(outcome):
+            click.echo(line, err=True)
+        sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
+    for line in apply_fixes.summary_lines(outcome):
+        click.echo(line, err=True)
 
 
 def main() -> None:

@@ -111,6 +111,10 @@ def analyze_source(path: str, source: SourceFile, settings: Settings, *, module_
             if where is not None:
                 op.line, op.column = where.start.line, where.start.column + 1
         lines = source.lines
+        # Fixes arrive as node replacements; they become text edits here.
+        from async_lint.fixes import FixResolver
+
+        fixes = FixResolver(module, source.text)
         for report in ctx.reports:
             where = positions.get(report.node)
             if where is None:
@@ -129,7 +133,7 @@ def analyze_source(path: str, source: SourceFile, settings: Settings, *, module_
                     end_line=end.line,
                     end_column=end.column + 1,
                     level=_level(report.code),
-                    fix=report.fix if report.fix is not None and not callable(report.fix) else None,
+                    fix=fixes.resolve(report.fix),
                     extra=report.extra,
                 )
             )

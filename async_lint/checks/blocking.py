@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from async_lint import fixes
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
 
@@ -89,4 +90,14 @@ class BlockingCallCheck(Check):
             return
         shown = entry.what or f"{name.removeprefix('builtins.')}()"
         advice = entry.advice or f"use `{entry.use}`"
-        self.ctx.report_blocking(node, entry.code, f"`{shown}` blocks the event loop; {advice}")
+        fix = sleep_fix(self.ctx, node) if entry.code == "DJA101" and self.ctx.in_async_context else None
+        self.ctx.report_blocking(node, entry.code, f"`{shown}` blocks the event loop; {advice}", fix=fix)
+
+
+# -- autofix ----------------------------------------------------------------------
+def sleep_fix(ctx, call: cst.Call) -> fixes.NodeFix | None:
+    """DJA101: ``time.sleep(x)`` -> ``await asyncio.sleep(x)`` (one plain
+    argument; ``asyncio`` through the file's own import or alias, else added)."""
+    if not fixes.has_plain_args(call, 1):
+        return None
+    return fixes.await_call(ctx, call, "asyncio.sleep")

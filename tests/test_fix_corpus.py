@@ -1,0 +1,53 @@
+"""Every fixture of tests/fixtures/, copied and fixed: the result parses, the
+fixed findings are gone and no finding appears that was not there before.
+
+This covers each rule's fix as it is added, on the fixture that rule already
+has; a fix that the safety net has to refuse fails here too."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from async_lint.apply_fixes import fix_paths
+from async_lint.source import parse_source, read_source
+from tests.helpers import FIXTURES, lint_paths, make_settings
+from tests.test_fixtures import FIXTURE_ENTRIES, _options
+
+
+def _counts(findings, root: Path) -> Counter:
+    return Counter((str(Path(f.path).relative_to(root)), f.code, f.message) for f in findings)
+
+
+@pytest.mark.parametrize("entry", FIXTURE_ENTRIES, ids=lambda p: p.name)
+def test_fixing_the_fixture_is_sound(entry: Path, tmp_path: Path) -> None:
+    copy = tmp_path / entry.name
+    if entry.is_dir():
+        shutil.copytree(entry, copy)
+    else:
+        shutil.copyfile(entry, copy)
+    options = _options(entry)
+    before = lint_paths([copy], **options)
+    outcome = fix_paths([str(copy)], make_settings(**options), write=True)
+    assert not outcome.refused_files, [(f.path, f.refused) for f in outcome.refused_files]
+    files = [copy] if copy.is_file() else sorted(copy.rglob("*.py"))
+    for path in files:
+        parse_source(read_source(str(path)))
+        compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+    after = lint_paths([copy], **options)
+    fixed = Counter()
+    for result in outcome.changed_files:
+        fixed.update((str(Path(f.path).relative_to(tmp_path)), f.code, f.message) for f in result.fixed)
+    allowed = _counts(before, tmp_path) - fixed
+    surplus = _counts(after, tmp_path) - allowed
+    assert not surplus, f"findings left or brought by the fixes: {sorted(surplus)}"
+    unapplied = [f for f in after if f.fix is not None and f.fix.applicability == "safe"]
+    assert not unapplied, f"safe fixes left unapplied: {unapplied}"
+
+
+def test_the_corpus_has_fixes_to_check() -> None:
+    findings = lint_paths([FIXTURES])
+    assert any(f.fix is not None for f in findings)
