@@ -280,12 +280,12 @@ class ReceiverInference:
         return None
 
     def from_annotation(self, annotation: cst.BaseExpression, scope: Scope) -> Inferred | None:
-        target = _unwrap_optional(annotation)
-        if isinstance(target, cst.SimpleString):
+        if isinstance(annotation, cst.SimpleString):  # a forward reference
             try:
-                target = cst.parse_expression(target.evaluated_value)  # type: ignore[arg-type]
+                annotation = cst.parse_expression(str(annotation.evaluated_value))
             except (cst.ParserSyntaxError, TypeError, ValueError):
                 return None
+        target = _unwrap_optional(annotation)
         if target is None:
             return None
         qualified = self.ctx.qualified_name(target, scope)

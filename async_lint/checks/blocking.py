@@ -119,8 +119,11 @@ class BlockingCallCheck(Check):
             entry, message = found
             self.ctx.report_blocking(node, entry.code, message)
 
-    def classify(self, call: cst.Call, scope: Scope) -> tuple[BlockingCall, str] | None:
-        """The table entry a call matches, and the message for it."""
+    def classify(self, call: cst.Call, scope: Scope, *, once_per_object: bool = True) -> tuple[BlockingCall, str] | None:
+        """The table entry a call matches, and the message for it.
+
+        With ``once_per_object``, a method call on an object whose creating
+        call blocks in the same function is not reported again."""
         func = call.func
         qualified = self.ctx.qualified_name(func, scope)
         if qualified is not None:
@@ -133,7 +136,7 @@ class BlockingCallCheck(Check):
         if receiver is None:
             return None
         entry = self.table.match_method(receiver.type, func.attr.value)
-        if entry is None or self._reported_at_creation(receiver, scope):
+        if entry is None or (once_per_object and self._reported_at_creation(receiver, scope)):
             return None
         spelled = self._spelling(func)
         what = entry.receiver or f"`{receiver.type}.{func.attr.value}`"
@@ -146,7 +149,7 @@ class BlockingCallCheck(Check):
             return False
         if _function_owner(receiver.scope) is not _function_owner(scope):
             return False
-        return self.classify(receiver.origin, receiver.scope) is not None
+        return self.classify(receiver.origin, receiver.scope, once_per_object=False) is not None
 
     def _call_message(self, func: cst.BaseExpression, qualified: str, entry: BlockingCall) -> str:
         resolved = qualified.removeprefix("builtins.")
