@@ -161,6 +161,9 @@ class BlockingCallCheck(Check):
         text = " ".join(self.ctx.module.code_for_node(func).split())
         if len(text) <= MAX_SPELLING:
             return text
-        if isinstance(func, cst.Attribute):
-            return f"….{func.attr.value}"
-        return text[: MAX_SPELLING - 1] + "…"
+        # Keep the end of a long chain: `….file_batches.upload_and_poll`.
+        tail: list[str] = []
+        while isinstance(func, cst.Attribute) and len(".".join([func.attr.value, *tail])) < MAX_SPELLING:
+            tail.insert(0, func.attr.value)
+            func = func.value
+        return "…." + ".".join(tail) if tail else text[: MAX_SPELLING - 1] + "…"
