@@ -170,7 +170,7 @@ def test_extra_blocking_calls_table_reports_dja105_with_the_team_advice(tmp_path
     )
     result = run_cli(["."])
     assert finding_lines(result) == ["shop/views.py:6:5: DJA105", "shop/views.py:7:5: DJA105"]
-    assert "`shop.payments.charge_sync()` blocks the event loop; use `shop.payments.charge` (async)" in result.stdout
+    assert "`charge()` (`shop.payments.charge_sync`) blocks the event loop; use `shop.payments.charge` (async)" in result.stdout
     assert "use the v2 async SDK" in result.stdout
     # Like any rule, it can be ignored.
     assert run_cli([".", "--ignore", "DJA105"]).exit_code == 0

@@ -163,12 +163,13 @@ class FileContext:
     def lookup_with_scope(self, name: str) -> tuple[Scope, list[Binding]] | None:
         return lookup(self.scope, name)
 
-    def qualified_name(self, node: cst.CSTNode) -> str | None:
+    def qualified_name(self, node: cst.CSTNode, scope: Scope | None = None) -> str | None:
         """The dotted name an expression refers to through imports, or None.
 
         ``sleep`` after ``from time import sleep`` is ``time.sleep``; a builtin
         that nothing shadows is ``builtins.open``; a name bound locally (a
         parameter, an assignment, a def) is not a known API and gives None.
+        Names are looked up from ``scope`` (default: where the traversal is).
         """
         parts: list[str] = []
         while isinstance(node, cst.Attribute):
@@ -176,14 +177,14 @@ class FileContext:
             node = node.value
         if not isinstance(node, cst.Name):
             return None
-        base = self.resolve_name(node.value)
+        base = self.resolve_name(node.value, scope)
         if base is None:
             return None
         parts.append(base)
         return ".".join(reversed(parts))
 
-    def resolve_name(self, name: str) -> str | None:
-        found = lookup(self.scope, name)
+    def resolve_name(self, name: str, scope: Scope | None = None) -> str | None:
+        found = lookup(scope or self.scope, name)
         if found is None:
             if name in BUILTIN_NAMES:
                 return f"builtins.{name}"

@@ -1,97 +1,178 @@
 """DJA101-DJA106: blocking I/O called on the event loop.
 
-The callables come from ``rules/blocking_calls.toml``; this module only knows
-how to match a call against that table."""
+What blocks is data: ``rules/blocking_calls.toml`` lists functions by
+qualified name (``[[call]]``) and methods of objects whose type the receiver
+inference knows (``[[method]]``, e.g. ``client.get()`` on an ``httpx.Client``).
+This module only matches calls against that table and words the message.
+"""
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import libcst as cst
 
 from async_lint import fixes
+from async_lint.analysis.receivers import Inferred, ReceiverInference
+from async_lint.analysis.scopes import Scope
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
+
+BLOCKS = "blocks the event loop"
+# Extra names from the configuration (``extra-blocking-calls``) report as:
+EXTRA_CODE = "DJA105"
+MAX_SPELLING = 48
 
 
 @dataclass(frozen=True)
 class BlockingCall:
     code: str
     use: str
-    what: str | None = None
+    blocks: str = BLOCKS
+    receiver: str | None = None  # how a [[method]] row's message names the receiver
     # The team's own advice (config extra-blocking-calls), shown as is.
     advice: str | None = None
 
 
-@dataclass(frozen=True)
-class BlockingTable:
-    exact: dict[str, BlockingCall]
-    # module prefix ("requests") -> (entry, excluded full names)
-    wildcard: dict[str, tuple[BlockingCall, frozenset[str]]]
+class _NamePatterns:
+    """Exact names plus ``*`` patterns within the last component."""
 
-    def match(self, qualified: str) -> BlockingCall | None:
-        entry = self.exact.get(qualified)
+    def __init__(self) -> None:
+        self.exact: dict[str, BlockingCall] = {}
+        self.patterns: list[tuple[re.Pattern[str], BlockingCall, frozenset[str]]] = []
+
+    def add(self, name: str, entry: BlockingCall, exclude: frozenset[str]) -> None:
+        if "*" in name:
+            pattern = re.compile(re.escape(name).replace(r"\*", "[^.]*"))
+            self.patterns.append((pattern, entry, exclude))
+        else:
+            self.exact[name] = entry
+
+    def match(self, name: str) -> BlockingCall | None:
+        entry = self.exact.get(name)
         if entry is not None:
             return entry
-        prefix, _, _ = qualified.rpartition(".")
-        found = self.wildcard.get(prefix)
-        if found is not None and qualified not in found[1]:
-            return found[0]
+        for pattern, found, exclude in self.patterns:
+            if name not in exclude and pattern.fullmatch(name):
+                return found
         return None
 
 
-@functools.lru_cache(maxsize=None)
-def blocking_table() -> BlockingTable:
-    exact: dict[str, BlockingCall] = {}
-    wildcard: dict[str, tuple[BlockingCall, frozenset[str]]] = {}
-    for row in load_table("blocking_calls").get("call", []):
-        entry = BlockingCall(code=row["code"], use=row["use"], what=row.get("what"))
+@dataclass(frozen=True)
+class BlockingTable:
+    calls: _NamePatterns
+    methods: dict[str, _NamePatterns]  # receiver type -> method names
+
+    def match(self, qualified: str) -> BlockingCall | None:
+        return self.calls.match(qualified)
+
+    def match_method(self, type_name: str, method: str) -> BlockingCall | None:
+        names = self.methods.get(type_name)
+        return names.match(method) if names is not None else None
+
+
+@functools.lru_cache(maxsize=8)
+def blocking_table(extra: tuple[tuple[str, str], ...] = ()) -> BlockingTable:
+    data = load_table("blocking_calls")
+    calls = _NamePatterns()
+    methods: dict[str, _NamePatterns] = {}
+    for row in data.get("call", []):
+        entry = BlockingCall(code=row["code"], use=row["use"], blocks=row.get("blocks", BLOCKS))
         excluded = frozenset(row.get("exclude", ()))
         for name in row["names"]:
-            if name.endswith(".*"):
-                wildcard[name[:-2]] = (entry, excluded)
-            else:
-                exact[name] = entry
-    return BlockingTable(exact, wildcard)
-
-
-@functools.lru_cache(maxsize=None)
-def table_with_extra(extra: tuple[tuple[str, str], ...]) -> BlockingTable:
-    """The table plus the team's own blocking callables (``Settings.extra_blocking_calls``:
-    dotted name, or ``module.*``, -> advice), reported as DJA105."""
-    base = blocking_table()
-    if not extra:
-        return base
-    exact, wildcard = dict(base.exact), dict(base.wildcard)
+            calls.add(name, entry, excluded)
+    for row in data.get("method", []):
+        entry = BlockingCall(
+            code=row["code"], use=row["use"], blocks=row.get("blocks", BLOCKS),
+            receiver=row.get("receiver"),
+        )
+        excluded = frozenset(row.get("exclude", ()))
+        table = methods.setdefault(row["type"], _NamePatterns())
+        for name in row["names"]:
+            table.add(name, entry, excluded)
     for name, advice in extra:
-        entry = BlockingCall(code="DJA105", use="", advice=advice)
         # A name the built-in table knows keeps its own code and advice.
-        if name.endswith(".*"):
-            wildcard.setdefault(name[:-2], (entry, frozenset()))
-        else:
-            exact.setdefault(name, entry)
-    return BlockingTable(exact, wildcard)
+        if calls.match(name) is None:
+            calls.add(name, BlockingCall(code=EXTRA_CODE, use="`sync_to_async`", advice=advice or None), frozenset())
+    return BlockingTable(calls, methods)
+
+
+def _function_owner(scope: Scope | None) -> Scope | None:
+    """The def, lambda or module a scope's code runs in (comprehensions run in it)."""
+    while scope is not None and scope.kind in ("comprehension", "class"):
+        scope = scope.parent
+    return scope
 
 
 class BlockingCallCheck(Check):
-    codes = ("DJA101",)
+    codes = ("DJA101", "DJA102", "DJA103", "DJA104", "DJA105", "DJA106")
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.table = table_with_extra(getattr(ctx.settings, "extra_blocking_calls", ()))
+        settings = ctx.settings
+        self.table = blocking_table(tuple(getattr(settings, "extra_blocking_calls", ()) or ()))
+        self.receivers = ReceiverInference(ctx)
 
     def visit_Call(self, node: cst.Call) -> None:
-        name = self.ctx.qualified_name(node.func)
-        if name is None:
-            return
-        entry = self.table.match(name)
-        if entry is None:
-            return
-        shown = entry.what or f"{name.removeprefix('builtins.')}()"
-        advice = entry.advice or f"use `{entry.use}`"
-        fix = sleep_fix(self.ctx, node) if entry.code == "DJA101" and self.ctx.in_async_context else None
-        self.ctx.report_blocking(node, entry.code, f"`{shown}` blocks the event loop; {advice}", fix=fix)
+        # An awaited method call on an inferred receiver means the inference
+        # was wrong (the object is async after all); an awaited call of a
+        # name resolved through imports (`await time.sleep(1)`) still blocks.
+        found = self.classify(node, self.ctx.scope, by_receiver=not isinstance(self.ctx.parent, cst.Await))
+        if found is not None:
+            entry, message = found
+            fix = sleep_fix(self.ctx, node) if entry.code == "DJA101" and self.ctx.in_async_context else None
+            self.ctx.report_blocking(node, entry.code, message, fix=fix)
+
+    def classify(self, call: cst.Call, scope: Scope, *, once_per_object: bool = True, by_receiver: bool = True) -> tuple[BlockingCall, str] | None:
+        """The table entry a call matches, and the message for it.
+
+        With ``once_per_object``, a method call on an object whose creating
+        call blocks in the same function is not reported again."""
+        func = call.func
+        qualified = self.ctx.qualified_name(func, scope)
+        if qualified is not None:
+            entry = self.table.match(qualified)
+            if entry is not None:
+                return entry, self._call_message(func, qualified, entry)
+        if not by_receiver or not isinstance(func, cst.Attribute):
+            return None
+        receiver = self.receivers.infer(func.value, scope)
+        if receiver is None:
+            return None
+        entry = self.table.match_method(receiver.type, func.attr.value)
+        if entry is None or (once_per_object and self._reported_at_creation(receiver, scope)):
+            return None
+        spelled = self._spelling(func)
+        what = entry.receiver or f"`{receiver.type}.{func.attr.value}`"
+        return entry, f"`{spelled}()` ({what}) {entry.blocks}; use {entry.use}"
+
+    def _reported_at_creation(self, receiver: Inferred, scope: Scope) -> bool:
+        """``f = open(p)`` then ``f.read()`` in the same function: the ``open``
+        finding already covers the file, so its methods add only noise."""
+        if receiver.origin is None or receiver.scope is None:
+            return False
+        if _function_owner(receiver.scope) is not _function_owner(scope):
+            return False
+        return self.classify(receiver.origin, receiver.scope, once_per_object=False) is not None
+
+    def _call_message(self, func: cst.BaseExpression, qualified: str, entry: BlockingCall) -> str:
+        resolved = qualified.removeprefix("builtins.")
+        spelled = self._spelling(func)
+        shown = f"`{spelled}()`" if spelled == resolved else f"`{spelled}()` (`{resolved}`)"
+        return f"{shown} {entry.blocks}; {entry.advice or f'use {entry.use}'}"
+
+    def _spelling(self, func: cst.BaseExpression) -> str:
+        text = " ".join(self.ctx.module.code_for_node(func).split())
+        if len(text) <= MAX_SPELLING:
+            return text
+        # Keep the end of a long chain: `….file_batches.upload_and_poll`.
+        tail: list[str] = []
+        while isinstance(func, cst.Attribute) and len(".".join([func.attr.value, *tail])) < MAX_SPELLING:
+            tail.insert(0, func.attr.value)
+            func = func.value
+        return "…." + ".".join(tail) if tail else text[: MAX_SPELLING - 1] + "…"
 
 
 # -- autofix ----------------------------------------------------------------------

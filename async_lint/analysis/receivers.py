@@ -1,0 +1,409 @@
+"""Receiver inference: what kind of object an expression is known to be.
+
+``client.get(url)`` blocks only if ``client`` is a sync HTTP client, and the
+linter may say so only on evidence.  This module finds that evidence in the
+file being analysed, from a table of known types (``rules/receiver_types.toml``):
+
+- a constructor or factory call: ``httpx.Client()``, ``redis.from_url(...)``,
+  also chained (``httpx.Client().get``) and through ``with ... as c``;
+- a name bound to such a call, in the current function or an enclosing scope
+  (module-level clients), provided every binding of the name agrees;
+- ``self.x`` where the methods of the same class (or its body) only ever bind
+  ``x`` to one known type;
+- an annotation (``client: httpx.Client``, ``Optional[...]``, ``X | None``);
+- what a known type's methods, attributes and operators return
+  (``conn.cursor()``, ``path.parent``, ``base / "media"``);
+- a def decorated with a known decorator (``@shared_task``), and names
+  imported from modules that by convention hold a type (``myapp.tasks``).
+
+Anything else is unknown (``None``): an unknown receiver stays silent.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+
+from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, lookup
+from async_lint.catalog import load_table
+
+if TYPE_CHECKING:
+    from async_lint.analysis.context import FileContext
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    name: str
+    # Attributes, subscripts and non-listed method results of an instance are
+    # objects of the same kind (``client.db.users``, ``client.chat.completions``).
+    deep: bool = False
+    returns: dict[str, str] = field(default_factory=dict)  # method -> type of its result
+    attributes: dict[str, str] = field(default_factory=dict)  # attribute -> type
+    operators: dict[str, str] = field(default_factory=dict)  # "/" -> type of the result
+    decorates: dict[str, str] = field(default_factory=dict)  # ``@inst.task`` -> type of the def
+
+
+@dataclass(frozen=True)
+class TypeModel:
+    types: dict[str, TypeSpec]
+    constructors: dict[str, str]  # qualified callable -> type of its result
+    annotations: dict[str, str]  # qualified class name in an annotation -> type
+    values: dict[str, str]  # qualified names known to be instances (settings.BASE_DIR)
+    decorators: dict[str, str]  # qualified decorator -> type of the decorated def
+    module_suffixes: dict[str, str]  # last module component -> type of names imported from it
+
+    @classmethod
+    def from_rows(cls, rows: list[dict]) -> TypeModel:
+        types: dict[str, TypeSpec] = {}
+        constructors: dict[str, str] = {}
+        annotations: dict[str, str] = {}
+        values: dict[str, str] = {}
+        decorators: dict[str, str] = {}
+        suffixes: dict[str, str] = {}
+        for row in rows:
+            name = row["name"]
+            types[name] = TypeSpec(
+                name=name,
+                deep=bool(row.get("deep", False)),
+                returns=dict(row.get("returns", {})),
+                attributes=dict(row.get("attributes", {})),
+                operators=dict(row.get("operators", {})),
+                decorates=dict(row.get("decorates", {})),
+            )
+            for qualified in row.get("classes", ()):
+                constructors[qualified] = name
+                annotations[qualified] = name
+            for qualified in row.get("factories", ()):
+                constructors[qualified] = name
+            for qualified in row.get("annotations", ()):
+                annotations[qualified] = name
+            for qualified in row.get("values", ()):
+                values[qualified] = name
+            for qualified in row.get("decorators", ()):
+                decorators[qualified] = name
+            for suffix in row.get("module_suffixes", ()):
+                suffixes[suffix] = name
+        return cls(types, constructors, annotations, values, decorators, suffixes)
+
+
+@functools.lru_cache(maxsize=None)
+def default_type_model() -> TypeModel:
+    return TypeModel.from_rows(load_table("receiver_types").get("type", []))
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """An expression known to be an instance of ``type``.
+
+    ``origin`` is the call that created it when that is known (the
+    ``open(...)`` of ``f = open(...)``), with ``scope`` the scope that call
+    runs in; checks use it to avoid reporting one object twice."""
+
+    type: str
+    origin: cst.Call | None = None
+    scope: Scope | None = None
+
+
+def _unwrap_optional(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``Optional[X]``, ``X | None``, ``Union[X, None]`` -> ``X``; else the annotation."""
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        sides = [annotation.left, annotation.right]
+        rest = [s for s in sides if not (isinstance(s, cst.Name) and s.value == "None")]
+        return rest[0] if len(rest) == 1 else None
+    if isinstance(annotation, cst.Subscript):
+        base = annotation.value
+        base_name = base.attr.value if isinstance(base, cst.Attribute) else getattr(base, "value", None)
+        if base_name in ("Optional", "Union"):
+            members = [
+                e.slice.value
+                for e in annotation.slice
+                if isinstance(e.slice, cst.Index)
+                and not (isinstance(e.slice.value, cst.Name) and e.slice.value.value == "None")
+            ]
+            return members[0] if len(members) == 1 else None
+    return annotation
+
+
+class ReceiverInference:
+    """Per-file receiver inference over a ``TypeModel`` (cached per node)."""
+
+    def __init__(self, ctx: FileContext, model: TypeModel | None = None):
+        self.ctx = ctx
+        self.model = model or default_type_model()
+        self._self_attributes: dict[int, dict[str, list[tuple[cst.BaseExpression, Scope, cst.CSTNode]]]] = {}
+        self._in_progress: set[int] = set()
+
+    # -- public ------------------------------------------------------------------
+    def infer(self, expr: cst.BaseExpression, scope: Scope | None = None) -> Inferred | None:
+        """What ``expr`` is known to be, looked up from ``scope`` (default: here)."""
+        scope = scope or self.ctx.scope
+        key = id(expr)
+        if key in self._in_progress:  # ``x = x.parent``: no evidence from a cycle
+            return None
+        self._in_progress.add(key)
+        try:
+            return self._infer(expr, scope)
+        finally:
+            self._in_progress.discard(key)
+
+    def spec(self, type_name: str) -> TypeSpec | None:
+        return self.model.types.get(type_name)
+
+    # -- expressions -----------------------------------------------------------
+    def _infer(self, expr: cst.BaseExpression, scope: Scope) -> Inferred | None:
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            known = self._known_value(expr, scope)
+            if known is not None:
+                return known
+        if isinstance(expr, cst.Name):
+            return self._infer_name(expr.value, scope)
+        if isinstance(expr, cst.Attribute):
+            return self._infer_attribute(expr, scope)
+        if isinstance(expr, cst.Call):
+            return self._infer_call(expr, scope)
+        if isinstance(expr, cst.Subscript):
+            base = self.infer(expr.value, scope)
+            spec = self.spec(base.type) if base else None
+            if spec is not None and spec.deep:
+                return base
+            return None
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            left = self.infer(expr.left, scope)
+            spec = self.spec(left.type) if left else None
+            if spec is not None and "/" in spec.operators:
+                return Inferred(spec.operators["/"])
+        return None
+
+    def _known_value(self, expr: cst.BaseExpression, scope: Scope) -> Inferred | None:
+        qualified = self.ctx.qualified_name(expr, scope)
+        if qualified is None:
+            return None
+        if qualified in self.model.values:
+            return Inferred(self.model.values[qualified])
+        module, _, _ = qualified.rpartition(".")
+        parts = module.split(".")
+        # ``from myapp.tasks import send_receipt``: a project module named by
+        # convention (not the library's own package, e.g. ``celery.app``).
+        if len(parts) >= 2 and parts[-1] in self.model.module_suffixes:
+            type_name = self.model.module_suffixes[parts[-1]]
+            if parts[0] != type_name.split(".")[0]:
+                return Inferred(type_name)
+        return None
+
+    def _infer_call(self, call: cst.Call, scope: Scope) -> Inferred | None:
+        qualified = self.ctx.qualified_name(call.func, scope)
+        if qualified is not None and qualified in self.model.constructors:
+            return Inferred(self.model.constructors[qualified], call, scope)
+        if isinstance(call.func, cst.Attribute):
+            receiver = self.infer(call.func.value, scope)
+            if receiver is None:
+                return None
+            spec = self.spec(receiver.type)
+            method = call.func.attr.value
+            if spec is not None and method in spec.returns:
+                return Inferred(spec.returns[method], call, scope)
+            if spec is not None and spec.deep:
+                return Inferred(receiver.type, call, scope)
+        return None
+
+    def _infer_attribute(self, expr: cst.Attribute, scope: Scope) -> Inferred | None:
+        if isinstance(expr.value, cst.Name):
+            owner = self._self_class(expr.value.value, scope)
+            if owner is not None:
+                return self._infer_self_attribute(owner, expr.attr.value)
+        base = self.infer(expr.value, scope)
+        if base is None:
+            return None
+        spec = self.spec(base.type)
+        if spec is None:
+            return None
+        if expr.attr.value in spec.attributes:
+            return Inferred(spec.attributes[expr.attr.value])
+        if spec.deep:
+            return Inferred(base.type, base.origin, base.scope)
+        return None
+
+    # -- names -------------------------------------------------------------------
+    def _infer_name(self, name: str, scope: Scope) -> Inferred | None:
+        found = lookup(scope, name)
+        if found is None:
+            return None
+        owner, bindings = found
+        results = [self._infer_binding(binding, owner) for binding in bindings]
+        return self._agree(results)
+
+    @staticmethod
+    def _agree(results: list[Inferred | None]) -> Inferred | None:
+        """One type from every binding, or nothing: ``x = open(p)`` then
+        ``x = io.StringIO()`` is not known to be a file."""
+        if not results or any(r is None for r in results):
+            return None
+        kinds = {r.type for r in results}  # type: ignore[union-attr]
+        if len(kinds) != 1:
+            return None
+        return results[0] if len(results) == 1 else Inferred(kinds.pop())
+
+    def _infer_binding(self, binding: Binding, scope: Scope) -> Inferred | None:
+        node = binding.node
+        if binding.kind == PARAM and isinstance(node, cst.Param):
+            if node.annotation is not None:
+                return self.from_annotation(node.annotation.annotation, scope)
+            return None
+        if binding.kind == ASSIGN:
+            if isinstance(node, cst.AnnAssign):
+                annotated = self.from_annotation(node.annotation.annotation, scope)
+                if annotated is not None:
+                    return annotated
+            if binding.value is not None:
+                return self.infer(binding.value, scope)
+            return None
+        if binding.kind == DEF and isinstance(node, cst.FunctionDef):
+            return self._from_decorators(node, scope)
+        return None
+
+    def _from_decorators(self, node: cst.FunctionDef, scope: Scope) -> Inferred | None:
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            qualified = self.ctx.qualified_name(expr, scope)
+            if qualified in self.model.decorators:
+                return Inferred(self.model.decorators[qualified])
+            if isinstance(expr, cst.Attribute):  # ``@app.task`` on a known Celery app
+                owner = self.infer(expr.value, scope)
+                spec = self.spec(owner.type) if owner else None
+                if spec is not None and expr.attr.value in spec.decorates:
+                    return Inferred(spec.decorates[expr.attr.value])
+        return None
+
+    def from_annotation(self, annotation: cst.BaseExpression, scope: Scope) -> Inferred | None:
+        if isinstance(annotation, cst.SimpleString):  # a forward reference
+            try:
+                annotation = cst.parse_expression(str(annotation.evaluated_value))
+            except (cst.ParserSyntaxError, TypeError, ValueError):
+                return None
+        target = _unwrap_optional(annotation)
+        if target is None:
+            return None
+        qualified = self.ctx.qualified_name(target, scope)
+        if qualified is not None and qualified in self.model.annotations:
+            return Inferred(self.model.annotations[qualified])
+        return None
+
+    # -- self.attribute ------------------------------------------------------------
+    def _self_class(self, name: str, scope: Scope) -> Scope | None:
+        """The class scope when ``name`` is the first parameter of a method."""
+        found = lookup(scope, name)
+        if found is None:
+            return None
+        owner, bindings = found
+        if owner.kind != "function" or owner.parent is None or owner.parent.kind != "class":
+            return None
+        function = owner.node
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        params = (*function.params.posonly_params, *function.params.params)
+        if not params or params[0].name.value != name or len(bindings) != 1 or bindings[0].kind != PARAM:
+            return None
+        for decorator in function.decorators:
+            if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod"):
+                return None
+        return owner.parent
+
+    def _infer_self_attribute(self, class_scope: Scope, attr: str) -> Inferred | None:
+        assignments = self._class_attributes(class_scope).get(attr)
+        class_bindings = class_scope.bindings.get(attr, [])
+        results = [self._infer_binding(binding, class_scope) for binding in class_bindings]
+        for value, scope, node in assignments or ():
+            if isinstance(node, cst.AnnAssign):
+                annotated = self.from_annotation(node.annotation.annotation, scope)
+                if annotated is not None:
+                    results.append(annotated)
+                    continue
+            results.append(self.infer(value, scope) if value is not None else None)
+        return self._agree(results)
+
+    def _class_attributes(self, class_scope: Scope) -> dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]]:
+        """``self.<attr> = value`` in every method of the class (read once per class)."""
+        key = id(class_scope.node)
+        cached = self._self_attributes.get(key)
+        if cached is not None:
+            return cached
+        out: dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]] = {}
+        class_node = class_scope.node
+        assert isinstance(class_node, cst.ClassDef)
+        for statement in class_node.body.body if isinstance(class_node.body, cst.IndentedBlock) else ():
+            if not isinstance(statement, cst.FunctionDef):
+                continue
+            params = (*statement.params.posonly_params, *statement.params.params)
+            if not params:
+                continue
+            self_name = params[0].name.value
+            method_scope = self._method_scope(statement, class_scope)
+            for node, target, value in _attribute_assignments(statement.body):
+                if isinstance(target.value, cst.Name) and target.value.value == self_name:
+                    out.setdefault(target.attr.value, []).append((value, method_scope, node))
+        self._self_attributes[key] = out
+        return out
+
+    def _method_scope(self, function: cst.FunctionDef, class_scope: Scope) -> Scope:
+        info = self.ctx.function_info(function)
+        if info is not None:
+            return info.scope
+        # Not visited yet (defined below the method being analysed): collect its
+        # bindings now, the same way the traversal will.
+        scope = Scope("function", function, class_scope)
+        collector = BindingCollector(scope, self.ctx.module_name, self.ctx.is_package)
+        collector.collect_parameters(function.params)
+        collector._block(function.body)
+        return scope
+
+
+class _AttributeAssignments(cst.CSTVisitor):
+    """``<name>.<attr> = value`` statements of one function body, not nested defs."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[cst.CSTNode, cst.Attribute, cst.BaseExpression | None]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Attribute):
+                self.found.append((node, target.target, node.value))
+            elif isinstance(target.target, (cst.Tuple, cst.List)):
+                for element in target.target.elements:
+                    if isinstance(element.value, cst.Attribute):
+                        self.found.append((node, element.value, None))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.found.append((node, node.target, node.value))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.found.append((node, node.target, None))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None and isinstance(node.asname.name, cst.Attribute):
+            self.found.append((node, node.asname.name, node.item))
+
+    def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.found.append((node, node.target, None))
+
+
+def _attribute_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, cst.Attribute, cst.BaseExpression | None]]:
+    visitor = _AttributeAssignments()
+    body.visit(visitor)
+    return iter(visitor.found)
