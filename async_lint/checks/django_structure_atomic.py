@@ -18,6 +18,7 @@ methods and Channels consumers are not views.
 
 from __future__ import annotations
 
+import os
 from pathlib import PurePath
 
 import libcst as cst
@@ -187,7 +188,7 @@ class AtomicRequestsCheck(ProjectCheck):
                         path=settings_path,
                         code="DJA507",
                         message=(
-                            f"ATOMIC_REQUESTS is True{database} while `{fact['name']}` ({path}:{fact['line']}) is an "
+                            f"ATOMIC_REQUESTS is True{database} while `{fact['name']}` ({_shown(path)}:{fact['line']}) is an "
                             "async view: Django raises RuntimeError on every request to it (\"You cannot use "
                             "ATOMIC_REQUESTS with async views\"); drop ATOMIC_REQUESTS, or decorate the async views "
                             "with `@transaction.non_atomic_requests`"
@@ -214,6 +215,13 @@ class AtomicRequestsCheck(ProjectCheck):
                 elif fact["in_views_module"] and fact["takes_request"]:
                     return path, fact
         return None
+
+
+def _shown(path: str) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
 
 
 def _is_views_module(path: str) -> bool:

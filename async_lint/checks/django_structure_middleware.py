@@ -63,12 +63,15 @@ class MiddlewareCheck(Check):
         # convention (and in all of Django's docs) that parameter is get_response.
         if not params or params[0] != "get_response":
             return
-        inner = {d.name.value: d for d in nodes_in(node.body, cst.FunctionDef)}
+        # name -> every def of it (branches may define one name twice: sync and async).
+        inner: dict[str, list[cst.FunctionDef]] = {}
+        for definition in nodes_in(node.body, cst.FunctionDef):
+            inner.setdefault(definition.name.value, []).append(definition)
         returned: list[cst.FunctionDef] = []
         for ret in nodes_in(node.body, cst.Return):
             if not (isinstance(ret.value, cst.Name) and ret.value.value in inner):
                 return  # returns something else too: not a plain factory
-            returned.append(inner[ret.value.value])
+            returned.extend(inner[ret.value.value])
         if returned:
             decorators = tuple(self.ctx.qualified_name(d.decorator) or "" for d in node.decorators)
             self.factories.append(Factory(node, decorators, returned))
