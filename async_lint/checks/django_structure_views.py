@@ -18,6 +18,7 @@ from async_lint.checks.django_structure_classes import (
     ClassRegistry,
     FrameworkClass,
     nodes_in,
+    positional_params,
     view_table,
 )
 
@@ -149,10 +150,13 @@ class StreamingResponseCheck(Check):
     codes = ("DJA505",)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.in_async_context:
+        if not self.ctx.in_async_context or not self._in_view():
             return
         if self.ctx.qualified_name(node.func) not in STREAMING_RESPONSE:
             return
+        version = getattr(self.ctx.settings, "django_version", None)
+        if version is not None and tuple(version) < (4, 2):
+            return  # before 4.2 StreamingHttpResponse takes no async iterator at all
         content = None
         for arg in node.args:
             if arg.keyword is None and arg.star == "":
@@ -172,6 +176,16 @@ class StreamingResponseCheck(Check):
                 "iterator into memory in a thread before sending anything; stream an async generator "
                 "(`async def` with `yield`) instead",
             )
+
+    def _in_view(self) -> bool:
+        """In an async function taking the request (a view, or a handler method)."""
+        function = self.ctx.current_function
+        if function is None:
+            return False
+        params = positional_params(function.node.params)
+        if function.class_name is not None:
+            params = params[1:]
+        return params[:1] == ("request",)
 
     def _sync_iterable(self, expr: cst.BaseExpression, *, follow: bool) -> str | None:
         """A description of ``expr`` when it is known to be a sync iterable."""
