@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 from async_lint.catalog import catalog, select_codes
+from async_lint.checks import project_checks_for
 from async_lint.engine import analyze_source, run
 from async_lint.findings import Finding
 from async_lint.settings import Settings
@@ -26,8 +27,13 @@ def lint_text(text: str, *, path: str = "example.py", dedent: bool = True, **set
     if dedent:
         text = textwrap.dedent(text)
     source = decode_source(path, text.encode("utf-8"))
-    result = analyze_source(path, source, make_settings(**settings_kwargs))
-    return sorted(result.findings, key=lambda f: f.sort_key)
+    settings = make_settings(**settings_kwargs)
+    result = analyze_source(path, source, settings)
+    findings = list(result.findings)
+    # Project-wide checks see this one module as the whole project.
+    for check_class in project_checks_for(settings.enabled):
+        findings.extend(f for f in check_class(settings).run({path: result.facts}) if f.code in settings.enabled)
+    return sorted(findings, key=lambda f: f.sort_key)
 
 
 def lint_paths(paths: list[str | Path], **settings_kwargs) -> list[Finding]:

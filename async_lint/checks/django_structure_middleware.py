@@ -1,0 +1,254 @@
+"""DJA501, DJA502, DJA506: middleware Django will run the wrong way.
+
+How Django runs middleware (django/core/handlers/base.py ``load_middleware``):
+each middleware's ``sync_capable``/``async_capable`` flags (default True/False)
+decide whether it is handed a sync or an async ``get_response``, and
+``iscoroutinefunction(instance)`` decides whether its result is awaited.
+``process_view``/``process_exception``/``process_template_response`` are
+adapted by their own ``iscoroutinefunction``, so an ``async def`` hook works on
+any middleware and is not reported; ``MiddlewareMixin`` however calls
+``process_request``/``process_response`` itself, synchronously.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from async_lint.checks.base import Check
+from async_lint.checks.django_structure_classes import (
+    MARK_COROUTINE,
+    MIDDLEWARE_DECORATORS,
+    UNKNOWN,
+    ClassFacts,
+    ClassRegistry,
+    MiddlewareMixinClass,
+    nodes_in,
+    positional_params,
+)
+
+ASGI_CALL = ("scope", "receive", "send")
+MIXIN_SYNC_HOOKS = ("process_request", "process_response")
+FIX_FLAGS = "set `async_capable = True` and `sync_capable = False` on the class (or decorate it with `@async_only_middleware`)"
+
+
+@dataclass(eq=False)
+class Factory:
+    node: cst.FunctionDef
+    decorators: tuple[str, ...]
+    inner: list[cst.FunctionDef]
+
+
+class MiddlewareCheck(Check):
+    codes = ("DJA501", "DJA502", "DJA506")
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.registry = ClassRegistry.of(ctx)
+        self.factories: list[Factory] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.registry.add_class(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.ctx.scope.kind == "module":
+            self.registry.add_module_assignment(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.ctx.scope.kind != "module":
+            return
+        params = positional_params(node.params)
+        # Django calls a middleware factory with the next handler; by
+        # convention (and in all of Django's docs) that parameter is get_response.
+        if not params or params[0] != "get_response":
+            return
+        # name -> every def of it (branches may define one name twice: sync and async).
+        inner: dict[str, list[cst.FunctionDef]] = {}
+        for definition in nodes_in(node.body, cst.FunctionDef):
+            inner.setdefault(definition.name.value, []).append(definition)
+        returned: list[cst.FunctionDef] = []
+        for ret in nodes_in(node.body, cst.Return):
+            if not (isinstance(ret.value, cst.Name) and ret.value.value in inner):
+                return  # returns something else too: not a plain factory
+            returned.extend(inner[ret.value.value])
+        if returned:
+            decorators = tuple(self.ctx.qualified_name(d.decorator) or "" for d in node.decorators)
+            self.factories.append(Factory(node, decorators, returned))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for factory in self.factories:
+            self._check_factory(factory)
+        for facts in self.registry:
+            self._check_class(facts)
+
+    # -- DJA501 --------------------------------------------------------------------
+    def _factory_flags(self, factory: Factory) -> dict:
+        flags: dict = {"sync_capable": True, "async_capable": False}
+        for decorator in reversed(factory.decorators):
+            flags.update(MIDDLEWARE_DECORATORS.get(decorator, {}))
+        for key, value in self.registry.assigned_attributes.get(factory.node.name.value, {}).items():
+            if key in flags:
+                flags[key] = value
+        return flags
+
+    def _check_factory(self, factory: Factory) -> None:
+        flags = self._factory_flags(factory)
+        if UNKNOWN in flags.values():
+            return
+        name = factory.node.name.value
+        if all(d.asynchronous is not None for d in factory.inner) and flags["async_capable"] is not True:
+            self.ctx.report(
+                factory.node.name,
+                "DJA501",
+                f"Middleware factory `{name}` returns an `async def` but is not async-capable: Django hands it a sync "
+                "`get_response` and wraps it with `sync_to_async`, which raises TypeError on every request; decorate "
+                "it with `@async_only_middleware` (or `@sync_and_async_middleware` and branch on "
+                "`iscoroutinefunction(get_response)`)",
+            )
+        elif flags["async_capable"] is True and all(d.asynchronous is None for d in factory.inner):
+            if all(self._only_passes_through(inner) for inner in factory.inner):
+                return
+            marked = "@async_only_middleware" if flags["sync_capable"] is False else "async-capable"
+            self.ctx.report(
+                factory.node.name,
+                "DJA501",
+                f"Middleware factory `{name}` is {marked} but returns a plain `def`: under ASGI Django hands it an "
+                "async `get_response`, so `get_response(request)` is a coroutine, not a response; make the inner "
+                "function `async def` and `await get_response(request)`",
+            )
+
+    @staticmethod
+    def _only_passes_through(inner: cst.FunctionDef) -> bool:
+        """True when every return hands back ``get_response(...)`` untouched
+        (the coroutine is then awaited by Django, and nothing breaks)."""
+        returns = list(nodes_in(inner.body, cst.Return))
+        return bool(returns) and all(
+            isinstance(r.value, cst.Call) and isinstance(r.value.func, cst.Name) and r.value.func.value == "get_response"
+            for r in returns
+        )
+
+    # -- DJA502 / DJA506 -----------------------------------------------------------------
+    def _check_class(self, facts: ClassFacts) -> None:
+        registry = self.registry
+        own_call = facts.methods.get("__call__")
+        if own_call is not None and own_call.params[1:3] == ("request", "get_response"):
+            self.ctx.report(
+                own_call.node.name,
+                "DJA502",
+                f"`{facts.name}.__call__` takes `get_response`, but Django calls middleware with the request only: "
+                "take `get_response` in `__init__` and keep it on the instance",
+            )
+            return
+        found_call = registry.method(facts, "__call__")
+        if found_call is not None and found_call[1] is not None and found_call[1].params[1:4] == ASGI_CALL:
+            return  # raw ASGI middleware, not Django's
+        if not self._is_django_middleware(facts):
+            return
+        if found_call is not None and isinstance(found_call[0], MiddlewareMixinClass):
+            for hook in MIXIN_SYNC_HOOKS:
+                method = facts.methods.get(hook)
+                if method is not None and method.is_async:
+                    self.ctx.report(
+                        method.node.name,
+                        "DJA502",
+                        f"`MiddlewareMixin` calls `{hook}` synchronously (through `sync_to_async` under ASGI), so "
+                        f"`async def {hook}` returns a coroutine and every request fails; make it a plain `def`, or "
+                        f"give the middleware an `async def __call__` and {FIX_FLAGS}",
+                    )
+            return
+        if found_call is None or found_call[1] is None or not found_call[1].is_async or facts.subclassed:
+            return
+        where = own_call.node.name if own_call is not None else facts.node.name
+        async_capable = registry.attribute(facts, "async_capable", False)
+        sync_capable = registry.attribute(facts, "sync_capable", True)
+        if UNKNOWN in (async_capable, sync_capable):
+            return
+        if async_capable is not True:
+            self.ctx.report(
+                where,
+                "DJA502",
+                f"`{facts.name}` has an `async def __call__` but is not async-capable: Django hands it a sync "
+                f"`get_response` and gets a coroutine back, so every request fails; {FIX_FLAGS}",
+            )
+        elif sync_capable is not False:
+            self.ctx.report(
+                where,
+                "DJA502",
+                f"`{facts.name}` has an `async def __call__` but is also sync-capable: under WSGI (and with Django's "
+                "sync test `Client`) Django hands it a sync `get_response` and gets a coroutine back; set "
+                "`sync_capable = False`",
+            )
+        else:
+            self._check_marked(facts, where)
+
+    def _is_django_middleware(self, facts: ClassFacts) -> bool:
+        found = self.registry.method(facts, "__init__")
+        if found is None:
+            return False
+        entry, method = found
+        if isinstance(entry, MiddlewareMixinClass):
+            return True
+        return method is not None and method.params[1:2] == ("get_response",)
+
+    def _check_marked(self, facts: ClassFacts, where: cst.CSTNode) -> None:
+        state, init = self._marks_itself(facts)
+        if state is True or state is UNKNOWN:
+            return
+        node = init.node.name if init is not None else where
+        if state == "legacy":
+            message = (
+                f"`{facts.name}` marks itself with `self._is_coroutine = asyncio.coroutines._is_coroutine`, which "
+                "only works before Python 3.12 (asgiref checks `inspect.iscoroutinefunction` since): exceptions "
+                "raised in it then escape Django's error handling; call `markcoroutinefunction(self)` from "
+                "`asgiref.sync` instead"
+            )
+        else:
+            message = (
+                f"`{facts.name}` is async but its `__init__` never calls `markcoroutinefunction(self)`: requests "
+                "work, but exceptions raised in it escape Django's error handling (no 500 response, no "
+                "`process_exception`); add `if iscoroutinefunction(self.get_response): markcoroutinefunction(self)`"
+            )
+        self.ctx.report(node, "DJA506", message)
+
+    def _marks_itself(self, facts: ClassFacts):
+        """(True | False | "legacy" | UNKNOWN, the __init__ found) following super().__init__ chains."""
+        after = None
+        first_init = None
+        for _ in range(16):
+            found = self.registry.method(facts, "__init__", after=after)
+            if found is None:
+                return False, first_init
+            entry, method = found
+            if isinstance(entry, MiddlewareMixinClass):
+                return True, first_init
+            if method is None:
+                return UNKNOWN, first_init
+            first_init = first_init or method
+            delegates = False
+            for call in nodes_in(method.node.body, cst.Call):
+                name = self.ctx.qualified_name(call.func)
+                if name in MARK_COROUTINE and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "self":
+                    return True, first_init
+                if _is_super_init(call):
+                    delegates = True
+            for assign in nodes_in(method.node.body, cst.Assign):
+                for target in assign.targets:
+                    t = target.target
+                    if isinstance(t, cst.Attribute) and t.attr.value == "_is_coroutine":
+                        return "legacy", first_init
+            if not delegates:
+                return False, first_init
+            after = entry
+        return UNKNOWN, first_init
+
+
+def _is_super_init(call: cst.Call) -> bool:
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "__init__"
+        and isinstance(func.value, cst.Call)
+        and isinstance(func.value.func, cst.Name)
+        and func.value.func.value == "super"
+    )

@@ -1,0 +1,243 @@
+"""DJA503, DJA504, DJA505: views Django or DRF will run the wrong way.
+
+DJA503 follows ``View.view_is_async`` (django/views/generic/base.py): every
+name in ``http_method_names`` but ``options`` that the class has, own or
+inherited, must be all sync or all async, or ``as_view()`` raises
+ImproperlyConfigured. Inherited handlers of Django/DRF/adrf classes come from
+rules/django_generic_views.toml.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from async_lint.checks.base import Check
+from async_lint.checks.django_structure_classes import (
+    UNKNOWN,
+    ClassFacts,
+    ClassRegistry,
+    FrameworkClass,
+    nodes_in,
+    positional_params,
+    view_table,
+)
+
+DRF_VIEWSET = "rest_framework.viewsets.ViewSetMixin"
+DRF_ACTION = "rest_framework.decorators.action"
+DRF_API_VIEW = "rest_framework.decorators.api_view"
+METHOD_DECORATOR = "django.utils.decorators.method_decorator"
+STREAMING_RESPONSE = frozenset({"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"})
+# QuerySet-returning manager methods: iterating their result is a sync query.
+QUERYSET_METHODS = frozenset(
+    {"all", "filter", "exclude", "order_by", "values", "values_list", "select_related", "prefetch_related", "iterator", "only", "defer", "distinct", "annotate"}
+)
+
+
+class ViewHandlersCheck(Check):
+    codes = ("DJA503", "DJA504")
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.registry = ClassRegistry.of(ctx)
+        self.table = view_table()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.registry.add_class(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is None:
+            return
+        for decorator in node.decorators:
+            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            if self.ctx.qualified_name(expr) == DRF_API_VIEW:
+                self.ctx.report(
+                    node.name,
+                    "DJA504",
+                    f"`@api_view` runs `{node.name.value}` as a sync DRF handler and gets a coroutine back instead of "
+                    "a Response; use `adrf.decorators.api_view`, or a plain `def`",
+                )
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        facts = self.registry.add_class(node)
+        frameworks = self.registry.frameworks(facts)
+        if not frameworks:
+            return
+        # DRF's ViewSetMixin.as_view() routes to actions and skips View.view_is_async.
+        is_viewset = self.registry.has_framework_class(facts, DRF_VIEWSET)
+        if not is_viewset:
+            self._check_mixed(facts)
+        if "drf" in frameworks and "adrf" not in frameworks:
+            self._check_drf(facts, is_viewset)
+
+    # -- DJA503 --------------------------------------------------------------------
+    def _check_mixed(self, facts: ClassFacts) -> None:
+        own_handlers = [n for n in facts.methods if n in self.table.http_method_names]
+        if not own_handlers:
+            return  # nothing new here: a mix is reported on the class that makes it
+        kinds = handler_kinds(self.registry, facts, self.ctx.settings)
+        if not kinds:
+            return
+        async_names = [f"{n}" + self._where(facts, w) for n, (a, w) in kinds.items() if a]
+        sync_names = [f"{n}" + self._where(facts, w) for n, (a, w) in kinds.items() if not a]
+        if async_names and sync_names:
+            self.ctx.report(
+                facts.node.name,
+                "DJA503",
+                f"`{facts.name}` mixes async handlers ({', '.join(async_names)}) with sync handlers "
+                f"({', '.join(sync_names)}): Django raises ImproperlyConfigured in `as_view()`; make them all "
+                "`async def` (override the inherited ones) or all `def`",
+            )
+
+    @staticmethod
+    def _where(facts: ClassFacts, defined_in: str) -> str:
+        return "" if defined_in == facts.name else f" from {defined_in}"
+
+    # -- DJA504 --------------------------------------------------------------------
+    def _check_drf(self, facts: ClassFacts, is_viewset: bool) -> None:
+        for name, method in facts.methods.items():
+            if not method.is_async or method.node.name.value != name:
+                continue
+            is_action = DRF_ACTION in method.decorators
+            if name in self.table.http_method_names or is_action or (is_viewset and name in self.table.viewset_actions):
+                what = "action" if is_action or name not in self.table.http_method_names else "handler"
+                self.ctx.report(
+                    method.node.name,
+                    "DJA504",
+                    f"DRF calls the {what} `{facts.name}.{name}` synchronously and gets a coroutine back instead of "
+                    "a Response; derive the view from `adrf` (adrf.views.APIView, adrf.viewsets.*, adrf.generics.*) "
+                    "or make it a plain `def`",
+                )
+
+
+def handler_kinds(registry: ClassRegistry, facts: ClassFacts, settings) -> dict[str, tuple[bool, str]] | None:
+    """handler name -> (is async, the class defining it) for the handlers of a
+    class-based view whose kind is known, as ``View.view_is_async`` sees them
+    (``options`` left out); None when ``http_method_names`` is not known."""
+    table = view_table()
+    names = registry.attribute(facts, "http_method_names", list(table.http_method_names))
+    if names is UNKNOWN or not isinstance(names, list):
+        return None
+    out: dict[str, tuple[bool, str]] = {}
+    for name in names:
+        if name in table.excluded_from_async_test:
+            continue
+        found = registry.method(facts, name)
+        if found is None:
+            continue
+        entry, method = found
+        if isinstance(entry, FrameworkClass):
+            out[name] = (name in entry.async_handlers, entry.short)
+        elif method is not None:
+            is_async = effective_async(method, settings)
+            if is_async is not None:
+                out[name] = (is_async, entry.short)
+    return out
+
+
+def effective_async(method, settings) -> bool | None:
+    """Whether Django sees a handler as a coroutine function; None if unknown."""
+    if not method.decorators:
+        return method.is_async
+    if all(d == METHOD_DECORATOR for d in method.decorators):
+        # method_decorator keeps async methods marked only since Django 5.2.
+        version = getattr(settings, "django_version", None)
+        if not method.is_async or version is None or tuple(version) >= (5, 2):
+            return method.is_async
+    return None
+
+
+class StreamingResponseCheck(Check):
+    codes = ("DJA505",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.in_async_context or not self._in_view():
+            return
+        if self.ctx.qualified_name(node.func) not in STREAMING_RESPONSE:
+            return
+        version = getattr(self.ctx.settings, "django_version", None)
+        if version is not None and tuple(version) < (4, 2):
+            return  # before 4.2 StreamingHttpResponse takes no async iterator at all
+        content = None
+        for arg in node.args:
+            if arg.keyword is None and arg.star == "":
+                content = arg.value
+                break
+            if arg.keyword is not None and arg.keyword.value == "streaming_content":
+                content = arg.value
+                break
+        if content is None:
+            return
+        what = self._sync_iterable(content, follow=True)
+        if what:
+            self.ctx.report(
+                node,
+                "DJA505",
+                f"StreamingHttpResponse over {what} in an async view: under ASGI Django warns and reads the whole "
+                "iterator into memory in a thread before sending anything; stream an async generator "
+                "(`async def` with `yield`) instead",
+            )
+
+    def _in_view(self) -> bool:
+        """In an async function taking the request (a view, or a handler method)."""
+        function = self.ctx.current_function
+        if function is None:
+            return False
+        params = positional_params(function.node.params)
+        if function.class_name is not None:
+            params = params[1:]
+        return params[:1] == ("request",)
+
+    def _sync_iterable(self, expr: cst.BaseExpression, *, follow: bool) -> str | None:
+        """A description of ``expr`` when it is known to be a sync iterable."""
+        if isinstance(expr, (cst.List, cst.Tuple, cst.ListComp, cst.SetComp, cst.Set)):
+            return "a list/tuple (a sync iterable)"
+        if isinstance(expr, cst.GeneratorExp):
+            comp = expr.for_in
+            while comp is not None:
+                if comp.asynchronous is not None:
+                    return None
+                comp = comp.inner_for_in
+            return "a sync generator expression"
+        if isinstance(expr, cst.Name) and follow:
+            bindings = self.ctx.lookup(expr.value)
+            if bindings and len(bindings) == 1 and bindings[0].value is not None:
+                return self._sync_iterable(bindings[0].value, follow=False)
+            return None
+        if not isinstance(expr, cst.Call):
+            return None
+        func = expr.func
+        if self.ctx.qualified_name(func) == "builtins.iter":
+            return "`iter(...)` (a sync iterator)"
+        if isinstance(func, cst.Name):
+            generator = self._local_function(func.value)
+            if generator is not None and generator.asynchronous is None and _yields(generator):
+                return f"the sync generator `{func.value}()`"
+            return None
+        if _is_queryset_chain(func):
+            return "a QuerySet (iterating it runs a sync query)"
+        return None
+
+    def _local_function(self, name: str) -> cst.FunctionDef | None:
+        bindings = self.ctx.lookup(name)
+        if bindings and len(bindings) == 1 and isinstance(bindings[0].node, cst.FunctionDef):
+            return bindings[0].node
+        return None
+
+
+def _yields(function: cst.FunctionDef) -> bool:
+    return any(True for _ in nodes_in(function.body, cst.Yield))
+
+
+def _is_queryset_chain(func: cst.BaseExpression) -> bool:
+    """``Model.objects.<lazy method>`` possibly followed by more lazy methods."""
+    if not (isinstance(func, cst.Attribute) and func.attr.value in QUERYSET_METHODS):
+        return False
+    receiver = func.value
+    while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and receiver.func.attr.value in QUERYSET_METHODS:
+        receiver = receiver.func.value
+    return (
+        isinstance(receiver, cst.Attribute)
+        and receiver.attr.value == "objects"
+        and isinstance(receiver.value, cst.Name)
+        and receiver.value.value[:1].isupper()
+    )
