@@ -29,6 +29,12 @@ def _parse_django_version(value: str | None) -> tuple[int, int] | None:
         raise click.BadParameter(f"expected MAJOR.MINOR (like 4.2), got {value!r}", param_hint="--django-version")
 
 
+def _detected_django_version(paths: tuple[str, ...]) -> tuple[int, int] | None:
+    from async_lint.django_version import detect_django_version
+
+    return detect_django_version(list(paths) or ["."])
+
+
 def _console(stderr: bool = False):
     from rich.console import Console
 
@@ -95,7 +101,7 @@ def main_command(paths, output_format, select, extend_select, ignore, exclude, r
         raise click.BadParameter(str(exc), param_hint="--select/--ignore")
     settings = Settings(
         enabled=enabled,
-        django_version=_parse_django_version(django_version),
+        django_version=_parse_django_version(django_version) or _detected_django_version(paths),
         exclude=tuple(exclude),
         respect_gitignore=respect_gitignore,
         jobs=jobs or engine.default_jobs(),
