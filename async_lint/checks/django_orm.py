@@ -25,10 +25,11 @@ from async_lint.analysis.django_twins import since, target_version, twin
 from async_lint.checks.base import Check
 
 # Builtins that iterate (or otherwise evaluate) their argument at call time.
-EVALUATING_BUILTINS = frozenset(
-    "list tuple set frozenset sorted len bool sum max min any all enumerate zip map filter iter next reversed "
-    "repr str dict print".split()
+ITERATING_BUILTINS = frozenset(
+    "list tuple set frozenset sorted sum max min any all enumerate zip map filter iter next reversed dict".split()
 )
+# These evaluate a QuerySet (len, truth, repr) but not a generator such as qs.iterator().
+EVALUATING_BUILTINS = ITERATING_BUILTINS | {"len", "bool", "repr", "str", "print"}
 MODEL_METHODS = ("save", "delete", "refresh_from_db")
 
 
@@ -80,7 +81,7 @@ class SyncOrmCheck(DjangoCheck):
         if name is not None and name.startswith("builtins.") and name[9:] in EVALUATING_BUILTINS:
             for arg in node.args:
                 if arg.keyword is None and not arg.star:
-                    self.evaluated(arg.value, f"`{name[9:]}()`")
+                    self.evaluated(arg.value, f"`{name[9:]}()`", iterates=name[9:] in ITERATING_BUILTINS)
         for arg in node.args:
             if arg.star == "*":
                 self.evaluated(arg.value, "star-unpacking")
@@ -124,10 +125,10 @@ class SyncOrmCheck(DjangoCheck):
         self.flag(node, "DJA201", f"`{base}.{method}()` runs a database query synchronously (SynchronousOnlyOperation in async code); use {fix}")
 
     # -- implicit evaluation (DJA202, DJA204; DJA201 for qs.iterator()) ------
-    def evaluated(self, expr: cst.BaseExpression, how: str) -> None:
+    def evaluated(self, expr: cst.BaseExpression, how: str, iterates: bool = True) -> None:
         """``expr`` is iterated, measured, indexed or truth-tested here."""
         value = self.inference.infer(expr)
-        if isinstance(value, IteratorValue):
+        if isinstance(value, IteratorValue) and iterates:
             fix = self.suggestion("queryset", "iterator", "`async for x in qs.aiterator()`", "`await sync_to_async(list)(qs.iterator())`")
             self.flag(expr, "DJA201", f"iterating `{shown(self.ctx, expr)}` runs the query synchronously (SynchronousOnlyOperation in async code); use {fix}")
             return
@@ -160,23 +161,23 @@ class SyncOrmCheck(DjangoCheck):
             self.evaluated(node.iter, "a comprehension")
 
     def visit_If(self, node: cst.If) -> None:
-        self.evaluated(node.test, "a truth test")
+        self.evaluated(node.test, "a truth test", iterates=False)
 
     def visit_While(self, node: cst.While) -> None:
-        self.evaluated(node.test, "a truth test")
+        self.evaluated(node.test, "a truth test", iterates=False)
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
-        self.evaluated(node.test, "a truth test")
+        self.evaluated(node.test, "a truth test", iterates=False)
 
     def visit_Assert(self, node: cst.Assert) -> None:
-        self.evaluated(node.test, "a truth test")
+        self.evaluated(node.test, "a truth test", iterates=False)
 
     def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
         if isinstance(node.operator, cst.Not):
-            self.evaluated(node.expression, "`not`")
+            self.evaluated(node.expression, "`not`", iterates=False)
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        self.evaluated(node.left, "a truth test")
+        self.evaluated(node.left, "a truth test", iterates=False)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         for target in node.comparisons:
@@ -188,7 +189,7 @@ class SyncOrmCheck(DjangoCheck):
             self.evaluated(node.value, "star-unpacking")
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
-        self.evaluated(node.expression, "formatting")
+        self.evaluated(node.expression, "formatting", iterates=False)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if any(isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets):
