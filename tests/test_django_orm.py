@@ -139,3 +139,22 @@ def test_foreign_framework_requests_are_not_django():
             return request.session.get("x")
     """
     assert lint_text(src, select=["DJA2"]) == []
+
+
+def test_view_get_queryset_defined_later_with_self_model():
+    # From django/views/generic/detail.py: get_queryset uses self.model, read
+    # before the traversal reaches the method.
+    src = """
+    from django.views import View
+    from shop.models import Product
+
+    class Detail(View):
+        model = Product
+
+        async def get(self, request):
+            return [p async for p in self.get_queryset()], len(self.get_queryset())
+
+        def get_queryset(self):
+            return self.model._default_manager.all()
+    """
+    assert [f.code for f in lint_text(src, select=["DJA2"])] == ["DJA202"]

@@ -822,7 +822,7 @@ class DjangoInference:
     def _view_queryset(self, cls: ClassSelf) -> Value | None:
         method = self._class_method(cls, "get_queryset")
         if method is not None:
-            value = self._function_returns(method, cls.scope, class_scope=True)
+            value = self._function_returns(method, cls.scope, class_node=cls.cls)
             if value is not None:
                 return value
         return self._class_attribute(cls, "queryset")
@@ -930,7 +930,7 @@ class DjangoInference:
             return None
         return defs[0].node, found[0]
 
-    def _function_returns(self, node: cst.FunctionDef, parent: Scope, class_scope: bool = False) -> Value | None:
+    def _function_returns(self, node: cst.FunctionDef, parent: Scope, class_node: cst.ClassDef | None = None) -> Value | None:
         key = id(node)
         if key in self._returns:
             return self._returns[key]
@@ -939,8 +939,8 @@ class DjangoInference:
         if info is not None:
             scope = info.scope
         else:
-            if class_scope:
-                parent = Scope("class", None, parent)  # type: ignore[arg-type]
+            if class_node is not None:
+                parent = Scope("class", class_node, parent)
             scope = Scope("function", node, parent)
             collector = BindingCollector(scope, self.module_name, self.ctx.is_package)
             collector.collect_parameters(node.params)
