@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections import Counter
@@ -20,6 +21,12 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 def _split_codes(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _detected_django_version(paths: list[str]) -> tuple[int, int] | None:
+    from async_lint.django_version import detect_django_version
+
+    return detect_django_version(paths)
 
 
 def _console(stderr: bool = False):
@@ -152,6 +159,10 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         file_config = load_file(config_file) if config_file else find_config(paths)
         cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir)
         settings = build_settings(file_config, cli, jobs=jobs or engine.default_jobs())
+        if settings.django_version is None:
+            # Neither flag nor config: the lowest version the project's own
+            # dependency declarations allow.
+            settings = dataclasses.replace(settings, django_version=_detected_django_version(paths))
         baseline = read_baseline(baseline_file) if baseline_file else None
     except (ConfigError, BaselineError) as exc:
         _error(str(exc))

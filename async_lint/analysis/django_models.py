@@ -1,0 +1,1041 @@
+"""What a Django expression is: a model class, a manager, a QuerySet, a model
+instance, a lazy ``request.user``, a session, a ModelForm.
+
+One ``DjangoInference`` per file (``django_inference(ctx)``) is shared by the
+DJA2xx checks. It knows the models the file defines (fields, relations,
+managers) and the well-known contrib models, and infers an expression's kind
+from its bindings, lazily and with memoisation. It only answers on evidence:
+an expression it cannot place is ``None`` and the checks stay silent.
+
+Model facts are recorded with ``ctx.add_fact("django_model", ...)`` so that a
+project index can join models across files: a model imported from another
+module of the project is recognised here by weaker evidence (a capitalised
+name from a ``models`` module) and its fields are not known in this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+import libcst as cst
+
+from async_lint.analysis.scopes import (
+    ASSIGN,
+    BUILTIN_NAMES,
+    CLASS,
+    DEF,
+    IMPORT,
+    PARAM,
+    BindingCollector,
+    Binding,
+    Scope,
+    binding_target,
+    lookup,
+)
+
+MODEL_BASES = frozenset(
+    {
+        "django.db.models.Model",
+        "django.db.models.base.Model",
+        "django.contrib.gis.db.models.Model",
+        "django.contrib.auth.models.AbstractUser",
+        "django.contrib.auth.models.AbstractBaseUser",
+        "django.contrib.auth.base_user.AbstractBaseUser",
+        "django.contrib.auth.models.PermissionsMixin",
+        "django.contrib.sessions.base_session.AbstractBaseSession",
+    }
+)
+MANAGER_CLASSES = frozenset(
+    {
+        "django.db.models.Manager",
+        "django.db.models.manager.Manager",
+        "django.db.models.manager.BaseManager",
+        "django.contrib.auth.models.UserManager",
+        "django.contrib.auth.base_user.BaseUserManager",
+    }
+)
+QUERYSET_CLASSES = frozenset({"django.db.models.QuerySet", "django.db.models.query.QuerySet"})
+MODELFORM_BASES = frozenset({"django.forms.ModelForm", "django.forms.models.ModelForm"})
+# contrib forms whose save() writes through the ORM.
+CONTRIB_SAVING_FORMS = frozenset(
+    {
+        "django.contrib.auth.forms.UserCreationForm",
+        "django.contrib.auth.forms.BaseUserCreationForm",
+        "django.contrib.auth.forms.UserChangeForm",
+        "django.contrib.auth.forms.SetPasswordForm",
+        "django.contrib.auth.forms.PasswordChangeForm",
+        "django.contrib.auth.forms.AdminPasswordChangeForm",
+        "django.contrib.auth.forms.PasswordResetForm",
+    }
+)
+REQUEST_CLASSES = frozenset(
+    {
+        "django.http.HttpRequest",
+        "django.http.request.HttpRequest",
+        "django.core.handlers.asgi.ASGIRequest",
+        "django.core.handlers.wsgi.WSGIRequest",
+        "rest_framework.request.Request",
+    }
+)
+# Frameworks whose handlers receive their own (non-Django) request objects.
+FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado")
+USER_MODEL_GETTERS = frozenset({"django.contrib.auth.get_user_model"})
+USER_MODEL_SETTING = "django.conf.settings.AUTH_USER_MODEL"
+
+RELATION_FIELDS = {
+    "ForeignKey": "fk",
+    "OneToOneField": "o2o",
+    "ManyToManyField": "m2m",
+    "ParentalKey": "fk",
+    "ParentalManyToManyField": "m2m",
+    "TreeForeignKey": "fk",
+    "TreeOneToOneField": "o2o",
+    "TreeManyToManyField": "m2m",
+    "GenericForeignKey": "generic_fk",
+    "GenericRelation": "generic_rel",
+}
+
+# QuerySet methods that return a new, unevaluated QuerySet.
+LAZY_METHODS = frozenset(
+    "all filter exclude order_by select_related prefetch_related annotate alias values values_list only "
+    "defer distinct using none union intersection difference select_for_update reverse extra dates "
+    "datetimes complex_filter".split()
+)
+ROW_METHODS = frozenset({"values", "values_list", "dates", "datetimes"})
+# Methods that run a query, with what they return.
+INSTANCE_METHODS = frozenset({"get", "first", "last", "latest", "earliest", "create"})
+PAIR_METHODS = frozenset({"get_or_create", "update_or_create"})
+EVALUATING_METHODS = frozenset(
+    "get first last latest earliest count exists contains create get_or_create update_or_create update "
+    "delete bulk_create bulk_update in_bulk aggregate explain".split()
+)
+# Related managers add these (and proxy the QuerySet ones).
+RELATED_EVALUATING_METHODS = frozenset({"add", "remove", "set", "clear"})
+ASYNC_INSTANCE_METHODS = frozenset({"aget", "afirst", "alast", "alatest", "aearliest", "acreate"})
+ASYNC_PAIR_METHODS = frozenset({"aget_or_create", "aupdate_or_create"})
+
+
+@dataclass(frozen=True)
+class Relation:
+    name: str
+    kind: str  # fk | o2o | m2m | generic_fk | generic_rel | reverse_fk | reverse_o2o | reverse_m2m
+    target: str | None  # model class name
+    related_name: str | None = field(default=None, compare=False)
+
+    @property
+    def is_single(self) -> bool:
+        """Access yields one related object (and loads it)."""
+        return self.kind in ("fk", "o2o", "generic_fk", "reverse_o2o")
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    qualified: str | None = None
+    relations: dict[str, Relation] = field(default_factory=dict)
+    managers: set[str] = field(default_factory=lambda: {"objects", "_default_manager", "_base_manager"})
+    # False where the model is only known by an import (fields unknown here).
+    defined_here: bool = True
+    abstract: bool = False
+    bases: tuple[str, ...] = ()
+
+
+def _well_known_models() -> dict[str, ModelInfo]:
+    def model(name: str, qualified: str, *relations: Relation) -> ModelInfo:
+        return ModelInfo(name, qualified, {r.name: r for r in relations}, defined_here=False)
+
+    user = model(
+        "User",
+        "django.contrib.auth.models.User",
+        Relation("groups", "m2m", "Group"),
+        Relation("user_permissions", "m2m", "Permission"),
+    )
+    return {
+        "django.contrib.auth.models.User": user,
+        "django.contrib.auth.models.Group": model(
+            "Group", "django.contrib.auth.models.Group", Relation("permissions", "m2m", "Permission"), Relation("user_set", "reverse_m2m", "User")
+        ),
+        "django.contrib.auth.models.Permission": model(
+            "Permission", "django.contrib.auth.models.Permission", Relation("content_type", "fk", "ContentType")
+        ),
+        "django.contrib.sessions.models.Session": model("Session", "django.contrib.sessions.models.Session"),
+        "django.contrib.contenttypes.models.ContentType": model("ContentType", "django.contrib.contenttypes.models.ContentType"),
+        "django.contrib.sites.models.Site": model("Site", "django.contrib.sites.models.Site"),
+        "django.contrib.admin.models.LogEntry": model(
+            "LogEntry", "django.contrib.admin.models.LogEntry", Relation("user", "fk", "User"), Relation("content_type", "fk", "ContentType")
+        ),
+        "django.contrib.flatpages.models.FlatPage": model("FlatPage", "django.contrib.flatpages.models.FlatPage"),
+        "django.contrib.redirects.models.Redirect": model("Redirect", "django.contrib.redirects.models.Redirect"),
+    }
+
+
+WELL_KNOWN_MODELS = _well_known_models()
+USER_MODEL = WELL_KNOWN_MODELS["django.contrib.auth.models.User"]
+
+
+# -- inferred values -------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelClass:
+    model: ModelInfo
+
+
+@dataclass(frozen=True)
+class ManagerValue:
+    model: ModelInfo | None
+    # For a related manager (``post.tags``): the owning instance and the relation.
+    owner: "InstanceValue | None" = None
+    relation: Relation | None = None
+
+
+@dataclass(frozen=True)
+class QuerySetValue:
+    model: ModelInfo | None
+    selected: frozenset[str] = frozenset()  # select_related/prefetch_related paths; "*" = all
+    rows: bool = False  # values()/values_list(): iterating yields dicts/tuples
+    # ``inst.rel.all()``: the related manager it came from (for prefetch checks).
+    owner: "InstanceValue | None" = None
+    relation: Relation | None = None
+
+
+@dataclass(frozen=True)
+class IteratorValue:
+    """``qs.iterator()``: lazy until iterated."""
+
+    model: ModelInfo | None
+
+
+@dataclass(frozen=True)
+class InstanceValue:
+    model: ModelInfo | None
+    # Relation paths known loaded ("author", "author__profile", "*"); None when
+    # the instance's origin is unknown (a parameter, self): then nothing is
+    # claimed about its relations.
+    loaded: frozenset[str] | None = None
+
+    def has_loaded(self, name: str) -> bool:
+        if self.loaded is None:
+            return True
+        return "*" in self.loaded or any(path.split("__")[0] == name for path in self.loaded)
+
+    def loaded_below(self, name: str) -> frozenset[str]:
+        assert self.loaded is not None
+        below = set()
+        for path in self.loaded:
+            head, _, rest = path.partition("__")
+            if head == name and rest:
+                below.add(rest)
+        return frozenset(below)
+
+
+@dataclass(frozen=True)
+class PairValue:
+    """``get_or_create()``'s (instance, created)."""
+
+    first: InstanceValue
+
+
+@dataclass(frozen=True)
+class LazyUserValue:
+    """``request.user`` of a Django request: a SimpleLazyObject."""
+
+
+@dataclass(frozen=True)
+class SessionValue:
+    """``request.session`` of a Django request."""
+
+
+@dataclass(frozen=True)
+class DjangoRequestValue:
+    pass
+
+
+@dataclass(frozen=True)
+class ModelFormValue:
+    pass
+
+
+@dataclass(frozen=True)
+class FormClassValue:
+    pass
+
+
+@dataclass(frozen=True)
+class ClassSelf:
+    """``self`` in a method of a class that is not a model (e.g. a view)."""
+
+    cls: cst.ClassDef
+    scope: Scope  # the scope the class statement is in
+
+
+@dataclass(frozen=True)
+class _Cycle:
+    """Marker for a name whose inference is in progress (``qs = qs.filter()``)."""
+
+
+CYCLE = _Cycle()
+UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"
+Value = object
+
+
+def string_value(node: cst.BaseExpression | None) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def call_kwarg(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def positional_args(call: cst.Call) -> list[cst.Arg]:
+    return [a for a in call.args if a.keyword is None and not a.star]
+
+
+def resolve_in(scope: Scope, expr: cst.BaseExpression, module_name: str | None) -> str | None:
+    """``ctx.qualified_name`` evaluated in a given scope."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    found = lookup(scope, expr.value)
+    if found is None:
+        base = f"builtins.{expr.value}" if expr.value in BUILTIN_NAMES else None
+    else:
+        found_scope, bindings = found
+        kind, target = binding_target(bindings)
+        if kind == IMPORT:
+            base = target
+        elif found_scope.kind == "module" and kind in (DEF, CLASS):
+            base = f"{module_name or '<module>'}.{expr.value}"
+        else:
+            base = None
+    if base is None:
+        return None
+    parts.append(base)
+    return ".".join(reversed(parts))
+
+
+def _from_models_module(qualified: str) -> bool:
+    """A capitalised name imported from a project ``models`` module
+    (``shop.models.Product``, ``.models.Product``): evidence of a model."""
+    module, _, name = qualified.rpartition(".")
+    if not name[:1].isupper() or module.startswith("django.") or module == "django":
+        return False
+    if name.endswith(("Manager", "QuerySet", "Queryset", "Mixin", "Choices", "Form", "Serializer", "Enum", "Error", "Exception", "Field")):
+        return False
+    return "models" in module.split(".")
+
+
+class DjangoInference:
+    """Model facts of one file and the kind of its expressions."""
+
+    MAX_DEPTH = 25
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.module_name = ctx.module_name
+        self._models: dict[int, ModelInfo | None] = {}
+        self._models_by_name: dict[str, ModelInfo] | None = None
+        self._returns: dict[int, Value | None] = {}
+        self._resolving: set[tuple[int, str]] = set()
+        self._depth = 0
+        self._imported_models: dict[str, ModelInfo] = {}
+        self._memo: dict[tuple[int, int], Value | None] = {}
+        self.imports_django = False
+        self.foreign_request_framework = False
+        for bindings in ctx.module_scope.bindings.values():
+            for binding in bindings:
+                if binding.kind == IMPORT and binding.target:
+                    top = binding.target.lstrip(".").split(".")[0]
+                    if top in ("django", "rest_framework", "adrf", "ninja", "channels") or _from_models_module(binding.target):
+                        self.imports_django = True
+                    elif top in FOREIGN_REQUEST_FRAMEWORKS:
+                        self.foreign_request_framework = True
+        self._record_model_facts()
+        self.async_unsafe_opt_out = self._detect_async_unsafe_opt_out()
+
+    def _detect_async_unsafe_opt_out(self) -> bool:
+        """``os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = ...`` (or setdefault,
+        putenv, monkeypatch.setenv) in this file switches Django's guard off
+        on purpose: the DJA2xx rules are not reported here."""
+        text = getattr(self.ctx.source, "text", "")
+        if UNSAFE_ENV not in text:
+            return False
+        for node in _walk(self.ctx.module):
+            key: cst.BaseExpression | None = None
+            if isinstance(node, cst.Assign):
+                for target in node.targets:
+                    if isinstance(target.target, cst.Subscript) and len(target.target.slice) == 1:
+                        element = target.target.slice[0].slice
+                        if isinstance(element, cst.Index):
+                            key = element.value
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("setdefault", "putenv", "setenv"):
+                key = node.args[0].value if node.args else None
+            if key is not None and string_value(key) == UNSAFE_ENV:
+                self.ctx.add_fact("django_async_unsafe_opt_out", node)
+                return True
+        return False
+
+    # -- models ----------------------------------------------------------------
+    def models(self) -> dict[str, ModelInfo]:
+        """The models this file defines, by class name."""
+        if self._models_by_name is None:
+            self._models_by_name = {}
+            for bindings in self.ctx.module_scope.bindings.values():
+                for binding in bindings:
+                    if binding.kind == CLASS:
+                        info = self.model_of_class(binding.node, self.ctx.module_scope)  # type: ignore[arg-type]
+                        if info is not None:
+                            self._models_by_name[info.name] = info
+            self._add_reverse_relations(self._models_by_name)
+        return self._models_by_name
+
+    def model_of_class(self, node: cst.ClassDef, scope: Scope) -> ModelInfo | None:
+        key = id(node)
+        if key in self._models:
+            return self._models[key]
+        self._models[key] = None  # guards base cycles
+        bases: list[str] = []
+        inherited: list[ModelInfo] = []
+        is_model = False
+        for arg in node.bases:
+            name = resolve_in(scope, arg.value, self.module_name)
+            base_class = self._class_binding(scope, arg.value)
+            if base_class is not None:
+                base_info = self.model_of_class(base_class, scope)
+                if base_info is not None:
+                    is_model = True
+                    inherited.append(base_info)
+            elif name is not None and (name in MODEL_BASES or _from_models_module(name)):
+                is_model = True
+                if name in ("django.contrib.auth.models.AbstractUser",):
+                    inherited.append(USER_MODEL)
+            if name:
+                bases.append(name)
+        if not is_model:
+            return None
+        info = ModelInfo(node.name.value, f"{self.module_name or '<module>'}.{node.name.value}", bases=tuple(bases))
+        for base in inherited:
+            info.relations.update({k: v for k, v in base.relations.items() if not v.kind.startswith("reverse")})
+            info.managers |= base.managers
+        self._read_class_body(node, scope, info)
+        self._models[key] = info
+        return info
+
+    def _class_binding(self, scope: Scope, expr: cst.BaseExpression) -> cst.ClassDef | None:
+        if not isinstance(expr, cst.Name):
+            return None
+        found = lookup(scope, expr.value)
+        if found is None:
+            return None
+        for binding in found[1]:
+            if binding.kind == CLASS and isinstance(binding.node, cst.ClassDef):
+                return binding.node
+        return None
+
+    def _read_class_body(self, node: cst.ClassDef, scope: Scope, info: ModelInfo) -> None:
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if isinstance(statement, cst.ClassDef) and statement.name.value == "Meta":
+                for inner in statement.body.body if isinstance(statement.body, cst.IndentedBlock) else ():
+                    if isinstance(inner, cst.SimpleStatementLine):
+                        for small in inner.body:
+                            if (
+                                isinstance(small, cst.Assign)
+                                and isinstance(small.targets[0].target, cst.Name)
+                                and small.targets[0].target.value == "abstract"
+                                and isinstance(small.value, cst.Name)
+                                and small.value.value == "True"
+                            ):
+                                info.abstract = True
+                continue
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target, value = small.targets[0].target, small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    target, value = small.target, small.value
+                else:
+                    continue
+                if not isinstance(target, cst.Name) or not isinstance(value, cst.Call):
+                    continue
+                relation = self._relation_field(target.value, value, scope)
+                if relation is not None:
+                    info.relations[target.value] = relation
+                elif self._is_manager_call(value, scope):
+                    info.managers.add(target.value)
+
+    def _relation_field(self, name: str, call: cst.Call, scope: Scope) -> Relation | None:
+        qualified = resolve_in(scope, call.func, self.module_name) or ""
+        short = qualified.rpartition(".")[2]
+        kind = RELATION_FIELDS.get(short)
+        if kind is None:
+            return None
+        if not (qualified.startswith("django.") or short in ("ParentalKey", "ParentalManyToManyField") or short.startswith("Tree")):
+            return None
+        target_arg = call_kwarg(call, "to")
+        positional = positional_args(call)
+        target_expr = target_arg.value if target_arg is not None else (positional[0].value if positional and kind not in ("generic_fk",) else None)
+        target = self._relation_target(target_expr, scope)
+        related_name = call_kwarg(call, "related_name")
+        return Relation(name, kind, target, string_value(related_name.value) if related_name is not None else None)
+
+    def _relation_target(self, expr: cst.BaseExpression | None, scope: Scope) -> str | None:
+        if expr is None:
+            return None
+        text = string_value(expr)
+        if text is not None:
+            return text.rpartition(".")[2] or None
+        if isinstance(expr, cst.Name):
+            return expr.value
+        qualified = resolve_in(scope, expr, self.module_name)
+        if qualified == USER_MODEL_SETTING:
+            return "User"
+        if isinstance(expr, cst.Attribute):
+            return expr.attr.value
+        return None
+
+    def _is_manager_call(self, call: cst.Call, scope: Scope) -> bool:
+        func = call.func
+        # QS.as_manager(), Manager.from_queryset(QS)()
+        if isinstance(func, cst.Attribute) and func.attr.value == "as_manager":
+            return True
+        if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute) and func.func.attr.value == "from_queryset":
+            return True
+        qualified = resolve_in(scope, func, self.module_name)
+        if qualified in MANAGER_CLASSES:
+            return True
+        cls = self._class_binding(scope, func)
+        if cls is not None:
+            return self._derives_from(cls, scope, MANAGER_CLASSES, suffix="Manager")
+        return bool(qualified) and qualified.rpartition(".")[2].endswith("Manager") and not qualified.startswith("builtins.")
+
+    def _derives_from(self, cls: cst.ClassDef, scope: Scope, names: frozenset[str], suffix: str | None = None, depth: int = 0) -> bool:
+        if depth > 10:
+            return False
+        for arg in cls.bases:
+            expr = arg.value
+            if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "from_queryset":
+                return True
+            qualified = resolve_in(scope, expr, self.module_name)
+            if qualified in names:
+                return True
+            base = self._class_binding(scope, expr)
+            if base is not None and self._derives_from(base, scope, names, suffix, depth + 1):
+                return True
+            if base is None and suffix and qualified and qualified.endswith(suffix) and not qualified.startswith("builtins."):
+                return True
+        return False
+
+    def _add_reverse_relations(self, models: dict[str, ModelInfo]) -> None:
+        for model in list(models.values()):
+            for relation in list(model.relations.values()):
+                if relation.kind not in ("fk", "o2o", "m2m") or relation.target is None:
+                    continue
+                target_name = model.name if relation.target == "self" else relation.target
+                target = models.get(target_name)
+                if target is None:
+                    continue
+                related_name = relation.related_name
+                if related_name is not None and related_name.endswith("+"):
+                    continue
+                if related_name is None or "%(" in related_name:
+                    related_name = model.name.lower() if relation.kind == "o2o" else f"{model.name.lower()}_set"
+                kind = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}[relation.kind]
+                target.relations.setdefault(related_name, Relation(related_name, kind, model.name))
+
+    def _record_model_facts(self) -> None:
+        for info in self.models().values():
+            self.ctx.add_fact(
+                "django_model",
+                name=info.name,
+                module=self.module_name,
+                bases=list(info.bases),
+                abstract=info.abstract,
+                managers=sorted(info.managers),
+                relations=[
+                    {"name": r.name, "kind": r.kind, "target": r.target, "related_name": r.related_name}
+                    for r in info.relations.values()
+                ],
+            )
+
+    def model_named(self, name: str | None) -> ModelInfo | None:
+        if name is None:
+            return None
+        if name == "User":
+            return self.models().get("User", USER_MODEL)
+        return self.models().get(name)
+
+    def model_for_import(self, qualified: str) -> ModelInfo | None:
+        known = WELL_KNOWN_MODELS.get(qualified)
+        if known is not None:
+            return known
+        if _from_models_module(qualified):
+            if qualified not in self._imported_models:
+                self._imported_models[qualified] = ModelInfo(qualified.rpartition(".")[2], qualified, defined_here=False)
+            return self._imported_models[qualified]
+        return None
+
+    # -- expressions -------------------------------------------------------------
+    def infer(self, node: cst.BaseExpression, scope: Scope | None = None) -> Value | None:
+        """The Django kind of ``node`` (evaluated in ``scope``, by default the
+        scope being visited), or None when there is no evidence."""
+        scope = scope or self.ctx.scope
+        key = (id(node), id(scope))
+        if key in self._memo:
+            return self._memo[key]
+        value = self._infer(node, scope)
+        value = None if value is CYCLE else value
+        self._memo[key] = value
+        return value
+
+    def _infer(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
+        if self._depth > self.MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            return self._infer_node(node, scope)
+        finally:
+            self._depth -= 1
+
+    def _infer_node(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
+        if isinstance(node, cst.Name):
+            return self._infer_name(node.value, scope)
+        if isinstance(node, cst.Attribute):
+            return self._infer_attribute(node, scope)
+        if isinstance(node, cst.Call):
+            return self._infer_call(node, scope)
+        if isinstance(node, cst.Await):
+            return self._infer_await(node.expression, scope)
+        if isinstance(node, cst.Subscript):
+            return self._infer_subscript(node, scope)
+        return None
+
+    def _infer_name(self, name: str, scope: Scope) -> Value | None:
+        found = lookup(scope, name)
+        if found is None:
+            return None
+        found_scope, bindings = found
+        kind, target = binding_target(bindings)
+        if kind == IMPORT:
+            return self._imported_value(target or "")
+        if kind == CLASS:
+            for binding in bindings:
+                if binding.kind == CLASS and isinstance(binding.node, cst.ClassDef):
+                    info = self.model_of_class(binding.node, found_scope)
+                    if info is not None:
+                        return ModelClass(self.models().get(info.name, info))
+                    if self._derives_from(binding.node, found_scope, MODELFORM_BASES | CONTRIB_SAVING_FORMS):
+                        return FormClassValue()
+            return None
+        if kind == DEF:
+            return None
+        key = (id(found_scope), name)
+        if key in self._resolving:
+            return CYCLE
+        self._resolving.add(key)
+        try:
+            values = [self._binding_value(binding, name, found_scope) for binding in bindings]
+        finally:
+            self._resolving.discard(key)
+        concrete = [v for v in values if v is not CYCLE]
+        if not concrete:
+            return CYCLE if values else None
+        if any(v is None for v in concrete):
+            return None
+        return _merge(concrete)
+
+    def _imported_value(self, target: str) -> Value | None:
+        info = self.model_for_import(target)
+        if info is not None:
+            return ModelClass(info)
+        if target in MODELFORM_BASES or target in CONTRIB_SAVING_FORMS:
+            return FormClassValue()
+        module, _, name = target.rpartition(".")
+        if name.endswith("Form") and module.rpartition(".")[2] == "forms" and not module.startswith("django."):
+            # A project form with a save(): a ModelForm (plain forms have none).
+            return FormClassValue()
+        return None
+
+    def _binding_value(self, binding: Binding, name: str, scope: Scope) -> Value | None:
+        node = binding.node
+        if binding.kind == PARAM:
+            return self._param_value(binding, scope)
+        if binding.kind != ASSIGN:
+            return None
+        if isinstance(node, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            value_expr = node.value
+            if value_expr is None:
+                return None
+            for target in targets:
+                if isinstance(target, cst.Name) and target.value == name:
+                    return self._infer(value_expr, scope)
+                if isinstance(target, (cst.Tuple, cst.List)):
+                    index = _index_in_target(target, name)
+                    if index is not None:
+                        value = self._infer(value_expr, scope)
+                        if isinstance(value, PairValue):
+                            return value.first if index == 0 else None
+                        return None
+            return None
+        if isinstance(node, (cst.For, cst.CompFor)):
+            if not (isinstance(node.target, cst.Name) and node.target.value == name):
+                return None
+            iterable = self._infer(node.iter, scope if isinstance(node, cst.For) else (scope.parent or scope))
+            return _element_of(iterable)
+        return None
+
+    def _param_value(self, binding: Binding, scope: Scope) -> Value | None:
+        param = binding.node
+        if not isinstance(param, cst.Param):
+            return None
+        function = scope.node if scope.kind == "function" else None
+        if param.annotation is not None:
+            annotation = param.annotation.annotation
+            qualified = resolve_in(scope.parent or scope, annotation, self.module_name) if scope.parent else None
+            if qualified in REQUEST_CLASSES:
+                return DjangoRequestValue()
+            value = self._infer(annotation, scope.parent or scope)
+            if isinstance(value, ModelClass):
+                return InstanceValue(value.model, None)
+            return None
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        params = list(function.params.posonly_params) + list(function.params.params)
+        in_class = scope.parent is not None and scope.parent.kind == "class"
+        if in_class and params and params[0] is param and param.name.value == "self":
+            cls = scope.parent.node  # type: ignore[union-attr]
+            info = self.model_of_class(cls, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
+            if info is not None:
+                return InstanceValue(self.models().get(info.name, info), None)
+            return ClassSelf(cls, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
+        if param.name.value == "request" and self.imports_django and not self.foreign_request_framework:
+            position = 1 if in_class else 0
+            if len(params) > position and params[position] is param:
+                return DjangoRequestValue()
+        return None
+
+    def _infer_attribute(self, node: cst.Attribute, scope: Scope) -> Value | None:
+        attr = node.attr.value
+        receiver = self._infer(node.value, scope)
+        if receiver is None or receiver is CYCLE:
+            return receiver
+        if isinstance(receiver, ModelClass):
+            if attr in receiver.model.managers or (not receiver.model.defined_here and attr in ("objects", "_default_manager", "_base_manager")):
+                return ManagerValue(receiver.model)
+            return None
+        if isinstance(receiver, InstanceValue) and receiver.model is not None:
+            relation = receiver.model.relations.get(attr)
+            if relation is None:
+                return None
+            target = self.model_named(relation.target)
+            if relation.is_single:
+                loaded = None if receiver.loaded is None else receiver.loaded_below(attr)
+                return InstanceValue(target, loaded)
+            return ManagerValue(target, owner=receiver, relation=relation)
+        if isinstance(receiver, DjangoRequestValue):
+            if attr == "user":
+                return LazyUserValue()
+            if attr == "session":
+                return SessionValue()
+            return None
+        if isinstance(receiver, ClassSelf):
+            if attr == "request" and self.imports_django and not self.foreign_request_framework:
+                return DjangoRequestValue()
+            if attr in ("model", "queryset"):
+                return self._class_attribute(receiver, attr)
+        return None
+
+    def _class_attribute(self, cls: ClassSelf, attr: str) -> Value | None:
+        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == attr for t in small.targets):
+                        return self._infer(small.value, cls.scope)
+        if attr == "queryset":
+            model = self._class_attribute(cls, "model")
+            if isinstance(model, ModelClass):
+                return QuerySetValue(model.model)
+        return None
+
+    def _class_method(self, cls: ClassSelf, name: str) -> cst.FunctionDef | None:
+        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+                return statement
+        return None
+
+    def _infer_call(self, node: cst.Call, scope: Scope) -> Value | None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = self._infer(func.value, scope)
+            if receiver is CYCLE:
+                return CYCLE
+            if isinstance(receiver, (ManagerValue, QuerySetValue)):
+                return self._method_result(receiver, method, node)
+            if isinstance(receiver, ClassSelf) and method == "get_queryset":
+                return self._view_queryset(receiver)
+            if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super" and method == "get_queryset":
+                cls = self._enclosing_class_self(scope)
+                if cls is not None:
+                    return self._class_attribute(cls, "queryset")
+            if isinstance(receiver, FormClassValue):
+                return None
+            return None
+        qualified = resolve_in(scope, func, self.module_name)
+        if qualified in USER_MODEL_GETTERS:
+            return ModelClass(self.model_named("User") or USER_MODEL)
+        if qualified in ("django.shortcuts.get_object_or_404",):
+            return self._shortcut_instance(node, scope)
+        callee = self._infer(func, scope)
+        if isinstance(callee, ModelClass):
+            return InstanceValue(callee.model, _kwarg_names(node))
+        if isinstance(callee, FormClassValue):
+            return ModelFormValue()
+        function = self._function_binding(func, scope)
+        if function is not None and function[0].asynchronous is None:
+            return self._function_returns(*function)
+        return None
+
+    def _enclosing_class_self(self, scope: Scope) -> ClassSelf | None:
+        current: Scope | None = scope
+        while current is not None:
+            if current.kind == "class":
+                return ClassSelf(current.node, current.parent or current)  # type: ignore[arg-type]
+            current = current.parent
+        return None
+
+    def _view_queryset(self, cls: ClassSelf) -> Value | None:
+        method = self._class_method(cls, "get_queryset")
+        if method is not None:
+            value = self._function_returns(method, cls.scope, class_node=cls.cls)
+            if value is not None:
+                return value
+        return self._class_attribute(cls, "queryset")
+
+    def _shortcut_instance(self, node: cst.Call, scope: Scope) -> Value | None:
+        positional = positional_args(node)
+        if not positional:
+            return None
+        klass = self._infer(positional[0].value, scope)
+        if isinstance(klass, ModelClass):
+            return InstanceValue(klass.model, frozenset())
+        if isinstance(klass, (QuerySetValue, ManagerValue)) and klass.model is not None:
+            selected = klass.selected if isinstance(klass, QuerySetValue) else frozenset()
+            return InstanceValue(klass.model, selected)
+        return None
+
+    def _method_result(self, receiver: ManagerValue | QuerySetValue, method: str, node: cst.Call) -> Value | None:
+        model = receiver.model
+        selected = receiver.selected if isinstance(receiver, QuerySetValue) else frozenset()
+        rows = receiver.rows if isinstance(receiver, QuerySetValue) else False
+        if method in LAZY_METHODS:
+            if method in ("select_related", "prefetch_related"):
+                paths = set(selected)
+                args = [a for a in node.args if a.keyword is None]
+                if not args and method == "select_related":
+                    paths.add("*")
+                for arg in args:
+                    path = string_value(arg.value)
+                    if path is None and isinstance(arg.value, cst.Call) and arg.value.args:
+                        to_attr = call_kwarg(arg.value, "to_attr")
+                        path = string_value(to_attr.value) if to_attr is not None else string_value(arg.value.args[0].value)
+                    if path is not None:
+                        paths.add(path)
+                selected = frozenset(paths)
+            owner = receiver.owner if method == "all" and isinstance(receiver, ManagerValue) else None
+            relation = receiver.relation if owner is not None else None
+            if isinstance(receiver, QuerySetValue) and method == "all":
+                owner, relation = receiver.owner, receiver.relation
+            return QuerySetValue(model, selected, rows or method in ROW_METHODS, owner, relation)
+        if method == "iterator":
+            return IteratorValue(model)
+        if rows:
+            return None
+        if method in INSTANCE_METHODS:
+            loaded = selected | (_kwarg_names(node) if method == "create" else frozenset())
+            return InstanceValue(model, loaded)
+        if method in PAIR_METHODS:
+            return PairValue(InstanceValue(model, selected | _kwarg_names(node)))
+        return None
+
+    def _infer_await(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
+        if not isinstance(node, cst.Call):
+            return None
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = self._infer(func.value, scope)
+            if isinstance(receiver, (ManagerValue, QuerySetValue)):
+                selected = receiver.selected if isinstance(receiver, QuerySetValue) else frozenset()
+                if isinstance(receiver, QuerySetValue) and receiver.rows:
+                    return None
+                if method in ASYNC_INSTANCE_METHODS:
+                    loaded = selected | (_kwarg_names(node) if method == "acreate" else frozenset())
+                    return InstanceValue(receiver.model, loaded)
+                if method in ASYNC_PAIR_METHODS:
+                    return PairValue(InstanceValue(receiver.model, selected | _kwarg_names(node)))
+                return None
+            if isinstance(receiver, DjangoRequestValue) and method == "auser":
+                return InstanceValue(self.model_named("User") or USER_MODEL, frozenset())
+            return None
+        qualified = resolve_in(scope, func, self.module_name)
+        if qualified in ("django.shortcuts.aget_object_or_404",):
+            return self._shortcut_instance(node, scope)
+        function = self._function_binding(func, scope)
+        if function is not None and function[0].asynchronous is not None:
+            return self._function_returns(*function)
+        return None
+
+    def _infer_subscript(self, node: cst.Subscript, scope: Scope) -> Value | None:
+        value = self._infer(node.value, scope)
+        if value is None or value is CYCLE:
+            return value
+        if len(node.slice) != 1:
+            return None
+        element = node.slice[0].slice
+        if isinstance(value, PairValue):
+            if isinstance(element, cst.Index) and isinstance(element.value, cst.Integer) and element.value.value == "0":
+                return value.first
+            return None
+        if isinstance(value, QuerySetValue):
+            if isinstance(element, cst.Slice):
+                return value if element.step is None else None
+            return None if value.rows else InstanceValue(value.model, value.selected)
+        return None
+
+    # -- functions of this file --------------------------------------------------
+    def _function_binding(self, func: cst.BaseExpression, scope: Scope) -> tuple[cst.FunctionDef, Scope] | None:
+        if not isinstance(func, cst.Name):
+            return None
+        found = lookup(scope, func.value)
+        if found is None:
+            return None
+        defs = [b for b in found[1] if b.kind == DEF]
+        if len(defs) != 1 or len(found[1]) != 1 or not isinstance(defs[0].node, cst.FunctionDef):
+            return None
+        return defs[0].node, found[0]
+
+    def _function_returns(self, node: cst.FunctionDef, parent: Scope, class_node: cst.ClassDef | None = None) -> Value | None:
+        key = id(node)
+        if key in self._returns:
+            return self._returns[key]
+        self._returns[key] = None
+        info = self.ctx.function_info(node)
+        if info is not None:
+            scope = info.scope
+        else:
+            if class_node is not None:
+                parent = Scope("class", class_node, parent)
+            scope = Scope("function", node, parent)
+            collector = BindingCollector(scope, self.module_name, self.ctx.is_package)
+            collector.collect_parameters(node.params)
+            collector._block(node.body)
+        values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
+        result = None
+        if values and all(isinstance(v, QuerySetValue) for v in values):
+            result = _merge(values)
+        self._returns[key] = result
+        return result
+
+
+def _merge(values: list[Value]) -> Value | None:
+    first = values[0]
+    if all(v == first for v in values):
+        return first
+    if all(isinstance(v, QuerySetValue) for v in values):
+        models = {id(v.model) for v in values}  # type: ignore[union-attr]
+        model = first.model if len(models) == 1 else None  # type: ignore[union-attr]
+        selected = frozenset().union(*(v.selected for v in values))  # type: ignore[union-attr]
+        return QuerySetValue(model, selected, any(v.rows for v in values))  # type: ignore[union-attr]
+    if all(isinstance(v, InstanceValue) for v in values):
+        models = {id(v.model) for v in values}  # type: ignore[union-attr]
+        model = first.model if len(models) == 1 else None  # type: ignore[union-attr]
+        loaded_sets = [v.loaded for v in values]  # type: ignore[union-attr]
+        loaded = None if any(s is None for s in loaded_sets) else frozenset().union(*loaded_sets)  # type: ignore[arg-type]
+        return InstanceValue(model, loaded)
+    return None
+
+
+def _element_of(iterable: Value | None) -> Value | None:
+    if isinstance(iterable, QuerySetValue) and not iterable.rows:
+        return InstanceValue(iterable.model, iterable.selected)
+    if isinstance(iterable, IteratorValue):
+        return InstanceValue(iterable.model, frozenset())
+    return None
+
+
+def _kwarg_names(call: cst.Call) -> frozenset[str]:
+    names = set()
+    for arg in call.args:
+        if arg.keyword is not None:
+            names.add(arg.keyword.value)
+        elif arg.star == "**" and isinstance(arg.value, cst.Dict):
+            names.add("*")
+        elif arg.star == "**":
+            names.add("*")
+    defaults = call_kwarg(call, "defaults")
+    if defaults is not None and isinstance(defaults.value, cst.Dict):
+        for element in defaults.value.elements:
+            if isinstance(element, cst.DictElement):
+                key = string_value(element.key)
+                if key:
+                    names.add(key)
+    return frozenset(names)
+
+
+def _index_in_target(target: cst.Tuple | cst.List, name: str) -> int | None:
+    for index, element in enumerate(target.elements):
+        if isinstance(element.value, cst.Name) and element.value.value == name:
+            return index
+    return None
+
+
+def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.children)
+
+
+def _returns(body: cst.BaseSuite) -> Iterator[cst.Return]:
+    """Return statements of one function body, not of nested defs/classes."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Return):
+            yield node
+            continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not body:
+            continue
+        if isinstance(node, cst.BaseExpression):
+            continue
+        stack.extend(node.children)
+
+
+def django_inference(ctx) -> DjangoInference:
+    """The file's shared inference (built once, on first use)."""
+    inference = getattr(ctx, "_django_inference", None)
+    if inference is None:
+        inference = DjangoInference(ctx)
+        ctx._django_inference = inference
+    return inference
+
+
+def with_model(value: InstanceValue, model: ModelInfo | None) -> InstanceValue:
+    return replace(value, model=model)

@@ -1,0 +1,53 @@
+"""Which async twin of a sync-only Django API the target Django version has.
+
+The table is data (``rules/django_async_twins.toml``); this module reads it
+and words the suggestion: the twin where the target version has it, else
+``sync_to_async``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from async_lint.catalog import load_table
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
+
+
+@functools.lru_cache(maxsize=None)
+def twin_table() -> dict[tuple[str, str], tuple[str, tuple[int, ...]]]:
+    """(kind, sync name) -> (async twin, version that added it)."""
+    table: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}
+    for row in load_table("django_async_twins").get("twin", []):
+        since = parse_version(row["since"])
+        for sync_name, async_name in row["names"].items():
+            table[(row["kind"], sync_name)] = (async_name, since)
+    return table
+
+
+def twin(kind: str, name: str, target: tuple[int, ...] | None) -> str | None:
+    """The async twin of ``name`` if the target Django version has it.
+
+    ``target`` is (major, minor) or None for the newest release. A twin added
+    in a patch release (4.1.4) counts as absent from its series (4.1): the
+    lowest version the project allows may predate it."""
+    entry = twin_table().get((kind, name))
+    if entry is None:
+        return None
+    async_name, since = entry
+    if target is None:
+        return async_name
+    padded = tuple(target) + (0,) * (len(since) - len(target))
+    return async_name if padded >= since else None
+
+
+def since(kind: str, name: str) -> str | None:
+    entry = twin_table().get((kind, name))
+    return ".".join(map(str, entry[1])) if entry else None
+
+
+def target_version(ctx) -> tuple[int, ...] | None:
+    settings = ctx.settings
+    return getattr(settings, "django_version", None) if settings is not None else None

@@ -1,0 +1,151 @@
+"""DJA207 (Django cache), DJA208 (transactions) and DJA209 (signal.send) in
+async code."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from async_lint.analysis.django_twins import twin_table
+from async_lint.analysis.scopes import ASSIGN, IMPORT
+from async_lint.checks.django_orm import DjangoCheck, shown
+
+CACHE = "django.core.cache.cache"
+CACHES = "django.core.cache.caches"
+ATOMIC = frozenset({"django.db.transaction.atomic"})
+# Transaction functions that touch the connection (ensure_connection is
+# async-unsafe): SynchronousOnlyOperation on the event loop.
+TRANSACTION_CALLS = frozenset(
+    f"django.db.transaction.{name}"
+    for name in ("on_commit", "commit", "rollback", "savepoint", "savepoint_commit", "savepoint_rollback", "set_autocommit", "get_autocommit", "clean_savepoints")
+)
+SIGNAL_CLASSES = frozenset({"django.dispatch.Signal", "django.dispatch.dispatcher.Signal", "django.db.models.signals.ModelSignal"})
+DJANGO_SIGNAL = re.compile(r"^django(\.\w+)*\.signals\.\w+$")
+
+
+class SyncCacheCheck(DjangoCheck):
+    """DJA207: the sync methods of Django's cache on the event loop. Every
+    built-in backend's a-methods are ``sync_to_async`` wrappers, so the sync
+    ones block the loop on network caches (Redis, Memcached, database)."""
+
+    codes = ("DJA207",)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.methods = frozenset(name for kind, name in twin_table() if kind == "cache")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in self.methods:
+            return
+        if not self._is_django_cache(func.value, depth=0):
+            return
+        method = func.attr.value
+        base = shown(self.ctx, func.value, 30)
+        fix = self.suggestion("cache", method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
+        self.flag(node, "DJA207", f"`{base}.{method}()` is a blocking cache round trip on the event loop; use {fix}")
+
+    def _is_django_cache(self, expr: cst.BaseExpression, depth: int) -> bool:
+        if depth > 5:
+            return False
+        name = self.ctx.qualified_name(expr)
+        if name == CACHE:
+            return True
+        if isinstance(expr, cst.Subscript):
+            return self.ctx.qualified_name(expr.value) == CACHES
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "create_connection":
+            return self.ctx.qualified_name(expr.func.value) == CACHES
+        if isinstance(expr, cst.Name):
+            bindings = self.ctx.lookup(expr.value)
+            if not bindings or any(b.kind not in (ASSIGN, IMPORT) for b in bindings):
+                return False
+            values = [b.value for b in bindings if b.kind == ASSIGN]
+            return bool(values) and all(v is not None and v is not expr and self._is_django_cache(v, depth + 1) for v in values)
+        return False
+
+
+class TransactionCheck(DjangoCheck):
+    """DJA208: transactions in async code. ``atomic()`` and ``on_commit``
+    reach the connection (async-unsafe); ``@atomic`` on an ``async def``
+    turns it into a plain function returning an unawaited coroutine."""
+
+    codes = ("DJA208",)
+
+    def _is_atomic(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        return self.ctx.qualified_name(expr) in ATOMIC
+
+    def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            if self._is_atomic(item.item):
+                self.flag(
+                    item.item,
+                    "DJA208",
+                    f"`{shown(self.ctx, item.item)}` opens a transaction on the event loop (SynchronousOnlyOperation; transactions do not work in async code); "
+                    "move the transactional work into a sync function and `await sync_to_async(fn)()`",
+                )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = self.ctx.qualified_name(node.func)
+        if name in TRANSACTION_CALLS:
+            short = name.rpartition(".")[2]
+            self.flag(
+                node,
+                "DJA208",
+                f"`transaction.{short}()` uses the database connection synchronously (SynchronousOnlyOperation in async code); "
+                "call it from a sync function run with `await sync_to_async(fn)()`",
+            )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is None:
+            return
+        for decorator in node.decorators:
+            if self._is_atomic(decorator.decorator):
+                # Not an operation on the loop but a broken definition: a plain report.
+                self.ctx.report(
+                    decorator,
+                    "DJA208",
+                    f"`@{shown(self.ctx, decorator.decorator)}` on `async def {node.name.value}` makes it a plain function that returns an unawaited coroutine "
+                    "(Django calls such a view as sync); move the transactional work into a sync function and `await sync_to_async(fn)()`",
+                )
+
+
+class SyncSignalCheck(DjangoCheck):
+    """DJA209: ``Signal.send()``/``send_robust()`` on the event loop: receivers
+    run inline (their ORM use raises), and an async receiver makes send()
+    raise RuntimeError."""
+
+    codes = ("DJA209",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in ("send", "send_robust"):
+            return
+        if not self._is_signal(func.value, 0):
+            return
+        method = func.attr.value
+        base = shown(self.ctx, func.value, 30)
+        fix = self.suggestion("signal", method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
+        self.flag(node, "DJA209", f"`{base}.{method}()` runs the receivers synchronously on the event loop (their ORM use raises SynchronousOnlyOperation; an async receiver raises RuntimeError); use {fix}")
+
+    def _is_signal(self, expr: cst.BaseExpression, depth: int) -> bool:
+        if depth > 5:
+            return False
+        name = self.ctx.qualified_name(expr)
+        if name is not None:
+            if DJANGO_SIGNAL.match(name):
+                return True
+            module, _, short = name.rpartition(".")
+            # A project signal imported from its app's signals module.
+            if module.rpartition(".")[2] == "signals" and not module.startswith("django.") and self.inference.imports_django and short[:1].islower():
+                return True
+        if isinstance(expr, cst.Call):
+            return self.ctx.qualified_name(expr.func) in SIGNAL_CLASSES
+        if isinstance(expr, cst.Name):
+            bindings = self.ctx.lookup(expr.value)
+            if not bindings or any(b.kind != ASSIGN for b in bindings):
+                return False
+            return all(b.value is not None and self._is_signal(b.value, depth + 1) for b in bindings)
+        return False

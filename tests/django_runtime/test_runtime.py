@@ -1,0 +1,64 @@
+"""The DJA2xx rules against a real Django: every bad example raises
+SynchronousOnlyOperation (or runs an unguarded sync API on the event loop),
+every good one runs cleanly, and the linter flags exactly the bad ones.
+
+The examples are the DJA2 catalog's and ``examples.toml``'s; Django runs once
+per session in a subprocess (runner.py) so its settings stay private."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from async_lint import _toml
+from async_lint.catalog import catalog
+from tests.helpers import lint_text
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+FAILING = ("SynchronousOnlyOperation", "AsyncToSync-in-loop", "blocking:")
+
+
+def _examples() -> list[tuple[str, str, str]]:
+    """(id, expected code or "", module source)."""
+    out = []
+    for rule in catalog().values():
+        if not rule.code.startswith("DJA2"):
+            continue
+        out += [(f"{rule.code}-catalog-bad{i}", rule.code, src) for i, src in enumerate(rule.bad)]
+        out += [(f"{rule.code}-catalog-good{i}", "", src) for i, src in enumerate(rule.good)]
+    with (HERE / "examples.toml").open("rb") as fh:
+        out += [(e["id"], e["code"], e["source"]) for e in _toml.load(fh)["example"]]
+    return out
+
+
+EXAMPLES = _examples()
+
+
+@pytest.fixture(scope="session")
+def outcomes() -> dict[str, str]:
+    payload = json.dumps([{"id": i, "source": src} for i, _, src in EXAMPLES])
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.django_runtime.runner"], input=payload, capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("example_id,code,source", EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_django_agrees_with_the_example(outcomes, example_id: str, code: str, source: str) -> None:
+    outcome = outcomes[example_id]
+    if code:
+        assert outcome.startswith(FAILING), f"{example_id}: expected Django to refuse or block, got {outcome}"
+    else:
+        assert outcome == "ok", f"{example_id}: good example failed: {outcome}"
+
+
+@pytest.mark.parametrize("example_id,code,source", EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_linter_flags_exactly_the_bad_examples(example_id: str, code: str, source: str) -> None:
+    found = {f.code for f in lint_text(source, dedent=False, select=["DJA2"])}
+    assert found == ({code} if code else set()), f"{example_id}: expected {code or 'nothing'}, linter found {sorted(found)}"

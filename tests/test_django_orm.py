@@ -1,0 +1,160 @@
+"""DJA2xx details the fixtures do not show: version-aware suggestions, the
+opt-out fact, model facts for the project index, ops in sync functions."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+
+from async_lint.analysis.context import FileContext
+from async_lint.checks.django_orm import SyncOrmCheck
+from async_lint.engine import analyze_source
+from async_lint.source import decode_source
+from async_lint.traversal import FileTraversal
+from tests.helpers import lint_text, make_settings
+
+SAVE = """
+from shop.models import Product
+
+async def rename(request, pk):
+    product = await Product.objects.aget(pk=pk)
+    product.save()
+    product.tags.all()
+"""
+
+
+def _messages(src: str, version):
+    return [f.message for f in lint_text(src, select=["DJA2"], django_version=version)]
+
+
+def test_suggests_the_twin_only_where_the_target_version_has_it():
+    assert "await product.asave()" in _messages(SAVE, (4, 2))[0]
+    old = _messages(SAVE, (4, 1))[0]
+    assert "sync_to_async(product.save)" in old and "needs Django 4.2" in old
+    assert "asave" in _messages(SAVE, None)[0]
+
+
+def test_related_manager_twins_follow_patch_releases():
+    src = """
+    from django.contrib.auth.models import User
+
+    async def join(request, username):
+        user = await User.objects.aget(username=username)
+        user.groups.create(name="x")
+        user.groups.add(1)
+    """
+    at_41, add_41 = _messages(src, (4, 1))
+    assert "needs Django 4.1.4" in at_41 and "needs Django 4.2" in add_41
+    at_42, add_42 = _messages(src, (4, 2))
+    assert "user.groups.acreate" in at_42 and "user.groups.aadd" in add_42
+
+
+def _analyze(src: str):
+    src = textwrap.dedent(src)
+    return analyze_source("m.py", decode_source("m.py", src.encode()), make_settings(select=["DJA2"]), module_name="shop.views")
+
+
+def test_opt_out_silences_the_file_and_records_a_fact():
+    result = _analyze(
+        """
+        import os
+        from shop.models import Product
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
+
+        async def view(request):
+            return Product.objects.count()
+        """
+    )
+    assert result.findings == []
+    assert [f["kind"] for f in result.facts] == ["django_async_unsafe_opt_out"]
+
+
+def test_mentioning_the_variable_is_not_an_opt_out():
+    found = lint_text(
+        """
+        from shop.models import Product
+        NOTE = "never set DJANGO_ALLOW_ASYNC_UNSAFE in production"
+
+        async def view(request):
+            return Product.objects.count()
+        """,
+        select=["DJA2"],
+    )
+    assert [f.code for f in found] == ["DJA201"]
+
+
+def test_model_facts_for_the_project_index():
+    result = _analyze(
+        """
+        from django.db import models
+
+        class Base(models.Model):
+            class Meta:
+                abstract = True
+
+        class Shelf(Base):
+            pass
+
+        class Book(Base):
+            shelf = models.ForeignKey(Shelf, on_delete=models.CASCADE, related_name="books")
+            on_sale = models.Manager()
+        """
+    )
+    models = {f["name"]: f for f in result.facts if f["kind"] == "django_model"}
+    assert set(models) == {"Base", "Shelf", "Book"} and models["Base"]["abstract"]
+    assert {"name": "books", "kind": "reverse_fk", "target": "Book", "related_name": None} in models["Shelf"]["relations"]
+    assert "on_sale" in models["Book"]["managers"]
+
+
+def test_sync_functions_record_ops_not_findings():
+    src = """
+    from shop.models import Product
+
+    def helper():
+        return Product.objects.count()
+
+    def lazy_helper():
+        return Product.objects.filter(in_stock=True)
+    """
+    source = decode_source("m.py", textwrap.dedent(src).encode())
+    module = cst.parse_module(source.text)
+    ctx = FileContext(path="m.py", module=module, source=source, enabled=frozenset({"DJA201", "DJA202"}))
+    module.visit(FileTraversal(ctx, [SyncOrmCheck(ctx)]))
+    ops = {f.name: [op.code for op in f.ops] for f in ctx.functions}
+    assert ops == {"helper": ["DJA201"], "lazy_helper": []}
+    assert ctx.reports == []
+
+
+def test_foreign_framework_requests_are_not_django():
+    src = """
+    from fastapi import FastAPI, Request
+    from shop.models import Product
+
+    app = FastAPI()
+
+    @app.get("/")
+    async def home(request):
+        if request.user.is_authenticated:
+            return request.session.get("x")
+    """
+    assert lint_text(src, select=["DJA2"]) == []
+
+
+def test_view_get_queryset_defined_later_with_self_model():
+    # From django/views/generic/detail.py: get_queryset uses self.model, read
+    # before the traversal reaches the method.
+    src = """
+    from django.views import View
+    from shop.models import Product
+
+    class Detail(View):
+        model = Product
+
+        async def get(self, request):
+            return [p async for p in self.get_queryset()], len(self.get_queryset())
+
+        def get_queryset(self):
+            return self.model._default_manager.all()
+    """
+    assert [f.code for f in lint_text(src, select=["DJA2"])] == ["DJA202"]
