@@ -32,7 +32,10 @@ def _parse_django_version(value: str | None) -> tuple[int, int] | None:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    # NO_COLOR (no-color.org) wins over FORCE_COLOR: plain text without any
+    # escape sequence, not even bold, so the output can be diffed or parsed.
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    return Console(stderr=stderr, highlight=False, **plain)
 
 
 def _list_rules() -> None:
