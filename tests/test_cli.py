@@ -274,3 +274,50 @@ def test_bad_files_do_not_hide_the_others(tmp_path):
         ["proj/py2.py:1:1:", "DJA000"],
     ]
     assert proc.stderr.strip() == "Found 7 problems."
+
+
+# the rich code frame
+
+
+def frame(line: int, column: int, end_line: int, end_column: int, lines: list[str], width: int = 100) -> list[str]:
+    from async_lint.findings import Finding
+    from async_lint.formats.rich_format import _code_frame
+
+    finding = Finding("x.py", "DJA101", "m", line, column, end_line, end_column, "warning")
+    return _code_frame(finding, lines, width).plain.splitlines()
+
+
+def test_frame_single_row_with_tabs_and_on_the_last_row():
+    lines = ["async def f():", "\tif x:", "\t\ttime.sleep(1)"]
+    assert frame(3, 3, 3, 16, lines) == [" 2 │     if x:", " 3 │         time.sleep(1)", "             ^^^^^^^^^^^^^"]
+
+
+def test_frame_long_span_shows_its_start_and_end():
+    lines = ["async def f():", "    time.sleep(", *["        1,"] * 8, "    )", "x = 1"]
+    out = frame(2, 5, 11, 6, lines)
+    assert out[:2] == ["  1 │ async def f():", "  2 │     time.sleep("]
+    assert out[-3:] == ["  … │", " 11 │     )", " 12 │ x = 1"]
+    assert "^" not in "".join(out)
+
+
+def test_frame_wide_row_is_cut_around_the_span():
+    lines = ["async def f():", "    label = '" + "x" * 300 + "'; time.sleep(1)"]
+    column = lines[1].index("time") + 1
+    out = frame(2, column, 2, column + 13, lines, width=80)
+    assert all(len(row) <= 80 for row in out)
+    code, carets = out[1], out[2]
+    start = carets.index("^")
+    assert code[start : start + 13] == "time.sleep(1)" and carets.strip() == "^" * 13
+
+
+def test_frame_wide_characters_keep_the_carets_aligned():
+    row = "x = ('日本', time.sleep(1))"
+    column = row.index("time") + 1
+    out = frame(1, column, 1, column + 13, [row])
+    assert out[1].strip() == "^" * 13
+    assert out[1].index("^") == len(" 1 │ ") + len("x = ('日本', ") + 2
+
+
+def test_frame_past_the_end_of_the_file_shows_the_last_row():
+    # The caret sits just after the last character, where the parser ran out.
+    assert frame(3, 1, 3, 1, ["def f(", "    x"]) == [" 1 │ def f(", " 2 │     x", "          ^"]
