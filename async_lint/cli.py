@@ -109,6 +109,8 @@ def main_command(paths, output_format, select, extend_select, ignore, exclude, r
         click.echo(f"async-lint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
 
+    if not result.files:
+        click.echo("async-lint: warning: no Python files found under the given paths (skipped by .gitignore or --exclude?)", err=True)
     out = click.get_text_stream("stdout")
     fmt = output_format or ("rich" if out.isatty() else "concise")
     if statistics:

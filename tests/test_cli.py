@@ -75,6 +75,16 @@ def test_missing_path_is_a_clear_error(project):
     assert "Traceback" not in result.output
 
 
+def test_nothing_to_lint_is_a_warning_not_an_error(project):
+    (project / ".gitignore").write_text("ignored/\n")
+    (project / "ignored").mkdir()
+    (project / "ignored" / "bad.py").write_text(BAD)
+    result = cli("ignored")
+    assert result.exit_code == 0
+    assert "no Python files found" in result.stderr
+    assert cli("--no-respect-gitignore", "ignored").exit_code == 1
+
+
 def test_default_path_is_the_working_folder(project):
     result = cli()
     assert result.exit_code == 1
