@@ -76,6 +76,7 @@ def test_missing_path_is_a_clear_error(project):
 
 
 def test_nothing_to_lint_is_a_warning_not_an_error(project):
+    (project / ".git").mkdir()
     (project / ".gitignore").write_text("ignored/\n")
     (project / "ignored").mkdir()
     (project / "ignored" / "bad.py").write_text(BAD)
