@@ -32,7 +32,10 @@ def _detected_django_version(paths: list[str]) -> tuple[int, int] | None:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    # NO_COLOR (no-color.org) wins over FORCE_COLOR: plain text without any
+    # escape sequence, not even bold, so the output can be diffed or parsed.
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    return Console(stderr=stderr, highlight=False, **plain)
 
 
 def _list_rules() -> None:
@@ -192,6 +195,8 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     if baseline is not None:
         findings = new_findings(findings, baseline, root)
 
+    if not result.files:
+        click.echo("async-lint: warning: no Python files found under the given paths (skipped by .gitignore or --exclude?)", err=True)
     if statistics:
         counts = Counter(f.code for f in findings)
         rules = catalog()

@@ -65,57 +65,75 @@ class _Walker:
         self.seen_dirs: set[str] = set()
         self.result = Discovery()
 
-    def excluded(self, path: str, is_dir: bool) -> bool:
+    def excluded(self, path: str, is_dir: bool, anchor: str) -> bool:
+        """Whether an --exclude pattern matches ``path``: relative to the
+        exclude root (the working folder) when inside it, else relative to
+        ``anchor``, the path given on the command line."""
         if self.exclude is None:
             return False
         rel = os.path.relpath(path, self.exclude_root)
-        if rel.startswith(".."):
-            rel = os.path.basename(path)
+        if rel == ".." or rel.startswith(".." + os.sep):
+            rel = os.path.relpath(path, anchor) if path != anchor else os.path.basename(path)
         rel = rel.replace(os.sep, "/")
         return self.exclude.match_file(rel + ("/" if is_dir else ""))
 
-    def walk(self, top: str, ignores: list[tuple[str, pathspec.PathSpec]], tree_root: str) -> None:
-        real = os.path.realpath(top)
-        if real in self.seen_dirs:
-            return  # a symlink cycle or a second route to the same folder
-        self.seen_dirs.add(real)
-        if self.respect_gitignore:
-            spec = _gitignore_spec(top)
-            if spec is not None:
-                ignores = [*ignores, (top, spec)]
-        try:
-            entries = sorted(os.scandir(top), key=lambda e: e.name)
-        except OSError as exc:
-            self.result.unreadable.append((top, f"cannot list folder: {exc.strerror or exc}"))
-            return
-        for entry in entries:
-            path = entry.path
+    def walk(self, top: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> None:
+        """Depth-first, iteratively (a deep tree must not exhaust the stack)."""
+        tree_root = os.path.realpath(top)
+        stack = [(top, ignores)]
+        while stack:
+            folder, ignores = stack.pop()
+            real = os.path.realpath(folder)
+            if real in self.seen_dirs:
+                continue  # a symlink cycle or a second route to the same folder
+            self.seen_dirs.add(real)
+            if self.respect_gitignore:
+                spec = _gitignore_spec(folder)
+                if spec is not None:
+                    ignores = [*ignores, (folder, spec)]
             try:
-                is_link = entry.is_symlink()
-                is_dir = entry.is_dir()
-                is_file = entry.is_file()
-            except OSError:
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                self.result.unreadable.append((folder, f"cannot list folder: {exc.strerror or exc}"))
                 continue
-            if is_link:
-                target = os.path.realpath(path)
-                # Never follow a link out of the tree being linted.
+            subfolders = []
+            for entry in entries:
+                kind = self._kind(entry, tree_root)
+                path = entry.path
+                if kind == "dir":
+                    if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _is_virtualenv(path):
+                        continue
+                    if self._ignored(path, True, ignores) or self.excluded(path, True, top):
+                        continue
+                    subfolders.append((path, ignores))
+                elif kind == "file" and entry.name.endswith(".py"):
+                    if self._ignored(path, False, ignores) or self.excluded(path, False, top):
+                        continue
+                    self.result.files.append(path)
+            stack.extend(reversed(subfolders))
+
+    @staticmethod
+    def _kind(entry: os.DirEntry, tree_root: str) -> str | None:
+        """"dir", "file", or None for what is not followed: a link out of the
+        tree, a dangling link or link loop, a socket or fifo."""
+        try:
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
                 if not (target == tree_root or target.startswith(tree_root + os.sep)):
-                    continue
-                if not os.path.exists(target):
-                    continue
-            if is_dir:
-                if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _is_virtualenv(path):
-                    continue
-                if self._ignored(path, True, ignores) or self.excluded(path, True):
-                    continue
-                self.walk(path, ignores, tree_root)
-            elif is_file and entry.name.endswith(".py"):
-                if self._ignored(path, False, ignores) or self.excluded(path, False):
-                    continue
-                self.result.files.append(path)
+                    return None
+            if entry.is_dir():
+                return "dir"
+            if entry.is_file():
+                return "file"
+        except OSError:  # a link loop, or the entry vanished
+            return None
+        return None
 
     @staticmethod
     def _ignored(path: str, is_dir: bool, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+        """Git's rule: the last matching pattern wins, deeper .gitignore files
+        after the ones above them, so a nested ``!pattern`` re-includes."""
         ignored = False
         for base, spec in ignores:
             rel = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
@@ -125,42 +143,48 @@ class _Walker:
         return ignored
 
 
-def discover(paths: list[str], exclude: list[str] | tuple[str, ...] = (), respect_gitignore: bool = True, root: str | None = None) -> Discovery:
-    """The ``.py`` files under ``paths`` (files given by name are kept unless excluded).
+def _parent_gitignores(path: str) -> list[tuple[str, pathspec.PathSpec]]:
+    """The .gitignore files of the folders above ``path``, up to its repository root, outermost first."""
+    git_root = _git_root(path)
+    if git_root is None or git_root == path:
+        return []
+    chain = []
+    current = os.path.dirname(path)
+    while True:
+        chain.append(current)
+        if current == git_root or os.path.dirname(current) == current:
+            break
+        current = os.path.dirname(current)
+    ignores = []
+    for folder in reversed(chain):
+        spec = _gitignore_spec(folder)
+        if spec is not None:
+            ignores.append((folder, spec))
+    return ignores
 
+
+def discover(paths: list[str], exclude: list[str] | tuple[str, ...] = (), respect_gitignore: bool = True, root: str | None = None) -> Discovery:
+    """The ``.py`` files under ``paths``, each once.
+
+    Files named on the command line are kept whatever their suffix (pre-commit
+    passes scripts without one), unless an --exclude pattern matches them.
     A path that does not exist raises DiscoveryError."""
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
     exclude_root = os.path.abspath(root or os.getcwd())
     walker = _Walker(exclude_spec, exclude_root, respect_gitignore)
-    seen_files: set[str] = set()
     for raw in paths:
         if not os.path.lexists(raw):
             raise DiscoveryError(f"path does not exist: {raw}")
         path = os.path.abspath(raw)
         if os.path.isdir(path):
-            ignores: list[tuple[str, pathspec.PathSpec]] = []
-            if respect_gitignore:
-                # .gitignore files of the folders above, up to the repository root.
-                git_root = _git_root(path)
-                if git_root is not None and git_root != path:
-                    chain = []
-                    current = os.path.dirname(path)
-                    while True:
-                        chain.append(current)
-                        if current == git_root or os.path.dirname(current) == current:
-                            break
-                        current = os.path.dirname(current)
-                    for folder in reversed(chain):
-                        spec = _gitignore_spec(folder)
-                        if spec is not None:
-                            ignores.append((folder, spec))
-            walker.walk(path, ignores, os.path.realpath(path))
+            walker.walk(path, _parent_gitignores(path) if respect_gitignore else [])
         elif os.path.isfile(path) or os.path.islink(path):
-            if walker.excluded(path, False):
-                continue
-            walker.result.files.append(path)
+            # A dangling link or a link loop is kept: reading it reports why.
+            if not walker.excluded(path, False, os.path.dirname(path)):
+                walker.result.files.append(path)
         else:
             raise DiscoveryError(f"not a file or folder: {raw}")
+    seen_files: set[str] = set()
     files = []
     for f in walker.result.files:
         key = os.path.realpath(f)

@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -14,7 +15,7 @@ from async_lint.catalog import catalog
 from async_lint.discovery import discover
 from async_lint.findings import Finding
 from async_lint.settings import Settings
-from async_lint.source import SourceError, SourceFile, parse_source, read_source
+from async_lint.source import TOO_DEEP, SourceError, SourceFile, parse_source, read_source
 from async_lint.suppress import is_suppressed
 
 # Below this many files, worker processes cost more than they save.
@@ -88,7 +89,7 @@ def analyze_source(path: str, source: SourceFile, settings: Settings, *, module_
     try:
         module.visit(traversal)
     except RecursionError:
-        result.findings.append(parse_error_finding(path, SourceError("the file is nested too deeply to analyse")))
+        result.findings.append(parse_error_finding(path, SourceError(TOO_DEEP)))
         return result
     for crash in traversal.crashes:
         result.findings.append(
@@ -148,7 +149,12 @@ def analyze_path(path: str, settings: Settings) -> FileResult:
         result = FileResult(path)
         result.findings.append(parse_error_finding(path, exc))
         return result
-    return analyze_source(path, source, settings)
+    try:
+        return analyze_source(path, source, settings)
+    except RecursionError:  # deep trees in a check or in position metadata
+        result = FileResult(path)
+        result.findings.append(parse_error_finding(path, SourceError(TOO_DEEP)))
+        return result
 
 
 def _analyze_batch(args: tuple[list[str], Settings]) -> list[FileResult]:
@@ -178,12 +184,34 @@ def analyze_files(paths: list[str], settings: Settings, on_file_done: Callable[[
     batch_count = min(len(paths), jobs * 4)
     batches = [paths[i::batch_count] for i in range(batch_count)]
     results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        for batch in pool.map(_analyze_batch, [(b, settings) for b in batches]):
-            results.extend(batch)
-            if on_file_done is not None:
-                on_file_done(len(results), len(paths))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
+            for batch in pool.map(_analyze_batch, [(b, settings) for b in batches]):
+                results.extend(batch)
+                if on_file_done is not None:
+                    on_file_done(len(results), len(paths))
+    except BrokenProcessPool:
+        # A worker died (a crash in native code, the OOM killer): every file
+        # not yet reported is analysed again, each in a process of its own, so
+        # the one that kills its process becomes a DJA000 and the rest are kept.
+        done = {result.path for result in results}
+        for path in paths:
+            if path not in done:
+                results.append(_analyze_isolated(path, settings))
+                if on_file_done is not None:
+                    on_file_done(len(results), len(paths))
     return results
+
+
+def _analyze_isolated(path: str, settings: Settings) -> FileResult:
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
+            return pool.submit(analyze_path, path, settings).result()
+    except BrokenProcessPool:
+        result = FileResult(path)
+        error = SourceError("async-lint's worker process died while analysing this file (a crash in the parser?); the other files were analysed")
+        result.findings.append(parse_error_finding(path, error))
+        return result
 
 
 def default_jobs() -> int:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import codecs
-import re
+import functools
 import io
+import re
 import tokenize
+import warnings
 from dataclasses import dataclass
 
 import libcst as cst
 
-# libcst's parser is recursive; pathological nesting must become a parse
-# error for that file, not a crash of the run.
 _ERROR_AT = re.compile(r"error at (\d+):(\d+):?\s*")
-MAX_NESTING_HINT = "the file is nested too deeply to analyse"
+# Python's own line breaks. str.splitlines() also breaks at \f, \v, \x1c-\x1e,
+# \x85, \u2028 and \u2029, which would shift every row after such a character.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+TOO_DEEP = "the file is nested too deeply to analyse"
 
 
 @dataclass
@@ -25,9 +29,17 @@ class SourceFile:
     has_bom: bool
     newline: str
 
-    @property
+    @functools.cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        """The physical lines as Python counts them (row N is ``lines[N - 1]``)."""
+        return split_lines(self.text)
+
+
+def split_lines(text: str) -> list[str]:
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 class SourceError(Exception):
@@ -50,29 +62,69 @@ def read_source(path: str) -> SourceFile:
 
 
 def decode_source(path: str, data: bytes) -> SourceFile:
+    """Decode as Python does: a BOM or a PEP 263 coding cookie, else UTF-8."""
     has_bom = data.startswith(codecs.BOM_UTF8)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"cannot decode file: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
+        raise SourceError(f"cannot decode file: {getattr(exc, 'msg', exc)}") from exc
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
-        raise SourceError(f"cannot decode file as {encoding}: {exc.reason if hasattr(exc, 'reason') else exc}", line) from exc
+        reason = getattr(exc, "reason", exc)
+        raise SourceError(f"cannot decode file as {encoding} ({reason}); declare its encoding with a coding comment or save it as UTF-8", line) from exc
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
+        before = text[: text.index("\x00")]
+        line = len(split_lines(before + "x"))
         raise SourceError("file contains a NUL byte", line)
     newline = "\r\n" if "\r\n" in text[:4096] else "\n"
     return SourceFile(path=path, data=data, text=text, encoding=encoding, has_bom=has_bom, newline=newline)
 
 
+def _python_syntax_error(text: str) -> SourceError | None:
+    """CPython's own verdict on the text, from its fast C parser.
+
+    It runs before libcst for two reasons. CPython bounds nesting (200 open
+    brackets, 100 indentation levels, a recursion limit while building the
+    tree), while libcst's native parser recurses without a bound and can take
+    minutes or overflow its stack (killing the process) on a file CPython
+    refuses anyway. And its messages are the ones users know ("Missing
+    parentheses in call to 'print'")."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
+            ast.parse(text)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        column = exc.offset or 1
+        return SourceError(f"syntax error: {exc.msg}", line, max(column, 1))
+    except (RecursionError, MemoryError) as exc:
+        raise SourceError(f"{TOO_DEEP} (Python itself cannot compile it: {exc})") from exc
+    except ValueError as exc:  # e.g. a lone surrogate the decoder let through
+        return SourceError(f"syntax error: {exc}")
+    return None
+
+
+# CPython limits that are the same in every version: past them libcst must not be tried.
+# ("too many nested parentheses", "too many levels of indentation", "too complex").
+_NESTING_LIMITS = ("too many", "too complex")
+
+
 def parse_source(source: SourceFile) -> cst.Module:
+    python_error = _python_syntax_error(source.text)
+    if python_error is not None and any(limit in python_error.message for limit in _NESTING_LIMITS):
+        raise python_error
     try:
         return cst.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
+        # The interpreter running async-lint may be older than the code's
+        # syntax, so its error alone is not trusted; when both agree the file
+        # is broken, its message is the clearer one.
+        if python_error is not None:
+            raise python_error from exc
         message = str(getattr(exc, "message", exc)).splitlines()[0]
         line, column = exc.raw_line, exc.raw_column + 1
         where = _ERROR_AT.search(message)
@@ -80,9 +132,11 @@ def parse_source(source: SourceFile) -> cst.Module:
             # The native parser's "error at L:C" column is 0-based.
             line, column = int(where.group(1)), int(where.group(2)) + 1
             message = message[: where.start()] + message[where.end():]
-        message = message.replace("parser error:", "").strip(" :")
+        message = message.replace("parser error:", "").replace("tokenizer error:", "").strip(" :")
         raise SourceError(f"syntax error: {message}", line, column) from exc
     except RecursionError as exc:
-        raise SourceError(MAX_NESTING_HINT) from exc
+        raise SourceError(TOO_DEEP) from exc
     except Exception as exc:  # the native parser reports some failures as plain exceptions
+        if python_error is not None:
+            raise python_error from exc
         raise SourceError(f"syntax error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc

@@ -87,7 +87,7 @@ def test_github_annotations(repo):
     assert result.exit_code == 1
     broken, *rest = result.stdout.splitlines()
     assert broken.startswith("::error file=backend/shop/broken.py,line=")
-    assert ",title=DJA000::Cannot analyse this file: syntax error: expected one of " in broken
+    assert ",title=DJA000::Cannot analyse this file: syntax error: " in broken
     assert rest == [
         "::warning file=backend/shop/views.py,line=5,col=5,endLine=5,endColumn=18,title=DJA101::"
         "`time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`",

@@ -4,9 +4,12 @@ then a table of counts by rule."""
 
 from __future__ import annotations
 
+import os
+
 from collections import Counter
 from itertools import groupby
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -14,52 +17,91 @@ from rich.text import Text
 from async_lint.catalog import catalog
 from async_lint.discovery import display_path
 from async_lint.findings import Finding
+from async_lint.source import SourceError, read_source, split_lines
 
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-CONTEXT_LINES = 1
+CONTEXT_LINES = 1  # rows shown above and below the flagged span
+MAX_SPAN_ROWS = 4  # a longer span shows its first rows, an ellipsis and its last row
+TAB_SIZE = 4
 
 
 def _read_lines(path: str) -> list[str]:
+    """The file's rows as the engine numbered them (same decoding, same line breaks)."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return []
-    return data.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()
+        return read_source(path).lines
+    except SourceError:
+        try:
+            with open(path, "rb") as fh:
+                return split_lines(fh.read().decode("utf-8", errors="replace").lstrip("\ufeff"))
+        except OSError:
+            return []
 
 
-def _code_frame(f: Finding, lines: list[str]) -> Text:
+def _display(line: str, start: int, end: int, max_cells: int) -> tuple[str, int, int]:
+    """The row as shown (tabs expanded, cut to a window around [start, end)
+    when too wide) and the span's character offsets in it."""
+    start, end = min(start, len(line)), min(max(end, start), len(line))
+    start, end = len(line[:start].expandtabs(TAB_SIZE)), len(line[:end].expandtabs(TAB_SIZE))
+    text = line.expandtabs(TAB_SIZE)
+    if cell_len(text) <= max_cells:
+        return text, start, end
+    left = max(0, start - max_cells // 4)
+    right = left + max_cells - 2
+    cut = ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+    shift = left - (1 if left else 0)
+    return cut, start - shift, min(end, right) - shift
+
+
+def _code_frame(f: Finding, lines: list[str], width_available: int = 100) -> Text:
+    """Rows around the finding with the flagged span underlined, and carets
+    under it when it sits on one row. A span longer than MAX_SPAN_ROWS shows
+    its first rows, an ellipsis and its last row."""
     frame = Text()
-    if not lines or f.line > len(lines):
+    if not lines:
         return frame
-    first = max(1, f.line - CONTEXT_LINES)
-    last = min(len(lines), f.end_line if f.end_line - f.line < 4 else f.line)
-    last = min(len(lines), last + CONTEXT_LINES) if f.end_line == f.line else last
-    width = len(str(last))
+    line, column, end_line, end_column = f.line, f.column, max(f.end_line, f.line), f.end_column
+    if line > len(lines):  # an error at end of file points past the last row: show its end
+        line = end_line = len(lines)
+        column = end_column = len(lines[-1]) + 1
+    end_line = min(end_line, len(lines))
+    rows = list(range(max(1, line - CONTEXT_LINES), min(end_line, line + MAX_SPAN_ROWS - 1) + 1))
+    if rows[-1] < end_line:
+        rows.append(end_line)
+    rows += range(end_line + 1, min(len(lines), end_line + CONTEXT_LINES) + 1)
+    width = len(str(rows[-1]))
+    max_cells = max(20, width_available - width - 4)
     style = LEVEL_STYLE.get(f.level, "red")
-    for row in range(first, last + 1):
-        text = lines[row - 1].expandtabs(1)
+    previous = rows[0] - 1
+    for row in rows:
+        if row != previous + 1:
+            frame.append(f" {'…':>{width}} │\n", style="dim")
+        previous = row
+        raw = lines[row - 1]
+        flagged = line <= row <= end_line
+        # The span on this row: from the finding's column on its first row (else
+        # the first non-blank character) to its end column on its last row (else the line end).
+        start = column - 1 if row == line else len(raw) - len(raw.lstrip())
+        end = end_column - 1 if row == end_line and end_line >= f.end_line else len(raw)
+        text, start, end = _display(raw, start, end if flagged else start, max_cells)
         frame.append(f" {row:>{width}} │ ", style="dim")
-        line = Text(text)
-        if f.line <= row <= f.end_line:
-            start = f.column - 1 if row == f.line else len(text) - len(text.lstrip())
-            end = f.end_column - 1 if row == f.end_line else len(text)
-            end = max(end, start + 1)
-            line.stylize("underline " + style, start, min(end, len(text)))
-        frame.append(line)
+        code = Text(text)
+        if flagged and end > start:
+            code.stylize(f"underline {style}", start, end)
+        frame.append(code)
         frame.append("\n")
-        if row == f.end_line or (row == last and f.line <= row):
-            if row == f.line:
-                start = f.column - 1
-                end = f.end_column - 1 if f.end_line == f.line else len(text)
-                frame.append(" " * (width + 4) + " " * start, style="dim")
-                frame.append("^" * max(1, end - start), style=style)
-                frame.append("\n")
+        if flagged and line == end_line:
+            frame.append(" " * (width + 4 + cell_len(text[:start])))
+            frame.append("^" * max(1, cell_len(text[start:end])), style=style)
+            frame.append("\n")
     return frame
 
 
 def render(findings: list[Finding], out, *, console: Console | None = None, files_checked: int = 0, **_: object) -> None:
-    console = console or Console(file=out, highlight=False, soft_wrap=False)
+    if console is None:
+        # NO_COLOR (no-color.org) wins over FORCE_COLOR: plain text without any
+        # escape sequence, not even bold, so the output can be diffed or parsed.
+        plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+        console = Console(file=out, highlight=False, soft_wrap=False, **plain)
     rules = catalog()
     for path, group in groupby(findings, key=lambda f: f.path):
         items = list(group)
@@ -73,7 +115,7 @@ def render(findings: list[Finding], out, *, console: Console | None = None, file
             head.append(f.code, style=style)
             head.append(f" [{f.level}] ", style=style)
             head.append(f.message)
-            parts = [head, _code_frame(f, lines)]
+            parts = [head, _code_frame(f, lines, console.width)]
             if rule is not None and rule.suggest:
                 parts.append(Text.assemble(("  help: ", "green bold"), (rule.suggest, "green")))
             console.print(Group(*parts))

@@ -1,0 +1,205 @@
+"""Which files a run lints: folders walked, .gitignore and --exclude honoured,
+links followed only inside the tree, and never forever."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from async_lint import discovery
+from async_lint.discovery import DiscoveryError, discover, display_path
+
+
+def make(root: Path, *names: str, text: str = "x = 1\n") -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def found(root: Path, *paths: str | Path, **kwargs) -> list[str]:
+    """The discovered files as sorted POSIX paths relative to ``root``."""
+    result = discover([str(p) for p in paths] or [str(root)], root=str(root), **kwargs)
+    return sorted(Path(os.path.relpath(f, root)).as_posix() for f in result.files)
+
+
+def test_walks_python_files_only(tmp_path):
+    make(tmp_path, "a.py", "pkg/__init__.py", "pkg/sub/b.py", "notes.txt", "pkg/data.json", "script", "stub.pyi")
+    assert found(tmp_path) == ["a.py", "pkg/__init__.py", "pkg/sub/b.py"]
+
+
+def test_skips_tool_and_build_folders(tmp_path):
+    make(
+        tmp_path,
+        "app.py",
+        ".git/hooks/x.py",
+        "node_modules/pkg/y.py",
+        "pkg/__pycache__/z.py",
+        "build/lib/app.py",
+        ".tox/py311/t.py",
+        "async_lint.egg-info/e.py",
+        ".venv/lib/v.py",
+    )
+    assert found(tmp_path) == ["app.py"]
+
+
+def test_skips_any_folder_holding_a_virtualenv(tmp_path):
+    make(tmp_path, "app.py", "env311/lib/python3.11/site.py", "env311/bin/activate_this.py")
+    (tmp_path / "env311" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    # A folder that only happens to contain a file named like a venv marker deeper down is kept.
+    make(tmp_path, "tools/env/run.py", "tools/env/config/pyvenv.cfg")
+    assert found(tmp_path) == ["app.py", "tools/env/run.py"]
+
+
+def test_gitignore_nested_files_negation_and_anchoring(tmp_path):
+    (tmp_path / ".git").mkdir()
+    make(
+        tmp_path,
+        "app.py",
+        "local_settings.py",
+        "generated/models.py",
+        "pkg/top_only.py",
+        "top_only.py",
+        "pkg/gen/a.py",
+        "pkg/gen/keep.py",
+        "pkg/views.py",
+    )
+    (tmp_path / ".gitignore").write_text("# comment\nlocal_settings.py\ngenerated/\n/top_only.py\n")
+    (tmp_path / "pkg" / ".gitignore").write_text("gen/*.py\n!gen/keep.py\n")
+    assert found(tmp_path) == ["app.py", "pkg/gen/keep.py", "pkg/top_only.py", "pkg/views.py"]
+    assert found(tmp_path, respect_gitignore=False) == [
+        "app.py",
+        "generated/models.py",
+        "local_settings.py",
+        "pkg/gen/a.py",
+        "pkg/gen/keep.py",
+        "pkg/top_only.py",
+        "pkg/views.py",
+        "top_only.py",
+    ]
+
+
+def test_nested_gitignore_can_reinclude_what_a_parent_ignores(tmp_path):
+    make(tmp_path, "a/keep_me.py", "a/other.py", "drop.py")
+    (tmp_path / ".gitignore").write_text("*.py\n")
+    (tmp_path / "a" / ".gitignore").write_text("!keep_me.py\n")
+    assert found(tmp_path) == ["a/keep_me.py"]
+
+
+def test_gitignore_of_folders_above_the_linted_path_applies(tmp_path):
+    (tmp_path / ".git").mkdir()
+    make(tmp_path, "project/shop/views.py", "project/shop/generated.py")
+    (tmp_path / ".gitignore").write_text("project/shop/generated.py\n")
+    result = discover([str(tmp_path / "project" / "shop")])
+    assert [os.path.basename(f) for f in result.files] == ["views.py"]
+
+
+def test_gitignore_above_the_repository_root_is_not_read(tmp_path):
+    (tmp_path / ".gitignore").write_text("*.py\n")
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    make(tmp_path, "repo/app.py")
+    assert [os.path.basename(f) for f in discover([str(tmp_path / "repo")]).files] == ["app.py"]
+
+
+def test_exclude_globs(tmp_path):
+    make(tmp_path, "shop/migrations/0001_initial.py", "shop/views.py", "shop/api_pb2.py", "shop/legacy/old.py", "legacy/kept.py")
+    assert found(tmp_path, exclude=["migrations/", "*_pb2.py", "shop/legacy/*.py"]) == ["legacy/kept.py", "shop/views.py"]
+
+
+def test_exclude_is_relative_to_the_linted_folder_when_outside_the_root(tmp_path):
+    make(tmp_path, "project/shop/legacy/old.py", "project/shop/views.py")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = discover([str(tmp_path / "project")], exclude=["shop/legacy/"], root=str(elsewhere))
+    assert [os.path.basename(f) for f in result.files] == ["views.py"]
+
+
+def test_named_files_are_kept_whatever_their_suffix_unless_excluded(tmp_path):
+    make(tmp_path, "manage", "skip_pb2.py", "app.py")
+    assert found(tmp_path, tmp_path / "manage", tmp_path / "app.py", tmp_path / "app.py") == ["app.py", "manage"]
+    assert found(tmp_path, tmp_path / "skip_pb2.py", exclude=["*_pb2.py"]) == []
+
+
+def test_each_file_once_across_overlapping_paths(tmp_path):
+    make(tmp_path, "pkg/a.py", "pkg/sub/b.py")
+    assert found(tmp_path, tmp_path, tmp_path / "pkg", tmp_path / "pkg" / "sub" / "b.py") == ["pkg/a.py", "pkg/sub/b.py"]
+
+
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(DiscoveryError, match="does not exist: .*nope.py"):
+        discover([str(tmp_path / "nope.py")])
+
+
+def test_links_out_of_the_tree_are_not_followed(tmp_path):
+    make(tmp_path, "outside/secret.py", "tree/app.py")
+    (tmp_path / "tree" / "linked_dir").symlink_to(tmp_path / "outside", target_is_directory=True)
+    (tmp_path / "tree" / "linked.py").symlink_to(tmp_path / "outside" / "secret.py")
+    assert found(tmp_path, tmp_path / "tree") == ["tree/app.py"]
+
+
+def test_symlink_cycles_terminate_and_list_each_file_once(tmp_path):
+    make(tmp_path, "pkg/a.py", "pkg/sub/b.py")
+    (tmp_path / "pkg" / "sub" / "up").symlink_to(tmp_path / "pkg", target_is_directory=True)
+    (tmp_path / "pkg" / "self").symlink_to(tmp_path / "pkg" / "self")  # a link to itself
+    (tmp_path / "pkg" / "ping.py").symlink_to(tmp_path / "pkg" / "pong.py")
+    (tmp_path / "pkg" / "pong.py").symlink_to(tmp_path / "pkg" / "ping.py")
+    (tmp_path / "pkg" / "dangling.py").symlink_to(tmp_path / "pkg" / "missing.py")
+    assert found(tmp_path) == ["pkg/a.py", "pkg/sub/b.py"]
+
+
+def test_a_link_inside_the_tree_is_followed_once(tmp_path):
+    make(tmp_path, "real/a.py")
+    (tmp_path / "alias").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "b.py").symlink_to(tmp_path / "real" / "a.py")
+    files = discover([str(tmp_path)]).files
+    assert len(files) == 1 and os.path.realpath(files[0]) == str((tmp_path / "real" / "a.py").resolve())
+
+
+def test_a_very_deep_tree_does_not_exhaust_the_stack(tmp_path):
+    import sys
+    import traceback
+
+    deep = os.path.join(tmp_path, *["d"] * 150)
+    os.makedirs(deep)
+    Path(deep, "bottom.py").write_text("x = 1\n")
+    limit = sys.getrecursionlimit()
+    # Fewer frames to spare than folders to descend: a recursive walk would fail.
+    sys.setrecursionlimit(len(traceback.extract_stack()) + 50)
+    try:
+        files = discover([str(tmp_path)]).files
+    finally:
+        sys.setrecursionlimit(limit)
+    assert [os.path.basename(f) for f in files] == ["bottom.py"]
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_and_the_walk_goes_on(tmp_path, monkeypatch):
+    make(tmp_path, "ok/a.py", "locked/b.py")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.path.basename(path) == "locked":
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
+    result = discover([str(tmp_path)])
+    assert [os.path.basename(f) for f in result.files] == ["a.py"]
+    assert [(os.path.basename(p), reason) for p, reason in result.unreadable] == [("locked", "cannot list folder: Permission denied")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can list any folder")
+def test_a_folder_without_permissions_is_reported(tmp_path):
+    make(tmp_path, "ok/a.py", "locked/b.py")
+    (tmp_path / "locked").chmod(0)
+    try:
+        result = discover([str(tmp_path)])
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert [os.path.basename(p) for p, _ in result.unreadable] == ["locked"]
+
+
+def test_display_path_is_relative_inside_the_base_only(tmp_path):
+    assert display_path(str(tmp_path / "a" / "b.py"), str(tmp_path)) == os.path.join("a", "b.py")
+    assert display_path("/elsewhere/c.py", str(tmp_path)) == "/elsewhere/c.py"
