@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from async_lint import fixes
 from async_lint.analysis.django_models import (
     EVALUATING_METHODS,
     RELATED_EVALUATING_METHODS,
@@ -21,7 +22,6 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     django_inference,
 )
-from async_lint import fixes
 from async_lint.analysis.django_twins import since, target_version, twin
 from async_lint.analysis.scopes import CLASS
 from async_lint.checks.base import Check
