@@ -21,6 +21,9 @@ The builders for the shapes the rules need:
 - ``wrap_sync_to_async(ctx, call)``: ``f(a)`` -> ``await sync_to_async(f)(a)``.
 - ``make_async_for(ctx, for_node)``, ``make_async_comprehension(ctx, comp)``,
   ``list_to_async_comprehension(ctx, call)``: ``list(qs)`` -> ``[x async for x in qs]``.
+- ``make_async_iteration(ctx, node, new_iter=...)``: a ``for``, a comprehension
+  or ``list(it)`` made async, optionally with a new iterable; with
+  ``fresh_name``, ``args_fit`` and ``comprehension_depth`` for its callers.
 - ``replace_node(ctx, old, new, message, imports)``: anything else.
 - ``reference(ctx, "asgiref.sync.sync_to_async", style="from")`` (a.k.a.
   ``ensure_import``): an expression naming an API from the call site, and the
@@ -339,6 +342,124 @@ def list_to_async_comprehension(ctx: "FileContext", call: cst.Call, *, var: str 
         rpar=list(call.rpar),
     )
     return replace_node(ctx, call, comp, message)
+
+
+
+# -- builders for rewriting iteration (the Django rules) -----------------------------
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def comprehension_depth(ctx: "FileContext") -> int:
+    """How many comprehensions enclose the node being visited (itself
+    included), up to its function.  Before Python 3.11 an async
+    comprehension (or an ``await``, which makes one) nested in another
+    comprehension is a SyntaxError, so fixes stay within depth 1."""
+    depth = 0
+    for node in reversed(ctx.stack):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)):
+            break
+        if isinstance(node, _COMPREHENSIONS):
+            depth += 1
+    return depth
+
+
+def args_fit(call: cst.Call, params: Sequence[str]) -> bool:
+    """The call passes only what a signature with exactly these parameters
+    (all positional-or-keyword) accepts: no ``*``/``**``, at most
+    ``len(params)`` positional arguments, keywords among the rest."""
+    if any(a.star for a in call.args):
+        return False
+    positional = [a for a in call.args if a.keyword is None]
+    keywords = [a.keyword.value for a in call.args if a.keyword is not None]
+    if len(positional) > len(params):
+        return False
+    allowed = set(params[len(positional):])
+    return all(k in allowed for k in keywords) and len(set(keywords)) == len(keywords)
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+        stack.extend(current.children)
+    return found
+
+
+def fresh_name(ctx: "FileContext", candidates: Sequence[str], avoid: cst.CSTNode | None = None) -> str:
+    """The first of ``candidates`` (else the first with a number) that names
+    nothing visible at the node being visited, no builtin, no keyword, and
+    no name inside ``avoid``: a comprehension variable that hides nothing."""
+    import keyword
+
+    used = _names_in(avoid) if avoid is not None else set()
+
+    def free(name: str) -> bool:
+        return name.isidentifier() and not keyword.iskeyword(name) and name not in used and name not in BUILTIN_NAMES and ctx.lookup(name) is None
+
+    for name in candidates:
+        if free(name):
+            return name
+    base, number = candidates[0], 2
+    while not free(f"{base}{number}"):
+        number += 1
+    return f"{base}{number}"
+
+
+def make_async_iteration(
+    ctx: "FileContext",
+    node: cst.CSTNode,
+    *,
+    new_iter: cst.BaseExpression | None = None,
+    var: Sequence[str] = ("item",),
+    message: str = "Iterate with `async for`",
+) -> NodeFix | None:
+    """Make the iteration at the node being visited asynchronous:
+
+    - a ``for`` statement -> ``async for``;
+    - the outermost ``for`` of a list/set/dict comprehension (visit its
+      ``CompFor``) -> an async comprehension;
+    - ``list(it)`` -> ``[item async for item in it]`` (``item``: the first free
+      name of ``var``).
+
+    ``new_iter`` replaces the iterable (``qs.iterator()`` -> ``qs.aiterator()``).
+    None where ``async for`` would not be valid there or would run at another
+    moment: outside an ``async def`` body, in a generator expression, in a
+    nested comprehension."""
+    if not can_await_here(ctx):
+        return None
+    depth = comprehension_depth(ctx)
+    if isinstance(node, cst.For):
+        if node.asynchronous is not None or depth:
+            return None
+        new_for = node.with_changes(asynchronous=cst.Asynchronous(), iter=new_iter if new_iter is not None else node.iter)
+        return replace_node(ctx, node, new_for, message)
+    if isinstance(node, cst.CompFor):
+        comp = ctx.parent
+        if not isinstance(comp, (cst.ListComp, cst.SetComp, cst.DictComp)) or comp.for_in is not node or node.asynchronous is not None or depth != 1:
+            return None
+        new_in = node.with_changes(asynchronous=cst.Asynchronous(), iter=new_iter if new_iter is not None else node.iter)
+        return replace_node(ctx, comp, comp.with_changes(for_in=new_in), message)
+    if isinstance(node, cst.Call):
+        if not has_plain_args(node, 1) or depth:
+            return None
+        source = node.args[0].value
+        if "#" in cst.Module([]).code_for_node(node.with_changes(func=cst.Name("list"))):
+            return None  # a comment inside the call would be lost
+        iterable = new_iter if new_iter is not None else source
+        name = cst.Name(fresh_name(ctx, var, source))
+        comp = cst.ListComp(
+            elt=name,
+            for_in=cst.CompFor(target=name, iter=_strip_parens(iterable), asynchronous=cst.Asynchronous()),
+            lbracket=cst.LeftSquareBracket(),
+            rbracket=cst.RightSquareBracket(),
+            lpar=list(node.lpar),
+            rpar=list(node.rpar),
+        )
+        return replace_node(ctx, node, comp, message)
+    return None
 
 
 # -- NodeFix -> Fix (text edits) ------------------------------------------------

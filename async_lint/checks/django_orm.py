@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from async_lint import fixes
 from async_lint.analysis.django_models import (
     EVALUATING_METHODS,
     RELATED_EVALUATING_METHODS,
@@ -22,6 +23,7 @@ from async_lint.analysis.django_models import (
     django_inference,
 )
 from async_lint.analysis.django_twins import since, target_version, twin
+from async_lint.analysis.scopes import CLASS
 from async_lint.checks.base import Check
 
 # Builtins that iterate (or otherwise evaluate) their argument at call time.
@@ -46,10 +48,10 @@ class DjangoCheck(Check):
         super().__init__(ctx)
         self.inference = django_inference(ctx)
 
-    def flag(self, node: cst.CSTNode, code: str, message: str) -> None:
+    def flag(self, node: cst.CSTNode, code: str, message: str, fix=None) -> None:
         if self.inference.async_unsafe_opt_out and self.ctx.in_async_context:
             return
-        self.ctx.report_blocking(node, code, message)
+        self.ctx.report_blocking(node, code, message, fix=fix)
 
     def suggestion(self, kind: str, name: str, twin_text: str, fallback: str) -> str:
         """``twin_text`` (formatted with the twin) where the target Django has
@@ -81,7 +83,7 @@ class SyncOrmCheck(DjangoCheck):
         if name is not None and name.startswith("builtins.") and name[9:] in EVALUATING_BUILTINS:
             for arg in node.args:
                 if arg.keyword is None and not arg.star:
-                    self.evaluated(arg.value, f"`{name[9:]}()`", iterates=name[9:] in ITERATING_BUILTINS)
+                    self.evaluated(arg.value, f"`{name[9:]}()`", iterates=name[9:] in ITERATING_BUILTINS, context=node if name == "builtins.list" else None)
         for arg in node.args:
             if arg.star == "*":
                 self.evaluated(arg.value, "star-unpacking")
@@ -97,7 +99,7 @@ class SyncOrmCheck(DjangoCheck):
             self._query_method(node, func, method, receiver)
         elif isinstance(receiver, InstanceValue) and method in MODEL_METHODS:
             fix = self.suggestion("model", method, f"`await {shown(self.ctx, func.value, 30)}.{{twin}}()`", f"`await sync_to_async({shown(self.ctx, func, 40)})()`")
-            self.flag(node, "DJA203", f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}")
+            self.flag(node, "DJA203", f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}", fix=model_method_fix(self.ctx, node, method))
         elif isinstance(receiver, ModelFormValue) and method == "save" and not _commit_false(node):
             self.flag(
                 node,
@@ -122,15 +124,27 @@ class SyncOrmCheck(DjangoCheck):
             return  # lazy until iterated: see evaluated()
         base = shown(self.ctx, func.value, 40)
         fix = self.suggestion(kind, method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
-        self.flag(node, "DJA201", f"`{base}.{method}()` runs a database query synchronously (SynchronousOnlyOperation in async code); use {fix}")
+        self.flag(
+            node,
+            "DJA201",
+            f"`{base}.{method}()` runs a database query synchronously (SynchronousOnlyOperation in async code); use {fix}",
+            fix=query_twin_fix(self.ctx, node, kind, method, on_manager=isinstance(receiver, ManagerValue)),
+        )
 
     # -- implicit evaluation (DJA202, DJA204; DJA201 for qs.iterator()) ------
-    def evaluated(self, expr: cst.BaseExpression, how: str, iterates: bool = True) -> None:
-        """``expr`` is iterated, measured, indexed or truth-tested here."""
+    def evaluated(self, expr: cst.BaseExpression, how: str, iterates: bool = True, context: cst.CSTNode | None = None) -> None:
+        """``expr`` is iterated, measured, indexed or truth-tested here;
+        ``context``: the ``for``, comprehension ``for`` or ``list()`` call
+        (the node being visited) that iterates it, which a fix may rewrite."""
         value = self.inference.infer(expr)
         if isinstance(value, IteratorValue) and iterates:
             fix = self.suggestion("queryset", "iterator", "`async for x in qs.aiterator()`", "`await sync_to_async(list)(qs.iterator())`")
-            self.flag(expr, "DJA201", f"iterating `{shown(self.ctx, expr)}` runs the query synchronously (SynchronousOnlyOperation in async code); use {fix}")
+            self.flag(
+                expr,
+                "DJA201",
+                f"iterating `{shown(self.ctx, expr)}` runs the query synchronously (SynchronousOnlyOperation in async code); use {fix}",
+                fix=aiterator_fix(self.ctx, context, expr),
+            )
             return
         if not isinstance(value, QuerySetValue):
             return
@@ -150,15 +164,16 @@ class SyncOrmCheck(DjangoCheck):
             "DJA202",
             f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); "
             "use `async for`, `[x async for x in qs]` or an `a`-method such as `await qs.acount()`",
+            fix=async_iteration_fix(self.ctx, context, value),
         )
 
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is None:
-            self.evaluated(node.iter, "a `for` loop")
+            self.evaluated(node.iter, "a `for` loop", context=node)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         if node.asynchronous is None:
-            self.evaluated(node.iter, "a comprehension")
+            self.evaluated(node.iter, "a comprehension", context=node)
 
     def visit_If(self, node: cst.If) -> None:
         self.evaluated(node.test, "a truth test", iterates=False)
@@ -229,4 +244,106 @@ def _commit_false(call: cst.Call) -> bool:
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == "commit":
             return isinstance(arg.value, cst.Name) and arg.value.value == "False"
+    return False
+
+
+# -- autofixes ---------------------------------------------------------------------
+# Built only where the finding is (async code), and only where the result is
+# certainly right; otherwise the finding keeps its message and has no fix.
+
+# A model method's twin takes only Django's own parameters (a custom
+# ``save(self, *args, **kwargs)`` may accept more, which ``asave()`` refuses);
+# the twin runs the (possibly overridden) sync method in a thread.
+MODEL_METHOD_PARAMS = {
+    "save": ("force_insert", "force_update", "using", "update_fields"),
+    "delete": ("using", "keep_parents"),
+    "refresh_from_db": ("using", "fields", "from_queryset"),
+}
+# aiterator() before 5.0 raises NotSupportedError after prefetch_related(),
+# which iterator() accepted.
+AITERATOR_PREFETCH_SINCE = (5, 0)
+
+
+def query_twin_fix(ctx, call: cst.Call, kind: str, method: str, *, on_manager: bool) -> fixes.NodeFix | None:
+    """DJA201: ``<chain>.get(...)`` -> ``await <chain>.aget(...)`` when the
+    target Django has the twin.  The QuerySet, Manager and related-manager
+    twins take the sync method's arguments, so they are kept as written.  A
+    Manager's twin is the QuerySet's (proxied), so it skips a ``get``/``create``
+    that a manager class of this file overrides: then no fix."""
+    if not ctx.in_async_context or fixes.comprehension_depth(ctx) > 1:
+        return None
+    found = twin(kind, method, target_version(ctx))
+    if found is None:
+        return None
+    if on_manager and kind == "queryset" and _manager_overrides(ctx, method):
+        return None
+    return fixes.await_method_twin(ctx, call, found)
+
+
+def model_method_fix(ctx, call: cst.Call, method: str) -> fixes.NodeFix | None:
+    """DJA203: ``obj.save(...)`` -> ``await obj.asave(...)`` (delete,
+    refresh_from_db likewise) when the target Django has the twin (4.2)."""
+    if not ctx.in_async_context or fixes.comprehension_depth(ctx) > 1:
+        return None
+    found = twin("model", method, target_version(ctx))
+    if found is None or not fixes.args_fit(call, MODEL_METHOD_PARAMS[method]):
+        return None
+    return fixes.await_method_twin(ctx, call, found)
+
+
+def aiterator_fix(ctx, context: cst.CSTNode | None, expr: cst.BaseExpression) -> fixes.NodeFix | None:
+    """DJA201 on iterating ``qs.iterator(...)``: the whole iteration becomes
+    ``async for x in qs.aiterator(...)`` (never ``await qs.aiterator()``)."""
+    if context is None or not ctx.in_async_context or not _iterates(context, expr):
+        return None
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "iterator"):
+        return None  # e.g. a name bound to qs.iterator(): its assignment would change too
+    target = target_version(ctx)
+    if twin("queryset", "iterator", target) is None or (target is not None and tuple(target) < AITERATOR_PREFETCH_SINCE):
+        return None
+    new_iter = fixes.rename_method(expr, "aiterator")
+    return fixes.make_async_iteration(ctx, context, new_iter=new_iter, var=("obj", "item"), message="Iterate with `async for ... in ....aiterator()`")
+
+
+def async_iteration_fix(ctx, context: cst.CSTNode | None, value: QuerySetValue) -> fixes.NodeFix | None:
+    """DJA202: ``for x in qs`` -> ``async for x in qs``; a list/set/dict
+    comprehension -> an async one; ``list(qs)`` -> ``[x async for x in qs]``.
+    QuerySet.__aiter__ fetches the rows in a thread and yields them, as
+    iterating did.  len()/bool()/indexing get no fix: ``acount()`` and
+    ``aexists()`` are other queries (COUNT ignores a distinct() query's
+    order_by columns, and neither fills the result cache a later loop used)."""
+    if context is None or not ctx.in_async_context:
+        return None
+    names = ["row"] if value.rows else ([_snake(value.model.name)] if value.model is not None else [])
+    return fixes.make_async_iteration(ctx, context, var=(*names, "obj", "item"))
+
+
+def _iterates(context: cst.CSTNode, expr: cst.BaseExpression) -> bool:
+    if isinstance(context, (cst.For, cst.CompFor)):
+        return context.iter is expr
+    return isinstance(context, cst.Call) and len(context.args) == 1 and context.args[0].value is expr
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, char in enumerate(name):
+        if char.isupper() and i and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower())):
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def _manager_overrides(ctx, method: str) -> bool:
+    """A manager class of this module defines ``method`` itself."""
+    for bindings in ctx.module_scope.bindings.values():
+        for binding in bindings:
+            node = binding.node
+            if binding.kind != CLASS or not isinstance(node, cst.ClassDef):
+                continue
+            bases = " ".join(ctx.module.code_for_node(arg.value) for arg in node.bases)
+            if not (node.name.value.endswith("Manager") or "Manager" in bases or "from_queryset" in bases):
+                continue
+            body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+            if any(isinstance(statement, cst.FunctionDef) and statement.name.value == method for statement in body):
+                return True
     return False

@@ -7,7 +7,8 @@ import re
 
 import libcst as cst
 
-from async_lint.analysis.django_twins import twin_table
+from async_lint import fixes
+from async_lint.analysis.django_twins import target_version, twin, twin_table
 from async_lint.analysis.scopes import ASSIGN, IMPORT
 from async_lint.checks.django_orm import DjangoCheck, shown
 
@@ -44,7 +45,7 @@ class SyncCacheCheck(DjangoCheck):
         method = func.attr.value
         base = shown(self.ctx, func.value, 30)
         fix = self.suggestion("cache", method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
-        self.flag(node, "DJA207", f"`{base}.{method}()` is a blocking cache round trip on the event loop; use {fix}")
+        self.flag(node, "DJA207", f"`{base}.{method}()` is a blocking cache round trip on the event loop; use {fix}", fix=cache_fix(self.ctx, node, method))
 
     def _is_django_cache(self, expr: cst.BaseExpression, depth: int) -> bool:
         if depth > 5:
@@ -149,3 +150,39 @@ class SyncSignalCheck(DjangoCheck):
                 return False
             return all(b.value is not None and self._is_signal(b.value, depth + 1) for b in bindings)
         return False
+
+
+# -- autofixes ---------------------------------------------------------------------
+# The cache methods whose twin certainly does what the sync call did, with
+# BaseCache's parameters (a third-party backend's extra arguments, such as
+# django-redis's ``nx=``, are not accepted by the twin).  aget/aset/aadd/
+# adelete/atouch/aclear run the backend's own sync method in a thread; the
+# others are built from those and return the same values.  Not fixed: incr/
+# decr (BaseCache.aincr is get-then-set, losing the backends' atomic
+# increments), set_many (aset_many always returns [], not the failed keys),
+# close (BaseCache.aclose does nothing, while Memcached's close disconnects).
+CACHE_FIX_PARAMS = {
+    "get": ("key", "default", "version"),
+    "set": ("key", "value", "timeout", "version"),
+    "add": ("key", "value", "timeout", "version"),
+    "delete": ("key", "version"),
+    "touch": ("key", "timeout", "version"),
+    "clear": (),
+    "get_or_set": ("key", "default", "timeout", "version"),
+    "get_many": ("keys", "version"),
+    "delete_many": ("keys", "version"),
+    "has_key": ("key", "version"),
+    "incr_version": ("key", "delta", "version"),
+    "decr_version": ("key", "delta", "version"),
+}
+
+
+def cache_fix(ctx, call: cst.Call, method: str) -> fixes.NodeFix | None:
+    """DJA207: ``cache.get(k)`` -> ``await cache.aget(k)`` (Django 4.0+)."""
+    if not ctx.in_async_context or fixes.comprehension_depth(ctx) > 1:
+        return None
+    params = CACHE_FIX_PARAMS.get(method)
+    found = twin("cache", method, target_version(ctx))
+    if params is None or found is None or not fixes.args_fit(call, params):
+        return None
+    return fixes.await_method_twin(ctx, call, found)
