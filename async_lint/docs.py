@@ -14,6 +14,8 @@ import sys
 from async_lint.catalog import Rule, catalog
 
 START, END = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
+# The per-rule reference the catalog's rule URLs point at (#dja101-blocking-sleep).
+REF_START, REF_END = "<!-- rules-reference:start -->", "<!-- rules-reference:end -->"
 FIX_TEXT = {
     "always": "Fix is always available (`--fix`).",
     "sometimes": "Fix is sometimes available (`--fix`, where it is safe).",
@@ -31,6 +33,26 @@ def rule_table_markdown() -> str:
     for rule in catalog().values():
         rows.append(f"| {rule.code} | {rule.name} | {rule.level} | {FIX_MARK[rule.fix]} | {_cell(rule.summary)} |")
     return "\n".join(rows) + "\n"
+
+
+def rule_reference_markdown() -> str:
+    """One section a rule (its heading is the anchor of ``Rule.url``): what it
+    flags, why, and what to do instead. ``--explain`` adds the examples."""
+    out: list[str] = []
+    for rule in catalog().values():
+        out += [
+            f"#### {rule.code} {rule.name}",
+            "",
+            f"Level: **{rule.level}**. {FIX_TEXT[rule.fix]}",
+            "",
+            " ".join(rule.summary.split()),
+            "",
+            rule.why.strip(),
+            "",
+            f"**Instead:** {' '.join(rule.suggest.split())}",
+            "",
+        ]
+    return "\n".join(out)
 
 
 def rule_markdown(rule: Rule) -> str:
@@ -60,18 +82,24 @@ class MarkersMissing(Exception):
     pass
 
 
-def split_markers(text: str) -> tuple[str, str, str]:
-    """(before, table, after) around the rule table markers."""
-    start, end = text.find(START), text.find(END)
+def split_markers(text: str, start_marker: str = START, end_marker: str = END) -> tuple[str, str, str]:
+    """(before, body, after) around a pair of markers."""
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
-        raise MarkersMissing(f"the rule table markers are missing: add a line {START} and a line {END}")
-    body_start = start + len(START)
+        raise MarkersMissing(f"the rule markers are missing: add a line {start_marker} and a line {end_marker}")
+    body_start = start + len(start_marker)
     return text[:body_start], text[body_start:end], text[end:]
 
 
 def with_table(text: str) -> str:
+    """The text with the rule table (and, where its markers are, the rule
+    reference) regenerated from the catalog."""
     before, _, after = split_markers(text)
-    return f"{before}\n{rule_table_markdown()}{after}"
+    text = f"{before}\n{rule_table_markdown()}{after}"
+    if REF_START in text:
+        before, _, after = split_markers(text, REF_START, REF_END)
+        text = f"{before}\n{rule_reference_markdown()}{after}"
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,16 @@ def test_readme_rule_table_matches_the_catalog():
     assert docs.with_table(text) == text, f"README.md's rule table is stale; run: {REGENERATE}"
 
 
+def test_readme_has_a_reference_section_for_every_rule_url():
+    text = README.read_text(encoding="utf-8")
+    assert docs.REF_START in text and docs.REF_END in text
+    for rule in catalog().values():
+        heading = f"#### {rule.code} {rule.name}\n"
+        assert heading in text, heading
+        # GitHub's anchor for that heading is the fragment of the rule's URL.
+        assert rule.url.endswith("#" + f"{rule.code} {rule.name}".lower().replace(" ", "-"))
+
+
 def test_rule_table_lists_every_rule():
     table = docs.rule_table_markdown().splitlines()
     assert table[0] == "| Code | Name | Level | Fix | Summary |"
