@@ -185,8 +185,7 @@ class CoroutineEvidence:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.apis = coroutine_apis()
-        self._loads: dict[int, _NameLoads] = {}
-        self._yields: dict[int, bool] = {}
+        self._scans: dict[tuple[int, type], cst.CSTVisitor] = {}
         self._nested_loops_allowed: bool | None = None
 
     # -- bindings ----------------------------------------------------------------
@@ -240,13 +239,17 @@ class CoroutineEvidence:
         return names
 
     # -- uses of a variable ------------------------------------------------------
-    def name_loads(self, function: cst.FunctionDef) -> _NameLoads:
-        found = self._loads.get(id(function))
+    def _scan(self, function: cst.FunctionDef, visitor: type):
+        """Run a small visitor over one function body, once per file."""
+        key = (id(function), visitor)
+        found = self._scans.get(key)
         if found is None:
-            found = _NameLoads()
+            found = self._scans[key] = visitor()
             function.body.visit(found)
-            self._loads[id(function)] = found
         return found
+
+    def name_loads(self, function: cst.FunctionDef) -> _NameLoads:
+        return self._scan(function, _NameLoads)
 
     def discarded_by_assignment(self, call: cst.Call) -> cst.Name | None:
         """For ``x = <call>`` whose variable is never read again: the ``x``.
@@ -277,12 +280,7 @@ class CoroutineEvidence:
 
     # -- coroutine functions ---------------------------------------------------------
     def is_generator(self, node: cst.FunctionDef) -> bool:
-        found = self._yields.get(id(node))
-        if found is None:
-            finder = _YieldFinder()
-            node.body.visit(finder)
-            found = self._yields[id(node)] = finder.found
-        return found
+        return self._scan(node, _YieldFinder).found
 
     def is_coroutine_def(self, node: cst.FunctionDef) -> bool:
         """An ``async def`` whose call returns a coroutine: not an async
@@ -301,36 +299,31 @@ class CoroutineEvidence:
         """``sync_to_async(f)`` / ``async_to_sync(f)`` (the wrapping, not the call)."""
         return isinstance(node, cst.Call) and self.call_name(node) in wrappers and bool(node.args)
 
-    def coroutine_call(self, call: cst.Call) -> tuple[str, bool] | None:
-        """(display name, is_future) when the call evidently returns a coroutine
-        (or a future that must be awaited); else None."""
+    def coroutine_call(self, call: cst.Call) -> bool | None:
+        """Whether the call evidently returns a future that must be awaited
+        (True) or a coroutine (False); None without evidence."""
         apis = self.apis
         func = call.func
         if self.is_wrapper_call(func, apis.sync_to_async):
-            wrapper = self.ctx.qualified_name(func.func).rpartition(".")[2]  # type: ignore[attr-defined,union-attr]
-            return f"{wrapper}(...)(...)", False
+            return False
         name = self.ctx.qualified_name(func)
         if name is not None:
             if name in apis.coroutines:
-                return name, False
+                return False
             if name in apis.futures:
-                return name, True
+                return True
         if isinstance(func, cst.Name):
-            shown = func.value
             defs = self.local_defs(func)
             if defs is not None:
                 if all(self.is_coroutine_def(d) or self.is_thread_wrapped_def(d) for d in defs):
-                    return shown, False
+                    return False
                 return None
             values = self.assigned_values(func)
             if values and all(self.is_wrapper_call(v, apis.sync_to_async) for v in values):
-                return shown, False
+                return False
             return None
-        if isinstance(func, cst.Attribute):
-            method = func.attr.value
-            if self.is_coroutine_method(func.value, method, 0):
-                receiver = _short(func.value)
-                return f"{receiver}.{method}", False
+        if isinstance(func, cst.Attribute) and self.is_coroutine_method(func.value, func.attr.value, 0):
+            return False
         return None
 
     def is_coroutine_method(self, receiver: cst.BaseExpression, method: str, depth: int) -> bool:
@@ -566,7 +559,7 @@ def _short(expr: cst.BaseExpression) -> str:
     if isinstance(expr, cst.Attribute):
         return f"{_short(expr.value)}.{expr.attr.value}"
     if isinstance(expr, cst.Call):
-        return f"{_short(expr.func)}(...)"
+        return f"{_short(expr.func)}({'...' if expr.args else ''})"
     return "..."
 
 
@@ -605,7 +598,7 @@ class DanglingTaskCheck(_CoroutineCheck):
         self.ctx.report(
             node,
             "DJA301",
-            f"The task from `{factory}(...)` may be garbage-collected before it finishes: {what}; "
+            f"The task from `{factory}` may be garbage-collected before it finishes: {what}; "
             "keep a reference (a set + `task.add_done_callback(tasks.discard)`) or use `asyncio.TaskGroup`",
         )
 
@@ -615,11 +608,11 @@ class DanglingTaskCheck(_CoroutineCheck):
             if name.endswith("ensure_future") and not (node.args and isinstance(node.args[0].value, cst.Call)):
                 # ensure_future(task_or_future) returns its argument: nothing new is dropped.
                 return None
-            return name
+            return _short(node)
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in evidence.apis.loop_task_methods:
             if evidence.is_loop(func.value):
-                return f"{_short(func.value)}.{func.attr.value}"
+                return _short(node)
         return None
 
     def _chained_statement(self) -> bool:
@@ -641,18 +634,18 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         if not bare and not isinstance(parent, (cst.Assign, cst.AnnAssign)):
             return
         evidence = self.evidence
-        found = evidence.coroutine_call(node)
-        if found is None:
+        is_future = evidence.coroutine_call(node)
+        if is_future is None:
             return
-        name, is_future = found
+        name = _short(node)
         made = "a future" if is_future else "a coroutine"
         lost = "its results and exceptions are lost" if is_future else "its body never runs"
         if bare:
             if ctx.in_async_context:
-                message = f"`{name}(...)` returns {made} that is never awaited: {lost}; add `await`"
+                message = f"`{name}` returns {made} that is never awaited: {lost}; add `await`"
             else:
                 message = (
-                    f"`{name}(...)` returns {made} that is dropped here: {lost}; "
+                    f"`{name}` returns {made} that is dropped here: {lost}; "
                     "`await` it from async code, or run it with `async_to_sync(...)`/`asyncio.run(...)`"
                 )
             ctx.report(node, "DJA302", message)
@@ -664,7 +657,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             ctx.report(
                 node,
                 "DJA302",
-                f"`{name}(...)` returns {made} that is stored in `{target.value}` and never awaited: {lost}; add `await`",
+                f"`{name}` returns {made} that is stored in `{target.value}` and never awaited: {lost}; add `await`",
             )
 
 
@@ -699,14 +692,14 @@ class EventLoopCheck(_CoroutineCheck):
         func = node.func
         if name in apis.runners:
             return (
-                f"`{name}(...)` on the running event loop raises RuntimeError "
+                f"`{_short(node)}` on the running event loop raises RuntimeError "
                 "(cannot be called from a running event loop); `await` the coroutine directly"
             )
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == apis.run_until_complete or (method in apis.loop_only_methods and evidence.is_loop(func.value)):
                 return (
-                    f"`{_short(func.value)}.{method}(...)` on the running event loop raises RuntimeError "
+                    f"`{_short(node)}` on the running event loop raises RuntimeError "
                     "(this event loop is already running); `await` the coroutine directly"
                 )
         if evidence.is_wrapper_call(func, apis.async_to_sync) or self._names_async_to_sync(evidence, func):
