@@ -702,13 +702,17 @@ class EventLoopCheck(_CoroutineCheck):
                     f"`{_short(node)}` on the running event loop raises RuntimeError "
                     "(this event loop is already running); `await` the coroutine directly"
                 )
-        if evidence.is_wrapper_call(func, apis.async_to_sync) or self._names_async_to_sync(evidence, func):
-            return (
-                "`async_to_sync(...)(...)` called on the event loop raises RuntimeError "
-                "(you cannot use AsyncToSync in the same thread as an async event loop); "
-                "`await` the async function directly"
-            )
-        return None
+        if evidence.is_wrapper_call(func, apis.async_to_sync):
+            wrapped = _short(func.args[0].value)  # type: ignore[attr-defined]
+            use = f"`await {wrapped}(...)`"
+        elif self._names_async_to_sync(evidence, func):
+            use = "`await` the async function directly"
+        else:
+            return None
+        return (
+            f"`{_short(node)}` runs `async_to_sync` on the event loop, which raises RuntimeError "
+            f"(you cannot use AsyncToSync in the same thread as an async event loop); use {use}"
+        )
 
     def _names_async_to_sync(self, evidence: CoroutineEvidence, func: cst.BaseExpression) -> bool:
         """A name bound to ``async_to_sync(f)`` or a def decorated ``@async_to_sync``."""
