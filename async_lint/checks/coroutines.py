@@ -54,6 +54,7 @@ class CoroutineApis:
     run_until_complete: str
     loop_only_methods: frozenset[str]
     reentrant_patches: tuple[str, ...]
+    raises_guards: frozenset[str]
     async_to_sync: frozenset[str]
     sync_to_async: frozenset[str]
     coroutines: frozenset[str]
@@ -102,6 +103,7 @@ def coroutine_apis() -> CoroutineApis:
         run_until_complete=loops["run_until_complete"],
         loop_only_methods=frozenset(loops["loop_only_methods"]),
         reentrant_patches=tuple(loops["reentrant_patches"]),
+        raises_guards=frozenset(loops["raises_guards"]),
         async_to_sync=frozenset(adapters["async_to_sync"]),
         sync_to_async=frozenset(adapters["sync_to_async"]),
         coroutines=frozenset(coroutines),
@@ -684,8 +686,20 @@ class EventLoopCheck(_CoroutineCheck):
             )
             return
         nested = self._nested_loop(evidence, node, name)
-        if nested is not None and not evidence.nested_loops_allowed():
+        if nested is not None and not evidence.nested_loops_allowed() and not self._expects_an_error():
             ctx.report(node, "DJA304", nested)
+
+    def _expects_an_error(self) -> bool:
+        """Inside ``with pytest.raises(...)``: a test that the RuntimeError happens."""
+        for ancestor in self.ctx.ancestors():
+            if isinstance(ancestor, cst.FunctionDef):
+                return False
+            if isinstance(ancestor, cst.With):
+                for item in ancestor.items:
+                    call = item.item
+                    if isinstance(call, cst.Call) and self.ctx.qualified_name(call.func) in self.evidence.apis.raises_guards:
+                        return True
+        return False
 
     def _nested_loop(self, evidence: CoroutineEvidence, node: cst.Call, name: str | None) -> str | None:
         apis = evidence.apis
@@ -704,14 +718,14 @@ class EventLoopCheck(_CoroutineCheck):
                 )
         if evidence.is_wrapper_call(func, apis.async_to_sync):
             wrapped = _short(func.args[0].value)  # type: ignore[attr-defined]
-            use = f"`await {wrapped}(...)`"
+            use = f"use `await {wrapped}(...)`"
         elif self._names_async_to_sync(evidence, func):
             use = "`await` the async function directly"
         else:
             return None
         return (
             f"`{_short(node)}` runs `async_to_sync` on the event loop, which raises RuntimeError "
-            f"(you cannot use AsyncToSync in the same thread as an async event loop); use {use}"
+            f"(you cannot use AsyncToSync in the same thread as an async event loop); {use}"
         )
 
     def _names_async_to_sync(self, evidence: CoroutineEvidence, func: cst.BaseExpression) -> bool:
