@@ -161,6 +161,33 @@ class _NameLoads(cst.CSTVisitor):
             self.loads[node.value] += 1
 
 
+class _SelfAssignments(cst.CSTVisitor):
+    """``self.<attr> = value`` (or ``cls.``) in one method body; any other
+    store to the attribute (augmented, tuple unpacking) makes it unknown."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[cst.BaseExpression]] = {}
+
+    def _record(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value in ("self", "cls"):
+            self.values.setdefault(target.attr.value, []).append(value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                # Unpacked: the value of each element is unknown.
+                self._record(element.value, cst.Ellipsis())
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._record(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._record(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._record(node.target, cst.Ellipsis())
+
+
 class _YieldFinder(cst.CSTVisitor):
     """Whether a function body yields (an async generator, not a coroutine)."""
 
@@ -188,6 +215,7 @@ class CoroutineEvidence:
         self.ctx = ctx
         self.apis = coroutine_apis()
         self._scans: dict[tuple[int, type], cst.CSTVisitor] = {}
+        self._attributes: dict[tuple[int, str], list[cst.Call] | None] = {}
         self._nested_loops_allowed: bool | None = None
 
     # -- bindings ----------------------------------------------------------------
@@ -374,10 +402,17 @@ class CoroutineEvidence:
                 if len(kinds) == 1:
                     return kinds.pop()
             return None
-        if isinstance(receiver, cst.Attribute) and receiver.attr.value == "channel_layer":
+        if isinstance(receiver, cst.Attribute):
             owner = self.method_owner(receiver.value)
-            if owner is not None and self.consumer_methods(owner[0]) is not None:
+            if owner is None:
+                return None
+            if receiver.attr.value == "channel_layer" and self.consumer_methods(owner[0]) is not None:
                 return apis.clients["channels.layers.get_channel_layer"]
+            values = self.instance_attribute_values(owner[0], receiver.attr.value)
+            if values:
+                kinds = {self.client_kind(v, depth + 1) for v in values}
+                if len(kinds) == 1:
+                    return kinds.pop()
         return None
 
     def is_model_class(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
@@ -442,6 +477,10 @@ class CoroutineEvidence:
             if annotated is not None:
                 return annotated in self.apis.loop_types
             return self.all_values(expr, self.is_loop, depth)
+        if isinstance(expr, cst.Attribute):
+            owner = self.method_owner(expr.value)
+            values = self.instance_attribute_values(owner[0], expr.attr.value) if owner is not None else None
+            return bool(values) and all(self.is_loop(v, depth + 1) for v in values)
         return False
 
     # -- classes -----------------------------------------------------------------
@@ -513,6 +552,19 @@ class CoroutineEvidence:
                 # An unknown base may define the method either way: no evidence.
                 return methods is not None and method in methods
         return False
+
+    def instance_attribute_values(self, classdef: cst.ClassDef, attr: str) -> list[cst.Call] | None:
+        """What ``self.<attr>`` is assigned in the class's own methods, when
+        every assignment is a call (``self.client = httpx.AsyncClient()``)."""
+        key = (id(classdef), attr)
+        if key not in self._attributes:
+            values: list[cst.BaseExpression] = []
+            for statement in _class_body(classdef):
+                if isinstance(statement, cst.FunctionDef):
+                    values.extend(self._scan(statement, _SelfAssignments).values.get(attr, ()))
+            calls = [v for v in values if isinstance(v, cst.Call)]
+            self._attributes[key] = calls if values and len(calls) == len(values) else None
+        return self._attributes[key]
 
     def consumer_methods(self, classdef: cst.ClassDef) -> frozenset[str] | None:
         for owner in self.class_hierarchy(classdef):
