@@ -217,6 +217,7 @@ class CoroutineEvidence:
         self._scans: dict[tuple[int, type], cst.CSTVisitor] = {}
         self._attributes: dict[tuple[int, str], list[cst.Call] | None] = {}
         self._nested_loops_allowed: bool | None = None
+        self._resolving: set[str] = set()
 
     # -- bindings ----------------------------------------------------------------
     def bindings(self, name: cst.Name) -> list[Binding]:
@@ -231,8 +232,18 @@ class CoroutineEvidence:
         return [b.value for b in bindings]  # type: ignore[misc]
 
     def all_values(self, name: cst.Name, test, depth: int) -> bool:
+        """Whether every value the name is bound to passes ``test``. A value
+        built from the name itself (``qs = qs.filter(...)``) defers to the others."""
+        if name.value in self._resolving:
+            return True
         values = self.assigned_values(name)
-        return bool(values) and all(test(self._unwrap(v), depth + 1) for v in values)
+        if not values:
+            return False
+        self._resolving.add(name.value)
+        try:
+            return all(test(self._unwrap(v), depth + 1) for v in values)
+        finally:
+            self._resolving.discard(name.value)
 
     @staticmethod
     def _unwrap(value: cst.BaseExpression) -> cst.BaseExpression:
