@@ -1,0 +1,803 @@
+"""DJA301-DJA304: coroutine and task misuse.
+
+DJA301 dangling-task: a Task whose only strong reference is dropped.
+DJA302 unawaited-coroutine: a coroutine made and never awaited or handed on.
+DJA303 get-event-loop-in-async: ``asyncio.get_event_loop()`` in a coroutine.
+DJA304 nested-event-loop: starting or re-entering an event loop on a running one.
+
+What is a coroutine, a loop or a task comes only from evidence in the file
+(``rules/coroutine_apis.toml``, the file's own ``async def``s, classes and
+bindings); an unknown receiver stays silent.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass
+
+import libcst as cst
+
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding
+from async_lint.catalog import load_table
+from async_lint.checks.base import Check
+
+# Decorators that leave an ``async def`` a coroutine function.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "abc.abstractmethod",
+        "functools.wraps",
+        "typing.override",
+        "typing_extensions.override",
+    }
+)
+_MAX_DEPTH = 6  # how far a name/class chain is followed before giving up
+
+
+# -- the API table -----------------------------------------------------------
+@dataclass(frozen=True)
+class ClientKind:
+    what: str
+    methods: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CoroutineApis:
+    task_factories: frozenset[str]
+    loop_factories: frozenset[str]
+    loop_types: frozenset[str]
+    loop_task_methods: frozenset[str]
+    get_event_loop: frozenset[str]
+    runners: frozenset[str]
+    run_until_complete: str
+    loop_only_methods: frozenset[str]
+    reentrant_patches: tuple[str, ...]
+    raises_guards: frozenset[str]
+    async_to_sync: frozenset[str]
+    sync_to_async: frozenset[str]
+    coroutines: frozenset[str]
+    futures: frozenset[str]
+    clients: dict[str, ClientKind]  # constructor/type -> kind
+    objects: dict[str, ClientKind]  # module-level object -> kind
+    object_prefixes: tuple[tuple[str, ClientKind], ...]
+    model_bases: frozenset[str]
+    model_factories: frozenset[str]
+    managers: frozenset[str]
+    chain_methods: frozenset[str]
+    queryset_coroutines: frozenset[str]
+    instance_getters: frozenset[str]
+    instance_coroutines: frozenset[str]
+    consumers: dict[str, frozenset[str]]  # consumer base -> its coroutine methods
+
+
+@functools.lru_cache(maxsize=None)
+def coroutine_apis() -> CoroutineApis:
+    data = load_table("coroutine_apis")
+    tasks, loops, adapters, orm = data["tasks"], data["loops"], data["adapters"], data["orm"]
+    coroutines: set[str] = set()
+    futures: set[str] = set()
+    for row in data.get("coroutine", []):
+        (futures if row.get("future") else coroutines).update(row["names"])
+    clients: dict[str, ClientKind] = {}
+    for row in data.get("client", []):
+        kind = ClientKind(row["what"], frozenset(row["methods"]))
+        clients.update(dict.fromkeys(row["names"], kind))
+    objects: dict[str, ClientKind] = {}
+    prefixes: list[tuple[str, ClientKind]] = []
+    for row in data.get("object", []):
+        kind = ClientKind(row["what"], frozenset(row["methods"]))
+        objects.update(dict.fromkeys(row.get("names", ()), kind))
+        prefixes.extend((prefix, kind) for prefix in row.get("prefixes", ()))
+    consumers: dict[str, frozenset[str]] = {}
+    for row in data["channels"]["consumer"]:
+        consumers.update(dict.fromkeys(row["names"], frozenset(row["methods"])))
+    return CoroutineApis(
+        task_factories=frozenset(tasks["factories"]),
+        loop_factories=frozenset(tasks["loop_factories"]),
+        loop_types=frozenset(tasks["loop_types"]),
+        loop_task_methods=frozenset(tasks["loop_task_methods"]),
+        get_event_loop=frozenset(loops["get_event_loop"]),
+        runners=frozenset(loops["runners"]),
+        run_until_complete=loops["run_until_complete"],
+        loop_only_methods=frozenset(loops["loop_only_methods"]),
+        reentrant_patches=tuple(loops["reentrant_patches"]),
+        raises_guards=frozenset(loops["raises_guards"]),
+        async_to_sync=frozenset(adapters["async_to_sync"]),
+        sync_to_async=frozenset(adapters["sync_to_async"]),
+        coroutines=frozenset(coroutines),
+        futures=frozenset(futures),
+        clients=clients,
+        objects=objects,
+        object_prefixes=tuple(prefixes),
+        model_bases=frozenset(orm["model_bases"]),
+        model_factories=frozenset(orm["model_factories"]),
+        managers=frozenset(orm["managers"]),
+        chain_methods=frozenset(orm["chain_methods"]),
+        queryset_coroutines=frozenset(orm["queryset_coroutines"]),
+        instance_getters=frozenset(orm["instance_getters"]),
+        instance_coroutines=frozenset(orm["instance_coroutines"]),
+        consumers=consumers,
+    )
+
+
+# -- small sub-tree scans (one function body at a time, cached) ------------------
+class _NameLoads(cst.CSTVisitor):
+    """Counts the names a function body reads. Assignment targets are not
+    reads; anything else that mentions a name counts (erring towards "used")."""
+
+    def __init__(self) -> None:
+        self.loads: Counter[str] = Counter()
+        self.declared: set[str] = set()
+        self._stores: set[int] = set()
+
+    def _store(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self._stores.add(id(target))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._store(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._store(target.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._store(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._store(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._store(node.target)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.declared.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.declared.update(item.name.value for item in node.names)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self._stores:
+            self.loads[node.value] += 1
+
+
+class _SelfAssignments(cst.CSTVisitor):
+    """``self.<attr> = value`` (or ``cls.``) in one method body; any other
+    store to the attribute (augmented, tuple unpacking) makes it unknown."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[cst.BaseExpression]] = {}
+
+    def _record(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value in ("self", "cls"):
+            self.values.setdefault(target.attr.value, []).append(value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                # Unpacked: the value of each element is unknown.
+                self._record(element.value, cst.Ellipsis())
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._record(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._record(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._record(node.target, cst.Ellipsis())
+
+
+class _YieldFinder(cst.CSTVisitor):
+    """Whether a function body yields (an async generator, not a coroutine)."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.found = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+class CoroutineEvidence:
+    """What the file proves about an expression: a coroutine call, a loop, a
+    model class, a Channels consumer. Shared by the DJA3xx checks of one file."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.apis = coroutine_apis()
+        self._scans: dict[tuple[int, type], cst.CSTVisitor] = {}
+        self._attributes: dict[tuple[int, str], list[cst.Call] | None] = {}
+        self._nested_loops_allowed: bool | None = None
+        self._resolving: set[str] = set()
+
+    # -- bindings ----------------------------------------------------------------
+    def bindings(self, name: cst.Name) -> list[Binding]:
+        return self.ctx.lookup(name.value) or []
+
+    def assigned_values(self, name: cst.Name) -> list[cst.BaseExpression] | None:
+        """The values a name is bound to, when every binding is an assignment
+        (or ``with ... as name``) with a known value; else None."""
+        bindings = self.bindings(name)
+        if not bindings or any(b.kind != ASSIGN or b.value is None for b in bindings):
+            return None
+        return [b.value for b in bindings]  # type: ignore[misc]
+
+    def all_values(self, name: cst.Name, test, depth: int) -> bool:
+        """Whether every value the name is bound to passes ``test``. A value
+        built from the name itself (``qs = qs.filter(...)``) defers to the others."""
+        if name.value in self._resolving:
+            return True
+        values = self.assigned_values(name)
+        if not values:
+            return False
+        self._resolving.add(name.value)
+        try:
+            return all(test(self._unwrap(v), depth + 1) for v in values)
+        finally:
+            self._resolving.discard(name.value)
+
+    @staticmethod
+    def _unwrap(value: cst.BaseExpression) -> cst.BaseExpression:
+        return value.expression if isinstance(value, cst.Await) else value
+
+    def call_name(self, node: cst.BaseExpression) -> str | None:
+        return self.ctx.qualified_name(node.func) if isinstance(node, cst.Call) else None
+
+    def param_annotation(self, name: cst.Name) -> str | None:
+        bindings = self.bindings(name)
+        if len(bindings) == 1 and bindings[0].kind == PARAM:
+            param = bindings[0].node
+            if isinstance(param, cst.Param) and param.annotation is not None:
+                annotation = param.annotation.annotation
+                if isinstance(annotation, (cst.Name, cst.Attribute)):
+                    return self.ctx.qualified_name(annotation)
+        return None
+
+    def local_defs(self, name: cst.Name) -> list[cst.FunctionDef] | None:
+        """The defs a name is bound to in this file, when it is bound only by defs."""
+        bindings = self.bindings(name)
+        if not bindings or any(b.kind != DEF for b in bindings):
+            return None
+        return [b.node for b in bindings]  # type: ignore[misc]
+
+    def decorator_names(self, node: cst.FunctionDef) -> list[str]:
+        info = self.ctx.function_info(node)
+        if info is not None:
+            return list(info.decorators)
+        names = []
+        for decorator in node.decorators:
+            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            names.append(self.ctx.qualified_name(expr) or "")
+        return names
+
+    # -- uses of a variable ------------------------------------------------------
+    def _scan(self, function: cst.FunctionDef, visitor: type):
+        """Run a small visitor over one function body, once per file."""
+        key = (id(function), visitor)
+        found = self._scans.get(key)
+        if found is None:
+            found = self._scans[key] = visitor()
+            function.body.visit(found)
+        return found
+
+    def name_loads(self, function: cst.FunctionDef) -> _NameLoads:
+        return self._scan(function, _NameLoads)
+
+    def discarded_by_assignment(self, call: cst.Call) -> cst.Name | None:
+        """For ``x = <call>`` whose variable is never read again: the ``x``.
+
+        ``_`` is a discard anywhere; another name only when it is a local of
+        the current function (not global/nonlocal) that nothing in the
+        function (nested functions included) reads."""
+        parent = self.ctx.parent
+        if isinstance(parent, cst.Assign):
+            if len(parent.targets) != 1:
+                return None
+            target = parent.targets[0].target
+        elif isinstance(parent, cst.AnnAssign) and parent.value is call:
+            target = parent.target
+        else:
+            return None
+        if not isinstance(target, cst.Name):
+            return None
+        if target.value == "_":
+            return target
+        function = self.ctx.current_function
+        if function is None or self.ctx.scope is not function.scope:
+            return None
+        loads = self.name_loads(function.node)
+        if target.value in loads.declared or loads.loads[target.value] or loads.loads["locals"] or loads.loads["vars"]:
+            return None
+        return target
+
+    # -- coroutine functions ---------------------------------------------------------
+    def is_generator(self, node: cst.FunctionDef) -> bool:
+        return self._scan(node, _YieldFinder).found
+
+    def is_coroutine_def(self, node: cst.FunctionDef) -> bool:
+        """An ``async def`` whose call returns a coroutine: not an async
+        generator, and decorated (if at all) only by transparent decorators."""
+        if node.asynchronous is None or self.is_generator(node):
+            return False
+        return all(name in TRANSPARENT_DECORATORS for name in self.decorator_names(node))
+
+    def is_thread_wrapped_def(self, node: cst.FunctionDef) -> bool:
+        """A plain def decorated ``@sync_to_async``: calling it gives a coroutine."""
+        if node.asynchronous is not None or len(node.decorators) != 1:
+            return False
+        return self.decorator_names(node)[0] in self.apis.sync_to_async
+
+    def is_wrapper_call(self, node: cst.BaseExpression, wrappers: frozenset[str]) -> bool:
+        """``sync_to_async(f)`` / ``async_to_sync(f)`` (the wrapping, not the call)."""
+        return isinstance(node, cst.Call) and self.call_name(node) in wrappers and bool(node.args)
+
+    def coroutine_call(self, call: cst.Call) -> bool | None:
+        """Whether the call evidently returns a future that must be awaited
+        (True) or a coroutine (False); None without evidence."""
+        apis = self.apis
+        func = call.func
+        if self.is_wrapper_call(func, apis.sync_to_async):
+            return False
+        name = self.ctx.qualified_name(func)
+        if name is not None:
+            if name in apis.coroutines:
+                return False
+            if name in apis.futures:
+                return True
+        if isinstance(func, cst.Name):
+            defs = self.local_defs(func)
+            if defs is not None:
+                if all(self.is_coroutine_def(d) or self.is_thread_wrapped_def(d) for d in defs):
+                    return False
+                return None
+            values = self.assigned_values(func)
+            if values and all(self.is_wrapper_call(v, apis.sync_to_async) for v in values):
+                return False
+            return None
+        if isinstance(func, cst.Attribute) and self.is_coroutine_method(func.value, func.attr.value, 0):
+            return False
+        return None
+
+    def is_coroutine_method(self, receiver: cst.BaseExpression, method: str, depth: int) -> bool:
+        apis = self.apis
+        kind = self.client_kind(receiver, depth)
+        if kind is not None:
+            return method in kind.methods
+        if method in apis.queryset_coroutines and self.is_queryset(receiver, depth):
+            return True
+        if method in apis.instance_coroutines and self.is_model_instance(receiver, depth):
+            return True
+        owner = self.method_owner(receiver)
+        if owner is not None:
+            classdef, skip_own = owner
+            return self.class_method_is_coroutine(classdef, method, skip_own)
+        return False
+
+    # -- receivers ---------------------------------------------------------------
+    def client_kind(self, receiver: cst.BaseExpression, depth: int) -> ClientKind | None:
+        """The async client/object a receiver is known to be, or None."""
+        apis = self.apis
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(receiver, cst.Call):
+            name = self.call_name(receiver)
+            return apis.clients.get(name) if name else None
+        if isinstance(receiver, cst.Subscript):
+            # caches["default"]
+            name = self.ctx.qualified_name(receiver.value)
+            return apis.clients.get(name) if name else None
+        name = self.ctx.qualified_name(receiver)
+        if name is not None:
+            if name in apis.objects:
+                return apis.objects[name]
+            for prefix, kind in apis.object_prefixes:
+                if name.startswith(prefix):
+                    return kind
+            return None
+        if isinstance(receiver, cst.Name):
+            annotated = self.param_annotation(receiver)
+            if annotated is not None:
+                return apis.clients.get(annotated)
+            values = self.assigned_values(receiver)
+            if values:
+                kinds = {self.client_kind(self._unwrap(v), depth + 1) for v in values}
+                if len(kinds) == 1:
+                    return kinds.pop()
+            return None
+        if isinstance(receiver, cst.Attribute):
+            owner = self.method_owner(receiver.value)
+            if owner is None:
+                return None
+            if receiver.attr.value == "channel_layer" and self.consumer_methods(owner[0]) is not None:
+                return apis.clients["channels.layers.get_channel_layer"]
+            values = self.instance_attribute_values(owner[0], receiver.attr.value)
+            if values:
+                kinds = {self.client_kind(v, depth + 1) for v in values}
+                if len(kinds) == 1:
+                    return kinds.pop()
+        return None
+
+    def is_model_class(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        if depth > _MAX_DEPTH or not isinstance(expr, (cst.Name, cst.Attribute)):
+            return False
+        name = self.ctx.qualified_name(expr)
+        if name is not None:
+            if name in self.apis.model_bases:
+                return True
+            parts = name.split(".")
+            bindings = self.bindings(expr) if isinstance(expr, cst.Name) else []
+            imported = not isinstance(expr, cst.Name) or any(b.kind == IMPORT for b in bindings)
+            if imported and "models" in parts[:-1] and parts[-1][:1].isupper():
+                return True
+        if isinstance(expr, cst.Name):
+            classdef = self.local_class(expr)
+            if classdef is not None:
+                return any(self.is_model_class(base.value, depth + 1) for base in classdef.bases)
+            values = self.assigned_values(expr)
+            if values:
+                return all(self.call_name(v) in self.apis.model_factories for v in values)
+        return False
+
+    def is_queryset(self, receiver: cst.BaseExpression, depth: int) -> bool:
+        """``Model.objects``, ``Model._default_manager`` and QuerySet chains on them."""
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(receiver, cst.Attribute) and receiver.attr.value in self.apis.managers:
+            return self.is_model_class(receiver.value)
+        if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+            if receiver.func.attr.value in self.apis.chain_methods:
+                return self.is_queryset(receiver.func.value, depth + 1)
+            return False
+        if isinstance(receiver, cst.Name):
+            return self.all_values(receiver, self.is_queryset, depth)
+        return False
+
+    def is_model_instance(self, receiver: cst.BaseExpression, depth: int) -> bool:
+        """``Model(...)`` or ``await Model.objects.aget(...)`` (and names bound to them)."""
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(receiver, cst.Call):
+            func = receiver.func
+            if self.is_model_class(func):
+                return True
+            return (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in self.apis.instance_getters
+                and self.is_queryset(func.value, depth + 1)
+            )
+        if isinstance(receiver, cst.Name):
+            return self.all_values(receiver, self.is_model_instance, depth)
+        return False
+
+    def is_loop(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(expr, cst.Call):
+            return self.call_name(expr) in self.apis.loop_factories
+        if isinstance(expr, cst.Name):
+            annotated = self.param_annotation(expr)
+            if annotated is not None:
+                return annotated in self.apis.loop_types
+            return self.all_values(expr, self.is_loop, depth)
+        if isinstance(expr, cst.Attribute):
+            owner = self.method_owner(expr.value)
+            values = self.instance_attribute_values(owner[0], expr.attr.value) if owner is not None else None
+            return bool(values) and all(self.is_loop(v, depth + 1) for v in values)
+        return False
+
+    # -- classes -----------------------------------------------------------------
+    def local_class(self, name: cst.Name) -> cst.ClassDef | None:
+        bindings = self.bindings(name)
+        if len(bindings) == 1 and bindings[0].kind == CLASS:
+            return bindings[0].node  # type: ignore[return-value]
+        return None
+
+    def method_owner(self, receiver: cst.BaseExpression) -> tuple[cst.ClassDef, bool] | None:
+        """For ``self``/``cls`` (the first parameter of a method) or ``super()``:
+        (the class, whether to skip its own body)."""
+        if isinstance(receiver, cst.Call):
+            if self.ctx.qualified_name(receiver.func) == "builtins.super" and not receiver.args:
+                classdef = self.ctx.enclosing_class()
+                return (classdef, True) if classdef is not None else None
+            return None
+        if not isinstance(receiver, cst.Name):
+            return None
+        found = self.ctx.lookup_with_scope(receiver.value)
+        if found is None:
+            return None
+        scope, bindings = found
+        if len(bindings) != 1 or bindings[0].kind != PARAM or scope.kind != "function":
+            return None
+        function = scope.node
+        parent = scope.parent
+        if not isinstance(function, cst.FunctionDef) or parent is None or parent.kind != "class":
+            return None
+        positional = (*function.params.posonly_params, *function.params.params)
+        if not positional or positional[0] is not bindings[0].node:
+            return None
+        if "builtins.staticmethod" in self.decorator_names(function):
+            return None
+        return parent.node, False  # type: ignore[return-value]
+
+    def class_hierarchy(self, classdef: cst.ClassDef, skip_own: bool = False):
+        """The file's classes and external base names of a class, own first
+        (a depth-first approximation of the MRO)."""
+        seen: set[int] = set()
+
+        def walk(node: cst.ClassDef, depth: int, include: bool):
+            if id(node) in seen or depth > _MAX_DEPTH:
+                return
+            seen.add(id(node))
+            if include:
+                yield node
+            for base in node.bases:
+                value = base.value
+                if not isinstance(value, (cst.Name, cst.Attribute)) or base.keyword is not None:
+                    continue
+                local = self.local_class(value) if isinstance(value, cst.Name) else None
+                if local is not None:
+                    yield from walk(local, depth + 1, True)
+                else:
+                    name = self.ctx.qualified_name(value)
+                    yield name or ""
+
+        yield from walk(classdef, 0, not skip_own)
+
+    def class_method_is_coroutine(self, classdef: cst.ClassDef, method: str, skip_own: bool) -> bool:
+        for owner in self.class_hierarchy(classdef, skip_own):
+            if isinstance(owner, cst.ClassDef):
+                defined = [s for s in _class_body(owner) if _binds(s, method)]
+                if defined:
+                    return all(isinstance(s, cst.FunctionDef) and self.is_coroutine_def(s) for s in defined)
+            else:
+                methods = self.apis.consumers.get(owner)
+                # An unknown base may define the method either way: no evidence.
+                return methods is not None and method in methods
+        return False
+
+    def instance_attribute_values(self, classdef: cst.ClassDef, attr: str) -> list[cst.Call] | None:
+        """What ``self.<attr>`` is assigned in the class's own methods, when
+        every assignment is a call (``self.client = httpx.AsyncClient()``)."""
+        key = (id(classdef), attr)
+        if key not in self._attributes:
+            values: list[cst.BaseExpression] = []
+            for statement in _class_body(classdef):
+                if isinstance(statement, cst.FunctionDef):
+                    values.extend(self._scan(statement, _SelfAssignments).values.get(attr, ()))
+            calls = [v for v in values if isinstance(v, cst.Call)]
+            self._attributes[key] = calls if values and len(calls) == len(values) else None
+        return self._attributes[key]
+
+    def consumer_methods(self, classdef: cst.ClassDef) -> frozenset[str] | None:
+        for owner in self.class_hierarchy(classdef):
+            if isinstance(owner, str) and owner in self.apis.consumers:
+                return self.apis.consumers[owner]
+        return None
+
+    # -- nested loops ------------------------------------------------------------
+    def nested_loops_allowed(self) -> bool:
+        """``nest_asyncio`` imported in the file makes re-entering the loop legal."""
+        if self._nested_loops_allowed is None:
+            patches = self.apis.reentrant_patches
+            self._nested_loops_allowed = any(
+                b.kind == IMPORT and (b.target or "").split(".")[0] in patches
+                for bindings in self.ctx.module_scope.bindings.values()
+                for b in bindings
+            )
+        return self._nested_loops_allowed
+
+
+def _class_body(classdef: cst.ClassDef) -> list[cst.CSTNode]:
+    body = classdef.body
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _binds(statement: cst.CSTNode, name: str) -> bool:
+    """Whether a class-body statement binds ``name`` (a def or an assignment)."""
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return statement.name.value == name
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            targets = []
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, cst.AnnAssign):
+                targets = [small.target]
+            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return True
+    return False
+
+
+def _short(expr: cst.BaseExpression) -> str:
+    """A readable spelling of a receiver for messages."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{_short(expr.value)}.{expr.attr.value}"
+    if isinstance(expr, cst.Call):
+        return f"{_short(expr.func)}({'...' if expr.args else ''})"
+    return "..."
+
+
+class _CoroutineCheck(Check):
+    """Base of this module's checks: each keeps the file's evidence cache."""
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.evidence = CoroutineEvidence(ctx)
+
+
+# -- the checks ----------------------------------------------------------------
+class DanglingTaskCheck(_CoroutineCheck):
+    """DJA301: the Task returned by ``create_task``/``ensure_future`` is dropped.
+
+    The loop keeps only a weak reference to a task, so a task nobody holds can
+    be garbage-collected mid-flight, and its exception is never seen."""
+
+    codes = ("DJA301",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        evidence = self.evidence
+        factory = self._factory(evidence, node)
+        if factory is None:
+            return
+        parent = self.ctx.parent
+        if isinstance(parent, cst.Expr):
+            what = "its result is discarded"
+        elif isinstance(parent, cst.Attribute) and parent.attr.value == "add_done_callback" and self._chained_statement():
+            what = "only a done-callback refers to it"
+        else:
+            target = evidence.discarded_by_assignment(node)
+            if target is None:
+                return
+            what = f"`{target.value}` is never used again"
+        self.ctx.report(
+            node,
+            "DJA301",
+            f"The task from `{factory}` may be garbage-collected before it finishes: {what}; "
+            "keep a reference (a set + `task.add_done_callback(tasks.discard)`) or use `asyncio.TaskGroup`",
+        )
+
+    def _factory(self, evidence: CoroutineEvidence, node: cst.Call) -> str | None:
+        name = self.ctx.qualified_name(node.func)
+        if name in evidence.apis.task_factories:
+            if name.endswith("ensure_future") and not (node.args and isinstance(node.args[0].value, cst.Call)):
+                # ensure_future(task_or_future) returns its argument: nothing new is dropped.
+                return None
+            return _short(node)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in evidence.apis.loop_task_methods:
+            if evidence.is_loop(func.value):
+                return _short(node)
+        return None
+
+    def _chained_statement(self) -> bool:
+        """``create_task(...).add_done_callback(cb)`` as a whole statement."""
+        stack = self.ctx.stack
+        return len(stack) >= 4 and isinstance(stack[-3], cst.Call) and isinstance(stack[-4], cst.Expr)
+
+
+class UnawaitedCoroutineCheck(_CoroutineCheck):
+    """DJA302: a coroutine is created and never awaited nor handed on, so its
+    body never runs (Python only warns "coroutine ... was never awaited")."""
+
+    codes = ("DJA302",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        ctx = self.ctx
+        parent = ctx.parent
+        bare = isinstance(parent, cst.Expr)
+        if not bare and not isinstance(parent, (cst.Assign, cst.AnnAssign)):
+            return
+        evidence = self.evidence
+        is_future = evidence.coroutine_call(node)
+        if is_future is None:
+            return
+        name = _short(node)
+        made = "a future" if is_future else "a coroutine"
+        lost = "its results and exceptions are lost" if is_future else "its body never runs"
+        if bare:
+            if ctx.in_async_context:
+                message = f"`{name}` returns {made} that is never awaited: {lost}; add `await`"
+            else:
+                message = (
+                    f"`{name}` returns {made} that is dropped here: {lost}; "
+                    "`await` it from async code, or run it with `async_to_sync(...)`/`asyncio.run(...)`"
+                )
+            ctx.report(node, "DJA302", message)
+            return
+        if not ctx.in_async_context:
+            return
+        target = evidence.discarded_by_assignment(node)
+        if target is not None:
+            ctx.report(
+                node,
+                "DJA302",
+                f"`{name}` returns {made} that is stored in `{target.value}` and never awaited: {lost}; add `await`",
+            )
+
+
+class EventLoopCheck(_CoroutineCheck):
+    """DJA303 (``get_event_loop()`` in a coroutine) and DJA304 (starting or
+    re-entering an event loop from code running on one)."""
+
+    codes = ("DJA303", "DJA304")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        ctx = self.ctx
+        if not ctx.in_async_context:
+            return
+        evidence = self.evidence
+        apis = evidence.apis
+        func = node.func
+        name = ctx.qualified_name(func)
+        if name in apis.get_event_loop:
+            ctx.report(
+                node,
+                "DJA303",
+                "`asyncio.get_event_loop()` in a coroutine: use `asyncio.get_running_loop()`, which says what it means "
+                "and never creates a new loop",
+            )
+            return
+        nested = self._nested_loop(evidence, node, name)
+        if nested is not None and not evidence.nested_loops_allowed() and not self._expects_an_error():
+            ctx.report(node, "DJA304", nested)
+
+    def _expects_an_error(self) -> bool:
+        """Inside ``with pytest.raises(...)``: a test that the RuntimeError happens."""
+        for ancestor in self.ctx.ancestors():
+            if isinstance(ancestor, cst.FunctionDef):
+                return False
+            if isinstance(ancestor, cst.With):
+                for item in ancestor.items:
+                    call = item.item
+                    if isinstance(call, cst.Call) and self.ctx.qualified_name(call.func) in self.evidence.apis.raises_guards:
+                        return True
+        return False
+
+    def _nested_loop(self, evidence: CoroutineEvidence, node: cst.Call, name: str | None) -> str | None:
+        apis = evidence.apis
+        func = node.func
+        if name in apis.runners:
+            return (
+                f"`{_short(node)}` on the running event loop raises RuntimeError "
+                "(cannot be called from a running event loop); `await` the coroutine directly"
+            )
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == apis.run_until_complete or (method in apis.loop_only_methods and evidence.is_loop(func.value)):
+                return (
+                    f"`{_short(node)}` on the running event loop raises RuntimeError "
+                    "(this event loop is already running); `await` the coroutine directly"
+                )
+        if evidence.is_wrapper_call(func, apis.async_to_sync):
+            wrapped = _short(func.args[0].value)  # type: ignore[attr-defined]
+            use = f"use `await {wrapped}(...)`"
+        elif self._names_async_to_sync(evidence, func):
+            use = "`await` the async function directly"
+        else:
+            return None
+        return (
+            f"`{_short(node)}` runs `async_to_sync` on the event loop, which raises RuntimeError "
+            f"(you cannot use AsyncToSync in the same thread as an async event loop); {use}"
+        )
+
+    def _names_async_to_sync(self, evidence: CoroutineEvidence, func: cst.BaseExpression) -> bool:
+        """A name bound to ``async_to_sync(f)`` or a def decorated ``@async_to_sync``."""
+        if not isinstance(func, cst.Name):
+            return False
+        apis = evidence.apis
+        defs = evidence.local_defs(func)
+        if defs is not None:
+            return all(any(d in apis.async_to_sync for d in evidence.decorator_names(node)) for node in defs)
+        values = evidence.assigned_values(func)
+        return bool(values) and all(evidence.is_wrapper_call(v, apis.async_to_sync) for v in values)

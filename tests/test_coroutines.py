@@ -1,0 +1,227 @@
+"""DJA301-DJA304: cases the fixtures do not show, and the API table checked
+against the libraries it describes."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+from async_lint.catalog import get_rule
+from async_lint.checks.coroutines import coroutine_apis
+from tests.helpers import codes, lint_text
+
+DJA3 = ["DJA301", "DJA302", "DJA303", "DJA304"]
+
+
+def lint(src: str) -> list[tuple[int, str]]:
+    return [(f.line, f.code) for f in lint_text(src, select=DJA3)]
+
+
+def _resolve(dotted: str):
+    """Import the longest importable module prefix and walk the rest; None if absent."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            value = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            value = getattr(value, attr, None)
+        return value
+    return None
+
+
+def test_levels_follow_the_catalog_defaults() -> None:
+    assert [get_rule(code).level for code in DJA3] == ["warning", "error", "info", "error"]
+    assert [get_rule(code).fix for code in DJA3] == ["never", "sometimes", "always", "never"]
+
+
+def test_table_coroutines_are_coroutine_functions() -> None:
+    apis = coroutine_apis()
+    checked = 0
+    for name in apis.coroutines:
+        value = _resolve(name)
+        if value is not None:
+            assert inspect.iscoroutinefunction(value), name
+            checked += 1
+    assert checked >= 10  # asyncio's and Django's are always installed
+
+
+def test_table_django_methods_are_coroutine_functions() -> None:
+    from django.core.cache.backends.base import BaseCache
+    from django.db.models import Model, QuerySet
+    from django.dispatch import Signal
+
+    apis = coroutine_apis()
+    for method in apis.queryset_coroutines:
+        assert inspect.iscoroutinefunction(getattr(QuerySet, method)), method
+    for method in apis.instance_coroutines:
+        assert inspect.iscoroutinefunction(getattr(Model, method)), method
+    for method in apis.objects["django.core.cache.cache"].methods:
+        assert inspect.iscoroutinefunction(getattr(BaseCache, method)), method
+    for method in apis.clients["django.dispatch.Signal"].methods:
+        assert inspect.iscoroutinefunction(getattr(Signal, method)), method
+    assert set(apis.instance_getters) <= set(apis.queryset_coroutines)
+
+
+def test_table_channels_consumers_match_channels() -> None:
+    pytest.importorskip("channels")
+    from channels.layers import BaseChannelLayer, InMemoryChannelLayer
+
+    apis = coroutine_apis()
+    for base, methods in apis.consumers.items():
+        cls = _resolve(base)
+        assert cls is not None, base
+        for method in methods:
+            assert inspect.iscoroutinefunction(getattr(cls, method)), f"{base}.{method}"
+    for method in apis.clients["channels.layers.get_channel_layer"].methods:
+        layer = InMemoryChannelLayer if method == "close" else BaseChannelLayer
+        assert inspect.iscoroutinefunction(getattr(layer, method)), method
+    # Sync consumers' own methods are plain: `self.send()` there is no coroutine.
+    from channels.generic.websocket import WebsocketConsumer
+
+    assert not inspect.iscoroutinefunction(WebsocketConsumer.send)
+
+
+def test_dropped_channel_layer_call_in_a_sync_consumer() -> None:
+    src = """
+        from channels.generic.websocket import JsonWebsocketConsumer
+
+        class Feed(JsonWebsocketConsumer):
+            def connect(self):
+                self.channel_layer.group_add("feed", self.channel_name)
+                self.accept()
+                self.send_json({"hello": True})
+    """
+    assert lint(src) == [(6, "DJA302")]
+
+
+def test_own_class_overrides_win_over_consumer_bases() -> None:
+    src = """
+        from channels.generic.websocket import AsyncWebsocketConsumer
+
+        class Mixin:
+            async def notify(self):
+                pass
+
+        class Quiet(AsyncWebsocketConsumer):
+            def send(self, text_data=None, bytes_data=None, close=False):
+                return None
+
+            async def receive(self, text_data=None, bytes_data=None):
+                self.send(text_data)
+                self.close()
+
+        class Unknown(SomeExternalMixin, AsyncWebsocketConsumer):
+            async def receive(self, text_data=None, bytes_data=None):
+                self.send(text_data)
+
+        class Mixed(Mixin, AsyncWebsocketConsumer):
+            async def receive(self, text_data=None, bytes_data=None):
+                self.notify()
+    """
+    # Quiet.send is sync (no finding); Quiet.close is inherited async; an
+    # unknown external base could define `send`: no evidence.
+    assert lint(src) == [(14, "DJA302"), (22, "DJA302")]
+
+
+def test_decorated_and_generator_defs_are_not_known_coroutines() -> None:
+    src = """
+        import functools
+        from myapp.tasks import app
+
+        @app.task
+        async def crunch():
+            pass
+
+        @functools.lru_cache
+        async def cached():
+            pass
+
+        async def ticks():
+            yield 1
+
+        class Pump:
+            async def items(self):
+                yield 1
+
+            @property
+            async def ready(self):
+                return True
+
+            async def run(self):
+                crunch()
+                cached()
+                ticks()
+                self.items()
+    """
+    assert lint(src) == []
+
+
+def test_reentrant_loops_opted_in_with_nest_asyncio() -> None:
+    src = """
+        import asyncio
+        import nest_asyncio
+
+        nest_asyncio.apply()
+
+        async def fetch():
+            return 1
+
+        async def notebook_cell():
+            return asyncio.run(fetch())
+    """
+    assert lint(src) == []
+    plain = src.replace("import nest_asyncio", "").replace("nest_asyncio.apply()", "")
+    assert lint(plain) == [(11, "DJA304")]
+
+
+def test_unused_task_variables() -> None:
+    src = """
+        import asyncio
+
+        async def job():
+            pass
+
+        _ = asyncio.ensure_future(job())
+        module_task = asyncio.ensure_future(job())
+
+        def start():
+            started = asyncio.create_task(job())
+
+        def start_and_keep():
+            kept = asyncio.create_task(job())
+            return lambda: kept
+
+        async def store_twice():
+            first = asyncio.create_task(job())
+            first = asyncio.create_task(job())
+            return first
+    """
+    # A module-level name may be read by other modules: only `_` is a discard there.
+    assert lint(src) == [(7, "DJA301"), (11, "DJA301")]
+
+
+def test_run_until_complete_on_any_receiver_only_in_async_code() -> None:
+    src = """
+        async def handler(runner, coro):
+            runner.loop.run_until_complete(coro)
+
+        def cli(runner, coro):
+            runner.loop.run_until_complete(coro)
+    """
+    assert lint(src) == [(3, "DJA304")]
+
+
+def test_messages_name_the_call_and_the_fix() -> None:
+    src = """
+        import asyncio
+
+        async def save(order):
+            asyncio.sleep(1)
+    """
+    [finding] = lint_text(src, select=DJA3)
+    assert "`asyncio.sleep(...)`" in finding.message and "add `await`" in finding.message
+    assert codes(lint_text(src, select=["DJA301"])) == []
