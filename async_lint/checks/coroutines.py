@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from async_lint import fixes
+
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
@@ -706,14 +708,16 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         made = "a future" if is_future else "a coroutine"
         lost = "its results and exceptions are lost" if is_future else "its body never runs"
         if bare:
+            fix = None
             if ctx.in_async_context:
                 message = f"`{name}` returns {made} that is never awaited: {lost}; add `await`"
+                fix = fixes.await_call(ctx, node, message="Add `await`")
             else:
                 message = (
                     f"`{name}` returns {made} that is dropped here: {lost}; "
                     "`await` it from async code, or run it with `async_to_sync(...)`/`asyncio.run(...)`"
                 )
-            ctx.report(node, "DJA302", message)
+            ctx.report(node, "DJA302", message, fix=fix)
             return
         if not ctx.in_async_context:
             return
@@ -746,6 +750,7 @@ class EventLoopCheck(_CoroutineCheck):
                 "DJA303",
                 "`asyncio.get_event_loop()` in a coroutine: use `asyncio.get_running_loop()`, which says what it means "
                 "and never creates a new loop",
+                fix=fixes.replace_func(ctx, node, "asyncio.get_running_loop"),
             )
             return
         nested = self._nested_loop(evidence, node, name)
