@@ -138,8 +138,11 @@ def _compiles(text: str, path: str) -> bool:
     return True
 
 
-def _key(f: Finding) -> tuple[str, str]:
-    return f.code, f.message
+def _key(f: Finding) -> str:
+    # Counted by code alone: a fix may change how another finding of the same
+    # code is worded (`get_event_loop().run_until_complete()` becomes
+    # `get_running_loop().run_until_complete()`), which is not a new finding.
+    return f.code
 
 
 def encode_like(original: SourceFile, text: str) -> bytes:
@@ -191,7 +194,8 @@ def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Fi
         after = _lint(path, new_source, check)
         surplus = Counter(_key(f) for f in after) - +expected
         if surplus:
-            (code, message), _count = next(iter(surplus.items()))
+            code = next(iter(surplus))
+            message = next((f.message for f in after if f.code == code), "")
             result.refused = f"fixing would leave or bring a finding ({code} {message}); fixes: {_codes(chosen)}"
             return result
         text = new_text
