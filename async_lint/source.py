@@ -7,8 +7,10 @@ import re
 import io
 import tokenize
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 # libcst's parser is recursive; pathological nesting must become a parse
 # error for that file, not a crash of the run.
@@ -70,6 +72,9 @@ def decode_source(path: str, data: bytes) -> SourceFile:
 
 
 def parse_source(source: SourceFile) -> cst.Module:
+    # Imported here: a run served from the cache never needs the parser.
+    import libcst as cst
+
     try:
         return cst.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
