@@ -73,12 +73,14 @@ def _explain(code: str) -> None:
 @click.option("--respect-gitignore/--no-respect-gitignore", default=True, show_default=True, help="Skip files that .gitignore ignores.")
 @click.option("--django-version", help="Target Django version MAJOR.MINOR (default: detected, else newest).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: number of CPUs).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Where to keep the result cache (default: .async_lint_cache at the project root).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option("--explain", metavar="CODE", help="Explain a rule and exit.")
 @click.version_option(__version__, "--version", prog_name="async-lint")
-def main_command(paths, output_format, select, extend_select, ignore, exclude, respect_gitignore, django_version, jobs, exit_zero, statistics, list_rules, explain):
+def main_command(paths, output_format, select, extend_select, ignore, exclude, respect_gitignore, django_version, jobs, no_cache, cache_dir, exit_zero, statistics, list_rules, explain):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
     from async_lint.settings import Settings
@@ -101,11 +103,12 @@ def main_command(paths, output_format, select, extend_select, ignore, exclude, r
         jobs=jobs or engine.default_jobs(),
     )
     try:
-        result = engine.run(list(paths) or ["."], settings)
+        result = engine.run(list(paths) or ["."], settings, cache_dir=cache_dir, use_cache=not no_cache)
     except DiscoveryError as exc:
         click.echo(f"async-lint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
 
+    _print_notes(result.notes)
     out = click.get_text_stream("stdout")
     fmt = output_format or ("rich" if out.isatty() else "concise")
     if statistics:
@@ -130,6 +133,13 @@ def main_command(paths, output_format, select, extend_select, ignore, exclude, r
     if result.findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _print_notes(notes: dict[str, list[str]]) -> None:
+    """The run summary's notes: how many files had rules skipped, and why."""
+    reasons = Counter(note for file_notes in notes.values() for note in file_notes)
+    for reason, count in sorted(reasons.items()):
+        click.echo(f"async-lint: {count} file{'s' if count != 1 else ''}: {reason}", err=True)
 
 
 def main() -> None:

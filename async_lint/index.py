@@ -19,6 +19,9 @@ from typing import Any, Callable
 
 # A function key: "module:qualname".
 FunctionKey = str
+# A function reached through calls, with the class ``self`` is there (or None).
+State = tuple[FunctionKey, "tuple[str, str] | None"]
+ORM_CODE_PREFIX = "DJA2"
 MAX_REEXPORT_DEPTH = 12
 CONTRACT_LEVELS_ERROR = "error"
 
@@ -59,8 +62,10 @@ class ProjectIndex:
     def _has_module(self, module: str) -> bool:
         return module in self.paths_of or module in self.known
 
-    def resolve(self, ref: str | None, module: str) -> FunctionKey | None:
-        """The project function a ref of ``module`` calls, or None."""
+    def resolve(self, ref: str | None, module: str, receiver: tuple[str, str] | None = None) -> FunctionKey | None:
+        """The project function a ref of ``module`` calls, or None.
+        ``receiver``: the (module, class) that ``self`` really is, when known
+        (a method of a base class calling ``self.step()`` runs the subclass's ``step``)."""
         if not ref:
             return None
         kind, _, rest = ref.partition(":")
@@ -68,23 +73,27 @@ class ProjectIndex:
             return _key(module, rest) if self.function(_key(module, rest)) is not None else None
         if kind in ("s", "S"):
             cls, _, method = rest.rpartition(":")
+            if kind == "s" and receiver is not None:
+                found = self._method(receiver[0], receiver[1], method)
+                if found is not None:
+                    return found
             return self._method(module, cls, method, skip_self=kind == "S")
         if kind == "q":
             return self._resolve_dotted(rest, 0)
         return None
 
     def _resolve_dotted(self, dotted: str, depth: int) -> FunctionKey | None:
-        if depth > MAX_REEXPORT_DEPTH:
-            return None
-        found = self._module_prefix(dotted)
+        found = self._module_prefix(dotted, depth)
         if found is None:
             return None
         summary, module, rest = found
         return self._resolve_in_module(summary, module, rest, depth)
 
-    def _module_prefix(self, dotted: str) -> tuple[dict, str, list[str]] | None:
+    def _module_prefix(self, dotted: str, depth: int) -> tuple[dict, str, list[str]] | None:
         """The loaded summary of the longest project module prefixing ``dotted``,
-        its name, and the rest of the dotted name."""
+        its name, and the rest of the dotted name (None past the re-export depth)."""
+        if depth > MAX_REEXPORT_DEPTH:
+            return None
         parts = dotted.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
@@ -116,9 +125,7 @@ class ProjectIndex:
 
     def _class(self, dotted: str, depth: int = 0) -> tuple[str, str] | None:
         """(module, class qualname) of a dotted class name, through re-exports."""
-        if depth > MAX_REEXPORT_DEPTH:
-            return None
-        found = self._module_prefix(dotted)
+        found = self._module_prefix(dotted, depth)
         if found is None:
             return None
         summary, module, rest = found
@@ -178,48 +185,52 @@ class ProjectIndex:
         """A function whose body runs in the caller's thread when called."""
         return function is not None and not function["async"] and not function.get("thread") and not function.get("generator")
 
-    def _edges(self, key: FunctionKey) -> list[FunctionKey]:
+    def _edges(self, state: State) -> list[State]:
+        """The sync project functions a function calls directly, each with the
+        class ``self`` is in it (kept along ``self.method()`` calls)."""
+        key, receiver = state
         module, _ = _split(key)
         function = self.function(key)
         out = []
         for ref in (function or {}).get("calls", ()):
-            target = self.resolve(ref, module)
+            target = self.resolve(ref, module, receiver)
             if target is not None and target != key and self._callable_sync(self.function(target)):
-                out.append(target)
+                out.append((target, receiver if ref.startswith("s:") else None))
         return out
 
-    def reachable(self, starts: list[FunctionKey]) -> list[FunctionKey]:
+    def reachable(self, starts: list[State]) -> list[FunctionKey]:
         """Every sync function reachable from ``starts`` through direct calls."""
-        seen = set()
+        seen: set[State] = set()
         order = []
         queue = deque(starts)
         while queue:
-            key = queue.popleft()
-            if key in seen or not self._callable_sync(self.function(key)):
+            state = queue.popleft()
+            if state in seen or not self._callable_sync(self.function(state[0])):
                 continue
-            seen.add(key)
-            order.append(key)
-            queue.extend(self._edges(key))
+            seen.add(state)
+            order.append(state[0])
+            queue.extend(self._edges(state))
         return order
 
-    def chain(self, key: FunctionKey, orm_ok: bool = True) -> list[Any] | None:
-        """The shortest chain [key, ..., (op, module)] by which ``key`` blocks, or None."""
+    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None) -> list[Any] | None:
+        """The shortest chain [key, ..., op] by which ``key`` blocks, or None."""
         if not self._callable_sync(self.function(key)):
             return None
-        usable = (lambda op: True) if orm_ok else (lambda op: not op[0].startswith("DJA2"))
+        usable = (lambda op: True) if orm_ok else (lambda op: not op[0].startswith(ORM_CODE_PREFIX))
         # Breadth-first from the start: the first function met with a usable op
-        # ends a shortest chain (cycles are cut by ``seen``).
-        parents: dict[FunctionKey, FunctionKey | None] = {key: None}
-        queue = deque([key])
+        # ends a shortest chain; a state seen before is not queued again (cycles).
+        start: State = (key, receiver)
+        parents: dict[State, State | None] = {start: None}
+        queue = deque([start])
         while queue:
             current = queue.popleft()
-            ops = [op for op in (self.function(current) or {}).get("ops", ()) if usable(op)]
+            ops = [op for op in (self.function(current[0]) or {}).get("ops", ()) if usable(op)]
             if ops:
                 path = [current]
                 while parents[path[-1]] is not None:
                     path.append(parents[path[-1]])  # type: ignore[arg-type]
                 path.reverse()
-                return [*path, min(ops, key=lambda op: op[1])]
+                return [*(state[0] for state in path), min(ops, key=lambda op: op[1])]
             for nxt in self._edges(current):
                 if nxt not in parents:
                     parents[nxt] = current
@@ -259,7 +270,7 @@ class ProjectIndex:
         return result
 
     def touches_orm(self, key: FunctionKey) -> bool:
-        for node in self.reachable([key]):
+        for node in self.reachable([(key, None)]):
             function = self.function(node) or {}
             if function.get("orm"):
                 return True
@@ -274,12 +285,13 @@ class ProjectIndex:
         module = summary["module"]
         out: list[dict] = []
         for site in summary["sites"]:
-            target = self.resolve(site["ref"], module)
+            receiver = _receiver(site["ref"], module)
+            target = self.resolve(site["ref"], module, receiver)
             if target is None:
                 continue
             function = self.function(target)
             if site["async"] and self._callable_sync(function):
-                chain = self.chain(target, orm_ok=not orm_opt_out)
+                chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver)
                 if chain is not None:
                     out.append(self._dja401(site, target, chain))
             elif site["discarded"] and function is not None and function["async"] and not function.get("generator"):
@@ -326,18 +338,26 @@ class ProjectIndex:
             module = summary["module"]
             starts = []
             for site in summary["sites"]:
-                target = self.resolve(site["ref"], module)
+                receiver = _receiver(site["ref"], module)
+                target = self.resolve(site["ref"], module, receiver)
                 if target is not None:
-                    starts.append(target)
+                    starts.append((target, receiver))
             for fact in summary.get("handoffs", ()):
                 target = self.resolve(fact.get("ref"), module)
                 if target is not None:
-                    starts.append(target)
+                    starts.append((target, None))
                     self.returns_queryset(target)
             for key in self.reachable(starts):
                 self.function(key)
         self._qs.clear()
         return set(self.missing)
+
+
+def _receiver(ref: str, module: str) -> tuple[str, str] | None:
+    """For ``self.method()`` in a method of ``Class``: (module, Class)."""
+    if ref.startswith("s:"):
+        return module, ref[2:].rpartition(":")[0]
+    return None
 
 
 def _evaluate_handoff(fact: dict, index: ProjectIndex, module: str):

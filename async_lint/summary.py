@@ -191,8 +191,14 @@ class SummaryCollector(Check):
         if function is None or node.value is None:
             return
         value = node.value
+        # ``helper().order_by(...)``: a QuerySet when ``helper()`` returns one.
+        inner = value
+        while isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in LAZY_QUERYSET_METHODS and isinstance(inner.func.value, cst.Call):
+            inner = inner.func.value
         if is_lazy_queryset(self.ctx, value):
             kind: Any = "qs"
+        elif inner is not value:
+            kind = callee_ref(self.ctx, inner.func) or "other"
         elif isinstance(value, cst.Call):
             kind = callee_ref(self.ctx, value.func) or "other"
         else:
