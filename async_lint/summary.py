@@ -77,13 +77,24 @@ def is_lazy_queryset(ctx: FileContext, node: cst.BaseExpression) -> bool:
         return False
     if isinstance(node, cst.Subscript):
         # qs[:5] is lazy; qs[0] runs a query.
-        return (
-            len(node.slice) == 1
-            and isinstance(node.slice[0].slice, cst.Slice)
-            and node.slice[0].slice.step is None
-            and is_lazy_queryset(ctx, node.value)
-        )
+        return _is_lazy_slice(node) and is_lazy_queryset(ctx, node.value)
     return is_manager_expression(ctx, node)
+
+
+def _is_lazy_slice(node: cst.Subscript) -> bool:
+    return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice) and node.slice[0].slice.step is None
+
+
+def _peel_lazy_steps(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``helper().filter(...)[:5]`` -> ``helper()``: strip the lazy QuerySet
+    steps applied to a call's result."""
+    while True:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in LAZY_QUERYSET_METHODS and isinstance(node.func.value, (cst.Call, cst.Subscript)):
+            node = node.func.value
+        elif isinstance(node, cst.Subscript) and _is_lazy_slice(node) and isinstance(node.value, (cst.Call, cst.Subscript)):
+            node = node.value
+        else:
+            return node
 
 
 def _method_owner(function: FunctionInfo | None) -> FunctionInfo | None:
@@ -192,12 +203,10 @@ class SummaryCollector(Check):
             return
         value = node.value
         # ``helper().order_by(...)``: a QuerySet when ``helper()`` returns one.
-        inner = value
-        while isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in LAZY_QUERYSET_METHODS and isinstance(inner.func.value, cst.Call):
-            inner = inner.func.value
+        inner = _peel_lazy_steps(value)
         if is_lazy_queryset(self.ctx, value):
             kind: Any = "qs"
-        elif inner is not value:
+        elif inner is not value and isinstance(inner, cst.Call):
             kind = callee_ref(self.ctx, inner.func) or "other"
         elif isinstance(value, cst.Call):
             kind = callee_ref(self.ctx, value.func) or "other"
