@@ -63,8 +63,6 @@ class ResultCache:
     def __init__(self, directory: str):
         self.directory = directory
         self._ready = False
-        self.hits = 0
-        self.misses = 0
 
     def _path(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], f"{key}.json")
@@ -74,12 +72,9 @@ class ResultCache:
             with open(self._path(key), "rb") as fh:
                 entry = json.loads(fh.read())
         except (OSError, ValueError, UnicodeDecodeError):
-            self.misses += 1
             return None
         if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("findings"), list):
-            self.misses += 1
             return None
-        self.hits += 1
         return entry
 
     def put(self, key: str, entry: dict[str, Any]) -> None:

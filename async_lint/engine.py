@@ -101,11 +101,10 @@ def analyze_source(
     computed over this one module and added); ``run`` passes False and
     computes them over the whole project."""
     # Imported here so that a run served wholly from a cache never loads libcst.
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
     from async_lint.analysis.context import FileContext
     from async_lint.checks import checks_for
-    from async_lint.summary import SummaryCollector, build_summary, needs_positions
+    from async_lint.positions import resolve_positions
+    from async_lint.summary import SummaryCollector, build_summary, position_nodes
     from async_lint.traversal import FileTraversal
 
     result = FileResult(path)
@@ -140,8 +139,9 @@ def analyze_source(
 
     ops = [op for function in ctx.functions for op in function.ops]
     positions = None
-    if ctx.reports or ops or needs_positions(collector) or any(fact.node is not None for fact in ctx.facts):
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    wanted = [*(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
+    if ctx.reports or wanted:
+        positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports))
     for fact in ctx.facts:
         record = {"kind": fact.kind, **fact.data}
         where = positions.get(fact.node) if positions is not None and fact.node is not None else None
@@ -223,8 +223,12 @@ def _check_hints(check_class) -> tuple[str, ...] | None:
     in it; None: any file.  Checks declare ``text_hints``; checks of only
     DJA1xx/DJA2xx codes that declare nothing report through
     ``ctx.report_blocking``, which reports only on the event loop (``async``)."""
+    from async_lint.checks.base import Check
+
     for klass in type.mro(check_class):
-        if "text_hints" in vars(klass) and klass.__name__ != "Check":
+        if klass is Check:
+            break
+        if "text_hints" in vars(klass):
             return vars(klass)["text_hints"]
     if check_class.codes and all(code.startswith(("DJA1", "DJA2")) for code in check_class.codes):
         return ("async",)
@@ -378,6 +382,8 @@ class _Analyzer:
         self.fingerprint = settings.fingerprint()
         self.results: dict[str, FileResult] = {}
         self.texts: dict[str, bytes] = {}
+        self.hits = 0
+        self.misses = 0
 
     def load(self, paths: list[str], full: bool) -> None:
         from async_lint.cache import content_digest, entry_key
@@ -403,8 +409,10 @@ class _Analyzer:
                     result = _result_from_entry(path, entry)
                     if result is not None:
                         self.results[path] = result
+                        self.hits += 1
                         continue
                 keys[path] = key
+                self.misses += 1
             tasks.append(FileTask(path, data, module_name, is_package, full))
         for result in _run_tasks(tasks, self.settings):
             self.results[result.path] = result
@@ -465,8 +473,8 @@ def run(paths: list[str], settings: Settings, *, cache_dir: str | None = None, u
         findings=findings,
         notes=notes,
         root=root,
-        cache_hits=cache.hits if cache else 0,
-        cache_misses=cache.misses if cache else 0,
+        cache_hits=analyzer.hits,
+        cache_misses=analyzer.misses,
     )
 
 

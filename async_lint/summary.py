@@ -34,6 +34,7 @@ import libcst as cst
 from async_lint.analysis.context import FileContext, FunctionInfo
 from async_lint.analysis.scopes import DEF, CLASS
 from async_lint.checks.base import Check
+from async_lint.positions import CallOrdinals
 
 # QuerySet/Manager methods that build a new lazy QuerySet (no query runs).
 LAZY_QUERYSET_METHODS = frozenset(
@@ -164,6 +165,7 @@ class SummaryCollector(Check):
         # (node, ref, function, in_async, discarded)
         self.sites: list[tuple[cst.Call, Any, FunctionInfo | None, bool, bool]] = []
         self.classes: dict[str, dict[str, Any]] = {}
+        self.call_ordinals = CallOrdinals()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         prefix = self.ctx._qualname_prefix()  # noqa: SLF001 - the same naming as FunctionInfo.qualname
@@ -179,6 +181,7 @@ class SummaryCollector(Check):
         self.classes[f"{prefix}{node.name.value}"] = {"bases": bases, "methods": methods}
 
     def visit_Call(self, node: cst.Call) -> None:
+        self.call_ordinals.add(node)
         ctx = self.ctx
         function = ctx.current_function
         ref = callee_ref(ctx, node.func)
@@ -306,5 +309,5 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
     }
 
 
-def needs_positions(collector: SummaryCollector) -> bool:
-    return bool(collector.sites)
+def position_nodes(collector: SummaryCollector) -> list[cst.CSTNode]:
+    return [site[0] for site in collector.sites]

@@ -93,6 +93,7 @@ class _ResultUses(cst.CSTVisitor):
 
 class SyncToAsyncCheck(Check):
     codes = ("DJA402", "DJA403", "DJA404")
+    text_hints = ("sync_to_async", "async_to_sync")
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         ctx = self.ctx
