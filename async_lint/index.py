@@ -299,7 +299,7 @@ class ProjectIndex:
                 if target_module != module and not function.get("decorated"):
                     out.append(self._dja302(site, target))
         for fact in summary.get("handoffs", ()):
-            for code, message, extra in _evaluate_handoff(fact, self, module):
+            for code, message, extra in evaluate_handoff(fact, self, module):
                 out.append(_finding(fact, code, message, self.level_of(code), extra))
         return out
 
@@ -360,12 +360,6 @@ def _receiver(ref: str, module: str) -> tuple[str, str] | None:
     return None
 
 
-def _evaluate_handoff(fact: dict, index: ProjectIndex, module: str):
-    from async_lint.checks.sync_to_async import evaluate_handoff
-
-    return evaluate_handoff(fact, index, module)
-
-
 def _finding(where: dict, code: str, message: str, level: str, extra: dict) -> dict:
     return {
         "code": code,
@@ -377,3 +371,29 @@ def _finding(where: dict, code: str, message: str, level: str, extra: dict) -> d
         "level": level,
         "extra": extra,
     }
+
+
+def evaluate_handoff(fact: dict, index: ProjectIndex, module: str) -> list[tuple[str, str, dict]]:
+    """DJA402-DJA404 for one ``handoff`` fact (recorded by checks/sync_to_async.py)
+    of ``module``: (code, message, extra)."""
+    out: list[tuple[str, str, dict]] = []
+    target = index.resolve(fact.get("ref"), module) if fact.get("ref") else None
+    function = index.function(target) if target is not None else None
+    text = fact.get("text", "")
+    adapter = fact["adapter"]
+    if function is not None and fact.get("direct", True) and not fact.get("guarded") and not function.get("decorated"):
+        if adapter == "sync_to_async" and function["async"] and not function.get("generator"):
+            out.append(("DJA404", f"`sync_to_async({text})` wraps a coroutine function ({index.describe(target)} is `async def`); await it directly", {}))
+        elif adapter == "async_to_sync" and not function["async"] and not function.get("thread"):
+            out.append(("DJA404", f"`async_to_sync({text})` wraps a plain function ({index.describe(target)} is a `def`); call it directly, or `sync_to_async` it from async code", {}))
+    if adapter != "sync_to_async":
+        return out
+    if not fact.get("result_safe"):
+        lazy = fact.get("lazy") or (function is not None and not function["async"] and index.returns_queryset(target))
+        if lazy:
+            out.append(("DJA402", f"`sync_to_async({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`", {}))
+    if fact.get("unsafe_thread"):
+        orm = fact.get("orm") or (function is not None and index.touches_orm(target))
+        if orm:
+            out.append(("DJA403", f"`sync_to_async({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`", {}))
+    return out

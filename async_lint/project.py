@@ -17,10 +17,17 @@ from dataclasses import dataclass, field
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "manage.py", ".git")
 
-# ``os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = ...``, ``setenv("DJANGO_ALLOW_ASYNC_UNSAFE", ...)``,
-# ``environ.update(DJANGO_ALLOW_ASYNC_UNSAFE=...)``: a string literal or keyword
-# naming the variable on a line that is not a comment.
-_ALLOW_ASYNC_UNSAFE = re.compile(r"""(?m)^[^#\n]*(?:['"]DJANGO_ALLOW_ASYNC_UNSAFE['"]|\bDJANGO_ALLOW_ASYNC_UNSAFE\s*=[^=])""")
+# Code that *sets* the variable, on a line that is not a comment:
+# ``os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = ...``, ``setdefault/setenv/putenv("DJANGO_ALLOW_ASYNC_UNSAFE", ...)``,
+# ``{"DJANGO_ALLOW_ASYNC_UNSAFE": ...}`` (``mock.patch.dict``), ``environ.update(DJANGO_ALLOW_ASYNC_UNSAFE=...)``.
+# Reading it (``os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")``, as Django itself does) is not opting out.
+_ALLOW_ASYNC_UNSAFE = re.compile(
+    r"""(?m)^[^#\n]*(?:"""
+    r"""\[\s*['"]DJANGO_ALLOW_ASYNC_UNSAFE['"]\s*\]\s*=(?!=)"""
+    r"""|(?:setdefault|setenv|putenv)\(\s*['"]DJANGO_ALLOW_ASYNC_UNSAFE['"]"""
+    r"""|['"]DJANGO_ALLOW_ASYNC_UNSAFE['"]\s*:"""
+    r"""|\bDJANGO_ALLOW_ASYNC_UNSAFE\s*=(?!=))"""
+)
 ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 

@@ -296,6 +296,9 @@ def test_allow_async_unsafe_text_test() -> None:
     assert sets_allow_async_unsafe('monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")')
     assert sets_allow_async_unsafe("os.environ.update(DJANGO_ALLOW_ASYNC_UNSAFE='1')")
     assert not sets_allow_async_unsafe("# we never set DJANGO_ALLOW_ASYNC_UNSAFE")
+    assert sets_allow_async_unsafe('with mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "1"}):')
+    assert not sets_allow_async_unsafe('if os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"):')
+    assert not sets_allow_async_unsafe('unsafe = os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] == "true"')
     assert not sets_allow_async_unsafe("x = 1")
 
 

@@ -5,7 +5,7 @@ helper returning a QuerySet, a service function touching the ORM through two
 more calls), so this check records each adapter site as a ``handoff`` fact
 with what the file itself can tell (a lazy QuerySet chain, direct ORM use,
 ``thread_sensitive=False``, an ``iscoroutinefunction`` guard, how the result is
-used), and ``evaluate_handoff`` decides against the project index.  Decorator
+used), and the project index (``index.evaluate_handoff``) decides.  Decorator
 uses whose target is the decorated definition itself are decided here.
 """
 
@@ -193,28 +193,3 @@ def _thread_sensitive_false(call: cst.Call) -> bool:
         if arg.keyword is not None and arg.keyword.value == "thread_sensitive":
             return isinstance(arg.value, cst.Name) and arg.value.value == "False"
     return False
-
-
-def evaluate_handoff(fact: dict, index, module: str) -> list[tuple[str, str, dict]]:
-    """(code, message, extra) for one ``handoff`` fact of ``module``, given the project index."""
-    out: list[tuple[str, str, dict]] = []
-    target = index.resolve(fact.get("ref"), module) if fact.get("ref") else None
-    function = index.function(target) if target is not None else None
-    text = fact.get("text", "")
-    adapter = fact["adapter"]
-    if function is not None and fact.get("direct", True) and not fact.get("guarded") and not function.get("decorated"):
-        if adapter == "sync_to_async" and function["async"] and not function.get("generator"):
-            out.append(("DJA404", f"`sync_to_async({text})` wraps a coroutine function ({index.describe(target)} is `async def`); await it directly", {}))
-        elif adapter == "async_to_sync" and not function["async"] and not function.get("thread"):
-            out.append(("DJA404", f"`async_to_sync({text})` wraps a plain function ({index.describe(target)} is a `def`); call it directly, or `sync_to_async` it from async code", {}))
-    if adapter != "sync_to_async":
-        return out
-    if not fact.get("result_safe"):
-        lazy = fact.get("lazy") or (function is not None and not function["async"] and index.returns_queryset(target))
-        if lazy:
-            out.append(("DJA402", f"`sync_to_async({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`", {}))
-    if fact.get("unsafe_thread"):
-        orm = fact.get("orm") or (function is not None and index.touches_orm(target))
-        if orm:
-            out.append(("DJA403", f"`sync_to_async({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`", {}))
-    return out
