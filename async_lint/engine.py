@@ -19,8 +19,10 @@ The flow of ``run``:
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -218,11 +220,17 @@ def _project_findings(index, path: str, settings: Settings, orm_opt_out: bool) -
 
 
 # -- text prefilter ---------------------------------------------------------------------------
+# Code runs on the event loop only inside an ``async def`` (``async for``/``with``
+# and ``await`` cannot appear elsewhere).
+ASYNC_DEF_HINT = r"\basync\s+def\b"
+
+
 def _check_hints(check_class) -> tuple[str, ...] | None:
-    """The texts a file must contain for this check to report or record anything
-    in it; None: any file.  Checks declare ``text_hints``; checks of only
-    DJA1xx/DJA2xx codes that declare nothing report through
-    ``ctx.report_blocking``, which reports only on the event loop (``async``)."""
+    """Regular expressions one of which a file's text must match for this check
+    to report or record anything in it; None: any file.  Checks declare
+    ``text_hints``; checks of only DJA1xx/DJA2xx codes that declare nothing
+    report through ``ctx.report_blocking``, which reports only on the event
+    loop, so only in files with an ``async def``."""
     from async_lint.checks.base import Check
 
     for klass in type.mro(check_class):
@@ -231,20 +239,29 @@ def _check_hints(check_class) -> tuple[str, ...] | None:
         if "text_hints" in vars(klass):
             return vars(klass)["text_hints"]
     if check_class.codes and all(code.startswith(("DJA1", "DJA2")) for code in check_class.codes):
-        return ("async",)
+        return (ASYNC_DEF_HINT,)
     return None
 
 
-def _needs_full_pass(text: str, settings: Settings) -> bool:
+@functools.lru_cache(maxsize=None)
+def _prefilter(enabled: frozenset[str]):
+    """One compiled pattern for the enabled checks' hints; None: every file needs a full pass."""
     from async_lint.checks import checks_for
 
+    patterns = []
+    for check_class in checks_for(enabled):
+        hints = _check_hints(check_class)
+        if hints is None:
+            return None
+        patterns.extend(hints)
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"(?!x)x")
+
+
+def _needs_full_pass(text: str, settings: Settings) -> bool:
     if settings.extra_async_contexts:
         return True
-    for check_class in checks_for(settings.enabled):
-        hints = _check_hints(check_class)
-        if hints is None or any(hint in text for hint in hints):
-            return True
-    return False
+    pattern = _prefilter(settings.enabled)
+    return pattern is None or pattern.search(text) is not None
 
 
 def _syntax_ok(text: str, path: str) -> bool:
@@ -305,19 +322,41 @@ def _pool_context():
     return multiprocessing.get_context()
 
 
-def _run_tasks(tasks: list[FileTask], settings: Settings) -> list[FileResult]:
-    jobs = max(1, settings.jobs)
-    if jobs == 1 or len(tasks) < PARALLEL_THRESHOLD:
-        return [_analyze_task(task, settings) for task in tasks]
-    # Interleave files over batches so that big and small files spread evenly.
-    batch_count = min(len(tasks), jobs * 4)
-    ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
-    batches = [ordered[i::batch_count] for i in range(batch_count)]
-    results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        for batch in pool.map(_analyze_batch, [(b, settings) for b in batches]):
+class _Workers:
+    """A process pool started on first need and kept for the run's later rounds."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.pool: ProcessPoolExecutor | None = None
+
+    def run(self, tasks: list[FileTask]) -> list[FileResult]:
+        settings = self.settings
+        jobs = max(1, settings.jobs)
+        if jobs == 1 or len(tasks) < PARALLEL_THRESHOLD:
+            return [_analyze_task(task, settings) for task in tasks]
+        # Biggest files first, interleaved over batches, so that the workers finish together.
+        batch_count = min(len(tasks), jobs * 4)
+        ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
+        batches = [ordered[i::batch_count] for i in range(batch_count)]
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
+        results: list[FileResult] = []
+        for batch in self.pool.map(_analyze_batch, [(b, settings) for b in batches]):
             results.extend(batch)
-    return results
+        return results
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+
+
+def _run_tasks(tasks: list[FileTask], settings: Settings) -> list[FileResult]:
+    workers = _Workers(settings)
+    try:
+        return workers.run(tasks)
+    finally:
+        workers.close()
 
 
 def analyze_files(paths: list[str], settings: Settings) -> list[FileResult]:
@@ -384,6 +423,7 @@ class _Analyzer:
         self.texts: dict[str, bytes] = {}
         self.hits = 0
         self.misses = 0
+        self.workers = _Workers(settings)
 
     def load(self, paths: list[str], full: bool) -> None:
         from async_lint.cache import content_digest, entry_key
@@ -414,7 +454,7 @@ class _Analyzer:
                 keys[path] = key
                 self.misses += 1
             tasks.append(FileTask(path, data, module_name, is_package, full))
-        for result in _run_tasks(tasks, self.settings):
+        for result in self.workers.run(tasks):
             self.results[result.path] = result
             if self.cache is not None and result.path in keys:
                 self.cache.put(keys[result.path], _entry(result))
@@ -434,12 +474,11 @@ def run(paths: list[str], settings: Settings, *, cache_dir: str | None = None, u
         cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
     analyzer = _Analyzer(settings, namer, cache)
     targets = discovery.files
-    analyzer.load(targets, full=False)
-
-    index_enabled = bool(settings.enabled & PROJECT_INDEX_CODES)
-    index = None
-    if index_enabled:
-        index = _build_index(analyzer, targets, paths, root, settings)
+    try:
+        analyzer.load(targets, full=False)
+        index = _build_index(analyzer, targets, paths, root, settings) if settings.enabled & PROJECT_INDEX_CODES else None
+    finally:
+        analyzer.workers.close()
 
     findings: list[Finding] = []
     notes: dict[str, list[str]] = {}
