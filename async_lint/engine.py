@@ -38,6 +38,8 @@ from async_lint.suppress import is_suppressed
 
 # Below this many files, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 16
+# ... unless they are big: a few large files (a pre-commit run) still split.
+PARALLEL_BYTES = 64 * 1024
 # Rules computed from the project index rather than in a file's traversal.
 PROJECT_INDEX_CODES = frozenset({"DJA302", "DJA401", "DJA402", "DJA403", "DJA404"})
 ORM_CODE_PREFIX = "DJA2"
@@ -332,7 +334,8 @@ class _Workers:
     def run(self, tasks: list[FileTask]) -> list[FileResult]:
         settings = self.settings
         jobs = max(1, settings.jobs)
-        if jobs == 1 or len(tasks) < PARALLEL_THRESHOLD:
+        size = sum(len(task.data or b"") for task in tasks)
+        if jobs == 1 or len(tasks) < 2 or (len(tasks) < PARALLEL_THRESHOLD and size < PARALLEL_BYTES):
             return [_analyze_task(task, settings) for task in tasks]
         # Biggest files first, interleaved over batches, so that the workers finish together.
         batch_count = min(len(tasks), jobs * 4)
