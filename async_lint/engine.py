@@ -31,15 +31,21 @@ from typing import Any
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
 from async_lint.findings import Edit, Finding, Fix
-from async_lint.project import ModuleNamer, conftest_opt_outs, find_project_root, relative_display, sets_allow_async_unsafe
+from async_lint.project import (
+    ModuleLocator,
+    ModuleNamer,
+    conftest_opt_outs,
+    find_project_root,
+    import_roots,
+    relative_display,
+    sets_allow_async_unsafe,
+)
 from async_lint.settings import Settings
 from async_lint.source import SourceError, SourceFile, decode_source, parse_source, read_source
 from async_lint.suppress import is_suppressed
 
 # Below this many files, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 16
-# ... unless they are big: a few large files (a pre-commit run) still split.
-PARALLEL_BYTES = 64 * 1024
 # Rules computed from the project index rather than in a file's traversal.
 PROJECT_INDEX_CODES = frozenset({"DJA302", "DJA401", "DJA402", "DJA403", "DJA404"})
 ORM_CODE_PREFIX = "DJA2"
@@ -334,8 +340,7 @@ class _Workers:
     def run(self, tasks: list[FileTask]) -> list[FileResult]:
         settings = self.settings
         jobs = max(1, settings.jobs)
-        size = sum(len(task.data or b"") for task in tasks)
-        if jobs == 1 or len(tasks) < 2 or (len(tasks) < PARALLEL_THRESHOLD and size < PARALLEL_BYTES):
+        if jobs == 1 or len(tasks) < PARALLEL_THRESHOLD:
             return [_analyze_task(task, settings) for task in tasks]
         # Biggest files first, interleaved over batches, so that the workers finish together.
         batch_count = min(len(tasks), jobs * 4)
@@ -530,26 +535,10 @@ def _project_checks(settings: Settings, facts: dict[str, list[dict]]) -> list:
     return project_checks_for(settings.enabled)
 
 
-def _project_files(paths: list[str], root: str, targets: list[str], settings: Settings) -> list[str]:
-    """Every Python file of the project (the index's universe), targets first."""
-    roots = [os.path.abspath(p) for p in paths]
-    if roots == [root]:
-        return targets
-    try:
-        everything = discover([root], exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=None).files
-    except Exception:  # an unreadable root: the targets alone still work
-        everything = []
-    seen = set(targets)
-    return targets + [p for p in everything if p not in seen]
-
-
 def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root: str, settings: Settings):
     from async_lint.index import ProjectIndex
 
-    known: dict[str, list[str]] = {}
-    for path in _project_files(paths, root, targets, settings):
-        name, _ = analyzer.namer.module_name(path)
-        known.setdefault(name, []).append(path)
+    known = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
 
     def display(path: str) -> str:
         return relative_display(path, root)
@@ -565,6 +554,22 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
             return index
         requested |= missing
         analyzer.load(sorted(missing), full=True)
+
+
+def _exclusion(settings: Settings):
+    """The user's exclude patterns as a test on a path (as discovery applies them)."""
+    if not settings.exclude:
+        return lambda path: False
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(list(settings.exclude))
+    base = os.getcwd()
+
+    def excluded(path: str) -> bool:
+        rel = os.path.relpath(path, base)
+        return spec.match_file(rel.replace(os.sep, "/") if not rel.startswith("..") else os.path.basename(path))
+
+    return excluded
 
 
 def _orm_opt_outs(targets: list[str], analyzer: _Analyzer, root: str) -> dict[str, str]:

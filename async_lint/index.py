@@ -36,9 +36,9 @@ def _split(key: FunctionKey) -> tuple[str, str]:
 
 
 class ProjectIndex:
-    def __init__(self, summaries: dict[str, dict], known_modules: dict[str, list[str]] | None = None, level_of: Callable[[str], str] | None = None, display: Callable[[str], str] | None = None):
+    def __init__(self, summaries: dict[str, dict], known_modules: Any = None, level_of: Callable[[str], str] | None = None, display: Callable[[str], str] | None = None):
         """``summaries``: path -> summary; ``known_modules``: module name -> paths
-        of every project file (loaded or not)."""
+        of project files, loaded or not (a dict, or project.ModuleLocator)."""
         self.by_path = summaries
         self.paths_of: dict[str, list[str]] = {}
         for path, summary in summaries.items():

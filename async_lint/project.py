@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "manage.py", ".git")
 
@@ -127,3 +128,51 @@ def conftest_opt_outs(files: list[str], root: str, read_text) -> dict[str, str]:
         if found is not None:
             out[path] = found
     return out
+
+
+class ModuleLocator:
+    """Finds a project module's file by name, on demand: the index asks only
+    for the modules that calls lead to, so a run given a few files never
+    walks the whole project.  A module ``a.b`` is ``a/b.py`` or
+    ``a/b/__init__.py`` under one of the import roots, when the package
+    layout there gives it that name and the user's excludes do not skip it."""
+
+    def __init__(self, namer: ModuleNamer, import_roots: list[str], excluded: Callable[[str], bool]):
+        self.namer = namer
+        self.import_roots = list(dict.fromkeys(import_roots))
+        self.excluded = excluded
+        self._found: dict[str, list[str]] = {}
+
+    def get(self, module: str, default: list[str] | tuple = ()) -> list[str] | tuple:
+        found = self._found.get(module)
+        if found is None:
+            found = []
+            parts = module.split(".")
+            if all(part.isidentifier() for part in parts):
+                for root in self.import_roots:
+                    base = os.path.join(root, *parts)
+                    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                        if os.path.isfile(candidate) and self.namer.module_name(candidate)[0] == module and not self.excluded(candidate):
+                            found.append(candidate)
+                            break
+            self._found[module] = found
+        return found or default
+
+    def __contains__(self, module: str) -> bool:
+        return bool(self.get(module))
+
+
+def import_roots(root: str, targets: list[str], namer: ModuleNamer) -> list[str]:
+    """Where top-level modules live: the project root, its ``src/``, and the
+    import roots of the files being linted (e.g. the folder of ``manage.py``)."""
+    roots = [root]
+    src = os.path.join(root, "src")
+    if os.path.isdir(src):
+        roots.append(src)
+    seen_folders: set[str] = set()
+    for path in targets:
+        folder = os.path.dirname(path)
+        if folder not in seen_folders:
+            seen_folders.add(folder)
+            roots.append(namer.import_root(path))
+    return roots

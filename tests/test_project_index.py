@@ -323,3 +323,8 @@ def test_project_root_and_module_names(tmp_path: Path) -> None:
     assert namer.module_name(str(tmp_path / "src" / "pkg" / "sub" / "__init__.py")) == ("pkg.sub", True)
     assert namer.module_name(str(tmp_path / "site" / "blog" / "views.py")) == ("blog.views", False)
     assert namer.module_name(str(tmp_path / "scripts" / "tool.py")) == ("tool", False)
+
+
+def test_excluded_modules_are_not_followed() -> None:
+    lines = sorted(f.line for f in lint_paths([PROJECT / "shop" / "views.py"], exclude=("**/shop/services.py",)) if f.code == "DJA401")
+    assert lines == []  # every chain of views.py ends in services.py
