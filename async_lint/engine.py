@@ -81,6 +81,15 @@ def _level(code: str) -> str:
     return rule.level if rule else "error"
 
 
+def _op_level(code: str) -> str:
+    """The level of a blocking operation's rule (for DJA401's level), with
+    RULES.md's family defaults for codes the catalog does not list yet."""
+    rule = catalog().get(code)
+    if rule is not None:
+        return rule.level
+    return "warning" if code.startswith("DJA1") or code == "DJA207" else "error"
+
+
 def parse_error_finding(path: str, error: SourceError) -> Finding:
     return Finding(
         path=path,
@@ -194,7 +203,7 @@ def analyze_source(
     if standalone and settings.enabled & PROJECT_INDEX_CODES:
         from async_lint.index import ProjectIndex
 
-        project = ProjectIndex({path: summary}, level_of=_level, display=os.path.basename)
+        project = ProjectIndex({path: summary}, level_of=_op_level, display=os.path.basename)
         orm_opt_out = sets_allow_async_unsafe(source.text)
         result.findings.extend(_project_findings(project, path, settings, orm_opt_out))
         result.findings.sort(key=lambda f: f.sort_key)
@@ -548,7 +557,7 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
 
     requested: set[str] = set()
     while True:
-        index = ProjectIndex(summaries(), known, level_of=_level, display=display)
+        index = ProjectIndex(summaries(), known, level_of=_op_level, display=display)
         missing = index.demand(targets) - requested
         if not missing:
             return index
