@@ -139,13 +139,14 @@ def _render(findings, fmt: str, out, *, root: str, files_checked: int) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: number of CPUs).")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes of the enabled rules, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 when there is a diff).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option("--explain", metavar="CODE", help="Explain a rule and exit.")
 @click.version_option(__version__, "--version", prog_name="async-lint")
 def main_command(paths, config_file, output_format, output_file, select, extend_select, ignore, exclude, extend_exclude, respect_gitignore,
-                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, exit_zero, statistics, list_rules, explain):
+                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, no_cache, exit_zero, statistics, list_rules, explain):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
     from async_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
@@ -176,13 +177,14 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     try:
         if fix or diff:
             _run_fixes(paths, settings, write=not diff)
-        result = engine.run(paths, settings, on_file_done=progress)
+        result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache)
     except DiscoveryError as exc:
         _error(str(exc))
     finally:
         if progress is not None:
             progress.close()
 
+    _print_notes(result.notes)
     findings = apply_per_file_ignores(result.findings, settings)
     root = settings.root or os.getcwd()
     if write_baseline_file:
@@ -229,6 +231,13 @@ def _run_fixes(paths: list[str], settings, *, write: bool) -> None:
         sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
     for line in apply_fixes.summary_lines(outcome):
         click.echo(line, err=True)
+
+
+def _print_notes(notes: dict[str, list[str]]) -> None:
+    """The run summary's notes: how many files had rules skipped, and why."""
+    reasons = Counter(note for file_notes in notes.values() for note in file_notes)
+    for reason, count in sorted(reasons.items()):
+        click.echo(f"async-lint: {count} file{'s' if count != 1 else ''}: {reason}", err=True)
 
 
 def main() -> None:

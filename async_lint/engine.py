@@ -1,25 +1,55 @@
 """Orchestration: discover, parse and check each file (in worker processes),
-suppress, and return findings in a stable order."""
+join the module summaries into the project index, suppress, and return
+findings in a stable order.
+
+The flow of ``run``:
+
+1. The files to report on are the ones under the given paths; the project
+   (found upwards from them, see project.py) is every file under its root.
+2. Each file to report on is read and hashed; a cache hit gives its local
+   findings, facts and summary.  Misses go to worker processes.  A file whose
+   text shows that no enabled check can report anything in it (no ``async``
+   in a module, for the rules that only fire on the event loop) is only
+   syntax-checked: its summary is computed later if the index needs it.
+3. The project index follows the calls made on the event loop into other
+   modules; the summaries it lacks are computed (or read from the cache) in
+   rounds until nothing is missing.  DJA4xx and cross-module DJA302 come from
+   the index on every run (cheap), so they always reflect the current helpers.
+"""
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
 
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
-from async_lint.findings import Finding
+from async_lint.findings import Edit, Finding, Fix
+from async_lint.project import (
+    ModuleLocator,
+    ModuleNamer,
+    conftest_opt_outs,
+    find_project_root,
+    import_roots,
+    relative_display,
+    sets_allow_async_unsafe,
+)
 from async_lint.settings import Settings
-from async_lint.source import TOO_DEEP, SourceError, SourceFile, parse_source, read_source
+from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, read_source
 from async_lint.suppress import is_suppressed
 
 # Below this many files, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 16
+# Rules computed from the project index rather than in a file's traversal.
+PROJECT_INDEX_CODES = frozenset({"DJA302", "DJA401", "DJA402", "DJA403", "DJA404"})
+ORM_CODE_PREFIX = "DJA2"
 
 
 @dataclass
@@ -30,6 +60,11 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
     # Facts for project-wide checks: {"kind": ..., "line": ..., **data}.
     facts: list[dict] = field(default_factory=list)
+    # The module summary for the project index (summary.py); None when the
+    # file was only syntax-checked or could not be parsed.
+    summary: dict | None = None
+    # True when only a syntax check ran (no enabled check can report here).
+    light: bool = False
 
 
 @dataclass
@@ -37,11 +72,23 @@ class RunResult:
     files: list[str]
     findings: list[Finding]
     notes: dict[str, list[str]] = field(default_factory=dict)
+    root: str | None = None
+    cache_hits: int = 0
+    cache_misses: int = 0
 
 
 def _level(code: str) -> str:
     rule = catalog().get(code)
     return rule.level if rule else "error"
+
+
+def _op_level(code: str) -> str:
+    """The level of a blocking operation's rule (for DJA401's level), with
+    RULES.md's family defaults for codes the catalog does not list yet."""
+    rule = catalog().get(code)
+    if rule is not None:
+        return rule.level
+    return "warning" if code.startswith("DJA1") or code == "DJA207" else "error"
 
 
 def parse_error_finding(path: str, error: SourceError) -> Finding:
@@ -57,14 +104,27 @@ def parse_error_finding(path: str, error: SourceError) -> Finding:
     )
 
 
-def analyze_source(path: str, source: SourceFile, settings: Settings, *, module_name: str | None = None, is_package: bool = False, index=None) -> FileResult:
-    """Parse once, run every enabled check in one traversal, apply noqa."""
-    # Imported here so that a run served wholly from a cache never loads libcst.
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
+# -- one file -----------------------------------------------------------------------------
+def analyze_source(
+    path: str,
+    source: SourceFile,
+    settings: Settings,
+    *,
+    module_name: str | None = None,
+    is_package: bool = False,
+    index=None,
+    standalone: bool = True,
+) -> FileResult:
+    """Parse once, run every enabled check in one traversal, apply noqa.
 
+    ``standalone``: the file is its own project (the project-index rules are
+    computed over this one module and added); ``run`` passes False and
+    computes them over the whole project."""
+    # Imported here so that a run served wholly from a cache never loads libcst.
     from async_lint.analysis.context import FileContext
     from async_lint.checks import checks_for
+    from async_lint.positions import resolve_positions
+    from async_lint.summary import SummaryCollector, build_summary, position_nodes
     from async_lint.traversal import FileTraversal
 
     result = FileResult(path)
@@ -85,7 +145,8 @@ def analyze_source(path: str, source: SourceFile, settings: Settings, *, module_
         enabled=settings.enabled,
     )
     checks = [cls(ctx) for cls in checks_for(settings.enabled)]
-    traversal = FileTraversal(ctx, checks)
+    collector = SummaryCollector(ctx)
+    traversal = FileTraversal(ctx, [*checks, collector])
     try:
         module.visit(traversal)
     except RecursionError:
@@ -98,24 +159,25 @@ def analyze_source(path: str, source: SourceFile, settings: Settings, *, module_
 
     ops = [op for function in ctx.functions for op in function.ops]
     positions = None
-    if ctx.reports or ops or any(fact.node is not None for fact in ctx.facts):
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    wanted = [*(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
+    if ctx.reports or wanted:
+        positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports))
     for fact in ctx.facts:
         record = {"kind": fact.kind, **fact.data}
         where = positions.get(fact.node) if positions is not None and fact.node is not None else None
         if where is not None:
             record.update(line=where.start.line, column=where.start.column + 1, end_line=where.end.line, end_column=where.end.column + 1)
         result.facts.append(record)
+    lines = source.lines
     if positions is not None:
-        for op in ops:
-            where = positions.get(op.node)
-            if where is not None:
-                op.line, op.column = where.start.line, where.start.column + 1
-        lines = source.lines
         # Fixes arrive as node replacements; they become text edits here.
         from async_lint.fixes import FixResolver
 
         fixes = FixResolver(module, source.text)
+        for op in ops:
+            where = positions.get(op.node)
+            if where is not None:
+                op.line, op.column = where.start.line, where.start.column + 1
         for report in ctx.reports:
             where = positions.get(report.node)
             if where is None:
@@ -138,8 +200,136 @@ def analyze_source(path: str, source: SourceFile, settings: Settings, *, module_
                     extra=report.extra,
                 )
             )
-    del cst
+    summary = build_summary(ctx, collector, positions)
+    summary["handoffs"] = [f for f in result.facts if f["kind"] == "handoff"]
+    result.facts = [f for f in result.facts if f["kind"] != "handoff"]
+    summary["noqa"] = {str(n): line for n, line in enumerate(lines, start=1) if "noqa" in line.lower()}
+    result.summary = summary
+    if standalone and settings.enabled & PROJECT_INDEX_CODES:
+        from async_lint.index import ProjectIndex
+
+        project = ProjectIndex({path: summary}, level_of=_op_level, display=os.path.basename)
+        orm_opt_out = sets_allow_async_unsafe(source.text)
+        result.findings.extend(_project_findings(project, path, settings, orm_opt_out))
+        result.findings.sort(key=lambda f: f.sort_key)
     return result
+
+
+class _NoqaLines:
+    """The ``lines`` that ``is_suppressed`` reads, from a summary's noqa lines only."""
+
+    def __init__(self, noqa: dict[str, str]):
+        self.noqa = noqa
+
+    def __len__(self) -> int:
+        return sys.maxsize
+
+    def __getitem__(self, index: int) -> str:
+        return self.noqa.get(str(index + 1), "")
+
+
+def _project_findings(index, path: str, settings: Settings, orm_opt_out: bool) -> list[Finding]:
+    summary = index.by_path[path]
+    lines = _NoqaLines(summary.get("noqa", {}))
+    out = []
+    for raw in index.findings_for(path, orm_opt_out=orm_opt_out):
+        if raw["code"] not in settings.enabled:
+            continue
+        if is_suppressed(raw["code"], lines, raw["line"], raw["end_line"]) is not None:
+            continue
+        out.append(Finding(path=path, **raw))
+    return out
+
+
+# -- text prefilter ---------------------------------------------------------------------------
+# Code runs on the event loop only inside an ``async def`` (``async for``/``with``
+# and ``await`` cannot appear elsewhere).
+ASYNC_DEF_HINT = r"\basync\s+def\b"
+
+
+def _check_hints(check_class) -> tuple[str, ...] | None:
+    """Regular expressions one of which a file's text must match for this check
+    to report or record anything in it; None: any file.  Checks declare
+    ``text_hints``; checks of only DJA1xx/DJA2xx codes that declare nothing
+    report through ``ctx.report_blocking``, which reports only on the event
+    loop, so only in files with an ``async def``."""
+    from async_lint.checks.base import Check
+
+    for klass in type.mro(check_class):
+        if klass is Check:
+            break
+        if "text_hints" in vars(klass):
+            return vars(klass)["text_hints"]
+    if check_class.codes and all(code.startswith(("DJA1", "DJA2")) for code in check_class.codes):
+        return (ASYNC_DEF_HINT,)
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _prefilter(enabled: frozenset[str]):
+    """One compiled pattern for the enabled checks' hints; None: every file needs a full pass."""
+    from async_lint.checks import checks_for
+
+    patterns = []
+    for check_class in checks_for(enabled):
+        hints = _check_hints(check_class)
+        if hints is None:
+            return None
+        patterns.extend(hints)
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"(?!x)x")
+
+
+def _needs_full_pass(text: str, settings: Settings) -> bool:
+    if settings.extra_async_contexts:
+        return True
+    pattern = _prefilter(settings.enabled)
+    return pattern is None or pattern.search(text) is not None
+
+
+def _syntax_ok(text: str, path: str) -> bool:
+    """CPython's own parser: several times faster than a full libcst parse."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+    return True
+
+
+# -- workers --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FileTask:
+    path: str
+    data: bytes | None
+    module_name: str | None
+    is_package: bool
+    full: bool  # False: a syntax check suffices when the prefilter says so
+
+
+def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
+    try:
+        source = decode_source(task.path, task.data) if task.data is not None else read_source(task.path)
+    except SourceError as exc:
+        result = FileResult(task.path)
+        result.findings.append(parse_error_finding(task.path, exc))
+        return result
+    if not task.full and not _needs_full_pass(source.text, settings) and _syntax_ok(source.text, task.path):
+        return FileResult(task.path, light=True)
+    try:
+        return analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
+    except RecursionError:  # deep trees in a check or in position metadata
+        result = FileResult(task.path)
+        result.findings.append(parse_error_finding(task.path, SourceError(TOO_DEEP)))
+        return result
+
+
+def _analyze_batch(args: tuple[list[FileTask], Settings]) -> list[FileResult]:
+    tasks, settings = args
+    return [_analyze_task(task, settings) for task in tasks]
 
 
 def analyze_path(path: str, settings: Settings) -> FileResult:
@@ -157,11 +347,6 @@ def analyze_path(path: str, settings: Settings) -> FileResult:
         return result
 
 
-def _analyze_batch(args: tuple[list[str], Settings]) -> list[FileResult]:
-    paths, settings = args
-    return [analyze_path(path, settings) for path in paths]
-
-
 def _pool_context():
     # fork is cheap and inherits the imported engine; elsewhere use the default.
     if sys.platform.startswith("linux"):
@@ -169,49 +354,85 @@ def _pool_context():
     return multiprocessing.get_context()
 
 
-def analyze_files(paths: list[str], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
-    """``on_file_done(done, total)`` is called in this process as files finish
-    (after each batch when workers run them), e.g. to draw a progress bar."""
-    jobs = max(1, settings.jobs)
-    if jobs == 1 or len(paths) < PARALLEL_THRESHOLD:
-        results = []
-        for path in paths:
-            results.append(analyze_path(path, settings))
-            if on_file_done is not None:
-                on_file_done(len(results), len(paths))
-        return results
-    # Interleave files over batches so that big and small files spread evenly.
-    batch_count = min(len(paths), jobs * 4)
-    batches = [paths[i::batch_count] for i in range(batch_count)]
-    results: list[FileResult] = []
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-            for batch in pool.map(_analyze_batch, [(b, settings) for b in batches]):
+class _Workers:
+    """A process pool started on first need and kept for the run's later rounds."""
+
+    def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None):
+        self.settings = settings
+        self.pool: ProcessPoolExecutor | None = None
+        # ``on_file_done(done, total)``, called in this process as files finish
+        # (after each batch when workers run them), e.g. to draw a progress bar.
+        self.on_file_done = on_file_done
+        self.done = 0
+        self.total = 0
+
+    def _progress(self, count: int) -> None:
+        self.done += count
+        if self.on_file_done is not None:
+            self.on_file_done(self.done, self.total)
+
+    def run(self, tasks: list[FileTask]) -> list[FileResult]:
+        settings = self.settings
+        self.total += len(tasks)
+        jobs = max(1, settings.jobs)
+        if jobs == 1 or len(tasks) < PARALLEL_THRESHOLD:
+            results = []
+            for task in tasks:
+                results.append(_analyze_task(task, settings))
+                self._progress(1)
+            return results
+        # Biggest files first, interleaved over batches, so that the workers finish together.
+        batch_count = min(len(tasks), jobs * 4)
+        ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
+        batches = [ordered[i::batch_count] for i in range(batch_count)]
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
+        results: list[FileResult] = []
+        try:
+            for batch in self.pool.map(_analyze_batch, [(b, settings) for b in batches]):
                 results.extend(batch)
-                if on_file_done is not None:
-                    on_file_done(len(results), len(paths))
-    except BrokenProcessPool:
-        # A worker died (a crash in native code, the OOM killer): every file
-        # not yet reported is analysed again, each in a process of its own, so
-        # the one that kills its process becomes a DJA000 and the rest are kept.
-        done = {result.path for result in results}
-        for path in paths:
-            if path not in done:
-                results.append(_analyze_isolated(path, settings))
-                if on_file_done is not None:
-                    on_file_done(len(results), len(paths))
-    return results
+                self._progress(len(batch))
+        except BrokenProcessPool:
+            # A worker died (a crash in native code, the OOM killer): every file
+            # not yet reported is analysed again, each in a process of its own, so
+            # the one that kills its process becomes a DJA000 and the rest are kept.
+            self.pool = None
+            done = {result.path for result in results}
+            for task in ordered:
+                if task.path not in done:
+                    results.append(_analyze_isolated(task, settings))
+                    self._progress(1)
+        return results
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
 
-def _analyze_isolated(path: str, settings: Settings) -> FileResult:
+def _analyze_isolated(task: FileTask, settings: Settings) -> FileResult:
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
-            return pool.submit(analyze_path, path, settings).result()
+            return pool.submit(_analyze_task, task, settings).result()
     except BrokenProcessPool:
-        result = FileResult(path)
+        result = FileResult(task.path)
         error = SourceError("async-lint's worker process died while analysing this file (a crash in the parser?); the other files were analysed")
-        result.findings.append(parse_error_finding(path, error))
+        result.findings.append(parse_error_finding(task.path, error))
         return result
+
+
+def _run_tasks(tasks: list[FileTask], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    workers = _Workers(settings, on_file_done)
+    try:
+        return workers.run(tasks)
+    finally:
+        workers.close()
+
+
+def analyze_files(paths: list[str], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    """Each file analysed on its own (no project index), in worker processes."""
+    tasks = [FileTask(p, None, None, False, True) for p in paths]
+    return [r for r in _run_tasks(tasks, settings, on_file_done)]
 
 
 def default_jobs() -> int:
@@ -221,25 +442,225 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run(paths: list[str], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> RunResult:
+# -- cache entries ----------------------------------------------------------------------------------
+def _finding_record(finding: Finding) -> dict:
+    record = asdict(finding)
+    del record["path"]
+    return record
+
+
+def _finding_from_record(path: str, record: dict) -> Finding:
+    fix = record.get("fix")
+    if fix is not None:
+        fix = Fix(fix["message"], fix["applicability"], tuple(Edit(**edit) for edit in fix["edits"]))
+    return Finding(path=path, **{**record, "fix": fix})
+
+
+def _entry(result: FileResult) -> dict:
+    return {
+        "findings": [_finding_record(f) for f in result.findings],
+        "facts": result.facts,
+        "notes": result.notes,
+        "summary": result.summary,
+        "light": result.light,
+    }
+
+
+def _result_from_entry(path: str, entry: dict) -> FileResult | None:
+    try:
+        return FileResult(
+            path=path,
+            findings=[_finding_from_record(path, r) for r in entry["findings"]],
+            facts=list(entry.get("facts") or []),
+            notes=list(entry.get("notes") or []),
+            summary=entry.get("summary"),
+            light=bool(entry.get("light")),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+# -- the run ---------------------------------------------------------------------------------------------
+class _Analyzer:
+    """Reads, hashes, serves from the cache or analyses project files on request."""
+
+    def __init__(self, settings: Settings, namer: ModuleNamer, cache, on_file_done: Callable[[int, int], None] | None = None):
+        self.settings = settings
+        self.namer = namer
+        self.cache = cache
+        self.fingerprint = settings.fingerprint()
+        self.results: dict[str, FileResult] = {}
+        self.texts: dict[str, bytes] = {}
+        self.hits = 0
+        self.misses = 0
+        self.workers = _Workers(settings, on_file_done)
+
+    def load(self, paths: list[str], full: bool) -> None:
+        from async_lint.cache import content_digest, entry_key
+
+        tasks: list[FileTask] = []
+        keys: dict[str, str] = {}
+        for path in paths:
+            known = self.results.get(path)
+            if known is not None and (not full or not known.light):
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                self.results[path] = FileResult(path, [parse_error_finding(path, SourceError(f"cannot read file: {exc.strerror or exc}"))])
+                continue
+            self.texts[path] = data
+            module_name, is_package = self.namer.module_name(path)
+            if self.cache is not None:
+                key = entry_key(content_digest(data), self.fingerprint, module_name, is_package)
+                entry = self.cache.get(key)
+                if entry is not None and (not full or not entry.get("light")):
+                    result = _result_from_entry(path, entry)
+                    if result is not None:
+                        self.results[path] = result
+                        self.hits += 1
+                        continue
+                keys[path] = key
+                self.misses += 1
+            tasks.append(FileTask(path, data, module_name, is_package, full))
+        for result in self.workers.run(tasks):
+            self.results[result.path] = result
+            if self.cache is not None and result.path in keys:
+                self.cache.put(keys[result.path], _entry(result))
+
+
+def run(
+    paths: list[str],
+    settings: Settings,
+    on_file_done: Callable[[int, int], None] | None = None,
+    *,
+    cache_dir: str | None = None,
+    use_cache: bool = False,
+) -> RunResult:
+    """Lint ``paths``; the project around them is indexed so that calls into
+    other modules are followed.  ``use_cache``: keep per-file results in
+    ``cache_dir`` (default: ``.async_lint_cache`` at the project root)."""
     discovery = discover(paths, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root)
-    from async_lint.checks import project_checks_for
+    root = find_project_root(paths)
+    namer = ModuleNamer(root)
+    cache = None
+    if use_cache:
+        from async_lint.cache import CACHE_DIR_NAME, ResultCache
+
+        cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
+    analyzer = _Analyzer(settings, namer, cache, on_file_done)
+    targets = discovery.files
+    try:
+        analyzer.load(targets, full=False)
+        index = _build_index(analyzer, targets, paths, root, settings) if settings.enabled & PROJECT_INDEX_CODES else None
+    finally:
+        analyzer.workers.close()
 
     findings: list[Finding] = []
     notes: dict[str, list[str]] = {}
     facts: dict[str, list[dict]] = {}
     for path, reason in discovery.unreadable:
         findings.append(Finding(path, "DJA000", f"Cannot analyse this path: {reason}", 1, 1, 1, 1, _level("DJA000")))
-    for result in analyze_files(discovery.files, settings, on_file_done):
-        findings.extend(f for f in result.findings if f.code in settings.enabled)
+    opt_outs = _orm_opt_outs(targets, analyzer, root)
+    for path in targets:
+        result = analyzer.results[path]
+        opt_out = opt_outs.get(path)
+        local = [f for f in result.findings if f.code in settings.enabled]
+        if opt_out is not None:
+            local = [f for f in local if not f.code.startswith(ORM_CODE_PREFIX)]
+            notes.setdefault(path, []).append(f"ORM rules skipped: DJANGO_ALLOW_ASYNC_UNSAFE is set in {relative_display(opt_out, root)}")
+        findings.extend(local)
         if result.notes:
-            notes[result.path] = result.notes
+            notes.setdefault(path, []).extend(result.notes)
         if result.facts:
-            facts[result.path] = result.facts
-    reported = set(discovery.files)
-    for check_class in project_checks_for(settings.enabled):
+            facts[path] = result.facts
+        if index is not None and result.summary is not None:
+            findings.extend(_project_findings(index, path, settings, orm_opt_out=opt_out is not None))
+    reported = set(targets)
+    project_check_classes = _project_checks(settings, facts)
+    for check_class in project_check_classes:
         for finding in check_class(settings).run(facts):
-            if finding.code in settings.enabled and finding.path in reported:
+            if finding.code in settings.enabled and finding.path in reported and not _noqa_suppressed(finding, analyzer):
                 findings.append(finding)
     findings.sort(key=lambda f: f.sort_key)
-    return RunResult(files=discovery.files, findings=findings, notes=notes)
+    return RunResult(
+        files=targets,
+        findings=findings,
+        notes=notes,
+        root=root,
+        cache_hits=analyzer.hits,
+        cache_misses=analyzer.misses,
+    )
+
+
+def _noqa_suppressed(finding: Finding, analyzer: "_Analyzer") -> bool:
+    """``# noqa`` for a project-wide finding, read from its file's text."""
+    data = analyzer.texts.get(finding.path)
+    if data is None or b"noqa" not in data.lower():
+        return False
+    lines = data.decode("utf-8", "replace").splitlines()
+    return is_suppressed(finding.code, lines, finding.line, finding.end_line) is not None
+
+
+def _project_checks(settings: Settings, facts: dict[str, list[dict]]) -> list:
+    if not facts:
+        # Project checks work on facts only: with none, importing them (and
+        # libcst with them) would be wasted on a run served from the cache.
+        return []
+    from async_lint.checks import project_checks_for
+
+    return project_checks_for(settings.enabled)
+
+
+def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root: str, settings: Settings):
+    from async_lint.index import ProjectIndex
+
+    known = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
+
+    def display(path: str) -> str:
+        return relative_display(path, root)
+
+    def summaries() -> dict[str, dict]:
+        return {p: r.summary for p, r in analyzer.results.items() if r.summary is not None}
+
+    requested: set[str] = set()
+    while True:
+        index = ProjectIndex(summaries(), known, level_of=_op_level, display=display)
+        missing = index.demand(targets) - requested
+        if not missing:
+            return index
+        requested |= missing
+        analyzer.load(sorted(missing), full=True)
+
+
+def _exclusion(settings: Settings):
+    """The user's exclude patterns as a test on a path (as discovery applies them)."""
+    if not settings.exclude:
+        return lambda path: False
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(list(settings.exclude))
+    base = os.getcwd()
+
+    def excluded(path: str) -> bool:
+        rel = os.path.relpath(path, base)
+        return spec.match_file(rel.replace(os.sep, "/") if not rel.startswith("..") else os.path.basename(path))
+
+    return excluded
+
+
+def _orm_opt_outs(targets: list[str], analyzer: _Analyzer, root: str) -> dict[str, str]:
+    """Files where DJANGO_ALLOW_ASYNC_UNSAFE is set on purpose: in the file, or
+    in a conftest.py of its folder or a parent folder."""
+
+    def read_text(path: str) -> str:
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8", "replace")
+
+    out = conftest_opt_outs(targets, root, read_text)
+    for path in targets:
+        data = analyzer.texts.get(path)
+        if data is not None and b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(data.decode("utf-8", "replace")):
+            out.setdefault(path, path)
+    return out

@@ -10,8 +10,10 @@ import re
 import tokenize
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 _ERROR_AT = re.compile(r"error at (\d+):(\d+):?\s*")
 # Python's own line breaks. str.splitlines() also breaks at \f, \v, \x1c-\x1e,
@@ -114,6 +116,9 @@ _NESTING_LIMITS = ("too many", "too complex")
 
 
 def parse_source(source: SourceFile) -> cst.Module:
+    # Imported here: a run served from the cache never needs the parser.
+    import libcst as cst
+
     python_error = _python_syntax_error(source.text)
     if python_error is not None and any(limit in python_error.message for limit in _NESTING_LIMITS):
         raise python_error

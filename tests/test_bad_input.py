@@ -162,6 +162,7 @@ def test_unreadable_file_is_reported(tmp_path, monkeypatch):
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(source, "open", refusing_open, raising=False)
+    monkeypatch.setattr(engine, "open", refusing_open, raising=False)  # the project run reads and hashes files itself
     message = only_dja000(lint_one(tmp_path, SLEEPY.encode(), name="secret.py"))
     assert message == "Cannot analyse this file: cannot read file: Permission denied"
 
@@ -174,13 +175,13 @@ def test_file_without_permissions_is_reported(tmp_path):
     only_dja000(lint_one(tmp_path, SLEEPY.encode(), name="secret.py"))
 
 
-def crashing_analyze_path(path, settings):
-    if path.endswith("crash_07.py"):
+def crashing_analyze_task(task, settings):
+    if task.path.endswith("crash_07.py"):
         os._exit(70)  # what a segfault in native code looks like to the pool
-    return ANALYZE_PATH(path, settings)
+    return ANALYZE_TASK(task, settings)
 
 
-ANALYZE_PATH = engine.analyze_path
+ANALYZE_TASK = engine._analyze_task
 
 
 def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
@@ -188,7 +189,7 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
     for i in range(count):
         (tmp_path / f"crash_{i:02}.py").write_text(SLEEPY)
     # Worker processes are forked, so they inherit the patched function.
-    monkeypatch.setattr(engine, "analyze_path", crashing_analyze_path)
+    monkeypatch.setattr(engine, "_analyze_task", crashing_analyze_task)
     findings = lint_paths([tmp_path], jobs=2)
     assert [(name, code) for name, _, _, code in where(findings)] == sorted(
         (f"crash_{i:02}.py", "DJA000" if i == 7 else "DJA101") for i in range(count)

@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 
 class Check:
     codes: ClassVar[tuple[str, ...]] = ()
+    # The check can only report or record anything in a file whose text
+    # matches one of these regular expressions (e.g. (r"\basync\s+def\b",));
+    # None: in any file.
+    # Files no enabled check can matter in are only syntax-checked, unless
+    # the project index needs their summary.  Checks of only DJA1xx/DJA2xx
+    # codes that do not set it default to ``async def``: they report through
+    # ``ctx.report_blocking``, which reports only on the event loop.
+    text_hints: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, ctx: FileContext):
         self.ctx = ctx

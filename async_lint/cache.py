@@ -1,0 +1,117 @@
+"""The per-file result cache: one entry per file content, tool build and configuration.
+
+An entry holds a file's local findings, facts and module summary (plain JSON
+data).  Project-wide findings (DJA4xx, cross-module DJA302) are not cached:
+they are recomputed from the summaries on every run, which is cheap, so an
+edited helper module changes exactly the findings that depend on it.
+
+Entries are written atomically (a temporary file in the same folder, then
+``os.replace``), so concurrent runs never see half an entry.  An entry that
+cannot be read, is not JSON, or names another key is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from async_lint import __version__
+
+FORMAT = 1
+CACHE_DIR_NAME = ".async_lint_cache"
+
+
+@functools.lru_cache(maxsize=None)
+def build_stamp() -> str:
+    """The tool version plus a fingerprint of its code and rule data, so that
+    an edited rule table or check (a development install) never serves stale entries."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{FORMAT}:{__version__}".encode())
+    roots = [package]
+    rules = package.parent / "rules"
+    packaged_rules = package / "_rules"
+    roots.append(packaged_rules if packaged_rules.is_dir() else rules)
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".py", ".toml")):
+                    try:
+                        stat = os.stat(os.path.join(folder, name))
+                    except OSError:
+                        continue
+                    digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def entry_key(digest: str, fingerprint: str, module_name: str, is_package: bool) -> str:
+    text = f"{build_stamp()}\0{fingerprint}\0{module_name}\0{int(is_package)}\0{digest}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+class ResultCache:
+    def __init__(self, directory: str):
+        self.directory = directory
+        self._ready = False
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.directory, key[:2], f"{key}.json")
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        try:
+            with open(self._path(key), "rb") as fh:
+                entry = json.loads(fh.read())
+        except (OSError, ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("findings"), list):
+            return None
+        return entry
+
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        entry = {**entry, "key": key}
+        try:
+            data = json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        except (TypeError, ValueError):
+            return  # something not plain data: simply not cached
+        try:
+            self._prepare()
+            folder = os.path.dirname(self._path(key))
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, self._path(key))
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass  # a read-only or full disk costs speed, never correctness
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        os.makedirs(self.directory, exist_ok=True)
+        ignore = os.path.join(self.directory, ".gitignore")
+        if not os.path.exists(ignore):
+            try:
+                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+                with os.fdopen(fd, "w") as fh:
+                    fh.write("# Created by async-lint.\n*\n")
+                os.replace(tmp, ignore)
+            except OSError:
+                pass
+        self._ready = True

@@ -1,0 +1,195 @@
+"""DJA402-DJA404: sync_to_async / async_to_sync misuse.
+
+What the wrapped callable *is* often lives in another module (a project
+helper returning a QuerySet, a service function touching the ORM through two
+more calls), so this check records each adapter site as a ``handoff`` fact
+with what the file itself can tell (a lazy QuerySet chain, direct ORM use,
+``thread_sensitive=False``, an ``iscoroutinefunction`` guard, how the result is
+used), and the project index (``index.evaluate_handoff``) decides.  Decorator
+uses whose target is the decorated definition itself are decided here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from async_lint.checks.base import Check
+from async_lint.summary import (
+    LAZY_QUERYSET_METHODS,
+    callee_ref,
+    is_lazy_queryset,
+    is_manager_expression,
+)
+
+SYNC_TO_ASYNC = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
+ASYNC_TO_SYNC = frozenset({"asgiref.sync.async_to_sync"})
+PARTIAL = frozenset({"functools.partial"})
+
+
+def _guarded_by_iscoroutinefunction(ctx) -> bool:
+    for ancestor in ctx.ancestors():
+        test = getattr(ancestor, "test", None) if isinstance(ancestor, (cst.If, cst.IfExp, cst.While)) else None
+        if test is not None and "iscoroutinefunction" in cst.Module([]).code_for_node(test):
+            return True
+    return False
+
+
+def _contains_manager(ctx, node: cst.CSTNode) -> bool:
+    found = False
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            nonlocal found
+            if is_manager_expression(ctx, attribute):
+                found = True
+            return not found
+
+    node.visit(_Finder())
+    return found
+
+
+class _ResultUses(cst.CSTVisitor):
+    """Classifies the uses of a name bound to ``await sync_to_async(...)(...)``
+    in one function body: only ``async for`` and hand-offs to another thread are safe."""
+
+    def __init__(self, name: str, adapters: frozenset[str], resolve):
+        self.name = name
+        self.adapters = adapters
+        self.resolve = resolve
+        self.stack: list[cst.CSTNode] = []
+        self.unsafe = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.stack.append(node)
+        if isinstance(node, cst.Name) and node.value == self.name and not self._safe():
+            self.unsafe = True
+        return not self.unsafe and super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+        super().on_leave(original_node)
+
+    def _safe(self) -> bool:
+        stack = self.stack
+        parent = stack[-2] if len(stack) >= 2 else None
+        if isinstance(parent, (cst.AssignTarget,)):
+            return True
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.asynchronous is not None and parent.iter is stack[-1]:
+            return True
+        # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``.
+        for ancestor in reversed(stack[:-1]):
+            if isinstance(ancestor, cst.Call):
+                func = ancestor.func
+                if isinstance(func, cst.Call) and self.resolve(func.func) in self.adapters:
+                    return True
+                if self.resolve(func) in self.adapters:
+                    return True
+            if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
+                break
+        return False
+
+
+class SyncToAsyncCheck(Check):
+    codes = ("DJA402", "DJA403", "DJA404")
+    text_hints = ("sync_to_async", "async_to_sync")
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        ctx = self.ctx
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            call = expr if isinstance(expr, cst.Call) else None
+            name = ctx.qualified_name(call.func if call is not None else expr)
+            if name in SYNC_TO_ASYNC and node.asynchronous is not None:
+                ctx.report(decorator, "DJA404", f"`@{name.rpartition('.')[2]}` on an `async def`: it is already a coroutine function; drop the decorator")
+            elif name in ASYNC_TO_SYNC and node.asynchronous is None:
+                ctx.report(decorator, "DJA404", "`@async_to_sync` on a plain `def`: it wraps coroutine functions; drop it, or use `@sync_to_async` to run this in a thread")
+            elif name in SYNC_TO_ASYNC and call is not None and _thread_sensitive_false(call):
+                info_prefix = ctx._qualname_prefix()  # noqa: SLF001 - FunctionInfo.qualname naming
+                ctx.add_fact(
+                    "handoff", decorator, adapter="sync_to_async", ref=f"l:{info_prefix}{node.name.value}",
+                    lazy=False, orm=_contains_manager(ctx, node.body), unsafe_thread=True,
+                    guarded=False, result_safe=True, decorator=True, text=node.name.value,
+                )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        ctx = self.ctx
+        name = ctx.qualified_name(node.func)
+        if name in SYNC_TO_ASYNC:
+            adapter = "sync_to_async"
+        elif name in ASYNC_TO_SYNC:
+            adapter = "async_to_sync"
+        else:
+            return
+        if not node.args or node.args[0].keyword is not None or node.args[0].star:
+            return
+        wrapped = node.args[0].value
+        if isinstance(wrapped, cst.Call) and ctx.qualified_name(wrapped.func) in PARTIAL and wrapped.args:
+            wrapped = wrapped.args[0].value
+        lazy = orm = False
+        ref: Any = None
+        if isinstance(wrapped, cst.Lambda):
+            body = wrapped.body
+            lazy = is_lazy_queryset(ctx, body)
+            orm = _contains_manager(ctx, body)
+            if isinstance(body, cst.Call) and not lazy:
+                ref = callee_ref(ctx, body.func)
+                adapter_for_ref = "lambda"
+            else:
+                adapter_for_ref = None
+        else:
+            adapter_for_ref = adapter
+            if isinstance(wrapped, cst.Attribute) and wrapped.attr.value in LAZY_QUERYSET_METHODS:
+                lazy = is_manager_expression(ctx, wrapped.value) or is_lazy_queryset(ctx, wrapped.value)
+            orm = _contains_manager(ctx, wrapped)
+            if not lazy and isinstance(wrapped, (cst.Name, cst.Attribute)):
+                ref = callee_ref(ctx, wrapped)
+        if isinstance(ref, cst.FunctionDef):
+            info = ctx.function_info(ref)
+            ref = f"l:{info.qualname}" if info is not None else None
+        if ref is None and not lazy and not orm:
+            return
+        ctx.add_fact(
+            "handoff",
+            node,
+            adapter=adapter,
+            ref=ref,
+            # A lambda calling f hands f's *result* back: f's adapter direction does not matter.
+            direct=adapter_for_ref == adapter,
+            lazy=lazy,
+            orm=orm,
+            unsafe_thread=adapter == "sync_to_async" and _thread_sensitive_false(node),
+            guarded=_guarded_by_iscoroutinefunction(ctx),
+            result_safe=self._result_safe(node),
+            text=cst.Module([]).code_for_node(node.args[0].value)[:60],
+        )
+
+    def _result_safe(self, node: cst.Call) -> bool:
+        """True when the thread's result is only iterated with ``async for`` or
+        handed to another thread."""
+        ctx = self.ctx
+        stack = list(ctx.ancestors())  # innermost first
+        if not stack or not isinstance(stack[0], cst.Call) or stack[0].func is not node:
+            return False
+        index = 1
+        if index < len(stack) and isinstance(stack[index], cst.Await):
+            index += 1
+        holder = stack[index] if index < len(stack) else None
+        if isinstance(holder, (cst.For, cst.CompFor)) and holder.asynchronous is not None:
+            return True
+        if isinstance(holder, cst.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0].target, cst.Name):
+            function = ctx.current_function
+            if function is None:
+                return False
+            uses = _ResultUses(holder.targets[0].target.value, SYNC_TO_ASYNC, ctx.qualified_name)
+            function.node.body.visit(uses)
+            return not uses.unsafe
+        return False
+
+
+def _thread_sensitive_false(call: cst.Call) -> bool:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "thread_sensitive":
+            return isinstance(arg.value, cst.Name) and arg.value.value == "False"
+    return False

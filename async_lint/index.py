@@ -1,0 +1,399 @@
+"""The project index: module summaries joined, calls resolved across modules.
+
+It answers, for any project function, whether it blocks the event loop when
+called there (directly or through further project calls, cycles included),
+with one shortest chain as evidence; whether it returns a lazy QuerySet;
+whether it touches the ORM.  From these it produces the project-wide
+findings: DJA401, cross-module DJA302, DJA402-DJA404.
+
+Summaries are loaded on demand: ``resolve`` notes every project module it
+needed and did not have (``missing``), so the engine can parse just those
+and build the index again (a pre-commit run on 3 files loads only the
+modules their async code reaches).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable
+
+# A function key: "module:qualname".
+FunctionKey = str
+# A function reached through calls, with the class ``self`` is there (or None).
+State = tuple[FunctionKey, "tuple[str, str] | None"]
+ORM_CODE_PREFIX = "DJA2"
+MAX_REEXPORT_DEPTH = 12
+CONTRACT_LEVELS_ERROR = "error"
+
+
+def _key(module: str, qualname: str) -> FunctionKey:
+    return f"{module}:{qualname}"
+
+
+def _split(key: FunctionKey) -> tuple[str, str]:
+    module, _, qualname = key.partition(":")
+    return module, qualname
+
+
+class ProjectIndex:
+    def __init__(self, summaries: dict[str, dict], known_modules: Any = None, level_of: Callable[[str], str] | None = None, display: Callable[[str], str] | None = None):
+        """``summaries``: path -> summary; ``known_modules``: module name -> paths
+        of project files, loaded or not (a dict, or project.ModuleLocator)."""
+        self.by_path = summaries
+        self.paths_of: dict[str, list[str]] = {}
+        for path, summary in summaries.items():
+            self.paths_of.setdefault(summary["module"], []).append(path)
+        self.known = known_modules or {}
+        self.missing: set[str] = set()
+        self.level_of = level_of or (lambda code: "warning")
+        self.display = display or (lambda path: path)
+        self._chains: dict[bool, dict[FunctionKey, tuple[int, FunctionKey | None]]] = {}
+        self._qs: dict[FunctionKey, bool] = {}
+
+    # -- modules and names --------------------------------------------------------
+    def summary_of(self, module: str) -> dict | None:
+        paths = self.paths_of.get(module)
+        if paths:
+            return self.by_path[paths[0]]
+        for path in self.known.get(module, ()):
+            self.missing.add(path)
+        return None
+
+    def _has_module(self, module: str) -> bool:
+        return module in self.paths_of or module in self.known
+
+    def resolve(self, ref: str | None, module: str, receiver: tuple[str, str] | None = None) -> FunctionKey | None:
+        """The project function a ref of ``module`` calls, or None.
+        ``receiver``: the (module, class) that ``self`` really is, when known
+        (a method of a base class calling ``self.step()`` runs the subclass's ``step``)."""
+        if not ref:
+            return None
+        kind, _, rest = ref.partition(":")
+        if kind == "l":
+            return _key(module, rest) if self.function(_key(module, rest)) is not None else None
+        if kind in ("s", "S"):
+            cls, _, method = rest.rpartition(":")
+            if kind == "s" and receiver is not None:
+                found = self._method(receiver[0], receiver[1], method)
+                if found is not None:
+                    return found
+            return self._method(module, cls, method, skip_self=kind == "S")
+        if kind == "q":
+            return self._resolve_dotted(rest, 0)
+        return None
+
+    def _resolve_dotted(self, dotted: str, depth: int) -> FunctionKey | None:
+        found = self._module_prefix(dotted, depth)
+        if found is None:
+            return None
+        summary, module, rest = found
+        return self._resolve_in_module(summary, module, rest, depth)
+
+    def _module_prefix(self, dotted: str, depth: int) -> tuple[dict, str, list[str]] | None:
+        """The loaded summary of the longest project module prefixing ``dotted``,
+        its name, and the rest of the dotted name (None past the re-export depth)."""
+        if depth > MAX_REEXPORT_DEPTH:
+            return None
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if not self._has_module(module):
+                continue
+            summary = self.summary_of(module)
+            return (summary, module, parts[cut:]) if summary is not None else None
+        return None
+
+    def _resolve_in_module(self, summary: dict, module: str, rest: list[str], depth: int) -> FunctionKey | None:
+        head = rest[0]
+        functions = summary["functions"]
+        if head in summary["classes"]:
+            if len(rest) == 1:
+                return self._method(module, head, "__init__")
+            if len(rest) == 2:
+                return self._method(module, head, rest[1])
+            return None
+        if head in functions and functions[head].get("class") is None:
+            return _key(module, head) if len(rest) == 1 else None
+        target = summary["imports"].get(head)
+        if target is not None:
+            return self._resolve_dotted(".".join([target, *rest[1:]]), depth + 1)
+        for star in summary.get("star_imports", ()):
+            found = self._resolve_dotted(".".join([star, *rest]), depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def _class(self, dotted: str, depth: int = 0) -> tuple[str, str] | None:
+        """(module, class qualname) of a dotted class name, through re-exports."""
+        found = self._module_prefix(dotted, depth)
+        if found is None:
+            return None
+        summary, module, rest = found
+        name = ".".join(rest)
+        if name in summary["classes"]:
+            return module, name
+        target = summary["imports"].get(rest[0])
+        if target is not None:
+            return self._class(".".join([target, *rest[1:]]), depth + 1)
+        return None
+
+    def _method(self, module: str, cls: str, method: str, skip_self: bool = False) -> FunctionKey | None:
+        """Method lookup through the project's class hierarchy (depth-first, left
+        to right: Python's MRO for the usual single-inheritance and mixin cases)."""
+        seen: set[tuple[str, str]] = set()
+        stack = [(module, cls, skip_self)]
+        while stack:
+            mod, name, skip = stack.pop(0)
+            if (mod, name) in seen:
+                continue
+            seen.add((mod, name))
+            summary = self.summary_of(mod)
+            if summary is None:
+                continue
+            info = summary["classes"].get(name)
+            if info is None:
+                continue
+            if not skip and method in info["methods"]:
+                key = _key(mod, f"{name}.{method}")
+                return key if self.function(key) is not None else None
+            bases = []
+            for base in info["bases"]:
+                found = self._class(base)
+                if found is not None:
+                    bases.append((found[0], found[1], False))
+            stack[0:0] = bases
+        return None
+
+    def function(self, key: FunctionKey) -> dict | None:
+        module, qualname = _split(key)
+        summary = self.summary_of(module)
+        if summary is None:
+            return None
+        return summary["functions"].get(qualname)
+
+    def describe(self, key: FunctionKey) -> str:
+        module, qualname = _split(key)
+        short = qualname.split(".<locals>.")[-1]
+        return f"`{short}()`"
+
+    def _path_of(self, module: str) -> str:
+        paths = self.paths_of.get(module)
+        return self.display(paths[0]) if paths else module
+
+    # -- blocking chains ------------------------------------------------------------
+    def _callable_sync(self, function: dict | None) -> bool:
+        """A function whose body runs in the caller's thread when called."""
+        return function is not None and not function["async"] and not function.get("thread") and not function.get("generator")
+
+    def _edges(self, state: State) -> list[State]:
+        """The sync project functions a function calls directly, each with the
+        class ``self`` is in it (kept along ``self.method()`` calls)."""
+        key, receiver = state
+        module, _ = _split(key)
+        function = self.function(key)
+        out = []
+        for ref in (function or {}).get("calls", ()):
+            target = self.resolve(ref, module, receiver)
+            if target is not None and target != key and self._callable_sync(self.function(target)):
+                out.append((target, receiver if ref.startswith("s:") else None))
+        return out
+
+    def reachable(self, starts: list[State]) -> list[FunctionKey]:
+        """Every sync function reachable from ``starts`` through direct calls."""
+        seen: set[State] = set()
+        order = []
+        queue = deque(starts)
+        while queue:
+            state = queue.popleft()
+            if state in seen or not self._callable_sync(self.function(state[0])):
+                continue
+            seen.add(state)
+            order.append(state[0])
+            queue.extend(self._edges(state))
+        return order
+
+    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None) -> list[Any] | None:
+        """The shortest chain [key, ..., op] by which ``key`` blocks, or None."""
+        if not self._callable_sync(self.function(key)):
+            return None
+        usable = (lambda op: True) if orm_ok else (lambda op: not op[0].startswith(ORM_CODE_PREFIX))
+        # Breadth-first from the start: the first function met with a usable op
+        # ends a shortest chain; a state seen before is not queued again (cycles).
+        start: State = (key, receiver)
+        parents: dict[State, State | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            ops = [op for op in (self.function(current[0]) or {}).get("ops", ()) if usable(op)]
+            if ops:
+                path = [current]
+                while parents[path[-1]] is not None:
+                    path.append(parents[path[-1]])  # type: ignore[arg-type]
+                path.reverse()
+                return [*(state[0] for state in path), min(ops, key=lambda op: op[1])]
+            for nxt in self._edges(current):
+                if nxt not in parents:
+                    parents[nxt] = current
+                    queue.append(nxt)
+        return None
+
+    def chain_text(self, chain: list[Any]) -> str:
+        *keys, op = chain
+        names = []
+        for key in keys:
+            _, qualname = _split(key)
+            names.append(qualname.split(".<locals>.")[-1] + "()")
+        module, _ = _split(keys[-1])
+        return " -> ".join([*names, op[2]]) + f" at {self._path_of(module)}:{op[1]}"
+
+    # -- QuerySets and the ORM -------------------------------------------------------------
+    def returns_queryset(self, key: FunctionKey, depth: int = 0) -> bool:
+        """Every value the function returns is a lazy QuerySet chain (at least one)."""
+        if key in self._qs:
+            return self._qs[key]
+        self._qs[key] = False  # cycles: not proven
+        function = self.function(key)
+        returns = (function or {}).get("returns", ())
+        module, _ = _split(key)
+        result = bool(returns) and depth < MAX_REEXPORT_DEPTH
+        for value in returns:
+            if value == "qs":
+                continue
+            if value == "other":
+                result = False
+                break
+            target = self.resolve(value, module)
+            if target is None or not self.returns_queryset(target, depth + 1):
+                result = False
+                break
+        self._qs[key] = result
+        return result
+
+    def touches_orm(self, key: FunctionKey) -> bool:
+        for node in self.reachable([(key, None)]):
+            function = self.function(node) or {}
+            if function.get("orm"):
+                return True
+        return False
+
+    # -- findings ------------------------------------------------------------------------
+    def findings_for(self, path: str, orm_opt_out: bool = False) -> list[dict]:
+        """Project-wide findings on one loaded file, as plain dicts (Finding fields)."""
+        summary = self.by_path.get(path)
+        if summary is None:
+            return []
+        module = summary["module"]
+        out: list[dict] = []
+        for site in summary["sites"]:
+            receiver = _receiver(site["ref"], module)
+            target = self.resolve(site["ref"], module, receiver)
+            if target is None:
+                continue
+            function = self.function(target)
+            if site["async"] and self._callable_sync(function):
+                chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver)
+                if chain is not None:
+                    out.append(self._dja401(site, target, chain))
+            elif site["discarded"] and function is not None and function["async"] and not function.get("generator"):
+                target_module, _ = _split(target)
+                if target_module != module and not function.get("decorated"):
+                    out.append(self._dja302(site, target))
+        for fact in summary.get("handoffs", ()):
+            for code, message, extra in evaluate_handoff(fact, self, module):
+                out.append(_finding(fact, code, message, self.level_of(code), extra))
+        return out
+
+    def _dja401(self, site: dict, target: FunctionKey, chain: list[Any]) -> dict:
+        op = chain[-1]
+        level = "error" if self.level_of(op[0]) == CONTRACT_LEVELS_ERROR else "warning"
+        callee = site["callee"].removesuffix("()")
+        message = (
+            f"`{site['callee']}` runs sync code that blocks the event loop: {self.chain_text(chain)}; "
+            f"call it in a thread: `await sync_to_async({callee})(...)`"
+        )
+        extra = {
+            "callee": callee,
+            "callee_qualname": target.replace(":", "."),
+            "chain": [k.replace(":", ".") for k in chain[:-1]],
+            "blocking_code": op[0],
+        }
+        return _finding(site, "DJA401", message, level, extra)
+
+    def _dja302(self, site: dict, target: FunctionKey) -> dict:
+        module, _ = _split(target)
+        message = (
+            f"`{site['callee']}` is a coroutine function (`async def` in {self._path_of(module)}): called without "
+            f"`await` it never runs; add `await` (or hand the coroutine to `asyncio.create_task`)"
+        )
+        return _finding(site, "DJA302", message, self.level_of("DJA302"), {"callee": site["callee"].removesuffix("()")})
+
+    # -- demand ------------------------------------------------------------------------------
+    def demand(self, paths: list[str]) -> set[str]:
+        """Resolve everything the findings of ``paths`` depend on; return the
+        project files whose summaries that needed and are not loaded."""
+        for path in paths:
+            summary = self.by_path.get(path)
+            if summary is None:
+                continue
+            module = summary["module"]
+            starts = []
+            for site in summary["sites"]:
+                receiver = _receiver(site["ref"], module)
+                target = self.resolve(site["ref"], module, receiver)
+                if target is not None:
+                    starts.append((target, receiver))
+            for fact in summary.get("handoffs", ()):
+                target = self.resolve(fact.get("ref"), module)
+                if target is not None:
+                    starts.append((target, None))
+                    self.returns_queryset(target)
+            for key in self.reachable(starts):
+                self.function(key)
+        self._qs.clear()
+        return set(self.missing)
+
+
+def _receiver(ref: str, module: str) -> tuple[str, str] | None:
+    """For ``self.method()`` in a method of ``Class``: (module, Class)."""
+    if ref.startswith("s:"):
+        return module, ref[2:].rpartition(":")[0]
+    return None
+
+
+def _finding(where: dict, code: str, message: str, level: str, extra: dict) -> dict:
+    return {
+        "code": code,
+        "message": message,
+        "line": where.get("line", 1),
+        "column": where.get("column", 1),
+        "end_line": where.get("end_line", where.get("line", 1)),
+        "end_column": where.get("end_column", where.get("column", 1)),
+        "level": level,
+        "extra": extra,
+    }
+
+
+def evaluate_handoff(fact: dict, index: ProjectIndex, module: str) -> list[tuple[str, str, dict]]:
+    """DJA402-DJA404 for one ``handoff`` fact (recorded by checks/sync_to_async.py)
+    of ``module``: (code, message, extra)."""
+    out: list[tuple[str, str, dict]] = []
+    target = index.resolve(fact.get("ref"), module) if fact.get("ref") else None
+    function = index.function(target) if target is not None else None
+    text = fact.get("text", "")
+    adapter = fact["adapter"]
+    if function is not None and fact.get("direct", True) and not fact.get("guarded") and not function.get("decorated"):
+        if adapter == "sync_to_async" and function["async"] and not function.get("generator"):
+            out.append(("DJA404", f"`sync_to_async({text})` wraps a coroutine function ({index.describe(target)} is `async def`); await it directly", {}))
+        elif adapter == "async_to_sync" and not function["async"] and not function.get("thread"):
+            out.append(("DJA404", f"`async_to_sync({text})` wraps a plain function ({index.describe(target)} is a `def`); call it directly, or `sync_to_async` it from async code", {}))
+    if adapter != "sync_to_async":
+        return out
+    if not fact.get("result_safe"):
+        lazy = fact.get("lazy") or (function is not None and not function["async"] and index.returns_queryset(target))
+        if lazy:
+            out.append(("DJA402", f"`sync_to_async({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`", {}))
+    if fact.get("unsafe_thread"):
+        orm = fact.get("orm") or (function is not None and index.touches_orm(target))
+        if orm:
+            out.append(("DJA403", f"`sync_to_async({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`", {}))
+    return out

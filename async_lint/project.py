@@ -1,0 +1,178 @@
+"""The project around the linted paths: its root, and each file's module name.
+
+A run given a few files (a pre-commit hook passes only the changed ones) still
+needs the rest of the project to follow calls into unchanged helper modules,
+so the project is found from the paths: the nearest folder upwards that holds
+one of ``ROOT_MARKERS``.  Module names come from the package layout: a file's
+import root is the first folder above it without an ``__init__.py``; that
+covers flat layouts, ``src/`` layouts and Django's layout where the folder of
+``manage.py`` is the import root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "manage.py", ".git")
+
+# Code that *sets* the variable, on a line that is not a comment:
+# ``os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = ...``, ``setdefault/setenv/putenv("DJANGO_ALLOW_ASYNC_UNSAFE", ...)``,
+# ``{"DJANGO_ALLOW_ASYNC_UNSAFE": ...}`` (``mock.patch.dict``), ``environ.update(DJANGO_ALLOW_ASYNC_UNSAFE=...)``.
+# Reading it (``os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")``, as Django itself does) is not opting out.
+_ALLOW_ASYNC_UNSAFE = re.compile(
+    r"""(?m)^[^#\n]*(?:"""
+    r"""\[\s*['"]DJANGO_ALLOW_ASYNC_UNSAFE['"]\s*\]\s*=(?!=)"""
+    r"""|(?:setdefault|setenv|putenv)\(\s*['"]DJANGO_ALLOW_ASYNC_UNSAFE['"]"""
+    r"""|['"]DJANGO_ALLOW_ASYNC_UNSAFE['"]\s*:"""
+    r"""|\bDJANGO_ALLOW_ASYNC_UNSAFE\s*=(?!=))"""
+)
+ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
+def sets_allow_async_unsafe(text: str) -> bool:
+    """True when code in ``text`` sets DJANGO_ALLOW_ASYNC_UNSAFE (a cheap text test)."""
+    return ALLOW_ASYNC_UNSAFE in text and _ALLOW_ASYNC_UNSAFE.search(text) is not None
+
+
+def find_project_root(paths: list[str]) -> str:
+    """The nearest folder upwards of the first path that holds a root marker;
+    else the folder of the path itself."""
+    start = os.path.abspath(paths[0] if paths else ".")
+    folder = start if os.path.isdir(start) else os.path.dirname(start)
+    current = folder
+    while True:
+        if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return folder
+        current = parent
+
+
+@dataclass
+class ModuleNamer:
+    """Module names from the package layout (``__init__.py`` lookups are cached)."""
+
+    root: str
+    _is_package_dir: dict[str, bool] = field(default_factory=dict)
+
+    def _has_init(self, folder: str) -> bool:
+        found = self._is_package_dir.get(folder)
+        if found is None:
+            found = os.path.isfile(os.path.join(folder, "__init__.py"))
+            self._is_package_dir[folder] = found
+        return found
+
+    def module_name(self, path: str) -> tuple[str, bool]:
+        """(dotted module name, is_package) of a ``.py`` file."""
+        path = os.path.abspath(path)
+        folder, filename = os.path.split(path)
+        stem = filename[:-3] if filename.endswith(".py") else filename
+        is_package = stem == "__init__"
+        parts = [] if is_package else [stem]
+        while self._has_init(folder):
+            parts.append(os.path.basename(folder))
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        name = ".".join(reversed(parts))
+        return name or stem, is_package
+
+    def import_root(self, path: str) -> str:
+        folder = os.path.dirname(os.path.abspath(path))
+        while self._has_init(folder) and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+        return folder
+
+
+def relative_display(path: str, root: str) -> str:
+    """``shop/services.py``: a path relative to the project root, with forward slashes."""
+    try:
+        rel = os.path.relpath(path, root)
+    except ValueError:
+        return path.replace(os.sep, "/")
+    if rel.startswith(".."):
+        return path.replace(os.sep, "/")
+    return rel.replace(os.sep, "/")
+
+
+def conftest_opt_outs(files: list[str], root: str, read_text) -> dict[str, str]:
+    """For each file, the ``conftest.py`` in its folder or a parent folder (up to
+    the project root) that sets DJANGO_ALLOW_ASYNC_UNSAFE, if any."""
+    by_folder: dict[str, str | None] = {}
+    root = os.path.abspath(root)
+
+    def folder_opt_out(folder: str) -> str | None:
+        if folder in by_folder:
+            return by_folder[folder]
+        conftest = os.path.join(folder, "conftest.py")
+        found: str | None = None
+        if os.path.isfile(conftest):
+            try:
+                if sets_allow_async_unsafe(read_text(conftest)):
+                    found = conftest
+            except OSError:
+                found = None
+        if found is None and folder != root and os.path.dirname(folder) != folder and (folder + os.sep).startswith(root + os.sep):
+            found = folder_opt_out(os.path.dirname(folder))
+        by_folder[folder] = found
+        return found
+
+    out: dict[str, str] = {}
+    for path in files:
+        found = folder_opt_out(os.path.dirname(os.path.abspath(path)))
+        if found is not None:
+            out[path] = found
+    return out
+
+
+class ModuleLocator:
+    """Finds a project module's file by name, on demand: the index asks only
+    for the modules that calls lead to, so a run given a few files never
+    walks the whole project.  A module ``a.b`` is ``a/b.py`` or
+    ``a/b/__init__.py`` under one of the import roots, when the package
+    layout there gives it that name and the user's excludes do not skip it."""
+
+    def __init__(self, namer: ModuleNamer, import_roots: list[str], excluded: Callable[[str], bool]):
+        self.namer = namer
+        self.import_roots = list(dict.fromkeys(import_roots))
+        self.excluded = excluded
+        self._found: dict[str, list[str]] = {}
+
+    def get(self, module: str, default: list[str] | tuple = ()) -> list[str] | tuple:
+        found = self._found.get(module)
+        if found is None:
+            found = []
+            parts = module.split(".")
+            if all(part.isidentifier() for part in parts):
+                for root in self.import_roots:
+                    base = os.path.join(root, *parts)
+                    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                        if os.path.isfile(candidate) and self.namer.module_name(candidate)[0] == module and not self.excluded(candidate):
+                            found.append(candidate)
+                            break
+            self._found[module] = found
+        return found or default
+
+    def __contains__(self, module: str) -> bool:
+        return bool(self.get(module))
+
+
+def import_roots(root: str, targets: list[str], namer: ModuleNamer) -> list[str]:
+    """Where top-level modules live: the project root, its ``src/``, and the
+    import roots of the files being linted (e.g. the folder of ``manage.py``)."""
+    roots = [root]
+    src = os.path.join(root, "src")
+    if os.path.isdir(src):
+        roots.append(src)
+    seen_folders: set[str] = set()
+    for path in targets:
+        folder = os.path.dirname(path)
+        if folder not in seen_folders:
+            seen_folders.add(folder)
+            roots.append(namer.import_root(path))
+    return roots

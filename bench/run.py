@@ -1,0 +1,132 @@
+"""Benchmark async-lint against ruff and flake8-async on one source tree.
+
+    python bench/run.py DIRECTORY [--runs 5] [--jobs N]
+
+Copies DIRECTORY to a temporary folder (so the cache and the edits of the
+pre-commit scenario never touch the original), then reports the median
+wall time of several whole-process runs of:
+
+- async-lint cold (``--no-cache``),
+- async-lint warm (cache filled, nothing changed),
+- async-lint pre-commit shape (5 files edited, only those 5 given as paths),
+- ``ruff check --no-cache --select ASYNC,RUF006`` and
+  ``flake8 --select ASYNC`` (flake8-async), when installed,
+
+as seconds and as ratios to ruff and flake8-async, plus async-lint's peak
+memory (max RSS of the process and its workers).  It installs nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EDITED_FILES = 5
+
+
+def timed(command: list[str], cwd: str) -> tuple[float, int, int]:
+    """(seconds, exit code, peak RSS in KiB of the children so far)."""
+    start = time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if completed.returncode not in (0, 1):
+        sys.stderr.write(completed.stderr.decode(errors="replace")[-2000:])
+        raise SystemExit(f"failed: {' '.join(command)} (exit {completed.returncode})")
+    return elapsed, completed.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def median_of(runs: int, command: list[str], cwd: str, before=None) -> float:
+    times = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        times.append(timed(command, cwd)[0])
+    return statistics.median(times)
+
+
+def python_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if ".async_lint_cache" not in p.parts)
+
+
+def pick_edited(files: list[Path]) -> list[Path]:
+    """Five files spread over the tree, preferring ones with async code (the
+    files a change to an async code base touches)."""
+    with_async = [p for p in files if "async def" in p.read_text(encoding="utf-8", errors="replace")]
+    pool = with_async if len(with_async) >= EDITED_FILES else files
+    step = max(1, len(pool) // EDITED_FILES)
+    return pool[::step][:EDITED_FILES]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("directory")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--flake8-runs", type=int, default=1, help="flake8-async takes minutes on a large tree")
+    args = parser.parse_args()
+
+    source = Path(args.directory).resolve()
+    work = Path(tempfile.mkdtemp(prefix="async-lint-bench-"))
+    tree = work / source.name
+    shutil.copytree(source, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # A project root marker, so the copy is one project (like a checkout).
+    (tree / "pyproject.toml").touch()
+    files = python_files(tree)
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    cache = work / "cache"
+    lint = [sys.executable, "-m", "async_lint", "--format", "concise", "--exit-zero"]
+    if args.jobs:
+        lint += ["--jobs", str(args.jobs)]
+    edited = pick_edited(files)
+    originals = {p: p.read_bytes() for p in edited}
+    counter = iter(range(10**6))
+
+    def edit_files() -> None:
+        # New content each time: a real cache miss for these 5 files only.
+        marker = f"\n# edited {next(counter)}\n".encode()
+        for path, data in originals.items():
+            path.write_bytes(data + marker)
+
+    results: dict[str, float] = {}
+    try:
+        results["async-lint cold"] = median_of(args.runs, [*lint, "--no-cache", str(tree)], str(work))
+        timed([*lint, "--cache-dir", str(cache), str(tree)], str(work))  # fill the cache
+        results["async-lint warm"] = median_of(args.runs, [*lint, "--cache-dir", str(cache), str(tree)], str(work))
+        precommit = [*lint, "--cache-dir", str(cache), *map(str, edited)]
+        results["async-lint pre-commit (5 files edited)"] = median_of(args.runs, precommit, str(work), before=edit_files)
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        ruff = shutil.which("ruff")
+        if ruff:
+            results["ruff cold"] = median_of(args.runs, [ruff, "check", "--no-cache", "--exit-zero", "--select", "ASYNC,RUF006", str(tree)], str(work))
+        flake8 = shutil.which("flake8") or (shutil.which("flake8", path=os.path.dirname(sys.executable)))
+        if flake8:
+            results["flake8-async"] = median_of(args.flake8_runs, [flake8, "--select", "ASYNC", "--exit-zero", str(tree)], str(work))
+    finally:
+        for path, data in originals.items():
+            path.write_bytes(data)
+        shutil.rmtree(work, ignore_errors=True)
+
+    ruff_time = results.get("ruff cold")
+    flake8_time = results.get("flake8-async")
+    print(f"Tree: {source} ({len(files)} files, {lines} lines), median of {args.runs} runs, jobs={args.jobs or os.cpu_count()}")
+    print()
+    print("| run | seconds | vs ruff cold | vs flake8-async |")
+    print("|---|---:|---:|---:|")
+    for name, seconds in results.items():
+        vs_ruff = f"{seconds / ruff_time:.1f}x" if ruff_time else "-"
+        vs_flake8 = f"{seconds / flake8_time:.2f}x" if flake8_time else "-"
+        print(f"| {name} | {seconds:.3f} | {vs_ruff} | {vs_flake8} |")
+    print()
+    print(f"Peak memory of one async-lint process (max RSS): {peak_kib / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The result cache: warm runs equal cold ones, edits invalidate exactly what
+depends on them, a damaged cache is never trusted, concurrent runs are safe."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from async_lint.engine import run
+from tests.helpers import FIXTURES, make_settings
+
+PROJECT = FIXTURES / "dja4_project"
+
+
+def copy_project(tmp_path: Path) -> Path:
+    target = tmp_path / "project"
+    shutil.copytree(PROJECT, target)
+    return target
+
+
+def lint(paths, cache_dir: Path, **kwargs):
+    return run([str(p) for p in paths], make_settings(**kwargs), cache_dir=str(cache_dir), use_cache=True)
+
+
+def as_rows(result):
+    return [(f.path, f.line, f.column, f.code, f.message, f.level) for f in result.findings]
+
+
+def entries(cache_dir: Path) -> list[Path]:
+    return [p for p in cache_dir.rglob("*.json")]
+
+
+def test_warm_run_equals_cold_run_and_is_served_from_the_cache(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    cache_dir = tmp_path / "cache"
+    cold = lint([project], cache_dir)
+    assert cold.cache_hits == 0 and cold.findings
+    warm = lint([project], cache_dir)
+    assert as_rows(warm) == as_rows(cold)
+    assert warm.cache_misses == 0 and warm.cache_hits == len(warm.files)
+    assert (cache_dir / ".gitignore").read_text().splitlines()[-1] == "*"
+    uncached = run([str(project)], make_settings())
+    assert as_rows(uncached) == as_rows(cold)
+
+
+def test_default_cache_lives_at_the_project_root(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    run([str(project / "shop" / "views.py")], make_settings(), use_cache=True)
+    assert (project / ".async_lint_cache" / ".gitignore").is_file()
+    assert entries(project / ".async_lint_cache")
+
+
+def test_editing_a_helper_module_changes_the_dependent_finding(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    cache_dir = tmp_path / "cache"
+    views = project / "shop" / "views.py"
+    services = project / "shop" / "services.py"
+
+    def rows_on_views():
+        return sorted(f.line for f in lint([views], cache_dir).findings if f.code == "DJA401")
+
+    assert rows_on_views() == [13, 14, 15, 39]
+    original = services.read_text()
+    services.write_text(original.replace("    time.sleep(0.2)  # waits for the upstream export to settle\n", ""))
+    assert rows_on_views() == [15, 39]  # fetch_rows() no longer blocks
+    services.write_text(original)
+    assert rows_on_views() == [13, 14, 15, 39]
+
+
+def test_corrupt_and_foreign_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    cache_dir = tmp_path / "cache"
+    expected = as_rows(lint([project], cache_dir))
+    files = sorted(entries(cache_dir))
+    assert len(files) >= 4
+    files[0].write_bytes(b"\x00garbage{")
+    files[1].write_text("[1, 2, 3]")
+    files[2].write_bytes(files[3].read_bytes())  # another file's entry under this key
+    files[3].write_text('{"key": "x", "findings": "not a list"}')
+    again = lint([project], cache_dir)
+    assert as_rows(again) == expected
+    assert again.cache_misses >= 4
+    healed = lint([project], cache_dir)
+    assert healed.cache_misses == 0 and as_rows(healed) == expected
+
+
+def test_settings_are_part_of_the_key(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    cache_dir = tmp_path / "cache"
+    everything = lint([project], cache_dir)
+    only_dja1 = lint([project], cache_dir, select=["DJA1"])
+    assert only_dja1.cache_hits == 0
+    assert everything.findings and not [f for f in only_dja1.findings if f.code.startswith("DJA4")]
+
+
+def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    cache_dir = tmp_path / "cache"
+    command = [sys.executable, "-m", "async_lint", "--format", "concise", "--cache-dir", str(cache_dir), str(project)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env) for _ in range(4)]
+    outputs = [p.communicate(timeout=120)[0] for p in processes]
+    assert all(p.returncode == 1 for p in processes)
+    assert len(set(outputs)) == 1 and outputs[0].count(b"DJA401") == 5
+    assert not [p for p in cache_dir.rglob(".tmp-*")]
+    warm = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, timeout=120)
+    assert warm.stdout == outputs[0]
+
+
+def test_no_cache_writes_nothing(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    subprocess.run([sys.executable, "-m", "async_lint", "--no-cache", str(project)], stdout=subprocess.DEVNULL, env=env, timeout=120)
+    assert not (project / ".async_lint_cache").exists()

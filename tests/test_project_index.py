@@ -1,0 +1,330 @@
+"""Whole-project analysis: call chains across modules (DJA401), sync_to_async
+misuse through project helpers (DJA402-DJA404), cross-module DJA302, project
+root and module names, the DJANGO_ALLOW_ASYNC_UNSAFE opt-out."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from async_lint.catalog import catalog
+from async_lint.index import ProjectIndex
+from async_lint.project import ModuleNamer, find_project_root, sets_allow_async_unsafe
+from tests.helpers import FIXTURES, lint_paths, lint_text
+
+PROJECT = FIXTURES / "dja4_project"
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def by_line(findings, code):
+    return {(Path(f.path).name, f.line): f for f in findings if f.code == code}
+
+
+def test_chain_messages_name_every_call_down_to_the_blocking_line() -> None:
+    found = by_line(lint_paths([PROJECT]), "DJA401")
+    assert "build_report() -> fetch_rows() -> _load() -> time.sleep() at shop/services.py:17" in found[("views.py", 13)].message
+    assert "fetch_rows() -> _load() -> time.sleep() at shop/services.py:17" in found[("views.py", 14)].message
+    # Mutual recursion (walk_tree <-> expand) ends at the blocking call.
+    assert "tree_report() -> walk_tree() -> expand() -> subprocess.run() at shop/services.py:39" in found[("views.py", 15)].message
+    # self.method() resolved through the project base class in the same module.
+    assert "PriceClient.current_price() -> BaseClient.get_json() -> time.sleep() at shop/clients.py:10" in found[("clients.py", 26)].message
+    # A nested plain def called directly on the loop.
+    assert "load_config() -> ping_upstream() -> requests.get() at shop/services.py:46" in found[("views.py", 39)].message
+    finding = found[("views.py", 13)]
+    assert finding.level == "warning"  # the chain ends in a DJA1xx warning
+    assert finding.extra["callee"] == "make_report"
+    assert finding.extra["callee_qualname"] == "shop.reporting.summary.build_report"
+    assert "await sync_to_async(make_report)(...)" in finding.message
+
+
+def test_a_run_on_one_file_still_follows_calls_into_unchanged_modules() -> None:
+    findings = lint_paths([PROJECT / "shop" / "views.py"])
+    assert {f.path for f in findings} == {str(PROJECT / "shop" / "views.py")}
+    assert sorted(f.line for f in findings if f.code == "DJA401") == [13, 14, 15, 39]
+
+
+def test_classes_across_modules_relative_imports_and_reexports(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "src/app/__init__.py": "from .core.base import Exporter as Exporter\n",
+            "src/app/core/__init__.py": "",
+            "src/app/core/io.py": """
+                import time
+
+                def slow_write(rows):
+                    time.sleep(1)
+            """,
+            "src/app/core/base.py": """
+                from . import io
+
+                class Exporter:
+                    def export(self, rows):
+                        return self.write(rows)
+
+                    def write(self, rows):
+                        io.slow_write(rows)
+
+                    @classmethod
+                    def build(cls):
+                        return cls.prepare()
+
+                    @classmethod
+                    def prepare(cls):
+                        io.slow_write([])
+            """,
+            "src/app/views.py": """
+                from app import Exporter
+
+                class CsvExporter(Exporter):
+                    async def run(self, rows):
+                        self.export(rows)
+                        super().write(rows)
+                        Exporter.build()
+                        return rows
+
+                class Quiet(Exporter):
+                    def write(self, rows):
+                        return rows
+
+                    async def run(self, rows):
+                        self.export(rows)
+            """,
+        },
+    )
+    found = by_line(lint_paths([tmp_path / "src" / "app" / "views.py"]), "DJA401")
+    assert sorted(found) == [("views.py", 5), ("views.py", 6), ("views.py", 7)]
+    assert "Exporter.export() -> Exporter.write() -> slow_write() -> time.sleep() at src/app/core/io.py:4" in found[("views.py", 5)].message
+    assert "Exporter.build() -> Exporter.prepare() -> slow_write()" in found[("views.py", 7)].message
+
+
+def test_lazy_queryset_helpers_and_threads_are_not_blocking(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "manage.py": "",
+            "shop/__init__.py": "",
+            "shop/queries.py": """
+                import time
+                from shop.models import Post
+
+                def recent_posts():
+                    return Post.objects.filter(published=True).order_by("-created")
+
+                def slow():
+                    time.sleep(1)
+            """,
+            "shop/views.py": """
+                import asyncio
+                from asgiref.sync import sync_to_async
+                from shop.queries import recent_posts, slow
+
+                async def feed(request):
+                    qs = recent_posts()
+                    posts = [p async for p in qs]
+                    await sync_to_async(slow)()
+                    await asyncio.to_thread(slow)
+                    runner = lambda: slow()
+                    return posts, runner
+            """,
+        },
+    )
+    assert [f for f in lint_paths([tmp_path]) if f.code == "DJA401"] == []
+
+
+def test_sync_to_async_misuse_through_project_helpers(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "manage.py": "",
+            "shop/__init__.py": "",
+            "shop/queries.py": """
+                from shop.models import Order
+
+                def open_orders():
+                    return Order.objects.filter(paid=False)
+
+                def chained():
+                    return open_orders().order_by("pk")
+
+                def mark_paid(pk):
+                    return _update(pk)
+
+                def _update(pk):
+                    Order.objects.filter(pk=pk).update(paid=True)
+
+                def render(pk):
+                    return str(pk)
+
+                async def notify(pk):
+                    return pk
+            """,
+            "shop/views.py": """
+                from inspect import iscoroutinefunction
+                from asgiref.sync import async_to_sync, sync_to_async
+                from shop import queries
+                from shop.queries import chained, open_orders
+
+                async def orders(request):
+                    qs = await sync_to_async(open_orders)()
+                    more = await sync_to_async(chained)()
+                    fine = await sync_to_async(open_orders)()
+                    names = [o.pk async for o in fine]
+                    await sync_to_async(queries.mark_paid, thread_sensitive=False)(1)
+                    await sync_to_async(queries.render, thread_sensitive=False)(1)
+                    await sync_to_async(queries.notify)(1)
+                    return qs, more, names
+
+                def sync_side(fn):
+                    async_to_sync(queries.render)(1)
+                    async_to_sync(queries.notify)(1)
+                    if iscoroutinefunction(queries.notify):
+                        return queries.notify
+                    else:
+                        return sync_to_async(queries.notify)
+            """,
+        },
+    )
+    findings = lint_paths([tmp_path / "shop" / "views.py"])
+    got = sorted((f.line, f.code) for f in findings if f.code.startswith("DJA4"))
+    assert got == [(7, "DJA402"), (8, "DJA402"), (11, "DJA403"), (13, "DJA404"), (17, "DJA404")]
+
+
+@pytest.mark.skipif("DJA302" not in catalog(), reason="DJA302 is not in the catalog")
+def test_unawaited_coroutine_from_another_module(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "manage.py": "",
+            "app/__init__.py": "",
+            "app/tasks.py": """
+                async def refresh(key):
+                    return key
+
+                async def stream():
+                    yield 1
+            """,
+            "app/views.py": """
+                from app import tasks
+
+                async def view(request):
+                    tasks.refresh("a")
+                    await tasks.refresh("b")
+                    tasks.stream()
+                    return None
+            """,
+        },
+    )
+    found = [f for f in lint_paths([tmp_path]) if f.code == "DJA302"]
+    assert [(Path(f.path).name, f.line) for f in found] == [("views.py", 4)]
+    assert "app/tasks.py" in found[0].message
+
+
+def test_standalone_module_nested_def_and_noqa() -> None:
+    found = lint_text(
+        """
+        import time
+
+        async def view(request):
+            def helper():
+                time.sleep(1)
+
+            def quiet():
+                time.sleep(1)
+
+            helper()
+            quiet()  # noqa: DJA401
+            return None
+        """
+    )
+    assert [(f.code, f.line) for f in found] == [("DJA401", 11)]
+    assert "helper() -> time.sleep() at example.py:6" in found[0].message
+
+
+def test_opt_out_in_conftest_skips_orm_chains_only(tmp_path: Path) -> None:
+    # ORM ops reach the index as DJA2xx ops; chains through them are skipped in
+    # opted-out files, chains ending in other blocking calls still count.
+    summary = {
+        "module": "app.services", "is_package": False, "imports": {}, "star_imports": [], "classes": {},
+        "functions": {
+            "count": {"async": False, "ops": [["DJA201", 5, "Post.objects.count()"]]},
+            "both": {"async": False, "calls": ["q:app.services.count"], "ops": [["DJA101", 9, "time.sleep()"]]},
+            "view": {"async": True},
+        },
+        "sites": [
+            {"ref": "q:app.services.count", "line": 20, "column": 5, "end_line": 20, "end_column": 12, "function": "view", "async": True, "discarded": False, "callee": "count()"},
+            {"ref": "q:app.services.both", "line": 21, "column": 5, "end_line": 21, "end_column": 12, "function": "view", "async": True, "discarded": False, "callee": "both()"},
+        ],
+    }
+    levels = {"DJA201": "error", "DJA101": "warning"}
+    index = ProjectIndex({"services.py": summary}, level_of=lambda code: levels.get(code, "warning"))
+    normal = index.findings_for("services.py")
+    assert [(f["line"], f["level"]) for f in normal] == [(20, "error"), (21, "warning")]
+    opted_out = index.findings_for("services.py", orm_opt_out=True)
+    assert [(f["line"], "time.sleep()" in f["message"]) for f in opted_out] == [(21, True)]
+
+    write_project(
+        tmp_path,
+        {
+            "manage.py": "",
+            "tests/conftest.py": 'import os\nos.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"\n',
+            "tests/unit/test_views.py": "import time\n\ndef helper():\n    time.sleep(1)\n\nasync def test_it():\n    helper()\n",
+            "app.py": "# DJANGO_ALLOW_ASYNC_UNSAFE is never set here\n",
+        },
+    )
+    from async_lint.engine import run
+    from tests.helpers import make_settings
+
+    result = run([str(tmp_path)], make_settings())
+    assert [f.code for f in result.findings] == ["DJA401"]  # not an ORM chain: still reported
+    assert sorted(result.notes) == [str(tmp_path / "tests" / "conftest.py"), str(tmp_path / "tests" / "unit" / "test_views.py")]
+    assert "tests/conftest.py" in result.notes[str(tmp_path / "tests" / "unit" / "test_views.py")][0]
+
+
+def test_allow_async_unsafe_text_test() -> None:
+    assert sets_allow_async_unsafe('os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"')
+    assert sets_allow_async_unsafe('monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")')
+    assert sets_allow_async_unsafe("os.environ.update(DJANGO_ALLOW_ASYNC_UNSAFE='1')")
+    assert not sets_allow_async_unsafe("# we never set DJANGO_ALLOW_ASYNC_UNSAFE")
+    assert sets_allow_async_unsafe('with mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "1"}):')
+    assert not sets_allow_async_unsafe('if os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"):')
+    assert not sets_allow_async_unsafe('unsafe = os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] == "true"')
+    assert not sets_allow_async_unsafe("x = 1")
+
+
+def test_project_root_and_module_names(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "src/pkg/__init__.py": "",
+            "src/pkg/sub/__init__.py": "",
+            "src/pkg/sub/mod.py": "",
+            "site/manage.py": "",
+            "site/blog/__init__.py": "",
+            "site/blog/views.py": "",
+            "scripts/tool.py": "",
+        },
+    )
+    assert find_project_root([str(tmp_path / "src" / "pkg" / "sub" / "mod.py")]) == str(tmp_path)
+    assert find_project_root([str(tmp_path / "site" / "blog")]) == str(tmp_path / "site")
+    namer = ModuleNamer(str(tmp_path))
+    assert namer.module_name(str(tmp_path / "src" / "pkg" / "sub" / "mod.py")) == ("pkg.sub.mod", False)
+    assert namer.module_name(str(tmp_path / "src" / "pkg" / "sub" / "__init__.py")) == ("pkg.sub", True)
+    assert namer.module_name(str(tmp_path / "site" / "blog" / "views.py")) == ("blog.views", False)
+    assert namer.module_name(str(tmp_path / "scripts" / "tool.py")) == ("tool", False)
+
+
+def test_excluded_modules_are_not_followed() -> None:
+    lines = sorted(f.line for f in lint_paths([PROJECT / "shop" / "views.py"], exclude=("**/shop/services.py",)) if f.code == "DJA401")
+    assert lines == []  # every chain of views.py ends in services.py
