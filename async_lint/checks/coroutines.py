@@ -646,6 +646,9 @@ class DanglingTaskCheck(_CoroutineCheck):
     be garbage-collected mid-flight, and its exception is never seen."""
 
     codes = ("DJA301",)
+    # Tasks and coroutines exist only where the module uses asyncio, async
+    # defs, or the asgiref/Channels adapters.
+    text_hints = (r"\basync\s+def\b", r"\basyncio\b", r"sync_to_async", r"async_to_sync", r"AsyncClient|ClientSession")
 
     def visit_Call(self, node: cst.Call) -> None:
         evidence = self.evidence

@@ -39,6 +39,8 @@ ASYNC_VIEW_FRAMEWORKS = {"django", "adrf"}
 
 class AtomicRequestsFacts(Check):
     codes = ("DJA507",)
+    # Settings (DATABASES), async views and the urlpatterns that name them.
+    text_hints = (r"\basync\s+def\b", r"\bDATABASES\b", r"ATOMIC_REQUESTS", r"DJANGO_SETTINGS_MODULE", r"\burlpatterns\b")
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -42,6 +42,9 @@ class Factory:
 
 class MiddlewareCheck(Check):
     codes = ("DJA501", "DJA502", "DJA506")
+    # Async middleware needs an async def; the `__call__(self, request,
+    # get_response)` mistake needs get_response.
+    text_hints = (r"\basync\s+def\b", r"\bget_response\b")
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -35,6 +35,8 @@ QUERYSET_METHODS = frozenset(
 
 class ViewHandlersCheck(Check):
     codes = ("DJA503", "DJA504")
+    # Django's and DRF's own handlers are all sync: a mix needs an async def here.
+    text_hints = (r"\basync\s+def\b",)
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -148,6 +150,7 @@ def effective_async(method, settings) -> bool | None:
 
 class StreamingResponseCheck(Check):
     codes = ("DJA505",)
+    text_hints = (r"\basync\s+def\b",)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.in_async_context or not self._in_view():
