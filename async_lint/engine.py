@@ -75,6 +75,10 @@ class RunResult:
     root: str | None = None
     cache_hits: int = 0
     cache_misses: int = 0
+    # The project index the run built (None when no project-index rule is
+    # enabled), and the files whose ORM rules are opted out (path -> where).
+    index: Any = None
+    orm_opt_outs: dict[str, str] = field(default_factory=dict)
 
 
 def _level(code: str) -> str:
@@ -237,6 +241,9 @@ def _project_findings(index, path: str, settings: Settings, orm_opt_out: bool) -
             continue
         if is_suppressed(raw["code"], lines, raw["line"], raw["end_line"]) is not None:
             continue
+        fix = raw.get("fix")
+        if fix is not None:
+            raw = {**raw, "fix": Fix(fix["message"], fix["applicability"], tuple(Edit(*edit) for edit in fix["edits"]))}
         out.append(Finding(path=path, **raw))
     return out
 
@@ -591,7 +598,32 @@ def run(
         root=root,
         cache_hits=analyzer.hits,
         cache_misses=analyzer.misses,
+        index=index,
+        orm_opt_outs=opt_outs,
     )
+
+
+def analyze_in_project(path: str, source: SourceFile, settings: Settings, run_result: RunResult) -> list[Finding]:
+    """``path``'s findings as ``run_result``'s run would give them were the
+    file's text ``source`` (the other files as they were): its own rules,
+    and the project-index rules over the run's index with this file's summary
+    replaced.  What the fix safety net re-lints with, so that a DJA401 fixed
+    across modules is seen gone (a file linted alone sees no other module)."""
+    index = run_result.index
+    summary = index.by_path.get(path) if index is not None else None
+    if summary is None:
+        return analyze_source(path, source, settings).findings
+    module = summary["module"]
+    result = analyze_source(path, source, settings, module_name=None if module == "<module>" else module, is_package=summary["is_package"], standalone=False)
+    if result.summary is None:
+        return result.findings
+    from async_lint.index import ProjectIndex
+
+    opted_out = path in run_result.orm_opt_outs
+    project = ProjectIndex({**index.by_path, path: result.summary}, index.known, level_of=index.level_of, display=index.display)
+    findings = [f for f in result.findings if not (opted_out and f.code.startswith(ORM_CODE_PREFIX))]
+    findings.extend(_project_findings(project, path, settings, orm_opt_out=opted_out))
+    return sorted(findings, key=lambda f: f.sort_key)
 
 
 def _noqa_suppressed(finding: Finding, analyzer: "_Analyzer") -> bool:
