@@ -95,6 +95,16 @@ def _op_level(code: str) -> str:
     return "warning" if code.startswith("DJA1") or code == "DJA207" else "error"
 
 
+@functools.lru_cache(maxsize=None)
+def checked_codes(enabled: frozenset[str]) -> frozenset[str]:
+    """The codes whose checks must run: the enabled ones, and with DJA401 the
+    blocking rules (DJA1xx/DJA2xx) too, whose operations in sync functions
+    make its chains (their own findings stay filtered by ``enabled``)."""
+    if "DJA401" not in enabled:
+        return enabled
+    return enabled | {code for code in catalog() if code.startswith(("DJA1", ORM_CODE_PREFIX))}
+
+
 def parse_error_finding(path: str, error: SourceError) -> Finding:
     return Finding(
         path=path,
@@ -148,7 +158,7 @@ def analyze_source(
         index=index,
         enabled=settings.enabled,
     )
-    checks = [cls(ctx) for cls in checks_for(settings.enabled)]
+    checks = [cls(ctx) for cls in checks_for(checked_codes(settings.enabled))]
     collector = SummaryCollector(ctx)
     traversal = FileTraversal(ctx, [*checks, collector])
     try:
@@ -289,7 +299,7 @@ def _prefilter(enabled: frozenset[str]):
 def _needs_full_pass(text: str, settings: Settings) -> bool:
     if settings.extra_async_contexts:
         return True
-    pattern = _prefilter(settings.enabled)
+    pattern = _prefilter(checked_codes(settings.enabled))
     return pattern is None or pattern.search(text) is not None
 
 
