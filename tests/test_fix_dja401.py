@@ -14,11 +14,16 @@ from tests.helpers import lint_paths, lint_text, make_settings
 
 DATA = Path(__file__).parent / "data" / "fix"
 BEFORE = DATA / "dja401_project"
+# Only the files the fix changes; the others must stay as they are.
 AFTER = DATA / "dja401_project.expected"
 
 
 def _files(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.py"))}
+
+
+def _expected() -> dict[str, str]:
+    return {**_files(BEFORE), **_files(AFTER)}
 
 
 def test_fix_gives_the_expected_project_and_is_idempotent(tmp_path: Path) -> None:
@@ -27,16 +32,19 @@ def test_fix_gives_the_expected_project_and_is_idempotent(tmp_path: Path) -> Non
     settings = make_settings(select=["DJA401"])
     first = fix_paths([str(project)], settings, write=True)
     assert not first.refused_files, [f.refused for f in first.refused_files]
-    assert _files(project) == _files(AFTER)
+    assert _files(project) == _expected()
     assert first.fixed_count == 7
     again = fix_paths([str(project)], settings, write=True)
     assert again.changed_files == [] and not again.refused_files
-    assert _files(project) == _files(AFTER)
+    assert _files(project) == _expected()
 
 
-def test_what_the_fix_leaves_is_flagged_without_a_fix() -> None:
+def test_what_the_fix_leaves_is_flagged_without_a_fix(tmp_path: Path) -> None:
     before = lint_paths([BEFORE], select=["DJA401"])
-    after = lint_paths([AFTER], select=["DJA401"])
+    after_project = tmp_path / "after"
+    shutil.copytree(BEFORE, after_project)
+    shutil.copytree(AFTER, after_project, dirs_exist_ok=True)
+    after = lint_paths([after_project], select=["DJA401"])
     assert len(before) == 9
     assert all(f.fix is None for f in after)
     left = sorted((Path(f.path).name, f.line) for f in after)
