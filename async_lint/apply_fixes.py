@@ -122,9 +122,14 @@ def _verification_settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, enabled=frozenset(catalog()) | settings.enabled, jobs=1)
 
 
-def _lint(path: str, source: SourceFile, settings: Settings) -> list[Finding]:
-    from async_lint.engine import analyze_source
+def _lint(path: str, source: SourceFile, settings: Settings, project=None) -> list[Finding]:
+    """The file's findings; with ``project`` (the ``RunResult`` of the run that
+    asked for the fix), as that project run would give them, so the
+    project-index rules (DJA401 across modules) are counted too."""
+    from async_lint.engine import analyze_in_project, analyze_source
 
+    if project is not None:
+        return analyze_in_project(path, source, settings, project)
     return analyze_source(path, source, settings).findings
 
 
@@ -155,12 +160,13 @@ def encode_like(original: SourceFile, text: str) -> bytes:
     return data
 
 
-def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Finding] | None = None) -> FileFix:
+def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Finding] | None = None, project=None) -> FileFix:
     """Fix one file in memory.  ``first``: the findings (with fixes) of the run
-    that asked for the fix, used for the first round; later rounds re-lint."""
+    that asked for the fix, used for the first round; later rounds re-lint
+    (within ``project``, that run's ``RunResult``, when given)."""
     result = FileFix(path, original=source)
     check = _verification_settings(settings)
-    before = _lint(path, source, check)
+    before = _lint(path, source, check, project)
     if any(f.code == "DJA000" for f in before):
         return result
     try:
@@ -191,7 +197,7 @@ def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Fi
         if compiled_before and not _compiles(new_text, path):
             result.refused = f"the fixed code would not compile; fixes: {_codes(chosen)}"
             return result
-        after = _lint(path, new_source, check)
+        after = _lint(path, new_source, check, project)
         surplus = Counter(_key(f) for f in after) - +expected
         if surplus:
             code = next(iter(surplus))
@@ -289,7 +295,7 @@ def fix_paths(paths: list[str], settings: Settings, *, write: bool) -> FixOutcom
         except SourceError as exc:
             files.append(FileFix(path, refused=exc.message))
             continue
-        fixed = fix_source(path, source, settings, by_path[path])
+        fixed = fix_source(path, source, settings, by_path[path], project=result)
         if write and fixed.changed:
             write_fix(fixed)
         files.append(fixed)

@@ -75,6 +75,10 @@ class RunResult:
     root: str | None = None
     cache_hits: int = 0
     cache_misses: int = 0
+    # The project index the run built (None when no project-index rule is
+    # enabled), and the files whose ORM rules are opted out (path -> where).
+    index: Any = None
+    orm_opt_outs: dict[str, str] = field(default_factory=dict)
 
 
 def _level(code: str) -> str:
@@ -89,6 +93,16 @@ def _op_level(code: str) -> str:
     if rule is not None:
         return rule.level
     return "warning" if code.startswith("DJA1") or code == "DJA207" else "error"
+
+
+@functools.lru_cache(maxsize=None)
+def checked_codes(enabled: frozenset[str]) -> frozenset[str]:
+    """The codes whose checks must run: the enabled ones, and with DJA401 the
+    blocking rules (DJA1xx/DJA2xx) too, whose operations in sync functions
+    make its chains (their own findings stay filtered by ``enabled``)."""
+    if "DJA401" not in enabled:
+        return enabled
+    return enabled | {code for code in catalog() if code.startswith(("DJA1", ORM_CODE_PREFIX))}
 
 
 def parse_error_finding(path: str, error: SourceError) -> Finding:
@@ -144,7 +158,7 @@ def analyze_source(
         index=index,
         enabled=settings.enabled,
     )
-    checks = [cls(ctx) for cls in checks_for(settings.enabled)]
+    checks = [cls(ctx) for cls in checks_for(checked_codes(settings.enabled))]
     collector = SummaryCollector(ctx)
     traversal = FileTraversal(ctx, [*checks, collector])
     try:
@@ -237,6 +251,9 @@ def _project_findings(index, path: str, settings: Settings, orm_opt_out: bool) -
             continue
         if is_suppressed(raw["code"], lines, raw["line"], raw["end_line"]) is not None:
             continue
+        fix = raw.get("fix")
+        if fix is not None:
+            raw = {**raw, "fix": Fix(fix["message"], fix["applicability"], tuple(Edit(*edit) for edit in fix["edits"]))}
         out.append(Finding(path=path, **raw))
     return out
 
@@ -282,7 +299,7 @@ def _prefilter(enabled: frozenset[str]):
 def _needs_full_pass(text: str, settings: Settings) -> bool:
     if settings.extra_async_contexts:
         return True
-    pattern = _prefilter(settings.enabled)
+    pattern = _prefilter(checked_codes(settings.enabled))
     return pattern is None or pattern.search(text) is not None
 
 
@@ -591,7 +608,32 @@ def run(
         root=root,
         cache_hits=analyzer.hits,
         cache_misses=analyzer.misses,
+        index=index,
+        orm_opt_outs=opt_outs,
     )
+
+
+def analyze_in_project(path: str, source: SourceFile, settings: Settings, run_result: RunResult) -> list[Finding]:
+    """``path``'s findings as ``run_result``'s run would give them were the
+    file's text ``source`` (the other files as they were): its own rules,
+    and the project-index rules over the run's index with this file's summary
+    replaced.  What the fix safety net re-lints with, so that a DJA401 fixed
+    across modules is seen gone (a file linted alone sees no other module)."""
+    index = run_result.index
+    summary = index.by_path.get(path) if index is not None else None
+    if summary is None:
+        return analyze_source(path, source, settings).findings
+    module = summary["module"]
+    result = analyze_source(path, source, settings, module_name=None if module == "<module>" else module, is_package=summary["is_package"], standalone=False)
+    if result.summary is None:
+        return result.findings
+    from async_lint.index import ProjectIndex
+
+    opted_out = path in run_result.orm_opt_outs
+    project = ProjectIndex({**index.by_path, path: result.summary}, index.known, level_of=index.level_of, display=index.display)
+    findings = [f for f in result.findings if not (opted_out and f.code.startswith(ORM_CODE_PREFIX))]
+    findings.extend(_project_findings(project, path, settings, orm_opt_out=opted_out))
+    return sorted(findings, key=lambda f: f.sort_key)
 
 
 def _noqa_suppressed(finding: Finding, analyzer: "_Analyzer") -> bool:

@@ -317,7 +317,10 @@ class ProjectIndex:
             "chain": [k.replace(":", ".") for k in chain[:-1]],
             "blocking_code": op[0],
         }
-        return _finding(site, "DJA401", message, level, extra)
+        finding = _finding(site, "DJA401", message, level, extra)
+        if site.get("fix") is not None:
+            finding["fix"] = site["fix"]
+        return finding
 
     def _dja302(self, site: dict, target: FunctionKey) -> dict:
         module, _ = _split(target)
