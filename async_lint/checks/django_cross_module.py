@@ -236,3 +236,135 @@ def _message(fact: dict, relation: dict) -> str | None:
             f"add `prefetch_related(\"{name}\")` to the query that fetched the instance, or iterate it with `async for`"
         )
     return None
+
+
+# -- DJA503: view base classes in other modules -------------------------------------
+CLASS_FACT = "structure.class"
+
+
+def _literal(value):
+    """A class attribute's value as plain data ("?" for UNKNOWN)."""
+    from async_lint.checks.django_structure_classes import UNKNOWN
+
+    return "?" if value is UNKNOWN else value
+
+
+class ClassShapes(Check):
+    """Records each class's bases, methods and flags, for the structure rules
+    whose base classes live in another module."""
+
+    codes = ("DJA503",)
+    text_hints = (r"\bclass\s+\w+\s*\(",)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        from async_lint.checks.django_structure_classes import ClassRegistry
+
+        self.registry = ClassRegistry.of(ctx)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.registry.add_class(node)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        from async_lint.checks.django_structure_classes import ClassFacts, FrameworkClass, MiddlewareMixinClass
+
+        module = self.ctx.module_name or "<module>"
+        for facts in self.registry:
+            bases = []
+            for base in facts.bases:
+                if isinstance(base, ClassFacts):
+                    bases.append(["class", f"{module}.{base.name}"])
+                elif isinstance(base, FrameworkClass):
+                    bases.append(["framework", base.name])
+                elif isinstance(base, MiddlewareMixinClass):
+                    bases.append(["mixin", base.name])
+                else:
+                    bases.append(["unknown", base.text])
+            self.ctx.add_fact(
+                CLASS_FACT,
+                facts.node.name,
+                module=module,
+                name=facts.name,
+                bases=bases,
+                methods={n: [m.is_async, list(m.decorators), list(m.params)] for n, m in facts.methods.items()},
+                attributes={k: _literal(v) for k, v in {**facts.attributes, **self.registry.flags(facts)}.items() if _plain(v)},
+            )
+
+
+def _plain(value) -> bool:
+    from async_lint.checks.django_structure_classes import UNKNOWN
+
+    return value is UNKNOWN or value is None or isinstance(value, (bool, str)) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+class CrossModuleViewCheck(ProjectCheck):
+    """DJA503 where a view's base class with handlers is in another module."""
+
+    codes = ("DJA503",)
+
+    def run(self, facts: dict[str, list[dict]]) -> list[Finding]:
+        from async_lint.checks.django_structure_classes import (
+            UNKNOWN,
+            ClassFacts,
+            ClassRegistry,
+            MethodFacts,
+            MiddlewareMixinClass,
+            UnknownClass,
+            view_table,
+        )
+        from async_lint.checks.django_structure_views import mixed_handlers_message
+
+        records = [(path, f) for path, fs in facts.items() for f in fs if f.get("kind") == CLASS_FACT]
+        by_name: dict[str, dict] = {}
+        for _, fact in records:
+            by_name.setdefault(f"{fact['module']}.{fact['name']}", fact)
+        if not any(kind == "unknown" and text in by_name for _, f in records for kind, text in f["bases"]):
+            return []
+        registry = ClassRegistry.__new__(ClassRegistry)
+        registry.assigned_attributes = {}
+
+        def build(fact: dict, resolve: bool, seen: dict) -> ClassFacts:
+            key = f"{fact['module']}.{fact['name']}"
+            if key in seen:
+                return seen[key]
+            built = ClassFacts(node=None, name=fact["name"], bases=[])  # type: ignore[arg-type]
+            seen[key] = built
+            for name, (is_async, decorators, params) in fact["methods"].items():
+                built.methods[name] = MethodFacts(name, None, is_async, tuple(decorators), tuple(params))  # type: ignore[arg-type]
+            built.attributes = {k: (UNKNOWN if v == "?" else v) for k, v in fact["attributes"].items()}
+            for kind, text in fact["bases"]:
+                if kind == "class" and text in by_name:
+                    built.bases.append(build(by_name[text], resolve, seen))
+                elif kind == "framework" and text in view_table().classes:
+                    built.bases.append(view_table().classes[text])
+                elif kind == "mixin":
+                    built.bases.append(MiddlewareMixinClass())
+                elif kind == "unknown" and resolve and text in by_name and by_name[text] is not fact:
+                    built.bases.append(build(by_name[text], resolve, seen))
+                else:
+                    built.bases.append(UnknownClass(text))
+            return built
+
+        rule = catalog().get("DJA503")
+        level = rule.level if rule else "error"
+        out = []
+        for path, fact in records:
+            if "line" not in fact or not any(kind == "unknown" and text in by_name for kind, text in fact["bases"] + _inherited_unknowns(fact, by_name)):
+                continue
+            message = mixed_handlers_message(registry, build(fact, True, {}), self.settings)
+            if message is None or mixed_handlers_message(registry, build(fact, False, {}), self.settings) is not None:
+                continue  # no mix, or the file's own analysis reports it already
+            out.append(Finding(path, "DJA503", message, fact["line"], fact["column"], fact["end_line"], fact["end_column"], level))
+        return out
+
+
+def _inherited_unknowns(fact: dict, by_name: dict[str, dict], depth: int = 0) -> list:
+    """The bases of same-module base classes (which may be in other modules)."""
+    out = []
+    if depth > 10:
+        return out
+    for kind, text in fact["bases"]:
+        if kind == "class" and text in by_name:
+            parent = by_name[text]
+            out += parent["bases"] + _inherited_unknowns(parent, by_name, depth + 1)
+    return out
