@@ -577,6 +577,15 @@ class DjangoInference:
             return self.models().get("User", USER_MODEL)
         return self.models().get(name)
 
+    def _imported_model_named(self, name: str | None) -> ModelInfo | None:
+        """A relation's target named by a model this module imports (its
+        fields known only in the module that defines it)."""
+        bindings = self.ctx.module_scope.bindings.get(name) if name else None
+        if not bindings:
+            return None
+        kind, target = binding_target(bindings)
+        return self.model_for_import(target) if kind == IMPORT and target else None
+
     def model_for_import(self, qualified: str) -> ModelInfo | None:
         known = WELL_KNOWN_MODELS.get(qualified)
         if known is not None:
@@ -740,7 +749,7 @@ class DjangoInference:
             relation = receiver.model.relations.get(attr)
             if relation is None:
                 return None
-            target = self.model_named(relation.target)
+            target = self.model_named(relation.target) or self._imported_model_named(relation.target)
             if relation.is_single:
                 loaded = None if receiver.loaded is None else receiver.loaded_below(attr)
                 return InstanceValue(target, loaded)

@@ -25,6 +25,7 @@ from async_lint.analysis.django_models import (
 from async_lint.analysis.django_twins import since, target_version, twin
 from async_lint.analysis.scopes import CLASS
 from async_lint.checks.base import Check
+from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
 
 # Builtins that iterate (or otherwise evaluate) their argument at call time.
 ITERATING_BUILTINS = frozenset(
@@ -137,6 +138,8 @@ class SyncOrmCheck(DjangoCheck):
         ``context``: the ``for``, comprehension ``for`` or ``list()`` call
         (the node being visited) that iterates it, which a fix may rewrite."""
         value = self.inference.infer(expr)
+        if value is None and iterates:
+            record_iteration(self, expr)  # a related manager of a model of another module?
         if isinstance(value, IteratorValue) and iterates:
             fix = self.suggestion("queryset", "iterator", "`async for x in qs.aiterator()`", "`await sync_to_async(list)(qs.iterator())`")
             self.flag(
@@ -229,6 +232,8 @@ class SyncOrmCheck(DjangoCheck):
         receiver = self.inference.infer(node.value)
         if not isinstance(receiver, InstanceValue) or receiver.model is None or receiver.loaded is None:
             return
+        if not receiver.model.defined_here:
+            record_attribute_use(self, node)  # fields known in another module
         relation = receiver.model.relations.get(node.attr.value)
         if relation is None or not relation.is_single or receiver.has_loaded(relation.name):
             return

@@ -73,26 +73,9 @@ class ViewHandlersCheck(Check):
 
     # -- DJA503 --------------------------------------------------------------------
     def _check_mixed(self, facts: ClassFacts) -> None:
-        own_handlers = [n for n in facts.methods if n in self.table.http_method_names]
-        if not own_handlers:
-            return  # nothing new here: a mix is reported on the class that makes it
-        kinds = handler_kinds(self.registry, facts, self.ctx.settings)
-        if not kinds:
-            return
-        async_names = [f"{n}" + self._where(facts, w) for n, (a, w) in kinds.items() if a]
-        sync_names = [f"{n}" + self._where(facts, w) for n, (a, w) in kinds.items() if not a]
-        if async_names and sync_names:
-            self.ctx.report(
-                facts.node.name,
-                "DJA503",
-                f"`{facts.name}` mixes async handlers ({', '.join(async_names)}) with sync handlers "
-                f"({', '.join(sync_names)}): Django raises ImproperlyConfigured in `as_view()`; make them all "
-                "`async def` (override the inherited ones) or all `def`",
-            )
-
-    @staticmethod
-    def _where(facts: ClassFacts, defined_in: str) -> str:
-        return "" if defined_in == facts.name else f" from {defined_in}"
+        message = mixed_handlers_message(self.registry, facts, self.ctx.settings)
+        if message is not None:
+            self.ctx.report(facts.node.name, "DJA503", message)
 
     # -- DJA504 --------------------------------------------------------------------
     def _check_drf(self, facts: ClassFacts, is_viewset: bool) -> None:
@@ -109,6 +92,25 @@ class ViewHandlersCheck(Check):
                     "a Response; derive the view from `adrf` (adrf.views.APIView, adrf.viewsets.*, adrf.generics.*) "
                     "or make it a plain `def`",
                 )
+
+
+def mixed_handlers_message(registry: ClassRegistry, facts: ClassFacts, settings) -> str | None:
+    """DJA503's message when the class makes a mix of sync and async handlers."""
+    own_handlers = [n for n in facts.methods if n in view_table().http_method_names]
+    if not own_handlers or not registry.frameworks(facts) or registry.has_framework_class(facts, DRF_VIEWSET):
+        return None  # a mix is reported on the class that makes it; viewsets route to actions
+    kinds = handler_kinds(registry, facts, settings)
+    if not kinds:
+        return None
+    async_names = [n + ("" if w == facts.name else f" from {w}") for n, (a, w) in kinds.items() if a]
+    sync_names = [n + ("" if w == facts.name else f" from {w}") for n, (a, w) in kinds.items() if not a]
+    if not (async_names and sync_names):
+        return None
+    return (
+        f"`{facts.name}` mixes async handlers ({', '.join(async_names)}) with sync handlers "
+        f"({', '.join(sync_names)}): Django raises ImproperlyConfigured in `as_view()`; make them all "
+        "`async def` (override the inherited ones) or all `def`"
+    )
 
 
 def handler_kinds(registry: ClassRegistry, facts: ClassFacts, settings) -> dict[str, tuple[bool, str]] | None:

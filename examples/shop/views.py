@@ -42,6 +42,17 @@ async def place_order(request, pk):
     return JsonResponse({"order": order.pk})
 
 
+async def order_receipt(request, pk):
+    user = await request.auser()
+    order = await Order.objects.aget(pk=pk, customer=user)
+    return JsonResponse({"order": order.pk, "product": order.product.name, "quantity": order.quantity})  # expect: DJA204
+
+
+async def order_detail(request, pk):
+    order = await Order.objects.select_related("product", "product__category").aget(pk=pk)
+    return JsonResponse({"product": order.product.name, "category": order.product.category.name, "paid": order.paid})
+
+
 async def my_orders(request):
     orders = Order.objects.filter(customer=request.user)  # expect: DJA205
     return JsonResponse({"orders": [o.pk async for o in orders]})

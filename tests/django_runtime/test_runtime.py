@@ -8,6 +8,7 @@ per session in a subprocess (runner.py) so its settings stay private."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from async_lint import _toml
 from async_lint.catalog import catalog
-from tests.helpers import lint_text
+from tests.helpers import lint_paths, lint_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -32,10 +33,14 @@ def _examples() -> list[tuple[str, str, str]]:
         out += [(f"{rule.code}-catalog-bad{i}", rule.code, src) for i, src in enumerate(rule.bad)]
         out += [(f"{rule.code}-catalog-good{i}", "", src) for i, src in enumerate(rule.good)]
     with (HERE / "examples.toml").open("rb") as fh:
-        out += [(e["id"], e["code"], e["source"]) for e in _toml.load(fh)["example"]]
+        table = _toml.load(fh)["example"]
+    out += [(e["id"], e["code"], e["source"]) for e in table]
+    PROJECT_EXAMPLES.update(e["id"] for e in table if e.get("project"))
     return out
 
 
+# Examples whose models live in another module: linted inside the example project.
+PROJECT_EXAMPLES: set[str] = set()
 EXAMPLES = _examples()
 
 
@@ -59,6 +64,19 @@ def test_django_agrees_with_the_example(outcomes, example_id: str, code: str, so
 
 
 @pytest.mark.parametrize("example_id,code,source", EXAMPLES, ids=[e[0] for e in EXAMPLES])
-def test_linter_flags_exactly_the_bad_examples(example_id: str, code: str, source: str) -> None:
-    found = {f.code for f in lint_text(source, dedent=False, select=["DJA2"])}
+def test_linter_flags_exactly_the_bad_examples(example_id: str, code: str, source: str, tmp_path: Path) -> None:
+    if example_id in PROJECT_EXAMPLES:
+        found = _lint_in_project(source, tmp_path)
+    else:
+        found = {f.code for f in lint_text(source, dedent=False, select=["DJA2"])}
     assert found == ({code} if code else set()), f"{example_id}: expected {code or 'nothing'}, linter found {sorted(found)}"
+
+
+def _lint_in_project(source: str, root: Path) -> set[str]:
+    """The example as ``shop/example.py`` next to the example project's models."""
+    shop = root / "shop"
+    shop.mkdir()
+    for name in ("__init__.py", "models.py"):
+        shutil.copy(ROOT / "examples" / "shop" / name, shop / name)
+    (shop / "example.py").write_text(source, encoding="utf-8")
+    return {f.code for f in lint_paths([root], select=["DJA2"]) if f.path.endswith("example.py")}

@@ -1,0 +1,370 @@
+"""DJA204 for models defined in another module of the project.
+
+A file that uses an imported model (``from shop.models import Order``) does
+not know its fields, so ``order.product`` could be a column or a relation.
+The file records a ``django_relation_use`` fact for each attribute read on
+such an instance whose producing query is known (and whether that query's
+``select_related``/``prefetch_related`` covered the name), and for each
+``inst.<name>.all()`` it iterates. ``CrossModuleRelationCheck`` joins those
+with the ``django_model`` facts of the modules that define the models
+(relations of the model, of its bases in any module, and the reverse
+accessors other models give it) and reports DJA204 only when the name is a
+relation of the model that loads with a query. A model no module of the
+project defines (a third-party app's) stays silent.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
+from async_lint.catalog import catalog
+from async_lint.checks.base import Check, ProjectCheck
+from async_lint.findings import Finding
+
+USE_FACT = "django_relation_use"
+MODEL_FACT = "django_model"
+SINGLE_KINDS = frozenset({"fk", "o2o", "generic_fk", "reverse_o2o"})
+MANY_KINDS = frozenset({"m2m", "generic_rel", "reverse_fk", "reverse_m2m"})
+REVERSE_KIND = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}
+
+
+def _shown(ctx, node: cst.CSTNode, limit: int) -> str:
+    text = " ".join(ctx.module.code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _foreign_instance(inference, expr: cst.BaseExpression) -> InstanceValue | None:
+    """``expr`` is an instance of a model imported from elsewhere whose
+    fields this file does not know, fetched by a query seen here."""
+    value = inference.infer(expr)
+    if not isinstance(value, InstanceValue) or value.model is None or value.loaded is None:
+        return None
+    model = value.model
+    if model.defined_here or model.qualified is None or model.qualified in WELL_KNOWN_MODELS or model.relations:
+        return None
+    return value
+
+
+def record_attribute_use(check, node: cst.Attribute) -> None:
+    """``inst.name`` read in async code, ``inst`` an imported model's instance."""
+    ctx = check.ctx
+    if not ctx.in_async_context or check.inference.async_unsafe_opt_out:
+        return
+    instance = _foreign_instance(check.inference, node.value)
+    if instance is None:
+        return
+    _record(ctx, node, instance, node.attr.value, "read", node.value)
+
+
+def record_iteration(check, expr: cst.BaseExpression) -> None:
+    """``inst.name.all()`` iterated in async code (a related manager's query
+    when ``name`` is a many-relation of the imported model)."""
+    ctx = check.ctx
+    if not ctx.in_async_context or check.inference.async_unsafe_opt_out:
+        return
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "all" and not expr.args):
+        return
+    manager = expr.func.value
+    if not isinstance(manager, cst.Attribute):
+        return
+    instance = _foreign_instance(check.inference, manager.value)
+    if instance is None:
+        return
+    _record(ctx, expr, instance, manager.attr.value, "iterate", manager.value)
+
+
+def _record(ctx, node: cst.CSTNode, instance: InstanceValue, name: str, use: str, receiver: cst.CSTNode) -> None:
+    ctx.add_fact(
+        USE_FACT,
+        node,
+        model=instance.model.qualified,  # type: ignore[union-attr]
+        attr=name,
+        use=use,
+        covered=instance.has_loaded(name),
+        text=_shown(ctx, node, 60),
+        receiver=_shown(ctx, receiver, 30),
+    )
+
+
+class ModelFacts(Check):
+    """Records the ``django_model`` facts of model modules, which have no
+    ``async def`` and would otherwise only be syntax-checked."""
+
+    codes = ("DJA204",)
+    # Every module defining a model imports from a ``models`` module
+    # (django.db.models, django.contrib.auth.models, a project's models).
+    text_hints = (r"\bmodels\b",)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        from async_lint.analysis.django_models import django_inference
+
+        django_inference(ctx)  # records the facts
+
+
+class _Model:
+    def __init__(self, path: str, fact: dict):
+        self.path = path
+        self.module: str = fact.get("module") or ""
+        self.name: str = fact["name"]
+        self.bases: list[str] = list(fact.get("bases") or ())
+        self.abstract = bool(fact.get("abstract"))
+        self.own = {r["name"]: r for r in fact.get("relations") or ()}
+        self.reverse: dict[str, dict] = {}
+
+    @property
+    def app_label(self) -> str:
+        parts = self.module.split(".")
+        if "models" in parts and parts.index("models") > 0:
+            return parts[parts.index("models") - 1]
+        return parts[-2] if len(parts) > 1 else parts[0]
+
+
+class ModelIndex:
+    """The project's models by module and name, with inherited and reverse relations."""
+
+    def __init__(self, facts: dict[str, list[dict]]):
+        self.by_key: dict[tuple[str, str], _Model] = {}
+        self.by_name: dict[str, list[_Model]] = {}
+        for path, records in facts.items():
+            for fact in records:
+                if fact.get("kind") == MODEL_FACT and fact.get("module"):
+                    model = _Model(path, fact)
+                    self.by_key[(model.module, model.name)] = model
+                    self.by_name.setdefault(model.name, []).append(model)
+        self._forward: dict[int, dict[str, dict]] = {}
+        for model in self.by_key.values():
+            if model.abstract:
+                continue
+            for relation in self.forward(model).values():
+                self._add_reverse(model, relation)
+
+    def resolve(self, qualified: str) -> _Model | None:
+        """The model an import names: defined in that module, or (a package
+        re-exporting it) the only one of that name below it."""
+        module, _, name = qualified.rpartition(".")
+        found = self.by_key.get((module, name))
+        if found is not None:
+            return found
+        below = [m for m in self.by_name.get(name, ()) if m.module.startswith(module + ".")]
+        return below[0] if len(below) == 1 else None
+
+    def forward(self, model: _Model, depth: int = 0) -> dict[str, dict]:
+        """Own relations and those of its bases (any module), not reverse ones."""
+        cached = self._forward.get(id(model))
+        if cached is not None:
+            return cached
+        out: dict[str, dict] = {}
+        if depth < 10:
+            for base in model.bases:
+                parent = self.resolve(base)
+                if parent is not None and parent is not model:
+                    out.update({k: v for k, v in self.forward(parent, depth + 1).items() if not v["kind"].startswith("reverse")})
+        out.update(model.own)
+        self._forward[id(model)] = out
+        return out
+
+    def _target(self, source: _Model, name: str | None) -> _Model | None:
+        if not name:
+            return None
+        if name == "self":
+            return source
+        same_module = self.by_key.get((source.module, name))
+        if same_module is not None:
+            return same_module
+        candidates = self.by_name.get(name, [])
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _add_reverse(self, model: _Model, relation: dict) -> None:
+        kind = REVERSE_KIND.get(relation["kind"])
+        target = self._target(model, relation.get("target")) if kind else None
+        if target is None:
+            return
+        related_name = relation.get("related_name")
+        if related_name is not None and related_name.endswith("+"):
+            return
+        if related_name is None:
+            related_name = model.name.lower() if relation["kind"] == "o2o" else f"{model.name.lower()}_set"
+        elif "%(" in related_name:
+            related_name = related_name.replace("%(class)s", model.name.lower()).replace("%(app_label)s", model.app_label)
+        target.reverse.setdefault(related_name, {"name": related_name, "kind": kind, "target": model.name})
+
+    def relation(self, model: _Model, name: str) -> dict | None:
+        found = self.forward(model).get(name)
+        if found is not None:
+            return found
+        for current in [model, *filter(None, (self.resolve(b) for b in model.bases))]:
+            if name in current.reverse:
+                return current.reverse[name]
+        return None
+
+
+class CrossModuleRelationCheck(ProjectCheck):
+    codes = ("DJA204",)
+
+    def run(self, facts: dict[str, list[dict]]) -> list[Finding]:
+        uses = [(path, fact) for path, records in facts.items() for fact in records if fact.get("kind") == USE_FACT and not fact.get("covered")]
+        if not uses:
+            return []
+        index = ModelIndex(facts)
+        rule = catalog().get("DJA204")
+        level = rule.level if rule else "error"
+        out = []
+        for path, fact in uses:
+            model = index.resolve(fact["model"])
+            relation = index.relation(model, fact["attr"]) if model is not None else None
+            if relation is None or "line" not in fact:
+                continue
+            message = _message(fact, relation)
+            if message is None:
+                continue
+            out.append(Finding(path, "DJA204", message, fact["line"], fact["column"], fact["end_line"], fact["end_column"], level))
+        return out
+
+
+def _message(fact: dict, relation: dict) -> str | None:
+    name = relation["name"]
+    if fact["use"] == "read" and relation["kind"] in SINGLE_KINDS:
+        return (
+            f"`{fact['text']}` loads the related `{name}` with a query in async code (SynchronousOnlyOperation): "
+            f"add `select_related(\"{name}\")` to the query that fetched `{fact['receiver']}`"
+        )
+    if fact["use"] == "iterate" and relation["kind"] in MANY_KINDS:
+        return (
+            f"`{fact['text']}` loads `{name}` with a query in async code (SynchronousOnlyOperation): "
+            f"add `prefetch_related(\"{name}\")` to the query that fetched the instance, or iterate it with `async for`"
+        )
+    return None
+
+
+# -- DJA503: view base classes in other modules -------------------------------------
+CLASS_FACT = "structure.class"
+
+
+def _literal(value):
+    """A class attribute's value as plain data ("?" for UNKNOWN)."""
+    from async_lint.checks.django_structure_classes import UNKNOWN
+
+    return "?" if value is UNKNOWN else value
+
+
+class ClassShapes(Check):
+    """Records each class's bases, methods and flags, for the structure rules
+    whose base classes live in another module."""
+
+    codes = ("DJA503",)
+    text_hints = (r"\bclass\s+\w+\s*\(",)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        from async_lint.checks.django_structure_classes import ClassRegistry
+
+        self.registry = ClassRegistry.of(ctx)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.registry.add_class(node)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        from async_lint.checks.django_structure_classes import ClassFacts, FrameworkClass, MiddlewareMixinClass
+
+        module = self.ctx.module_name or "<module>"
+        for facts in self.registry:
+            bases = []
+            for base in facts.bases:
+                if isinstance(base, ClassFacts):
+                    bases.append(["class", f"{module}.{base.name}"])
+                elif isinstance(base, FrameworkClass):
+                    bases.append(["framework", base.name])
+                elif isinstance(base, MiddlewareMixinClass):
+                    bases.append(["mixin", base.name])
+                else:
+                    bases.append(["unknown", base.text])
+            self.ctx.add_fact(
+                CLASS_FACT,
+                facts.node.name,
+                module=module,
+                name=facts.name,
+                bases=bases,
+                methods={n: [m.is_async, list(m.decorators), list(m.params)] for n, m in facts.methods.items()},
+                attributes={k: _literal(v) for k, v in {**facts.attributes, **self.registry.flags(facts)}.items() if _plain(v)},
+            )
+
+
+def _plain(value) -> bool:
+    from async_lint.checks.django_structure_classes import UNKNOWN
+
+    return value is UNKNOWN or value is None or isinstance(value, (bool, str)) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+class CrossModuleViewCheck(ProjectCheck):
+    """DJA503 where a view's base class with handlers is in another module."""
+
+    codes = ("DJA503",)
+
+    def run(self, facts: dict[str, list[dict]]) -> list[Finding]:
+        from async_lint.checks.django_structure_classes import (
+            UNKNOWN,
+            ClassFacts,
+            ClassRegistry,
+            MethodFacts,
+            MiddlewareMixinClass,
+            UnknownClass,
+            view_table,
+        )
+        from async_lint.checks.django_structure_views import mixed_handlers_message
+
+        records = [(path, f) for path, fs in facts.items() for f in fs if f.get("kind") == CLASS_FACT]
+        by_name: dict[str, dict] = {}
+        for _, fact in records:
+            by_name.setdefault(f"{fact['module']}.{fact['name']}", fact)
+        if not any(kind == "unknown" and text in by_name for _, f in records for kind, text in f["bases"]):
+            return []
+        registry = ClassRegistry.__new__(ClassRegistry)
+        registry.assigned_attributes = {}
+
+        def build(fact: dict, resolve: bool, seen: dict) -> ClassFacts:
+            key = f"{fact['module']}.{fact['name']}"
+            if key in seen:
+                return seen[key]
+            built = ClassFacts(node=None, name=fact["name"], bases=[])  # type: ignore[arg-type]
+            seen[key] = built
+            for name, (is_async, decorators, params) in fact["methods"].items():
+                built.methods[name] = MethodFacts(name, None, is_async, tuple(decorators), tuple(params))  # type: ignore[arg-type]
+            built.attributes = {k: (UNKNOWN if v == "?" else v) for k, v in fact["attributes"].items()}
+            for kind, text in fact["bases"]:
+                if kind == "class" and text in by_name:
+                    built.bases.append(build(by_name[text], resolve, seen))
+                elif kind == "framework" and text in view_table().classes:
+                    built.bases.append(view_table().classes[text])
+                elif kind == "mixin":
+                    built.bases.append(MiddlewareMixinClass())
+                elif kind == "unknown" and resolve and text in by_name and by_name[text] is not fact:
+                    built.bases.append(build(by_name[text], resolve, seen))
+                else:
+                    built.bases.append(UnknownClass(text))
+            return built
+
+        rule = catalog().get("DJA503")
+        level = rule.level if rule else "error"
+        out = []
+        for path, fact in records:
+            if "line" not in fact or not any(kind == "unknown" and text in by_name for kind, text in fact["bases"] + _inherited_unknowns(fact, by_name)):
+                continue
+            message = mixed_handlers_message(registry, build(fact, True, {}), self.settings)
+            if message is None or mixed_handlers_message(registry, build(fact, False, {}), self.settings) is not None:
+                continue  # no mix, or the file's own analysis reports it already
+            out.append(Finding(path, "DJA503", message, fact["line"], fact["column"], fact["end_line"], fact["end_column"], level))
+        return out
+
+
+def _inherited_unknowns(fact: dict, by_name: dict[str, dict], depth: int = 0) -> list:
+    """The bases of same-module base classes (which may be in other modules)."""
+    out = []
+    if depth > 10:
+        return out
+    for kind, text in fact["bases"]:
+        if kind == "class" and text in by_name:
+            parent = by_name[text]
+            out += parent["bases"] + _inherited_unknowns(parent, by_name, depth + 1)
+    return out
