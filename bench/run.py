@@ -107,7 +107,7 @@ def main() -> None:
         if ruff:
             results["ruff cold"] = median_of(args.runs, [ruff, "check", "--no-cache", "--exit-zero", "--select", "ASYNC,RUF006", str(tree)], str(work))
         flake8 = shutil.which("flake8") or (shutil.which("flake8", path=os.path.dirname(sys.executable)))
-        if flake8:
+        if flake8 and args.flake8_runs > 0:
             results["flake8-async"] = median_of(args.flake8_runs, [flake8, "--select", "ASYNC", "--exit-zero", str(tree)], str(work))
     finally:
         for path, data in originals.items():
@@ -125,7 +125,32 @@ def main() -> None:
         vs_flake8 = f"{seconds / flake8_time:.2f}x" if flake8_time else "-"
         print(f"| {name} | {seconds:.3f} | {vs_ruff} | {vs_flake8} |")
     print()
-    print(f"Peak memory of one async-lint process (max RSS): {peak_kib / 1024:.0f} MB")
+    peak_mb = peak_kib / 1024
+    print(f"Peak memory of one async-lint process (max RSS): {peak_mb:.0f} MB")
+    print()
+    print("| target | measured | met |")
+    print("|---|---:|---|")
+    for label, measured, limit in _targets(results, ruff_time, flake8_time, peak_mb):
+        shown = "-" if measured is None else (f"{measured:.0f} MB" if label.startswith("peak") else f"{measured:.2f}x")
+        met = "-" if measured is None else ("yes" if measured <= limit else "NO")
+        print(f"| {label} | {shown} | {met} |")
+
+
+# The project's speed and memory targets: (label, run, baseline, limit).
+TARGETS = (
+    ("cold <= 0.1x flake8-async", "async-lint cold", "flake8", 0.1),
+    ("cold <= 60x ruff cold", "async-lint cold", "ruff", 60.0),
+    ("warm, no change <= 4x ruff cold", "async-lint warm", "ruff", 4.0),
+    ("pre-commit shape <= 6x ruff cold", "async-lint pre-commit (5 files edited)", "ruff", 6.0),
+)
+
+
+def _targets(results: dict[str, float], ruff_time: float | None, flake8_time: float | None, peak_mb: float):
+    for label, run, baseline, limit in TARGETS:
+        base = ruff_time if baseline == "ruff" else flake8_time
+        measured = results[run] / base if base and run in results else None
+        yield label, measured, limit
+    yield "peak memory <= 500 MB", peak_mb, 500.0
 
 
 if __name__ == "__main__":
