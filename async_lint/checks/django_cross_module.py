@@ -328,20 +328,32 @@ class ProjectClasses:
 
         self.records = [(path, f) for path, fs in facts.items() for f in fs if f.get("kind") == CLASS_FACT]
         self.by_name: dict[str, dict] = {}
+        self._short: dict[str, list[dict]] = {}
         for _, fact in self.records:
             self.by_name.setdefault(f"{fact['module']}.{fact['name']}", fact)
+            self._short.setdefault(fact["name"], []).append(fact)
         self.registry = ClassRegistry.__new__(ClassRegistry)
         self.registry.assigned_attributes = {}
         self._facts = facts
         self.module_of: dict[int, str] = {}
         self._positions: dict[tuple[str, str], tuple[str, dict]] | None = None
 
+    def resolve(self, qualified: str) -> dict | None:
+        """The class an import names: defined in that module, or (a package
+        re-exporting it) the only one of that name below it."""
+        found = self.by_name.get(qualified)
+        if found is not None:
+            return found
+        module, _, name = qualified.rpartition(".")
+        below = [f for f in self._short.get(name, ()) if f["module"].startswith(module + ".")] if module else []
+        return below[0] if len(below) == 1 else None
+
     def any_cross_module(self) -> bool:
-        return any(kind == "unknown" and text in self.by_name for _, f in self.records for kind, text in f["bases"])
+        return any(kind == "unknown" and self.resolve(text) is not None for _, f in self.records for kind, text in f["bases"])
 
     def crosses(self, fact: dict) -> bool:
         """A base class (own or of a same-module base) is in another project module."""
-        return "line" in fact and any(kind == "unknown" and text in self.by_name for kind, text in fact["bases"] + _inherited_unknowns(fact, self.by_name))
+        return "line" in fact and any(kind == "unknown" and self.resolve(text) is not None for kind, text in fact["bases"] + _inherited_unknowns(fact, self.by_name))
 
     def build(self, fact: dict, resolve: bool, seen: dict | None = None):
         from async_lint.checks.django_structure_classes import UNKNOWN, ClassFacts, MiddlewareMixinClass, UnknownClass, view_table
@@ -365,8 +377,8 @@ class ProjectClasses:
                 built.bases.append(view_table().classes[text])
             elif kind == "mixin":
                 built.bases.append(MiddlewareMixinClass())
-            elif kind == "unknown" and resolve and text in by_name and by_name[text] is not fact:
-                built.bases.append(self.build(by_name[text], resolve, seen))
+            elif kind == "unknown" and resolve and self.resolve(text) not in (None, fact):
+                built.bases.append(self.build(self.resolve(text), resolve, seen))  # type: ignore[arg-type]
             else:
                 built.bases.append(UnknownClass(text))
         return built
