@@ -15,11 +15,14 @@ project defines (a third-party app's) stays silent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
 from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
 from async_lint.catalog import catalog
 from async_lint.checks.base import Check, ProjectCheck
+from async_lint.checks.django_structure_classes import MethodFacts
 from async_lint.findings import Finding
 
 USE_FACT = "django_relation_use"
@@ -238,8 +241,7 @@ def _message(fact: dict, relation: dict) -> str | None:
     return None
 
 
-# -- DJA503: view base classes in other modules -------------------------------------
-CLASS_FACT = "structure.class"
+# -- DJA502/DJA503/DJA506: view and middleware base classes in other modules ----------
 
 
 def _literal(value):
@@ -253,11 +255,12 @@ class ClassShapes(Check):
     """Records each class's bases, methods and flags, for the structure rules
     whose base classes live in another module."""
 
-    codes = ("DJA503",)
-    # A class that takes part in a view hierarchy: an async handler, a view
-    # or viewset base, or a mixin. (Every class in every file would cost the
+    codes = ("DJA502", "DJA503", "DJA506")
+    # A class that takes part in a view or middleware hierarchy: an async
+    # handler, a view or viewset base, a mixin, a middleware (its __init__
+    # takes get_response). (Every class in every file would cost the
     # prefilter nearly all of its savings.)
-    text_hints = (r"\basync\s+def\b", r"View\b", r"ViewSet\b", r"Mixin\b")
+    text_hints = (r"\basync\s+def\b", r"View\b", r"ViewSet\b", r"Mixin\b", r"\bget_response\b", r"Middleware")
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -270,6 +273,7 @@ class ClassShapes(Check):
 
     def leave_Module(self, node: cst.Module) -> None:
         from async_lint.checks.django_structure_classes import ClassFacts, FrameworkClass, MiddlewareMixinClass
+        from async_lint.checks.django_structure_middleware import init_summary
 
         module = self.ctx.module_name or "<module>"
         for facts in self.registry:
@@ -283,6 +287,7 @@ class ClassShapes(Check):
                     bases.append(["mixin", base.name])
                 else:
                     bases.append(["unknown", base.text])
+            init = facts.methods.get("__init__")
             self.ctx.add_fact(
                 CLASS_FACT,
                 facts.node.name,
@@ -291,7 +296,20 @@ class ClassShapes(Check):
                 bases=bases,
                 methods={n: [m.is_async, list(m.decorators), list(m.params)] for n, m in facts.methods.items()},
                 attributes={k: _literal(v) for k, v in {**facts.attributes, **self.registry.flags(facts)}.items() if _plain(v)},
+                init=list(init_summary(self.ctx, init.node)) if init is not None else None,
+                subclassed=facts.subclassed,
             )
+            # Where the middleware rules report, when the class is checked
+            # against base classes of other modules.
+            for name in MIDDLEWARE_METHODS:
+                method = facts.methods.get(name)
+                if method is not None and method.node.name.value == name:
+                    self.ctx.add_fact(METHOD_FACT, method.node.name, owner=f"{module}.{facts.name}", name=name)
+
+
+CLASS_FACT = "structure.class"
+METHOD_FACT = "structure.method"
+MIDDLEWARE_METHODS = ("__init__", "__call__", "process_request", "process_response")
 
 
 def _plain(value) -> bool:
@@ -300,67 +318,168 @@ def _plain(value) -> bool:
     return value is UNKNOWN or value is None or isinstance(value, (bool, str)) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
 
 
+class ProjectClasses:
+    """The classes recorded by ``ClassShapes`` over the project, rebuilt as
+    ``ClassFacts`` with base classes of other modules resolved (or not, to
+    compare with what each file's own analysis saw)."""
+
+    def __init__(self, facts: dict[str, list[dict]]):
+        from async_lint.checks.django_structure_classes import ClassRegistry
+
+        self.records = [(path, f) for path, fs in facts.items() for f in fs if f.get("kind") == CLASS_FACT]
+        self.by_name: dict[str, dict] = {}
+        self._short: dict[str, list[dict]] = {}
+        for _, fact in self.records:
+            self.by_name.setdefault(f"{fact['module']}.{fact['name']}", fact)
+            self._short.setdefault(fact["name"], []).append(fact)
+        self.registry = ClassRegistry.__new__(ClassRegistry)
+        self.registry.assigned_attributes = {}
+        self._facts = facts
+        self.module_of: dict[int, str] = {}
+        self._positions: dict[tuple[str, str], tuple[str, dict]] | None = None
+
+    def resolve(self, qualified: str) -> dict | None:
+        """The class an import names: defined in that module, or (a package
+        re-exporting it) the only one of that name below it."""
+        found = self.by_name.get(qualified)
+        if found is not None:
+            return found
+        module, _, name = qualified.rpartition(".")
+        below = [f for f in self._short.get(name, ()) if f["module"].startswith(module + ".")] if module else []
+        return below[0] if len(below) == 1 else None
+
+    def any_cross_module(self) -> bool:
+        return any(kind == "unknown" and self.resolve(text) is not None for _, f in self.records for kind, text in f["bases"])
+
+    def crosses(self, fact: dict) -> bool:
+        """A base class (own or of a same-module base) is in another project module."""
+        return "line" in fact and any(kind == "unknown" and self.resolve(text) is not None for kind, text in fact["bases"] + _inherited_unknowns(fact, self.by_name))
+
+    def build(self, fact: dict, resolve: bool, seen: dict | None = None):
+        from async_lint.checks.django_structure_classes import UNKNOWN, ClassFacts, MiddlewareMixinClass, UnknownClass, view_table
+
+        seen = {} if seen is None else seen
+        by_name = self.by_name
+        key = f"{fact['module']}.{fact['name']}"
+        if key in seen:
+            return seen[key]
+        built = ClassFacts(node=None, name=fact["name"], bases=[], subclassed=not seen and bool(fact.get("subclassed")))  # type: ignore[arg-type]
+        seen[key] = built
+        self.module_of[id(built)] = fact["module"]
+        for name, (is_async, decorators, params) in fact["methods"].items():
+            init = fact.get("init") if name == "__init__" else None
+            built.methods[name] = RecordedMethod(name, None, is_async, tuple(decorators), tuple(params), key, tuple(init) if init else None)  # type: ignore[arg-type]
+        built.attributes = {k: (UNKNOWN if v == "?" else v) for k, v in fact["attributes"].items()}
+        for kind, text in fact["bases"]:
+            if kind == "class" and text in by_name:
+                built.bases.append(self.build(by_name[text], resolve, seen))
+            elif kind == "framework" and text in view_table().classes:
+                built.bases.append(view_table().classes[text])
+            elif kind == "mixin":
+                built.bases.append(MiddlewareMixinClass())
+            elif kind == "unknown" and resolve and self.resolve(text) not in (None, fact):
+                built.bases.append(self.build(self.resolve(text), resolve, seen))  # type: ignore[arg-type]
+            else:
+                built.bases.append(UnknownClass(text))
+        return built
+
+    def method_position(self, path: str, owner: str, name: str) -> dict | None:
+        """The recorded position of ``owner.name`` when it is in ``path``."""
+        if self._positions is None:
+            self._positions = {
+                (f["owner"], f["name"]): (p, f) for p, fs in self._facts.items() for f in fs if f.get("kind") == METHOD_FACT and "line" in f
+            }
+        found = self._positions.get((owner, name))
+        return found[1] if found is not None and found[0] == path else None
+
+
+@dataclass(eq=False)
+class RecordedMethod(MethodFacts):
+    """A method rebuilt from a fact: no node, but its class and, for an
+    ``__init__``, its ``init_summary``."""
+
+    owner: str = ""
+    init: tuple | None = None
+
+
+def _finding(path: str, code: str, message: str, at: dict) -> Finding:
+    rule = catalog().get(code)
+    level = rule.level if rule else "error"
+    return Finding(path, code, message, at["line"], at["column"], at["end_line"], at["end_column"], level)
+
+
 class CrossModuleViewCheck(ProjectCheck):
     """DJA503 where a view's base class with handlers is in another module."""
 
     codes = ("DJA503",)
 
     def run(self, facts: dict[str, list[dict]]) -> list[Finding]:
-        from async_lint.checks.django_structure_classes import (
-            UNKNOWN,
-            ClassFacts,
-            ClassRegistry,
-            MethodFacts,
-            MiddlewareMixinClass,
-            UnknownClass,
-            view_table,
-        )
         from async_lint.checks.django_structure_views import mixed_handlers_message
 
-        records = [(path, f) for path, fs in facts.items() for f in fs if f.get("kind") == CLASS_FACT]
-        by_name: dict[str, dict] = {}
-        for _, fact in records:
-            by_name.setdefault(f"{fact['module']}.{fact['name']}", fact)
-        if not any(kind == "unknown" and text in by_name for _, f in records for kind, text in f["bases"]):
+        classes = ProjectClasses(facts)
+        if not classes.any_cross_module():
             return []
-        registry = ClassRegistry.__new__(ClassRegistry)
-        registry.assigned_attributes = {}
-
-        def build(fact: dict, resolve: bool, seen: dict) -> ClassFacts:
-            key = f"{fact['module']}.{fact['name']}"
-            if key in seen:
-                return seen[key]
-            built = ClassFacts(node=None, name=fact["name"], bases=[])  # type: ignore[arg-type]
-            seen[key] = built
-            for name, (is_async, decorators, params) in fact["methods"].items():
-                built.methods[name] = MethodFacts(name, None, is_async, tuple(decorators), tuple(params))  # type: ignore[arg-type]
-            built.attributes = {k: (UNKNOWN if v == "?" else v) for k, v in fact["attributes"].items()}
-            for kind, text in fact["bases"]:
-                if kind == "class" and text in by_name:
-                    built.bases.append(build(by_name[text], resolve, seen))
-                elif kind == "framework" and text in view_table().classes:
-                    built.bases.append(view_table().classes[text])
-                elif kind == "mixin":
-                    built.bases.append(MiddlewareMixinClass())
-                elif kind == "unknown" and resolve and text in by_name and by_name[text] is not fact:
-                    built.bases.append(build(by_name[text], resolve, seen))
-                else:
-                    built.bases.append(UnknownClass(text))
-            return built
-
-        rule = catalog().get("DJA503")
-        level = rule.level if rule else "error"
         out = []
-        for path, fact in records:
-            if "line" not in fact or not any(kind == "unknown" and text in by_name for kind, text in fact["bases"] + _inherited_unknowns(fact, by_name)):
+        for path, fact in classes.records:
+            if not classes.crosses(fact):
                 continue
-            message = mixed_handlers_message(registry, build(fact, True, {}), self.settings)
-            if message is None or mixed_handlers_message(registry, build(fact, False, {}), self.settings) is not None:
+            message = mixed_handlers_message(classes.registry, classes.build(fact, True), self.settings)
+            if message is None or mixed_handlers_message(classes.registry, classes.build(fact, False), self.settings) is not None:
                 continue  # no mix, or the file's own analysis reports it already
-            out.append(Finding(path, "DJA503", message, fact["line"], fact["column"], fact["end_line"], fact["end_column"], level))
+            out.append(_finding(path, "DJA503", message, fact))
         return out
 
 
+class CrossModuleMiddlewareCheck(ProjectCheck):
+    """DJA502/DJA506 where a class middleware's base class is in another module."""
+
+    codes = ("DJA502", "DJA506")
+
+    def run(self, facts: dict[str, list[dict]]) -> list[Finding]:
+        from async_lint.checks.django_structure_classes import ClassFacts
+        from async_lint.checks.django_structure_middleware import class_middleware_problems
+
+        classes = ProjectClasses(facts)
+        if not classes.any_cross_module():
+            return []
+        registry = classes.registry
+
+        def problems(built) -> list:
+            return class_middleware_problems(registry, built, lambda method: method.init or (False, False))
+
+        out = []
+        for path, fact in classes.records:
+            if not classes.crosses(fact):
+                continue
+            built = classes.build(fact, True)
+            found = problems(built)
+            if not found:
+                continue
+            local = {(code, message) for _, code, message in problems(classes.build(fact, False))}
+            # A base class in another module with the same problem is
+            # reported there; its subclasses are fixed with it.
+            inherited = {
+                code
+                for base in registry.mro(built)[1:]
+                if isinstance(base, ClassFacts) and classes.module_of.get(id(base)) != fact["module"]
+                for _, code, _ in problems(base)
+            }
+            for target, code, message in found:
+                if (code, message) in local or code in inherited:
+                    continue
+                out.append(_finding(path, code, message, self._position(classes, path, fact, built, target)))
+        return out
+
+    @staticmethod
+    def _position(classes: ProjectClasses, path: str, fact: dict, built, target) -> dict:
+        key = f"{fact['module']}.{fact['name']}"
+        if getattr(target, "owner", None):
+            at = classes.method_position(path, target.owner, target.name)
+            if at is not None:
+                return at
+        own_call = built.methods.get("__call__")
+        at = classes.method_position(path, key, "__call__") if own_call is not None else None
+        return at or fact
 def _inherited_unknowns(fact: dict, by_name: dict[str, dict], depth: int = 0) -> list:
     """The bases of same-module base classes (which may be in other modules)."""
     out = []

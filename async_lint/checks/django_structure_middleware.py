@@ -13,6 +13,7 @@ any middleware and is not reported; ``MiddlewareMixin`` however calls
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable, Tuple, Union
 
 import libcst as cst
 
@@ -23,6 +24,7 @@ from async_lint.checks.django_structure_classes import (
     UNKNOWN,
     ClassFacts,
     ClassRegistry,
+    MethodFacts,
     MiddlewareMixinClass,
     nodes_in,
     positional_params,
@@ -133,117 +135,144 @@ class MiddlewareCheck(Check):
 
     # -- DJA502 / DJA506 -----------------------------------------------------------------
     def _check_class(self, facts: ClassFacts) -> None:
-        registry = self.registry
-        own_call = facts.methods.get("__call__")
-        if own_call is not None and own_call.params[1:3] == ("request", "get_response"):
-            self.ctx.report(
-                own_call.node.name,
+        for target, code, message in class_middleware_problems(self.registry, facts, lambda m: init_summary(self.ctx, m.node)):
+            self.ctx.report(target.node.name, code, message)
+
+
+Target = Union[ClassFacts, MethodFacts]
+Problem = Tuple[Target, str, str]
+
+
+def init_summary(ctx, node: cst.FunctionDef) -> tuple[Any, bool]:
+    """What an ``__init__`` does: whether it marks the instance a coroutine
+    function (True, "legacy" for ``self._is_coroutine = ...``, or False), and
+    whether it calls ``super().__init__``."""
+    delegates = False
+    for call in nodes_in(node.body, cst.Call):
+        name = ctx.qualified_name(call.func)
+        if name in MARK_COROUTINE and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "self":
+            return True, delegates
+        if _is_super_init(call):
+            delegates = True
+    for assign in nodes_in(node.body, cst.Assign):
+        for target in assign.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and t.attr.value == "_is_coroutine":
+                return "legacy", delegates
+    return False, delegates
+
+
+def class_middleware_problems(
+    registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[MethodFacts], tuple[Any, bool]]
+) -> list[Problem]:
+    """DJA502/DJA506 for one class: (the class or method to report at, code,
+    message). ``summarize`` gives ``init_summary`` of an ``__init__``."""
+    own_call = facts.methods.get("__call__")
+    if own_call is not None and own_call.params[1:3] == ("request", "get_response"):
+        return [
+            (
+                own_call,
                 "DJA502",
                 f"`{facts.name}.__call__` takes `get_response`, but Django calls middleware with the request only: "
                 "take `get_response` in `__init__` and keep it on the instance",
             )
-            return
-        found_call = registry.method(facts, "__call__")
-        if found_call is not None and found_call[1] is not None and found_call[1].params[1:4] == ASGI_CALL:
-            return  # raw ASGI middleware, not Django's
-        if not self._is_django_middleware(facts):
-            return
-        if found_call is not None and isinstance(found_call[0], MiddlewareMixinClass):
-            for hook in MIXIN_SYNC_HOOKS:
-                method = facts.methods.get(hook)
-                if method is not None and method.is_async:
-                    self.ctx.report(
-                        method.node.name,
+        ]
+    found_call = registry.method(facts, "__call__")
+    if found_call is not None and found_call[1] is not None and found_call[1].params[1:4] == ASGI_CALL:
+        return []  # raw ASGI middleware, not Django's
+    if not _is_django_middleware(registry, facts):
+        return []
+    if found_call is not None and isinstance(found_call[0], MiddlewareMixinClass):
+        out: list[Problem] = []
+        for hook in MIXIN_SYNC_HOOKS:
+            method = facts.methods.get(hook)
+            if method is not None and method.is_async:
+                out.append(
+                    (
+                        method,
                         "DJA502",
                         f"`MiddlewareMixin` calls `{hook}` synchronously (through `sync_to_async` under ASGI), so "
                         f"`async def {hook}` returns a coroutine and every request fails; make it a plain `def`, or "
                         f"give the middleware an `async def __call__` and {FIX_FLAGS}",
                     )
-            return
-        if found_call is None or found_call[1] is None or not found_call[1].is_async or facts.subclassed:
-            return
-        where = own_call.node.name if own_call is not None else facts.node.name
-        async_capable = registry.attribute(facts, "async_capable", False)
-        sync_capable = registry.attribute(facts, "sync_capable", True)
-        if UNKNOWN in (async_capable, sync_capable):
-            return
-        if async_capable is not True:
-            self.ctx.report(
+                )
+        return out
+    if found_call is None or found_call[1] is None or not found_call[1].is_async or facts.subclassed:
+        return []
+    where: Target = own_call if own_call is not None else facts
+    async_capable = registry.attribute(facts, "async_capable", False)
+    sync_capable = registry.attribute(facts, "sync_capable", True)
+    if UNKNOWN in (async_capable, sync_capable):
+        return []
+    if async_capable is not True:
+        return [
+            (
                 where,
                 "DJA502",
                 f"`{facts.name}` has an `async def __call__` but is not async-capable: Django hands it a sync "
                 f"`get_response` and gets a coroutine back, so every request fails; {FIX_FLAGS}",
             )
-        elif sync_capable is not False:
-            self.ctx.report(
+        ]
+    if sync_capable is not False:
+        return [
+            (
                 where,
                 "DJA502",
                 f"`{facts.name}` has an `async def __call__` but is also sync-capable: under WSGI (and with Django's "
                 "sync test `Client`) Django hands it a sync `get_response` and gets a coroutine back; set "
                 "`sync_capable = False`",
             )
-        else:
-            self._check_marked(facts, where)
+        ]
+    state, init = _marks_itself(registry, facts, summarize)
+    if state is True or state is UNKNOWN:
+        return []
+    if state == "legacy":
+        message = (
+            f"`{facts.name}` marks itself with `self._is_coroutine = asyncio.coroutines._is_coroutine`, which "
+            "only works before Python 3.12 (asgiref checks `inspect.iscoroutinefunction` since): exceptions "
+            "raised in it then escape Django's error handling; call `markcoroutinefunction(self)` from "
+            "`asgiref.sync` instead"
+        )
+    else:
+        message = (
+            f"`{facts.name}` is async but its `__init__` never calls `markcoroutinefunction(self)`: requests "
+            "work, but exceptions raised in it escape Django's error handling (no 500 response, no "
+            "`process_exception`); add `if iscoroutinefunction(self.get_response): markcoroutinefunction(self)`"
+        )
+    return [(init if init is not None else where, "DJA506", message)]
 
-    def _is_django_middleware(self, facts: ClassFacts) -> bool:
-        found = self.registry.method(facts, "__init__")
+
+def _is_django_middleware(registry: ClassRegistry, facts: ClassFacts) -> bool:
+    found = registry.method(facts, "__init__")
+    if found is None:
+        return False
+    entry, method = found
+    if isinstance(entry, MiddlewareMixinClass):
+        return True
+    return method is not None and method.params[1:2] == ("get_response",)
+
+
+def _marks_itself(registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[MethodFacts], tuple[Any, bool]]):
+    """(True | False | "legacy" | UNKNOWN, the __init__ found) following super().__init__ chains."""
+    after = None
+    first_init = None
+    for _ in range(16):
+        found = registry.method(facts, "__init__", after=after)
         if found is None:
-            return False
+            return False, first_init
         entry, method = found
         if isinstance(entry, MiddlewareMixinClass):
-            return True
-        return method is not None and method.params[1:2] == ("get_response",)
-
-    def _check_marked(self, facts: ClassFacts, where: cst.CSTNode) -> None:
-        state, init = self._marks_itself(facts)
-        if state is True or state is UNKNOWN:
-            return
-        node = init.node.name if init is not None else where
-        if state == "legacy":
-            message = (
-                f"`{facts.name}` marks itself with `self._is_coroutine = asyncio.coroutines._is_coroutine`, which "
-                "only works before Python 3.12 (asgiref checks `inspect.iscoroutinefunction` since): exceptions "
-                "raised in it then escape Django's error handling; call `markcoroutinefunction(self)` from "
-                "`asgiref.sync` instead"
-            )
-        else:
-            message = (
-                f"`{facts.name}` is async but its `__init__` never calls `markcoroutinefunction(self)`: requests "
-                "work, but exceptions raised in it escape Django's error handling (no 500 response, no "
-                "`process_exception`); add `if iscoroutinefunction(self.get_response): markcoroutinefunction(self)`"
-            )
-        self.ctx.report(node, "DJA506", message)
-
-    def _marks_itself(self, facts: ClassFacts):
-        """(True | False | "legacy" | UNKNOWN, the __init__ found) following super().__init__ chains."""
-        after = None
-        first_init = None
-        for _ in range(16):
-            found = self.registry.method(facts, "__init__", after=after)
-            if found is None:
-                return False, first_init
-            entry, method = found
-            if isinstance(entry, MiddlewareMixinClass):
-                return True, first_init
-            if method is None:
-                return UNKNOWN, first_init
-            first_init = first_init or method
-            delegates = False
-            for call in nodes_in(method.node.body, cst.Call):
-                name = self.ctx.qualified_name(call.func)
-                if name in MARK_COROUTINE and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "self":
-                    return True, first_init
-                if _is_super_init(call):
-                    delegates = True
-            for assign in nodes_in(method.node.body, cst.Assign):
-                for target in assign.targets:
-                    t = target.target
-                    if isinstance(t, cst.Attribute) and t.attr.value == "_is_coroutine":
-                        return "legacy", first_init
-            if not delegates:
-                return False, first_init
-            after = entry
-        return UNKNOWN, first_init
+            return True, first_init
+        if method is None:
+            return UNKNOWN, first_init
+        first_init = first_init or method
+        marks, delegates = summarize(method)
+        if marks:
+            return marks, first_init
+        if not delegates:
+            return False, first_init
+        after = entry
+    return UNKNOWN, first_init
 
 
 def _is_super_init(call: cst.Call) -> bool:
