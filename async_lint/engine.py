@@ -292,7 +292,7 @@ def _prefilter(enabled: frozenset[str]):
         hints = _check_hints(check_class)
         if hints is None:
             return None
-        patterns.extend(hints)
+        patterns.extend(p for p in hints if p not in patterns)
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"(?!x)x")
 
 

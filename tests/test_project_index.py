@@ -328,3 +328,15 @@ def test_project_root_and_module_names(tmp_path: Path) -> None:
 def test_excluded_modules_are_not_followed() -> None:
     lines = sorted(f.line for f in lint_paths([PROJECT / "shop" / "views.py"], exclude=("**/shop/services.py",)) if f.code == "DJA401")
     assert lines == []  # every chain of views.py ends in services.py
+
+
+def test_every_check_declares_where_it_can_report_so_the_prefilter_stays_on():
+    # One check without text hints makes every file take the full libcst pass.
+    from async_lint.catalog import select_codes
+    from async_lint.checks import checks_for
+    from async_lint.engine import _check_hints, _prefilter
+
+    everything = select_codes(None, None)
+    unhinted = [c.__name__ for c in checks_for(everything) if _check_hints(c) is None]
+    assert not unhinted, f"checks without text_hints: {unhinted}"
+    assert _prefilter(everything) is not None

@@ -633,6 +633,10 @@ def _short(expr: cst.BaseExpression) -> str:
 class _CoroutineCheck(Check):
     """Base of this module's checks: each keeps the file's evidence cache."""
 
+    # Tasks and coroutines exist only where the module uses asyncio, async
+    # defs, or the asgiref/Channels adapters.
+    text_hints = (r"\basync\s+def\b", r"\basyncio\b", r"sync_to_async", r"async_to_sync", r"AsyncClient|ClientSession")
+
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.evidence = CoroutineEvidence(ctx)
@@ -646,9 +650,6 @@ class DanglingTaskCheck(_CoroutineCheck):
     be garbage-collected mid-flight, and its exception is never seen."""
 
     codes = ("DJA301",)
-    # Tasks and coroutines exist only where the module uses asyncio, async
-    # defs, or the asgiref/Channels adapters.
-    text_hints = (r"\basync\s+def\b", r"\basyncio\b", r"sync_to_async", r"async_to_sync", r"AsyncClient|ClientSession")
 
     def visit_Call(self, node: cst.Call) -> None:
         evidence = self.evidence
