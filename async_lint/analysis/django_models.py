@@ -20,6 +20,8 @@ from typing import Iterator
 
 import libcst as cst
 
+from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS
+from async_lint.analysis.receivers import _attribute_assignments, function_scope
 from async_lint.analysis.scopes import (
     ASSIGN,
     BUILTIN_NAMES,
@@ -351,6 +353,8 @@ class DjangoInference:
         self._depth = 0
         self._imported_models: dict[str, ModelInfo] = {}
         self._memo: dict[tuple[int, int], Value | None] = {}
+        self._self_attributes: dict[tuple[int, str], Value | None] = {}
+        self._thread_returns: dict[tuple[int, str], Value | None] = {}
         self.imports_django = False
         self.foreign_request_framework = False
         for bindings in ctx.module_scope.bindings.values():
@@ -756,7 +760,70 @@ class DjangoInference:
                 return DjangoRequestValue()
             if attr in ("model", "queryset"):
                 return self._class_attribute(receiver, attr)
+            return self._self_attribute(receiver, attr)
         return None
+
+    def _self_attribute(self, cls: ClassSelf, attr: str) -> Value | None:
+        """``self.<attr>`` where every ``self.<attr> = value`` of the class's
+        methods (and a class-level value other than ``None``) binds the same
+        kind: ``self.room = await Room.objects.aget(...)`` in ``connect``
+        makes ``self.room`` a Room instance in every method. What its
+        relations hold is not claimed (another method may have loaded them)."""
+        key = (id(cls.cls), attr)
+        if key in self._self_attributes:
+            return self._self_attributes[key]
+        self._self_attributes[key] = None  # ``self.x = self.x.parent``: no evidence from a cycle
+        values: list[Value | None] = []
+        class_scope = Scope("class", cls.cls, cls.scope)
+        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and not _is_none(small.value):
+                        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                        if any(isinstance(t, cst.Name) and t.value == attr for t in targets):
+                            values.append(self._infer(small.value, cls.scope))
+            if not isinstance(statement, cst.FunctionDef) or _is_static(statement):
+                continue
+            params = (*statement.params.posonly_params, *statement.params.params)
+            if not params:
+                continue
+            self_name = params[0].name.value
+            for _node, target, value in _attribute_assignments(statement.body):
+                if target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name:
+                    values.append(self._infer(value, self._scope_of(statement, class_scope)) if value is not None else None)
+        result: Value | None = None
+        if values and all(v is not None and v is not CYCLE for v in values):
+            result = _merge(values)
+            if isinstance(result, InstanceValue):
+                result = InstanceValue(result.model, None)
+        self._self_attributes[key] = result
+        return result
+
+    def _scope_of(self, node: cst.FunctionDef, parent: Scope) -> Scope:
+        return function_scope(self.ctx, node, parent)
+
+    def _thread_function_returns(self, node: cst.FunctionDef, parent: Scope) -> Value | None:
+        """What awaiting a ``@sync_to_async``/``@database_sync_to_async`` def
+        gives: what its returns agree on, else its return annotation (a model
+        class: an instance whose relations are not claimed)."""
+        if not any(resolve_in(parent, _decorator_callee(d), self.module_name) in THREAD_DECORATORS for d in node.decorators):
+            return None
+        key = (id(node), "thread")
+        if key in self._thread_returns:
+            return self._thread_returns[key]
+        self._thread_returns[key] = None
+        scope = self._scope_of(node, parent)
+        values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
+        result: Value | None = None
+        if values and all(v is not None and v is not CYCLE for v in values):
+            result = _merge(values)
+        if result is None and node.returns is not None:
+            annotated = self._infer(node.returns.annotation, parent)
+            if isinstance(annotated, ModelClass):
+                result = InstanceValue(annotated.model, None)
+        self._thread_returns[key] = result
+        return result
 
     def _class_attribute(self, cls: ClassSelf, attr: str) -> Value | None:
         body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
@@ -892,6 +959,10 @@ class DjangoInference:
                 return None
             if isinstance(receiver, DjangoRequestValue) and method == "auser":
                 return InstanceValue(self.model_named("User") or USER_MODEL, frozenset())
+            if isinstance(receiver, ClassSelf):
+                method_node = self._class_method(receiver, method)
+                if method_node is not None and method_node.asynchronous is None:
+                    return self._thread_function_returns(method_node, Scope("class", receiver.cls, receiver.scope))
             return None
         qualified = resolve_in(scope, func, self.module_name)
         if qualified in ("django.shortcuts.aget_object_or_404",):
@@ -899,6 +970,8 @@ class DjangoInference:
         function = self._function_binding(func, scope)
         if function is not None and function[0].asynchronous is not None:
             return self._function_returns(*function)
+        if function is not None:
+            return self._thread_function_returns(*function)
         return None
 
     def _infer_subscript(self, node: cst.Subscript, scope: Scope) -> Value | None:
@@ -977,6 +1050,19 @@ def _element_of(iterable: Value | None) -> Value | None:
     if isinstance(iterable, IteratorValue):
         return InstanceValue(iterable.model, frozenset())
     return None
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod") for d in node.decorators)
+
+
+def _decorator_callee(decorator: cst.Decorator) -> cst.BaseExpression:
+    expr = decorator.decorator
+    return expr.func if isinstance(expr, cst.Call) else expr
 
 
 def _kwarg_names(call: cst.Call) -> frozenset[str]:

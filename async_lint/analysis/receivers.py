@@ -350,16 +350,21 @@ class ReceiverInference:
         return out
 
     def _method_scope(self, function: cst.FunctionDef, class_scope: Scope) -> Scope:
-        info = self.ctx.function_info(function)
-        if info is not None:
-            return info.scope
-        # Not visited yet (defined below the method being analysed): collect its
-        # bindings now, the same way the traversal will.
-        scope = Scope("function", function, class_scope)
-        collector = BindingCollector(scope, self.ctx.module_name, self.ctx.is_package)
-        collector.collect_parameters(function.params)
-        collector._block(function.body)
-        return scope
+        return function_scope(self.ctx, function, class_scope)
+
+
+def function_scope(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -> Scope:
+    """A def's scope: the traversal's where it was visited, else (defined
+    below the code being analysed) its bindings collected now, the same way
+    the traversal will."""
+    info = ctx.function_info(function)
+    if info is not None:
+        return info.scope
+    scope = Scope("function", function, parent)
+    collector = BindingCollector(scope, ctx.module_name, ctx.is_package)
+    collector.collect_parameters(function.params)
+    collector._block(function.body)
+    return scope
 
 
 class _AttributeAssignments(cst.CSTVisitor):
