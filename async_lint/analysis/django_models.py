@@ -707,10 +707,14 @@ class DjangoInference:
             return None
         function = scope.node if scope.kind == "function" else None
         if param.annotation is not None:
-            annotation = param.annotation.annotation
+            annotation = _forward_reference(param.annotation.annotation)
             qualified = resolve_in(scope.parent or scope, annotation, self.module_name) if scope.parent else None
             if qualified in REQUEST_CLASSES:
                 return DjangoRequestValue()
+            if isinstance(annotation, cst.Subscript) and scope.parent:  # ``QuerySet[Post]``
+                qualified = resolve_in(scope.parent, annotation.value, self.module_name)
+            if qualified in QUERYSET_CLASSES:
+                return QuerySetValue(self._annotated_model(annotation, scope.parent or scope))
             value = self._infer(annotation, scope.parent or scope)
             if isinstance(value, ModelClass):
                 return InstanceValue(value.model, None)
@@ -802,6 +806,14 @@ class DjangoInference:
 
     def _scope_of(self, node: cst.FunctionDef, parent: Scope) -> Scope:
         return function_scope(self.ctx, node, parent)
+
+    def _annotated_model(self, annotation: cst.BaseExpression, scope: Scope) -> ModelInfo | None:
+        """The model of ``QuerySet[Post]`` (None for a bare ``QuerySet``)."""
+        if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1 and isinstance(annotation.slice[0].slice, cst.Index):
+            value = self._infer(annotation.slice[0].slice.value, scope)
+            if isinstance(value, ModelClass):
+                return value.model
+        return None
 
     def _thread_function_returns(self, node: cst.FunctionDef, parent: Scope) -> Value | None:
         """What awaiting a ``@sync_to_async``/``@database_sync_to_async`` def
@@ -1050,6 +1062,17 @@ def _element_of(iterable: Value | None) -> Value | None:
     if isinstance(iterable, IteratorValue):
         return InstanceValue(iterable.model, frozenset())
     return None
+
+
+def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
+    """``"QuerySet[Post]"`` -> the expression it spells (else as given)."""
+    text = string_value(annotation)
+    if text is None:
+        return annotation
+    try:
+        return cst.parse_expression(text)
+    except cst.ParserSyntaxError:
+        return annotation
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
