@@ -135,6 +135,7 @@ class ReceiverInference:
         self.model = model or default_type_model()
         self._self_attributes: dict[int, dict[str, list[tuple[cst.BaseExpression, Scope, cst.CSTNode]]]] = {}
         self._in_progress: set[int] = set()
+        self._names_in_progress: set[tuple[int, str]] = set()
 
     # -- public ------------------------------------------------------------------
     def infer(self, expr: cst.BaseExpression, scope: Scope | None = None) -> Inferred | None:
@@ -232,7 +233,17 @@ class ReceiverInference:
         if found is None:
             return None
         owner, bindings = found
-        results = [self._infer_binding(binding, owner) for binding in bindings]
+        # ``text = text.strip()`` rebound many times: each binding's value
+        # names the same variable again, so without this guard the search
+        # visits every binding from every binding (exponential).
+        key = (id(owner), name)
+        if key in self._names_in_progress:
+            return None
+        self._names_in_progress.add(key)
+        try:
+            results = [self._infer_binding(binding, owner) for binding in bindings]
+        finally:
+            self._names_in_progress.discard(key)
         return self._agree(results)
 
     @staticmethod
