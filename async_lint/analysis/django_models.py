@@ -354,6 +354,7 @@ class DjangoInference:
         self._imported_models: dict[str, ModelInfo] = {}
         self._memo: dict[tuple[int, int], Value | None] = {}
         self._self_attributes: dict[tuple[int, str], Value | None] = {}
+        self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
         self._thread_returns: dict[tuple[int, str], Value | None] = {}
         self.imports_django = False
         self.foreign_request_framework = False
@@ -777,25 +778,7 @@ class DjangoInference:
         if key in self._self_attributes:
             return self._self_attributes[key]
         self._self_attributes[key] = None  # ``self.x = self.x.parent``: no evidence from a cycle
-        values: list[Value | None] = []
-        class_scope = Scope("class", cls.cls, cls.scope)
-        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
-        for statement in body:
-            if isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and not _is_none(small.value):
-                        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-                        if any(isinstance(t, cst.Name) and t.value == attr for t in targets):
-                            values.append(self._infer(small.value, cls.scope))
-            if not isinstance(statement, cst.FunctionDef) or _is_static(statement):
-                continue
-            params = (*statement.params.posonly_params, *statement.params.params)
-            if not params:
-                continue
-            self_name = params[0].name.value
-            for _node, target, value in _attribute_assignments(statement.body):
-                if target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name:
-                    values.append(self._infer(value, self._scope_of(statement, class_scope)) if value is not None else None)
+        values = [self._infer(value, scope) if value is not None else None for value, scope in self._assignments_on_self(cls).get(attr, ())]
         result: Value | None = None
         if values and all(v is not None and v is not CYCLE for v in values):
             result = _merge(values)
@@ -803,6 +786,37 @@ class DjangoInference:
                 result = InstanceValue(result.model, None)
         self._self_attributes[key] = result
         return result
+
+    def _assignments_on_self(self, cls: ClassSelf) -> dict[str, list[tuple[cst.BaseExpression | None, Scope]]]:
+        """attribute -> (value, scope) of every ``self.<attribute> = value`` in
+        the class's methods and every class-level value other than ``None``
+        (read once per class)."""
+        cached = self._class_assignments.get(id(cls.cls))
+        if cached is not None:
+            return cached
+        out: dict[str, list[tuple[cst.BaseExpression | None, Scope]]] = {}
+        class_scope = Scope("class", cls.cls, cls.scope)
+        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and not _is_none(small.value):
+                        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                        for target in targets:
+                            if isinstance(target, cst.Name):
+                                out.setdefault(target.value, []).append((small.value, cls.scope))
+            if not isinstance(statement, cst.FunctionDef) or _is_static(statement):
+                continue
+            params = (*statement.params.posonly_params, *statement.params.params)
+            if not params:
+                continue
+            self_name = params[0].name.value
+            method_scope = self._scope_of(statement, class_scope)
+            for _node, target, value in _attribute_assignments(statement.body):
+                if isinstance(target.value, cst.Name) and target.value.value == self_name:
+                    out.setdefault(target.attr.value, []).append((value, method_scope))
+        self._class_assignments[id(cls.cls)] = out
+        return out
 
     def _scope_of(self, node: cst.FunctionDef, parent: Scope) -> Scope:
         return function_scope(self.ctx, node, parent)
