@@ -4,6 +4,7 @@ extra calls, and the receiver inference API other rule families use."""
 from __future__ import annotations
 
 import textwrap
+import time
 
 import libcst as cst
 
@@ -158,3 +159,14 @@ def test_receiver_inference_evidence() -> None:
         "pathlib.Path",
         None,  # x is bound twice and one binding refers to itself: no evidence
     ]
+
+
+def test_a_variable_rebound_from_itself_many_times_is_inferred_in_linear_time() -> None:
+    # Real code (a matching module) rebinds one name from itself dozens of
+    # times; each binding's value names the variable again.
+    rebinds = "\n".join(f"    text = text.replace('{i}', '')" for i in range(40))
+    source = f"import httpx\n\nasync def clean(text, url):\n{rebinds}\n    client = httpx.Client()\n    client.get(url)\n    return text.upper()\n"
+    started = time.perf_counter()
+    findings = lint_text(source, dedent=False, select=["DJA1"])
+    assert time.perf_counter() - started < 5
+    assert [(f.code, f.line) for f in findings] == [("DJA102", 45)]

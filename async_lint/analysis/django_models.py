@@ -20,6 +20,8 @@ from typing import Iterator
 
 import libcst as cst
 
+from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS
+from async_lint.analysis.receivers import _attribute_assignments, function_scope
 from async_lint.analysis.scopes import (
     ASSIGN,
     BUILTIN_NAMES,
@@ -351,6 +353,9 @@ class DjangoInference:
         self._depth = 0
         self._imported_models: dict[str, ModelInfo] = {}
         self._memo: dict[tuple[int, int], Value | None] = {}
+        self._self_attributes: dict[tuple[int, str], Value | None] = {}
+        self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
+        self._thread_returns: dict[tuple[int, str], Value | None] = {}
         self.imports_django = False
         self.foreign_request_framework = False
         for bindings in ctx.module_scope.bindings.values():
@@ -712,10 +717,14 @@ class DjangoInference:
             return None
         function = scope.node if scope.kind == "function" else None
         if param.annotation is not None:
-            annotation = param.annotation.annotation
+            annotation = _forward_reference(param.annotation.annotation)
             qualified = resolve_in(scope.parent or scope, annotation, self.module_name) if scope.parent else None
             if qualified in REQUEST_CLASSES:
                 return DjangoRequestValue()
+            if isinstance(annotation, cst.Subscript) and scope.parent:  # ``QuerySet[Post]``
+                qualified = resolve_in(scope.parent, annotation.value, self.module_name)
+            if qualified in QUERYSET_CLASSES:
+                return QuerySetValue(self._annotated_model(annotation, scope.parent or scope))
             value = self._infer(annotation, scope.parent or scope)
             if isinstance(value, ModelClass):
                 return InstanceValue(value.model, None)
@@ -765,7 +774,91 @@ class DjangoInference:
                 return DjangoRequestValue()
             if attr in ("model", "queryset"):
                 return self._class_attribute(receiver, attr)
+            return self._self_attribute(receiver, attr)
         return None
+
+    def _self_attribute(self, cls: ClassSelf, attr: str) -> Value | None:
+        """``self.<attr>`` where every ``self.<attr> = value`` of the class's
+        methods (and a class-level value other than ``None``) binds the same
+        kind: ``self.room = await Room.objects.aget(...)`` in ``connect``
+        makes ``self.room`` a Room instance in every method. What its
+        relations hold is not claimed (another method may have loaded them)."""
+        key = (id(cls.cls), attr)
+        if key in self._self_attributes:
+            return self._self_attributes[key]
+        self._self_attributes[key] = None  # ``self.x = self.x.parent``: no evidence from a cycle
+        values = [self._infer(value, scope) if value is not None else None for value, scope in self._assignments_on_self(cls).get(attr, ())]
+        result: Value | None = None
+        if values and all(v is not None and v is not CYCLE for v in values):
+            result = _merge(values)
+            if isinstance(result, InstanceValue):
+                result = InstanceValue(result.model, None)
+        self._self_attributes[key] = result
+        return result
+
+    def _assignments_on_self(self, cls: ClassSelf) -> dict[str, list[tuple[cst.BaseExpression | None, Scope]]]:
+        """attribute -> (value, scope) of every ``self.<attribute> = value`` in
+        the class's methods and every class-level value other than ``None``
+        (read once per class)."""
+        cached = self._class_assignments.get(id(cls.cls))
+        if cached is not None:
+            return cached
+        out: dict[str, list[tuple[cst.BaseExpression | None, Scope]]] = {}
+        class_scope = Scope("class", cls.cls, cls.scope)
+        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and not _is_none(small.value):
+                        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                        for target in targets:
+                            if isinstance(target, cst.Name):
+                                out.setdefault(target.value, []).append((small.value, cls.scope))
+            if not isinstance(statement, cst.FunctionDef) or _is_static(statement):
+                continue
+            params = (*statement.params.posonly_params, *statement.params.params)
+            if not params:
+                continue
+            self_name = params[0].name.value
+            method_scope = self._scope_of(statement, class_scope)
+            for _node, target, value in _attribute_assignments(statement.body):
+                if isinstance(target.value, cst.Name) and target.value.value == self_name:
+                    out.setdefault(target.attr.value, []).append((value, method_scope))
+        self._class_assignments[id(cls.cls)] = out
+        return out
+
+    def _scope_of(self, node: cst.FunctionDef, parent: Scope) -> Scope:
+        return function_scope(self.ctx, node, parent)
+
+    def _annotated_model(self, annotation: cst.BaseExpression, scope: Scope) -> ModelInfo | None:
+        """The model of ``QuerySet[Post]`` (None for a bare ``QuerySet``)."""
+        if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1 and isinstance(annotation.slice[0].slice, cst.Index):
+            value = self._infer(annotation.slice[0].slice.value, scope)
+            if isinstance(value, ModelClass):
+                return value.model
+        return None
+
+    def _thread_function_returns(self, node: cst.FunctionDef, parent: Scope) -> Value | None:
+        """What awaiting a ``@sync_to_async``/``@database_sync_to_async`` def
+        gives: what its returns agree on, else its return annotation (a model
+        class: an instance whose relations are not claimed)."""
+        if not any(resolve_in(parent, _decorator_callee(d), self.module_name) in THREAD_DECORATORS for d in node.decorators):
+            return None
+        key = (id(node), "thread")
+        if key in self._thread_returns:
+            return self._thread_returns[key]
+        self._thread_returns[key] = None
+        scope = self._scope_of(node, parent)
+        values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
+        result: Value | None = None
+        if values and all(v is not None and v is not CYCLE for v in values):
+            result = _merge(values)
+        if result is None and node.returns is not None:
+            annotated = self._infer(node.returns.annotation, parent)
+            if isinstance(annotated, ModelClass):
+                result = InstanceValue(annotated.model, None)
+        self._thread_returns[key] = result
+        return result
 
     def _class_attribute(self, cls: ClassSelf, attr: str) -> Value | None:
         body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
@@ -901,6 +994,10 @@ class DjangoInference:
                 return None
             if isinstance(receiver, DjangoRequestValue) and method == "auser":
                 return InstanceValue(self.model_named("User") or USER_MODEL, frozenset())
+            if isinstance(receiver, ClassSelf):
+                method_node = self._class_method(receiver, method)
+                if method_node is not None and method_node.asynchronous is None:
+                    return self._thread_function_returns(method_node, Scope("class", receiver.cls, receiver.scope))
             return None
         qualified = resolve_in(scope, func, self.module_name)
         if qualified in ("django.shortcuts.aget_object_or_404",):
@@ -908,6 +1005,8 @@ class DjangoInference:
         function = self._function_binding(func, scope)
         if function is not None and function[0].asynchronous is not None:
             return self._function_returns(*function)
+        if function is not None:
+            return self._thread_function_returns(*function)
         return None
 
     def _infer_subscript(self, node: cst.Subscript, scope: Scope) -> Value | None:
@@ -986,6 +1085,30 @@ def _element_of(iterable: Value | None) -> Value | None:
     if isinstance(iterable, IteratorValue):
         return InstanceValue(iterable.model, frozenset())
     return None
+
+
+def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
+    """``"QuerySet[Post]"`` -> the expression it spells (else as given)."""
+    text = string_value(annotation)
+    if text is None:
+        return annotation
+    try:
+        return cst.parse_expression(text)
+    except cst.ParserSyntaxError:
+        return annotation
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod") for d in node.decorators)
+
+
+def _decorator_callee(decorator: cst.Decorator) -> cst.BaseExpression:
+    expr = decorator.decorator
+    return expr.func if isinstance(expr, cst.Call) else expr
 
 
 def _kwarg_names(call: cst.Call) -> frozenset[str]:

@@ -135,6 +135,7 @@ class ReceiverInference:
         self.model = model or default_type_model()
         self._self_attributes: dict[int, dict[str, list[tuple[cst.BaseExpression, Scope, cst.CSTNode]]]] = {}
         self._in_progress: set[int] = set()
+        self._names_in_progress: set[tuple[int, str]] = set()
 
     # -- public ------------------------------------------------------------------
     def infer(self, expr: cst.BaseExpression, scope: Scope | None = None) -> Inferred | None:
@@ -232,7 +233,17 @@ class ReceiverInference:
         if found is None:
             return None
         owner, bindings = found
-        results = [self._infer_binding(binding, owner) for binding in bindings]
+        # ``text = text.strip()`` rebound many times: each binding's value
+        # names the same variable again, so without this guard the search
+        # visits every binding from every binding (exponential).
+        key = (id(owner), name)
+        if key in self._names_in_progress:
+            return None
+        self._names_in_progress.add(key)
+        try:
+            results = [self._infer_binding(binding, owner) for binding in bindings]
+        finally:
+            self._names_in_progress.discard(key)
         return self._agree(results)
 
     @staticmethod
@@ -350,16 +361,21 @@ class ReceiverInference:
         return out
 
     def _method_scope(self, function: cst.FunctionDef, class_scope: Scope) -> Scope:
-        info = self.ctx.function_info(function)
-        if info is not None:
-            return info.scope
-        # Not visited yet (defined below the method being analysed): collect its
-        # bindings now, the same way the traversal will.
-        scope = Scope("function", function, class_scope)
-        collector = BindingCollector(scope, self.ctx.module_name, self.ctx.is_package)
-        collector.collect_parameters(function.params)
-        collector._block(function.body)
-        return scope
+        return function_scope(self.ctx, function, class_scope)
+
+
+def function_scope(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -> Scope:
+    """A def's scope: the traversal's where it was visited, else (defined
+    below the code being analysed) its bindings collected now, the same way
+    the traversal will."""
+    info = ctx.function_info(function)
+    if info is not None:
+        return info.scope
+    scope = Scope("function", function, parent)
+    collector = BindingCollector(scope, ctx.module_name, ctx.is_package)
+    collector.collect_parameters(function.params)
+    collector._block(function.body)
+    return scope
 
 
 class _AttributeAssignments(cst.CSTVisitor):

@@ -52,7 +52,23 @@ class DjangoCheck(Check):
     def flag(self, node: cst.CSTNode, code: str, message: str, fix=None) -> None:
         if self.inference.async_unsafe_opt_out and self.ctx.in_async_context:
             return
+        if self._in_attribute_error_fallback():
+            return
         self.ctx.report_blocking(node, code, message, fix=fix)
+
+    def _in_attribute_error_fallback(self) -> bool:
+        """Inside ``except AttributeError:`` (duck typing: ``try: await
+        qs.acount() except AttributeError: len(qs)``) the object evidently is
+        not the Django one its annotation or origin suggested."""
+        for ancestor in self.ctx.ancestors():
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return False
+            if isinstance(ancestor, cst.ExceptHandler) and ancestor.type is not None:
+                caught = ancestor.type.elements if isinstance(ancestor.type, cst.Tuple) else [ancestor.type]
+                names = [e.value if isinstance(e, cst.Element) else e for e in caught]
+                if any(self.ctx.qualified_name(n) == "builtins.AttributeError" for n in names):
+                    return True
+        return False
 
     def suggestion(self, kind: str, name: str, twin_text: str, fallback: str) -> str:
         """``twin_text`` (formatted with the twin) where the target Django has

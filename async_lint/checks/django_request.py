@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from async_lint.analysis.context import handoff_callable_index
 from async_lint.analysis.django_models import (
     EVALUATING_METHODS,
     LAZY_METHODS,
@@ -21,6 +22,7 @@ from async_lint.analysis.django_models import (
     SessionValue,
 )
 from async_lint.analysis.django_twins import twin_table
+from async_lint.analysis.scopes import Scope
 from async_lint.checks.django_orm import DjangoCheck, shown
 
 USER_BASES = frozenset(
@@ -36,6 +38,13 @@ USER_BASES = frozenset(
 FORCING_BUILTINS = frozenset({"isinstance", "str", "repr", "bool", "getattr", "hasattr", "hash", "int", "issubclass"})
 # Session methods that never load the session data.
 SESSION_NON_LOADING = frozenset({"is_empty", "clear", "get_session_cookie_age", "encode", "decode"})
+# Session methods that only read or write the loaded data (``_session_cache``)
+# and so run no query once the session is loaded; save/flush/cycle_key/... still write.
+SESSION_CACHED = frozenset(
+    "get pop setdefault update keys values items has_key set_expiry get_expiry_age get_expiry_date "
+    "get_expire_at_browser_close set_test_cookie test_cookie_worked delete_test_cookie "
+    "__getitem__ __setitem__ __delitem__ __contains__".split()
+)
 
 
 def _user_methods() -> frozenset[str]:
@@ -44,6 +53,14 @@ def _user_methods() -> frozenset[str]:
 
 def _session_methods() -> frozenset[str]:
     return frozenset(name for kind, name in twin_table() if kind == "session" and not name.startswith("__"))
+
+
+def _session_loading_twins() -> frozenset[str]:
+    """Async session methods that leave the data loaded (``_aget_session``):
+    the twins of the cache-only methods, plus ``acycle_key`` and ``aflush``."""
+    table = twin_table()
+    twins = {table[("session", name)][0] for name in SESSION_CACHED if ("session", name) in table}
+    return frozenset(twins | {table[("session", "cycle_key")][0], table[("session", "flush")][0]})
 
 
 def _shortcuts() -> frozenset[str]:
@@ -60,15 +77,32 @@ class RequestUserCheck(DjangoCheck):
         super().__init__(ctx)
         self.user_methods = _user_methods()
         self.session_methods = _session_methods()
+        self.session_loading = _session_loading_twins()
+        # Per function: ``request.user`` / ``request.session`` expressions
+        # already loaded off the loop by earlier code of that function (a
+        # thread that read the user, an awaited session method): the
+        # SimpleLazyObject and the session cache then answer without a query.
+        self._loaded: dict[int, set[str]] = {}
+
+    def _loaded_here(self) -> set[str]:
+        function = self.ctx.current_function
+        return self._loaded.setdefault(id(function.node) if function else 0, set())
+
+    def _text(self, expr: cst.BaseExpression) -> str:
+        return "".join(self.ctx.module.code_for_node(expr).split())
 
     def _is_lazy_user(self, expr: cst.BaseExpression) -> bool:
-        return isinstance(self.inference.infer(expr), LazyUserValue)
+        if not isinstance(self.inference.infer(expr), LazyUserValue):
+            return False
+        return self._text(expr) not in self._loaded_here()
 
     def _user(self, node: cst.CSTNode, expr: cst.BaseExpression, how: str) -> None:
         fix = self.suggestion("request", "user", "`user = await request.{twin}()` and use `user`", "`await sync_to_async(...)` around the code that reads the user")
         self.flag(node, "DJA205", f"{how} `{shown(self.ctx, expr)}` loads the lazy `request.user` from the database synchronously (SynchronousOnlyOperation in async code); use {fix}")
 
-    def _session(self, node: cst.CSTNode, name: str, what: str) -> None:
+    def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None) -> None:
+        if session is not None and name in SESSION_CACHED and self._text(session) in self._loaded_here():
+            return
         fix = self.suggestion("session", name, "`await request.session.{twin}(...)`", "`await sync_to_async(...)` around the session access")
         self.flag(node, "DJA205", f"`{what}` loads or saves the session synchronously (SynchronousOnlyOperation in async code with a database-backed session); use {fix}")
 
@@ -87,7 +121,7 @@ class RequestUserCheck(DjangoCheck):
             if forcing and self._is_lazy_user(operand):
                 self._user(operand, operand, "comparing")
             if index > 0 and isinstance(node.comparisons[index - 1].operator, (cst.In, cst.NotIn)) and isinstance(self.inference.infer(operand), SessionValue):
-                self._session(node, "__contains__", shown(self.ctx, node))
+                self._session(node, "__contains__", shown(self.ctx, node), operand)
 
     def _truth(self, expr: cst.BaseExpression) -> None:
         if self._is_lazy_user(expr):
@@ -120,19 +154,61 @@ class RequestUserCheck(DjangoCheck):
         if isinstance(self.inference.infer(node.value), SessionValue):
             parent = self.ctx.parent
             name = "__setitem__" if isinstance(parent, cst.AssignTarget) else "__delitem__" if isinstance(parent, cst.Del) else "__getitem__"
-            self._session(node, name, shown(self.ctx, node))
+            self._session(node, name, shown(self.ctx, node), node.value)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in self.session_methods and isinstance(self.inference.infer(func.value), SessionValue):
-            self._session(node, func.attr.value, f"{shown(self.ctx, func)}()")
+            self._session(node, func.attr.value, f"{shown(self.ctx, func)}()", func.value)
             return
+        if self.ctx.in_async_context:
+            self._note_loads(node)
         if not any(self._is_lazy_user(arg.value) for arg in node.args):
             return
         if self._call_forces_arguments(node):
             for arg in node.args:
                 if self._is_lazy_user(arg.value):
                     self._user(arg.value, arg.value, "passing")
+
+    def _note_loads(self, node: cst.Call) -> None:
+        """Record what this call leaves loaded for the rest of the function:
+        ``await request.session.aget(...)`` fills the session cache;
+        ``sync_to_async(lambda: request.user.is_authenticated)()`` evaluates
+        the lazy user in the thread, so later reads of it run no query."""
+        func = node.func
+        if (
+            isinstance(self.ctx.parent, cst.Await)
+            and isinstance(func, cst.Attribute)
+            and func.attr.value in self.session_loading
+            and isinstance(self.inference.infer(func.value), SessionValue)
+        ):
+            self._loaded_here().add(self._text(func.value))
+            return
+        index = handoff_callable_index(self.ctx, node)
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        if index is None or index >= len(positional):
+            return
+        found = self._thread_body(positional[index].value)
+        if found is None:
+            return
+        body, scope = found
+        for attribute in _attributes(body):
+            if isinstance(self.inference.infer(attribute.value, scope), LazyUserValue):
+                self._loaded_here().add(self._text(attribute.value))
+
+    def _thread_body(self, handed: cst.BaseExpression) -> tuple[cst.CSTNode, Scope] | None:
+        """The code a callable handed to a thread runs, with the scope its
+        names resolve in: a lambda without parameters, or a def of the
+        current function."""
+        if isinstance(handed, cst.Lambda):
+            return (handed.body, self.ctx.scope) if not _lambda_params(handed) else None
+        function = self.ctx.current_function
+        if isinstance(handed, cst.Name) and function is not None:
+            for binding in function.scope.bindings.get(handed.value, []):
+                if isinstance(binding.node, cst.FunctionDef) and binding.node.asynchronous is None:
+                    info = self.ctx.function_info(binding.node)
+                    return (binding.node.body, info.scope) if info is not None else None
+        return None
 
     def _call_forces_arguments(self, node: cst.Call) -> bool:
         """Calls that inspect an argument on the spot: building a query
@@ -148,6 +224,22 @@ class RequestUserCheck(DjangoCheck):
                 return isinstance(self.inference.infer(func.value), (ManagerValue, QuerySetValue))
             return False
         return isinstance(self.inference.infer(func), ModelClass)
+
+
+def _lambda_params(node: cst.Lambda) -> bool:
+    params = node.params
+    return bool(params.params or params.posonly_params or params.kwonly_params or isinstance(params.star_arg, cst.Param) or params.star_kwarg)
+
+
+def _attributes(root: cst.CSTNode) -> list[cst.Attribute]:
+    found: list[cst.Attribute] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Attribute):
+            found.append(node)
+        stack.extend(node.children)
+    return found
 
 
 class SyncShortcutCheck(DjangoCheck):
