@@ -95,9 +95,14 @@ class ModelFacts(Check):
     ``async def`` and would otherwise only be syntax-checked."""
 
     codes = ("DJA204",)
-    # Every module defining a model imports from a ``models`` module
-    # (django.db.models, django.contrib.auth.models, a project's models).
-    text_hints = (r"\bmodels\b",)
+    # A model class: on a model-ish base (models.Model, a *Model, an
+    # Abstract* user), or declaring fields, relations or a Meta (a model
+    # subclassing a project model imported from elsewhere still does one).
+    text_hints = (
+        r"(?m:^\s*class\s+\w+\s*\([^)]*(?:\bmodels\.\w*Model\b|\b\w*Model\b|\bAbstract\w*))",
+        r"\bmodels\.\w*(?:Field|Key)\(|\b(?:ForeignKey|ManyToManyField|OneToOneField)\(",
+        r"(?m:^\s+class\s+Meta\s*[(:])",
+    )
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -260,7 +265,12 @@ class ClassShapes(Check):
     # handler, a view or viewset base, a mixin, a middleware (its __init__
     # takes get_response). (Every class in every file would cost the
     # prefilter nearly all of its savings.)
-    text_hints = (r"\basync\s+def\b", r"View\b", r"ViewSet\b", r"Mixin\b", r"\bget_response\b", r"Middleware")
+    text_hints = (
+        r"\basync\s+def\b",
+        r"\bget_response\b",
+        r"(?m:^\s*class\s+\w*(?:View|ViewSet|Mixin|Middleware)\w*\s*[(:])",
+        r"(?m:^\s*class\s+\w+\s*\([^)]*\b\w*(?:View|ViewSet|Mixin|Middleware)\b)",
+    )
 
     def __init__(self, ctx):
         super().__init__(ctx)
