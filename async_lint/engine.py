@@ -595,11 +595,9 @@ def run(
         if index is not None and result.summary is not None:
             findings.extend(_project_findings(index, path, settings, orm_opt_out=opt_out is not None))
     reported = set(targets)
-    project_check_classes = _project_checks(settings, facts)
-    for check_class in project_check_classes:
-        for finding in check_class(settings).run(facts):
-            if finding.code in settings.enabled and finding.path in reported and not _noqa_suppressed(finding, analyzer):
-                findings.append(finding)
+    for finding in _project_check_findings(settings, facts, cache):
+        if finding.code in settings.enabled and finding.path in reported and not _noqa_suppressed(finding, analyzer):
+            findings.append(finding)
     findings.sort(key=lambda f: f.sort_key)
     return RunResult(
         files=targets,
@@ -643,6 +641,35 @@ def _noqa_suppressed(finding: Finding, analyzer: "_Analyzer") -> bool:
         return False
     lines = data.decode("utf-8", "replace").splitlines()
     return is_suppressed(finding.code, lines, finding.line, finding.end_line) is not None
+
+
+def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], cache) -> list[Finding]:
+    """The project-wide checks' findings. They depend only on the facts and
+    the settings, so with a cache they are kept under a digest of both: a
+    warm run whose facts did not change imports no check (and no libcst)."""
+    if not facts:
+        return []
+    key = None
+    if cache is not None:
+        import hashlib
+        import json
+
+        from async_lint.cache import build_stamp
+
+        blob = json.dumps([build_stamp(), settings.fingerprint(), sorted(facts.items())], sort_keys=True, default=str)
+        key = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+        entry = cache.get(key)
+        if entry is not None:
+            try:
+                return [_finding_from_record(record.pop("path"), record) for record in entry["findings"]]
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # a damaged entry: recompute and rewrite it
+    out: list[Finding] = []
+    for check_class in _project_checks(settings, facts):
+        out.extend(check_class(settings).run(facts))
+    if key is not None:
+        cache.put(key, {"findings": [{**_finding_record(f), "path": f.path} for f in out]})
+    return out
 
 
 def _project_checks(settings: Settings, facts: dict[str, list[dict]]) -> list:

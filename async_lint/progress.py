@@ -8,10 +8,11 @@ every commit stays quiet. It is transient: it disappears when the run ends.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 
 class ProgressBar:
@@ -30,6 +31,8 @@ class ProgressBar:
         if self._progress is None:
             if total < self.min_files and self.clock() - self.started_at < self.delay:
                 return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             self._progress = Progress(
                 TextColumn("[bold]async-lint[/] analysing"),
                 BarColumn(),
@@ -65,6 +68,9 @@ def progress_for(stderr_is_tty: bool, output_format: str) -> ProgressBar | None:
     if not stderr_is_tty or output_format not in ("rich", "concise"):
         return None
     # rich honours NO_COLOR (a bar without colour) and FORCE_COLOR itself.
+    # Imported here: a run whose output is piped never loads rich.
+    from rich.console import Console
+
     console = Console(stderr=True)
     if console.is_dumb_terminal:
         return None
