@@ -657,7 +657,7 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
         from async_lint.cache import build_stamp
 
         blob = json.dumps([build_stamp(), settings.fingerprint(), sorted(facts.items())], sort_keys=True, default=str)
-        key = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+        key = "project-" + hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
         entry = cache.get(key)
         if entry is not None:
             try:

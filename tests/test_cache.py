@@ -30,7 +30,20 @@ def as_rows(result):
 
 
 def entries(cache_dir: Path) -> list[Path]:
-    return [p for p in cache_dir.rglob("*.json")]
+    """The per-file entries (not the project-wide checks' entry)."""
+    return [p for p in cache_dir.rglob("*.json") if not p.name.startswith("project-")]
+
+
+def test_project_wide_findings_are_cached_and_a_damaged_entry_is_recomputed(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    cache_dir = tmp_path / "cache"
+    expected = as_rows(lint([project], cache_dir))
+    project_entries = [p for p in cache_dir.rglob("project-*.json")]
+    assert project_entries
+    for entry in project_entries:
+        entry.write_text('{"key": "x", "findings": [{"path": 1}]}')
+    assert as_rows(lint([project], cache_dir)) == expected
+    assert as_rows(lint([project], cache_dir)) == expected
 
 
 def test_warm_run_equals_cold_run_and_is_served_from_the_cache(tmp_path: Path) -> None:

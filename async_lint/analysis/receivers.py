@@ -21,6 +21,8 @@ Anything else is unknown (``None``): an unknown receiver stays silent.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
@@ -419,7 +421,21 @@ class _AttributeAssignments(cst.CSTVisitor):
             self.found.append((node, node.target, None))
 
 
+# A method body's attribute assignments, by body node: several rules ask
+# about the same class's methods, many times per file. Bounded, and each
+# entry holds its body so that an id is never reused while it is cached.
+_ASSIGNMENTS_BY_BODY: "OrderedDict[int, tuple[cst.BaseSuite, list]]" = OrderedDict()
+_ASSIGNMENTS_CACHE_SIZE = 256
+
+
 def _attribute_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, cst.Attribute, cst.BaseExpression | None]]:
+    cached = _ASSIGNMENTS_BY_BODY.get(id(body))
+    if cached is not None and cached[0] is body:
+        _ASSIGNMENTS_BY_BODY.move_to_end(id(body))
+        return iter(cached[1])
     visitor = _AttributeAssignments()
     body.visit(visitor)
+    _ASSIGNMENTS_BY_BODY[id(body)] = (body, visitor.found)
+    if len(_ASSIGNMENTS_BY_BODY) > _ASSIGNMENTS_CACHE_SIZE:
+        _ASSIGNMENTS_BY_BODY.popitem(last=False)
     return iter(visitor.found)
