@@ -15,6 +15,7 @@ is used as before.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 import libcst as cst
@@ -22,25 +23,37 @@ from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionPr
 
 
 class CallOrdinals:
-    """Numbers the Call nodes of a file in visiting order (fed by the traversal)."""
+    """Numbers the Call nodes, and the names of the def/class statements, of
+    a file in visiting order (fed by the traversal)."""
 
     def __init__(self) -> None:
         self.ordinal: dict[int, int] = {}
         self.count = 0
+        # id(def or class statement's name node) -> its ordinal among them
+        self.def_ordinal: dict[int, int] = {}
+        self.def_count = 0
 
     def add(self, node: cst.Call) -> None:
         self.ordinal[id(node)] = self.count
         self.count += 1
 
+    def add_def(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        self.def_ordinal[id(node.name)] = self.def_count
+        self.def_count += 1
 
-class _AstCallPositions:
-    def __init__(self, ranges: list[CodeRange], ordinals: CallOrdinals):
-        self.ranges = ranges
+
+class _AstPositions:
+    def __init__(self, calls: list[CodeRange], names: list[CodeRange], ordinals: CallOrdinals):
+        self.calls = calls
+        self.names = names
         self.ordinals = ordinals
 
     def get(self, node: cst.CSTNode, default: Any = None) -> CodeRange | None:
         index = self.ordinals.ordinal.get(id(node))
-        return self.ranges[index] if index is not None else default
+        if index is not None:
+            return self.calls[index]
+        index = self.ordinals.def_ordinal.get(id(node))
+        return self.names[index] if index is not None else default
 
 
 def _char_column(line: str, byte_offset: int) -> int:
@@ -49,7 +62,28 @@ def _char_column(line: str, byte_offset: int) -> int:
     return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
 
 
-def _ast_call_ranges(text: str) -> list[CodeRange] | None:
+_DEF_NAME = re.compile(r"(?:async\s+)?(?:def|class)\s+(\w+)")
+
+
+def _ast_def_name_ranges(tree: ast.AST, lines: list[str]) -> list[CodeRange] | None:
+    """The names of def/class statements in source order, or None where a
+    statement is spelled in a way this reading does not follow."""
+    defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    defs.sort(key=lambda n: (n.lineno, n.col_offset))
+    out = []
+    for node in defs:
+        if not 0 < node.lineno <= len(lines):
+            return None
+        line = lines[node.lineno - 1]
+        start = _char_column(line, node.col_offset)
+        match = _DEF_NAME.match(line, start)
+        if match is None or match.group(1) != node.name:
+            return None
+        out.append(CodeRange(CodePosition(node.lineno, match.start(1)), CodePosition(node.lineno, match.end(1))))
+    return out
+
+
+def _ast_ranges(text: str) -> tuple[list[CodeRange], list[CodeRange] | None] | None:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -61,16 +95,20 @@ def _ast_call_ranges(text: str) -> list[CodeRange] | None:
     def column(row: int, offset: int) -> int:
         return _char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
 
-    return [
+    call_ranges = [
         CodeRange(CodePosition(c.lineno, column(c.lineno, c.col_offset)), CodePosition(c.end_lineno or c.lineno, column(c.end_lineno or c.lineno, c.end_col_offset or 0)))
         for c in calls
     ]
+    return call_ranges, _ast_def_name_ranges(tree, lines)
 
 
 def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, exact: bool):
     """A mapping node -> CodeRange (``.get``) covering ``nodes``."""
-    if not exact and all(type(node) is cst.Call and id(node) in ordinals.ordinal for node in nodes):
-        ranges = _ast_call_ranges(text)
-        if ranges is not None and len(ranges) == ordinals.count:
-            return _AstCallPositions(ranges, ordinals)
+    if not exact and all(id(node) in ordinals.ordinal or id(node) in ordinals.def_ordinal for node in nodes):
+        ranges = _ast_ranges(text)
+        if ranges is not None:
+            calls, names = ranges
+            names_needed = any(id(node) in ordinals.def_ordinal for node in nodes)
+            if len(calls) == ordinals.count and (not names_needed or (names is not None and len(names) == ordinals.def_count)):
+                return _AstPositions(calls, names or [], ordinals)
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)

@@ -172,7 +172,11 @@ class SummaryCollector(Check):
         self.classes: dict[str, dict[str, Any]] = {}
         self.call_ordinals = CallOrdinals()
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.call_ordinals.add_def(node)
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.call_ordinals.add_def(node)
         prefix = self.ctx._qualname_prefix()  # noqa: SLF001 - the same naming as FunctionInfo.qualname
         bases = []
         for arg in node.bases:
