@@ -571,6 +571,7 @@ def run(
     try:
         analyzer.load(targets, full=False)
         index = _build_index(analyzer, targets, paths, root, settings) if settings.enabled & PROJECT_INDEX_CODES else None
+        _load_fact_dependencies(analyzer, targets, root, settings)
     finally:
         analyzer.workers.close()
 
@@ -594,6 +595,11 @@ def run(
             facts[path] = result.facts
         if index is not None and result.summary is not None:
             findings.extend(_project_findings(index, path, settings, orm_opt_out=opt_out is not None))
+    # Facts of the other project modules analysed for this run (reached by a
+    # call chain or named by a fact) inform the project-wide checks too.
+    for path, result in analyzer.results.items():
+        if path not in facts and result.facts:
+            facts[path] = result.facts
     reported = set(targets)
     for finding in _project_check_findings(settings, facts, cache):
         if finding.code in settings.enabled and finding.path in reported and not _noqa_suppressed(finding, analyzer):
@@ -701,6 +707,42 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
             return index
         requested |= missing
         analyzer.load(sorted(missing), full=True)
+
+
+def _fact_modules(results) -> set[str]:
+    """Modules that facts name and project-wide checks need the facts of: the
+    model behind a relation use, and a model's bases (abstract models)."""
+    out: set[str] = set()
+    for result in results:
+        for fact in result.facts:
+            kind = fact.get("kind")
+            if kind == "django_relation_use" and isinstance(fact.get("model"), str):
+                out.add(fact["model"].rpartition(".")[0])
+            elif kind == "django_model":
+                out.update(base.rpartition(".")[0] for base in fact.get("bases") or () if isinstance(base, str) and "." in base)
+    out.discard("")
+    return out
+
+
+def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str, settings: Settings) -> None:
+    """Analyse the project modules that the targets' facts name, and the ones
+    those name in turn, so that a run on a few files (the pre-commit shape)
+    still knows a model defined in a module it was not given."""
+    if not any(code in settings.enabled for code in ("DJA204", "DJA502", "DJA503", "DJA506", "DJA507")):
+        return  # no project-wide check that reads these facts
+    if not _fact_modules(analyzer.results.values()):
+        return
+    locator = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
+    requested: set[str] = set()
+    while True:
+        wanted = _fact_modules(analyzer.results.values()) - requested
+        if not wanted:
+            return
+        requested |= wanted
+        paths = sorted({path for module in wanted for path in locator.get(module)})
+        missing = [p for p in paths if p not in analyzer.results or analyzer.results[p].light]
+        if missing:
+            analyzer.load(missing, full=True)
 
 
 def _exclusion(settings: Settings):

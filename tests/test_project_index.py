@@ -340,3 +340,13 @@ def test_every_check_declares_where_it_can_report_so_the_prefilter_stays_on():
     unhinted = [c.__name__ for c in checks_for(everything) if _check_hints(c) is None]
     assert not unhinted, f"checks without text_hints: {unhinted}"
     assert _prefilter(everything) is not None
+
+
+def test_a_run_on_one_view_file_still_knows_models_from_other_modules():
+    # The pre-commit shape: only the view is given; the models it reads are
+    # defined in modules of the project that were not.
+    from tests.helpers import FIXTURES, expected_markers, lint_paths
+
+    views = FIXTURES / "dja2_cross_module" / "blog" / "views.py"
+    found = {(f.path, f.line, f.code) for f in lint_paths([views])}
+    assert found == expected_markers(views)
