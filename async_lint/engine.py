@@ -711,7 +711,8 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
 
 def _fact_modules(results) -> set[str]:
     """Modules that facts name and project-wide checks need the facts of: the
-    model behind a relation use, and a model's bases (abstract models)."""
+    model behind a relation use, a model's bases (abstract models), and a
+    view's or middleware's base classes."""
     out: set[str] = set()
     for result in results:
         for fact in result.facts:
@@ -720,6 +721,11 @@ def _fact_modules(results) -> set[str]:
                 out.add(fact["model"].rpartition(".")[0])
             elif kind == "django_model":
                 out.update(base.rpartition(".")[0] for base in fact.get("bases") or () if isinstance(base, str) and "." in base)
+            elif kind == "structure.class":
+                # Base classes imported from other modules (views, middleware).
+                for base in fact.get("bases") or ():
+                    if isinstance(base, list) and len(base) == 2 and base[0] == "unknown" and "." in str(base[1]):
+                        out.add(str(base[1]).rpartition(".")[0])
     out.discard("")
     return out
 
