@@ -257,14 +257,18 @@ class SummaryCollector(Check):
             self.generators.add(id(self.ctx.current_function))
 
 
-def _what(node: cst.CSTNode) -> str:
-    """How an operation reads in a chain: ``Post.objects.count()``."""
+def _what(node: cst.CSTNode, code: str | None = None) -> str:
+    """How an operation reads in a chain: ``Post.objects.count()``, or for a
+    QuerySet evaluated by iteration, ``iterating the QuerySet `rows```."""
     if isinstance(node, cst.Call):
         text = cst.Module([]).code_for_node(node.func) + "()"
     else:
         text = cst.Module([]).code_for_node(node)
     text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "..."
+    text = text if len(text) <= 60 else text[:57] + "..."
+    if code == "DJA202" and not isinstance(node, cst.Call):
+        return f"iterating the QuerySet `{text}`"
+    return text
 
 
 def _ref_text(ctx: FileContext, ref: Any) -> Any:
@@ -293,7 +297,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         key = id(info)
         ops = []
         for op in info.ops:
-            ops.append([op.code, op.line, _what(op.node)])
+            ops.append([op.code, op.line, _what(op.node, op.code)])
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
         returns = [r for r in (_ref_text(ctx, ref) for ref in collector.returns.get(key, ())) if r]
         orm = key in collector.orm or any(op.code.startswith("DJA2") for op in info.ops)
