@@ -571,8 +571,9 @@ def run(
     targets = discovery.files
     try:
         analyzer.load(targets, full=False)
-        index = _build_index(analyzer, targets, paths, root, settings) if settings.enabled & PROJECT_INDEX_CODES else None
+        # Before the index: modules loaded for facts bring summaries it uses.
         _load_fact_dependencies(analyzer, targets, root, settings)
+        index = _build_index(analyzer, targets, paths, root, settings) if settings.enabled & PROJECT_INDEX_CODES else None
     finally:
         analyzer.workers.close()
 
@@ -594,7 +595,7 @@ def run(
             notes.setdefault(path, []).extend(result.notes)
         if result.facts:
             facts[path] = result.facts
-        if index is not None and result.summary is not None:
+        if index is not None and result.summary is not None and path in index.by_path:
             findings.extend(_project_findings(index, path, settings, orm_opt_out=opt_out is not None))
     # Facts of the other project modules analysed for this run (reached by a
     # call chain or named by a fact) inform the project-wide checks too.

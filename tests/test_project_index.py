@@ -358,3 +358,21 @@ def test_a_run_on_one_file_still_knows_what_other_modules_define(given):
     path = FIXTURES / given
     found = {(f.path, f.line, f.code) for f in lint_paths([path])}
     assert found == expected_markers(path)
+
+
+def test_a_target_first_only_syntax_checked_then_loaded_for_facts_is_indexed(tmp_path):
+    # `shop/__init__.py` holds nothing the checks look for (so it is only
+    # syntax-checked at first), but a view's base class is imported through
+    # it, so the project-wide checks load it in full afterwards.
+    from tests.helpers import lint_paths
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "__init__.py").write_text("from shop.bases import Handler\n")
+    (shop / "bases.py").write_text("class Handler:\n    pass\n")
+    (shop / "views.py").write_text(
+        "import time\n\nimport shop\n\n\nclass Page(shop.Handler):\n    async def get(self, request):\n        time.sleep(1)\n"
+    )
+    findings = lint_paths([tmp_path])
+    assert [(f.code, f.line) for f in findings] == [("DJA101", 8)]
