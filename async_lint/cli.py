@@ -30,12 +30,9 @@ def _detected_django_version(paths: list[str]) -> tuple[int, int] | None:
 
 
 def _console(stderr: bool = False):
-    from rich.console import Console
+    from async_lint.formats.rich_format import make_console
 
-    # NO_COLOR (no-color.org) wins over FORCE_COLOR: plain text without any
-    # escape sequence, not even bold, so the output can be diffed or parsed.
-    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
-    return Console(stderr=stderr, highlight=False, **plain)
+    return make_console(stderr=stderr)
 
 
 def _list_rules() -> None:

@@ -42,7 +42,7 @@ from async_lint.project import (
     sets_allow_async_unsafe,
 )
 from async_lint.settings import Settings
-from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, read_source
+from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_source
 from async_lint.suppress import is_suppressed
 
 # Below this many files, worker processes cost more than they save.
@@ -176,7 +176,7 @@ def analyze_source(
     positions = None
     wanted = [*(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
     if ctx.reports or wanted:
-        positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports))
+        positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports), tree=source.python_tree)
     for fact in ctx.facts:
         record = {"kind": fact.kind, **fact.data}
         where = positions.get(fact.node) if positions is not None and fact.node is not None else None
@@ -306,16 +306,11 @@ def _needs_full_pass(text: str, settings: Settings) -> bool:
 
 def _syntax_ok(text: str, path: str) -> bool:
     """CPython's own parser: several times faster than a full libcst parse."""
-    import ast
-    import warnings
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        _tree, error = python_parse(text)
+    except SourceError:
         return False
-    return True
+    return error is None
 
 
 # -- workers --------------------------------------------------------------------------------------
@@ -647,7 +642,10 @@ def _noqa_suppressed(finding: Finding, analyzer: "_Analyzer") -> bool:
     data = analyzer.texts.get(finding.path)
     if data is None or b"noqa" not in data.lower():
         return False
-    lines = data.decode("utf-8", "replace").splitlines()
+    try:
+        lines = decode_source(finding.path, data).lines  # its encoding, Python's line breaks
+    except SourceError:
+        return False
     return is_suppressed(finding.code, lines, finding.line, finding.end_line) is not None
 
 
@@ -659,13 +657,12 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
         return []
     key = None
     if cache is not None:
-        import hashlib
         import json
 
-        from async_lint.cache import build_stamp
+        from async_lint.cache import build_stamp, content_digest
 
         blob = json.dumps([build_stamp(), settings.fingerprint(), sorted(facts.items())], sort_keys=True, default=str)
-        key = "project-" + hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+        key = "project-" + content_digest(blob.encode("utf-8", "surrogatepass"))
         entry = cache.get(key)
         if entry is not None:
             try:

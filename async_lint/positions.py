@@ -21,6 +21,8 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
+from async_lint.source import split_lines
+
 
 class CallOrdinals:
     """Numbers the Call nodes, and the names of the def/class statements, of
@@ -83,14 +85,15 @@ def _ast_def_name_ranges(tree: ast.AST, lines: list[str]) -> list[CodeRange] | N
     return out
 
 
-def _ast_ranges(text: str) -> tuple[list[CodeRange], list[CodeRange] | None] | None:
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+def _ast_ranges(text: str, tree: ast.Module | None = None) -> tuple[list[CodeRange], list[CodeRange] | None] | None:
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     calls.sort(key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
-    lines = text.splitlines()
+    lines = split_lines(text)  # rows as Python counts them (not at \f or \u2028)
 
     def column(row: int, offset: int) -> int:
         return _char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
@@ -102,10 +105,11 @@ def _ast_ranges(text: str) -> tuple[list[CodeRange], list[CodeRange] | None] | N
     return call_ranges, _ast_def_name_ranges(tree, lines)
 
 
-def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, exact: bool):
-    """A mapping node -> CodeRange (``.get``) covering ``nodes``."""
+def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, exact: bool, tree: ast.Module | None = None):
+    """A mapping node -> CodeRange (``.get``) covering ``nodes``; ``tree``:
+    CPython's tree of ``text`` when the caller already has it."""
     if not exact and all(id(node) in ordinals.ordinal or id(node) in ordinals.def_ordinal for node in nodes):
-        ranges = _ast_ranges(text)
+        ranges = _ast_ranges(text, tree)
         if ranges is not None:
             calls, names = ranges
             names_needed = any(id(node) in ordinals.def_ordinal for node in nodes)

@@ -9,7 +9,7 @@ import io
 import re
 import tokenize
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ class SourceFile:
     encoding: str
     has_bom: bool
     newline: str
+    # CPython's tree of ``text``, kept by ``parse_source`` for cheap positions.
+    python_tree: ast.Module | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def lines(self) -> list[str]:
@@ -86,7 +88,7 @@ def decode_source(path: str, data: bytes) -> SourceFile:
     return SourceFile(path=path, data=data, text=text, encoding=encoding, has_bom=has_bom, newline=newline)
 
 
-def _python_syntax_error(text: str) -> SourceError | None:
+def python_parse(text: str) -> tuple[ast.Module | None, SourceError | None]:
     """CPython's own verdict on the text, from its fast C parser.
 
     It runs before libcst for two reasons. CPython bounds nesting (200 open
@@ -94,20 +96,22 @@ def _python_syntax_error(text: str) -> SourceError | None:
     tree), while libcst's native parser recurses without a bound and can take
     minutes or overflow its stack (killing the process) on a file CPython
     refuses anyway. And its messages are the ones users know ("Missing
-    parentheses in call to 'print'")."""
+    parentheses in call to 'print'").
+
+    Returns (tree, None) or (None, the syntax error); raises SourceError for a
+    file too deeply nested for Python itself."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
-            ast.parse(text)
+            return ast.parse(text), None
     except SyntaxError as exc:
         line = exc.lineno or 1
         column = exc.offset or 1
-        return SourceError(f"syntax error: {exc.msg}", line, max(column, 1))
+        return None, SourceError(f"syntax error: {exc.msg}", line, max(column, 1))
     except (RecursionError, MemoryError) as exc:
         raise SourceError(f"{TOO_DEEP} (Python itself cannot compile it: {exc})") from exc
-    except ValueError as exc:  # e.g. a lone surrogate the decoder let through
-        return SourceError(f"syntax error: {exc}")
-    return None
+    except (ValueError, OverflowError) as exc:  # e.g. a lone surrogate the decoder let through
+        return None, SourceError(f"syntax error: {exc}")
 
 
 # CPython limits that are the same in every version: past them libcst must not be tried.
@@ -119,7 +123,7 @@ def parse_source(source: SourceFile) -> cst.Module:
     # Imported here: a run served from the cache never needs the parser.
     import libcst as cst
 
-    python_error = _python_syntax_error(source.text)
+    source.python_tree, python_error = python_parse(source.text)
     if python_error is not None and any(limit in python_error.message for limit in _NESTING_LIMITS):
         raise python_error
     try:

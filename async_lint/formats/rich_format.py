@@ -96,12 +96,17 @@ def _code_frame(f: Finding, lines: list[str], width_available: int = 100) -> Tex
     return frame
 
 
+def make_console(**options) -> Console:
+    """A console for async-lint's output. NO_COLOR (no-color.org) wins over
+    FORCE_COLOR: plain text without any escape sequence, not even bold, so the
+    output can be diffed or parsed."""
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    return Console(highlight=False, **options, **plain)
+
+
 def render(findings: list[Finding], out, *, console: Console | None = None, files_checked: int = 0, **_: object) -> None:
     if console is None:
-        # NO_COLOR (no-color.org) wins over FORCE_COLOR: plain text without any
-        # escape sequence, not even bold, so the output can be diffed or parsed.
-        plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
-        console = Console(file=out, highlight=False, soft_wrap=False, **plain)
+        console = make_console(file=out, soft_wrap=False)
     rules = catalog()
     for path, group in groupby(findings, key=lambda f: f.path):
         items = list(group)
