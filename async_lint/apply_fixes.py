@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from async_lint.catalog import catalog
 from async_lint.findings import Edit, Finding
-from async_lint.fixes import SAFE, line_offsets
+from async_lint.fixes import line_offsets
 from async_lint.settings import Settings
 from async_lint.source import SourceError, SourceFile, decode_source, parse_source, read_source
 
@@ -112,7 +112,7 @@ def select_fixes(text: str, findings: list[Finding]) -> tuple[list[Finding], lis
 
 
 def fixable(findings: list[Finding], enabled: frozenset[str]) -> list[Finding]:
-    return [f for f in findings if f.fix is not None and f.fix.applicability == SAFE and f.fix.edits and f.code in enabled]
+    return [f for f in findings if f.fixable and f.code in enabled]
 
 
 # -- the safety net ------------------------------------------------------------------

@@ -115,3 +115,36 @@ class ResultCache:
             except OSError:
                 pass
         self._ready = True
+
+
+def is_cache_dir(directory: str) -> bool:
+    """Whether ``directory`` is a result cache async-lint made: it carries a
+    CACHEDIR.TAG or the ``.gitignore`` ``_prepare`` writes, and holds nothing
+    but the cache's own layout (``xx/<key>.json`` entries and temporary files).
+    ``async-lint clean`` deletes only such a folder."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return False
+    names = {entry.name for entry in entries}
+    marked = "CACHEDIR.TAG" in names
+    if not marked and ".gitignore" in names:
+        try:
+            with open(os.path.join(directory, ".gitignore"), encoding="utf-8") as fh:
+                marked = fh.readline().startswith("# Created by async-lint")
+        except (OSError, UnicodeDecodeError):
+            marked = False
+    if not marked:
+        return False
+    for entry in entries:
+        if entry.name in (".gitignore", "CACHEDIR.TAG") or entry.name.startswith(".tmp-"):
+            continue
+        if not (entry.is_dir(follow_symlinks=False) and len(entry.name) == 2 and entry.name.isalnum()):
+            return False
+        try:
+            inside = os.listdir(entry.path)
+        except OSError:
+            return False
+        if not all(name.endswith(".json") or name.startswith(".tmp-") for name in inside):
+            return False
+    return True

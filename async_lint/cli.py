@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import difflib
 import os
 import sys
 from collections import Counter
@@ -12,8 +14,21 @@ import click
 
 from async_lint import __version__
 from async_lint.catalog import CatalogError, catalog
-from async_lint.config import ConfigError, Options, apply_per_file_ignores, build_settings, find_config, git_root, load_file, parse_django_version
-from async_lint.discovery import DiscoveryError
+from async_lint.config import (
+    CONFIG_NAMES,
+    ConfigError,
+    FileConfig,
+    Options,
+    apply_per_file_ignores,
+    build_settings,
+    default_cache_dir,
+    find_config,
+    git_root,
+    load_file,
+    parse_django_version,
+)
+from async_lint.findings import LEVEL_ORDER, at_or_above, fixable_summary
+from async_lint.discovery import display_path
 from async_lint.formats import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -23,44 +38,56 @@ def _split_codes(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _detected_django_version(paths: list[str]) -> tuple[int, int] | None:
-    from async_lint.django_version import detect_django_version
-
-    return detect_django_version(paths)
-
-
 def _console(stderr: bool = False):
     from async_lint.formats.rich_format import make_console
 
     return make_console(stderr=stderr)
 
 
-def _list_rules() -> None:
-    from rich.table import Table
+def _list_rules(fmt: str | None, output_file: str | None) -> None:
+    from async_lint.formats import rule_list
 
-    from async_lint.formats.rich_format import LEVEL_STYLE
+    with _output(output_file) as out:
+        if fmt == "json":
+            rule_list.render_json(out)
+        elif out.isatty() and fmt in (None, "rich"):
+            rule_list.render_table(_console())
+        else:
+            rule_list.render_text(out)
 
-    table = Table(title="async-lint rules", title_justify="left")
-    for column in ("code", "name", "level", "fix", "summary"):
-        table.add_column(column)
-    for rule in catalog().values():
-        table.add_row(rule.code, rule.name, f"[{LEVEL_STYLE[rule.level]}]{rule.level}[/]", rule.fix, rule.summary)
-    _console().print(table)
 
-
-def _explain(code: str) -> None:
-    from rich.markdown import Markdown
-
+def _explain(code: str, param_hint: str = "--explain") -> None:
     from async_lint.docs import rule_markdown
 
     rule = catalog().get(code.strip().upper())
     if rule is None:
-        raise click.BadParameter(f"unknown rule code: {code} (see --list-rules)", param_hint="--explain")
-    text = rule_markdown(rule) + f"\nSuppress one finding with `# noqa: {rule.code}`. More: {rule.url}\n"
+        raise click.BadParameter(f"unknown rule code: {code} (see --list-rules)", param_hint=param_hint)
+    text = rule_markdown(rule)
+    tail = f"Suppress one finding with `# noqa: {rule.code}`. More:"
     if sys.stdout.isatty():
-        _console().print(Markdown(text, code_theme="ansi_dark"))
+        from rich.markdown import Markdown
+
+        console = _console()
+        console.print(Markdown(text, code_theme="ansi_dark"))
+        console.print(tail)
+        # On a line of its own and never wrapped, so a terminal can open it.
+        console.print(rule.url, soft_wrap=True, highlight=False)
     else:
-        click.echo(text, nl=False)  # plain Markdown when piped, e.g. into a file
+        click.echo(f"{text}\n{tail} {rule.url}")  # plain Markdown when piped, e.g. into a file
+
+
+@contextlib.contextmanager
+def _output(output_file: str | None):
+    """stdout, or ``-o FILE`` opened for writing (an error names the file)."""
+    if not output_file:
+        yield sys.stdout
+        return
+    try:
+        fh = open(output_file, "w", encoding="utf-8")
+    except OSError as exc:
+        _error(f"cannot write {output_file}: {exc.strerror or exc}")
+    with fh:
+        yield fh
 
 
 def _error(message: str) -> NoReturn:
@@ -68,7 +95,7 @@ def _error(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir) -> Options:
+def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level) -> Options:
     def codes(flag: str, values: tuple[str, ...]) -> list[str] | None:
         if not values:
             return None
@@ -90,10 +117,11 @@ def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect
         respect_gitignore=respect_gitignore,
         django_version=parse_django_version(django_version) if django_version is not None else None,
         cache_dir=os.path.abspath(cache_dir) if cache_dir else None,
+        fail_level=fail_level,
     )
 
 
-def _render(findings, fmt: str, out, *, root: str, files_checked: int) -> None:
+def _render(findings, fmt: str, out, *, root: str, files_checked: int, quiet: bool) -> None:
     if fmt == "json":
         from async_lint.formats import json_format
 
@@ -110,26 +138,58 @@ def _render(findings, fmt: str, out, *, root: str, files_checked: int) -> None:
         from async_lint.formats import concise
 
         concise.render(findings, out)
-        if findings:
+        if findings and not quiet:
             click.echo(f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''}.", err=True)
+            fixable = fixable_summary(findings)
+            if fixable:
+                click.echo(fixable, err=True)
     else:
         from async_lint.formats import rich_format
 
         rich_format.render(findings, out, files_checked=files_checked)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+# Subcommands by name: ``async-lint NAME ...`` runs one of these instead of
+# linting (a path of that name, where one exists, is still linted). Adding
+# one is a click command and one entry here.
+SUBCOMMANDS: dict[str, click.Command] = {}
+# What people coming from ruff type first; named as a path that does not
+# exist, they get a hint instead of a bare "does not exist".
+RUFF_HABITS = {"check": "async-lint lints the paths it is given: `async-lint .`", "format": "async-lint does not format code"}
+
+
+class _LintCommand(click.Command):
+    """``async-lint [PATHS]``, and ``async-lint NAME ...`` for a subcommand."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        if args and args[0] in SUBCOMMANDS and not os.path.lexists(args[0]):
+            name = args[0]
+            return SUBCOMMANDS[name].main(args[1:], prog_name=f"{prog_name or 'async-lint'} {name}", **extra)
+        return super().main(args, prog_name, **extra)
+
+
+def _path_hint(path: str) -> str:
+    """A hint for a path that does not exist but looks like a subcommand."""
+    if path in RUFF_HABITS:
+        return f" ({RUFF_HABITS[path]})"
+    close = difflib.get_close_matches(path, list(SUBCOMMANDS), n=1, cutoff=0.7)
+    return f" (did you mean the subcommand `async-lint {close[0]}`?)" if close else ""
+
+
+@click.command(cls=_LintCommand, context_settings={"help_option_names": ["-h", "--help"]}, epilog="Subcommands: `async-lint rule CODE` explains a rule; `async-lint clean` removes the cache.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), help="Use this config file (pyproject.toml or a file of [tool.async-lint] keys) instead of the nearest pyproject.toml.")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), help="Output format (default: rich on a terminal, concise otherwise).")
-@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=str), help="Write the report to this file instead of stdout.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), help="Use this config file (a pyproject.toml with [tool.async-lint], or an async-lint.toml of bare keys) instead of the nearest one.")
+@click.option("--format", "--output-format", "output_format", type=click.Choice(FORMATS), help="Output format (default: rich on a terminal, concise otherwise).")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=str), help="Write the report (or --statistics, --list-rules) to this file instead of stdout.")
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable, replacing the config's (comma-separated; e.g. DJA1,DJA301).")
 @click.option("--extend-select", multiple=True, help="Codes or prefixes to enable on top of the selection.")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--exclude", multiple=True, help="Gitignore-style pattern of files or folders to skip, replacing the config's (repeatable).")
 @click.option("--extend-exclude", multiple=True, help="Patterns to skip on top of exclude (repeatable).")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip files that .gitignore ignores (default: yes).")
-@click.option("--django-version", help="Target Django version MAJOR.MINOR (default: from config, else newest).")
+@click.option("--django-version", help="Target Django version MAJOR.MINOR (default: from config, else detected from your dependencies, else newest).")
+@click.option("--fail-level", type=click.Choice(LEVEL_ORDER), help="Exit 1 only for findings of this level or above (default: from config, else info: any finding).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Folder for the analysis cache.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Record today's findings in this baseline file and exit 0.")
@@ -137,20 +197,25 @@ def _render(findings, fmt: str, out, *, root: str, files_checked: int) -> None:
 @click.option("--fix", is_flag=True, help="Apply the safe fixes of the enabled rules, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 when there is a diff).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--clean-cache", is_flag=True, help="Remove the project's cache folder and exit (as `async-lint clean`).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule (fixable, level) instead of the findings.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-@click.option("--explain", metavar="CODE", help="Explain a rule and exit.")
+@click.option("--explain", metavar="CODE", help="Explain a rule and exit (as `async-lint rule CODE`).")
+@click.option("--show-settings", is_flag=True, help="Print the configuration file, Django target, enabled rules and cache folder this run would use, and exit.")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, notes or warnings on stderr.")
+@click.option("--verbose", "-v", is_flag=True, help="Also say on stderr which configuration, Django target and cache the run uses.")
 @click.version_option(__version__, "--version", prog_name="async-lint")
 def main_command(paths, config_file, output_format, output_file, select, extend_select, ignore, exclude, extend_exclude, respect_gitignore,
-                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, no_cache, exit_zero, statistics, list_rules, explain):
+                 django_version, fail_level, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, no_cache, clean_cache, exit_zero,
+                 statistics, list_rules, explain, show_settings, quiet, verbose):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
     from async_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
     from async_lint.progress import progress_for
 
     if list_rules:
-        _list_rules()
+        _list_rules(output_format, output_file)
         return
     if explain:
         _explain(explain)
@@ -158,30 +223,47 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     paths = list(paths) or ["."]
     try:
         file_config = load_file(config_file) if config_file else find_config(paths)
-        cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir)
+        cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level)
         settings = build_settings(file_config, cli, jobs=jobs or engine.default_jobs())
+        django_source = "--django-version" if cli.django_version else f"django-version in {file_config.path}" if settings.django_version else None
         if settings.django_version is None:
             # Neither flag nor config: the lowest version the project's own
             # dependency declarations allow.
-            settings = dataclasses.replace(settings, django_version=_detected_django_version(paths))
+            version, django_source = _detected_django_version(paths)
+            settings = dataclasses.replace(settings, django_version=version)
+        if settings.extra.get("cache_dir") is None:
+            settings.extra["cache_dir"] = default_cache_dir(file_config, paths)
         baseline = read_baseline(baseline_file) if baseline_file else None
     except (ConfigError, BaselineError) as exc:
         _error(str(exc))
+    if clean_cache:
+        sys.exit(_clean(settings.extra["cache_dir"]))
+    if show_settings or verbose:
+        lines = _settings_lines(file_config, config_file, paths, settings, django_source)
+        if show_settings:
+            with _output(output_file) as out:
+                out.write("".join(line + "\n" for line in lines))
+            return
+        for line in lines:
+            click.echo(f"async-lint: {line}", err=True)
 
     out = sys.stdout
     fmt = output_format or ("rich" if out.isatty() and not output_file else "concise")
-    progress = progress_for(sys.stderr.isatty(), fmt)
+    progress = progress_for(sys.stderr.isatty() and not quiet, fmt)
     try:
         if fix or diff:
-            _run_fixes(paths, settings, write=not diff)
+            _run_fixes(paths, settings, write=not diff, quiet=quiet)
         result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache)
-    except DiscoveryError as exc:
-        _error(str(exc))
     finally:
         if progress is not None:
             progress.close()
 
-    _print_notes(result.notes)
+    for path, reason in result.missing:
+        click.echo(f"async-lint: error: {reason}: {path}{_path_hint(path)}", err=True)
+    if not quiet:
+        for path, reason in result.skipped:
+            click.echo(f"async-lint: note: skipped {path}: {reason}", err=True)
+        _print_notes(result.notes)
     findings = apply_per_file_ignores(result.findings, settings)
     root = settings.root or os.getcwd()
     if write_baseline_file:
@@ -190,43 +272,123 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         except BaselineError as exc:
             _error(str(exc))
         click.echo(f"async-lint: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline_file}", err=True)
-        sys.exit(EXIT_CLEAN)
+        sys.exit(EXIT_ERROR if result.missing else EXIT_CLEAN)
     if baseline is not None:
         findings = new_findings(findings, baseline, root)
 
-    if not result.files:
+    if not result.files and not result.missing and not quiet:
         click.echo("async-lint: warning: no Python files found under the given paths (skipped by .gitignore or --exclude?)", err=True)
-    if statistics:
-        counts = Counter(f.code for f in findings)
-        rules = catalog()
-        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            click.echo(f"{count:>5}\t{code}\t{rules[code].name if code in rules else ''}")
-    elif output_file:
-        try:
-            with open(output_file, "w", encoding="utf-8") as fh:
-                _render(findings, fmt, fh, root=git_root(root) or root, files_checked=len(result.files))
-        except OSError as exc:
-            _error(f"cannot write {output_file}: {exc.strerror or exc}")
-    else:
-        _render(findings, fmt, out, root=git_root(root) or root, files_checked=len(result.files))
-    if findings and not exit_zero:
+    if verbose:
+        click.echo(f"async-lint: {len(result.files)} file{'s' if len(result.files) != 1 else ''} checked, {result.cache_hits} from the cache", err=True)
+    with _output(output_file) as report:
+        if statistics:
+            from async_lint.formats import statistics as statistics_format
+
+            statistics_format.render(findings, report, as_json=output_format == "json")
+        else:
+            _render(findings, fmt, report, root=git_root(root) or root, files_checked=len(result.files), quiet=quiet)
+    if result.missing:
+        sys.exit(EXIT_ERROR)
+    failing = [f for f in findings if at_or_above(f.level, settings.extra["fail_level"])]
+    if failing and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
 
 
-def _run_fixes(paths: list[str], settings, *, write: bool) -> None:
+def _detected_django_version(paths: list[str]) -> tuple[tuple[int, int] | None, str]:
+    from async_lint.django_version import django_declaration
+
+    found = django_declaration(paths)
+    if found is None:
+        return None, "no declaration found: the newest Django async-lint knows"
+    version, where = found
+    return version, f"the lowest your dependencies allow, in {display_path(str(where))}"
+
+
+def _settings_lines(file_config: FileConfig, config_file: str | None, paths: list[str], settings, django_source: str | None) -> list[str]:
+    """What ``--show-settings`` prints (and ``-v`` on stderr)."""
+    if file_config.path is None:
+        config = f"none found (looked for {', '.join(CONFIG_NAMES)} upwards from the linted paths; a pyproject.toml needs [tool.async-lint])"
+    elif config_file:
+        config = f"{file_config.path} (--config)"
+    else:
+        config = f"{file_config.path} (the nearest of {', '.join(CONFIG_NAMES)})"
+    version = ".".join(map(str, settings.django_version)) if settings.django_version else "newest"
+    enabled = sorted(settings.enabled)
+    return [
+        f"config file: {config}",
+        f"project root: {settings.root}",
+        f"django version: {version} ({django_source})",
+        f"enabled rules ({len(enabled)}): {', '.join(enabled)}",
+        f"fail level: {settings.extra['fail_level']}",
+        f"cache dir: {settings.extra['cache_dir']}",
+    ]
+
+
+def _clean(cache_dir: str) -> int:
+    """Remove the cache folder, only when it is certainly one async-lint made."""
+    import shutil
+
+    from async_lint.cache import is_cache_dir
+
+    if not os.path.lexists(cache_dir):
+        click.echo(f"async-lint: no cache at {cache_dir}", err=True)
+        return EXIT_CLEAN
+    if os.path.islink(cache_dir) or not is_cache_dir(cache_dir):
+        click.echo(f"async-lint: error: {cache_dir} does not look like an async-lint cache (no CACHEDIR.TAG, or files of its own): not removed", err=True)
+        return EXIT_ERROR
+    try:
+        shutil.rmtree(cache_dir)
+    except OSError as exc:
+        click.echo(f"async-lint: error: cannot remove {cache_dir}: {exc.strerror or exc}", err=True)
+        return EXIT_ERROR
+    click.echo(f"async-lint: removed {cache_dir}", err=True)
+    return EXIT_CLEAN
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("code")
+def rule_command(code):
+    """Explain a rule (as --explain CODE)."""
+    _explain(code, param_hint="CODE")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), help="The config file whose cache-dir to clean.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Remove this cache folder instead.")
+def clean_command(paths, config_file, cache_dir):
+    """Remove the project's analysis cache (found as a run on PATHS would find it)."""
+    paths = list(paths) or ["."]
+    try:
+        file_config = load_file(config_file) if config_file else find_config(paths)
+        settings = build_settings(file_config, Options(cache_dir=os.path.abspath(cache_dir) if cache_dir else None), jobs=1)
+    except ConfigError as exc:
+        _error(str(exc))
+    sys.exit(_clean(settings.extra.get("cache_dir") or default_cache_dir(file_config, paths)))
+
+
+SUBCOMMANDS.update({"rule": rule_command, "clean": clean_command})
+
+
+def _run_fixes(paths: list[str], settings, *, write: bool, quiet: bool = False) -> None:
     """--fix writes the fixes (then the findings that remain are reported);
-    --diff prints them and exits: 1 when there is a diff, else 0."""
+    --diff prints them, then "Would fix N problems." (as ruff), and exits: 1
+    when there is a diff, else 0."""
     from async_lint import apply_fixes
 
     outcome = apply_fixes.fix_paths(paths, settings, write=write)
+    lines = [] if quiet else apply_fixes.summary_lines(outcome)
     if not write:
         text = apply_fixes.diff_text(outcome)
         click.echo(text, nl=False)
-        for line in apply_fixes.summary_lines(outcome):
+        for line in lines:
             click.echo(line, err=True)
+        if not quiet:
+            count = outcome.fixed_count
+            click.echo(f"Would fix {count} problem{'s' if count != 1 else ''}." if count else "No fixes available.", err=True)
         sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
-    for line in apply_fixes.summary_lines(outcome):
+    for line in lines:
         click.echo(line, err=True)
 
 

@@ -8,6 +8,7 @@ and the key (or rule code), so a typo never silently turns a rule off.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -16,9 +17,11 @@ from typing import Any, Iterable
 import pathspec
 
 from async_lint import _toml
+from async_lint.cache import CACHE_DIR_NAME
 from async_lint.catalog import catalog
 from async_lint.discovery import _git_root as git_root
-from async_lint.findings import Finding
+from async_lint.findings import LEVEL_ORDER, Finding
+from async_lint.project import find_project_root
 from async_lint.settings import Settings
 
 SECTION = "tool.async-lint"
@@ -49,6 +52,8 @@ class Options:
     extra_blocking_calls: dict[str, str] | None = None
     extra_async_contexts: list[str] | None = None
     cache_dir: str | None = None
+    # The lowest level that makes the run exit 1 (error, warning or info).
+    fail_level: str | None = None
 
 
 @dataclass
@@ -121,6 +126,10 @@ def _option_value(where: str, key: str, value: Any) -> Any:
         if not isinstance(value, str) or not value:
             raise _key_error(where, key, f"expected a folder path string, got {_describe(value)}")
         return value
+    if key == "fail-level":
+        if value not in LEVEL_ORDER:
+            raise _key_error(where, key, f"expected one of {', '.join(map(repr, LEVEL_ORDER))}, got {_describe(value)}")
+        return value
     if key == "per-file-ignores":
         if not isinstance(value, dict):
             raise _key_error(where, key, f"expected a table of glob = [codes], got {_describe(value)}")
@@ -153,7 +162,9 @@ def options_from_table(table: Any, where: str) -> Options:
     values = {}
     for key, value in table.items():
         if key not in KNOWN_KEYS:
-            raise ConfigError(f"{where}: [{SECTION}] unknown key {key!r} (known keys: {', '.join(KNOWN_KEYS)})")
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(f"{where}: [{SECTION}] unknown key {key!r} ({hint}known keys: {', '.join(KNOWN_KEYS)})")
         values[key.replace("-", "_")] = _option_value(where, key, value)
     return Options(**values)
 
@@ -176,7 +187,7 @@ def _section(data: dict[str, Any]) -> Any:
 
 def load_file(path: str) -> FileConfig:
     """Read ``--config FILE``: a pyproject.toml with ``[tool.async-lint]``, or
-    a file of bare async-lint keys."""
+    a file of bare async-lint keys (an ``async-lint.toml``)."""
     path = os.path.abspath(path)
     data = _read_toml(path)
     section = _section(data)
@@ -185,6 +196,13 @@ def load_file(path: str) -> FileConfig:
             raise ConfigError(f"{path}: no [{SECTION}] table")
         section = data
     return FileConfig(path=path, root=os.path.dirname(path), options=options_from_table(section, path))
+
+
+# Looked for in each folder upwards from the linted paths, in this order (as
+# ruff does with .ruff.toml, ruff.toml, pyproject.toml): the first folder that
+# has one wins, and in it the first name. A pyproject.toml counts only with a
+# [tool.async-lint] table.
+CONFIG_NAMES = (".async-lint.toml", "async-lint.toml", "pyproject.toml")
 
 
 def _start_folder(paths: list[str]) -> str:
@@ -197,13 +215,17 @@ def _start_folder(paths: list[str]) -> str:
 
 
 def find_config(paths: list[str]) -> FileConfig:
-    """The nearest pyproject.toml with a ``[tool.async-lint]`` table, walking
-    up from the linted paths (their common folder). Without one, the root is
+    """The nearest configuration file (``CONFIG_NAMES``), walking up from
+    the linted paths (their common folder). Without one, the root is
     the repository root, else the working folder."""
     current = _start_folder(paths)
     while True:
-        candidate = os.path.join(current, "pyproject.toml")
-        if os.path.isfile(candidate):
+        for name in CONFIG_NAMES:
+            candidate = os.path.join(current, name)
+            if not os.path.isfile(candidate):
+                continue
+            if name != "pyproject.toml":
+                return load_file(candidate)
             section = _section(_read_toml(candidate))
             if section is not None:
                 return FileConfig(path=candidate, root=current, options=options_from_table(section, candidate))
@@ -212,6 +234,18 @@ def find_config(paths: list[str]) -> FileConfig:
             break
         current = parent
     return FileConfig(path=None, root=git_root(_start_folder(paths)) or os.getcwd())
+
+
+def default_cache_dir(config: FileConfig, paths: list[str]) -> str:
+    """Where the cache lives unless configured: one folder per project, the
+    same whichever folder the run starts in or which paths it is given: beside
+    the configuration file, else at the repository root, else at the project
+    root of the linted paths."""
+    if config.path is not None:
+        home = config.root
+    else:
+        home = git_root(_start_folder(paths)) or find_project_root(paths)
+    return os.path.join(home, CACHE_DIR_NAME)
 
 
 # -- merging -------------------------------------------------------------------
@@ -264,7 +298,11 @@ def build_settings(config: FileConfig, cli: Options, *, jobs: int) -> Settings:
         per_file_ignores=tuple((pattern, tuple(codes)) for pattern, codes in (merged.per_file_ignores or {}).items()),
         jobs=jobs,
         root=config.root,
-        extra={"cache_dir": os.path.abspath(cache_dir) if cache_dir else None, "config_path": config.path},
+        extra={
+            "cache_dir": os.path.abspath(cache_dir) if cache_dir else None,
+            "config_path": config.path,
+            "fail_level": merged.fail_level or "info",
+        },
     )
 
 

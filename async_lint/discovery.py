@@ -19,8 +19,10 @@ SKIP_DIRS = frozenset(
 )
 
 
-class DiscoveryError(Exception):
-    """A path given on the command line does not exist or cannot be read."""
+# Named on the command line, these suffixes are Python; a file without a
+# suffix is taken for a script (pre-commit passes those) unless its shebang
+# names another interpreter.
+PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 
 
 @dataclass
@@ -28,6 +30,27 @@ class Discovery:
     files: list[str] = field(default_factory=list)
     # Paths that could not be read, with the reason (reported as DJA000).
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    # Paths given on the command line that do not exist or are neither a file
+    # nor a folder, with the reason: reported, and the run exits 2 after
+    # linting the rest.
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    # Files named on the command line that are not Python, with the reason: skipped with a note.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _not_python(path: str) -> str | None:
+    """Why a file named on the command line is not Python, or None."""
+    suffix = os.path.splitext(path)[1]
+    if suffix:
+        return None if suffix.lower() in PYTHON_SUFFIXES else f"not a Python file ({suffix})"
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(200)
+    except OSError:
+        return None  # reading it later reports why, as DJA000
+    if first.startswith(b"#!") and b"python" not in first:
+        return f"not a Python script ({first[2:].decode('utf-8', 'replace').strip()})"
+    return None
 
 
 def _is_virtualenv(path: str) -> bool:
@@ -166,24 +189,31 @@ def _parent_gitignores(path: str) -> list[tuple[str, pathspec.PathSpec]]:
 def discover(paths: list[str], exclude: list[str] | tuple[str, ...] = (), respect_gitignore: bool = True, root: str | None = None) -> Discovery:
     """The ``.py`` files under ``paths``, each once.
 
-    Files named on the command line are kept whatever their suffix (pre-commit
-    passes scripts without one), unless an --exclude pattern matches them.
-    A path that does not exist raises DiscoveryError."""
+    Files named on the command line are kept when Python by suffix or
+    shebang (pre-commit passes scripts without a suffix), unless an
+    --exclude pattern matches them. A path that does not exist is recorded in
+    ``missing`` and the others are still discovered."""
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
     exclude_root = os.path.abspath(root or os.getcwd())
     walker = _Walker(exclude_spec, exclude_root, respect_gitignore)
     for raw in paths:
         if not os.path.lexists(raw):
-            raise DiscoveryError(f"path does not exist: {raw}")
+            walker.result.missing.append((raw, "path does not exist"))
+            continue
         path = os.path.abspath(raw)
         if os.path.isdir(path):
             walker.walk(path, _parent_gitignores(path) if respect_gitignore else [])
         elif os.path.isfile(path) or os.path.islink(path):
             # A dangling link or a link loop is kept: reading it reports why.
-            if not walker.excluded(path, False, os.path.dirname(path)):
+            if walker.excluded(path, False, os.path.dirname(path)):
+                continue
+            reason = _not_python(path) if os.path.isfile(path) else None
+            if reason is not None:
+                walker.result.skipped.append((raw, reason))
+            else:
                 walker.result.files.append(path)
         else:
-            raise DiscoveryError(f"not a file or folder: {raw}")
+            walker.result.missing.append((raw, "not a file or folder"))
     seen_files: set[str] = set()
     files = []
     for f in walker.result.files:

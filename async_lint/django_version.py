@@ -111,25 +111,25 @@ def _requirement_files(folder: Path) -> list[Path]:
     return files
 
 
-def detect_in_folder(folder: Path) -> tuple[int, int] | None:
+def detect_in_folder(folder: Path) -> tuple[tuple[int, int], Path] | None:
+    """The lowest Django the folder's declarations allow, and the file that says so."""
     pyproject = folder / "pyproject.toml"
     if pyproject.is_file():
         found = _from_pyproject(pyproject)
         if found:
-            return found
+            return found, pyproject
     for requirements in _requirement_files(folder):
         try:
             found = _from_requirement_lines(requirements.read_text(encoding="utf-8", errors="replace").splitlines())
         except OSError:
             continue
         if found:
-            return found
-    if (folder / "setup.cfg").is_file():
-        found = _from_setup_cfg(folder / "setup.cfg")
-        if found:
-            return found
-    if (folder / "Pipfile").is_file():
-        return _from_pipfile(folder / "Pipfile")
+            return found, requirements
+    for name, read in (("setup.cfg", _from_setup_cfg), ("Pipfile", _from_pipfile)):
+        if (folder / name).is_file():
+            found = read(folder / name)
+            if found:
+                return found, folder / name
     return None
 
 
@@ -140,6 +140,12 @@ def _declares_dependencies(folder: Path) -> bool:
 def detect_django_version(paths: list[str]) -> tuple[int, int] | None:
     """The lowest Django the project declares, looking upwards from the
     first linted path to the nearest folder with dependency declarations."""
+    found = django_declaration(paths)
+    return found[0] if found else None
+
+
+def django_declaration(paths: list[str]) -> tuple[tuple[int, int], Path] | None:
+    """``detect_django_version`` and the file it read it from (for ``--show-settings``)."""
     start = Path(paths[0] if paths else ".").resolve()
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):

@@ -9,7 +9,9 @@ README's rule table, and each rule's page for ``--explain`` and SARIF help.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from itertools import zip_longest
 
 from async_lint.catalog import Rule, catalog
 
@@ -55,25 +57,47 @@ def rule_reference_markdown() -> str:
     return "\n".join(out)
 
 
+# The catalog's longer ``why`` texts carry their own ruff-style section
+# leads; the page turns them into its sections instead of repeating them.
+_WHAT_LEAD = re.compile(r"^\*\*What it does[.:]\*\*\s*", re.MULTILINE)
+_WHY_LEAD = re.compile(r"^\*\*Why is this bad\?\*\*\s*", re.MULTILINE)
+
+
+def rule_sections(rule: Rule) -> tuple[str, str]:
+    """(what it does, why it is bad) of a rule, each once."""
+    text = rule.why.strip()
+    what, why = rule.summary, text
+    why_lead = _WHY_LEAD.search(text)
+    what_lead = _WHAT_LEAD.search(text)
+    if what_lead is not None:
+        cut = why_lead.start() if why_lead is not None and why_lead.start() > what_lead.start() else len(text)
+        what = text[what_lead.end():cut].strip()
+        why = text[cut:] if why_lead is not None else ""
+        why = _WHY_LEAD.sub("", why, count=1).strip()
+    elif why_lead is not None:
+        why = _WHY_LEAD.sub("", text, count=1).strip()
+    return what, why
+
+
+def _code_block(example: str) -> list[str]:
+    return ["```python", example.strip("\n"), "```", ""]
+
+
 def rule_markdown(rule: Rule) -> str:
-    """A rule's documentation, in ruff's shape."""
-    out = [
-        f"# {rule.code} {rule.name}",
-        "",
-        f"Level: **{rule.level}**. {FIX_TEXT[rule.fix]}",
-        "",
-        "## What it does",
-        "",
-        rule.summary,
-        "",
-        "## Why is this bad?",
-        "",
-        rule.why,
-        "",
-    ]
-    for title, examples in (("Example", rule.bad), ("Use instead", rule.good)):
-        for example in examples:
-            out += [f"## {title}", "", "```python", example.strip("\n"), "```", ""]
+    """A rule's documentation in ruff's shape: each section once, each bad
+    example followed by its fix (the rule's link is left to the caller, so
+    that a terminal never wraps it)."""
+    what, why = rule_sections(rule)
+    out = [f"# {rule.code} {rule.name}", "", f"Level: **{rule.level}**. {FIX_TEXT[rule.fix]}", "", "## What it does", "", what, ""]
+    if why:
+        out += ["## Why is this bad?", "", why, ""]
+    pairs = list(zip_longest(rule.bad, rule.good))
+    for number, (bad, good) in enumerate(pairs, start=1):
+        suffix = f" {number}" if len(pairs) > 1 else ""
+        if bad is not None:
+            out += [f"## Example{suffix}", "", *_code_block(bad)]
+        if good is not None:
+            out += ["Use instead:" if bad is not None else f"## Not flagged{suffix}", "", *_code_block(good)]
     out += ["## How to fix it", "", rule.suggest, ""]
     return "\n".join(out)
 

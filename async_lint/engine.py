@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from async_lint.catalog import catalog
-from async_lint.discovery import discover
+from async_lint.discovery import discover, display_path
 from async_lint.findings import Edit, Finding, Fix
 from async_lint.project import (
     ModuleLocator,
@@ -79,6 +79,10 @@ class RunResult:
     # enabled), and the files whose ORM rules are opted out (path -> where).
     index: Any = None
     orm_opt_outs: dict[str, str] = field(default_factory=dict)
+    # Command-line paths that do not exist, and named files that are not
+    # Python, each with the reason (see discovery.Discovery).
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _level(code: str) -> str:
@@ -611,6 +615,8 @@ def run(
         cache_misses=analyzer.misses,
         index=index,
         orm_opt_outs=opt_outs,
+        missing=discovery.missing,
+        skipped=discovery.skipped,
     )
 
 
@@ -693,7 +699,10 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
     known = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
 
     def display(path: str) -> str:
-        return relative_display(path, root)
+        # Chains name files as the findings' own paths are shown: relative to
+        # the working folder (project-wide findings are never cached, so this
+        # cannot leak into another run's messages).
+        return display_path(path).replace(os.sep, "/")
 
     def summaries() -> dict[str, dict]:
         return {p: r.summary for p, r in analyzer.results.items() if r.summary is not None}

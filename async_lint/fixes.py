@@ -43,12 +43,11 @@ from typing import TYPE_CHECKING, Any, Sequence, Union
 import libcst as cst
 
 from async_lint.analysis.scopes import BUILTIN_NAMES, IMPORT, dotted_name, lookup
-from async_lint.findings import Edit, Fix
+from async_lint.findings import SAFE, Edit, Fix
 
 if TYPE_CHECKING:
     from async_lint.analysis.context import FileContext
 
-SAFE = "safe"
 
 # Modules whose import goes in the standard-library group of the import block.
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"asyncio", "time", "os", "sys", "json", "typing"}

@@ -264,8 +264,7 @@ def _what(node: cst.CSTNode, code: str | None = None) -> str:
         text = cst.Module([]).code_for_node(node.func) + "()"
     else:
         text = cst.Module([]).code_for_node(node)
-    text = " ".join(text.split())
-    text = text if len(text) <= 60 else text[:57] + "..."
+    text = " ".join(text.split())  # whole: a chain step is code to find, never cut
     if code == "DJA202" and not isinstance(node, cst.Call):
         return f"iterating the QuerySet `{text}`"
     return text

@@ -90,7 +90,7 @@ def test_default_path_is_the_working_folder(project):
     result = cli()
     assert result.exit_code == 1
     assert result.stdout.startswith("bad.py:5:5: DJA101 ")
-    assert result.stderr == "Found 1 problem.\n"
+    assert result.stderr == "Found 1 problem.\n[*] 1 fixable with the --fix option.\n"
 
 
 # formats
@@ -186,7 +186,7 @@ def test_syntax_error_file_is_dja000(project):
     add_broken_file(project)
     result = cli("broken.py")
     assert result.exit_code == 1
-    assert "broken.py:9:" in result.output and "DJA000 Cannot analyse this file: syntax error" in result.output
+    assert "broken.py:9:" in result.output and "DJA000 error: Cannot analyse this file: syntax error" in result.output
 
 
 @pytest.mark.parametrize("option", ["--select", "--ignore", "--extend-select"])
@@ -200,7 +200,7 @@ def test_statistics(project):
     (project / "more.py").write_text(BAD + BAD.replace("poll", "poll_again").replace("import time\n", ""))
     result = cli("--statistics", ".")
     assert result.exit_code == 1
-    assert result.output.split() == ["3", "DJA101", "blocking-sleep"]
+    assert result.output.split() == ["3", "DJA101", "[*]", "warning", "blocking-sleep"]
 
 
 # noqa
@@ -284,7 +284,7 @@ def test_bad_files_do_not_hide_the_others(tmp_path):
         ["proj/nul.py:2:1:", "DJA000"],
         ["proj/py2.py:1:1:", "DJA000"],
     ]
-    assert proc.stderr.strip() == "Found 7 problems."
+    assert proc.stderr.strip() == "Found 7 problems.\n[*] 2 fixable with the --fix option."
 
 
 # the rich code frame

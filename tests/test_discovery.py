@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from async_lint import discovery
-from async_lint.discovery import DiscoveryError, discover, display_path
+from async_lint.discovery import discover, display_path
 
 
 def make(root: Path, *names: str, text: str = "x = 1\n") -> None:
@@ -127,9 +127,11 @@ def test_each_file_once_across_overlapping_paths(tmp_path):
     assert found(tmp_path, tmp_path, tmp_path / "pkg", tmp_path / "pkg" / "sub" / "b.py") == ["pkg/a.py", "pkg/sub/b.py"]
 
 
-def test_missing_path_is_an_error(tmp_path):
-    with pytest.raises(DiscoveryError, match="does not exist: .*nope.py"):
-        discover([str(tmp_path / "nope.py")])
+def test_missing_path_is_recorded_and_the_others_are_found(tmp_path):
+    make(tmp_path, "app.py")
+    result = discover([str(tmp_path / "nope.py"), str(tmp_path / "app.py")])
+    assert result.missing == [(str(tmp_path / "nope.py"), "path does not exist")]
+    assert result.files == [str(tmp_path / "app.py")]
 
 
 def test_links_out_of_the_tree_are_not_followed(tmp_path):

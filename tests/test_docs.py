@@ -54,7 +54,7 @@ def test_explain_shows_why_examples_and_fix():
     assert result.exit_code == 0
     out = result.stdout
     for part in ("DJA101 blocking-sleep", "Level: **warning**", "Fix is sometimes available", "## Why is this bad?",
-                 "## Example", "time.sleep(1)", "## Use instead", "await asyncio.sleep(1)", "# noqa: DJA101"):
+                 "## Example", "time.sleep(1)", "Use instead:", "await asyncio.sleep(1)", "# noqa: DJA101"):
         assert part in out, part
     unknown = run_cli(["--explain", "DJA999"])
     assert unknown.exit_code == 2 and "unknown rule code: DJA999" in unknown.stderr

@@ -29,7 +29,8 @@ def by_line(findings, code):
     return {(Path(f.path).name, f.line): f for f in findings if f.code == code}
 
 
-def test_chain_messages_name_every_call_down_to_the_blocking_line() -> None:
+def test_chain_messages_name_every_call_down_to_the_blocking_line(monkeypatch) -> None:
+    monkeypatch.chdir(PROJECT)  # chain paths are relative to the working folder, like the findings' own
     found = by_line(lint_paths([PROJECT]), "DJA401")
     assert "build_report() -> fetch_rows() -> _load() -> time.sleep() at shop/services.py:17" in found[("views.py", 13)].message
     assert "fetch_rows() -> _load() -> time.sleep() at shop/services.py:17" in found[("views.py", 14)].message
@@ -52,7 +53,8 @@ def test_a_run_on_one_file_still_follows_calls_into_unchanged_modules() -> None:
     assert sorted(f.line for f in findings if f.code == "DJA401") == [13, 14, 15, 39]
 
 
-def test_classes_across_modules_relative_imports_and_reexports(tmp_path: Path) -> None:
+def test_classes_across_modules_relative_imports_and_reexports(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
     write_project(
         tmp_path,
         {

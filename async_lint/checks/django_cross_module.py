@@ -32,9 +32,10 @@ MANY_KINDS = frozenset({"m2m", "generic_rel", "reverse_fk", "reverse_m2m"})
 REVERSE_KIND = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}
 
 
-def _shown(ctx, node: cst.CSTNode, limit: int) -> str:
-    text = " ".join(ctx.module.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _shown(ctx, node: cst.CSTNode) -> str:
+    """The code as a message shows it: on one line and whole, so that a
+    suggested replacement built from it can be pasted back."""
+    return " ".join(ctx.module.code_for_node(node).split())
 
 
 def _foreign_instance(inference, expr: cst.BaseExpression) -> InstanceValue | None:
@@ -85,8 +86,8 @@ def _record(ctx, node: cst.CSTNode, instance: InstanceValue, name: str, use: str
         attr=name,
         use=use,
         covered=instance.has_loaded(name),
-        text=_shown(ctx, node, 60),
-        receiver=_shown(ctx, receiver, 30),
+        text=_shown(ctx, node),
+        receiver=_shown(ctx, receiver),
     )
 
 

@@ -36,9 +36,10 @@ EVALUATING_BUILTINS = ITERATING_BUILTINS | {"len", "bool", "repr", "str", "print
 MODEL_METHODS = ("save", "delete", "refresh_from_db")
 
 
-def shown(ctx, node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(ctx.module.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def shown(ctx, node: cst.CSTNode) -> str:
+    """The code as a message shows it: on one line and whole, so that a
+    suggested replacement built from it can be pasted back."""
+    return " ".join(ctx.module.code_for_node(node).split())
 
 
 class DjangoCheck(Check):
@@ -115,14 +116,14 @@ class SyncOrmCheck(DjangoCheck):
         if isinstance(receiver, (ManagerValue, QuerySetValue)):
             self._query_method(node, func, method, receiver)
         elif isinstance(receiver, InstanceValue) and method in MODEL_METHODS:
-            fix = self.suggestion("model", method, f"`await {shown(self.ctx, func.value, 30)}.{{twin}}()`", f"`await sync_to_async({shown(self.ctx, func, 40)})()`")
+            fix = self.suggestion("model", method, f"`await {shown(self.ctx, func.value)}.{{twin}}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
             self.flag(node, "DJA203", f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}", fix=model_method_fix(self.ctx, node, method))
         elif isinstance(receiver, ModelFormValue) and method == "save" and not _commit_false(node):
             self.flag(
                 node,
                 "DJA203",
                 f"`{shown(self.ctx, node)}` saves the form's model instance synchronously (SynchronousOnlyOperation in async code); "
-                f"use `await sync_to_async({shown(self.ctx, func, 40)})()`, or `save(commit=False)` then `await instance.asave()`",
+                f"use `await sync_to_async({shown(self.ctx, func)})()`, or `save(commit=False)` then `await instance.asave()`",
             )
 
     def _query_method(self, node: cst.Call, func: cst.Attribute, method: str, receiver: ManagerValue | QuerySetValue) -> None:
@@ -139,7 +140,7 @@ class SyncOrmCheck(DjangoCheck):
         kind = "related" if related and method in ("add", "remove", "set", "clear", "create", "get_or_create", "update_or_create") else "queryset"
         if method == "iterator":
             return  # lazy until iterated: see evaluated()
-        base = shown(self.ctx, func.value, 40)
+        base = shown(self.ctx, func.value)
         fix = self.suggestion(kind, method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(
             node,
@@ -257,7 +258,7 @@ class SyncOrmCheck(DjangoCheck):
             node,
             "DJA204",
             f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
-            f"add `select_related(\"{relation.name}\")` to the query that fetched `{shown(self.ctx, node.value, 30)}`",
+            f"add `select_related(\"{relation.name}\")` to the query that fetched `{shown(self.ctx, node.value)}`",
         )
 
 

@@ -265,7 +265,7 @@ class SyncShortcutCheck(DjangoCheck):
         if isinstance(func, cst.Attribute) and func.attr.value in self.user_methods and self._is_user(func.value):
             method = func.attr.value
             what = "hashes the password on the event loop and may save the user" if method == "check_password" else "queries the user's permissions synchronously (SynchronousOnlyOperation in async code)"
-            fix = self.suggestion("user", method, f"`await {shown(self.ctx, func.value, 30)}.{{twin}}(...)`", f"`await sync_to_async({shown(self.ctx, func, 40)})(...)`")
+            fix = self.suggestion("user", method, f"`await {shown(self.ctx, func.value)}.{{twin}}(...)`", f"`await sync_to_async({shown(self.ctx, func)})(...)`")
             self.flag(node, "DJA206", f"`{shown(self.ctx, node)}` {what}; use {fix}")
 
     def _is_user(self, expr: cst.BaseExpression) -> bool:

@@ -43,7 +43,7 @@ class SyncCacheCheck(DjangoCheck):
         if not self._is_django_cache(func.value, depth=0):
             return
         method = func.attr.value
-        base = shown(self.ctx, func.value, 30)
+        base = shown(self.ctx, func.value)
         fix = self.suggestion("cache", method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(node, "DJA207", f"`{base}.{method}()` is a blocking cache round trip on the event loop; use {fix}", fix=cache_fix(self.ctx, node, method))
 
@@ -127,7 +127,7 @@ class SyncSignalCheck(DjangoCheck):
         if not self._is_signal(func.value, 0):
             return
         method = func.attr.value
-        base = shown(self.ctx, func.value, 30)
+        base = shown(self.ctx, func.value)
         fix = self.suggestion("signal", method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(node, "DJA209", f"`{base}.{method}()` runs the receivers synchronously on the event loop (their ORM use raises SynchronousOnlyOperation; an async receiver raises RuntimeError); use {fix}")
 

@@ -1,4 +1,5 @@
-"""``path:line:col: CODE message``: one line a finding, for editors and grep."""
+"""``path:line:col: CODE [*] level: message``: one line a finding, for editors
+and grep (``[*]``, as in ruff: ``--fix`` fixes it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from typing import TextIO
 from async_lint.discovery import display_path
 from async_lint.findings import Finding
 
+FIXABLE_MARK = "[*]"
+
+
+def line(f: Finding) -> str:
+    mark = f" {FIXABLE_MARK}" if f.fixable else ""
+    return f"{display_path(f.path)}:{f.line}:{f.column}: {f.code}{mark} {f.level}: {f.message}"
+
 
 def render(findings: list[Finding], out: TextIO, **_: object) -> None:
     for f in findings:
-        out.write(f"{display_path(f.path)}:{f.line}:{f.column}: {f.code} {f.message}\n")
+        out.write(line(f) + "\n")

@@ -1,5 +1,7 @@
 """ruff's JSON schema: a list of findings with code, message, filename,
-location, end_location, fix, url and noqa_row."""
+location, end_location, fix, url and noqa_row; beside them the rule's
+``name`` (as in ruff's statistics and rule JSON), ``severity`` (the level,
+under the key code-quality readers take it from) and ``level``."""
 
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ def finding_to_json(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "noqa_row": f.noqa_row if f.noqa_row is not None else f.line,
         "url": rule.url if rule else None,
+        "name": rule.name if rule else None,
+        "severity": f.level,
         "level": f.level,
     }
 

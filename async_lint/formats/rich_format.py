@@ -16,7 +16,7 @@ from rich.text import Text
 
 from async_lint.catalog import catalog
 from async_lint.discovery import display_path
-from async_lint.findings import Finding
+from async_lint.findings import Finding, fixable_summary
 from async_lint.source import SourceError, read_source, split_lines
 
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -96,6 +96,14 @@ def _code_frame(f: Finding, lines: list[str], width_available: int = 100) -> Tex
     return frame
 
 
+def split_remedy(message: str) -> tuple[str, str | None]:
+    """A message's problem and its own remedy (``...; use X``): the help line
+    shows the remedy the check chose for the target Django version, never the
+    rule's generic one beside it."""
+    problem, sep, remedy = message.partition("; use ")
+    return (problem, "use " + remedy) if sep else (message, None)
+
+
 def make_console(**options) -> Console:
     """A console for async-lint's output. NO_COLOR (no-color.org) wins over
     FORCE_COLOR: plain text without any escape sequence, not even bold, so the
@@ -118,11 +126,15 @@ def render(findings: list[Finding], out, *, console: Console | None = None, file
             head = Text()
             head.append(f"  {display_path(f.path)}:{f.line}:{f.column} ", style="dim")
             head.append(f.code, style=style)
+            if f.fixable:
+                head.append(" [*]", style="green bold")
             head.append(f" [{f.level}] ", style=style)
-            head.append(f.message)
+            problem, remedy = split_remedy(f.message)
+            head.append(problem)
             parts = [head, _code_frame(f, lines, console.width)]
-            if rule is not None and rule.suggest:
-                parts.append(Text.assemble(("  help: ", "green bold"), (rule.suggest, "green")))
+            help_text = remedy or (rule.suggest if rule is not None else "")
+            if help_text:
+                parts.append(Text.assemble(("  help: ", "green bold"), (help_text, "green")))
             console.print(Group(*parts))
             console.print()
     if findings:
@@ -140,5 +152,8 @@ def render(findings: list[Finding], out, *, console: Console | None = None, file
         files = len({f.path for f in findings})
         console.print(Text(f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''} in {files} file{'s' if files != 1 else ''}"
                            + (f" ({files_checked} checked)." if files_checked else "."), style="bold"))
+        fixable = fixable_summary(findings)
+        if fixable:
+            console.print(Text(fixable, style="green"))
     else:
         console.print(Text(f"All checks passed{f' ({files_checked} files)' if files_checked else ''}.", style="bold green"))

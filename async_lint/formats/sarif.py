@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -25,19 +26,16 @@ SRCROOT = "%SRCROOT%"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def _rule_help(rule: Rule) -> str:
-    from async_lint.docs import rule_markdown
-
-    return rule_markdown(rule)
-
-
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
+    from async_lint.docs import rule_markdown, rule_sections
+
+    what, why = rule_sections(rule)
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.why},
-        "help": {"text": f"{rule.why}\n\nFix: {rule.suggest}", "markdown": _rule_help(rule)},
+        "help": {"text": "\n\n".join(part for part in (what, why, f"Fix: {rule.suggest}") if part), "markdown": rule_markdown(rule)},
         "helpUri": rule.url,
         "defaultConfiguration": {"level": SARIF_LEVEL[rule.level]},
         "properties": {"tags": ["django", "async"], "fix": rule.fix},
@@ -50,6 +48,36 @@ def artifact_location(path: str, root: str) -> dict[str, Any]:
     if rel.startswith(".."):  # outside the repository: an absolute file URI
         return {"uri": Path(absolute).as_uri()}
     return {"uri": quote(rel.replace(os.sep, "/")), "uriBaseId": SRCROOT}
+
+
+def _def_line(path: str, name: str) -> int:
+    """The line of ``def name`` in the file (the first one), else 1."""
+    pattern = re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\b")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, start=1):
+                if pattern.match(line):
+                    return number
+    except OSError:
+        pass
+    return 1
+
+
+def _step_location(step: dict[str, Any], root: str) -> dict[str, Any]:
+    line = step["line"] if step.get("line") is not None else _def_line(step["path"], step.get("def", ""))
+    return {
+        "physicalLocation": {"artifactLocation": artifact_location(step["path"], root), "region": {"startLine": max(1, line)}},
+        "message": {"text": step["text"]},
+    }
+
+
+def _chain_locations(f: Finding, steps: list[dict[str, Any]], root: str) -> dict[str, Any]:
+    """A call chain (DJA401) as code scanning shows it: each step a related
+    location, and the whole chain, from the flagged call on, one code flow."""
+    related = [{"id": i, **_step_location(step, root)} for i, step in enumerate(steps, start=1)]
+    start = {"path": f.path, "line": f.line, "text": f"called here: {f.extra.get('callee', f.code)}"}
+    flow = [{"location": _step_location(step, root)} for step in [start, *steps]]
+    return {"relatedLocations": related, "codeFlows": [{"threadFlows": [{"locations": flow}]}]}
 
 
 def sarif_log(findings: list[Finding], root: str, fingerprints: dict[int, str] | None = None) -> dict[str, Any]:
@@ -76,6 +104,9 @@ def sarif_log(findings: list[Finding], root: str, fingerprints: dict[int, str] |
                 }
             ],
         }
+        steps = f.extra.get("steps")
+        if steps:
+            result.update(_chain_locations(f, steps, root))
         if f.code in index:
             result["ruleIndex"] = index[f.code]
         if fingerprints and i in fingerprints:
