@@ -168,6 +168,10 @@ class _LintCommand(click.Command):
             return SUBCOMMANDS[name].main(args[1:], prog_name=f"{prog_name or 'async-lint'} {name}", **extra)
         return super().main(args, prog_name, **extra)
 
+    def format_epilog(self, ctx, formatter) -> None:
+        with formatter.section("Subcommands"):
+            formatter.write_dl([(f"{ctx.command_path} {name}", command.get_short_help_str(limit=60)) for name, command in SUBCOMMANDS.items()])
+
 
 def _path_hint(path: str) -> str:
     """A hint for a path that does not exist but looks like a subcommand."""
@@ -177,7 +181,7 @@ def _path_hint(path: str) -> str:
     return f" (did you mean the subcommand `async-lint {close[0]}`?)" if close else ""
 
 
-@click.command(cls=_LintCommand, context_settings={"help_option_names": ["-h", "--help"]}, epilog="Subcommands: `async-lint rule CODE` explains a rule; `async-lint clean` removes the cache.")
+@click.command(cls=_LintCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), help="Use this config file (a pyproject.toml with [tool.async-lint], or an async-lint.toml of bare keys) instead of the nearest one.")
 @click.option("--format", "--output-format", "output_format", type=click.Choice(FORMATS), help="Output format (default: rich on a terminal, concise otherwise).")
@@ -349,7 +353,7 @@ def _clean(cache_dir: str) -> int:
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("code")
 def rule_command(code):
-    """Explain a rule (as --explain CODE)."""
+    """Explain a rule (as --explain CODE)"""
     _explain(code, param_hint="CODE")
 
 
@@ -358,7 +362,9 @@ def rule_command(code):
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), help="The config file whose cache-dir to clean.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Remove this cache folder instead.")
 def clean_command(paths, config_file, cache_dir):
-    """Remove the project's analysis cache (found as a run on PATHS would find it)."""
+    """Remove the project's analysis cache (found as a run on PATHS would find it).
+
+    Only a folder that is recognisably async-lint's cache is removed."""
     paths = list(paths) or ["."]
     try:
         file_config = load_file(config_file) if config_file else find_config(paths)

@@ -242,6 +242,7 @@ def test_quiet_prints_only_the_findings_and_verbose_says_what_the_run_uses(proje
 
 def test_rule_subcommand_is_explain_and_paths_that_look_like_subcommands(project):
     assert run_cli(["rule", "dja201"]).stdout == run_cli(["--explain", "DJA201"]).stdout
+    assert re.search(r"Subcommands:\n +\S*async-lint rule +Explain a rule", run_cli(["--help"]).stdout)
     unknown = run_cli(["rule", "DJA999"])
     assert unknown.exit_code == 2 and "unknown rule code: DJA999" in unknown.stderr
     check = run_cli(["check", "."])

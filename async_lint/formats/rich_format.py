@@ -139,15 +139,17 @@ def render(findings: list[Finding], out, *, console: Console | None = None, file
             console.print()
     if findings:
         counts = Counter(f.code for f in findings)
+        fixable = Counter(f.code for f in findings if f.fixable)
         table = Table(title="Findings by rule", title_justify="left", show_edge=False)
         table.add_column("rule")
         table.add_column("name")
         table.add_column("level")
         table.add_column("count", justify="right")
+        table.add_column("fixable", justify="right")
         for code, count in sorted(counts.items()):
             rule = rules.get(code)
             level = rule.level if rule else "error"
-            table.add_row(Text(code, style=LEVEL_STYLE.get(level, "red")), rule.name if rule else "", level, str(count))
+            table.add_row(Text(code, style=LEVEL_STYLE.get(level, "red")), rule.name if rule else "", level, str(count), str(fixable[code] or ""))
         console.print(table)
         files = len({f.path for f in findings})
         console.print(Text(f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''} in {files} file{'s' if files != 1 else ''}"
