@@ -168,9 +168,9 @@ class _LintCommand(click.Command):
             return SUBCOMMANDS[name].main(args[1:], prog_name=f"{prog_name or 'async-lint'} {name}", **extra)
         return super().main(args, prog_name, **extra)
 
-    def format_epilog(self, ctx, formatter) -> None:
+    def format_epilog(self, ctx, formatter) -> None:  # noqa: ARG002 - click's signature
         with formatter.section("Subcommands"):
-            formatter.write_dl([(f"{ctx.command_path} {name}", command.get_short_help_str(limit=60)) for name, command in SUBCOMMANDS.items()])
+            formatter.write_dl([(f"async-lint {name}", command.get_short_help_str(limit=60)) for name, command in SUBCOMMANDS.items()])
 
 
 def _path_hint(path: str) -> str:
