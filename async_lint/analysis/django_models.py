@@ -39,6 +39,7 @@ from async_lint.analysis.django_vocabulary import (
     USER_MODEL_SETTING,
 )
 from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable
+from async_lint.analysis.reaching import reaching_bindings
 from async_lint.analysis.receivers import _attribute_assignments, function_scope
 from async_lint.analysis.scopes import (
     ASSIGN,
@@ -79,6 +80,8 @@ REQUEST_CLASSES = frozenset(
 # Frameworks whose handlers receive their own (non-Django) request objects.
 FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado")
 USER_MODEL_GETTERS = MODEL_FACTORIES
+# Calls that run their first argument in a worker thread and hand back its result.
+THREAD_RUNNERS = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.to_thread.run_sync"})
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,14 @@ class _Cycle:
 
 
 CYCLE = _Cycle()
+
+
+@dataclass(frozen=True)
+class _NoneLiteral:
+    """Marker for ``name = None``: no kind of its own, the other bindings decide."""
+
+
+NONE = _NoneLiteral()
 UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"
 Value = object
 
@@ -658,7 +669,7 @@ class DjangoInference:
 
     def _infer_node(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
         if isinstance(node, cst.Name):
-            return self._infer_name(node.value, scope)
+            return self._infer_name(node.value, scope, node)
         if isinstance(node, cst.Attribute):
             return self._infer_attribute(node, scope)
         if isinstance(node, cst.Call):
@@ -669,7 +680,7 @@ class DjangoInference:
             return self._infer_subscript(node, scope)
         return None
 
-    def _infer_name(self, name: str, scope: Scope) -> Value | None:
+    def _infer_name(self, name: str, scope: Scope, use: cst.CSTNode | None = None) -> Value | None:
         found = lookup(scope, name)
         if found is None:
             return None
@@ -688,7 +699,8 @@ class DjangoInference:
             return None
         if kind == DEF:
             return None
-        key = (id(found_scope), name)
+        bindings = reaching_bindings(self.ctx, found_scope, bindings, use)
+        key = (id(found_scope), name, *map(id, bindings))
         if key in self._resolving:
             return CYCLE
         self._resolving.add(key)
@@ -696,6 +708,10 @@ class DjangoInference:
             values = [self._binding_value(binding, name, found_scope) for binding in bindings]
         finally:
             self._resolving.discard(key)
+        # ``client = None`` before the assignments in branches: the name has their kind.
+        if any(v is NONE for v in values) and not all(v is NONE for v in values):
+            values = [v for v in values if v is not NONE]
+        values = [None if v is NONE else v for v in values]
         concrete = [v for v in values if v is not CYCLE]
         if not concrete:
             return CYCLE if values else None
@@ -726,6 +742,8 @@ class DjangoInference:
             value_expr = node.value
             if value_expr is None:
                 return None
+            if _is_none(value_expr) and any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return NONE
             for target in targets:
                 if isinstance(target, cst.Name) and target.value == name:
                     return self._infer(value_expr, scope)
@@ -1080,14 +1098,39 @@ class DjangoInference:
                 if method_node is not None and method_node.asynchronous is None:
                     return self._thread_function_returns(method_node, Scope("class", receiver.cls, receiver.scope))
             return None
+        if isinstance(func, cst.Call) and resolve_in(scope, func.func, self.module_name) in THREAD_DECORATORS:
+            # ``await sync_to_async(Post.objects.filter)(...)``: what the thread hands back.
+            wrapped = positional_args(func)
+            return self._thread_result(wrapped[0].value, node, scope) if wrapped else None
         qualified = resolve_in(scope, func, self.module_name)
         if qualified in ("django.shortcuts.aget_object_or_404",):
             return self._shortcut_instance(node, scope)
+        if qualified in THREAD_RUNNERS:
+            # ``await asyncio.to_thread(build, ...)``
+            wrapped = positional_args(node)
+            return self._thread_result(wrapped[0].value, node, scope) if wrapped else None
         function = self._function_binding(func, scope)
         if function is not None and function[0].asynchronous is not None:
             return self._function_returns(*function)
         if function is not None:
             return self._thread_function_returns(*function)
+        return None
+
+    def _thread_result(self, callable_expr: cst.BaseExpression, call: cst.Call, scope: Scope) -> Value | None:
+        """The value a thread hands back for ``callable_expr`` called with
+        ``call``'s arguments: a lazy QuerySet stays lazy (DJA402 at the wrap;
+        evaluating it afterwards in async code raises)."""
+        if isinstance(callable_expr, cst.Attribute):
+            receiver = self._infer(callable_expr.value, scope)
+            if isinstance(receiver, (ManagerValue, QuerySetValue)):
+                return self._method_result(receiver, callable_expr.attr.value, call, scope)
+            return None
+        if isinstance(callable_expr, cst.Lambda) and not callable_expr.params.params:
+            value = self._infer(callable_expr.body, scope)
+            return value if isinstance(value, (QuerySetValue, ManagerValue)) else None
+        function = self._function_binding(callable_expr, scope)
+        if function is not None and function[0].asynchronous is None:
+            return self._function_returns(*function)
         return None
 
     def _infer_subscript(self, node: cst.Subscript, scope: Scope) -> Value | None:
