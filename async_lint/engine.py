@@ -19,6 +19,7 @@ The flow of ``run``:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import multiprocessing
 import os
@@ -566,6 +567,7 @@ def run(
         from async_lint.cache import CACHE_DIR_NAME, ResultCache
 
         cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
+    settings = _with_model_table(settings, root, namer, cache, discovery.files, paths)
     analyzer = _Analyzer(settings, namer, cache, on_file_done)
     targets = discovery.files
     try:
@@ -618,6 +620,18 @@ def run(
         missing=discovery.missing,
         skipped=discovery.skipped,
     )
+
+
+def _with_model_table(settings: Settings, root: str, namer: ModuleNamer, cache, targets: list[str], paths: list[str]) -> Settings:
+    """The settings with the project's model table, which every file's analysis reads."""
+    from async_lint.project_models import needs_model_table, project_model_table
+
+    if settings.models is not None or not needs_model_table(settings):
+        return settings
+    # The whole project declares the models, also on a run given a few files.
+    whole_project = [os.path.abspath(p) for p in paths] == [os.path.abspath(root)]
+    table = project_model_table(root, settings, namer, cache, files=targets if whole_project else None, targets=targets)
+    return dataclasses.replace(settings, models=table)
 
 
 def analyze_in_project(path: str, source: SourceFile, settings: Settings, run_result: RunResult) -> list[Finding]:

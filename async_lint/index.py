@@ -410,7 +410,10 @@ def evaluate_handoff(fact: dict, index: ProjectIndex, module: str) -> list[tuple
         return out
     if not fact.get("result_safe"):
         lazy = fact.get("lazy") or (function is not None and not function["async"] and index.returns_queryset(target))
-        if lazy:
+        if lazy and fact.get("decorator"):
+            decorator = fact["decorator"] if isinstance(fact["decorator"], str) else "sync_to_async"
+            out.append(("DJA402", f"`{text}()` runs in a thread (`@{decorator}`) but only builds a lazy QuerySet: no query runs there, and evaluating the result later in async code raises SynchronousOnlyOperation; evaluate it before returning (`return list(...)`) or iterate the result with `async for`", {}))
+        elif lazy:
             out.append(("DJA402", f"`sync_to_async({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`", {}))
     if fact.get("unsafe_thread"):
         orm = fact.get("orm") or (function is not None and index.touches_orm(target))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class Settings:
     # exclude and per-file-ignores patterns and baseline paths are relative to it.
     root: str | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # Not a setting but the project's model table (analysis/model_table.py),
+    # which every file's analysis reads: built once per run, before any file.
+    models: Any = field(default=None, compare=False, hash=False)
 
     def fingerprint(self) -> str:
         """A stable string of everything that changes findings (for caches)."""
@@ -31,5 +35,6 @@ class Settings:
                 self.extra_blocking_calls,
                 self.extra_async_contexts,
                 self.per_file_ignores,
+                self.models.digest() if self.models else None,
             )
         )

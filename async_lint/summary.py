@@ -33,21 +33,15 @@ from typing import Any
 import libcst as cst
 
 from async_lint.analysis.context import FileContext, FunctionInfo
+from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.scopes import DEF, CLASS
 from async_lint.checks.base import Check
 from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth, reference
 from async_lint.positions import CallOrdinals
 
 # QuerySet/Manager methods that build a new lazy QuerySet (no query runs).
-LAZY_QUERYSET_METHODS = frozenset(
-    {
-        "all", "filter", "exclude", "order_by", "select_related", "prefetch_related",
-        "annotate", "alias", "values", "values_list", "distinct", "only", "defer",
-        "none", "using", "reverse", "extra", "union", "intersection", "difference",
-        "select_for_update", "dates", "datetimes", "complex_filter", "get_queryset",
-    }
-)
-MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
+LAZY_QUERYSET_METHODS = LAZY_METHODS | {"get_queryset"}
+MANAGER_ATTRIBUTES = DEFAULT_MANAGERS
 # Decorators that leave a function's sync/async nature as its definition says.
 NEUTRAL_DECORATORS = frozenset(
     {
@@ -72,15 +66,25 @@ def is_manager_expression(ctx: FileContext, node: cst.BaseExpression) -> bool:
 
 
 def is_lazy_queryset(ctx: FileContext, node: cst.BaseExpression) -> bool:
-    """A QuerySet chain that runs no query: ``Model.objects.filter(...).order_by(...)``."""
+    """A QuerySet chain that runs no query: ``Model.objects.filter(...).order_by(...)``,
+    a custom manager's lazy method, a variable holding one (what the file's
+    Django inference knows), or the plain shape of one on a module-level name."""
+    from async_lint.analysis.django_models import ManagerValue, QuerySetValue, django_inference
+
+    if isinstance(django_inference(ctx).infer(node), (QuerySetValue, ManagerValue)):
+        return True
+    return _is_lazy_queryset_shape(ctx, node)
+
+
+def _is_lazy_queryset_shape(ctx: FileContext, node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Call):
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in LAZY_QUERYSET_METHODS:
-            return is_manager_expression(ctx, func.value) or is_lazy_queryset(ctx, func.value)
+            return is_manager_expression(ctx, func.value) or _is_lazy_queryset_shape(ctx, func.value)
         return False
     if isinstance(node, cst.Subscript):
         # qs[:5] is lazy; qs[0] runs a query.
-        return _is_lazy_slice(node) and is_lazy_queryset(ctx, node.value)
+        return _is_lazy_slice(node) and _is_lazy_queryset_shape(ctx, node.value)
     return is_manager_expression(ctx, node)
 
 

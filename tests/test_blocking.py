@@ -157,7 +157,7 @@ def test_receiver_inference_evidence() -> None:
         "dbapi.Cursor",
         "pathlib.Path",
         "pathlib.Path",
-        None,  # x is bound twice and one binding refers to itself: no evidence
+        "pathlib.Path",  # the use sees only `x = x.parent`, whose `x` is `Path("a")`
     ]
 
 

@@ -21,6 +21,25 @@ from typing import Iterator
 import libcst as cst
 
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS
+from async_lint.analysis.django_vocabulary import (
+    ASYNC_INSTANCE_METHODS,
+    ASYNC_PAIR_METHODS,
+    DEFAULT_MANAGERS,
+    EVALUATING_METHODS,
+    INSTANCE_METHODS,
+    LAZY_METHODS,
+    MANAGER_CLASSES,
+    MODEL_BASES,
+    MODEL_FACTORIES,
+    PAIR_METHODS,
+    QUERYSET_CLASSES,
+    RELATED_EVALUATING_METHODS,
+    RELATION_FIELDS,
+    ROW_METHODS,
+    USER_MODEL_SETTING,
+)
+from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable
+from async_lint.analysis.reaching import reaching_bindings
 from async_lint.analysis.receivers import _attribute_assignments, function_scope
 from async_lint.analysis.scopes import (
     ASSIGN,
@@ -36,28 +55,6 @@ from async_lint.analysis.scopes import (
     lookup,
 )
 
-MODEL_BASES = frozenset(
-    {
-        "django.db.models.Model",
-        "django.db.models.base.Model",
-        "django.contrib.gis.db.models.Model",
-        "django.contrib.auth.models.AbstractUser",
-        "django.contrib.auth.models.AbstractBaseUser",
-        "django.contrib.auth.base_user.AbstractBaseUser",
-        "django.contrib.auth.models.PermissionsMixin",
-        "django.contrib.sessions.base_session.AbstractBaseSession",
-    }
-)
-MANAGER_CLASSES = frozenset(
-    {
-        "django.db.models.Manager",
-        "django.db.models.manager.Manager",
-        "django.db.models.manager.BaseManager",
-        "django.contrib.auth.models.UserManager",
-        "django.contrib.auth.base_user.BaseUserManager",
-    }
-)
-QUERYSET_CLASSES = frozenset({"django.db.models.QuerySet", "django.db.models.query.QuerySet"})
 MODELFORM_BASES = frozenset({"django.forms.ModelForm", "django.forms.models.ModelForm"})
 # contrib forms whose save() writes through the ORM.
 CONTRIB_SAVING_FORMS = frozenset(
@@ -82,40 +79,9 @@ REQUEST_CLASSES = frozenset(
 )
 # Frameworks whose handlers receive their own (non-Django) request objects.
 FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado")
-USER_MODEL_GETTERS = frozenset({"django.contrib.auth.get_user_model"})
-USER_MODEL_SETTING = "django.conf.settings.AUTH_USER_MODEL"
-
-RELATION_FIELDS = {
-    "ForeignKey": "fk",
-    "OneToOneField": "o2o",
-    "ManyToManyField": "m2m",
-    "ParentalKey": "fk",
-    "ParentalManyToManyField": "m2m",
-    "TreeForeignKey": "fk",
-    "TreeOneToOneField": "o2o",
-    "TreeManyToManyField": "m2m",
-    "GenericForeignKey": "generic_fk",
-    "GenericRelation": "generic_rel",
-}
-
-# QuerySet methods that return a new, unevaluated QuerySet.
-LAZY_METHODS = frozenset(
-    "all filter exclude order_by select_related prefetch_related annotate alias values values_list only "
-    "defer distinct using none union intersection difference select_for_update reverse extra dates "
-    "datetimes complex_filter".split()
-)
-ROW_METHODS = frozenset({"values", "values_list", "dates", "datetimes"})
-# Methods that run a query, with what they return.
-INSTANCE_METHODS = frozenset({"get", "first", "last", "latest", "earliest", "create"})
-PAIR_METHODS = frozenset({"get_or_create", "update_or_create"})
-EVALUATING_METHODS = frozenset(
-    "get first last latest earliest count exists contains create get_or_create update_or_create update "
-    "delete bulk_create bulk_update in_bulk aggregate explain".split()
-)
-# Related managers add these (and proxy the QuerySet ones).
-RELATED_EVALUATING_METHODS = frozenset({"add", "remove", "set", "clear"})
-ASYNC_INSTANCE_METHODS = frozenset({"aget", "afirst", "alast", "alatest", "aearliest", "acreate"})
-ASYNC_PAIR_METHODS = frozenset({"aget_or_create", "aupdate_or_create"})
+USER_MODEL_GETTERS = MODEL_FACTORIES
+# Calls that run their first argument in a worker thread and hand back its result.
+THREAD_RUNNERS = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.to_thread.run_sync"})
 
 
 @dataclass(frozen=True)
@@ -136,11 +102,16 @@ class ModelInfo:
     name: str
     qualified: str | None = None
     relations: dict[str, Relation] = field(default_factory=dict)
-    managers: set[str] = field(default_factory=lambda: {"objects", "_default_manager", "_base_manager"})
+    managers: set[str] = field(default_factory=lambda: set(DEFAULT_MANAGERS))
     # False where the model is only known by an import (fields unknown here).
     defined_here: bool = True
     abstract: bool = False
     bases: tuple[str, ...] = ()
+    # manager attribute -> (manager class, QuerySet class) where the project's
+    # model table knows them (their custom methods' kinds are in the table).
+    manager_classes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # True where the fields come from the project's model table.
+    from_table: bool = False
 
 
 def _well_known_models() -> dict[str, ModelInfo]:
@@ -188,6 +159,9 @@ class ManagerValue:
     # For a related manager (``post.tags``): the owning instance and the relation.
     owner: "InstanceValue | None" = None
     relation: Relation | None = None
+    # The custom manager and QuerySet classes (qualified) whose methods apply.
+    manager_class: str | None = None
+    queryset_class: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +172,8 @@ class QuerySetValue:
     # ``inst.rel.all()``: the related manager it came from (for prefetch checks).
     owner: "InstanceValue | None" = None
     relation: Relation | None = None
+    # A custom QuerySet class (qualified) whose methods apply.
+    queryset_class: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,6 +252,14 @@ class _Cycle:
 
 
 CYCLE = _Cycle()
+
+
+@dataclass(frozen=True)
+class _NoneLiteral:
+    """Marker for ``name = None``: no kind of its own, the other bindings decide."""
+
+
+NONE = _NoneLiteral()
 UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"
 Value = object
 
@@ -356,6 +340,9 @@ class DjangoInference:
         self._self_attributes: dict[tuple[int, str], Value | None] = {}
         self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
         self._thread_returns: dict[tuple[int, str], Value | None] = {}
+        settings = ctx.settings
+        self.table: ModelTable = getattr(settings, "models", None) or EMPTY_TABLE
+        self._table_models: dict[str, ModelInfo] = {}
         self.imports_django = False
         self.foreign_request_framework = False
         for bindings in ctx.module_scope.bindings.values():
@@ -367,6 +354,7 @@ class DjangoInference:
                     elif top in FOREIGN_REQUEST_FRAMEWORKS:
                         self.foreign_request_framework = True
         self._record_model_facts()
+        self._enrich_from_table()
         self.async_unsafe_opt_out = self._detect_async_unsafe_opt_out()
 
     def _detect_async_unsafe_opt_out(self) -> bool:
@@ -421,6 +409,9 @@ class DjangoInference:
                 if base_info is not None:
                     is_model = True
                     inherited.append(base_info)
+            elif name is not None and self.table.model(name) is not None:
+                is_model = True
+                inherited.append(self._table_model(name))
             elif name is not None and (name in MODEL_BASES or _from_models_module(name)):
                 is_model = True
                 if name in ("django.contrib.auth.models.AbstractUser",):
@@ -560,6 +551,43 @@ class DjangoInference:
                 kind = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}[relation.kind]
                 target.relations.setdefault(related_name, Relation(related_name, kind, model.name))
 
+    def _enrich_from_table(self) -> None:
+        """What the project's model table adds to the models this file defines:
+        reverse accessors that models of other modules give them, relations
+        and managers inherited from bases elsewhere, managers' classes."""
+        if not self.table:
+            return
+        for info in self.models().values():
+            entry = self.table.model(info.qualified)
+            if entry is None:
+                continue
+            table_info = self._table_model(info.qualified)  # type: ignore[arg-type]
+            for name, relation in table_info.relations.items():
+                info.relations.setdefault(name, relation)
+            info.managers |= table_info.managers
+            for attr, classes in table_info.manager_classes.items():
+                info.manager_classes.setdefault(attr, classes)
+
+    def _table_model(self, qualified: str) -> ModelInfo:
+        """A model of the project's model table (any module, or an installed app)."""
+        canonical = self.table.canonical(qualified)
+        known = self._table_models.get(canonical)
+        if known is not None:
+            return known
+        entry = self.table.models[canonical]
+        info = ModelInfo(
+            entry["name"],
+            canonical,
+            {name: Relation(name, kind, target, related_name) for name, (kind, target, related_name) in entry["relations"].items()},
+            defined_here=False,
+            abstract=entry["abstract"],
+            manager_classes={attr: (manager, queryset) for attr, (manager, queryset) in entry["managers"].items()},
+            from_table=True,
+        )
+        info.managers |= set(entry["managers"])
+        self._table_models[canonical] = info
+        return info
+
     def _record_model_facts(self) -> None:
         for info in self.models().values():
             self.ctx.add_fact(
@@ -576,11 +604,25 @@ class DjangoInference:
             )
 
     def model_named(self, name: str | None) -> ModelInfo | None:
+        """A relation's target: a class name of this file, or a qualified name."""
         if name is None:
             return None
+        if "." in name:
+            local = self.models().get(name.rpartition(".")[2])
+            if local is not None and local.qualified == name:
+                return local
+            return self._table_model(name) if self.table.model(name) is not None else None
         if name == "User":
-            return self.models().get("User", USER_MODEL)
+            return self.models().get("User") or self.user_model()
         return self.models().get(name)
+
+    def user_model(self) -> ModelInfo:
+        """The project's user model (``AUTH_USER_MODEL``), else contrib's User."""
+        if self.table.user_model and self.table.model(self.table.user_model) is not None:
+            return self._table_model(self.table.user_model)
+        if self.table.model(USER_MODEL.qualified) is not None:
+            return self._table_model(USER_MODEL.qualified)  # type: ignore[arg-type]
+        return USER_MODEL
 
     def _imported_model_named(self, name: str | None) -> ModelInfo | None:
         """A relation's target named by a model this module imports (its
@@ -592,6 +634,8 @@ class DjangoInference:
         return self.model_for_import(target) if kind == IMPORT and target else None
 
     def model_for_import(self, qualified: str) -> ModelInfo | None:
+        if self.table.model(qualified) is not None:
+            return self._table_model(qualified)
         known = WELL_KNOWN_MODELS.get(qualified)
         if known is not None:
             return known
@@ -625,7 +669,7 @@ class DjangoInference:
 
     def _infer_node(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
         if isinstance(node, cst.Name):
-            return self._infer_name(node.value, scope)
+            return self._infer_name(node.value, scope, node)
         if isinstance(node, cst.Attribute):
             return self._infer_attribute(node, scope)
         if isinstance(node, cst.Call):
@@ -636,7 +680,7 @@ class DjangoInference:
             return self._infer_subscript(node, scope)
         return None
 
-    def _infer_name(self, name: str, scope: Scope) -> Value | None:
+    def _infer_name(self, name: str, scope: Scope, use: cst.CSTNode | None = None) -> Value | None:
         found = lookup(scope, name)
         if found is None:
             return None
@@ -655,7 +699,8 @@ class DjangoInference:
             return None
         if kind == DEF:
             return None
-        key = (id(found_scope), name)
+        bindings = reaching_bindings(self.ctx, found_scope, bindings, use)
+        key = (id(found_scope), name, *map(id, bindings))
         if key in self._resolving:
             return CYCLE
         self._resolving.add(key)
@@ -663,6 +708,10 @@ class DjangoInference:
             values = [self._binding_value(binding, name, found_scope) for binding in bindings]
         finally:
             self._resolving.discard(key)
+        # ``client = None`` before the assignments in branches: the name has their kind.
+        if any(v is NONE for v in values) and not all(v is NONE for v in values):
+            values = [v for v in values if v is not NONE]
+        values = [None if v is NONE else v for v in values]
         concrete = [v for v in values if v is not CYCLE]
         if not concrete:
             return CYCLE if values else None
@@ -693,6 +742,8 @@ class DjangoInference:
             value_expr = node.value
             if value_expr is None:
                 return None
+            if _is_none(value_expr) and any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return NONE
             for target in targets:
                 if isinstance(target, cst.Name) and target.value == name:
                     return self._infer(value_expr, scope)
@@ -748,11 +799,19 @@ class DjangoInference:
     def _infer_attribute(self, node: cst.Attribute, scope: Scope) -> Value | None:
         attr = node.attr.value
         receiver = self._infer(node.value, scope)
-        if receiver is None or receiver is CYCLE:
+        if receiver is None:
+            # ``models.Post`` through ``from . import models``, ``import shop.models``.
+            qualified = resolve_in(scope, node, self.module_name)
+            if qualified is not None and self.table.model(qualified) is not None:
+                return ModelClass(self._table_model(qualified))
+            return None
+        if receiver is CYCLE:
             return receiver
         if isinstance(receiver, ModelClass):
-            if attr in receiver.model.managers or (not receiver.model.defined_here and attr in ("objects", "_default_manager", "_base_manager")):
-                return ManagerValue(receiver.model)
+            model = receiver.model
+            if attr in model.managers or (not model.defined_here and attr in DEFAULT_MANAGERS):
+                manager_class, queryset_class = model.manager_classes.get(attr, (None, None))
+                return ManagerValue(model, manager_class=manager_class, queryset_class=queryset_class)
             return None
         if isinstance(receiver, InstanceValue) and receiver.model is not None:
             relation = receiver.model.relations.get(attr)
@@ -888,7 +947,7 @@ class DjangoInference:
             if receiver is CYCLE:
                 return CYCLE
             if isinstance(receiver, (ManagerValue, QuerySetValue)):
-                return self._method_result(receiver, method, node)
+                return self._method_result(receiver, method, node, scope)
             if isinstance(receiver, ClassSelf) and method == "get_queryset":
                 return self._view_queryset(receiver)
             if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super" and method == "get_queryset":
@@ -941,7 +1000,7 @@ class DjangoInference:
             return InstanceValue(klass.model, selected)
         return None
 
-    def _method_result(self, receiver: ManagerValue | QuerySetValue, method: str, node: cst.Call) -> Value | None:
+    def _method_result(self, receiver: ManagerValue | QuerySetValue, method: str, node: cst.Call, scope: Scope) -> Value | None:
         model = receiver.model
         selected = receiver.selected if isinstance(receiver, QuerySetValue) else frozenset()
         rows = receiver.rows if isinstance(receiver, QuerySetValue) else False
@@ -952,20 +1011,19 @@ class DjangoInference:
                 if not args and method == "select_related":
                     paths.add("*")
                 for arg in args:
-                    path = string_value(arg.value)
-                    if path is None and isinstance(arg.value, cst.Call) and arg.value.args:
-                        to_attr = call_kwarg(arg.value, "to_attr")
-                        path = string_value(to_attr.value) if to_attr is not None else string_value(arg.value.args[0].value)
-                    if path is not None:
-                        paths.add(path)
+                    paths |= self._prefetch_paths(arg.value, scope)
                 selected = frozenset(paths)
             owner = receiver.owner if method == "all" and isinstance(receiver, ManagerValue) else None
             relation = receiver.relation if owner is not None else None
             if isinstance(receiver, QuerySetValue) and method == "all":
                 owner, relation = receiver.owner, receiver.relation
-            return QuerySetValue(model, selected, rows or method in ROW_METHODS, owner, relation)
+            return QuerySetValue(model, selected, rows or method in ROW_METHODS, owner, relation, receiver.queryset_class)
         if method == "iterator":
             return IteratorValue(model)
+        custom = self.custom_method(receiver, method)
+        if custom is not None:
+            # A custom manager/QuerySet method: lazy ones give the QuerySet on.
+            return QuerySetValue(model, selected, rows, queryset_class=receiver.queryset_class) if custom[0] == "lazy" else None
         if rows:
             return None
         if method in INSTANCE_METHODS:
@@ -974,6 +1032,47 @@ class DjangoInference:
         if method in PAIR_METHODS:
             return PairValue(InstanceValue(model, selected | _kwarg_names(node)))
         return None
+
+    def custom_method(self, receiver: ManagerValue | QuerySetValue, method: str) -> list | None:
+        """[kind, what] of a custom manager or QuerySet method the project
+        declares: ``["lazy", None]`` or ``["evaluates", ".count()"]``."""
+        found = self.table.method_kind(receiver.queryset_class, method)
+        if found is None and isinstance(receiver, ManagerValue):
+            found = self.table.method_kind(receiver.manager_class, method)
+        return found
+
+    def _prefetch_paths(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> set[str]:
+        """Relation paths a ``select_related``/``prefetch_related`` argument
+        loads: a string, ``Prefetch("tags", ...)`` (its ``to_attr``), or a
+        variable or list holding those.  What cannot be read is taken as
+        loading anything ("*"): a relation is only reported on evidence."""
+        path = string_value(expr)
+        if path is not None:
+            return {path}
+        if isinstance(expr, cst.Call):
+            to_attr = call_kwarg(expr, "to_attr")
+            if to_attr is not None and string_value(to_attr.value) is not None:
+                return {string_value(to_attr.value)}  # type: ignore[arg-type]
+            lookup_arg = call_kwarg(expr, "lookup") or (positional_args(expr)[0] if positional_args(expr) else None)
+            found = string_value(lookup_arg.value) if lookup_arg is not None else None
+            return {found} if found is not None else {"*"}
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)) and depth < 5:
+            out: set[str] = set()
+            for element in expr.elements:
+                out |= self._prefetch_paths(element.value, scope, depth + 1)
+            return out
+        if isinstance(expr, cst.Name) and depth < 5:
+            found_binding = lookup(scope, expr.value)
+            if found_binding is not None:
+                out = set()
+                for binding in found_binding[1]:
+                    node = binding.node
+                    if binding.kind == ASSIGN and isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None:
+                        out |= self._prefetch_paths(node.value, found_binding[0], depth + 1)
+                    else:
+                        return {"*"}
+                return out or {"*"}
+        return {"*"}
 
     def _infer_await(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
         if not isinstance(node, cst.Call):
@@ -999,14 +1098,39 @@ class DjangoInference:
                 if method_node is not None and method_node.asynchronous is None:
                     return self._thread_function_returns(method_node, Scope("class", receiver.cls, receiver.scope))
             return None
+        if isinstance(func, cst.Call) and resolve_in(scope, func.func, self.module_name) in THREAD_DECORATORS:
+            # ``await sync_to_async(Post.objects.filter)(...)``: what the thread hands back.
+            wrapped = positional_args(func)
+            return self._thread_result(wrapped[0].value, node, scope) if wrapped else None
         qualified = resolve_in(scope, func, self.module_name)
         if qualified in ("django.shortcuts.aget_object_or_404",):
             return self._shortcut_instance(node, scope)
+        if qualified in THREAD_RUNNERS:
+            # ``await asyncio.to_thread(build, ...)``
+            wrapped = positional_args(node)
+            return self._thread_result(wrapped[0].value, node, scope) if wrapped else None
         function = self._function_binding(func, scope)
         if function is not None and function[0].asynchronous is not None:
             return self._function_returns(*function)
         if function is not None:
             return self._thread_function_returns(*function)
+        return None
+
+    def _thread_result(self, callable_expr: cst.BaseExpression, call: cst.Call, scope: Scope) -> Value | None:
+        """The value a thread hands back for ``callable_expr`` called with
+        ``call``'s arguments: a lazy QuerySet stays lazy (DJA402 at the wrap;
+        evaluating it afterwards in async code raises)."""
+        if isinstance(callable_expr, cst.Attribute):
+            receiver = self._infer(callable_expr.value, scope)
+            if isinstance(receiver, (ManagerValue, QuerySetValue)):
+                return self._method_result(receiver, callable_expr.attr.value, call, scope)
+            return None
+        if isinstance(callable_expr, cst.Lambda) and not callable_expr.params.params:
+            value = self._infer(callable_expr.body, scope)
+            return value if isinstance(value, (QuerySetValue, ManagerValue)) else None
+        function = self._function_binding(callable_expr, scope)
+        if function is not None and function[0].asynchronous is None:
+            return self._function_returns(*function)
         return None
 
     def _infer_subscript(self, node: cst.Subscript, scope: Scope) -> Value | None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, lookup
 from async_lint.catalog import load_table
 
@@ -132,6 +133,8 @@ def _unwrap_optional(annotation: cst.BaseExpression) -> cst.BaseExpression | Non
 class ReceiverInference:
     """Per-file receiver inference over a ``TypeModel`` (cached per node)."""
 
+    MAX_DEPTH = 40
+
     def __init__(self, ctx: FileContext, model: TypeModel | None = None):
         self.ctx = ctx
         self.model = model or default_type_model()
@@ -144,7 +147,9 @@ class ReceiverInference:
         """What ``expr`` is known to be, looked up from ``scope`` (default: here)."""
         scope = scope or self.ctx.scope
         key = id(expr)
-        if key in self._in_progress:  # ``x = x.parent``: no evidence from a cycle
+        # ``x = x.parent``: no evidence from a cycle; a name rebound hundreds of
+        # times (``s = s.strip()``): no evidence past a bounded depth.
+        if key in self._in_progress or len(self._in_progress) > self.MAX_DEPTH:
             return None
         self._in_progress.add(key)
         try:
@@ -162,7 +167,7 @@ class ReceiverInference:
             if known is not None:
                 return known
         if isinstance(expr, cst.Name):
-            return self._infer_name(expr.value, scope)
+            return self._infer_name(expr.value, scope, expr)
         if isinstance(expr, cst.Attribute):
             return self._infer_attribute(expr, scope)
         if isinstance(expr, cst.Call):
@@ -230,15 +235,20 @@ class ReceiverInference:
         return None
 
     # -- names -------------------------------------------------------------------
-    def _infer_name(self, name: str, scope: Scope) -> Inferred | None:
+    def _infer_name(self, name: str, scope: Scope, use: cst.CSTNode | None = None) -> Inferred | None:
         found = lookup(scope, name)
         if found is None:
             return None
         owner, bindings = found
+        bindings = reaching_bindings(self.ctx, owner, bindings, use)
+        # ``client = None`` then assigned in branches: the assignments decide.
+        if len(bindings) > 1:
+            assigned = [b for b in bindings if not (b.kind == ASSIGN and is_none_literal(b.value))]
+            bindings = assigned or bindings
         # ``text = text.strip()`` rebound many times: each binding's value
         # names the same variable again, so without this guard the search
         # visits every binding from every binding (exponential).
-        key = (id(owner), name)
+        key = (id(owner), name, *map(id, bindings))
         if key in self._names_in_progress:
             return None
         self._names_in_progress.add(key)

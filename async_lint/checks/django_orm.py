@@ -109,6 +109,7 @@ class SyncOrmCheck(DjangoCheck):
     def _method_call(self, node: cst.Call, func: cst.Attribute) -> None:
         method = func.attr.value
         if method not in EVALUATING_METHODS and method not in RELATED_EVALUATING_METHODS and method not in MODEL_METHODS:
+            self._custom_query_method(node, func, method)
             return
         receiver = self.inference.infer(func.value)
         if receiver is None:
@@ -125,6 +126,24 @@ class SyncOrmCheck(DjangoCheck):
                 f"`{shown(self.ctx, node)}` saves the form's model instance synchronously (SynchronousOnlyOperation in async code); "
                 f"use `await sync_to_async({shown(self.ctx, func)})()`, or `save(commit=False)` then `await instance.asave()`",
             )
+
+    def _custom_query_method(self, node: cst.Call, func: cst.Attribute, method: str) -> None:
+        """A custom manager or QuerySet method whose body runs a query
+        (``Post.published.total()`` where ``total`` returns ``self.count()``)."""
+        receiver = self.inference.infer(func.value)
+        if not isinstance(receiver, (ManagerValue, QuerySetValue)):
+            return
+        custom = self.inference.custom_method(receiver, method)
+        if custom is None or custom[0] != "evaluates":
+            return
+        base = shown(self.ctx, func.value, 40)
+        what = "QuerySet" if self.inference.table.method_kind(receiver.queryset_class, method) else "manager"
+        self.flag(
+            node,
+            "DJA201",
+            f"`{base}.{method}()` is a custom {what} method that runs a database query ({custom[1]}) synchronously "
+            f"(SynchronousOnlyOperation in async code); use `await sync_to_async({base}.{method})(...)`",
+        )
 
     def _query_method(self, node: cst.Call, func: cst.Attribute, method: str, receiver: ManagerValue | QuerySetValue) -> None:
         related = receiver.relation is not None and isinstance(receiver, ManagerValue)

@@ -105,12 +105,16 @@ class SyncToAsyncCheck(Check):
                 ctx.report(decorator, "DJA404", f"`@{name.rpartition('.')[2]}` on an `async def`: it is already a coroutine function; drop the decorator")
             elif name in ASYNC_TO_SYNC and node.asynchronous is None:
                 ctx.report(decorator, "DJA404", "`@async_to_sync` on a plain `def`: it wraps coroutine functions; drop it, or use `@sync_to_async` to run this in a thread")
-            elif name in SYNC_TO_ASYNC and call is not None and _thread_sensitive_false(call):
+            elif name in SYNC_TO_ASYNC:
+                unsafe_thread = call is not None and _thread_sensitive_false(call)
+                lazy = _returns_lazy_queryset(ctx, node)
+                if not (unsafe_thread or lazy):
+                    continue
                 info_prefix = ctx._qualname_prefix()  # noqa: SLF001 - FunctionInfo.qualname naming
                 ctx.add_fact(
                     "handoff", decorator, adapter="sync_to_async", ref=f"l:{info_prefix}{node.name.value}",
-                    lazy=False, orm=_contains_manager(ctx, node.body), unsafe_thread=True,
-                    guarded=False, result_safe=True, decorator=True, text=node.name.value,
+                    lazy=lazy, orm=_contains_manager(ctx, node.body), unsafe_thread=unsafe_thread,
+                    guarded=False, result_safe=not lazy, decorator=name.rpartition(".")[2], text=node.name.value,
                 )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -186,6 +190,18 @@ class SyncToAsyncCheck(Check):
             function.node.body.visit(uses)
             return not uses.unsafe
         return False
+
+
+def _returns_lazy_queryset(ctx, node: cst.FunctionDef) -> bool:
+    """Every ``return`` of the def hands back an unevaluated QuerySet."""
+    from async_lint.analysis.django_models import QuerySetValue, _returns, django_inference
+
+    info = ctx.function_info(node)
+    if info is None:
+        return False
+    inference = django_inference(ctx)
+    values = [inference.infer(ret.value, info.scope) if ret.value is not None else None for ret in _returns(node.body)]
+    return bool(values) and all(isinstance(v, QuerySetValue) for v in values)
 
 
 def _thread_sensitive_false(call: cst.Call) -> bool:

@@ -1,0 +1,52 @@
+"""Django's ORM vocabulary, declared once in ``rules/`` and read here by
+every module that needs it (the per-file inference, the model skeletons and
+the checks): model, manager and QuerySet classes, lazy and querying methods,
+relation fields.
+
+Which QuerySet, related-manager and model methods run a query comes from the
+twin table (``django_async_twins.toml``): a sync method is there exactly
+because it has (or will have) an async twin.
+"""
+
+from __future__ import annotations
+
+from async_lint.catalog import load_table
+
+
+def _orm() -> dict:
+    return load_table("django_orm")
+
+
+def _twin_names(kind: str) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for row in load_table("django_async_twins").get("twin", []):
+        if row["kind"] == kind:
+            names.update(row["names"])
+    return names
+
+
+_TABLE = _orm()
+
+MODEL_BASES = frozenset(_TABLE["model_bases"])
+MODEL_FACTORIES = frozenset(_TABLE["model_factories"])
+USER_MODEL_SETTING: str = _TABLE["user_model_setting"]
+DEFAULT_MANAGERS = frozenset(_TABLE["default_managers"])
+MANAGER_CLASSES = frozenset(_TABLE["manager_classes"])
+QUERYSET_CLASSES = frozenset(_TABLE["queryset_classes"])
+LAZY_METHODS = frozenset(_TABLE["lazy_methods"])
+ROW_METHODS = frozenset(_TABLE["row_methods"])
+INSTANCE_METHODS = frozenset(_TABLE["instance_methods"])
+PAIR_METHODS = frozenset(_TABLE["pair_methods"])
+RELATION_FIELDS: dict[str, str] = dict(_TABLE["relation_fields"])
+
+QUERYSET_TWINS = _twin_names("queryset")
+RELATED_TWINS = _twin_names("related")
+MODEL_TWINS = _twin_names("model")
+
+# Sync QuerySet/Manager methods that run a query (``iterator`` only once iterated).
+EVALUATING_METHODS = frozenset(name for name in QUERYSET_TWINS if name != "iterator")
+# Related managers add these (and proxy the QuerySet ones).
+RELATED_EVALUATING_METHODS = frozenset(RELATED_TWINS) - EVALUATING_METHODS
+# Awaiting one of these gives a model instance, or an (instance, created) pair.
+ASYNC_INSTANCE_METHODS = frozenset(QUERYSET_TWINS[name] for name in INSTANCE_METHODS)
+ASYNC_PAIR_METHODS = frozenset(QUERYSET_TWINS[name] for name in PAIR_METHODS)

@@ -1,0 +1,316 @@
+"""What one module declares about Django models, read with CPython's ``ast``.
+
+A skeleton is plain data (JSON-able, cached by content): the module's
+top-level imports, and for each top-level class its bases, its relation
+fields, its manager assignments, its ``Meta`` flags and, for classes that
+may be QuerySets or managers, what each method does (stays lazy or runs a
+query).  Nothing is resolved across modules here: ``model_table.py`` joins
+the skeletons of the whole project (and of installed apps) into the model
+table the per-file analysis asks.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from async_lint.analysis.django_vocabulary import EVALUATING_METHODS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
+
+SKELETON_FORMAT = 1
+
+# A file worth reading for model facts: it defines a class on some base.
+CLASS_WITH_BASES = re.compile(r"(?m)^[ \t]*class[ \t]+\w+[ \t]*\(")
+# AUTH_USER_MODEL = "accounts.User" in a settings module.
+AUTH_USER_MODEL_SETTING = re.compile(r"""(?m)^AUTH_USER_MODEL\s*=\s*['"]([\w]+\.[\w]+)['"]""")
+# Builtins that iterate or measure their argument.
+_EVALUATING_BUILTINS = frozenset({"len", "list", "tuple", "set", "sorted", "bool", "any", "all", "sum", "max", "min"})
+
+
+def resolve_relative(module: str | None, level: int, current: str, is_package: bool) -> str:
+    if level == 0:
+        return module or ""
+    parts = current.split(".") if current else []
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: max(0, len(parts) - (level - 1))]
+    base = ".".join(parts)
+    if module:
+        return f"{base}.{module}" if base else module
+    return base
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class _Resolver:
+    """Names of one module qualified through its top-level imports and classes."""
+
+    def __init__(self, module: str, imports: dict[str, str], local: set[str]):
+        self.module = module
+        self.imports = imports
+        self.local = local
+
+    def qualify(self, node: ast.AST) -> str | None:
+        dotted = _dotted(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        if head in self.imports:
+            base = self.imports[head]
+        elif head in self.local:
+            base = f"{self.module}.{head}"
+        else:
+            return None
+        return f"{base}.{rest}" if rest else base
+
+
+def module_imports(tree: ast.Module, module: str, is_package: bool) -> dict[str, str]:
+    """Top-level (and ``if``/``try``-guarded) import bindings: local name -> qualified target."""
+    out: dict[str, str] = {}
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    out[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    out.setdefault(top, top)
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve_relative(node.module, node.level, module, is_package)
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                out[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        elif isinstance(node, (ast.If, ast.Try)):
+            stack.extend(node.body)
+            stack.extend(getattr(node, "orelse", ()))
+            for handler in getattr(node, "handlers", ()):
+                stack.extend(handler.body)
+    return out
+
+
+def _string(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.AST | None:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def _reference(node: ast.AST | None, resolver: _Resolver) -> dict | None:
+    """A relation's target: ``{"str": "app.Model"}``, ``{"q": qualified}``, or ``{"setting": name}``."""
+    if node is None:
+        return None
+    text = _string(node)
+    if text is not None:
+        return {"str": text}
+    qualified = resolver.qualify(node)
+    if qualified == "django.conf.settings.AUTH_USER_MODEL":
+        return {"setting": "AUTH_USER_MODEL"}
+    if qualified is not None:
+        return {"q": qualified}
+    if isinstance(node, ast.Name):
+        return {"str": node.id}
+    return None
+
+
+def _is_self_chain(node: ast.AST, self_names: set[str]) -> bool:
+    """``self``, ``self.filter(...).live()``, ``super().get_queryset()``: a
+    QuerySet reached from ``self`` by method calls (not ``self._cache``)."""
+    if isinstance(node, ast.Name):
+        return node.id in self_names
+    if _is_super(node):
+        return True
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        return _is_self_chain(node.value, self_names)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return _is_self_chain(node.func.value, self_names)
+    return False
+
+
+def _is_lazy_chain(node: ast.AST, self_names: set[str]) -> bool:
+    """A QuerySet built from ``self`` without running a query."""
+    if isinstance(node, ast.Name):
+        return node.id in self_names
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) and node.slice.step is None:
+        return _is_lazy_chain(node.value, self_names)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        method = node.func.attr
+        if method in LAZY_METHODS or method == "get_queryset":
+            return _is_lazy_chain(node.func.value, self_names) or _is_super(node.func.value)
+    return False
+
+
+def _is_super(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str | None]:
+    """("evaluates", what) when the body runs a query on ``self``'s QuerySet;
+    ("lazy", None) when every return is a QuerySet built from ``self``;
+    else ("other", None)."""
+    if isinstance(function, ast.AsyncFunctionDef):
+        return "other", None
+    args = function.args.posonlyargs + function.args.args
+    if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
+        return "other", None
+    self_names = {args[0].arg}
+    # Names bound from a chain on self (``qs = self.filter(...)``) count as self.
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _is_lazy_chain(node.value, self_names):
+            self_names.add(node.targets[0].id)
+    for node in _own_nodes(function):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in (EVALUATING_METHODS | RELATED_EVALUATING_METHODS) and _is_self_chain(func.value, self_names):
+                return "evaluates", f".{func.attr}()"
+            if isinstance(func, ast.Name) and func.id in _EVALUATING_BUILTINS and node.args and _is_self_chain(node.args[0], self_names):
+                return "evaluates", f"{func.id}()"
+        elif isinstance(node, (ast.For, ast.comprehension)) and not getattr(node, "is_async", 0) and _is_self_chain(node.iter, self_names):
+            return "evaluates", "iteration"
+    returns = [n.value for n in _own_nodes(function) if isinstance(n, ast.Return)]
+    if returns and all(value is not None and _is_lazy_chain(value, self_names) for value in returns):
+        return "lazy", None
+    return "other", None
+
+
+def _own_nodes(function: ast.AST):
+    """Nodes of a function body, not of nested defs, classes or lambdas."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _get_queryset_class(function: ast.FunctionDef, resolver: _Resolver) -> str | None:
+    """``def get_queryset(self): return PublishedQuerySet(self.model, using=self._db)...``"""
+    for node in _own_nodes(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = node.value
+            while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in LAZY_METHODS:
+                value = value.func.value
+            if isinstance(value, ast.Call):
+                qualified = resolver.qualify(value.func)
+                if qualified is not None:
+                    return qualified
+    return None
+
+
+def _manager_expression(value: ast.AST, resolver: _Resolver) -> dict | None:
+    """What a class-level ``name = <value>`` builds, when it may be a manager."""
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    # QS.as_manager()
+    if isinstance(func, ast.Attribute) and func.attr == "as_manager":
+        return {"as_manager": resolver.qualify(func.value)}
+    # Manager.from_queryset(QS)()
+    if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "from_queryset":
+        queryset = resolver.qualify(func.args[0]) if func.args else None
+        return {"from_queryset": queryset, "manager": resolver.qualify(func.func.value)}
+    qualified = resolver.qualify(func)
+    if qualified is None:
+        return None
+    return {"call": qualified}
+
+
+def _relation(value: ast.AST, resolver: _Resolver) -> dict | None:
+    if not isinstance(value, ast.Call):
+        return None
+    qualified = resolver.qualify(value.func) or ""
+    short = qualified.rpartition(".")[2]
+    kind = RELATION_FIELDS.get(short)
+    if kind is None:
+        return None
+    target_node = _keyword(value, "to")
+    if target_node is None and value.args and kind != "generic_fk":
+        target_node = value.args[0]
+    return {
+        "kind": kind,
+        "field": qualified,
+        "to": _reference(target_node, resolver),
+        "related_name": _string(_keyword(value, "related_name")),
+    }
+
+
+def _class_skeleton(node: ast.ClassDef, resolver: _Resolver) -> dict:
+    bases = []
+    for base in node.bases:
+        if isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute) and base.func.attr == "from_queryset":
+            # class Manager(BaseManager.from_queryset(QS)): a manager with QS's methods.
+            bases.append({"from_queryset": resolver.qualify(base.args[0]) if base.args else None, "manager": resolver.qualify(base.func.value)})
+            continue
+        qualified = resolver.qualify(base)
+        bases.append(qualified if qualified is not None else None)
+    out: dict = {"bases": bases, "abstract": False, "proxy": False, "relations": {}, "managers": {}, "methods": {}, "get_queryset": None}
+    for statement in node.body:
+        if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
+            for inner in statement.body:
+                if isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Name):
+                    flag = inner.targets[0].id
+                    if flag in ("abstract", "proxy") and isinstance(inner.value, ast.Constant) and inner.value.value is True:
+                        out[flag] = True
+            continue
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if isinstance(statement, ast.FunctionDef) and statement.name == "get_queryset":
+                out["get_queryset"] = _get_queryset_class(statement, resolver)
+            kind, what = _method_kind(statement)
+            if kind != "other":
+                out["methods"][statement.name] = [kind, what]
+            continue
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            target, value = statement.target, statement.value
+        else:
+            continue
+        if not isinstance(target, ast.Name):
+            continue
+        relation = _relation(value, resolver)
+        if relation is not None:
+            out["relations"][target.id] = relation
+            continue
+        manager = _manager_expression(value, resolver)
+        if manager is not None:
+            out["managers"][target.id] = manager
+    return out
+
+
+def build_skeleton(text: str, module: str, is_package: bool, tree: ast.Module | None = None) -> dict | None:
+    """The module's model-related declarations, or None when it does not parse."""
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+    imports = module_imports(tree, module, is_package)
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    resolver = _Resolver(module, imports, {c.name for c in classes})
+    skeleton: dict = {"format": SKELETON_FORMAT, "module": module, "is_package": is_package, "imports": imports, "classes": {}}
+    try:
+        for node in classes:
+            if node.bases:
+                skeleton["classes"][node.name] = _class_skeleton(node, resolver)
+    except RecursionError:
+        return None
+    match = AUTH_USER_MODEL_SETTING.search(text) if "AUTH_USER_MODEL" in text else None
+    if match is not None:
+        skeleton["auth_user_model"] = match.group(1)
+    return skeleton

@@ -1,0 +1,434 @@
+"""The project's Django models, managers and QuerySets, resolved across modules.
+
+Built once per run, before any file is analysed, from the ``ast`` skeletons
+(``model_skeleton.py``) of every project module that defines a class, and of
+the installed apps' modules they lean on (read from their source on disk,
+never imported).  The result is plain data that the per-file analysis asks:
+is ``core.entities.Post`` a model, what are its relations (forward, inherited
+from abstract bases in other modules, and the reverse accessors other models
+give it), which managers it has and what their custom methods do.
+
+Where an installed package's source cannot be found, the per-file inference
+falls back to its bundled table of the contrib models.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from async_lint.analysis.django_vocabulary import MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES
+from async_lint.analysis.model_skeleton import build_skeleton
+
+# Contrib apps whose models real projects use without declaring them.
+CONTRIB_MODEL_MODULES = (
+    "django.contrib.auth.models",
+    "django.contrib.contenttypes.models",
+    "django.contrib.sessions.models",
+    "django.contrib.sites.models",
+    "django.contrib.admin.models",
+    "django.contrib.flatpages.models",
+    "django.contrib.redirects.models",
+)
+# ``from x.y.models import ...`` / ``import x.models``: modules whose models the project uses.
+_MODELS_IMPORT = re.compile(r"(?m)^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import|import[ \t]+([\w.]+))")
+MAX_EXTERNAL_MODULES = 300
+MAX_DEPTH = 30
+
+
+def app_label(module: str) -> str:
+    """Django's default app label for a model's module: the app package's last
+    component (``shop.models`` -> ``shop``, ``apps.shop.models.orders`` -> ``shop``,
+    ``core.entities`` -> ``core``)."""
+    parts = module.split(".")
+    if "models" in parts[1:]:
+        parts = parts[: parts.index("models", 1)]
+    elif len(parts) > 1:
+        parts = parts[:-1]
+    return parts[-1] if parts else module
+
+
+@dataclass
+class ModelTable:
+    """Plain data: models by qualified name, QuerySet/manager method kinds, re-exports."""
+
+    # qualified -> {"name", "module", "abstract", "relations": {name: [kind, target, related_name]},
+    #               "managers": {attr: [manager_class, queryset_class]}}
+    models: dict[str, dict] = field(default_factory=dict)
+    # QuerySet or manager class -> {method: [kind, what]} (own and inherited)
+    methods: dict[str, dict[str, list]] = field(default_factory=dict)
+    # re-exported name -> the qualified name of the class it is
+    aliases: dict[str, str] = field(default_factory=dict)
+    user_model: str | None = None
+    _digest: str | None = None
+
+    def canonical(self, qualified: str) -> str:
+        return self.aliases.get(qualified, qualified)
+
+    def model(self, qualified: str | None) -> dict | None:
+        if not qualified:
+            return None
+        return self.models.get(self.canonical(qualified))
+
+    def method_kind(self, cls: str | None, method: str) -> list | None:
+        if cls is None:
+            return None
+        return self.methods.get(cls, {}).get(method)
+
+    def is_queryset_class(self, qualified: str) -> bool:
+        qualified = self.canonical(qualified)
+        return qualified in QUERYSET_CLASSES or (qualified in self.methods and not qualified.endswith("Manager"))
+
+    def digest(self) -> str:
+        if self._digest is None:
+            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model], sort_keys=True)
+            self._digest = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+        return self._digest
+
+    def __bool__(self) -> bool:
+        return bool(self.models)
+
+
+EMPTY_TABLE = ModelTable()
+
+
+# -- installed packages -------------------------------------------------------------------
+class InstalledSource:
+    """Source files of installed packages, found on disk without importing them:
+    the project's own virtualenvs first, then this interpreter's path."""
+
+    def __init__(self, root: str | None):
+        folders: list[str] = []
+        if root:
+            for venv in (".venv", "venv", "env", ".env"):
+                folders.extend(sorted(glob.glob(os.path.join(root, venv, "lib", "python3*", "site-packages"))))
+        folders.extend(p for p in sys.path if p and os.path.isdir(p))
+        self.folders = list(dict.fromkeys(folders))
+        self._found: dict[str, tuple[str, bool] | None] = {}
+
+    def locate(self, module: str) -> tuple[str, bool] | None:
+        """(path, is_package) of ``module``'s source, or None."""
+        if module in self._found:
+            return self._found[module]
+        found = None
+        parts = module.split(".")
+        if all(part.isidentifier() for part in parts):
+            for folder in self.folders:
+                base = os.path.join(folder, *parts)
+                if os.path.isfile(base + ".py"):
+                    found = (base + ".py", False)
+                    break
+                if os.path.isfile(os.path.join(base, "__init__.py")):
+                    found = (os.path.join(base, "__init__.py"), True)
+                    break
+        self._found[module] = found
+        return found
+
+
+# -- the join ------------------------------------------------------------------------------
+class _Builder:
+    def __init__(self, skeletons: dict[str, dict], external: Callable[[str], dict | None], project_modules: frozenset[str]):
+        self.skeletons = dict(skeletons)
+        self.external = external
+        self.project_modules = project_modules
+        self.external_loaded = 0
+        self._model_memo: dict[str, bool] = {}
+        self._kind_memo: dict[tuple[str, str], bool] = {}
+
+    def skeleton(self, module: str) -> dict | None:
+        found = self.skeletons.get(module)
+        if found is None and module not in self.skeletons and self._may_read_installed(module):
+            found = self.external(module)
+            self.external_loaded += 1
+            self.skeletons[module] = found  # type: ignore[assignment]
+        return found
+
+    def _may_read_installed(self, module: str) -> bool:
+        """Installed modules are read where models live by convention (a
+        ``models`` module or package, the contrib apps), never a project module."""
+        if module in self.project_modules or self.external_loaded >= MAX_EXTERNAL_MODULES:
+            return False
+        return module in CONTRIB_MODEL_MODULES or "models" in module.split(".") or module == "django.contrib.auth.base_user"
+
+    def resolve(self, qualified: str | None, depth: int = 0) -> tuple[str, dict] | None:
+        """The class a qualified name is (following re-exports): (canonical name, class skeleton)."""
+        if not qualified or depth > MAX_DEPTH or "." not in qualified:
+            return None
+        module, _, name = qualified.rpartition(".")
+        skeleton = self.skeleton(module)
+        if skeleton is not None:
+            cls = skeleton["classes"].get(name)
+            if cls is not None:
+                return f"{module}.{name}", cls
+            target = skeleton["imports"].get(name)
+            if target is not None and target != qualified:
+                return self.resolve(target, depth + 1)
+        return None
+
+    def _derives(self, qualified: str | None, roots: frozenset[str], depth: int = 0) -> bool:
+        if not qualified or depth > MAX_DEPTH:
+            return False
+        if qualified in roots:
+            return True
+        key = (qualified, ",".join(sorted(roots)))
+        if key in self._kind_memo:
+            return self._kind_memo[key]
+        self._kind_memo[key] = False  # guards cycles
+        found = self.resolve(qualified)
+        result = False
+        if found is not None:
+            canonical, cls = found
+            if canonical in roots:
+                result = True
+            else:
+                for base in cls["bases"]:
+                    if isinstance(base, dict):
+                        result = roots is MANAGER_CLASSES
+                    else:
+                        result = self._derives(base, roots, depth + 1)
+                    if result:
+                        break
+        self._kind_memo[key] = result
+        return result
+
+    def is_model(self, qualified: str | None) -> bool:
+        return self._derives(qualified, MODEL_BASES)
+
+    def is_manager(self, qualified: str | None) -> bool:
+        return self._derives(qualified, MANAGER_CLASSES)
+
+    def is_queryset(self, qualified: str | None) -> bool:
+        return self._derives(qualified, QUERYSET_CLASSES)
+
+    def class_methods(self, qualified: str | None, depth: int = 0) -> dict[str, list]:
+        """Method kinds of a project or installed QuerySet/manager class, inherited ones included."""
+        if not qualified or depth > MAX_DEPTH or qualified in QUERYSET_CLASSES or qualified in MANAGER_CLASSES:
+            return {}
+        found = self.resolve(qualified)
+        if found is None:
+            return {}
+        _canonical, cls = found
+        out: dict[str, list] = {}
+        for base in reversed(cls["bases"]):
+            if isinstance(base, dict):
+                out.update(self.class_methods(base.get("from_queryset"), depth + 1))
+                out.update(self.class_methods(base.get("manager"), depth + 1))
+            else:
+                out.update(self.class_methods(base, depth + 1))
+        out.update(cls["methods"])
+        return out
+
+    def manager_queryset(self, manager: str | None, depth: int = 0) -> str | None:
+        """The QuerySet class whose methods a manager class proxies or returns."""
+        if not manager or depth > MAX_DEPTH:
+            return None
+        found = self.resolve(manager)
+        if found is None:
+            return None
+        _canonical, cls = found
+        if cls.get("get_queryset") and self.is_queryset(cls["get_queryset"]):
+            return self.canonical(cls["get_queryset"])
+        for base in cls["bases"]:
+            if isinstance(base, dict) and base.get("from_queryset"):
+                return self.canonical(base["from_queryset"])
+            if isinstance(base, str):
+                inherited = self.manager_queryset(base, depth + 1)
+                if inherited is not None:
+                    return inherited
+        return None
+
+    def canonical(self, qualified: str) -> str:
+        found = self.resolve(qualified)
+        return found[0] if found is not None else qualified
+
+    def manager_of(self, spec: dict) -> list | None:
+        """[manager class, QuerySet class] of a class-level manager assignment, or None."""
+        if "as_manager" in spec:
+            queryset = spec["as_manager"]
+            return [None, self.canonical(queryset) if queryset else None]
+        if "from_queryset" in spec:
+            queryset = spec["from_queryset"]
+            manager = spec.get("manager")
+            return [self.canonical(manager) if manager else None, self.canonical(queryset) if queryset else None]
+        call = spec.get("call")
+        if call and (self.is_manager(call) or (self.resolve(call) is None and call.rpartition(".")[2].endswith("Manager") and not call.startswith("builtins."))):
+            canonical = self.canonical(call)
+            return [canonical, self.manager_queryset(call)]
+        return None
+
+    def model_classes(self) -> Iterable[tuple[str, str, dict]]:
+        for module, skeleton in list(self.skeletons.items()):
+            if skeleton is None:
+                continue
+            for name, cls in skeleton["classes"].items():
+                qualified = f"{module}.{name}"
+                if self.is_model(qualified):
+                    yield module, name, cls
+
+
+def build_model_table(
+    skeletons: dict[str, dict],
+    external: Callable[[str], dict | None],
+    extra_modules: Iterable[str] = (),
+    project_modules: Iterable[str] = (),
+) -> ModelTable:
+    """Join module skeletons into the model table.  ``external(module)`` gives
+    an installed module's skeleton (or None); ``extra_modules`` are installed
+    modules whose models the project uses by import; ``project_modules`` are
+    never looked for among the installed packages."""
+    builder = _Builder(skeletons, external, frozenset(project_modules) | frozenset(skeletons))
+    for module in (*CONTRIB_MODEL_MODULES, *extra_modules):
+        builder.skeleton(module)
+    table = ModelTable()
+    models = list(builder.model_classes())
+    by_label: dict[tuple[str, str], str] = {}
+    by_name: dict[str, list[str]] = {}
+    for module, name, _cls in models:
+        qualified = f"{module}.{name}"
+        by_label.setdefault((app_label(module), name), qualified)
+        by_name.setdefault(name, []).append(qualified)
+
+    user_setting = next((s["auth_user_model"] for s in skeletons.values() if s and s.get("auth_user_model")), None)
+    user_model = None
+    if user_setting:
+        label, _, name = user_setting.partition(".")
+        user_model = by_label.get((label, name)) or (by_name.get(name, [None])[0] if len(by_name.get(name, [])) == 1 else None)
+    table.user_model = user_model or ("django.contrib.auth.models.User" if "django.contrib.auth.models.User" in {f"{m}.{n}" for m, n, _ in models} else None)
+
+    def target_of(reference: dict | None, module: str, name: str) -> str | None:
+        if reference is None:
+            return None
+        if "setting" in reference:
+            return table.user_model
+        if "q" in reference:
+            found = builder.resolve(reference["q"])
+            return found[0] if found is not None and builder.is_model(found[0]) else None
+        text = reference["str"]
+        if text == "self":
+            return f"{module}.{name}"
+        label, _, model_name = text.rpartition(".")
+        if label:
+            found = by_label.get((label, model_name))
+            if found is not None:
+                return found
+        else:
+            same_module = f"{module}.{model_name}"
+            if any(q == same_module for q in by_name.get(model_name, ())):
+                return same_module
+            found = by_label.get((app_label(module), model_name))
+            if found is not None:
+                return found
+        candidates = by_name.get(model_name, [])
+        return candidates[0] if len(candidates) == 1 else None
+
+    def own_entry(module: str, name: str, cls: dict) -> dict:
+        relations = {
+            field_name: [rel["kind"], target_of(rel.get("to"), module, name), rel.get("related_name")]
+            for field_name, rel in cls["relations"].items()
+        }
+        managers = {}
+        for attr, spec in cls["managers"].items():
+            manager = builder.manager_of(spec)
+            if manager is not None:
+                managers[attr] = manager
+        return {"name": name, "module": module, "abstract": bool(cls["abstract"]), "relations": relations, "managers": managers}
+
+    entries = {f"{module}.{name}": own_entry(module, name, cls) for module, name, cls in models}
+
+    # Inherited relations and managers, bases first (any module).
+    def bases_of(qualified: str, depth: int = 0) -> list[str]:
+        found = builder.resolve(qualified)
+        out: list[str] = []
+        if found is None or depth > MAX_DEPTH:
+            return out
+        for base in found[1]["bases"]:
+            if isinstance(base, str):
+                resolved = builder.resolve(base)
+                if resolved is not None and resolved[0] in entries:
+                    out.extend(bases_of(resolved[0], depth + 1))
+                    out.append(resolved[0])
+        return out
+
+    merged: dict[str, dict] = {}
+    for qualified, entry in entries.items():
+        relations: dict[str, list] = {}
+        managers: dict[str, list] = {}
+        for base in bases_of(qualified):
+            relations.update(entries[base]["relations"])
+            managers.update(entries[base]["managers"])
+        relations.update(entry["relations"])
+        managers.update(entry["managers"])
+        merged[qualified] = {**entry, "relations": relations, "managers": managers}
+
+    # Reverse accessors, given by the concrete models' relations.
+    for qualified, entry in merged.items():
+        if entry["abstract"]:
+            continue
+        for relation_kind, target, related_name in list(entry["relations"].values()):
+            if relation_kind not in ("fk", "o2o", "m2m") or target not in merged:
+                continue
+            if related_name is not None and related_name.endswith("+"):
+                continue
+            lower = entry["name"].lower()
+            if related_name is not None:
+                accessor = related_name.replace("%(class)s", lower).replace("%(app_label)s", app_label(entry["module"]).lower())
+            else:
+                accessor = lower if relation_kind == "o2o" else f"{lower}_set"
+            reverse = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}[relation_kind]
+            merged[target]["relations"].setdefault(accessor, [reverse, qualified, None])
+    table.models = merged
+
+    # Method kinds of every QuerySet/manager class a model's managers name.
+    for entry in merged.values():
+        for manager, queryset in entry["managers"].values():
+            for cls in (manager, queryset):
+                if cls and cls not in table.methods:
+                    table.methods[cls] = builder.class_methods(cls)
+
+    # Re-exports: names the project imports a model by that are not where it is defined.
+    for module, skeleton in list(builder.skeletons.items()):
+        if skeleton is None:
+            continue
+        for local, target in skeleton["imports"].items():
+            found = builder.resolve(target)
+            if found is not None and found[0] in merged:
+                table.aliases.setdefault(f"{module}.{local}", found[0])
+                if target != found[0]:
+                    table.aliases.setdefault(target, found[0])
+    return table
+
+
+def models_imports(text: str) -> set[str]:
+    """Modules a file imports whose path names ``models`` (where models live by convention)."""
+    out = set()
+    if "models" not in text:
+        return out
+    for match in _MODELS_IMPORT.finditer(text):
+        module = match.group(1) or match.group(2)
+        if module and "models" in module.split(".") and not module.startswith("."):
+            out.add(module)
+    return out
+
+
+def installed_skeleton_reader(root: str | None) -> Callable[[str], dict | None]:
+    source = InstalledSource(root)
+
+    def read(module: str) -> dict | None:
+        found = source.locate(module)
+        if found is None:
+            return None
+        path, is_package = found
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        return build_skeleton(data.decode("utf-8", "replace"), module, is_package)
+
+    return read

@@ -1,0 +1,130 @@
+"""Which assignments of a name can reach a use of it, inside one function.
+
+``qs = Post.objects.all()`` then ``qs = list(qs)``: after the second line
+``qs`` is a list, not a QuerySet.  Merging every binding of a name would make
+it unknown everywhere (and miss the evaluation before the reassignment);
+taking them in order gives each use the value it really has.
+
+This is a cheap approximation of reaching definitions over the statement
+tree, not a control-flow graph: walking back from the use, the bindings
+before it are taken until one whose block encloses the use (it runs on every
+path to the use and hides the ones before it).  Inside a loop, bindings
+later in the same loop reach the use too (the next iteration).  Anything it
+cannot place keeps all the bindings, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+# (statement index in source order, the blocks that enclose it, innermost last)
+Place = tuple[int, tuple[int, ...]]
+
+
+@dataclass
+class StatementOrder:
+    places: dict[int, Place]
+    loop_blocks: frozenset[int]
+
+    def reaching(self, bindings: list, use: cst.CSTNode) -> list:
+        where = self.places.get(id(use))
+        if where is None or len(bindings) < 2:
+            return bindings
+        placed = []
+        for binding in bindings:
+            place = self.places.get(id(binding.node))
+            if place is None:
+                if isinstance(binding.node, cst.Param):
+                    place = (-1, ())
+                else:
+                    return bindings
+            placed.append((place, binding))
+        use_index, use_path = where
+        out = []
+        for (index, path), binding in sorted((p for p in placed if p[0][0] < use_index), key=lambda p: -p[0][0]):
+            out.append(binding)
+            if use_path[: len(path)] == path:
+                break  # encloses the use: every path to the use runs it
+        loops = [block for block in use_path if block in self.loop_blocks]
+        if loops:
+            for (index, path), binding in placed:
+                if index >= use_index and any(loop in path for loop in loops) and binding not in out:
+                    out.append(binding)
+        return out or bindings
+
+
+def statement_order(function: cst.CSTNode) -> StatementOrder:
+    """Places of every node of a function body (not of nested defs and classes)."""
+    places: dict[int, Place] = {}
+    loop_blocks: set[int] = set()
+    counter = 0
+
+    def mark(node: cst.CSTNode, place: Place) -> None:
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            places[id(current)] = place
+            if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
+                continue
+            stack.extend(current.children)
+
+    def block(suite: cst.CSTNode, path: tuple[int, ...]) -> None:
+        nonlocal counter
+        body = suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+        for statement in body:
+            counter += 1
+            place = (counter, path)
+            if isinstance(statement, cst.SimpleStatementLine) or isinstance(statement, cst.BaseSmallStatement):
+                mark(statement, place)
+                continue
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                places[id(statement)] = place
+                for decorator in statement.decorators:
+                    mark(decorator, place)
+                continue
+            compound(statement, path, place)
+
+    def compound(statement: cst.CSTNode, path: tuple[int, ...], place: Place) -> None:
+        places[id(statement)] = place
+        is_loop = isinstance(statement, (cst.For, cst.While))
+        for child in statement.children:
+            if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                inner = path + (id(child),)
+                if is_loop and child is statement.body:  # type: ignore[attr-defined]
+                    loop_blocks.add(id(child))
+                block(child, inner)
+            elif isinstance(child, (cst.Else, cst.Finally)):
+                inner = path + (id(child),)
+                block(child.body, inner)
+            elif isinstance(child, (cst.If, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
+                # elif / except / case: a branch of its own
+                inner = path + (id(child),)
+                compound(child, inner, (place[0], inner))
+            else:
+                mark(child, place)
+
+    body = getattr(function, "body", None)
+    if body is not None:
+        block(body, ())
+    return StatementOrder(places, frozenset(loop_blocks))
+
+
+def reaching_bindings(ctx, scope, bindings: list, use: cst.CSTNode | None) -> list:
+    """The bindings of a name in ``scope`` that can reach ``use`` (all of them
+    outside functions, or where the use cannot be placed).  The statement
+    order of each function is built once per file and shared by the
+    inferences that ask."""
+    if use is None or len(bindings) < 2 or scope.kind != "function":
+        return bindings
+    orders = ctx.__dict__.setdefault("_statement_orders", {})
+    order = orders.get(id(scope.node))
+    if order is None:
+        order = statement_order(scope.node)
+        orders[id(scope.node)] = order
+    return order.reaching(bindings, use)
+
+
+def is_none_literal(node: cst.CSTNode | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"

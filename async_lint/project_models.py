@@ -1,0 +1,99 @@
+"""Reading the project's model declarations before any file is analysed.
+
+The files that can declare a model, manager or QuerySet (a class on some
+base, in a file that mentions models, managers or QuerySets, or names a class
+found to be one) are read with CPython's ``ast`` into skeletons, cached by
+content, and joined into the model table (``analysis/model_table.py``),
+together with the installed apps' models the project uses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from async_lint.analysis.model_skeleton import CLASS_WITH_BASES, SKELETON_FORMAT, build_skeleton
+from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable, build_model_table, installed_skeleton_reader, models_imports
+from async_lint.discovery import discover
+from async_lint.project import ModuleNamer, import_roots
+from async_lint.settings import Settings
+
+# Words that a file declaring a model, manager or QuerySet almost always has.
+FIRST_HINTS = re.compile(r"Model|Manager|QuerySet|Queryset|models|AUTH_USER_MODEL")
+MAX_ROUNDS = 6
+
+
+def needs_model_table(settings: Settings) -> bool:
+    return any(code.startswith("DJA2") or code in ("DJA401", "DJA402", "DJA403") for code in settings.enabled)
+
+
+def _skeleton(path: str, text: str, data: bytes, namer: ModuleNamer, cache) -> dict | None:
+    module, is_package = namer.module_name(path)
+    key = None
+    if cache is not None:
+        from async_lint.cache import content_digest, entry_key
+
+        key = "skel-" + entry_key(content_digest(data), f"skeleton-{SKELETON_FORMAT}", module, is_package)
+        entry = cache.get(key)
+        skeleton = entry.get("skeleton") if entry is not None else None
+        if isinstance(skeleton, dict) and isinstance(skeleton.get("classes"), dict) and isinstance(skeleton.get("imports"), dict):
+            return skeleton
+    skeleton = build_skeleton(text, module, is_package)
+    if key is not None and skeleton is not None:
+        cache.put(key, {"findings": [], "skeleton": skeleton})
+    return skeleton
+
+
+def project_model_table(
+    root: str, settings: Settings, namer: ModuleNamer, cache=None, files: list[str] | None = None, targets: list[str] = ()
+) -> ModelTable:
+    """The model table of the project under ``root`` (its files, or ``files``
+    when given): the modules importable from its import roots (as the project
+    index finds modules), so a sample project in a folder of its own is not
+    mixed with its neighbours."""
+    roots = set(import_roots(root, list(targets), namer))
+    if files is None:
+        try:
+            files = discover([root], exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root).files
+        except Exception:  # an unreadable root: no table, the per-file heuristics remain
+            return EMPTY_TABLE
+    texts: dict[str, tuple[str, bytes]] = {}
+    external_modules: set[str] = set()
+    for path in files:
+        if f"{os.sep}migrations{os.sep}" in path or not path.endswith(".py") or namer.import_root(path) not in roots:
+            continue
+        try:
+            if not os.path.isfile(path):
+                continue
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        text = data.decode("utf-8", "replace")
+        if CLASS_WITH_BASES.search(text) or "AUTH_USER_MODEL" in text:
+            texts[path] = (text, data)
+        external_modules |= models_imports(text)
+    project_modules = {namer.module_name(path)[0] for path in texts}
+    skeletons: dict[str, dict] = {}
+    done: set[str] = set()
+    hints = FIRST_HINTS
+    reader = installed_skeleton_reader(root)
+    table = EMPTY_TABLE
+    for _round in range(MAX_ROUNDS):
+        fresh = [p for p in texts if p not in done and hints.search(texts[p][0])]
+        if not fresh:
+            break
+        for path in fresh:
+            done.add(path)
+            text, data = texts[path]
+            skeleton = _skeleton(path, text, data, namer, cache)
+            if skeleton is not None:
+                skeletons.setdefault(skeleton["module"], skeleton)
+        table = build_model_table(skeletons, reader, sorted(external_modules - project_modules), project_modules)
+        # A class deriving from one found so far may live in a file with none of the first hints.
+        found = [q for q in (*table.models, *table.methods) if q.rpartition(".")[0] in project_modules]
+        names = {q.rpartition(".")[2] for q in found}
+        if not names:
+            break
+        hints = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
+    return table
