@@ -136,7 +136,7 @@ class SyncOrmCheck(DjangoCheck):
         custom = self.inference.custom_method(receiver, method)
         if custom is None or custom[0] != "evaluates":
             return
-        base = shown(self.ctx, func.value, 40)
+        base = shown(self.ctx, func.value)
         what = "QuerySet" if self.inference.table.method_kind(receiver.queryset_class, method) else "manager"
         self.flag(
             node,
