@@ -19,7 +19,7 @@ from async_lint.project import ModuleNamer, import_roots
 from async_lint.settings import Settings
 
 # Words that a file declaring a model, manager or QuerySet almost always has.
-FIRST_HINTS = re.compile(r"Model|Manager|QuerySet|Queryset|models|AUTH_USER_MODEL")
+FIRST_HINTS = re.compile(r"Model|Manager|QuerySet|Queryset|models|AUTH_USER_MODEL|Request\b")
 MAX_ROUNDS = 6
 
 
@@ -91,7 +91,7 @@ def project_model_table(
                 skeletons.setdefault(skeleton["module"], skeleton)
         table = build_model_table(skeletons, reader, sorted(external_modules - project_modules), project_modules)
         # A class deriving from one found so far may live in a file with none of the first hints.
-        found = [q for q in (*table.models, *table.methods) if q.rpartition(".")[0] in project_modules]
+        found = [q for q in (*table.models, *table.methods, *table.request_classes) if q.rpartition(".")[0] in project_modules]
         names = {q.rpartition(".")[2] for q in found}
         if not names:
             break

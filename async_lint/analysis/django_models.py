@@ -34,6 +34,7 @@ from async_lint.analysis.django_vocabulary import (
     PAIR_METHODS,
     QUERYSET_CLASSES,
     RELATED_EVALUATING_METHODS,
+    REQUEST_CLASSES,
     RELATION_FIELDS,
     ROW_METHODS,
     USER_MODEL_SETTING,
@@ -66,15 +67,6 @@ CONTRIB_SAVING_FORMS = frozenset(
         "django.contrib.auth.forms.PasswordChangeForm",
         "django.contrib.auth.forms.AdminPasswordChangeForm",
         "django.contrib.auth.forms.PasswordResetForm",
-    }
-)
-REQUEST_CLASSES = frozenset(
-    {
-        "django.http.HttpRequest",
-        "django.http.request.HttpRequest",
-        "django.core.handlers.asgi.ASGIRequest",
-        "django.core.handlers.wsgi.WSGIRequest",
-        "rest_framework.request.Request",
     }
 )
 # Frameworks whose handlers receive their own (non-Django) request objects.
@@ -770,7 +762,7 @@ class DjangoInference:
         if param.annotation is not None:
             annotation = _forward_reference(param.annotation.annotation)
             qualified = resolve_in(scope.parent or scope, annotation, self.module_name) if scope.parent else None
-            if qualified in REQUEST_CLASSES:
+            if qualified in REQUEST_CLASSES or self._is_request_class(annotation, scope.parent or scope, qualified):
                 return DjangoRequestValue()
             if isinstance(annotation, cst.Subscript) and scope.parent:  # ``QuerySet[Post]``
                 qualified = resolve_in(scope.parent, annotation.value, self.module_name)
@@ -888,6 +880,14 @@ class DjangoInference:
 
     def _scope_of(self, node: cst.FunctionDef, parent: Scope) -> Scope:
         return function_scope(self.ctx, node, parent)
+
+    def _is_request_class(self, annotation: cst.BaseExpression, scope: Scope, qualified: str | None) -> bool:
+        """A subclass of Django's request (``class TenantRequest(HttpRequest)``),
+        defined in this file or anywhere in the project."""
+        if qualified is not None and qualified in self.table.request_classes:
+            return True
+        cls = self._class_binding(scope, annotation)
+        return cls is not None and self._derives_from(cls, scope, REQUEST_CLASSES | self.table.request_classes)
 
     def _annotated_model(self, annotation: cst.BaseExpression, scope: Scope) -> ModelInfo | None:
         """The model of ``QuerySet[Post]`` (None for a bare ``QuerySet``)."""
@@ -1078,6 +1078,10 @@ class DjangoInference:
         if not isinstance(node, cst.Call):
             return None
         func = node.func
+        if resolve_in(scope, func, self.module_name) in THREAD_RUNNERS:
+            # ``await asyncio.to_thread(build, ...)``
+            wrapped = positional_args(node)
+            return self._thread_result(wrapped[0].value, node, scope) if wrapped else None
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = self._infer(func.value, scope)
@@ -1105,10 +1109,6 @@ class DjangoInference:
         qualified = resolve_in(scope, func, self.module_name)
         if qualified in ("django.shortcuts.aget_object_or_404",):
             return self._shortcut_instance(node, scope)
-        if qualified in THREAD_RUNNERS:
-            # ``await asyncio.to_thread(build, ...)``
-            wrapped = positional_args(node)
-            return self._thread_result(wrapped[0].value, node, scope) if wrapped else None
         function = self._function_binding(func, scope)
         if function is not None and function[0].asynchronous is not None:
             return self._function_returns(*function)

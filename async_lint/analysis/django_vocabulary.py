@@ -14,7 +14,7 @@ from async_lint.catalog import load_table
 
 
 def _orm() -> dict:
-    return load_table("django_orm")
+    return load_table("django_objects")
 
 
 def _twin_names(kind: str) -> dict[str, str]:
@@ -33,6 +33,7 @@ USER_MODEL_SETTING: str = _TABLE["user_model_setting"]
 DEFAULT_MANAGERS = frozenset(_TABLE["default_managers"])
 MANAGER_CLASSES = frozenset(_TABLE["manager_classes"])
 QUERYSET_CLASSES = frozenset(_TABLE["queryset_classes"])
+REQUEST_CLASSES = frozenset(_TABLE["request_classes"])
 LAZY_METHODS = frozenset(_TABLE["lazy_methods"])
 ROW_METHODS = frozenset(_TABLE["row_methods"])
 INSTANCE_METHODS = frozenset(_TABLE["instance_methods"])

@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from async_lint.analysis.django_vocabulary import MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES
+from async_lint.analysis.django_vocabulary import MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES
 from async_lint.analysis.model_skeleton import build_skeleton
 
 # Contrib apps whose models real projects use without declaring them.
@@ -66,6 +66,8 @@ class ModelTable:
     # re-exported name -> the qualified name of the class it is
     aliases: dict[str, str] = field(default_factory=dict)
     user_model: str | None = None
+    # Project subclasses of Django's request classes.
+    request_classes: frozenset[str] = frozenset()
     _digest: str | None = None
 
     def canonical(self, qualified: str) -> str:
@@ -87,7 +89,7 @@ class ModelTable:
 
     def digest(self) -> str:
         if self._digest is None:
-            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model], sort_keys=True)
+            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes)], sort_keys=True)
             self._digest = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
         return self._digest
 
@@ -205,6 +207,9 @@ class _Builder:
 
     def is_queryset(self, qualified: str | None) -> bool:
         return self._derives(qualified, QUERYSET_CLASSES)
+
+    def is_request(self, qualified: str | None) -> bool:
+        return self._derives(qualified, REQUEST_CLASSES)
 
     def class_methods(self, qualified: str | None, depth: int = 0) -> dict[str, list]:
         """Method kinds of a project or installed QuerySet/manager class, inherited ones included."""
@@ -390,6 +395,14 @@ def build_model_table(
             for cls in (manager, queryset):
                 if cls and cls not in table.methods:
                     table.methods[cls] = builder.class_methods(cls)
+
+    table.request_classes = frozenset(
+        f"{module}.{name}"
+        for module, skeleton in list(builder.skeletons.items())
+        if skeleton is not None and module in builder.project_modules
+        for name in skeleton["classes"]
+        if builder.is_request(f"{module}.{name}")
+    )
 
     # Re-exports: names the project imports a model by that are not where it is defined.
     for module, skeleton in list(builder.skeletons.items()):
