@@ -39,6 +39,13 @@ ROW_METHODS = frozenset(_TABLE["row_methods"])
 INSTANCE_METHODS = frozenset(_TABLE["instance_methods"])
 PAIR_METHODS = frozenset(_TABLE["pair_methods"])
 RELATION_FIELDS: dict[str, str] = dict(_TABLE["relation_fields"])
+# qualified callable -> (argument positions, keywords) that receive a query
+# function whose QuerySet the framework evaluates in a thread.
+QUERYSET_CONSUMERS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    name: (tuple(row.get("positions", ())), tuple(row.get("keywords", ())))
+    for row in _TABLE.get("queryset_consumer", [])
+    for name in row["callables"]
+}
 
 QUERYSET_TWINS = _twin_names("queryset")
 RELATED_TWINS = _twin_names("related")

@@ -169,13 +169,40 @@ class SyncToAsyncCheck(Check):
             text=cst.Module([]).code_for_node(node.args[0].value)[:60],
         )
 
+    def _given_to_queryset_consumer(self, stack: list[cst.CSTNode]) -> bool:
+        """The wrapped call's result flows straight into a queryset consumer: the
+        body of a lambda passed to one, or the returned value of a function
+        passed to one in this module."""
+        ctx = self.ctx
+        for depth, ancestor in enumerate(stack):
+            if isinstance(ancestor, cst.Lambda):
+                parent = stack[depth + 1] if depth + 1 < len(stack) else None
+                call = stack[depth + 2] if depth + 2 < len(stack) else None
+                return isinstance(parent, cst.Arg) and isinstance(call, cst.Call) and ancestor in _consumer_arguments(ctx, call)
+            if isinstance(ancestor, cst.Return):
+                function = next((a for a in stack[depth:] if isinstance(a, (cst.FunctionDef, cst.Lambda))), None)
+                if not isinstance(function, cst.FunctionDef):
+                    return False
+                consumed = ctx.__dict__.get("_queryset_consumed")
+                if consumed is None:
+                    visitor = _ConsumedNames(ctx)
+                    ctx.module.visit(visitor)
+                    consumed = ctx.__dict__["_queryset_consumed"] = visitor.names
+                return function.name.value in consumed
+            if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return False
+        return False
+
     def _result_safe(self, node: cst.Call) -> bool:
-        """True when the thread's result is only iterated with ``async for`` or
-        handed to another thread."""
+        """True when the thread's result is only iterated with ``async for``,
+        handed to another thread, or given to a framework that evaluates it in
+        one (``use_query(get_items)``, ``queryset_getter=lambda ...: ...``)."""
         ctx = self.ctx
         stack = list(ctx.ancestors())  # innermost first
         if not stack or not isinstance(stack[0], cst.Call) or stack[0].func is not node:
             return False
+        if self._given_to_queryset_consumer(stack):
+            return True
         index = 1
         if index < len(stack) and isinstance(stack[index], cst.Await):
             index += 1
@@ -202,6 +229,33 @@ def _returns_lazy_queryset(ctx, node: cst.FunctionDef) -> bool:
     inference = django_inference(ctx)
     values = [inference.infer(ret.value, info.scope) if ret.value is not None else None for ret in _returns(node.body)]
     return bool(values) and all(isinstance(v, QuerySetValue) for v in values)
+
+
+def _consumer_arguments(ctx, call: cst.Call) -> list[cst.BaseExpression]:
+    """The arguments of ``call`` that a queryset consumer evaluates in a thread."""
+    from async_lint.analysis.django_vocabulary import QUERYSET_CONSUMERS
+
+    found = QUERYSET_CONSUMERS.get(ctx.qualified_name(call.func) or "")
+    if found is None:
+        return []
+    positions, keywords = found
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    out = [positional[i].value for i in positions if i < len(positional)]
+    out += [a.value for a in call.args if a.keyword is not None and a.keyword.value in keywords]
+    return out
+
+
+class _ConsumedNames(cst.CSTVisitor):
+    """Names of functions handed to a queryset consumer anywhere in the module."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.names: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for argument in _consumer_arguments(self.ctx, node):
+            if isinstance(argument, cst.Name):
+                self.names.add(argument.value)
 
 
 def _thread_sensitive_false(call: cst.Call) -> bool:
