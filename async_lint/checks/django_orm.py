@@ -77,7 +77,7 @@ class DjangoCheck(Check):
         target = target_version(self.ctx)
         found = twin(kind, name, target)
         if found is not None:
-            return twin_text.format(twin=found)
+            return twin_text.replace("{twin}", found)  # never str.format: the text quotes source code
         added = since(kind, name)
         if added is None:
             return fallback
