@@ -9,6 +9,8 @@ recorded for the project index's call chains (DJA401).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import libcst as cst
 
 from async_lint import fixes
@@ -70,13 +72,14 @@ class DjangoCheck(Check):
                     return True
         return False
 
-    def suggestion(self, kind: str, name: str, twin_text: str, fallback: str) -> str:
-        """``twin_text`` (formatted with the twin) where the target Django has
-        the twin, else ``fallback`` plus why."""
+    def suggestion(self, kind: str, name: str, twin_text: Callable[[str], str], fallback: str) -> str:
+        """``twin_text(twin)`` where the target Django has the twin, else
+        ``fallback`` plus why. A function, not a ``str.format`` template: the
+        texts quote source code, whose braces are not placeholders."""
         target = target_version(self.ctx)
         found = twin(kind, name, target)
         if found is not None:
-            return twin_text.format(twin=found)
+            return twin_text(found)
         added = since(kind, name)
         if added is None:
             return fallback
@@ -115,7 +118,7 @@ class SyncOrmCheck(DjangoCheck):
         if isinstance(receiver, (ManagerValue, QuerySetValue)):
             self._query_method(node, func, method, receiver)
         elif isinstance(receiver, InstanceValue) and method in MODEL_METHODS:
-            fix = self.suggestion("model", method, f"`await {shown(self.ctx, func.value, 30)}.{{twin}}()`", f"`await sync_to_async({shown(self.ctx, func, 40)})()`")
+            fix = self.suggestion("model", method, lambda twin: f"`await {shown(self.ctx, func.value, 30)}.{twin}()`", f"`await sync_to_async({shown(self.ctx, func, 40)})()`")
             self.flag(node, "DJA203", f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}", fix=model_method_fix(self.ctx, node, method))
         elif isinstance(receiver, ModelFormValue) and method == "save" and not _commit_false(node):
             self.flag(
@@ -140,7 +143,7 @@ class SyncOrmCheck(DjangoCheck):
         if method == "iterator":
             return  # lazy until iterated: see evaluated()
         base = shown(self.ctx, func.value, 40)
-        fix = self.suggestion(kind, method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
+        fix = self.suggestion(kind, method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(
             node,
             "DJA201",
@@ -157,7 +160,7 @@ class SyncOrmCheck(DjangoCheck):
         if value is None and iterates:
             record_iteration(self, expr)  # a related manager of a model of another module?
         if isinstance(value, IteratorValue) and iterates:
-            fix = self.suggestion("queryset", "iterator", "`async for x in qs.aiterator()`", "`await sync_to_async(list)(qs.iterator())`")
+            fix = self.suggestion("queryset", "iterator", lambda twin: f"`async for x in qs.{twin}()`", "`await sync_to_async(list)(qs.iterator())`")
             self.flag(
                 expr,
                 "DJA201",

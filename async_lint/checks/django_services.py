@@ -44,7 +44,7 @@ class SyncCacheCheck(DjangoCheck):
             return
         method = func.attr.value
         base = shown(self.ctx, func.value, 30)
-        fix = self.suggestion("cache", method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
+        fix = self.suggestion("cache", method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(node, "DJA207", f"`{base}.{method}()` is a blocking cache round trip on the event loop; use {fix}", fix=cache_fix(self.ctx, node, method))
 
     def _is_django_cache(self, expr: cst.BaseExpression, depth: int) -> bool:
@@ -128,7 +128,7 @@ class SyncSignalCheck(DjangoCheck):
             return
         method = func.attr.value
         base = shown(self.ctx, func.value, 30)
-        fix = self.suggestion("signal", method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
+        fix = self.suggestion("signal", method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(node, "DJA209", f"`{base}.{method}()` runs the receivers synchronously on the event loop (their ORM use raises SynchronousOnlyOperation; an async receiver raises RuntimeError); use {fix}")
 
     def _is_signal(self, expr: cst.BaseExpression, depth: int) -> bool:
