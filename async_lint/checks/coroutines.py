@@ -20,6 +20,7 @@ import libcst as cst
 
 from async_lint import fixes
 
+from async_lint.analysis.coroutine_uses import coroutine_use, use_message
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
@@ -333,10 +334,17 @@ class CoroutineEvidence:
         return all(name in TRANSPARENT_DECORATORS for name in self.decorator_names(node))
 
     def is_thread_wrapped_def(self, node: cst.FunctionDef) -> bool:
-        """A plain def decorated ``@sync_to_async``: calling it gives a coroutine."""
-        if node.asynchronous is not None or len(node.decorators) != 1:
+        """A plain def decorated ``@sync_to_async`` (or ``@sync_to_async(...)``,
+        under transparent decorators only, such as ``@staticmethod``): calling
+        it gives a coroutine."""
+        if node.asynchronous is not None:
             return False
-        return self.decorator_names(node)[0] in self.apis.sync_to_async
+        for name in self.decorator_names(node):
+            if name in self.apis.sync_to_async:
+                return True
+            if name not in TRANSPARENT_DECORATORS:
+                return False
+        return False
 
     def is_wrapper_call(self, node: cst.BaseExpression, wrappers: frozenset[str]) -> bool:
         """``sync_to_async(f)`` / ``async_to_sync(f)`` (the wrapping, not the call)."""
@@ -559,7 +567,7 @@ class CoroutineEvidence:
             if isinstance(owner, cst.ClassDef):
                 defined = [s for s in _class_body(owner) if _binds(s, method)]
                 if defined:
-                    return all(isinstance(s, cst.FunctionDef) and self.is_coroutine_def(s) for s in defined)
+                    return all(isinstance(s, cst.FunctionDef) and (self.is_coroutine_def(s) or self.is_thread_wrapped_def(s)) for s in defined)
             else:
                 methods = self.apis.consumers.get(owner)
                 # An unknown base may define the method either way: no evidence.
@@ -702,13 +710,20 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         ctx = self.ctx
         parent = ctx.parent
         bare = isinstance(parent, cst.Expr)
+        use = None
         if not bare and not isinstance(parent, (cst.Assign, cst.AnnAssign)):
-            return
+            use = coroutine_use(ctx, node)
+            if use is None:
+                return
         evidence = self.evidence
         is_future = evidence.coroutine_call(node)
         if is_future is None:
             return
         name = _short(node)
+        if use is not None:
+            fix = fixes.await_call(ctx, node, message="Add `await`") if ctx.in_async_context else None
+            ctx.report(node, "DJA302", use_message(name, use, is_future, ctx.in_async_context), fix=fix)
+            return
         made = "a future" if is_future else "a coroutine"
         lost = "its results and exceptions are lost" if is_future else "its body never runs"
         if bare:
