@@ -225,3 +225,32 @@ def test_messages_name_the_call_and_the_fix() -> None:
     [finding] = lint_text(src, select=DJA3)
     assert "`asyncio.sleep(...)`" in finding.message and "add `await`" in finding.message
     assert codes(lint_text(src, select=["DJA301"])) == []
+
+
+def test_coroutines_of_other_modules_get_their_await_added(tmp_path) -> None:
+    """Cross-module DJA302 (from the project index) carries the same `await`
+    fix as the per-file rule, where an `await` is valid at once."""
+    import shutil
+    from pathlib import Path
+
+    from async_lint.apply_fixes import fix_paths
+    from tests.helpers import FIXTURES, lint_paths, make_settings
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "dja302_cross_module", project)
+    result = fix_paths([str(project)], make_settings(select=["DJA302"]), write=True)
+    assert not result.refused_files
+    views = (project / "views.py").read_text(encoding="utf-8")
+    for fixed in (
+        'if await is_allowed(user, "view"):',
+        'if not await permissions.is_allowed(user, "edit"):',
+        'title = f"Profile of {await display_name(user)}"',
+        "print(await load_profile(user))",
+        "    await count_sessions(user)  #",
+        "if user and await count_sessions(user):",
+        '"name": str(await display_name(user))',
+    ):
+        assert fixed in views, fixed
+    remaining = lint_paths([project], select=["DJA302"])
+    # Only the sync function's test is left: `await` is not possible there.
+    assert [(Path(f.path).name, f.line, f.fix) for f in remaining] == [("views.py", 40, None)]
