@@ -21,9 +21,20 @@ import libcst as cst
 from async_lint import fixes
 
 from async_lint.analysis.coroutine_uses import coroutine_use, use_message
+from async_lint.analysis.django_models import (
+    DjangoRequestValue,
+    InstanceValue,
+    LazyUserValue,
+    ManagerValue,
+    QuerySetValue,
+    SessionValue,
+    django_inference,
+)
+from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, twin
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
+from async_lint.checks.django_request import is_user_value
 
 # Decorators that leave an ``async def`` a coroutine function.
 TRANSPARENT_DECORATORS = frozenset(
@@ -37,6 +48,18 @@ TRANSPARENT_DECORATORS = frozenset(
     }
 )
 _MAX_DEPTH = 6  # how far a name/class chain is followed before giving up
+# The twin kinds (django_async_twins.toml) whose coroutine methods a kind of
+# Django value has; managers and user instances are told apart in code.
+_VALUE_TWIN_KINDS = {
+    QuerySetValue: ("queryset",),
+    InstanceValue: ("model",),
+    LazyUserValue: ("user",),
+    SessionValue: ("session",),
+    DjangoRequestValue: ("request",),
+}
+RECEIVER_TWIN_KINDS = ("queryset", "related", "model", "user", "session", "request")
+# QuerySet methods a Manager does not copy (``queryset_only = True`` in Django).
+QUERYSET_ONLY = ("delete",)
 
 
 # -- the API table -----------------------------------------------------------
@@ -65,34 +88,34 @@ class CoroutineApis:
     clients: dict[str, ClientKind]  # constructor/type -> kind
     objects: dict[str, ClientKind]  # module-level object -> kind
     object_prefixes: tuple[tuple[str, ClientKind], ...]
-    model_bases: frozenset[str]
-    model_factories: frozenset[str]
-    managers: frozenset[str]
-    chain_methods: frozenset[str]
-    queryset_coroutines: frozenset[str]
-    instance_getters: frozenset[str]
-    instance_coroutines: frozenset[str]
     consumers: dict[str, frozenset[str]]  # consumer base -> its coroutine methods
+    django_twins: dict[str, frozenset[str]]  # twin kind -> its coroutine methods
+    django_twin_names: frozenset[str]  # all of them, to skip the inference for other names
 
 
 @functools.lru_cache(maxsize=None)
 def coroutine_apis() -> CoroutineApis:
     data = load_table("coroutine_apis")
-    tasks, loops, adapters, orm = data["tasks"], data["loops"], data["adapters"], data["orm"]
-    coroutines: set[str] = set()
+    tasks, loops, adapters = data["tasks"], data["loops"], data["adapters"]
+    coroutines: set[str] = set(coroutine_twins(SHORTCUT))
     futures: set[str] = set()
     for row in data.get("coroutine", []):
         (futures if row.get("future") else coroutines).update(row["names"])
+
+    def methods(row) -> frozenset[str]:
+        return coroutine_twins(row["twins"]) if "twins" in row else frozenset(row["methods"])
+
     clients: dict[str, ClientKind] = {}
     for row in data.get("client", []):
-        kind = ClientKind(row["what"], frozenset(row["methods"]))
+        kind = ClientKind(row["what"], methods(row))
         clients.update(dict.fromkeys(row["names"], kind))
     objects: dict[str, ClientKind] = {}
     prefixes: list[tuple[str, ClientKind]] = []
     for row in data.get("object", []):
-        kind = ClientKind(row["what"], frozenset(row["methods"]))
+        kind = ClientKind(row["what"], methods(row))
         objects.update(dict.fromkeys(row.get("names", ()), kind))
         prefixes.extend((prefix, kind) for prefix in row.get("prefixes", ()))
+    django = {kind: coroutine_twins(kind) for kind in RECEIVER_TWIN_KINDS}
     consumers: dict[str, frozenset[str]] = {}
     for row in data["channels"]["consumer"]:
         consumers.update(dict.fromkeys(row["names"], frozenset(row["methods"])))
@@ -114,14 +137,9 @@ def coroutine_apis() -> CoroutineApis:
         clients=clients,
         objects=objects,
         object_prefixes=tuple(prefixes),
-        model_bases=frozenset(orm["model_bases"]),
-        model_factories=frozenset(orm["model_factories"]),
-        managers=frozenset(orm["managers"]),
-        chain_methods=frozenset(orm["chain_methods"]),
-        queryset_coroutines=frozenset(orm["queryset_coroutines"]),
-        instance_getters=frozenset(orm["instance_getters"]),
-        instance_coroutines=frozenset(orm["instance_coroutines"]),
         consumers=consumers,
+        django_twins=django,
+        django_twin_names=frozenset().union(*django.values()),
     )
 
 
@@ -382,9 +400,7 @@ class CoroutineEvidence:
         kind = self.client_kind(receiver, depth)
         if kind is not None:
             return method in kind.methods
-        if method in apis.queryset_coroutines and self.is_queryset(receiver, depth):
-            return True
-        if method in apis.instance_coroutines and self.is_model_instance(receiver, depth):
+        if method in apis.django_twin_names and self.is_django_coroutine_method(receiver, method):
             return True
         owner = self.method_owner(receiver)
         if owner is not None:
@@ -436,57 +452,25 @@ class CoroutineEvidence:
                     return kinds.pop()
         return None
 
-    def is_model_class(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
-        if depth > _MAX_DEPTH or not isinstance(expr, (cst.Name, cst.Attribute)):
-            return False
-        name = self.ctx.qualified_name(expr)
-        if name is not None:
-            if name in self.apis.model_bases:
-                return True
-            parts = name.split(".")
-            bindings = self.bindings(expr) if isinstance(expr, cst.Name) else []
-            imported = not isinstance(expr, cst.Name) or any(b.kind == IMPORT for b in bindings)
-            if imported and "models" in parts[:-1] and parts[-1][:1].isupper():
-                return True
-        if isinstance(expr, cst.Name):
-            classdef = self.local_class(expr)
-            if classdef is not None:
-                return any(self.is_model_class(base.value, depth + 1) for base in classdef.bases)
-            values = self.assigned_values(expr)
-            if values:
-                return all(self.call_name(v) in self.apis.model_factories for v in values)
-        return False
+    def is_django_coroutine_method(self, receiver: cst.BaseExpression, method: str) -> bool:
+        """A twin of django_async_twins.toml on the kind of receiver it belongs
+        to, as the Django inference the DJA2xx rules use knows the receiver."""
+        value = django_inference(self.ctx).infer(receiver)
+        if isinstance(value, ManagerValue):
+            # Managers lack the queryset-only methods (`Model.objects.adelete()`
+            # is an AttributeError); related managers add their own.
+            kinds = ("queryset", "related") if value.relation is not None else ("queryset",)
+            if method in self._queryset_only:
+                return False
+        else:
+            kinds = _VALUE_TWIN_KINDS.get(type(value), ())
+            if isinstance(value, InstanceValue) and is_user_value(value):
+                kinds = ("model", "user")
+        return any(method in self.apis.django_twins[kind] for kind in kinds)
 
-    def is_queryset(self, receiver: cst.BaseExpression, depth: int) -> bool:
-        """``Model.objects``, ``Model._default_manager`` and QuerySet chains on them."""
-        if depth > _MAX_DEPTH:
-            return False
-        if isinstance(receiver, cst.Attribute) and receiver.attr.value in self.apis.managers:
-            return self.is_model_class(receiver.value)
-        if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
-            if receiver.func.attr.value in self.apis.chain_methods:
-                return self.is_queryset(receiver.func.value, depth + 1)
-            return False
-        if isinstance(receiver, cst.Name):
-            return self.all_values(receiver, self.is_queryset, depth)
-        return False
-
-    def is_model_instance(self, receiver: cst.BaseExpression, depth: int) -> bool:
-        """``Model(...)`` or ``await Model.objects.aget(...)`` (and names bound to them)."""
-        if depth > _MAX_DEPTH:
-            return False
-        if isinstance(receiver, cst.Call):
-            func = receiver.func
-            if self.is_model_class(func):
-                return True
-            return (
-                isinstance(func, cst.Attribute)
-                and func.attr.value in self.apis.instance_getters
-                and self.is_queryset(func.value, depth + 1)
-            )
-        if isinstance(receiver, cst.Name):
-            return self.all_values(receiver, self.is_model_instance, depth)
-        return False
+    @functools.cached_property
+    def _queryset_only(self) -> frozenset[str]:
+        return frozenset(name for name in (twin("queryset", sync, None) for sync in QUERYSET_ONLY) if name)
 
     def is_loop(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
         if depth > _MAX_DEPTH:

@@ -47,6 +47,14 @@ SESSION_CACHED = frozenset(
 )
 
 
+def is_user_value(value: object) -> bool:
+    """A model instance of a user model (the contrib User or a subclass of its bases)."""
+    if not isinstance(value, InstanceValue) or value.model is None:
+        return False
+    model = value.model
+    return model.name == "User" or bool(USER_BASES & set(model.bases)) or any(base.endswith("User") for base in model.bases)
+
+
 def _user_methods() -> frozenset[str]:
     return frozenset(name for kind, name in twin_table() if kind == "user")
 
@@ -270,9 +278,4 @@ class SyncShortcutCheck(DjangoCheck):
 
     def _is_user(self, expr: cst.BaseExpression) -> bool:
         value = self.inference.infer(expr)
-        if isinstance(value, LazyUserValue):
-            return True
-        if not isinstance(value, InstanceValue) or value.model is None:
-            return False
-        model = value.model
-        return model.name == "User" or bool(USER_BASES & set(model.bases)) or any(base.endswith("User") for base in model.bases)
+        return isinstance(value, LazyUserValue) or is_user_value(value)
