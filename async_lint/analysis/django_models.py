@@ -21,6 +21,7 @@ from typing import Iterator
 import libcst as cst
 
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS
+from async_lint.analysis.django_twins import sync_names, twin
 from async_lint.analysis.receivers import _attribute_assignments, function_scope
 from async_lint.analysis.scopes import (
     ASSIGN,
@@ -108,14 +109,12 @@ ROW_METHODS = frozenset({"values", "values_list", "dates", "datetimes"})
 # Methods that run a query, with what they return.
 INSTANCE_METHODS = frozenset({"get", "first", "last", "latest", "earliest", "create"})
 PAIR_METHODS = frozenset({"get_or_create", "update_or_create"})
-EVALUATING_METHODS = frozenset(
-    "get first last latest earliest count exists contains create get_or_create update_or_create update "
-    "delete bulk_create bulk_update in_bulk aggregate explain".split()
-)
+# (The sync names of rules/django_async_twins.toml, whose twins are coroutines.)
+EVALUATING_METHODS = sync_names("queryset", coroutine_twins_only=True)
 # Related managers add these (and proxy the QuerySet ones).
-RELATED_EVALUATING_METHODS = frozenset({"add", "remove", "set", "clear"})
-ASYNC_INSTANCE_METHODS = frozenset({"aget", "afirst", "alast", "alatest", "aearliest", "acreate"})
-ASYNC_PAIR_METHODS = frozenset({"aget_or_create", "aupdate_or_create"})
+RELATED_EVALUATING_METHODS = sync_names("related") - EVALUATING_METHODS
+ASYNC_INSTANCE_METHODS = frozenset(twin("queryset", name, None) for name in INSTANCE_METHODS)
+ASYNC_PAIR_METHODS = frozenset(twin("queryset", name, None) for name in PAIR_METHODS)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,13 @@ def coroutine_twins(kind: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def sync_names(kind: str, coroutine_twins_only: bool = False) -> frozenset[str]:
+    """The sync names of ``kind`` (those whose twin is a coroutine, on request:
+    not ``iterator``, whose twin is an async iterator)."""
+    twins = coroutine_twins(kind)
+    return frozenset(name for (row_kind, name), (async_name, _) in twin_table().items() if row_kind == kind and (not coroutine_twins_only or async_name in twins))
+
+
 def twin(kind: str, name: str, target: tuple[int, ...] | None) -> str | None:
     """The async twin of ``name`` if the target Django version has it.
 

@@ -24,7 +24,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     django_inference,
 )
-from async_lint.analysis.django_twins import since, target_version, twin
+from async_lint.analysis.django_twins import since, sync_names, target_version, twin
 from async_lint.analysis.scopes import CLASS
 from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
@@ -35,7 +35,8 @@ ITERATING_BUILTINS = frozenset(
 )
 # These evaluate a QuerySet (len, truth, repr) but not a generator such as qs.iterator().
 EVALUATING_BUILTINS = ITERATING_BUILTINS | {"len", "bool", "repr", "str", "print"}
-MODEL_METHODS = ("save", "delete", "refresh_from_db")
+MODEL_METHODS = sync_names("model")
+RELATED_TWINS = sync_names("related")
 
 
 def shown(ctx, node: cst.CSTNode, limit: int = 60) -> str:
@@ -139,7 +140,7 @@ class SyncOrmCheck(DjangoCheck):
         owner = receiver.owner
         if related and method in ("count", "exists") and owner is not None and owner.loaded is not None and owner.has_loaded(receiver.relation.name):  # type: ignore[union-attr]
             return  # answered from the prefetch cache
-        kind = "related" if related and method in ("add", "remove", "set", "clear", "create", "get_or_create", "update_or_create") else "queryset"
+        kind = "related" if related and method in RELATED_TWINS else "queryset"
         if method == "iterator":
             return  # lazy until iterated: see evaluated()
         base = shown(self.ctx, func.value, 40)

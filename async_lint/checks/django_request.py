@@ -21,7 +21,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     SessionValue,
 )
-from async_lint.analysis.django_twins import twin_table
+from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.scopes import Scope
 from async_lint.checks.django_orm import DjangoCheck, shown
 
@@ -56,11 +56,11 @@ def is_user_value(value: object) -> bool:
 
 
 def _user_methods() -> frozenset[str]:
-    return frozenset(name for kind, name in twin_table() if kind == "user")
+    return sync_names("user")
 
 
 def _session_methods() -> frozenset[str]:
-    return frozenset(name for kind, name in twin_table() if kind == "session" and not name.startswith("__"))
+    return frozenset(name for name in sync_names("session") if not name.startswith("__"))
 
 
 def _session_loading_twins() -> frozenset[str]:
@@ -72,7 +72,7 @@ def _session_loading_twins() -> frozenset[str]:
 
 
 def _shortcuts() -> frozenset[str]:
-    return frozenset(name for kind, name in twin_table() if kind == "shortcut")
+    return sync_names("shortcut")
 
 
 class RequestUserCheck(DjangoCheck):

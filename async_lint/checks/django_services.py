@@ -8,7 +8,7 @@ import re
 import libcst as cst
 
 from async_lint import fixes
-from async_lint.analysis.django_twins import target_version, twin, twin_table
+from async_lint.analysis.django_twins import sync_names, target_version, twin
 from async_lint.analysis.scopes import ASSIGN, IMPORT
 from async_lint.checks.django_orm import DjangoCheck, shown
 
@@ -22,6 +22,7 @@ TRANSACTION_CALLS = frozenset(
     for name in ("on_commit", "commit", "rollback", "savepoint", "savepoint_commit", "savepoint_rollback", "set_autocommit", "get_autocommit", "clean_savepoints")
 )
 SIGNAL_CLASSES = frozenset({"django.dispatch.Signal", "django.dispatch.dispatcher.Signal", "django.db.models.signals.ModelSignal"})
+SIGNAL_METHODS = sync_names("signal")
 DJANGO_SIGNAL = re.compile(r"^django(\.\w+)*\.signals\.\w+$")
 
 
@@ -34,7 +35,7 @@ class SyncCacheCheck(DjangoCheck):
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.methods = frozenset(name for kind, name in twin_table() if kind == "cache")
+        self.methods = sync_names("cache")
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -122,7 +123,7 @@ class SyncSignalCheck(DjangoCheck):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in ("send", "send_robust"):
+        if not isinstance(func, cst.Attribute) or func.attr.value not in SIGNAL_METHODS:
             return
         if not self._is_signal(func.value, 0):
             return
