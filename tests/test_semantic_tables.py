@@ -105,10 +105,8 @@ def test_no_twin_is_declared_twice_in_the_twin_table() -> None:
 
 def test_every_sync_name_has_a_runtime_example() -> None:
     proven = {example_id for example_id, code, _ in EXAMPLES if code}
-    missing = [twin for twin in TWINS if f"twin-{_id(twin)}" not in proven and twin not in twin_examples.NOT_RUNNABLE]
+    missing = [twin for twin in TWINS if f"twin-{_id(twin)}" not in proven]
     assert not missing, missing
-    # An exemption says why, and names a real twin.
-    assert set(twin_examples.NOT_RUNNABLE) <= set(TWINS)
 
 
 def test_every_coroutine_twin_is_a_coroutine_function_of_real_django() -> None:
