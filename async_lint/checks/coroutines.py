@@ -7,7 +7,10 @@ DJA304 nested-event-loop: starting or re-entering an event loop on a running one
 
 What is a coroutine, a loop or a task comes only from evidence in the file
 (``rules/coroutine_apis.toml``, the file's own ``async def``s, classes and
-bindings); an unknown receiver stays silent.
+bindings); Django's coroutines are the async twins of
+``rules/django_async_twins.toml``, on receivers the shared Django inference
+places (the one the DJA2xx rules ask). An unknown receiver stays silent.
+Coroutines of other project modules are the project index's (index.py).
 """
 
 from __future__ import annotations
