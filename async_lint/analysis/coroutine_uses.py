@@ -19,11 +19,12 @@ from async_lint.catalog import load_table
 TRUTH = "truth"
 TEXT = "text"
 ARGUMENT = "argument"
+DROPPED = "dropped"  # the value of an `and`/`or` expression statement
 
 
 @dataclass(frozen=True)
 class CoroutineUse:
-    kind: str  # TRUTH | TEXT | ARGUMENT
+    kind: str  # TRUTH | TEXT | ARGUMENT | DROPPED
     consumer: str = ""  # ARGUMENT: how the sync callable is spelled (`print()`)
 
     def as_data(self) -> list[str]:
@@ -54,6 +55,14 @@ def _truth_tested(stack: list[cst.CSTNode], index: int) -> bool:
     return False
 
 
+def _statement_value(stack: list[cst.CSTNode], index: int) -> bool:
+    """``ready and notify()`` as a statement: the right operands of the
+    ``and``/``or`` chain are its value, which is dropped."""
+    while index > 0 and isinstance(stack[index - 1], cst.BooleanOperation) and stack[index - 1].right is stack[index]:
+        index -= 1
+    return index > 0 and isinstance(stack[index - 1], cst.Expr)
+
+
 def _is_text_literal(node: cst.BaseExpression) -> bool:
     return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
 
@@ -71,6 +80,8 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     if _truth_tested(stack, index):
         return CoroutineUse(TRUTH)
     parent = stack[index - 1]
+    if isinstance(parent, cst.BooleanOperation) and _statement_value(stack, index):
+        return CoroutineUse(DROPPED)
     if isinstance(parent, cst.FormattedStringExpression) and parent.expression is call:
         return CoroutineUse(TEXT)
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Modulo) and parent.right is call and _is_text_literal(parent.left):
@@ -95,6 +106,8 @@ def use_message(callee: str, use: CoroutineUse, future: bool, awaitable_here: bo
     thing = "future" if future else "coroutine"
     if use.kind == TRUTH:
         what = f"`{callee}` returns a {thing}, which is always true: the test never sees its result"
+    elif use.kind == DROPPED:
+        what = f"`{callee}` returns a {thing} that the expression statement drops"
     elif use.kind == TEXT:
         what = f"`{callee}` returns a {thing}: the text shows the {thing} object, not its result"
     else:
