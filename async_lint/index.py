@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Callable
 
+from async_lint.analysis.coroutine_uses import CoroutineUse, use_message
+
 # A function key: "module:qualname".
 FunctionKey = str
 # A function reached through calls, with the class ``self`` is there (or None).
@@ -310,10 +312,10 @@ class ProjectIndex:
                 chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver)
                 if chain is not None:
                     out.append(self._dja401(site, target, chain))
-            elif site["discarded"] and function is not None and function["async"] and not function.get("generator"):
+            elif (site["discarded"] or site.get("use")) and function is not None and function.get("coroutine"):
                 target_module, _ = _split(target)
-                if target_module != module and not function.get("decorated"):
-                    out.append(self._dja302(site, target))
+                if target_module != module:
+                    out.append(self._dja302(site, target, function))
         for fact in summary.get("handoffs", ()):
             for code, message, extra in evaluate_handoff(fact, self, module):
                 out.append(_finding(fact, code, message, self.level_of(code), extra))
@@ -339,13 +341,20 @@ class ProjectIndex:
             finding["fix"] = site["fix"]
         return finding
 
-    def _dja302(self, site: dict, target: FunctionKey) -> dict:
+    def _dja302(self, site: dict, target: FunctionKey, function: dict) -> dict:
         module, _ = _split(target)
-        message = (
-            f"`{site['callee']}` is a coroutine function (`async def` in {self._path_of(module)}): called without "
-            f"`await` it never runs; add `await` (or hand the coroutine to `asyncio.create_task`)"
-        )
-        return _finding(site, "DJA302", message, self.level_of("DJA302"), {"callee": site["callee"].removesuffix("()")})
+        defined = f"{'`async def`' if function['async'] else 'a `@sync_to_async` def'} in {self._path_of(module)}"
+        if site.get("use"):
+            message = f"{use_message(site['callee'], CoroutineUse.from_data(site['use']), False, site['async'])} ({defined})"
+        else:
+            message = (
+                f"`{site['callee']}` is a coroutine function ({defined}): called without "
+                f"`await` it never runs; add `await` (or hand the coroutine to `asyncio.create_task`)"
+            )
+        finding = _finding(site, "DJA302", message, self.level_of("DJA302"), {"callee": site["callee"].removesuffix("()")})
+        if site.get("await_fix") is not None:
+            finding["fix"] = site["await_fix"]
+        return finding
 
     # -- demand ------------------------------------------------------------------------------
     def demand(self, paths: list[str]) -> set[str]:

@@ -32,7 +32,8 @@ from typing import Any
 
 import libcst as cst
 
-from async_lint.analysis.context import FileContext, FunctionInfo
+from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo
+from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.scopes import DEF, CLASS
 from async_lint.checks.base import Check
@@ -172,6 +173,9 @@ class SummaryCollector(Check):
         self.sites: list[tuple[cst.Call, Any, FunctionInfo | None, bool, bool]] = []
         # id(call) -> how ``await sync_to_async(f)(...)`` is spelled there (see ``_thread_recipe``)
         self.recipes: dict[int, tuple[str, ImportRequest | None, bool]] = {}
+        # id(call) -> how a call outside a statement uses its value as is, and
+        # whether an ``await`` may go there (cross-module DJA302)
+        self.uses: dict[int, tuple[CoroutineUse | None, bool]] = {}
         self._wrappers: dict[int, Any] = {}
         self.classes: dict[str, dict[str, Any]] = {}
         self.call_ordinals = CallOrdinals()
@@ -203,8 +207,11 @@ class SummaryCollector(Check):
         in_async = ctx.in_async_context
         parent = ctx.parent
         discarded = isinstance(parent, cst.Expr)
-        if in_async or discarded:
+        use = None if discarded else coroutine_use(ctx, node)
+        if in_async or discarded or use is not None:
             self.sites.append((node, ref, function, in_async, discarded))
+            if discarded or use is not None:
+                self.uses[id(node)] = (use, in_async and can_await_here(ctx))
             if in_async:
                 recipe = self._thread_recipe(node)
                 if recipe is not None:
@@ -261,6 +268,24 @@ class SummaryCollector(Check):
             self.generators.add(id(self.ctx.current_function))
 
 
+def _is_neutral(decorator: str) -> bool:
+    return decorator in NEUTRAL_DECORATORS or decorator.rpartition(".")[2] in ("staticmethod", "classmethod")
+
+
+def _returns_coroutine(info: FunctionInfo, generator: bool) -> bool:
+    """Calling the function gives a coroutine: an ``async def`` (not an async
+    generator) under neutral decorators only, or a def whose outermost
+    decorator that is not neutral is ``@sync_to_async``/``@database_sync_to_async``."""
+    if info.is_async:
+        return not generator and all(_is_neutral(d) for d in info.decorators)
+    for decorator in info.decorators:
+        if decorator in SYNC_TO_ASYNC_DECORATORS:
+            return True
+        if not _is_neutral(decorator):
+            return False
+    return False
+
+
 def _what(node: cst.CSTNode, code: str | None = None) -> str:
     """How an operation reads in a chain: ``Post.objects.count()``, or for a
     QuerySet evaluated by iteration, ``iterating the QuerySet `rows```."""
@@ -308,7 +333,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             "async": info.is_async,
             "thread": info.runs_in_thread,
             "generator": key in collector.generators,
-            "decorated": any(d not in NEUTRAL_DECORATORS and d.rpartition(".")[2] not in ("staticmethod", "classmethod") for d in info.decorators),
+            "decorated": not all(_is_neutral(d) for d in info.decorators),
             "class": info.qualname.rpartition(".")[0] if info.class_name else None,
         }
         # Keep entries small: only what is present.
@@ -320,6 +345,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["returns"] = returns
         if orm:
             entry["orm"] = True
+        if _returns_coroutine(info, key in collector.generators):
+            entry["coroutine"] = True
         functions[info.qualname] = entry
     sites = []
     fixer = _ThreadFixer(ctx, collector) if collector.recipes else None
@@ -341,6 +368,12 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 "callee": _what(node),
             }
         )
+        use, awaitable = collector.uses.get(id(node), (None, False))
+        if use is not None:
+            sites[-1]["use"] = use.as_data()
+        if awaitable:
+            at = [where.start.line, where.start.column + 1]
+            sites[-1]["await_fix"] = {"message": "Add `await`", "applicability": "safe", "edits": [["await ", *at, *at]]}
         if fixer is not None and id(node) in collector.recipes:
             fix = fixer.fix(node, where, collector.recipes[id(node)])
             if fix is not None:

@@ -55,15 +55,18 @@ def test_table_django_methods_are_coroutine_functions() -> None:
     from django.dispatch import Signal
 
     apis = coroutine_apis()
-    for method in apis.queryset_coroutines:
+    for method in apis.django_twins["queryset"]:
         assert inspect.iscoroutinefunction(getattr(QuerySet, method)), method
-    for method in apis.instance_coroutines:
+    for method in apis.django_twins["model"]:
         assert inspect.iscoroutinefunction(getattr(Model, method)), method
+    # The cache and signal rows take their methods from the twin table (every
+    # kind is checked in tests/test_semantic_tables.py).
+    assert apis.objects["django.core.cache.cache"].methods == apis.clients["django.core.cache.caches"].methods
     for method in apis.objects["django.core.cache.cache"].methods:
         assert inspect.iscoroutinefunction(getattr(BaseCache, method)), method
+    assert "aincr_version" in apis.objects["django.core.cache.cache"].methods
     for method in apis.clients["django.dispatch.Signal"].methods:
         assert inspect.iscoroutinefunction(getattr(Signal, method)), method
-    assert set(apis.instance_getters) <= set(apis.queryset_coroutines)
 
 
 def test_table_channels_consumers_match_channels() -> None:
@@ -225,3 +228,32 @@ def test_messages_name_the_call_and_the_fix() -> None:
     [finding] = lint_text(src, select=DJA3)
     assert "`asyncio.sleep(...)`" in finding.message and "add `await`" in finding.message
     assert codes(lint_text(src, select=["DJA301"])) == []
+
+
+def test_coroutines_of_other_modules_get_their_await_added(tmp_path) -> None:
+    """Cross-module DJA302 (from the project index) carries the same `await`
+    fix as the per-file rule, where an `await` is valid at once."""
+    import shutil
+    from pathlib import Path
+
+    from async_lint.apply_fixes import fix_paths
+    from tests.helpers import FIXTURES, lint_paths, make_settings
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "dja302_cross_module", project)
+    result = fix_paths([str(project)], make_settings(select=["DJA302"]), write=True)
+    assert not result.refused_files
+    views = (project / "views.py").read_text(encoding="utf-8")
+    for fixed in (
+        'if await is_allowed(user, "view"):',
+        'if not await permissions.is_allowed(user, "edit"):',
+        'title = f"Profile of {await display_name(user)}"',
+        "print(await load_profile(user))",
+        "    await count_sessions(user)  #",
+        "if user and await count_sessions(user):",
+        '"name": str(await display_name(user))',
+    ):
+        assert fixed in views, fixed
+    remaining = lint_paths([project], select=["DJA302"])
+    # Only the sync function's test is left: `await` is not possible there.
+    assert [(Path(f.path).name, f.line, f.fix) for f in remaining] == [("views.py", 40, None)]

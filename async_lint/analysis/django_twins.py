@@ -11,6 +11,9 @@ import functools
 
 from async_lint.catalog import load_table
 
+# The kind of the rows named by qualified function names, not method names.
+SHORTCUT = "shortcut"
+
 
 def parse_version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(".") if part.isdigit())
@@ -25,6 +28,27 @@ def twin_table() -> dict[tuple[str, str], tuple[str, tuple[int, ...]]]:
         for sync_name, async_name in row["names"].items():
             table[(row["kind"], sync_name)] = (async_name, since)
     return table
+
+
+@functools.lru_cache(maxsize=None)
+def coroutine_twins(kind: str) -> frozenset[str]:
+    """The twins of ``kind`` whose call returns a coroutine: method names, or
+    for ``shortcut`` rows qualified function names (the sync function's module
+    plus the twin)."""
+    out: set[str] = set()
+    for row in load_table("django_async_twins").get("twin", []):
+        if row["kind"] != kind or row.get("async_iterator"):
+            continue
+        for sync_name, async_name in row["names"].items():
+            out.add(f"{sync_name.rpartition('.')[0]}.{async_name}" if kind == SHORTCUT else async_name)
+    return frozenset(out)
+
+
+def sync_names(kind: str, coroutine_twins_only: bool = False) -> frozenset[str]:
+    """The sync names of ``kind`` (those whose twin is a coroutine, on request:
+    not ``iterator``, whose twin is an async iterator)."""
+    twins = coroutine_twins(kind)
+    return frozenset(name for (row_kind, name), (async_name, _) in twin_table().items() if row_kind == kind and (not coroutine_twins_only or async_name in twins))
 
 
 def twin(kind: str, name: str, target: tuple[int, ...] | None) -> str | None:

@@ -7,7 +7,10 @@ DJA304 nested-event-loop: starting or re-entering an event loop on a running one
 
 What is a coroutine, a loop or a task comes only from evidence in the file
 (``rules/coroutine_apis.toml``, the file's own ``async def``s, classes and
-bindings); an unknown receiver stays silent.
+bindings); Django's coroutines are the async twins of
+``rules/django_async_twins.toml``, on receivers the shared Django inference
+places (the one the DJA2xx rules ask). An unknown receiver stays silent.
+Coroutines of other project modules are the project index's (index.py).
 """
 
 from __future__ import annotations
@@ -20,9 +23,21 @@ import libcst as cst
 
 from async_lint import fixes
 
+from async_lint.analysis.coroutine_uses import coroutine_use, use_message
+from async_lint.analysis.django_models import (
+    DjangoRequestValue,
+    InstanceValue,
+    LazyUserValue,
+    ManagerValue,
+    QuerySetValue,
+    SessionValue,
+    django_inference,
+)
+from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, twin
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
+from async_lint.checks.django_request import is_user_value
 
 # Decorators that leave an ``async def`` a coroutine function.
 TRANSPARENT_DECORATORS = frozenset(
@@ -36,6 +51,18 @@ TRANSPARENT_DECORATORS = frozenset(
     }
 )
 _MAX_DEPTH = 6  # how far a name/class chain is followed before giving up
+# The twin kinds (django_async_twins.toml) whose coroutine methods a kind of
+# Django value has; managers and user instances are told apart in code.
+_VALUE_TWIN_KINDS = {
+    QuerySetValue: ("queryset",),
+    InstanceValue: ("model",),
+    LazyUserValue: ("user",),
+    SessionValue: ("session",),
+    DjangoRequestValue: ("request",),
+}
+RECEIVER_TWIN_KINDS = ("queryset", "related", "model", "user", "session", "request")
+# QuerySet methods a Manager does not copy (``queryset_only = True`` in Django).
+QUERYSET_ONLY = ("delete",)
 
 
 # -- the API table -----------------------------------------------------------
@@ -64,34 +91,34 @@ class CoroutineApis:
     clients: dict[str, ClientKind]  # constructor/type -> kind
     objects: dict[str, ClientKind]  # module-level object -> kind
     object_prefixes: tuple[tuple[str, ClientKind], ...]
-    model_bases: frozenset[str]
-    model_factories: frozenset[str]
-    managers: frozenset[str]
-    chain_methods: frozenset[str]
-    queryset_coroutines: frozenset[str]
-    instance_getters: frozenset[str]
-    instance_coroutines: frozenset[str]
     consumers: dict[str, frozenset[str]]  # consumer base -> its coroutine methods
+    django_twins: dict[str, frozenset[str]]  # twin kind -> its coroutine methods
+    django_twin_names: frozenset[str]  # all of them, to skip the inference for other names
 
 
 @functools.lru_cache(maxsize=None)
 def coroutine_apis() -> CoroutineApis:
     data = load_table("coroutine_apis")
-    tasks, loops, adapters, orm = data["tasks"], data["loops"], data["adapters"], data["orm"]
-    coroutines: set[str] = set()
+    tasks, loops, adapters = data["tasks"], data["loops"], data["adapters"]
+    coroutines: set[str] = set(coroutine_twins(SHORTCUT))
     futures: set[str] = set()
     for row in data.get("coroutine", []):
         (futures if row.get("future") else coroutines).update(row["names"])
+
+    def methods(row) -> frozenset[str]:
+        return coroutine_twins(row["twins"]) if "twins" in row else frozenset(row["methods"])
+
     clients: dict[str, ClientKind] = {}
     for row in data.get("client", []):
-        kind = ClientKind(row["what"], frozenset(row["methods"]))
+        kind = ClientKind(row["what"], methods(row))
         clients.update(dict.fromkeys(row["names"], kind))
     objects: dict[str, ClientKind] = {}
     prefixes: list[tuple[str, ClientKind]] = []
     for row in data.get("object", []):
-        kind = ClientKind(row["what"], frozenset(row["methods"]))
+        kind = ClientKind(row["what"], methods(row))
         objects.update(dict.fromkeys(row.get("names", ()), kind))
         prefixes.extend((prefix, kind) for prefix in row.get("prefixes", ()))
+    django = {kind: coroutine_twins(kind) for kind in RECEIVER_TWIN_KINDS}
     consumers: dict[str, frozenset[str]] = {}
     for row in data["channels"]["consumer"]:
         consumers.update(dict.fromkeys(row["names"], frozenset(row["methods"])))
@@ -113,14 +140,9 @@ def coroutine_apis() -> CoroutineApis:
         clients=clients,
         objects=objects,
         object_prefixes=tuple(prefixes),
-        model_bases=frozenset(orm["model_bases"]),
-        model_factories=frozenset(orm["model_factories"]),
-        managers=frozenset(orm["managers"]),
-        chain_methods=frozenset(orm["chain_methods"]),
-        queryset_coroutines=frozenset(orm["queryset_coroutines"]),
-        instance_getters=frozenset(orm["instance_getters"]),
-        instance_coroutines=frozenset(orm["instance_coroutines"]),
         consumers=consumers,
+        django_twins=django,
+        django_twin_names=frozenset().union(*django.values()),
     )
 
 
@@ -333,10 +355,17 @@ class CoroutineEvidence:
         return all(name in TRANSPARENT_DECORATORS for name in self.decorator_names(node))
 
     def is_thread_wrapped_def(self, node: cst.FunctionDef) -> bool:
-        """A plain def decorated ``@sync_to_async``: calling it gives a coroutine."""
-        if node.asynchronous is not None or len(node.decorators) != 1:
+        """A plain def decorated ``@sync_to_async`` (or ``@sync_to_async(...)``,
+        under transparent decorators only, such as ``@staticmethod``): calling
+        it gives a coroutine."""
+        if node.asynchronous is not None:
             return False
-        return self.decorator_names(node)[0] in self.apis.sync_to_async
+        for name in self.decorator_names(node):
+            if name in self.apis.sync_to_async:
+                return True
+            if name not in TRANSPARENT_DECORATORS:
+                return False
+        return False
 
     def is_wrapper_call(self, node: cst.BaseExpression, wrappers: frozenset[str]) -> bool:
         """``sync_to_async(f)`` / ``async_to_sync(f)`` (the wrapping, not the call)."""
@@ -374,9 +403,7 @@ class CoroutineEvidence:
         kind = self.client_kind(receiver, depth)
         if kind is not None:
             return method in kind.methods
-        if method in apis.queryset_coroutines and self.is_queryset(receiver, depth):
-            return True
-        if method in apis.instance_coroutines and self.is_model_instance(receiver, depth):
+        if method in apis.django_twin_names and self.is_django_coroutine_method(receiver, method):
             return True
         owner = self.method_owner(receiver)
         if owner is not None:
@@ -428,57 +455,25 @@ class CoroutineEvidence:
                     return kinds.pop()
         return None
 
-    def is_model_class(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
-        if depth > _MAX_DEPTH or not isinstance(expr, (cst.Name, cst.Attribute)):
-            return False
-        name = self.ctx.qualified_name(expr)
-        if name is not None:
-            if name in self.apis.model_bases:
-                return True
-            parts = name.split(".")
-            bindings = self.bindings(expr) if isinstance(expr, cst.Name) else []
-            imported = not isinstance(expr, cst.Name) or any(b.kind == IMPORT for b in bindings)
-            if imported and "models" in parts[:-1] and parts[-1][:1].isupper():
-                return True
-        if isinstance(expr, cst.Name):
-            classdef = self.local_class(expr)
-            if classdef is not None:
-                return any(self.is_model_class(base.value, depth + 1) for base in classdef.bases)
-            values = self.assigned_values(expr)
-            if values:
-                return all(self.call_name(v) in self.apis.model_factories for v in values)
-        return False
+    def is_django_coroutine_method(self, receiver: cst.BaseExpression, method: str) -> bool:
+        """A twin of django_async_twins.toml on the kind of receiver it belongs
+        to, as the Django inference the DJA2xx rules use knows the receiver."""
+        value = django_inference(self.ctx).infer(receiver)
+        if isinstance(value, ManagerValue):
+            # Managers lack the queryset-only methods (`Model.objects.adelete()`
+            # is an AttributeError); related managers add their own.
+            kinds = ("queryset", "related") if value.relation is not None else ("queryset",)
+            if method in self._queryset_only:
+                return False
+        else:
+            kinds = _VALUE_TWIN_KINDS.get(type(value), ())
+            if isinstance(value, InstanceValue) and is_user_value(value):
+                kinds = ("model", "user")
+        return any(method in self.apis.django_twins[kind] for kind in kinds)
 
-    def is_queryset(self, receiver: cst.BaseExpression, depth: int) -> bool:
-        """``Model.objects``, ``Model._default_manager`` and QuerySet chains on them."""
-        if depth > _MAX_DEPTH:
-            return False
-        if isinstance(receiver, cst.Attribute) and receiver.attr.value in self.apis.managers:
-            return self.is_model_class(receiver.value)
-        if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
-            if receiver.func.attr.value in self.apis.chain_methods:
-                return self.is_queryset(receiver.func.value, depth + 1)
-            return False
-        if isinstance(receiver, cst.Name):
-            return self.all_values(receiver, self.is_queryset, depth)
-        return False
-
-    def is_model_instance(self, receiver: cst.BaseExpression, depth: int) -> bool:
-        """``Model(...)`` or ``await Model.objects.aget(...)`` (and names bound to them)."""
-        if depth > _MAX_DEPTH:
-            return False
-        if isinstance(receiver, cst.Call):
-            func = receiver.func
-            if self.is_model_class(func):
-                return True
-            return (
-                isinstance(func, cst.Attribute)
-                and func.attr.value in self.apis.instance_getters
-                and self.is_queryset(func.value, depth + 1)
-            )
-        if isinstance(receiver, cst.Name):
-            return self.all_values(receiver, self.is_model_instance, depth)
-        return False
+    @functools.cached_property
+    def _queryset_only(self) -> frozenset[str]:
+        return frozenset(name for name in (twin("queryset", sync, None) for sync in QUERYSET_ONLY) if name)
 
     def is_loop(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
         if depth > _MAX_DEPTH:
@@ -559,7 +554,7 @@ class CoroutineEvidence:
             if isinstance(owner, cst.ClassDef):
                 defined = [s for s in _class_body(owner) if _binds(s, method)]
                 if defined:
-                    return all(isinstance(s, cst.FunctionDef) and self.is_coroutine_def(s) for s in defined)
+                    return all(isinstance(s, cst.FunctionDef) and (self.is_coroutine_def(s) or self.is_thread_wrapped_def(s)) for s in defined)
             else:
                 methods = self.apis.consumers.get(owner)
                 # An unknown base may define the method either way: no evidence.
@@ -702,13 +697,20 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         ctx = self.ctx
         parent = ctx.parent
         bare = isinstance(parent, cst.Expr)
+        use = None
         if not bare and not isinstance(parent, (cst.Assign, cst.AnnAssign)):
-            return
+            use = coroutine_use(ctx, node)
+            if use is None:
+                return
         evidence = self.evidence
         is_future = evidence.coroutine_call(node)
         if is_future is None:
             return
         name = _short(node)
+        if use is not None:
+            fix = fixes.await_call(ctx, node, message="Add `await`") if ctx.in_async_context else None
+            ctx.report(node, "DJA302", use_message(name, use, is_future, ctx.in_async_context), fix=fix)
+            return
         made = "a future" if is_future else "a coroutine"
         lost = "its results and exceptions are lost" if is_future else "its body never runs"
         if bare:

@@ -9,6 +9,8 @@ recorded for the project index's call chains (DJA401).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import libcst as cst
 
 from async_lint import fixes
@@ -22,7 +24,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     django_inference,
 )
-from async_lint.analysis.django_twins import since, target_version, twin
+from async_lint.analysis.django_twins import since, sync_names, target_version, twin
 from async_lint.analysis.scopes import CLASS
 from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
@@ -33,7 +35,8 @@ ITERATING_BUILTINS = frozenset(
 )
 # These evaluate a QuerySet (len, truth, repr) but not a generator such as qs.iterator().
 EVALUATING_BUILTINS = ITERATING_BUILTINS | {"len", "bool", "repr", "str", "print"}
-MODEL_METHODS = ("save", "delete", "refresh_from_db")
+MODEL_METHODS = sync_names("model")
+RELATED_TWINS = sync_names("related")
 
 
 def shown(ctx, node: cst.CSTNode) -> str:
@@ -71,13 +74,14 @@ class DjangoCheck(Check):
                     return True
         return False
 
-    def suggestion(self, kind: str, name: str, twin_text: str, fallback: str) -> str:
-        """``twin_text`` (formatted with the twin) where the target Django has
-        the twin, else ``fallback`` plus why."""
+    def suggestion(self, kind: str, name: str, twin_text: Callable[[str], str], fallback: str) -> str:
+        """``twin_text(twin)`` where the target Django has the twin, else
+        ``fallback`` plus why. A function, not a ``str.format`` template: the
+        texts quote source code, whose braces are not placeholders."""
         target = target_version(self.ctx)
         found = twin(kind, name, target)
         if found is not None:
-            return twin_text.replace("{twin}", found)  # never str.format: the text quotes source code
+            return twin_text(found)
         added = since(kind, name)
         if added is None:
             return fallback
@@ -117,7 +121,7 @@ class SyncOrmCheck(DjangoCheck):
         if isinstance(receiver, (ManagerValue, QuerySetValue)):
             self._query_method(node, func, method, receiver)
         elif isinstance(receiver, InstanceValue) and method in MODEL_METHODS:
-            fix = self.suggestion("model", method, f"`await {shown(self.ctx, func.value)}.{{twin}}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
+            fix = self.suggestion("model", method, lambda twin: f"`await {shown(self.ctx, func.value)}.{twin}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
             self.flag(node, "DJA203", f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}", fix=model_method_fix(self.ctx, node, method))
         elif isinstance(receiver, ModelFormValue) and method == "save" and not _commit_false(node):
             self.flag(
@@ -156,11 +160,11 @@ class SyncOrmCheck(DjangoCheck):
         owner = receiver.owner
         if related and method in ("count", "exists") and owner is not None and owner.loaded is not None and owner.has_loaded(receiver.relation.name):  # type: ignore[union-attr]
             return  # answered from the prefetch cache
-        kind = "related" if related and method in ("add", "remove", "set", "clear", "create", "get_or_create", "update_or_create") else "queryset"
+        kind = "related" if related and method in RELATED_TWINS else "queryset"
         if method == "iterator":
             return  # lazy until iterated: see evaluated()
         base = shown(self.ctx, func.value)
-        fix = self.suggestion(kind, method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
+        fix = self.suggestion(kind, method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(
             node,
             "DJA201",
@@ -177,7 +181,7 @@ class SyncOrmCheck(DjangoCheck):
         if value is None and iterates:
             record_iteration(self, expr)  # a related manager of a model of another module?
         if isinstance(value, IteratorValue) and iterates:
-            fix = self.suggestion("queryset", "iterator", "`async for x in qs.aiterator()`", "`await sync_to_async(list)(qs.iterator())`")
+            fix = self.suggestion("queryset", "iterator", lambda twin: f"`async for x in qs.{twin}()`", "`await sync_to_async(list)(qs.iterator())`")
             self.flag(
                 expr,
                 "DJA201",

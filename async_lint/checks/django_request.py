@@ -21,7 +21,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     SessionValue,
 )
-from async_lint.analysis.django_twins import twin_table
+from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.scopes import Scope
 from async_lint.checks.django_orm import DjangoCheck, shown
 
@@ -47,12 +47,20 @@ SESSION_CACHED = frozenset(
 )
 
 
+def is_user_value(value: object) -> bool:
+    """A model instance of a user model (the contrib User or a subclass of its bases)."""
+    if not isinstance(value, InstanceValue) or value.model is None:
+        return False
+    model = value.model
+    return model.name == "User" or bool(USER_BASES & set(model.bases)) or any(base.endswith("User") for base in model.bases)
+
+
 def _user_methods() -> frozenset[str]:
-    return frozenset(name for kind, name in twin_table() if kind == "user")
+    return sync_names("user")
 
 
 def _session_methods() -> frozenset[str]:
-    return frozenset(name for kind, name in twin_table() if kind == "session" and not name.startswith("__"))
+    return frozenset(name for name in sync_names("session") if not name.startswith("__"))
 
 
 def _session_loading_twins() -> frozenset[str]:
@@ -64,7 +72,7 @@ def _session_loading_twins() -> frozenset[str]:
 
 
 def _shortcuts() -> frozenset[str]:
-    return frozenset(name for kind, name in twin_table() if kind == "shortcut")
+    return sync_names("shortcut")
 
 
 class RequestUserCheck(DjangoCheck):
@@ -97,13 +105,13 @@ class RequestUserCheck(DjangoCheck):
         return self._text(expr) not in self._loaded_here()
 
     def _user(self, node: cst.CSTNode, expr: cst.BaseExpression, how: str) -> None:
-        fix = self.suggestion("request", "user", "`user = await request.{twin}()` and use `user`", "`await sync_to_async(...)` around the code that reads the user")
+        fix = self.suggestion("request", "user", lambda twin: f"`user = await request.{twin}()` and use `user`", "`await sync_to_async(...)` around the code that reads the user")
         self.flag(node, "DJA205", f"{how} `{shown(self.ctx, expr)}` loads the lazy `request.user` from the database synchronously (SynchronousOnlyOperation in async code); use {fix}")
 
     def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None) -> None:
         if session is not None and name in SESSION_CACHED and self._text(session) in self._loaded_here():
             return
-        fix = self.suggestion("session", name, "`await request.session.{twin}(...)`", "`await sync_to_async(...)` around the session access")
+        fix = self.suggestion("session", name, lambda twin: f"`await request.session.{twin}(...)`", "`await sync_to_async(...)` around the session access")
         self.flag(node, "DJA205", f"`{what}` loads or saves the session synchronously (SynchronousOnlyOperation in async code with a database-backed session); use {fix}")
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -259,20 +267,15 @@ class SyncShortcutCheck(DjangoCheck):
         if name in self.shortcuts:
             short = name.rpartition(".")[2]
             module = name.rpartition(".")[0]
-            fix = self.suggestion("shortcut", name, f"`await {{twin}}(...)` (from {module})", f"`await sync_to_async({short})(...)`")
+            fix = self.suggestion("shortcut", name, lambda twin: f"`await {twin}(...)` (from {module})", f"`await sync_to_async({short})(...)`")
             self.flag(node, "DJA206", f"`{short}()` queries the database synchronously (SynchronousOnlyOperation in async code); use {fix}")
             return
         if isinstance(func, cst.Attribute) and func.attr.value in self.user_methods and self._is_user(func.value):
             method = func.attr.value
             what = "hashes the password on the event loop and may save the user" if method == "check_password" else "queries the user's permissions synchronously (SynchronousOnlyOperation in async code)"
-            fix = self.suggestion("user", method, f"`await {shown(self.ctx, func.value)}.{{twin}}(...)`", f"`await sync_to_async({shown(self.ctx, func)})(...)`")
+            fix = self.suggestion("user", method, lambda twin: f"`await {shown(self.ctx, func.value)}.{twin}(...)`", f"`await sync_to_async({shown(self.ctx, func)})(...)`")
             self.flag(node, "DJA206", f"`{shown(self.ctx, node)}` {what}; use {fix}")
 
     def _is_user(self, expr: cst.BaseExpression) -> bool:
         value = self.inference.infer(expr)
-        if isinstance(value, LazyUserValue):
-            return True
-        if not isinstance(value, InstanceValue) or value.model is None:
-            return False
-        model = value.model
-        return model.name == "User" or bool(USER_BASES & set(model.bases)) or any(base.endswith("User") for base in model.bases)
+        return isinstance(value, LazyUserValue) or is_user_value(value)

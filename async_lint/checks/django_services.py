@@ -8,7 +8,7 @@ import re
 import libcst as cst
 
 from async_lint import fixes
-from async_lint.analysis.django_twins import target_version, twin, twin_table
+from async_lint.analysis.django_twins import sync_names, target_version, twin
 from async_lint.analysis.scopes import ASSIGN, IMPORT
 from async_lint.checks.django_orm import DjangoCheck, shown
 
@@ -22,6 +22,7 @@ TRANSACTION_CALLS = frozenset(
     for name in ("on_commit", "commit", "rollback", "savepoint", "savepoint_commit", "savepoint_rollback", "set_autocommit", "get_autocommit", "clean_savepoints")
 )
 SIGNAL_CLASSES = frozenset({"django.dispatch.Signal", "django.dispatch.dispatcher.Signal", "django.db.models.signals.ModelSignal"})
+SIGNAL_METHODS = sync_names("signal")
 DJANGO_SIGNAL = re.compile(r"^django(\.\w+)*\.signals\.\w+$")
 
 
@@ -34,7 +35,7 @@ class SyncCacheCheck(DjangoCheck):
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.methods = frozenset(name for kind, name in twin_table() if kind == "cache")
+        self.methods = sync_names("cache")
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -44,7 +45,7 @@ class SyncCacheCheck(DjangoCheck):
             return
         method = func.attr.value
         base = shown(self.ctx, func.value)
-        fix = self.suggestion("cache", method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
+        fix = self.suggestion("cache", method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(node, "DJA207", f"`{base}.{method}()` is a blocking cache round trip on the event loop; use {fix}", fix=cache_fix(self.ctx, node, method))
 
     def _is_django_cache(self, expr: cst.BaseExpression, depth: int) -> bool:
@@ -122,13 +123,13 @@ class SyncSignalCheck(DjangoCheck):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in ("send", "send_robust"):
+        if not isinstance(func, cst.Attribute) or func.attr.value not in SIGNAL_METHODS:
             return
         if not self._is_signal(func.value, 0):
             return
         method = func.attr.value
         base = shown(self.ctx, func.value)
-        fix = self.suggestion("signal", method, f"`await {base}.{{twin}}(...)`", f"`await sync_to_async({base}.{method})(...)`")
+        fix = self.suggestion("signal", method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(node, "DJA209", f"`{base}.{method}()` runs the receivers synchronously on the event loop (their ORM use raises SynchronousOnlyOperation; an async receiver raises RuntimeError); use {fix}")
 
     def _is_signal(self, expr: cst.BaseExpression, depth: int) -> bool:

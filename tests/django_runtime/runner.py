@@ -78,7 +78,8 @@ class Spies:
         from django.contrib.auth import base_user
         from django.core.cache.backends.locmem import LocMemCache
 
-        for name in ("get", "set", "add", "delete", "get_or_set", "get_many", "set_many", "delete_many", "incr", "decr", "touch", "clear", "has_key"):
+        # close() does nothing on the local-memory cache, but disconnects on network ones.
+        for name in ("get", "set", "add", "delete", "get_or_set", "get_many", "set_many", "delete_many", "incr", "decr", "touch", "clear", "has_key", "close"):
             self._wrap(LocMemCache, name, f"cache.{name}")
         self._wrap(base_user, "check_password", "check_password")
 

@@ -17,6 +17,7 @@ import pytest
 
 from async_lint import _toml
 from async_lint.catalog import catalog
+from tests.django_runtime import twin_examples
 from tests.helpers import lint_paths, lint_text
 
 HERE = Path(__file__).resolve().parent
@@ -36,6 +37,8 @@ def _examples() -> list[tuple[str, str, str]]:
         table = _toml.load(fh)["example"]
     out += [(e["id"], e["code"], e["source"]) for e in table]
     PROJECT_EXAMPLES.update(e["id"] for e in table if e.get("project"))
+    # One for every row of the twin table: each sync name is proven here.
+    out += twin_examples.runtime_examples()
     return out
 
 

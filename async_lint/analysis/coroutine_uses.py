@@ -1,0 +1,117 @@
+"""Where a call's result is used as a plain value, so that a coroutine (or a
+future) there is a bug: tested for truth, formatted into text, or handed to a
+sync callable that never awaits it.
+
+Shared by the per-file DJA302 check (coroutines of the file) and the module
+summary (sites whose callee another module defines, for the project index),
+so that both word the finding the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import libcst as cst
+
+from async_lint.catalog import load_table
+
+TRUTH = "truth"
+TEXT = "text"
+ARGUMENT = "argument"
+DROPPED = "dropped"  # the value of an `and`/`or` expression statement
+
+
+@dataclass(frozen=True)
+class CoroutineUse:
+    kind: str  # TRUTH | TEXT | ARGUMENT | DROPPED
+    consumer: str = ""  # ARGUMENT: how the sync callable is spelled (`print()`)
+
+    def as_data(self) -> list[str]:
+        return [self.kind, self.consumer]
+
+    @classmethod
+    def from_data(cls, data: list[str]) -> CoroutineUse:
+        return cls(data[0], data[1])
+
+
+@functools.lru_cache(maxsize=None)
+def sync_consumers() -> frozenset[str]:
+    """Callables that use their arguments' values and never await them."""
+    return frozenset(load_table("coroutine_apis")["uses"]["sync_consumers"])
+
+
+def _truth_tested(stack: list[cst.CSTNode], index: int) -> bool:
+    """Whether the expression at ``stack[index]`` is only tested for truth."""
+    node, parent = stack[index], stack[index - 1] if index > 0 else None
+    if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.Assert, cst.CompIf)):
+        return parent.test is node
+    if isinstance(parent, cst.UnaryOperation):
+        return isinstance(parent.operator, cst.Not)
+    if isinstance(parent, cst.BooleanOperation):
+        # The left operand is always tested; the right one is the value of the
+        # whole expression, tested only where the whole is tested.
+        return parent.left is node or _truth_tested(stack, index - 1)
+    return False
+
+
+def _statement_value(stack: list[cst.CSTNode], index: int) -> bool:
+    """``ready and notify()`` as a statement: the right operands of the
+    ``and``/``or`` chain are its value, which is dropped."""
+    while index > 0 and isinstance(stack[index - 1], cst.BooleanOperation) and stack[index - 1].right is stack[index]:
+        index -= 1
+    return index > 0 and isinstance(stack[index - 1], cst.Expr)
+
+
+def _is_text_literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+
+
+def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
+    """How the call being visited is used, where its value is used as is.
+
+    ``x = call()``, ``return call()``, ``await call()`` and arguments of
+    other callables (``gather``, ``create_task``, a project function that may
+    await its parameter) hand the value on: None."""
+    stack = ctx.stack
+    index = len(stack) - 1
+    if index < 1 or stack[index] is not call:
+        return None
+    if _truth_tested(stack, index):
+        return CoroutineUse(TRUTH)
+    parent = stack[index - 1]
+    if isinstance(parent, cst.BooleanOperation) and _statement_value(stack, index):
+        return CoroutineUse(DROPPED)
+    if isinstance(parent, cst.FormattedStringExpression) and parent.expression is call:
+        return CoroutineUse(TEXT)
+    if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Modulo) and parent.right is call and _is_text_literal(parent.left):
+        return CoroutineUse(TEXT)
+    if not (isinstance(parent, cst.Arg) and parent.value is call and not parent.star and index >= 2):
+        return None
+    consumer = stack[index - 2]
+    if not isinstance(consumer, cst.Call):
+        return None
+    func = consumer.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "format" and _is_text_literal(func.value):
+        return CoroutineUse(TEXT)
+    name = ctx.qualified_name(func)
+    if name in sync_consumers():
+        short = name.removeprefix("builtins.")
+        return CoroutineUse(ARGUMENT, f"`{short}()`")
+    return None
+
+
+def use_message(callee: str, use: CoroutineUse, future: bool, awaitable_here: bool) -> str:
+    """The DJA302 message for a coroutine (or future) used as a plain value."""
+    thing = "future" if future else "coroutine"
+    if use.kind == TRUTH:
+        what = f"`{callee}` returns a {thing}, which is always true: the test never sees its result"
+    elif use.kind == DROPPED:
+        what = f"`{callee}` returns a {thing} that the expression statement drops"
+    elif use.kind == TEXT:
+        what = f"`{callee}` returns a {thing}: the text shows the {thing} object, not its result"
+    else:
+        what = f"`{callee}` returns a {thing}: {use.consumer} gets the {thing} object, not its result"
+    lost = "its results and exceptions are lost" if future else "its body never runs"
+    how = "add `await`" if awaitable_here else "`await` it from async code, or run it with `async_to_sync(...)`"
+    return f"{what}, and {lost}; {how}"
