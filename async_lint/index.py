@@ -24,6 +24,8 @@ State = tuple[FunctionKey, "tuple[str, str] | None"]
 ORM_CODE_PREFIX = "DJA2"
 MAX_REEXPORT_DEPTH = 12
 CONTRACT_LEVELS_ERROR = "error"
+# Which blocking operation a chain ends at: the most severe reachable.
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 def _key(module: str, qualname: str) -> FunctionKey:
@@ -49,6 +51,7 @@ class ProjectIndex:
         self.display = display or (lambda path: path)
         self._chains: dict[bool, dict[FunctionKey, tuple[int, FunctionKey | None]]] = {}
         self._qs: dict[FunctionKey, bool] = {}
+        self._chain_memo: dict[tuple[FunctionKey, bool, Any], list[Any] | None] = {}
 
     # -- modules and names --------------------------------------------------------
     def summary_of(self, module: str) -> dict | None:
@@ -80,6 +83,26 @@ class ProjectIndex:
             return self._method(module, cls, method, skip_self=kind == "S")
         if kind == "q":
             return self._resolve_dotted(rest, 0)
+        if kind in ("c", "p"):
+            cls, _, name = rest.rpartition(":")
+            found = self._class(cls)
+            target = self._method(found[0], found[1], name) if found is not None else None
+            if target is None:
+                return None
+            # A read (p:) runs code only through a property; a property is not
+            # what a call (c:) runs either.
+            is_property = (self.function(target) or {}).get("binding") == "property"
+            return target if is_property == (kind == "p") else None
+        return None
+
+    def receiver_of(self, ref: str, module: str, receiver: tuple[str, str] | None = None) -> tuple[str, str] | None:
+        """The (module, class) ``self`` is in the function a ref calls, where
+        the ref says: ``self.method()`` keeps the caller's, a call through an
+        object is its class's."""
+        if ref.startswith("s:"):
+            return receiver if receiver is not None else (module, ref[2:].rpartition(":")[0])
+        if ref.startswith(("c:", "p:")):
+            return self._class(ref[2:].rpartition(":")[0])
         return None
 
     def _resolve_dotted(self, dotted: str, depth: int) -> FunctionKey | None:
@@ -195,7 +218,7 @@ class ProjectIndex:
         for ref in (function or {}).get("calls", ()):
             target = self.resolve(ref, module, receiver)
             if target is not None and target != key and self._callable_sync(self.function(target)):
-                out.append((target, receiver if ref.startswith("s:") else None))
+                out.append((target, receiver if ref.startswith("s:") else self.receiver_of(ref, module)))
         return out
 
     def reachable(self, starts: list[State]) -> list[FunctionKey]:
@@ -212,37 +235,65 @@ class ProjectIndex:
             queue.extend(self._edges(state))
         return order
 
-    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None) -> list[Any] | None:
-        """The shortest chain [key, ..., op] by which ``key`` blocks, or None."""
+    def _severity(self, code: str) -> int:
+        return SEVERITY_RANK.get(self.level_of(code), len(SEVERITY_RANK))
+
+    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None, ruled_out: Callable[[list], bool] | None = None) -> list[Any] | None:
+        """The chain [key, ..., op] by which ``key`` blocks, or None: the one
+        ending at the most severe operation reachable, the shortest of those.
+        ``ruled_out(guards)``: whether the call site's arguments rule out a
+        branch of ``key`` itself (its ops and calls under it are skipped)."""
         if not self._callable_sync(self.function(key)):
             return None
+        memo_key = (key, orm_ok, receiver)
+        if ruled_out is None and memo_key in self._chain_memo:
+            return self._chain_memo[memo_key]
         usable = (lambda op: True) if orm_ok else (lambda op: not op[0].startswith(ORM_CODE_PREFIX))
-        # Breadth-first from the start: the first function met with a usable op
-        # ends a shortest chain; a state seen before is not queued again (cycles).
+        # Breadth-first from the start, so depths only grow: a function's op
+        # replaces the best so far only when more severe; an op of the top
+        # severity ends the search.  A state seen before is not queued again (cycles).
         start: State = (key, receiver)
         parents: dict[State, State | None] = {start: None}
+        best: tuple[int, State, Any] | None = None
         queue = deque([start])
         while queue:
             current = queue.popleft()
-            ops = [op for op in (self.function(current[0]) or {}).get("ops", ()) if usable(op)]
+            function = self.function(current[0]) or {}
+            pruned = ruled_out is not None and current == start
+            ops = [op for op in function.get("ops", ()) if usable(op) and not (pruned and len(op) > 3 and ruled_out(op[3]))]  # type: ignore[misc]
             if ops:
-                path = [current]
-                while parents[path[-1]] is not None:
-                    path.append(parents[path[-1]])  # type: ignore[arg-type]
-                path.reverse()
-                return [*(state[0] for state in path), min(ops, key=lambda op: op[1])]
-            for nxt in self._edges(current):
+                op = min(ops, key=lambda op: (self._severity(op[0]), op[1]))
+                if best is None or self._severity(op[0]) < best[0]:
+                    best = (self._severity(op[0]), current, op)
+                    if best[0] == 0:
+                        break
+            edges = self._edges(current)
+            if pruned and function.get("guarded_calls"):
+                skipped = {self.resolve(ref, _split(current[0])[0], current[1]) for ref, guards in function["guarded_calls"].items() if ruled_out(guards)}  # type: ignore[misc]
+                unguarded = {self.resolve(ref, _split(current[0])[0], current[1]) for ref in function.get("calls", ()) if ref not in function["guarded_calls"]}
+                edges = [e for e in edges if e[0] not in skipped or e[0] in unguarded]
+            for nxt in edges:
                 if nxt not in parents:
                     parents[nxt] = current
                     queue.append(nxt)
-        return None
+        found = None
+        if best is not None:
+            path = [best[1]]
+            while parents[path[-1]] is not None:
+                path.append(parents[path[-1]])  # type: ignore[arg-type]
+            path.reverse()
+            found = [*(state[0] for state in path), best[2]]
+        if ruled_out is None:
+            self._chain_memo[memo_key] = found
+        return found
 
     def chain_text(self, chain: list[Any]) -> str:
         *keys, op = chain
         names = []
         for key in keys:
             _, qualname = _split(key)
-            names.append(qualname.split(".<locals>.")[-1] + "()")
+            is_property = (self.function(key) or {}).get("binding") == "property"
+            names.append(qualname.split(".<locals>.")[-1] + ("" if is_property else "()"))
         module, _ = _split(keys[-1])
         return " -> ".join([*names, op[2]]) + f" at {self._path_of(module)}:{op[1]}"
 
@@ -285,16 +336,17 @@ class ProjectIndex:
         module = summary["module"]
         out: list[dict] = []
         for site in summary["sites"]:
-            receiver = _receiver(site["ref"], module)
+            receiver = self.receiver_of(site["ref"], module)
             target = self.resolve(site["ref"], module, receiver)
             if target is None:
                 continue
             function = self.function(target)
             if site["async"] and self._callable_sync(function):
-                chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver)
+                ruled_out = self._ruled_out_by(site, function, target) if "args" in site else None
+                chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver, ruled_out=ruled_out)
                 if chain is not None:
                     out.append(self._dja401(site, target, chain))
-            elif site["discarded"] and function is not None and function["async"] and not function.get("generator"):
+            elif site["discarded"] and function is not None and function["async"] and not function.get("generator") and site["ref"][:2] not in ("c:", "p:"):
                 target_module, _ = _split(target)
                 if target_module != module and not function.get("decorated"):
                     out.append(self._dja302(site, target))
@@ -303,14 +355,61 @@ class ProjectIndex:
                 out.append(_finding(fact, code, message, self.level_of(code), extra))
         return out
 
+    def _ruled_out_by(self, site: dict, function: dict, target: FunctionKey) -> Callable[[list], bool]:
+        """Whether a call site's literal arguments rule out guards of the
+        function it calls (see summary.py): a guard holds unless the
+        parameter's value there is a literal that fails its test."""
+        positional, keywords = site["args"]
+        params = function.get("params", [])
+        defaults = function.get("defaults", {})
+        # A bound call (through an object, self, or a classmethod or
+        # constructor by name) fills the first parameter itself.
+        binding = function.get("binding")
+        if binding == "static" or function.get("class") is None:
+            shift = 0
+        elif site["ref"][:2] in ("c:", "s:", "S:", "p:"):
+            shift = 1
+        else:
+            constructor = target.endswith(".__init__") and not site["ref"].endswith(".__init__")
+            shift = 1 if binding == "class" or constructor else None
+
+        def value(param: str) -> list | None:
+            if shift is None:
+                return None
+            if param in params:
+                at = params.index(param) - shift
+                if at < 0:
+                    return None
+                if at < len(positional):
+                    return positional[at]
+            if param in keywords:
+                return keywords[param]
+            return [defaults[param]] if param in defaults else None
+
+        def fails(guard: list) -> bool:
+            param, test = guard
+            found = value(param)
+            if found is None:
+                return False
+            literal = found[0]
+            return {"truthy": not literal, "falsy": bool(literal), "none": literal is not None, "notnone": literal is None}[test]
+
+        return lambda guards: any(fails(guard) for guard in guards)
+
     def _dja401(self, site: dict, target: FunctionKey, chain: list[Any]) -> dict:
         op = chain[-1]
         level = "error" if self.level_of(op[0]) == CONTRACT_LEVELS_ERROR else "warning"
         callee = site["callee"].removesuffix("()")
-        message = (
-            f"`{site['callee']}` runs sync code that blocks the event loop: {self.chain_text(chain)}; "
-            f"call it in a thread: `await sync_to_async({callee})(...)`"
-        )
+        if site["ref"].startswith("p:"):
+            message = (
+                f"reading `{site['callee']}` runs sync code that blocks the event loop (a property): {self.chain_text(chain)}; "
+                f"read it in a thread: `await sync_to_async(lambda: {callee})()`"
+            )
+        else:
+            message = (
+                f"`{site['callee']}` runs sync code that blocks the event loop: {self.chain_text(chain)}; "
+                f"call it in a thread: `await sync_to_async({callee})(...)`"
+            )
         extra = {
             "callee": callee,
             "callee_qualname": target.replace(":", "."),
@@ -341,7 +440,7 @@ class ProjectIndex:
             module = summary["module"]
             starts = []
             for site in summary["sites"]:
-                receiver = _receiver(site["ref"], module)
+                receiver = self.receiver_of(site["ref"], module)
                 target = self.resolve(site["ref"], module, receiver)
                 if target is not None:
                     starts.append((target, receiver))
@@ -354,13 +453,6 @@ class ProjectIndex:
                 self.function(key)
         self._qs.clear()
         return set(self.missing)
-
-
-def _receiver(ref: str, module: str) -> tuple[str, str] | None:
-    """For ``self.method()`` in a method of ``Class``: (module, Class)."""
-    if ref.startswith("s:"):
-        return module, ref[2:].rpartition(":")[0]
-    return None
 
 
 def _finding(where: dict, code: str, message: str, level: str, extra: dict) -> dict:

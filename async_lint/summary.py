@@ -15,7 +15,14 @@ Shape (every key is plain JSON data)::
          "ops": [[code, line, what]],          # blocking/sync-only operations, direct
          "calls": [ref, ...],                  # project candidates called directly
          "returns": ["qs" | "other" | ref],    # what its return statements return
-         "orm": bool}},                        # touches the ORM directly
+         "orm": bool,                          # touches the ORM directly
+         "binding": "static" | "class" | "property",   # when not a plain method
+         # Where an op or call runs only under ``if <param>:`` (and the like),
+         # for call sites whose literal arguments rule the branch out:
+         # an op's 4th item and ``guarded_calls`` hold [[param, test], ...]
+         # (test: truthy, falsy, none, notnone); ``params`` are the positional
+         # parameter names, ``defaults`` the literal defaults.
+         "guarded_calls": {ref: [[param, test]]}, "params": [...], "defaults": {...}}},
      "sites": [...],     # calls on the event loop, and discarded call statements;
                          # a site's "fix" (engine Fix record) runs it in a thread
      "handoffs": [...]}  # sync_to_async/async_to_sync sites (checks/sync_to_async.py)
@@ -23,7 +30,14 @@ Shape (every key is plain JSON data)::
 A *ref* names a callee as the file sees it: ``q:dotted.name`` (through imports,
 or the module's own top-level name), ``l:outer.<locals>.inner`` (a nested def
 of this file), ``s:Class:method`` (``self.method()``/``cls.method()`` in a method
-of ``Class``), ``S:Class:method`` (``super().method()``).
+of ``Class``), ``S:Class:method`` (``super().method()``), ``c:dotted.Class:method``
+(a method called on an instance of the class, ``gateway.charge()``),
+``p:dotted.Class:name`` (an attribute read on an instance: a call when the
+class makes ``name`` a property).
+
+A call site in async code carries ``args``, its arguments' literal values
+(``[[positional...], {keyword: ...}]``, each ``[value]`` or null when not a
+literal), unless it passes ``*args``/``**kwargs``.
 """
 
 from __future__ import annotations
@@ -33,7 +47,8 @@ from typing import Any
 import libcst as cst
 
 from async_lint.analysis.context import FileContext, FunctionInfo
-from async_lint.analysis.scopes import DEF, CLASS
+from async_lint.analysis.instances import instance_classes
+from async_lint.analysis.scopes import DEF, CLASS, IMPORT, PARAM
 from async_lint.checks.base import Check
 from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth, reference
 from async_lint.positions import CallOrdinals
@@ -56,6 +71,11 @@ NEUTRAL_DECORATORS = frozenset(
         "typing_extensions.override", "abc.abstractmethod",
     }
 )
+# Decorators that make a method an attribute computed on read.
+PROPERTY_DECORATORS = frozenset(
+    {"builtins.property", "functools.cached_property", "django.utils.functional.cached_property", "cached_property", "property"}
+)
+NEGATED_TEST = {"truthy": "falsy", "falsy": "truthy", "none": "notnone", "notnone": "none"}
 
 
 def is_manager_expression(ctx: FileContext, node: cst.BaseExpression) -> bool:
@@ -121,7 +141,7 @@ def callee_ref(ctx: FileContext, func: cst.BaseExpression) -> Any:
     or None when it cannot be a project function."""
     if isinstance(func, cst.Name):
         bindings = ctx.lookup(func.value)
-        if bindings and ctx.lookup_with_scope(func.value)[0].kind != "module":  # type: ignore[index]
+        if bindings and ctx.lookup_with_scope(func.value)[0].kind != "module" and any(b.kind != IMPORT for b in bindings):  # type: ignore[index]
             defs = [b for b in bindings if b.kind == DEF]
             if len(defs) == 1 and len(bindings) == 1:
                 return defs[0].node
@@ -152,6 +172,85 @@ def _is_static(function: FunctionInfo) -> bool:
     return any(d.rpartition(".")[2] == "staticmethod" for d in function.decorators)
 
 
+def object_ref(ctx: FileContext, func: cst.BaseExpression) -> str | None:
+    """``c:dotted.Class:method`` for ``receiver.method`` where the receiver is
+    known to be an instance of a class (which the project index may or may
+    not know), else None."""
+    if not isinstance(func, cst.Attribute):
+        return None
+    cls = instance_classes(ctx).class_of(func.value)
+    return f"c:{cls}:{func.attr.value}" if cls is not None else None
+
+
+def _binding_kind(function: FunctionInfo) -> str | None:
+    for decorator in function.decorators:
+        if decorator in PROPERTY_DECORATORS or decorator.rpartition(".")[2] == "cached_property":
+            return "property"
+        last = decorator.rpartition(".")[2]
+        if last == "staticmethod":
+            return "static"
+        if last == "classmethod":
+            return "class"
+    return None
+
+
+def _literal(node: cst.BaseExpression) -> list[Any] | None:
+    """``[value]`` for an immutable literal (its truth cannot change), else None."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return [{"True": True, "False": False, "None": None}[node.value]]
+    try:
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return [node.evaluated_value]
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.evaluated_value
+            return [value] if isinstance(value, str) else None
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, (cst.Integer, cst.Float)):
+            return [-node.expression.evaluated_value]
+    except (ValueError, SyntaxError, TypeError, OverflowError):
+        return None
+    return None
+
+
+def _literal_args(call: cst.Call) -> list[Any] | None:
+    positional: list[Any] = []
+    keywords: dict[str, Any] = {}
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            keywords[arg.keyword.value] = _literal(arg.value)
+        else:
+            positional.append(_literal(arg.value))
+    return [positional, keywords]
+
+
+def _guard_test(ctx: FileContext, test: cst.BaseExpression) -> tuple[str, str] | None:
+    """(parameter, test) for ``if p:``, ``if not p:``, ``if p is None:``,
+    ``if p is not None:`` on a parameter of the function being visited that
+    the function never rebinds (so its value there is the caller's)."""
+    sense = "truthy"
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, sense = test.expression, "falsy"
+    elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comparison = test.comparisons[0]
+        if not (isinstance(comparison.comparator, cst.Name) and comparison.comparator.value == "None"):
+            return None
+        if isinstance(comparison.operator, cst.Is):
+            sense = "none"
+        elif isinstance(comparison.operator, cst.IsNot):
+            sense = "notnone"
+        else:
+            return None
+        test = test.left
+    if not isinstance(test, cst.Name):
+        return None
+    scope = ctx.scope
+    bindings = scope.bindings.get(test.value) if scope.kind == "function" else None
+    if not bindings or len(bindings) != 1 or bindings[0].kind != PARAM:
+        return None
+    return test.value, sense
+
+
 class SummaryCollector(Check):
     """Rides along with the checks in the file's one traversal."""
 
@@ -171,6 +270,14 @@ class SummaryCollector(Check):
         self._wrappers: dict[int, Any] = {}
         self.classes: dict[str, dict[str, Any]] = {}
         self.call_ordinals = CallOrdinals()
+        # FunctionInfo id -> [(call node, ref)]: where each call is, for guards
+        self.call_nodes: dict[int, list[tuple[cst.Call | cst.Attribute, Any]]] = {}
+        # FunctionInfo id -> [(If node, parameter, test)]
+        self.guards: dict[int, list[tuple[cst.If, str, str]]] = {}
+        # (function id, ref) of property-read sites already recorded
+        self._reads: set[tuple[int, str]] = set()
+        self._import_depth = 0
+        self._properties: dict[int, frozenset[str]] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.call_ordinals.add_def(node)
@@ -193,20 +300,102 @@ class SummaryCollector(Check):
         self.call_ordinals.add(node)
         ctx = self.ctx
         function = ctx.current_function
+        in_async = ctx.in_async_context
+        in_sync_body = function is not None and not in_async and not ctx.in_lambda and not function.is_async
         ref = callee_ref(ctx, node.func)
+        through_object = False
+        if ref is None and (in_async or in_sync_body):
+            ref = object_ref(ctx, node.func)
+            through_object = True
         if ref is None:
             return
-        in_async = ctx.in_async_context
         parent = ctx.parent
         discarded = isinstance(parent, cst.Expr)
-        if in_async or discarded:
+        # A discarded method call in sync code is kept only for cross-module
+        # DJA302, which calls through objects do not feed: recording it would
+        # make the index load modules for nothing.
+        if in_async or (discarded and not through_object):
             self.sites.append((node, ref, function, in_async, discarded))
             if in_async:
                 recipe = self._thread_recipe(node)
                 if recipe is not None:
                     self.recipes[id(node)] = recipe
-        if function is not None and not in_async and not ctx.in_lambda and not function.is_async:
+        if in_sync_body:
             self.calls.setdefault(id(function), []).append(ref)
+            self.call_nodes.setdefault(id(function), []).append((node, ref))
+
+    def visit_If(self, node: cst.If) -> None:
+        function = self.ctx.current_function
+        if function is None or self.ctx.in_async_context or function.is_async:
+            return
+        guard = _guard_test(self.ctx, node.test)
+        if guard is not None:
+            self.guards.setdefault(id(function), []).append((node, *guard))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._import_depth += 1
+
+    def leave_Import(self, node: cst.Import) -> None:
+        self._import_depth -= 1
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._import_depth += 1
+
+    def leave_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._import_depth -= 1
+
+    def _property_read(self, node: cst.Attribute) -> None:
+        """``order.total`` read where ``total`` may be a property: a call."""
+        ctx = self.ctx
+        parent = ctx.parent
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return
+        if isinstance(parent, (cst.AssignTarget, cst.Del)) or isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is node:
+            return
+        function = ctx.current_function
+        if function is None or ctx.in_lambda:
+            return
+        in_async = ctx.in_async_context
+        if not in_async and function.is_async:
+            return
+        ref = self._self_property(function, node) or object_ref(ctx, node)
+        if ref is None:
+            return
+        ref = "p" + ref[1:]
+        key = (id(function), ref)
+        if key in self._reads:
+            return
+        self._reads.add(key)
+        if in_async:
+            self.sites.append((node, ref, function, True, False))  # type: ignore[arg-type]
+        else:
+            self.calls.setdefault(id(function), []).append(ref)
+            self.call_nodes.setdefault(id(function), []).append((node, ref))
+
+    def _self_property(self, function: FunctionInfo, node: cst.Attribute) -> str | None:
+        """``self.total`` in a method of a class of this file that makes
+        ``total`` a property (a read of any other ``self`` attribute is not
+        recorded: there are many, and almost none are properties)."""
+        owner = _method_owner(function)
+        if owner is None or not isinstance(node.value, cst.Name) or node.value.value != _first_param(owner) or _is_static(owner):
+            return None
+        class_scope = owner.scope.parent
+        if class_scope is None or class_scope.kind != "class" or not isinstance(class_scope.node, cst.ClassDef):
+            return None
+        cls = class_scope.node
+        names = self._properties.get(id(cls))
+        if names is None:
+            body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+            names = frozenset(
+                s.name.value
+                for s in body
+                if isinstance(s, cst.FunctionDef)
+                and any(cst.Module([]).code_for_node(d.decorator).rpartition(".")[2] in ("property", "cached_property") for d in s.decorators)
+            )
+            self._properties[id(cls)] = names
+        if node.attr.value not in names:
+            return None
+        return f"c:{self.ctx.module_name or '<module>'}.{owner.qualname.rpartition('.')[0]}:{node.attr.value}"
 
     def _thread_recipe(self, node: cst.Call) -> tuple[str, ImportRequest | None, bool] | None:
         """How to run the call being visited in a thread, if that is certainly
@@ -234,6 +423,10 @@ class SummaryCollector(Check):
         function = self.ctx.current_function
         if function is not None and node.attr.value in MANAGER_ATTRIBUTES and is_manager_expression(self.ctx, node):
             self.orm.add(id(function))
+        if isinstance(node.value, cst.Name) and not self._import_depth:
+            self.call_ordinals.add_attribute(node, node.value.value)
+            if function is not None:
+                self._property_read(node)
 
     def visit_Return(self, node: cst.Return) -> None:
         function = self.ctx.current_function
@@ -295,9 +488,15 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
     functions: dict[str, dict[str, Any]] = {}
     for info in ctx.functions:
         key = id(info)
+        binding = _binding_kind(info)
+        if binding is None and info.qualname in functions and functions[info.qualname].get("binding") == "property":
+            continue  # ``@total.setter``: reading ``total`` still runs the getter
+        guards = _guarded_nodes(collector.guards.get(key, ())) if key in collector.guards else {}
         ops = []
         for op in info.ops:
             ops.append([op.code, op.line, _what(op.node, op.code)])
+            if id(op.node) in guards:
+                ops[-1].append(guards[id(op.node)])
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
         returns = [r for r in (_ref_text(ctx, ref) for ref in collector.returns.get(key, ())) if r]
         orm = key in collector.orm or any(op.code.startswith("DJA2") for op in info.ops)
@@ -317,6 +516,14 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["returns"] = returns
         if orm:
             entry["orm"] = True
+        if binding is not None:
+            entry["binding"] = binding
+        if guards:
+            guarded_calls = _guarded_calls(ctx, collector.call_nodes.get(key, ()), guards)
+            if guarded_calls:
+                entry["guarded_calls"] = guarded_calls
+            if guarded_calls or any(len(op) > 3 for op in ops):
+                entry.update(_parameters(info.node))
         functions[info.qualname] = entry
     sites = []
     fixer = _ThreadFixer(ctx, collector) if collector.recipes else None
@@ -338,6 +545,10 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 "callee": _what(node),
             }
         )
+        if in_async and isinstance(node, cst.Call):
+            args = _literal_args(node)
+            if args is not None:
+                sites[-1]["args"] = args
         if fixer is not None and id(node) in collector.recipes:
             fix = fixer.fix(node, where, collector.recipes[id(node)])
             if fix is not None:
@@ -351,6 +562,54 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         "functions": functions,
         "sites": sites,
     }
+
+
+def _guarded_nodes(guards: Any) -> dict[int, list[list[str]]]:
+    """id(node) -> the guards every node under a guarded branch runs under:
+    ``if p:`` guards its body, and its ``else``/``elif`` with the opposite test."""
+    out: dict[int, list[list[str]]] = {}
+
+    def mark(root: cst.CSTNode | None, guard: list[str]) -> None:
+        stack = [root] if root is not None else []
+        while stack:
+            node = stack.pop()
+            out.setdefault(id(node), []).append(guard)
+            stack.extend(node.children)
+
+    for node, param, test in guards:
+        mark(node.body, [param, test])
+        if node.orelse is not None:
+            mark(node.orelse, [param, NEGATED_TEST[test]])
+    return out
+
+
+def _guarded_calls(ctx: FileContext, call_nodes: Any, guards: dict[int, list[list[str]]]) -> dict[str, list[list[str]]]:
+    """Refs every call of which sits under a guard, with the guards they all share."""
+    shared: dict[str, list[list[str]] | None] = {}
+    for node, ref in call_nodes:
+        text = _ref_text(ctx, ref)
+        if not text:
+            continue
+        here = guards.get(id(node), [])
+        if text not in shared:
+            shared[text] = list(here)
+        elif shared[text]:
+            shared[text] = [g for g in shared[text] if g in here]  # type: ignore[union-attr]
+    return {ref: found for ref, found in sorted(shared.items()) if found}
+
+
+def _parameters(node: cst.FunctionDef) -> dict[str, Any]:
+    params = node.params
+    out: dict[str, Any] = {"params": [p.name.value for p in (*params.posonly_params, *params.params)]}
+    defaults = {}
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if param.default is not None:
+            literal = _literal(param.default)
+            if literal is not None:
+                defaults[param.name.value] = literal[0]
+    if defaults:
+        out["defaults"] = defaults
+    return out
 
 
 class _ThreadFixer:

@@ -119,6 +119,7 @@ class FileContext:
         self._function_stack: list[FunctionInfo] = []
         self._lambda_depth = 0
         self._scope_for_body: dict[int, tuple[Scope, FunctionInfo | None]] = {}
+        self._shared: dict[Any, Any] = {}
 
     # -- state queries -------------------------------------------------------
     @property
@@ -151,6 +152,14 @@ class FileContext:
                 return scope.node  # type: ignore[return-value]
             scope = scope.parent
         return None
+
+    def shared(self, factory: Callable[[FileContext], Any]) -> Any:
+        """One instance of an analysis per file (built on first use), shared
+        by every check that asks for it."""
+        found = self._shared.get(factory)
+        if found is None:
+            found = self._shared[factory] = factory(self)
+        return found
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes
