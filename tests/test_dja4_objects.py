@@ -1,0 +1,212 @@
+"""DJA401 through objects (tests/fixtures/dja4_objects): methods called on
+model instances and project service objects, properties, classmethods,
+methods inherited across modules; the chain ends at the most severe
+operation reachable; branches ruled out by the call's literal arguments."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from async_lint.engine import analyze_source
+from async_lint.index import ProjectIndex
+from async_lint.source import decode_source
+from tests.helpers import FIXTURES, lint_paths, make_settings
+
+PROJECT = FIXTURES / "dja4_objects"
+VIEWS = PROJECT / "shop" / "views.py"
+
+
+def dja401(paths) -> dict[int, object]:
+    return {f.line: f for f in lint_paths(paths) if f.code == "DJA401" and f.path == str(VIEWS)}
+
+
+def summary_of(text: str, module: str = "app.views") -> dict:
+    source = decode_source("views.py", textwrap.dedent(text).encode("utf-8"))
+    result = analyze_source("views.py", source, make_settings(), module_name=module, standalone=False)
+    assert result.summary is not None
+    return result.summary
+
+
+def test_chains_through_objects_name_the_class_and_end_at_the_query() -> None:
+    found = dja401([PROJECT])
+    # A model instance from ``await Order.objects.aget()``.
+    assert "Order.recalculate_total() -> OrderLine.objects.filter(order=self).aggregate() at" in found[12].message
+    assert found[12].level == "error" and found[12].extra["blocking_code"] == "DJA201"
+    assert found[12].extra["chain"] == ["shop.models.Order.recalculate_total"]
+    # A method inherited from a mixin in another module, with a function-local import.
+    assert "AuditMixin.write_audit() -> AuditEntry.objects.create() at" in found[21].message
+    assert found[21].message.endswith("`await sync_to_async(order.write_audit)(...)`")
+    # A classmethod called on the class.
+    assert "Order.from_payload() -> Order.objects.create()" in found[28].message
+    # A service object built by a function-local import, its method inherited.
+    assert "PaymentGateway.charge() -> BaseGateway.post() -> requests.post()" in found[63].message
+    assert found[63].level == "warning"
+
+
+def test_the_most_severe_end_wins_over_a_nearer_milder_one() -> None:
+    # invoice_path() checks os.path.exists itself (info) and calls
+    # recalculate_total() (a query): the chain shown is the query's.
+    finding = dja401([PROJECT])[30]
+    assert "Order.invoice_path() -> Order.recalculate_total() -> OrderLine.objects.filter(order=self).aggregate()" in finding.message
+    assert finding.level == "error"
+
+
+def test_reading_a_blocking_property_is_a_call() -> None:
+    found = dja401([PROJECT])
+    assert "reading `order.line_count`" in found[15].message
+    assert "Order.line_count -> OrderLine.objects.filter(order=self).count()" in found[15].message
+    assert "`await sync_to_async(lambda: order.line_count)()`" in found[15].message
+    assert found[15].fix is None  # no safe rewrite of an attribute read
+    assert (found[15].column, found[15].end_column) == (13, 29)
+    assert "Order.heaviest_line ->" in found[17].message  # a cached_property
+    assert 14 not in found and 16 not in found  # a pure property; the same property read again
+
+
+def test_a_run_on_the_view_alone_still_follows_objects_into_other_modules() -> None:
+    assert sorted(dja401([VIEWS])) == sorted(dja401([PROJECT]))
+
+
+def test_calls_through_objects_are_recorded_only_where_they_can_matter() -> None:
+    summary = summary_of(
+        """
+        import weasyprint
+        from app.services import Gateway
+
+        def settle(amount):
+            gateway = Gateway()
+            gateway.charge(amount)
+            return gateway.total
+
+        def fire_and_forget():
+            Gateway().charge(1)
+
+        async def view(request):
+            document = weasyprint.HTML(string="")
+            document.write_pdf()
+            gateway = Gateway()
+            gateway.charge(1)
+            return gateway.total + gateway.total
+        """
+    )
+    assert summary["functions"]["settle"]["calls"] == ["c:app.services.Gateway:charge", "p:app.services.Gateway:total", "q:app.services.Gateway"]
+    # A discarded call in sync code only feeds cross-module DJA302, which
+    # objects do not: no site, so no module is loaded for it.
+    sync_sites = [s for s in summary["sites"] if s["function"] == "fire_and_forget"]
+    assert [s["ref"] for s in sync_sites] == []
+    view_sites = [s["ref"] for s in summary["sites"] if s["function"] == "view"]
+    # One site per property read and function.
+    assert view_sites == ["q:weasyprint.HTML", "c:weasyprint.HTML:write_pdf", "q:app.services.Gateway", "c:app.services.Gateway:charge", "p:app.services.Gateway:total"]
+    # A class of another package is not the project's: nothing to load.
+    index = ProjectIndex({"views.py": summary}, known_modules={"app.views": ["views.py"]})
+    assert index.demand(["views.py"]) == set()
+
+
+def test_unknown_or_disagreeing_receivers_are_not_followed() -> None:
+    summary = summary_of(
+        """
+        from app.services import Gateway, Other, make_gateway
+
+        async def view(request, flag, given):
+            a = make_gateway()
+            a.charge()
+            b = Gateway() if flag else None
+            b.charge()
+            c = Gateway()
+            if flag:
+                c = Other()
+            c.charge()
+            given.charge()
+            with Gateway() as d:
+                d.charge()
+        """
+    )
+    assert [s["ref"] for s in summary["sites"]] == ["q:app.services.make_gateway", "q:app.services.Gateway", "q:app.services.Gateway", "q:app.services.Other", "q:app.services.Gateway"]
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return tmp_path
+
+
+def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/helpers.py": """
+                import time
+                import requests
+
+                def wait(seconds=None, *, force=False):
+                    if seconds is None:
+                        return None
+                    elif force:
+                        time.sleep(seconds)
+                    else:
+                        requests.get("https://example.com", timeout=seconds)
+
+                def reassigned(verbose=False):
+                    verbose = not verbose
+                    if verbose:
+                        time.sleep(1)
+
+                def nested(mode=0, verbose=False):
+                    if mode:
+                        if verbose:
+                            time.sleep(1)
+
+                def slow():
+                    time.sleep(1)
+
+                def guarded_call(skip=True):
+                    if not skip:
+                        slow()
+
+                def called_twice(skip=True):
+                    if not skip:
+                        slow()
+                    slow()
+
+                class Cache:
+                    def load(self, warm=False):
+                        if warm:
+                            time.sleep(1)
+
+                    @staticmethod
+                    def build(warm=False):
+                        if warm:
+                            time.sleep(1)
+            """,
+            "app/views.py": """
+                from app.helpers import Cache, called_twice, guarded_call, nested, reassigned, wait
+
+                async def view(request, n):
+                    wait()
+                    wait(None, force=True)
+                    wait(3)  # a real wait: requests.get in the else branch
+                    wait(3, force=True)
+                    wait(n)
+                    wait(*request.args)
+                    reassigned()
+                    nested()
+                    nested(1)
+                    nested(1, True)
+                    nested("", True)
+                    guarded_call()
+                    guarded_call(False)
+                    called_twice()
+                    cache = Cache()
+                    cache.load()
+                    cache.load(True)
+                    Cache.build()
+                    Cache.build(1)
+            """,
+        },
+    )
+    lines = sorted(f.line for f in lint_paths([root]) if f.code == "DJA401")
+    assert lines == [6, 7, 8, 9, 10, 13, 16, 17, 20, 22]
