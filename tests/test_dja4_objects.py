@@ -12,6 +12,7 @@ from async_lint.engine import analyze_source
 from async_lint.index import ProjectIndex
 from async_lint.source import decode_source
 from tests.helpers import FIXTURES, lint_paths, make_settings
+from tests.test_project_index import write_project
 
 PROJECT = FIXTURES / "dja4_objects"
 VIEWS = PROJECT / "shop" / "views.py"
@@ -124,16 +125,8 @@ def test_unknown_or_disagreeing_receivers_are_not_followed() -> None:
     assert [s["ref"] for s in summary["sites"]] == ["q:app.services.make_gateway", "q:app.services.Gateway", "q:app.services.Gateway", "q:app.services.Other", "q:app.services.Gateway"]
 
 
-def _project(tmp_path: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return tmp_path
-
-
 def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
-    root = _project(
+    root = write_project(
         tmp_path,
         {
             "pyproject.toml": "",
