@@ -203,3 +203,33 @@ def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
     )
     lines = sorted(f.line for f in lint_paths([root]) if f.code == "DJA401")
     assert lines == [6, 7, 8, 9, 10, 13, 16, 17, 20, 22]
+
+
+def test_chain_end_severity_first_then_length() -> None:
+    def fn(calls=(), ops=()):
+        entry = {"async": False}
+        if calls:
+            entry["calls"] = [f"q:app.m.{c}" for c in calls]
+        if ops:
+            entry["ops"] = [list(op) for op in ops]
+        return entry
+
+    summary = {
+        "module": "app.m", "is_package": False, "imports": {}, "star_imports": [], "classes": {},
+        "functions": {
+            "start": fn(["exists", "far", "near"], [("DJA106", 3, "os.path.exists()")]),
+            "exists": fn(ops=[("DJA106", 10, "os.path.isdir()")]),
+            "far": fn(["deeper"]),
+            "deeper": fn(ops=[("DJA201", 20, "Post.objects.count()")]),
+            "near": fn(["sleepy"], [("DJA201", 30, "Post.objects.get()")]),
+            "sleepy": fn(ops=[("DJA101", 40, "time.sleep()")]),
+        },
+        "sites": [],
+    }
+    levels = {"DJA201": "error", "DJA101": "warning", "DJA106": "info"}
+    index = ProjectIndex({"m.py": summary}, level_of=lambda code: levels[code])
+    assert index.chain("app.m:start")[:-1] == ["app.m:start", "app.m:near"]
+    assert index.chain("app.m:start")[-1][2] == "Post.objects.get()"
+    # Without the ORM (DJANGO_ALLOW_ASYNC_UNSAFE): the warning, though further than the info.
+    assert index.chain("app.m:start", orm_ok=False)[:-1] == ["app.m:start", "app.m:near", "app.m:sleepy"]
+    assert index.chain("app.m:exists")[-1][2] == "os.path.isdir()"
