@@ -270,10 +270,10 @@ class SummaryCollector(Check):
         self._wrappers: dict[int, Any] = {}
         self.classes: dict[str, dict[str, Any]] = {}
         self.call_ordinals = CallOrdinals()
-        # FunctionInfo id -> [(call node, ref)]: where each call is, for guards
-        self.call_nodes: dict[int, list[tuple[cst.Call | cst.Attribute, Any]]] = {}
-        # FunctionInfo id -> [(If node, parameter, test)]
-        self.guards: dict[int, list[tuple[cst.If, str, str]]] = {}
+        # FunctionInfo id -> [(ref, the guards its call sits under)]
+        self.call_guards: dict[int, list[tuple[Any, list[list[str]]]]] = {}
+        # FunctionInfo id -> {id(If node): (parameter, test)}
+        self.guards: dict[int, dict[int, tuple[str, str]]] = {}
         # (function id, ref) of property-read sites already recorded
         self._reads: set[tuple[int, str]] = set()
         self._import_depth = 0
@@ -321,8 +321,7 @@ class SummaryCollector(Check):
                 if recipe is not None:
                     self.recipes[id(node)] = recipe
         if in_sync_body:
-            self.calls.setdefault(id(function), []).append(ref)
-            self.call_nodes.setdefault(id(function), []).append((node, ref))
+            self._add_call(function, ref)
 
     def visit_If(self, node: cst.If) -> None:
         function = self.ctx.current_function
@@ -330,7 +329,7 @@ class SummaryCollector(Check):
             return
         guard = _guard_test(self.ctx, node.test)
         if guard is not None:
-            self.guards.setdefault(id(function), []).append((node, *guard))
+            self.guards.setdefault(id(function), {})[id(node)] = guard
 
     def visit_Import(self, node: cst.Import) -> None:
         self._import_depth += 1
@@ -369,8 +368,14 @@ class SummaryCollector(Check):
         if in_async:
             self.sites.append((node, ref, function, True, False))  # type: ignore[arg-type]
         else:
-            self.calls.setdefault(id(function), []).append(ref)
-            self.call_nodes.setdefault(id(function), []).append((node, ref))
+            self._add_call(function, ref)
+
+    def _add_call(self, function: FunctionInfo, ref: Any) -> None:
+        self.calls.setdefault(id(function), []).append(ref)
+        guards = self.guards.get(id(function))
+        # Calls before the function's first guarded branch count too: a ref
+        # called there is not guarded.
+        self.call_guards.setdefault(id(function), []).append((ref, guards_on(self.ctx.stack, guards) if guards else []))
 
     def _self_property(self, function: FunctionInfo, node: cst.Attribute) -> str | None:
         """``self.total`` in a method of a class of this file that makes
@@ -491,12 +496,13 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         binding = _binding_kind(info)
         if binding is None and info.qualname in functions and functions[info.qualname].get("binding") == "property":
             continue  # ``@total.setter``: reading ``total`` still runs the getter
-        guards = _guarded_nodes(collector.guards.get(key, ())) if key in collector.guards else {}
+        guards = collector.guards.get(key)
         ops = []
         for op in info.ops:
             ops.append([op.code, op.line, _what(op.node, op.code)])
-            if id(op.node) in guards:
-                ops[-1].append(guards[id(op.node)])
+            op_guards = guards_on(op.ancestors, guards) if guards else None
+            if op_guards:
+                ops[-1].append(op_guards)
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
         returns = [r for r in (_ref_text(ctx, ref) for ref in collector.returns.get(key, ())) if r]
         orm = key in collector.orm or any(op.code.startswith("DJA2") for op in info.ops)
@@ -519,7 +525,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         if binding is not None:
             entry["binding"] = binding
         if guards:
-            guarded_calls = _guarded_calls(ctx, collector.call_nodes.get(key, ()), guards)
+            guarded_calls = _guarded_calls(ctx, collector.call_guards.get(key, ()))
             if guarded_calls:
                 entry["guarded_calls"] = guarded_calls
             if guarded_calls or any(len(op) > 3 for op in ops):
@@ -564,37 +570,30 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
     }
 
 
-def _guarded_nodes(guards: Any) -> dict[int, list[list[str]]]:
-    """id(node) -> the guards every node under a guarded branch runs under:
-    ``if p:`` guards its body, and its ``else``/``elif`` with the opposite test."""
-    out: dict[int, list[list[str]]] = {}
-
-    def mark(root: cst.CSTNode | None, guard: list[str]) -> None:
-        stack = [root] if root is not None else []
-        while stack:
-            node = stack.pop()
-            out.setdefault(id(node), []).append(guard)
-            stack.extend(node.children)
-
-    for node, param, test in guards:
-        mark(node.body, [param, test])
-        if node.orelse is not None:
-            mark(node.orelse, [param, NEGATED_TEST[test]])
+def guards_on(stack: Any, guards: dict[int, tuple[str, str]]) -> list[list[str]]:
+    """The guards a node sits under, from the nodes above it (outermost
+    first): ``if p:`` guards its body, and its ``else``/``elif`` with the
+    opposite test; its test itself is unguarded."""
+    out = []
+    for parent, child in zip(stack, stack[1:]):
+        guard = guards.get(id(parent))
+        if guard is None or not isinstance(parent, cst.If):
+            continue
+        if child is parent.body:
+            out.append([guard[0], guard[1]])
+        elif child is parent.orelse:
+            out.append([guard[0], NEGATED_TEST[guard[1]]])
     return out
 
 
-def _guarded_calls(ctx: FileContext, call_nodes: Any, guards: dict[int, list[list[str]]]) -> dict[str, list[list[str]]]:
+def _guarded_calls(ctx: FileContext, call_guards: Any) -> dict[str, list[list[str]]]:
     """Refs every call of which sits under a guard, with the guards they all share."""
-    shared: dict[str, list[list[str]] | None] = {}
-    for node, ref in call_nodes:
+    shared: dict[str, list[list[str]]] = {}
+    for ref, here in call_guards:
         text = _ref_text(ctx, ref)
         if not text:
             continue
-        here = guards.get(id(node), [])
-        if text not in shared:
-            shared[text] = list(here)
-        elif shared[text]:
-            shared[text] = [g for g in shared[text] if g in here]  # type: ignore[union-attr]
+        shared[text] = list(here) if text not in shared else [g for g in shared[text] if g in here]
     return {ref: found for ref, found in sorted(shared.items()) if found}
 
 

@@ -165,6 +165,11 @@ def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
                         slow()
                     slow()
 
+                def called_before(skip=True):
+                    slow()
+                    if not skip:
+                        slow()
+
                 class Cache:
                     def load(self, warm=False):
                         if warm:
@@ -176,7 +181,7 @@ def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
                             time.sleep(1)
             """,
             "app/views.py": """
-                from app.helpers import Cache, called_twice, guarded_call, nested, reassigned, wait
+                from app.helpers import Cache, called_before, called_twice, guarded_call, nested, reassigned, wait
 
                 async def view(request, n):
                     wait()
@@ -198,11 +203,12 @@ def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
                     cache.load(True)
                     Cache.build()
                     Cache.build(1)
+                    called_before()
             """,
         },
     )
     lines = sorted(f.line for f in lint_paths([root]) if f.code == "DJA401")
-    assert lines == [6, 7, 8, 9, 10, 13, 16, 17, 20, 22]
+    assert lines == [6, 7, 8, 9, 10, 13, 16, 17, 20, 22, 23]
 
 
 def test_chain_end_severity_first_then_length() -> None:

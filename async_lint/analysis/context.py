@@ -44,6 +44,9 @@ class BlockingOp:
     node: cst.CSTNode
     line: int = 0
     column: int = 0
+    # The nodes being visited when it was found (``node`` is the last or
+    # below it): which branches it sits under (summary.py's guards).
+    ancestors: tuple[cst.CSTNode, ...] = ()
 
 
 @dataclass(eq=False)
@@ -226,7 +229,7 @@ class FileContext:
             return
         function = self.current_function
         if function is not None and not function.runs_on_loop and not self.in_lambda:
-            function.ops.append(BlockingOp(code, message, node))
+            function.ops.append(BlockingOp(code, message, node, ancestors=tuple(self.stack)))
 
     def add_fact(self, kind: str, node: cst.CSTNode | None = None, **data: Any) -> None:
         """Record a fact for project-wide checks (see ``ProjectCheck``)."""
