@@ -50,6 +50,7 @@ from async_lint.analysis.context import FileContext, FunctionInfo
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.scopes import DEF, CLASS, IMPORT, PARAM
 from async_lint.checks.base import Check
+from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth, reference
 from async_lint.positions import CallOrdinals
 
@@ -178,8 +179,11 @@ def object_ref(ctx: FileContext, func: cst.BaseExpression) -> str | None:
     not know), else None."""
     if not isinstance(func, cst.Attribute):
         return None
-    cls = instance_classes(ctx).class_of(func.value)
-    return f"c:{cls}:{func.attr.value}" if cls is not None else None
+    classes = instance_classes(ctx)
+    cls = classes.class_of(func.value)
+    if cls is None or cls in classes.models and func.attr.value in MODEL_METHODS:
+        return None  # ``order.save()``: DJA203's, even where the model overrides it
+    return f"c:{cls}:{func.attr.value}"
 
 
 def _binding_kind(function: FunctionInfo) -> str | None:

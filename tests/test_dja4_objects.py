@@ -41,14 +41,14 @@ def test_chains_through_objects_name_the_class_and_end_at_the_query() -> None:
     # A classmethod called on the class.
     assert "Order.from_payload() -> Order.objects.create()" in found[28].message
     # A service object built by a function-local import, its method inherited.
-    assert "PaymentGateway.charge() -> BaseGateway.post() -> requests.post()" in found[63].message
-    assert found[63].level == "warning"
+    assert "PaymentGateway.charge() -> BaseGateway.post() -> requests.post()" in found[66].message
+    assert found[66].level == "warning"
 
 
 def test_the_most_severe_end_wins_over_a_nearer_milder_one() -> None:
     # invoice_path() checks os.path.exists itself (info) and calls
     # recalculate_total() (a query): the chain shown is the query's.
-    finding = dja401([PROJECT])[30]
+    finding = dja401([PROJECT])[33]
     assert "Order.invoice_path() -> Order.recalculate_total() -> OrderLine.objects.filter(order=self).aggregate()" in finding.message
     assert finding.level == "error"
 

@@ -42,6 +42,8 @@ class InstanceClasses:
         self._memo: dict[tuple[Any, int], str | None] = {}
         self._self_attributes: dict[tuple[int, str], str | None] = {}
         self._assignments: dict[int, dict[str, list]] = {}
+        # Classes found as Django model instances (not merely constructed).
+        self.models: set[str] = set()
         self._depth = 0
 
     def class_of(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
@@ -63,7 +65,7 @@ class InstanceClasses:
 
     def _class_of(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
         if isinstance(expr, cst.Call):
-            return self._constructed(expr, scope)
+            return self._model_instance(expr, scope) or self._constructed(expr, scope)
         if isinstance(expr, cst.Name):
             found = lookup(scope, expr.value)
             if found is None or any(b.kind not in (ASSIGN, PARAM) for b in found[1]):
@@ -85,7 +87,9 @@ class InstanceClasses:
     def _model_instance(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
         value = django_inference(self.ctx).infer(expr, scope)
         if isinstance(value, InstanceValue) and value.model is not None and value.model.qualified:
-            return self._qualified(value.model.qualified)
+            found = self._qualified(value.model.qualified)
+            self.models.add(found)
+            return found
         return None
 
     def _from_binding(self, binding: Binding, scope: Scope) -> str | None:
