@@ -41,8 +41,8 @@ def test_chains_through_objects_name_the_class_and_end_at_the_query() -> None:
     # A classmethod called on the class.
     assert "Order.from_payload() -> Order.objects.create()" in found[28].message
     # A service object built by a function-local import, its method inherited.
-    assert "PaymentGateway.charge() -> BaseGateway.post() -> requests.post()" in found[66].message
-    assert found[66].level == "warning"
+    assert "PaymentGateway.charge() -> BaseGateway.post() -> requests.post()" in found[67].message
+    assert found[67].level == "warning"
 
 
 def test_the_most_severe_end_wins_over_a_nearer_milder_one() -> None:
@@ -239,3 +239,8 @@ def test_chain_end_severity_first_then_length() -> None:
     # Without the ORM (DJANGO_ALLOW_ASYNC_UNSAFE): the warning, though further than the info.
     assert index.chain("app.m:start", orm_ok=False)[:-1] == ["app.m:start", "app.m:near", "app.m:sleepy"]
     assert index.chain("app.m:exists")[-1][2] == "os.path.isdir()"
+
+
+def test_a_method_reading_its_own_blocking_property() -> None:
+    found = dja401([PROJECT])[45]
+    assert "Order.summary_line() -> Order.line_count -> OrderLine.objects.filter(order=self).count()" in found.message
