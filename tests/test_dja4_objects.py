@@ -244,3 +244,39 @@ def test_chain_end_severity_first_then_length() -> None:
 def test_a_method_reading_its_own_blocking_property() -> None:
     found = dja401([PROJECT])[45]
     assert "Order.summary_line() -> Order.line_count -> OrderLine.objects.filter(order=self).count()" in found.message
+
+
+def test_a_property_setter_does_not_hide_the_getter() -> None:
+    summary = summary_of(
+        """
+        import functools
+        import time
+
+        class Thermostat:
+            @property
+            def reading(self):
+                time.sleep(1)
+                return 20
+
+            @reading.setter
+            def reading(self, value):
+                self.target = value
+
+            @functools.cached_property
+            def sensor(self):
+                return object()
+
+            @classmethod
+            def default(cls):
+                return cls()
+
+            @staticmethod
+            def scale():
+                return "C"
+        """
+    )
+    functions = summary["functions"]
+    assert functions["Thermostat.reading"]["binding"] == "property"
+    assert functions["Thermostat.reading"]["ops"][0][0] == "DJA101"
+    assert functions["Thermostat.sensor"]["binding"] == "property"
+    assert (functions["Thermostat.default"]["binding"], functions["Thermostat.scale"]["binding"]) == ("class", "static")
