@@ -85,15 +85,18 @@ class ProjectIndex:
             return self._resolve_dotted(rest, 0)
         if kind in ("c", "p"):
             cls, _, name = rest.rpartition(":")
-            found = self._class(cls)
-            target = self._method(found[0], found[1], name) if found is not None else None
-            if target is None:
-                return None
-            # A read (p:) runs code only through a property; a property is not
-            # what a call (c:) runs either.
-            is_property = (self.function(target) or {}).get("binding") == "property"
-            return target if is_property == (kind == "p") else None
+            return self._instance_method(cls, name, read=kind == "p")
         return None
+
+    def _instance_method(self, cls: str, name: str, read: bool) -> FunctionKey | None:
+        """What ``obj.name`` runs on an instance of the dotted class ``cls``:
+        read, a property's getter; called, a method that is not a property."""
+        found = self._class(cls)
+        target = self._method(found[0], found[1], name) if found is not None else None
+        if target is None:
+            return None
+        is_property = (self.function(target) or {}).get("binding") == "property"
+        return target if is_property == read else None
 
     def receiver_of(self, ref: str, module: str, receiver: tuple[str, str] | None = None) -> tuple[str, str] | None:
         """The (module, class) ``self`` is in the function a ref calls, where
@@ -137,6 +140,10 @@ class ProjectIndex:
             return None
         if head in functions and functions[head].get("class") is None:
             return _key(module, head) if len(rest) == 1 else None
+        instance = summary.get("instances", {}).get(head)
+        if instance is not None:
+            # A module-level object (``gateway = PaymentGateway()``) imported elsewhere.
+            return self._instance_method(instance, rest[1], read=False) if len(rest) == 2 else None
         target = summary["imports"].get(head)
         if target is not None:
             return self._resolve_dotted(".".join([target, *rest[1:]]), depth + 1)

@@ -9,6 +9,7 @@ Shape (every key is plain JSON data)::
     {"module": "shop.services", "is_package": false,
      "imports": {"local name": "dotted.target"}, "star_imports": ["pkg.mod"],
      "classes": {"Report": {"bases": ["shop.base.Base"], "methods": ["build"]}},
+     "instances": {"gateway": "shop.payments.Gateway"},   # module-level objects, when any
      "functions": {"Report.build": {
          "async": false, "thread": false, "generator": false, "decorated": false,
          "class": "Report", "line": 12,
@@ -48,7 +49,7 @@ import libcst as cst
 
 from async_lint.analysis.context import FileContext, FunctionInfo
 from async_lint.analysis.instances import instance_classes
-from async_lint.analysis.scopes import DEF, CLASS, IMPORT, PARAM
+from async_lint.analysis.scopes import ASSIGN, DEF, CLASS, IMPORT, PARAM
 from async_lint.checks.base import Check
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth, reference
@@ -184,6 +185,15 @@ def object_ref(ctx: FileContext, func: cst.BaseExpression) -> str | None:
     if cls is None or cls in classes.models and func.attr.value in MODEL_METHODS:
         return None  # ``order.save()``: DJA203's, even where the model overrides it
     return f"c:{cls}:{func.attr.value}"
+
+
+def _constructor_call(value: cst.BaseExpression | None) -> bool:
+    """``Name(...)`` / ``module.Name(...)``: capitalised, as classes are named."""
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return name[:1].isupper()
 
 
 def _binding_kind(function: FunctionInfo) -> str | None:
@@ -485,10 +495,15 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
     PositionProvider results, or None when nothing needed a position)."""
     imports: dict[str, str] = {}
     star_imports: list[str] = []
+    instances: dict[str, str] = {}  # module-level objects: name -> dotted class
     for name, bindings in ctx.module_scope.bindings.items():
         kinds = {b.kind for b in bindings}
         if name == "*":
             star_imports.extend(b.target for b in bindings if b.target)
+        elif kinds == {ASSIGN} and len(bindings) == 1 and _constructor_call(bindings[0].value):
+            cls = instance_classes(ctx).class_of(bindings[0].value, ctx.module_scope)  # type: ignore[arg-type]
+            if cls is not None:
+                instances[name] = cls
         elif DEF not in kinds and CLASS not in kinds:
             for binding in bindings:
                 if binding.kind == "import" and binding.target:
@@ -571,6 +586,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         "classes": collector.classes,
         "functions": functions,
         "sites": sites,
+        **({"instances": instances} if instances else {}),
     }
 
 
