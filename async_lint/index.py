@@ -14,6 +14,7 @@ modules their async code reaches).
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from typing import Any, Callable
 
@@ -51,7 +52,7 @@ class ProjectIndex:
         self.display = display or (lambda path: path)
         self._chains: dict[bool, dict[FunctionKey, tuple[int, FunctionKey | None]]] = {}
         self._qs: dict[FunctionKey, bool] = {}
-        self._chain_memo: dict[tuple[FunctionKey, bool, Any], list[Any] | None] = {}
+        self._chain_memo: dict[tuple[FunctionKey, bool, Any, str | None], list[Any] | None] = {}
 
     # -- modules and names --------------------------------------------------------
     def summary_of(self, module: str) -> dict | None:
@@ -218,6 +219,10 @@ class ProjectIndex:
     def _edges(self, state: State) -> list[State]:
         """The sync project functions a function calls directly, each with the
         class ``self`` is in it (kept along ``self.method()`` calls)."""
+        return [edge for _, edge in self._calls_out(state)]
+
+    def _calls_out(self, state: State) -> list[tuple[str, State]]:
+        """``_edges`` with the ref of each call."""
         key, receiver = state
         module, _ = _split(key)
         function = self.function(key)
@@ -225,7 +230,7 @@ class ProjectIndex:
         for ref in (function or {}).get("calls", ()):
             target = self.resolve(ref, module, receiver)
             if target is not None and target != key and self._callable_sync(self.function(target)):
-                out.append((target, receiver if ref.startswith("s:") else self.receiver_of(ref, module)))
+                out.append((ref, (target, receiver if ref.startswith("s:") else self.receiver_of(ref, module))))
         return out
 
     def reachable(self, starts: list[State]) -> list[FunctionKey]:
@@ -245,41 +250,47 @@ class ProjectIndex:
     def _severity(self, code: str) -> int:
         return SEVERITY_RANK.get(self.level_of(code), len(SEVERITY_RANK))
 
-    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None, ruled_out: Callable[[list], bool] | None = None) -> list[Any] | None:
+    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None, site: dict | None = None) -> list[Any] | None:
         """The chain [key, ..., op] by which ``key`` blocks, or None: the one
         ending at the most severe operation reachable, the shortest of those.
-        ``ruled_out(guards)``: whether the call site's arguments rule out a
-        branch of ``key`` itself (its ops and calls under it are skipped)."""
+        ``site``: the call site, whose literal arguments may rule out
+        branches of ``key`` (its ops and calls under them are skipped); the
+        same holds further down for calls whose arguments the summary keeps."""
         if not self._callable_sync(self.function(key)):
             return None
-        memo_key = (key, orm_ok, receiver)
-        if ruled_out is None and memo_key in self._chain_memo:
+        start_args = json.dumps([[site["ref"], site["args"]]]) if site is not None and "args" in site else None
+        memo_key = (key, orm_ok, receiver, start_args)
+        if memo_key in self._chain_memo:
             return self._chain_memo[memo_key]
         usable = (lambda op: True) if orm_ok else (lambda op: not op[0].startswith(ORM_CODE_PREFIX))
         # Breadth-first from the start, so depths only grow: a function's op
         # replaces the best so far only when more severe; an op of the top
-        # severity ends the search.  A state seen before is not queued again (cycles).
-        start: State = (key, receiver)
-        parents: dict[State, State | None] = {start: None}
-        best: tuple[int, State, Any] | None = None
+        # severity ends the search.  A state seen before is not queued again
+        # (cycles); a state is a function, its ``self`` class and the
+        # arguments it is called with where they are kept.
+        start = (key, receiver, start_args)
+        parents: dict[Any, Any] = {start: None}
+        best: tuple[int, Any, Any] | None = None
         queue = deque([start])
         while queue:
             current = queue.popleft()
             function = self.function(current[0]) or {}
-            pruned = ruled_out is not None and current == start
-            ops = [op for op in function.get("ops", ()) if usable(op) and not (pruned and len(op) > 3 and ruled_out(op[3]))]  # type: ignore[misc]
+            ruled_out = self._ruled_out_by(current[2], function, current[0]) if current[2] is not None else None
+            ops = [op for op in function.get("ops", ()) if usable(op) and not (ruled_out and len(op) > 3 and ruled_out(op[3]))]
             if ops:
                 op = min(ops, key=lambda op: (self._severity(op[0]), op[1]))
                 if best is None or self._severity(op[0]) < best[0]:
                     best = (self._severity(op[0]), current, op)
                     if best[0] == 0:
                         break
-            edges = self._edges(current)
-            if pruned and function.get("guarded_calls"):
-                skipped = {self.resolve(ref, _split(current[0])[0], current[1]) for ref, guards in function["guarded_calls"].items() if ruled_out(guards)}  # type: ignore[misc]
-                unguarded = {self.resolve(ref, _split(current[0])[0], current[1]) for ref in function.get("calls", ()) if ref not in function["guarded_calls"]}
-                edges = [e for e in edges if e[0] not in skipped or e[0] in unguarded]
-            for nxt in edges:
+            guarded = function.get("guarded_calls", {}) if ruled_out else {}
+            skipped = {ref for ref, guards in guarded.items() if ruled_out(guards)}  # type: ignore[misc]
+            arguments = function.get("call_args", {})
+            for ref, (target, target_receiver) in self._calls_out(current[:2]):
+                if ref in skipped:
+                    continue
+                calls = arguments.get(ref)
+                nxt = (target, target_receiver, json.dumps([[ref, args] for args in calls]) if calls and None not in calls else None)
                 if nxt not in parents:
                     parents[nxt] = current
                     queue.append(nxt)
@@ -287,11 +298,10 @@ class ProjectIndex:
         if best is not None:
             path = [best[1]]
             while parents[path[-1]] is not None:
-                path.append(parents[path[-1]])  # type: ignore[arg-type]
+                path.append(parents[path[-1]])
             path.reverse()
             found = [*(state[0] for state in path), best[2]]
-        if ruled_out is None:
-            self._chain_memo[memo_key] = found
+        self._chain_memo[memo_key] = found
         return found
 
     def chain_text(self, chain: list[Any]) -> str:
@@ -349,8 +359,7 @@ class ProjectIndex:
                 continue
             function = self.function(target)
             if site["async"] and self._callable_sync(function):
-                ruled_out = self._ruled_out_by(site, function, target) if "args" in site else None
-                chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver, ruled_out=ruled_out)
+                chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver, site=site)
                 if chain is not None:
                     out.append(self._dja401(site, target, chain))
             elif site["discarded"] and function is not None and function["async"] and not function.get("generator") and site["ref"][:2] not in ("c:", "p:"):
@@ -362,22 +371,27 @@ class ProjectIndex:
                 out.append(_finding(fact, code, message, self.level_of(code), extra))
         return out
 
-    def _ruled_out_by(self, site: dict, function: dict, target: FunctionKey) -> Callable[[list], bool]:
-        """Whether a call site's literal arguments rule out guards of the
-        function it calls (see summary.py): a guard holds unless the
-        parameter's value there is a literal that fails its test."""
-        positional, keywords = site["args"]
+    def _ruled_out_by(self, calls: str, function: dict, target: FunctionKey) -> Callable[[list], bool]:
+        """Whether the calls of a function (JSON: [[ref, args], ...], the
+        literal arguments each passes, see summary.py) all rule out guards
+        of it: a guard holds unless the parameter's value in every call is a
+        literal that fails its test."""
+        checks = [self._call_rules_out(ref, args, function, target) for ref, args in json.loads(calls)]
+        return lambda guards: all(check(guards) for check in checks)
+
+    def _call_rules_out(self, ref: str, args: list, function: dict, target: FunctionKey) -> Callable[[list], bool]:
+        positional, keywords = args
         params = function.get("params", [])
         defaults = function.get("defaults", {})
         # A bound call (through an object, self, or a classmethod or
         # constructor by name) fills the first parameter itself.
         binding = function.get("binding")
         if binding == "static" or function.get("class") is None:
-            shift = 0
-        elif site["ref"][:2] in ("c:", "s:", "S:", "p:"):
+            shift: int | None = 0
+        elif ref[:2] in ("c:", "s:", "S:", "p:"):
             shift = 1
         else:
-            constructor = target.endswith(".__init__") and not site["ref"].endswith(".__init__")
+            constructor = target.endswith(".__init__") and not ref.endswith(".__init__")
             shift = 1 if binding == "class" or constructor else None
 
         def value(param: str) -> list | None:

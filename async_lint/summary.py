@@ -23,7 +23,9 @@ Shape (every key is plain JSON data)::
          # an op's 4th item and ``guarded_calls`` hold [[param, test], ...]
          # (test: truthy, falsy, none, notnone); ``params`` are the positional
          # parameter names, ``defaults`` the literal defaults.
-         "guarded_calls": {ref: [[param, test]]}, "params": [...], "defaults": {...}}},
+         "guarded_calls": {ref: [[param, test]]}, "params": [...], "defaults": {...},
+         # the literal arguments of its calls to guarded functions of this file
+         "call_args": {ref: [args, ...]}}},
      "sites": [...],     # calls on the event loop, and discarded call statements;
                          # a site's "fix" (engine Fix record) runs it in a thread
      "handoffs": [...]}  # sync_to_async/async_to_sync sites (checks/sync_to_async.py)
@@ -286,6 +288,8 @@ class SummaryCollector(Check):
         self.call_ordinals = CallOrdinals()
         # FunctionInfo id -> [(ref, the guards its call sits under)]
         self.call_guards: dict[int, list[tuple[Any, list[list[str]]]]] = {}
+        # FunctionInfo id -> [(ref, the Call or None for a property read)]
+        self.call_sites: dict[int, list[tuple[Any, cst.Call | None]]] = {}
         # FunctionInfo id -> {id(If node): (parameter, test)}
         self.guards: dict[int, dict[int, tuple[str, str]]] = {}
         # (function id, ref) of property-read sites already recorded
@@ -335,7 +339,7 @@ class SummaryCollector(Check):
                 if recipe is not None:
                     self.recipes[id(node)] = recipe
         if in_sync_body:
-            self._add_call(function, ref)
+            self._add_call(function, ref, node)
 
     def visit_If(self, node: cst.If) -> None:
         function = self.ctx.current_function
@@ -384,12 +388,13 @@ class SummaryCollector(Check):
         else:
             self._add_call(function, ref)
 
-    def _add_call(self, function: FunctionInfo, ref: Any) -> None:
+    def _add_call(self, function: FunctionInfo, ref: Any, node: cst.Call | None = None) -> None:
         self.calls.setdefault(id(function), []).append(ref)
         guards = self.guards.get(id(function))
         # Calls before the function's first guarded branch count too: a ref
         # called there is not guarded.
         self.call_guards.setdefault(id(function), []).append((ref, guards_on(self.ctx.stack, guards) if guards else []))
+        self.call_sites.setdefault(id(function), []).append((ref, node))
 
     def _self_property(self, function: FunctionInfo, node: cst.Attribute) -> str | None:
         """``self.total`` in a method of a class of this file that makes
@@ -550,6 +555,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             if guarded_calls or any(len(op) > 3 for op in ops):
                 entry.update(_parameters(info.node))
         functions[info.qualname] = entry
+    _add_call_arguments(ctx, collector, functions)
     sites = []
     fixer = _ThreadFixer(ctx, collector) if collector.recipes else None
     for node, ref, function, in_async, discarded in collector.sites:
@@ -615,6 +621,45 @@ def _guarded_calls(ctx: FileContext, call_guards: Any) -> dict[str, list[list[st
             continue
         shared[text] = list(here) if text not in shared else [g for g in shared[text] if g in here]
     return {ref: found for ref, found in sorted(shared.items()) if found}
+
+
+def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions: dict[str, dict[str, Any]]) -> None:
+    """``call_args`` of the calls from one function of the file to another
+    one with guarded branches (``params`` recorded): the literal arguments
+    of each call, so that the index can rule branches out further down a
+    chain too (a callee in another module is not followed this way: its
+    guards are not known here)."""
+    guarded = {name for name, entry in functions.items() if "params" in entry}
+    if not guarded:
+        return
+    module = ctx.module_name or "<module>"
+    for info in ctx.functions:
+        entry = functions.get(info.qualname)
+        if entry is None or "calls" not in entry:
+            continue
+        found: dict[str, list[Any]] = {}
+        for ref, node in collector.call_sites.get(id(info), ()):
+            text = _ref_text(ctx, ref)
+            if text and _local_target(text, module) in guarded:
+                found.setdefault(text, []).append(_literal_args(node) if node is not None else None)
+        if found:
+            entry["call_args"] = found
+
+
+def _local_target(ref: str, module: str) -> str | None:
+    """The qualname in this module a ref calls, where the ref alone says so."""
+    kind, _, rest = ref.partition(":")
+    if kind == "q" and rest.startswith(module + "."):
+        return rest[len(module) + 1:]
+    if kind == "l":
+        return rest
+    if kind in ("s", "S"):
+        cls, _, method = rest.rpartition(":")
+        return f"{cls}.{method}" if kind == "s" else None
+    if kind == "c" and rest.startswith(module + "."):
+        cls, _, method = rest[len(module) + 1:].rpartition(":")
+        return f"{cls}.{method}"
+    return None
 
 
 def _parameters(node: cst.FunctionDef) -> dict[str, Any]:

@@ -170,6 +170,20 @@ def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
                     if not skip:
                         slow()
 
+                def chatty(message, verbose=False):
+                    if verbose:
+                        time.sleep(1)
+
+                def save_all():
+                    chatty("saving")
+
+                def save_loud():
+                    chatty("saving", verbose=True)
+
+                def save_mixed(flag):
+                    chatty("a")
+                    chatty("b", verbose=flag)
+
                 class Cache:
                     def load(self, warm=False):
                         if warm:
@@ -181,7 +195,7 @@ def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
                             time.sleep(1)
             """,
             "app/views.py": """
-                from app.helpers import Cache, called_before, called_twice, guarded_call, nested, reassigned, wait
+                from app.helpers import Cache, called_before, called_twice, guarded_call, nested, reassigned, save_all, save_loud, save_mixed, wait
 
                 async def view(request, n):
                     wait()
@@ -204,11 +218,14 @@ def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
                     Cache.build()
                     Cache.build(1)
                     called_before()
+                    save_all()  # further down the chain, too
+                    save_loud()
+                    save_mixed(True)
             """,
         },
     )
     lines = sorted(f.line for f in lint_paths([root]) if f.code == "DJA401")
-    assert lines == [6, 7, 8, 9, 10, 13, 16, 17, 20, 22, 23]
+    assert lines == [6, 7, 8, 9, 10, 13, 16, 17, 20, 22, 23, 25, 26]
 
 
 def test_chain_end_severity_first_then_length() -> None:
