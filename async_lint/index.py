@@ -14,6 +14,7 @@ modules their async code reaches).
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from typing import Any, Callable
 
@@ -26,6 +27,8 @@ State = tuple[FunctionKey, "tuple[str, str] | None"]
 ORM_CODE_PREFIX = "DJA2"
 MAX_REEXPORT_DEPTH = 12
 CONTRACT_LEVELS_ERROR = "error"
+# Which blocking operation a chain ends at: the most severe reachable.
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 def _key(module: str, qualname: str) -> FunctionKey:
@@ -51,6 +54,7 @@ class ProjectIndex:
         self.display = display or (lambda path: path)
         self._chains: dict[bool, dict[FunctionKey, tuple[int, FunctionKey | None]]] = {}
         self._qs: dict[FunctionKey, bool] = {}
+        self._chain_memo: dict[tuple[FunctionKey, bool, Any, str | None], list[Any] | None] = {}
 
     # -- modules and names --------------------------------------------------------
     def summary_of(self, module: str) -> dict | None:
@@ -82,6 +86,29 @@ class ProjectIndex:
             return self._method(module, cls, method, skip_self=kind == "S")
         if kind == "q":
             return self._resolve_dotted(rest, 0)
+        if kind in ("c", "p"):
+            cls, _, name = rest.rpartition(":")
+            return self._instance_method(cls, name, read=kind == "p")
+        return None
+
+    def _instance_method(self, cls: str, name: str, read: bool) -> FunctionKey | None:
+        """What ``obj.name`` runs on an instance of the dotted class ``cls``:
+        read, a property's getter; called, a method that is not a property."""
+        found = self._class(cls)
+        target = self._method(found[0], found[1], name) if found is not None else None
+        if target is None:
+            return None
+        is_property = (self.function(target) or {}).get("binding") == "property"
+        return target if is_property == read else None
+
+    def receiver_of(self, ref: str, module: str, receiver: tuple[str, str] | None = None) -> tuple[str, str] | None:
+        """The (module, class) ``self`` is in the function a ref calls, where
+        the ref says: ``self.method()`` keeps the caller's, a call through an
+        object is its class's."""
+        if ref.startswith("s:"):
+            return receiver if receiver is not None else (module, ref[2:].rpartition(":")[0])
+        if ref.startswith(("c:", "p:")):
+            return self._class(ref[2:].rpartition(":")[0])
         return None
 
     def _resolve_dotted(self, dotted: str, depth: int) -> FunctionKey | None:
@@ -116,6 +143,10 @@ class ProjectIndex:
             return None
         if head in functions and functions[head].get("class") is None:
             return _key(module, head) if len(rest) == 1 else None
+        instance = summary.get("instances", {}).get(head)
+        if instance is not None:
+            # A module-level object (``gateway = PaymentGateway()``) imported elsewhere.
+            return self._instance_method(instance, rest[1], read=False) if len(rest) == 2 else None
         target = summary["imports"].get(head)
         if target is not None:
             return self._resolve_dotted(".".join([target, *rest[1:]]), depth + 1)
@@ -190,6 +221,10 @@ class ProjectIndex:
     def _edges(self, state: State) -> list[State]:
         """The sync project functions a function calls directly, each with the
         class ``self`` is in it (kept along ``self.method()`` calls)."""
+        return [edge for _, edge in self._calls_out(state)]
+
+    def _calls_out(self, state: State) -> list[tuple[str, State]]:
+        """``_edges`` with the ref of each call."""
         key, receiver = state
         module, _ = _split(key)
         function = self.function(key)
@@ -197,7 +232,7 @@ class ProjectIndex:
         for ref in (function or {}).get("calls", ()):
             target = self.resolve(ref, module, receiver)
             if target is not None and target != key and self._callable_sync(self.function(target)):
-                out.append((target, receiver if ref.startswith("s:") else None))
+                out.append((ref, (target, receiver if ref.startswith("s:") else self.receiver_of(ref, module))))
         return out
 
     def reachable(self, starts: list[State]) -> list[FunctionKey]:
@@ -214,37 +249,70 @@ class ProjectIndex:
             queue.extend(self._edges(state))
         return order
 
-    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None) -> list[Any] | None:
-        """The shortest chain [key, ..., op] by which ``key`` blocks, or None."""
+    def _severity(self, code: str) -> int:
+        return SEVERITY_RANK.get(self.level_of(code), len(SEVERITY_RANK))
+
+    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None, site: dict | None = None) -> list[Any] | None:
+        """The chain [key, ..., op] by which ``key`` blocks, or None: the one
+        ending at the most severe operation reachable, the shortest of those.
+        ``site``: the call site, whose literal arguments may rule out
+        branches of ``key`` (its ops and calls under them are skipped); the
+        same holds further down for calls whose arguments the summary keeps."""
         if not self._callable_sync(self.function(key)):
             return None
+        start_args = json.dumps([[site["ref"], site["args"]]]) if site is not None and "args" in site else None
+        memo_key = (key, orm_ok, receiver, start_args)
+        if memo_key in self._chain_memo:
+            return self._chain_memo[memo_key]
         usable = (lambda op: True) if orm_ok else (lambda op: not op[0].startswith(ORM_CODE_PREFIX))
-        # Breadth-first from the start: the first function met with a usable op
-        # ends a shortest chain; a state seen before is not queued again (cycles).
-        start: State = (key, receiver)
-        parents: dict[State, State | None] = {start: None}
+        # Breadth-first from the start, so depths only grow: a function's op
+        # replaces the best so far only when more severe; an op of the top
+        # severity ends the search.  A state seen before is not queued again
+        # (cycles); a state is a function, its ``self`` class and the
+        # arguments it is called with where they are kept.
+        start = (key, receiver, start_args)
+        parents: dict[Any, Any] = {start: None}
+        best: tuple[int, Any, Any] | None = None
         queue = deque([start])
         while queue:
             current = queue.popleft()
-            ops = [op for op in (self.function(current[0]) or {}).get("ops", ()) if usable(op)]
+            function = self.function(current[0]) or {}
+            ruled_out = self._ruled_out_by(current[2], function, current[0]) if current[2] is not None else None
+            ops = [op for op in function.get("ops", ()) if usable(op) and not (ruled_out and len(op) > 3 and ruled_out(op[3]))]
             if ops:
-                path = [current]
-                while parents[path[-1]] is not None:
-                    path.append(parents[path[-1]])  # type: ignore[arg-type]
-                path.reverse()
-                return [*(state[0] for state in path), min(ops, key=lambda op: op[1])]
-            for nxt in self._edges(current):
+                op = min(ops, key=lambda op: (self._severity(op[0]), op[1]))
+                if best is None or self._severity(op[0]) < best[0]:
+                    best = (self._severity(op[0]), current, op)
+                    if best[0] == 0:
+                        break
+            guarded = function.get("guarded_calls", {}) if ruled_out else {}
+            skipped = {ref for ref, guards in guarded.items() if ruled_out(guards)}  # type: ignore[misc]
+            arguments = function.get("call_args", {})
+            for ref, (target, target_receiver) in self._calls_out(current[:2]):
+                if ref in skipped:
+                    continue
+                calls = arguments.get(ref)
+                nxt = (target, target_receiver, json.dumps([[ref, args] for args in calls]) if calls and None not in calls else None)
                 if nxt not in parents:
                     parents[nxt] = current
                     queue.append(nxt)
-        return None
+        found = None
+        if best is not None:
+            path = [best[1]]
+            while parents[path[-1]] is not None:
+                path.append(parents[path[-1]])
+            path.reverse()
+            found = [*(state[0] for state in path), best[2]]
+        self._chain_memo[memo_key] = found
+        return found
 
     def chain_text(self, chain: list[Any]) -> str:
         *keys, op = chain
         names = []
         for key in keys:
             _, qualname = _split(key)
-            names.append(qualname.split(".<locals>.")[-1] + "()")
+            is_property = (self.function(key) or {}).get("binding") == "property"
+            names.append(qualname.split(".<locals>.")[-1] + ("" if is_property else "()"))
         module, _ = _split(keys[-1])
         return " -> ".join([*names, op[2]]) + f" at {self._path_of(module)}:{op[1]}"
 
@@ -303,16 +371,16 @@ class ProjectIndex:
         module = summary["module"]
         out: list[dict] = []
         for site in summary["sites"]:
-            receiver = _receiver(site["ref"], module)
+            receiver = self.receiver_of(site["ref"], module)
             target = self.resolve(site["ref"], module, receiver)
             if target is None:
                 continue
             function = self.function(target)
             if site["async"] and self._callable_sync(function):
-                chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver)
+                chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver, site=site)
                 if chain is not None:
                     out.append(self._dja401(site, target, chain))
-            elif (site["discarded"] or site.get("use")) and function is not None and function.get("coroutine"):
+            elif (site["discarded"] or site.get("use")) and function is not None and function.get("coroutine") and site["ref"][:2] not in ("c:", "p:"):
                 target_module, _ = _split(target)
                 if target_module != module:
                     out.append(self._dja302(site, target, function))
@@ -321,14 +389,66 @@ class ProjectIndex:
                 out.append(_finding(fact, code, message, self.level_of(code), extra))
         return out
 
+    def _ruled_out_by(self, calls: str, function: dict, target: FunctionKey) -> Callable[[list], bool]:
+        """Whether the calls of a function (JSON: [[ref, args], ...], the
+        literal arguments each passes, see summary.py) all rule out guards
+        of it: a guard holds unless the parameter's value in every call is a
+        literal that fails its test."""
+        checks = [self._call_rules_out(ref, args, function, target) for ref, args in json.loads(calls)]
+        return lambda guards: all(check(guards) for check in checks)
+
+    def _call_rules_out(self, ref: str, args: list, function: dict, target: FunctionKey) -> Callable[[list], bool]:
+        positional, keywords = args
+        params = function.get("params", [])
+        defaults = function.get("defaults", {})
+        # A bound call (through an object, self, or a classmethod or
+        # constructor by name) fills the first parameter itself.
+        binding = function.get("binding")
+        if binding == "static" or function.get("class") is None:
+            shift: int | None = 0
+        elif ref[:2] in ("c:", "s:", "S:", "p:"):
+            shift = 1
+        else:
+            constructor = target.endswith(".__init__") and not ref.endswith(".__init__")
+            shift = 1 if binding == "class" or constructor else None
+
+        def value(param: str) -> list | None:
+            if shift is None:
+                return None
+            if param in params:
+                at = params.index(param) - shift
+                if at < 0:
+                    return None
+                if at < len(positional):
+                    return positional[at]
+            if param in keywords:
+                return keywords[param]
+            return [defaults[param]] if param in defaults else None
+
+        def fails(guard: list) -> bool:
+            param, test = guard
+            found = value(param)
+            if found is None:
+                return False
+            literal = found[0]
+            return {"truthy": not literal, "falsy": bool(literal), "none": literal is not None, "notnone": literal is None}[test]
+
+        return lambda guards: any(fails(guard) for guard in guards)
+
     def _dja401(self, site: dict, target: FunctionKey, chain: list[Any]) -> dict:
         op = chain[-1]
         level = "error" if self.level_of(op[0]) == CONTRACT_LEVELS_ERROR else "warning"
         callee = site["callee"].removesuffix("()")
-        message = (
-            f"`{site['callee']}` runs sync code that blocks the event loop: {self.chain_text(chain)}; "
-            f"call it in a thread: `await sync_to_async({callee})(...)`"
-        )
+        if site["ref"].startswith("p:"):
+            message = (
+                f"reading `{site['callee']}` runs sync code that blocks the event loop (a property): {self.chain_text(chain)}; "
+                f"read it in a thread: `await sync_to_async(lambda: {callee})()`"
+            )
+        else:
+            message = (
+                f"`{site['callee']}` runs sync code that blocks the event loop: {self.chain_text(chain)}; "
+                f"call it in a thread: `await sync_to_async({callee})(...)`"
+            )
         extra = {
             "callee": callee,
             "callee_qualname": target.replace(":", "."),
@@ -367,7 +487,7 @@ class ProjectIndex:
             module = summary["module"]
             starts = []
             for site in summary["sites"]:
-                receiver = _receiver(site["ref"], module)
+                receiver = self.receiver_of(site["ref"], module)
                 target = self.resolve(site["ref"], module, receiver)
                 if target is not None:
                     starts.append((target, receiver))
@@ -380,13 +500,6 @@ class ProjectIndex:
                 self.function(key)
         self._qs.clear()
         return set(self.missing)
-
-
-def _receiver(ref: str, module: str) -> tuple[str, str] | None:
-    """For ``self.method()`` in a method of ``Class``: (module, Class)."""
-    if ref.startswith("s:"):
-        return module, ref[2:].rpartition(":")[0]
-    return None
 
 
 def _finding(where: dict, code: str, message: str, level: str, extra: dict) -> dict:

@@ -34,6 +34,10 @@ class CallOrdinals:
         # id(def or class statement's name node) -> its ordinal among them
         self.def_ordinal: dict[int, int] = {}
         self.def_count = 0
+        # ``name.attr`` reads outside import statements: id -> ((name, attr),
+        # its ordinal among the reads of the same spelling)
+        self.attribute_ordinal: dict[int, tuple[tuple[str, str], int]] = {}
+        self.attribute_count: dict[tuple[str, str], int] = {}
 
     def add(self, node: cst.Call) -> None:
         self.ordinal[id(node)] = self.count
@@ -43,19 +47,53 @@ class CallOrdinals:
         self.def_ordinal[id(node.name)] = self.def_count
         self.def_count += 1
 
+    def add_attribute(self, node: cst.Attribute, name: str) -> None:
+        key = (name, node.attr.value)
+        count = self.attribute_count.get(key, 0)
+        self.attribute_ordinal[id(node)] = (key, count)
+        self.attribute_count[key] = count + 1
+
+    def knows(self, node: cst.CSTNode) -> bool:
+        key = id(node)
+        return key in self.ordinal or key in self.def_ordinal or key in self.attribute_ordinal
+
 
 class _AstPositions:
-    def __init__(self, calls: list[CodeRange], names: list[CodeRange], ordinals: CallOrdinals):
+    def __init__(self, calls: list[CodeRange], names: list[CodeRange], ordinals: CallOrdinals, attributes: dict[tuple[str, str], list[CodeRange]]):
         self.calls = calls
         self.names = names
         self.ordinals = ordinals
+        self.attributes = attributes
 
     def get(self, node: cst.CSTNode, default: Any = None) -> CodeRange | None:
         index = self.ordinals.ordinal.get(id(node))
         if index is not None:
             return self.calls[index]
+        attribute = self.ordinals.attribute_ordinal.get(id(node))
+        if attribute is not None:
+            return self.attributes[attribute[0]][attribute[1]]
         index = self.ordinals.def_ordinal.get(id(node))
         return self.names[index] if index is not None else default
+
+
+def _ast_attribute_ranges(tree: ast.AST, lines: list[str], keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[CodeRange]]:
+    """The ``name.attr`` reads of the given spellings, in source order."""
+    found: dict[tuple[str, str], list[ast.Attribute]] = {key: [] for key in keys}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and (node.value.id, node.attr) in found:
+            found[(node.value.id, node.attr)].append(node)
+
+    def column(row: int, offset: int) -> int:
+        return _char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
+
+    out = {}
+    for key, nodes in found.items():
+        nodes.sort(key=lambda n: (n.lineno, n.col_offset))
+        out[key] = [
+            CodeRange(CodePosition(n.lineno, column(n.lineno, n.col_offset)), CodePosition(n.end_lineno or n.lineno, column(n.end_lineno or n.lineno, n.end_col_offset or 0)))
+            for n in nodes
+        ]
+    return out
 
 
 def _char_column(line: str, byte_offset: int) -> int:
@@ -108,11 +146,21 @@ def _ast_ranges(text: str, tree: ast.Module | None = None) -> tuple[list[CodeRan
 def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, exact: bool, tree: ast.Module | None = None):
     """A mapping node -> CodeRange (``.get``) covering ``nodes``; ``tree``:
     CPython's tree of ``text`` when the caller already has it."""
-    if not exact and all(id(node) in ordinals.ordinal or id(node) in ordinals.def_ordinal for node in nodes):
-        ranges = _ast_ranges(text, tree)
+    if not exact and all(ordinals.knows(node) for node in nodes):
+        if tree is None:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = None
+        ranges = _ast_ranges(text, tree) if tree is not None else None
         if ranges is not None:
             calls, names = ranges
             names_needed = any(id(node) in ordinals.def_ordinal for node in nodes)
-            if len(calls) == ordinals.count and (not names_needed or (names is not None and len(names) == ordinals.def_count)):
-                return _AstPositions(calls, names or [], ordinals)
+            keys = {ordinals.attribute_ordinal[id(node)][0] for node in nodes if id(node) in ordinals.attribute_ordinal}
+            attributes = _ast_attribute_ranges(tree, split_lines(text), keys) if keys else {}
+            # A spelling counted differently by the two parsers (e.g. inside
+            # an import statement libcst has and CPython has not) is not used.
+            attributes_agree = all(len(attributes[key]) == ordinals.attribute_count[key] for key in keys)
+            if len(calls) == ordinals.count and attributes_agree and (not names_needed or (names is not None and len(names) == ordinals.def_count)):
+                return _AstPositions(calls, names or [], ordinals, attributes)
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)

@@ -9,13 +9,23 @@ Shape (every key is plain JSON data)::
     {"module": "shop.services", "is_package": false,
      "imports": {"local name": "dotted.target"}, "star_imports": ["pkg.mod"],
      "classes": {"Report": {"bases": ["shop.base.Base"], "methods": ["build"]}},
+     "instances": {"gateway": "shop.payments.Gateway"},   # module-level objects, when any
      "functions": {"Report.build": {
          "async": false, "thread": false, "generator": false, "decorated": false,
          "class": "Report", "line": 12,
          "ops": [[code, line, what]],          # blocking/sync-only operations, direct
          "calls": [ref, ...],                  # project candidates called directly
          "returns": ["qs" | "other" | ref],    # what its return statements return
-         "orm": bool}},                        # touches the ORM directly
+         "orm": bool,                          # touches the ORM directly
+         "binding": "static" | "class" | "property",   # when not a plain method
+         # Where an op or call runs only under ``if <param>:`` (and the like),
+         # for call sites whose literal arguments rule the branch out:
+         # an op's 4th item and ``guarded_calls`` hold [[param, test], ...]
+         # (test: truthy, falsy, none, notnone); ``params`` are the positional
+         # parameter names, ``defaults`` the literal defaults.
+         "guarded_calls": {ref: [[param, test]]}, "params": [...], "defaults": {...},
+         # the literal arguments of its calls to guarded functions of this file
+         "call_args": {ref: [args, ...]}}},
      "sites": [...],     # calls on the event loop, and discarded call statements;
                          # a site's "fix" (engine Fix record) runs it in a thread
      "handoffs": [...]}  # sync_to_async/async_to_sync sites (checks/sync_to_async.py)
@@ -23,7 +33,14 @@ Shape (every key is plain JSON data)::
 A *ref* names a callee as the file sees it: ``q:dotted.name`` (through imports,
 or the module's own top-level name), ``l:outer.<locals>.inner`` (a nested def
 of this file), ``s:Class:method`` (``self.method()``/``cls.method()`` in a method
-of ``Class``), ``S:Class:method`` (``super().method()``).
+of ``Class``), ``S:Class:method`` (``super().method()``), ``c:dotted.Class:method``
+(a method called on an instance of the class, ``gateway.charge()``),
+``p:dotted.Class:name`` (an attribute read on an instance: a call when the
+class makes ``name`` a property).
+
+A call site in async code carries ``args``, its arguments' literal values
+(``[[positional...], {keyword: ...}]``, each ``[value]`` or null when not a
+literal), unless it passes ``*args``/``**kwargs``.
 """
 
 from __future__ import annotations
@@ -35,8 +52,10 @@ import libcst as cst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo
 from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
-from async_lint.analysis.scopes import DEF, CLASS
+from async_lint.analysis.instances import instance_classes
+from async_lint.analysis.scopes import ASSIGN, DEF, CLASS, IMPORT, PARAM
 from async_lint.checks.base import Check
+from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth, reference
 from async_lint.positions import CallOrdinals
 
@@ -51,6 +70,11 @@ NEUTRAL_DECORATORS = frozenset(
         "typing_extensions.override", "abc.abstractmethod",
     }
 )
+# Decorators that make a method an attribute computed on read.
+PROPERTY_DECORATORS = frozenset(
+    {"builtins.property", "functools.cached_property", "django.utils.functional.cached_property", "cached_property", "property"}
+)
+NEGATED_TEST = {"truthy": "falsy", "falsy": "truthy", "none": "notnone", "notnone": "none"}
 
 
 def is_manager_expression(ctx: FileContext, node: cst.BaseExpression) -> bool:
@@ -126,7 +150,7 @@ def callee_ref(ctx: FileContext, func: cst.BaseExpression) -> Any:
     or None when it cannot be a project function."""
     if isinstance(func, cst.Name):
         bindings = ctx.lookup(func.value)
-        if bindings and ctx.lookup_with_scope(func.value)[0].kind != "module":  # type: ignore[index]
+        if bindings and ctx.lookup_with_scope(func.value)[0].kind != "module" and any(b.kind != IMPORT for b in bindings):  # type: ignore[index]
             defs = [b for b in bindings if b.kind == DEF]
             if len(defs) == 1 and len(bindings) == 1:
                 return defs[0].node
@@ -157,6 +181,97 @@ def _is_static(function: FunctionInfo) -> bool:
     return any(d.rpartition(".")[2] == "staticmethod" for d in function.decorators)
 
 
+def object_ref(ctx: FileContext, func: cst.BaseExpression) -> str | None:
+    """``c:dotted.Class:method`` for ``receiver.method`` where the receiver is
+    known to be an instance of a class (which the project index may or may
+    not know), else None."""
+    if not isinstance(func, cst.Attribute):
+        return None
+    classes = instance_classes(ctx)
+    cls = classes.class_of(func.value)
+    if cls is None or cls in classes.models and func.attr.value in MODEL_METHODS:
+        return None  # ``order.save()``: DJA203's, even where the model overrides it
+    return f"c:{cls}:{func.attr.value}"
+
+
+def _constructor_call(value: cst.BaseExpression | None) -> bool:
+    """``Name(...)`` / ``module.Name(...)``: capitalised, as classes are named."""
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return name[:1].isupper()
+
+
+def _binding_kind(function: FunctionInfo) -> str | None:
+    for decorator in function.decorators:
+        if decorator in PROPERTY_DECORATORS or decorator.rpartition(".")[2] == "cached_property":
+            return "property"
+        last = decorator.rpartition(".")[2]
+        if last == "staticmethod":
+            return "static"
+        if last == "classmethod":
+            return "class"
+    return None
+
+
+def _literal(node: cst.BaseExpression) -> list[Any] | None:
+    """``[value]`` for an immutable literal (its truth cannot change), else None."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return [{"True": True, "False": False, "None": None}[node.value]]
+    try:
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return [node.evaluated_value]
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.evaluated_value
+            return [value] if isinstance(value, str) else None
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, (cst.Integer, cst.Float)):
+            return [-node.expression.evaluated_value]
+    except (ValueError, SyntaxError, TypeError, OverflowError):
+        return None
+    return None
+
+
+def _literal_args(call: cst.Call) -> list[Any] | None:
+    positional: list[Any] = []
+    keywords: dict[str, Any] = {}
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            keywords[arg.keyword.value] = _literal(arg.value)
+        else:
+            positional.append(_literal(arg.value))
+    return [positional, keywords]
+
+
+def _guard_test(ctx: FileContext, test: cst.BaseExpression) -> tuple[str, str] | None:
+    """(parameter, test) for ``if p:``, ``if not p:``, ``if p is None:``,
+    ``if p is not None:`` on a parameter of the function being visited that
+    the function never rebinds (so its value there is the caller's)."""
+    sense = "truthy"
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, sense = test.expression, "falsy"
+    elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comparison = test.comparisons[0]
+        if not (isinstance(comparison.comparator, cst.Name) and comparison.comparator.value == "None"):
+            return None
+        if isinstance(comparison.operator, cst.Is):
+            sense = "none"
+        elif isinstance(comparison.operator, cst.IsNot):
+            sense = "notnone"
+        else:
+            return None
+        test = test.left
+    if not isinstance(test, cst.Name):
+        return None
+    scope = ctx.scope
+    bindings = scope.bindings.get(test.value) if scope.kind == "function" else None
+    if not bindings or len(bindings) != 1 or bindings[0].kind != PARAM:
+        return None
+    return test.value, sense
+
+
 class SummaryCollector(Check):
     """Rides along with the checks in the file's one traversal."""
 
@@ -179,6 +294,16 @@ class SummaryCollector(Check):
         self._wrappers: dict[int, Any] = {}
         self.classes: dict[str, dict[str, Any]] = {}
         self.call_ordinals = CallOrdinals()
+        # FunctionInfo id -> [(ref, the guards its call sits under)]
+        self.call_guards: dict[int, list[tuple[Any, list[list[str]]]]] = {}
+        # FunctionInfo id -> [(ref, the Call or None for a property read)]
+        self.call_sites: dict[int, list[tuple[Any, cst.Call | None]]] = {}
+        # FunctionInfo id -> {id(If node): (parameter, test)}
+        self.guards: dict[int, dict[int, tuple[str, str]]] = {}
+        # (function id, ref) of property-read sites already recorded
+        self._reads: set[tuple[int, str]] = set()
+        self._import_depth = 0
+        self._properties: dict[int, frozenset[str]] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.call_ordinals.add_def(node)
@@ -201,14 +326,22 @@ class SummaryCollector(Check):
         self.call_ordinals.add(node)
         ctx = self.ctx
         function = ctx.current_function
+        in_async = ctx.in_async_context
+        in_sync_body = function is not None and not in_async and not ctx.in_lambda and not function.is_async
         ref = callee_ref(ctx, node.func)
+        through_object = False
+        if ref is None and (in_async or in_sync_body):
+            ref = object_ref(ctx, node.func)
+            through_object = True
         if ref is None:
             return
-        in_async = ctx.in_async_context
         parent = ctx.parent
         discarded = isinstance(parent, cst.Expr)
-        use = None if discarded else coroutine_use(ctx, node)
-        if in_async or discarded or use is not None:
+        # A call through an object feeds DJA401 only: a discarded one in sync
+        # code would make the index load modules for nothing, and DJA302 does
+        # not follow objects.
+        use = None if discarded or through_object else coroutine_use(ctx, node)
+        if in_async or ((discarded or use is not None) and not through_object):
             self.sites.append((node, ref, function, in_async, discarded))
             if discarded or use is not None:
                 self.uses[id(node)] = (use, in_async and can_await_here(ctx))
@@ -216,8 +349,88 @@ class SummaryCollector(Check):
                 recipe = self._thread_recipe(node)
                 if recipe is not None:
                     self.recipes[id(node)] = recipe
-        if function is not None and not in_async and not ctx.in_lambda and not function.is_async:
-            self.calls.setdefault(id(function), []).append(ref)
+        if in_sync_body:
+            self._add_call(function, ref, node)
+
+    def visit_If(self, node: cst.If) -> None:
+        function = self.ctx.current_function
+        if function is None or self.ctx.in_async_context or function.is_async:
+            return
+        guard = _guard_test(self.ctx, node.test)
+        if guard is not None:
+            self.guards.setdefault(id(function), {})[id(node)] = guard
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._import_depth += 1
+
+    def leave_Import(self, node: cst.Import) -> None:
+        self._import_depth -= 1
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._import_depth += 1
+
+    def leave_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._import_depth -= 1
+
+    def _property_read(self, node: cst.Attribute) -> None:
+        """``order.total`` read where ``total`` may be a property: a call."""
+        ctx = self.ctx
+        parent = ctx.parent
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return
+        if isinstance(parent, (cst.AssignTarget, cst.Del)) or isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is node:
+            return
+        function = ctx.current_function
+        if function is None or ctx.in_lambda:
+            return
+        in_async = ctx.in_async_context
+        if not in_async and function.is_async:
+            return
+        ref = self._self_property(function, node) or object_ref(ctx, node)
+        if ref is None:
+            return
+        ref = "p" + ref[1:]
+        key = (id(function), ref)
+        if key in self._reads:
+            return
+        self._reads.add(key)
+        if in_async:
+            self.sites.append((node, ref, function, True, False))  # type: ignore[arg-type]
+        else:
+            self._add_call(function, ref)
+
+    def _add_call(self, function: FunctionInfo, ref: Any, node: cst.Call | None = None) -> None:
+        self.calls.setdefault(id(function), []).append(ref)
+        guards = self.guards.get(id(function))
+        # Calls before the function's first guarded branch count too: a ref
+        # called there is not guarded.
+        self.call_guards.setdefault(id(function), []).append((ref, guards_on(self.ctx.stack, guards) if guards else []))
+        self.call_sites.setdefault(id(function), []).append((ref, node))
+
+    def _self_property(self, function: FunctionInfo, node: cst.Attribute) -> str | None:
+        """``self.total`` in a method of a class of this file that makes
+        ``total`` a property (a read of any other ``self`` attribute is not
+        recorded: there are many, and almost none are properties)."""
+        owner = _method_owner(function)
+        if owner is None or not isinstance(node.value, cst.Name) or node.value.value != _first_param(owner) or _is_static(owner):
+            return None
+        class_scope = owner.scope.parent
+        if class_scope is None or class_scope.kind != "class" or not isinstance(class_scope.node, cst.ClassDef):
+            return None
+        cls = class_scope.node
+        names = self._properties.get(id(cls))
+        if names is None:
+            body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+            names = frozenset(
+                s.name.value
+                for s in body
+                if isinstance(s, cst.FunctionDef)
+                and any(cst.Module([]).code_for_node(d.decorator).rpartition(".")[2] in ("property", "cached_property") for d in s.decorators)
+            )
+            self._properties[id(cls)] = names
+        if node.attr.value not in names:
+            return None
+        return f"c:{self.ctx.module_name or '<module>'}.{owner.qualname.rpartition('.')[0]}:{node.attr.value}"
 
     def _thread_recipe(self, node: cst.Call) -> tuple[str, ImportRequest | None, bool] | None:
         """How to run the call being visited in a thread, if that is certainly
@@ -245,6 +458,10 @@ class SummaryCollector(Check):
         function = self.ctx.current_function
         if function is not None and node.attr.value in MANAGER_ATTRIBUTES and is_manager_expression(self.ctx, node):
             self.orm.add(id(function))
+        if isinstance(node.value, cst.Name) and not self._import_depth:
+            self.call_ordinals.add_attribute(node, node.value.value)
+            if function is not None:
+                self._property_read(node)
 
     def visit_Return(self, node: cst.Return) -> None:
         function = self.ctx.current_function
@@ -311,10 +528,15 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
     PositionProvider results, or None when nothing needed a position)."""
     imports: dict[str, str] = {}
     star_imports: list[str] = []
+    instances: dict[str, str] = {}  # module-level objects: name -> dotted class
     for name, bindings in ctx.module_scope.bindings.items():
         kinds = {b.kind for b in bindings}
         if name == "*":
             star_imports.extend(b.target for b in bindings if b.target)
+        elif kinds == {ASSIGN} and len(bindings) == 1 and _constructor_call(bindings[0].value):
+            cls = instance_classes(ctx).class_of(bindings[0].value, ctx.module_scope)  # type: ignore[arg-type]
+            if cls is not None:
+                instances[name] = cls
         elif DEF not in kinds and CLASS not in kinds:
             for binding in bindings:
                 if binding.kind == "import" and binding.target:
@@ -323,9 +545,16 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
     functions: dict[str, dict[str, Any]] = {}
     for info in ctx.functions:
         key = id(info)
+        binding = _binding_kind(info)
+        if binding is None and info.qualname in functions and functions[info.qualname].get("binding") == "property":
+            continue  # ``@total.setter``: reading ``total`` still runs the getter
+        guards = collector.guards.get(key)
         ops = []
         for op in info.ops:
             ops.append([op.code, op.line, _what(op.node, op.code)])
+            op_guards = guards_on(op.ancestors, guards) if guards else None
+            if op_guards:
+                ops[-1].append(op_guards)
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
         returns = [r for r in (_ref_text(ctx, ref) for ref in collector.returns.get(key, ())) if r]
         orm = key in collector.orm or any(op.code.startswith("DJA2") for op in info.ops)
@@ -347,7 +576,16 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["orm"] = True
         if _returns_coroutine(info, key in collector.generators):
             entry["coroutine"] = True
+        if binding is not None:
+            entry["binding"] = binding
+        if guards:
+            guarded_calls = _guarded_calls(ctx, collector.call_guards.get(key, ()))
+            if guarded_calls:
+                entry["guarded_calls"] = guarded_calls
+            if guarded_calls or any(len(op) > 3 for op in ops):
+                entry.update(_parameters(info.node))
         functions[info.qualname] = entry
+    _add_call_arguments(ctx, collector, functions)
     sites = []
     fixer = _ThreadFixer(ctx, collector) if collector.recipes else None
     for node, ref, function, in_async, discarded in collector.sites:
@@ -374,6 +612,10 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         if awaitable:
             at = [where.start.line, where.start.column + 1]
             sites[-1]["await_fix"] = {"message": "Add `await`", "applicability": "safe", "edits": [["await ", *at, *at]]}
+        if in_async and isinstance(node, cst.Call):
+            args = _literal_args(node)
+            if args is not None:
+                sites[-1]["args"] = args
         if fixer is not None and id(node) in collector.recipes:
             fix = fixer.fix(node, where, collector.recipes[id(node)])
             if fix is not None:
@@ -386,7 +628,88 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         "classes": collector.classes,
         "functions": functions,
         "sites": sites,
+        **({"instances": instances} if instances else {}),
     }
+
+
+def guards_on(stack: Any, guards: dict[int, tuple[str, str]]) -> list[list[str]]:
+    """The guards a node sits under, from the nodes above it (outermost
+    first): ``if p:`` guards its body, and its ``else``/``elif`` with the
+    opposite test; its test itself is unguarded."""
+    out = []
+    for parent, child in zip(stack, stack[1:]):
+        guard = guards.get(id(parent))
+        if guard is None or not isinstance(parent, cst.If):
+            continue
+        if child is parent.body:
+            out.append([guard[0], guard[1]])
+        elif child is parent.orelse:
+            out.append([guard[0], NEGATED_TEST[guard[1]]])
+    return out
+
+
+def _guarded_calls(ctx: FileContext, call_guards: Any) -> dict[str, list[list[str]]]:
+    """Refs every call of which sits under a guard, with the guards they all share."""
+    shared: dict[str, list[list[str]]] = {}
+    for ref, here in call_guards:
+        text = _ref_text(ctx, ref)
+        if not text:
+            continue
+        shared[text] = list(here) if text not in shared else [g for g in shared[text] if g in here]
+    return {ref: found for ref, found in sorted(shared.items()) if found}
+
+
+def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions: dict[str, dict[str, Any]]) -> None:
+    """``call_args`` of the calls from one function of the file to another
+    one with guarded branches (``params`` recorded): the literal arguments
+    of each call, so that the index can rule branches out further down a
+    chain too (a callee in another module is not followed this way: its
+    guards are not known here)."""
+    guarded = {name for name, entry in functions.items() if "params" in entry}
+    if not guarded:
+        return
+    module = ctx.module_name or "<module>"
+    for info in ctx.functions:
+        entry = functions.get(info.qualname)
+        if entry is None or "calls" not in entry:
+            continue
+        found: dict[str, list[Any]] = {}
+        for ref, node in collector.call_sites.get(id(info), ()):
+            text = _ref_text(ctx, ref)
+            if text and _local_target(text, module) in guarded:
+                found.setdefault(text, []).append(_literal_args(node) if node is not None else None)
+        if found:
+            entry["call_args"] = found
+
+
+def _local_target(ref: str, module: str) -> str | None:
+    """The qualname in this module a ref calls, where the ref alone says so."""
+    kind, _, rest = ref.partition(":")
+    if kind == "q" and rest.startswith(module + "."):
+        return rest[len(module) + 1:]
+    if kind == "l":
+        return rest
+    if kind in ("s", "S"):
+        cls, _, method = rest.rpartition(":")
+        return f"{cls}.{method}" if kind == "s" else None
+    if kind == "c" and rest.startswith(module + "."):
+        cls, _, method = rest[len(module) + 1:].rpartition(":")
+        return f"{cls}.{method}"
+    return None
+
+
+def _parameters(node: cst.FunctionDef) -> dict[str, Any]:
+    params = node.params
+    out: dict[str, Any] = {"params": [p.name.value for p in (*params.posonly_params, *params.params)]}
+    defaults = {}
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if param.default is not None:
+            literal = _literal(param.default)
+            if literal is not None:
+                defaults[param.name.value] = literal[0]
+    if defaults:
+        out["defaults"] = defaults
+    return out
 
 
 class _ThreadFixer:

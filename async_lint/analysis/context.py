@@ -44,6 +44,9 @@ class BlockingOp:
     node: cst.CSTNode
     line: int = 0
     column: int = 0
+    # The nodes being visited when it was found (``node`` is the last or
+    # below it): which branches it sits under (summary.py's guards).
+    ancestors: tuple[cst.CSTNode, ...] = ()
 
 
 @dataclass(eq=False)
@@ -119,6 +122,7 @@ class FileContext:
         self._function_stack: list[FunctionInfo] = []
         self._lambda_depth = 0
         self._scope_for_body: dict[int, tuple[Scope, FunctionInfo | None]] = {}
+        self._shared: dict[Any, Any] = {}
 
     # -- state queries -------------------------------------------------------
     @property
@@ -151,6 +155,14 @@ class FileContext:
                 return scope.node  # type: ignore[return-value]
             scope = scope.parent
         return None
+
+    def shared(self, factory: Callable[[FileContext], Any]) -> Any:
+        """One instance of an analysis per file (built on first use), shared
+        by every check that asks for it."""
+        found = self._shared.get(factory)
+        if found is None:
+            found = self._shared[factory] = factory(self)
+        return found
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes
@@ -217,7 +229,7 @@ class FileContext:
             return
         function = self.current_function
         if function is not None and not function.runs_on_loop and not self.in_lambda:
-            function.ops.append(BlockingOp(code, message, node))
+            function.ops.append(BlockingOp(code, message, node, ancestors=tuple(self.stack)))
 
     def add_fact(self, kind: str, node: cst.CSTNode | None = None, **data: Any) -> None:
         """Record a fact for project-wide checks (see ``ProjectCheck``)."""

@@ -130,6 +130,38 @@ def _unwrap_optional(annotation: cst.BaseExpression) -> cst.BaseExpression | Non
     return annotation
 
 
+def annotation_target(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The class an annotation names: forward references read, ``Optional``
+    and ``| None`` unwrapped; None for a union of several."""
+    if isinstance(annotation, cst.SimpleString):  # a forward reference
+        try:
+            annotation = cst.parse_expression(str(annotation.evaluated_value))
+        except (cst.ParserSyntaxError, TypeError, ValueError):
+            return None
+    return _unwrap_optional(annotation)
+
+
+def self_class_scope(name: str, scope: Scope) -> Scope | None:
+    """The class scope when ``name`` is the first parameter of a method
+    (not a static or class method) seen from ``scope``."""
+    found = lookup(scope, name)
+    if found is None:
+        return None
+    owner, bindings = found
+    if owner.kind != "function" or owner.parent is None or owner.parent.kind != "class":
+        return None
+    function = owner.node
+    if not isinstance(function, cst.FunctionDef):
+        return None
+    params = (*function.params.posonly_params, *function.params.params)
+    if not params or params[0].name.value != name or len(bindings) != 1 or bindings[0].kind != PARAM:
+        return None
+    for decorator in function.decorators:
+        if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod"):
+            return None
+    return owner.parent
+
+
 class ReceiverInference:
     """Per-file receiver inference over a ``TypeModel`` (cached per node)."""
 
@@ -303,12 +335,7 @@ class ReceiverInference:
         return None
 
     def from_annotation(self, annotation: cst.BaseExpression, scope: Scope) -> Inferred | None:
-        if isinstance(annotation, cst.SimpleString):  # a forward reference
-            try:
-                annotation = cst.parse_expression(str(annotation.evaluated_value))
-            except (cst.ParserSyntaxError, TypeError, ValueError):
-                return None
-        target = _unwrap_optional(annotation)
+        target = annotation_target(annotation)
         if target is None:
             return None
         qualified = self.ctx.qualified_name(target, scope)
@@ -318,23 +345,7 @@ class ReceiverInference:
 
     # -- self.attribute ------------------------------------------------------------
     def _self_class(self, name: str, scope: Scope) -> Scope | None:
-        """The class scope when ``name`` is the first parameter of a method."""
-        found = lookup(scope, name)
-        if found is None:
-            return None
-        owner, bindings = found
-        if owner.kind != "function" or owner.parent is None or owner.parent.kind != "class":
-            return None
-        function = owner.node
-        if not isinstance(function, cst.FunctionDef):
-            return None
-        params = (*function.params.posonly_params, *function.params.params)
-        if not params or params[0].name.value != name or len(bindings) != 1 or bindings[0].kind != PARAM:
-            return None
-        for decorator in function.decorators:
-            if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod"):
-                return None
-        return owner.parent
+        return self_class_scope(name, scope)
 
     def _infer_self_attribute(self, class_scope: Scope, attr: str) -> Inferred | None:
         assignments = self._class_attributes(class_scope).get(attr)
@@ -353,27 +364,30 @@ class ReceiverInference:
         """``self.<attr> = value`` in every method of the class (read once per class)."""
         key = id(class_scope.node)
         cached = self._self_attributes.get(key)
-        if cached is not None:
-            return cached
-        out: dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]] = {}
-        class_node = class_scope.node
-        assert isinstance(class_node, cst.ClassDef)
-        for statement in class_node.body.body if isinstance(class_node.body, cst.IndentedBlock) else ():
-            if not isinstance(statement, cst.FunctionDef):
-                continue
-            params = (*statement.params.posonly_params, *statement.params.params)
-            if not params:
-                continue
-            self_name = params[0].name.value
-            method_scope = self._method_scope(statement, class_scope)
-            for node, target, value in _attribute_assignments(statement.body):
-                if isinstance(target.value, cst.Name) and target.value.value == self_name:
-                    out.setdefault(target.attr.value, []).append((value, method_scope, node))
-        self._self_attributes[key] = out
-        return out
+        if cached is None:
+            cached = self._self_attributes[key] = self_assignments(self.ctx, class_scope)
+        return cached
 
-    def _method_scope(self, function: cst.FunctionDef, class_scope: Scope) -> Scope:
-        return function_scope(self.ctx, function, class_scope)
+
+
+def self_assignments(ctx: FileContext, class_scope: Scope) -> dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]]:
+    """attr -> (value or None, method scope, statement) for every
+    ``self.<attr> = value`` in the methods of a class."""
+    out: dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]] = {}
+    class_node = class_scope.node
+    assert isinstance(class_node, cst.ClassDef)
+    for statement in class_node.body.body if isinstance(class_node.body, cst.IndentedBlock) else ():
+        if not isinstance(statement, cst.FunctionDef):
+            continue
+        params = (*statement.params.posonly_params, *statement.params.params)
+        if not params:
+            continue
+        self_name = params[0].name.value
+        method_scope = function_scope(ctx, statement, class_scope)
+        for node, target, value in _attribute_assignments(statement.body):
+            if isinstance(target.value, cst.Name) and target.value.value == self_name:
+                out.setdefault(target.attr.value, []).append((value, method_scope, node))
+    return out
 
 
 def function_scope(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -> Scope:

@@ -30,3 +30,11 @@ class Order(TimeStamped):
     product = models.ForeignKey(Product, on_delete=models.PROTECT)
     quantity = models.PositiveIntegerField(default=1)
     paid = models.BooleanField(default=False)
+
+    def line_total(self):
+        product = Product.objects.get(pk=self.product_id)
+        return product.price * self.quantity
+
+    @property
+    def is_repeat(self):
+        return Order.objects.filter(customer_id=self.customer_id).exclude(pk=self.pk).exists()

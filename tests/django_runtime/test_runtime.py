@@ -1,4 +1,5 @@
-"""The DJA2xx rules against a real Django: every bad example raises
+"""The DJA2xx rules (and DJA401 chains through model instances) against a
+real Django: every bad example raises
 SynchronousOnlyOperation (or runs an unguarded sync API on the event loop),
 every good one runs cleanly, and the linter flags exactly the bad ones.
 
@@ -39,11 +40,14 @@ def _examples() -> list[tuple[str, str, str]]:
     PROJECT_EXAMPLES.update(e["id"] for e in table if e.get("project"))
     # One for every row of the twin table: each sync name is proven here.
     out += twin_examples.runtime_examples()
+    SELECTED.update((e["id"], e["select"]) for e in table if "select" in e)
     return out
 
 
 # Examples whose models live in another module: linted inside the example project.
 PROJECT_EXAMPLES: set[str] = set()
+# The rules the linter runs on an example, where not the DJA2 family.
+SELECTED: dict[str, list[str]] = {}
 EXAMPLES = _examples()
 
 
@@ -68,18 +72,19 @@ def test_django_agrees_with_the_example(outcomes, example_id: str, code: str, so
 
 @pytest.mark.parametrize("example_id,code,source", EXAMPLES, ids=[e[0] for e in EXAMPLES])
 def test_linter_flags_exactly_the_bad_examples(example_id: str, code: str, source: str, tmp_path: Path) -> None:
+    select = SELECTED.get(example_id, ["DJA2"])
     if example_id in PROJECT_EXAMPLES:
-        found = _lint_in_project(source, tmp_path)
+        found = _lint_in_project(source, tmp_path, select)
     else:
-        found = {f.code for f in lint_text(source, dedent=False, select=["DJA2"])}
+        found = {f.code for f in lint_text(source, dedent=False, select=select)}
     assert found == ({code} if code else set()), f"{example_id}: expected {code or 'nothing'}, linter found {sorted(found)}"
 
 
-def _lint_in_project(source: str, root: Path) -> set[str]:
+def _lint_in_project(source: str, root: Path, select: list[str]) -> set[str]:
     """The example as ``shop/example.py`` next to the example project's models."""
     shop = root / "shop"
     shop.mkdir()
     for name in ("__init__.py", "models.py"):
         shutil.copy(ROOT / "examples" / "shop" / name, shop / name)
     (shop / "example.py").write_text(source, encoding="utf-8")
-    return {f.code for f in lint_paths([root], select=["DJA2"]) if f.path.endswith("example.py")}
+    return {f.code for f in lint_paths([root], select=select) if f.path.endswith("example.py")}

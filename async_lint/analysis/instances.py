@@ -1,0 +1,177 @@
+"""Which class an object is an instance of, as the file names that class.
+
+DJA401 follows calls through objects (``order.recalculate_total()``,
+``gateway.charge()``, ``self.gateway.charge()``): the module summary records
+such a call as a method of a class named by its dotted name, and the project
+index decides whether that class is one of the project's (a third-party or
+unknown class simply resolves to nothing).  Evidence, in this file only:
+
+- a Django model instance, as ``DjangoInference`` places it (``await
+  Order.objects.aget(...)``, a loop variable over a QuerySet, an annotated
+  parameter);
+- a name bound to a constructor call (``gateway = PaymentGateway(...)``;
+  a capitalised callee, classes' naming convention, so that factory functions
+  do not fill summaries with refs that resolve to nothing);
+- an annotation (``gateway: PaymentGateway``, ``Optional[...]``, ``X | None``);
+- ``self.<attr>`` where every assignment of it in the class's methods (and an
+  annotation in the class body) gives the same class;
+
+and every binding of a name must agree.  Anything else is unknown (None).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from async_lint.analysis.django_models import InstanceValue, django_inference
+from async_lint.analysis.receivers import _attribute_assignments, annotation_target, self_assignments, self_class_scope
+from async_lint.analysis.scopes import ASSIGN, PARAM, Binding, Scope, lookup
+
+MAX_DEPTH = 8
+
+
+class InstanceClasses:
+    """Per-file answers to "what class is this object?" (memoised per node)."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        # Names by (name, scope): every read of a variable has the same answer
+        # (the bindings are the function's, not the line's).
+        self._memo: dict[tuple[Any, int], str | None] = {}
+        self._self_attributes: dict[tuple[int, str], str | None] = {}
+        self._assignments: dict[int, dict[str, list]] = {}
+        # Classes found as Django model instances (not merely constructed).
+        self.models: set[str] = set()
+        self._depth = 0
+
+    def class_of(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
+        """The dotted name of the class ``expr`` is an instance of, or None."""
+        scope = scope or self.ctx.scope
+        key = (expr.value if isinstance(expr, cst.Name) else id(expr), id(scope))
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None  # cycles: no evidence
+        if self._depth > MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            found = self._class_of(expr, scope)
+        finally:
+            self._depth -= 1
+        self._memo[key] = found
+        return found
+
+    def _class_of(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        if isinstance(expr, cst.Call):
+            return self._model_instance(expr, scope) or self._constructed(expr, scope)
+        if isinstance(expr, cst.Name):
+            found = lookup(scope, expr.value)
+            if found is None or any(b.kind not in (ASSIGN, PARAM) for b in found[1]):
+                return None
+            model = self._model_instance(expr, scope)
+            if model is not None:
+                return model
+            owner, bindings = found
+            classes = {self._from_binding(b, owner) for b in bindings}
+            return classes.pop() if len(classes) == 1 else None
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            owner = self_class_scope(expr.value.value, scope)
+            if owner is not None:
+                return self._self_attribute(owner, expr.attr.value)
+        if isinstance(expr, cst.Await):
+            return self._model_instance(expr, scope)
+        return None
+
+    def _model_instance(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        value = django_inference(self.ctx).infer(expr, scope)
+        if isinstance(value, InstanceValue) and value.model is not None and value.model.qualified:
+            found = self._qualified(value.model.qualified)
+            self.models.add(found)
+            return found
+        return None
+
+    def _from_binding(self, binding: Binding, scope: Scope) -> str | None:
+        node = binding.node
+        if binding.kind == PARAM and isinstance(node, cst.Param):
+            return self._annotated(node.annotation.annotation, scope.parent or scope) if node.annotation is not None else None
+        if isinstance(node, cst.AnnAssign):
+            return self._annotated(node.annotation.annotation, scope)
+        if isinstance(node, cst.Assign) and binding.value is not None and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            return self.class_of(binding.value, scope)
+        if isinstance(node, cst.With) and isinstance(binding.value, cst.Call):
+            return None  # ``with Foo() as f``: ``f`` is what ``__enter__`` returns
+        return None
+
+    def _constructed(self, call: cst.Call, scope: Scope) -> str | None:
+        name = self.ctx.qualified_name(call.func, scope)
+        if name is None or name.startswith("builtins.") or "." not in name:
+            return None
+        if not name.rpartition(".")[2][:1].isupper():
+            return None
+        return self._qualified(name)
+
+    def _annotated(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
+        target = annotation_target(annotation)
+        if target is None or not isinstance(target, (cst.Name, cst.Attribute)):
+            return None
+        name = self.ctx.qualified_name(target, scope)
+        if name is None or name.startswith(("builtins.", "typing.")) or "." not in name:
+            return None
+        return self._qualified(name)
+
+    def _qualified(self, name: str) -> str:
+        if name.startswith("<module>."):
+            return f"{self.ctx.module_name or '<module>'}.{name[9:]}"
+        return name
+
+    # -- self.<attr> ---------------------------------------------------------------
+    def _self_attribute(self, class_scope: Scope, attr: str) -> str | None:
+        key = (id(class_scope.node), attr)
+        if key in self._self_attributes:
+            return self._self_attributes[key]
+        self._self_attributes[key] = None
+        if not class_scope.bindings.get(attr) and not _set_in_init(class_scope.node, attr):  # type: ignore[arg-type]
+            # Known only from ``__init__`` (or the class body): reading every
+            # method of every class whose ``self.x.y()`` is called costs too much.
+            return None
+        classes: set[str | None] = set()
+        for binding in class_scope.bindings.get(attr, ()):
+            if isinstance(binding.node, cst.AnnAssign):
+                classes.add(self._annotated(binding.node.annotation.annotation, class_scope))
+            else:
+                classes.add(None)  # a class attribute: its value is not followed
+        assignments = self._assignments.get(id(class_scope.node))
+        if assignments is None:
+            assignments = self._assignments[id(class_scope.node)] = self_assignments(self.ctx, class_scope)
+        for value, method_scope, node in assignments.get(attr, ()):
+            if isinstance(node, cst.AnnAssign):
+                classes.add(self._annotated(node.annotation.annotation, method_scope))
+            elif value is not None and not isinstance(node, cst.WithItem):
+                classes.add(self.class_of(value, method_scope))
+            else:
+                classes.add(None)
+        found = classes.pop() if len(classes) == 1 else None
+        self._self_attributes[key] = found
+        return found
+
+
+def _set_in_init(cls: cst.ClassDef, attr: str) -> bool:
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    for statement in body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+            params = (*statement.params.posonly_params, *statement.params.params)
+            if not params:
+                return False
+            self_name = params[0].name.value
+            return any(
+                target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name
+                for _, target, _ in _attribute_assignments(statement.body)
+            )
+    return False
+
+
+def instance_classes(ctx) -> InstanceClasses:
+    """The file's shared instance inference (built once, on first use)."""
+    return ctx.shared(InstanceClasses)

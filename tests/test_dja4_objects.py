@@ -1,0 +1,299 @@
+"""DJA401 through objects (tests/fixtures/dja4_objects): methods called on
+model instances and project service objects, properties, classmethods,
+methods inherited across modules; the chain ends at the most severe
+operation reachable; branches ruled out by the call's literal arguments."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from async_lint.engine import analyze_source
+from async_lint.index import ProjectIndex
+from async_lint.source import decode_source
+from tests.helpers import FIXTURES, lint_paths, make_settings
+from tests.test_project_index import write_project
+
+PROJECT = FIXTURES / "dja4_objects"
+VIEWS = PROJECT / "shop" / "views.py"
+
+
+def dja401(paths) -> dict[int, object]:
+    return {f.line: f for f in lint_paths(paths) if f.code == "DJA401" and f.path == str(VIEWS)}
+
+
+def summary_of(text: str, module: str = "app.views") -> dict:
+    source = decode_source("views.py", textwrap.dedent(text).encode("utf-8"))
+    result = analyze_source("views.py", source, make_settings(), module_name=module, standalone=False)
+    assert result.summary is not None
+    return result.summary
+
+
+def test_chains_through_objects_name_the_class_and_end_at_the_query() -> None:
+    found = dja401([PROJECT])
+    # A model instance from ``await Order.objects.aget()``.
+    assert "Order.recalculate_total() -> OrderLine.objects.filter(order=self).aggregate() at" in found[12].message
+    assert found[12].level == "error" and found[12].extra["blocking_code"] == "DJA201"
+    assert found[12].extra["chain"] == ["shop.models.Order.recalculate_total"]
+    # A method inherited from a mixin in another module, with a function-local import.
+    assert "AuditMixin.write_audit() -> AuditEntry.objects.create() at" in found[21].message
+    assert found[21].message.endswith("`await sync_to_async(order.write_audit)(...)`")
+    # A classmethod called on the class.
+    assert "Order.from_payload() -> Order.objects.create()" in found[28].message
+    # A service object built by a function-local import, its method inherited.
+    assert "PaymentGateway.charge() -> BaseGateway.post() -> requests.post()" in found[67].message
+    assert found[67].level == "warning"
+
+
+def test_the_most_severe_end_wins_over_a_nearer_milder_one() -> None:
+    # invoice_path() checks os.path.exists itself (info) and calls
+    # recalculate_total() (a query): the chain shown is the query's.
+    finding = dja401([PROJECT])[33]
+    assert "Order.invoice_path() -> Order.recalculate_total() -> OrderLine.objects.filter(order=self).aggregate()" in finding.message
+    assert finding.level == "error"
+
+
+def test_reading_a_blocking_property_is_a_call() -> None:
+    found = dja401([PROJECT])
+    assert "reading `order.line_count`" in found[15].message
+    assert "Order.line_count -> OrderLine.objects.filter(order=self).count()" in found[15].message
+    assert "`await sync_to_async(lambda: order.line_count)()`" in found[15].message
+    assert found[15].fix is None  # no safe rewrite of an attribute read
+    assert (found[15].column, found[15].end_column) == (13, 29)
+    assert "Order.heaviest_line ->" in found[17].message  # a cached_property
+    assert 14 not in found and 16 not in found  # a pure property; the same property read again
+
+
+def test_a_run_on_the_view_alone_still_follows_objects_into_other_modules() -> None:
+    assert sorted(dja401([VIEWS])) == sorted(dja401([PROJECT]))
+
+
+def test_calls_through_objects_are_recorded_only_where_they_can_matter() -> None:
+    summary = summary_of(
+        """
+        import weasyprint
+        from app.services import Gateway
+
+        def settle(amount):
+            gateway = Gateway()
+            gateway.charge(amount)
+            return gateway.total
+
+        def fire_and_forget():
+            Gateway().charge(1)
+
+        async def view(request):
+            document = weasyprint.HTML(string="")
+            document.write_pdf()
+            gateway = Gateway()
+            gateway.charge(1)
+            return gateway.total + gateway.total
+        """
+    )
+    assert summary["functions"]["settle"]["calls"] == ["c:app.services.Gateway:charge", "p:app.services.Gateway:total", "q:app.services.Gateway"]
+    # A discarded call in sync code only feeds cross-module DJA302, which
+    # objects do not: no site, so no module is loaded for it.
+    sync_sites = [s for s in summary["sites"] if s["function"] == "fire_and_forget"]
+    assert [s["ref"] for s in sync_sites] == []
+    view_sites = [s["ref"] for s in summary["sites"] if s["function"] == "view"]
+    # One site per property read and function.
+    assert view_sites == ["q:weasyprint.HTML", "c:weasyprint.HTML:write_pdf", "q:app.services.Gateway", "c:app.services.Gateway:charge", "p:app.services.Gateway:total"]
+    # A class of another package is not the project's: nothing to load.
+    index = ProjectIndex({"views.py": summary}, known_modules={"app.views": ["views.py"]})
+    assert index.demand(["views.py"]) == set()
+
+
+def test_unknown_or_disagreeing_receivers_are_not_followed() -> None:
+    summary = summary_of(
+        """
+        from app.services import Gateway, Other, make_gateway
+
+        async def view(request, flag, given):
+            a = make_gateway()
+            a.charge()
+            b = Gateway() if flag else None
+            b.charge()
+            c = Gateway()
+            if flag:
+                c = Other()
+            c.charge()
+            given.charge()
+            with Gateway() as d:
+                d.charge()
+        """
+    )
+    assert [s["ref"] for s in summary["sites"]] == ["q:app.services.make_gateway", "q:app.services.Gateway", "q:app.services.Gateway", "q:app.services.Other", "q:app.services.Gateway"]
+
+
+def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/helpers.py": """
+                import time
+                import requests
+
+                def wait(seconds=None, *, force=False):
+                    if seconds is None:
+                        return None
+                    elif force:
+                        time.sleep(seconds)
+                    else:
+                        requests.get("https://example.com", timeout=seconds)
+
+                def reassigned(verbose=False):
+                    verbose = not verbose
+                    if verbose:
+                        time.sleep(1)
+
+                def nested(mode=0, verbose=False):
+                    if mode:
+                        if verbose:
+                            time.sleep(1)
+
+                def slow():
+                    time.sleep(1)
+
+                def guarded_call(skip=True):
+                    if not skip:
+                        slow()
+
+                def called_twice(skip=True):
+                    if not skip:
+                        slow()
+                    slow()
+
+                def called_before(skip=True):
+                    slow()
+                    if not skip:
+                        slow()
+
+                def chatty(message, verbose=False):
+                    if verbose:
+                        time.sleep(1)
+
+                def save_all():
+                    chatty("saving")
+
+                def save_loud():
+                    chatty("saving", verbose=True)
+
+                def save_mixed(flag):
+                    chatty("a")
+                    chatty("b", verbose=flag)
+
+                class Cache:
+                    def load(self, warm=False):
+                        if warm:
+                            time.sleep(1)
+
+                    @staticmethod
+                    def build(warm=False):
+                        if warm:
+                            time.sleep(1)
+            """,
+            "app/views.py": """
+                from app.helpers import Cache, called_before, called_twice, guarded_call, nested, reassigned, save_all, save_loud, save_mixed, wait
+
+                async def view(request, n):
+                    wait()
+                    wait(None, force=True)
+                    wait(3)  # a real wait: requests.get in the else branch
+                    wait(3, force=True)
+                    wait(n)
+                    wait(*request.args)
+                    reassigned()
+                    nested()
+                    nested(1)
+                    nested(1, True)
+                    nested("", True)
+                    guarded_call()
+                    guarded_call(False)
+                    called_twice()
+                    cache = Cache()
+                    cache.load()
+                    cache.load(True)
+                    Cache.build()
+                    Cache.build(1)
+                    called_before()
+                    save_all()  # further down the chain, too
+                    save_loud()
+                    save_mixed(True)
+            """,
+        },
+    )
+    lines = sorted(f.line for f in lint_paths([root]) if f.code == "DJA401")
+    assert lines == [6, 7, 8, 9, 10, 13, 16, 17, 20, 22, 23, 25, 26]
+
+
+def test_chain_end_severity_first_then_length() -> None:
+    def fn(calls=(), ops=()):
+        entry = {"async": False}
+        if calls:
+            entry["calls"] = [f"q:app.m.{c}" for c in calls]
+        if ops:
+            entry["ops"] = [list(op) for op in ops]
+        return entry
+
+    summary = {
+        "module": "app.m", "is_package": False, "imports": {}, "star_imports": [], "classes": {},
+        "functions": {
+            "start": fn(["exists", "far", "near"], [("DJA106", 3, "os.path.exists()")]),
+            "exists": fn(ops=[("DJA106", 10, "os.path.isdir()")]),
+            "far": fn(["deeper"]),
+            "deeper": fn(ops=[("DJA201", 20, "Post.objects.count()")]),
+            "near": fn(["sleepy"], [("DJA201", 30, "Post.objects.get()")]),
+            "sleepy": fn(ops=[("DJA101", 40, "time.sleep()")]),
+        },
+        "sites": [],
+    }
+    levels = {"DJA201": "error", "DJA101": "warning", "DJA106": "info"}
+    index = ProjectIndex({"m.py": summary}, level_of=lambda code: levels[code])
+    assert index.chain("app.m:start")[:-1] == ["app.m:start", "app.m:near"]
+    assert index.chain("app.m:start")[-1][2] == "Post.objects.get()"
+    # Without the ORM (DJANGO_ALLOW_ASYNC_UNSAFE): the warning, though further than the info.
+    assert index.chain("app.m:start", orm_ok=False)[:-1] == ["app.m:start", "app.m:near", "app.m:sleepy"]
+    assert index.chain("app.m:exists")[-1][2] == "os.path.isdir()"
+
+
+def test_a_method_reading_its_own_blocking_property() -> None:
+    found = dja401([PROJECT])[45]
+    assert "Order.summary_line() -> Order.line_count -> OrderLine.objects.filter(order=self).count()" in found.message
+
+
+def test_a_property_setter_does_not_hide_the_getter() -> None:
+    summary = summary_of(
+        """
+        import functools
+        import time
+
+        class Thermostat:
+            @property
+            def reading(self):
+                time.sleep(1)
+                return 20
+
+            @reading.setter
+            def reading(self, value):
+                self.target = value
+
+            @functools.cached_property
+            def sensor(self):
+                return object()
+
+            @classmethod
+            def default(cls):
+                return cls()
+
+            @staticmethod
+            def scale():
+                return "C"
+        """
+    )
+    functions = summary["functions"]
+    assert functions["Thermostat.reading"]["binding"] == "property"
+    assert functions["Thermostat.reading"]["ops"][0][0] == "DJA101"
+    assert functions["Thermostat.sensor"]["binding"] == "property"
+    assert (functions["Thermostat.default"]["binding"], functions["Thermostat.scale"]["binding"]) == ("class", "static")
