@@ -141,10 +141,15 @@ def _render(findings, fmt: str, out, *, root: str, files_checked: int) -> None:
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option("--explain", metavar="CODE", help="Explain a rule and exit.")
+@click.option("--stdin-filename", type=click.Path(dir_okay=False, path_type=str),
+              help="With `-` as the path: lint stdin as this file of its project (--fix then prints the fixed text).")
 @click.version_option(__version__, "--version", prog_name="async-lint")
 def main_command(paths, config_file, output_format, output_file, select, extend_select, ignore, exclude, extend_exclude, respect_gitignore,
-                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, no_cache, exit_zero, statistics, list_rules, explain):
-    """Find async anti-patterns that make Django under ASGI slow or broken."""
+                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, no_cache, exit_zero, statistics, list_rules, explain,
+                 stdin_filename):
+    """Find async anti-patterns that make Django under ASGI slow or broken.
+
+    `async-lint server` starts the language server (see the README)."""
     from async_lint import engine
     from async_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
     from async_lint.progress import progress_for
@@ -156,6 +161,11 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         _explain(explain)
         return
     paths = list(paths) or ["."]
+    texts = None
+    if "-" in paths:
+        paths, texts = _stdin_text(paths, stdin_filename)
+    elif stdin_filename:
+        _error("--stdin-filename needs `-` as the path")
     try:
         file_config = load_file(config_file) if config_file else find_config(paths)
         cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir)
@@ -168,13 +178,16 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     except (ConfigError, BaselineError) as exc:
         _error(str(exc))
 
-    out = sys.stdout
+    # With --fix on stdin, stdout carries the fixed text: the report goes to stderr.
+    out = sys.stderr if texts is not None and fix and not diff else sys.stdout
     fmt = output_format or ("rich" if out.isatty() and not output_file else "concise")
     progress = progress_for(sys.stderr.isatty(), fmt)
     try:
-        if fix or diff:
-            _run_fixes(paths, settings, write=not diff)
-        result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache)
+        if texts is not None and fix and not diff:
+            texts = _fix_stdin(paths, settings, texts)
+        elif fix or diff:
+            _run_fixes(paths, settings, write=not diff, texts=texts)
+        result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache, texts=texts)
     except DiscoveryError as exc:
         _error(str(exc))
     finally:
@@ -214,12 +227,38 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     sys.exit(EXIT_CLEAN)
 
 
-def _run_fixes(paths: list[str], settings, *, write: bool) -> None:
+def _stdin_text(paths: list[str], stdin_filename: str | None) -> tuple[list[str], dict[str, bytes]]:
+    """``-``: the text on stdin, linted as ``--stdin-filename`` (which need
+    not exist), so it belongs to the project around that path."""
+    if len(paths) > 1:
+        _error("`-` (stdin) cannot be combined with other paths")
+    name = stdin_filename or "stdin.py"
+    return [name], {os.path.abspath(name): sys.stdin.buffer.read()}
+
+
+def _fix_stdin(paths: list[str], settings, texts: dict[str, bytes]) -> dict[str, bytes]:
+    """--fix on stdin: the fixed text (or the text unchanged) on stdout, as
+    editors expect of a formatter; no file is written.  Returns the texts
+    to report the remaining findings of."""
+    from async_lint import apply_fixes
+
+    outcome = apply_fixes.fix_paths(paths, settings, write=False, texts=texts)
+    fixed = dict(texts)
+    for result in outcome.changed_files:
+        fixed[result.path] = apply_fixes.encode_like(result.original, result.text)
+    sys.stdout.buffer.write(next(iter(fixed.values())))
+    sys.stdout.flush()
+    for result in outcome.refused_files:
+        click.echo(f"{result.path}: not fixed: {result.refused}", err=True)
+    return fixed
+
+
+def _run_fixes(paths: list[str], settings, *, write: bool, texts: dict[str, bytes] | None = None) -> None:
     """--fix writes the fixes (then the findings that remain are reported);
     --diff prints them and exits: 1 when there is a diff, else 0."""
     from async_lint import apply_fixes
 
-    outcome = apply_fixes.fix_paths(paths, settings, write=write)
+    outcome = apply_fixes.fix_paths(paths, settings, write=write, texts=texts)
     if not write:
         text = apply_fixes.diff_text(outcome)
         click.echo(text, nl=False)
