@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURE = Path(__file__).parent / "fixtures" / "flake8_project"
+FIXTURE = Path(__file__).parent / "fixtures" / "_flake8_project"  # "_": not a marker fixture of test_fixtures.py
 
 
 @pytest.fixture
