@@ -14,53 +14,33 @@ does not parse is flake8's E999 (flake8 runs no plugin on it), not DJA000.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import io
 import os
-import tokenize
 from typing import Iterator
 
 from async_lint import __version__
-from async_lint.config import ConfigError, Options, apply_per_file_ignores, build_settings, find_config
+from async_lint.config import ConfigError, apply_per_file_ignores, folder_settings
 from async_lint.findings import Finding
-from async_lint.settings import Settings
 
 # flake8 reads files without a name from stdin; they have no project.
 STDIN_NAMES = ("stdin", "-")
 
 
-@functools.lru_cache(maxsize=64)
-def _settings_for(folder: str) -> Settings:
-    """The ``[tool.async-lint]`` settings nearest ``folder`` (as the command line finds them)."""
-    from async_lint.django_version import detect_django_version
-
-    settings = build_settings(find_config([folder]), Options(), jobs=1)
-    if settings.django_version is None:
-        settings = dataclasses.replace(settings, django_version=detect_django_version([folder]))
-    return settings
-
-
-def _encoded(text: str) -> bytes:
-    """The text as the bytes of a file that declares its coding (flake8 gives decoded lines)."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(text.encode("utf-8", "surrogatepass")).readline)
-        return text.encode(encoding)
-    except (SyntaxError, LookupError, UnicodeError):
-        return text.encode("utf-8", "surrogatepass")
+# flake8 calls the plugin once per file: look the configuration up once per folder.
+_settings_for = functools.lru_cache(maxsize=64)(folder_settings)
 
 
 def findings_for(filename: str, text: str, *, in_project: bool) -> list[Finding]:
     """async-lint's findings for one file's text (flake8's view of the file)."""
     from async_lint import engine
-    from async_lint.source import SourceError, decode_source
+    from async_lint.source import SourceError, decode_source, encode_text
 
     path = os.path.abspath(filename) if filename not in STDIN_NAMES else os.path.abspath("stdin.py")
     try:
         settings = _settings_for(os.path.dirname(path))
     except ConfigError as exc:
         return [Finding(path, "DJA000", f"Cannot analyse this file: {exc}", 1, 1, 1, 1, "error")]
-    data = _encoded(text)
+    data = encode_text(text)
     if in_project and filename not in STDIN_NAMES:
         result = engine.run([path], settings, cache_dir=settings.extra.get("cache_dir"), use_cache=True, texts={path: data})
         findings = result.findings

@@ -316,6 +316,11 @@ class ProjectIndex:
             "callee_qualname": target.replace(":", "."),
             "chain": [k.replace(":", ".") for k in chain[:-1]],
             "blocking_code": op[0],
+            # Where each step is (path, qualname) and the blocking line, for
+            # editors that show the chain as related locations.
+            "chain_steps": [[self.paths_of[_split(k)[0]][0], _split(k)[1]] for k in chain[:-1] if _split(k)[0] in self.paths_of],
+            "blocking_line": op[1],
+            "blocking_what": op[2],
         }
         finding = _finding(site, "DJA401", message, level, extra)
         if site.get("fix") is not None:

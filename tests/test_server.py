@@ -1,0 +1,230 @@
+"""`async-lint server` end to end: pytest-lsp's client drives the real
+server process over stdio, on a real project written into tmp_path."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from async_lint.catalog import catalog
+from tests.cli_helpers import write_tree
+
+SERVER = ClientServerConfig(server_command=[str(Path(sys.executable).with_name("async-lint")), "server"])
+TIMEOUT = 60
+
+HELPERS_CALM = """\
+def refresh():
+    return 1
+"""
+HELPERS_BLOCKING = """\
+import time
+
+
+def refresh():
+    time.sleep(1)
+"""
+VIEWS = """\
+from shop.helpers import refresh
+
+
+async def view(request):
+    refresh()
+    return None
+"""
+SLEEPY = """\
+import time
+
+
+async def nap(request):
+    time.sleep(1)
+"""
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    write_tree(tmp_path, {"pyproject.toml": "[tool.async-lint]\n", "shop/__init__.py": "", "shop/helpers.py": HELPERS_CALM, "shop/views.py": VIEWS})
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+def open_document(client: LanguageClient, path: Path, text: str | None = None) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text if text is not None else path.read_text()))
+    )
+    return uri
+
+
+def change_document(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+async def until(client: LanguageClient, condition, what: str):
+    """Wait for the published diagnostics to satisfy ``condition``."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}; diagnostics: {client.diagnostics}")
+
+
+def codes(client: LanguageClient, uri: str) -> list[str]:
+    return [d.code for d in client.diagnostics.get(uri, [])]
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits (ASCII text: UTF-16 units are characters)."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(position: types.Position) -> int:
+        return min(starts[min(position.line, len(lines))] + position.character, len(text))
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
+@pytest.mark.asyncio
+async def test_open_a_file_with_a_blocking_call_gets_the_diagnostic(client: LanguageClient, tmp_path: Path):
+    uri = open_document(client, tmp_path / "shop/sleepy.py", SLEEPY)
+    diagnostics = await until(client, lambda: client.diagnostics.get(uri), "DJA101")
+    (diagnostic,) = diagnostics
+    rule = catalog()["DJA101"]
+    assert diagnostic.code == "DJA101"
+    assert diagnostic.source == "async-lint"
+    assert diagnostic.severity == (types.DiagnosticSeverity.Error if rule.level == "error" else types.DiagnosticSeverity.Warning)
+    assert diagnostic.code_description.href == rule.url
+    assert "time.sleep()" in diagnostic.message
+    assert diagnostic.range == types.Range(types.Position(4, 4), types.Position(4, 17))
+
+
+@pytest.mark.asyncio
+async def test_editing_a_helper_in_another_open_file_updates_the_callers_dja401(client: LanguageClient, tmp_path: Path):
+    helpers = open_document(client, tmp_path / "shop/helpers.py")
+    views = open_document(client, tmp_path / "shop/views.py")
+    await until(client, lambda: views in client.diagnostics and helpers in client.diagnostics, "the first diagnostics")
+    assert codes(client, views) == []
+
+    # The helper starts blocking in the editor only (the file on disk is unchanged).
+    change_document(client, helpers, 2, HELPERS_BLOCKING)
+    (diagnostic,) = await until(client, lambda: client.diagnostics.get(views), "DJA401 in the caller")
+    assert diagnostic.code == "DJA401"
+    assert diagnostic.range.start == types.Position(4, 4)
+    related = diagnostic.related_information
+    assert [r.location.uri for r in related] == [helpers, helpers]
+    assert related[0].location.range.start.line == 3  # def refresh()
+    assert related[1].location.range.start.line == 4  # time.sleep(1)
+    assert "time.sleep()" in related[1].message
+    assert (tmp_path / "shop/helpers.py").read_text() == HELPERS_CALM
+
+    change_document(client, helpers, 3, HELPERS_CALM)
+    await until(client, lambda: codes(client, views) == [], "DJA401 gone from the caller")
+
+
+@pytest.mark.asyncio
+async def test_code_actions_fix_fix_all_and_noqa(client: LanguageClient, tmp_path: Path):
+    text = SLEEPY + "\n\nasync def nap_more(request):\n    time.sleep(2)\n"
+    uri = open_document(client, tmp_path / "shop/sleepy.py", text)
+    diagnostics = await until(client, lambda: len(client.diagnostics.get(uri, [])) == 2 and client.diagnostics[uri], "two DJA101")
+    first = diagnostics[0]
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=first.range, context=types.CodeActionContext(diagnostics=[first])
+        )
+    )
+    by_kind: dict[str, list[types.CodeAction]] = {}
+    for action in actions:
+        by_kind.setdefault(action.kind, []).append(action)
+    fix, noqa = by_kind[types.CodeActionKind.QuickFix]
+    assert fix.is_preferred and fix.diagnostics[0].code == "DJA101"
+    fixed = apply_text_edits(text, fix.edit.changes[uri])
+    assert "import asyncio\n" in fixed
+    assert "    await asyncio.sleep(1)\n" in fixed and "    time.sleep(2)\n" in fixed
+
+    assert apply_text_edits(text, noqa.edit.changes[uri]).splitlines()[4] == "    time.sleep(1)  # noqa: DJA101"
+
+    (fix_all,) = by_kind["source.fixAll.async-lint"]
+    all_fixed = apply_text_edits(text, fix_all.edit.changes[uri])
+    assert "await asyncio.sleep(1)" in all_fixed and "await asyncio.sleep(2)" in all_fixed
+    compile(all_fixed, "sleepy.py", "exec")
+
+    # The editor applies it: the diagnostics go.
+    change_document(client, uri, 2, all_fixed)
+    await until(client, lambda: uri in client.diagnostics and codes(client, uri) == [], "no findings after fix-all")
+
+
+@pytest.mark.asyncio
+async def test_a_syntax_error_gives_dja000_and_the_server_keeps_serving(client: LanguageClient, tmp_path: Path):
+    uri = open_document(client, tmp_path / "shop/sleepy.py", "import time\n\nasync def nap(request:\n    time.sleep(1)\n")
+    (diagnostic,) = await until(client, lambda: client.diagnostics.get(uri), "DJA000")
+    assert diagnostic.code == "DJA000" and "syntax error" in diagnostic.message
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range, context=types.CodeActionContext(diagnostics=[diagnostic])
+        )
+    )
+    assert [a.kind for a in actions] == [types.CodeActionKind.QuickFix]  # only the noqa: DJA000 has no fix
+
+    change_document(client, uri, 2, SLEEPY)
+    await until(client, lambda: codes(client, uri) == ["DJA101"], "DJA101 once the text parses")
+    other = open_document(client, tmp_path / "shop/views.py")
+    await until(client, lambda: other in client.diagnostics, "diagnostics of another file")
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def misconfigured(lsp_client: LanguageClient, tmp_path: Path):
+    write_tree(tmp_path, {"pyproject.toml": "[tool.async-lint]\nselekt = ['DJA1']\n", "app.py": SLEEPY})
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=tmp_path.as_uri())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_a_bad_config_is_a_message_not_a_crash(misconfigured: LanguageClient, tmp_path: Path):
+    client = misconfigured
+    uri = open_document(client, tmp_path / "app.py")
+    await until(client, lambda: client.messages, "a window message")
+    (message,) = client.messages
+    assert message.type == types.MessageType.Error and "selekt" in message.message
+    await until(client, lambda: uri in client.diagnostics, "diagnostics (none) for the file")
+    assert codes(client, uri) == []
+
+    # Fixed and saved: the server reads the configuration again.
+    (tmp_path / "pyproject.toml").write_text("[tool.async-lint]\nselect = ['DJA1']\n")
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=(tmp_path / "pyproject.toml").as_uri())))
+    await until(client, lambda: codes(client, uri) == ["DJA101"], "DJA101 with the fixed configuration")
+
+
+@pytest.mark.asyncio
+async def test_unopened_modules_come_from_disk_through_the_cli_cache(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "shop/helpers.py").write_text(HELPERS_BLOCKING)
+    views = open_document(client, tmp_path / "shop/views.py")
+    (diagnostic,) = await until(client, lambda: client.diagnostics.get(views), "DJA401 from the helper on disk")
+    assert diagnostic.code == "DJA401"
+    # The helper read from disk is cached where the command line looks; the
+    # open buffer is not (an editor's every version would fill the cache).
+    entries = [p for p in (tmp_path / ".async_lint_cache").rglob("*.json") if not p.name.startswith("project-")]
+    assert len(entries) == 1
+    assert '"module":"shop.helpers"' in entries[0].read_text()
