@@ -23,6 +23,7 @@ from async_lint import fixes
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
+from async_lint.walk import visit_fast
 
 # Decorators that leave an ``async def`` a coroutine function.
 TRANSPARENT_DECORATORS = frozenset(
@@ -288,7 +289,7 @@ class CoroutineEvidence:
         found = self._scans.get(key)
         if found is None:
             found = self._scans[key] = visitor()
-            function.body.visit(found)
+            visit_fast(function.body, found)
         return found
 
     def name_loads(self, function: cst.FunctionDef) -> _NameLoads:
