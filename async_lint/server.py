@@ -90,13 +90,14 @@ class AsyncLintServer(LanguageServer):
         self.projects.clear()
 
     def forget_text(self, path: str) -> None:
-        """Back to the file on disk (closed, or changed on disk)."""
-        project = self.projects.get(self.roots.get(path, ""))
-        if project is not None and project.workspace is not None:
-            project.workspace.set_text(path, None)
-            if path not in self.open_paths:
-                project.findings.pop(path, None)
-                project.versions.pop(path, None)
+        """Back to the file on disk (closed, or changed on disk), in every
+        project that has read it (a file need not be open to be in one)."""
+        for project in self.projects.values():
+            if project.workspace is not None:
+                project.workspace.set_text(path, None)
+                if path not in self.open_paths:
+                    project.findings.pop(path, None)
+                    project.versions.pop(path, None)
 
     def submit(self, job, *args) -> None:
         """Run ``job`` in the worker thread, after the jobs before it."""
@@ -296,6 +297,24 @@ def build_server() -> AsyncLintServer:
     def tracked(uri: str) -> str | None:
         path = to_fs_path(uri)
         return path if path is not None and path.endswith((".py", ".pyi")) else None
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: AsyncLintServer, params: types.InitializedParams) -> None:
+        # Files changed on disk behind the editor (a git checkout, a
+        # pyproject.toml edit) reach the warm projects only if the client
+        # watches them for us.
+        capabilities = ls.client_capabilities.workspace
+        watched = capabilities.did_change_watched_files if capabilities is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[types.FileSystemWatcher(glob_pattern="**/*.py"), types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+        )
+        registration = types.Registration(id="async-lint-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
+        try:
+            await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+        except Exception as exc:  # a client that refuses: edits on disk are seen on reopen
+            ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=f"async-lint: cannot watch files: {exc}"))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: AsyncLintServer, params: types.DidOpenTextDocumentParams) -> None:

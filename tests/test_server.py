@@ -47,9 +47,18 @@ async def nap(request):
 """
 
 
+REGISTRATIONS: list[types.Registration] = []
+
+
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, tmp_path: Path):
     write_tree(tmp_path, {"pyproject.toml": "[tool.async-lint]\n", "shop/__init__.py": "", "shop/helpers.py": HELPERS_CALM, "shop/views.py": VIEWS})
+    REGISTRATIONS.clear()
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        REGISTRATIONS.extend(params.registrations)
+
     await lsp_client.initialize_session(
         types.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri())
     )
@@ -228,3 +237,19 @@ async def test_unopened_modules_come_from_disk_through_the_cli_cache(client: Lan
     entries = [p for p in (tmp_path / ".async_lint_cache").rglob("*.json") if not p.name.startswith("project-")]
     assert len(entries) == 1
     assert '"module":"shop.helpers"' in entries[0].read_text()
+
+
+@pytest.mark.asyncio
+async def test_a_helper_changed_on_disk_is_read_again_when_the_client_reports_it(client: LanguageClient, tmp_path: Path):
+    views = open_document(client, tmp_path / "shop/views.py")
+    await until(client, lambda: views in client.diagnostics, "the first diagnostics")
+    assert codes(client, views) == []
+    (watch,) = REGISTRATIONS
+    assert watch.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    assert [w["globPattern"] for w in watch.register_options["watchers"]] == ["**/*.py", "**/pyproject.toml"]  # LSPAny: plain JSON
+    helpers = tmp_path / "shop/helpers.py"
+    helpers.write_text(HELPERS_BLOCKING)  # e.g. a git checkout, the file not open in the editor
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=helpers.as_uri(), type=types.FileChangeType.Changed)])
+    )
+    await until(client, lambda: codes(client, views) == ["DJA401"], "DJA401 from the helper's new text on disk")
