@@ -64,6 +64,8 @@ class AsyncLintServer(LanguageServer):
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="async-lint")
         self.pending: asyncio.Task | None = None
         self.published: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        # Messages for the user from the worker thread, sent from the event loop.
+        self.messages: list[types.ShowMessageParams] = []
 
     # -- projects ---------------------------------------------------------------------
     def project_of(self, path: str) -> _Project:
@@ -78,7 +80,7 @@ class AsyncLintServer(LanguageServer):
                 settings = folder_settings(root)
             except ConfigError as exc:
                 project = _Project(None, error=str(exc))
-                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"async-lint: {exc}"))
+                self.messages.append(types.ShowMessageParams(type=types.MessageType.Error, message=f"async-lint: {exc}"))
             else:
                 workspace = Workspace(root, settings, cache_dir=settings.extra.get("cache_dir"))
                 project = _Project(workspace)
@@ -121,6 +123,8 @@ class AsyncLintServer(LanguageServer):
         except Exception as exc:  # an internal error costs this lint, never the server
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"async-lint: internal error: {type(exc).__name__}: {exc}"))
             return
+        while self.messages:
+            self.window_show_message(self.messages.pop(0))
         for uri, version, diagnostics in published:
             # Compared with what the client was last sent, not with the last
             # lint: a lint superseded before it was published published nothing.

@@ -14,7 +14,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from async_lint.catalog import catalog
-from tests.cli_helpers import write_tree
+from tests.cli_helpers import installed, write_tree
 
 SERVER = ClientServerConfig(server_command=[str(Path(sys.executable).with_name("async-lint")), "server"])
 TIMEOUT = 60
@@ -253,3 +253,14 @@ async def test_a_helper_changed_on_disk_is_read_again_when_the_client_reports_it
         types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=helpers.as_uri(), type=types.FileChangeType.Changed)])
     )
     await until(client, lambda: codes(client, views) == ["DJA401"], "DJA401 from the helper's new text on disk")
+
+
+def test_the_server_command_line(tmp_path: Path):
+    result = installed("server", "--help", cwd=tmp_path)
+    assert result.returncode == 0 and "language server" in result.stdout
+    result = installed("server", "shop/", cwd=tmp_path)
+    assert result.returncode == 2 and "server takes no arguments" in result.stderr
+    # A folder named like the subcommand is still lintable.
+    write_tree(tmp_path, {"server/app.py": SLEEPY})
+    result = installed("./server", cwd=tmp_path)
+    assert result.returncode == 1 and "DJA101" in result.stdout
