@@ -264,3 +264,42 @@ def test_the_server_command_line(tmp_path: Path):
     write_tree(tmp_path, {"server/app.py": SLEEPY})
     result = installed("./server", cwd=tmp_path)
     assert result.returncode == 1 and "DJA101" in result.stdout
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def example_client(lsp_client: LanguageClient, tmp_path: Path):
+    import shutil
+
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=(tmp_path / "examples").as_uri())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_the_servers_diagnostics_are_the_command_lines_findings(example_client: LanguageClient, tmp_path: Path):
+    """Every file of the example project open in the editor: the same findings
+    as `async-lint examples/` (cross-module and project-wide rules included)."""
+    from async_lint.config import folder_settings
+    from async_lint.engine import run
+
+    client = example_client
+    root = tmp_path / "examples"
+    files = sorted(root.rglob("*.py"))
+    expected = {(f.path, f.line, f.column, f.code) for f in run([str(root)], folder_settings(str(root))).findings}
+    assert {code for *_, code in expected} >= {"DJA101", "DJA401"}
+    uris = {open_document(client, path): str(path) for path in files}
+    await until(client, lambda: all(uri in client.diagnostics for uri in uris), "diagnostics of every file")
+
+    def served():
+        return {
+            (uris[uri], d.range.start.line + 1, d.range.start.character + 1, d.code)
+            for uri in uris for d in client.diagnostics[uri]
+        }
+
+    await until(client, lambda: served() == expected, "the command line's findings")
