@@ -276,25 +276,23 @@ def _print_notes(notes: dict[str, list[str]]) -> None:
         click.echo(f"async-lint: {count} file{'s' if count != 1 else ''}: {reason}", err=True)
 
 
-def _serve(args: list[str]) -> NoReturn:
-    """``async-lint server``: the language server on stdio (lint a folder
-    named ``server`` as ``./server``)."""
-    if args in (["-h"], ["--help"]):
-        click.echo("Usage: async-lint server\n\n  Run the language server over stdio (for editors; see the README).")
-        sys.exit(EXIT_CLEAN)
-    if args:
-        _error(f"server takes no arguments (got {' '.join(args)}); its settings come from the workspace's [tool.async-lint]")
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+def server_command():
+    """Run the language server over stdio (for editors; see the README).
+
+    Its settings come from each file's project's [tool.async-lint]."""
     try:
         from async_lint.server import serve
     except ImportError as exc:
         _error(f"the language server needs pygls: pip install 'async-lint[server]' ({exc})")
     serve()
-    sys.exit(EXIT_CLEAN)
 
 
 def main() -> None:
     if sys.argv[1:2] == ["server"]:
-        _serve(sys.argv[2:])
+        # Always the server (a folder named `server` is linted as `./server`):
+        # an editor that starts it from a project with such a folder must not get a lint.
+        server_command.main(sys.argv[2:], prog_name="async-lint server")
     try:
         main_command.main(standalone_mode=True)
     except CatalogError as exc:
