@@ -202,7 +202,8 @@ async def test_a_syntax_error_gives_dja000_and_the_server_keeps_serving(client: 
 
 @pytest_lsp.fixture(config=SERVER)
 async def misconfigured(lsp_client: LanguageClient, tmp_path: Path):
-    write_tree(tmp_path, {"pyproject.toml": "[tool.async-lint]\nselekt = ['DJA1']\n", "app.py": SLEEPY})
+    app = SLEEPY + "    asyncio.get_event_loop()\n"
+    write_tree(tmp_path, {"pyproject.toml": "[tool.async-lint]\nselekt = ['DJA3']\n", "app.py": "import asyncio\n" + app})
     await lsp_client.initialize_session(
         types.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=tmp_path.as_uri())
     )
@@ -220,10 +221,10 @@ async def test_a_bad_config_is_a_message_not_a_crash(misconfigured: LanguageClie
     await until(client, lambda: uri in client.diagnostics, "diagnostics (none) for the file")
     assert codes(client, uri) == []
 
-    # Fixed and saved: the server reads the configuration again.
-    (tmp_path / "pyproject.toml").write_text("[tool.async-lint]\nselect = ['DJA1']\n")
+    # Fixed and saved: the server reads the configuration again, and its selection applies.
+    (tmp_path / "pyproject.toml").write_text("[tool.async-lint]\nselect = ['DJA3']\n")
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=(tmp_path / "pyproject.toml").as_uri())))
-    await until(client, lambda: codes(client, uri) == ["DJA101"], "DJA101 with the fixed configuration")
+    await until(client, lambda: codes(client, uri) == ["DJA303"], "only DJA303 (not DJA101) with the fixed configuration")
 
 
 @pytest.mark.asyncio
