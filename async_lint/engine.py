@@ -549,6 +549,23 @@ class _Analyzer:
             if self.cache is not None and result.path in keys:
                 self.cache.put(keys[result.path], _entry(result))
 
+    def store(self, path: str) -> None:
+        """Cache ``path``'s result when the file on disk is the text it is of
+        (an editor's buffer, once saved)."""
+        from async_lint.cache import content_digest, entry_key
+
+        result, data = self.results.get(path), self.texts.get(path)
+        if self.cache is None or result is None or data is None:
+            return
+        try:
+            with open(path, "rb") as fh:
+                if fh.read() != data:
+                    return
+        except OSError:
+            return
+        module_name, is_package = self.namer.module_name(path)
+        self.cache.put(entry_key(content_digest(data), self.fingerprint, module_name, is_package), _entry(result))
+
     def set_text(self, path: str, data: bytes | None) -> bool:
         """Let ``data`` stand in for the file (None: the file on disk again);
         its result is recomputed when next asked for.  False: nothing changed."""
@@ -614,6 +631,11 @@ class Workspace:
         """An editor's text for ``path`` (None: the file on disk, e.g. once
         saved or closed).  False when it is the text already linted."""
         return self.analyzer.set_text(os.path.abspath(path), data)
+
+    def saved(self, path: str) -> None:
+        """The editor saved ``path``: its result is kept in the on-disk cache,
+        so the next command-line run (a pre-commit hook) starts warm."""
+        self.analyzer.store(os.path.abspath(path))
 
     def text(self, path: str) -> bytes | None:
         """The content last linted for ``path``."""

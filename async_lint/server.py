@@ -60,6 +60,7 @@ class AsyncLintServer(LanguageServer):
         self.projects: dict[str, _Project] = {}
         self.roots: dict[str, str] = {}  # path -> project root
         self.open_paths: set[str] = set()
+        self.saved_paths: set[str] = set()  # saved since the last lint: cached after it
         # The projects' only user: one job at a time, in order, off the event loop.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="async-lint")
         self.pending: asyncio.Task | None = None
@@ -157,6 +158,9 @@ class AsyncLintServer(LanguageServer):
                 project.workspace.set_text(path, encode_text(buffers[path][2]))
             run = project.workspace.lint(sorted(paths))
             project.run = run
+            for path in self.saved_paths & set(paths):
+                project.workspace.saved(path)
+                self.saved_paths.discard(path)
             findings: dict[str, list[Finding]] = {p: [] for p in paths}
             for finding in apply_per_file_ignores(run.findings, project.workspace.settings):
                 findings.setdefault(finding.path, []).append(finding)
@@ -339,6 +343,7 @@ def build_server() -> AsyncLintServer:
             ls.submit(ls.forget_projects)
             ls.schedule(0)
         elif tracked(params.text_document.uri) is not None:
+            ls.saved_paths.add(path)
             ls.schedule(0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
