@@ -213,7 +213,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         counts = Counter(f.code for f in findings)
         rules = catalog()
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            click.echo(f"{count:>5}\t{code}\t{rules[code].name if code in rules else ''}")
+            click.echo(f"{count:>5}\t{code}\t{rules[code].name if code in rules else ''}", file=out)
     elif output_file:
         try:
             with open(output_file, "w", encoding="utf-8") as fh:

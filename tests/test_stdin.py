@@ -99,3 +99,10 @@ def test_stdin_usage_errors(project):
     assert result.returncode == 2 and "cannot be combined" in result.stderr
     result = installed("--stdin-filename", "x.py", "shop", cwd=project)
     assert result.returncode == 2 and "needs `-`" in result.stderr
+
+
+def test_fix_with_stdin_keeps_stdout_for_the_text_whatever_the_report(project):
+    unfixable = "import requests\n\n\nasync def view(request):\n    x = [requests.get(u) for u in ()]\n"
+    result = installed("--no-cache", "-", "--stdin-filename", "shop/views.py", "--fix", "--statistics", cwd=project, input=unfixable)
+    assert result.stdout == unfixable
+    assert "DJA102" in result.stderr
