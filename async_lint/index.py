@@ -246,6 +246,22 @@ class ProjectIndex:
         module, _ = _split(keys[-1])
         return " -> ".join([*names, op[2]]) + f" at {self._path_of(module)}:{op[1]}"
 
+    def _chain_steps(self, chain: list[Any]) -> list[dict]:
+        """Where each step of a chain is, for SARIF's relatedLocations and
+        codeFlows: each function (its ``def`` line is looked up by the SARIF
+        writer: summaries keep no position for a function), then the blocking line."""
+        *keys, op = chain
+        steps = []
+        for key in keys:
+            module, qualname = _split(key)
+            paths = self.paths_of.get(module)
+            if paths:
+                steps.append({"path": paths[0], "line": None, "def": qualname.rpartition(".")[2], "text": qualname.split(".<locals>.")[-1] + "()"})
+        paths = self.paths_of.get(_split(keys[-1])[0])
+        if paths:
+            steps.append({"path": paths[0], "line": op[1], "text": op[2]})
+        return steps
+
     # -- QuerySets and the ORM -------------------------------------------------------------
     def returns_queryset(self, key: FunctionKey, depth: int = 0) -> bool:
         """Every value the function returns is a lazy QuerySet chain (at least one)."""
@@ -316,11 +332,7 @@ class ProjectIndex:
             "callee_qualname": target.replace(":", "."),
             "chain": [k.replace(":", ".") for k in chain[:-1]],
             "blocking_code": op[0],
-            # Where each step is (path, qualname) and the blocking line, for
-            # editors that show the chain as related locations.
-            "chain_steps": [[self.paths_of[_split(k)[0]][0], _split(k)[1]] for k in chain[:-1] if _split(k)[0] in self.paths_of],
-            "blocking_line": op[1],
-            "blocking_what": op[2],
+            "steps": self._chain_steps(chain),
         }
         finding = _finding(site, "DJA401", message, level, extra)
         if site.get("fix") is not None:

@@ -194,19 +194,19 @@ class AsyncLintServer(LanguageServer):
 
     def chain_locations(self, finding: Finding, project: _Project) -> list[types.DiagnosticRelatedInformation]:
         """DJA401's chain: each function it goes through, then the blocking line."""
-        steps = finding.extra.get("chain_steps") or []
         out = []
-        for path, qualname in steps:
-            lines = self._lines_of(path, project)
-            name = qualname.rpartition(".")[2]
-            row = next((n for n, text in enumerate(lines) if re.match(rf"\s*(?:async\s+)?def\s+{re.escape(name)}\b", text)), 0)
-            where = types.Location(uri=from_fs_path(path), range=self.lsp_range(lines, row + 1, 1, row + 1, 1))
-            out.append(types.DiagnosticRelatedInformation(location=where, message=f"calls `{qualname}()`"))
-        if steps and finding.extra.get("blocking_line"):
-            path = steps[-1][0]
-            row = finding.extra["blocking_line"]
-            where = types.Location(uri=from_fs_path(path), range=self.lsp_range(self._lines_of(path, project), row, 1, row, 1))
-            out.append(types.DiagnosticRelatedInformation(location=where, message=f"blocks: {finding.extra.get('blocking_what', finding.extra.get('blocking_code'))}"))
+        for step in finding.extra.get("steps") or ():
+            lines = self._lines_of(step["path"], project)
+            row = step.get("line")
+            if row is None:
+                # Summaries keep no position for a function: its ``def`` line, found in its text.
+                pattern = re.compile(rf"\s*(?:async\s+)?def\s+{re.escape(step.get('def', ''))}\b")
+                row = next((n for n, text in enumerate(lines, start=1) if pattern.match(text)), 1)
+                message = f"calls `{step['text']}`"
+            else:
+                message = f"blocks: `{step['text']}`"
+            where = types.Location(uri=from_fs_path(step["path"]), range=self.lsp_range(lines, row, 1, row, 1))
+            out.append(types.DiagnosticRelatedInformation(location=where, message=message))
         return out
 
     @staticmethod
