@@ -280,18 +280,20 @@ def unified_diff(result: FileFix) -> str:
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def fix_paths(paths: list[str], settings: Settings, *, write: bool) -> FixOutcome:
-    """Lint ``paths``, fix what can be fixed (writing it when ``write``)."""
+def fix_paths(paths: list[str], settings: Settings, *, write: bool, texts: dict[str, bytes] | None = None) -> FixOutcome:
+    """Lint ``paths``, fix what can be fixed (writing it when ``write``).
+    ``texts``: path -> content fixed instead of the file on disk (stdin)."""
     from async_lint.engine import run
 
-    result = run(paths, settings)
+    texts = {os.path.abspath(path): data for path, data in (texts or {}).items()}
+    result = run(paths, settings, texts=texts)
     by_path: dict[str, list[Finding]] = {}
     for finding in fixable(result.findings, settings.enabled):
         by_path.setdefault(finding.path, []).append(finding)
     files: list[FileFix] = []
     for path in sorted(by_path):
         try:
-            source = read_source(path)
+            source = decode_source(path, texts[path]) if path in texts else read_source(path)
         except SourceError as exc:
             files.append(FileFix(path, refused=exc.message))
             continue

@@ -77,10 +77,10 @@ def _explain(code: str, param_hint: str = "--explain") -> None:
 
 
 @contextlib.contextmanager
-def _output(output_file: str | None):
-    """stdout, or ``-o FILE`` opened for writing (an error names the file)."""
+def _output(output_file: str | None, default=None):
+    """stdout (or ``default``), or ``-o FILE`` opened for writing (an error names the file)."""
     if not output_file:
-        yield sys.stdout
+        yield default or sys.stdout
         return
     try:
         fh = open(output_file, "w", encoding="utf-8")
@@ -209,10 +209,12 @@ def _path_hint(path: str) -> str:
 @click.option("--show-settings", is_flag=True, help="Print the configuration file, Django target, enabled rules and cache folder this run would use, and exit.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, notes or warnings on stderr.")
 @click.option("--verbose", "-v", is_flag=True, help="Also say on stderr which configuration, Django target and cache the run uses.")
+@click.option("--stdin-filename", type=click.Path(dir_okay=False, path_type=str),
+              help="With `-` as the path: lint stdin as this file of its project (--fix then prints the fixed text).")
 @click.version_option(__version__, "--version", prog_name="async-lint")
 def main_command(paths, config_file, output_format, output_file, select, extend_select, ignore, exclude, extend_exclude, respect_gitignore,
                  django_version, fail_level, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, no_cache, clean_cache, exit_zero,
-                 statistics, list_rules, explain, show_settings, quiet, verbose):
+                 statistics, list_rules, explain, show_settings, quiet, verbose, stdin_filename):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
     from async_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
@@ -225,6 +227,11 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         _explain(explain)
         return
     paths = list(paths) or ["."]
+    texts = None
+    if "-" in paths:
+        paths, texts = _stdin_text(paths, stdin_filename)
+    elif stdin_filename:
+        _error("--stdin-filename needs `-` as the path")
     try:
         file_config = load_file(config_file) if config_file else find_config(paths)
         cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level)
@@ -251,13 +258,16 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         for line in lines:
             click.echo(f"async-lint: {line}", err=True)
 
-    out = sys.stdout
+    # With --fix on stdin, stdout carries the fixed text: the report goes to stderr.
+    out = sys.stderr if texts is not None and fix and not diff else sys.stdout
     fmt = output_format or ("rich" if out.isatty() and not output_file else "concise")
     progress = progress_for(sys.stderr.isatty() and not quiet, fmt)
     try:
-        if fix or diff:
-            _run_fixes(paths, settings, write=not diff, quiet=quiet)
-        result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache)
+        if texts is not None and fix and not diff:
+            texts = _fix_stdin(paths, settings, texts)
+        elif fix or diff:
+            _run_fixes(paths, settings, write=not diff, quiet=quiet, texts=texts)
+        result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache, texts=texts)
     finally:
         if progress is not None:
             progress.close()
@@ -284,7 +294,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         click.echo("async-lint: warning: no Python files found under the given paths (skipped by .gitignore or --exclude?)", err=True)
     if verbose:
         click.echo(f"async-lint: {len(result.files)} file{'s' if len(result.files) != 1 else ''} checked, {result.cache_hits} from the cache", err=True)
-    with _output(output_file) as report:
+    with _output(output_file, default=out) as report:
         if statistics:
             from async_lint.formats import statistics as statistics_format
 
@@ -377,13 +387,39 @@ def clean_command(paths, config_file, cache_dir):
 SUBCOMMANDS.update({"rule": rule_command, "clean": clean_command})
 
 
-def _run_fixes(paths: list[str], settings, *, write: bool, quiet: bool = False) -> None:
+def _stdin_text(paths: list[str], stdin_filename: str | None) -> tuple[list[str], dict[str, bytes]]:
+    """``-``: the text on stdin, linted as ``--stdin-filename`` (which need
+    not exist), so it belongs to the project around that path."""
+    if len(paths) > 1:
+        _error("`-` (stdin) cannot be combined with other paths")
+    name = stdin_filename or "stdin.py"
+    return [name], {os.path.abspath(name): sys.stdin.buffer.read()}
+
+
+def _fix_stdin(paths: list[str], settings, texts: dict[str, bytes]) -> dict[str, bytes]:
+    """--fix on stdin: the fixed text (or the text unchanged) on stdout, as
+    editors expect of a formatter; no file is written.  Returns the texts
+    to report the remaining findings of."""
+    from async_lint import apply_fixes
+
+    outcome = apply_fixes.fix_paths(paths, settings, write=False, texts=texts)
+    fixed = dict(texts)
+    for result in outcome.changed_files:
+        fixed[result.path] = apply_fixes.encode_like(result.original, result.text)
+    sys.stdout.buffer.write(next(iter(fixed.values())))
+    sys.stdout.flush()
+    for result in outcome.refused_files:
+        click.echo(f"{result.path}: not fixed: {result.refused}", err=True)
+    return fixed
+
+
+def _run_fixes(paths: list[str], settings, *, write: bool, quiet: bool = False, texts: dict[str, bytes] | None = None) -> None:
     """--fix writes the fixes (then the findings that remain are reported);
     --diff prints them, then "Would fix N problems." (as ruff), and exits: 1
     when there is a diff, else 0."""
     from async_lint import apply_fixes
 
-    outcome = apply_fixes.fix_paths(paths, settings, write=write)
+    outcome = apply_fixes.fix_paths(paths, settings, write=write, texts=texts)
     lines = [] if quiet else apply_fixes.summary_lines(outcome)
     if not write:
         text = apply_fixes.diff_text(outcome)
@@ -405,7 +441,27 @@ def _print_notes(notes: dict[str, list[str]]) -> None:
         click.echo(f"async-lint: {count} file{'s' if count != 1 else ''}: {reason}", err=True)
 
 
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+def server_command():
+    """Run the language server over stdio (for editors; see the README).
+
+    Its settings come from each file's project's [tool.async-lint]."""
+    try:
+        from async_lint.server import serve
+    except ImportError as exc:
+        _error(f"the language server needs pygls: pip install 'async-lint[server]' ({exc})")
+    serve()
+
+
+# Listed in --help; main() starts it even where a folder named `server` exists.
+SUBCOMMANDS["server"] = server_command
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["server"]:
+        # Always the server (a folder named `server` is linted as `./server`):
+        # an editor that starts it from a project with such a folder must not get a lint.
+        server_command.main(sys.argv[2:], prog_name="async-lint server")
     try:
         main_command.main(standalone_mode=True)
     except CatalogError as exc:

@@ -306,6 +306,19 @@ def build_settings(config: FileConfig, cli: Options, *, jobs: int) -> Settings:
     )
 
 
+def folder_settings(folder: str, *, jobs: int = 1) -> Settings:
+    """The settings of a run in ``folder`` without command-line options (the
+    flake8 plugin's and the language server's): its ``[tool.async-lint]``,
+    else the Django version its dependency declarations allow.  Raises
+    ConfigError."""
+    from async_lint.django_version import detect_django_version
+
+    settings = build_settings(find_config([folder]), Options(), jobs=jobs)
+    if settings.django_version is None:
+        settings = replace(settings, django_version=detect_django_version([folder]))
+    return settings
+
+
 # -- per-file-ignores ------------------------------------------------------------
 
 

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from async_lint.catalog import catalog
-from async_lint.discovery import discover, display_path
+from async_lint.discovery import Discovery, discover, display_path
 from async_lint.findings import Edit, Finding, Fix
 from async_lint.project import (
     ModuleLocator,
@@ -350,9 +350,10 @@ def _analyze_batch(args: tuple[list[FileTask], Settings]) -> list[FileResult]:
     return [_analyze_task(task, settings) for task in tasks]
 
 
-def analyze_path(path: str, settings: Settings) -> FileResult:
+def analyze_path(path: str, settings: Settings, source: SourceFile | None = None) -> FileResult:
+    """One file as its own project (``source``: its text, else read from disk)."""
     try:
-        source = read_source(path)
+        source = source if source is not None else read_source(path)
     except SourceError as exc:
         result = FileResult(path)
         result.findings.append(parse_error_finding(path, exc))
@@ -502,13 +503,15 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
 class _Analyzer:
     """Reads, hashes, serves from the cache or analyses project files on request."""
 
-    def __init__(self, settings: Settings, namer: ModuleNamer, cache, on_file_done: Callable[[int, int], None] | None = None):
+    def __init__(self, settings: Settings, namer: ModuleNamer, cache, on_file_done: Callable[[int, int], None] | None = None, texts: dict[str, bytes] | None = None):
         self.settings = settings
         self.namer = namer
         self.cache = cache
         self.fingerprint = settings.fingerprint()
         self.results: dict[str, FileResult] = {}
         self.texts: dict[str, bytes] = {}
+        # Texts that stand in for files on disk (stdin, an editor's buffers).
+        self.overrides: dict[str, bytes] = dict(texts or {})
         self.hits = 0
         self.misses = 0
         self.workers = _Workers(settings, on_file_done)
@@ -522,12 +525,14 @@ class _Analyzer:
             known = self.results.get(path)
             if known is not None and (not full or not known.light):
                 continue
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-            except OSError as exc:
-                self.results[path] = FileResult(path, [parse_error_finding(path, SourceError(f"cannot read file: {exc.strerror or exc}"))])
-                continue
+            data = self.overrides.get(path)
+            if data is None:
+                try:
+                    with open(path, "rb") as fh:
+                        data = fh.read()
+                except OSError as exc:
+                    self.results[path] = FileResult(path, [parse_error_finding(path, SourceError(f"cannot read file: {exc.strerror or exc}"))])
+                    continue
             self.texts[path] = data
             module_name, is_package = self.namer.module_name(path)
             if self.cache is not None:
@@ -539,13 +544,45 @@ class _Analyzer:
                         self.results[path] = result
                         self.hits += 1
                         continue
-                keys[path] = key
+                # Texts not on disk are not stored: an editor's every keystroke would fill the cache.
+                if path not in self.overrides:
+                    keys[path] = key
                 self.misses += 1
             tasks.append(FileTask(path, data, module_name, is_package, full))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
             if self.cache is not None and result.path in keys:
                 self.cache.put(keys[result.path], _entry(result))
+
+    def store(self, path: str) -> None:
+        """Cache ``path``'s result when the file on disk is the text it is of
+        (an editor's buffer, once saved)."""
+        from async_lint.cache import content_digest, entry_key
+
+        result, data = self.results.get(path), self.texts.get(path)
+        if self.cache is None or result is None or data is None:
+            return
+        try:
+            with open(path, "rb") as fh:
+                if fh.read() != data:
+                    return
+        except OSError:
+            return
+        module_name, is_package = self.namer.module_name(path)
+        self.cache.put(entry_key(content_digest(data), self.fingerprint, module_name, is_package), _entry(result))
+
+    def set_text(self, path: str, data: bytes | None) -> bool:
+        """Let ``data`` stand in for the file (None: the file on disk again);
+        its result is recomputed when next asked for.  False: nothing changed."""
+        if data is not None and self.overrides.get(path) == data and path in self.results:
+            return False
+        if data is None:
+            self.overrides.pop(path, None)
+        else:
+            self.overrides[path] = data
+        self.results.pop(path, None)
+        self.texts.pop(path, None)
+        return True
 
 
 def run(
@@ -555,21 +592,75 @@ def run(
     *,
     cache_dir: str | None = None,
     use_cache: bool = False,
+    texts: dict[str, bytes] | None = None,
 ) -> RunResult:
     """Lint ``paths``; the project around them is indexed so that calls into
     other modules are followed.  ``use_cache``: keep per-file results in
-    ``cache_dir`` (default: ``.async_lint_cache`` at the project root)."""
-    discovery = discover(paths, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root)
+    ``cache_dir`` (default: ``.async_lint_cache`` at the project root).
+    ``texts``: path -> content linted instead of that file's content on disk
+    (the file need not exist: stdin given a file name); each is linted as a
+    file of the project its path is in, and the other files see it so."""
+    texts = {os.path.abspath(path): data for path, data in (texts or {}).items()}
+    on_disk = [p for p in paths if os.path.abspath(p) not in texts]
+    discovery = discover(on_disk, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root) if on_disk else Discovery()
+    targets = [*discovery.files, *(p for p in texts if p not in discovery.files)]
     root = find_project_root(paths)
-    namer = ModuleNamer(root)
     cache = None
     if use_cache:
         from async_lint.cache import CACHE_DIR_NAME, ResultCache
 
         cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
+    namer = ModuleNamer(root)
     settings = _with_model_table(settings, root, namer, cache, discovery.files, paths)
-    analyzer = _Analyzer(settings, namer, cache, on_file_done)
-    targets = discovery.files
+    analyzer = _Analyzer(settings, namer, cache, on_file_done, texts)
+    return _lint_targets(analyzer, targets, paths, root, settings, cache, discovery)
+
+
+
+class Workspace:
+    """A project kept warm between lints (a language server's): every file's
+    result and summary stays in memory, so linting again after an edit
+    analyses only the edited file (and any module it now reaches) and
+    recomputes the project-index findings of the files asked for.  Editor
+    buffers stand in for files on disk; results of files read from disk go
+    to the same on-disk cache as the command line's."""
+
+    def __init__(self, root: str, settings: Settings, *, cache_dir: str | None = None, use_cache: bool = True):
+        self.root = root
+        self.settings = settings
+        self.cache = None
+        if use_cache:
+            from async_lint.cache import CACHE_DIR_NAME, ResultCache
+
+            self.cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
+        namer = ModuleNamer(root)
+        # The model table of the whole project, as a command-line run builds it.
+        self.settings = settings = _with_model_table(settings, root, namer, self.cache, [], [])
+        self.analyzer = _Analyzer(settings, namer, self.cache)
+
+    def set_text(self, path: str, data: bytes | None) -> bool:
+        """An editor's text for ``path`` (None: the file on disk, e.g. once
+        saved or closed).  False when it is the text already linted."""
+        return self.analyzer.set_text(os.path.abspath(path), data)
+
+    def saved(self, path: str) -> None:
+        """The editor saved ``path``: its result is kept in the on-disk cache,
+        so the next command-line run (a pre-commit hook) starts warm."""
+        self.analyzer.store(os.path.abspath(path))
+
+    def text(self, path: str) -> bytes | None:
+        """The content last linted for ``path``."""
+        return self.analyzer.texts.get(os.path.abspath(path))
+
+    def lint(self, paths: list[str]) -> RunResult:
+        """The findings of these files (absolute paths, as editors name them)."""
+        paths = [os.path.abspath(p) for p in paths]
+        # The project-wide checks' cache is keyed by all facts: a new entry at
+        # each keystroke, so a warm workspace recomputes them instead.
+        return _lint_targets(self.analyzer, paths, paths, self.root, self.settings, None, Discovery())
+
+
+def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], root: str, settings: Settings, cache, discovery: Discovery) -> RunResult:
     try:
         analyzer.load(targets, full=False)
         # Before the index: modules loaded for facts bring summaries it uses.

@@ -88,6 +88,16 @@ def decode_source(path: str, data: bytes) -> SourceFile:
     return SourceFile(path=path, data=data, text=text, encoding=encoding, has_bom=has_bom, newline=newline)
 
 
+def encode_text(text: str) -> bytes:
+    """Text that an editor or flake8 holds decoded, as the bytes of the file:
+    in the encoding its coding cookie declares, else UTF-8."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(text.encode("utf-8", "surrogatepass")).readline)
+        return text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeError):
+        return text.encode("utf-8", "surrogatepass")
+
+
 def python_parse(text: str) -> tuple[ast.Module | None, SourceError | None]:
     """CPython's own verdict on the text, from its fast C parser.
 

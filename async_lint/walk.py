@@ -49,6 +49,18 @@ def _field_order(node_type: type) -> tuple[str, ...] | None:
     return order
 
 
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(value_type: type) -> bool:
+    """``issubclass(value_type, cst.CSTNode)``, remembered: libcst's node
+    classes are ABCs, whose isinstance checks cost a call into abc each time."""
+    found = _IS_NODE.get(value_type)
+    if found is None:
+        found = _IS_NODE[value_type] = issubclass(value_type, cst.CSTNode)
+    return found
+
+
 def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: Callable[[cst.CSTNode], None], fallback: cst.CSTVisitor) -> None:
     """Call ``on_visit``/``on_leave`` for ``node`` and every node below it, in
     libcst's order. ``fallback`` is the visitor to hand a subtree to where a
@@ -60,10 +72,15 @@ def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: C
     if on_visit(node):
         for name in order:
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
+            if _is_node(type(value)):
                 walk(value, on_visit, on_leave, fallback)
             elif isinstance(value, (list, tuple)):
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    if _is_node(type(item)):
                         walk(item, on_visit, on_leave, fallback)
     on_leave(node)
+
+
+def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """``node.visit(visitor)`` for a read-only visitor, without rebuilding nodes."""
+    walk(node, visitor.on_visit, visitor.on_leave, visitor)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -31,6 +34,13 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
 def run_cli(args: list[str], env: dict[str, str] | None = None) -> Result:
     """Run ``async-lint ARGS`` in-process in the current folder."""
     return CliRunner().invoke(main_command, args, env=env, catch_exceptions=False)
+
+
+def installed(*args: str, cwd: Path, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the console script installed beside this interpreter."""
+    script = Path(sys.executable).with_name("async-lint")
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([str(script), *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=120, input=input)
 
 
 def finding_lines(result: Result) -> list[str]:

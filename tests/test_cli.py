@@ -4,7 +4,6 @@ parallelism and colour, on real files."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 
 from async_lint import __version__, engine
 from async_lint.cli import main_command
+from tests.cli_helpers import installed
 from tests.test_bad_input import build_bad_tree
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -48,13 +48,6 @@ def project(tmp_path, monkeypatch):
 
 def cli(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(main_command, list(args), env=env, catch_exceptions=False)
-
-
-def installed(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the console script installed beside this interpreter."""
-    script = Path(sys.executable).with_name("async-lint")
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([str(script), *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=120)
 
 
 # exit codes

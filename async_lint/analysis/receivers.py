@@ -32,6 +32,7 @@ import libcst as cst
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, lookup
 from async_lint.catalog import load_table
+from async_lint.walk import visit_fast
 
 if TYPE_CHECKING:
     from async_lint.analysis.context import FileContext
@@ -458,7 +459,7 @@ def _attribute_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, c
         _ASSIGNMENTS_BY_BODY.move_to_end(id(body))
         return iter(cached[1])
     visitor = _AttributeAssignments()
-    body.visit(visitor)
+    visit_fast(body, visitor)
     _ASSIGNMENTS_BY_BODY[id(body)] = (body, visitor.found)
     if len(_ASSIGNMENTS_BY_BODY) > _ASSIGNMENTS_CACHE_SIZE:
         _ASSIGNMENTS_BY_BODY.popitem(last=False)

@@ -38,6 +38,7 @@ from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Bindin
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
 from async_lint.checks.django_request import is_user_value
+from async_lint.walk import visit_fast
 
 # Decorators that leave an ``async def`` a coroutine function.
 TRANSPARENT_DECORATORS = frozenset(
@@ -310,7 +311,7 @@ class CoroutineEvidence:
         found = self._scans.get(key)
         if found is None:
             found = self._scans[key] = visitor()
-            function.body.visit(found)
+            visit_fast(function.body, found)
         return found
 
     def name_loads(self, function: cst.FunctionDef) -> _NameLoads:

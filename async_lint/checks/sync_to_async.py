@@ -22,6 +22,7 @@ from async_lint.summary import (
     is_lazy_queryset,
     is_manager_expression,
 )
+from async_lint.walk import visit_fast
 
 SYNC_TO_ASYNC = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
 ASYNC_TO_SYNC = frozenset({"asgiref.sync.async_to_sync"})
@@ -46,7 +47,7 @@ def _contains_manager(ctx, node: cst.CSTNode) -> bool:
                 found = True
             return not found
 
-    node.visit(_Finder())
+    visit_fast(node, _Finder())
     return found
 
 
@@ -214,7 +215,7 @@ class SyncToAsyncCheck(Check):
             if function is None:
                 return False
             uses = _ResultUses(holder.targets[0].target.value, SYNC_TO_ASYNC, ctx.qualified_name)
-            function.node.body.visit(uses)
+            visit_fast(function.node.body, uses)
             return not uses.unsafe
         return False
 
