@@ -59,10 +59,15 @@ def entry_key(digest: str, fingerprint: str, module_name: str, is_package: bool)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
+class CacheDirError(ValueError):
+    """The cache folder would be one that holds the user's files."""
+
+
 class ResultCache:
     def __init__(self, directory: str):
         self.directory = directory
         self._ready = False
+        _refuse_foreign_folder(directory)
 
     def _path(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], f"{key}.json")
@@ -105,6 +110,15 @@ class ResultCache:
         if self._ready:
             return
         os.makedirs(self.directory, exist_ok=True)
+        tag = os.path.join(self.directory, "CACHEDIR.TAG")
+        if not os.path.exists(tag):
+            try:
+                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(CACHEDIR_TAG)
+                os.replace(tmp, tag)
+            except OSError:
+                pass
         ignore = os.path.join(self.directory, ".gitignore")
         if not os.path.exists(ignore):
             try:
@@ -115,6 +129,27 @@ class ResultCache:
             except OSError:
                 pass
         self._ready = True
+
+
+# https://bford.info/cachedir/: backup and archiving tools skip a folder with this tag.
+CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This folder is async-lint's result cache (async-lint clean removes it).\n"
+
+
+def _refuse_foreign_folder(directory: str) -> None:
+    """The cache writes only in a folder it made (or an empty one): a cache-dir
+    naming a folder of the user's (".", a source folder) would get a
+    ``.gitignore`` of ``*`` that hides new files from git."""
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        raise CacheDirError(f"cache-dir {directory} is a file, not a folder; point cache-dir at a folder async-lint may create")
+    try:
+        empty = os.path.isdir(directory) and not any(not name.startswith(".tmp-") for name in os.listdir(directory))
+    except OSError:
+        return  # unreadable: writing fails later and the run goes on without a cache
+    if os.path.isdir(directory) and not empty and not is_cache_dir(directory):
+        raise CacheDirError(
+            f"cache-dir {directory} already holds files of its own and no CACHEDIR.TAG: async-lint writes its cache only in a folder "
+            f"it creates; name a new folder (e.g. {os.path.join(directory, CACHE_DIR_NAME)}) or use --no-cache"
+        )
 
 
 def is_cache_dir(directory: str) -> bool:

@@ -14,6 +14,7 @@ import click
 
 from async_lint import __version__
 from async_lint.catalog import CatalogError, catalog
+from async_lint.cache import CacheDirError
 from async_lint.config import (
     CONFIG_NAMES,
     ConfigError,
@@ -268,6 +269,8 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         elif fix or diff:
             _run_fixes(paths, settings, write=not diff, quiet=quiet, texts=texts)
         result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache, texts=texts)
+    except CacheDirError as exc:
+        _error(str(exc))
     finally:
         if progress is not None:
             progress.close()

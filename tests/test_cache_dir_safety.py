@@ -1,0 +1,56 @@
+"""The cache writes only in a folder it made: a cache-dir naming a folder of
+the user's (".", a source folder) would get a `.gitignore` of `*` there, so
+new files vanish from `git status` and the next run finds no files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli_helpers import BLOCKING_VIEW, installed, write_tree
+
+
+def _project(tmp_path: Path, config: str = "") -> Path:
+    return write_tree(tmp_path, {"pyproject.toml": f"[tool.async-lint]\n{config}", "src/views.py": BLOCKING_VIEW, "src/README": "notes\n"})
+
+
+def test_cache_dir_dot_in_the_config_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    root = _project(tmp_path, 'cache-dir = "."\n')
+    before = sorted(p.name for p in root.iterdir())
+    done = installed(".", cwd=root)
+    assert done.returncode == 2, done.stderr
+    assert "cache-dir" in done.stderr and "--no-cache" in done.stderr
+    assert sorted(p.name for p in root.iterdir()) == before
+    assert not (root / ".gitignore").exists()
+
+
+def test_cache_dir_naming_a_source_folder_is_refused(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    before = sorted(p.name for p in (root / "src").iterdir())
+    done = installed(".", "--cache-dir", "src", cwd=root)
+    assert done.returncode == 2, done.stderr
+    assert sorted(p.name for p in (root / "src").iterdir()) == before
+
+
+def test_cache_dir_naming_a_file_is_refused(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    done = installed(".", "--cache-dir", "src/README", cwd=root)
+    assert done.returncode == 2, done.stderr
+    assert (root / "src" / "README").read_text() == "notes\n"
+
+
+def test_a_new_cache_folder_is_tagged_and_reused(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    first = installed(".", "--cache-dir", "cache", cwd=root)
+    assert first.returncode == 1, first.stderr
+    assert (root / "cache" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    second = installed(".", "--cache-dir", "cache", cwd=root)
+    assert second.returncode == 1, second.stderr
+    assert second.stdout == first.stdout
+
+
+def test_an_empty_folder_is_adopted(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "empty").mkdir()
+    done = installed(".", "--cache-dir", "empty", cwd=root)
+    assert done.returncode == 1, done.stderr
+    assert (root / "empty" / "CACHEDIR.TAG").exists()
