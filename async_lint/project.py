@@ -11,6 +11,7 @@ covers flat layouts, ``src/`` layouts and Django's layout where the folder of
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from dataclasses import dataclass, field
@@ -33,8 +34,37 @@ ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
 def sets_allow_async_unsafe(text: str) -> bool:
-    """True when code in ``text`` sets DJANGO_ALLOW_ASYNC_UNSAFE (a cheap text test)."""
-    return ALLOW_ASYNC_UNSAFE in text and _ALLOW_ASYNC_UNSAFE.search(text) is not None
+    """True when code in ``text`` sets DJANGO_ALLOW_ASYNC_UNSAFE: a cheap text
+    test, confirmed by CPython's parser so that a docstring or a string that
+    only mentions the setting (`first method (DJANGO_ALLOW_ASYNC_UNSAFE=True)`)
+    opts nothing out."""
+    if ALLOW_ASYNC_UNSAFE not in text or _ALLOW_ASYNC_UNSAFE.search(text) is None:
+        return False
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # the text test alone
+    return any(_sets_in_code(node) for node in ast.walk(tree))
+
+
+def _sets_in_code(node: ast.AST) -> bool:
+    def named(expr: ast.AST | None) -> bool:
+        return isinstance(expr, ast.Constant) and expr.value == ALLOW_ASYNC_UNSAFE
+
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(
+            (isinstance(t, ast.Subscript) and named(t.slice)) or (isinstance(t, ast.Name) and t.id == ALLOW_ASYNC_UNSAFE) for t in targets
+        )
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in ("setdefault", "setenv", "putenv") and node.args and named(node.args[0]):
+            return True
+        return any(k.arg == ALLOW_ASYNC_UNSAFE for k in node.keywords)
+    if isinstance(node, ast.Dict):
+        return any(named(key) for key in node.keys)
+    return False
 
 
 def find_project_root(paths: list[str]) -> str:

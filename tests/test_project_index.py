@@ -305,6 +305,11 @@ def test_allow_async_unsafe_text_test() -> None:
     assert not sets_allow_async_unsafe('if os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"):')
     assert not sets_allow_async_unsafe('unsafe = os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] == "true"')
     assert not sets_allow_async_unsafe("x = 1")
+    # A docstring or string that only mentions the setting opts nothing out
+    # (a real consumer module's docstring: "first method(DJANGO_ALLOW_ASYNC_UNSAFE=True)").
+    assert not sets_allow_async_unsafe('"""\nAsync consumers with first method(DJANGO_ALLOW_ASYNC_UNSAFE=True).\n"""\nimport json\n')
+    assert not sets_allow_async_unsafe('HELP = "export DJANGO_ALLOW_ASYNC_UNSAFE=True"\n')
+    assert sets_allow_async_unsafe('"""Tests."""\nimport os\n\nos.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"\n')
 
 
 def test_project_root_and_module_names(tmp_path: Path) -> None:
