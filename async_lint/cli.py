@@ -233,6 +233,9 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         paths, texts = _stdin_text(paths, stdin_filename)
     elif stdin_filename:
         _error("--stdin-filename needs `-` as the path")
+    for flag, target in (("--output-file", output_file), ("--write-baseline", write_baseline_file)):
+        if target and _is_an_input(target, paths):
+            _error(f"{flag} {target} is one of the files being linted: writing the report there would replace its code")
     try:
         file_config = load_file(config_file) if config_file else find_config(paths)
         cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level)
@@ -310,6 +313,18 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     if failing and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _is_an_input(target: str, paths: list[str]) -> bool:
+    """``target`` is a linted file: named, or a Python file under a named folder."""
+    real = os.path.realpath(target)
+    for path in paths:
+        named = os.path.realpath(path)
+        if real == named:
+            return True
+        if os.path.isdir(named) and real.endswith(".py") and real.startswith(named.rstrip(os.sep) + os.sep):
+            return True
+    return False
 
 
 def _detected_django_version(paths: list[str]) -> tuple[tuple[int, int] | None, str]:

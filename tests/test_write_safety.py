@@ -1,6 +1,7 @@
-"""The cache writes only in a folder it made: a cache-dir naming a folder of
-the user's (".", a source folder) would get a `.gitignore` of `*` there, so
-new files vanish from `git status` and the next run finds no files."""
+"""async-lint never writes where the user did not ask: the cache only in a
+folder it made (a cache-dir naming ".", a source folder would get a
+`.gitignore` of `*`, so new files vanish from `git status`), and a report or
+baseline never over a file being linted."""
 
 from __future__ import annotations
 
@@ -54,3 +55,15 @@ def test_an_empty_folder_is_adopted(tmp_path: Path) -> None:
     done = installed(".", "--cache-dir", "empty", cwd=root)
     assert done.returncode == 1, done.stderr
     assert (root / "empty" / "CACHEDIR.TAG").exists()
+
+
+def test_a_report_over_a_linted_file_is_refused(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    views = root / "src" / "views.py"
+    for args in (["-o", "src/views.py", "src/views.py"], ["--write-baseline", "src/views.py", "src/views.py"], ["-o", "src/views.py", "."]):
+        done = installed(*args, cwd=root)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "being linted" in done.stderr
+        assert views.read_text() == BLOCKING_VIEW
+    report = installed("-o", "report.txt", "src/views.py", cwd=root)
+    assert report.returncode == 1 and "DJA101" in (root / "report.txt").read_text()
