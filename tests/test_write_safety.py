@@ -67,3 +67,34 @@ def test_a_report_over_a_linted_file_is_refused(tmp_path: Path) -> None:
         assert views.read_text() == BLOCKING_VIEW
     report = installed("-o", "report.txt", "src/views.py", cwd=root)
     assert report.returncode == 1 and "DJA101" in (root / "report.txt").read_text()
+
+
+LOOP_VIEW = """\
+from shop.models import Post
+
+
+async def view(request):
+    for post in Post.objects.all():
+        print(post)
+    return [post for post in Post.objects.all()]
+"""
+
+
+def test_async_for_over_a_queryset_is_written_only_from_django_4_1(tmp_path: Path) -> None:
+    # Django 4.0's QuerySet has no __aiter__: `async for` over it is a TypeError.
+    root = write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "shop"\ndependencies = ["Django>=4.0,<4.1"]\n',
+            "shop/__init__.py": "",
+            "shop/models.py": "from django.db import models\n\n\nclass Post(models.Model):\n    title = models.CharField(max_length=9)\n",
+            "shop/views.py": LOOP_VIEW,
+        },
+    )
+    fixed = installed("--fix", ".", cwd=root)
+    assert (root / "shop" / "views.py").read_text() == LOOP_VIEW, fixed.stderr
+    assert fixed.stdout.count("DJA202") == 2 and "needs Django 4.1" in fixed.stdout
+    on_41 = installed("--fix", "--django-version", "4.1", ".", cwd=root)
+    assert on_41.returncode == 0, on_41.stdout + on_41.stderr
+    text = (root / "shop" / "views.py").read_text()
+    assert "async for post in Post.objects.all():" in text and "[post async for post in Post.objects.all()]" in text

@@ -202,12 +202,20 @@ class SyncOrmCheck(DjangoCheck):
                 f"add `prefetch_related(\"{relation.name}\")` to the query that fetched the instance, or iterate it with `async for`",
             )
             return
+        # `async for` over a QuerySet needs QuerySet.__aiter__, which came with
+        # the a-methods (Django 4.1): on an older target it is a TypeError.
+        target = target_version(self.ctx)
+        iterates_async = twin("queryset", "count", target) is not None
+        if iterates_async:
+            advice = "use `async for`, `[x async for x in qs]` or an `a`-method such as `await qs.acount()`"
+        else:
+            version = ".".join(map(str, target)) if target else "newest"
+            advice = f"use `await sync_to_async(list)(qs)` (`async for` over a QuerySet needs Django {since('queryset', 'count')}; the target is {version})"
         self.flag(
             expr,
             "DJA202",
-            f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); "
-            "use `async for`, `[x async for x in qs]` or an `a`-method such as `await qs.acount()`",
-            fix=async_iteration_fix(self.ctx, context, value),
+            f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); {advice}",
+            fix=async_iteration_fix(self.ctx, context, value) if iterates_async else None,
         )
 
     def visit_For(self, node: cst.For) -> None:
