@@ -18,6 +18,7 @@ from typing import Any
 
 from async_lint import __version__
 from async_lint.findings import Finding
+from async_lint.output import atomic_text
 from async_lint.source import SourceError, read_source
 
 FORMAT_VERSION = 1
@@ -59,7 +60,8 @@ def fingerprints(findings: list[Finding], root: str) -> list[str]:
         key = (f.code, _relative(f.path, root), text)
         occurrence = seen[key]
         seen[key] += 1
-        digest = hashlib.sha256("\0".join([*key, str(occurrence)]).encode("utf-8")).hexdigest()
+        # surrogatepass: a file name that is not UTF-8 still has a fingerprint.
+        digest = hashlib.sha256("\0".join([*key, str(occurrence)]).encode("utf-8", "surrogatepass")).hexdigest()
         out[i] = digest[:32]
     return out
 
@@ -75,12 +77,10 @@ def write_baseline(path: str, findings: list[Finding], root: str) -> int:
         key=lambda e: (e["path"], e["line"], e["code"], e["fingerprint"]),
     )
     document = {"async-lint-baseline": FORMAT_VERSION, "tool-version": __version__, "findings": entries}
-    tmp = f"{path}.tmp{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        with atomic_text(path, newline="\n") as fh:
             json.dump(document, fh, indent=2)
             fh.write("\n")
-        os.replace(tmp, path)
     except OSError as exc:
         raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}")
     return len(entries)

@@ -8,6 +8,13 @@ edited helper module changes exactly the findings that depend on it.
 Entries are written atomically (a temporary file in the same folder, then
 ``os.replace``), so concurrent runs never see half an entry.  An entry that
 cannot be read, is not JSON, or names another key is ignored and rewritten.
+
+The cache writes only inside a folder it owns: one it created, or found
+empty, and marked with a ``CACHEDIR.TAG`` (the Cache Directory Tagging
+Specification, which backup tools honour).  A folder that holds anything
+else (``cache-dir = "."`` or a source folder by mistake) is refused before
+anything is written: its ``.gitignore`` of ``*`` would hide the user's new
+files from git, and the next run would find no files to lint.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +32,87 @@ from async_lint import __version__
 
 FORMAT = 1
 CACHE_DIR_NAME = ".async_lint_cache"
+TAG_NAME = "CACHEDIR.TAG"
+# The specification's fixed first line, by which tools recognise the tag.
+TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
+TAG_TEXT = f"{TAG_SIGNATURE}\n# This file is a cache directory tag created by async-lint.\n# For information about cache directory tags, see https://bford.info/cachedir/\n"
+# Caches written before the tag existed are recognised by their .gitignore.
+_LEGACY_GITIGNORE = "# Created by async-lint.\n"
+
+
+class CacheDirError(Exception):
+    """The cache folder cannot be used; the message names it and says why."""
+
+
+def _holds_tag(directory: str) -> bool:
+    try:
+        with open(os.path.join(directory, TAG_NAME), encoding="utf-8", errors="replace") as fh:
+            return fh.read(len(TAG_SIGNATURE)) == TAG_SIGNATURE
+    except OSError:
+        return False
+
+
+def _is_legacy_cache(directory: str, names: list[str]) -> bool:
+    """A cache of an async-lint from before the tag: its own .gitignore, and
+    only entry folders (two hex digits) and entries besides."""
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+            if not fh.read().startswith(_LEGACY_GITIGNORE):
+                return False
+    except OSError:
+        return False
+    return all(name == ".gitignore" or re.fullmatch(r"[0-9a-f]{2}|project-[0-9a-f]+\.json|\.tmp-.*", name) for name in names)
+
+
+def claim_directory(directory: str) -> bool:
+    """Make ``directory`` the cache's own folder, or raise CacheDirError.
+
+    Created (with its parents) when missing; an empty folder is adopted; a
+    folder with the tag (or an old async-lint cache) is reused; anything
+    else is refused, so the cache never writes among the user's files.
+    False when the folder cannot be created (a read-only tree): the run goes
+    on without writing a cache, which costs speed, never correctness."""
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        raise CacheDirError(f"cache-dir {directory} is not a folder (it is a file); point cache-dir at a folder async-lint may create")
+    if os.path.isdir(directory):
+        if _holds_tag(directory):
+            return True
+        try:
+            names = os.listdir(directory)
+        except OSError as exc:
+            raise CacheDirError(f"cache-dir {directory}: cannot list the folder: {exc.strerror or exc}") from exc
+        if names and not _is_legacy_cache(directory, names):
+            raise CacheDirError(
+                f"cache-dir {directory} already holds other files and no {TAG_NAME}: async-lint writes its cache only in a folder "
+                f"it creates; name a new folder (e.g. {os.path.join(directory, CACHE_DIR_NAME)}) or use --no-cache"
+            )
+    try:
+        os.makedirs(directory, exist_ok=True)
+        _write_new(os.path.join(directory, TAG_NAME), TAG_TEXT)
+        _write_new(os.path.join(directory, ".gitignore"), _LEGACY_GITIGNORE + "*\n")
+    except OSError:
+        return False
+    return True
+
+
+def _write_new(path: str, text: str) -> None:
+    if not os.path.exists(path):
+        _replace(path, text.encode("utf-8"))
+
+
+def _replace(path: str, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, then a rename."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 @functools.lru_cache(maxsize=None)
@@ -60,9 +149,12 @@ def entry_key(digest: str, fingerprint: str, module_name: str, is_package: bool)
 
 
 class ResultCache:
+    """Entries in a folder the cache owns (``claim_directory`` raises
+    CacheDirError for one it may not write in)."""
+
     def __init__(self, directory: str):
         self.directory = directory
-        self._ready = False
+        self.writable = claim_directory(directory)
 
     def _path(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], f"{key}.json")
@@ -78,40 +170,15 @@ class ResultCache:
         return entry
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
+        if not self.writable:
+            return
         entry = {**entry, "key": key}
         try:
             data = json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass")
         except (TypeError, ValueError):
             return  # something not plain data: simply not cached
         try:
-            self._prepare()
-            folder = os.path.dirname(self._path(key))
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, self._path(key))
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            os.makedirs(os.path.dirname(self._path(key)), exist_ok=True)
+            _replace(self._path(key), data)
         except OSError:
             pass  # a read-only or full disk costs speed, never correctness
-
-    def _prepare(self) -> None:
-        if self._ready:
-            return
-        os.makedirs(self.directory, exist_ok=True)
-        ignore = os.path.join(self.directory, ".gitignore")
-        if not os.path.exists(ignore):
-            try:
-                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-                with os.fdopen(fd, "w") as fh:
-                    fh.write("# Created by async-lint.\n*\n")
-                os.replace(tmp, ignore)
-            except OSError:
-                pass
-        self._ready = True

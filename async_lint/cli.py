@@ -11,10 +11,12 @@ from typing import NoReturn
 import click
 
 from async_lint import __version__
+from async_lint.cache import CacheDirError
 from async_lint.catalog import CatalogError, catalog
 from async_lint.config import ConfigError, Options, apply_per_file_ignores, build_settings, find_config, git_root, load_file, parse_django_version
 from async_lint.discovery import DiscoveryError
 from async_lint.formats import FORMATS
+from async_lint.output import OutputError, atomic_text, refuse_inputs, tolerant_streams
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -89,7 +91,7 @@ def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect
         extend_exclude=list(extend_exclude) or None,
         respect_gitignore=respect_gitignore,
         django_version=parse_django_version(django_version) if django_version is not None else None,
-        cache_dir=os.path.abspath(cache_dir) if cache_dir else None,
+        cache_dir=os.path.abspath(os.path.expanduser(cache_dir)) if cache_dir else None,
     )
 
 
@@ -168,14 +170,18 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     except (ConfigError, BaselineError) as exc:
         _error(str(exc))
 
+    reports = (("--output-file", output_file), ("--write-baseline", write_baseline_file))
+    # Before any analysis for the named paths, after discovery for the files found.
+    _refuse_overwriting_inputs(reports, paths)
+
     out = sys.stdout
     fmt = output_format or ("rich" if out.isatty() and not output_file else "concise")
     progress = progress_for(sys.stderr.isatty(), fmt)
     try:
         if fix or diff:
-            _run_fixes(paths, settings, write=not diff)
+            _run_fixes(paths, settings, write=not diff, output_file=output_file)
         result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache)
-    except DiscoveryError as exc:
+    except (DiscoveryError, CacheDirError) as exc:
         _error(str(exc))
     finally:
         if progress is not None:
@@ -184,6 +190,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     _print_notes(result.notes)
     findings = apply_per_file_ignores(result.findings, settings)
     root = settings.root or os.getcwd()
+    _refuse_overwriting_inputs(reports, result.files)
     if write_baseline_file:
         try:
             count = write_baseline(write_baseline_file, findings, root)
@@ -203,7 +210,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
             click.echo(f"{count:>5}\t{code}\t{rules[code].name if code in rules else ''}")
     elif output_file:
         try:
-            with open(output_file, "w", encoding="utf-8") as fh:
+            with atomic_text(output_file) as fh:
                 _render(findings, fmt, fh, root=git_root(root) or root, files_checked=len(result.files))
         except OSError as exc:
             _error(f"cannot write {output_file}: {exc.strerror or exc}")
@@ -214,15 +221,33 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     sys.exit(EXIT_CLEAN)
 
 
-def _run_fixes(paths: list[str], settings, *, write: bool) -> None:
+def _refuse_overwriting_inputs(reports: tuple[tuple[str, str | None], ...], inputs: list[str]) -> None:
+    """A report written over a linted file would lose the user's code: exit 2."""
+    try:
+        for flag, target in reports:
+            if target:
+                refuse_inputs(target, inputs, flag)
+    except OutputError as exc:
+        _error(str(exc))
+
+
+def _run_fixes(paths: list[str], settings, *, write: bool, output_file: str | None = None) -> None:
     """--fix writes the fixes (then the findings that remain are reported);
-    --diff prints them and exits: 1 when there is a diff, else 0."""
+    --diff prints them (into ``output_file`` with -o) and exits: 1 when there
+    is a diff, else 0."""
     from async_lint import apply_fixes
 
     outcome = apply_fixes.fix_paths(paths, settings, write=write)
     if not write:
         text = apply_fixes.diff_text(outcome)
-        click.echo(text, nl=False)
+        if output_file:
+            try:
+                with atomic_text(output_file, newline="") as fh:
+                    fh.write(text)
+            except OSError as exc:
+                _error(f"cannot write {output_file}: {exc.strerror or exc}")
+        else:
+            click.echo(text, nl=False)
         for line in apply_fixes.summary_lines(outcome):
             click.echo(line, err=True)
         sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
@@ -238,6 +263,7 @@ def _print_notes(notes: dict[str, list[str]]) -> None:
 
 
 def main() -> None:
+    tolerant_streams()
     try:
         main_command.main(standalone_mode=True)
     except CatalogError as exc:

@@ -253,7 +253,8 @@ def build_settings(config: FileConfig, cli: Options, *, jobs: int) -> Settings:
     exclude = [*(merged.exclude or []), *(config.options.extend_exclude or []), *(cli.extend_exclude or [])]
     cache_dir = merged.cache_dir
     if cache_dir is not None and cli.cache_dir is None:
-        cache_dir = os.path.join(config.root, cache_dir)  # the file's paths are relative to the file
+        # The file's paths are relative to the file; ``~`` is the user's home, as in a shell.
+        cache_dir = os.path.join(config.root, os.path.expanduser(cache_dir))
     return Settings(
         enabled=resolve_codes([config.options, cli]),
         django_version=merged.django_version,

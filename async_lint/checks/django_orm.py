@@ -182,7 +182,7 @@ class SyncOrmCheck(DjangoCheck):
             expr,
             "DJA202",
             f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); "
-            "use `async for`, `[x async for x in qs]` or an `a`-method such as `await qs.acount()`",
+            + self.suggestion("iteration", "__iter__", "use `async for`, `[x async for x in qs]` or an `a`-method such as `await qs.acount()`", "use `await sync_to_async(list)(qs)`"),
             fix=async_iteration_fix(self.ctx, context, value),
         )
 
@@ -333,8 +333,8 @@ def async_iteration_fix(ctx, context: cst.CSTNode | None, value: QuerySetValue) 
     iterating did.  len()/bool()/indexing get no fix: ``acount()`` and
     ``aexists()`` are other queries (COUNT ignores a distinct() query's
     order_by columns, and neither fills the result cache a later loop used)."""
-    if context is None or not ctx.in_async_context:
-        return None
+    if context is None or not ctx.in_async_context or twin("iteration", "__iter__", target_version(ctx)) is None:
+        return None  # before QuerySet.__aiter__ (4.1) `async for` raises TypeError
     names = ["row"] if value.rows else ([_snake(value.model.name)] if value.model is not None else [])
     return fixes.make_async_iteration(ctx, context, var=(*names, "obj", "item"))
 
