@@ -25,6 +25,7 @@ from async_lint.findings import Edit, Finding
 from async_lint.fixes import SAFE, line_offsets
 from async_lint.settings import Settings
 from async_lint.source import SourceError, SourceFile, decode_source, parse_source, read_source
+from async_lint.suppress import Suppressions
 
 MAX_ROUNDS = 10
 
@@ -160,11 +161,14 @@ def encode_like(original: SourceFile, text: str) -> bytes:
     return data
 
 
-def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Finding] | None = None, project=None) -> FileFix:
+def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Finding] | None = None, project=None, suppressions: Suppressions | None = None) -> FileFix:
     """Fix one file in memory.  ``first``: the findings (with fixes) of the run
     that asked for the fix, used for the first round; later rounds re-lint
-    (within ``project``, that run's ``RunResult``, when given)."""
+    (within ``project``, that run's ``RunResult``, when given) and fix only
+    what ``suppressions`` leaves visible."""
     result = FileFix(path, original=source)
+    if suppressions is None:
+        suppressions = Suppressions(settings, settings.root or os.getcwd(), orm_opt_outs=getattr(project, "orm_opt_outs", {}))
     check = _verification_settings(settings)
     before = _lint(path, source, check, project)
     if any(f.code == "DJA000" for f in before):
@@ -178,7 +182,7 @@ def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Fi
         return result
     compiled_before = _compiles(source.text, path)
     expected = Counter(_key(f) for f in before)
-    candidates = fixable(first if first is not None else before, settings.enabled)
+    candidates = fixable(first if first is not None else suppressions.visible(before), settings.enabled)
     text = source.text
     fixed: list[Finding] = []
     for _ in range(MAX_ROUNDS):
@@ -205,7 +209,7 @@ def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Fi
             result.refused = f"fixing would leave or bring a finding ({code} {message}); fixes: {_codes(chosen)}"
             return result
         text = new_text
-        candidates = fixable(after, settings.enabled)
+        candidates = fixable(suppressions.visible(after, lines_of={path: new_source.lines}), settings.enabled)
     if text != source.text:
         result.text = text
         result.fixed = fixed
@@ -280,13 +284,16 @@ def unified_diff(result: FileFix) -> str:
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def fix_paths(paths: list[str], settings: Settings, *, write: bool) -> FixOutcome:
-    """Lint ``paths``, fix what can be fixed (writing it when ``write``)."""
+def fix_paths(paths: list[str], settings: Settings, *, write: bool, baseline: Counter[str] | None = None) -> FixOutcome:
+    """Lint ``paths``, fix what can be fixed (writing it when ``write``):
+    only findings the report would show, not the ones per-file-ignores, the
+    DJANGO_ALLOW_ASYNC_UNSAFE opt-out, ``baseline`` or ``# noqa`` hide."""
     from async_lint.engine import run
 
     result = run(paths, settings)
+    suppressions = Suppressions(settings, settings.root or os.getcwd(), baseline, result.orm_opt_outs)
     by_path: dict[str, list[Finding]] = {}
-    for finding in fixable(result.findings, settings.enabled):
+    for finding in fixable(suppressions.visible(result.findings), settings.enabled):
         by_path.setdefault(finding.path, []).append(finding)
     files: list[FileFix] = []
     for path in sorted(by_path):
@@ -295,7 +302,7 @@ def fix_paths(paths: list[str], settings: Settings, *, write: bool) -> FixOutcom
         except SourceError as exc:
             files.append(FileFix(path, refused=exc.message))
             continue
-        fixed = fix_source(path, source, settings, by_path[path], project=result)
+        fixed = fix_source(path, source, settings, by_path[path], project=result, suppressions=suppressions)
         if write and fixed.changed:
             write_fix(fixed)
         files.append(fixed)

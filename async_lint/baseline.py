@@ -44,9 +44,10 @@ def _source_lines(path: str) -> list[str]:
         return []
 
 
-def fingerprints(findings: list[Finding], root: str) -> list[str]:
-    """One fingerprint per finding, in the same order."""
-    lines_of: dict[str, list[str]] = {}
+def fingerprints(findings: list[Finding], root: str, lines_of: dict[str, list[str]] | None = None) -> list[str]:
+    """One fingerprint per finding, in the same order.  ``lines_of``: files'
+    lines when the findings were made from text not (yet) on disk."""
+    lines_of = dict(lines_of or {})
     seen: Counter[tuple[str, str, str]] = Counter()
     out: list[str] = [""] * len(findings)
     # Occurrences are counted in source order, whatever order findings come in.
@@ -107,11 +108,11 @@ def read_baseline(path: str) -> Counter[str]:
     return Counter(e["fingerprint"] for e in entries)
 
 
-def new_findings(findings: list[Finding], baseline: Counter[str], root: str) -> list[Finding]:
+def new_findings(findings: list[Finding], baseline: Counter[str], root: str, lines_of: dict[str, list[str]] | None = None) -> list[Finding]:
     """The findings that the baseline does not record."""
     remaining = Counter(baseline)
     kept = []
-    for fp, f in zip(fingerprints(findings, root), findings):
+    for fp, f in zip(fingerprints(findings, root, lines_of), findings):
         if remaining[fp] > 0:
             remaining[fp] -= 1
         else:

@@ -13,10 +13,11 @@ import click
 from async_lint import __version__
 from async_lint.cache import CacheDirError
 from async_lint.catalog import CatalogError, catalog
-from async_lint.config import ConfigError, Options, apply_per_file_ignores, build_settings, find_config, git_root, load_file, parse_django_version
+from async_lint.config import ConfigError, Options, build_settings, find_config, git_root, load_file, parse_django_version
 from async_lint.discovery import DiscoveryError
 from async_lint.formats import FORMATS
 from async_lint.output import OutputError, atomic_text, refuse_inputs, tolerant_streams
+from async_lint.suppress import Suppressions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -148,7 +149,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
                  django_version, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, no_cache, exit_zero, statistics, list_rules, explain):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
-    from async_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
+    from async_lint.baseline import BaselineError, read_baseline, write_baseline
     from async_lint.progress import progress_for
 
     if list_rules:
@@ -179,7 +180,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     progress = progress_for(sys.stderr.isatty(), fmt)
     try:
         if fix or diff:
-            _run_fixes(paths, settings, write=not diff, output_file=output_file)
+            _run_fixes(paths, settings, write=not diff, output_file=output_file, baseline=baseline)
         result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache)
     except (DiscoveryError, CacheDirError) as exc:
         _error(str(exc))
@@ -188,8 +189,9 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
             progress.close()
 
     _print_notes(result.notes)
-    findings = apply_per_file_ignores(result.findings, settings)
     root = settings.root or os.getcwd()
+    # A new baseline records what is there today, whatever the old one hid.
+    findings = Suppressions(settings, root, None if write_baseline_file else baseline, result.orm_opt_outs).visible(result.findings)
     _refuse_overwriting_inputs(reports, result.files)
     if write_baseline_file:
         try:
@@ -198,8 +200,6 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
             _error(str(exc))
         click.echo(f"async-lint: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline_file}", err=True)
         sys.exit(EXIT_CLEAN)
-    if baseline is not None:
-        findings = new_findings(findings, baseline, root)
 
     if not result.files:
         click.echo("async-lint: warning: no Python files found under the given paths (skipped by .gitignore or --exclude?)", err=True)
@@ -231,13 +231,13 @@ def _refuse_overwriting_inputs(reports: tuple[tuple[str, str | None], ...], inpu
         _error(str(exc))
 
 
-def _run_fixes(paths: list[str], settings, *, write: bool, output_file: str | None = None) -> None:
+def _run_fixes(paths: list[str], settings, *, write: bool, output_file: str | None = None, baseline=None) -> None:
     """--fix writes the fixes (then the findings that remain are reported);
     --diff prints them (into ``output_file`` with -o) and exits: 1 when there
     is a diff, else 0."""
     from async_lint import apply_fixes
 
-    outcome = apply_fixes.fix_paths(paths, settings, write=write)
+    outcome = apply_fixes.fix_paths(paths, settings, write=write, baseline=baseline)
     if not write:
         text = apply_fixes.diff_text(outcome)
         if output_file:

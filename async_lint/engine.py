@@ -43,13 +43,12 @@ from async_lint.project import (
 )
 from async_lint.settings import Settings
 from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_source
-from async_lint.suppress import is_suppressed
+from async_lint.suppress import ORM_CODE_PREFIX, is_suppressed
 
 # Below this many files, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 16
 # Rules computed from the project index rather than in a file's traversal.
 PROJECT_INDEX_CODES = frozenset({"DJA302", "DJA401", "DJA402", "DJA403", "DJA404"})
-ORM_CODE_PREFIX = "DJA2"
 
 
 @dataclass

@@ -212,3 +212,44 @@ def test_a_file_name_that_is_not_utf8_never_crashes_the_output(tmp_path, args, e
     assert "internal error" not in stderr and "Traceback" not in stderr
     produced = stdout + "".join(p.read_text(errors="surrogateescape") for p in tmp_path.glob("*.*") if p.suffix in (".txt", ".json"))
     assert "caf" in produced
+
+
+# -- --fix and --diff never touch what the user suppressed ------------------------------------
+def _fix_and_diff_leave_alone(tmp_path: Path, name: str, *extra: str) -> None:
+    before = (tmp_path / name).read_bytes()
+    diff = run_cli(["--diff", "--no-cache", *extra, "."])
+    assert diff.stdout == "", diff.stdout
+    assert diff.exit_code == 0, diff.output
+    fixed = run_cli(["--fix", "--no-cache", *extra, "."])
+    assert "Fixed" not in fixed.stderr, fixed.stderr
+    assert (tmp_path / name).read_bytes() == before
+
+
+def test_fixes_skip_findings_per_file_ignores_hides(tmp_path):
+    write_tree(tmp_path, {
+        "pyproject.toml": '[tool.async-lint.per-file-ignores]\n"legacy/*" = ["DJA101"]\n',
+        "legacy/views.py": BLOCKING_VIEW,
+    })
+    _fix_and_diff_leave_alone(tmp_path, "legacy/views.py")
+
+
+def test_fixes_skip_findings_noqa_hides(tmp_path):
+    write_tree(tmp_path, {"views.py": BLOCKING_VIEW.replace("time.sleep(1)", "time.sleep(1)  # noqa: DJA101")})
+    _fix_and_diff_leave_alone(tmp_path, "views.py")
+
+
+@pytest.mark.parametrize("select", [[], ["--select", "DJA202"]])
+def test_fixes_skip_orm_findings_the_allow_async_unsafe_opt_out_hides(tmp_path, select):
+    opted_out = 'import os\n\nos.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"\n' + ITERATING_VIEW
+    write_tree(tmp_path, {"views.py": opted_out})
+    _fix_and_diff_leave_alone(tmp_path, "views.py", *select)
+
+
+def test_fixes_skip_findings_the_baseline_records_and_fix_the_new_ones(tmp_path):
+    write_tree(tmp_path, {"views.py": BLOCKING_VIEW})
+    assert run_cli(["--write-baseline", "baseline.json", "--no-cache", "."]).exit_code == 0
+    _fix_and_diff_leave_alone(tmp_path, "views.py", "--baseline", "baseline.json")
+    (tmp_path / "views.py").write_text(BLOCKING_VIEW + "\n\nasync def other(request):\n    time.sleep(2)\n")
+    fixed = run_cli(["--fix", "--no-cache", "--baseline", "baseline.json", "."])
+    text = (tmp_path / "views.py").read_text()
+    assert "    time.sleep(1)\n" in text and "await asyncio.sleep(2)" in text, (text, fixed.output)
