@@ -26,6 +26,7 @@ from async_lint.fixes import SAFE, line_offsets
 from async_lint.settings import Settings
 from async_lint.source import SourceError, SourceFile, decode_source, parse_source, read_source
 from async_lint.suppress import Suppressions
+from async_lint.workers import Failure, run_guarded
 
 MAX_ROUNDS = 10
 
@@ -302,7 +303,12 @@ def fix_paths(paths: list[str], settings: Settings, *, write: bool, baseline: Co
         except SourceError as exc:
             files.append(FileFix(path, refused=exc.message))
             continue
-        fixed = fix_source(path, source, settings, by_path[path], project=result, suppressions=suppressions)
+        # A fix re-lints in this process: on the workers' deep stack, and a
+        # crash leaves this file as it was, not the run.
+        fixed = run_guarded(lambda p: fix_source(p, source, settings, by_path[p], project=result, suppressions=suppressions), path)
+        if isinstance(fixed, Failure):
+            files.append(FileFix(path, refused=fixed.cause))
+            continue
         if write and fixed.changed:
             write_fix(fixed)
         files.append(fixed)

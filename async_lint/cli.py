@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import sys
 from collections import Counter
 from typing import NoReturn
@@ -13,13 +14,14 @@ import click
 from async_lint import __version__
 from async_lint.cache import CacheDirError
 from async_lint.catalog import CatalogError, catalog
-from async_lint.config import ConfigError, Options, build_settings, find_config, git_root, load_file, parse_django_version
-from async_lint.discovery import DiscoveryError
+from async_lint.config import ConfigError, Options, build_settings, find_config, git_root, load_file, parse_django_version, parse_file_timeout
+from async_lint.discovery import DiscoveryError, display_path
 from async_lint.formats import FORMATS
 from async_lint.output import OutputError, atomic_text, refuse_inputs, tolerant_streams
 from async_lint.suppress import Suppressions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def _split_codes(values: tuple[str, ...]) -> list[str]:
@@ -71,7 +73,7 @@ def _error(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir) -> Options:
+def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, file_timeout=None) -> Options:
     def codes(flag: str, values: tuple[str, ...]) -> list[str] | None:
         if not values:
             return None
@@ -93,6 +95,7 @@ def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect
         respect_gitignore=respect_gitignore,
         django_version=parse_django_version(django_version) if django_version is not None else None,
         cache_dir=os.path.abspath(os.path.expanduser(cache_dir)) if cache_dir else None,
+        file_timeout=parse_file_timeout(file_timeout, "--file-timeout") if file_timeout is not None else None,
     )
 
 
@@ -137,6 +140,8 @@ def _render(findings, fmt: str, out, *, root: str, files_checked: int) -> None:
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Record today's findings in this baseline file and exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: number of CPUs).")
+@click.option("--file-timeout", type=float, metavar="SECONDS", help="Time one file's analysis may take before it is reported as DJA000 (default 10; 0: no limit).")
+@click.option("--verbose", "-v", is_flag=True, help="Show the traceback of a file whose analysis failed.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes of the enabled rules, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 when there is a diff).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
@@ -146,7 +151,7 @@ def _render(findings, fmt: str, out, *, root: str, files_checked: int) -> None:
 @click.option("--explain", metavar="CODE", help="Explain a rule and exit.")
 @click.version_option(__version__, "--version", prog_name="async-lint")
 def main_command(paths, config_file, output_format, output_file, select, extend_select, ignore, exclude, extend_exclude, respect_gitignore,
-                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, no_cache, exit_zero, statistics, list_rules, explain):
+                 django_version, cache_dir, baseline_file, write_baseline_file, jobs, file_timeout, verbose, fix, diff, no_cache, exit_zero, statistics, list_rules, explain):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
     from async_lint.baseline import BaselineError, read_baseline, write_baseline
@@ -161,8 +166,9 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     paths = list(paths) or ["."]
     try:
         file_config = load_file(config_file) if config_file else find_config(paths)
-        cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir)
-        settings = build_settings(file_config, cli, jobs=jobs or engine.default_jobs())
+        cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, file_timeout)
+        # More workers than CPUs only cost memory and process start-ups.
+        settings = build_settings(file_config, cli, jobs=min(jobs or engine.default_jobs(), engine.default_jobs()))
         if settings.django_version is None:
             # Neither flag nor config: the lowest version the project's own
             # dependency declarations allow.
@@ -189,6 +195,9 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
             progress.close()
 
     _print_notes(result.notes)
+    _print_failures(result.failures, verbose)
+    for path, why in result.skipped:
+        click.echo(f"async-lint: {display_path(path)}: skipped: {why}", err=True)
     root = settings.root or os.getcwd()
     # A new baseline records what is there today, whatever the old one hid.
     findings = Suppressions(settings, root, None if write_baseline_file else baseline, result.orm_opt_outs).visible(result.findings)
@@ -255,6 +264,14 @@ def _run_fixes(paths: list[str], settings, *, write: bool, output_file: str | No
         click.echo(line, err=True)
 
 
+def _print_failures(failures: dict[str, tuple[str, str | None]], verbose: bool) -> None:
+    """One line a file whose analysis failed (its DJA000 is in the report); the traceback with -v."""
+    for path, (cause, trace) in sorted(failures.items()):
+        click.echo(f"async-lint: {display_path(path)}: not analysed: {cause}", err=True)
+        if verbose and trace:
+            click.echo(trace.rstrip("\n"), err=True)
+
+
 def _print_notes(notes: dict[str, list[str]]) -> None:
     """The run summary's notes: how many files had rules skipped, and why."""
     reasons = Counter(note for file_notes in notes.values() for note in file_notes)
@@ -262,17 +279,37 @@ def _print_notes(notes: dict[str, list[str]]) -> None:
         click.echo(f"async-lint: {count} file{'s' if count != 1 else ''}: {reason}", err=True)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C.  Not a KeyboardInterrupt, which click turns into "Aborted!" and exit 1."""
+
+
+def _interrupt(signum, frame) -> None:
+    raise Interrupted
+
+
+def _install_signal_handlers() -> None:
+    signal.signal(signal.SIGINT, _interrupt)
+    if hasattr(signal, "SIGPIPE"):
+        # `async-lint . | head`: end quietly when the reader goes away, as
+        # Unix tools do, instead of a BrokenPipeError on every later write.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
 def main() -> None:
     tolerant_streams()
+    _install_signal_handlers()
     try:
         main_command.main(standalone_mode=True)
+    except Interrupted:
+        click.echo("async-lint: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except CatalogError as exc:
         click.echo(f"async-lint: internal error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # never a bare traceback for the user
         click.echo(f"async-lint: internal error: {type(exc).__name__}: {exc}", err=True)
         if os.environ.get("ASYNC_LINT_DEBUG"):

@@ -49,6 +49,7 @@ class Options:
     extra_blocking_calls: dict[str, str] | None = None
     extra_async_contexts: list[str] | None = None
     cache_dir: str | None = None
+    file_timeout: float | None = None
 
 
 @dataclass
@@ -98,6 +99,21 @@ def parse_django_version(value: str, where: str = "--django-version", key: str =
     return int(match.group(1)), int(match.group(2))
 
 
+MAX_FILE_TIMEOUT = 3600.0
+
+
+def parse_file_timeout(value: Any, where: str) -> float:
+    """Seconds a file's analysis may take: a number from 0 (no limit) to an hour."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_FILE_TIMEOUT or value != value:
+        raise ConfigError(f"{where}: expected a number of seconds from 0 (no limit) to {MAX_FILE_TIMEOUT:g}, got {_describe(value)}")
+    return float(value)
+
+
 def _dotted_names(where: str, key: str, names: Iterable[str]) -> None:
     for name in names:
         if not _DOTTED.match(name):
@@ -121,6 +137,8 @@ def _option_value(where: str, key: str, value: Any) -> Any:
         if not isinstance(value, str) or not value:
             raise _key_error(where, key, f"expected a folder path string, got {_describe(value)}")
         return value
+    if key == "file-timeout":
+        return parse_file_timeout(value, f"{where}: [{SECTION}] {key}")
     if key == "per-file-ignores":
         if not isinstance(value, dict):
             raise _key_error(where, key, f"expected a table of glob = [codes], got {_describe(value)}")
@@ -266,6 +284,7 @@ def build_settings(config: FileConfig, cli: Options, *, jobs: int) -> Settings:
         jobs=jobs,
         root=config.root,
         extra={"cache_dir": os.path.abspath(cache_dir) if cache_dir else None, "config_path": config.path},
+        **({"file_timeout": merged.file_timeout} if merged.file_timeout is not None else {}),
     )
 
 

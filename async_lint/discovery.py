@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pathspec
 
+from async_lint.source import special_kind
+
 # Folders that never hold project code worth linting.
 SKIP_DIRS = frozenset(
     {
@@ -28,6 +30,8 @@ class Discovery:
     files: list[str] = field(default_factory=list)
     # Paths that could not be read, with the reason (reported as DJA000).
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    # Paths named that are not regular files (FIFOs, devices, sockets), with a note.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _is_virtualenv(path: str) -> bool:
@@ -178,12 +182,14 @@ def discover(paths: list[str], exclude: list[str] | tuple[str, ...] = (), respec
         path = os.path.abspath(raw)
         if os.path.isdir(path):
             walker.walk(path, _parent_gitignores(path) if respect_gitignore else [])
-        elif os.path.isfile(path) or os.path.islink(path):
+        elif os.path.isfile(path) or not os.path.exists(path):
             # A dangling link or a link loop is kept: reading it reports why.
             if not walker.excluded(path, False, os.path.dirname(path)):
                 walker.result.files.append(path)
         else:
-            raise DiscoveryError(f"not a file or folder: {raw}")
+            # Reading a FIFO blocks forever, /dev/zero never ends: not read.
+            kind = special_kind(os.stat(path).st_mode) or "not a regular file"
+            walker.result.skipped.append((path, f"{kind}, not a regular file"))
     seen_files: set[str] = set()
     files = []
     for f in walker.result.files:

@@ -13,6 +13,7 @@ targets the newest release).
 from __future__ import annotations
 
 import configparser
+import os
 import re
 from pathlib import Path
 
@@ -140,7 +141,8 @@ def _declares_dependencies(folder: Path) -> bool:
 def detect_django_version(paths: list[str]) -> tuple[int, int] | None:
     """The lowest Django the project declares, looking upwards from the
     first linted path to the nearest folder with dependency declarations."""
-    start = Path(paths[0] if paths else ".").resolve()
+    # abspath, not resolve(): a symlink loop named first must not end the run.
+    start = Path(os.path.abspath(paths[0] if paths else "."))
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         if _declares_dependencies(candidate):

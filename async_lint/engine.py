@@ -20,12 +20,9 @@ The flow of ``run``:
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -42,10 +39,10 @@ from async_lint.project import (
     sets_allow_async_unsafe,
 )
 from async_lint.settings import Settings
-from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_source
+from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_bytes, read_source
 from async_lint.suppress import ORM_CODE_PREFIX, is_suppressed
 
-# Below this many files, worker processes cost more than they save.
+# Below this many files, one worker process analyses them all: more cost more than they save.
 PARALLEL_THRESHOLD = 16
 # Rules computed from the project index rather than in a file's traversal.
 PROJECT_INDEX_CODES = frozenset({"DJA302", "DJA401", "DJA402", "DJA403", "DJA404"})
@@ -64,6 +61,10 @@ class FileResult:
     summary: dict | None = None
     # True when only a syntax check ran (no enabled check can report here).
     light: bool = False
+    # Why the analysis failed (a crash, the time or memory budget, a dead
+    # worker), in one line, and the traceback for --verbose; never cached.
+    failure: str | None = None
+    trace: str | None = None
 
 
 @dataclass
@@ -78,6 +79,10 @@ class RunResult:
     # enabled), and the files whose ORM rules are opted out (path -> where).
     index: Any = None
     orm_opt_outs: dict[str, str] = field(default_factory=dict)
+    # Paths named that are not regular files, with why they were not read.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Files whose analysis failed: path -> (one-line cause, traceback or None).
+    failures: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def _level(code: str) -> str:
@@ -339,11 +344,6 @@ def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
         return result
 
 
-def _analyze_batch(args: tuple[list[FileTask], Settings]) -> list[FileResult]:
-    tasks, settings = args
-    return [_analyze_task(task, settings) for task in tasks]
-
-
 def analyze_path(path: str, settings: Settings) -> FileResult:
     try:
         source = read_source(path)
@@ -359,78 +359,52 @@ def analyze_path(path: str, settings: Settings) -> FileResult:
         return result
 
 
-def _pool_context():
-    # fork is cheap and inherits the imported engine; elsewhere use the default.
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+def _failed(task: FileTask, failure) -> FileResult:
+    """A file whose analysis crashed, ran out of time or memory, or killed its worker."""
+    result = FileResult(task.path, failure=failure.cause, trace=failure.trace)
+    result.findings.append(parse_error_finding(task.path, SourceError(f"{failure.cause}; the other files were analysed")))
+    return result
 
 
 class _Workers:
-    """A process pool started on first need and kept for the run's later rounds."""
+    """Worker processes (workers.py), started on first need and kept for the
+    run's later rounds: each file is analysed in one, within the time and
+    memory budget, so no file can crash, hang or exhaust the run."""
 
     def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None):
         self.settings = settings
-        self.pool: ProcessPoolExecutor | None = None
-        # ``on_file_done(done, total)``, called in this process as files finish
-        # (after each batch when workers run them), e.g. to draw a progress bar.
+        self.pool = None
+        # ``on_file_done(done, total)``, called in this process as files finish,
+        # e.g. to draw a progress bar.
         self.on_file_done = on_file_done
         self.done = 0
         self.total = 0
 
-    def _progress(self, count: int) -> None:
-        self.done += count
-        if self.on_file_done is not None:
-            self.on_file_done(self.done, self.total)
-
     def run(self, tasks: list[FileTask]) -> list[FileResult]:
+        from async_lint.workers import Failure, WorkerPool
+
+        if not tasks:
+            return []
         settings = self.settings
         self.total += len(tasks)
-        jobs = max(1, settings.jobs)
-        if jobs == 1 or len(tasks) < PARALLEL_THRESHOLD:
-            results = []
-            for task in tasks:
-                results.append(_analyze_task(task, settings))
-                self._progress(1)
-            return results
-        # Biggest files first, interleaved over batches, so that the workers finish together.
-        batch_count = min(len(tasks), jobs * 4)
-        ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
-        batches = [ordered[i::batch_count] for i in range(batch_count)]
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
+            self.pool = WorkerPool(functools.partial(_analyze_task, settings=settings), max(1, settings.jobs), settings.file_timeout)
+        # Few files: one worker costs less than starting several.
+        # Biggest files first, so that the workers finish together.
+        workers = 1 if len(tasks) < PARALLEL_THRESHOLD else None
+        ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
         results: list[FileResult] = []
-        try:
-            for batch in self.pool.map(_analyze_batch, [(b, settings) for b in batches]):
-                results.extend(batch)
-                self._progress(len(batch))
-        except BrokenProcessPool:
-            # A worker died (a crash in native code, the OOM killer): every file
-            # not yet reported is analysed again, each in a process of its own, so
-            # the one that kills its process becomes a DJA000 and the rest are kept.
-            self.pool = None
-            done = {result.path for result in results}
-            for task in ordered:
-                if task.path not in done:
-                    results.append(_analyze_isolated(task, settings))
-                    self._progress(1)
+        for task, outcome in self.pool.map(ordered, workers):
+            results.append(_failed(task, outcome) if isinstance(outcome, Failure) else outcome)
+            self.done += 1
+            if self.on_file_done is not None:
+                self.on_file_done(self.done, self.total)
         return results
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.close()
             self.pool = None
-
-
-def _analyze_isolated(task: FileTask, settings: Settings) -> FileResult:
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
-            return pool.submit(_analyze_task, task, settings).result()
-    except BrokenProcessPool:
-        result = FileResult(task.path)
-        error = SourceError("async-lint's worker process died while analysing this file (a crash in the parser?); the other files were analysed")
-        result.findings.append(parse_error_finding(task.path, error))
-        return result
 
 
 def _run_tasks(tasks: list[FileTask], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
@@ -517,8 +491,7 @@ class _Analyzer:
             if known is not None and (not full or not known.light):
                 continue
             try:
-                with open(path, "rb") as fh:
-                    data = fh.read()
+                data = read_bytes(path)
             except OSError as exc:
                 self.results[path] = FileResult(path, [parse_error_finding(path, SourceError(f"cannot read file: {exc.strerror or exc}"))])
                 continue
@@ -538,7 +511,7 @@ class _Analyzer:
             tasks.append(FileTask(path, data, module_name, is_package, full))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
-            if self.cache is not None and result.path in keys:
+            if self.cache is not None and result.path in keys and result.failure is None:
                 self.cache.put(keys[result.path], _entry(result))
 
 
@@ -610,6 +583,8 @@ def run(
         cache_misses=analyzer.misses,
         index=index,
         orm_opt_outs=opt_outs,
+        skipped=discovery.skipped,
+        failures={path: (result.failure, result.trace) for path, result in analyzer.results.items() if result.failure is not None},
     )
 
 
