@@ -15,6 +15,7 @@ import codecs
 import dataclasses
 import difflib
 import os
+import re
 import stat
 import tempfile
 from collections import Counter
@@ -274,15 +275,25 @@ def write_fix(result: FileFix) -> None:
         result.refused = f"cannot write the file: {exc.strerror or exc}"
 
 
-def unified_diff(result: FileFix) -> str:
+def _patch_lines(data: bytes) -> list[bytes]:
+    """Lines as patch and git apply count them: ended by ``\n`` only.  A form
+    feed, U+2028 or a lone ``\r`` is part of its line, as it is to them."""
+    return data.splitlines(keepends=True) if b"\r" not in data else [line for line in re.split(rb"(?<=\n)", data) if line]
+
+
+def unified_diff(result: FileFix) -> bytes:
+    """A patch ``git apply`` and ``patch -p1`` accept: ``a/``/``b/`` paths,
+    and the file's own bytes (its encoding, BOM and line endings), so that
+    the hunks match the file on disk."""
     assert result.original is not None and result.text is not None
-    old = result.original.text.splitlines(keepends=True)
-    new = result.text.splitlines(keepends=True)
     shown = os.path.relpath(result.path)
     if shown.startswith(".."):
-        shown = result.path
-    lines = list(difflib.unified_diff(old, new, fromfile=shown, tofile=shown))
-    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
+        shown = result.path.lstrip(os.sep)
+    name = os.fsencode(shown.replace(os.sep, "/"))
+    old = _patch_lines(result.original.data)
+    new = _patch_lines(encode_like(result.original, result.text))
+    lines = difflib.diff_bytes(difflib.unified_diff, old, new, fromfile=b"a/" + name, tofile=b"b/" + name)
+    return b"".join(line if line.endswith(b"\n") else line + b"\n\\ No newline at end of file\n" for line in lines)
 
 
 def fix_paths(paths: list[str], settings: Settings, *, write: bool, baseline: Counter[str] | None = None) -> FixOutcome:
@@ -325,5 +336,5 @@ def summary_lines(outcome: FixOutcome) -> list[str]:
     return lines
 
 
-def diff_text(outcome: FixOutcome) -> str:
-    return "".join(unified_diff(f) for f in outcome.changed_files)
+def diff_text(outcome: FixOutcome) -> bytes:
+    return b"".join(unified_diff(f) for f in outcome.changed_files)

@@ -18,7 +18,7 @@ from typing import Any
 
 from async_lint import __version__
 from async_lint.findings import Finding
-from async_lint.output import atomic_text
+from async_lint.output import atomic_writer
 from async_lint.source import SourceError, read_source
 
 FORMAT_VERSION = 1
@@ -79,7 +79,7 @@ def write_baseline(path: str, findings: list[Finding], root: str) -> int:
     )
     document = {"async-lint-baseline": FORMAT_VERSION, "tool-version": __version__, "findings": entries}
     try:
-        with atomic_text(path, newline="\n") as fh:
+        with atomic_writer(path, newline="\n") as fh:
             json.dump(document, fh, indent=2)
             fh.write("\n")
     except OSError as exc:

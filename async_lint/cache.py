@@ -7,7 +7,8 @@ edited helper module changes exactly the findings that depend on it.
 
 Entries are written atomically (a temporary file in the same folder, then
 ``os.replace``), so concurrent runs never see half an entry.  An entry that
-cannot be read, is not JSON, or names another key is ignored and rewritten.
+whose seal (a digest of its key and content) does not match is ignored and
+rewritten.
 
 The cache writes only inside a folder it owns: one it created, or found
 empty, and marked with a ``CACHEDIR.TAG`` (the Cache Directory Tagging
@@ -30,7 +31,7 @@ from typing import Any
 
 from async_lint import __version__
 
-FORMAT = 1
+FORMAT = 2
 CACHE_DIR_NAME = ".async_lint_cache"
 TAG_NAME = "CACHEDIR.TAG"
 # The specification's fixed first line, by which tools recognise the tag.
@@ -148,6 +149,13 @@ def entry_key(digest: str, fingerprint: str, module_name: str, is_package: bool)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
+def _seal(key: str, data: bytes) -> str:
+    """A digest of an entry's key and content, written before it: an entry
+    that does not match (a damaged disk, a hand edit, JSON of another shape)
+    is ignored and rewritten, never trusted."""
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass") + b"\0" + data, digest_size=16).hexdigest()
+
+
 class ResultCache:
     """Entries in a folder the cache owns (``claim_directory`` raises
     CacheDirError for one it may not write in)."""
@@ -162,7 +170,10 @@ class ResultCache:
     def get(self, key: str) -> dict[str, Any] | None:
         try:
             with open(self._path(key), "rb") as fh:
-                entry = json.loads(fh.read())
+                digest, _, data = fh.read().partition(b"\n")
+            if digest.decode("ascii") != _seal(key, data):
+                return None  # damaged, edited, or another key's entry
+            entry = json.loads(data)
         except (OSError, ValueError, UnicodeDecodeError):
             return None
         if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("findings"), list):
@@ -179,6 +190,6 @@ class ResultCache:
             return  # something not plain data: simply not cached
         try:
             os.makedirs(os.path.dirname(self._path(key)), exist_ok=True)
-            _replace(self._path(key), data)
+            _replace(self._path(key), _seal(key, data).encode("ascii") + b"\n" + data)
         except OSError:
             pass  # a read-only or full disk costs speed, never correctness

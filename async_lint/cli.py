@@ -17,7 +17,7 @@ from async_lint.catalog import CatalogError, catalog
 from async_lint.config import ConfigError, Options, build_settings, find_config, git_root, load_file, parse_django_version, parse_file_timeout
 from async_lint.discovery import DiscoveryError, display_path
 from async_lint.formats import FORMATS
-from async_lint.output import OutputError, atomic_text, refuse_inputs, tolerant_streams
+from async_lint.output import OutputError, atomic_bytes, atomic_writer, refuse_inputs, tolerant_streams
 from async_lint.suppress import Suppressions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -79,6 +79,8 @@ def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect
             return None
         out = []
         known = list(catalog())
+        if not _split_codes(values):
+            raise ConfigError(f"{flag}: empty rule code; name a code or prefix like \"DJA1\"")
         for code in _split_codes(values):
             code = code.upper()
             if code != "ALL" and not any(c.startswith(code) for c in known):
@@ -155,6 +157,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
     from async_lint.baseline import BaselineError, read_baseline, write_baseline
+    from async_lint.django_version import DeclarationError
     from async_lint.progress import progress_for
 
     if list_rules:
@@ -174,7 +177,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
             # dependency declarations allow.
             settings = dataclasses.replace(settings, django_version=_detected_django_version(paths))
         baseline = read_baseline(baseline_file) if baseline_file else None
-    except (ConfigError, BaselineError) as exc:
+    except (ConfigError, BaselineError, DeclarationError) as exc:
         _error(str(exc))
 
     reports = (("--output-file", output_file), ("--write-baseline", write_baseline_file))
@@ -219,7 +222,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
             click.echo(f"{count:>5}\t{code}\t{rules[code].name if code in rules else ''}")
     elif output_file:
         try:
-            with atomic_text(output_file) as fh:
+            with atomic_writer(output_file) as fh:
                 _render(findings, fmt, fh, root=git_root(root) or root, files_checked=len(result.files))
         except OSError as exc:
             _error(f"cannot write {output_file}: {exc.strerror or exc}")
@@ -248,11 +251,11 @@ def _run_fixes(paths: list[str], settings, *, write: bool, output_file: str | No
 
     outcome = apply_fixes.fix_paths(paths, settings, write=write, baseline=baseline)
     if not write:
+        # Bytes: each file's hunks in its own encoding, so that they apply.
         text = apply_fixes.diff_text(outcome)
         if output_file:
             try:
-                with atomic_text(output_file, newline="") as fh:
-                    fh.write(text)
+                atomic_bytes(output_file, text)
             except OSError as exc:
                 _error(f"cannot write {output_file}: {exc.strerror or exc}")
         else:

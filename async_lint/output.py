@@ -19,7 +19,7 @@ import os
 import stat
 import sys
 import tempfile
-from typing import Iterator, TextIO
+from typing import Any, Iterator
 
 OUTPUT_ERRORS = "async_lint_output"
 
@@ -61,10 +61,16 @@ def refuse_inputs(output: str, inputs: list[str], flag: str) -> None:
                 raise OutputError(f"{flag} {output} is one of the files being linted; refusing to overwrite it (name another file)")
 
 
+def atomic_bytes(path: str, data: bytes) -> None:
+    with atomic_writer(path, binary=True) as fh:
+        fh.write(data)
+
+
 @contextlib.contextmanager
-def atomic_text(path: str, *, newline: str | None = None) -> Iterator[TextIO]:
-    """A text handle whose content replaces ``path`` only when the block ends
-    without an exception; the file keeps its permission bits if it existed."""
+def atomic_writer(path: str, *, newline: str | None = None, binary: bool = False) -> Iterator[Any]:
+    """A text (or ``binary``) handle whose content replaces ``path`` only when
+    the block ends without an exception; the file keeps its permission bits
+    if it existed."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target) or "."
     try:
@@ -75,7 +81,8 @@ def atomic_text(path: str, *, newline: str | None = None) -> Iterator[TextIO]:
         mode = 0o666 & ~umask
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".async-lint-tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors=OUTPUT_ERRORS, newline=newline) as fh:
+        handle = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", errors=OUTPUT_ERRORS, newline=newline)
+        with handle as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

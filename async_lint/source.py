@@ -164,6 +164,28 @@ def parse_source(source: SourceFile) -> cst.Module:
     # Imported here: a run served from the cache never needs the parser.
     import libcst as cst
 
+    try:
+        return _parse(source)
+    except SourceError as exc:
+        raise _within(exc, source.lines) from exc
+
+
+def _within(error: SourceError, lines: list[str]) -> SourceError:
+    """The error at a position the file has: parsers report an unexpected
+    end of file on the line after the last, or past the end of a line."""
+    line = min(max(error.line, 1), max(len(lines), 1))
+    column = error.column
+    if line != error.line:
+        column = len(lines[line - 1]) + 1 if lines else 1
+    elif lines:
+        column = min(max(column, 1), len(lines[line - 1]) + 1)
+    error.line, error.column = line, max(column, 1)
+    return error
+
+
+def _parse(source: SourceFile) -> cst.Module:
+    import libcst as cst
+
     source.python_tree, python_error = python_parse(source.text)
     if python_error is not None and any(limit in python_error.message for limit in _NESTING_LIMITS):
         raise python_error

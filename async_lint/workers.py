@@ -74,15 +74,17 @@ def call_with_deep_stack(function: Callable[..., Any], *args: Any) -> Any:
         old_size = threading.stack_size(DEEP_STACK_BYTES)
     except (ValueError, RuntimeError):
         return function(*args)
-    try:
-        thread = threading.Thread(target=target, name="async-lint-analysis", daemon=True)
-        thread.start()
-    except RuntimeError:  # no memory for the stack
-        return function(*args)
-    finally:
-        threading.stack_size(old_size)
+    # Raised before the thread starts: the limit is the interpreter's, not the thread's.
     sys.setrecursionlimit(max(old_limit, DEEP_RECURSION_LIMIT))
     try:
+        thread = threading.Thread(target=target, name="async-lint-analysis", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # no memory for the stack
+            sys.setrecursionlimit(old_limit)
+            return function(*args)
+        finally:
+            threading.stack_size(old_size)
         thread.join()
     finally:
         sys.setrecursionlimit(old_limit)
