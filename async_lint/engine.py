@@ -179,8 +179,18 @@ def analyze_source(
     ops = [op for function in ctx.functions for op in function.ops]
     positions = None
     wanted = [*(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
+    approximate = False
     if ctx.reports or wanted:
-        positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports), tree=source.python_tree)
+        try:
+            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports), tree=source.python_tree)
+        except RecursionError:
+            # libcst renders the module again, recursing once per nesting level;
+            # CPython's parser still places the calls and names (without fixes,
+            # which need libcst's exact ranges).  None: nothing to fall back to.
+            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=False, tree=source.python_tree, approximate=True)
+            if positions is None:
+                raise
+            approximate = True
     for fact in ctx.facts:
         record = {"kind": fact.kind, **fact.data}
         where = positions.get(fact.node) if positions is not None and fact.node is not None else None
@@ -215,7 +225,7 @@ def analyze_source(
                     end_line=end.line,
                     end_column=end.column + 1,
                     level=_level(report.code),
-                    fix=fixes.resolve(report.fix),
+                    fix=None if approximate else fixes.resolve(report.fix),
                     extra=report.extra,
                 )
             )

@@ -55,7 +55,7 @@ class _AstPositions:
         if index is not None:
             return self.calls[index]
         index = self.ordinals.def_ordinal.get(id(node))
-        return self.names[index] if index is not None else default
+        return self.names[index] if index is not None and index < len(self.names) else default
 
 
 def _char_column(line: str, byte_offset: int) -> int:
@@ -105,9 +105,16 @@ def _ast_ranges(text: str, tree: ast.Module | None = None) -> tuple[list[CodeRan
     return call_ranges, _ast_def_name_ranges(tree, lines)
 
 
-def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, exact: bool, tree: ast.Module | None = None):
+def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, exact: bool, tree: ast.Module | None = None, approximate: bool = False):
     """A mapping node -> CodeRange (``.get``) covering ``nodes``; ``tree``:
-    CPython's tree of ``text`` when the caller already has it."""
+    CPython's tree of ``text`` when the caller already has it.  ``approximate``:
+    only CPython's positions of calls and def/class names (other nodes get
+    None), or None when even those do not match libcst's tree."""
+    if approximate:
+        ranges = _ast_ranges(text, tree)
+        if ranges is None or len(ranges[0]) != ordinals.count:
+            return None
+        return _AstPositions(ranges[0], ranges[1] if ranges[1] is not None and len(ranges[1]) == ordinals.def_count else [], ordinals)
     if not exact and all(id(node) in ordinals.ordinal or id(node) in ordinals.def_ordinal for node in nodes):
         ranges = _ast_ranges(text, tree)
         if ranges is not None:

@@ -152,7 +152,8 @@ def test_a_ten_thousand_term_chain_neither_crashes_nor_costs_the_neighbour(tmp_p
             assert "+++ good.py" in result.stdout or "+++ b/good.py" in result.stdout
         else:
             assert "good.py:5:5: DJA101" in result.stdout
-            assert "chain.py:5:5: DJA101" in result.stdout or "chain.py:1:1: DJA000" in result.stdout
+            # libcst's positions recurse too deep here: CPython's place the finding.
+            assert "chain.py:5:5: DJA101" in result.stdout, result.stdout
 
 
 # -- workers and signals ------------------------------------------------------------------------
