@@ -19,6 +19,7 @@ The flow of ``run``:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -65,6 +66,8 @@ class FileResult:
     # worker), in one line, and the traceback for --verbose; never cached.
     failure: str | None = None
     trace: str | None = None
+    # True when only parts of the file were analysed (within the budget): never cached.
+    partial: bool = False
 
 
 @dataclass
@@ -335,6 +338,13 @@ class FileTask:
     module_name: str | None
     is_package: bool
     full: bool  # False: a syntax check suffices when the prefilter says so
+    in_parts: bool = False  # the retry of a file too large to analyse whole (slices.py)
+
+
+# A file that ran out of time or memory is tried again in parts when it is
+# at least this large (a small one is pathological in another way).
+IN_PARTS_MIN_BYTES = 64 * 1024
+PARTS_NOTE = "analysed in parts (too large to analyse whole within the budget): findings of its async code only"
 
 
 def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
@@ -344,6 +354,8 @@ def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, exc))
         return result
+    if task.in_parts:
+        return _analyze_in_parts(task, source, settings)
     if not task.full and not _needs_full_pass(source.text, settings) and _syntax_ok(source.text, task.path):
         return FileResult(task.path, light=True)
     try:
@@ -352,6 +364,26 @@ def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, SourceError(TOO_DEEP)))
         return result
+
+
+def _analyze_in_parts(task: FileTask, source: SourceFile, settings: Settings) -> FileResult:
+    """The findings of each part of the file that holds async code, at the
+    file's rows, without fixes, facts or summary (they need the whole file)."""
+    from async_lint.slices import async_parts
+
+    tree, error = python_parse(source.text)
+    if tree is None:
+        raise error or SourceError("syntax error")
+    result = FileResult(task.path, notes=[PARTS_NOTE], partial=True)
+    for part in async_parts(source.text, tree):
+        piece = decode_source(task.path, part.text.encode("utf-8", "surrogatepass"))
+        found = analyze_source(task.path, piece, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
+        for finding in found.findings:
+            start, end = part.file_row(finding.line), part.file_row(finding.end_line)
+            if start is not None and end is not None and finding.code != "DJA000":
+                result.findings.append(dataclasses.replace(finding, line=start, end_line=end, fix=None))
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result
 
 
 def analyze_path(path: str, settings: Settings) -> FileResult:
@@ -404,12 +436,23 @@ class _Workers:
         workers = 1 if len(tasks) < PARALLEL_THRESHOLD else None
         ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
         results: list[FileResult] = []
+        too_large: dict[FileTask, Failure] = {}
         for task, outcome in self.pool.map(ordered, workers):
+            if isinstance(outcome, Failure) and outcome.resource and len(task.data or b"") >= IN_PARTS_MIN_BYTES:
+                too_large[dataclasses.replace(task, in_parts=True)] = outcome
+                continue
             results.append(_failed(task, outcome) if isinstance(outcome, Failure) else outcome)
-            self.done += 1
-            if self.on_file_done is not None:
-                self.on_file_done(self.done, self.total)
+            self._progress()
+        # Out of time or memory on a large file: its async code, part by part.
+        for task, outcome in self.pool.map(list(too_large), workers):
+            results.append(_failed(task, too_large[task]) if isinstance(outcome, Failure) else outcome)
+            self._progress()
         return results
+
+    def _progress(self) -> None:
+        self.done += 1
+        if self.on_file_done is not None:
+            self.on_file_done(self.done, self.total)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -521,7 +564,7 @@ class _Analyzer:
             tasks.append(FileTask(path, data, module_name, is_package, full))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
-            if self.cache is not None and result.path in keys and result.failure is None:
+            if self.cache is not None and result.path in keys and result.failure is None and not result.partial:
                 self.cache.put(keys[result.path], _entry(result))
 
 

@@ -48,6 +48,9 @@ class Failure:
 
     cause: str
     trace: str | None = None
+    # True when the file ran out of time or memory (or its worker was killed),
+    # not when the analysis raised: a smaller piece of it may still fit.
+    resource: bool = False
 
 
 # libcst's parser (native) and its trees (Python) recurse once per nesting
@@ -102,7 +105,7 @@ def run_guarded(function: Callable[[Any], Any], item: Any) -> Any:
         return call_with_deep_stack(function, item)
     except MemoryError:
         # No traceback: formatting it needs the memory that just ran out.
-        cause = "analysis needed more memory than its budget"
+        return Failure("analysis needed more memory than its budget", resource=True)
     except RecursionError:
         cause, trace = "the file is nested too deeply to analyse (recursion limit)", traceback.format_exc()
     except Exception as exc:  # noqa: BLE001 - any bug costs only this file
@@ -140,8 +143,13 @@ def _limit_memory(extra_bytes: int | None) -> None:
 
 def _serve(conn, function: Callable[[Any], Any], memory: int | None, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    # A crash is reported by the parent in one line; no stack dump from here.
+    # A crash is reported by the parent in one line; no stack dump from here,
+    # nor the native parser's own words as it runs out of memory.
     faulthandler.disable()
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
     _die_with_parent(parent)
     _limit_memory(memory)
     while True:
@@ -280,7 +288,7 @@ class WorkerPool:
                         outcome = conn.recv()
                     except Exception:  # noqa: BLE001 - EOF: the worker died
                         how = worker.kill()
-                        outcome = Failure(f"async-lint's worker process died while analysing this file ({how})")
+                        outcome = Failure(f"async-lint's worker process died while analysing this file ({how})", resource=True)
                     else:
                         self.idle.append(worker)
                     yield worker.item, outcome
@@ -289,7 +297,7 @@ class WorkerPool:
                     if worker.over_budget(now):
                         del busy[conn]
                         worker.kill()
-                        yield worker.item, Failure(f"analysis took longer than the {self.seconds:g} s budget (--file-timeout)")
+                        yield worker.item, Failure(f"analysis took longer than the {self.seconds:g} s budget (--file-timeout)", resource=True)
         finally:
             for worker in busy.values():  # interrupted: nothing may outlive the run
                 worker.kill()

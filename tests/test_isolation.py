@@ -314,3 +314,31 @@ def test_the_file_timeout_flag_and_key_reach_the_run(tmp_path, monkeypatch):
     from_key = run_cli(["--no-cache", "."])
     assert "longer than the 1 s budget" in from_key.stdout
     assert run_cli(["--no-cache", "--file-timeout", "-3", "."]).exit_code == 2
+
+
+# -- a file too large to analyse whole: its async code, in parts ---------------------------------
+def test_a_large_file_past_its_budget_is_analysed_in_parts(tmp_path):
+    from tests.pathological import data_module
+
+    (tmp_path / "data.py").write_text(data_module(300_000))  # far more than 1 s of analysis whole
+    (tmp_path / "good.py").write_text(SLEEPY)
+    result = subprocess.run([str(SCRIPT), "--no-cache", "--file-timeout", "1", "data.py", "good.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "data.py:5:5: DJA101" in result.stdout and "good.py:5:5: DJA101" in result.stdout
+    assert "DJA000" not in result.stdout
+    assert "analysed in parts" in result.stderr
+    assert len(result.stderr.splitlines()) <= 2, result.stderr
+
+
+def test_parts_keep_the_file_rows(tmp_path):
+    import ast
+
+    from async_lint.slices import async_parts
+
+    text = "import time\nfrom os import path\n\nDATA = [\n    1,\n]\n\n\n@decorated\nasync def view():\n    time.sleep(1)\n\n\ndef sync():\n    pass\n"
+    [part] = async_parts(text, ast.parse(text))
+    rows = part.text.splitlines()
+    assert rows[:2] == ["import time", "from os import path"]
+    sleep_row = next(i for i, row in enumerate(rows, start=1) if "time.sleep" in row)
+    assert part.file_row(sleep_row) == 11 and part.file_row(1) is None
+    assert "DATA" not in part.text and "def sync" not in part.text
