@@ -70,6 +70,15 @@ class DjangoCheck(Check):
                     return True
         return False
 
+    def iteration_advice(self) -> str:
+        """How to evaluate a QuerySet in async code on the target Django:
+        ``async for`` needs QuerySet.__aiter__ (4.1)."""
+        target = target_version(self.ctx)
+        if twin("iteration", "__iter__", target) is not None:
+            return "use `async for`, `[x async for x in qs]` or an `a`-method such as `await qs.acount()`"
+        version = ".".join(map(str, target)) if target else "newest"
+        return f"use `await sync_to_async(list)(qs)` (`async for` over a QuerySet needs Django {since('iteration', '__iter__')}; the target is {version})"
+
     def suggestion(self, kind: str, name: str, twin_text: str, fallback: str) -> str:
         """``twin_text`` (formatted with the twin) where the target Django has
         the twin, else ``fallback`` plus why."""
@@ -182,7 +191,7 @@ class SyncOrmCheck(DjangoCheck):
             expr,
             "DJA202",
             f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); "
-            + self.suggestion("iteration", "__iter__", "use `async for`, `[x async for x in qs]` or an `a`-method such as `await qs.acount()`", "use `await sync_to_async(list)(qs)`"),
+            + self.iteration_advice(),
             fix=async_iteration_fix(self.ctx, context, value),
         )
 
