@@ -15,6 +15,7 @@ import codecs
 import dataclasses
 import difflib
 import os
+import re
 import stat
 import tempfile
 from collections import Counter
@@ -25,6 +26,8 @@ from async_lint.findings import Edit, Finding
 from async_lint.fixes import line_offsets
 from async_lint.settings import Settings
 from async_lint.source import SourceError, SourceFile, decode_source, parse_source, read_source
+from async_lint.suppress import Suppressions
+from async_lint.workers import Failure, run_guarded
 
 MAX_ROUNDS = 10
 
@@ -160,11 +163,14 @@ def encode_like(original: SourceFile, text: str) -> bytes:
     return data
 
 
-def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Finding] | None = None, project=None) -> FileFix:
+def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Finding] | None = None, project=None, suppressions: Suppressions | None = None) -> FileFix:
     """Fix one file in memory.  ``first``: the findings (with fixes) of the run
     that asked for the fix, used for the first round; later rounds re-lint
-    (within ``project``, that run's ``RunResult``, when given)."""
+    (within ``project``, that run's ``RunResult``, when given) and fix only
+    what ``suppressions`` leaves visible."""
     result = FileFix(path, original=source)
+    if suppressions is None:
+        suppressions = Suppressions(settings, settings.root or os.getcwd(), orm_opt_outs=getattr(project, "orm_opt_outs", {}))
     check = _verification_settings(settings)
     before = _lint(path, source, check, project)
     if any(f.code == "DJA000" for f in before):
@@ -178,7 +184,7 @@ def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Fi
         return result
     compiled_before = _compiles(source.text, path)
     expected = Counter(_key(f) for f in before)
-    candidates = fixable(first if first is not None else before, settings.enabled)
+    candidates = fixable(first if first is not None else suppressions.visible(before), settings.enabled)
     text = source.text
     fixed: list[Finding] = []
     for _ in range(MAX_ROUNDS):
@@ -205,7 +211,7 @@ def fix_source(path: str, source: SourceFile, settings: Settings, first: list[Fi
             result.refused = f"fixing would leave or bring a finding ({code} {message}); fixes: {_codes(chosen)}"
             return result
         text = new_text
-        candidates = fixable(after, settings.enabled)
+        candidates = fixable(suppressions.visible(after, lines_of={path: new_source.lines}), settings.enabled)
     if text != source.text:
         result.text = text
         result.fixed = fixed
@@ -269,26 +275,41 @@ def write_fix(result: FileFix) -> None:
         result.refused = f"cannot write the file: {exc.strerror or exc}"
 
 
-def unified_diff(result: FileFix) -> str:
+def _patch_lines(data: bytes) -> list[bytes]:
+    """Lines as patch and git apply count them: ended by ``\n`` only.  A form
+    feed, U+2028 or a lone ``\r`` is part of its line, as it is to them."""
+    return data.splitlines(keepends=True) if b"\r" not in data else [line for line in re.split(rb"(?<=\n)", data) if line]
+
+
+def unified_diff(result: FileFix) -> bytes:
+    """A patch ``git apply`` and ``patch -p1`` accept: ``a/``/``b/`` paths,
+    and the file's own bytes (its encoding, BOM and line endings), so that
+    the hunks match the file on disk."""
     assert result.original is not None and result.text is not None
-    old = result.original.text.splitlines(keepends=True)
-    new = result.text.splitlines(keepends=True)
     shown = os.path.relpath(result.path)
     if shown.startswith(".."):
-        shown = result.path
-    lines = list(difflib.unified_diff(old, new, fromfile=shown, tofile=shown))
-    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
+        shown = result.path.lstrip(os.sep)
+    name = os.fsencode(shown.replace(os.sep, "/"))
+    old = _patch_lines(result.original.data)
+    new = _patch_lines(encode_like(result.original, result.text))
+    lines = difflib.diff_bytes(difflib.unified_diff, old, new, fromfile=b"a/" + name, tofile=b"b/" + name)
+    return b"".join(line if line.endswith(b"\n") else line + b"\n\\ No newline at end of file\n" for line in lines)
 
 
-def fix_paths(paths: list[str], settings: Settings, *, write: bool, texts: dict[str, bytes] | None = None) -> FixOutcome:
-    """Lint ``paths``, fix what can be fixed (writing it when ``write``).
+def fix_paths(
+    paths: list[str], settings: Settings, *, write: bool, texts: dict[str, bytes] | None = None, baseline: Counter[str] | None = None
+) -> FixOutcome:
+    """Lint ``paths``, fix what can be fixed (writing it when ``write``):
+    only findings the report would show, not the ones per-file-ignores, the
+    DJANGO_ALLOW_ASYNC_UNSAFE opt-out, ``baseline`` or ``# noqa`` hide.
     ``texts``: path -> content fixed instead of the file on disk (stdin)."""
     from async_lint.engine import run
 
     texts = {os.path.abspath(path): data for path, data in (texts or {}).items()}
     result = run(paths, settings, texts=texts)
+    suppressions = Suppressions(settings, settings.root or os.getcwd(), baseline, result.orm_opt_outs)
     by_path: dict[str, list[Finding]] = {}
-    for finding in fixable(result.findings, settings.enabled):
+    for finding in fixable(suppressions.visible(result.findings), settings.enabled):
         by_path.setdefault(finding.path, []).append(finding)
     files: list[FileFix] = []
     for path in sorted(by_path):
@@ -297,7 +318,12 @@ def fix_paths(paths: list[str], settings: Settings, *, write: bool, texts: dict[
         except SourceError as exc:
             files.append(FileFix(path, refused=exc.message))
             continue
-        fixed = fix_source(path, source, settings, by_path[path], project=result)
+        # A fix re-lints in this process: on the workers' deep stack, and a
+        # crash leaves this file as it was, not the run.
+        fixed = run_guarded(lambda p: fix_source(p, source, settings, by_path[p], project=result, suppressions=suppressions), path)
+        if isinstance(fixed, Failure):
+            files.append(FileFix(path, refused=fixed.cause))
+            continue
         if write and fixed.changed:
             write_fix(fixed)
         files.append(fixed)
@@ -314,5 +340,5 @@ def summary_lines(outcome: FixOutcome) -> list[str]:
     return lines
 
 
-def diff_text(outcome: FixOutcome) -> str:
-    return "".join(unified_diff(f) for f in outcome.changed_files)
+def diff_text(outcome: FixOutcome) -> bytes:
+    return b"".join(unified_diff(f) for f in outcome.changed_files)

@@ -18,6 +18,7 @@ from typing import Any
 
 from async_lint import __version__
 from async_lint.findings import Finding
+from async_lint.output import atomic_writer
 from async_lint.source import SourceError, read_source
 
 FORMAT_VERSION = 1
@@ -43,9 +44,10 @@ def _source_lines(path: str) -> list[str]:
         return []
 
 
-def fingerprints(findings: list[Finding], root: str) -> list[str]:
-    """One fingerprint per finding, in the same order."""
-    lines_of: dict[str, list[str]] = {}
+def fingerprints(findings: list[Finding], root: str, lines_of: dict[str, list[str]] | None = None) -> list[str]:
+    """One fingerprint per finding, in the same order.  ``lines_of``: files'
+    lines when the findings were made from text not (yet) on disk."""
+    lines_of = dict(lines_of or {})
     seen: Counter[tuple[str, str, str]] = Counter()
     out: list[str] = [""] * len(findings)
     # Occurrences are counted in source order, whatever order findings come in.
@@ -59,7 +61,8 @@ def fingerprints(findings: list[Finding], root: str) -> list[str]:
         key = (f.code, _relative(f.path, root), text)
         occurrence = seen[key]
         seen[key] += 1
-        digest = hashlib.sha256("\0".join([*key, str(occurrence)]).encode("utf-8")).hexdigest()
+        # surrogatepass: a file name that is not UTF-8 still has a fingerprint.
+        digest = hashlib.sha256("\0".join([*key, str(occurrence)]).encode("utf-8", "surrogatepass")).hexdigest()
         out[i] = digest[:32]
     return out
 
@@ -75,12 +78,10 @@ def write_baseline(path: str, findings: list[Finding], root: str) -> int:
         key=lambda e: (e["path"], e["line"], e["code"], e["fingerprint"]),
     )
     document = {"async-lint-baseline": FORMAT_VERSION, "tool-version": __version__, "findings": entries}
-    tmp = f"{path}.tmp{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        with atomic_writer(path, newline="\n") as fh:
             json.dump(document, fh, indent=2)
             fh.write("\n")
-        os.replace(tmp, path)
     except OSError as exc:
         raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}")
     return len(entries)
@@ -107,11 +108,11 @@ def read_baseline(path: str) -> Counter[str]:
     return Counter(e["fingerprint"] for e in entries)
 
 
-def new_findings(findings: list[Finding], baseline: Counter[str], root: str) -> list[Finding]:
+def new_findings(findings: list[Finding], baseline: Counter[str], root: str, lines_of: dict[str, list[str]] | None = None) -> list[Finding]:
     """The findings that the baseline does not record."""
     remaining = Counter(baseline)
     kept = []
-    for fp, f in zip(fingerprints(findings, root), findings):
+    for fp, f in zip(fingerprints(findings, root, lines_of), findings):
         if remaining[fp] > 0:
             remaining[fp] -= 1
         else:

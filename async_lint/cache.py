@@ -7,7 +7,15 @@ edited helper module changes exactly the findings that depend on it.
 
 Entries are written atomically (a temporary file in the same folder, then
 ``os.replace``), so concurrent runs never see half an entry.  An entry that
-cannot be read, is not JSON, or names another key is ignored and rewritten.
+whose seal (a digest of its key and content) does not match is ignored and
+rewritten.
+
+The cache writes only inside a folder it owns: one it created, or found
+empty, and marked with a ``CACHEDIR.TAG`` (the Cache Directory Tagging
+Specification, which backup tools honour).  A folder that holds anything
+else (``cache-dir = "."`` or a source folder by mistake) is refused before
+anything is written: its ``.gitignore`` of ``*`` would hide the user's new
+files from git, and the next run would find no files to lint.
 """
 
 from __future__ import annotations
@@ -16,14 +24,97 @@ import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from async_lint import __version__
 
-FORMAT = 1
+FORMAT = 2
 CACHE_DIR_NAME = ".async_lint_cache"
+TAG_NAME = "CACHEDIR.TAG"
+# The specification's fixed first line, by which tools recognise the tag.
+TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
+TAG_TEXT = f"{TAG_SIGNATURE}\n# This file is a cache directory tag created by async-lint.\n# For information about cache directory tags, see https://bford.info/cachedir/\n"
+# Caches written before the tag existed are recognised by their .gitignore.
+_LEGACY_GITIGNORE = "# Created by async-lint.\n"
+
+
+class CacheDirError(Exception):
+    """The cache folder cannot be used; the message names it and says why."""
+
+
+def _holds_tag(directory: str) -> bool:
+    try:
+        with open(os.path.join(directory, TAG_NAME), encoding="utf-8", errors="replace") as fh:
+            return fh.read(len(TAG_SIGNATURE)) == TAG_SIGNATURE
+    except OSError:
+        return False
+
+
+def _is_legacy_cache(directory: str, names: list[str]) -> bool:
+    """A cache of an async-lint from before the tag: its own .gitignore, and
+    only entry folders (two hex digits) and entries besides."""
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+            if not fh.read().startswith(_LEGACY_GITIGNORE):
+                return False
+    except OSError:
+        return False
+    return all(name == ".gitignore" or re.fullmatch(r"[0-9a-z]{2}|project-[0-9a-f]+\.json|\.tmp-.*", name) for name in names)
+
+
+def claim_directory(directory: str) -> bool:
+    """Make ``directory`` the cache's own folder, or raise CacheDirError.
+
+    Created (with its parents) when missing; an empty folder is adopted; a
+    folder with the tag (or an old async-lint cache) is reused; anything
+    else is refused, so the cache never writes among the user's files.
+    False when the folder cannot be created (a read-only tree): the run goes
+    on without writing a cache, which costs speed, never correctness."""
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        raise CacheDirError(f"cache-dir {directory} is not a folder (it is a file); point cache-dir at a folder async-lint may create")
+    if os.path.isdir(directory):
+        if _holds_tag(directory):
+            return True
+        try:
+            names = os.listdir(directory)
+        except OSError as exc:
+            raise CacheDirError(f"cache-dir {directory}: cannot list the folder: {exc.strerror or exc}") from exc
+        # Temporary files only: a concurrent run is creating the folder (its tag comes first).
+        if any(not name.startswith(".tmp-") for name in names) and not _is_legacy_cache(directory, names):
+            raise CacheDirError(
+                f"cache-dir {directory} already holds other files and no {TAG_NAME}: async-lint writes its cache only in a folder "
+                f"it creates; name a new folder (e.g. {os.path.join(directory, CACHE_DIR_NAME)}) or use --no-cache"
+            )
+    try:
+        os.makedirs(directory, exist_ok=True)
+        _write_new(os.path.join(directory, TAG_NAME), TAG_TEXT)
+        _write_new(os.path.join(directory, ".gitignore"), _LEGACY_GITIGNORE + "*\n")
+    except OSError:
+        return False
+    return True
+
+
+def _write_new(path: str, text: str) -> None:
+    if not os.path.exists(path):
+        _replace(path, text.encode("utf-8"))
+
+
+def _replace(path: str, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, then a rename."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 @functools.lru_cache(maxsize=None)
@@ -59,15 +150,20 @@ def entry_key(digest: str, fingerprint: str, module_name: str, is_package: bool)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
-class CacheDirError(ValueError):
-    """The cache folder would be one that holds the user's files."""
+def _seal(key: str, data: bytes) -> str:
+    """A digest of an entry's key and content, written before it: an entry
+    that does not match (a damaged disk, a hand edit, JSON of another shape)
+    is ignored and rewritten, never trusted."""
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass") + b"\0" + data, digest_size=16).hexdigest()
 
 
 class ResultCache:
+    """Entries in a folder the cache owns (``claim_directory`` raises
+    CacheDirError for one it may not write in)."""
+
     def __init__(self, directory: str):
         self.directory = directory
-        self._ready = False
-        _refuse_foreign_folder(directory)
+        self.writable = claim_directory(directory)
 
     def _path(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], f"{key}.json")
@@ -75,7 +171,10 @@ class ResultCache:
     def get(self, key: str) -> dict[str, Any] | None:
         try:
             with open(self._path(key), "rb") as fh:
-                entry = json.loads(fh.read())
+                digest, _, data = fh.read().partition(b"\n")
+            if digest.decode("ascii") != _seal(key, data):
+                return None  # damaged, edited, or another key's entry
+            entry = json.loads(data)
         except (OSError, ValueError, UnicodeDecodeError):
             return None
         if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("findings"), list):
@@ -83,103 +182,43 @@ class ResultCache:
         return entry
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
+        if not self.writable:
+            return
         entry = {**entry, "key": key}
         try:
             data = json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass")
         except (TypeError, ValueError):
             return  # something not plain data: simply not cached
         try:
-            self._prepare()
-            folder = os.path.dirname(self._path(key))
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, self._path(key))
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            os.makedirs(os.path.dirname(self._path(key)), exist_ok=True)
+            _replace(self._path(key), _seal(key, data).encode("ascii") + b"\n" + data)
         except OSError:
             pass  # a read-only or full disk costs speed, never correctness
 
-    def _prepare(self) -> None:
-        if self._ready:
-            return
-        os.makedirs(self.directory, exist_ok=True)
-        tag = os.path.join(self.directory, "CACHEDIR.TAG")
-        if not os.path.exists(tag):
-            try:
-                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(CACHEDIR_TAG)
-                os.replace(tmp, tag)
-            except OSError:
-                pass
-        ignore = os.path.join(self.directory, ".gitignore")
-        if not os.path.exists(ignore):
-            try:
-                fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-                with os.fdopen(fd, "w") as fh:
-                    fh.write("# Created by async-lint.\n*\n")
-                os.replace(tmp, ignore)
-            except OSError:
-                pass
-        self._ready = True
 
-
-# https://bford.info/cachedir/: backup and archiving tools skip a folder with this tag.
-CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This folder is async-lint's result cache (async-lint clean removes it).\n"
-
-
-def _refuse_foreign_folder(directory: str) -> None:
-    """The cache writes only in a folder it made (or an empty one): a cache-dir
-    naming a folder of the user's (".", a source folder) would get a
-    ``.gitignore`` of ``*`` that hides new files from git."""
-    if os.path.lexists(directory) and not os.path.isdir(directory):
-        raise CacheDirError(f"cache-dir {directory} is a file, not a folder; point cache-dir at a folder async-lint may create")
+def _is_cache_entry(directory: str, name: str) -> bool:
+    """``name`` is part of the cache's own layout: its tag and .gitignore,
+    temporary files, and entry folders (two letters or digits: an entry key's
+    start) holding only entries."""
+    if name in (".gitignore", TAG_NAME) or name.startswith(".tmp-") or re.fullmatch(r"project-[0-9a-f]+\.json", name):
+        return True
+    path = os.path.join(directory, name)
+    if not (re.fullmatch(r"[0-9a-z]{2}", name) and os.path.isdir(path) and not os.path.islink(path)):
+        return False
     try:
-        empty = os.path.isdir(directory) and not any(not name.startswith(".tmp-") for name in os.listdir(directory))
+        return all(inside.endswith(".json") or inside.startswith(".tmp-") for inside in os.listdir(path))
     except OSError:
-        return  # unreadable: writing fails later and the run goes on without a cache
-    if os.path.isdir(directory) and not empty and not is_cache_dir(directory):
-        raise CacheDirError(
-            f"cache-dir {directory} already holds files of its own and no CACHEDIR.TAG: async-lint writes its cache only in a folder "
-            f"it creates; name a new folder (e.g. {os.path.join(directory, CACHE_DIR_NAME)}) or use --no-cache"
-        )
+        return False
 
 
 def is_cache_dir(directory: str) -> bool:
-    """Whether ``directory`` is a result cache async-lint made: it carries a
-    CACHEDIR.TAG or the ``.gitignore`` ``_prepare`` writes, and holds nothing
-    but the cache's own layout (``xx/<key>.json`` entries and temporary files).
-    ``async-lint clean`` deletes only such a folder."""
+    """Whether ``directory`` is a result cache async-lint made (it carries the
+    tag, or is a cache from before the tag) and holds nothing but the
+    cache's own layout: ``async-lint clean`` deletes only such a folder."""
     try:
-        entries = list(os.scandir(directory))
+        names = os.listdir(directory)
     except OSError:
         return False
-    names = {entry.name for entry in entries}
-    marked = "CACHEDIR.TAG" in names
-    if not marked and ".gitignore" in names:
-        try:
-            with open(os.path.join(directory, ".gitignore"), encoding="utf-8") as fh:
-                marked = fh.readline().startswith("# Created by async-lint")
-        except (OSError, UnicodeDecodeError):
-            marked = False
-    if not marked:
+    if not (_holds_tag(directory) or _is_legacy_cache(directory, names)):
         return False
-    for entry in entries:
-        if entry.name in (".gitignore", "CACHEDIR.TAG") or entry.name.startswith(".tmp-"):
-            continue
-        if not (entry.is_dir(follow_symlinks=False) and len(entry.name) == 2 and entry.name.isalnum()):
-            return False
-        try:
-            inside = os.listdir(entry.path)
-        except OSError:
-            return False
-        if not all(name.endswith(".json") or name.startswith(".tmp-") for name in inside):
-            return False
-    return True
+    return all(_is_cache_entry(directory, name) for name in names)

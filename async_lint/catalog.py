@@ -46,7 +46,9 @@ class CatalogError(Exception):
     """The rules/ data is malformed: a packaging or editing mistake."""
 
 
+@functools.lru_cache(maxsize=None)
 def rules_dir() -> Path:
+    # Cached: every finding asks the catalog for its level, and this is file-system calls.
     packaged = Path(__file__).parent / "_rules"
     if packaged.is_dir():
         return packaged

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import difflib
 import os
+import signal
 import sys
 from collections import Counter
 from typing import NoReturn
@@ -13,26 +14,29 @@ from typing import NoReturn
 import click
 
 from async_lint import __version__
-from async_lint.catalog import CatalogError, catalog
 from async_lint.cache import CacheDirError
+from async_lint.catalog import CatalogError, catalog
 from async_lint.config import (
     CONFIG_NAMES,
     ConfigError,
     FileConfig,
     Options,
-    apply_per_file_ignores,
     build_settings,
     default_cache_dir,
     find_config,
     git_root,
     load_file,
     parse_django_version,
+    parse_file_timeout,
 )
 from async_lint.findings import LEVEL_ORDER, at_or_above, fixable_summary
 from async_lint.discovery import display_path
 from async_lint.formats import FORMATS
+from async_lint.output import OutputError, atomic_bytes, atomic_writer, refuse_inputs, tolerant_streams
+from async_lint.suppress import Suppressions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def _split_codes(values: tuple[str, ...]) -> list[str]:
@@ -79,16 +83,16 @@ def _explain(code: str, param_hint: str = "--explain") -> None:
 
 @contextlib.contextmanager
 def _output(output_file: str | None, default=None):
-    """stdout (or ``default``), or ``-o FILE`` opened for writing (an error names the file)."""
+    """stdout (or ``default``), or ``-o FILE`` written whole or not at all: a
+    crash while rendering keeps the old report (an error names the file)."""
     if not output_file:
         yield default or sys.stdout
         return
     try:
-        fh = open(output_file, "w", encoding="utf-8")
+        with atomic_writer(output_file) as fh:
+            yield fh
     except OSError as exc:
         _error(f"cannot write {output_file}: {exc.strerror or exc}")
-    with fh:
-        yield fh
 
 
 def _error(message: str) -> NoReturn:
@@ -96,12 +100,14 @@ def _error(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level) -> Options:
+def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level, file_timeout=None) -> Options:
     def codes(flag: str, values: tuple[str, ...]) -> list[str] | None:
         if not values:
             return None
         out = []
         known = list(catalog())
+        if not _split_codes(values):
+            raise ConfigError(f"{flag}: empty rule code; name a code or prefix like \"DJA1\"")
         for code in _split_codes(values):
             code = code.upper()
             if code != "ALL" and not any(c.startswith(code) for c in known):
@@ -117,8 +123,9 @@ def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect
         extend_exclude=list(extend_exclude) or None,
         respect_gitignore=respect_gitignore,
         django_version=parse_django_version(django_version) if django_version is not None else None,
-        cache_dir=os.path.abspath(cache_dir) if cache_dir else None,
+        cache_dir=os.path.abspath(os.path.expanduser(cache_dir)) if cache_dir else None,
         fail_level=fail_level,
+        file_timeout=parse_file_timeout(file_timeout, "--file-timeout") if file_timeout is not None else None,
     )
 
 
@@ -199,6 +206,7 @@ def _path_hint(path: str) -> str:
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False, path_type=str), help="Record today's findings in this baseline file and exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: number of CPUs).")
+@click.option("--file-timeout", type=float, metavar="SECONDS", help="Time one file's analysis may take before it is reported as DJA000 (default 10; 0: no limit).")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes of the enabled rules, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing (exit 1 when there is a diff).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
@@ -209,16 +217,17 @@ def _path_hint(path: str) -> str:
 @click.option("--explain", metavar="CODE", help="Explain a rule and exit (as `async-lint rule CODE`).")
 @click.option("--show-settings", is_flag=True, help="Print the configuration file, Django target, enabled rules and cache folder this run would use, and exit.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, notes or warnings on stderr.")
-@click.option("--verbose", "-v", is_flag=True, help="Also say on stderr which configuration, Django target and cache the run uses.")
+@click.option("--verbose", "-v", is_flag=True, help="Also say on stderr which configuration, Django target and cache the run uses, and show the traceback of a file whose analysis failed.")
 @click.option("--stdin-filename", type=click.Path(dir_okay=False, path_type=str),
               help="With `-` as the path: lint stdin as this file of its project (--fix then prints the fixed text).")
 @click.version_option(__version__, "--version", prog_name="async-lint")
 def main_command(paths, config_file, output_format, output_file, select, extend_select, ignore, exclude, extend_exclude, respect_gitignore,
-                 django_version, fail_level, cache_dir, baseline_file, write_baseline_file, jobs, fix, diff, no_cache, clean_cache, exit_zero,
-                 statistics, list_rules, explain, show_settings, quiet, verbose, stdin_filename):
+                 django_version, fail_level, cache_dir, baseline_file, write_baseline_file, jobs, file_timeout, fix, diff, no_cache, clean_cache,
+                 exit_zero, statistics, list_rules, explain, show_settings, quiet, verbose, stdin_filename):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
-    from async_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
+    from async_lint.baseline import BaselineError, read_baseline, write_baseline
+    from async_lint.django_version import DeclarationError
     from async_lint.progress import progress_for
 
     if list_rules:
@@ -233,13 +242,15 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         paths, texts = _stdin_text(paths, stdin_filename)
     elif stdin_filename:
         _error("--stdin-filename needs `-` as the path")
-    for flag, target in (("--output-file", output_file), ("--write-baseline", write_baseline_file)):
+    reports = (("--output-file", output_file), ("--write-baseline", write_baseline_file))
+    for flag, target in reports:
         if target and _is_an_input(target, paths):
             _error(f"{flag} {target} is one of the files being linted: writing the report there would replace its code")
     try:
         file_config = load_file(config_file) if config_file else find_config(paths)
-        cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level)
-        settings = build_settings(file_config, cli, jobs=jobs or engine.default_jobs())
+        cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level, file_timeout)
+        # More workers than CPUs only cost memory and process start-ups.
+        settings = build_settings(file_config, cli, jobs=min(jobs or engine.default_jobs(), engine.default_jobs()))
         django_source = "--django-version" if cli.django_version else f"django-version in {file_config.path}" if settings.django_version else None
         if settings.django_version is None:
             # Neither flag nor config: the lowest version the project's own
@@ -249,7 +260,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         if settings.extra.get("cache_dir") is None:
             settings.extra["cache_dir"] = default_cache_dir(file_config, paths)
         baseline = read_baseline(baseline_file) if baseline_file else None
-    except (ConfigError, BaselineError) as exc:
+    except (ConfigError, BaselineError, DeclarationError) as exc:
         _error(str(exc))
     if clean_cache:
         sys.exit(_clean(settings.extra["cache_dir"]))
@@ -268,9 +279,9 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
     progress = progress_for(sys.stderr.isatty() and not quiet, fmt)
     try:
         if texts is not None and fix and not diff:
-            texts = _fix_stdin(paths, settings, texts)
+            texts = _fix_stdin(paths, settings, texts, baseline)
         elif fix or diff:
-            _run_fixes(paths, settings, write=not diff, quiet=quiet, texts=texts)
+            _run_fixes(paths, settings, write=not diff, quiet=quiet, texts=texts, output_file=output_file, baseline=baseline)
         result = engine.run(paths, settings, on_file_done=progress, cache_dir=settings.extra.get("cache_dir"), use_cache=not no_cache, texts=texts)
     except CacheDirError as exc:
         _error(str(exc))
@@ -280,12 +291,15 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
 
     for path, reason in result.missing:
         click.echo(f"async-lint: error: {reason}: {path}{_path_hint(path)}", err=True)
+    _print_failures(result.failures, verbose)
     if not quiet:
         for path, reason in result.skipped:
-            click.echo(f"async-lint: note: skipped {path}: {reason}", err=True)
+            click.echo(f"async-lint: note: skipped {display_path(path)}: {reason}", err=True)
         _print_notes(result.notes)
-    findings = apply_per_file_ignores(result.findings, settings)
     root = settings.root or os.getcwd()
+    # A new baseline records what is there today, whatever the old one hid.
+    findings = Suppressions(settings, root, None if write_baseline_file else baseline, result.orm_opt_outs).visible(result.findings)
+    _refuse_overwriting_inputs(reports, result.files)
     if write_baseline_file:
         try:
             count = write_baseline(write_baseline_file, findings, root)
@@ -293,8 +307,6 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
             _error(str(exc))
         click.echo(f"async-lint: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline_file}", err=True)
         sys.exit(EXIT_ERROR if result.missing else EXIT_CLEAN)
-    if baseline is not None:
-        findings = new_findings(findings, baseline, root)
 
     if not result.files and not result.missing and not quiet:
         click.echo("async-lint: warning: no Python files found under the given paths (skipped by .gitignore or --exclude?)", err=True)
@@ -325,6 +337,16 @@ def _is_an_input(target: str, paths: list[str]) -> bool:
         if os.path.isdir(named) and real.endswith(".py") and real.startswith(named.rstrip(os.sep) + os.sep):
             return True
     return False
+
+
+def _refuse_overwriting_inputs(reports: tuple[tuple[str, str | None], ...], inputs: list[str]) -> None:
+    """A report written over a linted file would lose the user's code: exit 2."""
+    try:
+        for flag, target in reports:
+            if target:
+                refuse_inputs(target, inputs, flag)
+    except OutputError as exc:
+        _error(str(exc))
 
 
 def _detected_django_version(paths: list[str]) -> tuple[tuple[int, int] | None, str]:
@@ -414,13 +436,13 @@ def _stdin_text(paths: list[str], stdin_filename: str | None) -> tuple[list[str]
     return [name], {os.path.abspath(name): sys.stdin.buffer.read()}
 
 
-def _fix_stdin(paths: list[str], settings, texts: dict[str, bytes]) -> dict[str, bytes]:
+def _fix_stdin(paths: list[str], settings, texts: dict[str, bytes], baseline=None) -> dict[str, bytes]:
     """--fix on stdin: the fixed text (or the text unchanged) on stdout, as
     editors expect of a formatter; no file is written.  Returns the texts
     to report the remaining findings of."""
     from async_lint import apply_fixes
 
-    outcome = apply_fixes.fix_paths(paths, settings, write=False, texts=texts)
+    outcome = apply_fixes.fix_paths(paths, settings, write=False, texts=texts, baseline=baseline)
     fixed = dict(texts)
     for result in outcome.changed_files:
         fixed[result.path] = apply_fixes.encode_like(result.original, result.text)
@@ -431,17 +453,24 @@ def _fix_stdin(paths: list[str], settings, texts: dict[str, bytes]) -> dict[str,
     return fixed
 
 
-def _run_fixes(paths: list[str], settings, *, write: bool, quiet: bool = False, texts: dict[str, bytes] | None = None) -> None:
+def _run_fixes(paths: list[str], settings, *, write: bool, quiet: bool = False, texts: dict[str, bytes] | None = None, output_file: str | None = None, baseline=None) -> None:
     """--fix writes the fixes (then the findings that remain are reported);
-    --diff prints them, then "Would fix N problems." (as ruff), and exits: 1
-    when there is a diff, else 0."""
+    --diff prints them (into ``output_file`` with -o), then "Would fix N
+    problems." (as ruff), and exits: 1 when there is a diff, else 0."""
     from async_lint import apply_fixes
 
-    outcome = apply_fixes.fix_paths(paths, settings, write=write, texts=texts)
+    outcome = apply_fixes.fix_paths(paths, settings, write=write, texts=texts, baseline=baseline)
     lines = [] if quiet else apply_fixes.summary_lines(outcome)
     if not write:
+        # Bytes: each file's hunks in its own encoding, so that they apply.
         text = apply_fixes.diff_text(outcome)
-        click.echo(text, nl=False)
+        if output_file:
+            try:
+                atomic_bytes(output_file, text)
+            except OSError as exc:
+                _error(f"cannot write {output_file}: {exc.strerror or exc}")
+        else:
+            click.echo(text, nl=False)
         for line in lines:
             click.echo(line, err=True)
         if not quiet:
@@ -450,6 +479,14 @@ def _run_fixes(paths: list[str], settings, *, write: bool, quiet: bool = False, 
         sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
     for line in lines:
         click.echo(line, err=True)
+
+
+def _print_failures(failures: dict[str, tuple[str, str | None]], verbose: bool) -> None:
+    """One line a file whose analysis failed (its DJA000 is in the report); the traceback with -v."""
+    for path, (cause, trace) in sorted(failures.items()):
+        click.echo(f"async-lint: {display_path(path)}: not analysed: {cause}", err=True)
+        if verbose and trace:
+            click.echo(trace.rstrip("\n"), err=True)
 
 
 def _print_notes(notes: dict[str, list[str]]) -> None:
@@ -475,20 +512,41 @@ def server_command():
 SUBCOMMANDS["server"] = server_command
 
 
+class Interrupted(BaseException):
+    """Ctrl-C.  Not a KeyboardInterrupt, which click turns into "Aborted!" and exit 1."""
+
+
+def _interrupt(signum, frame) -> None:
+    raise Interrupted
+
+
+def _install_signal_handlers() -> None:
+    signal.signal(signal.SIGINT, _interrupt)
+    if hasattr(signal, "SIGPIPE"):
+        # `async-lint . | head`: end quietly when the reader goes away, as
+        # Unix tools do, instead of a BrokenPipeError on every later write.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
 def main() -> None:
     if sys.argv[1:2] == ["server"]:
         # Always the server (a folder named `server` is linted as `./server`):
         # an editor that starts it from a project with such a folder must not get a lint.
         server_command.main(sys.argv[2:], prog_name="async-lint server")
+    tolerant_streams()
+    _install_signal_handlers()
     try:
         main_command.main(standalone_mode=True)
+    except Interrupted:
+        click.echo("async-lint: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except CatalogError as exc:
         click.echo(f"async-lint: internal error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # never a bare traceback for the user
         click.echo(f"async-lint: internal error: {type(exc).__name__}: {exc}", err=True)
         if os.environ.get("ASYNC_LINT_DEBUG"):

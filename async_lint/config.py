@@ -54,6 +54,7 @@ class Options:
     cache_dir: str | None = None
     # The lowest level that makes the run exit 1 (error, warning or info).
     fail_level: str | None = None
+    file_timeout: float | None = None
 
 
 @dataclass
@@ -90,17 +91,43 @@ def _codes(where: str, key: str, values: list[str]) -> list[str]:
     out = []
     for value in values:
         code = value.strip().upper()
+        if not code:
+            # "" is a prefix of every code: it would silently turn every rule off (or on).
+            raise _key_error(where, key, "empty rule code; name a code or prefix like \"DJA1\" (or remove the entry)")
         if code != "ALL" and not any(c.startswith(code) for c in known):
             raise _key_error(where, key, f"unknown rule code or prefix {value!r}")
         out.append(code)
     return out
 
 
+# Django versions that can be targeted: from 1.0 to a future 9.x.
+DJANGO_MAJORS = range(1, 10)
+DJANGO_MINORS = range(0, 20)
+
+
 def parse_django_version(value: str, where: str = "--django-version", key: str = "django-version") -> tuple[int, int]:
-    match = re.fullmatch(r"\s*(\d+)\.(\d+)(?:\.\d+)?\s*", value)
+    match = re.fullmatch(r"\s*(\d{1,6})\.(\d{1,6})(?:\.\d{1,6})?\s*", value)
     if not match:
         raise ConfigError(f"{where}: {key}: expected MAJOR.MINOR (like \"4.2\"), got {value!r}")
-    return int(match.group(1)), int(match.group(2))
+    version = int(match.group(1)), int(match.group(2))
+    if version[0] not in DJANGO_MAJORS or version[1] not in DJANGO_MINORS:
+        raise ConfigError(f"{where}: {key}: {value.strip()!r} is not a Django version (expected 1.0 to 9.x, like \"4.2\")")
+    return version
+
+
+MAX_FILE_TIMEOUT = 3600.0
+
+
+def parse_file_timeout(value: Any, where: str) -> float:
+    """Seconds a file's analysis may take: a number from 0 (no limit) to an hour."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_FILE_TIMEOUT or value != value:
+        raise ConfigError(f"{where}: expected a number of seconds from 0 (no limit) to {MAX_FILE_TIMEOUT:g}, got {_describe(value)}")
+    return float(value)
 
 
 def _dotted_names(where: str, key: str, names: Iterable[str]) -> None:
@@ -130,6 +157,8 @@ def _option_value(where: str, key: str, value: Any) -> Any:
         if value not in LEVEL_ORDER:
             raise _key_error(where, key, f"expected one of {', '.join(map(repr, LEVEL_ORDER))}, got {_describe(value)}")
         return value
+    if key == "file-timeout":
+        return parse_file_timeout(value, f"{where}: [{SECTION}] {key}")
     if key == "per-file-ignores":
         if not isinstance(value, dict):
             raise _key_error(where, key, f"expected a table of glob = [codes], got {_describe(value)}")
@@ -179,6 +208,8 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read configuration file: {exc.strerror or exc}")
     except _toml.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (TOML files must be UTF-8): {exc.reason} at byte {exc.start}")
 
 
 def _section(data: dict[str, Any]) -> Any:
@@ -284,12 +315,17 @@ def merge(file_options: Options, cli: Options) -> Options:
 
 def build_settings(config: FileConfig, cli: Options, *, jobs: int) -> Settings:
     merged = merge(config.options, cli)
+    enabled = resolve_codes([config.options, cli])
+    if not enabled:
+        where = config.path or "the command line"
+        raise ConfigError(f"{where}: select/ignore: no rule is left enabled (not even DJA000); select at least one code or prefix")
     exclude = [*(merged.exclude or []), *(config.options.extend_exclude or []), *(cli.extend_exclude or [])]
     cache_dir = merged.cache_dir
     if cache_dir is not None and cli.cache_dir is None:
-        cache_dir = os.path.join(config.root, cache_dir)  # the file's paths are relative to the file
+        # The file's paths are relative to the file; ``~`` is the user's home, as in a shell.
+        cache_dir = os.path.join(config.root, os.path.expanduser(cache_dir))
     return Settings(
-        enabled=resolve_codes([config.options, cli]),
+        enabled=enabled,
         django_version=merged.django_version,
         exclude=tuple(exclude),
         respect_gitignore=True if merged.respect_gitignore is None else merged.respect_gitignore,
@@ -303,6 +339,7 @@ def build_settings(config: FileConfig, cli: Options, *, jobs: int) -> Settings:
             "config_path": config.path,
             "fail_level": merged.fail_level or "info",
         },
+        **({"file_timeout": merged.file_timeout} if merged.file_timeout is not None else {}),
     )
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pathspec
 
+from async_lint.source import special_kind
+
 # Folders that never hold project code worth linting.
 SKIP_DIRS = frozenset(
     {
@@ -34,7 +36,8 @@ class Discovery:
     # nor a folder, with the reason: reported, and the run exits 2 after
     # linting the rest.
     missing: list[tuple[str, str]] = field(default_factory=list)
-    # Files named on the command line that are not Python, with the reason: skipped with a note.
+    # Files named on the command line that are not Python, and paths that are
+    # not regular files (FIFOs, devices, sockets), with the reason: skipped with a note.
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -203,7 +206,7 @@ def discover(paths: list[str], exclude: list[str] | tuple[str, ...] = (), respec
         path = os.path.abspath(raw)
         if os.path.isdir(path):
             walker.walk(path, _parent_gitignores(path) if respect_gitignore else [])
-        elif os.path.isfile(path) or os.path.islink(path):
+        elif os.path.isfile(path) or not os.path.exists(path):
             # A dangling link or a link loop is kept: reading it reports why.
             if walker.excluded(path, False, os.path.dirname(path)):
                 continue
@@ -213,7 +216,9 @@ def discover(paths: list[str], exclude: list[str] | tuple[str, ...] = (), respec
             else:
                 walker.result.files.append(path)
         else:
-            walker.result.missing.append((raw, "not a file or folder"))
+            # Reading a FIFO blocks forever, /dev/zero never ends: not read.
+            kind = special_kind(os.stat(path).st_mode) or "a special file"
+            walker.result.skipped.append((raw, f"{kind}, not a regular file"))
     seen_files: set[str] = set()
     files = []
     for f in walker.result.files:

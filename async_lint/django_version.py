@@ -13,8 +13,10 @@ targets the newest release).
 from __future__ import annotations
 
 import configparser
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 from async_lint import _toml
 
@@ -55,26 +57,70 @@ def _from_requirement_lines(lines: list[str]) -> tuple[int, int] | None:
     return None
 
 
-def _from_pyproject(path: Path) -> tuple[int, int] | None:
+class DeclarationError(Exception):
+    """A dependency declaration cannot be read; the message names the file and the key."""
+
+
+def _read_toml(path: Path) -> dict | None:
     try:
         with path.open("rb") as fh:
-            data = _toml.load(fh)
-    except (OSError, _toml.TOMLDecodeError):
+            return _toml.load(fh)
+    except OSError:
         return None
-    project = data.get("project", {})
-    lines = list(project.get("dependencies", []))
-    for extra in project.get("optional-dependencies", {}).values():
-        lines += list(extra)
-    found = _from_requirement_lines([str(x) for x in lines])
+    except UnicodeDecodeError as exc:
+        raise DeclarationError(f"{path}: not UTF-8 text (TOML files must be UTF-8): {exc.reason} at byte {exc.start}") from exc
+    except _toml.TOMLDecodeError as exc:
+        raise DeclarationError(f"{path}: invalid TOML: {exc}") from exc
+
+
+def _table(value: Any, path: Path, key: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DeclarationError(f"{path}: {key}: expected a table, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _strings(value: Any, path: Path, key: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise DeclarationError(f"{path}: {key}: expected a list of requirement strings, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _lowest_declared(value: Any, path: Path, key: str) -> tuple[int, int] | None:
+    """The lowest version a Poetry/Pipfile dependency allows: ``"^4.2"``,
+    ``{version = "^4.2", ...}``, or Poetry's list of alternatives."""
+    if isinstance(value, list):
+        return min(filter(None, (_lowest_declared(item, path, key) for item in value)), default=None)
+    if isinstance(value, dict):
+        value = value.get("version", "")
+    if not isinstance(value, str):
+        raise DeclarationError(f"{path}: {key}: expected a version string or a table with a version, got {type(value).__name__} {value!r:.60}")
+    return lowest_allowed(value)
+
+
+def _from_pyproject(path: Path) -> tuple[int, int] | None:
+    data = _read_toml(path)
+    if data is None:
+        return None
+    project = _table(data.get("project"), path, "[project]")
+    lines = list(_strings(project.get("dependencies"), path, "[project] dependencies"))
+    for extra, requirements in _table(project.get("optional-dependencies"), path, "[project] optional-dependencies").items():
+        lines += _strings(requirements, path, f"[project.optional-dependencies] {extra}")
+    found = _from_requirement_lines(lines)
     if found:
         return found
-    poetry = data.get("tool", {}).get("poetry", {})
-    tables = [poetry.get("dependencies", {})] + [g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
-    for table in tables:
+    poetry = _table(_table(data.get("tool"), path, "[tool]").get("poetry"), path, "[tool.poetry]")
+    tables = [("[tool.poetry.dependencies]", _table(poetry.get("dependencies"), path, "[tool.poetry] dependencies"))]
+    for name, group in _table(poetry.get("group"), path, "[tool.poetry] group").items():
+        where = f"[tool.poetry.group.{name}]"
+        tables.append((f"{where[:-1]}.dependencies]", _table(_table(group, path, where).get("dependencies"), path, f"{where} dependencies")))
+    for where, table in tables:
         for name, value in table.items():
             if name.lower() == "django":
-                spec = value.get("version", "") if isinstance(value, dict) else str(value)
-                found = lowest_allowed(spec)
+                found = _lowest_declared(value, path, f"{where} {name}")
                 if found:
                     return found
     return None
@@ -91,16 +137,13 @@ def _from_setup_cfg(path: Path) -> tuple[int, int] | None:
 
 
 def _from_pipfile(path: Path) -> tuple[int, int] | None:
-    try:
-        with path.open("rb") as fh:
-            data = _toml.load(fh)
-    except (OSError, _toml.TOMLDecodeError):
+    data = _read_toml(path)
+    if data is None:
         return None
     for section in ("packages", "dev-packages"):
-        for name, value in data.get(section, {}).items():
+        for name, value in _table(data.get(section), path, f"[{section}]").items():
             if name.lower() == "django":
-                spec = value.get("version", "") if isinstance(value, dict) else str(value)
-                return lowest_allowed(spec)
+                return _lowest_declared(value, path, f"[{section}] {name}")
     return None
 
 
@@ -146,7 +189,8 @@ def detect_django_version(paths: list[str]) -> tuple[int, int] | None:
 
 def django_declaration(paths: list[str]) -> tuple[tuple[int, int], Path] | None:
     """``detect_django_version`` and the file it read it from (for ``--show-settings``)."""
-    start = Path(paths[0] if paths else ".").resolve()
+    # abspath, not resolve(): a symlink loop named first must not end the run.
+    start = Path(os.path.abspath(paths[0] if paths else "."))
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         if _declares_dependencies(candidate):

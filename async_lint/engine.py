@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import multiprocessing
 import os
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -43,14 +40,13 @@ from async_lint.project import (
     sets_allow_async_unsafe,
 )
 from async_lint.settings import Settings
-from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_source
-from async_lint.suppress import is_suppressed
+from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_bytes, read_source
+from async_lint.suppress import ORM_CODE_PREFIX, is_suppressed
 
-# Below this many files, worker processes cost more than they save.
+# Below this many files, one worker process analyses them all: more cost more than they save.
 PARALLEL_THRESHOLD = 16
 # Rules computed from the project index rather than in a file's traversal.
 PROJECT_INDEX_CODES = frozenset({"DJA302", "DJA401", "DJA402", "DJA403", "DJA404"})
-ORM_CODE_PREFIX = "DJA2"
 
 
 @dataclass
@@ -66,6 +62,12 @@ class FileResult:
     summary: dict | None = None
     # True when only a syntax check ran (no enabled check can report here).
     light: bool = False
+    # Why the analysis failed (a crash, the time or memory budget, a dead
+    # worker), in one line, and the traceback for --verbose; never cached.
+    failure: str | None = None
+    trace: str | None = None
+    # True when only parts of the file were analysed (within the budget): never cached.
+    partial: bool = False
 
 
 @dataclass
@@ -80,10 +82,13 @@ class RunResult:
     # enabled), and the files whose ORM rules are opted out (path -> where).
     index: Any = None
     orm_opt_outs: dict[str, str] = field(default_factory=dict)
-    # Command-line paths that do not exist, and named files that are not
-    # Python, each with the reason (see discovery.Discovery).
+    # Command-line paths that do not exist (see discovery.Discovery).
     missing: list[tuple[str, str]] = field(default_factory=list)
+    # Named files that are not Python, and paths that are not regular files,
+    # each with why they were not read.
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Files whose analysis failed: path -> (one-line cause, traceback or None).
+    failures: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def _level(code: str) -> str:
@@ -180,8 +185,18 @@ def analyze_source(
     ops = [op for function in ctx.functions for op in function.ops]
     positions = None
     wanted = [*(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
+    approximate = False
     if ctx.reports or wanted:
-        positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports), tree=source.python_tree)
+        try:
+            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports), tree=source.python_tree)
+        except RecursionError:
+            # libcst renders the module again, recursing once per nesting level;
+            # CPython's parser still places the calls and names (without fixes,
+            # which need libcst's exact ranges).  None: nothing to fall back to.
+            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=False, tree=source.python_tree, approximate=True)
+            if positions is None:
+                raise
+            approximate = True
     for fact in ctx.facts:
         record = {"kind": fact.kind, **fact.data}
         where = positions.get(fact.node) if positions is not None and fact.node is not None else None
@@ -216,7 +231,7 @@ def analyze_source(
                     end_line=end.line,
                     end_column=end.column + 1,
                     level=_level(report.code),
-                    fix=fixes.resolve(report.fix),
+                    fix=None if approximate else fixes.resolve(report.fix),
                     extra=report.extra,
                 )
             )
@@ -326,6 +341,13 @@ class FileTask:
     module_name: str | None
     is_package: bool
     full: bool  # False: a syntax check suffices when the prefilter says so
+    in_parts: bool = False  # the retry of a file too large to analyse whole (slices.py)
+
+
+# A file that ran out of time or memory is tried again in parts when it is
+# at least this large (a small one is pathological in another way).
+IN_PARTS_MIN_BYTES = 64 * 1024
+PARTS_NOTE = "analysed in parts (too large to analyse whole within the budget): findings of its async code only"
 
 
 def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
@@ -335,6 +357,8 @@ def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, exc))
         return result
+    if task.in_parts:
+        return _analyze_in_parts(task, source, settings)
     if not task.full and not _needs_full_pass(source.text, settings) and _syntax_ok(source.text, task.path):
         return FileResult(task.path, light=True)
     try:
@@ -345,9 +369,24 @@ def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
         return result
 
 
-def _analyze_batch(args: tuple[list[FileTask], Settings]) -> list[FileResult]:
-    tasks, settings = args
-    return [_analyze_task(task, settings) for task in tasks]
+def _analyze_in_parts(task: FileTask, source: SourceFile, settings: Settings) -> FileResult:
+    """The findings of each part of the file that holds async code, at the
+    file's rows, without fixes, facts or summary (they need the whole file)."""
+    from async_lint.slices import async_parts
+
+    tree, error = python_parse(source.text)
+    if tree is None:
+        raise error or SourceError("syntax error")
+    result = FileResult(task.path, notes=[PARTS_NOTE], partial=True)
+    for part in async_parts(source.text, tree):
+        piece = decode_source(task.path, part.text.encode("utf-8", "surrogatepass"))
+        found = analyze_source(task.path, piece, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
+        for finding in found.findings:
+            start, end = part.file_row(finding.line), part.file_row(finding.end_line)
+            if start is not None and end is not None and finding.code != "DJA000":
+                result.findings.append(dataclasses.replace(finding, line=start, end_line=end, fix=None))
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result
 
 
 def analyze_path(path: str, settings: Settings, source: SourceFile | None = None) -> FileResult:
@@ -366,78 +405,64 @@ def analyze_path(path: str, settings: Settings, source: SourceFile | None = None
         return result
 
 
-def _pool_context():
-    # fork is cheap and inherits the imported engine; elsewhere use the default.
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+def _failed(task: FileTask, failure) -> FileResult:
+    """A file whose analysis crashed, ran out of time or memory, or killed its worker."""
+    result = FileResult(task.path, failure=failure.cause, trace=failure.trace)
+    result.findings.append(parse_error_finding(task.path, SourceError(f"{failure.cause}; the other files were analysed")))
+    return result
 
 
 class _Workers:
-    """A process pool started on first need and kept for the run's later rounds."""
+    """Worker processes (workers.py), started on first need and kept for the
+    run's later rounds: each file is analysed in one, within the time and
+    memory budget, so no file can crash, hang or exhaust the run."""
 
-    def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None):
+    def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None, processes: bool = True):
         self.settings = settings
-        self.pool: ProcessPoolExecutor | None = None
-        # ``on_file_done(done, total)``, called in this process as files finish
-        # (after each batch when workers run them), e.g. to draw a progress bar.
+        self.processes = processes
+        self.pool = None
+        # ``on_file_done(done, total)``, called in this process as files finish,
+        # e.g. to draw a progress bar.
         self.on_file_done = on_file_done
         self.done = 0
         self.total = 0
 
-    def _progress(self, count: int) -> None:
-        self.done += count
+    def run(self, tasks: list[FileTask]) -> list[FileResult]:
+        from async_lint.workers import Failure, WorkerPool
+
+        if not tasks:
+            return []
+        settings = self.settings
+        self.total += len(tasks)
+        if self.pool is None:
+            self.pool = WorkerPool(functools.partial(_analyze_task, settings=settings), max(1, settings.jobs), settings.file_timeout, self.processes)
+        # Few files: one worker costs less than starting several.
+        # Biggest files first, so that the workers finish together.
+        workers = 1 if len(tasks) < PARALLEL_THRESHOLD else None
+        ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
+        results: list[FileResult] = []
+        too_large: dict[FileTask, Failure] = {}
+        for task, outcome in self.pool.map(ordered, workers):
+            if isinstance(outcome, Failure) and outcome.resource and len(task.data or b"") >= IN_PARTS_MIN_BYTES:
+                too_large[dataclasses.replace(task, in_parts=True)] = outcome
+                continue
+            results.append(_failed(task, outcome) if isinstance(outcome, Failure) else outcome)
+            self._progress()
+        # Out of time or memory on a large file: its async code, part by part.
+        for task, outcome in self.pool.map(list(too_large), workers):
+            results.append(_failed(task, too_large[task]) if isinstance(outcome, Failure) else outcome)
+            self._progress()
+        return results
+
+    def _progress(self) -> None:
+        self.done += 1
         if self.on_file_done is not None:
             self.on_file_done(self.done, self.total)
 
-    def run(self, tasks: list[FileTask]) -> list[FileResult]:
-        settings = self.settings
-        self.total += len(tasks)
-        jobs = max(1, settings.jobs)
-        if jobs == 1 or len(tasks) < PARALLEL_THRESHOLD:
-            results = []
-            for task in tasks:
-                results.append(_analyze_task(task, settings))
-                self._progress(1)
-            return results
-        # Biggest files first, interleaved over batches, so that the workers finish together.
-        batch_count = min(len(tasks), jobs * 4)
-        ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
-        batches = [ordered[i::batch_count] for i in range(batch_count)]
-        if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
-        results: list[FileResult] = []
-        try:
-            for batch in self.pool.map(_analyze_batch, [(b, settings) for b in batches]):
-                results.extend(batch)
-                self._progress(len(batch))
-        except BrokenProcessPool:
-            # A worker died (a crash in native code, the OOM killer): every file
-            # not yet reported is analysed again, each in a process of its own, so
-            # the one that kills its process becomes a DJA000 and the rest are kept.
-            self.pool = None
-            done = {result.path for result in results}
-            for task in ordered:
-                if task.path not in done:
-                    results.append(_analyze_isolated(task, settings))
-                    self._progress(1)
-        return results
-
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.close()
             self.pool = None
-
-
-def _analyze_isolated(task: FileTask, settings: Settings) -> FileResult:
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
-            return pool.submit(_analyze_task, task, settings).result()
-    except BrokenProcessPool:
-        result = FileResult(task.path)
-        error = SourceError("async-lint's worker process died while analysing this file (a crash in the parser?); the other files were analysed")
-        result.findings.append(parse_error_finding(task.path, error))
-        return result
 
 
 def _run_tasks(tasks: list[FileTask], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
@@ -503,7 +528,10 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
 class _Analyzer:
     """Reads, hashes, serves from the cache or analyses project files on request."""
 
-    def __init__(self, settings: Settings, namer: ModuleNamer, cache, on_file_done: Callable[[int, int], None] | None = None, texts: dict[str, bytes] | None = None):
+    def __init__(
+        self, settings: Settings, namer: ModuleNamer, cache, on_file_done: Callable[[int, int], None] | None = None,
+        texts: dict[str, bytes] | None = None, processes: bool = True,
+    ):
         self.settings = settings
         self.namer = namer
         self.cache = cache
@@ -514,7 +542,7 @@ class _Analyzer:
         self.overrides: dict[str, bytes] = dict(texts or {})
         self.hits = 0
         self.misses = 0
-        self.workers = _Workers(settings, on_file_done)
+        self.workers = _Workers(settings, on_file_done, processes)
 
     def load(self, paths: list[str], full: bool) -> None:
         from async_lint.cache import content_digest, entry_key
@@ -528,8 +556,7 @@ class _Analyzer:
             data = self.overrides.get(path)
             if data is None:
                 try:
-                    with open(path, "rb") as fh:
-                        data = fh.read()
+                    data = read_bytes(path)
                 except OSError as exc:
                     self.results[path] = FileResult(path, [parse_error_finding(path, SourceError(f"cannot read file: {exc.strerror or exc}"))])
                     continue
@@ -551,7 +578,7 @@ class _Analyzer:
             tasks.append(FileTask(path, data, module_name, is_package, full))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
-            if self.cache is not None and result.path in keys:
+            if self.cache is not None and result.path in keys and result.failure is None and not result.partial:
                 self.cache.put(keys[result.path], _entry(result))
 
     def store(self, path: str) -> None:
@@ -636,7 +663,11 @@ class Workspace:
         namer = ModuleNamer(root)
         # The model table of the whole project, as a command-line run builds it.
         self.settings = settings = _with_model_table(settings, root, namer, self.cache, [], [])
-        self.analyzer = _Analyzer(settings, namer, self.cache)
+        # A language server is a threaded process: a worker forked from it
+        # inherits locks its other threads hold (the protocol writer, the
+        # import lock) and can hang, so its files are analysed in-process
+        # (still on a deep stack, an exception still a DJA000 for the file).
+        self.analyzer = _Analyzer(settings, namer, self.cache, processes=False)
 
     def set_text(self, path: str, data: bytes | None) -> bool:
         """An editor's text for ``path`` (None: the file on disk, e.g. once
@@ -710,6 +741,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
         orm_opt_outs=opt_outs,
         missing=discovery.missing,
         skipped=discovery.skipped,
+        failures={path: (result.failure, result.trace) for path, result in analyzer.results.items() if result.failure is not None},
     )
 
 

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# A line break with the indentation around it (Python's and Unicode's breaks).
+_BREAK = re.compile(r"[ \t]*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
+# What a terminal would act on: C0 and C1 controls, DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line that prints as it reads: line breaks in quoted
+    source become a space, and control characters (escape sequences, bells)
+    are shown escaped (``\\x1b``) instead of acting on the terminal."""
+    text = _BREAK.sub(" ", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 SAFE = "safe"  # the fix applicability ``--fix`` applies
@@ -48,6 +62,11 @@ class Finding:
     fix: Fix | None = None
     noqa_row: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # One finding is one line in every format, whatever source a message quotes.
+        if not self.message.isprintable():
+            object.__setattr__(self, "message", one_line(self.message))
 
     @property
     def fixable(self) -> bool:

@@ -73,7 +73,7 @@ class _AstPositions:
         if attribute is not None:
             return self.attributes[attribute[0]][attribute[1]]
         index = self.ordinals.def_ordinal.get(id(node))
-        return self.names[index] if index is not None else default
+        return self.names[index] if index is not None and index < len(self.names) else default
 
 
 def _ast_attribute_ranges(tree: ast.AST, lines: list[str], keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[CodeRange]]:
@@ -143,9 +143,16 @@ def _ast_ranges(text: str, tree: ast.Module | None = None) -> tuple[list[CodeRan
     return call_ranges, _ast_def_name_ranges(tree, lines)
 
 
-def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, exact: bool, tree: ast.Module | None = None):
+def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, exact: bool, tree: ast.Module | None = None, approximate: bool = False):
     """A mapping node -> CodeRange (``.get``) covering ``nodes``; ``tree``:
-    CPython's tree of ``text`` when the caller already has it."""
+    CPython's tree of ``text`` when the caller already has it.  ``approximate``:
+    only CPython's positions of calls and def/class names (other nodes get
+    None), or None when even those do not match libcst's tree."""
+    if approximate:
+        ranges = _ast_ranges(text, tree)
+        if ranges is None or len(ranges[0]) != ordinals.count:
+            return None
+        return _AstPositions(ranges[0], ranges[1] if ranges[1] is not None and len(ranges[1]) == ordinals.def_count else [], ordinals, {})
     if not exact and all(ordinals.knows(node) for node in nodes):
         if tree is None:
             try:

@@ -18,6 +18,10 @@ class Settings:
     extra_async_contexts: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     jobs: int = 1
+    # CPU seconds one file's analysis may take before it is stopped and reported
+    # as DJA000 (0: no limit).  Not in the fingerprint: a file that ran out
+    # of time is never cached.
+    file_timeout: float = 10.0
     # The project root (folder of the config file, else the repository root):
     # exclude and per-file-ignores patterns and baseline paths are relative to it.
     root: str | None = None

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import ast
 import codecs
+import errno
 import functools
 import io
+import os
 import re
+import stat
+import sys
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -20,6 +24,12 @@ _ERROR_AT = re.compile(r"error at (\d+):(\d+):?\s*")
 # \x85, \u2028 and \u2029, which would shift every row after such a character.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 TOO_DEEP = "the file is nested too deeply to analyse"
+PYTHON_RECURSION_LIMIT = 1000  # CPython's default
+
+
+def one_line(value: object) -> str:
+    """A message on one line (a finding is one line of output)."""
+    return " ".join(str(value).split())
 
 
 @dataclass
@@ -56,10 +66,35 @@ class SourceError(Exception):
         self.column = column
 
 
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def special_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is ("a FIFO"); None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _open_without_blocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def read_bytes(path: str) -> bytes:
+    """A regular file's content.  Anything else (a FIFO that would block
+    forever, /dev/zero that never ends) raises OSError without being read:
+    opened without blocking, then checked on the open file, so a file swapped
+    for a FIFO after discovery is refused too."""
+    with open(path, "rb", opener=_open_without_blocking) as fh:
+        kind = special_kind(os.fstat(fh.fileno()).st_mode)
+        if kind is not None:
+            raise OSError(errno.EINVAL, f"not a regular file ({kind})")
+        return fh.read()
+
+
 def read_source(path: str) -> SourceFile:
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_bytes(path)
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror or exc}") from exc
     return decode_source(path, data)
@@ -110,6 +145,10 @@ def python_parse(text: str) -> tuple[ast.Module | None, SourceError | None]:
 
     Returns (tree, None) or (None, the syntax error); raises SourceError for a
     file too deeply nested for Python itself."""
+    # The interpreter's verdict is the one under its default recursion limit
+    # (the analysis may run with a higher one, see workers.py).
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(min(limit, PYTHON_RECURSION_LIMIT))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
@@ -119,9 +158,11 @@ def python_parse(text: str) -> tuple[ast.Module | None, SourceError | None]:
         column = exc.offset or 1
         return None, SourceError(f"syntax error: {exc.msg}", line, max(column, 1))
     except (RecursionError, MemoryError) as exc:
-        raise SourceError(f"{TOO_DEEP} (Python itself cannot compile it: {exc})") from exc
+        raise SourceError(f"{TOO_DEEP} (Python itself cannot compile it: {one_line(exc) or type(exc).__name__})") from exc
     except (ValueError, OverflowError) as exc:  # e.g. a lone surrogate the decoder let through
         return None, SourceError(f"syntax error: {exc}")
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 # CPython limits that are the same in every version: past them libcst must not be tried.
@@ -130,7 +171,26 @@ _NESTING_LIMITS = ("too many", "too complex")
 
 
 def parse_source(source: SourceFile) -> cst.Module:
-    # Imported here: a run served from the cache never needs the parser.
+    try:
+        return _parse(source)
+    except SourceError as exc:
+        raise _within(exc, source.lines) from exc
+
+
+def _within(error: SourceError, lines: list[str]) -> SourceError:
+    """The error at a position the file has: parsers report an unexpected
+    end of file on the line after the last, or past the end of a line."""
+    line = min(max(error.line, 1), max(len(lines), 1))
+    column = error.column
+    if line != error.line:
+        column = len(lines[line - 1]) + 1 if lines else 1
+    elif lines:
+        column = min(max(column, 1), len(lines[line - 1]) + 1)
+    error.line, error.column = line, max(column, 1)
+    return error
+
+
+def _parse(source: SourceFile) -> cst.Module:
     import libcst as cst
 
     source.python_tree, python_error = python_parse(source.text)

@@ -1,8 +1,26 @@
-"""``# noqa`` comments."""
+"""Suppressions: ``# noqa`` comments, and ``Suppressions``, the one step that
+hides what the user asked not to see.
+
+``# noqa`` is read where a finding is made (the engine has the file's text
+there).  ``Suppressions.visible`` then drops what per-file-ignores, the
+DJANGO_ALLOW_ASYNC_UNSAFE opt-out and the baseline hide.  The report, --fix
+and --diff all take their findings through it, so a fix never rewrites code
+whose finding the user suppressed.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from async_lint.findings import Finding
+    from async_lint.settings import Settings
+
+# The rules DJANGO_ALLOW_ASYNC_UNSAFE turns off (Django's async-unsafe guard on the ORM).
+ORM_CODE_PREFIX = "DJA2"
 
 _NOQA = re.compile(r"#\s*noqa(?P<sep>\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
@@ -57,3 +75,28 @@ def is_suppressed(code: str, lines: list[str], *rows: int) -> int | None:
             if codes is not None and (not codes or code in codes or any(code.startswith(c) for c in codes)):
                 return row
     return None
+
+
+@dataclass
+class Suppressions:
+    """What the user hid, besides ``# noqa``: per-file-ignores (in ``settings``),
+    the baseline's fingerprints, and the files whose ORM rules are opted out
+    (path -> where DJANGO_ALLOW_ASYNC_UNSAFE is set; a run's ``orm_opt_outs``)."""
+
+    settings: "Settings"
+    root: str
+    baseline: Counter[str] | None = None
+    orm_opt_outs: dict[str, str] = field(default_factory=dict)
+
+    def visible(self, findings: list["Finding"], lines_of: dict[str, list[str]] | None = None) -> list["Finding"]:
+        """The findings to report or fix.  ``lines_of``: the text of files whose
+        findings were made from text not on disk (a fix in progress), for the
+        baseline's fingerprints."""
+        from async_lint.baseline import new_findings
+        from async_lint.config import apply_per_file_ignores
+
+        kept = [f for f in findings if not (f.path in self.orm_opt_outs and f.code.startswith(ORM_CODE_PREFIX))]
+        kept = apply_per_file_ignores(kept, self.settings)
+        if self.baseline is not None:
+            kept = new_findings(kept, self.baseline, self.root, lines_of=lines_of)
+        return kept

@@ -20,6 +20,16 @@ Then the editor's latency: in a copy of the installed Django package, the
 language server's warm workspace lints the file nearest 2,700 lines after an
 edit (what ``async-lint server`` does once the typing pause has passed: the
 debounce itself is not counted).
+
+    python bench/run.py --pathological [--jobs N] [--file-timeout S]
+
+Lints each pathological module of tests/pathological.py at its full sizes
+(beside a small good file) and reports, per module: the wall time of the
+run less the start-up of a run on the good file alone (the file's own
+cost), the peak memory summed over the process and all its workers
+(sampled from /proc), and whether the module was analysed or reported as
+DJA000.  Targets: any single file within the time budget, memory under
+1 GB summed over processes.
 """
 
 from __future__ import annotations
@@ -80,10 +90,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--flake8-runs", type=int, default=1, help="flake8-async takes minutes on a large tree")
     parser.add_argument("--editor-only", action="store_true", help="only the editor's diagnostics latency")
+    parser.add_argument("--pathological", action="store_true", help="measure the pathological modules instead of a tree")
+    parser.add_argument("--file-timeout", type=float, default=10.0, help="the time budget of one file (with --pathological)")
     args = parser.parse_args()
+    if args.pathological:
+        pathological(args.jobs, args.file_timeout)
+        return
     if not args.editor_only:
         if not args.directory:
-            parser.error("DIRECTORY is required (or --editor-only)")
+            parser.error("a DIRECTORY to benchmark, or --editor-only or --pathological")
         whole_runs(args)
         print()
     editor_latency(args.runs)
@@ -196,6 +211,84 @@ def whole_runs(args) -> None:
         shown = "-" if measured is None else (f"{measured:.0f} MB" if label.startswith("peak") else f"{measured:.2f}x")
         met = "-" if measured is None else ("yes" if measured <= limit else "NO")
         print(f"| {label} | {shown} | {met} |")
+
+
+# -- pathological modules ------------------------------------------------------------------
+MEMORY_TARGET_MB = 1024
+GOOD = "import time\n\n\nasync def good(request):\n    time.sleep(2)\n"
+
+
+def _tree_rss_kib(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/statm") as fh:
+                pages = int(fh.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents[int(entry)] = int(fields[1])
+        rss[int(entry)] = pages * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    tree, frontier = {root}, [root]
+    while frontier:
+        current = frontier.pop()
+        for pid, parent in parents.items():
+            if parent == current and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def measured_run(command: list[str], cwd: str) -> tuple[float, float, str]:
+    """(seconds, peak MB summed over the process tree, stdout) of one run."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    peak = 0
+    output: list[bytes] = []
+    import threading
+
+    reader = threading.Thread(target=lambda: output.append(process.stdout.read()))
+    reader.start()
+    while process.poll() is None:
+        peak = max(peak, _tree_rss_kib(process.pid))
+        time.sleep(0.05)
+    reader.join()
+    return time.perf_counter() - start, peak / 1024, b"".join(output).decode(errors="replace")
+
+
+def pathological(jobs: int | None, budget: float) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.pathological import CASES
+
+    work = Path(tempfile.mkdtemp(prefix="async-lint-stress-"))
+    lint = [sys.executable, "-m", "async_lint", "--no-cache", "--format", "concise", "--file-timeout", str(budget)]
+    if jobs:
+        lint += ["--jobs", str(jobs)]
+    try:
+        (work / "good.py").write_text(GOOD)
+        startup = min(measured_run([*lint, "good.py"], str(work))[0] for _ in range(3))
+        print(f"Pathological modules beside a good file; budget {budget:g} s a file; start-up {startup:.2f} s (subtracted)")
+        print()
+        print("| module | size | bytes | file seconds | peak MB (all processes) | result | within budget | memory <= 1 GB |")
+        print("|---|---:|---:|---:|---:|---|---|---|")
+        for name, (generate, _, sizes) in sorted(CASES.items()):
+            for size in sizes:
+                text = generate(size)
+                (work / "bad.py").write_text(text)
+                seconds, peak_mb, output = measured_run([*lint, "bad.py", "good.py"], str(work))
+                bad = [line for line in output.splitlines() if line.startswith("bad.py:")]
+                result = "DJA000: " + bad[0].split("Cannot analyse this file: ", 1)[-1][:60] if any(" DJA000 " in line for line in bad) else f"{len(bad)} findings"
+                if not any(line.startswith("good.py:") for line in output.splitlines()):
+                    result += "; GOOD FILE LOST"
+                own = max(0.0, seconds - startup)
+                print(f"| {name} | {size} | {len(text.encode())} | {own:.2f} | {peak_mb:.0f} | {result} | {'yes' if own <= budget * 1.2 else 'NO'} | {'yes' if peak_mb <= MEMORY_TARGET_MB else 'NO'} |", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # The project's speed and memory targets: (label, run, baseline, limit).

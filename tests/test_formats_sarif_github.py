@@ -99,7 +99,9 @@ def test_github_annotations(repo):
 def test_github_escaping_and_levels(tmp_path):
     finding = Finding(str(tmp_path / "a:b,c.py"), "DJA101", "100% sure\r\nsecond line: a, b", 3, 4, 5, 6, "info")
     line = github.annotation(finding, str(tmp_path))
-    assert line == "::notice file=a%3Ab%2Cc.py,line=3,col=4,endLine=5,endColumn=6,title=DJA101::100%25 sure%0D%0Asecond line: a, b"
+    # A finding's message is one line (issue 15): its line break is already a space.
+    assert line == "::notice file=a%3Ab%2Cc.py,line=3,col=4,endLine=5,endColumn=6,title=DJA101::100%25 sure second line: a, b"
+    assert github.escape_data("100% sure\r\nsecond line") == "100%25 sure%0D%0Asecond line"
     error = Finding(str(tmp_path / "x.py"), "DJA000", "m", 1, 1, 1, 1, "error")
     assert github.annotation(error, str(tmp_path)).startswith("::error ")
     assert github.escape_property("50%") == "50%25"

@@ -74,6 +74,15 @@ class DjangoCheck(Check):
                     return True
         return False
 
+    def iteration_advice(self) -> str:
+        """How to evaluate a QuerySet in async code on the target Django:
+        ``async for`` needs QuerySet.__aiter__ (4.1)."""
+        target = target_version(self.ctx)
+        if twin("iteration", "__iter__", target) is not None:
+            return "use `async for`, `[x async for x in qs]` or an `a`-method such as `await qs.acount()`"
+        version = ".".join(map(str, target)) if target else "newest"
+        return f"use `await sync_to_async(list)(qs)` (`async for` over a QuerySet needs Django {since('iteration', '__iter__')}; the target is {version})"
+
     def suggestion(self, kind: str, name: str, twin_text: Callable[[str], str], fallback: str) -> str:
         """``twin_text(twin)`` where the target Django has the twin, else
         ``fallback`` plus why. A function, not a ``str.format`` template: the
@@ -202,20 +211,12 @@ class SyncOrmCheck(DjangoCheck):
                 f"add `prefetch_related(\"{relation.name}\")` to the query that fetched the instance, or iterate it with `async for`",
             )
             return
-        # `async for` over a QuerySet needs QuerySet.__aiter__, which came with
-        # the a-methods (Django 4.1): on an older target it is a TypeError.
-        target = target_version(self.ctx)
-        iterates_async = twin("queryset", "count", target) is not None
-        if iterates_async:
-            advice = "use `async for`, `[x async for x in qs]` or an `a`-method such as `await qs.acount()`"
-        else:
-            version = ".".join(map(str, target)) if target else "newest"
-            advice = f"use `await sync_to_async(list)(qs)` (`async for` over a QuerySet needs Django {since('queryset', 'count')}; the target is {version})"
         self.flag(
             expr,
             "DJA202",
-            f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); {advice}",
-            fix=async_iteration_fix(self.ctx, context, value) if iterates_async else None,
+            f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); "
+            + self.iteration_advice(),
+            fix=async_iteration_fix(self.ctx, context, value),
         )
 
     def visit_For(self, node: cst.For) -> None:
@@ -365,8 +366,8 @@ def async_iteration_fix(ctx, context: cst.CSTNode | None, value: QuerySetValue) 
     iterating did.  len()/bool()/indexing get no fix: ``acount()`` and
     ``aexists()`` are other queries (COUNT ignores a distinct() query's
     order_by columns, and neither fills the result cache a later loop used)."""
-    if context is None or not ctx.in_async_context:
-        return None
+    if context is None or not ctx.in_async_context or twin("iteration", "__iter__", target_version(ctx)) is None:
+        return None  # before QuerySet.__aiter__ (4.1) `async for` raises TypeError
     names = ["row"] if value.rows else ([_snake(value.model.name)] if value.model is not None else [])
     return fixes.make_async_iteration(ctx, context, var=(*names, "obj", "item"))
 

@@ -37,12 +37,18 @@ def _read_lines(path: str) -> list[str]:
             return []
 
 
+# Control characters in quoted source are shown as their Unicode pictures
+# (one character for one, so the span's offsets hold), never sent to the terminal.
+_CONTROL_PICTURES = {**{code: 0x2400 + code for code in range(0x20)}, 0x7F: 0x2421, **{code: 0xFFFD for code in range(0x80, 0xA0)}}
+
+
 def _display(line: str, start: int, end: int, max_cells: int) -> tuple[str, int, int]:
-    """The row as shown (tabs expanded, cut to a window around [start, end)
-    when too wide) and the span's character offsets in it."""
+    """The row as shown (tabs expanded, control characters made visible, cut
+    to a window around [start, end) when too wide) and the span's character
+    offsets in it."""
     start, end = min(start, len(line)), min(max(end, start), len(line))
     start, end = len(line[:start].expandtabs(TAB_SIZE)), len(line[:end].expandtabs(TAB_SIZE))
-    text = line.expandtabs(TAB_SIZE)
+    text = line.expandtabs(TAB_SIZE).translate(_CONTROL_PICTURES)
     if cell_len(text) <= max_cells:
         return text, start, end
     left = max(0, start - max_cells // 4)

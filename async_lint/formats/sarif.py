@@ -47,7 +47,8 @@ def artifact_location(path: str, root: str) -> dict[str, Any]:
     rel = os.path.relpath(absolute, root)
     if rel.startswith(".."):  # outside the repository: an absolute file URI
         return {"uri": Path(absolute).as_uri()}
-    return {"uri": quote(rel.replace(os.sep, "/")), "uriBaseId": SRCROOT}
+    # The file name's own bytes, percent-encoded: names that are not UTF-8 too.
+    return {"uri": quote(os.fsencode(rel.replace(os.sep, "/"))), "uriBaseId": SRCROOT}
 
 
 def _def_line(path: str, name: str) -> int:

@@ -1,0 +1,320 @@
+"""Worker processes that analyse one file at a time, each within a budget.
+
+One file must never cost the run: a parser that overflows its native stack
+(a 10,000-term ``and`` chain), a pass that runs for minutes or takes
+gigabytes, an exception in a check.  So every file is analysed in a worker
+process, and whatever happens to it becomes a ``Failure`` for that file
+alone:
+
+- inside the worker, the analysis runs on a deep stack (valid but deeply
+  nested code is analysed, not crashed on), an exception becomes a Failure,
+  and an address-space limit turns runaway allocation into ``MemoryError``;
+- from outside, a worker that dies (a segfault, the OOM killer) or that has
+  spent the file's time budget (CPU time) is killed and replaced, and the
+  other files go on.
+
+Workers ignore Ctrl-C (the parent stops them) and die with the parent, even
+when it is killed with SIGKILL (Linux's parent-death signal).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import faulthandler
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Any, Callable, Iterable, Iterator
+
+from async_lint.source import one_line
+
+# Address space all workers together may add to what they start with: the
+# run stays within about a gigabyte however many workers there are.
+MEMORY_BUDGET_BYTES = 1 << 30
+MIN_WORKER_MEMORY_BYTES = 384 << 20
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a file could not be analysed: ``cause`` is one line for the user,
+    ``trace`` the traceback, shown with --verbose."""
+
+    cause: str
+    trace: str | None = None
+    # True when the file ran out of time or memory (or its worker was killed),
+    # not when the analysis raised: a smaller piece of it may still fit.
+    resource: bool = False
+
+
+# libcst's parser (native) and its trees (Python) recurse once per nesting
+# level, and a chain of 400 ``and``s nests 400 levels: a thread stack this big
+# and a recursion limit this high let valid code that deep (a 20,000-term
+# chain) be analysed instead of overflowing the 8 MB main stack.  Only touched
+# pages cost memory; past the limit the file is DJA000, past the stack its
+# worker dies, and either way only that file is lost.
+DEEP_STACK_BYTES = 512 << 20
+DEEP_RECURSION_LIMIT = 50_000
+
+
+def call_with_deep_stack(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` in a thread with a deep stack (directly where no
+    such thread can be started)."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = function(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    old_limit = sys.getrecursionlimit()
+    try:
+        old_size = threading.stack_size(DEEP_STACK_BYTES)
+    except (ValueError, RuntimeError):
+        return function(*args)
+    # Raised before the thread starts: the limit is the interpreter's, not the thread's.
+    sys.setrecursionlimit(max(old_limit, DEEP_RECURSION_LIMIT))
+    try:
+        thread = threading.Thread(target=target, name="async-lint-analysis", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # no memory for the stack
+            sys.setrecursionlimit(old_limit)
+            return function(*args)
+        finally:
+            threading.stack_size(old_size)
+        thread.join()
+    finally:
+        sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        error = box.pop("error")
+        raise error
+    return box["value"]
+
+
+def run_guarded(function: Callable[[Any], Any], item: Any) -> Any:
+    """``function(item)`` (with a deep stack), or a Failure naming what went wrong."""
+    cause: str
+    trace: str | None = None
+    try:
+        return call_with_deep_stack(function, item)
+    except MemoryError:
+        # No traceback: formatting it needs the memory that just ran out.
+        return Failure("analysis needed more memory than its budget", resource=True)
+    except RecursionError:
+        cause, trace = "the file is nested too deeply to analyse (recursion limit)", traceback.format_exc()
+    except Exception as exc:  # noqa: BLE001 - any bug costs only this file
+        cause, trace = f"internal error in async-lint: {type(exc).__name__}: {one_line(exc) or 'no message'}", traceback.format_exc()
+    return Failure(cause, trace)
+
+
+# -- the worker process ------------------------------------------------------------------
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(0)
+
+
+def _limit_memory(extra_bytes: int | None) -> None:
+    if not extra_bytes:
+        return
+    with contextlib.suppress(Exception):
+        import resource
+
+        with open("/proc/self/status") as fh:
+            size = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = size + DEEP_STACK_BYTES + extra_bytes
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _serve(conn, function: Callable[[Any], Any], memory: int | None, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # A crash is reported by the parent in one line; no stack dump from here,
+    # nor the native parser's own words as it runs out of memory.
+    faulthandler.disable()
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    _die_with_parent(parent)
+    _limit_memory(memory)
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        outcome = run_guarded(function, item)
+        try:
+            conn.send(outcome)
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # noqa: BLE001 - e.g. a result too deep to pickle
+            conn.send(Failure(f"internal error in async-lint: its result could not be sent back ({type(exc).__name__})"))
+
+
+# The budget counts the worker's CPU time, not the clock's, so that a busy
+# machine does not turn a slow but healthy file into a DJA000; a worker that
+# spends no CPU is stopped after this many budgets of wall-clock time.
+WALL_CLOCK_FACTOR = 10
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of a process (Linux), None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+# -- the pool --------------------------------------------------------------------------------
+def _context():
+    # fork is cheap and inherits the imported engine; elsewhere use the default.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        why = {"SIGSEGV": "a crash in native code, e.g. the parser's stack", "SIGKILL": "killed, e.g. out of memory", "SIGABRT": "aborted, e.g. out of memory"}.get(name)
+        return f"{name}, {why}" if why else name
+    return f"exit code {exitcode}"
+
+
+class _Worker:
+    def __init__(self, ctx, function, memory: int | None):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, function, memory, os.getpid()), daemon=True)
+        self.process.start()
+        child.close()
+        self.item: Any = None
+        self.deadline = 0.0
+
+    def give(self, item: Any, limit: float) -> None:
+        self.item = item
+        self.limit = limit
+        self.cpu_start = _cpu_seconds(self.process.pid)
+        # A backstop for a worker that spends no CPU (blocked, or where CPU time cannot be read).
+        self.deadline = time.monotonic() + (limit * WALL_CLOCK_FACTOR if self.cpu_start is not None else limit)
+        self.conn.send(item)
+
+    def over_budget(self, now: float) -> bool:
+        if now > self.deadline:
+            return True
+        used = _cpu_seconds(self.process.pid)
+        return used is not None and self.cpu_start is not None and used - self.cpu_start > self.limit
+
+    def kill(self) -> str:
+        """Stop the process; how it ended."""
+        with contextlib.suppress(Exception):
+            self.process.join(0.2)
+        if self.process.is_alive():
+            with contextlib.suppress(Exception):
+                self.process.kill()
+            with contextlib.suppress(Exception):
+                self.process.join(5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        return _death(self.process.exitcode)
+
+
+class WorkerPool:
+    """Up to ``size`` workers running ``function`` on items; kept for later
+    rounds of the same run, stopped by ``close``."""
+
+    def __init__(self, function: Callable[[Any], Any], size: int, seconds: float, processes: bool = True):
+        self.function = function
+        # False: every item in this process (still on a deep stack, an
+        # exception still a Failure), without the time and memory budget.
+        self.processes = processes
+        self.size = max(1, size)
+        self.seconds = seconds
+        self.memory = max(MIN_WORKER_MEMORY_BYTES, MEMORY_BUDGET_BYTES // self.size)
+        self.ctx = _context()
+        self.idle: list[_Worker] = []
+
+    def _hard_limit(self) -> float:
+        return self.seconds if self.seconds > 0 else float("inf")
+
+    def _worker(self) -> _Worker | None:
+        if self.idle:
+            return self.idle.pop()
+        if not self.processes or multiprocessing.current_process().daemon:
+            # A daemonic process may not have children (flake8 runs plugins
+            # in a pool of them): analyse in this process.
+            return None
+        try:
+            return _Worker(self.ctx, self.function, self.memory)
+        except OSError:
+            return None  # cannot fork (a process limit): analyse in this process
+
+    def map(self, items: Iterable[Any], workers: int | None = None) -> Iterator[tuple[Any, Any]]:
+        """(item, result or Failure) as each item finishes."""
+        pending = collections.deque(items)
+        wanted = min(self.size, workers or self.size, len(pending))
+        busy: dict[Any, _Worker] = {}
+        try:
+            while pending or busy:
+                while pending and len(busy) < wanted:
+                    worker = self._worker()
+                    if worker is None:
+                        if busy:
+                            break
+                        item = pending.popleft()
+                        yield item, run_guarded(self.function, item)
+                        continue
+                    worker.give(pending.popleft(), self._hard_limit())
+                    busy[worker.conn] = worker
+                if not busy:
+                    continue
+                for conn in wait(list(busy), timeout=0.5):
+                    worker = busy.pop(conn)
+                    try:
+                        outcome = conn.recv()
+                    except Exception:  # noqa: BLE001 - EOF: the worker died
+                        how = worker.kill()
+                        outcome = Failure(f"async-lint's worker process died while analysing this file ({how})", resource=True)
+                    else:
+                        self.idle.append(worker)
+                    yield worker.item, outcome
+                now = time.monotonic()
+                for conn, worker in list(busy.items()):
+                    if worker.over_budget(now):
+                        del busy[conn]
+                        worker.kill()
+                        yield worker.item, Failure(f"analysis took longer than the {self.seconds:g} s budget (--file-timeout)", resource=True)
+        finally:
+            for worker in busy.values():  # interrupted: nothing may outlive the run
+                worker.kill()
+
+    def close(self) -> None:
+        for worker in self.idle:
+            with contextlib.suppress(Exception):
+                worker.conn.send(None)
+        for worker in self.idle:
+            worker.kill()
+        self.idle = []

@@ -1,0 +1,64 @@
+"""Pathological input never costs the run: for every generated module (deep
+nesting of every kind, long elif and operand chains, megabyte lines, huge
+modules, thousands of findings) the run completes, the module gets its
+findings or a DJA000, and the good file beside it gets its findings.
+
+The fast sizes run by default; the full sizes are marked ``slow`` (run them
+with ``pytest -m slow``).  Time and memory are measured by bench/run.py, not
+asserted here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from async_lint.engine import run
+from tests.helpers import make_settings
+from tests.pathological import CASES, MARKER
+
+GOOD = "import time\n\n\nasync def good(request):\n    time.sleep(2)\n"
+
+
+def check_beside_a_good_file(tmp_path: Path, text: str) -> None:
+    (tmp_path / "bad.py").write_text(text)
+    (tmp_path / "good.py").write_text(GOOD)
+    result = run([str(tmp_path)], make_settings(jobs=2))
+    codes = {Path(f.path).name: set() for f in result.findings}
+    for finding in result.findings:
+        codes[finding.path.rsplit("/", 1)[-1]].add(finding.code)
+    assert codes.get("good.py") == {"DJA101"}, result.findings[:5]
+    bad = codes.get("bad.py", set())
+    assert "DJA000" in bad or "DJA101" in bad, result.findings[:5]
+    if "DJA000" not in bad:
+        # Analysed: the marker's finding is at its place.
+        marker_row = MARKER.count("\n", 0, MARKER.index("time.sleep(1)")) + 1
+        assert any(f.line == marker_row and f.code == "DJA101" for f in result.findings if f.path.endswith("bad.py"))
+    else:
+        [failure] = [f for f in result.findings if f.path.endswith("bad.py")]
+        assert failure.message.strip(" :") and "\n" not in failure.message
+        assert 1 <= failure.line <= text.count("\n") + 1
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fast_sizes(tmp_path, name):
+    generate, size, _ = CASES[name]
+    check_beside_a_good_file(tmp_path, generate(size))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "size"), [(name, size) for name, (_, _, sizes) in sorted(CASES.items()) for size in sizes])
+def test_full_sizes(tmp_path, name, size):
+    generate, _, _ = CASES[name]
+    check_beside_a_good_file(tmp_path, generate(size))
+
+
+@pytest.mark.slow
+def test_all_cases_in_one_parallel_run(tmp_path):
+    """Every fast case in one run over many workers: no file costs another its findings."""
+    for name, (generate, size, _) in CASES.items():
+        (tmp_path / f"{name}.py").write_text(generate(size))
+    (tmp_path / "good.py").write_text(GOOD)
+    result = run([str(tmp_path)], make_settings(jobs=2))
+    reported = {Path(f.path).stem for f in result.findings if f.code in ("DJA000", "DJA101")}
+    assert reported == {*CASES, "good"}
