@@ -705,7 +705,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
     facts: dict[str, list[dict]] = {}
     for path, reason in discovery.unreadable:
         findings.append(Finding(path, "DJA000", f"Cannot analyse this path: {reason}", 1, 1, 1, 1, _level("DJA000")))
-    opt_outs = _orm_opt_outs(targets, analyzer, root)
+    opt_outs = orm_opt_outs(targets, analyzer.texts, root)
     for path in targets:
         result = analyzer.results[path]
         opt_out = opt_outs.get(path)
@@ -912,9 +912,10 @@ def _exclusion(settings: Settings):
     return excluded
 
 
-def _orm_opt_outs(targets: list[str], analyzer: _Analyzer, root: str) -> dict[str, str]:
-    """Files where DJANGO_ALLOW_ASYNC_UNSAFE is set on purpose: in the file, or
-    in a conftest.py of its folder or a parent folder."""
+def orm_opt_outs(targets: list[str], texts: dict[str, bytes], root: str) -> dict[str, str]:
+    """Files where DJANGO_ALLOW_ASYNC_UNSAFE is set on purpose (path -> where):
+    in the file (its content in ``texts``), or in a conftest.py of its folder
+    or a parent folder."""
 
     def read_text(path: str) -> str:
         with open(path, "rb") as fh:
@@ -922,7 +923,7 @@ def _orm_opt_outs(targets: list[str], analyzer: _Analyzer, root: str) -> dict[st
 
     out = conftest_opt_outs(targets, root, read_text)
     for path in targets:
-        data = analyzer.texts.get(path)
+        data = texts.get(path)
         if data is not None and b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(data.decode("utf-8", "replace")):
             out.setdefault(path, path)
     return out

@@ -19,8 +19,9 @@ import os
 from typing import Iterator
 
 from async_lint import __version__
-from async_lint.config import ConfigError, apply_per_file_ignores, folder_settings
+from async_lint.config import ConfigError, folder_settings
 from async_lint.findings import Finding
+from async_lint.suppress import Suppressions
 
 # flake8 reads files without a name from stdin; they have no project.
 STDIN_NAMES = ("stdin", "-")
@@ -51,7 +52,9 @@ def findings_for(filename: str, text: str, *, in_project: bool) -> list[Finding]
             return [engine.parse_error_finding(path, exc)]
         # Like a run's: the blocking rules DJA401 needs run, but report only if enabled.
         findings = [f for f in engine.analyze_path(path, settings, source).findings if f.code in settings.enabled]
-    return apply_per_file_ignores(findings, settings)
+    root = settings.root or os.path.dirname(path)
+    # What a command-line run hides (per-file-ignores, the ORM opt-out), in the same one step.
+    return Suppressions(settings, root, None, engine.orm_opt_outs([path], {path: data}, root)).visible(findings)
 
 
 class AsyncLintChecker:

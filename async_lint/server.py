@@ -29,11 +29,11 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from async_lint import __version__
 from async_lint.catalog import catalog
-from async_lint.config import ConfigError, apply_per_file_ignores, folder_settings
+from async_lint.config import ConfigError, folder_settings
 from async_lint.findings import Edit, Finding
 from async_lint.project import find_project_root
 from async_lint.source import SourceError, decode_source, encode_text, read_source, split_lines
-from async_lint.suppress import _comment_start, noqa_codes
+from async_lint.suppress import Suppressions, _comment_start, noqa_codes
 
 SOURCE = "async-lint"
 # Seconds of quiet after a keystroke before linting (each lint re-analyses the buffer).
@@ -162,7 +162,9 @@ class AsyncLintServer(LanguageServer):
                 project.workspace.saved(path)
                 self.saved_paths.discard(path)
             findings: dict[str, list[Finding]] = {p: [] for p in paths}
-            for finding in apply_per_file_ignores(run.findings, project.workspace.settings):
+            # What a command-line run hides (per-file-ignores, the ORM opt-out), in the same one step.
+            shown = Suppressions(project.workspace.settings, root, None, run.orm_opt_outs).visible(run.findings)
+            for finding in shown:
                 findings.setdefault(finding.path, []).append(finding)
             for path in paths:
                 uri, version, text = buffers[path]

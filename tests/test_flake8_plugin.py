@@ -61,3 +61,32 @@ def test_stdin_and_a_syntax_error(project):
     # flake8 reports a file it cannot parse as E999 and runs no plugin on it.
     result = flake8("--select", "DJA,E999", "shop", cwd=project)
     assert codes(result) == ["shop/broken.py:1:14: E999", "shop/views.py:13:5: DJA101", "shop/views.py:15:5: DJA401"], result.stdout + result.stderr
+
+
+OPTED_OUT = """\
+import os
+import time
+
+from django.contrib.auth.models import User
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+async def report(request):
+    time.sleep(1)
+    return User.objects.count()
+"""
+
+
+@pytest.mark.parametrize("project_option", [[], ["--async-lint-project"]])
+def test_the_orm_opt_out_hides_orm_findings_as_a_run_does(project, project_option):
+    """A file that sets DJANGO_ALLOW_ASYNC_UNSAFE opts out of the ORM rules, in
+    flake8's one-file mode as on the command line; the other rules still apply."""
+    (project / "shop/reports.py").write_text(OPTED_OUT)
+    result = flake8("--select", "DJA", *project_option, "shop/reports.py", cwd=project)
+    assert codes(result) == ["shop/reports.py:10:5: DJA101"], result.stdout + result.stderr
+    (project / "shop/reports.py").write_text(OPTED_OUT.replace('"DJANGO_ALLOW_ASYNC_UNSAFE"', '"DEBUG"'))
+    assert codes(flake8("--select", "DJA", *project_option, "shop/reports.py", cwd=project)) == [
+        "shop/reports.py:10:5: DJA101",
+        "shop/reports.py:11:12: DJA201",
+    ]
