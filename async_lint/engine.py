@@ -30,7 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from async_lint.catalog import catalog
+from async_lint.catalog import blocking_codes, catalog, level_of, orm_codes
 from async_lint.discovery import Discovery, discover, display_path
 from async_lint.findings import Edit, Finding, Fix
 from async_lint.project import (
@@ -50,7 +50,6 @@ from async_lint.suppress import is_suppressed
 PARALLEL_THRESHOLD = 16
 # Rules computed from the project index rather than in a file's traversal.
 PROJECT_INDEX_CODES = frozenset({"DJA302", "DJA401", "DJA402", "DJA403", "DJA404"})
-ORM_CODE_PREFIX = "DJA2"
 
 
 @dataclass
@@ -86,18 +85,7 @@ class RunResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _level(code: str) -> str:
-    rule = catalog().get(code)
-    return rule.level if rule else "error"
-
-
-def _op_level(code: str) -> str:
-    """The level of a blocking operation's rule (for DJA401's level), with
-    RULES.md's family defaults for codes the catalog does not list yet."""
-    rule = catalog().get(code)
-    if rule is not None:
-        return rule.level
-    return "warning" if code.startswith("DJA1") or code == "DJA207" else "error"
+_level = level_of
 
 
 @functools.lru_cache(maxsize=None)
@@ -107,7 +95,7 @@ def checked_codes(enabled: frozenset[str]) -> frozenset[str]:
     make its chains (their own findings stay filtered by ``enabled``)."""
     if "DJA401" not in enabled:
         return enabled
-    return enabled | {code for code in catalog() if code.startswith(("DJA1", ORM_CODE_PREFIX))}
+    return enabled | blocking_codes()
 
 
 def parse_error_finding(path: str, error: SourceError) -> Finding:
@@ -228,7 +216,7 @@ def analyze_source(
     if standalone and settings.enabled & PROJECT_INDEX_CODES:
         from async_lint.index import ProjectIndex
 
-        project = ProjectIndex({path: summary}, level_of=_op_level, display=os.path.basename)
+        project = ProjectIndex({path: summary}, level_of=level_of, display=os.path.basename)
         orm_opt_out = sets_allow_async_unsafe(source.text)
         result.findings.extend(_project_findings(project, path, settings, orm_opt_out))
         result.findings.sort(key=lambda f: f.sort_key)
@@ -283,7 +271,7 @@ def _check_hints(check_class) -> tuple[str, ...] | None:
             break
         if "text_hints" in vars(klass):
             return vars(klass)["text_hints"]
-    if check_class.codes and all(code.startswith(("DJA1", "DJA2")) for code in check_class.codes):
+    if check_class.codes and all(code in blocking_codes() for code in check_class.codes):
         return (ASYNC_DEF_HINT,)
     return None
 
@@ -680,7 +668,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
         opt_out = opt_outs.get(path)
         local = [f for f in result.findings if f.code in settings.enabled]
         if opt_out is not None:
-            local = [f for f in local if not f.code.startswith(ORM_CODE_PREFIX)]
+            local = [f for f in local if f.code not in orm_codes()]
             notes.setdefault(path, []).append(f"ORM rules skipped: DJANGO_ALLOW_ASYNC_UNSAFE is set in {relative_display(opt_out, root)}")
         findings.extend(local)
         if result.notes:
@@ -743,7 +731,7 @@ def analyze_in_project(path: str, source: SourceFile, settings: Settings, run_re
 
     opted_out = path in run_result.orm_opt_outs
     project = ProjectIndex({**index.by_path, path: result.summary}, index.known, level_of=index.level_of, display=index.display)
-    findings = [f for f in result.findings if not (opted_out and f.code.startswith(ORM_CODE_PREFIX))]
+    findings = [f for f in result.findings if not (opted_out and f.code in orm_codes())]
     findings.extend(_project_findings(project, path, settings, orm_opt_out=opted_out))
     return sorted(findings, key=lambda f: f.sort_key)
 
@@ -814,7 +802,7 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
 
     requested: set[str] = set()
     while True:
-        index = ProjectIndex(summaries(), known, level_of=_op_level, display=display)
+        index = ProjectIndex(summaries(), known, level_of=level_of, display=display)
         missing = index.demand(targets) - requested
         if not missing:
             return index

@@ -19,12 +19,12 @@ from collections import deque
 from typing import Any, Callable
 
 from async_lint.analysis.coroutine_uses import CoroutineUse, use_message
+from async_lint.catalog import orm_codes
 
 # A function key: "module:qualname".
 FunctionKey = str
 # A function reached through calls, with the class ``self`` is there (or None).
 State = tuple[FunctionKey, "tuple[str, str] | None"]
-ORM_CODE_PREFIX = "DJA2"
 MAX_REEXPORT_DEPTH = 12
 CONTRACT_LEVELS_ERROR = "error"
 # Which blocking operation a chain ends at: the most severe reachable.
@@ -264,7 +264,7 @@ class ProjectIndex:
         memo_key = (key, orm_ok, receiver, start_args)
         if memo_key in self._chain_memo:
             return self._chain_memo[memo_key]
-        usable = (lambda op: True) if orm_ok else (lambda op: not op[0].startswith(ORM_CODE_PREFIX))
+        usable = (lambda op: True) if orm_ok else (lambda op: op[0] not in orm_codes())
         # Breadth-first from the start, so depths only grow: a function's op
         # replaces the best so far only when more severe; an op of the top
         # severity ends the search.  A state seen before is not queued again

@@ -54,6 +54,7 @@ from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.scopes import ASSIGN, DEF, CLASS, IMPORT, PARAM
+from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth, reference
@@ -557,7 +558,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 ops[-1].append(op_guards)
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
         returns = [r for r in (_ref_text(ctx, ref) for ref in collector.returns.get(key, ())) if r]
-        orm = key in collector.orm or any(op.code.startswith("DJA2") for op in info.ops)
+        orm = key in collector.orm or any(op.code in orm_codes() for op in info.ops)
         entry: dict[str, Any] = {
             "async": info.is_async,
             "thread": info.runs_in_thread,
