@@ -13,8 +13,8 @@ The flow of ``run``:
    syntax-checked: its summary is computed later if the index needs it.
 3. The project index follows the calls made on the event loop into other
    modules; the summaries it lacks are computed (or read from the cache) in
-   rounds until nothing is missing.  DJA4xx and cross-module DJA302 come from
-   the index on every run (cheap), so they always reflect the current helpers.
+   rounds until nothing is missing.  The index checks (``checks.base.IndexCheck``)
+   run over it on every run (cheap), so they always reflect the current helpers.
 """
 
 from __future__ import annotations
@@ -48,8 +48,6 @@ from async_lint.suppress import is_suppressed
 
 # Below this many files, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 16
-# Rules computed from the project index rather than in a file's traversal.
-PROJECT_INDEX_CODES = frozenset({"DJA302", "DJA401", "DJA402", "DJA403", "DJA404"})
 
 
 @dataclass
@@ -88,12 +86,19 @@ class RunResult:
 _level = level_of
 
 
+def _index_checks(enabled: frozenset[str]) -> tuple:
+    from async_lint.checks import index_checks_for
+
+    return index_checks_for(enabled)
+
+
 @functools.lru_cache(maxsize=None)
 def checked_codes(enabled: frozenset[str]) -> frozenset[str]:
-    """The codes whose checks must run: the enabled ones, and with DJA401 the
-    blocking rules (DJA1xx/DJA2xx) too, whose operations in sync functions
-    make its chains (their own findings stay filtered by ``enabled``)."""
-    if "DJA401" not in enabled:
+    """The codes whose checks must run: the enabled ones, and with an index
+    check that follows blocking calls the blocking rules too, whose
+    operations in sync functions make its chains (their own findings stay
+    filtered by ``enabled``)."""
+    if not any(check.follows_blocking_calls for check in _index_checks(enabled)):
         return enabled
     return enabled | blocking_codes()
 
@@ -213,7 +218,7 @@ def analyze_source(
     result.facts = [f for f in result.facts if f["kind"] != "handoff"]
     summary["noqa"] = {str(n): line for n, line in enumerate(lines, start=1) if "noqa" in line.lower()}
     result.summary = summary
-    if standalone and settings.enabled & PROJECT_INDEX_CODES:
+    if standalone and _index_checks(settings.enabled):
         from async_lint.index import ProjectIndex
 
         project = ProjectIndex({path: summary}, level_of=level_of, display=os.path.basename)
@@ -237,19 +242,10 @@ class _NoqaLines:
 
 
 def _project_findings(index, path: str, settings: Settings, orm_opt_out: bool) -> list[Finding]:
-    summary = index.by_path[path]
-    lines = _NoqaLines(summary.get("noqa", {}))
-    out = []
-    for raw in index.findings_for(path, orm_opt_out=orm_opt_out):
-        if raw["code"] not in settings.enabled:
-            continue
-        if is_suppressed(raw["code"], lines, raw["line"], raw["end_line"]) is not None:
-            continue
-        fix = raw.get("fix")
-        if fix is not None:
-            raw = {**raw, "fix": Fix(fix["message"], fix["applicability"], tuple(Edit(*edit) for edit in fix["edits"]))}
-        out.append(Finding(path=path, **raw))
-    return out
+    from async_lint.checks import index_findings
+
+    lines = _NoqaLines(index.by_path[path].get("noqa", {}))
+    return [f for f in index_findings(index, path, settings.enabled, orm_opt_out) if is_suppressed(f.code, lines, f.line, f.end_line) is None]
 
 
 # -- text prefilter ---------------------------------------------------------------------------
@@ -653,7 +649,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
         analyzer.load(targets, full=False)
         # Before the index: modules loaded for facts bring summaries it uses.
         _load_fact_dependencies(analyzer, targets, root, settings)
-        index = _build_index(analyzer, targets, paths, root, settings) if settings.enabled & PROJECT_INDEX_CODES else None
+        index = _build_index(analyzer, targets, paths, root, settings) if _index_checks(settings.enabled) else None
     finally:
         analyzer.workers.close()
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from async_lint.analysis.context import FileContext
+from async_lint.catalog import level_of
+from async_lint.findings import Edit, Finding, Fix
 
 if TYPE_CHECKING:
-    from async_lint.findings import Finding
+    from async_lint.index import ProjectIndex
     from async_lint.settings import Settings
 
 
@@ -60,3 +62,42 @@ class ProjectCheck:
 
     def run(self, facts: dict[str, list[dict]]) -> list["Finding"]:
         raise NotImplementedError
+
+
+class IndexCheck:
+    """A rule decided, for one file, over the project index: what a call of
+    that file does depends on code in other modules (a helper that blocks,
+    a coroutine function, a helper returning a QuerySet).  The file's module
+    summary carries its call sites and ``sync_to_async`` handoffs; the index
+    answers what the callees are and do.  Its findings are never cached: they
+    change when another module does."""
+
+    codes: ClassVar[tuple[str, ...]] = ()
+    # The rule follows sync calls to the blocking operations that the per-file
+    # blocking checks record in sync functions: those checks must run with it.
+    follows_blocking_calls: ClassVar[bool] = False
+
+    def __init__(self, index: "ProjectIndex"):
+        self.index = index
+
+    def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list[Finding]:
+        """``orm_opt_out``: DJANGO_ALLOW_ASYNC_UNSAFE is set for this file."""
+        raise NotImplementedError
+
+
+def finding_at(path: str, where: dict, code: str, message: str, *, level: str | None = None, extra: dict | None = None, fix: dict | None = None) -> Finding:
+    """A finding at a position recorded as plain data (a summary's call site,
+    a fact), with a fix recorded as plain data (``{"message", "applicability", "edits"}``)."""
+    line, column = where.get("line", 1), where.get("column", 1)
+    return Finding(
+        path=path,
+        code=code,
+        message=message,
+        line=line,
+        column=column,
+        end_line=where.get("end_line", line),
+        end_column=where.get("end_column", column),
+        level=level or level_of(code),
+        fix=Fix(fix["message"], fix["applicability"], tuple(Edit(*edit) for edit in fix["edits"])) if fix is not None else None,
+        extra=extra or {},
+    )

@@ -5,7 +5,7 @@ helper returning a QuerySet, a service function touching the ORM through two
 more calls), so this check records each adapter site as a ``handoff`` fact
 with what the file itself can tell (a lazy QuerySet chain, direct ORM use,
 ``thread_sensitive=False``, an ``iscoroutinefunction`` guard, how the result is
-used), and the project index (``index.evaluate_handoff``) decides.  Decorator
+used), and ``HandoffIndexCheck`` decides over the project index.  Decorator
 uses whose target is the decorated definition itself are decided here.
 """
 
@@ -15,7 +15,8 @@ from typing import Any
 
 import libcst as cst
 
-from async_lint.checks.base import Check
+from async_lint.checks.base import Check, IndexCheck, finding_at
+from async_lint.index import split_key
 from async_lint.summary import (
     LAZY_QUERYSET_METHODS,
     callee_ref,
@@ -264,3 +265,63 @@ def _thread_sensitive_false(call: cst.Call) -> bool:
         if arg.keyword is not None and arg.keyword.value == "thread_sensitive":
             return isinstance(arg.value, cst.Name) and arg.value.value == "False"
     return False
+
+
+class HandoffIndexCheck(IndexCheck):
+    """DJA402-DJA404 for the ``handoff`` facts of a file's summary: what the
+    wrapped callable is (a coroutine function, a helper returning a lazy
+    QuerySet, one reaching the ORM) is asked of the project index."""
+
+    codes = ("DJA402", "DJA403", "DJA404")
+
+    def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list:
+        return [
+            finding_at(path, fact, code, message)
+            for fact in summary.get("handoffs", ())
+            for code, message in self._evaluate(fact, summary["module"])
+        ]
+
+    def _evaluate(self, fact: dict, module: str) -> list[tuple[str, str]]:
+        index = self.index
+        out: list[tuple[str, str]] = []
+        target = index.resolve(fact.get("ref"), module) if fact.get("ref") else None
+        function = index.function(target) if target is not None else None
+        text = fact.get("text", "")
+        adapter = fact["adapter"]
+        if function is not None and fact.get("direct", True) and not fact.get("guarded") and not function.get("decorated"):
+            if adapter == "sync_to_async" and function["async"] and not function.get("generator"):
+                out.append(("DJA404", f"`sync_to_async({text})` wraps a coroutine function ({_described(target)} is `async def`); await it directly"))
+            elif adapter == "async_to_sync" and not function["async"] and not function.get("thread"):
+                out.append(
+                    ("DJA404", f"`async_to_sync({text})` wraps a plain function ({_described(target)} is a `def`); call it directly, or `sync_to_async` it from async code")
+                )
+        if adapter != "sync_to_async":
+            return out
+        if not fact.get("result_safe"):
+            lazy = fact.get("lazy") or (function is not None and not function["async"] and index.returns_queryset(target))
+            if lazy and fact.get("decorator"):
+                decorator = fact["decorator"] if isinstance(fact["decorator"], str) else "sync_to_async"
+                out.append(
+                    (
+                        "DJA402",
+                        f"`{text}()` runs in a thread (`@{decorator}`) but only builds a lazy QuerySet: no query runs there, and evaluating the result later in async code raises SynchronousOnlyOperation; evaluate it before returning (`return list(...)`) or iterate the result with `async for`",
+                    )
+                )
+            elif lazy:
+                out.append(
+                    (
+                        "DJA402",
+                        f"`sync_to_async({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`",
+                    )
+                )
+        if fact.get("unsafe_thread"):
+            orm = fact.get("orm") or (function is not None and index.touches_orm(target))
+            if orm:
+                out.append(("DJA403", f"`sync_to_async({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`"))
+        return out
+
+
+def _described(key: str) -> str:
+    """A project function as a message names it: ```name()```."""
+    _, qualname = split_key(key)
+    return f"`{qualname.split('.<locals>.')[-1]}()`"
