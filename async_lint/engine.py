@@ -36,6 +36,7 @@ from async_lint.findings import Edit, Finding, Fix
 from async_lint.project import (
     ModuleLocator,
     ModuleNamer,
+    ProjectFiles,
     conftest_opt_outs,
     find_project_root,
     import_roots,
@@ -175,12 +176,16 @@ def analyze_source(
     wanted = [*(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
     if ctx.reports or wanted:
         positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports), tree=source.python_tree)
-    for fact in ctx.facts:
-        record = {"kind": fact.kind, **fact.data}
-        where = positions.get(fact.node) if positions is not None and fact.node is not None else None
-        if where is not None:
-            record.update(line=where.start.line, column=where.start.column + 1, end_line=where.end.line, end_column=where.end.column + 1)
-        result.facts.append(record)
+    # Facts the project index reads go to the summary (e.g. "handoffs").
+    summary_facts: dict[str, list[dict]] = {}
+    for recorded in ctx.facts:
+        where = positions.get(recorded.node) if positions is not None and recorded.node is not None else None
+        position = (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1) if where is not None else None
+        record = recorded.fact.record(position)
+        if recorded.fact.summary_key is not None:
+            summary_facts.setdefault(recorded.fact.summary_key, []).append(record)
+        else:
+            result.facts.append(record)
     lines = source.lines
     if positions is not None:
         # Fixes arrive as node replacements; they become text edits here.
@@ -214,8 +219,7 @@ def analyze_source(
                 )
             )
     summary = build_summary(ctx, collector, positions)
-    summary["handoffs"] = [f for f in result.facts if f["kind"] == "handoff"]
-    result.facts = [f for f in result.facts if f["kind"] != "handoff"]
+    summary.update(summary_facts)
     summary["noqa"] = {str(n): line for n, line in enumerate(lines, start=1) if "noqa" in line.lower()}
     result.summary = summary
     if standalone and _index_checks(settings.enabled):
@@ -764,9 +768,12 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
                 return [_finding_from_record(record.pop("path"), record) for record in entry["findings"]]
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass  # a damaged entry: recompute and rewrite it
+    from async_lint.facts import ProjectFacts
+
     out: list[Finding] = []
+    project_facts = ProjectFacts(facts)
     for check_class in _project_checks(settings, facts):
-        out.extend(check_class(settings).run(facts))
+        out.extend(check_class(settings).run(project_facts))
     if key is not None:
         cache.put(key, {"findings": [{**_finding_record(f), "path": f.path} for f in out]})
     return out
@@ -806,44 +813,29 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
         analyzer.load(sorted(missing), full=True)
 
 
-def _fact_modules(results) -> set[str]:
-    """Modules that facts name and project-wide checks need the facts of: the
-    model behind a relation use, a model's bases (abstract models), and a
-    view's or middleware's base classes."""
-    out: set[str] = set()
-    for result in results:
-        for fact in result.facts:
-            kind = fact.get("kind")
-            if kind == "django_relation_use" and isinstance(fact.get("model"), str):
-                out.add(fact["model"].rpartition(".")[0])
-            elif kind == "django_model":
-                out.update(base.rpartition(".")[0] for base in fact.get("bases") or () if isinstance(base, str) and "." in base)
-            elif kind == "structure.class":
-                # Base classes imported from other modules (views, middleware).
-                for base in fact.get("bases") or ():
-                    if isinstance(base, list) and len(base) == 2 and base[0] == "unknown" and "." in str(base[1]):
-                        out.add(str(base[1]).rpartition(".")[0])
-    out.discard("")
-    return out
-
-
 def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str, settings: Settings) -> None:
-    """Analyse the project modules that the targets' facts name, and the ones
-    those name in turn, so that a run on a few files (the pre-commit shape)
-    still knows a model defined in a module it was not given."""
-    if not any(code in settings.enabled for code in ("DJA204", "DJA502", "DJA503", "DJA506", "DJA507")):
-        return  # no project-wide check that reads these facts
-    if not _fact_modules(analyzer.results.values()):
+    """Analyse the project files that the enabled project-wide checks say they
+    need given the facts known so far (``ProjectCheck.needs``), and the ones
+    those facts lead to in turn, so that a run on a few files (the pre-commit
+    shape) reports on them what a run on the whole project would."""
+    checks = _project_checks(settings, {path: result.facts for path, result in analyzer.results.items() if result.facts})
+    if not checks:
         return
+    from async_lint.facts import ProjectFacts
+
+    def loaded(path: str) -> bool:
+        return path in analyzer.results and not analyzer.results[path].light
+
     locator = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
+    project = ProjectFiles(root, locator, settings, loaded)
     requested: set[str] = set()
     while True:
-        wanted = _fact_modules(analyzer.results.values()) - requested
+        facts = ProjectFacts({path: result.facts for path, result in analyzer.results.items() if result.facts})
+        wanted = set().union(*(check(settings).needs(facts, project) for check in checks)) - requested
         if not wanted:
             return
         requested |= wanted
-        paths = sorted({path for module in wanted for path in locator.get(module)})
-        missing = [p for p in paths if p not in analyzer.results or analyzer.results[p].light]
+        missing = sorted(p for p in wanted if not loaded(p))
         if missing:
             analyzer.load(missing, full=True)
 

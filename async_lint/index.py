@@ -392,7 +392,7 @@ class ProjectIndex:
                 if target is not None:
                     starts.append((target, receiver))
             for fact in summary.get("handoffs", ()):
-                target = self.resolve(fact.get("ref"), module)
+                target = self.resolve(fact["ref"], module)
                 if target is not None:
                     starts.append((target, None))
                     self.returns_queryset(target)

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from async_lint.analysis.context import FileContext
 from async_lint.catalog import level_of
+from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Edit, Finding, Fix
 
 if TYPE_CHECKING:
     from async_lint.index import ProjectIndex
+    from async_lint.project import ProjectFiles
     from async_lint.settings import Settings
 
 
@@ -50,17 +52,30 @@ class ProjectCheck:
     """A check over the whole project, run once after every file is analysed.
 
     It sees only the facts that per-file checks recorded with
-    ``ctx.add_fact(kind, node, **data)`` (plain data with positions, so they
-    can be cached and travel between worker processes), keyed by file path.
-    It reports findings for any file; the engine drops those on files the
-    user did not ask about."""
+    ``ctx.add_fact(SomeFact(...), node)``: typed dataclasses (``facts.Fact``)
+    declared beside the check that records them, plain data with positions
+    so they can be cached and travel between worker processes.  It reports
+    findings for any file; the engine drops those on files the user did not
+    ask about.
+
+    A run given a few files must report on them what a run over the whole
+    project would, so a check declares what it reads (``fact_kinds``) and,
+    from the facts known so far, which other project files it needs
+    (``needs``): the engine analyses those, asks again, and runs the check
+    once nothing more is needed."""
 
     codes: ClassVar[tuple[str, ...]] = ()
+    fact_kinds: ClassVar[tuple[type[Fact], ...]] = ()
 
     def __init__(self, settings: "Settings"):
         self.settings = settings
 
-    def run(self, facts: dict[str, list[dict]]) -> list["Finding"]:
+    def needs(self, facts: ProjectFacts, project: "ProjectFiles") -> set[str]:
+        """Paths of the project files whose facts the findings on the files
+        analysed so far depend on."""
+        return set()
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
         raise NotImplementedError
 
 
