@@ -22,6 +22,8 @@ FAMILIES = ("parse", "blocking", "orm", "coroutines", "sync-to-async", "structur
 BLOCKING_FAMILIES = frozenset({"blocking", "orm"})
 # The ORM rules, which DJANGO_ALLOW_ASYNC_UNSAFE opts out of.
 ORM_FAMILY = "orm"
+# A file (or path) that cannot be read or parsed: the engine's own finding.
+PARSE_ERROR_CODE = "DJA000"
 DOCS_URL = "https://github.com/async-lint/async-lint/blob/main/README.md#{anchor}"
 
 

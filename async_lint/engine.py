@@ -30,7 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from async_lint.catalog import blocking_codes, catalog, level_of, orm_codes
+from async_lint.catalog import PARSE_ERROR_CODE, blocking_codes, level_of, orm_codes
 from async_lint.discovery import Discovery, discover, display_path
 from async_lint.findings import Edit, Finding, Fix
 from async_lint.project import (
@@ -57,7 +57,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     # Per-file facts the run summary reports (e.g. "skipped: DJANGO_ALLOW_ASYNC_UNSAFE").
     notes: list[str] = field(default_factory=list)
-    # Facts for project-wide checks: {"kind": ..., "line": ..., **data}.
+    # Facts for project-wide checks (``Fact.record()``: plain data tagged with its kind).
     facts: list[dict] = field(default_factory=list)
     # The module summary for the project index (summary.py); None when the
     # file was only syntax-checked or could not be parsed.
@@ -107,13 +107,13 @@ def checked_codes(enabled: frozenset[str]) -> frozenset[str]:
 def parse_error_finding(path: str, error: SourceError) -> Finding:
     return Finding(
         path=path,
-        code="DJA000",
+        code=PARSE_ERROR_CODE,
         message=f"Cannot analyse this file: {error.message}",
         line=error.line,
         column=error.column,
         end_line=error.line,
         end_column=error.column,
-        level=_level("DJA000"),
+        level=_level(PARSE_ERROR_CODE),
     )
 
 
@@ -168,7 +168,7 @@ def analyze_source(
         return result
     for crash in traversal.crashes:
         result.findings.append(
-            Finding(path, "DJA000", f"Internal error in async-lint ({crash}); other rules still ran on this file", 1, 1, 1, 1, _level("DJA000"))
+            Finding(path, PARSE_ERROR_CODE, f"Internal error in async-lint ({crash}); other rules still ran on this file", 1, 1, 1, 1, _level(PARSE_ERROR_CODE))
         )
 
     ops = [op for function in ctx.functions for op in function.ops]
@@ -261,7 +261,7 @@ ASYNC_DEF_HINT = r"\basync\s+def\b"
 def _check_hints(check_class) -> tuple[str, ...] | None:
     """Regular expressions one of which a file's text must match for this check
     to report or record anything in it; None: any file.  Checks declare
-    ``text_hints``; checks of only DJA1xx/DJA2xx codes that declare nothing
+    ``text_hints``; checks of only blocking codes (catalog families) that declare nothing
     report through ``ctx.report_blocking``, which reports only on the event
     loop, so only in files with an ``async def``."""
     from async_lint.checks.base import Check
@@ -661,7 +661,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
     notes: dict[str, list[str]] = {}
     facts: dict[str, list[dict]] = {}
     for path, reason in discovery.unreadable:
-        findings.append(Finding(path, "DJA000", f"Cannot analyse this path: {reason}", 1, 1, 1, 1, _level("DJA000")))
+        findings.append(Finding(path, PARSE_ERROR_CODE, f"Cannot analyse this path: {reason}", 1, 1, 1, 1, _level(PARSE_ERROR_CODE)))
     opt_outs = _orm_opt_outs(targets, analyzer, root)
     for path in targets:
         result = analyzer.results[path]
