@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -35,6 +36,15 @@ def lint_text(text: str, *, path: str = "example.py", dedent: bool = True, **set
     for check_class in project_checks_for(settings.enabled):
         findings.extend(f for f in check_class(settings).run(ProjectFacts({path: result.facts})) if f.code in settings.enabled)
     return sorted(findings, key=lambda f: f.sort_key)
+
+
+def copy_entry(source: Path, target: Path) -> Path:
+    """Copy a fixture file or project folder to ``target``."""
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copyfile(source, target)
+    return target
 
 
 def lint_paths(paths: list[str | Path], **settings_kwargs) -> list[Finding]:

@@ -22,7 +22,7 @@ import pytest
 
 from async_lint.apply_fixes import fix_paths
 from async_lint.catalog import catalog
-from tests.helpers import fixture_options, lint_paths, make_settings
+from tests.helpers import copy_entry, fixture_options, lint_paths, make_settings
 
 DATA = Path(__file__).parent / "data" / "fix"
 CASES = sorted(p for p in DATA.iterdir() if re.match(r"dja\d{3}_", p.name) and not p.name.endswith((".expected.py", ".expected")))
@@ -72,11 +72,7 @@ def _after(case: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_fix_gives_the_expected_files_and_is_idempotent(case: Path, tmp_path: Path) -> None:
-    target = tmp_path / case.name
-    if case.is_file():
-        shutil.copyfile(case, target)
-    else:
-        shutil.copytree(case, target)
+    target = copy_entry(case, tmp_path / case.name)
     settings = make_settings(select=_codes(case))
     first = fix_paths([str(target)], settings, write=True)
     assert not first.refused_files, [f.refused for f in first.refused_files]
