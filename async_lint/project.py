@@ -262,7 +262,7 @@ class ProjectFiles:
             return set()
         wanted = {table.canonical(m) for m in models}
         out = set()
-        for qualified, entry in table.models.items():
+        for entry in table.models.values():
             if any(target in wanted for _kind, target, _related in entry["relations"].values()):
                 out.add(entry["module"])
         for model in wanted:

@@ -45,6 +45,7 @@ literal), unless it passes ``*args``/``**kwargs``.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import libcst as cst
@@ -638,7 +639,7 @@ def guards_on(stack: Any, guards: dict[int, tuple[str, str]]) -> list[list[str]]
     first): ``if p:`` guards its body, and its ``else``/``elif`` with the
     opposite test; its test itself is unguarded."""
     out = []
-    for parent, child in zip(stack, stack[1:]):
+    for parent, child in itertools.pairwise(stack):
         guard = guards.get(id(parent))
         if guard is None or not isinstance(parent, cst.If):
             continue

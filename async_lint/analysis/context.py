@@ -282,7 +282,7 @@ class FileContext:
         parent_function = self.current_function
         class_node = self.scope.node if self.scope.kind == "class" else None
         if class_node is not None:
-            owner = self._qualname_prefix() 
+            owner = self._qualname_prefix()
             qualname = f"{owner}{node.name.value}"
         else:
             qualname = f"{self._qualname_prefix()}{node.name.value}"

@@ -25,7 +25,7 @@ from async_lint.analysis.django_vocabulary import (
     ASYNC_INSTANCE_METHODS,
     ASYNC_PAIR_METHODS,
     DEFAULT_MANAGERS,
-    EVALUATING_METHODS,
+    EVALUATING_METHODS,  # noqa: F401 - re-exported to the checks
     INSTANCE_METHODS,
     LAZY_METHODS,
     MANAGER_CLASSES,
@@ -33,7 +33,7 @@ from async_lint.analysis.django_vocabulary import (
     MODEL_FACTORIES,
     PAIR_METHODS,
     QUERYSET_CLASSES,
-    RELATED_EVALUATING_METHODS,
+    RELATED_EVALUATING_METHODS,  # noqa: F401 - re-exported to the checks
     REQUEST_CLASSES,
     RELATION_FIELDS,
     ROW_METHODS,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
+import libcst.matchers as m
 
 from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
 from async_lint.checks.base import Check, ProjectCheck, finding_at
@@ -59,6 +60,10 @@ class ModelDeclared(Fact):
     relations: tuple[dict, ...] = ()  # {"name", "kind", "target", "related_name"}
 
 
+# ``<receiver>.<name>.all()``: a related manager's query, when ``name`` is a relation.
+ALL_ON_A_MANAGER = m.Call(func=m.Attribute(value=m.Attribute(), attr=m.Name("all")), args=[])
+
+
 def _shown(ctx, node: cst.CSTNode) -> str:
     """The code as a message shows it: on one line and whole, so that a
     suggested replacement built from it can be pasted back."""
@@ -94,11 +99,9 @@ def record_iteration(check, expr: cst.BaseExpression) -> None:
     ctx = check.ctx
     if not ctx.in_async_context or check.inference.async_unsafe_opt_out:
         return
-    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "all" and not expr.args):
+    if not m.matches(expr, ALL_ON_A_MANAGER):
         return
-    manager = expr.func.value
-    if not isinstance(manager, cst.Attribute):
-        return
+    manager = expr.func.value  # type: ignore[attr-defined]
     instance = _foreign_instance(check.inference, manager.value)
     if instance is None:
         return

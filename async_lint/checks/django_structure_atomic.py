@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import libcst as cst
+import libcst.matchers as m
 
 from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.django_structure_classes import ClassRegistry, literal_value, positional_params
@@ -171,14 +172,8 @@ class AtomicRequestsFacts(Check):
 
     def _router_registration(self, node: cst.Call) -> bool:
         """``router.register("orders", OrderViewSet)`` on a module-level router."""
-        func = node.func
-        return (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "register"
-            and isinstance(func.value, cst.Name)
-            and func.value.value in self.routers
-            and len(node.args) >= 2
-        )
+        router = m.Name(m.MatchIfTrue(lambda name: name in self.routers))
+        return m.matches(node, m.Call(func=m.Attribute(value=router, attr=m.Name("register")), args=[m.Arg(), m.Arg(), m.ZeroOrMore()]))
 
     def _url_target(self, expr: cst.BaseExpression, *, non_atomic: bool) -> None:
         if isinstance(expr, cst.Call):
