@@ -773,7 +773,7 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
     out: list[Finding] = []
     project_facts = ProjectFacts(facts)
     for check_class in _project_checks(settings, facts):
-        out.extend(check_class(settings).run(project_facts))
+        out.extend(check_class(settings).run(project_facts.only(check_class.fact_kinds)))
     if key is not None:
         cache.put(key, {"findings": [{**_finding_record(f), "path": f.path} for f in out]})
     return out
@@ -827,11 +827,11 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
         return path in analyzer.results and not analyzer.results[path].light
 
     locator = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
-    project = ProjectFiles(root, locator, settings, loaded)
+    project = ProjectFiles(root, locator, settings, lambda path: path in analyzer.results)
     requested: set[str] = set()
     while True:
         facts = ProjectFacts({path: result.facts for path, result in analyzer.results.items() if result.facts})
-        wanted = set().union(*(check(settings).needs(facts, project) for check in checks)) - requested
+        wanted = set().union(*(check(settings).needs(facts.only(check.fact_kinds), project) for check in checks)) - requested
         if not wanted:
             return
         requested |= wanted

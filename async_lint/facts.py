@@ -81,15 +81,32 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+class UndeclaredFact(Exception):
+    """A project check read a kind of fact it does not list in ``fact_kinds``."""
+
+
 class ProjectFacts:
     """The facts of the files analysed in a run, by path, as dataclasses."""
 
-    def __init__(self, records: dict[str, list[dict]]):
+    def __init__(self, records: dict[str, list[dict]], kinds: tuple[type[Fact], ...] | None = None):
         self.records = records
+        # The fact classes a check declared it reads (None: any).
+        self.kinds = kinds
         self._by_kind: dict[type[Fact], list[tuple[str, Fact]]] | None = None
+
+    def only(self, kinds: tuple[type[Fact], ...]) -> ProjectFacts:
+        """The same facts, readable only as ``kinds`` (what a check declared)."""
+        narrowed = ProjectFacts(self.records, kinds)
+        narrowed._by_kind = self._grouped()
+        return narrowed
 
     def of(self, cls: type[F]) -> list[tuple[str, F]]:
         """(path, fact) for every fact of this class, in path order then in recording order."""
+        if self.kinds is not None and cls not in self.kinds:
+            raise UndeclaredFact(f"{cls.__name__} is not among the fact kinds the check declares")
+        return self._grouped().get(cls, [])  # type: ignore[return-value]
+
+    def _grouped(self) -> dict[type[Fact], list[tuple[str, Fact]]]:
         if self._by_kind is None:
             self._by_kind = {}
             for path in sorted(self.records):
@@ -97,7 +114,7 @@ class ProjectFacts:
                     fact = fact_from_record(record)
                     if fact is not None:
                         self._by_kind.setdefault(type(fact), []).append((path, fact))
-        return self._by_kind.get(cls, [])  # type: ignore[return-value]
+        return self._by_kind
 
     def paths(self) -> Iterator[str]:
         return iter(self.records)

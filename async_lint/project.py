@@ -215,12 +215,13 @@ class ProjectFiles:
     whose text matches a pattern, and the models related to given ones
     (from the project's model table)."""
 
-    def __init__(self, root: str, locator: ModuleLocator, settings, loaded: Callable[[str], bool]):
+    def __init__(self, root: str, locator: ModuleLocator, settings, analysed: Callable[[str], bool]):
         self.root = root
         self.locator = locator
         self.settings = settings
-        # Files already analysed in full: their facts are known, no need to read them.
-        self.loaded = loaded
+        # Files this run analysed already: their facts are known (a file only
+        # syntax-checked matched no enabled check's text hints, so it has none).
+        self.analysed = analysed
         self._files: dict[str, list[str]] = {}
 
     def paths_of(self, module: str) -> list[str]:
@@ -239,12 +240,14 @@ class ProjectFiles:
                 self._files[under] = []
         return self._files[under]
 
+    def unanalysed(self, under: str | None = None) -> list[str]:
+        """The files under ``under`` that this run has not analysed."""
+        return [path for path in self.files(under) if not self.analysed(path)]
+
     def files_matching(self, pattern: "re.Pattern[bytes]", under: str | None = None) -> list[str]:
         """The files not analysed yet under ``under`` whose text matches ``pattern``."""
         out = []
-        for path in self.files(under):
-            if self.loaded(path):
-                continue
+        for path in self.unanalysed(under):
             try:
                 with open(path, "rb") as fh:
                     data = fh.read()

@@ -34,7 +34,7 @@ def lint_text(text: str, *, path: str = "example.py", dedent: bool = True, **set
     findings = list(result.findings)
     # Project-wide checks see this one module as the whole project.
     for check_class in project_checks_for(settings.enabled):
-        findings.extend(f for f in check_class(settings).run(ProjectFacts({path: result.facts})) if f.code in settings.enabled)
+        findings.extend(f for f in check_class(settings).run(ProjectFacts({path: result.facts}, check_class.fact_kinds)) if f.code in settings.enabled)
     return sorted(findings, key=lambda f: f.sort_key)
 
 

@@ -37,3 +37,20 @@ def test_contributing_map_is_current() -> None:
     assert docs.with_table(text) == text, "CONTRIBUTING.md's rule map is stale; run: python -m async_lint.docs --write CONTRIBUTING.md"
     for code in catalog():
         assert f"| {code} |" in text, code
+
+
+def test_facts_are_typed_and_a_check_reads_only_the_kinds_it_declares() -> None:
+    import pytest
+
+    from async_lint.checks.django_structure_atomic import AtomicRequestsCheck, AtomicRequestsSetting, UrlRoute
+    from async_lint.checks.django_cross_module import ModelDeclared
+    from async_lint.facts import ProjectFacts, UndeclaredFact
+
+    route = UrlRoute(target="shop.views.home", non_atomic=False)
+    record = route.record((3, 5, 3, 15))
+    assert record == {"kind": "structure.url_view", "target": "shop.views.home", "non_atomic": False, "line": 3, "column": 5, "end_line": 3, "end_column": 15}
+    facts = ProjectFacts({"urls.py": [record]}, AtomicRequestsCheck.fact_kinds)
+    assert facts.of(UrlRoute) == [("urls.py", UrlRoute(target="shop.views.home", non_atomic=False, line=3, column=5, end_line=3, end_column=15))]
+    assert facts.of(AtomicRequestsSetting) == []
+    with pytest.raises(UndeclaredFact):
+        facts.of(ModelDeclared)

@@ -252,7 +252,7 @@ class AtomicRequestsCheck(ProjectCheck):
             modules.update(_defining_modules(route.target))
         out = {path for module in modules for path in project.paths_of(module)}
         for root in roots:
-            out.update(path for path in project.files(root) if _is_views_module(path))
+            out.update(path for path in project.unanalysed(root) if _is_views_module(path))
             out.update(project.files_matching(FACT_TEXT, root))
         return out
 
