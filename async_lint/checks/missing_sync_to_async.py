@@ -5,17 +5,23 @@ The per-file blocking checks (DJA1xx, DJA2xx) record the blocking operations
 of sync functions in each module summary, and each call made on the event
 loop as a call site; the project index resolves the callee and finds the
 chain of sync calls to the most severe operation it reaches.  This check
-words the finding, with the chain as evidence, and attaches the fix the
-summary prepared for the site (``await sync_to_async(f)(...)``).
+words the finding, with the chain as evidence, and attaches the fix
+(``await sync_to_async(f)(...)``): the summary prepares it for every call
+site where it is certainly right (``thread_recipe``, ``ThreadFix``, below),
+as plain data, since whether the callee blocks is known only later.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import libcst as cst
+
+from async_lint.analysis.context import FileContext
 from async_lint.catalog import level_of
 from async_lint.checks.base import IndexCheck, finding_at
 from async_lint.findings import Finding
+from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth, reference
 from async_lint.index import ProjectIndex, split_key
 
 
@@ -92,3 +98,95 @@ def chain_steps(index: ProjectIndex, chain: list[Any]) -> list[dict]:
     if paths:
         steps.append({"path": paths[0], "line": op[1], "text": op[2]})
     return steps
+
+
+# -- the fix ---------------------------------------------------------------------------------
+def thread_recipe(ctx: FileContext, node: cst.Call, wrappers: dict[int, Any]) -> tuple[str, ImportRequest | None, bool] | None:
+    """How to run the call being visited in a thread, if that is certainly
+    right here: (the ``sync_to_async`` expression, the import it needs,
+    whether the ``await`` needs parentheses).  None where an ``await`` is
+    not valid or would run at another moment (a generator expression, a
+    lambda, a nested def, a nested comprehension), where the call is
+    already awaited, or where no name for ``sync_to_async`` is certain
+    (a local shadows it, a star import).  ``wrappers``: the name found
+    per scope, kept by the caller for the file."""
+    parent = ctx.parent
+    if node.lpar or isinstance(parent, cst.Await) or not can_await_here(ctx) or comprehension_depth(ctx) > 1:
+        return None
+    scope = id(ctx.scope)
+    if scope not in wrappers:
+        found = reference(ctx, "asgiref.sync.sync_to_async", style="from")
+        wrappers[scope] = (cst.Module([]).code_for_node(found[0]), found[1]) if found is not None else None
+    wrapper = wrappers[scope]
+    if wrapper is None:
+        return None
+    tighter = isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node or isinstance(parent, cst.Call) and parent.func is node
+    return wrapper[0], wrapper[1], tighter
+
+
+class ThreadFix:
+    """Text edits for ``f(args)`` -> ``await sync_to_async(f)(args)`` at the
+    call sites of a file (DJA401's fix, attached by the project index when
+    the callee turns out to block), as plain data.
+
+    The call's text is left as it is: ``await <wrapper>(`` goes before the
+    called expression and ``)`` after it (with parentheses around the whole
+    ``await`` where the call's parent binds tighter: ``(await ...).attr``), so
+    its arguments, comments and layout survive; the import comes from the
+    shared fix machinery, positioned on the module's import block alone."""
+
+    def __init__(self, ctx: FileContext):
+        self.ctx = ctx
+        self.text = ctx.source.text if ctx.source is not None else None
+        self._offsets: list[int] | None = None
+        self._imports: dict[ImportRequest, Any] = {}
+
+    def _offset(self, line: int, column: int) -> int:
+        from async_lint.fixes import line_offsets
+
+        if self._offsets is None:
+            self._offsets = line_offsets(self.text or "")
+        return self._offsets[line - 1] + column - 1
+
+    def _import_edits(self, request: ImportRequest) -> list[list[Any]] | None:
+        if request not in self._imports:
+            from async_lint.fixes import FixResolver, NodeFix
+
+            module = self.ctx.module
+            # Positions are only needed in the leading import block: resolve them
+            # on a module cut just after it (the same nodes, at the same places).
+            count = 0
+            for statement in module.body:
+                count += 1
+                if not (isinstance(statement, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom, cst.Expr)) for s in statement.body)):
+                    break
+            head = module.with_changes(body=module.body[:count])
+            fix = FixResolver(head, self.text or "").resolve(NodeFix("import", (), (request,)))
+            self._imports[request] = [[e.content, e.row, e.column, e.end_row, e.end_column] for e in fix.edits] if fix is not None and fix.edits else None
+        return self._imports[request]
+
+    def fix(self, node: cst.Call, where: Any, recipe: tuple[str, ImportRequest | None, bool]) -> dict | None:
+        if self.text is None:
+            return None
+        wrapper, request, tighter = recipe
+        func = cst.Module([]).code_for_node(node.func)
+        if "\n" in func or "\r" in func:
+            return None
+        line, column = where.start.line, where.start.column + 1
+        start = self._offset(line, column)
+        if self.text[start:start + len(func)] != func:
+            return None
+        shown = " ".join(func.split())
+        edits: list[list[Any]] = [
+            [f"{'(' if tighter else ''}await {wrapper}(", line, column, line, column],
+            [")", line, column + len(func), line, column + len(func)],
+        ]
+        if tighter:
+            edits.append([")", where.end.line, where.end.column + 1, where.end.line, where.end.column + 1])
+        if request is not None:
+            imports = self._import_edits(request)
+            if imports is None:
+                return None
+            edits.extend(imports)
+        edits.sort(key=lambda e: e[1:])
+        return {"message": f"Run it in a thread: `await {wrapper}({shown})(...)`", "applicability": "safe", "edits": edits}
