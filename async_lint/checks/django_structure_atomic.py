@@ -172,6 +172,8 @@ class AtomicRequestsFacts(Check):
 
     def _router_registration(self, node: cst.Call) -> bool:
         """``router.register("orders", OrderViewSet)`` on a module-level router."""
+        if not self.routers:
+            return False  # the common case, decided before building a matcher
         router = m.Name(m.MatchIfTrue(lambda name: name in self.routers))
         return m.matches(node, m.Call(func=m.Attribute(value=router, attr=m.Name("register")), args=[m.Arg(), m.Arg(), m.ZeroOrMore()]))
 
