@@ -16,6 +16,14 @@ from async_lint import _toml
 
 LEVELS = ("error", "warning", "info")
 FIX_KINDS = ("always", "sometimes", "never")
+FAMILIES = ("parse", "blocking", "orm", "coroutines", "sync-to-async", "structure")
+# Operations of these families block the event loop: DJA401 follows sync
+# calls to them, and their checks report only on the event loop.
+BLOCKING_FAMILIES = frozenset({"blocking", "orm"})
+# The ORM rules, which DJANGO_ALLOW_ASYNC_UNSAFE opts out of.
+ORM_FAMILY = "orm"
+# A file (or path) that cannot be read or parsed: the engine's own finding.
+PARSE_ERROR_CODE = "DJA000"
 DOCS_URL = "https://github.com/async-lint/async-lint/blob/main/README.md#{anchor}"
 
 
@@ -28,6 +36,7 @@ class Rule:
     why: str
     suggest: str
     fix: str
+    family: str = "parse"
     bad: tuple[str, ...] = ()
     good: tuple[str, ...] = ()
     since: str = "0.1.0"
@@ -40,6 +49,14 @@ class Rule:
     @property
     def fixable(self) -> bool:
         return self.fix != "never"
+
+    @property
+    def blocks_event_loop(self) -> bool:
+        return self.family in BLOCKING_FAMILIES
+
+    @property
+    def orm(self) -> bool:
+        return self.family == ORM_FAMILY
 
 
 class CatalogError(Exception):
@@ -82,8 +99,11 @@ def _load_catalog(root: str) -> dict[str, Rule]:
                 data = _toml.load(fh)
         except (OSError, _toml.TOMLDecodeError) as exc:
             raise CatalogError(f"cannot read {path}: {exc}") from exc
+        family = data.get("family")
+        if family not in FAMILIES:
+            raise CatalogError(f"{path}: unknown or missing family {family!r} (one of {', '.join(FAMILIES)})")
         for entry in data.get("rule", []):
-            rule = _rule_from_entry(entry, path)
+            rule = _rule_from_entry(entry, path, family)
             if rule.code in rules:
                 raise CatalogError(f"{path}: duplicate rule code {rule.code}")
             rules[rule.code] = rule
@@ -93,7 +113,7 @@ def _load_catalog(root: str) -> dict[str, Rule]:
 _KNOWN_KEYS = {"code", "name", "level", "summary", "why", "suggest", "fix", "bad", "good", "since"}
 
 
-def _rule_from_entry(entry: dict[str, Any], path: Path) -> Rule:
+def _rule_from_entry(entry: dict[str, Any], path: Path, family: str) -> Rule:
     missing = [k for k in ("code", "name", "level", "summary", "why", "suggest", "fix") if k not in entry]
     if missing:
         raise CatalogError(f"{path}: rule {entry.get('code', '?')} lacks {', '.join(missing)}")
@@ -114,6 +134,7 @@ def _rule_from_entry(entry: dict[str, Any], path: Path) -> Rule:
         why=entry["why"].strip(),
         suggest=entry["suggest"].strip(),
         fix=entry["fix"],
+        family=family,
         bad=examples("bad"),
         good=examples("good"),
         since=entry.get("since", "0.1.0"),
@@ -128,6 +149,23 @@ def catalog() -> dict[str, Rule]:
 
 def get_rule(code: str) -> Rule:
     return catalog()[code]
+
+
+def level_of(code: str) -> str:
+    """A rule's level ("error" for a code the catalog does not list)."""
+    rule = catalog().get(code)
+    return rule.level if rule else "error"
+
+
+@functools.lru_cache(maxsize=None)
+def blocking_codes() -> frozenset[str]:
+    """The codes of operations that block the event loop (DJA401's chains end at one)."""
+    return frozenset(code for code, rule in catalog().items() if rule.blocks_event_loop)
+
+
+@functools.lru_cache(maxsize=None)
+def orm_codes() -> frozenset[str]:
+    return frozenset(code for code, rule in catalog().items() if rule.orm)
 
 
 def select_codes(select: list[str] | None, ignore: list[str] | None, extend_select: list[str] | None = None) -> frozenset[str]:

@@ -4,6 +4,11 @@ README's rule table, and each rule's page for ``--explain`` and SARIF help.
     python -m async_lint.docs                 # print the rule table
     python -m async_lint.docs --write README.md   # refresh it between the markers
     python -m async_lint.docs --check README.md   # exit 1 if README is stale
+
+The same ``--write``/``--check`` refresh the map of CONTRIBUTING.md (rule
+code -> the classes that check it -> their module -> the fixtures that
+expect it), generated from the check registry and a source checkout's
+fixtures.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import argparse
 import re
 import sys
 from itertools import zip_longest
+from pathlib import Path
 
 from async_lint.catalog import Rule, catalog
 
@@ -24,6 +30,10 @@ FIX_TEXT = {
     "never": "No automatic fix: the change needs a decision only you can make.",
 }
 FIX_MARK = {"always": "yes", "sometimes": "sometimes", "never": ""}
+# CONTRIBUTING.md's map from rule codes to checks, modules and fixtures.
+MAP_START, MAP_END = "<!-- rule-map:start -->", "<!-- rule-map:end -->"
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+EXPECT_MARKER = re.compile(r"#\s*expect:\s*(DJA\d{3}(?:[\s,]+DJA\d{3})*)")
 
 
 def _cell(text: str) -> str:
@@ -34,6 +44,39 @@ def rule_table_markdown() -> str:
     rows = ["| Code | Name | Level | Fix | Summary |", "|---|---|---|---|---|"]
     for rule in catalog().values():
         rows.append(f"| {rule.code} | {rule.name} | {rule.level} | {FIX_MARK[rule.fix]} | {_cell(rule.summary)} |")
+    return "\n".join(rows) + "\n"
+
+
+def _expected_in(root: Path) -> dict[str, set[str]]:
+    """code -> the fixture entries (a file or folder at the top of
+    tests/fixtures/ or examples/) with an ``# expect:`` marker for it."""
+    out: dict[str, set[str]] = {}
+    for base in (root / "tests" / "fixtures", root / "examples"):
+        for path in sorted(base.rglob("*.py")) if base.is_dir() else ():
+            inner = path.relative_to(base).parts
+            entry = f"{base.relative_to(root).as_posix()}/{inner[0]}" + ("/" if len(inner) > 1 else "")
+            for match in EXPECT_MARKER.finditer(path.read_text(encoding="utf-8", errors="replace")):
+                for code in re.findall(r"DJA\d{3}", match.group(1)):
+                    out.setdefault(code, set()).add(entry)
+    return out
+
+
+def rule_map_markdown(root: Path = SOURCE_ROOT) -> str:
+    """code -> check classes (per file, over the index, over the project's
+    facts) -> module -> fixtures with markers for it -> fix cases."""
+    from async_lint.checks import all_checks, all_index_checks, all_project_checks
+
+    expected = _expected_in(root)
+    fix_cases = sorted(p.name for p in (root / "tests" / "data" / "fix").glob("dja*") if ".expected" not in p.name)
+    rows = ["| Code | Checked by | Module | Fixtures | Fix cases |", "|---|---|---|---|---|"]
+    kinds = [(all_checks(), ""), (all_index_checks(), " (index)"), (all_project_checks(), " (project)")]
+    for code, rule in catalog().items():
+        classes = [(cls, suffix) for registered, suffix in kinds for cls in registered if code in cls.codes]
+        checked = ", ".join(f"`{cls.__name__}`{suffix}" for cls, suffix in classes) or "the engine (a file it cannot read or parse)"
+        modules = ", ".join(dict.fromkeys(f"`{cls.__module__.replace('.', '/')}.py`" for cls, _ in classes)) or "`async_lint/engine.py`"
+        fixtures = ", ".join(f"`{entry}`" for entry in sorted(expected.get(code, ())))
+        cases = ", ".join(f"`{name}`" for name in fix_cases if name.upper().startswith(code)) if rule.fixable else ""
+        rows.append(f"| {code} | {checked} | {modules} | {fixtures} | {cases} |")
     return "\n".join(rows) + "\n"
 
 
@@ -116,8 +159,13 @@ def split_markers(text: str, start_marker: str = START, end_marker: str = END) -
 
 
 def with_table(text: str) -> str:
-    """The text with the rule table (and, where its markers are, the rule
-    reference) regenerated from the catalog."""
+    """The text with the rule table, and where their markers are, the rule
+    reference and the rule map, regenerated from the catalog."""
+    if MAP_START in text:
+        before, _, after = split_markers(text, MAP_START, MAP_END)
+        text = f"{before}\n{rule_map_markdown()}{after}"
+        if START not in text:
+            return text
     before, _, after = split_markers(text)
     text = f"{before}\n{rule_table_markdown()}{after}"
     if REF_START in text:

@@ -13,8 +13,8 @@ The flow of ``run``:
    syntax-checked: its summary is computed later if the index needs it.
 3. The project index follows the calls made on the event loop into other
    modules; the summaries it lacks are computed (or read from the cache) in
-   rounds until nothing is missing.  DJA4xx and cross-module DJA302 come from
-   the index on every run (cheap), so they always reflect the current helpers.
+   rounds until nothing is missing.  The index checks (``checks.base.IndexCheck``)
+   run over it on every run (cheap), so they always reflect the current helpers.
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from async_lint.catalog import catalog
+from async_lint.catalog import PARSE_ERROR_CODE, blocking_codes, level_of, orm_codes
 from async_lint.discovery import Discovery, discover, display_path
 from async_lint.findings import Edit, Finding, Fix
 from async_lint.project import (
     ModuleLocator,
     ModuleNamer,
+    ProjectFiles,
     conftest_opt_outs,
     find_project_root,
     import_roots,
@@ -45,8 +46,6 @@ from async_lint.suppress import ORM_CODE_PREFIX, is_suppressed
 
 # Below this many files, one worker process analyses them all: more cost more than they save.
 PARALLEL_THRESHOLD = 16
-# Rules computed from the project index rather than in a file's traversal.
-PROJECT_INDEX_CODES = frozenset({"DJA302", "DJA401", "DJA402", "DJA403", "DJA404"})
 
 
 @dataclass
@@ -55,7 +54,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     # Per-file facts the run summary reports (e.g. "skipped: DJANGO_ALLOW_ASYNC_UNSAFE").
     notes: list[str] = field(default_factory=list)
-    # Facts for project-wide checks: {"kind": ..., "line": ..., **data}.
+    # Facts for project-wide checks (``Fact.record()``: plain data tagged with its kind).
     facts: list[dict] = field(default_factory=list)
     # The module summary for the project index (summary.py); None when the
     # file was only syntax-checked or could not be parsed.
@@ -91,40 +90,36 @@ class RunResult:
     failures: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
-def _level(code: str) -> str:
-    rule = catalog().get(code)
-    return rule.level if rule else "error"
+_level = level_of
 
 
-def _op_level(code: str) -> str:
-    """The level of a blocking operation's rule (for DJA401's level), with
-    RULES.md's family defaults for codes the catalog does not list yet."""
-    rule = catalog().get(code)
-    if rule is not None:
-        return rule.level
-    return "warning" if code.startswith("DJA1") or code == "DJA207" else "error"
+def _index_checks(enabled: frozenset[str]) -> tuple:
+    from async_lint.checks import index_checks_for
+
+    return index_checks_for(enabled)
 
 
 @functools.lru_cache(maxsize=None)
 def checked_codes(enabled: frozenset[str]) -> frozenset[str]:
-    """The codes whose checks must run: the enabled ones, and with DJA401 the
-    blocking rules (DJA1xx/DJA2xx) too, whose operations in sync functions
-    make its chains (their own findings stay filtered by ``enabled``)."""
-    if "DJA401" not in enabled:
+    """The codes whose checks must run: the enabled ones, and with an index
+    check that follows blocking calls the blocking rules too, whose
+    operations in sync functions make its chains (their own findings stay
+    filtered by ``enabled``)."""
+    if not any(check.follows_blocking_calls for check in _index_checks(enabled)):
         return enabled
-    return enabled | {code for code in catalog() if code.startswith(("DJA1", ORM_CODE_PREFIX))}
+    return enabled | blocking_codes()
 
 
 def parse_error_finding(path: str, error: SourceError) -> Finding:
     return Finding(
         path=path,
-        code="DJA000",
+        code=PARSE_ERROR_CODE,
         message=f"Cannot analyse this file: {error.message}",
         line=error.line,
         column=error.column,
         end_line=error.line,
         end_column=error.column,
-        level=_level("DJA000"),
+        level=_level(PARSE_ERROR_CODE),
     )
 
 
@@ -179,7 +174,7 @@ def analyze_source(
         return result
     for crash in traversal.crashes:
         result.findings.append(
-            Finding(path, "DJA000", f"Internal error in async-lint ({crash}); other rules still ran on this file", 1, 1, 1, 1, _level("DJA000"))
+            Finding(path, PARSE_ERROR_CODE, f"Internal error in async-lint ({crash}); other rules still ran on this file", 1, 1, 1, 1, _level(PARSE_ERROR_CODE))
         )
 
     ops = [op for function in ctx.functions for op in function.ops]
@@ -197,12 +192,16 @@ def analyze_source(
             if positions is None:
                 raise
             approximate = True
-    for fact in ctx.facts:
-        record = {"kind": fact.kind, **fact.data}
-        where = positions.get(fact.node) if positions is not None and fact.node is not None else None
-        if where is not None:
-            record.update(line=where.start.line, column=where.start.column + 1, end_line=where.end.line, end_column=where.end.column + 1)
-        result.facts.append(record)
+    # Facts the project index reads go to the summary (e.g. "handoffs").
+    summary_facts: dict[str, list[dict]] = {}
+    for recorded in ctx.facts:
+        where = positions.get(recorded.node) if positions is not None and recorded.node is not None else None
+        position = (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1) if where is not None else None
+        record = recorded.fact.record(position)
+        if recorded.fact.summary_key is not None:
+            summary_facts.setdefault(recorded.fact.summary_key, []).append(record)
+        else:
+            result.facts.append(record)
     lines = source.lines
     if positions is not None:
         # Fixes arrive as node replacements; they become text edits here.
@@ -236,14 +235,13 @@ def analyze_source(
                 )
             )
     summary = build_summary(ctx, collector, positions)
-    summary["handoffs"] = [f for f in result.facts if f["kind"] == "handoff"]
-    result.facts = [f for f in result.facts if f["kind"] != "handoff"]
+    summary.update(summary_facts)
     summary["noqa"] = {str(n): line for n, line in enumerate(lines, start=1) if "noqa" in line.lower()}
     result.summary = summary
-    if standalone and settings.enabled & PROJECT_INDEX_CODES:
+    if standalone and _index_checks(settings.enabled):
         from async_lint.index import ProjectIndex
 
-        project = ProjectIndex({path: summary}, level_of=_op_level, display=os.path.basename)
+        project = ProjectIndex({path: summary}, level_of=level_of, display=os.path.basename)
         orm_opt_out = sets_allow_async_unsafe(source.text)
         result.findings.extend(_project_findings(project, path, settings, orm_opt_out))
         result.findings.sort(key=lambda f: f.sort_key)
@@ -264,19 +262,10 @@ class _NoqaLines:
 
 
 def _project_findings(index, path: str, settings: Settings, orm_opt_out: bool) -> list[Finding]:
-    summary = index.by_path[path]
-    lines = _NoqaLines(summary.get("noqa", {}))
-    out = []
-    for raw in index.findings_for(path, orm_opt_out=orm_opt_out):
-        if raw["code"] not in settings.enabled:
-            continue
-        if is_suppressed(raw["code"], lines, raw["line"], raw["end_line"]) is not None:
-            continue
-        fix = raw.get("fix")
-        if fix is not None:
-            raw = {**raw, "fix": Fix(fix["message"], fix["applicability"], tuple(Edit(*edit) for edit in fix["edits"]))}
-        out.append(Finding(path=path, **raw))
-    return out
+    from async_lint.checks import index_findings
+
+    lines = _NoqaLines(index.by_path[path].get("noqa", {}))
+    return [f for f in index_findings(index, path, settings.enabled, orm_opt_out) if is_suppressed(f.code, lines, f.line, f.end_line) is None]
 
 
 # -- text prefilter ---------------------------------------------------------------------------
@@ -288,7 +277,7 @@ ASYNC_DEF_HINT = r"\basync\s+def\b"
 def _check_hints(check_class) -> tuple[str, ...] | None:
     """Regular expressions one of which a file's text must match for this check
     to report or record anything in it; None: any file.  Checks declare
-    ``text_hints``; checks of only DJA1xx/DJA2xx codes that declare nothing
+    ``text_hints``; checks of only blocking codes (catalog families) that declare nothing
     report through ``ctx.report_blocking``, which reports only on the event
     loop, so only in files with an ``async def``."""
     from async_lint.checks.base import Check
@@ -298,7 +287,7 @@ def _check_hints(check_class) -> tuple[str, ...] | None:
             break
         if "text_hints" in vars(klass):
             return vars(klass)["text_hints"]
-    if check_class.codes and all(code.startswith(("DJA1", "DJA2")) for code in check_class.codes):
+    if check_class.codes and all(code in blocking_codes() for code in check_class.codes):
         return (ASYNC_DEF_HINT,)
     return None
 
@@ -696,7 +685,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
         analyzer.load(targets, full=False)
         # Before the index: modules loaded for facts bring summaries it uses.
         _load_fact_dependencies(analyzer, targets, root, settings)
-        index = _build_index(analyzer, targets, paths, root, settings) if settings.enabled & PROJECT_INDEX_CODES else None
+        index = _build_index(analyzer, targets, paths, root, settings) if _index_checks(settings.enabled) else None
     finally:
         analyzer.workers.close()
 
@@ -704,14 +693,14 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
     notes: dict[str, list[str]] = {}
     facts: dict[str, list[dict]] = {}
     for path, reason in discovery.unreadable:
-        findings.append(Finding(path, "DJA000", f"Cannot analyse this path: {reason}", 1, 1, 1, 1, _level("DJA000")))
+        findings.append(Finding(path, PARSE_ERROR_CODE, f"Cannot analyse this path: {reason}", 1, 1, 1, 1, _level(PARSE_ERROR_CODE)))
     opt_outs = orm_opt_outs(targets, analyzer.texts, root)
     for path in targets:
         result = analyzer.results[path]
         opt_out = opt_outs.get(path)
         local = [f for f in result.findings if f.code in settings.enabled]
         if opt_out is not None:
-            local = [f for f in local if not f.code.startswith(ORM_CODE_PREFIX)]
+            local = [f for f in local if f.code not in orm_codes()]
             notes.setdefault(path, []).append(f"ORM rules skipped: DJANGO_ALLOW_ASYNC_UNSAFE is set in {relative_display(opt_out, root)}")
         findings.extend(local)
         if result.notes:
@@ -775,7 +764,7 @@ def analyze_in_project(path: str, source: SourceFile, settings: Settings, run_re
 
     opted_out = path in run_result.orm_opt_outs
     project = ProjectIndex({**index.by_path, path: result.summary}, index.known, level_of=index.level_of, display=index.display)
-    findings = [f for f in result.findings if not (opted_out and f.code.startswith(ORM_CODE_PREFIX))]
+    findings = [f for f in result.findings if not (opted_out and f.code in orm_codes())]
     findings.extend(_project_findings(project, path, settings, orm_opt_out=opted_out))
     return sorted(findings, key=lambda f: f.sort_key)
 
@@ -812,9 +801,12 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
                 return [_finding_from_record(record.pop("path"), record) for record in entry["findings"]]
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass  # a damaged entry: recompute and rewrite it
+    from async_lint.facts import ProjectFacts
+
     out: list[Finding] = []
+    project_facts = ProjectFacts(facts)
     for check_class in _project_checks(settings, facts):
-        out.extend(check_class(settings).run(facts))
+        out.extend(check_class(settings).run(project_facts.only(check_class.fact_kinds)))
     if key is not None:
         cache.put(key, {"findings": [{**_finding_record(f), "path": f.path} for f in out]})
     return out
@@ -846,7 +838,7 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
 
     requested: set[str] = set()
     while True:
-        index = ProjectIndex(summaries(), known, level_of=_op_level, display=display)
+        index = ProjectIndex(summaries(), known, level_of=level_of, display=display)
         missing = index.demand(targets) - requested
         if not missing:
             return index
@@ -854,44 +846,29 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
         analyzer.load(sorted(missing), full=True)
 
 
-def _fact_modules(results) -> set[str]:
-    """Modules that facts name and project-wide checks need the facts of: the
-    model behind a relation use, a model's bases (abstract models), and a
-    view's or middleware's base classes."""
-    out: set[str] = set()
-    for result in results:
-        for fact in result.facts:
-            kind = fact.get("kind")
-            if kind == "django_relation_use" and isinstance(fact.get("model"), str):
-                out.add(fact["model"].rpartition(".")[0])
-            elif kind == "django_model":
-                out.update(base.rpartition(".")[0] for base in fact.get("bases") or () if isinstance(base, str) and "." in base)
-            elif kind == "structure.class":
-                # Base classes imported from other modules (views, middleware).
-                for base in fact.get("bases") or ():
-                    if isinstance(base, list) and len(base) == 2 and base[0] == "unknown" and "." in str(base[1]):
-                        out.add(str(base[1]).rpartition(".")[0])
-    out.discard("")
-    return out
-
-
 def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str, settings: Settings) -> None:
-    """Analyse the project modules that the targets' facts name, and the ones
-    those name in turn, so that a run on a few files (the pre-commit shape)
-    still knows a model defined in a module it was not given."""
-    if not any(code in settings.enabled for code in ("DJA204", "DJA502", "DJA503", "DJA506", "DJA507")):
-        return  # no project-wide check that reads these facts
-    if not _fact_modules(analyzer.results.values()):
+    """Analyse the project files that the enabled project-wide checks say they
+    need given the facts known so far (``ProjectCheck.needs``), and the ones
+    those facts lead to in turn, so that a run on a few files (the pre-commit
+    shape) reports on them what a run on the whole project would."""
+    checks = _project_checks(settings, {path: result.facts for path, result in analyzer.results.items() if result.facts})
+    if not checks:
         return
+    from async_lint.facts import ProjectFacts
+
+    def loaded(path: str) -> bool:
+        return path in analyzer.results and not analyzer.results[path].light
+
     locator = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
+    project = ProjectFiles(root, locator, settings, lambda path: path in analyzer.results)
     requested: set[str] = set()
     while True:
-        wanted = _fact_modules(analyzer.results.values()) - requested
+        facts = ProjectFacts({path: result.facts for path, result in analyzer.results.items() if result.facts})
+        wanted = set().union(*(check(settings).needs(facts.only(check.fact_kinds), project) for check in checks)) - requested
         if not wanted:
             return
         requested |= wanted
-        paths = sorted({path for module in wanted for path in locator.get(module)})
-        missing = [p for p in paths if p not in analyzer.results or analyzer.results[p].light]
+        missing = sorted(p for p in wanted if not loaded(p))
         if missing:
             analyzer.load(missing, full=True)
 

@@ -3,8 +3,8 @@
 It answers, for any project function, whether it blocks the event loop when
 called there (directly or through further project calls, cycles included),
 with one shortest chain as evidence; whether it returns a lazy QuerySet;
-whether it touches the ORM.  From these it produces the project-wide
-findings: DJA401, cross-module DJA302, DJA402-DJA404.
+whether it touches the ORM.  It holds no rule: the checks that ask it
+(``checks.base.IndexCheck``) word the findings.
 
 Summaries are loaded on demand: ``resolve`` notes every project module it
 needed and did not have (``missing``), so the engine can parse just those
@@ -18,15 +18,13 @@ import json
 from collections import deque
 from typing import Any, Callable
 
-from async_lint.analysis.coroutine_uses import CoroutineUse, use_message
+from async_lint.catalog import orm_codes
 
 # A function key: "module:qualname".
 FunctionKey = str
 # A function reached through calls, with the class ``self`` is there (or None).
 State = tuple[FunctionKey, "tuple[str, str] | None"]
-ORM_CODE_PREFIX = "DJA2"
 MAX_REEXPORT_DEPTH = 12
-CONTRACT_LEVELS_ERROR = "error"
 # Which blocking operation a chain ends at: the most severe reachable.
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -35,7 +33,7 @@ def _key(module: str, qualname: str) -> FunctionKey:
     return f"{module}:{qualname}"
 
 
-def _split(key: FunctionKey) -> tuple[str, str]:
+def split_key(key: FunctionKey) -> tuple[str, str]:
     module, _, qualname = key.partition(":")
     return module, qualname
 
@@ -198,23 +196,19 @@ class ProjectIndex:
         return None
 
     def function(self, key: FunctionKey) -> dict | None:
-        module, qualname = _split(key)
+        module, qualname = split_key(key)
         summary = self.summary_of(module)
         if summary is None:
             return None
         return summary["functions"].get(qualname)
 
-    def describe(self, key: FunctionKey) -> str:
-        module, qualname = _split(key)
-        short = qualname.split(".<locals>.")[-1]
-        return f"`{short}()`"
-
-    def _path_of(self, module: str) -> str:
+    def display_module(self, module: str) -> str:
+        """A module as findings name it: its file's path as shown, else its name."""
         paths = self.paths_of.get(module)
         return self.display(paths[0]) if paths else module
 
     # -- blocking chains ------------------------------------------------------------
-    def _callable_sync(self, function: dict | None) -> bool:
+    def callable_sync(self, function: dict | None) -> bool:
         """A function whose body runs in the caller's thread when called."""
         return function is not None and not function["async"] and not function.get("thread") and not function.get("generator")
 
@@ -226,12 +220,12 @@ class ProjectIndex:
     def _calls_out(self, state: State) -> list[tuple[str, State]]:
         """``_edges`` with the ref of each call."""
         key, receiver = state
-        module, _ = _split(key)
+        module, _ = split_key(key)
         function = self.function(key)
         out = []
         for ref in (function or {}).get("calls", ()):
             target = self.resolve(ref, module, receiver)
-            if target is not None and target != key and self._callable_sync(self.function(target)):
+            if target is not None and target != key and self.callable_sync(self.function(target)):
                 out.append((ref, (target, receiver if ref.startswith("s:") else self.receiver_of(ref, module))))
         return out
 
@@ -242,7 +236,7 @@ class ProjectIndex:
         queue = deque(starts)
         while queue:
             state = queue.popleft()
-            if state in seen or not self._callable_sync(self.function(state[0])):
+            if state in seen or not self.callable_sync(self.function(state[0])):
                 continue
             seen.add(state)
             order.append(state[0])
@@ -258,13 +252,13 @@ class ProjectIndex:
         ``site``: the call site, whose literal arguments may rule out
         branches of ``key`` (its ops and calls under them are skipped); the
         same holds further down for calls whose arguments the summary keeps."""
-        if not self._callable_sync(self.function(key)):
+        if not self.callable_sync(self.function(key)):
             return None
         start_args = json.dumps([[site["ref"], site["args"]]]) if site is not None and "args" in site else None
         memo_key = (key, orm_ok, receiver, start_args)
         if memo_key in self._chain_memo:
             return self._chain_memo[memo_key]
-        usable = (lambda op: True) if orm_ok else (lambda op: not op[0].startswith(ORM_CODE_PREFIX))
+        usable = (lambda op: True) if orm_ok else (lambda op: op[0] not in orm_codes())
         # Breadth-first from the start, so depths only grow: a function's op
         # replaces the best so far only when more severe; an op of the top
         # severity ends the search.  A state seen before is not queued again
@@ -306,32 +300,6 @@ class ProjectIndex:
         self._chain_memo[memo_key] = found
         return found
 
-    def chain_text(self, chain: list[Any]) -> str:
-        *keys, op = chain
-        names = []
-        for key in keys:
-            _, qualname = _split(key)
-            is_property = (self.function(key) or {}).get("binding") == "property"
-            names.append(qualname.split(".<locals>.")[-1] + ("" if is_property else "()"))
-        module, _ = _split(keys[-1])
-        return " -> ".join([*names, op[2]]) + f" at {self._path_of(module)}:{op[1]}"
-
-    def _chain_steps(self, chain: list[Any]) -> list[dict]:
-        """Where each step of a chain is, for SARIF's relatedLocations and
-        codeFlows: each function (its ``def`` line is looked up by the SARIF
-        writer: summaries keep no position for a function), then the blocking line."""
-        *keys, op = chain
-        steps = []
-        for key in keys:
-            module, qualname = _split(key)
-            paths = self.paths_of.get(module)
-            if paths:
-                steps.append({"path": paths[0], "line": None, "def": qualname.rpartition(".")[2], "text": qualname.split(".<locals>.")[-1] + "()"})
-        paths = self.paths_of.get(_split(keys[-1])[0])
-        if paths:
-            steps.append({"path": paths[0], "line": op[1], "text": op[2]})
-        return steps
-
     # -- QuerySets and the ORM -------------------------------------------------------------
     def returns_queryset(self, key: FunctionKey, depth: int = 0) -> bool:
         """Every value the function returns is a lazy QuerySet chain (at least one)."""
@@ -340,7 +308,7 @@ class ProjectIndex:
         self._qs[key] = False  # cycles: not proven
         function = self.function(key)
         returns = (function or {}).get("returns", ())
-        module, _ = _split(key)
+        module, _ = split_key(key)
         result = bool(returns) and depth < MAX_REEXPORT_DEPTH
         for value in returns:
             if value == "qs":
@@ -361,33 +329,6 @@ class ProjectIndex:
             if function.get("orm"):
                 return True
         return False
-
-    # -- findings ------------------------------------------------------------------------
-    def findings_for(self, path: str, orm_opt_out: bool = False) -> list[dict]:
-        """Project-wide findings on one loaded file, as plain dicts (Finding fields)."""
-        summary = self.by_path.get(path)
-        if summary is None:
-            return []
-        module = summary["module"]
-        out: list[dict] = []
-        for site in summary["sites"]:
-            receiver = self.receiver_of(site["ref"], module)
-            target = self.resolve(site["ref"], module, receiver)
-            if target is None:
-                continue
-            function = self.function(target)
-            if site["async"] and self._callable_sync(function):
-                chain = self.chain(target, orm_ok=not orm_opt_out, receiver=receiver, site=site)
-                if chain is not None:
-                    out.append(self._dja401(site, target, chain))
-            elif (site["discarded"] or site.get("use")) and function is not None and function.get("coroutine") and site["ref"][:2] not in ("c:", "p:"):
-                target_module, _ = _split(target)
-                if target_module != module:
-                    out.append(self._dja302(site, target, function))
-        for fact in summary.get("handoffs", ()):
-            for code, message, extra in evaluate_handoff(fact, self, module):
-                out.append(_finding(fact, code, message, self.level_of(code), extra))
-        return out
 
     def _ruled_out_by(self, calls: str, function: dict, target: FunctionKey) -> Callable[[list], bool]:
         """Whether the calls of a function (JSON: [[ref, args], ...], the
@@ -435,47 +376,6 @@ class ProjectIndex:
 
         return lambda guards: any(fails(guard) for guard in guards)
 
-    def _dja401(self, site: dict, target: FunctionKey, chain: list[Any]) -> dict:
-        op = chain[-1]
-        level = "error" if self.level_of(op[0]) == CONTRACT_LEVELS_ERROR else "warning"
-        callee = site["callee"].removesuffix("()")
-        if site["ref"].startswith("p:"):
-            message = (
-                f"reading `{site['callee']}` runs sync code that blocks the event loop (a property): {self.chain_text(chain)}; "
-                f"read it in a thread: `await sync_to_async(lambda: {callee})()`"
-            )
-        else:
-            message = (
-                f"`{site['callee']}` runs sync code that blocks the event loop: {self.chain_text(chain)}; "
-                f"call it in a thread: `await sync_to_async({callee})(...)`"
-            )
-        extra = {
-            "callee": callee,
-            "callee_qualname": target.replace(":", "."),
-            "chain": [k.replace(":", ".") for k in chain[:-1]],
-            "blocking_code": op[0],
-            "steps": self._chain_steps(chain),
-        }
-        finding = _finding(site, "DJA401", message, level, extra)
-        if site.get("fix") is not None:
-            finding["fix"] = site["fix"]
-        return finding
-
-    def _dja302(self, site: dict, target: FunctionKey, function: dict) -> dict:
-        module, _ = _split(target)
-        defined = f"{'`async def`' if function['async'] else 'a `@sync_to_async` def'} in {self._path_of(module)}"
-        if site.get("use"):
-            message = f"{use_message(site['callee'], CoroutineUse.from_data(site['use']), False, site['async'])} ({defined})"
-        else:
-            message = (
-                f"`{site['callee']}` is a coroutine function ({defined}): called without "
-                f"`await` it never runs; add `await` (or hand the coroutine to `asyncio.create_task`)"
-            )
-        finding = _finding(site, "DJA302", message, self.level_of("DJA302"), {"callee": site["callee"].removesuffix("()")})
-        if site.get("await_fix") is not None:
-            finding["fix"] = site["await_fix"]
-        return finding
-
     # -- demand ------------------------------------------------------------------------------
     def demand(self, paths: list[str]) -> set[str]:
         """Resolve everything the findings of ``paths`` depend on; return the
@@ -492,7 +392,7 @@ class ProjectIndex:
                 if target is not None:
                     starts.append((target, receiver))
             for fact in summary.get("handoffs", ()):
-                target = self.resolve(fact.get("ref"), module)
+                target = self.resolve(fact["ref"], module)
                 if target is not None:
                     starts.append((target, None))
                     self.returns_queryset(target)
@@ -500,45 +400,3 @@ class ProjectIndex:
                 self.function(key)
         self._qs.clear()
         return set(self.missing)
-
-
-def _finding(where: dict, code: str, message: str, level: str, extra: dict) -> dict:
-    return {
-        "code": code,
-        "message": message,
-        "line": where.get("line", 1),
-        "column": where.get("column", 1),
-        "end_line": where.get("end_line", where.get("line", 1)),
-        "end_column": where.get("end_column", where.get("column", 1)),
-        "level": level,
-        "extra": extra,
-    }
-
-
-def evaluate_handoff(fact: dict, index: ProjectIndex, module: str) -> list[tuple[str, str, dict]]:
-    """DJA402-DJA404 for one ``handoff`` fact (recorded by checks/sync_to_async.py)
-    of ``module``: (code, message, extra)."""
-    out: list[tuple[str, str, dict]] = []
-    target = index.resolve(fact.get("ref"), module) if fact.get("ref") else None
-    function = index.function(target) if target is not None else None
-    text = fact.get("text", "")
-    adapter = fact["adapter"]
-    if function is not None and fact.get("direct", True) and not fact.get("guarded") and not function.get("decorated"):
-        if adapter == "sync_to_async" and function["async"] and not function.get("generator"):
-            out.append(("DJA404", f"`sync_to_async({text})` wraps a coroutine function ({index.describe(target)} is `async def`); await it directly", {}))
-        elif adapter == "async_to_sync" and not function["async"] and not function.get("thread"):
-            out.append(("DJA404", f"`async_to_sync({text})` wraps a plain function ({index.describe(target)} is a `def`); call it directly, or `sync_to_async` it from async code", {}))
-    if adapter != "sync_to_async":
-        return out
-    if not fact.get("result_safe"):
-        lazy = fact.get("lazy") or (function is not None and not function["async"] and index.returns_queryset(target))
-        if lazy and fact.get("decorator"):
-            decorator = fact["decorator"] if isinstance(fact["decorator"], str) else "sync_to_async"
-            out.append(("DJA402", f"`{text}()` runs in a thread (`@{decorator}`) but only builds a lazy QuerySet: no query runs there, and evaluating the result later in async code raises SynchronousOnlyOperation; evaluate it before returning (`return list(...)`) or iterate the result with `async for`", {}))
-        elif lazy:
-            out.append(("DJA402", f"`sync_to_async({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`", {}))
-    if fact.get("unsafe_thread"):
-        orm = fact.get("orm") or (function is not None and index.touches_orm(target))
-        if orm:
-            out.append(("DJA403", f"`sync_to_async({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`", {}))
-    return out

@@ -206,3 +206,69 @@ def import_roots(root: str, targets: list[str], namer: ModuleNamer) -> list[str]
             seen_folders.add(folder)
             roots.append(namer.import_root(path))
     return roots
+
+
+class ProjectFiles:
+    """What a project-wide check may ask about the project when it declares
+    the files it needs (``ProjectCheck.needs``): a module's files, every
+    file of the project (as a run over its root discovers them), the files
+    whose text matches a pattern, and the models related to given ones
+    (from the project's model table)."""
+
+    def __init__(self, root: str, locator: ModuleLocator, settings, analysed: Callable[[str], bool]):
+        self.root = root
+        self.locator = locator
+        self.settings = settings
+        # Files this run analysed already: their facts are known (a file only
+        # syntax-checked matched no enabled check's text hints, so it has none).
+        self.analysed = analysed
+        self._files: dict[str, list[str]] = {}
+
+    def paths_of(self, module: str) -> list[str]:
+        return list(self.locator.get(module))
+
+    def files(self, under: str | None = None) -> list[str]:
+        """The files a run over ``under`` (default: the project root) lints."""
+        under = under or self.root
+        if under not in self._files:
+            from async_lint.discovery import discover
+
+            settings = self.settings
+            try:
+                self._files[under] = discover([under], exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root).files
+            except OSError:
+                self._files[under] = []
+        return self._files[under]
+
+    def unanalysed(self, under: str | None = None) -> list[str]:
+        """The files under ``under`` that this run has not analysed."""
+        return [path for path in self.files(under) if not self.analysed(path)]
+
+    def files_matching(self, pattern: "re.Pattern[bytes]", under: str | None = None) -> list[str]:
+        """The files not analysed yet under ``under`` whose text matches ``pattern``."""
+        out = []
+        for path in self.unanalysed(under):
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            if pattern.search(data):
+                out.append(path)
+        return out
+
+    def modules_relating_to(self, models: set[str]) -> set[str]:
+        """The modules of the project models that relate to ``models`` (whose
+        relations give them reverse accessors), from the model table."""
+        table = getattr(self.settings, "models", None)
+        if not table or not models:
+            return set()
+        wanted = {table.canonical(m) for m in models}
+        out = set()
+        for entry in table.models.values():
+            if any(target in wanted for _kind, target, _related in entry["relations"].values()):
+                out.add(entry["module"])
+        for model in wanted:
+            entry = table.models.get(model) or {}
+            out.update(target.rpartition(".")[0] for kind, target, _ in entry.get("relations", {}).values() if kind.startswith("reverse") and target)
+        return out

@@ -14,6 +14,7 @@ import re
 
 from async_lint.analysis.model_skeleton import CLASS_WITH_BASES, SKELETON_FORMAT, build_skeleton
 from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable, build_model_table, installed_skeleton_reader, models_imports
+from async_lint.catalog import catalog
 from async_lint.discovery import discover
 from async_lint.project import ModuleNamer, import_roots
 from async_lint.settings import Settings
@@ -24,7 +25,8 @@ MAX_ROUNDS = 6
 
 
 def needs_model_table(settings: Settings) -> bool:
-    return any(code.startswith("DJA2") or code in ("DJA401", "DJA402", "DJA403") for code in settings.enabled)
+    # The ORM rules, and the sync_to_async rules that ask whether a helper returns a QuerySet or touches the ORM.
+    return any(rule.family in ("orm", "sync-to-async") for code, rule in catalog().items() if code in settings.enabled)
 
 
 def _skeleton(path: str, text: str, data: bytes, namer: ModuleNamer, cache) -> dict | None:

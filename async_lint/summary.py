@@ -45,6 +45,7 @@ literal), unless it passes ``*args``/``**kwargs``.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import libcst as cst
@@ -54,9 +55,11 @@ from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.scopes import ASSIGN, DEF, CLASS, IMPORT, PARAM
+from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
 from async_lint.checks.django_orm import MODEL_METHODS
-from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth, reference
+from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
+from async_lint.fixes import ImportRequest, can_await_here
 from async_lint.positions import CallOrdinals
 
 # QuerySet/Manager methods that build a new lazy QuerySet (no query runs).
@@ -286,7 +289,7 @@ class SummaryCollector(Check):
         self.generators: set[int] = set()
         # (node, ref, function, in_async, discarded)
         self.sites: list[tuple[cst.Call, Any, FunctionInfo | None, bool, bool]] = []
-        # id(call) -> how ``await sync_to_async(f)(...)`` is spelled there (see ``_thread_recipe``)
+        # id(call) -> how ``await sync_to_async(f)(...)`` is spelled there (see ``checks.missing_sync_to_async.thread_recipe``)
         self.recipes: dict[int, tuple[str, ImportRequest | None, bool]] = {}
         # id(call) -> how a call outside a statement uses its value as is, and
         # whether an ``await`` may go there (cross-module DJA302)
@@ -346,7 +349,7 @@ class SummaryCollector(Check):
             if discarded or use is not None:
                 self.uses[id(node)] = (use, in_async and can_await_here(ctx))
             if in_async:
-                recipe = self._thread_recipe(node)
+                recipe = thread_recipe(self.ctx, node, self._wrappers)
                 if recipe is not None:
                     self.recipes[id(node)] = recipe
         if in_sync_body:
@@ -431,28 +434,6 @@ class SummaryCollector(Check):
         if node.attr.value not in names:
             return None
         return f"c:{self.ctx.module_name or '<module>'}.{owner.qualname.rpartition('.')[0]}:{node.attr.value}"
-
-    def _thread_recipe(self, node: cst.Call) -> tuple[str, ImportRequest | None, bool] | None:
-        """How to run the call being visited in a thread, if that is certainly
-        right here: (the ``sync_to_async`` expression, the import it needs,
-        whether the ``await`` needs parentheses).  None where an ``await`` is
-        not valid or would run at another moment (a generator expression, a
-        lambda, a nested def, a nested comprehension), where the call is
-        already awaited, or where no name for ``sync_to_async`` is certain
-        (a local shadows it, a star import)."""
-        ctx = self.ctx
-        parent = ctx.parent
-        if node.lpar or isinstance(parent, cst.Await) or not can_await_here(ctx) or comprehension_depth(ctx) > 1:
-            return None
-        scope = id(ctx.scope)
-        if scope not in self._wrappers:
-            found = reference(ctx, "asgiref.sync.sync_to_async", style="from")
-            self._wrappers[scope] = (cst.Module([]).code_for_node(found[0]), found[1]) if found is not None else None
-        wrapper = self._wrappers[scope]
-        if wrapper is None:
-            return None
-        tighter = isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node or isinstance(parent, cst.Call) and parent.func is node
-        return wrapper[0], wrapper[1], tighter
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         function = self.ctx.current_function
@@ -557,7 +538,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 ops[-1].append(op_guards)
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
         returns = [r for r in (_ref_text(ctx, ref) for ref in collector.returns.get(key, ())) if r]
-        orm = key in collector.orm or any(op.code.startswith("DJA2") for op in info.ops)
+        orm = key in collector.orm or any(op.code in orm_codes() for op in info.ops)
         entry: dict[str, Any] = {
             "async": info.is_async,
             "thread": info.runs_in_thread,
@@ -587,7 +568,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         functions[info.qualname] = entry
     _add_call_arguments(ctx, collector, functions)
     sites = []
-    fixer = _ThreadFixer(ctx, collector) if collector.recipes else None
+    fixer = ThreadFix(ctx) if collector.recipes else None
     for node, ref, function, in_async, discarded in collector.sites:
         text_ref = _ref_text(ctx, ref)
         where = positions.get(node) if positions is not None else None
@@ -637,7 +618,7 @@ def guards_on(stack: Any, guards: dict[int, tuple[str, str]]) -> list[list[str]]
     first): ``if p:`` guards its body, and its ``else``/``elif`` with the
     opposite test; its test itself is unguarded."""
     out = []
-    for parent, child in zip(stack, stack[1:]):
+    for parent, child in itertools.pairwise(stack):
         guard = guards.get(id(parent))
         if guard is None or not isinstance(parent, cst.If):
             continue
@@ -710,74 +691,6 @@ def _parameters(node: cst.FunctionDef) -> dict[str, Any]:
     if defaults:
         out["defaults"] = defaults
     return out
-
-
-class _ThreadFixer:
-    """Text edits for ``f(args)`` -> ``await sync_to_async(f)(args)`` at the
-    call sites of a file (DJA401's fix, attached by the project index when
-    the callee turns out to block), as plain data.
-
-    The call's text is left as it is: ``await <wrapper>(`` goes before the
-    called expression and ``)`` after it (with parentheses around the whole
-    ``await`` where the call's parent binds tighter: ``(await ...).attr``), so
-    its arguments, comments and layout survive; the import comes from the
-    shared fix machinery, positioned on the module's import block alone."""
-
-    def __init__(self, ctx: FileContext, collector: SummaryCollector):
-        self.ctx = ctx
-        self.text = ctx.source.text if ctx.source is not None else None
-        self._offsets: list[int] | None = None
-        self._imports: dict[ImportRequest, Any] = {}
-
-    def _offset(self, line: int, column: int) -> int:
-        from async_lint.fixes import line_offsets
-
-        if self._offsets is None:
-            self._offsets = line_offsets(self.text or "")
-        return self._offsets[line - 1] + column - 1
-
-    def _import_edits(self, request: ImportRequest) -> list[list[Any]] | None:
-        if request not in self._imports:
-            from async_lint.fixes import FixResolver, NodeFix
-
-            module = self.ctx.module
-            # Positions are only needed in the leading import block: resolve them
-            # on a module cut just after it (the same nodes, at the same places).
-            count = 0
-            for statement in module.body:
-                count += 1
-                if not (isinstance(statement, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom, cst.Expr)) for s in statement.body)):
-                    break
-            head = module.with_changes(body=module.body[:count])
-            fix = FixResolver(head, self.text or "").resolve(NodeFix("import", (), (request,)))
-            self._imports[request] = [[e.content, e.row, e.column, e.end_row, e.end_column] for e in fix.edits] if fix is not None and fix.edits else None
-        return self._imports[request]
-
-    def fix(self, node: cst.Call, where: Any, recipe: tuple[str, ImportRequest | None, bool]) -> dict | None:
-        if self.text is None:
-            return None
-        wrapper, request, tighter = recipe
-        func = cst.Module([]).code_for_node(node.func)
-        if "\n" in func or "\r" in func:
-            return None
-        line, column = where.start.line, where.start.column + 1
-        start = self._offset(line, column)
-        if self.text[start:start + len(func)] != func:
-            return None
-        shown = " ".join(func.split())
-        edits: list[list[Any]] = [
-            [f"{'(' if tighter else ''}await {wrapper}(", line, column, line, column],
-            [")", line, column + len(func), line, column + len(func)],
-        ]
-        if tighter:
-            edits.append([")", where.end.line, where.end.column + 1, where.end.line, where.end.column + 1])
-        if request is not None:
-            imports = self._import_edits(request)
-            if imports is None:
-                return None
-            edits.extend(imports)
-        edits.sort(key=lambda e: e[1:])
-        return {"message": f"Run it in a thread: `await {wrapper}({shown})(...)`", "applicability": "safe", "edits": edits}
 
 
 def position_nodes(collector: SummaryCollector) -> list[cst.CSTNode]:

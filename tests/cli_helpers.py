@@ -57,5 +57,5 @@ def with_dja105(monkeypatch):
         monkeypatch.setitem(
             rules,
             "DJA105",
-            Rule("DJA105", "blocking-network-call", "warning", "A blocking network call in async code", "It blocks.", "Use an async client.", "never"),
+            Rule("DJA105", "blocking-network-call", "warning", "A blocking network call in async code", "It blocks.", "Use an async client.", "never", family="blocking"),
         )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
 from async_lint.catalog import catalog, select_codes
 from async_lint.checks import project_checks_for
 from async_lint.engine import analyze_source, run
+from async_lint.facts import ProjectFacts
 from async_lint.findings import Finding
 from async_lint.settings import Settings
 from async_lint.source import decode_source
@@ -32,8 +34,17 @@ def lint_text(text: str, *, path: str = "example.py", dedent: bool = True, **set
     findings = list(result.findings)
     # Project-wide checks see this one module as the whole project.
     for check_class in project_checks_for(settings.enabled):
-        findings.extend(f for f in check_class(settings).run({path: result.facts}) if f.code in settings.enabled)
+        findings.extend(f for f in check_class(settings).run(ProjectFacts({path: result.facts}, check_class.fact_kinds)) if f.code in settings.enabled)
     return sorted(findings, key=lambda f: f.sort_key)
+
+
+def copy_entry(source: Path, target: Path) -> Path:
+    """Copy a fixture file or project folder to ``target``."""
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copyfile(source, target)
+    return target
 
 
 def lint_paths(paths: list[str | Path], **settings_kwargs) -> list[Finding]:

@@ -35,3 +35,17 @@ def test_every_check_code_is_in_the_catalog() -> None:
     known = set(catalog())
     for check in all_checks():
         assert set(check.codes) <= known, (check.__name__, set(check.codes) - known)
+
+
+def test_every_rule_has_a_family_and_the_engine_reads_families_not_prefixes(tmp_path) -> None:
+    from async_lint.catalog import FAMILIES, CatalogError, _load_catalog, blocking_codes, orm_codes
+
+    assert all(rule.family in FAMILIES for rule in RULES)
+    assert "DJA101" in blocking_codes() and "DJA201" in blocking_codes() and "DJA302" not in blocking_codes()
+    assert orm_codes() == {r.code for r in RULES if r.code.startswith("DJA2")}
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "X.toml").write_text(
+        '[[rule]]\ncode = "DJA999"\nname = "x"\nlevel = "error"\nsummary = "s"\nwhy = "w"\nsuggest = "g"\nfix = "never"\n', encoding="utf-8"
+    )
+    with pytest.raises(CatalogError, match="family"):
+        _load_catalog(str(tmp_path))

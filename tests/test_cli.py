@@ -196,7 +196,7 @@ def test_statistics(project):
     assert result.output.split() == ["3", "DJA101", "[*]", "warning", "blocking-sleep"]
 
 
-# noqa
+# suppression comments
 
 
 def test_noqa(project):

@@ -257,3 +257,33 @@ def test_coroutines_of_other_modules_get_their_await_added(tmp_path) -> None:
     remaining = lint_paths([project], select=["DJA302"])
     # Only the sync function's test is left: `await` is not possible there.
     assert [(Path(f.path).name, f.line, f.fix) for f in remaining] == [("views.py", 40, None)]
+
+
+def test_dja302_says_the_same_and_offers_the_same_fix_whether_the_coroutine_function_is_here_or_imported(tmp_path) -> None:
+    from tests.cli_helpers import write_tree
+    from tests.helpers import lint_paths
+
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": "",
+            "accounts/__init__.py": "",
+            "accounts/audit.py": "async def record(event):\n    return event\n",
+            "accounts/views.py": (
+                "from accounts.audit import record\n\n\n"
+                "async def local_record(event):\n    return event\n\n\n"
+                "async def view(request):\n    record(request)\n    local_record(request)\n"
+            ),
+        },
+    )
+    found = {f.line: f for f in lint_paths([tmp_path / "accounts" / "views.py"], select=["DJA302"])}
+    imported, local = found[9], found[10]
+    assert local.message == "`local_record(...)` returns a coroutine that is never awaited: its body never runs; add `await`"
+    said = "returns a coroutine that is never awaited: its body never runs; add `await`"
+    assert imported.message.startswith(f"`record()` {said} (`async def` in ") and imported.message.endswith("accounts/audit.py)")
+    from async_lint.apply_fixes import apply_edits
+
+    text = (tmp_path / "accounts" / "views.py").read_text(encoding="utf-8")
+    assert imported.fix.message == local.fix.message == "Add `await`"
+    assert apply_edits(text, list(imported.fix.edits)).splitlines()[8] == "    await record(request)"
+    assert apply_edits(text, list(local.fix.edits)).splitlines()[9] == "    await local_record(request)"

@@ -6,7 +6,6 @@ has; a fix that the safety net has to refuse fails here too."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from async_lint.apply_fixes import fix_paths
 from async_lint.source import parse_source, read_source
-from tests.helpers import FIXTURES, lint_paths, make_settings
+from tests.helpers import FIXTURES, copy_entry, lint_paths, make_settings
 from tests.test_fixtures import FIXTURE_ENTRIES, _options
 
 
@@ -25,11 +24,7 @@ def _counts(findings, root: Path) -> Counter:
 
 @pytest.mark.parametrize("entry", FIXTURE_ENTRIES, ids=lambda p: p.name)
 def test_fixing_the_fixture_is_sound(entry: Path, tmp_path: Path) -> None:
-    copy = tmp_path / entry.name
-    if entry.is_dir():
-        shutil.copytree(entry, copy)
-    else:
-        shutil.copyfile(entry, copy)
+    copy = copy_entry(entry, tmp_path / entry.name)
     options = _options(entry)
     before = lint_paths([copy], **options)
     outcome = fix_paths([str(copy)], make_settings(**options), write=True)

@@ -35,7 +35,7 @@ def test_flake8_select_dja_reports_the_per_file_rules(project):
         # A chain within the file is followed; one into shop/helpers.py is not (one file at a time).
         "shop/views.py:15:5: DJA401",
     ], result.stdout
-    # Line 14 carries `# noqa: DJA101`; DJA102 (requests) is ignored in [tool.async-lint].
+    # Line 14 carries a noqa comment for DJA101; DJA102 (requests) is ignored in [tool.async-lint].
     assert "local_helper() -> time.sleep() at views.py:9" in result.stdout
 
 

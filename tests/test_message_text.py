@@ -114,7 +114,7 @@ def test_chain_message_quotes_odd_source_intact(tmp_path) -> None:
         {
             "app/__init__.py": "",
             "app/helpers.py": f"from app.models import Label\n\n\ndef names():\n    for label in Label.objects.filter(name={ODD})[:2]:\n        pass\n",
-            "app/views.py": f"from app.helpers import names\n\n\nasync def view(request):\n    names()\n",
+            "app/views.py": "from app.helpers import names\n\n\nasync def view(request):\n    names()\n",
         },
     )
     _check(lint_paths([tmp_path]), "DJA401", f"iterating the QuerySet `Label.objects.filter(name={ODD})[:2]`")

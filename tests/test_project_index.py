@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from async_lint.catalog import catalog
+from async_lint.checks import index_findings
 from async_lint.index import ProjectIndex
 from async_lint.project import ModuleNamer, find_project_root, sets_allow_async_unsafe
 from tests.helpers import FIXTURES, lint_paths, lint_text
@@ -270,13 +271,13 @@ def test_opt_out_in_conftest_skips_orm_chains_only(tmp_path: Path) -> None:
     }
     levels = {"DJA201": "error", "DJA101": "warning"}
     index = ProjectIndex({"services.py": summary}, level_of=lambda code: levels.get(code, "warning"))
-    normal = index.findings_for("services.py")
+    normal = index_findings(index, "services.py", frozenset({"DJA401"}))
     # both() sleeps itself but also reaches a query: the chain ends at the
     # more severe of the two, one call further.
-    assert [(f["line"], f["level"]) for f in normal] == [(20, "error"), (21, "error")]
-    assert "both() -> count() -> Post.objects.count()" in normal[1]["message"]
-    opted_out = index.findings_for("services.py", orm_opt_out=True)
-    assert [(f["line"], "time.sleep()" in f["message"]) for f in opted_out] == [(21, True)]
+    assert [(f.line, f.level) for f in normal] == [(20, "error"), (21, "error")]
+    assert "both() -> count() -> Post.objects.count()" in normal[1].message
+    opted_out = index_findings(index, "services.py", frozenset({"DJA401"}), orm_opt_out=True)
+    assert [(f.line, "time.sleep()" in f.message) for f in opted_out] == [(21, True)]
 
     write_project(
         tmp_path,

@@ -17,7 +17,6 @@ import jsonschema
 import pytest
 
 from async_lint.catalog import catalog
-from async_lint.docs import rule_markdown
 from async_lint.formats.sarif import rule_descriptor
 from tests.cli_helpers import BLOCKING_VIEW, run_cli, write_tree
 

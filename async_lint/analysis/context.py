@@ -67,13 +67,11 @@ class FunctionInfo:
 
 
 @dataclass(eq=False)
-class Fact:
-    """A per-file fact for project-wide checks (e.g. "this module defines an
-    async view"). Facts are plain data; ``node`` is replaced by its position
-    (line, column, end_line, end_column) before the fact leaves the worker."""
+class RecordedFact:
+    """A fact (``async_lint.facts.Fact``) recorded at a node, whose position
+    the engine fills in before the fact leaves the worker."""
 
-    kind: str
-    data: dict[str, Any]
+    fact: Any
     node: cst.CSTNode | None = None
 
 
@@ -110,7 +108,7 @@ class FileContext:
         self.index = index
         self.enabled_codes = enabled
         self.reports: list[PendingReport] = []
-        self.facts: list[Fact] = []
+        self.facts: list[RecordedFact] = []
         self.functions: list[FunctionInfo] = []
         self.function_by_node: dict[int, FunctionInfo] = {}
         # Traversal state.
@@ -231,9 +229,9 @@ class FileContext:
         if function is not None and not function.runs_on_loop and not self.in_lambda:
             function.ops.append(BlockingOp(code, message, node, ancestors=tuple(self.stack)))
 
-    def add_fact(self, kind: str, node: cst.CSTNode | None = None, **data: Any) -> None:
-        """Record a fact for project-wide checks (see ``ProjectCheck``)."""
-        self.facts.append(Fact(kind, data, node))
+    def add_fact(self, fact: Any, node: cst.CSTNode | None = None) -> None:
+        """Record a fact (an ``async_lint.facts.Fact``) for project-wide checks, at ``node``."""
+        self.facts.append(RecordedFact(fact, node))
 
     # -- traversal hooks (called by the traversal, not by checks) ---------------
     def enter(self, node: cst.CSTNode) -> None:
@@ -284,7 +282,7 @@ class FileContext:
         parent_function = self.current_function
         class_node = self.scope.node if self.scope.kind == "class" else None
         if class_node is not None:
-            owner = self._qualname_prefix() 
+            owner = self._qualname_prefix()
             qualname = f"{owner}{node.name.value}"
         else:
             qualname = f"{self._qualname_prefix()}{node.name.value}"

@@ -7,8 +7,8 @@ managers) and the well-known contrib models, and infers an expression's kind
 from its bindings, lazily and with memoisation. It only answers on evidence:
 an expression it cannot place is ``None`` and the checks stay silent.
 
-Model facts are recorded with ``ctx.add_fact("django_model", ...)`` so that a
-project index can join models across files: a model imported from another
+The models it knows are recorded as facts (``checks/django_cross_module.py``)
+so that DJA204 can join models across files: a model imported from another
 module of the project is recognised here by weaker evidence (a capitalised
 name from a ``models`` module) and its fields are not known in this file.
 """
@@ -25,7 +25,7 @@ from async_lint.analysis.django_vocabulary import (
     ASYNC_INSTANCE_METHODS,
     ASYNC_PAIR_METHODS,
     DEFAULT_MANAGERS,
-    EVALUATING_METHODS,
+    EVALUATING_METHODS,  # noqa: F401 - re-exported to the checks
     INSTANCE_METHODS,
     LAZY_METHODS,
     MANAGER_CLASSES,
@@ -33,7 +33,7 @@ from async_lint.analysis.django_vocabulary import (
     MODEL_FACTORIES,
     PAIR_METHODS,
     QUERYSET_CLASSES,
-    RELATED_EVALUATING_METHODS,
+    RELATED_EVALUATING_METHODS,  # noqa: F401 - re-exported to the checks
     REQUEST_CLASSES,
     RELATION_FIELDS,
     ROW_METHODS,
@@ -55,6 +55,7 @@ from async_lint.analysis.scopes import (
     binding_target,
     lookup,
 )
+from async_lint.facts import Fact
 
 MODELFORM_BASES = frozenset({"django.forms.ModelForm", "django.forms.models.ModelForm"})
 # contrib forms whose save() writes through the ORM.
@@ -74,6 +75,13 @@ FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aioh
 USER_MODEL_GETTERS = MODEL_FACTORIES
 # Calls that run their first argument in a worker thread and hand back its result.
 THREAD_RUNNERS = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.to_thread.run_sync"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class AsyncUnsafeOptOut(Fact):
+    """The module sets DJANGO_ALLOW_ASYNC_UNSAFE (its ORM findings are silenced)."""
+
+    kind = "django_async_unsafe_opt_out"
 
 
 @dataclass(frozen=True)
@@ -345,7 +353,6 @@ class DjangoInference:
                         self.imports_django = True
                     elif top in FOREIGN_REQUEST_FRAMEWORKS:
                         self.foreign_request_framework = True
-        self._record_model_facts()
         self._enrich_from_table()
         self.async_unsafe_opt_out = self._detect_async_unsafe_opt_out()
 
@@ -367,7 +374,7 @@ class DjangoInference:
             elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("setdefault", "putenv", "setenv"):
                 key = node.args[0].value if node.args else None
             if key is not None and string_value(key) == UNSAFE_ENV:
-                self.ctx.add_fact("django_async_unsafe_opt_out", node)
+                self.ctx.add_fact(AsyncUnsafeOptOut(), node)
                 return True
         return False
 
@@ -579,21 +586,6 @@ class DjangoInference:
         info.managers |= set(entry["managers"])
         self._table_models[canonical] = info
         return info
-
-    def _record_model_facts(self) -> None:
-        for info in self.models().values():
-            self.ctx.add_fact(
-                "django_model",
-                name=info.name,
-                module=self.module_name,
-                bases=list(info.bases),
-                abstract=info.abstract,
-                managers=sorted(info.managers),
-                relations=[
-                    {"name": r.name, "kind": r.kind, "target": r.target, "related_name": r.related_name}
-                    for r in info.relations.values()
-                ],
-            )
 
     def model_named(self, name: str | None) -> ModelInfo | None:
         """A relation's target: a class name of this file, or a qualified name."""

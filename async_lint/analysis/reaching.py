@@ -43,7 +43,7 @@ class StatementOrder:
             placed.append((place, binding))
         use_index, use_path = where
         out = []
-        for (index, path), binding in sorted((p for p in placed if p[0][0] < use_index), key=lambda p: -p[0][0]):
+        for (_index, path), binding in sorted((p for p in placed if p[0][0] < use_index), key=lambda p: -p[0][0]):
             out.append(binding)
             if use_path[: len(path)] == path:
                 break  # encloses the use: every path to the use runs it
@@ -76,7 +76,7 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
         for statement in body:
             counter += 1
             place = (counter, path)
-            if isinstance(statement, cst.SimpleStatementLine) or isinstance(statement, cst.BaseSmallStatement):
+            if isinstance(statement, (cst.SimpleStatementLine, cst.BaseSmallStatement)):
                 mark(statement, place)
                 continue
             if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):

@@ -1,6 +1,8 @@
-"""The per-file checks, one module per rule family.
+"""The rules, one module per rule family.
 
-Every ``Check`` subclass defined in a module of this package is registered.
+Every ``Check`` (per file), ``IndexCheck`` (per file, over the project
+index) and ``ProjectCheck`` (over the facts of the project) subclass defined
+in a module of this package is registered.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ import functools
 import importlib
 import pkgutil
 
-from async_lint.checks.base import Check, ProjectCheck
+from async_lint.checks.base import Check, IndexCheck, ProjectCheck
 
 
 @functools.lru_cache(maxsize=None)
-def _registered() -> tuple[tuple[type[Check], ...], tuple[type[ProjectCheck], ...]]:
+def _registered() -> tuple[tuple[type[Check], ...], tuple[type[ProjectCheck], ...], tuple[type[IndexCheck], ...]]:
     found: list[type[Check]] = []
     project: list[type[ProjectCheck]] = []
+    indexed: list[type[IndexCheck]] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name.startswith("_") or info.name == "base":
             continue
@@ -27,7 +30,9 @@ def _registered() -> tuple[tuple[type[Check], ...], tuple[type[ProjectCheck], ..
                 found.append(value)
             elif issubclass(value, ProjectCheck):
                 project.append(value)
-    return tuple(found), tuple(project)
+            elif issubclass(value, IndexCheck):
+                indexed.append(value)
+    return tuple(found), tuple(project), tuple(indexed)
 
 
 def all_checks() -> tuple[type[Check], ...]:
@@ -44,3 +49,20 @@ def project_checks_for(codes: frozenset[str]) -> list[type[ProjectCheck]]:
 
 def checks_for(codes: frozenset[str]) -> list[type[Check]]:
     return [check for check in all_checks() if set(check.codes) & codes]
+
+
+def all_index_checks() -> tuple[type[IndexCheck], ...]:
+    return _registered()[2]
+
+
+@functools.lru_cache(maxsize=None)
+def index_checks_for(codes: frozenset[str]) -> tuple[type[IndexCheck], ...]:
+    return tuple(check for check in all_index_checks() if set(check.codes) & codes)
+
+
+def index_findings(index, path: str, codes: frozenset[str], orm_opt_out: bool = False) -> list:
+    """The findings of the enabled index checks on one file the index holds."""
+    summary = index.by_path.get(path)
+    if summary is None:
+        return []
+    return [f for check in index_checks_for(codes) for f in check(index).findings_for(path, summary, orm_opt_out) if f.code in codes]

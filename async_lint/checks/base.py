@@ -12,9 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from async_lint.analysis.context import FileContext
+from async_lint.catalog import level_of
+from async_lint.facts import Fact, ProjectFacts
+from async_lint.findings import Edit, Finding, Fix
 
 if TYPE_CHECKING:
-    from async_lint.findings import Finding
+    from async_lint.index import ProjectIndex
+    from async_lint.project import ProjectFiles
     from async_lint.settings import Settings
 
 
@@ -48,15 +52,67 @@ class ProjectCheck:
     """A check over the whole project, run once after every file is analysed.
 
     It sees only the facts that per-file checks recorded with
-    ``ctx.add_fact(kind, node, **data)`` (plain data with positions, so they
-    can be cached and travel between worker processes), keyed by file path.
-    It reports findings for any file; the engine drops those on files the
-    user did not ask about."""
+    ``ctx.add_fact(SomeFact(...), node)``: typed dataclasses (``facts.Fact``)
+    declared beside the check that records them, plain data with positions
+    so they can be cached and travel between worker processes.  It reports
+    findings for any file; the engine drops those on files the user did not
+    ask about.
+
+    A run given a few files must report on them what a run over the whole
+    project would, so a check declares what it reads (``fact_kinds``) and,
+    from the facts known so far, which other project files it needs
+    (``needs``): the engine analyses those, asks again, and runs the check
+    once nothing more is needed."""
 
     codes: ClassVar[tuple[str, ...]] = ()
+    fact_kinds: ClassVar[tuple[type[Fact], ...]] = ()
 
     def __init__(self, settings: "Settings"):
         self.settings = settings
 
-    def run(self, facts: dict[str, list[dict]]) -> list["Finding"]:
+    def needs(self, facts: ProjectFacts, project: "ProjectFiles") -> set[str]:
+        """Paths of the project files whose facts the findings on the files
+        analysed so far depend on."""
+        return set()
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
         raise NotImplementedError
+
+
+class IndexCheck:
+    """A rule decided, for one file, over the project index: what a call of
+    that file does depends on code in other modules (a helper that blocks,
+    a coroutine function, a helper returning a QuerySet).  The file's module
+    summary carries its call sites and ``sync_to_async`` handoffs; the index
+    answers what the callees are and do.  Its findings are never cached: they
+    change when another module does."""
+
+    codes: ClassVar[tuple[str, ...]] = ()
+    # The rule follows sync calls to the blocking operations that the per-file
+    # blocking checks record in sync functions: those checks must run with it.
+    follows_blocking_calls: ClassVar[bool] = False
+
+    def __init__(self, index: "ProjectIndex"):
+        self.index = index
+
+    def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list[Finding]:
+        """``orm_opt_out``: DJANGO_ALLOW_ASYNC_UNSAFE is set for this file."""
+        raise NotImplementedError
+
+
+def finding_at(path: str, where: dict, code: str, message: str, *, level: str | None = None, extra: dict | None = None, fix: dict | None = None) -> Finding:
+    """A finding at a position recorded as plain data (a summary's call site,
+    a fact), with a fix recorded as plain data (``{"message", "applicability", "edits"}``)."""
+    line, column = where.get("line", 1), where.get("column", 1)
+    return Finding(
+        path=path,
+        code=code,
+        message=message,
+        line=line,
+        column=column,
+        end_line=where.get("end_line", line),
+        end_column=where.get("end_column", column),
+        level=level or level_of(code),
+        fix=Fix(fix["message"], fix["applicability"], tuple(Edit(*edit) for edit in fix["edits"])) if fix is not None else None,
+        extra=extra or {},
+    )

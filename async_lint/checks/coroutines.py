@@ -10,7 +10,8 @@ What is a coroutine, a loop or a task comes only from evidence in the file
 bindings); Django's coroutines are the async twins of
 ``rules/django_async_twins.toml``, on receivers the shared Django inference
 places (the one the DJA2xx rules ask). An unknown receiver stays silent.
-Coroutines of other project modules are the project index's (index.py).
+Coroutines defined in other project modules are found through the project
+index (``CrossModuleUnawaitedCheck``), worded by the same ``unawaited_message``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from async_lint import fixes
-
-from async_lint.analysis.coroutine_uses import coroutine_use, use_message
+from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use, use_message
 from async_lint.analysis.django_models import (
     DjangoRequestValue,
     InstanceValue,
@@ -36,7 +36,8 @@ from async_lint.analysis.django_models import (
 from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, twin
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding
 from async_lint.catalog import load_table
-from async_lint.checks.base import Check
+from async_lint.index import split_key
+from async_lint.checks.base import Check, IndexCheck, finding_at
 from async_lint.checks.django_request import is_user_value
 from async_lint.walk import visit_fast
 
@@ -708,33 +709,62 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         if is_future is None:
             return
         name = _short(node)
-        if use is not None:
-            fix = fixes.await_call(ctx, node, message="Add `await`") if ctx.in_async_context else None
-            ctx.report(node, "DJA302", use_message(name, use, is_future, ctx.in_async_context), fix=fix)
+        if use is None and not bare:
+            if not ctx.in_async_context:
+                return
+            target = evidence.discarded_by_assignment(node)
+            if target is None:
+                return
+            ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=None, in_async=True, stored_in=target.value))
             return
-        made = "a future" if is_future else "a coroutine"
-        lost = "its results and exceptions are lost" if is_future else "its body never runs"
-        if bare:
-            fix = None
-            if ctx.in_async_context:
-                message = f"`{name}` returns {made} that is never awaited: {lost}; add `await`"
-                fix = fixes.await_call(ctx, node, message="Add `await`")
-            else:
-                message = (
-                    f"`{name}` returns {made} that is dropped here: {lost}; "
-                    "`await` it from async code, or run it with `async_to_sync(...)`/`asyncio.run(...)`"
-                )
-            ctx.report(node, "DJA302", message, fix=fix)
-            return
-        if not ctx.in_async_context:
-            return
-        target = evidence.discarded_by_assignment(node)
-        if target is not None:
-            ctx.report(
-                node,
-                "DJA302",
-                f"`{name}` returns {made} that is stored in `{target.value}` and never awaited: {lost}; add `await`",
-            )
+        fix = fixes.await_call(ctx, node, message="Add `await`") if ctx.in_async_context else None
+        ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=use, in_async=ctx.in_async_context), fix=fix)
+
+
+def unawaited_message(callee: str, *, future: bool, use: CoroutineUse | None, in_async: bool, stored_in: str | None = None) -> str:
+    """DJA302's message: how the coroutine (or future) is lost and what to do.
+    ``use``: the value is used as is (None: the statement drops it, or it is
+    ``stored_in`` a name never awaited); ``in_async``: code that may ``await``."""
+    if use is not None:
+        return use_message(callee, use, future, in_async)
+    made = "a future" if future else "a coroutine"
+    lost = "its results and exceptions are lost" if future else "its body never runs"
+    if stored_in is not None:
+        return f"`{callee}` returns {made} that is stored in `{stored_in}` and never awaited: {lost}; add `await`"
+    if in_async:
+        return f"`{callee}` returns {made} that is never awaited: {lost}; add `await`"
+    return f"`{callee}` returns {made} that is dropped here: {lost}; `await` it from async code, or run it with `async_to_sync(...)`/`asyncio.run(...)`"
+
+
+class CrossModuleUnawaitedCheck(IndexCheck):
+    """DJA302 where the coroutine function is defined in another module of
+    the project: the file's summary records each call whose value is dropped
+    or used as is; the index says whether the callee is a coroutine function."""
+
+    codes = ("DJA302",)
+
+    def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list:
+        index = self.index
+        module = summary["module"]
+        out = []
+        for site in summary["sites"]:
+            # DJA302 does not follow calls through objects (their class may be a subclass's).
+            if not (site["discarded"] or site.get("use")) or site["ref"][:2] in ("c:", "p:"):
+                continue
+            receiver = index.receiver_of(site["ref"], module)
+            target = index.resolve(site["ref"], module, receiver)
+            function = index.function(target) if target is not None else None
+            if function is None or not function.get("coroutine") or (site["async"] and index.callable_sync(function)):
+                continue
+            defined_in, _ = split_key(target)
+            if defined_in == module:
+                continue  # the file's own check reports it
+            kind = "`async def`" if function["async"] else "a `@sync_to_async` def"
+            use = CoroutineUse.from_data(site["use"]) if site.get("use") else None
+            message = unawaited_message(site["callee"], future=False, use=use, in_async=site["async"])
+            message += f" ({kind} in {index.display_module(defined_in)})"
+            out.append(finding_at(path, site, "DJA302", message, extra={"callee": site["callee"].removesuffix("()")}, fix=site.get("await_fix")))
+        return out
 
 
 class EventLoopCheck(_CoroutineCheck):

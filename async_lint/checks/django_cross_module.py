@@ -16,20 +16,52 @@ project defines (a third-party app's) stays silent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
+import libcst.matchers as m
 
 from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
-from async_lint.catalog import catalog
-from async_lint.checks.base import Check, ProjectCheck
+from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.django_structure_classes import MethodFacts
+from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
 
-USE_FACT = "django_relation_use"
-MODEL_FACT = "django_model"
 SINGLE_KINDS = frozenset({"fk", "o2o", "generic_fk", "reverse_o2o"})
 MANY_KINDS = frozenset({"m2m", "generic_rel", "reverse_fk", "reverse_m2m"})
 REVERSE_KIND = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelationUse(Fact):
+    """``inst.<attr>`` read (or ``inst.<attr>.all()`` iterated) in async code,
+    ``inst`` an instance of a model imported from another module, fetched by
+    a query seen in the file."""
+
+    kind = "django_relation_use"
+    model: str  # qualified, as imported
+    attr: str
+    use: str  # "read" or "iterate"
+    covered: bool  # the query's select_related/prefetch_related named ``attr``
+    text: str
+    receiver: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelDeclared(Fact):
+    """A model class of the module, with its own relations."""
+
+    kind = "django_model"
+    name: str
+    module: str | None
+    bases: tuple[str, ...] = ()
+    abstract: bool = False
+    managers: tuple[str, ...] = ()
+    relations: tuple[dict, ...] = ()  # {"name", "kind", "target", "related_name"}
+
+
+# ``<receiver>.<name>.all()``: a related manager's query, when ``name`` is a relation.
+ALL_ON_A_MANAGER = m.Call(func=m.Attribute(value=m.Attribute(), attr=m.Name("all")), args=[])
 
 
 def _shown(ctx, node: cst.CSTNode) -> str:
@@ -67,11 +99,9 @@ def record_iteration(check, expr: cst.BaseExpression) -> None:
     ctx = check.ctx
     if not ctx.in_async_context or check.inference.async_unsafe_opt_out:
         return
-    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "all" and not expr.args):
+    if not m.matches(expr, ALL_ON_A_MANAGER):
         return
-    manager = expr.func.value
-    if not isinstance(manager, cst.Attribute):
-        return
+    manager = expr.func.value  # type: ignore[attr-defined]
     instance = _foreign_instance(check.inference, manager.value)
     if instance is None:
         return
@@ -79,20 +109,19 @@ def record_iteration(check, expr: cst.BaseExpression) -> None:
 
 
 def _record(ctx, node: cst.CSTNode, instance: InstanceValue, name: str, use: str, receiver: cst.CSTNode) -> None:
-    ctx.add_fact(
-        USE_FACT,
-        node,
-        model=instance.model.qualified,  # type: ignore[union-attr]
+    fact = RelationUse(
+        model=instance.model.qualified,  # type: ignore[union-attr,arg-type]
         attr=name,
         use=use,
         covered=instance.has_loaded(name),
         text=_shown(ctx, node),
         receiver=_shown(ctx, receiver),
     )
+    ctx.add_fact(fact, node)
 
 
 class ModelFacts(Check):
-    """Records the ``django_model`` facts of model modules, which have no
+    """Records the ``ModelDeclared`` facts of model modules, which have no
     ``async def`` and would otherwise only be syntax-checked."""
 
     codes = ("DJA204",)
@@ -109,17 +138,29 @@ class ModelFacts(Check):
         super().__init__(ctx)
         from async_lint.analysis.django_models import django_inference
 
-        django_inference(ctx)  # records the facts
+        inference = django_inference(ctx)
+        for info in inference.models().values():
+            relations = tuple({"name": r.name, "kind": r.kind, "target": r.target, "related_name": r.related_name} for r in info.relations.values())
+            ctx.add_fact(
+                ModelDeclared(
+                    name=info.name,
+                    module=inference.module_name,
+                    bases=tuple(info.bases),
+                    abstract=info.abstract,
+                    managers=tuple(sorted(info.managers)),
+                    relations=relations,
+                )
+            )
 
 
 class _Model:
-    def __init__(self, path: str, fact: dict):
+    def __init__(self, path: str, fact: ModelDeclared):
         self.path = path
-        self.module: str = fact.get("module") or ""
-        self.name: str = fact["name"]
-        self.bases: list[str] = list(fact.get("bases") or ())
-        self.abstract = bool(fact.get("abstract"))
-        self.own = {r["name"]: r for r in fact.get("relations") or ()}
+        self.module: str = fact.module or ""
+        self.name: str = fact.name
+        self.bases: list[str] = list(fact.bases)
+        self.abstract = fact.abstract
+        self.own = {r["name"]: r for r in fact.relations}
         self.reverse: dict[str, dict] = {}
 
     @property
@@ -133,15 +174,14 @@ class _Model:
 class ModelIndex:
     """The project's models by module and name, with inherited and reverse relations."""
 
-    def __init__(self, facts: dict[str, list[dict]]):
+    def __init__(self, facts: ProjectFacts):
         self.by_key: dict[tuple[str, str], _Model] = {}
         self.by_name: dict[str, list[_Model]] = {}
-        for path, records in facts.items():
-            for fact in records:
-                if fact.get("kind") == MODEL_FACT and fact.get("module"):
-                    model = _Model(path, fact)
-                    self.by_key[(model.module, model.name)] = model
-                    self.by_name.setdefault(model.name, []).append(model)
+        for path, fact in facts.of(ModelDeclared):
+            if fact.module:
+                model = _Model(path, fact)
+                self.by_key[(model.module, model.name)] = model
+                self.by_name.setdefault(model.name, []).append(model)
         self._forward: dict[int, dict[str, dict]] = {}
         for model in self.by_key.values():
             if model.abstract:
@@ -211,37 +251,43 @@ class ModelIndex:
 
 class CrossModuleRelationCheck(ProjectCheck):
     codes = ("DJA204",)
+    fact_kinds = (RelationUse, ModelDeclared)
 
-    def run(self, facts: dict[str, list[dict]]) -> list[Finding]:
-        uses = [(path, fact) for path, records in facts.items() for fact in records if fact.get("kind") == USE_FACT and not fact.get("covered")]
+    def needs(self, facts: ProjectFacts, project) -> set[str]:
+        """The modules of the models used, of their bases, and of the models
+        that relate to them (their reverse accessors)."""
+        modules = {fact.model.rpartition(".")[0] for _, fact in facts.of(RelationUse)}
+        modules |= {base.rpartition(".")[0] for _, fact in facts.of(ModelDeclared) for base in fact.bases if "." in base}
+        used = {fact.model for _, fact in facts.of(RelationUse)}
+        modules |= project.modules_relating_to(used)
+        modules.discard("")
+        return {path for module in modules for path in project.paths_of(module)}
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
+        uses = [(path, fact) for path, fact in facts.of(RelationUse) if not fact.covered and fact.positioned]
         if not uses:
             return []
         index = ModelIndex(facts)
-        rule = catalog().get("DJA204")
-        level = rule.level if rule else "error"
         out = []
         for path, fact in uses:
-            model = index.resolve(fact["model"])
-            relation = index.relation(model, fact["attr"]) if model is not None else None
-            if relation is None or "line" not in fact:
-                continue
-            message = _message(fact, relation)
-            if message is None:
-                continue
-            out.append(Finding(path, "DJA204", message, fact["line"], fact["column"], fact["end_line"], fact["end_column"], level))
+            model = index.resolve(fact.model)
+            relation = index.relation(model, fact.attr) if model is not None else None
+            message = _message(fact, relation) if relation is not None else None
+            if message is not None:
+                out.append(finding_at(path, fact.where, "DJA204", message))
         return out
 
 
-def _message(fact: dict, relation: dict) -> str | None:
+def _message(fact: RelationUse, relation: dict) -> str | None:
     name = relation["name"]
-    if fact["use"] == "read" and relation["kind"] in SINGLE_KINDS:
+    if fact.use == "read" and relation["kind"] in SINGLE_KINDS:
         return (
-            f"`{fact['text']}` loads the related `{name}` with a query in async code (SynchronousOnlyOperation): "
-            f"add `select_related(\"{name}\")` to the query that fetched `{fact['receiver']}`"
+            f"`{fact.text}` loads the related `{name}` with a query in async code (SynchronousOnlyOperation): "
+            f"add `select_related(\"{name}\")` to the query that fetched `{fact.receiver}`"
         )
-    if fact["use"] == "iterate" and relation["kind"] in MANY_KINDS:
+    if fact.use == "iterate" and relation["kind"] in MANY_KINDS:
         return (
-            f"`{fact['text']}` loads `{name}` with a query in async code (SynchronousOnlyOperation): "
+            f"`{fact.text}` loads `{name}` with a query in async code (SynchronousOnlyOperation): "
             f"add `prefetch_related(\"{name}\")` to the query that fetched the instance, or iterate it with `async for`"
         )
     return None
@@ -291,35 +337,61 @@ class ClassShapes(Check):
             bases = []
             for base in facts.bases:
                 if isinstance(base, ClassFacts):
-                    bases.append(["class", f"{module}.{base.name}"])
+                    bases.append(("class", f"{module}.{base.name}"))
                 elif isinstance(base, FrameworkClass):
-                    bases.append(["framework", base.name])
+                    bases.append(("framework", base.name))
                 elif isinstance(base, MiddlewareMixinClass):
-                    bases.append(["mixin", base.name])
+                    bases.append(("mixin", base.name))
                 else:
-                    bases.append(["unknown", base.text])
+                    bases.append(("unknown", base.text))
             init = facts.methods.get("__init__")
-            self.ctx.add_fact(
-                CLASS_FACT,
-                facts.node.name,
+            shape = ClassShape(
                 module=module,
                 name=facts.name,
-                bases=bases,
+                bases=tuple(bases),
                 methods={n: [m.is_async, list(m.decorators), list(m.params)] for n, m in facts.methods.items()},
                 attributes={k: _literal(v) for k, v in {**facts.attributes, **self.registry.flags(facts)}.items() if _plain(v)},
-                init=list(init_summary(self.ctx, init.node)) if init is not None else None,
+                init=tuple(init_summary(self.ctx, init.node)) if init is not None else None,
                 subclassed=facts.subclassed,
             )
+            self.ctx.add_fact(shape, facts.node.name)
             # Where the middleware rules report, when the class is checked
             # against base classes of other modules.
             for name in MIDDLEWARE_METHODS:
                 method = facts.methods.get(name)
                 if method is not None and method.node.name.value == name:
-                    self.ctx.add_fact(METHOD_FACT, method.node.name, owner=f"{module}.{facts.name}", name=name)
+                    self.ctx.add_fact(MethodAt(owner=f"{module}.{facts.name}", name=name), method.node.name)
 
 
-CLASS_FACT = "structure.class"
-METHOD_FACT = "structure.method"
+@dataclass(frozen=True, kw_only=True)
+class ClassShape(Fact):
+    """A class: its bases (("class"|"framework"|"mixin"|"unknown", name)),
+    methods (name -> [is async, decorators, parameters]), literal attributes
+    and flags ("?" for unknown values), its ``__init__``'s summary."""
+
+    kind = "structure.class"
+    module: str
+    name: str
+    bases: tuple[tuple[str, str], ...]
+    methods: dict[str, Any]
+    attributes: dict[str, Any]
+    init: tuple | None = None
+    subclassed: bool = False
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MethodAt(Fact):
+    """Where a middleware method of a class is (the middleware rules report there)."""
+
+    kind = "structure.method"
+    owner: str
+    name: str
+
+
 MIDDLEWARE_METHODS = ("__init__", "__call__", "process_request", "process_response")
 
 
@@ -334,54 +406,54 @@ class ProjectClasses:
     ``ClassFacts`` with base classes of other modules resolved (or not, to
     compare with what each file's own analysis saw)."""
 
-    def __init__(self, facts: dict[str, list[dict]]):
+    def __init__(self, facts: ProjectFacts):
         from async_lint.checks.django_structure_classes import ClassRegistry
 
-        self.records = [(path, f) for path, fs in facts.items() for f in fs if f.get("kind") == CLASS_FACT]
-        self.by_name: dict[str, dict] = {}
-        self._short: dict[str, list[dict]] = {}
+        self.records = facts.of(ClassShape)
+        self.by_name: dict[str, ClassShape] = {}
+        self._short: dict[str, list[ClassShape]] = {}
         for _, fact in self.records:
-            self.by_name.setdefault(f"{fact['module']}.{fact['name']}", fact)
-            self._short.setdefault(fact["name"], []).append(fact)
+            self.by_name.setdefault(fact.qualified, fact)
+            self._short.setdefault(fact.name, []).append(fact)
         self.registry = ClassRegistry.__new__(ClassRegistry)
         self.registry.assigned_attributes = {}
         self._facts = facts
         self.module_of: dict[int, str] = {}
-        self._positions: dict[tuple[str, str], tuple[str, dict]] | None = None
+        self._positions: dict[tuple[str, str], tuple[str, MethodAt]] | None = None
 
-    def resolve(self, qualified: str) -> dict | None:
+    def resolve(self, qualified: str) -> ClassShape | None:
         """The class an import names: defined in that module, or (a package
         re-exporting it) the only one of that name below it."""
         found = self.by_name.get(qualified)
         if found is not None:
             return found
         module, _, name = qualified.rpartition(".")
-        below = [f for f in self._short.get(name, ()) if f["module"].startswith(module + ".")] if module else []
+        below = [f for f in self._short.get(name, ()) if f.module.startswith(module + ".")] if module else []
         return below[0] if len(below) == 1 else None
 
     def any_cross_module(self) -> bool:
-        return any(kind == "unknown" and self.resolve(text) is not None for _, f in self.records for kind, text in f["bases"])
+        return any(kind == "unknown" and self.resolve(text) is not None for _, f in self.records for kind, text in f.bases)
 
-    def crosses(self, fact: dict) -> bool:
+    def crosses(self, fact: ClassShape) -> bool:
         """A base class (own or of a same-module base) is in another project module."""
-        return "line" in fact and any(kind == "unknown" and self.resolve(text) is not None for kind, text in fact["bases"] + _inherited_unknowns(fact, self.by_name))
+        return fact.positioned and any(kind == "unknown" and self.resolve(text) is not None for kind, text in [*fact.bases, *_inherited_unknowns(fact, self.by_name)])
 
-    def build(self, fact: dict, resolve: bool, seen: dict | None = None):
+    def build(self, fact: ClassShape, resolve: bool, seen: dict | None = None):
         from async_lint.checks.django_structure_classes import UNKNOWN, ClassFacts, MiddlewareMixinClass, UnknownClass, view_table
 
         seen = {} if seen is None else seen
         by_name = self.by_name
-        key = f"{fact['module']}.{fact['name']}"
+        key = fact.qualified
         if key in seen:
             return seen[key]
-        built = ClassFacts(node=None, name=fact["name"], bases=[], subclassed=not seen and bool(fact.get("subclassed")))  # type: ignore[arg-type]
+        built = ClassFacts(node=None, name=fact.name, bases=[], subclassed=not seen and fact.subclassed)  # type: ignore[arg-type]
         seen[key] = built
-        self.module_of[id(built)] = fact["module"]
-        for name, (is_async, decorators, params) in fact["methods"].items():
-            init = fact.get("init") if name == "__init__" else None
+        self.module_of[id(built)] = fact.module
+        for name, (is_async, decorators, params) in fact.methods.items():
+            init = fact.init if name == "__init__" else None
             built.methods[name] = RecordedMethod(name, None, is_async, tuple(decorators), tuple(params), key, tuple(init) if init else None)  # type: ignore[arg-type]
-        built.attributes = {k: (UNKNOWN if v == "?" else v) for k, v in fact["attributes"].items()}
-        for kind, text in fact["bases"]:
+        built.attributes = {k: (UNKNOWN if v == "?" else v) for k, v in fact.attributes.items()}
+        for kind, text in fact.bases:
             if kind == "class" and text in by_name:
                 built.bases.append(self.build(by_name[text], resolve, seen))
             elif kind == "framework" and text in view_table().classes:
@@ -397,11 +469,16 @@ class ProjectClasses:
     def method_position(self, path: str, owner: str, name: str) -> dict | None:
         """The recorded position of ``owner.name`` when it is in ``path``."""
         if self._positions is None:
-            self._positions = {
-                (f["owner"], f["name"]): (p, f) for p, fs in self._facts.items() for f in fs if f.get("kind") == METHOD_FACT and "line" in f
-            }
+            self._positions = {(f.owner, f.name): (p, f) for p, f in self._facts.of(MethodAt) if f.positioned}
         found = self._positions.get((owner, name))
-        return found[1] if found is not None and found[0] == path else None
+        return found[1].where if found is not None and found[0] == path else None
+
+
+def _base_modules(facts: ProjectFacts, project) -> set[str]:
+    """The files of base classes imported from other modules (views, middleware)."""
+    modules = {text.rpartition(".")[0] for _, fact in facts.of(ClassShape) for kind, text in fact.bases if kind == "unknown" and "." in text}
+    modules.discard("")
+    return {path for module in modules for path in project.paths_of(module)}
 
 
 @dataclass(eq=False)
@@ -413,18 +490,16 @@ class RecordedMethod(MethodFacts):
     init: tuple | None = None
 
 
-def _finding(path: str, code: str, message: str, at: dict) -> Finding:
-    rule = catalog().get(code)
-    level = rule.level if rule else "error"
-    return Finding(path, code, message, at["line"], at["column"], at["end_line"], at["end_column"], level)
-
-
 class CrossModuleViewCheck(ProjectCheck):
     """DJA503 where a view's base class with handlers is in another module."""
 
     codes = ("DJA503",)
+    fact_kinds = (ClassShape,)
 
-    def run(self, facts: dict[str, list[dict]]) -> list[Finding]:
+    def needs(self, facts: ProjectFacts, project) -> set[str]:
+        return _base_modules(facts, project)
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
         from async_lint.checks.django_structure_views import mixed_handlers_message
 
         classes = ProjectClasses(facts)
@@ -437,7 +512,7 @@ class CrossModuleViewCheck(ProjectCheck):
             message = mixed_handlers_message(classes.registry, classes.build(fact, True), self.settings)
             if message is None or mixed_handlers_message(classes.registry, classes.build(fact, False), self.settings) is not None:
                 continue  # no mix, or the file's own analysis reports it already
-            out.append(_finding(path, "DJA503", message, fact))
+            out.append(finding_at(path, fact.where, "DJA503", message))
         return out
 
 
@@ -445,8 +520,12 @@ class CrossModuleMiddlewareCheck(ProjectCheck):
     """DJA502/DJA506 where a class middleware's base class is in another module."""
 
     codes = ("DJA502", "DJA506")
+    fact_kinds = (ClassShape, MethodAt)
 
-    def run(self, facts: dict[str, list[dict]]) -> list[Finding]:
+    def needs(self, facts: ProjectFacts, project) -> set[str]:
+        return _base_modules(facts, project)
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
         from async_lint.checks.django_structure_classes import ClassFacts
         from async_lint.checks.django_structure_middleware import class_middleware_problems
 
@@ -472,32 +551,34 @@ class CrossModuleMiddlewareCheck(ProjectCheck):
             inherited = {
                 code
                 for base in registry.mro(built)[1:]
-                if isinstance(base, ClassFacts) and classes.module_of.get(id(base)) != fact["module"]
+                if isinstance(base, ClassFacts) and classes.module_of.get(id(base)) != fact.module
                 for _, code, _ in problems(base)
             }
             for target, code, message in found:
                 if (code, message) in local or code in inherited:
                     continue
-                out.append(_finding(path, code, message, self._position(classes, path, fact, built, target)))
+                out.append(finding_at(path, self._position(classes, path, fact, built, target), code, message))
         return out
 
     @staticmethod
-    def _position(classes: ProjectClasses, path: str, fact: dict, built, target) -> dict:
-        key = f"{fact['module']}.{fact['name']}"
+    def _position(classes: ProjectClasses, path: str, fact: ClassShape, built, target) -> dict:
+        key = fact.qualified
         if getattr(target, "owner", None):
             at = classes.method_position(path, target.owner, target.name)
             if at is not None:
                 return at
         own_call = built.methods.get("__call__")
         at = classes.method_position(path, key, "__call__") if own_call is not None else None
-        return at or fact
-def _inherited_unknowns(fact: dict, by_name: dict[str, dict], depth: int = 0) -> list:
+        return at or fact.where
+
+
+def _inherited_unknowns(fact: ClassShape, by_name: dict[str, ClassShape], depth: int = 0) -> list:
     """The bases of same-module base classes (which may be in other modules)."""
-    out = []
+    out: list = []
     if depth > 10:
         return out
-    for kind, text in fact["bases"]:
+    for kind, text in fact.bases:
         if kind == "class" and text in by_name:
             parent = by_name[text]
-            out += parent["bases"] + _inherited_unknowns(parent, by_name, depth + 1)
+            out += [*parent.bases, *_inherited_unknowns(parent, by_name, depth + 1)]
     return out

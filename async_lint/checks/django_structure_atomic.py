@@ -6,9 +6,16 @@ async view not marked ``@transaction.non_atomic_requests`` for that database.
 
 Per file, ``AtomicRequestsFacts`` records: settings lines that set
 ``ATOMIC_REQUESTS`` to True, modules that assign ``DATABASES``, the
-``DJANGO_SETTINGS_MODULE`` a manage.py/asgi.py/wsgi.py names, async function
-views and async class-based views, and the views urlpatterns point at.
-``AtomicRequestsCheck`` joins them over the project.
+``DJANGO_SETTINGS_MODULE`` a manage.py/asgi.py/wsgi.py names, the
+``ROOT_URLCONF`` a settings module names, async function views and async
+class-based views, the views urlpatterns and DRF routers point at, and the
+URLconfs ``include()`` names.  ``AtomicRequestsCheck`` joins them over the
+project.
+
+A run given only the settings file (a pre-commit hook after a settings
+change) must still see the project's views: the check declares what it
+needs (``needs``): the URLconfs and views the settings lead to, and the
+other files that can hold these facts, so the engine loads them.
 
 An async function counts as a view on evidence only: a urlpattern points at
 it, or it is a module-level ``async def`` taking ``request`` first in a views
@@ -19,14 +26,18 @@ methods and Channels consumers are not views.
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
 from pathlib import PurePath
 
 import libcst as cst
+import libcst.matchers as m
 
-from async_lint.catalog import catalog
-from async_lint.checks.base import Check, ProjectCheck
+from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.django_structure_classes import ClassRegistry, literal_value, positional_params
 from async_lint.checks.django_structure_views import handler_kinds
+from async_lint.facts import Fact, ProjectFacts
+from async_lint.project import find_project_root
 from async_lint.findings import Finding
 
 NON_ATOMIC = "django.db.transaction.non_atomic_requests"
@@ -35,17 +46,80 @@ METHOD_DECORATOR = "django.utils.decorators.method_decorator"
 NOT_ASYNC_AFTER = frozenset({"asgiref.sync.sync_to_async", "django.db.transaction.atomic", "channels.db.database_sync_to_async"})
 URL_FUNCTIONS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
 ASYNC_VIEW_FRAMEWORKS = {"django", "adrf"}
+INCLUDE_FUNCTIONS = frozenset({"django.urls.include", "django.conf.urls.include"})
+ROUTER_SUFFIX = "Router"
+# Text of a file that can hold one of the facts below besides an async view
+# (views modules are found by name): a URLconf, a router, a settings
+# module, or an entry point naming the settings module.
+FACT_TEXT = re.compile(rb"\burlpatterns\b|Router\(|\bDATABASES\b|ATOMIC_REQUESTS|DJANGO_SETTINGS_MODULE|ROOT_URLCONF")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabasesSetting(Fact):
+    """The module assigns ``DATABASES`` (a settings module)."""
+
+    kind = "structure.databases"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AtomicRequestsSetting(Fact):
+    kind = "structure.atomic_requests"
+    # Set inside ``DATABASES`` itself (else in a dict a settings module may use for it).
+    strong: bool
+    alias: str | None = None  # the database's alias, when known
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettingsModuleNamed(Fact):
+    """``os.environ.setdefault("DJANGO_SETTINGS_MODULE", module)``."""
+
+    kind = "structure.settings_module"
+    module: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RootUrlconf(Fact):
+    kind = "structure.root_urlconf"
+    module: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UrlInclude(Fact):
+    """``include("shop.urls")`` in a URLconf."""
+
+    kind = "structure.url_include"
+    module: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UrlRoute(Fact):
+    """A urlpattern's (or a DRF router's) view, by qualified name."""
+
+    kind = "structure.url_view"
+    target: str
+    non_atomic: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class AsyncView(Fact):
+    kind = "structure.async_view"
+    name: str
+    takes_request: bool
+    in_views_module: bool
+    non_atomic: bool
 
 
 class AtomicRequestsFacts(Check):
     codes = ("DJA507",)
     # Settings (DATABASES), async views and the urlpatterns that name them.
-    text_hints = (r"\basync\s+def\b", r"\bDATABASES\b", r"ATOMIC_REQUESTS", r"DJANGO_SETTINGS_MODULE", r"\burlpatterns\b")
+    text_hints = (r"\basync\s+def\b", r"\bDATABASES\b", r"ATOMIC_REQUESTS", r"DJANGO_SETTINGS_MODULE", r"\burlpatterns\b", r"Router\(", r"ROOT_URLCONF")
 
     def __init__(self, ctx):
         super().__init__(ctx)
         self.registry = ClassRegistry.of(ctx)
         self.in_views_module = _is_views_module(ctx.path)
+        # Module-level names bound to a DRF router (``router = DefaultRouter()``).
+        self.routers: set[str] = set()
 
     # -- settings --------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -55,12 +129,16 @@ class AtomicRequestsFacts(Check):
         for target in node.targets:
             t = target.target
             if isinstance(t, cst.Name) and t.value == "DATABASES":
-                self.ctx.add_fact("structure.databases")
+                self.ctx.add_fact(DatabasesSetting())
                 if isinstance(node.value, cst.Dict):
                     self._atomic_entries(node.value, strong=True)
+            elif isinstance(t, cst.Name) and t.value == "ROOT_URLCONF" and isinstance(literal_value(node.value), str):
+                self.ctx.add_fact(RootUrlconf(module=literal_value(node.value)), node)
+            elif isinstance(t, cst.Name) and isinstance(node.value, cst.Call) and (self.ctx.qualified_name(node.value.func) or "").endswith(ROUTER_SUFFIX):
+                self.routers.add(t.value)
             elif isinstance(t, cst.Subscript) and _subscript_key(t) == "ATOMIC_REQUESTS" and literal_value(node.value) is True:
                 if _subscript_root(t) == "DATABASES":
-                    self.ctx.add_fact("structure.atomic_requests", node, strong=True, alias=_subscript_alias(t))
+                    self.ctx.add_fact(AtomicRequestsSetting(strong=True, alias=_subscript_alias(t)), node)
         if not (len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and node.targets[0].target.value == "DATABASES"):
             # ``_db = {..., "ATOMIC_REQUESTS": True}`` in a settings module.
             if isinstance(node.value, cst.Dict):
@@ -72,7 +150,7 @@ class AtomicRequestsFacts(Check):
                 continue
             key = literal_value(element.key)
             if key == "ATOMIC_REQUESTS" and literal_value(element.value) is True:
-                self.ctx.add_fact("structure.atomic_requests", element, strong=strong, alias=alias)
+                self.ctx.add_fact(AtomicRequestsSetting(strong=strong, alias=alias), element)
             elif isinstance(element.value, cst.Dict):
                 self._atomic_entries(element.value, strong=strong, alias=key if isinstance(key, str) else alias)
 
@@ -81,9 +159,23 @@ class AtomicRequestsFacts(Check):
         if name == "os.environ.setdefault" and len(node.args) >= 2 and literal_value(node.args[0].value) == "DJANGO_SETTINGS_MODULE":
             module = literal_value(node.args[1].value)
             if isinstance(module, str):
-                self.ctx.add_fact("structure.settings_module", node, module=module)
+                self.ctx.add_fact(SettingsModuleNamed(module=module), node)
         elif name in URL_FUNCTIONS and len(node.args) >= 2:
             self._url_target(node.args[1].value, non_atomic=False)
+        elif name in INCLUDE_FUNCTIONS and node.args:
+            included = node.args[0].value
+            module = literal_value(included) if isinstance(included, cst.SimpleString) else self.ctx.qualified_name(included)
+            if isinstance(module, str):
+                self.ctx.add_fact(UrlInclude(module=module), node)
+        elif self._router_registration(node):
+            self._url_target(node.args[1].value, non_atomic=False)
+
+    def _router_registration(self, node: cst.Call) -> bool:
+        """``router.register("orders", OrderViewSet)`` on a module-level router."""
+        if not self.routers:
+            return False  # the common case, decided before building a matcher
+        router = m.Name(m.MatchIfTrue(lambda name: name in self.routers))
+        return m.matches(node, m.Call(func=m.Attribute(value=router, attr=m.Name("register")), args=[m.Arg(), m.Arg(), m.ZeroOrMore()]))
 
     def _url_target(self, expr: cst.BaseExpression, *, non_atomic: bool) -> None:
         if isinstance(expr, cst.Call):
@@ -97,7 +189,7 @@ class AtomicRequestsFacts(Check):
                 return
         target = self.ctx.qualified_name(expr)
         if target:
-            self.ctx.add_fact("structure.url_view", expr, target=target, non_atomic=non_atomic)
+            self.ctx.add_fact(UrlRoute(target=target, non_atomic=non_atomic), expr)
 
     # -- views ---------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -109,14 +201,8 @@ class AtomicRequestsFacts(Check):
         decorators = self.ctx.function_info(node).decorators if self.ctx.function_info(node) else ()
         if any(d in NOT_ASYNC_AFTER for d in decorators):
             return
-        self.ctx.add_fact(
-            "structure.async_view",
-            node.name,
-            name=node.name.value,
-            takes_request=params[0] == "request",
-            in_views_module=self.in_views_module,
-            non_atomic=NON_ATOMIC in decorators,
-        )
+        view = AsyncView(name=node.name.value, takes_request=params[0] == "request", in_views_module=self.in_views_module, non_atomic=NON_ATOMIC in decorators)
+        self.ctx.add_fact(view, node.name)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.registry.add_class(node)
@@ -134,14 +220,7 @@ class AtomicRequestsFacts(Check):
         dispatch = facts.methods.get("dispatch")
         if dispatch is not None:
             non_atomic = non_atomic or any(self._marks_non_atomic(d) for d in dispatch.node.decorators)
-        self.ctx.add_fact(
-            "structure.async_view",
-            node.name,
-            name=facts.name,
-            takes_request=True,
-            in_views_module=self.in_views_module,
-            non_atomic=non_atomic,
-        )
+        self.ctx.add_fact(AsyncView(name=facts.name, takes_request=True, in_views_module=self.in_views_module, non_atomic=non_atomic), node.name)
 
     def _marks_non_atomic(self, decorator: cst.Decorator) -> bool:
         expr = decorator.decorator
@@ -160,63 +239,87 @@ class AtomicRequestsFacts(Check):
 
 class AtomicRequestsCheck(ProjectCheck):
     codes = ("DJA507",)
+    fact_kinds = (DatabasesSetting, AtomicRequestsSetting, SettingsModuleNamed, RootUrlconf, UrlInclude, UrlRoute, AsyncView)
 
-    def run(self, facts: dict[str, list[dict]]) -> list[Finding]:
-        settings_modules = {f["module"] for records in facts.values() for f in records if f["kind"] == "structure.settings_module"}
-        referenced: dict[str, bool] = {}  # dotted target -> wrapped in non_atomic_requests
-        for url_path, records in facts.items():
-            for fact in records:
-                if fact["kind"] == "structure.url_view":
-                    # A urlconf's own functions are only known by name within that file.
-                    target = f"{url_path}::{fact['target']}" if fact["target"].startswith("<module>.") else fact["target"]
-                    referenced[target] = referenced.get(target, True) and fact["non_atomic"]
-        view = self._first_async_view(facts, referenced)
-        if view is None:
-            return []
-        path, fact = view
-        level = catalog()["DJA507"].level
+    def needs(self, facts: ProjectFacts, project) -> set[str]:
+        """With ATOMIC_REQUESTS set, the views of its project: the URLconfs the
+        settings lead to (ROOT_URLCONF, what they ``include()``), the modules of
+        the views they and DRF routers name, the views modules, and every
+        other file that can route a view or name the settings module."""
+        roots = {_project_root(path) for path, _ in facts.of(AtomicRequestsSetting)}
+        if not roots:
+            return set()
+        modules = {fact.module for _, fact in facts.of(RootUrlconf)} | {fact.module for _, fact in facts.of(UrlInclude)}
+        for _, route in facts.of(UrlRoute):
+            modules.update(_defining_modules(route.target))
+        out = {path for module in modules for path in project.paths_of(module)}
+        for root in roots:
+            out.update(path for path in project.unanalysed(root) if _is_views_module(path))
+            out.update(project.files_matching(FACT_TEXT, root))
+        return out
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
+        settings_modules = {fact.module for _, fact in facts.of(SettingsModuleNamed)}
+        with_databases = {settings_path for settings_path, _ in facts.of(DatabasesSetting)}
+        views: dict[str, tuple[str, AsyncView] | None] = {}
         findings = []
-        for settings_path, records in sorted(facts.items()):
-            has_databases = any(f["kind"] == "structure.databases" for f in records)
+        for settings_path, record in facts.of(AtomicRequestsSetting):
             named = any(_module_matches(settings_path, m) for m in settings_modules)
-            for record in records:
-                if record["kind"] != "structure.atomic_requests" or "line" not in record:
-                    continue
-                if not (record["strong"] or has_databases or named):
-                    continue
-                database = f" on database '{record['alias']}'" if record.get("alias") else ""
-                findings.append(
-                    Finding(
-                        path=settings_path,
-                        code="DJA507",
-                        message=(
-                            f"ATOMIC_REQUESTS is True{database} while `{fact['name']}` ({_shown(path)}:{fact['line']}) is an "
-                            "async view: Django raises RuntimeError on every request to it (\"You cannot use "
-                            "ATOMIC_REQUESTS with async views\"); drop ATOMIC_REQUESTS, or decorate the async views "
-                            "with `@transaction.non_atomic_requests`"
-                        ),
-                        line=record["line"],
-                        column=record["column"],
-                        end_line=record["end_line"],
-                        end_column=record["end_column"],
-                        level=level,
-                    )
-                )
+            if not record.positioned or not (record.strong or settings_path in with_databases or named):
+                continue
+            # The views of the settings' own project: a run over several
+            # projects (a folder of samples) does not mix them.
+            root = _project_root(settings_path)
+            if root not in views:
+                views[root] = self._first_async_view(facts, root)
+            view = views[root]
+            if view is None:
+                continue
+            path, found = view
+            database = f" on database '{record.alias}'" if record.alias else ""
+            message = (
+                f"ATOMIC_REQUESTS is True{database} while `{found.name}` ({_shown(path)}:{found.line}) is an "
+                "async view: Django raises RuntimeError on every request to it (\"You cannot use "
+                "ATOMIC_REQUESTS with async views\"); drop ATOMIC_REQUESTS, or decorate the async views "
+                "with `@transaction.non_atomic_requests`"
+            )
+            findings.append(finding_at(settings_path, record.where, "DJA507", message))
         return findings
 
     @staticmethod
-    def _first_async_view(facts: dict[str, list[dict]], referenced: dict[str, bool]):
-        for path, records in sorted(facts.items()):
-            for fact in records:
-                if fact["kind"] != "structure.async_view" or fact["non_atomic"] or "line" not in fact:
-                    continue
-                routed = [non_atomic for target, non_atomic in referenced.items() if _names_definition(target, path, fact["name"])]
-                if routed:
-                    if not all(routed):
-                        return path, fact
-                elif fact["in_views_module"] and fact["takes_request"]:
-                    return path, fact
+    def _first_async_view(facts: ProjectFacts, root: str) -> tuple[str, AsyncView] | None:
+        referenced: dict[str, bool] = {}  # dotted target -> wrapped in non_atomic_requests
+        for url_path, route in facts.of(UrlRoute):
+            if not _is_under(url_path, root):
+                continue
+            # A urlconf's own functions are only known by name within that file.
+            target = f"{url_path}::{route.target}" if route.target.startswith("<module>.") else route.target
+            referenced[target] = referenced.get(target, True) and route.non_atomic
+        for path, view in facts.of(AsyncView):
+            if view.non_atomic or not view.positioned or not _is_under(path, root):
+                continue
+            routed = [non_atomic for target, non_atomic in referenced.items() if _names_definition(target, path, view.name)]
+            if routed:
+                if not all(routed):
+                    return path, view
+            elif view.in_views_module and view.takes_request:
+                return path, view
         return None
+
+
+def _project_root(path: str) -> str:
+    return find_project_root([path])
+
+
+def _is_under(path: str, root: str) -> bool:
+    return os.path.abspath(path).startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _defining_modules(target: str) -> list[str]:
+    """The modules a dotted view name can be defined in: ``shop.views.home``'s
+    module, or for a class's view (``shop.api.OrderViewSet``) the one above."""
+    parts = target.split(".")
+    return [".".join(parts[:cut]) for cut in range(len(parts) - 1, 0, -1) if not parts[0].startswith("<")]
 
 
 def _shown(path: str) -> str:

@@ -13,7 +13,7 @@ any middleware and is not reported; ``MiddlewareMixin`` however calls
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Tuple, Union
+from typing import Any, Callable, Union
 
 import libcst as cst
 
@@ -140,7 +140,7 @@ class MiddlewareCheck(Check):
 
 
 Target = Union[ClassFacts, MethodFacts]
-Problem = Tuple[Target, str, str]
+Problem = tuple[Target, str, str]
 
 
 def init_summary(ctx, node: cst.FunctionDef) -> tuple[Any, bool]:

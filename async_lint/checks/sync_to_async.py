@@ -5,17 +5,20 @@ helper returning a QuerySet, a service function touching the ORM through two
 more calls), so this check records each adapter site as a ``handoff`` fact
 with what the file itself can tell (a lazy QuerySet chain, direct ORM use,
 ``thread_sensitive=False``, an ``iscoroutinefunction`` guard, how the result is
-used), and the project index (``index.evaluate_handoff``) decides.  Decorator
+used), and ``HandoffIndexCheck`` decides over the project index.  Decorator
 uses whose target is the decorated definition itself are decided here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
 
-from async_lint.checks.base import Check
+from async_lint.checks.base import Check, IndexCheck, finding_at
+from async_lint.facts import Fact, fact_from_record
+from async_lint.index import split_key
 from async_lint.summary import (
     LAZY_QUERYSET_METHODS,
     callee_ref,
@@ -27,6 +30,28 @@ from async_lint.walk import visit_fast
 SYNC_TO_ASYNC = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
 ASYNC_TO_SYNC = frozenset({"asgiref.sync.async_to_sync"})
 PARTIAL = frozenset({"functools.partial"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Handoff(Fact):
+    """A callable handed to ``sync_to_async``/``async_to_sync`` (a call, or a
+    decorator whose target is the decorated def).  The project index reads
+    these from the module summary."""
+
+    kind = "handoff"
+    summary_key = "handoffs"
+
+    adapter: str
+    ref: str | None  # what is wrapped (summary.py's call refs), when the file can name it
+    # False: a lambda calling the ref hands back its result (the adapter direction does not matter)
+    direct: bool = True
+    lazy: bool = False  # the wrapped code only builds a lazy QuerySet
+    orm: bool = False  # the wrapped code uses a manager itself
+    unsafe_thread: bool = False  # thread_sensitive=False
+    guarded: bool = False  # under an ``iscoroutinefunction`` test
+    result_safe: bool = False  # the result goes straight into something that evaluates it in the thread
+    decorator: str | None = None  # the decorator's name, for a decorator
+    text: str = ""
 
 
 def _guarded_by_iscoroutinefunction(ctx) -> bool:
@@ -112,11 +137,12 @@ class SyncToAsyncCheck(Check):
                 if not (unsafe_thread or lazy):
                     continue
                 info_prefix = ctx._qualname_prefix()  # noqa: SLF001 - FunctionInfo.qualname naming
-                ctx.add_fact(
-                    "handoff", decorator, adapter="sync_to_async", ref=f"l:{info_prefix}{node.name.value}",
+                fact = Handoff(
+                    adapter="sync_to_async", ref=f"l:{info_prefix}{node.name.value}",
                     lazy=lazy, orm=_contains_manager(ctx, node.body), unsafe_thread=unsafe_thread,
                     guarded=False, result_safe=not lazy, decorator=name.rpartition(".")[2], text=node.name.value,
                 )
+                ctx.add_fact(fact, decorator)
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
@@ -155,9 +181,7 @@ class SyncToAsyncCheck(Check):
             ref = f"l:{info.qualname}" if info is not None else None
         if ref is None and not lazy and not orm:
             return
-        ctx.add_fact(
-            "handoff",
-            node,
+        fact = Handoff(
             adapter=adapter,
             ref=ref,
             # A lambda calling f hands f's *result* back: f's adapter direction does not matter.
@@ -169,6 +193,7 @@ class SyncToAsyncCheck(Check):
             result_safe=self._result_safe(node),
             text=cst.Module([]).code_for_node(node.args[0].value)[:60],
         )
+        ctx.add_fact(fact, node)
 
     def _given_to_queryset_consumer(self, stack: list[cst.CSTNode]) -> bool:
         """The wrapped call's result flows straight into a queryset consumer: the
@@ -264,3 +289,60 @@ def _thread_sensitive_false(call: cst.Call) -> bool:
         if arg.keyword is not None and arg.keyword.value == "thread_sensitive":
             return isinstance(arg.value, cst.Name) and arg.value.value == "False"
     return False
+
+
+class HandoffIndexCheck(IndexCheck):
+    """DJA402-DJA404 for the ``Handoff`` facts of a file's summary: what the
+    wrapped callable is (a coroutine function, a helper returning a lazy
+    QuerySet, one reaching the ORM) is asked of the project index."""
+
+    codes = ("DJA402", "DJA403", "DJA404")
+
+    def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list:
+        out = []
+        for record in summary.get(Handoff.summary_key, ()):
+            fact = fact_from_record(record)
+            if isinstance(fact, Handoff):
+                out.extend(finding_at(path, fact.where, code, message) for code, message in self._evaluate(fact, summary["module"]))
+        return out
+
+    def _evaluate(self, fact: Handoff, module: str) -> list[tuple[str, str]]:
+        index = self.index
+        out: list[tuple[str, str]] = []
+        target = index.resolve(fact.ref, module) if fact.ref else None
+        function = index.function(target) if target is not None else None
+        text = fact.text
+        if function is not None and fact.direct and not fact.guarded and not function.get("decorated"):
+            if fact.adapter == "sync_to_async" and function["async"] and not function.get("generator"):
+                out.append(("DJA404", f"`sync_to_async({text})` wraps a coroutine function ({_described(target)} is `async def`); await it directly"))
+            elif fact.adapter == "async_to_sync" and not function["async"] and not function.get("thread"):
+                out.append(
+                    ("DJA404", f"`async_to_sync({text})` wraps a plain function ({_described(target)} is a `def`); call it directly, or `sync_to_async` it from async code")
+                )
+        if fact.adapter != "sync_to_async":
+            return out
+        if not fact.result_safe:
+            lazy = fact.lazy or (function is not None and not function["async"] and index.returns_queryset(target))
+            if lazy and fact.decorator:
+                out.append(
+                    (
+                        "DJA402",
+                        f"`{text}()` runs in a thread (`@{fact.decorator}`) but only builds a lazy QuerySet: no query runs there, and evaluating the result later in async code raises SynchronousOnlyOperation; evaluate it before returning (`return list(...)`) or iterate the result with `async for`",
+                    )
+                )
+            elif lazy:
+                out.append(
+                    (
+                        "DJA402",
+                        f"`sync_to_async({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`",
+                    )
+                )
+        if fact.unsafe_thread and (fact.orm or (function is not None and index.touches_orm(target))):
+            out.append(("DJA403", f"`sync_to_async({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`"))
+        return out
+
+
+def _described(key: str) -> str:
+    """A project function as a message names it: ```name()```."""
+    _, qualname = split_key(key)
+    return f"`{qualname.split('.<locals>.')[-1]}()`"

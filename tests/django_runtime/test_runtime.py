@@ -30,7 +30,7 @@ def _examples() -> list[tuple[str, str, str]]:
     """(id, expected code or "", module source)."""
     out = []
     for rule in catalog().values():
-        if not rule.code.startswith("DJA2"):
+        if not rule.orm:
             continue
         out += [(f"{rule.code}-catalog-bad{i}", rule.code, src) for i, src in enumerate(rule.bad)]
         out += [(f"{rule.code}-catalog-good{i}", "", src) for i, src in enumerate(rule.good)]

@@ -1,4 +1,6 @@
 """A custom manager overriding create(): Manager.acreate() would skip it."""
+# fixture: select=DJA201,DJA202,DJA203,DJA207
+# fixture: declined=marked
 from django.db import models
 from django.http import JsonResponse
 

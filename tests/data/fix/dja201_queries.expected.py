@@ -1,4 +1,6 @@
 """Article views: the sync ORM in async views, fixed to the async twins."""
+# fixture: select=DJA201,DJA202,DJA203,DJA207
+# fixture: declined=marked
 from django.db import models
 from django.http import JsonResponse
 

@@ -1,4 +1,6 @@
 """Feed views iterating QuerySets synchronously, fixed to async iteration."""
+# fixture: select=DJA201,DJA202,DJA203,DJA207
+# fixture: declined=marked
 from django.db import models
 from django.http import JsonResponse
 

@@ -1,4 +1,6 @@
 """Profile views writing model instances, fixed to asave/adelete/arefresh_from_db."""
+# fixture: select=DJA201,DJA202,DJA203,DJA207
+# fixture: declined=marked
 from django import forms
 from django.db import models
 from django.http import JsonResponse

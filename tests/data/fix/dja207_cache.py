@@ -1,4 +1,6 @@
 """Cached views calling Django's cache synchronously, fixed to the a-methods."""
+# fixture: select=DJA201,DJA202,DJA203,DJA207
+# fixture: declined=marked
 from django.core.cache import cache as default_cache, caches
 from django.http import JsonResponse
 
