@@ -320,7 +320,7 @@ def fix_paths(
             continue
         # A fix re-lints in this process: on the workers' deep stack, and a
         # crash leaves this file as it was, not the run.
-        fixed = run_guarded(lambda p: fix_source(p, source, settings, by_path[p], project=result, suppressions=suppressions), path)
+        fixed = run_guarded(lambda p, source=source: fix_source(p, source, settings, by_path[p], project=result, suppressions=suppressions), path)
         if isinstance(fixed, Failure):
             files.append(FileFix(path, refused=fixed.cause))
             continue

@@ -102,7 +102,7 @@ def _codes(where: str, key: str, values: list[str]) -> list[str]:
 
 # Django versions that can be targeted: from 1.0 to a future 9.x.
 DJANGO_MAJORS = range(1, 10)
-DJANGO_MINORS = range(0, 20)
+DJANGO_MINORS = range(20)
 
 
 def parse_django_version(value: str, where: str = "--django-version", key: str = "django-version") -> tuple[int, int]:

@@ -42,7 +42,7 @@ from async_lint.project import (
 )
 from async_lint.settings import Settings
 from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_bytes, read_source
-from async_lint.suppress import ORM_CODE_PREFIX, is_suppressed
+from async_lint.suppress import is_suppressed
 
 # Below this many files, one worker process analyses them all: more cost more than they save.
 PARALLEL_THRESHOLD = 16

@@ -19,9 +19,6 @@ if TYPE_CHECKING:
     from async_lint.findings import Finding
     from async_lint.settings import Settings
 
-# The rules DJANGO_ALLOW_ASYNC_UNSAFE turns off (Django's async-unsafe guard on the ORM).
-ORM_CODE_PREFIX = "DJA2"
-
 _NOQA = re.compile(r"#\s*noqa(?P<sep>\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
@@ -95,7 +92,10 @@ class Suppressions:
         from async_lint.baseline import new_findings
         from async_lint.config import apply_per_file_ignores
 
-        kept = [f for f in findings if not (f.path in self.orm_opt_outs and f.code.startswith(ORM_CODE_PREFIX))]
+        from async_lint.catalog import orm_codes
+
+        orm = orm_codes()
+        kept = [f for f in findings if not (f.path in self.orm_opt_outs and f.code in orm)]
         kept = apply_per_file_ignores(kept, self.settings)
         if self.baseline is not None:
             kept = new_findings(kept, self.baseline, self.root, lines_of=lines_of)

@@ -136,7 +136,7 @@ def _limit_memory(extra_bytes: int | None) -> None:
 
         with open("/proc/self/status") as fh:
             size = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = size + DEEP_STACK_BYTES + extra_bytes
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from async_lint.engine import run
-from tests.cli_helpers import BLOCKING_VIEW, finding_lines, run_cli, write_tree
+from tests.cli_helpers import BLOCKING_VIEW, run_cli, write_tree
 from tests.helpers import make_settings
 
 pytestmark = pytest.mark.usefixtures("chdir_tmp")
@@ -154,7 +154,7 @@ def test_a_too_deep_reason_is_never_empty(tmp_path):
 # -- item 13: --diff is a patch that applies ----------------------------------------------------------
 BODY = "import time\n\n\nasync def view(request):\n    time.sleep(1)\n"
 ODD_FILES = {
-    "formfeed.py": "import time\n\x0c\n\nasync def view(request):\n    time.sleep(1)\n".encode(),
+    "formfeed.py": b"import time\n\x0c\n\nasync def view(request):\n    time.sleep(1)\n",
     "separator.py": "import time\n\n\nasync def view(request):\n    note = '\u2028'\n    time.sleep(1)\n".encode(),
     "lone_cr.py": b"import time\n\n# one\rtwo = 2\n\nasync def view(request):\n    time.sleep(1)\n",
     "bom.py": codecs.BOM_UTF8 + BODY.encode(),

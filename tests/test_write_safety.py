@@ -151,10 +151,9 @@ def test_a_crash_while_rendering_keeps_the_old_report(tmp_path):
     report = tmp_path / "report.txt"
     report.write_text("yesterday's report\n")
     report.chmod(0o640)
-    with pytest.raises(RuntimeError):
-        with atomic_writer(str(report)) as fh:
-            fh.write("half of today's")
-            raise RuntimeError("renderer crashed")
+    with pytest.raises(RuntimeError), atomic_writer(str(report)) as fh:
+        fh.write("half of today's")
+        raise RuntimeError("renderer crashed")
     assert report.read_text() == "yesterday's report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]
     with atomic_writer(str(report)) as fh:
@@ -166,10 +165,9 @@ def test_a_crash_while_rendering_keeps_the_old_report(tmp_path):
 def test_a_crash_while_rendering_a_new_report_leaves_no_file(tmp_path):
     from async_lint.output import atomic_writer
 
-    with pytest.raises(RuntimeError):
-        with atomic_writer(str(tmp_path / "new.json")) as fh:
-            fh.write("[")
-            raise RuntimeError("renderer crashed")
+    with pytest.raises(RuntimeError), atomic_writer(str(tmp_path / "new.json")) as fh:
+        fh.write("[")
+        raise RuntimeError("renderer crashed")
     assert list(tmp_path.iterdir()) == []
 
 
