@@ -129,7 +129,8 @@ def _lint(path: str, source: SourceFile, settings: Settings, project=None) -> li
     """The file's findings; with ``project`` (the ``RunResult`` of the run that
     asked for the fix), as that project run would give them, so the
     project-index rules (DJA401 across modules) are counted too."""
-    from async_lint.engine import analyze_in_project, analyze_source
+    from async_lint.engine import analyze_in_project
+    from async_lint.file_analysis import analyze_source
 
     if project is not None:
         return analyze_in_project(path, source, settings, project)

@@ -226,6 +226,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
                  exit_zero, statistics, list_rules, explain, show_settings, quiet, verbose, stdin_filename):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
+    from async_lint.file_pool import default_jobs
     from async_lint.baseline import BaselineError, read_baseline, write_baseline
     from async_lint.django_version import DeclarationError
     from async_lint.progress import progress_for
@@ -250,7 +251,7 @@ def main_command(paths, config_file, output_format, output_file, select, extend_
         file_config = load_file(config_file) if config_file else find_config(paths)
         cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level, file_timeout)
         # More workers than CPUs only cost memory and process start-ups.
-        settings = build_settings(file_config, cli, jobs=min(jobs or engine.default_jobs(), engine.default_jobs()))
+        settings = build_settings(file_config, cli, jobs=min(jobs or default_jobs(), default_jobs()))
         django_source = "--django-version" if cli.django_version else f"django-version in {file_config.path}" if settings.django_version else None
         if settings.django_version is None:
             # Neither flag nor config: the lowest version the project's own

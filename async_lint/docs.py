@@ -73,7 +73,7 @@ def rule_map_markdown(root: Path = SOURCE_ROOT) -> str:
     for code, rule in catalog().items():
         classes = [(cls, suffix) for registered, suffix in kinds for cls in registered if code in cls.codes]
         checked = ", ".join(f"`{cls.__name__}`{suffix}" for cls, suffix in classes) or "the engine (a file it cannot read or parse)"
-        modules = ", ".join(dict.fromkeys(f"`{cls.__module__.replace('.', '/')}.py`" for cls, _ in classes)) or "`async_lint/engine.py`"
+        modules = ", ".join(dict.fromkeys(f"`{cls.__module__.replace('.', '/')}.py`" for cls, _ in classes)) or "`async_lint/file_analysis.py`"
         fixtures = ", ".join(f"`{entry}`" for entry in sorted(expected.get(code, ())))
         cases = ", ".join(f"`{name}`" for name in fix_cases if name.upper().startswith(code)) if rule.fixable else ""
         rows.append(f"| {code} | {checked} | {modules} | {fixtures} | {cases} |")

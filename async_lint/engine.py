@@ -1,4 +1,5 @@
-"""Orchestration: discover, parse and check each file (in worker processes),
+"""The project run: discover, have each file analysed (file_analysis.py, in
+the worker processes of file_pool.py),
 join the module summaries into the project index, suppress, and return
 findings in a stable order.
 
@@ -20,15 +21,14 @@ The flow of ``run``:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
-import re
-import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from async_lint.catalog import PARSE_ERROR_CODE, blocking_codes, level_of, orm_codes
+from async_lint.catalog import PARSE_ERROR_CODE, level_of, orm_codes
 from async_lint.discovery import Discovery, discover, display_path
+from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabled_index_checks, parse_error_finding, project_index_findings
+from async_lint.file_pool import FileWorkers
 from async_lint.findings import Edit, Finding, Fix
 from async_lint.project import (
     ModuleLocator,
@@ -41,32 +41,8 @@ from async_lint.project import (
     sets_allow_async_unsafe,
 )
 from async_lint.settings import Settings
-from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_bytes, read_source
+from async_lint.source import SourceError, SourceFile, decode_source, read_bytes
 from async_lint.suppress import is_suppressed
-
-# Below this many files, one worker process analyses them all: more cost more than they save.
-PARALLEL_THRESHOLD = 16
-
-
-@dataclass
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    # Per-file facts the run summary reports (e.g. "skipped: DJANGO_ALLOW_ASYNC_UNSAFE").
-    notes: list[str] = field(default_factory=list)
-    # Facts for project-wide checks (``Fact.record()``: plain data tagged with its kind).
-    facts: list[dict] = field(default_factory=list)
-    # The module summary for the project index (summary.py); None when the
-    # file was only syntax-checked or could not be parsed.
-    summary: dict | None = None
-    # True when only a syntax check ran (no enabled check can report here).
-    light: bool = False
-    # Why the analysis failed (a crash, the time or memory budget, a dead
-    # worker), in one line, and the traceback for --verbose; never cached.
-    failure: str | None = None
-    trace: str | None = None
-    # True when only parts of the file were analysed (within the budget): never cached.
-    partial: bool = False
 
 
 @dataclass
@@ -88,391 +64,6 @@ class RunResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     # Files whose analysis failed: path -> (one-line cause, traceback or None).
     failures: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-
-
-_level = level_of
-
-
-def _index_checks(enabled: frozenset[str]) -> tuple:
-    from async_lint.checks import index_checks_for
-
-    return index_checks_for(enabled)
-
-
-@functools.lru_cache(maxsize=None)
-def checked_codes(enabled: frozenset[str]) -> frozenset[str]:
-    """The codes whose checks must run: the enabled ones, and with an index
-    check that follows blocking calls the blocking rules too, whose
-    operations in sync functions make its chains (their own findings stay
-    filtered by ``enabled``)."""
-    if not any(check.follows_blocking_calls for check in _index_checks(enabled)):
-        return enabled
-    return enabled | blocking_codes()
-
-
-def parse_error_finding(path: str, error: SourceError) -> Finding:
-    return Finding(
-        path=path,
-        code=PARSE_ERROR_CODE,
-        message=f"Cannot analyse this file: {error.message}",
-        line=error.line,
-        column=error.column,
-        end_line=error.line,
-        end_column=error.column,
-        level=_level(PARSE_ERROR_CODE),
-    )
-
-
-# -- one file -----------------------------------------------------------------------------
-def analyze_source(
-    path: str,
-    source: SourceFile,
-    settings: Settings,
-    *,
-    module_name: str | None = None,
-    is_package: bool = False,
-    index=None,
-    standalone: bool = True,
-) -> FileResult:
-    """Parse once, run every enabled check in one traversal, apply noqa.
-
-    ``standalone``: the file is its own project (the project-index rules are
-    computed over this one module and added); ``run`` passes False and
-    computes them over the whole project."""
-    # Imported here so that a run served wholly from a cache never loads libcst.
-    from async_lint.analysis.context import FileContext
-    from async_lint.checks import checks_for
-    from async_lint.positions import resolve_positions
-    from async_lint.summary import SummaryCollector, build_summary, position_nodes
-    from async_lint.traversal import FileTraversal
-    from async_lint.walk import walk
-
-    result = FileResult(path)
-    try:
-        module = parse_source(source)
-    except SourceError as exc:
-        result.findings.append(parse_error_finding(path, exc))
-        return result
-
-    ctx = FileContext(
-        path=path,
-        module=module,
-        source=source,
-        module_name=module_name,
-        is_package=is_package,
-        settings=settings,
-        index=index,
-        enabled=settings.enabled,
-    )
-    checks = [cls(ctx) for cls in checks_for(checked_codes(settings.enabled))]
-    collector = SummaryCollector(ctx)
-    traversal = FileTraversal(ctx, [*checks, collector])
-    try:
-        walk(module, traversal.on_visit, traversal.on_leave, traversal)
-    except RecursionError:
-        result.findings.append(parse_error_finding(path, SourceError(TOO_DEEP)))
-        return result
-    for crash in traversal.crashes:
-        result.findings.append(
-            Finding(path, PARSE_ERROR_CODE, f"Internal error in async-lint ({crash}); other rules still ran on this file", 1, 1, 1, 1, _level(PARSE_ERROR_CODE))
-        )
-
-    ops = [op for function in ctx.functions for op in function.ops]
-    positions = None
-    wanted = [*(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
-    approximate = False
-    if ctx.reports or wanted:
-        try:
-            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports), tree=source.python_tree)
-        except RecursionError:
-            # libcst renders the module again, recursing once per nesting level;
-            # CPython's parser still places the calls and names (without fixes,
-            # which need libcst's exact ranges).  None: nothing to fall back to.
-            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=False, tree=source.python_tree, approximate=True)
-            if positions is None:
-                raise
-            approximate = True
-    # Facts the project index reads go to the summary (e.g. "handoffs").
-    summary_facts: dict[str, list[dict]] = {}
-    for recorded in ctx.facts:
-        where = positions.get(recorded.node) if positions is not None and recorded.node is not None else None
-        position = (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1) if where is not None else None
-        record = recorded.fact.record(position)
-        if recorded.fact.summary_key is not None:
-            summary_facts.setdefault(recorded.fact.summary_key, []).append(record)
-        else:
-            result.facts.append(record)
-    lines = source.lines
-    if positions is not None:
-        # Fixes arrive as node replacements; they become text edits here.
-        from async_lint.fixes import FixResolver
-
-        fixes = FixResolver(module, source.text)
-        for op in ops:
-            where = positions.get(op.node)
-            if where is not None:
-                op.line, op.column = where.start.line, where.start.column + 1
-        for report in ctx.reports:
-            where = positions.get(report.node)
-            if where is None:
-                continue
-            start, end = where.start, where.end
-            noqa_row = is_suppressed(report.code, lines, start.line, end.line)
-            if noqa_row is not None:
-                continue
-            result.findings.append(
-                Finding(
-                    path=path,
-                    code=report.code,
-                    message=report.message,
-                    line=start.line,
-                    column=start.column + 1,
-                    end_line=end.line,
-                    end_column=end.column + 1,
-                    level=_level(report.code),
-                    fix=None if approximate else fixes.resolve(report.fix),
-                    extra=report.extra,
-                )
-            )
-    summary = build_summary(ctx, collector, positions)
-    summary.update(summary_facts)
-    summary["noqa"] = {str(n): line for n, line in enumerate(lines, start=1) if "noqa" in line.lower()}
-    result.summary = summary
-    if standalone and _index_checks(settings.enabled):
-        from async_lint.index import ProjectIndex
-
-        project = ProjectIndex({path: summary}, level_of=level_of, display=os.path.basename)
-        orm_opt_out = sets_allow_async_unsafe(source.text)
-        result.findings.extend(_project_findings(project, path, settings, orm_opt_out))
-        result.findings.sort(key=lambda f: f.sort_key)
-    return result
-
-
-class _NoqaLines:
-    """The ``lines`` that ``is_suppressed`` reads, from a summary's noqa lines only."""
-
-    def __init__(self, noqa: dict[str, str]):
-        self.noqa = noqa
-
-    def __len__(self) -> int:
-        return sys.maxsize
-
-    def __getitem__(self, index: int) -> str:
-        return self.noqa.get(str(index + 1), "")
-
-
-def _project_findings(index, path: str, settings: Settings, orm_opt_out: bool) -> list[Finding]:
-    from async_lint.checks import index_findings
-
-    lines = _NoqaLines(index.by_path[path].get("noqa", {}))
-    return [f for f in index_findings(index, path, settings.enabled, orm_opt_out) if is_suppressed(f.code, lines, f.line, f.end_line) is None]
-
-
-# -- text prefilter ---------------------------------------------------------------------------
-# Code runs on the event loop only inside an ``async def`` (``async for``/``with``
-# and ``await`` cannot appear elsewhere).
-ASYNC_DEF_HINT = r"\basync\s+def\b"
-
-
-def _check_hints(check_class) -> tuple[str, ...] | None:
-    """Regular expressions one of which a file's text must match for this check
-    to report or record anything in it; None: any file.  Checks declare
-    ``text_hints``; checks of only blocking codes (catalog families) that declare nothing
-    report through ``ctx.report_blocking``, which reports only on the event
-    loop, so only in files with an ``async def``."""
-    from async_lint.checks.base import Check
-
-    for klass in type.mro(check_class):
-        if klass is Check:
-            break
-        if "text_hints" in vars(klass):
-            return vars(klass)["text_hints"]
-    if check_class.codes and all(code in blocking_codes() for code in check_class.codes):
-        return (ASYNC_DEF_HINT,)
-    return None
-
-
-@functools.lru_cache(maxsize=None)
-def _prefilter(enabled: frozenset[str]):
-    """One compiled pattern for the enabled checks' hints; None: every file needs a full pass."""
-    from async_lint.checks import checks_for
-
-    patterns = []
-    for check_class in checks_for(enabled):
-        hints = _check_hints(check_class)
-        if hints is None:
-            return None
-        patterns.extend(p for p in hints if p not in patterns)
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"(?!x)x")
-
-
-def _needs_full_pass(text: str, settings: Settings) -> bool:
-    if settings.extra_async_contexts:
-        return True
-    pattern = _prefilter(checked_codes(settings.enabled))
-    return pattern is None or pattern.search(text) is not None
-
-
-def _syntax_ok(text: str, path: str) -> bool:
-    """CPython's own parser: several times faster than a full libcst parse."""
-    try:
-        _tree, error = python_parse(text)
-    except SourceError:
-        return False
-    return error is None
-
-
-# -- workers --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FileTask:
-    path: str
-    data: bytes | None
-    module_name: str | None
-    is_package: bool
-    full: bool  # False: a syntax check suffices when the prefilter says so
-    in_parts: bool = False  # the retry of a file too large to analyse whole (slices.py)
-
-
-# A file that ran out of time or memory is tried again in parts when it is
-# at least this large (a small one is pathological in another way).
-IN_PARTS_MIN_BYTES = 64 * 1024
-PARTS_NOTE = "analysed in parts (too large to analyse whole within the budget): findings of its async code only"
-
-
-def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
-    try:
-        source = decode_source(task.path, task.data) if task.data is not None else read_source(task.path)
-    except SourceError as exc:
-        result = FileResult(task.path)
-        result.findings.append(parse_error_finding(task.path, exc))
-        return result
-    if task.in_parts:
-        return _analyze_in_parts(task, source, settings)
-    if not task.full and not _needs_full_pass(source.text, settings) and _syntax_ok(source.text, task.path):
-        return FileResult(task.path, light=True)
-    try:
-        return analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
-    except RecursionError:  # deep trees in a check or in position metadata
-        result = FileResult(task.path)
-        result.findings.append(parse_error_finding(task.path, SourceError(TOO_DEEP)))
-        return result
-
-
-def _analyze_in_parts(task: FileTask, source: SourceFile, settings: Settings) -> FileResult:
-    """The findings of each part of the file that holds async code, at the
-    file's rows, without fixes, facts or summary (they need the whole file)."""
-    from async_lint.slices import async_parts
-
-    tree, error = python_parse(source.text)
-    if tree is None:
-        raise error or SourceError("syntax error")
-    result = FileResult(task.path, notes=[PARTS_NOTE], partial=True)
-    for part in async_parts(source.text, tree):
-        piece = decode_source(task.path, part.text.encode("utf-8", "surrogatepass"))
-        found = analyze_source(task.path, piece, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
-        for finding in found.findings:
-            start, end = part.file_row(finding.line), part.file_row(finding.end_line)
-            if start is not None and end is not None and finding.code != "DJA000":
-                result.findings.append(dataclasses.replace(finding, line=start, end_line=end, fix=None))
-    result.findings.sort(key=lambda f: f.sort_key)
-    return result
-
-
-def analyze_path(path: str, settings: Settings, source: SourceFile | None = None) -> FileResult:
-    """One file as its own project (``source``: its text, else read from disk)."""
-    try:
-        source = source if source is not None else read_source(path)
-    except SourceError as exc:
-        result = FileResult(path)
-        result.findings.append(parse_error_finding(path, exc))
-        return result
-    try:
-        return analyze_source(path, source, settings)
-    except RecursionError:  # deep trees in a check or in position metadata
-        result = FileResult(path)
-        result.findings.append(parse_error_finding(path, SourceError(TOO_DEEP)))
-        return result
-
-
-def _failed(task: FileTask, failure) -> FileResult:
-    """A file whose analysis crashed, ran out of time or memory, or killed its worker."""
-    result = FileResult(task.path, failure=failure.cause, trace=failure.trace)
-    result.findings.append(parse_error_finding(task.path, SourceError(f"{failure.cause}; the other files were analysed")))
-    return result
-
-
-class _Workers:
-    """Worker processes (workers.py), started on first need and kept for the
-    run's later rounds: each file is analysed in one, within the time and
-    memory budget, so no file can crash, hang or exhaust the run."""
-
-    def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None, processes: bool = True):
-        self.settings = settings
-        self.processes = processes
-        self.pool = None
-        # ``on_file_done(done, total)``, called in this process as files finish,
-        # e.g. to draw a progress bar.
-        self.on_file_done = on_file_done
-        self.done = 0
-        self.total = 0
-
-    def run(self, tasks: list[FileTask]) -> list[FileResult]:
-        from async_lint.workers import Failure, WorkerPool
-
-        if not tasks:
-            return []
-        settings = self.settings
-        self.total += len(tasks)
-        if self.pool is None:
-            self.pool = WorkerPool(functools.partial(_analyze_task, settings=settings), max(1, settings.jobs), settings.file_timeout, self.processes)
-        # Few files: one worker costs less than starting several.
-        # Biggest files first, so that the workers finish together.
-        workers = 1 if len(tasks) < PARALLEL_THRESHOLD else None
-        ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
-        results: list[FileResult] = []
-        too_large: dict[FileTask, Failure] = {}
-        for task, outcome in self.pool.map(ordered, workers):
-            if isinstance(outcome, Failure) and outcome.resource and len(task.data or b"") >= IN_PARTS_MIN_BYTES:
-                too_large[dataclasses.replace(task, in_parts=True)] = outcome
-                continue
-            results.append(_failed(task, outcome) if isinstance(outcome, Failure) else outcome)
-            self._progress()
-        # Out of time or memory on a large file: its async code, part by part.
-        for task, outcome in self.pool.map(list(too_large), workers):
-            results.append(_failed(task, too_large[task]) if isinstance(outcome, Failure) else outcome)
-            self._progress()
-        return results
-
-    def _progress(self) -> None:
-        self.done += 1
-        if self.on_file_done is not None:
-            self.on_file_done(self.done, self.total)
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.close()
-            self.pool = None
-
-
-def _run_tasks(tasks: list[FileTask], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
-    workers = _Workers(settings, on_file_done)
-    try:
-        return workers.run(tasks)
-    finally:
-        workers.close()
-
-
-def analyze_files(paths: list[str], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
-    """Each file analysed on its own (no project index), in worker processes."""
-    tasks = [FileTask(p, None, None, False, True) for p in paths]
-    return [r for r in _run_tasks(tasks, settings, on_file_done)]
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 # -- cache entries ----------------------------------------------------------------------------------
@@ -531,7 +122,7 @@ class _Analyzer:
         self.overrides: dict[str, bytes] = dict(texts or {})
         self.hits = 0
         self.misses = 0
-        self.workers = _Workers(settings, on_file_done, processes)
+        self.workers = FileWorkers(settings, on_file_done, processes)
 
     def load(self, paths: list[str], full: bool) -> None:
         from async_lint.cache import content_digest, entry_key
@@ -632,7 +223,6 @@ def run(
     return _lint_targets(analyzer, targets, paths, root, settings, cache, discovery)
 
 
-
 class Workspace:
     """A project kept warm between lints (a language server's): every file's
     result and summary stays in memory, so linting again after an edit
@@ -685,7 +275,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
         analyzer.load(targets, full=False)
         # Before the index: modules loaded for facts bring summaries it uses.
         _load_fact_dependencies(analyzer, targets, root, settings)
-        index = _build_index(analyzer, targets, paths, root, settings) if _index_checks(settings.enabled) else None
+        index = _build_index(analyzer, targets, paths, root, settings) if enabled_index_checks(settings.enabled) else None
     finally:
         analyzer.workers.close()
 
@@ -693,7 +283,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
     notes: dict[str, list[str]] = {}
     facts: dict[str, list[dict]] = {}
     for path, reason in discovery.unreadable:
-        findings.append(Finding(path, PARSE_ERROR_CODE, f"Cannot analyse this path: {reason}", 1, 1, 1, 1, _level(PARSE_ERROR_CODE)))
+        findings.append(Finding(path, PARSE_ERROR_CODE, f"Cannot analyse this path: {reason}", 1, 1, 1, 1, level_of(PARSE_ERROR_CODE)))
     opt_outs = orm_opt_outs(targets, analyzer.texts, root)
     for path in targets:
         result = analyzer.results[path]
@@ -708,7 +298,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
         if result.facts:
             facts[path] = result.facts
         if index is not None and result.summary is not None and path in index.by_path:
-            findings.extend(_project_findings(index, path, settings, orm_opt_out=opt_out is not None))
+            findings.extend(project_index_findings(index, path, settings, orm_opt_out=opt_out is not None))
     # Facts of the other project modules analysed for this run (reached by a
     # call chain or named by a fact) inform the project-wide checks too.
     for path, result in analyzer.results.items():
@@ -765,7 +355,7 @@ def analyze_in_project(path: str, source: SourceFile, settings: Settings, run_re
     opted_out = path in run_result.orm_opt_outs
     project = ProjectIndex({**index.by_path, path: result.summary}, index.known, level_of=index.level_of, display=index.display)
     findings = [f for f in result.findings if not (opted_out and f.code in orm_codes())]
-    findings.extend(_project_findings(project, path, settings, orm_opt_out=opted_out))
+    findings.extend(project_index_findings(project, path, settings, orm_opt_out=opted_out))
     return sorted(findings, key=lambda f: f.sort_key)
 
 

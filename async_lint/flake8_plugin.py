@@ -33,7 +33,7 @@ _settings_for = functools.lru_cache(maxsize=64)(folder_settings)
 
 def findings_for(filename: str, text: str, *, in_project: bool) -> list[Finding]:
     """async-lint's findings for one file's text (flake8's view of the file)."""
-    from async_lint import engine
+    from async_lint import engine, file_analysis
     from async_lint.source import SourceError, decode_source, encode_text
 
     path = os.path.abspath(filename) if filename not in STDIN_NAMES else os.path.abspath("stdin.py")
@@ -49,9 +49,9 @@ def findings_for(filename: str, text: str, *, in_project: bool) -> list[Finding]
         try:
             source = decode_source(path, data)
         except SourceError as exc:
-            return [engine.parse_error_finding(path, exc)]
+            return [file_analysis.parse_error_finding(path, exc)]
         # Like a run's: the blocking rules DJA401 needs run, but report only if enabled.
-        findings = [f for f in engine.analyze_path(path, settings, source).findings if f.code in settings.enabled]
+        findings = [f for f in file_analysis.analyze_path(path, settings, source).findings if f.code in settings.enabled]
     root = settings.root or os.path.dirname(path)
     # What a command-line run hides (per-file-ignores, the ORM opt-out), in the same one step.
     return Suppressions(settings, root, None, engine.orm_opt_outs([path], {path: data}, root)).visible(findings)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from async_lint.catalog import catalog, select_codes
 from async_lint.checks import project_checks_for
-from async_lint.engine import analyze_source, run
+from async_lint.engine import run
+from async_lint.file_analysis import analyze_source
 from async_lint.facts import ProjectFacts
 from async_lint.findings import Finding
 from async_lint.settings import Settings

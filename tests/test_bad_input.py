@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from async_lint import engine, source
+from async_lint import engine, file_pool, source
 from tests.helpers import lint_paths
 
 SLEEPY = "import time\n\n\nasync def view(request):\n    time.sleep(1)\n"
@@ -181,15 +181,15 @@ def crashing_analyze_task(task, settings):
     return ANALYZE_TASK(task, settings)
 
 
-ANALYZE_TASK = engine._analyze_task
+ANALYZE_TASK = file_pool.analyze_task
 
 
 def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
-    count = engine.PARALLEL_THRESHOLD + 4
+    count = file_pool.PARALLEL_THRESHOLD + 4
     for i in range(count):
         (tmp_path / f"crash_{i:02}.py").write_text(SLEEPY)
     # Worker processes are forked, so they inherit the patched function.
-    monkeypatch.setattr(engine, "_analyze_task", crashing_analyze_task)
+    monkeypatch.setattr(file_pool, "analyze_task", crashing_analyze_task)
     findings = lint_paths([tmp_path], jobs=2)
     assert [(name, code) for name, _, _, code in where(findings)] == sorted(
         (f"crash_{i:02}.py", "DJA000" if i == 7 else "DJA101") for i in range(count)

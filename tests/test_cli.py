@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from async_lint import __version__, engine
+from async_lint import __version__, file_pool
 from async_lint.cli import main_command
 from tests.cli_helpers import installed
 from tests.test_bad_input import build_bad_tree
@@ -250,7 +250,7 @@ def test_python_dash_m_matches_the_script(project):
 
 
 def test_jobs_1_and_2_agree_beyond_the_parallel_threshold(project):
-    for i in range(engine.PARALLEL_THRESHOLD + 5):
+    for i in range(file_pool.PARALLEL_THRESHOLD + 5):
         folder = project / f"app{i % 3}"
         folder.mkdir(exist_ok=True)
         body = BAD if i % 2 else CLEAN
@@ -260,7 +260,7 @@ def test_jobs_1_and_2_agree_beyond_the_parallel_threshold(project):
     parallel = cli("--jobs", "2", "--format", "json", ".")
     assert serial.exit_code == parallel.exit_code == 1
     assert serial.stdout == parallel.stdout
-    assert len(json.loads(serial.stdout)) > engine.PARALLEL_THRESHOLD // 2
+    assert len(json.loads(serial.stdout)) > file_pool.PARALLEL_THRESHOLD // 2
 
 
 def test_bad_files_do_not_hide_the_others(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from async_lint.engine import analyze_source
+from async_lint.file_analysis import analyze_source
 from async_lint.index import ProjectIndex
 from async_lint.source import decode_source
 from tests.helpers import FIXTURES, lint_paths, make_settings

@@ -9,7 +9,7 @@ import libcst as cst
 
 from async_lint.analysis.context import FileContext
 from async_lint.checks.django_orm import SyncOrmCheck
-from async_lint.engine import analyze_source
+from async_lint.file_analysis import analyze_source
 from async_lint.source import decode_source
 from async_lint.traversal import FileTraversal
 from tests.helpers import lint_text, make_settings

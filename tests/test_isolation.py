@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from async_lint import engine
+from async_lint import engine, file_pool
 from tests.cli_helpers import run_cli
 from tests.helpers import lint_paths
 
 SLEEPY = "import time\n\n\nasync def view(request):\n    time.sleep(1)\n"
-ANALYZE_TASK = engine._analyze_task
+ANALYZE_TASK = file_pool.analyze_task
 SCRIPT = Path(sys.executable).with_name("async-lint")
 
 
@@ -44,7 +44,7 @@ def dja000_message(findings) -> str:
     return next(f.message for f in findings if f.code == "DJA000")
 
 
-# Worker processes are forked, so they inherit a patched _analyze_task.
+# Worker processes are forked, so they inherit a patched analyze_task.
 def segfaulting(task, settings):
     if task.path.endswith("bad.py"):
         os.kill(os.getpid(), signal.SIGSEGV)
@@ -80,14 +80,14 @@ def allocating(task, settings):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_segfault_costs_only_its_file_even_with_one_job_and_few_files(tmp_path, monkeypatch, jobs):
-    monkeypatch.setattr(engine, "_analyze_task", segfaulting)
+    monkeypatch.setattr(file_pool, "analyze_task", segfaulting)
     findings = lint_paths([project(tmp_path)], jobs=jobs)
     assert names_and_codes(findings) == expected()
     assert "worker process died" in dja000_message(findings) and "SIGSEGV" in dja000_message(findings)
 
 
 def test_a_file_past_the_time_budget_becomes_dja000(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "_analyze_task", hanging)
+    monkeypatch.setattr(file_pool, "analyze_task", hanging)
     started = time.monotonic()
     findings = lint_paths([project(tmp_path)], jobs=1, file_timeout=1.0)
     assert time.monotonic() - started < 60
@@ -105,14 +105,14 @@ def test_a_file_past_the_time_budget_becomes_dja000(tmp_path, monkeypatch):
     ids=["exception", "recursion", "memory"],
 )
 def test_an_error_in_one_file_names_its_cause_and_the_others_are_kept(tmp_path, monkeypatch, analyze, cause):
-    monkeypatch.setattr(engine, "_analyze_task", analyze)
+    monkeypatch.setattr(file_pool, "analyze_task", analyze)
     findings = lint_paths([project(tmp_path)], jobs=2)
     assert names_and_codes(findings) == expected()
     assert cause in dja000_message(findings)
 
 
 def test_a_failed_file_is_one_line_on_stderr_and_its_traceback_only_with_verbose(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "_analyze_task", raising)
+    monkeypatch.setattr(file_pool, "analyze_task", raising)
     project(tmp_path)
     monkeypatch.chdir(tmp_path)
     quiet = run_cli(["--no-cache", "."])
@@ -124,12 +124,12 @@ def test_a_failed_file_is_one_line_on_stderr_and_its_traceback_only_with_verbose
 
 
 def test_a_failed_file_is_not_cached(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "_analyze_task", raising)
+    monkeypatch.setattr(file_pool, "analyze_task", raising)
     project(tmp_path / "src")
     cache = tmp_path / "cache"
     first = engine.run([str(tmp_path / "src")], engine_settings(), cache_dir=str(cache), use_cache=True)
     assert ("bad.py", "DJA000") in names_and_codes(first.findings)
-    monkeypatch.setattr(engine, "_analyze_task", ANALYZE_TASK)
+    monkeypatch.setattr(file_pool, "analyze_task", ANALYZE_TASK)
     again = engine.run([str(tmp_path / "src")], engine_settings(), cache_dir=str(cache), use_cache=True)
     assert ("bad.py", "DJA101") in names_and_codes(again.findings)
 
@@ -159,9 +159,9 @@ def test_a_ten_thousand_term_chain_neither_crashes_nor_costs_the_neighbour(tmp_p
 # -- workers and signals ------------------------------------------------------------------------
 DRIVER = """
 import sys, time
-from async_lint import cli, engine
+from async_lint import cli, file_pool
 
-real = engine._analyze_task
+real = file_pool.analyze_task
 
 def hanging(task, settings):
     if task.path.endswith("bad.py"):
@@ -169,7 +169,7 @@ def hanging(task, settings):
         time.sleep(600)
     return real(task, settings)
 
-engine._analyze_task = hanging
+file_pool.analyze_task = hanging
 sys.argv = ["async-lint", "--no-cache", "--file-timeout", "0", *sys.argv[1:]]
 cli.main()
 """
@@ -235,22 +235,22 @@ def test_ctrl_c_exits_130_and_stops_the_workers(tmp_path):
 def test_jobs_is_capped_at_the_cpu_count(tmp_path):
     pids = tmp_path / "pids"
     pids.mkdir()
-    for i in range(engine.PARALLEL_THRESHOLD + 8):
+    for i in range(file_pool.PARALLEL_THRESHOLD + 8):
         (tmp_path / f"m{i}.py").write_text(SLEEPY)
     (tmp_path / "driver.py").write_text(textwrap.dedent(f"""
         import os, sys
-        from async_lint import cli, engine
-        real = engine._analyze_task
+        from async_lint import cli, file_pool
+        real = file_pool.analyze_task
         def recording(task, settings):
             open(os.path.join({str(pids)!r}, str(os.getpid())), "w").close()
             return real(task, settings)
-        engine._analyze_task = recording
+        file_pool.analyze_task = recording
         sys.argv = ["async-lint", "--no-cache", "-j", "200", *sys.argv[1:]]
         cli.main()
     """))
     result = subprocess.run([sys.executable, "driver.py", "."], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stderr
-    assert 1 <= len(list(pids.iterdir())) <= engine.default_jobs()
+    assert 1 <= len(list(pids.iterdir())) <= file_pool.default_jobs()
 
 
 def test_a_closed_pipe_ends_the_run_quietly(tmp_path):
@@ -307,7 +307,7 @@ def test_a_bad_file_timeout_in_the_config_names_the_key(tmp_path, monkeypatch, v
 
 
 def test_the_file_timeout_flag_and_key_reach_the_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "_analyze_task", hanging)
+    monkeypatch.setattr(file_pool, "analyze_task", hanging)
     project(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[tool.async-lint]\nfile-timeout = 1\n")
     monkeypatch.chdir(tmp_path)

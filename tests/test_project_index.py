@@ -345,7 +345,7 @@ def test_every_check_declares_where_it_can_report_so_the_prefilter_stays_on():
     # One check without text hints makes every file take the full libcst pass.
     from async_lint.catalog import select_codes
     from async_lint.checks import checks_for
-    from async_lint.engine import _check_hints, _prefilter
+    from async_lint.file_analysis import _check_hints, _prefilter
 
     everything = select_codes(None, None)
     unhinted = [c.__name__ for c in checks_for(everything) if _check_hints(c) is None]

@@ -9,7 +9,7 @@ import libcst as cst
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from async_lint.engine import analyze_source
+from async_lint.file_analysis import analyze_source
 from async_lint.source import decode_source
 from tests.helpers import make_settings
 

@@ -1,0 +1,357 @@
+"""One file's analysis: parse once, run every enabled check in one
+traversal, apply ``# noqa``, and produce the file's findings, facts and
+module summary (``analyze_source``); the text prefilter that decides whether
+a file needs a full pass; and the task a worker process runs for a file
+(``analyze_task``), with the fallback of analysing a file too large for its
+budget in parts.  Nothing here knows about other files except through the
+project index handed in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+
+from async_lint.catalog import PARSE_ERROR_CODE, blocking_codes, level_of
+from async_lint.findings import Finding
+from async_lint.project import (
+    sets_allow_async_unsafe,
+)
+from async_lint.settings import Settings
+from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_source
+from async_lint.suppress import is_suppressed
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    # Per-file facts the run summary reports (e.g. "skipped: DJANGO_ALLOW_ASYNC_UNSAFE").
+    notes: list[str] = field(default_factory=list)
+    # Facts for project-wide checks (``Fact.record()``: plain data tagged with its kind).
+    facts: list[dict] = field(default_factory=list)
+    # The module summary for the project index (summary.py); None when the
+    # file was only syntax-checked or could not be parsed.
+    summary: dict | None = None
+    # True when only a syntax check ran (no enabled check can report here).
+    light: bool = False
+    # Why the analysis failed (a crash, the time or memory budget, a dead
+    # worker), in one line, and the traceback for --verbose; never cached.
+    failure: str | None = None
+    trace: str | None = None
+    # True when only parts of the file were analysed (within the budget): never cached.
+    partial: bool = False
+
+
+def enabled_index_checks(enabled: frozenset[str]) -> tuple:
+    from async_lint.checks import index_checks_for
+
+    return index_checks_for(enabled)
+
+
+@functools.lru_cache(maxsize=None)
+def checked_codes(enabled: frozenset[str]) -> frozenset[str]:
+    """The codes whose checks must run: the enabled ones, and with an index
+    check that follows blocking calls the blocking rules too, whose
+    operations in sync functions make its chains (their own findings stay
+    filtered by ``enabled``)."""
+    if not any(check.follows_blocking_calls for check in enabled_index_checks(enabled)):
+        return enabled
+    return enabled | blocking_codes()
+
+
+def parse_error_finding(path: str, error: SourceError) -> Finding:
+    return Finding(
+        path=path,
+        code=PARSE_ERROR_CODE,
+        message=f"Cannot analyse this file: {error.message}",
+        line=error.line,
+        column=error.column,
+        end_line=error.line,
+        end_column=error.column,
+        level=level_of(PARSE_ERROR_CODE),
+    )
+
+
+# -- one file -----------------------------------------------------------------------------
+def analyze_source(
+    path: str,
+    source: SourceFile,
+    settings: Settings,
+    *,
+    module_name: str | None = None,
+    is_package: bool = False,
+    index=None,
+    standalone: bool = True,
+) -> FileResult:
+    """Parse once, run every enabled check in one traversal, apply noqa.
+
+    ``standalone``: the file is its own project (the project-index rules are
+    computed over this one module and added); ``run`` passes False and
+    computes them over the whole project."""
+    # Imported here so that a run served wholly from a cache never loads libcst.
+    from async_lint.analysis.context import FileContext
+    from async_lint.checks import checks_for
+    from async_lint.positions import resolve_positions
+    from async_lint.summary import SummaryCollector, build_summary, position_nodes
+    from async_lint.traversal import FileTraversal
+    from async_lint.walk import walk
+
+    result = FileResult(path)
+    try:
+        module = parse_source(source)
+    except SourceError as exc:
+        result.findings.append(parse_error_finding(path, exc))
+        return result
+
+    ctx = FileContext(
+        path=path,
+        module=module,
+        source=source,
+        module_name=module_name,
+        is_package=is_package,
+        settings=settings,
+        index=index,
+        enabled=settings.enabled,
+    )
+    checks = [cls(ctx) for cls in checks_for(checked_codes(settings.enabled))]
+    collector = SummaryCollector(ctx)
+    traversal = FileTraversal(ctx, [*checks, collector])
+    try:
+        walk(module, traversal.on_visit, traversal.on_leave, traversal)
+    except RecursionError:
+        result.findings.append(parse_error_finding(path, SourceError(TOO_DEEP)))
+        return result
+    for crash in traversal.crashes:
+        result.findings.append(
+            Finding(path, PARSE_ERROR_CODE, f"Internal error in async-lint ({crash}); other rules still ran on this file", 1, 1, 1, 1, level_of(PARSE_ERROR_CODE))
+        )
+
+    ops = [op for function in ctx.functions for op in function.ops]
+    positions = None
+    wanted = [*(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
+    approximate = False
+    if ctx.reports or wanted:
+        try:
+            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports), tree=source.python_tree)
+        except RecursionError:
+            # libcst renders the module again, recursing once per nesting level;
+            # CPython's parser still places the calls and names (without fixes,
+            # which need libcst's exact ranges).  None: nothing to fall back to.
+            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=False, tree=source.python_tree, approximate=True)
+            if positions is None:
+                raise
+            approximate = True
+    # Facts the project index reads go to the summary (e.g. "handoffs").
+    summary_facts: dict[str, list[dict]] = {}
+    for recorded in ctx.facts:
+        where = positions.get(recorded.node) if positions is not None and recorded.node is not None else None
+        position = (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1) if where is not None else None
+        record = recorded.fact.record(position)
+        if recorded.fact.summary_key is not None:
+            summary_facts.setdefault(recorded.fact.summary_key, []).append(record)
+        else:
+            result.facts.append(record)
+    lines = source.lines
+    if positions is not None:
+        # Fixes arrive as node replacements; they become text edits here.
+        from async_lint.fixes import FixResolver
+
+        fixes = FixResolver(module, source.text)
+        for op in ops:
+            where = positions.get(op.node)
+            if where is not None:
+                op.line, op.column = where.start.line, where.start.column + 1
+        for report in ctx.reports:
+            where = positions.get(report.node)
+            if where is None:
+                continue
+            start, end = where.start, where.end
+            noqa_row = is_suppressed(report.code, lines, start.line, end.line)
+            if noqa_row is not None:
+                continue
+            result.findings.append(
+                Finding(
+                    path=path,
+                    code=report.code,
+                    message=report.message,
+                    line=start.line,
+                    column=start.column + 1,
+                    end_line=end.line,
+                    end_column=end.column + 1,
+                    level=level_of(report.code),
+                    fix=None if approximate else fixes.resolve(report.fix),
+                    extra=report.extra,
+                )
+            )
+    summary = build_summary(ctx, collector, positions)
+    summary.update(summary_facts)
+    summary["noqa"] = {str(n): line for n, line in enumerate(lines, start=1) if "noqa" in line.lower()}
+    result.summary = summary
+    if standalone and enabled_index_checks(settings.enabled):
+        from async_lint.index import ProjectIndex
+
+        project = ProjectIndex({path: summary}, level_of=level_of, display=os.path.basename)
+        orm_opt_out = sets_allow_async_unsafe(source.text)
+        result.findings.extend(project_index_findings(project, path, settings, orm_opt_out))
+        result.findings.sort(key=lambda f: f.sort_key)
+    return result
+
+
+class _NoqaLines:
+    """The ``lines`` that ``is_suppressed`` reads, from a summary's noqa lines only."""
+
+    def __init__(self, noqa: dict[str, str]):
+        self.noqa = noqa
+
+    def __len__(self) -> int:
+        return sys.maxsize
+
+    def __getitem__(self, index: int) -> str:
+        return self.noqa.get(str(index + 1), "")
+
+
+def project_index_findings(index, path: str, settings: Settings, orm_opt_out: bool) -> list[Finding]:
+    from async_lint.checks import index_findings
+
+    lines = _NoqaLines(index.by_path[path].get("noqa", {}))
+    return [f for f in index_findings(index, path, settings.enabled, orm_opt_out) if is_suppressed(f.code, lines, f.line, f.end_line) is None]
+
+
+# -- text prefilter ---------------------------------------------------------------------------
+# Code runs on the event loop only inside an ``async def`` (``async for``/``with``
+# and ``await`` cannot appear elsewhere).
+ASYNC_DEF_HINT = r"\basync\s+def\b"
+
+
+def _check_hints(check_class) -> tuple[str, ...] | None:
+    """Regular expressions one of which a file's text must match for this check
+    to report or record anything in it; None: any file.  Checks declare
+    ``text_hints``; checks of only blocking codes (catalog families) that declare nothing
+    report through ``ctx.report_blocking``, which reports only on the event
+    loop, so only in files with an ``async def``."""
+    from async_lint.checks.base import Check
+
+    for klass in type.mro(check_class):
+        if klass is Check:
+            break
+        if "text_hints" in vars(klass):
+            return vars(klass)["text_hints"]
+    if check_class.codes and all(code in blocking_codes() for code in check_class.codes):
+        return (ASYNC_DEF_HINT,)
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _prefilter(enabled: frozenset[str]):
+    """One compiled pattern for the enabled checks' hints; None: every file needs a full pass."""
+    from async_lint.checks import checks_for
+
+    patterns = []
+    for check_class in checks_for(enabled):
+        hints = _check_hints(check_class)
+        if hints is None:
+            return None
+        patterns.extend(p for p in hints if p not in patterns)
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"(?!x)x")
+
+
+def _needs_full_pass(text: str, settings: Settings) -> bool:
+    if settings.extra_async_contexts:
+        return True
+    pattern = _prefilter(checked_codes(settings.enabled))
+    return pattern is None or pattern.search(text) is not None
+
+
+def _syntax_ok(text: str, path: str) -> bool:
+    """CPython's own parser: several times faster than a full libcst parse."""
+    try:
+        _tree, error = python_parse(text)
+    except SourceError:
+        return False
+    return error is None
+
+
+# -- workers --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FileTask:
+    path: str
+    data: bytes | None
+    module_name: str | None
+    is_package: bool
+    full: bool  # False: a syntax check suffices when the prefilter says so
+    in_parts: bool = False  # the retry of a file too large to analyse whole (slices.py)
+
+
+# A file that ran out of time or memory is tried again in parts when it is
+# at least this large (a small one is pathological in another way).
+IN_PARTS_MIN_BYTES = 64 * 1024
+
+
+PARTS_NOTE = "analysed in parts (too large to analyse whole within the budget): findings of its async code only"
+
+
+def analyze_task(task: FileTask, settings: Settings) -> FileResult:
+    try:
+        source = decode_source(task.path, task.data) if task.data is not None else read_source(task.path)
+    except SourceError as exc:
+        result = FileResult(task.path)
+        result.findings.append(parse_error_finding(task.path, exc))
+        return result
+    if task.in_parts:
+        return _analyze_in_parts(task, source, settings)
+    if not task.full and not _needs_full_pass(source.text, settings) and _syntax_ok(source.text, task.path):
+        return FileResult(task.path, light=True)
+    try:
+        return analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
+    except RecursionError:  # deep trees in a check or in position metadata
+        result = FileResult(task.path)
+        result.findings.append(parse_error_finding(task.path, SourceError(TOO_DEEP)))
+        return result
+
+
+def _analyze_in_parts(task: FileTask, source: SourceFile, settings: Settings) -> FileResult:
+    """The findings of each part of the file that holds async code, at the
+    file's rows, without fixes, facts or summary (they need the whole file)."""
+    from async_lint.slices import async_parts
+
+    tree, error = python_parse(source.text)
+    if tree is None:
+        raise error or SourceError("syntax error")
+    result = FileResult(task.path, notes=[PARTS_NOTE], partial=True)
+    for part in async_parts(source.text, tree):
+        piece = decode_source(task.path, part.text.encode("utf-8", "surrogatepass"))
+        found = analyze_source(task.path, piece, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
+        for finding in found.findings:
+            start, end = part.file_row(finding.line), part.file_row(finding.end_line)
+            if start is not None and end is not None and finding.code != "DJA000":
+                result.findings.append(dataclasses.replace(finding, line=start, end_line=end, fix=None))
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result
+
+
+def analyze_path(path: str, settings: Settings, source: SourceFile | None = None) -> FileResult:
+    """One file as its own project (``source``: its text, else read from disk)."""
+    try:
+        source = source if source is not None else read_source(path)
+    except SourceError as exc:
+        result = FileResult(path)
+        result.findings.append(parse_error_finding(path, exc))
+        return result
+    try:
+        return analyze_source(path, source, settings)
+    except RecursionError:  # deep trees in a check or in position metadata
+        result = FileResult(path)
+        result.findings.append(parse_error_finding(path, SourceError(TOO_DEEP)))
+        return result
+
+
+def failed_result(task: FileTask, failure) -> FileResult:
+    """A file whose analysis crashed, ran out of time or memory, or killed its worker."""
+    result = FileResult(task.path, failure=failure.cause, trace=failure.trace)
+    result.findings.append(parse_error_finding(task.path, SourceError(f"{failure.cause}; the other files were analysed")))
+    return result

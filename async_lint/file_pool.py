@@ -1,0 +1,90 @@
+"""Files analysed in worker processes (workers.py): started on first need,
+kept for a run's later rounds, each file within the time and memory budget.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from typing import Callable
+
+from async_lint.file_analysis import IN_PARTS_MIN_BYTES, FileResult, FileTask, analyze_task, failed_result
+from async_lint.settings import Settings
+
+# Below this many files, one worker process analyses them all: more cost more than they save.
+PARALLEL_THRESHOLD = 16
+
+
+class FileWorkers:
+    """Worker processes (workers.py), started on first need and kept for the
+    run's later rounds: each file is analysed in one, within the time and
+    memory budget, so no file can crash, hang or exhaust the run."""
+
+    def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None, processes: bool = True):
+        self.settings = settings
+        self.processes = processes
+        self.pool = None
+        # ``on_file_done(done, total)``, called in this process as files finish,
+        # e.g. to draw a progress bar.
+        self.on_file_done = on_file_done
+        self.done = 0
+        self.total = 0
+
+    def run(self, tasks: list[FileTask]) -> list[FileResult]:
+        from async_lint.workers import Failure, WorkerPool
+
+        if not tasks:
+            return []
+        settings = self.settings
+        self.total += len(tasks)
+        if self.pool is None:
+            self.pool = WorkerPool(functools.partial(analyze_task, settings=settings), max(1, settings.jobs), settings.file_timeout, self.processes)
+        # Few files: one worker costs less than starting several.
+        # Biggest files first, so that the workers finish together.
+        workers = 1 if len(tasks) < PARALLEL_THRESHOLD else None
+        ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
+        results: list[FileResult] = []
+        too_large: dict[FileTask, Failure] = {}
+        for task, outcome in self.pool.map(ordered, workers):
+            if isinstance(outcome, Failure) and outcome.resource and len(task.data or b"") >= IN_PARTS_MIN_BYTES:
+                too_large[dataclasses.replace(task, in_parts=True)] = outcome
+                continue
+            results.append(failed_result(task, outcome) if isinstance(outcome, Failure) else outcome)
+            self._progress()
+        # Out of time or memory on a large file: its async code, part by part.
+        for task, outcome in self.pool.map(list(too_large), workers):
+            results.append(failed_result(task, too_large[task]) if isinstance(outcome, Failure) else outcome)
+            self._progress()
+        return results
+
+    def _progress(self) -> None:
+        self.done += 1
+        if self.on_file_done is not None:
+            self.on_file_done(self.done, self.total)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+
+def _run_tasks(tasks: list[FileTask], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    workers = FileWorkers(settings, on_file_done)
+    try:
+        return workers.run(tasks)
+    finally:
+        workers.close()
+
+
+def analyze_files(paths: list[str], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    """Each file analysed on its own (no project index), in worker processes."""
+    tasks = [FileTask(p, None, None, False, True) for p in paths]
+    return [r for r in _run_tasks(tasks, settings, on_file_done)]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
