@@ -31,6 +31,7 @@ from async_lint.config import (
 from async_lint.findings import LEVEL_ORDER, at_or_above, fixable_summary
 from async_lint.discovery import display_path
 from async_lint.formats import FORMATS
+from async_lint.source import tune_gc_for_parsing
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -480,6 +481,7 @@ def main() -> None:
         # Always the server (a folder named `server` is linted as `./server`):
         # an editor that starts it from a project with such a folder must not get a lint.
         server_command.main(sys.argv[2:], prog_name="async-lint server")
+    tune_gc_for_parsing()
     try:
         main_command.main(standalone_mode=True)
     except CatalogError as exc:
