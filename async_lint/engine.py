@@ -812,10 +812,23 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
     def summaries() -> dict[str, dict]:
         return {p: r.summary for p, r in analyzer.results.items() if r.summary is not None}
 
+    hinted: dict[str, bool] = {}
+
+    def sync_calls_of(path: str) -> bool:
+        # The files whose own text asks for a full pass: the same set on a
+        # cold and a warm run, whichever files the cache holds in full.
+        if path not in hinted:
+            data = analyzer.texts.get(path)
+            try:
+                hinted[path] = data is not None and _needs_full_pass(decode_source(path, data).text, settings)
+            except SourceError:
+                hinted[path] = False
+        return hinted[path]
+
     requested: set[str] = set()
     while True:
         index = ProjectIndex(summaries(), known, level_of=_op_level, display=display)
-        missing = index.demand(targets) - requested
+        missing = index.demand(targets, sync_calls_of) - requested
         if not missing:
             return index
         requested |= missing
@@ -849,6 +862,7 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
     still knows a model defined in a module it was not given."""
     if not any(code in settings.enabled for code in ("DJA204", "DJA502", "DJA503", "DJA506", "DJA507")):
         return  # no project-wide check that reads these facts
+    _load_wanted_after_facts(analyzer, targets, settings)
     if not _fact_modules(analyzer.results.values()):
         return
     locator = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
@@ -862,6 +876,37 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
         missing = [p for p in paths if p not in analyzer.results or analyzer.results[p].light]
         if missing:
             analyzer.load(missing, full=True)
+
+
+def _load_wanted_after_facts(analyzer: "_Analyzer", targets: list[str], settings: Settings) -> None:
+    """The full pass of the only-syntax-checked targets whose text matches a
+    check's ``text_hints_after_fact``, once a file of the run has recorded
+    that fact."""
+    from async_lint.checks import checks_for
+
+    if settings.extra_async_contexts:
+        return  # every file had a full pass
+    pending = [c.text_hints_after_fact for c in checks_for(checked_codes(settings.enabled)) if c.text_hints_after_fact is not None]
+    while pending:
+        recorded = {fact.get("kind") for result in analyzer.results.values() for fact in result.facts}
+        ready = [hints for kind, hints in pending if kind in recorded]
+        if not ready:
+            return
+        pending = [(kind, hints) for kind, hints in pending if kind not in recorded]
+        pattern = re.compile("|".join(f"(?:{p})" for hints in ready for p in hints))
+        light = []
+        for path in targets:
+            result, data = analyzer.results.get(path), analyzer.texts.get(path)
+            if result is None or not result.light or data is None:
+                continue
+            try:
+                text = decode_source(path, data).text
+            except SourceError:
+                continue
+            if pattern.search(text):
+                light.append(path)
+        if light:
+            analyzer.load(light, full=True)
 
 
 def _exclusion(settings: Settings):
