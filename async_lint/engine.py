@@ -66,6 +66,12 @@ class FileResult:
     summary: dict | None = None
     # True when only a syntax check ran (no enabled check can report here).
     light: bool = False
+    # The file's own text asks for a full pass (the prefilter matched): its
+    # calls in sync code are resolved by the project index.
+    hinted: bool = False
+    # Fact kinds that, once recorded by any file of the run, make this file
+    # worth a full pass (``Check.text_hints_after_fact``).
+    waits_for: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -309,6 +315,18 @@ def _needs_full_pass(text: str, settings: Settings) -> bool:
     return pattern is None or pattern.search(text) is not None
 
 
+@functools.lru_cache(maxsize=None)
+def _after_fact_hints(enabled: frozenset[str]) -> tuple[tuple[str, re.Pattern], ...]:
+    """(fact kind, compiled hints) of the enabled checks that wait for a fact."""
+    from async_lint.checks import checks_for
+
+    return tuple((c.text_hints_after_fact[0], re.compile("|".join(f"(?:{p})" for p in c.text_hints_after_fact[1]))) for c in checks_for(enabled) if c.text_hints_after_fact)
+
+
+def _waited_facts(text: str, settings: Settings) -> list[str]:
+    return sorted({kind for kind, pattern in _after_fact_hints(checked_codes(settings.enabled)) if pattern.search(text)})
+
+
 def _syntax_ok(text: str, path: str) -> bool:
     """CPython's own parser: several times faster than a full libcst parse."""
     try:
@@ -335,14 +353,17 @@ def _analyze_task(task: FileTask, settings: Settings) -> FileResult:
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, exc))
         return result
-    if not task.full and not _needs_full_pass(source.text, settings) and _syntax_ok(source.text, task.path):
-        return FileResult(task.path, light=True)
+    hinted = _needs_full_pass(source.text, settings)
+    waits_for = _waited_facts(source.text, settings)
+    if not task.full and not hinted and _syntax_ok(source.text, task.path):
+        return FileResult(task.path, light=True, hinted=hinted, waits_for=waits_for)
     try:
-        return analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
+        result = analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
     except RecursionError:  # deep trees in a check or in position metadata
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, SourceError(TOO_DEEP)))
-        return result
+    result.hinted, result.waits_for = hinted, waits_for
+    return result
 
 
 def _analyze_batch(args: tuple[list[FileTask], Settings]) -> list[FileResult]:
@@ -482,6 +503,8 @@ def _entry(result: FileResult) -> dict:
         "notes": result.notes,
         "summary": result.summary,
         "light": result.light,
+        "hinted": result.hinted,
+        "waits_for": result.waits_for,
     }
 
 
@@ -494,6 +517,8 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
             notes=list(entry.get("notes") or []),
             summary=entry.get("summary"),
             light=bool(entry.get("light")),
+            hinted=bool(entry.get("hinted")),
+            waits_for=[str(kind) for kind in entry.get("waits_for") or ()],
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -812,18 +837,10 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
     def summaries() -> dict[str, dict]:
         return {p: r.summary for p, r in analyzer.results.items() if r.summary is not None}
 
-    hinted: dict[str, bool] = {}
-
     def sync_calls_of(path: str) -> bool:
         # The files whose own text asks for a full pass: the same set on a
         # cold and a warm run, whichever files the cache holds in full.
-        if path not in hinted:
-            data = analyzer.texts.get(path)
-            try:
-                hinted[path] = data is not None and _needs_full_pass(decode_source(path, data).text, settings)
-            except SourceError:
-                hinted[path] = False
-        return hinted[path]
+        return analyzer.results[path].hinted
 
     requested: set[str] = set()
     while True:
@@ -862,7 +879,7 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
     still knows a model defined in a module it was not given."""
     if not any(code in settings.enabled for code in ("DJA204", "DJA502", "DJA503", "DJA506", "DJA507")):
         return  # no project-wide check that reads these facts
-    _load_wanted_after_facts(analyzer, targets, settings)
+    _load_wanted_after_facts(analyzer, targets)
     if not _fact_modules(analyzer.results.values()):
         return
     locator = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
@@ -878,35 +895,21 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
             analyzer.load(missing, full=True)
 
 
-def _load_wanted_after_facts(analyzer: "_Analyzer", targets: list[str], settings: Settings) -> None:
-    """The full pass of the only-syntax-checked targets whose text matches a
-    check's ``text_hints_after_fact``, once a file of the run has recorded
-    that fact."""
-    from async_lint.checks import checks_for
-
-    if settings.extra_async_contexts:
-        return  # every file had a full pass
-    pending = [c.text_hints_after_fact for c in checks_for(checked_codes(settings.enabled)) if c.text_hints_after_fact is not None]
-    while pending:
+def _load_wanted_after_facts(analyzer: "_Analyzer", targets: list[str]) -> None:
+    """The full pass of the only-syntax-checked targets that wait for a fact
+    (``Check.text_hints_after_fact``), once a file of the run recorded it."""
+    requested: set[str] = set()
+    while True:
         recorded = {fact.get("kind") for result in analyzer.results.values() for fact in result.facts}
-        ready = [hints for kind, hints in pending if kind in recorded]
-        if not ready:
+        waiting = [
+            path
+            for path in targets
+            if path not in requested and path in analyzer.results and analyzer.results[path].light and recorded.intersection(analyzer.results[path].waits_for)
+        ]
+        if not waiting:
             return
-        pending = [(kind, hints) for kind, hints in pending if kind not in recorded]
-        pattern = re.compile("|".join(f"(?:{p})" for hints in ready for p in hints))
-        light = []
-        for path in targets:
-            result, data = analyzer.results.get(path), analyzer.texts.get(path)
-            if result is None or not result.light or data is None:
-                continue
-            try:
-                text = decode_source(path, data).text
-            except SourceError:
-                continue
-            if pattern.search(text):
-                light.append(path)
-        if light:
-            analyzer.load(light, full=True)
+        requested.update(waiting)
+        analyzer.load(waiting, full=True)
 
 
 def _exclusion(settings: Settings):
