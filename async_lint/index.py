@@ -18,7 +18,6 @@ import json
 from collections import deque
 from typing import Any, Callable
 
-from async_lint.analysis.coroutine_uses import CoroutineUse, use_message
 
 # A function key: "module:qualname".
 FunctionKey = str
@@ -465,6 +464,10 @@ class ProjectIndex:
         module, _ = _split(target)
         defined = f"{'`async def`' if function['async'] else 'a `@sync_to_async` def'} in {self._path_of(module)}"
         if site.get("use"):
+            # Imported here: the module brings libcst, which a run served
+            # from the cache otherwise never loads.
+            from async_lint.analysis.coroutine_uses import CoroutineUse, use_message
+
             message = f"{use_message(site['callee'], CoroutineUse.from_data(site['use']), False, site['async'])} ({defined})"
         else:
             message = (
