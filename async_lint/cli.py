@@ -34,6 +34,7 @@ from async_lint.discovery import display_path
 from async_lint.formats import FORMATS
 from async_lint.output import OutputError, atomic_bytes, atomic_writer, refuse_inputs, tolerant_streams
 from async_lint.suppress import Suppressions
+from async_lint.source import tune_gc_for_parsing
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -536,6 +537,7 @@ def main() -> None:
         server_command.main(sys.argv[2:], prog_name="async-lint server")
     tolerant_streams()
     _install_signal_handlers()
+    tune_gc_for_parsing()
     try:
         main_command.main(standalone_mode=True)
     except Interrupted:

@@ -87,6 +87,8 @@ def _entry(result: FileResult) -> dict:
         "notes": result.notes,
         "summary": result.summary,
         "light": result.light,
+        "hinted": result.hinted,
+        "waits_for": result.waits_for,
     }
 
 
@@ -99,6 +101,8 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
             notes=list(entry.get("notes") or []),
             summary=entry.get("summary"),
             light=bool(entry.get("light")),
+            hinted=bool(entry.get("hinted")),
+            waits_for=[str(kind) for kind in entry.get("waits_for") or ()],
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -426,10 +430,15 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
     def summaries() -> dict[str, dict]:
         return {p: r.summary for p, r in analyzer.results.items() if r.summary is not None}
 
+    def sync_calls_of(path: str) -> bool:
+        # The files whose own text asks for a full pass: the same set on a
+        # cold and a warm run, whichever files the cache holds in full.
+        return analyzer.results[path].hinted
+
     requested: set[str] = set()
     while True:
         index = ProjectIndex(summaries(), known, level_of=level_of, display=display)
-        missing = index.demand(targets) - requested
+        missing = index.demand(targets, sync_calls_of) - requested
         if not missing:
             return index
         requested |= missing
@@ -441,6 +450,7 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
     need given the facts known so far (``ProjectCheck.needs``), and the ones
     those facts lead to in turn, so that a run on a few files (the pre-commit
     shape) reports on them what a run on the whole project would."""
+    _load_wanted_after_facts(analyzer, targets)
     checks = _project_checks(settings, {path: result.facts for path, result in analyzer.results.items() if result.facts})
     if not checks:
         return
@@ -461,6 +471,23 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
         missing = sorted(p for p in wanted if not loaded(p))
         if missing:
             analyzer.load(missing, full=True)
+
+
+def _load_wanted_after_facts(analyzer: "_Analyzer", targets: list[str]) -> None:
+    """The full pass of the only-syntax-checked targets that wait for a fact
+    (``Check.text_hints_after_fact``), once a file of the run recorded it."""
+    requested: set[str] = set()
+    while True:
+        recorded = {fact.get("kind") for result in analyzer.results.values() for fact in result.facts}
+        waiting = [
+            path
+            for path in targets
+            if path not in requested and path in analyzer.results and analyzer.results[path].light and recorded.intersection(analyzer.results[path].waits_for)
+        ]
+        if not waiting:
+            return
+        requested.update(waiting)
+        analyzer.load(waiting, full=True)
 
 
 def _exclusion(settings: Settings):

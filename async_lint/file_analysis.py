@@ -39,6 +39,12 @@ class FileResult:
     summary: dict | None = None
     # True when only a syntax check ran (no enabled check can report here).
     light: bool = False
+    # The file's own text asks for a full pass (the prefilter matched): its
+    # calls in sync code are resolved by the project index.
+    hinted: bool = False
+    # Fact kinds that, once recorded by any file of the run, make this file
+    # worth a full pass (``Check.text_hints_after_fact``).
+    waits_for: list[str] = field(default_factory=list)
     # Why the analysis failed (a crash, the time or memory budget, a dead
     # worker), in one line, and the traceback for --verbose; never cached.
     failure: str | None = None
@@ -267,6 +273,18 @@ def _needs_full_pass(text: str, settings: Settings) -> bool:
     return pattern is None or pattern.search(text) is not None
 
 
+@functools.lru_cache(maxsize=None)
+def _after_fact_hints(enabled: frozenset[str]) -> tuple[tuple[str, re.Pattern], ...]:
+    """(fact kind, compiled hints) of the enabled checks that wait for a fact."""
+    from async_lint.checks import checks_for
+
+    return tuple((c.text_hints_after_fact[0], re.compile("|".join(f"(?:{p})" for p in c.text_hints_after_fact[1]))) for c in checks_for(enabled) if c.text_hints_after_fact)
+
+
+def _waited_facts(text: str, settings: Settings) -> list[str]:
+    return sorted({kind for kind, pattern in _after_fact_hints(checked_codes(settings.enabled)) if pattern.search(text)})
+
+
 def _syntax_ok(text: str, path: str) -> bool:
     """CPython's own parser: several times faster than a full libcst parse."""
     try:
@@ -304,14 +322,17 @@ def analyze_task(task: FileTask, settings: Settings) -> FileResult:
         return result
     if task.in_parts:
         return _analyze_in_parts(task, source, settings)
-    if not task.full and not _needs_full_pass(source.text, settings) and _syntax_ok(source.text, task.path):
-        return FileResult(task.path, light=True)
+    hinted = _needs_full_pass(source.text, settings)
+    waits_for = _waited_facts(source.text, settings)
+    if not task.full and not hinted and _syntax_ok(source.text, task.path):
+        return FileResult(task.path, light=True, hinted=hinted, waits_for=waits_for)
     try:
-        return analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
+        result = analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
     except RecursionError:  # deep trees in a check or in position metadata
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, SourceError(TOO_DEEP)))
-        return result
+    result.hinted, result.waits_for = hinted, waits_for
+    return result
 
 
 def _analyze_in_parts(task: FileTask, source: SourceFile, settings: Settings) -> FileResult:

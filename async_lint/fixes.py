@@ -44,6 +44,7 @@ import libcst as cst
 
 from async_lint.analysis.scopes import BUILTIN_NAMES, IMPORT, dotted_name, lookup
 from async_lint.findings import SAFE, Edit, Fix
+from async_lint.walk import children
 
 if TYPE_CHECKING:
     from async_lint.analysis.context import FileContext
@@ -383,7 +384,7 @@ def _names_in(node: cst.CSTNode) -> set[str]:
         current = stack.pop()
         if isinstance(current, cst.Name):
             found.add(current.value)
-        stack.extend(current.children)
+        stack.extend(children(current))
     return found
 
 

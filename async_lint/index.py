@@ -377,20 +377,34 @@ class ProjectIndex:
         return lambda guards: any(fails(guard) for guard in guards)
 
     # -- demand ------------------------------------------------------------------------------
-    def demand(self, paths: list[str]) -> set[str]:
+    def demand(self, paths: list[str], sync_calls_of: Callable[[str], bool] = lambda path: True) -> set[str]:
         """Resolve everything the findings of ``paths`` depend on; return the
-        project files whose summaries that needed and are not loaded."""
+        project files whose summaries that needed and are not loaded.
+        ``sync_calls_of(path)``: whether the calls that ``path`` makes in
+        sync code are resolved too (only for DJA302, so only the callee, not
+        what it calls in turn); a module loaded only because async code
+        reaches it asks nothing of the modules its sync code calls."""
         for path in paths:
             summary = self.by_path.get(path)
             if summary is None:
                 continue
             module = summary["module"]
             starts = []
+            follow_sync = None
             for site in summary["sites"]:
+                if not site["async"]:
+                    if follow_sync is None:
+                        follow_sync = sync_calls_of(path)
+                    if not follow_sync:
+                        continue
                 receiver = self.receiver_of(site["ref"], module)
                 target = self.resolve(site["ref"], module, receiver)
-                if target is not None:
+                if target is None:
+                    continue
+                if site["async"]:
                     starts.append((target, receiver))
+                else:
+                    self.function(target)
             for fact in summary.get("handoffs", ()):
                 target = self.resolve(fact["ref"], module)
                 if target is not None:

@@ -81,6 +81,57 @@ def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: C
     on_leave(node)
 
 
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """``node.children`` (the nodes right below it, in libcst's order)
+    without libcst's rebuilding visit, which ``children`` runs each time."""
+    order = _field_order(type(node))
+    if order is None:
+        return list(node.children)
+    out: list[cst.CSTNode] = []
+    for name in order:
+        value = getattr(node, name)
+        if _is_node(type(value)):
+            out.append(value)
+        elif isinstance(value, (list, tuple)):
+            out.extend(item for item in value if _is_node(type(item)))
+    return out
+
+
+_DISPATCH: dict[tuple[type, str], dict[str, str]] = {}
+
+
+def _handlers(visitor_type: type, prefix: str) -> dict[str, str]:
+    """Node class name -> the visitor's ``visit_X``/``leave_X`` method name,
+    for the methods its class defines (read once per visitor class)."""
+    key = (visitor_type, prefix)
+    found = _DISPATCH.get(key)
+    if found is None:
+        found = _DISPATCH[key] = {
+            name[len(prefix) :]: name
+            for name in dir(visitor_type)
+            if name.startswith(prefix) and "_" not in name[len(prefix) :] and getattr(visitor_type, name) is not getattr(cst.CSTVisitor, name, None)
+        }
+    return found
+
+
 def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
-    """``node.visit(visitor)`` for a read-only visitor, without rebuilding nodes."""
-    walk(node, visitor.on_visit, visitor.on_leave, visitor)
+    """``node.visit(visitor)`` for a read-only visitor, without rebuilding
+    nodes, and calling only the ``visit_X``/``leave_X`` methods the visitor
+    has (libcst's ``on_visit`` looks each one up by name at every node)."""
+    cls = type(visitor)
+    if cls.on_visit is not cst.CSTVisitor.on_visit or cls.on_leave is not cst.CSTVisitor.on_leave:
+        walk(node, visitor.on_visit, visitor.on_leave, visitor)
+        return
+    visits = {kind: getattr(visitor, name) for kind, name in _handlers(cls, "visit_").items()}
+    leaves = {kind: getattr(visitor, name) for kind, name in _handlers(cls, "leave_").items()}
+
+    def on_visit(current: cst.CSTNode) -> bool:
+        handler = visits.get(type(current).__name__)
+        return handler is None or handler(current) is not False
+
+    def on_leave(current: cst.CSTNode) -> None:
+        handler = leaves.get(type(current).__name__)
+        if handler is not None:
+            handler(current)
+
+    walk(node, on_visit, on_leave, visitor)

@@ -32,6 +32,7 @@ THREAD_HANDOFFS = {
 }
 # ``loop.run_in_executor(executor, func, *args)`` is matched by method name.
 RUN_IN_EXECUTOR = "run_in_executor"
+_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
 SYNC_TO_ASYNC_DECORATORS = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
 
 
@@ -245,17 +246,20 @@ class FileContext:
             elif scope.kind == "lambda":
                 self._lambda_depth += 1
             return
-        if isinstance(node, cst.FunctionDef):
+        # ``type() is``: libcst's node classes are ABCs, whose isinstance
+        # goes through abc at each of the file's nodes.
+        kind = type(node)
+        if kind is cst.FunctionDef:
             self._prepare_function(node)
-        elif isinstance(node, cst.Lambda):
+        elif kind is cst.Lambda:
             scope = Scope("lambda", node, self.scope, is_async_context=False)
             BindingCollector(scope, self.module_name, self.is_package).collect_parameters(node.params)
             self._scope_for_body[id(node.body)] = (scope, None)
-        elif isinstance(node, cst.ClassDef):
+        elif kind is cst.ClassDef:
             scope = Scope("class", node, self.scope, is_async_context=self.scope.is_async_context)
             BindingCollector(scope, self.module_name, self.is_package)._block(node.body)
             self._scope_for_body[id(node.body)] = (scope, None)
-        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+        elif kind in _COMPREHENSIONS:
             scope = Scope("comprehension", node, self.scope, is_async_context=self.scope.is_async_context)
             collector = BindingCollector(scope, self.module_name, self.is_package)
             comp_for: cst.CompFor | None = node.for_in
@@ -275,7 +279,7 @@ class FileContext:
             elif scope.kind == "lambda":
                 self._lambda_depth -= 1
             return
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+        if type(node) in _COMPREHENSIONS:
             self.scope = self.scope.parent  # type: ignore[assignment]
 
     def _prepare_function(self, node: cst.FunctionDef) -> None:

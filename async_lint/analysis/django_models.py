@@ -56,6 +56,7 @@ from async_lint.analysis.scopes import (
     lookup,
 )
 from async_lint.facts import Fact
+from async_lint.walk import children
 
 MODELFORM_BASES = frozenset({"django.forms.ModelForm", "django.forms.models.ModelForm"})
 # contrib forms whose save() writes through the ORM.
@@ -1258,7 +1259,7 @@ def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(node.children)
+        stack.extend(children(node))
 
 
 def _returns(body: cst.BaseSuite) -> Iterator[cst.Return]:
@@ -1273,7 +1274,7 @@ def _returns(body: cst.BaseSuite) -> Iterator[cst.Return]:
             continue
         if isinstance(node, cst.BaseExpression):
             continue
-        stack.extend(node.children)
+        stack.extend(children(node))
 
 
 def django_inference(ctx) -> DjangoInference:

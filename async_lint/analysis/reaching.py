@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
+from async_lint.walk import children
 
 # (statement index in source order, the blocks that enclose it, innermost last)
 Place = tuple[int, tuple[int, ...]]
@@ -68,7 +69,7 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
             places[id(current)] = place
             if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
                 continue
-            stack.extend(current.children)
+            stack.extend(children(current))
 
     def block(suite: cst.CSTNode, path: tuple[int, ...]) -> None:
         nonlocal counter
@@ -89,7 +90,7 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
     def compound(statement: cst.CSTNode, path: tuple[int, ...], place: Place) -> None:
         places[id(statement)] = place
         is_loop = isinstance(statement, (cst.For, cst.While))
-        for child in statement.children:
+        for child in children(statement):
             if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
                 inner = path + (id(child),)
                 if is_loop and child is statement.body:  # type: ignore[attr-defined]

@@ -32,6 +32,11 @@ class Check:
     # codes that do not set it default to ``async def``: they report through
     # ``ctx.report_blocking``, which reports only on the event loop.
     text_hints: ClassVar[tuple[str, ...] | None] = None
+    # (fact kind, patterns): files whose text matches only these patterns
+    # get a full pass once a file of the run has recorded a fact of that
+    # kind, since only then can what the check records there matter (model
+    # facts, once async code reads a model's relation).
+    text_hints_after_fact: ClassVar[tuple[str, tuple[str, ...]] | None] = None
 
     def __init__(self, ctx: FileContext):
         self.ctx = ctx

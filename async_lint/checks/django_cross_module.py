@@ -128,10 +128,17 @@ class ModelFacts(Check):
     # A model class: on a model-ish base (models.Model, a *Model, an
     # Abstract* user), or declaring fields, relations or a Meta (a model
     # subclassing a project model imported from elsewhere still does one).
-    text_hints = (
-        r"(?m:^\s*class\s+\w+\s*\([^)]*(?:\bmodels\.\w*Model\b|\b\w*Model\b|\bAbstract\w*))",
-        r"\bmodels\.\w*(?:Field|Key)\(|\b(?:ForeignKey|ManyToManyField|OneToOneField)\(",
-        r"(?m:^\s+class\s+Meta\s*[(:])",
+    # DJA204 joins these facts only to the relation reads that async code
+    # makes: a tree where none is made (most migrations and schema modules
+    # match these) gives them no full pass.
+    text_hints = ()
+    text_hints_after_fact = (
+        RelationUse.kind,
+        (
+            r"(?m:^\s*class\s+\w+\s*\([^)]*(?:\bmodels\.\w*Model\b|\b\w*Model\b|\bAbstract\w*))",
+            r"\bmodels\.\w*(?:Field|Key)\(|\b(?:ForeignKey|ManyToManyField|OneToOneField)\(",
+            r"(?m:^\s+class\s+Meta\s*[(:])",
+        ),
     )
 
     def __init__(self, ctx):

@@ -24,6 +24,7 @@ from async_lint.analysis.django_models import (
 from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.scopes import Scope
 from async_lint.checks.django_orm import DjangoCheck, shown
+from async_lint.walk import children
 
 USER_BASES = frozenset(
     {
@@ -246,7 +247,7 @@ def _attributes(root: cst.CSTNode) -> list[cst.Attribute]:
         node = stack.pop()
         if isinstance(node, cst.Attribute):
             found.append(node)
-        stack.extend(node.children)
+        stack.extend(children(node))
     return found
 
 

@@ -25,6 +25,7 @@ import libcst as cst
 from async_lint.analysis.context import FileContext
 from async_lint.analysis.scopes import CLASS
 from async_lint.catalog import load_table
+from async_lint.walk import children
 
 
 class _Unknown:
@@ -355,11 +356,11 @@ def _c3_merge(sequences: list[list[Entry]]) -> list[Entry] | None:
 def nodes_in(node: cst.CSTNode, kind: type) -> Iterator[Any]:
     """Nodes of ``kind`` in one function body, not entering nested scopes
     (a small local walk over one body, in no particular order)."""
-    stack: list[cst.CSTNode] = list(node.children)
+    stack: list[cst.CSTNode] = children(node)
     while stack:
         current = stack.pop()
         if isinstance(current, kind):
             yield current
         if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(current.children)
+        stack.extend(children(current))

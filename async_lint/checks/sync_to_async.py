@@ -212,7 +212,7 @@ class SyncToAsyncCheck(Check):
                 consumed = ctx.__dict__.get("_queryset_consumed")
                 if consumed is None:
                     visitor = _ConsumedNames(ctx)
-                    ctx.module.visit(visitor)
+                    visit_fast(ctx.module, visitor)
                     consumed = ctx.__dict__["_queryset_consumed"] = visitor.names
                 return function.name.value in consumed
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine, cst.BaseCompoundStatement)):

@@ -1,0 +1,190 @@
+"""What a run analyses in full (a libcst pass) and what it only
+syntax-checks: the cost of a cold run follows the async code and what it
+reaches, with the same findings as a full pass over every file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from async_lint.engine import run
+from async_lint.source import decode_source
+from tests.helpers import FIXTURES, make_settings
+from tests.test_project_index import write_project
+
+MODELS = """
+    from django.db import models
+
+    class Author(models.Model):
+        name = models.CharField(max_length=10)
+
+    class Book(models.Model):
+        author = models.ForeignKey(Author, on_delete=models.CASCADE)
+
+        class Meta:
+            ordering = ["pk"]
+"""
+
+MIGRATION = """
+    from django.db import migrations, models
+
+    class Migration(migrations.Migration):
+        operations = [migrations.AddField("book", "title", models.CharField(max_length=5))]
+"""
+
+
+# helpers.tidy() -> deep.wait() -> time.sleep()
+SYNC_CHAIN = {
+    "manage.py": "",
+    "app/__init__.py": "",
+    "app/deep.py": """
+        import time
+
+        def wait():
+            time.sleep(1)
+    """,
+    "app/helpers.py": """
+        from app import deep
+
+        def tidy():
+            deep.wait()
+    """,
+}
+
+
+def analysed(result) -> set[str]:
+    """The project files the run gave a full pass (their summaries are in the index)."""
+    return {Path(path).relative_to(result.root).as_posix() for path in result.index.by_path}
+
+
+def test_model_modules_wait_until_async_code_reads_a_relation(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "manage.py": "",
+            "shop/__init__.py": "",
+            "shop/models.py": MODELS,
+            "shop/migrations/__init__.py": "",
+            "shop/migrations/0002_title.py": MIGRATION,
+            "shop/views.py": """
+                async def ping(request):
+                    return None
+            """,
+        },
+    )
+    result = run([str(tmp_path)], make_settings())
+    assert result.findings == []
+    assert "shop/views.py" in analysed(result)
+    assert "shop/models.py" not in analysed(result)
+    assert "shop/migrations/0002_title.py" not in analysed(result)
+
+
+def test_a_relation_read_in_async_code_brings_the_model_facts(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "manage.py": "",
+            "shop/__init__.py": "",
+            "shop/models.py": MODELS,
+            "shop/views.py": """
+                from shop.models import Book
+
+                async def title(request):
+                    book = await Book.objects.aget(pk=1)
+                    return book.author.name
+            """,
+        },
+    )
+    result = run([str(tmp_path)], make_settings())
+    assert [(Path(f.path).name, f.line, f.code) for f in result.findings] == [("views.py", 5, "DJA204")]
+    assert "shop/models.py" in analysed(result)
+
+
+def test_a_discarded_call_in_sync_code_is_not_followed_further(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            **SYNC_CHAIN,
+            "app/jobs.py": """
+                import asyncio
+                from app import helpers
+
+                def nightly():
+                    helpers.tidy()
+            """,
+            "app/views.py": """
+                async def ping(request):
+                    return None
+            """,
+        },
+    )
+    result = run([str(tmp_path)], make_settings())
+    assert result.findings == []
+    # jobs.py is read for its asyncio use; its discarded call asks only
+    # whether helpers.tidy is a coroutine function (DJA302), not what it calls.
+    assert {"app/jobs.py", "app/helpers.py"} <= analysed(result)
+    assert "app/deep.py" not in analysed(result)
+
+
+def test_a_call_on_the_loop_is_still_followed_through_every_module(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            **SYNC_CHAIN,
+            "app/views.py": """
+                from app import helpers
+
+                async def ping(request):
+                    helpers.tidy()
+            """,
+        },
+    )
+    result = run([str(tmp_path)], make_settings())
+    assert [(Path(f.path).name, f.code) for f in result.findings] == [("views.py", "DJA401")]
+    assert "app/deep.py" in analysed(result)
+
+
+def test_every_check_declares_the_text_its_findings_need() -> None:
+    """No check sends every file to a full pass: each says which text a file
+    must contain for it to report or record anything there."""
+    from async_lint.checks import all_checks
+    from async_lint.file_analysis import _check_hints
+
+    for check_class in all_checks():
+        hints = _check_hints(check_class)
+        assert hints is not None, check_class.__name__
+        for pattern in (*hints, *(check_class.text_hints_after_fact or ("", ()))[1]):
+            re.compile(pattern)
+
+
+CORPUS = sorted([*FIXTURES.rglob("*.py"), *(Path(__file__).parent.parent / "examples").rglob("*.py")])
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_a_check_whose_hints_miss_a_file_reports_nothing_there(path: Path) -> None:
+    """What the prefilter skips, each check run alone in a full pass reports
+    nothing in either: the hints are sound on the corpus.  (Facts are not
+    compared: a check records the classes or models of any file it is run
+    on, and the project-wide checks ask for the files they need.)"""
+    from async_lint.analysis.context import FileContext
+    from async_lint.checks import all_checks
+    from async_lint.file_analysis import _check_hints
+    from async_lint.source import parse_source
+    from async_lint.traversal import FileTraversal
+    from async_lint.walk import walk
+
+    source = decode_source(str(path), path.read_bytes())
+    settings = make_settings()
+    missed = [
+        check_class
+        for check_class in all_checks()
+        if not any(re.search(p, source.text) for p in (*_check_hints(check_class), *(check_class.text_hints_after_fact or ("", ()))[1]))
+    ]
+    for check_class in missed:
+        ctx = FileContext(path=str(path), module=parse_source(source), source=source, module_name=path.stem, is_package=False, settings=settings, index=None, enabled=settings.enabled)
+        traversal = FileTraversal(ctx, [check_class(ctx)])
+        walk(ctx.module, traversal.on_visit, traversal.on_leave, traversal)
+        assert not traversal.crashes
+        assert (check_class.__name__, ctx.reports) == (check_class.__name__, [])
