@@ -21,7 +21,7 @@ is installed (``pip install -e '.[bench]'``).  Memory is the peak of the
 resident memory summed over async-lint's whole process tree (the main
 process and its workers), sampled every 10 ms during one more cold run.
 Then how cold time grows with the number of files (100, 200, 400, ... files
-spread evenly over Django's tree), and the editor's latency:
+of Django's tree, the first ones in path order), and the editor's latency:
 the language server's warm workspace linting the Django file nearest 2,700
 lines after an edit (the typing pause is not counted).
 
@@ -300,11 +300,7 @@ def whole_runs(args) -> None:
         growth = []
         if not args.no_growth:
             for size in (*[n for n in GROWTH_SIZES if n < len(files)], len(files)):
-                # Spread over the tree (every n-th file in path order), so each
-                # size has its share of the tree's async files, with the
-                # __init__.py files of their packages (packages stay packages).
-                chosen = {files[i * len(files) // size] for i in range(size)}
-                chosen |= {folder / "__init__.py" for path in chosen for folder in path.parents if (folder / "__init__.py").exists() and django in (folder, *folder.parents)}
+                chosen = set(files[:size])
                 subset = django if size == len(files) else copy_tree(django, work, f"first-{size}", keep=lambda p: p in chosen)
                 subset_files = python_files(subset)
                 seconds = cold if size == len(files) else bench.cold(subset)
@@ -331,7 +327,7 @@ def whole_runs(args) -> None:
         print(f"| {name} | {figure} | {value} | <= {limit_text} | {met} |")
     if growth:
         print()
-        print("Cold time by tree size (files spread evenly over Django's tree in path order):")
+        print("Cold time by tree size (the first files of Django's tree in path order):")
         print()
         print("| files | with async def | async-lint cold | ruff | ratio | seconds per 100 files |")
         print("|---:|---:|---:|---:|---:|---:|")
