@@ -53,6 +53,7 @@ class ProjectIndex:
         self._chains: dict[bool, dict[FunctionKey, tuple[int, FunctionKey | None]]] = {}
         self._qs: dict[FunctionKey, bool] = {}
         self._chain_memo: dict[tuple[FunctionKey, bool, Any, str | None], list[Any] | None] = {}
+        self._failed_dotted: dict[str, int] = {}
 
     # -- modules and names --------------------------------------------------------
     def summary_of(self, module: str) -> dict | None:
@@ -110,11 +111,18 @@ class ProjectIndex:
         return None
 
     def _resolve_dotted(self, dotted: str, depth: int) -> FunctionKey | None:
-        found = self._module_prefix(dotted, depth)
-        if found is None:
+        # A name that failed to resolve with at least this much depth left
+        # fails again: star imports that import each other (Django's gis
+        # packages) would otherwise be explored again at every depth, a
+        # search exponential in MAX_REEXPORT_DEPTH.
+        failed_at = self._failed_dotted.get(dotted)
+        if failed_at is not None and failed_at <= depth:
             return None
-        summary, module, rest = found
-        return self._resolve_in_module(summary, module, rest, depth)
+        found = self._module_prefix(dotted, depth)
+        result = self._resolve_in_module(*found, depth) if found is not None else None
+        if result is None:
+            self._failed_dotted[dotted] = min(depth, self._failed_dotted.get(dotted, depth))
+        return result
 
     def _module_prefix(self, dotted: str, depth: int) -> tuple[dict, str, list[str]] | None:
         """The loaded summary of the longest project module prefixing ``dotted``,

@@ -387,3 +387,31 @@ def test_a_target_first_only_syntax_checked_then_loaded_for_facts_is_indexed(tmp
     )
     findings = lint_paths([tmp_path])
     assert [(f.code, f.line) for f in findings] == [("DJA101", 8)]
+
+
+def test_packages_that_star_import_each_other_resolve_in_bounded_time() -> None:
+    # Django's gis packages star-import each other: a name none of them
+    # defines was explored again along every path of re-exports, a search
+    # exponential in the re-export depth (a run on part of Django's tree
+    # never finished).
+    modules = ["pkg.a", "pkg.b", "pkg.c"]
+    summaries = {
+        f"{name}.py": {
+            "module": name, "is_package": False, "imports": {}, "classes": {}, "functions": {}, "sites": [],
+            "star_imports": [other for other in modules if other != name],
+        }
+        for name in modules
+    }
+    summaries["pkg/a.py"] = {**summaries.pop("pkg.a.py"), "functions": {"real": {"async": False}}}
+
+    class CountingIndex(ProjectIndex):
+        lookups = 0
+
+        def summary_of(self, module):
+            CountingIndex.lookups += 1
+            return super().summary_of(module)
+
+    index = CountingIndex(summaries)
+    assert index.resolve("q:pkg.b.missing", "pkg.c") is None
+    assert index.resolve("q:pkg.c.real", "pkg.b") == index.resolve("q:pkg.a.real", "pkg.b") is not None
+    assert CountingIndex.lookups < 500
