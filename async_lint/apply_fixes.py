@@ -107,7 +107,7 @@ def select_fixes(text: str, findings: list[Finding]) -> tuple[list[Finding], lis
         spans = [_span(offsets, text, e) for e in edits]
         if any(_overlaps(s, t) for s in spans for t in taken.values()):
             continue
-        if any(_overlaps(s, t) for i, s in enumerate(spans) for t in spans[i + 1:]):
+        if any(_overlaps(s, t) for i, s in enumerate(spans) for t in spans[i + 1 :]):
             continue
         chosen.append(finding)
         taken.update(zip(edits, spans))
@@ -160,7 +160,7 @@ def encode_like(original: SourceFile, text: str) -> bytes:
     if original.has_bom and not data.startswith(codecs.BOM_UTF8):
         data = codecs.BOM_UTF8 + data
     elif not original.has_bom and data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     return data
 
 
@@ -297,9 +297,7 @@ def unified_diff(result: FileFix) -> bytes:
     return b"".join(line if line.endswith(b"\n") else line + b"\n\\ No newline at end of file\n" for line in lines)
 
 
-def fix_paths(
-    paths: list[str], settings: Settings, *, write: bool, texts: dict[str, bytes] | None = None, baseline: Counter[str] | None = None
-) -> FixOutcome:
+def fix_paths(paths: list[str], settings: Settings, *, write: bool, texts: dict[str, bytes] | None = None, baseline: Counter[str] | None = None) -> FixOutcome:
     """Lint ``paths``, fix what can be fixed (writing it when ``write``):
     only findings the report would show, not the ones per-file-ignores, the
     DJANGO_ALLOW_ASYNC_UNSAFE opt-out, ``baseline`` or ``# noqa`` hide.

@@ -71,10 +71,7 @@ def write_baseline(path: str, findings: list[Finding], root: str) -> int:
     """Write the findings as a baseline; returns how many were recorded."""
     prints = fingerprints(findings, root)
     entries = sorted(
-        (
-            {"fingerprint": fp, "code": f.code, "path": _relative(f.path, root), "line": f.line, "message": f.message}
-            for fp, f in zip(prints, findings)
-        ),
+        ({"fingerprint": fp, "code": f.code, "path": _relative(f.path, root), "line": f.line, "message": f.message} for fp, f in zip(prints, findings)),
         key=lambda e: (e["path"], e["line"], e["code"], e["fingerprint"]),
     )
     document = {"async-lint-baseline": FORMAT_VERSION, "tool-version": __version__, "findings": entries}
@@ -99,12 +96,12 @@ def read_baseline(path: str) -> Counter[str]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BaselineError(f"baseline {path} is not valid JSON: {exc}")
     if not isinstance(document, dict) or "async-lint-baseline" not in document:
-        raise BaselineError(f"{path} is not an async-lint baseline (no \"async-lint-baseline\" key)")
+        raise BaselineError(f'{path} is not an async-lint baseline (no "async-lint-baseline" key)')
     if document["async-lint-baseline"] != FORMAT_VERSION:
         raise BaselineError(f"baseline {path} has format {document['async-lint-baseline']!r}; this async-lint reads format {FORMAT_VERSION}")
     entries = document.get("findings")
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):
-        raise BaselineError(f"baseline {path} is corrupt: \"findings\" must be a list of objects with a \"fingerprint\"")
+        raise BaselineError(f'baseline {path} is corrupt: "findings" must be a list of objects with a "fingerprint"')
     return Counter(e["fingerprint"] for e in entries)
 
 

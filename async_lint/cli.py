@@ -108,7 +108,7 @@ def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect
         out = []
         known = list(catalog())
         if not _split_codes(values):
-            raise ConfigError(f"{flag}: empty rule code; name a code or prefix like \"DJA1\"")
+            raise ConfigError(f'{flag}: empty rule code; name a code or prefix like "DJA1"')
         for code in _split_codes(values):
             code = code.upper()
             if code != "ALL" and not any(c.startswith(code) for c in known):
@@ -192,7 +192,12 @@ def _path_hint(path: str) -> str:
 
 @click.command(cls=_LintCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), help="Use this config file (a pyproject.toml with [tool.async-lint], or an async-lint.toml of bare keys) instead of the nearest one.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Use this config file (a pyproject.toml with [tool.async-lint], or an async-lint.toml of bare keys) instead of the nearest one.",
+)
 @click.option("--format", "--output-format", "output_format", type=click.Choice(FORMATS), help="Output format (default: rich on a terminal, concise otherwise).")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=str), help="Write the report (or --statistics, --list-rules) to this file instead of stdout.")
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable, replacing the config's (comma-separated; e.g. DJA1,DJA301).")
@@ -219,12 +224,39 @@ def _path_hint(path: str) -> str:
 @click.option("--show-settings", is_flag=True, help="Print the configuration file, Django target, enabled rules and cache folder this run would use, and exit.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, notes or warnings on stderr.")
 @click.option("--verbose", "-v", is_flag=True, help="Also say on stderr which configuration, Django target and cache the run uses, and show the traceback of a file whose analysis failed.")
-@click.option("--stdin-filename", type=click.Path(dir_okay=False, path_type=str),
-              help="With `-` as the path: lint stdin as this file of its project (--fix then prints the fixed text).")
+@click.option("--stdin-filename", type=click.Path(dir_okay=False, path_type=str), help="With `-` as the path: lint stdin as this file of its project (--fix then prints the fixed text).")
 @click.version_option(__version__, "--version", prog_name="async-lint")
-def main_command(paths, config_file, output_format, output_file, select, extend_select, ignore, exclude, extend_exclude, respect_gitignore,
-                 django_version, fail_level, cache_dir, baseline_file, write_baseline_file, jobs, file_timeout, fix, diff, no_cache, clean_cache,
-                 exit_zero, statistics, list_rules, explain, show_settings, quiet, verbose, stdin_filename):
+def main_command(
+    paths,
+    config_file,
+    output_format,
+    output_file,
+    select,
+    extend_select,
+    ignore,
+    exclude,
+    extend_exclude,
+    respect_gitignore,
+    django_version,
+    fail_level,
+    cache_dir,
+    baseline_file,
+    write_baseline_file,
+    jobs,
+    file_timeout,
+    fix,
+    diff,
+    no_cache,
+    clean_cache,
+    exit_zero,
+    statistics,
+    list_rules,
+    explain,
+    show_settings,
+    quiet,
+    verbose,
+    stdin_filename,
+):
     """Find async anti-patterns that make Django under ASGI slow or broken."""
     from async_lint import engine
     from async_lint.file_pool import default_jobs

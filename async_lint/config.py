@@ -93,7 +93,7 @@ def _codes(where: str, key: str, values: list[str]) -> list[str]:
         code = value.strip().upper()
         if not code:
             # "" is a prefix of every code: it would silently turn every rule off (or on).
-            raise _key_error(where, key, "empty rule code; name a code or prefix like \"DJA1\" (or remove the entry)")
+            raise _key_error(where, key, 'empty rule code; name a code or prefix like "DJA1" (or remove the entry)')
         if code != "ALL" and not any(c.startswith(code) for c in known):
             raise _key_error(where, key, f"unknown rule code or prefix {value!r}")
         out.append(code)
@@ -108,10 +108,10 @@ DJANGO_MINORS = range(20)
 def parse_django_version(value: str, where: str = "--django-version", key: str = "django-version") -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d{1,6})\.(\d{1,6})(?:\.\d{1,6})?\s*", value)
     if not match:
-        raise ConfigError(f"{where}: {key}: expected MAJOR.MINOR (like \"4.2\"), got {value!r}")
+        raise ConfigError(f'{where}: {key}: expected MAJOR.MINOR (like "4.2"), got {value!r}')
     version = int(match.group(1)), int(match.group(2))
     if version[0] not in DJANGO_MAJORS or version[1] not in DJANGO_MINORS:
-        raise ConfigError(f"{where}: {key}: {value.strip()!r} is not a Django version (expected 1.0 to 9.x, like \"4.2\")")
+        raise ConfigError(f'{where}: {key}: {value.strip()!r} is not a Django version (expected 1.0 to 9.x, like "4.2")')
     return version
 
 
@@ -133,7 +133,7 @@ def parse_file_timeout(value: Any, where: str) -> float:
 def _dotted_names(where: str, key: str, names: Iterable[str]) -> None:
     for name in names:
         if not _DOTTED.match(name):
-            raise _key_error(where, key, f"{name!r} is not a dotted name like \"mylib.client.fetch\"")
+            raise _key_error(where, key, f'{name!r} is not a dotted name like "mylib.client.fetch"')
 
 
 def _option_value(where: str, key: str, value: Any) -> Any:
@@ -147,7 +147,7 @@ def _option_value(where: str, key: str, value: Any) -> Any:
         return value
     if key == "django-version":
         if not isinstance(value, str):
-            raise _key_error(where, key, f"expected a string like \"4.2\", got {_describe(value)}")
+            raise _key_error(where, key, f'expected a string like "4.2", got {_describe(value)}')
         return parse_django_version(value, where=f"{where}: [{SECTION}]", key=key)
     if key == "cache-dir":
         if not isinstance(value, str) or not value:
@@ -174,7 +174,7 @@ def _option_value(where: str, key: str, value: Any) -> Any:
                 if not isinstance(advice, str) or not advice.strip():
                     raise _key_error(where, f"{key}.{name!r}", f"expected the advice to show (a non-empty string), got {_describe(advice)}")
             return {name: advice.strip() for name, advice in value.items()}
-        raise _key_error(where, key, f"expected a list of dotted names or a table of name = \"advice\", got {_describe(value)}")
+        raise _key_error(where, key, f'expected a list of dotted names or a table of name = "advice", got {_describe(value)}')
     if key == "extra-async-contexts":
         names = _string_list(where, key, value)
         _dotted_names(where, key, names)

@@ -12,11 +12,29 @@ from async_lint.source import special_kind
 # Folders that never hold project code worth linting.
 SKIP_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".bzr",
-        "node_modules", "__pycache__", "__pypackages__",
-        ".tox", ".nox", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-        ".hypothesis", ".async_lint_cache", ".direnv", ".venv", "venv",
-        "build", "dist", "site-packages", "_build", "buck-out",
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "node_modules",
+        "__pycache__",
+        "__pypackages__",
+        ".tox",
+        ".nox",
+        ".eggs",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        ".async_lint_cache",
+        ".direnv",
+        ".venv",
+        "venv",
+        "build",
+        "dist",
+        "site-packages",
+        "_build",
+        "buck-out",
     }
 )
 
@@ -141,7 +159,7 @@ class _Walker:
 
     @staticmethod
     def _kind(entry: os.DirEntry, tree_root: str) -> str | None:
-        """"dir", "file", or None for what is not followed: a link out of the
+        """ "dir", "file", or None for what is not followed: a link out of the
         tree, a dangling link or link loop, a socket or fifo."""
         try:
             if entry.is_symlink():
@@ -238,4 +256,3 @@ def display_path(path: str, base: str | None = None) -> str:
     except ValueError:
         return path
     return path if rel.startswith("..") else rel
-

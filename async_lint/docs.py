@@ -114,7 +114,7 @@ def rule_sections(rule: Rule) -> tuple[str, str]:
     what_lead = _WHAT_LEAD.search(text)
     if what_lead is not None:
         cut = why_lead.start() if why_lead is not None and why_lead.start() > what_lead.start() else len(text)
-        what = text[what_lead.end():cut].strip()
+        what = text[what_lead.end() : cut].strip()
         why = text[cut:] if why_lead is not None else ""
         why = _WHY_LEAD.sub("", why, count=1).strip()
     elif why_lead is not None:

@@ -113,8 +113,13 @@ class _Analyzer:
     """Reads, hashes, serves from the cache or analyses project files on request."""
 
     def __init__(
-        self, settings: Settings, namer: ModuleNamer, cache, on_file_done: Callable[[int, int], None] | None = None,
-        texts: dict[str, bytes] | None = None, processes: bool = True,
+        self,
+        settings: Settings,
+        namer: ModuleNamer,
+        cache,
+        on_file_done: Callable[[int, int], None] | None = None,
+        texts: dict[str, bytes] | None = None,
+        processes: bool = True,
     ):
         self.settings = settings
         self.namer = namer
@@ -479,11 +484,7 @@ def _load_wanted_after_facts(analyzer: "_Analyzer", targets: list[str]) -> None:
     requested: set[str] = set()
     while True:
         recorded = {fact.get("kind") for result in analyzer.results.values() for fact in result.facts}
-        waiting = [
-            path
-            for path in targets
-            if path not in requested and path in analyzer.results and analyzer.results[path].light and recorded.intersection(analyzer.results[path].waits_for)
-        ]
+        waiting = [path for path in targets if path not in requested and path in analyzer.results and analyzer.results[path].light and recorded.intersection(analyzer.results[path].waits_for)]
         if not waiting:
             return
         requested.update(waiting)

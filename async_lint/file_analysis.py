@@ -133,9 +133,7 @@ def analyze_source(
         result.findings.append(parse_error_finding(path, SourceError(TOO_DEEP)))
         return result
     for crash in traversal.crashes:
-        result.findings.append(
-            Finding(path, PARSE_ERROR_CODE, f"Internal error in async-lint ({crash}); other rules still ran on this file", 1, 1, 1, 1, level_of(PARSE_ERROR_CODE))
-        )
+        result.findings.append(Finding(path, PARSE_ERROR_CODE, f"Internal error in async-lint ({crash}); other rules still ran on this file", 1, 1, 1, 1, level_of(PARSE_ERROR_CODE)))
 
     ops = [op for function in ctx.functions for op in function.ops]
     positions = None

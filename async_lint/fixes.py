@@ -212,7 +212,7 @@ def reference(ctx: "FileContext", qualified: str, *, style: str = "module") -> t
             continue
         if _certain_import(ctx, local) != target:
             continue
-        rest = qualified[len(target):].lstrip(".")
+        rest = qualified[len(target) :].lstrip(".")
         # ``import a.b`` binds ``a``, whose target is "a": fine for "a.b.c".
         return _parse_dotted(f"{local}.{rest}" if rest else local), None
     if "*" in module_scope.bindings:
@@ -229,6 +229,7 @@ def reference(ctx: "FileContext", qualified: str, *, style: str = "module") -> t
 
 
 ensure_import = reference
+
 
 def _resolve_func(ctx: "FileContext", spec: FuncSpec, style: str = "module") -> tuple[cst.BaseExpression | None, tuple[ImportRequest, ...]] | None:
     if spec is None or isinstance(spec, cst.BaseExpression):
@@ -344,7 +345,6 @@ def list_to_async_comprehension(ctx: "FileContext", call: cst.Call, *, var: str 
     return replace_node(ctx, call, comp, message)
 
 
-
 # -- builders for rewriting iteration (the Django rules) -----------------------------
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
@@ -373,7 +373,7 @@ def args_fit(call: cst.Call, params: Sequence[str]) -> bool:
     keywords = [a.keyword.value for a in call.args if a.keyword is not None]
     if len(positional) > len(params):
         return False
-    allowed = set(params[len(positional):])
+    allowed = set(params[len(positional) :])
     return all(k in allowed for k in keywords) and len(set(keywords)) == len(keywords)
 
 
@@ -584,7 +584,13 @@ class FixResolver:
         if request.name is not None:
             for statement in header:
                 for small in statement.body:
-                    if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None and _statement_module(small) == (request.module, True) and not isinstance(small.names, cst.ImportStar):
+                    if (
+                        isinstance(small, cst.ImportFrom)
+                        and not small.relative
+                        and small.module is not None
+                        and _statement_module(small) == (request.module, True)
+                        and not isinstance(small.names, cst.ImportStar)
+                    ):
                         edit = self._replacement(small, _add_import_name(small, request.name))
                         if edit is not None:
                             return edit
@@ -634,4 +640,3 @@ def line_offsets(text: str) -> list[int]:
     """Offsets of the start of each line (1-based rows index offsets[row - 1]),
     with Python's newlines: \\r\\n, \\r and \\n."""
     return [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-

@@ -31,7 +31,7 @@ class OutputError(Exception):
 def _escape_unencodable(error: UnicodeError) -> tuple[str | bytes, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
-    chunk = error.object[error.start:error.end]
+    chunk = error.object[error.start : error.end]
     if all(0xDC80 <= ord(ch) <= 0xDCFF for ch in chunk):
         return bytes(ord(ch) - 0xDC00 for ch in chunk), error.end
     return "".join(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}" for ch in chunk), error.end

@@ -89,10 +89,7 @@ def _ast_attribute_ranges(tree: ast.AST, lines: list[str], keys: set[tuple[str, 
     out = {}
     for key, nodes in found.items():
         nodes.sort(key=lambda n: (n.lineno, n.col_offset))
-        out[key] = [
-            CodeRange(CodePosition(n.lineno, column(n.lineno, n.col_offset)), CodePosition(n.end_lineno or n.lineno, column(n.end_lineno or n.lineno, n.end_col_offset or 0)))
-            for n in nodes
-        ]
+        out[key] = [CodeRange(CodePosition(n.lineno, column(n.lineno, n.col_offset)), CodePosition(n.end_lineno or n.lineno, column(n.end_lineno or n.lineno, n.end_col_offset or 0))) for n in nodes]
     return out
 
 
@@ -136,10 +133,7 @@ def _ast_ranges(text: str, tree: ast.Module | None = None) -> tuple[list[CodeRan
     def column(row: int, offset: int) -> int:
         return _char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
 
-    call_ranges = [
-        CodeRange(CodePosition(c.lineno, column(c.lineno, c.col_offset)), CodePosition(c.end_lineno or c.lineno, column(c.end_lineno or c.lineno, c.end_col_offset or 0)))
-        for c in calls
-    ]
+    call_ranges = [CodeRange(CodePosition(c.lineno, column(c.lineno, c.col_offset)), CodePosition(c.end_lineno or c.lineno, column(c.end_lineno or c.lineno, c.end_col_offset or 0))) for c in calls]
     return call_ranges, _ast_def_name_ranges(tree, lines)
 
 

@@ -46,9 +46,7 @@ def _skeleton(path: str, text: str, data: bytes, namer: ModuleNamer, cache) -> d
     return skeleton
 
 
-def project_model_table(
-    root: str, settings: Settings, namer: ModuleNamer, cache=None, files: list[str] | None = None, targets: list[str] = ()
-) -> ModelTable:
+def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache=None, files: list[str] | None = None, targets: list[str] = ()) -> ModelTable:
     """The model table of the project under ``root`` (its files, or ``files``
     when given): the modules importable from its import roots (as the project
     index finds modules), so a sample project in a folder of its own is not

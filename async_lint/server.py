@@ -264,7 +264,10 @@ class AsyncLintServer(LanguageServer):
     @staticmethod
     def _action(title: str, kind: str, uri: str, edits: list[types.TextEdit], diagnostics: list[types.Diagnostic], preferred: bool = False) -> types.CodeAction:
         return types.CodeAction(
-            title=title, kind=kind, diagnostics=diagnostics or None, is_preferred=preferred or None,
+            title=title,
+            kind=kind,
+            diagnostics=diagnostics or None,
+            is_preferred=preferred or None,
             edit=types.WorkspaceEdit(changes={uri: edits}),
         )
 
@@ -317,9 +320,7 @@ def build_server() -> AsyncLintServer:
         watched = capabilities.did_change_watched_files if capabilities is not None else None
         if watched is None or not watched.dynamic_registration:
             return
-        options = types.DidChangeWatchedFilesRegistrationOptions(
-            watchers=[types.FileSystemWatcher(glob_pattern="**/*.py"), types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
-        )
+        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[types.FileSystemWatcher(glob_pattern="**/*.py"), types.FileSystemWatcher(glob_pattern="**/pyproject.toml")])
         registration = types.Registration(id="async-lint-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
         try:
             await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))

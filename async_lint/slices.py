@@ -48,7 +48,7 @@ def async_parts(text: str, tree: ast.Module) -> list[Part]:
     newline = "\r\n" if "\r\n" in text[:4096] else "\n"
 
     def segment(first: int, last: int) -> str:
-        return "".join(line + newline for line in lines[first - 1:last])
+        return "".join(line + newline for line in lines[first - 1 : last])
 
     header = "".join(segment(*_span(s)) for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom)))
     header_rows = header.count(newline)

@@ -210,7 +210,7 @@ def _parse(source: SourceFile) -> cst.Module:
         if where:
             # The native parser's "error at L:C" column is 0-based.
             line, column = int(where.group(1)), int(where.group(2)) + 1
-            message = message[: where.start()] + message[where.end():]
+            message = message[: where.start()] + message[where.end() :]
         message = message.replace("parser error:", "").replace("tokenizer error:", "").strip(" :")
         raise SourceError(f"syntax error: {message}", line, column) from exc
     except RecursionError as exc:

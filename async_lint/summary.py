@@ -68,15 +68,20 @@ MANAGER_ATTRIBUTES = DEFAULT_MANAGERS
 # Decorators that leave a function's sync/async nature as its definition says.
 NEUTRAL_DECORATORS = frozenset(
     {
-        "staticmethod", "classmethod", "builtins.staticmethod", "builtins.classmethod",
-        "functools.wraps", "functools.cache", "functools.lru_cache", "typing.override",
-        "typing_extensions.override", "abc.abstractmethod",
+        "staticmethod",
+        "classmethod",
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "functools.wraps",
+        "functools.cache",
+        "functools.lru_cache",
+        "typing.override",
+        "typing_extensions.override",
+        "abc.abstractmethod",
     }
 )
 # Decorators that make a method an attribute computed on read.
-PROPERTY_DECORATORS = frozenset(
-    {"builtins.property", "functools.cached_property", "django.utils.functional.cached_property", "cached_property", "property"}
-)
+PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property", "django.utils.functional.cached_property", "cached_property", "property"})
 NEGATED_TEST = {"truthy": "falsy", "falsy": "truthy", "none": "notnone", "notnone": "none"}
 
 
@@ -427,8 +432,7 @@ class SummaryCollector(Check):
             names = frozenset(
                 s.name.value
                 for s in body
-                if isinstance(s, cst.FunctionDef)
-                and any(cst.Module([]).code_for_node(d.decorator).rpartition(".")[2] in ("property", "cached_property") for d in s.decorators)
+                if isinstance(s, cst.FunctionDef) and any(cst.Module([]).code_for_node(d.decorator).rpartition(".")[2] in ("property", "cached_property") for d in s.decorators)
             )
             self._properties[id(cls)] = names
         if node.attr.value not in names:
@@ -667,14 +671,14 @@ def _local_target(ref: str, module: str) -> str | None:
     """The qualname in this module a ref calls, where the ref alone says so."""
     kind, _, rest = ref.partition(":")
     if kind == "q" and rest.startswith(module + "."):
-        return rest[len(module) + 1:]
+        return rest[len(module) + 1 :]
     if kind == "l":
         return rest
     if kind in ("s", "S"):
         cls, _, method = rest.rpartition(":")
         return f"{cls}.{method}" if kind == "s" else None
     if kind == "c" and rest.startswith(module + "."):
-        cls, _, method = rest[len(module) + 1:].rpartition(":")
+        cls, _, method = rest[len(module) + 1 :].rpartition(":")
         return f"{cls}.{method}"
     return None
 

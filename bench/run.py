@@ -428,7 +428,10 @@ def pathological(jobs: int | None, budget: float) -> None:
                 if not any(line.startswith("good.py:") for line in output.splitlines()):
                     result += "; GOOD FILE LOST"
                 own = max(0.0, seconds - startup)
-                print(f"| {name} | {size} | {len(text.encode())} | {own:.2f} | {peak_mb:.0f} | {result} | {'yes' if own <= budget * 1.2 else 'NO'} | {'yes' if peak_mb <= MEMORY_TARGET_MB else 'NO'} |", flush=True)
+                print(
+                    f"| {name} | {size} | {len(text.encode())} | {own:.2f} | {peak_mb:.0f} | {result} | {'yes' if own <= budget * 1.2 else 'NO'} | {'yes' if peak_mb <= MEMORY_TARGET_MB else 'NO'} |",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

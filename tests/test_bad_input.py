@@ -191,9 +191,7 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
     # Worker processes are forked, so they inherit the patched function.
     monkeypatch.setattr(file_pool, "analyze_task", crashing_analyze_task)
     findings = lint_paths([tmp_path], jobs=2)
-    assert [(name, code) for name, _, _, code in where(findings)] == sorted(
-        (f"crash_{i:02}.py", "DJA000" if i == 7 else "DJA101") for i in range(count)
-    )
+    assert [(name, code) for name, _, _, code in where(findings)] == sorted((f"crash_{i:02}.py", "DJA000" if i == 7 else "DJA101") for i in range(count))
     assert "worker process died" in findings[7].message
 
 
@@ -213,9 +211,7 @@ def test_bad_tree_through_lint_paths(tmp_path):
 
 def test_bad_tree_through_the_cli(tmp_path):
     build_bad_tree(tmp_path / "proj")
-    proc = subprocess.run(
-        [sys.executable, "-m", "async_lint", "--format", "concise", "proj"], cwd=tmp_path, capture_output=True, text=True, timeout=120
-    )
+    proc = subprocess.run([sys.executable, "-m", "async_lint", "--format", "concise", "proj"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert "proj/good.py:5:5: DJA101" in "\n".join(lines)

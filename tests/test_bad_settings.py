@@ -55,10 +55,10 @@ def test_cache_entries_of_the_wrong_shape_are_ignored(tmp_path):
         ('[project]\nname = "x"\ndependencies = "Django>=4.2"\n', "[project] dependencies"),
         ('[project]\nname = "x"\noptional-dependencies = ["Django>=4.2"]\n', "[project] optional-dependencies"),
         ('[project]\nname = "x"\n[project.optional-dependencies]\nweb = "Django"\n', "[project.optional-dependencies] web"),
-        ('project = 3\n', "[project]"),
+        ("project = 3\n", "[project]"),
         ('[tool.poetry]\ndependencies = ["django"]\n', "[tool.poetry] dependencies"),
-        ('[tool.poetry.dependencies]\ndjango = 4.2\n', "[tool.poetry.dependencies] django"),
-        ('[tool.poetry.group]\ndev = 1\n', "[tool.poetry.group.dev]"),
+        ("[tool.poetry.dependencies]\ndjango = 4.2\n", "[tool.poetry.dependencies] django"),
+        ("[tool.poetry.group]\ndev = 1\n", "[tool.poetry.group.dev]"),
     ],
 )
 def test_a_malformed_dependency_table_names_the_file_and_key(tmp_path, pyproject, key):
@@ -194,7 +194,7 @@ def test_a_finding_is_one_line_with_control_characters_escaped(tmp_path):
     # The message quotes the QuerySet, string literal and all: raw ESC and BEL inside.
     (tmp_path / "views.py").write_bytes(
         b"from django.db import models\n\n\nclass Entry(models.Model):\n    name = models.CharField(max_length=10)\n\n\n"
-        b"async def feed(request):\n    for e in Entry.objects.filter(name=\"\x1b[31m\x07\",\n                                  pk=1):\n        print(e)\n"
+        b'async def feed(request):\n    for e in Entry.objects.filter(name="\x1b[31m\x07",\n                                  pk=1):\n        print(e)\n'
     )
     result = run_cli(["--no-cache", "--format", "concise", "views.py"])
     [line] = result.stdout.splitlines()

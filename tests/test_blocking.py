@@ -91,9 +91,7 @@ def test_configured_extra_blocking_calls_report_as_dja105() -> None:
         select=DJA1,
         extra_blocking_calls=(("legacy.erp.push_order", "use `legacy.erp.apush_order`"),),
     )
-    assert [(f.code, f.message) for f in findings] == [
-        ("DJA105", "`push_order()` (`legacy.erp.push_order`) blocks the event loop; use `legacy.erp.apush_order`")
-    ]
+    assert [(f.code, f.message) for f in findings] == [("DJA105", "`push_order()` (`legacy.erp.push_order`) blocks the event loop; use `legacy.erp.apush_order`")]
 
 
 class _Probe(Check):

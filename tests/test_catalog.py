@@ -44,8 +44,6 @@ def test_every_rule_has_a_family_and_the_engine_reads_families_not_prefixes(tmp_
     assert "DJA101" in blocking_codes() and "DJA201" in blocking_codes() and "DJA302" not in blocking_codes()
     assert orm_codes() == {r.code for r in RULES if r.code.startswith("DJA2")}
     (tmp_path / "catalog").mkdir()
-    (tmp_path / "catalog" / "X.toml").write_text(
-        '[[rule]]\ncode = "DJA999"\nname = "x"\nlevel = "error"\nsummary = "s"\nwhy = "w"\nsuggest = "g"\nfix = "never"\n', encoding="utf-8"
-    )
+    (tmp_path / "catalog" / "X.toml").write_text('[[rule]]\ncode = "DJA999"\nname = "x"\nlevel = "error"\nsummary = "s"\nwhy = "w"\nsuggest = "g"\nfix = "never"\n', encoding="utf-8")
     with pytest.raises(CatalogError, match="family"):
         _load_catalog(str(tmp_path))

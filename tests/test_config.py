@@ -177,9 +177,13 @@ def test_extra_blocking_calls_table_reports_dja105_with_the_team_advice(tmp_path
 
 
 def test_extra_blocking_calls_list_form(tmp_path, with_dja105):
-    pyproject(tmp_path, 'extra-blocking-calls = ["shop.sync_fetch"]\n', **{
-        "views.py": "from shop import sync_fetch\n\nasync def v(request):\n    sync_fetch()\n",
-    })
+    pyproject(
+        tmp_path,
+        'extra-blocking-calls = ["shop.sync_fetch"]\n',
+        **{
+            "views.py": "from shop import sync_fetch\n\nasync def v(request):\n    sync_fetch()\n",
+        },
+    )
     result = run_cli(["."])
     assert finding_lines(result) == ["views.py:4:5: DJA105"]
     assert "sync_to_async" in result.stdout and "extra-blocking-calls" in result.stdout
@@ -241,7 +245,7 @@ def test_extra_async_contexts_decorators_and_base_classes(tmp_path):
         ('ignore = ["XYZ"]\n', "ignore: unknown rule code or prefix 'XYZ'"),
         ('extend-select = ["DJA9"]\n', "extend-select: unknown rule code or prefix 'DJA9'"),
         ('exclude = "legacy"\n', "exclude: expected a list of strings"),
-        ('extend-exclude = [1]\n', "extend-exclude: expected a list of strings"),
+        ("extend-exclude = [1]\n", "extend-exclude: expected a list of strings"),
         ('respect-gitignore = "no"\n', "respect-gitignore: expected true or false, got a string ('no')"),
         ("django-version = 4.2\n", 'django-version: expected a string like "4.2", got a number (4.2)'),
         ('django-version = "latest"\n', "django-version: expected MAJOR.MINOR"),

@@ -270,9 +270,7 @@ def test_dja302_says_the_same_and_offers_the_same_fix_whether_the_coroutine_func
             "accounts/__init__.py": "",
             "accounts/audit.py": "async def record(event):\n    return event\n",
             "accounts/views.py": (
-                "from accounts.audit import record\n\n\n"
-                "async def local_record(event):\n    return event\n\n\n"
-                "async def view(request):\n    record(request)\n    local_record(request)\n"
+                "from accounts.audit import record\n\n\nasync def local_record(event):\n    return event\n\n\nasync def view(request):\n    record(request)\n    local_record(request)\n"
             ),
         },
     )

@@ -177,11 +177,7 @@ def test_a_check_whose_hints_miss_a_file_reports_nothing_there(path: Path) -> No
 
     source = decode_source(str(path), path.read_bytes())
     settings = make_settings()
-    missed = [
-        check_class
-        for check_class in all_checks()
-        if not any(re.search(p, source.text) for p in (*_check_hints(check_class), *(check_class.text_hints_after_fact or ("", ()))[1]))
-    ]
+    missed = [check_class for check_class in all_checks() if not any(re.search(p, source.text) for p in (*_check_hints(check_class), *(check_class.text_hints_after_fact or ("", ()))[1]))]
     for check_class in missed:
         ctx = FileContext(path=str(path), module=parse_source(source), source=source, module_name=path.stem, is_package=False, settings=settings, index=None, enabled=settings.enabled)
         traversal = FileTraversal(ctx, [check_class(ctx)])

@@ -238,7 +238,11 @@ def test_chain_end_severity_first_then_length() -> None:
         return entry
 
     summary = {
-        "module": "app.m", "is_package": False, "imports": {}, "star_imports": [], "classes": {},
+        "module": "app.m",
+        "is_package": False,
+        "imports": {},
+        "star_imports": [],
+        "classes": {},
         "functions": {
             "start": fn(["exists", "far", "near"], [("DJA106", 3, "os.path.exists()")]),
             "exists": fn(ops=[("DJA106", 10, "os.path.isdir()")]),

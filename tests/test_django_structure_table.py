@@ -49,11 +49,7 @@ def test_row_matches_the_class(name: str):
 
 @pytest.mark.parametrize("module", MODULES)
 def test_every_class_of_the_listed_modules_is_in_the_table(module: str):
-    defined = {
-        f"{module}.{name}"
-        for name, value in vars(importlib.import_module(module)).items()
-        if inspect.isclass(value) and value.__module__ == module
-    }
+    defined = {f"{module}.{name}" for name, value in vars(importlib.import_module(module)).items() if inspect.isclass(value) and value.__module__ == module}
     assert defined <= set(ROWS), sorted(defined - set(ROWS))
 
 

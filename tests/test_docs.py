@@ -14,9 +14,7 @@ REGENERATE = "python -m async_lint.docs --write README.md"
 
 def test_readme_rule_table_matches_the_catalog():
     text = README.read_text(encoding="utf-8")
-    assert docs.START in text and docs.END in text, (
-        f"README.md lacks the rule table markers {docs.START} / {docs.END}; add them and run: {REGENERATE}"
-    )
+    assert docs.START in text and docs.END in text, f"README.md lacks the rule table markers {docs.START} / {docs.END}; add them and run: {REGENERATE}"
     assert docs.with_table(text) == text, f"README.md's rule table is stale; run: {REGENERATE}"
 
 
@@ -53,8 +51,17 @@ def test_explain_shows_why_examples_and_fix():
     result = run_cli(["--explain", "dja101"])
     assert result.exit_code == 0
     out = result.stdout
-    for part in ("DJA101 blocking-sleep", "Level: **warning**", "Fix is sometimes available", "## Why is this bad?",
-                 "## Example", "time.sleep(1)", "Use instead:", "await asyncio.sleep(1)", "# noqa: DJA101"):
+    for part in (
+        "DJA101 blocking-sleep",
+        "Level: **warning**",
+        "Fix is sometimes available",
+        "## Why is this bad?",
+        "## Example",
+        "time.sleep(1)",
+        "Use instead:",
+        "await asyncio.sleep(1)",
+        "# noqa: DJA101",
+    ):
         assert part in out, part
     unknown = run_cli(["--explain", "DJA999"])
     assert unknown.exit_code == 2 and "unknown rule code: DJA999" in unknown.stderr

@@ -12,7 +12,7 @@ from tests.helpers import lint_text
 CODES = ["DJA201", "DJA202", "DJA203", "DJA207"]
 
 
-VERSIONED = '''
+VERSIONED = """
 from django.core.cache import cache
 from django.db import models
 
@@ -34,7 +34,7 @@ async def view(request):
     hit = cache.get("k")
     for p in Post.objects.all().iterator():
         print(p)
-'''
+"""
 
 
 def _fixed(django_version: tuple[int, int]) -> dict[str, str | None]:
@@ -71,7 +71,7 @@ def test_the_newest_version_fixes_the_iterator_loop_with_aiterator() -> None:
 
 def test_a_nested_sync_def_and_a_sync_to_async_function_get_no_finding_and_no_fix() -> None:
     findings = lint_text(
-        '''
+        """
         from asgiref.sync import sync_to_async
         from django.db import models
 
@@ -90,7 +90,7 @@ def test_a_nested_sync_def_and_a_sync_to_async_function_get_no_finding_and_no_fi
                 return Post.objects.count()
 
             return await sync_to_async(helper)()
-        ''',
+        """,
         select=CODES,
     )
     assert findings == []

@@ -89,10 +89,8 @@ def test_github_annotations(repo):
     assert broken.startswith("::error file=backend/shop/broken.py,line=")
     assert ",title=DJA000::Cannot analyse this file: syntax error: " in broken
     assert rest == [
-        "::warning file=backend/shop/views.py,line=5,col=5,endLine=5,endColumn=18,title=DJA101::"
-        "`time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`",
-        "::warning file=backend/shop/é dir/v%2C1.py,line=5,col=5,endLine=5,endColumn=18,title=DJA101::"
-        "`time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`",
+        "::warning file=backend/shop/views.py,line=5,col=5,endLine=5,endColumn=18,title=DJA101::`time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`",
+        "::warning file=backend/shop/é dir/v%2C1.py,line=5,col=5,endLine=5,endColumn=18,title=DJA101::`time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`",
     ]
 
 

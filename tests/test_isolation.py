@@ -65,8 +65,10 @@ def raising(task, settings):
 
 def recursing(task, settings):
     if task.path.endswith("bad.py"):
+
         def down(n):
             return down(n + 1) + 1
+
         down(0)
     return ANALYZE_TASK(task, settings)
 
@@ -237,7 +239,8 @@ def test_jobs_is_capped_at_the_cpu_count(tmp_path):
     pids.mkdir()
     for i in range(file_pool.PARALLEL_THRESHOLD + 8):
         (tmp_path / f"m{i}.py").write_text(SLEEPY)
-    (tmp_path / "driver.py").write_text(textwrap.dedent(f"""
+    (tmp_path / "driver.py").write_text(
+        textwrap.dedent(f"""
         import os, sys
         from async_lint import cli, file_pool
         real = file_pool.analyze_task
@@ -247,7 +250,8 @@ def test_jobs_is_capped_at_the_cpu_count(tmp_path):
         file_pool.analyze_task = recording
         sys.argv = ["async-lint", "--no-cache", "-j", "200", *sys.argv[1:]]
         cli.main()
-    """))
+    """)
+    )
     result = subprocess.run([sys.executable, "driver.py", "."], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stderr
     assert 1 <= len(list(pids.iterdir())) <= file_pool.default_jobs()

@@ -60,8 +60,7 @@ SINGLE_FILE = [
     ),
     (
         "DJA206",
-        f"from django.shortcuts import get_object_or_404\nfrom app.models import Label\n\n"
-        f"async def view(request):\n    return get_object_or_404(Label, name={ODD})\n",
+        f"from django.shortcuts import get_object_or_404\nfrom app.models import Label\n\nasync def view(request):\n    return get_object_or_404(Label, name={ODD})\n",
         None,
     ),
     (
@@ -81,14 +80,12 @@ SINGLE_FILE = [
     ("DJA304", f"import asyncio\n\nasync def work(x):\n    pass\n\nasync def view(request):\n    asyncio.run(work({ODD}))\n", None),
     (
         "DJA402",
-        f"from asgiref.sync import sync_to_async\nfrom app.models import Label\n\n"
-        f"async def view(request):\n    return await sync_to_async(Label.objects.filter)(name={ODD})\n",
+        f"from asgiref.sync import sync_to_async\nfrom app.models import Label\n\nasync def view(request):\n    return await sync_to_async(Label.objects.filter)(name={ODD})\n",
         None,
     ),
     (
         "DJA505",
-        f"from django.http import StreamingHttpResponse\n\ndef rows(x):\n    yield x\n\n"
-        f"async def view(request):\n    return StreamingHttpResponse(rows({ODD}))\n",
+        f"from django.http import StreamingHttpResponse\n\ndef rows(x):\n    yield x\n\nasync def view(request):\n    return StreamingHttpResponse(rows({ODD}))\n",
         None,
     ),
 ]
@@ -127,5 +124,5 @@ def test_every_format_prints_the_quoted_text(tmp_path, monkeypatch, fmt: str) ->
     result = run_cli(["--format", fmt, "--no-cache", "view.py"], env={"NO_COLOR": "1", "COLUMNS": "400"})
     assert "DJA205" in result.stdout and "Internal error" not in result.stdout
     # JSON doubles the backslashes and escapes the quotes; GitHub's workflow commands escape `%`.
-    quoted = {"json": r'[\"{k}%s\\\\[b]\"]', "sarif": r'[\"{k}%s\\\\[b]\"]', "github": r'["{k}%25s\\[b]"]'}
+    quoted = {"json": r"[\"{k}%s\\\\[b]\"]", "sarif": r"[\"{k}%s\\\\[b]\"]", "github": r'["{k}%25s\\[b]"]'}
     assert quoted.get(fmt, r'["{k}%s\\[b]"]') in result.stdout

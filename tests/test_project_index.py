@@ -258,7 +258,11 @@ def test_opt_out_in_conftest_skips_orm_chains_only(tmp_path: Path) -> None:
     # ORM ops reach the index as DJA2xx ops; chains through them are skipped in
     # opted-out files, chains ending in other blocking calls still count.
     summary = {
-        "module": "app.services", "is_package": False, "imports": {}, "star_imports": [], "classes": {},
+        "module": "app.services",
+        "is_package": False,
+        "imports": {},
+        "star_imports": [],
+        "classes": {},
         "functions": {
             "count": {"async": False, "ops": [["DJA201", 5, "Post.objects.count()"]]},
             "both": {"async": False, "calls": ["q:app.services.count"], "ops": [["DJA101", 9, "time.sleep()"]]},
@@ -382,9 +386,7 @@ def test_a_target_first_only_syntax_checked_then_loaded_for_facts_is_indexed(tmp
     shop.mkdir()
     (shop / "__init__.py").write_text("from shop.bases import Handler\n")
     (shop / "bases.py").write_text("class Handler:\n    pass\n")
-    (shop / "views.py").write_text(
-        "import time\n\nimport shop\n\n\nclass Page(shop.Handler):\n    async def get(self, request):\n        time.sleep(1)\n"
-    )
+    (shop / "views.py").write_text("import time\n\nimport shop\n\n\nclass Page(shop.Handler):\n    async def get(self, request):\n        time.sleep(1)\n")
     findings = lint_paths([tmp_path])
     assert [(f.code, f.line) for f in findings] == [("DJA101", 8)]
 
@@ -397,7 +399,12 @@ def test_packages_that_star_import_each_other_resolve_in_bounded_time() -> None:
     modules = ["pkg.a", "pkg.b", "pkg.c"]
     summaries = {
         f"{name}.py": {
-            "module": name, "is_package": False, "imports": {}, "classes": {}, "functions": {}, "sites": [],
+            "module": name,
+            "is_package": False,
+            "imports": {},
+            "classes": {},
+            "functions": {},
+            "sites": [],
             "star_imports": [other for other in modules if other != name],
         }
         for name in modules

@@ -59,18 +59,14 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     def register_capability(params: types.RegistrationParams) -> None:
         REGISTRATIONS.extend(params.registrations)
 
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri())
-    )
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri()))
     yield
     await lsp_client.shutdown_session()
 
 
 def open_document(client: LanguageClient, path: Path, text: str | None = None) -> str:
     uri = path.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text if text is not None else path.read_text()))
-    )
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text if text is not None else path.read_text())))
     return uri
 
 
@@ -109,7 +105,7 @@ def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
         return min(starts[min(position.line, len(lines))] + position.character, len(text))
 
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
     return text
 
 
@@ -157,9 +153,7 @@ async def test_code_actions_fix_fix_all_and_noqa(client: LanguageClient, tmp_pat
     diagnostics = await until(client, lambda: len(client.diagnostics.get(uri, [])) == 2 and client.diagnostics[uri], "two DJA101")
     first = diagnostics[0]
     actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri), range=first.range, context=types.CodeActionContext(diagnostics=[first])
-        )
+        types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri), range=first.range, context=types.CodeActionContext(diagnostics=[first]))
     )
     by_kind: dict[str, list[types.CodeAction]] = {}
     for action in actions:
@@ -188,9 +182,7 @@ async def test_a_syntax_error_gives_dja000_and_the_server_keeps_serving(client: 
     (diagnostic,) = await until(client, lambda: client.diagnostics.get(uri), "DJA000")
     assert diagnostic.code == "DJA000" and "syntax error" in diagnostic.message
     actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range, context=types.CodeActionContext(diagnostics=[diagnostic])
-        )
+        types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range, context=types.CodeActionContext(diagnostics=[diagnostic]))
     )
     assert [a.kind for a in actions] == [types.CodeActionKind.QuickFix]  # only the noqa: DJA000 has no fix
 
@@ -204,9 +196,7 @@ async def test_a_syntax_error_gives_dja000_and_the_server_keeps_serving(client: 
 async def misconfigured(lsp_client: LanguageClient, tmp_path: Path):
     app = SLEEPY + "    asyncio.get_event_loop()\n"
     write_tree(tmp_path, {"pyproject.toml": "[tool.async-lint]\nselekt = ['DJA3']\n", "app.py": "import asyncio\n" + app})
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=tmp_path.as_uri())
-    )
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=tmp_path.as_uri()))
     yield
     await lsp_client.shutdown_session()
 
@@ -233,6 +223,7 @@ async def test_unopened_modules_come_from_disk_through_the_cli_cache(client: Lan
     views = open_document(client, tmp_path / "shop/views.py")
     (diagnostic,) = await until(client, lambda: client.diagnostics.get(views), "DJA401 from the helper on disk")
     assert diagnostic.code == "DJA401"
+
     # The helper read from disk is cached where the command line looks; the
     # open buffer is not (an editor's every version would fill the cache).
     def entries() -> list[str]:
@@ -259,9 +250,7 @@ async def test_a_helper_changed_on_disk_is_read_again_when_the_client_reports_it
     assert [w["globPattern"] for w in watch.register_options["watchers"]] == ["**/*.py", "**/pyproject.toml"]  # LSPAny: plain JSON
     helpers = tmp_path / "shop/helpers.py"
     helpers.write_text(HELPERS_BLOCKING)  # e.g. a git checkout, the file not open in the editor
-    client.workspace_did_change_watched_files(
-        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=helpers.as_uri(), type=types.FileChangeType.Changed)])
-    )
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=helpers.as_uri(), type=types.FileChangeType.Changed)]))
     await until(client, lambda: codes(client, views) == ["DJA401"], "DJA401 from the helper's new text on disk")
 
 
@@ -284,9 +273,7 @@ async def example_client(lsp_client: LanguageClient, tmp_path: Path):
     import shutil
 
     shutil.copytree(EXAMPLES, tmp_path / "examples")
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=(tmp_path / "examples").as_uri())
-    )
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=(tmp_path / "examples").as_uri()))
     yield
     await lsp_client.shutdown_session()
 
@@ -307,9 +294,6 @@ async def test_the_servers_diagnostics_are_the_command_lines_findings(example_cl
     await until(client, lambda: all(uri in client.diagnostics for uri in uris), "diagnostics of every file")
 
     def served():
-        return {
-            (uris[uri], d.range.start.line + 1, d.range.start.character + 1, d.code)
-            for uri in uris for d in client.diagnostics[uri]
-        }
+        return {(uris[uri], d.range.start.line + 1, d.range.start.character + 1, d.code) for uri in uris for d in client.diagnostics[uri]}
 
     await until(client, lambda: served() == expected, "the command line's findings")

@@ -115,20 +115,23 @@ def test_fail_level_on_the_command_line_and_in_config(project):
     (project / "orm.py").write_text(MODELS + "\n\nasync def view(request):\n    return Order.objects.count()\n")
     assert run_cli(["--fail-level", "error"]).exit_code == 1
     (project / "orm.py").unlink()
-    (project / "pyproject.toml").write_text("[tool.async-lint]\nfail-level = \"error\"\n")
+    (project / "pyproject.toml").write_text('[tool.async-lint]\nfail-level = "error"\n')
     quiet_run = run_cli([])
     assert quiet_run.exit_code == 0 and "DJA101" in quiet_run.stdout  # reported, but does not fail
     assert run_cli(["--fail-level", "warning"]).exit_code == 1  # the flag overrides the file
-    (project / "pyproject.toml").write_text("[tool.async-lint]\nfail-level = \"fatal\"\n")
+    (project / "pyproject.toml").write_text('[tool.async-lint]\nfail-level = "fatal"\n')
     bad = run_cli([])
     assert bad.exit_code == 2 and "fail-level: expected one of 'error', 'warning', 'info'" in bad.stderr
 
 
-LONG_CHAIN = MODELS + """
+LONG_CHAIN = (
+    MODELS
+    + """
 
 async def latest(request, category):
     return Order.objects.filter(total__gte=100, total__lte=2000).exclude(total=999).order_by("-total").first()
 """
+)
 
 
 def test_messages_never_cut_code_and_the_replacement_can_be_pasted(project):

@@ -89,7 +89,7 @@ def test_readme_says_the_first_commands_exit_1_is_expected():
 
 def test_benchmark_table_is_in_the_contributor_document_not_the_readme():
     assert "| run | seconds |" not in README and "| target | measured | met |" not in README
-    speed = README[README.index("## Speed"):README.index("## Autofix")]
+    speed = README[README.index("## Speed") : README.index("## Autofix")]
     assert "BENCHMARKS.md" in speed and len(speed.strip().splitlines()) <= 6
     benchmarks = (ROOT / "BENCHMARKS.md").read_text(encoding="utf-8")
     assert "## Target table" in benchmarks and "| run | seconds |" in benchmarks and "| target | measured | met |" in benchmarks

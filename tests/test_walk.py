@@ -26,7 +26,7 @@ class _Recorder(cst.CSTVisitor):
         self.events.append(("leave", id(original_node)))
 
 
-EXTRA = '''
+EXTRA = """
 from . import a, b as c
 from .m import *
 x: int = 1; y += 2; del x
@@ -49,7 +49,7 @@ async def g(*args, a, b=1, **kw) -> None:
 class C(Base, metaclass=M):
     @deco(1)
     def h(self): ...
-'''
+"""
 
 
 @pytest.mark.parametrize("source", [*SOURCES, "extra"], ids=lambda p: p if isinstance(p, str) else str(p.relative_to(ROOT)))

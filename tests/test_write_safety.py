@@ -224,10 +224,13 @@ def _fix_and_diff_leave_alone(tmp_path: Path, name: str, *extra: str) -> None:
 
 
 def test_fixes_skip_findings_per_file_ignores_hides(tmp_path):
-    write_tree(tmp_path, {
-        "pyproject.toml": '[tool.async-lint.per-file-ignores]\n"legacy/*" = ["DJA101"]\n',
-        "legacy/views.py": BLOCKING_VIEW,
-    })
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.async-lint.per-file-ignores]\n"legacy/*" = ["DJA101"]\n',
+            "legacy/views.py": BLOCKING_VIEW,
+        },
+    )
     _fix_and_diff_leave_alone(tmp_path, "legacy/views.py")
 
 

@@ -127,18 +127,12 @@ def _well_known_models() -> dict[str, ModelInfo]:
     )
     return {
         "django.contrib.auth.models.User": user,
-        "django.contrib.auth.models.Group": model(
-            "Group", "django.contrib.auth.models.Group", Relation("permissions", "m2m", "Permission"), Relation("user_set", "reverse_m2m", "User")
-        ),
-        "django.contrib.auth.models.Permission": model(
-            "Permission", "django.contrib.auth.models.Permission", Relation("content_type", "fk", "ContentType")
-        ),
+        "django.contrib.auth.models.Group": model("Group", "django.contrib.auth.models.Group", Relation("permissions", "m2m", "Permission"), Relation("user_set", "reverse_m2m", "User")),
+        "django.contrib.auth.models.Permission": model("Permission", "django.contrib.auth.models.Permission", Relation("content_type", "fk", "ContentType")),
         "django.contrib.sessions.models.Session": model("Session", "django.contrib.sessions.models.Session"),
         "django.contrib.contenttypes.models.ContentType": model("ContentType", "django.contrib.contenttypes.models.ContentType"),
         "django.contrib.sites.models.Site": model("Site", "django.contrib.sites.models.Site"),
-        "django.contrib.admin.models.LogEntry": model(
-            "LogEntry", "django.contrib.admin.models.LogEntry", Relation("user", "fk", "User"), Relation("content_type", "fk", "ContentType")
-        ),
+        "django.contrib.admin.models.LogEntry": model("LogEntry", "django.contrib.admin.models.LogEntry", Relation("user", "fk", "User"), Relation("content_type", "fk", "ContentType")),
         "django.contrib.flatpages.models.FlatPage": model("FlatPage", "django.contrib.flatpages.models.FlatPage"),
         "django.contrib.redirects.models.Redirect": model("Redirect", "django.contrib.redirects.models.Redirect"),
     }

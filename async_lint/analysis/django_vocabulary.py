@@ -42,9 +42,7 @@ RELATION_FIELDS: dict[str, str] = dict(_TABLE["relation_fields"])
 # qualified callable -> (argument positions, keywords) that receive a query
 # function whose QuerySet the framework evaluates in a thread.
 QUERYSET_CONSUMERS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
-    name: (tuple(row.get("positions", ())), tuple(row.get("keywords", ())))
-    for row in _TABLE.get("queryset_consumer", [])
-    for name in row["callables"]
+    name: (tuple(row.get("positions", ())), tuple(row.get("keywords", ()))) for row in _TABLE.get("queryset_consumer", []) for name in row["callables"]
 }
 
 QUERYSET_TWINS = _twin_names("queryset")

@@ -165,10 +165,7 @@ def _set_in_init(cls: cst.ClassDef, attr: str) -> bool:
             if not params:
                 return False
             self_name = params[0].name.value
-            return any(
-                target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name
-                for _, target, _ in _attribute_assignments(statement.body)
-            )
+            return any(target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name for _, target, _ in _attribute_assignments(statement.body))
     return False
 
 

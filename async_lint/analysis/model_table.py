@@ -333,10 +333,7 @@ def build_model_table(
         return candidates[0] if len(candidates) == 1 else None
 
     def own_entry(module: str, name: str, cls: dict) -> dict:
-        relations = {
-            field_name: [rel["kind"], target_of(rel.get("to"), module, name), rel.get("related_name")]
-            for field_name, rel in cls["relations"].items()
-        }
+        relations = {field_name: [rel["kind"], target_of(rel.get("to"), module, name), rel.get("related_name")] for field_name, rel in cls["relations"].items()}
         managers = {}
         for attr, spec in cls["managers"].items():
             manager = builder.manager_of(spec)

@@ -121,12 +121,7 @@ def _unwrap_optional(annotation: cst.BaseExpression) -> cst.BaseExpression | Non
         base = annotation.value
         base_name = base.attr.value if isinstance(base, cst.Attribute) else getattr(base, "value", None)
         if base_name in ("Optional", "Union"):
-            members = [
-                e.slice.value
-                for e in annotation.slice
-                if isinstance(e.slice, cst.Index)
-                and not (isinstance(e.slice.value, cst.Name) and e.slice.value.value == "None")
-            ]
+            members = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index) and not (isinstance(e.slice.value, cst.Name) and e.slice.value.value == "None")]
             return members[0] if len(members) == 1 else None
     return annotation
 
@@ -368,7 +363,6 @@ class ReceiverInference:
         if cached is None:
             cached = self._self_attributes[key] = self_assignments(self.ctx, class_scope)
         return cached
-
 
 
 def self_assignments(ctx: FileContext, class_scope: Scope) -> dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]]:

@@ -192,9 +192,7 @@ class BindingCollector:
                     top = full.split(".")[0]
                     self.scope.add(Binding(top, IMPORT, small, target=top))
         elif isinstance(small, cst.ImportFrom):
-            module = resolve_relative(
-                _import_module_name(small), len(small.relative), self.module_name, self.is_package
-            )
+            module = resolve_relative(_import_module_name(small), len(small.relative), self.module_name, self.is_package)
             if isinstance(small.names, cst.ImportStar):
                 self.scope.add(Binding("*", STAR, small, target=module))
                 return

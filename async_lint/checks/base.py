@@ -47,9 +47,9 @@ class Check:
         out = []
         for attr in dir(cls):
             if attr.startswith("visit_"):
-                out.append(("visit", attr[len("visit_"):]))
+                out.append(("visit", attr[len("visit_") :]))
             elif attr.startswith("leave_"):
-                out.append(("leave", attr[len("leave_"):]))
+                out.append(("leave", attr[len("leave_") :]))
         return out
 
 

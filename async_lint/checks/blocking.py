@@ -85,7 +85,9 @@ def blocking_table(extra: tuple[tuple[str, str], ...] = ()) -> BlockingTable:
             calls.add(name, entry, excluded)
     for row in data.get("method", []):
         entry = BlockingCall(
-            code=row["code"], use=row["use"], blocks=row.get("blocks", BLOCKS),
+            code=row["code"],
+            use=row["use"],
+            blocks=row.get("blocks", BLOCKS),
             receiver=row.get("receiver"),
         )
         excluded = frozenset(row.get("exclude", ()))

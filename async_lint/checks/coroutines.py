@@ -587,11 +587,7 @@ class CoroutineEvidence:
         """``nest_asyncio`` imported in the file makes re-entering the loop legal."""
         if self._nested_loops_allowed is None:
             patches = self.apis.reentrant_patches
-            self._nested_loops_allowed = any(
-                b.kind == IMPORT and (b.target or "").split(".")[0] in patches
-                for bindings in self.ctx.module_scope.bindings.values()
-                for b in bindings
-            )
+            self._nested_loops_allowed = any(b.kind == IMPORT and (b.target or "").split(".")[0] in patches for bindings in self.ctx.module_scope.bindings.values() for b in bindings)
         return self._nested_loops_allowed
 
 
@@ -666,8 +662,7 @@ class DanglingTaskCheck(_CoroutineCheck):
         self.ctx.report(
             node,
             "DJA301",
-            f"The task from `{factory}` may be garbage-collected before it finishes: {what}; "
-            "keep a reference (a set + `task.add_done_callback(tasks.discard)`) or use `asyncio.TaskGroup`",
+            f"The task from `{factory}` may be garbage-collected before it finishes: {what}; keep a reference (a set + `task.add_done_callback(tasks.discard)`) or use `asyncio.TaskGroup`",
         )
 
     def _factory(self, evidence: CoroutineEvidence, node: cst.Call) -> str | None:
@@ -785,8 +780,7 @@ class EventLoopCheck(_CoroutineCheck):
             ctx.report(
                 node,
                 "DJA303",
-                "`asyncio.get_event_loop()` in a coroutine: use `asyncio.get_running_loop()`, which says what it means "
-                "and never creates a new loop",
+                "`asyncio.get_event_loop()` in a coroutine: use `asyncio.get_running_loop()`, which says what it means and never creates a new loop",
                 fix=fixes.replace_func(ctx, node, "asyncio.get_running_loop"),
             )
             return
@@ -810,17 +804,11 @@ class EventLoopCheck(_CoroutineCheck):
         apis = evidence.apis
         func = node.func
         if name in apis.runners:
-            return (
-                f"`{_short(node)}` on the running event loop raises RuntimeError "
-                "(cannot be called from a running event loop); `await` the coroutine directly"
-            )
+            return f"`{_short(node)}` on the running event loop raises RuntimeError (cannot be called from a running event loop); `await` the coroutine directly"
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == apis.run_until_complete or (method in apis.loop_only_methods and evidence.is_loop(func.value)):
-                return (
-                    f"`{_short(node)}` on the running event loop raises RuntimeError "
-                    "(this event loop is already running); `await` the coroutine directly"
-                )
+                return f"`{_short(node)}` on the running event loop raises RuntimeError (this event loop is already running); `await` the coroutine directly"
         if evidence.is_wrapper_call(func, apis.async_to_sync):
             wrapped = _short(func.args[0].value)  # type: ignore[attr-defined]
             use = f"use `await {wrapped}(...)`"
@@ -828,10 +816,7 @@ class EventLoopCheck(_CoroutineCheck):
             use = "`await` the async function directly"
         else:
             return None
-        return (
-            f"`{_short(node)}` runs `async_to_sync` on the event loop, which raises RuntimeError "
-            f"(you cannot use AsyncToSync in the same thread as an async event loop); {use}"
-        )
+        return f"`{_short(node)}` runs `async_to_sync` on the event loop, which raises RuntimeError (you cannot use AsyncToSync in the same thread as an async event loop); {use}"
 
     def _names_async_to_sync(self, evidence: CoroutineEvidence, func: cst.BaseExpression) -> bool:
         """A name bound to ``async_to_sync(f)`` or a def decorated ``@async_to_sync``."""

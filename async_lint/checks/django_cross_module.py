@@ -288,14 +288,11 @@ class CrossModuleRelationCheck(ProjectCheck):
 def _message(fact: RelationUse, relation: dict) -> str | None:
     name = relation["name"]
     if fact.use == "read" and relation["kind"] in SINGLE_KINDS:
-        return (
-            f"`{fact.text}` loads the related `{name}` with a query in async code (SynchronousOnlyOperation): "
-            f"add `select_related(\"{name}\")` to the query that fetched `{fact.receiver}`"
-        )
+        return f'`{fact.text}` loads the related `{name}` with a query in async code (SynchronousOnlyOperation): add `select_related("{name}")` to the query that fetched `{fact.receiver}`'
     if fact.use == "iterate" and relation["kind"] in MANY_KINDS:
         return (
             f"`{fact.text}` loads `{name}` with a query in async code (SynchronousOnlyOperation): "
-            f"add `prefetch_related(\"{name}\")` to the query that fetched the instance, or iterate it with `async for`"
+            f'add `prefetch_related("{name}")` to the query that fetched the instance, or iterate it with `async for`'
         )
     return None
 
@@ -555,12 +552,7 @@ class CrossModuleMiddlewareCheck(ProjectCheck):
             local = {(code, message) for _, code, message in problems(classes.build(fact, False))}
             # A base class in another module with the same problem is
             # reported there; its subclasses are fixed with it.
-            inherited = {
-                code
-                for base in registry.mro(built)[1:]
-                if isinstance(base, ClassFacts) and classes.module_of.get(id(base)) != fact.module
-                for _, code, _ in problems(base)
-            }
+            inherited = {code for base in registry.mro(built)[1:] if isinstance(base, ClassFacts) and classes.module_of.get(id(base)) != fact.module for _, code, _ in problems(base)}
             for target, code, message in found:
                 if (code, message) in local or code in inherited:
                     continue

@@ -30,9 +30,7 @@ from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
 
 # Builtins that iterate (or otherwise evaluate) their argument at call time.
-ITERATING_BUILTINS = frozenset(
-    "list tuple set frozenset sorted sum max min any all enumerate zip map filter iter next reversed dict".split()
-)
+ITERATING_BUILTINS = frozenset("list tuple set frozenset sorted sum max min any all enumerate zip map filter iter next reversed dict".split())
 # These evaluate a QuerySet (len, truth, repr) but not a generator such as qs.iterator().
 EVALUATING_BUILTINS = ITERATING_BUILTINS | {"len", "bool", "repr", "str", "print"}
 MODEL_METHODS = sync_names("model")
@@ -131,7 +129,9 @@ class SyncOrmCheck(DjangoCheck):
             self._query_method(node, func, method, receiver)
         elif isinstance(receiver, InstanceValue) and method in MODEL_METHODS:
             fix = self.suggestion("model", method, lambda twin: f"`await {shown(self.ctx, func.value)}.{twin}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
-            self.flag(node, "DJA203", f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}", fix=model_method_fix(self.ctx, node, method))
+            self.flag(
+                node, "DJA203", f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}", fix=model_method_fix(self.ctx, node, method)
+            )
         elif isinstance(receiver, ModelFormValue) and method == "save" and not _commit_false(node):
             self.flag(
                 node,
@@ -208,14 +208,13 @@ class SyncOrmCheck(DjangoCheck):
                 expr,
                 "DJA204",
                 f"`{shown(self.ctx, expr)}` loads `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
-                f"add `prefetch_related(\"{relation.name}\")` to the query that fetched the instance, or iterate it with `async for`",
+                f'add `prefetch_related("{relation.name}")` to the query that fetched the instance, or iterate it with `async for`',
             )
             return
         self.flag(
             expr,
             "DJA202",
-            f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); "
-            + self.iteration_advice(),
+            f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); " + self.iteration_advice(),
             fix=async_iteration_fix(self.ctx, context, value),
         )
 
@@ -290,7 +289,7 @@ class SyncOrmCheck(DjangoCheck):
             node,
             "DJA204",
             f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
-            f"add `select_related(\"{relation.name}\")` to the query that fetched `{shown(self.ctx, node.value)}`",
+            f'add `select_related("{relation.name}")` to the query that fetched `{shown(self.ctx, node.value)}`',
         )
 
 

@@ -185,12 +185,7 @@ class RequestUserCheck(DjangoCheck):
         ``sync_to_async(lambda: request.user.is_authenticated)()`` evaluates
         the lazy user in the thread, so later reads of it run no query."""
         func = node.func
-        if (
-            isinstance(self.ctx.parent, cst.Await)
-            and isinstance(func, cst.Attribute)
-            and func.attr.value in self.session_loading
-            and isinstance(self.inference.infer(func.value), SessionValue)
-        ):
+        if isinstance(self.ctx.parent, cst.Await) and isinstance(func, cst.Attribute) and func.attr.value in self.session_loading and isinstance(self.inference.infer(func.value), SessionValue):
             self._loaded_here().add(self._text(func.value))
             return
         index = handoff_callable_index(self.ctx, node)
@@ -273,7 +268,9 @@ class SyncShortcutCheck(DjangoCheck):
             return
         if isinstance(func, cst.Attribute) and func.attr.value in self.user_methods and self._is_user(func.value):
             method = func.attr.value
-            what = "hashes the password on the event loop and may save the user" if method == "check_password" else "queries the user's permissions synchronously (SynchronousOnlyOperation in async code)"
+            what = (
+                "hashes the password on the event loop and may save the user" if method == "check_password" else "queries the user's permissions synchronously (SynchronousOnlyOperation in async code)"
+            )
             fix = self.suggestion("user", method, lambda twin: f"`await {shown(self.ctx, func.value)}.{twin}(...)`", f"`await sync_to_async({shown(self.ctx, func)})(...)`")
             self.flag(node, "DJA206", f"`{shown(self.ctx, node)}` {what}; use {fix}")
 

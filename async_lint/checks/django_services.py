@@ -18,8 +18,7 @@ ATOMIC = frozenset({"django.db.transaction.atomic"})
 # Transaction functions that touch the connection (ensure_connection is
 # async-unsafe): SynchronousOnlyOperation on the event loop.
 TRANSACTION_CALLS = frozenset(
-    f"django.db.transaction.{name}"
-    for name in ("on_commit", "commit", "rollback", "savepoint", "savepoint_commit", "savepoint_rollback", "set_autocommit", "get_autocommit", "clean_savepoints")
+    f"django.db.transaction.{name}" for name in ("on_commit", "commit", "rollback", "savepoint", "savepoint_commit", "savepoint_rollback", "set_autocommit", "get_autocommit", "clean_savepoints")
 )
 SIGNAL_CLASSES = frozenset({"django.dispatch.Signal", "django.dispatch.dispatcher.Signal", "django.db.models.signals.ModelSignal"})
 SIGNAL_METHODS = sync_names("signal")
@@ -96,8 +95,7 @@ class TransactionCheck(DjangoCheck):
             self.flag(
                 node,
                 "DJA208",
-                f"`transaction.{short}()` uses the database connection synchronously (SynchronousOnlyOperation in async code); "
-                "call it from a sync function run with `await sync_to_async(fn)()`",
+                f"`transaction.{short}()` uses the database connection synchronously (SynchronousOnlyOperation in async code); call it from a sync function run with `await sync_to_async(fn)()`",
             )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -130,7 +128,9 @@ class SyncSignalCheck(DjangoCheck):
         method = func.attr.value
         base = shown(self.ctx, func.value)
         fix = self.suggestion("signal", method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
-        self.flag(node, "DJA209", f"`{base}.{method}()` runs the receivers synchronously on the event loop (their ORM use raises SynchronousOnlyOperation; an async receiver raises RuntimeError); use {fix}")
+        self.flag(
+            node, "DJA209", f"`{base}.{method}()` runs the receivers synchronously on the event loop (their ORM use raises SynchronousOnlyOperation; an async receiver raises RuntimeError); use {fix}"
+        )
 
     def _is_signal(self, expr: cst.BaseExpression, depth: int) -> bool:
         if depth > 5:

@@ -279,8 +279,8 @@ class AtomicRequestsCheck(ProjectCheck):
             database = f" on database '{record.alias}'" if record.alias else ""
             message = (
                 f"ATOMIC_REQUESTS is True{database} while `{found.name}` ({_shown(path)}:{found.line}) is an "
-                "async view: Django raises RuntimeError on every request to it (\"You cannot use "
-                "ATOMIC_REQUESTS with async views\"); drop ATOMIC_REQUESTS, or decorate the async views "
+                'async view: Django raises RuntimeError on every request to it ("You cannot use '
+                'ATOMIC_REQUESTS with async views"); drop ATOMIC_REQUESTS, or decorate the async views '
                 "with `@transaction.non_atomic_requests`"
             )
             findings.append(finding_at(settings_path, record.where, "DJA507", message))

@@ -128,10 +128,7 @@ class MiddlewareCheck(Check):
         """True when every return hands back ``get_response(...)`` untouched
         (the coroutine is then awaited by Django, and nothing breaks)."""
         returns = list(nodes_in(inner.body, cst.Return))
-        return bool(returns) and all(
-            isinstance(r.value, cst.Call) and isinstance(r.value.func, cst.Name) and r.value.func.value == "get_response"
-            for r in returns
-        )
+        return bool(returns) and all(isinstance(r.value, cst.Call) and isinstance(r.value.func, cst.Name) and r.value.func.value == "get_response" for r in returns)
 
     # -- DJA502 / DJA506 -----------------------------------------------------------------
     def _check_class(self, facts: ClassFacts) -> None:
@@ -162,9 +159,7 @@ def init_summary(ctx, node: cst.FunctionDef) -> tuple[Any, bool]:
     return False, delegates
 
 
-def class_middleware_problems(
-    registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[MethodFacts], tuple[Any, bool]]
-) -> list[Problem]:
+def class_middleware_problems(registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[MethodFacts], tuple[Any, bool]]) -> list[Problem]:
     """DJA502/DJA506 for one class: (the class or method to report at, code,
     message). ``summarize`` gives ``init_summary`` of an ``__init__``."""
     own_call = facts.methods.get("__call__")
@@ -173,8 +168,7 @@ def class_middleware_problems(
             (
                 own_call,
                 "DJA502",
-                f"`{facts.name}.__call__` takes `get_response`, but Django calls middleware with the request only: "
-                "take `get_response` in `__init__` and keep it on the instance",
+                f"`{facts.name}.__call__` takes `get_response`, but Django calls middleware with the request only: take `get_response` in `__init__` and keep it on the instance",
             )
         ]
     found_call = registry.method(facts, "__call__")
@@ -209,8 +203,7 @@ def class_middleware_problems(
             (
                 where,
                 "DJA502",
-                f"`{facts.name}` has an `async def __call__` but is not async-capable: Django hands it a sync "
-                f"`get_response` and gets a coroutine back, so every request fails; {FIX_FLAGS}",
+                f"`{facts.name}` has an `async def __call__` but is not async-capable: Django hands it a sync `get_response` and gets a coroutine back, so every request fails; {FIX_FLAGS}",
             )
         ]
     if sync_capable is not False:
@@ -277,10 +270,4 @@ def _marks_itself(registry: ClassRegistry, facts: ClassFacts, summarize: Callabl
 
 def _is_super_init(call: cst.Call) -> bool:
     func = call.func
-    return (
-        isinstance(func, cst.Attribute)
-        and func.attr.value == "__init__"
-        and isinstance(func.value, cst.Call)
-        and isinstance(func.value.func, cst.Name)
-        and func.value.func.value == "super"
-    )
+    return isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"

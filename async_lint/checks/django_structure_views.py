@@ -28,9 +28,7 @@ DRF_API_VIEW = "rest_framework.decorators.api_view"
 METHOD_DECORATOR = "django.utils.decorators.method_decorator"
 STREAMING_RESPONSE = frozenset({"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"})
 # QuerySet-returning manager methods: iterating their result is a sync query.
-QUERYSET_METHODS = frozenset(
-    {"all", "filter", "exclude", "order_by", "values", "values_list", "select_related", "prefetch_related", "iterator", "only", "defer", "distinct", "annotate"}
-)
+QUERYSET_METHODS = frozenset({"all", "filter", "exclude", "order_by", "values", "values_list", "select_related", "prefetch_related", "iterator", "only", "defer", "distinct", "annotate"})
 
 
 class ViewHandlersCheck(Check):
@@ -55,8 +53,7 @@ class ViewHandlersCheck(Check):
                 self.ctx.report(
                     node.name,
                     "DJA504",
-                    f"`@api_view` runs `{node.name.value}` as a sync DRF handler and gets a coroutine back instead of "
-                    "a Response; use `adrf.decorators.api_view`, or a plain `def`",
+                    f"`@api_view` runs `{node.name.value}` as a sync DRF handler and gets a coroutine back instead of a Response; use `adrf.decorators.api_view`, or a plain `def`",
                 )
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
@@ -240,9 +237,4 @@ def _is_queryset_chain(func: cst.BaseExpression) -> bool:
     receiver = func.value
     while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and receiver.func.attr.value in QUERYSET_METHODS:
         receiver = receiver.func.value
-    return (
-        isinstance(receiver, cst.Attribute)
-        and receiver.attr.value == "objects"
-        and isinstance(receiver.value, cst.Name)
-        and receiver.value.value[:1].isupper()
-    )
+    return isinstance(receiver, cst.Attribute) and receiver.attr.value == "objects" and isinstance(receiver.value, cst.Name) and receiver.value.value[:1].isupper()

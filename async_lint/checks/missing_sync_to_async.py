@@ -52,15 +52,9 @@ def _finding(index: ProjectIndex, path: str, site: dict, target: str, chain: lis
     level = "error" if level_of(op[0]) == "error" else "warning"
     callee = site["callee"].removesuffix("()")
     if site["ref"].startswith("p:"):
-        message = (
-            f"reading `{site['callee']}` runs sync code that blocks the event loop (a property): {chain_text(index, chain)}; "
-            f"read it in a thread: `await sync_to_async(lambda: {callee})()`"
-        )
+        message = f"reading `{site['callee']}` runs sync code that blocks the event loop (a property): {chain_text(index, chain)}; read it in a thread: `await sync_to_async(lambda: {callee})()`"
     else:
-        message = (
-            f"`{site['callee']}` runs sync code that blocks the event loop: {chain_text(index, chain)}; "
-            f"call it in a thread: `await sync_to_async({callee})(...)`"
-        )
+        message = f"`{site['callee']}` runs sync code that blocks the event loop: {chain_text(index, chain)}; call it in a thread: `await sync_to_async({callee})(...)`"
     extra = {
         "callee": callee,
         "callee_qualname": target.replace(":", "."),
@@ -174,7 +168,7 @@ class ThreadFix:
             return None
         line, column = where.start.line, where.start.column + 1
         start = self._offset(line, column)
-        if self.text[start:start + len(func)] != func:
+        if self.text[start : start + len(func)] != func:
             return None
         shown = " ".join(func.split())
         edits: list[list[Any]] = [

@@ -138,9 +138,15 @@ class SyncToAsyncCheck(Check):
                     continue
                 info_prefix = ctx._qualname_prefix()  # noqa: SLF001 - FunctionInfo.qualname naming
                 fact = Handoff(
-                    adapter="sync_to_async", ref=f"l:{info_prefix}{node.name.value}",
-                    lazy=lazy, orm=_contains_manager(ctx, node.body), unsafe_thread=unsafe_thread,
-                    guarded=False, result_safe=not lazy, decorator=name.rpartition(".")[2], text=node.name.value,
+                    adapter="sync_to_async",
+                    ref=f"l:{info_prefix}{node.name.value}",
+                    lazy=lazy,
+                    orm=_contains_manager(ctx, node.body),
+                    unsafe_thread=unsafe_thread,
+                    guarded=False,
+                    result_safe=not lazy,
+                    decorator=name.rpartition(".")[2],
+                    text=node.name.value,
                 )
                 ctx.add_fact(fact, decorator)
 
@@ -316,9 +322,7 @@ class HandoffIndexCheck(IndexCheck):
             if fact.adapter == "sync_to_async" and function["async"] and not function.get("generator"):
                 out.append(("DJA404", f"`sync_to_async({text})` wraps a coroutine function ({_described(target)} is `async def`); await it directly"))
             elif fact.adapter == "async_to_sync" and not function["async"] and not function.get("thread"):
-                out.append(
-                    ("DJA404", f"`async_to_sync({text})` wraps a plain function ({_described(target)} is a `def`); call it directly, or `sync_to_async` it from async code")
-                )
+                out.append(("DJA404", f"`async_to_sync({text})` wraps a plain function ({_described(target)} is a `def`); call it directly, or `sync_to_async` it from async code"))
         if fact.adapter != "sync_to_async":
             return out
         if not fact.result_safe:

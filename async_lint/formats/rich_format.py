@@ -158,8 +158,12 @@ def render(findings: list[Finding], out, *, console: Console | None = None, file
             table.add_row(Text(code, style=LEVEL_STYLE.get(level, "red")), rule.name if rule else "", level, str(count), str(fixable[code] or ""))
         console.print(table)
         files = len({f.path for f in findings})
-        console.print(Text(f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''} in {files} file{'s' if files != 1 else ''}"
-                           + (f" ({files_checked} checked)." if files_checked else "."), style="bold"))
+        console.print(
+            Text(
+                f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''} in {files} file{'s' if files != 1 else ''}" + (f" ({files_checked} checked)." if files_checked else "."),
+                style="bold",
+            )
+        )
         fixable = fixable_summary(findings)
         if fixable:
             console.print(Text(fixable, style="green"))

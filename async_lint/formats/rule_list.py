@@ -12,10 +12,7 @@ COLUMNS = ("code", "name", "level", "fix", "summary")
 
 
 def rows() -> list[dict[str, Any]]:
-    return [
-        {"code": r.code, "name": r.name, "level": r.level, "fix": r.fix, "fixable": r.fixable, "summary": " ".join(r.summary.split()), "url": r.url}
-        for r in catalog().values()
-    ]
+    return [{"code": r.code, "name": r.name, "level": r.level, "fix": r.fix, "fixable": r.fixable, "summary": " ".join(r.summary.split()), "url": r.url} for r in catalog().values()]
 
 
 def render_json(out: TextIO) -> None:

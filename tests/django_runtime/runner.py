@@ -155,11 +155,7 @@ def make_request(session_key: str):
 
 def entry_points(source: str) -> list[str]:
     tree = ast.parse(source)
-    return [
-        node.name
-        for node in tree.body
-        if isinstance(node, ast.AsyncFunctionDef) and node.args.args and node.args.args[0].arg == "request"
-    ]
+    return [node.name for node in tree.body if isinstance(node, ast.AsyncFunctionDef) and node.args.args and node.args.args[0].arg == "request"]
 
 
 def run_example(example_id: str, source: str, spies: Spies) -> str:

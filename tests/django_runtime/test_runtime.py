@@ -54,9 +54,7 @@ EXAMPLES = _examples()
 @pytest.fixture(scope="session")
 def outcomes() -> dict[str, str]:
     payload = json.dumps([{"id": i, "source": src} for i, _, src in EXAMPLES])
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.django_runtime.runner"], input=payload, capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+    done = subprocess.run([sys.executable, "-m", "tests.django_runtime.runner"], input=payload, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -16,8 +16,7 @@ from async_lint.analysis.django_twins import twin_table
 KINDS: dict[str, tuple[str, str]] = {
     "queryset": (
         "DJA201",
-        "from django.db.models import Count\nfrom shop.models import Product, Tag\n\n"
-        "async def view(request, pk, product):\n    STMT\n",
+        "from django.db.models import Count\nfrom shop.models import Product, Tag\n\nasync def view(request, pk, product):\n    STMT\n",
     ),
     "related": (
         "DJA201",
@@ -27,7 +26,7 @@ KINDS: dict[str, tuple[str, str]] = {
         '    group = await Group.objects.aget(name="buyers")\n'
         "    STMT\n",
     ),
-    "model": ("DJA203", "from shop.models import Tag\n\nasync def view(request):\n    tag = await Tag.objects.aget(name=\"sale\")\n    STMT\n"),
+    "model": ("DJA203", 'from shop.models import Tag\n\nasync def view(request):\n    tag = await Tag.objects.aget(name="sale")\n    STMT\n'),
     "shortcut": (
         "DJA206",
         "from MODULE import FUNCTION\nfrom django.contrib.auth.models import User\n"
@@ -36,8 +35,7 @@ KINDS: dict[str, tuple[str, str]] = {
     ),
     "user": (
         "DJA206",
-        "from django.contrib.auth.models import User\n\n"
-        "async def view(request, username):\n    user = await User.objects.aget(username=username)\n    STMT\n",
+        "from django.contrib.auth.models import User\n\nasync def view(request, username):\n    user = await User.objects.aget(username=username)\n    STMT\n",
     ),
     "request": ("DJA205", "from django.http import HttpRequest\n\nasync def view(request: HttpRequest):\n    STMT\n"),
     "session": ("DJA205", "from django.http import HttpRequest\n\nasync def view(request: HttpRequest):\n    STMT\n"),
@@ -142,10 +140,7 @@ STATEMENTS: dict[tuple[str, str], str] = {
     ("cache", "close"): "cache.close()",
     ("signal", "send"): "post_save.send(sender=Order, instance=order, created=False)",
     # send_robust() catches the receivers' exceptions and returns them.
-    ("signal", "send_robust"): (
-        "for _, response in post_save.send_robust(sender=Order, instance=order, created=False):\n"
-        "        if isinstance(response, Exception):\n            raise response"
-    ),
+    ("signal", "send_robust"): ("for _, response in post_save.send_robust(sender=Order, instance=order, created=False):\n        if isinstance(response, Exception):\n            raise response"),
 }
 
 # The twin in the same place, where replacing the name is not enough.
@@ -158,6 +153,7 @@ ASYNC_STATEMENTS: dict[tuple[str, str], str] = {
     ("session", "__contains__"): 'request.session.ahas_key("cart")',
     ("signal", "send_robust"): "post_save.asend_robust(sender=Order, instance=order, created=False)",
 }
+
 
 def _module(kind: str, statement: str, function: str = "") -> str:
     """The kind's module around ``statement``; for a shortcut, importing
