@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from async_lint import fixes
-from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use, use_message
+from async_lint.analysis.coroutine_uses import DROPPED, TEXT, TRUTH, CoroutineUse, coroutine_use, use_message
 from async_lint.analysis.django_models import (
     DjangoRequestValue,
     InstanceValue,
@@ -690,6 +690,15 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
 
     codes = ("DJA302",)
 
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        # id(function) -> name -> the coroutine call assigned to it, to
+        # report once the function shows every read of it as a plain value.
+        self._held: dict[int, dict[str, _Held]] = {}
+        # id(function) -> name -> how each read of it in that function uses it
+        # (None: awaited, handed on, or anything else).
+        self._reads: dict[int, dict[str, list[CoroutineUse | None]]] = {}
+
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
         parent = ctx.parent
@@ -709,11 +718,70 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
                 return
             target = evidence.discarded_by_assignment(node)
             if target is None:
+                self._hold(node, name, is_future)
                 return
             ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=None, in_async=True, stored_in=target.value))
             return
         fix = fixes.await_call(ctx, node, message="Add `await`") if ctx.in_async_context else None
         ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=use, in_async=ctx.in_async_context), fix=fix)
+
+    # -- a coroutine held in a local and then only used as a plain value -------------
+    def _hold(self, call: cst.Call, callee: str, future: bool) -> None:
+        """``x = coro()`` in a function: a candidate until the function's reads of ``x`` are known."""
+        ctx = self.ctx
+        parent, function = ctx.parent, ctx.current_function
+        if function is None or ctx.scope is not function.scope or not (isinstance(parent, cst.Assign) and len(parent.targets) == 1):
+            return
+        target = parent.targets[0].target
+        # Bound once in the function (the scope knows every binding already).
+        values = self.evidence.assigned_values(target) if isinstance(target, cst.Name) else None
+        if values is not None and len(values) == 1:
+            fix = fixes.await_call(ctx, call, message="Add `await`")
+            self._held.setdefault(id(function.node), {})[target.value] = _Held(call, target, callee, future, fix)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        ctx = self.ctx
+        function = ctx.current_function
+        if function is None or node.value not in self._held.get(id(function.node), ()):
+            return
+        parent = ctx.parent
+        if isinstance(parent, cst.AssignTarget) and parent.target is node:
+            return  # the assignment itself (the name is bound only there)
+        self._reads.setdefault(id(function.node), {}).setdefault(node.value, []).append(coroutine_use(ctx, node))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        held = self._held.pop(id(node), None)
+        reads = self._reads.pop(id(node), {})
+        if not held:
+            return
+        loads = self.evidence.name_loads(node)
+        for name, found in held.items():
+            uses = reads.get(name, [])
+            # Every read is in this function (none in a nested one), each a
+            # plain value, and the name is bound once: the coroutine is never awaited.
+            if not uses or None in uses or name in loads.declared or loads.loads[name] != len(uses) or loads.loads["locals"] or loads.loads["vars"]:
+                continue
+            self.ctx.report(found.call, "DJA302", held_message(found, name, uses[0]), fix=found.fix)
+
+
+@dataclass(frozen=True)
+class _Held:
+    call: cst.Call
+    target: cst.Name
+    callee: str
+    future: bool
+    fix: object
+
+
+def held_message(found: _Held, name: str, use: CoroutineUse) -> str:
+    made = "a future" if found.future else "a coroutine"
+    lost = "its results and exceptions are lost" if found.future else "its body never runs"
+    how = {
+        TRUTH: "only tested for truth (always true)",
+        TEXT: "only formatted into text",
+        DROPPED: "only the value of a dropped expression",
+    }.get(use.kind, f"only passed to {use.consumer}")
+    return f"`{found.callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; add `await`"
 
 
 def unawaited_message(callee: str, *, future: bool, use: CoroutineUse | None, in_async: bool, stored_in: str | None = None) -> str:
