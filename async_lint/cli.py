@@ -277,9 +277,8 @@ def main_command(
     elif stdin_filename:
         _error("--stdin-filename needs `-` as the path")
     reports = (("--output-file", output_file), ("--write-baseline", write_baseline_file))
-    for flag, target in reports:
-        if target and _is_an_input(target, paths):
-            _error(f"{flag} {target} is one of the files being linted: writing the report there would replace its code")
+    # Before any analysis for the named paths, after discovery for the files found.
+    _refuse_overwriting_inputs(reports, paths)
     try:
         file_config = load_file(config_file) if config_file else find_config(paths)
         cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level, file_timeout)
@@ -359,18 +358,6 @@ def main_command(
     if failing and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
-
-
-def _is_an_input(target: str, paths: list[str]) -> bool:
-    """``target`` is a linted file: named, or a Python file under a named folder."""
-    real = os.path.realpath(target)
-    for path in paths:
-        named = os.path.realpath(path)
-        if real == named:
-            return True
-        if os.path.isdir(named) and real.endswith(".py") and real.startswith(named.rstrip(os.sep) + os.sep):
-            return True
-    return False
 
 
 def _refuse_overwriting_inputs(reports: tuple[tuple[str, str | None], ...], inputs: list[str]) -> None:

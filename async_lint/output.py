@@ -50,14 +50,17 @@ def tolerant_streams() -> None:
 
 
 def refuse_inputs(output: str, inputs: list[str], flag: str) -> None:
-    """OutputError when ``output`` is one of the files being linted."""
+    """OutputError when ``output`` is one of the files being linted: an input
+    file, or a Python file under an input folder (checked before discovery)."""
     try:
         target = os.path.realpath(output)
     except (OSError, ValueError):
         return
     for path in inputs:
         with contextlib.suppress(OSError, ValueError):
-            if os.path.realpath(path) == target and not os.path.isdir(path):
+            named = os.path.realpath(path)
+            folder = os.path.isdir(path)
+            if (named == target and not folder) or (folder and target.endswith(".py") and target.startswith(named.rstrip(os.sep) + os.sep)):
                 raise OutputError(f"{flag} {output} is one of the files being linted; refusing to overwrite it (name another file)")
 
 
