@@ -186,6 +186,11 @@ class _NameLoads(cst.CSTVisitor):
         if id(node) not in self._stores:
             self.loads[node.value] += 1
 
+    def out_of_sight(self, name: str) -> bool:
+        """``name`` may be read where its loads are not counted: declared
+        global/nonlocal, or the function reads ``locals()``/``vars()``."""
+        return name in self.declared or bool(self.loads["locals"] or self.loads["vars"])
+
 
 class _SelfAssignments(cst.CSTVisitor):
     """``self.<attr> = value`` (or ``cls.``) in one method body; any other
@@ -341,7 +346,7 @@ class CoroutineEvidence:
         if function is None or self.ctx.scope is not function.scope:
             return None
         loads = self.name_loads(function.node)
-        if target.value in loads.declared or loads.loads[target.value] or loads.loads["locals"] or loads.loads["vars"]:
+        if loads.loads[target.value] or loads.out_of_sight(target.value):
             return None
         return target
 
@@ -759,7 +764,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             uses = reads.get(name, [])
             # Every read is in this function (none in a nested one), each a
             # plain value, and the name is bound once: the coroutine is never awaited.
-            if not uses or None in uses or name in loads.declared or loads.loads[name] != len(uses) or loads.loads["locals"] or loads.loads["vars"]:
+            if not uses or None in uses or loads.loads[name] != len(uses) or loads.out_of_sight(name):
                 continue
             self.ctx.report(found.call, "DJA302", held_message(found, name, uses[0]), fix=found.fix)
 
