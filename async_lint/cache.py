@@ -39,6 +39,11 @@ TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
 TAG_TEXT = f"{TAG_SIGNATURE}\n# This file is a cache directory tag created by async-lint.\n# For information about cache directory tags, see https://bford.info/cachedir/\n"
 # Caches written before the tag existed are recognised by their .gitignore.
 _LEGACY_GITIGNORE = "# Created by async-lint.\n"
+# What the cache writes at its top level, besides its tag and .gitignore:
+# entry folders (an entry key's first two characters), project entries and
+# temporary files.
+_ENTRY_FOLDER = re.compile(r"[0-9a-z]{2}")
+_OWN_NAME = re.compile(rf"{_ENTRY_FOLDER.pattern}|project-[0-9a-f]+\.json|\.tmp-.*")
 
 
 class CacheDirError(Exception):
@@ -55,14 +60,14 @@ def _holds_tag(directory: str) -> bool:
 
 def _is_legacy_cache(directory: str, names: list[str]) -> bool:
     """A cache of an async-lint from before the tag: its own .gitignore, and
-    only entry folders (two hex digits) and entries besides."""
+    only the names the cache writes besides."""
     try:
         with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as fh:
             if not fh.read().startswith(_LEGACY_GITIGNORE):
                 return False
     except OSError:
         return False
-    return all(name == ".gitignore" or re.fullmatch(r"[0-9a-z]{2}|project-[0-9a-f]+\.json|\.tmp-.*", name) for name in names)
+    return all(name == ".gitignore" or _OWN_NAME.fullmatch(name) for name in names)
 
 
 def claim_directory(directory: str) -> bool:
@@ -200,10 +205,14 @@ def _is_cache_entry(directory: str, name: str) -> bool:
     """``name`` is part of the cache's own layout: its tag and .gitignore,
     temporary files, and entry folders (two letters or digits: an entry key's
     start) holding only entries."""
-    if name in (".gitignore", TAG_NAME) or name.startswith(".tmp-") or re.fullmatch(r"project-[0-9a-f]+\.json", name):
+    if name in (".gitignore", TAG_NAME):
+        return True
+    if not _OWN_NAME.fullmatch(name):
+        return False
+    if not _ENTRY_FOLDER.fullmatch(name):
         return True
     path = os.path.join(directory, name)
-    if not (re.fullmatch(r"[0-9a-z]{2}", name) and os.path.isdir(path) and not os.path.islink(path)):
+    if not os.path.isdir(path) or os.path.islink(path):
         return False
     try:
         return all(inside.endswith(".json") or inside.startswith(".tmp-") for inside in os.listdir(path))
