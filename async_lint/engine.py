@@ -465,7 +465,7 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
         return path in analyzer.results and not analyzer.results[path].light
 
     locator = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
-    project = ProjectFiles(root, locator, settings, lambda path: path in analyzer.results)
+    project = ProjectFiles(root, locator, settings, loaded)
     requested: set[str] = set()
     while True:
         facts = ProjectFacts({path: result.facts for path, result in analyzer.results.items() if result.facts})

@@ -283,13 +283,30 @@ def _waited_facts(text: str, settings: Settings) -> list[str]:
     return sorted({kind for kind, pattern in _after_fact_hints(checked_codes(settings.enabled)) if pattern.search(text)})
 
 
-def _syntax_ok(text: str, path: str) -> bool:
-    """CPython's own parser: several times faster than a full libcst parse."""
+@functools.lru_cache(maxsize=None)
+def _light_fact_checks(enabled: frozenset[str]) -> tuple[tuple[re.Pattern, type], ...]:
+    """(compiled ``light_fact_hints``, check) of the enabled checks that record facts on a light pass."""
+    from async_lint.checks import checks_for
+
+    return tuple((re.compile("|".join(f"(?:{p})" for p in c.light_fact_hints)), c) for c in checks_for(enabled) if c.light_fact_hints)
+
+
+def _light_result(task: FileTask, text: str, settings: Settings) -> FileResult | None:
+    """The result of a file no enabled check needs a full pass of: CPython's
+    own parser checks its syntax (several times faster than libcst), and the
+    checks that record facts from ``ast`` on such files do; None when it does
+    not parse (the full pass reports why)."""
     try:
-        _tree, error = python_parse(text)
+        tree, error = python_parse(text)
     except SourceError:
-        return False
-    return error is None
+        return None
+    if error is not None:
+        return None
+    result = FileResult(task.path, light=True)
+    for pattern, check in _light_fact_checks(checked_codes(settings.enabled)):
+        if pattern.search(text):
+            result.facts.extend(fact.record() for fact in check.light_facts(tree, task.module_name, task.is_package))
+    return result
 
 
 # -- workers --------------------------------------------------------------------------------------
@@ -322,8 +339,11 @@ def analyze_task(task: FileTask, settings: Settings) -> FileResult:
         return _analyze_in_parts(task, source, settings)
     hinted = _needs_full_pass(source.text, settings)
     waits_for = _waited_facts(source.text, settings)
-    if not task.full and not hinted and _syntax_ok(source.text, task.path):
-        return FileResult(task.path, light=True, hinted=hinted, waits_for=waits_for)
+    if not task.full and not hinted:
+        light = _light_result(task, source.text, settings)
+        if light is not None:
+            light.waits_for = waits_for
+            return light
     try:
         result = analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
     except RecursionError:  # deep trees in a check or in position metadata

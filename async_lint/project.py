@@ -217,8 +217,8 @@ class ProjectFiles:
         self.root = root
         self.locator = locator
         self.settings = settings
-        # Files this run analysed already: their facts are known (a file only
-        # syntax-checked matched no enabled check's text hints, so it has none).
+        # Files this run gave a full pass already: their facts are known (a
+        # file with no full pass has only those its checks' ``light_facts`` record).
         self.analysed = analysed
         self._files: dict[str, list[str]] = {}
 
@@ -239,11 +239,11 @@ class ProjectFiles:
         return self._files[under]
 
     def unanalysed(self, under: str | None = None) -> list[str]:
-        """The files under ``under`` that this run has not analysed."""
+        """The files under ``under`` that this run has given no full pass."""
         return [path for path in self.files(under) if not self.analysed(path)]
 
     def files_matching(self, pattern: "re.Pattern[bytes]", under: str | None = None) -> list[str]:
-        """The files not analysed yet under ``under`` whose text matches ``pattern``."""
+        """The files under ``under`` with no full pass yet whose text matches ``pattern``."""
         out = []
         for path in self.unanalysed(under):
             try:

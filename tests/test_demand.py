@@ -184,3 +184,85 @@ def test_a_check_whose_hints_miss_a_file_reports_nothing_there(path: Path) -> No
         walk(ctx.module, traversal.on_visit, traversal.on_leave, traversal)
         assert not traversal.crashes
         assert (check_class.__name__, ctx.reports) == (check_class.__name__, [])
+
+
+VIEW_BASES = {
+    "manage.py": "",
+    "app/__init__.py": "",
+    "app/base.py": """
+        from django.http import JsonResponse
+        from django.views import View
+
+        class AsyncBase(View):
+            async def get(self, request):
+                return JsonResponse({})
+    """,
+    "app/layers.py": """
+        from app.base import AsyncBase
+
+        class Layer(AsyncBase):
+            template_name = "layer.html"
+    """,
+    "app/views.py": """
+        from django.http import JsonResponse
+        from app.layers import Layer
+
+        class PageView(Layer):
+            def post(self, request):
+                return JsonResponse({})
+    """,
+    "app/plain.py": """
+        from django.http import JsonResponse
+        from django.views import View
+
+        class PlainView(View):
+            def get(self, request):
+                return JsonResponse({})
+    """,
+}
+
+
+def test_a_view_class_without_async_code_is_analysed_only_when_it_inherits_some(tmp_path: Path) -> None:
+    write_project(tmp_path, VIEW_BASES)
+    result = run([str(tmp_path)], make_settings())
+    assert [(Path(f.path).name, f.line, f.code) for f in result.findings] == [("views.py", 4, "DJA503")]
+    # views.py inherits async get() through layers.py: both get a full pass;
+    # plain.py's classes reach no async code and cost an ast parse only.
+    assert {"app/base.py", "app/layers.py", "app/views.py"} <= analysed(result)
+    assert "app/plain.py" not in analysed(result)
+    # Named alone (a pre-commit run), views.py still finds its bases.
+    alone = run([str(tmp_path / "app" / "views.py")], make_settings())
+    assert [(Path(f.path).name, f.line, f.code) for f in alone.findings] == [("views.py", 4, "DJA503")]
+
+
+ATOMIC_PROJECT = {
+    "manage.py": "",
+    "shop/__init__.py": "",
+    "shop/settings.py": """
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db"}}
+        ROOT_URLCONF = "shop.urls"
+    """,
+    "shop/urls.py": """
+        from django.urls import path
+        from shop import pages
+
+        urlpatterns = [path("", pages.PageView.as_view())]
+    """,
+    "shop/pages.py": """
+        from adrf.generics import ListAPIView
+
+        class PageView(ListAPIView):
+            pass
+    """,
+}
+
+
+def test_urlconfs_and_settings_wait_for_atomic_requests(tmp_path: Path) -> None:
+    write_project(tmp_path, ATOMIC_PROJECT)
+    result = run([str(tmp_path)], make_settings())
+    assert result.findings == []
+    assert not {"shop/settings.py", "shop/urls.py"} & analysed(result)
+    (tmp_path / "shop" / "settings.py").write_text('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db", "ATOMIC_REQUESTS": True}}\nROOT_URLCONF = "shop.urls"\n')
+    result = run([str(tmp_path)], make_settings())
+    assert [(Path(f.path).name, f.code) for f in result.findings] == [("settings.py", "DJA507")]
+    assert {"shop/settings.py", "shop/urls.py", "shop/pages.py"} <= analysed(result)

@@ -17,6 +17,8 @@ from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Edit, Finding, Fix
 
 if TYPE_CHECKING:
+    import ast
+
     from async_lint.index import ProjectIndex
     from async_lint.project import ProjectFiles
     from async_lint.settings import Settings
@@ -37,9 +39,18 @@ class Check:
     # kind, since only then can what the check records there matter (model
     # facts, once async code reads a model's relation).
     text_hints_after_fact: ClassVar[tuple[str, tuple[str, ...]] | None] = None
+    # A file that gets no full pass but whose text matches one of these
+    # patterns is read with CPython's ``ast`` instead, and ``light_facts``
+    # records cheap structural facts from it: enough for a project check's
+    # ``needs`` to decide whether the file needs the full pass after all.
+    light_fact_hints: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: FileContext):
         self.ctx = ctx
+
+    @classmethod
+    def light_facts(cls, tree: ast.Module, module_name: str | None, is_package: bool) -> list[Fact]:
+        return []
 
     @classmethod
     def handlers(cls) -> list[tuple[str, str]]:

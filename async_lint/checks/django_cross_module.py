@@ -15,6 +15,7 @@ project defines (a third-party app's) stays silent.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ import libcst.matchers as m
 
 from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
 from async_lint.checks.base import Check, ProjectCheck, finding_at
+from async_lint.checks.class_hierarchy import VIEW_CLASS_HINTS, ClassBases, class_bases, subclass_files
 from async_lint.checks.django_structure_classes import MethodFacts
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -312,16 +314,16 @@ class ClassShapes(Check):
     whose base classes live in another module."""
 
     codes = ("DJA502", "DJA503", "DJA506")
-    # A class that takes part in a view or middleware hierarchy: an async
-    # handler, a view or viewset base, a mixin, a middleware (its __init__
-    # takes get_response). (Every class in every file would cost the
-    # prefilter nearly all of its savings.)
-    text_hints = (
-        r"\basync\s+def\b",
-        r"\bget_response\b",
-        r"(?m:^\s*class\s+\w*(?:View|ViewSet|Mixin|Middleware)\w*\s*[(:])",
-        r"(?m:^\s*class\s+\w+\s*\([^)]*\b\w*(?:View|ViewSet|Mixin|Middleware)\b)",
-    )
+    # A class with async code, or a middleware (its __init__ takes
+    # get_response), gets a full pass for its text; other view, viewset,
+    # mixin and middleware classes only once their bases show they inherit
+    # async code through another module (``class_hierarchy``).
+    text_hints = (r"\basync\s+def\b", r"\bget_response\b")
+    light_fact_hints = VIEW_CLASS_HINTS
+
+    @classmethod
+    def light_facts(cls, tree, module_name, is_package):
+        return class_bases(tree, module_name, is_package)
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -479,10 +481,21 @@ class ProjectClasses:
 
 
 def _base_modules(facts: ProjectFacts, project) -> set[str]:
-    """The files of base classes imported from other modules (views, middleware)."""
+    """The files of base classes imported from other modules (views,
+    middleware), and the files of classes with no async code of their own
+    that inherit it through another module."""
     modules = {text.rpartition(".")[0] for _, fact in facts.of(ClassShape) for kind, text in fact.bases if kind == "unknown" and "." in text}
     modules.discard("")
-    return {path for module in modules for path in project.paths_of(module)}
+    found = {path for module in modules for path in project.paths_of(module)}
+    return found | subclass_files(facts, project, ClassShape, _async_framework_bases())
+
+
+@functools.lru_cache(maxsize=None)
+def _async_framework_bases() -> frozenset[str]:
+    """The framework views with async handlers (adrf's generics), by every name they are imported as."""
+    from async_lint.checks.django_structure_classes import view_table
+
+    return frozenset(name for name, entry in view_table().classes.items() if entry.async_handlers)
 
 
 @dataclass(eq=False)
@@ -498,7 +511,7 @@ class CrossModuleViewCheck(ProjectCheck):
     """DJA503 where a view's base class with handlers is in another module."""
 
     codes = ("DJA503",)
-    fact_kinds = (ClassShape,)
+    fact_kinds = (ClassShape, ClassBases)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         return _base_modules(facts, project)
@@ -524,7 +537,7 @@ class CrossModuleMiddlewareCheck(ProjectCheck):
     """DJA502/DJA506 where a class middleware's base class is in another module."""
 
     codes = ("DJA502", "DJA506")
-    fact_kinds = (ClassShape, MethodAt)
+    fact_kinds = (ClassShape, MethodAt, ClassBases)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         return _base_modules(facts, project)

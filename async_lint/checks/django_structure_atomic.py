@@ -12,10 +12,12 @@ class-based views, the views urlpatterns and DRF routers point at, and the
 URLconfs ``include()`` names.  ``AtomicRequestsCheck`` joins them over the
 project.
 
-A run given only the settings file (a pre-commit hook after a settings
-change) must still see the project's views: the check declares what it
-needs (``needs``): the URLconfs and views the settings lead to, and the
-other files that can hold these facts, so the engine loads them.
+Only async code and a setting of ``ATOMIC_REQUESTS`` get a full pass for
+their text. Once such a setting is known (in a whole run, or a run given
+only the settings file: a pre-commit hook after a settings change), the
+check declares what else it needs (``needs``): the URLconfs and views the
+settings lead to, and the other files that can hold these facts, so the
+engine analyses them; a project that never sets it costs nothing more.
 
 An async function counts as a view on evidence only: a urlpattern points at
 it, or it is a module-level ``async def`` taking ``request`` first in a views
@@ -111,8 +113,10 @@ class AsyncView(Fact):
 
 class AtomicRequestsFacts(Check):
     codes = ("DJA507",)
-    # Settings (DATABASES), async views and the urlpatterns that name them.
-    text_hints = (r"\basync\s+def\b", r"\bDATABASES\b", r"ATOMIC_REQUESTS", r"DJANGO_SETTINGS_MODULE", r"\burlpatterns\b", r"Router\(", r"ROOT_URLCONF")
+    # Async views, and settings that set ATOMIC_REQUESTS: only then do the
+    # project's other settings, URLconfs and routers matter, and
+    # ``AtomicRequestsCheck.needs`` asks for them.
+    text_hints = (r"\basync\s+def\b", r"ATOMIC_REQUESTS")
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -33,8 +33,9 @@ QUERYSET_METHODS = frozenset({"all", "filter", "exclude", "order_by", "values", 
 
 class ViewHandlersCheck(Check):
     codes = ("DJA503", "DJA504")
-    # Django's and DRF's own handlers are all sync: a mix needs an async def here.
-    text_hints = (r"\basync\s+def\b",)
+    # Django's and DRF's own handlers are all sync: a mix needs an async def
+    # here, or adrf's generic views (their handlers are async).
+    text_hints = (r"\basync\s+def\b", r"\badrf\b")
 
     def __init__(self, ctx):
         super().__init__(ctx)
