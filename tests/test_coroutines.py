@@ -252,6 +252,8 @@ def test_coroutines_of_other_modules_get_their_await_added(tmp_path) -> None:
         "    await count_sessions(user)  #",
         "if user and await count_sessions(user):",
         '"name": str(await display_name(user))',
+        "allowed = await self.check(user)  #",
+        "name = await display_name(user)  #",
     ):
         assert fixed in views, fixed
     remaining = lint_paths([project], select=["DJA302"])
@@ -285,3 +287,40 @@ def test_dja302_says_the_same_and_offers_the_same_fix_whether_the_coroutine_func
     assert imported.fix.message == local.fix.message == "Add `await`"
     assert apply_edits(text, list(imported.fix.edits)).splitlines()[8] == "    await record(request)"
     assert apply_edits(text, list(local.fix.edits)).splitlines()[9] == "    await local_record(request)"
+
+
+def test_a_coroutine_of_another_module_held_in_a_local_is_reported_at_its_call(tmp_path) -> None:
+    """A permission check inherited from a mixin of another module, stored
+    and then only tested: always true, so everyone passes (a real consumer's
+    bug), reported as the file's own held coroutines are."""
+    from tests.cli_helpers import write_tree
+    from tests.helpers import lint_paths
+
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": "",
+            "orgs/__init__.py": "",
+            "orgs/mixins.py": ("from asgiref.sync import sync_to_async\n\n\nclass OrgMixin:\n    @sync_to_async\n    def has_perms(self, user, perms):\n        return user.has_perms(perms)\n"),
+            "orgs/ws.py": (
+                "from orgs.mixins import OrgMixin\n\n\n"
+                "class Tools(OrgMixin):\n"
+                "    async def local_perms(self, user):\n        return True\n\n"
+                "    async def connect(self, user, enabled):\n"
+                "        has_perm = self.has_perms(user, ['view'])\n"
+                "        local = self.local_perms(user)\n"
+                "        if enabled and has_perm and local:\n"
+                "            return True\n"
+            ),
+        },
+    )
+    found = {f.line: f for f in lint_paths([tmp_path / "orgs" / "ws.py"], select=["DJA302"])}
+    assert sorted(found) == [9, 10]
+    held = "returns a coroutine that is stored in `{}`, which is only tested for truth (always true) and never awaited: its body never runs; add `await`"
+    assert found[10].message == "`self.local_perms(...)` " + held.format("local")
+    assert found[9].message.startswith("`self.has_perms(...)` " + held.format("has_perm") + " (a `@sync_to_async` def in ")
+    assert found[9].fix.message == "Add `await`"
+    from async_lint.apply_fixes import apply_edits
+
+    text = (tmp_path / "orgs" / "ws.py").read_text(encoding="utf-8")
+    assert apply_edits(text, list(found[9].fix.edits)).splitlines()[8] == "        has_perm = await self.has_perms(user, ['view'])"

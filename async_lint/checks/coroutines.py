@@ -38,6 +38,7 @@ from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Bindin
 from async_lint.catalog import load_table
 from async_lint.index import split_key
 from async_lint.checks.base import Check, IndexCheck, finding_at
+from async_lint.facts import Fact
 from async_lint.checks.django_request import is_user_value
 from async_lint.walk import visit_fast
 
@@ -716,6 +717,10 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         evidence = self.evidence
         is_future = evidence.coroutine_call(node)
         if is_future is None:
+            # Its callee may be a coroutine function of another module: the
+            # project index decides once the function shows how it is used.
+            if use is None and not bare and ctx.in_async_context and not ctx.in_lambda and evidence.discarded_by_assignment(node) is None:
+                self._hold(node, _short(node), None)
             return
         name = _short(node)
         if use is None and not bare:
@@ -741,7 +746,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         # Bound once in the function (the scope knows every binding already).
         values = self.evidence.assigned_values(target) if isinstance(target, cst.Name) else None
         if values is not None and len(values) == 1:
-            fix = fixes.await_call(ctx, call, message="Add `await`")
+            fix = fixes.await_call(ctx, call, message="Add `await`") if future is not None else None
             self._held.setdefault(id(function.node), {})[target.value] = _Held(call, target, callee, future, fix)
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -766,7 +771,10 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             # plain value, and the name is bound once: the coroutine is never awaited.
             if not uses or None in uses or loads.loads[name] != len(uses) or loads.out_of_sight(name):
                 continue
-            self.ctx.report(found.call, "DJA302", held_message(found, name, uses[0]), fix=found.fix)
+            if found.future is None:
+                self.ctx.add_fact(HeldCall(name=name, callee=found.callee, use=tuple(uses[0].as_data())), found.call)
+                continue
+            self.ctx.report(found.call, "DJA302", held_message(found.callee, found.future, name, uses[0]), fix=found.fix)
 
 
 @dataclass(frozen=True)
@@ -774,19 +782,32 @@ class _Held:
     call: cst.Call
     target: cst.Name
     callee: str
-    future: bool
+    future: bool | None  # None: whether the callee makes a coroutine is for the project index
     fix: object
 
 
-def held_message(found: _Held, name: str, use: CoroutineUse) -> str:
-    made = "a future" if found.future else "a coroutine"
-    lost = "its results and exceptions are lost" if found.future else "its body never runs"
+@dataclass(frozen=True, kw_only=True)
+class HeldCall(Fact):
+    """A call in async code whose value is stored in a local bound once and
+    then only used as a plain value, its callee unknown to the file: DJA302
+    when the project index finds a coroutine function there."""
+
+    kind = "held_call"
+    summary_key = "held_calls"
+    name: str
+    callee: str  # as the file's own DJA302 spells it
+    use: tuple[str, str]
+
+
+def held_message(callee: str, future: bool, name: str, use: CoroutineUse) -> str:
+    made = "a future" if future else "a coroutine"
+    lost = "its results and exceptions are lost" if future else "its body never runs"
     how = {
         TRUTH: "only tested for truth (always true)",
         TEXT: "only formatted into text",
         DROPPED: "only the value of a dropped expression",
     }.get(use.kind, f"only passed to {use.consumer}")
-    return f"`{found.callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; add `await`"
+    return f"`{callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; add `await`"
 
 
 def unawaited_message(callee: str, *, future: bool, use: CoroutineUse | None, in_async: bool, stored_in: str | None = None) -> str:
@@ -814,10 +835,12 @@ class CrossModuleUnawaitedCheck(IndexCheck):
     def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list:
         index = self.index
         module = summary["module"]
+        held = {(record["line"], record["column"]): record for record in summary.get("held_calls", ())}
         out = []
         for site in summary["sites"]:
+            stored = held.get((site["line"], site["column"])) if site["async"] else None
             # DJA302 does not follow calls through objects (their class may be a subclass's).
-            if not (site["discarded"] or site.get("use")) or site["ref"][:2] in ("c:", "p:"):
+            if not (site["discarded"] or site.get("use") or stored) or site["ref"][:2] in ("c:", "p:"):
                 continue
             receiver = index.receiver_of(site["ref"], module)
             target = index.resolve(site["ref"], module, receiver)
@@ -828,10 +851,17 @@ class CrossModuleUnawaitedCheck(IndexCheck):
             if defined_in == module:
                 continue  # the file's own check reports it
             kind = "`async def`" if function["async"] else "a `@sync_to_async` def"
-            use = CoroutineUse.from_data(site["use"]) if site.get("use") else None
-            message = unawaited_message(site["callee"], future=False, use=use, in_async=site["async"])
+            fix = site.get("await_fix")
+            if stored is not None:
+                message = held_message(stored["callee"], False, stored["name"], CoroutineUse.from_data(stored["use"]))
+                # ``name = await callee(...)``: the await goes before the call.
+                at = [site["line"], site["column"]]
+                fix = {"message": "Add `await`", "applicability": "safe", "edits": [["await ", *at, *at]]}
+            else:
+                use = CoroutineUse.from_data(site["use"]) if site.get("use") else None
+                message = unawaited_message(site["callee"], future=False, use=use, in_async=site["async"])
             message += f" ({kind} in {index.display_module(defined_in)})"
-            out.append(finding_at(path, site, "DJA302", message, extra={"callee": site["callee"].removesuffix("()")}, fix=site.get("await_fix")))
+            out.append(finding_at(path, site, "DJA302", message, extra={"callee": site["callee"].removesuffix("()")}, fix=fix))
         return out
 
 
