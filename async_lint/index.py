@@ -44,9 +44,14 @@ class ProjectIndex:
         of project files, loaded or not (a dict, or project.ModuleLocator)."""
         self.by_path = summaries
         self.paths_of: dict[str, list[str]] = {}
+        self.known = known_modules or {}
+        aliases = getattr(self.known, "aliases", None)
         for path, summary in summaries.items():
             self.paths_of.setdefault(summary["module"], []).append(path)
-        self.known = known_modules or {}
+        if aliases is not None:
+            for path in summaries:
+                for alias in aliases(path):
+                    self.paths_of.setdefault(alias, []).append(path)
         self.missing: set[str] = set()
         self.level_of = level_of or (lambda code: "warning")
         self.display = display or (lambda path: path)

@@ -82,17 +82,20 @@ def find_project_root(paths: list[str]) -> str:
 
 @dataclass
 class ModuleNamer:
-    """Module names from the package layout (``__init__.py`` lookups are cached)."""
+    """Module names from the package layout (``__init__.py`` and ``manage.py`` lookups are cached)."""
 
     root: str
-    _is_package_dir: dict[str, bool] = field(default_factory=dict)
+    _holds: dict[str, bool] = field(default_factory=dict)
+
+    def _holds_file(self, folder: str, name: str) -> bool:
+        path = os.path.join(folder, name)
+        found = self._holds.get(path)
+        if found is None:
+            found = self._holds[path] = os.path.isfile(path)
+        return found
 
     def _has_init(self, folder: str) -> bool:
-        found = self._is_package_dir.get(folder)
-        if found is None:
-            found = os.path.isfile(os.path.join(folder, "__init__.py"))
-            self._is_package_dir[folder] = found
-        return found
+        return self._holds_file(folder, "__init__.py")
 
     def module_name(self, path: str) -> tuple[str, bool]:
         """(dotted module name, is_package) of a ``.py`` file."""
@@ -109,6 +112,41 @@ class ModuleNamer:
             folder = parent
         name = ".".join(reversed(parts))
         return name or stem, is_package
+
+    def _holds_manage_py(self, folder: str) -> bool:
+        return self._holds_file(folder, "manage.py")
+
+    def aliases(self, path: str) -> list[str]:
+        """Other names the file is imported by: ``python manage.py`` puts
+        manage.py's folder first on ``sys.path``, so below a package folder
+        that holds manage.py (``apps/__init__.py`` beside ``apps/manage.py``)
+        the project imports ``orgs.mixins`` for ``apps.orgs.mixins``."""
+        folder, filename = os.path.split(os.path.abspath(path))
+        stem = filename[:-3] if filename.endswith(".py") else filename
+        parts = [] if stem == "__init__" else [stem]
+        out = []
+        while self._has_init(folder):
+            if parts and self._holds_manage_py(folder):
+                out.append(".".join(reversed(parts)))
+            parts.append(os.path.basename(folder))
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        return out
+
+    def manage_roots(self, path: str) -> list[str]:
+        """The package folders above ``path`` that hold a manage.py (see ``aliases``)."""
+        folder = os.path.dirname(os.path.abspath(path))
+        out = []
+        while self._has_init(folder):
+            if self._holds_manage_py(folder):
+                out.append(folder)
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        return out
 
     def import_root(self, path: str) -> str:
         folder = os.path.dirname(os.path.abspath(path))
@@ -180,7 +218,7 @@ class ModuleLocator:
                 for root in self.import_roots:
                     base = os.path.join(root, *parts)
                     for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-                        if os.path.isfile(candidate) and self.namer.module_name(candidate)[0] == module and not self.excluded(candidate):
+                        if os.path.isfile(candidate) and (self.namer.module_name(candidate)[0] == module or module in self.namer.aliases(candidate)) and not self.excluded(candidate):
                             found.append(candidate)
                             break
             self._found[module] = found
@@ -188,6 +226,9 @@ class ModuleLocator:
 
     def __contains__(self, module: str) -> bool:
         return bool(self.get(module))
+
+    def aliases(self, path: str) -> list[str]:
+        return self.namer.aliases(path)
 
 
 def import_roots(root: str, targets: list[str], namer: ModuleNamer) -> list[str]:
@@ -203,6 +244,7 @@ def import_roots(root: str, targets: list[str], namer: ModuleNamer) -> list[str]
         if folder not in seen_folders:
             seen_folders.add(folder)
             roots.append(namer.import_root(path))
+            roots.extend(namer.manage_roots(path))
     return roots
 
 

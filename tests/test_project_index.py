@@ -422,3 +422,53 @@ def test_packages_that_star_import_each_other_resolve_in_bounded_time() -> None:
     assert index.resolve("q:pkg.b.missing", "pkg.c") is None
     assert index.resolve("q:pkg.c.real", "pkg.b") == index.resolve("q:pkg.a.real", "pkg.b") is not None
     assert CountingIndex.lookups < 500
+
+
+# manage.py inside a package folder: ``python apps/manage.py`` puts apps/ first
+# on sys.path, so the project imports ``orgs.mixins`` for apps/orgs/mixins.py.
+MANAGE_IN_A_PACKAGE = {
+    "pyproject.toml": "",
+    "apps/__init__.py": "",
+    "apps/manage.py": "",
+    "apps/common/__init__.py": "",
+    "apps/common/utils.py": """
+        import time
+
+        def settle():
+            time.sleep(1)
+    """,
+    "apps/orgs/__init__.py": "",
+    "apps/orgs/mixins.py": """
+        from asgiref.sync import sync_to_async
+
+        class OrgMixin:
+            @sync_to_async
+            def has_perms(self, user, perms):
+                return user.has_perms(perms)
+    """,
+    "apps/settings/__init__.py": "",
+    "apps/settings/ws.py": """
+        from common.utils import settle
+        from orgs.mixins import OrgMixin
+
+        class ToolsConsumer(OrgMixin):
+            async def connect(self, user, enabled):
+                has_perm = self.has_perms(user, ["rbac.view_systemtools"])
+                if enabled and has_perm:
+                    settle()
+    """,
+}
+
+
+@pytest.mark.parametrize("given", ["project", "one file"])
+def test_modules_below_a_package_that_holds_manage_py_are_found_by_the_names_the_project_imports(tmp_path: Path, given: str) -> None:
+    write_project(tmp_path, MANAGE_IN_A_PACKAGE)
+    namer = ModuleNamer(str(tmp_path))
+    mixins = str(tmp_path / "apps" / "orgs" / "mixins.py")
+    assert namer.module_name(mixins) == ("apps.orgs.mixins", False)
+    assert namer.aliases(mixins) == ["orgs.mixins"]
+    assert namer.aliases(str(tmp_path / "apps" / "orgs" / "__init__.py")) == ["orgs"]
+    assert namer.aliases(str(tmp_path / "apps" / "manage.py")) == ["manage"]
+    target = tmp_path if given == "project" else tmp_path / "apps" / "settings" / "ws.py"
+    found = sorted((Path(f.path).name, f.line, f.code) for f in lint_paths([target]))
+    assert found == [("ws.py", 6, "DJA302"), ("ws.py", 8, "DJA401")]
