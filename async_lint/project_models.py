@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 
-from async_lint.analysis.model_skeleton import CLASS_WITH_BASES, SKELETON_FORMAT, build_skeleton
+from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases
 from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable, build_model_table, installed_skeleton_reader, models_imports
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
@@ -70,7 +70,7 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         except OSError:
             continue
         text = data.decode("utf-8", "replace")
-        if CLASS_WITH_BASES.search(text) or "AUTH_USER_MODEL" in text:
+        if defines_class_with_bases(text) or "AUTH_USER_MODEL" in text:
             texts[path] = (text, data)
         external_modules |= models_imports(text)
     project_modules = {namer.module_name(path)[0] for path in texts}
