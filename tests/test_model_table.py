@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
-import textwrap
 from pathlib import Path
 
 import django
@@ -236,6 +234,29 @@ def test_table_of_the_example_project():
         "order_set": ["reverse_fk", "shop.models.Order", None],
     }
     assert project["shop.models.Order"]["relations"]["customer"] == ["fk", "django.contrib.auth.models.User", None]
+
+
+def test_models_found_round_by_round_through_files_with_no_first_hint(tmp_path):
+    """Each round looks for files naming a class found so far: a chain of
+    subclasses, one per file, none of which says "models", is found to its end;
+    a name with a character that is not a word character (``·``) too."""
+    files = {
+        "pyproject.toml": "[tool.async-lint]\n",
+        "shop/__init__.py": "",
+        "shop/things.py": "from django.db import models\n\nclass Base(models.Model):\n    pass\n",
+        # The line of Mid·dle is no "class with bases" to the first filter: Helper's line makes the file one.
+        "shop/a.py": "from .things import Base\n\nclass Mid\u00b7dle(Base):\n    pass\n\nclass Helper(object):\n    pass\n",
+        "shop/b.py": "from .a import Mid\u00b7dle\n\nclass Leaf(Mid\u00b7dle):\n    pass\n",
+        "shop/c.py": "from .b import Leaf\n\nclass Deepest(Leaf):\n    pass\n",
+        "shop/d.py": "from .c import Deepest\n\nclass Plain(object):\n    x = Deepest\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    table = table_of(tmp_path)
+    assert sorted(name for name in table.models if name.startswith("shop.")) == ["shop.a.Mid\u00b7dle", "shop.b.Leaf", "shop.c.Deepest", "shop.things.Base"]
+    assert table.aliases["shop.d.Deepest"] == "shop.c.Deepest"
+    assert table.aliases["shop.b.Mid\u00b7dle"] == "shop.a.Mid\u00b7dle"
 
 
 def test_an_installed_module_is_read_once_per_run():
