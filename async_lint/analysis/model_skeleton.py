@@ -277,6 +277,7 @@ def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str,
         elif node_type in _SCOPES:
             nested.append(node)
             continue
+        # _push_children, inlined: this loop visits every node of every method of every model-like class.
         for name in _CHILD_FIELDS[node_type]:
             value = getattr(node, name)
             if type(value) is list:
