@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Callable
 
-from async_lint.analysis.model_skeleton import CLASS_WITH_BASES, SKELETON_FORMAT, build_skeleton
+from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases
 from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable, build_model_table, installed_skeleton_reader, models_imports
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
@@ -59,8 +60,14 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
             return EMPTY_TABLE
     texts: dict[str, tuple[str, bytes]] = {}
     external_modules: set[str] = set()
+    root_of_folder: dict[str, str] = {}
     for path in files:
-        if f"{os.sep}migrations{os.sep}" in path or not path.endswith(".py") or namer.import_root(path) not in roots:
+        if f"{os.sep}migrations{os.sep}" in path or not path.endswith(".py"):
+            continue
+        folder = os.path.dirname(path)
+        if folder not in root_of_folder:
+            root_of_folder[folder] = namer.import_root(path)
+        if root_of_folder[folder] not in roots:
             continue
         try:
             if not os.path.isfile(path):
@@ -70,17 +77,19 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         except OSError:
             continue
         text = data.decode("utf-8", "replace")
-        if CLASS_WITH_BASES.search(text) or "AUTH_USER_MODEL" in text:
+        if defines_class_with_bases(text) or "AUTH_USER_MODEL" in text:
             texts[path] = (text, data)
         external_modules |= models_imports(text)
     project_modules = {namer.module_name(path)[0] for path in texts}
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
-    hints = FIRST_HINTS
+    hints = _Hints(texts)
+    mentions: Callable[[str], bool] = hints.first
+    searched: set[str] = set()
     reader = installed_skeleton_reader(root)
     table = EMPTY_TABLE
     for _round in range(MAX_ROUNDS):
-        fresh = [p for p in texts if p not in done and hints.search(texts[p][0])]
+        fresh = [p for p in texts if p not in done and mentions(p)]
         if not fresh:
             break
         for path in fresh:
@@ -93,7 +102,41 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         # A class deriving from one found so far may live in a file with none of the first hints.
         found = [q for q in (*table.models, *table.methods, *table.request_classes) if q.rpartition(".")[0] in project_modules]
         names = {q.rpartition(".")[2] for q in found}
-        if not names:
+        # Every file left was searched for the names of the rounds before, in vain: only new names can find one.
+        new_names = names - searched
+        if not new_names:
             break
-        hints = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
+        searched |= new_names
+        mentions = hints.naming(new_names)
     return table
+
+
+class _Hints:
+    """Which files may declare a model, manager or QuerySet: the first hints,
+    then the names of the classes found so far (``\\bName\\b``).  Each file's
+    words are listed once, so a round asks a set, not a regex of hundreds of
+    alternatives tried at every position of every file."""
+
+    WORD = re.compile(r"\w+")
+
+    def __init__(self, texts: dict[str, tuple[str, bytes]]):
+        self.texts = texts
+        self.words: dict[str, frozenset[str]] = {}
+
+    def first(self, path: str) -> bool:
+        return FIRST_HINTS.search(self.texts[path][0]) is not None
+
+    def naming(self, names: set[str]) -> Callable[[str], bool]:
+        # A name of word characters only is a whole word of a text exactly where ``\bName\b`` matches.
+        plain = frozenset(name for name in names if self.WORD.fullmatch(name))
+        odd = sorted(names - plain)
+        odd_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, odd)) + r")\b") if odd else None
+
+        def names_one(path: str) -> bool:
+            text = self.texts[path][0]
+            words = self.words.get(path)
+            if words is None:
+                words = self.words[path] = frozenset(self.WORD.findall(text))
+            return not plain.isdisjoint(words) or (odd_pattern is not None and odd_pattern.search(text) is not None)
+
+        return names_one

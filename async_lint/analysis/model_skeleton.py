@@ -22,6 +22,29 @@ SKELETON_FORMAT = 1
 CLASS_WITH_BASES = re.compile(r"(?m)^[ \t]*class[ \t]+\w+[ \t]*\(")
 # AUTH_USER_MODEL = "accounts.User" in a settings module.
 AUTH_USER_MODEL_SETTING = re.compile(r"""(?m)^AUTH_USER_MODEL\s*=\s*['"]([\w]+\.[\w]+)['"]""")
+
+
+def lines_matching(pattern: re.Pattern, word: str, text: str):
+    """The matches of ``pattern.finditer(text)`` on the lines that contain
+    ``word``, for a pattern that only matches from a line's start (``(?m)^``)
+    to within that line: found without trying the pattern at every line of a
+    long file (the regex engine has no literal to skip ahead to)."""
+    find = text.find
+    at = find(word)
+    while at != -1:
+        end = find("\n", at)
+        if end == -1:
+            end = len(text)
+        match = pattern.match(text, text.rfind("\n", 0, at) + 1, end)
+        if match is not None:
+            yield match
+        at = find(word, end)
+
+
+def defines_class_with_bases(text: str) -> bool:
+    return next(lines_matching(CLASS_WITH_BASES, "class", text), None) is not None
+
+
 # Builtins that iterate or measure their argument.
 _EVALUATING_BUILTINS = frozenset({"len", "list", "tuple", "set", "sorted", "bool", "any", "all", "sum", "max", "min"})
 
@@ -159,44 +182,143 @@ def _is_super(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
 
 
+# Per node type, the fields that can hold a statement or an expression: the
+# others (names, operators, contexts, constants) hold leaves that nothing here
+# asks about, and a node with no such field (a name, a constant) is a leaf
+# itself, so the walks below never visit them.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "name", "arg", "kind", "type_comment", "is_async", "level", "module", "names", "conversion", "kwd_attrs"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {
+    node_type: () if node_type is ast.Constant else tuple(f for f in node_type._fields if f not in _LEAF_FIELDS)
+    for node_type in vars(ast).values()
+    if isinstance(node_type, type) and issubclass(node_type, ast.AST)
+}
+_BRANCHES = frozenset(node_type for node_type, fields in _CHILD_FIELDS.items() if fields)
+_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+_EVALUATING_ATTRIBUTES = EVALUATING_METHODS | RELATED_EVALUATING_METHODS
+_SUPER = object()  # the root of a chain that starts at ``super()``
+
+
+def _push_children(node: ast.AST, stack: list) -> None:
+    """``stack.extend(ast.iter_child_nodes(node))``, the leaves left out."""
+    for name in _CHILD_FIELDS[type(node)]:
+        value = getattr(node, name)
+        if type(value) is list:
+            stack.extend([item for item in value if type(item) in _BRANCHES])
+        elif type(value) in _BRANCHES:
+            stack.append(value)
+
+
+def _own_nodes(function: ast.AST):
+    """Nodes of a function body, not of nested defs, classes or lambdas (the
+    leaves aside), last child first."""
+    stack: list = []
+    _push_children(function, stack)
+    while stack:
+        node = stack.pop()
+        if type(node) in _SCOPES:
+            continue
+        yield node
+        _push_children(node, stack)
+
+
+def _lazy_root(node: ast.AST):
+    """Where the chain ``_is_lazy_chain`` follows ends: a name, ``_SUPER``, or
+    None (no chain), so that ``_is_lazy_chain(node, names)`` is
+    ``root is _SUPER or root in names`` for every ``names``."""
+    while True:
+        node_type = type(node)
+        if node_type is ast.Name:
+            return node.id
+        if node_type is ast.Subscript and type(node.slice) is ast.Slice and node.slice.step is None:
+            node = node.value
+        elif node_type is ast.Call and type(node.func) is ast.Attribute and (node.func.attr in LAZY_METHODS or node.func.attr == "get_queryset"):
+            node = node.func.value
+            if _is_super(node):
+                return _SUPER
+        else:
+            return None
+
+
 def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str | None]:
     """("evaluates", what) when the body runs a query on ``self``'s QuerySet;
     ("lazy", None) when every return is a QuerySet built from ``self``;
-    else ("other", None)."""
+    else ("other", None).
+
+    One walk of the body gathers what can decide it: the calls and loops that
+    could run a query (the first, in walk order, that does decides), the
+    returns, and the locals bound from a chain on ``self``."""
     if isinstance(function, ast.AsyncFunctionDef):
         return "other", None
     args = function.args.posonlyargs + function.args.args
     if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
         return "other", None
-    self_names = {args[0].arg}
-    # Names bound from a chain on self (``qs = self.filter(...)``) count as self.
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _is_lazy_chain(node.value, self_names):
-            self_names.add(node.targets[0].id)
-    for node in _own_nodes(function):
-        if isinstance(node, ast.Call):
+    evaluating: list[ast.AST] = []
+    returns: list[ast.AST | None] = []
+    assigns: list[ast.Assign] = []
+    nested: list[ast.AST] = []
+    stack: list = []
+    _push_children(function, stack)
+    while stack:
+        node = stack.pop()
+        node_type = type(node)
+        if node_type is ast.Call:
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in (EVALUATING_METHODS | RELATED_EVALUATING_METHODS) and _is_self_chain(func.value, self_names):
-                return "evaluates", f".{func.attr}()"
-            if isinstance(func, ast.Name) and func.id in _EVALUATING_BUILTINS and node.args and _is_self_chain(node.args[0], self_names):
+            func_type = type(func)
+            if (func_type is ast.Attribute and func.attr in _EVALUATING_ATTRIBUTES) or (func_type is ast.Name and func.id in _EVALUATING_BUILTINS and node.args):
+                evaluating.append(node)
+        elif node_type is ast.For or node_type is ast.comprehension:
+            if not getattr(node, "is_async", 0):
+                evaluating.append(node)
+        elif node_type is ast.Return:
+            returns.append(node.value)
+        elif node_type is ast.Assign:
+            if len(node.targets) == 1 and type(node.targets[0]) is ast.Name:
+                assigns.append(node)
+        elif node_type in _SCOPES:
+            nested.append(node)
+            continue
+        # _push_children, inlined: this loop visits every node of every method of every model-like class.
+        for name in _CHILD_FIELDS[node_type]:
+            value = getattr(node, name)
+            if type(value) is list:
+                stack.extend([item for item in value if type(item) in _BRANCHES])
+            elif type(value) in _BRANCHES:
+                stack.append(value)
+    if not evaluating and not returns:
+        return "other", None
+    self_names = _self_names(function, args[0].arg, assigns, nested)
+    for node in evaluating:
+        if type(node) is ast.Call:
+            func = node.func
+            if type(func) is ast.Attribute:
+                if _is_self_chain(func.value, self_names):
+                    return "evaluates", f".{func.attr}()"
+            elif _is_self_chain(node.args[0], self_names):
                 return "evaluates", f"{func.id}()"
-        elif isinstance(node, (ast.For, ast.comprehension)) and not getattr(node, "is_async", 0) and _is_self_chain(node.iter, self_names):
+        elif _is_self_chain(node.iter, self_names):
             return "evaluates", "iteration"
-    returns = [n.value for n in _own_nodes(function) if isinstance(n, ast.Return)]
     if returns and all(value is not None and _is_lazy_chain(value, self_names) for value in returns):
         return "lazy", None
     return "other", None
 
 
-def _own_nodes(function: ast.AST):
-    """Nodes of a function body, not of nested defs, classes or lambdas."""
-    stack = list(ast.iter_child_nodes(function))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
+def _self_names(function: ast.AST, first: str, own_assigns: list[ast.Assign], nested: list[ast.AST]) -> set[str]:
+    """``first`` and the names bound (anywhere in the function, nested defs
+    included) from a chain on it, ``qs = self.filter(...)``: each assignment
+    counts the names found before it in ``ast.walk`` order."""
+    assigns = own_assigns
+    if nested:
+        assigns = own_assigns + [n for scope in nested for n in ast.walk(scope) if type(n) is ast.Assign and len(n.targets) == 1 and type(n.targets[0]) is ast.Name]
+    chains = [(node.targets[0].id, root) for node in assigns if (root := _lazy_root(node.value)) is not None]
+    bound = {target for target, _root in chains}
+    if not any(root in bound and root != first for _target, root in chains):
+        # No chain starts at a name another one binds: the walk order cannot matter.
+        return {first} | {target for target, root in chains if root is _SUPER or root == first}
+    self_names = {first}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _is_lazy_chain(node.value, self_names):
+            self_names.add(node.targets[0].id)
+    return self_names
 
 
 def _get_queryset_class(function: ast.FunctionDef, resolver: _Resolver) -> str | None:

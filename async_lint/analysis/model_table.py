@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from async_lint.analysis.django_vocabulary import MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES
-from async_lint.analysis.model_skeleton import build_skeleton
+from async_lint.analysis.model_skeleton import build_skeleton, lines_matching
 
 # Contrib apps whose models real projects use without declaring them.
 CONTRIB_MODEL_MODULES = (
@@ -419,7 +419,7 @@ def models_imports(text: str) -> set[str]:
     out = set()
     if "models" not in text:
         return out
-    for match in _MODELS_IMPORT.finditer(text):
+    for match in lines_matching(_MODELS_IMPORT, "models", text):
         module = match.group(1) or match.group(2)
         if module and "models" in module.split(".") and not module.startswith("."):
             out.add(module)
@@ -427,18 +427,27 @@ def models_imports(text: str) -> set[str]:
 
 
 def installed_skeleton_reader(root: str | None) -> Callable[[str], dict | None]:
+    """An installed module's skeleton, read once: every round of the project's
+    join asks again for the modules it leaned on before."""
     source = InstalledSource(root)
+    read_before: dict[str, dict | None] = {}
 
     def read(module: str) -> dict | None:
-        found = source.locate(module)
-        if found is None:
-            return None
-        path, is_package = found
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError:
-            return None
-        return build_skeleton(data.decode("utf-8", "replace"), module, is_package)
+        if module not in read_before:
+            read_before[module] = _read_installed(source, module)
+        return read_before[module]
 
     return read
+
+
+def _read_installed(source: InstalledSource, module: str) -> dict | None:
+    found = source.locate(module)
+    if found is None:
+        return None
+    path, is_package = found
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    return build_skeleton(data.decode("utf-8", "replace"), module, is_package)

@@ -1,0 +1,267 @@
+"""The project model table: what the model skeletons say a QuerySet or
+manager method does, and the table joined from a sample project.
+
+``_method_kind`` reads each method in one pass over its own nodes; the
+straightforward reading below (``ast.walk`` for the bound names, every
+child node in turn for the rest) is the reference it must always agree
+with, on real code, on odd crafted methods and on generated programs."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import django
+import hypothesmith
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from async_lint.analysis import model_skeleton
+from async_lint.analysis.model_skeleton import CLASS_WITH_BASES, _is_lazy_chain, _is_self_chain, _method_kind, build_skeleton, defines_class_with_bases, lines_matching
+from async_lint.analysis.model_table import _MODELS_IMPORT, installed_skeleton_reader, models_imports
+from async_lint.project import ModuleNamer
+from async_lint.project_models import project_model_table
+from tests.helpers import FIXTURES, make_settings
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+DJANGO = Path(django.__file__).parent
+# Real code with many QuerySet and manager methods, and the project's own samples.
+CORPUS = [FIXTURES, EXAMPLES, Path(__file__).parent / "data", DJANGO / "db" / "models", DJANGO / "contrib" / "auth", DJANGO / "contrib" / "contenttypes"]
+
+
+# -- the reference reading -------------------------------------------------------------------
+def _reference_own_nodes(function: ast.AST):
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def reference_method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str | None]:
+    if isinstance(function, ast.AsyncFunctionDef):
+        return "other", None
+    args = function.args.posonlyargs + function.args.args
+    if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
+        return "other", None
+    self_names = {args[0].arg}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _is_lazy_chain(node.value, self_names):
+            self_names.add(node.targets[0].id)
+    evaluating = model_skeleton.EVALUATING_METHODS | model_skeleton.RELATED_EVALUATING_METHODS
+    for node in _reference_own_nodes(function):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in evaluating and _is_self_chain(func.value, self_names):
+                return "evaluates", f".{func.attr}()"
+            if isinstance(func, ast.Name) and func.id in model_skeleton._EVALUATING_BUILTINS and node.args and _is_self_chain(node.args[0], self_names):
+                return "evaluates", f"{func.id}()"
+        elif isinstance(node, (ast.For, ast.comprehension)) and not getattr(node, "is_async", 0) and _is_self_chain(node.iter, self_names):
+            return "evaluates", "iteration"
+    returns = [n.value for n in _reference_own_nodes(function) if isinstance(n, ast.Return)]
+    if returns and all(value is not None and _is_lazy_chain(value, self_names) for value in returns):
+        return "lazy", None
+    return "other", None
+
+
+def functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def corpus_files() -> list[Path]:
+    return sorted(path for folder in CORPUS for path in folder.rglob("*.py"))
+
+
+def parsed(path: Path) -> ast.Module | None:
+    try:
+        return ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError):
+        return None
+
+
+# -- method kinds ------------------------------------------------------------------------------
+def test_method_kinds_agree_with_the_reference_on_real_code():
+    checked = decided = 0
+    for path in corpus_files():
+        tree = parsed(path)
+        for function in functions(tree) if tree is not None else ():
+            expected = reference_method_kind(function)
+            assert _method_kind(function) == expected, f"{path}:{function.lineno} {function.name}"
+            checked += 1
+            decided += expected[0] != "other"
+    # The corpus has both kinds to agree on, not only "other".
+    assert checked > 2000 and decided > 100, (checked, decided)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(hypothesmith.from_grammar())
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+def test_method_kinds_agree_with_the_reference_on_generated_programs(code):
+    tree = ast.parse(code)
+    for function in functions(tree):
+        assert _method_kind(function) == reference_method_kind(function)
+
+
+CRAFTED = {
+    # A local bound from a chain on self counts as self ...
+    "def m(self):\n    qs = self.filter(a=1)\n    return qs": ("lazy", None),
+    # ... when ast.walk reaches its binding first: here the binding is deeper than its use.
+    "def m(self):\n    if x:\n        qs = self.filter()\n    other = qs.filter()\n    return other": ("other", None),
+    "def m(self):\n    qs = self.filter()\n    if x:\n        other = qs.filter()\n    return other": ("lazy", None),
+    # Two chains at the same depth: the first in the body binds before the second reads it.
+    "def m(self):\n    qs = self.all()\n    other = qs.exclude(b=2)\n    return other": ("lazy", None),
+    "def m(self):\n    other = qs.exclude(b=2)\n    qs = self.all()\n    return other": ("other", None),
+    # A name bound in a nested function counts too (the whole function is walked) ...
+    "def m(self):\n    def inner():\n        qs = self.all()\n    return qs": ("lazy", None),
+    # ... but what a nested function or lambda does is not the method's own.
+    "def m(self):\n    def inner():\n        return self.count()\n    return 1": ("other", None),
+    "def m(self):\n    return lambda: self.count()": ("other", None),
+    # Of two evaluations, the walk (last child first) decides which is named.
+    "def m(self):\n    self.count()\n    return len(self)": ("evaluates", "len()"),
+    "def m(self):\n    n = self.exists()\n    for row in self:\n        pass": ("evaluates", "iteration"),
+    "def m(self):\n    return [row for row in self.filter(a=1)]": ("evaluates", "iteration"),
+    "async def m(self):\n    return self.count()": ("other", None),
+    "def m(self):\n    return [row async for row in self]": ("other", None),
+    "def m(self):\n    return super().get_queryset().filter(a=1)": ("lazy", None),
+    "def m(self):\n    return self.all()[:5]": ("lazy", None),
+    "def m(self):\n    return self.all()[::2]": ("other", None),
+    "def m(self):\n    return list(self.filter(a=1))": ("evaluates", "list()"),
+    "def m(self):\n    if x:\n        return self.filter()\n    return None": ("other", None),
+    "def m(self):\n    return": ("other", None),
+    "@staticmethod\ndef m(qs):\n    return qs.count()": ("other", None),
+    "def m(*args):\n    return args.count()": ("other", None),
+    "def m(this, /):\n    return this.filter().first()": ("evaluates", ".first()"),
+    "def m(self, limit=self.count()):\n    return 1": ("evaluates", ".count()"),
+    "def m(self):\n    self = self.all()\n    x = self.filter()\n    return x": ("lazy", None),
+}
+
+
+@pytest.mark.parametrize("source", sorted(CRAFTED))
+def test_crafted_method_kinds(source):
+    function = ast.parse(source).body[0]
+    assert reference_method_kind(function) == CRAFTED[source]
+    assert _method_kind(function) == CRAFTED[source]
+
+
+def test_skeleton_of_a_queryset_and_manager_module():
+    text = (FIXTURES / "dja2_semantic_model" / "blog" / "querysets.py").read_text(encoding="utf-8")
+    skeleton = build_skeleton(text, "blog.querysets", False)
+    classes = skeleton["classes"]
+    assert classes["PostQuerySet"]["methods"] == {"visible": ["lazy", None], "total_words": ["evaluates", ".aggregate()"], "newest": ["lazy", None]}
+    assert classes["PublishedManager"]["methods"] == {"headline": ["evaluates", ".first()"]}
+    assert classes["PublishedManager"]["get_queryset"] == "blog.querysets.PostQuerySet"
+
+
+# -- the line searches -------------------------------------------------------------------------
+ODD_TEXTS = [
+    "",
+    "class A(B): pass",
+    "x = 1\n  class A (B):\n",
+    "'''\nclass A(B):\n'''\n",
+    "s = 'class A(B)'\nclass C:\n    pass\n",
+    "classy = 1\nclass\tA\t(object):\r\n    pass\r\n",
+    "from app.models import A\nimport models\nfrom .models import B\nimport x.models.y, z.models\n",
+    "from app.models\\\n  import A\nx = 'models'; from b.models import C\n  from c.models import D  # models\n",
+    "from app.modelsx import A\nfrom app.models.sub import B\r\nimport app.models",
+    "# models\nfrom models import A models",
+]
+
+
+def line_of(text: str, at: int) -> str:
+    end = text.find("\n", at)
+    return text[text.rfind("\n", 0, at) + 1 : len(text) if end == -1 else end]
+
+
+def test_line_searches_find_what_the_whole_text_search_finds():
+    texts = ODD_TEXTS + [path.read_bytes().decode("utf-8", "replace") for path in corpus_files()]
+    for text in texts:
+        assert defines_class_with_bases(text) == bool(CLASS_WITH_BASES.search(text)), text[:200]
+        everywhere = [m.span() for m in _MODELS_IMPORT.finditer(text) if "models" in line_of(text, m.start())]
+        assert [m.span() for m in lines_matching(_MODELS_IMPORT, "models", text)] == everywhere, text[:200]
+    assert models_imports(ODD_TEXTS[6]) == {"app.models", "models", "x.models.y"}
+    assert models_imports(ODD_TEXTS[7]) == {"c.models"}
+    assert models_imports(ODD_TEXTS[8]) == {"app.models.sub", "app.models"}
+
+
+# -- the joined table --------------------------------------------------------------------------
+def table_of(root: Path):
+    root_path = os.path.abspath(root)
+    return project_model_table(root_path, make_settings(), ModuleNamer(root_path))
+
+
+def test_table_of_a_project_with_custom_managers_and_querysets():
+    table = table_of(FIXTURES / "dja2_semantic_model")
+    post = table.models["core.entities.Post"]
+    assert post["managers"] == {
+        # inherited from an abstract base in another module
+        "drafts": [None, "blog.querysets.PostQuerySet"],
+        # a manager whose get_queryset returns the QuerySet
+        "published": ["blog.querysets.PublishedManager", "blog.querysets.PostQuerySet"],
+        "live": [None, "blog.querysets.PostQuerySet"],
+        "archive": ["django.db.models.manager.Manager", "blog.querysets.PostQuerySet"],
+    }
+    assert post["relations"] == {
+        "created_by": ["fk", "django.contrib.auth.models.User", "%(class)s_created"],
+        "tags": ["m2m", "core.entities.Tag", "posts"],
+        "author": ["fk", "accounts.models.Member", None],
+        "reviewers": ["m2m", "accounts.models.Member", "+"],
+    }
+    assert table.models["core.entities.Tag"]["relations"] == {"posts": ["reverse_m2m", "core.entities.Post", None]}
+    assert table.models["core.base.Publishable"]["abstract"] and table.models["core.base.Stamped"]["abstract"]
+    assert "core.entities.Event" not in table.models
+    # The custom user model gets the reverse accessors of the relations to it (a related_name of "+" gives none).
+    assert table.user_model == "accounts.models.Member"
+    assert table.models["accounts.models.Member"]["relations"]["post_set"] == ["reverse_fk", "core.entities.Post", None]
+    assert table.methods["blog.querysets.PostQuerySet"] == {"visible": ["lazy", None], "total_words": ["evaluates", ".aggregate()"], "newest": ["lazy", None]}
+    assert table.methods["blog.querysets.PublishedManager"] == {"headline": ["evaluates", ".first()"]}
+    # Installed managers' methods are read from their source.
+    assert table.methods["django.contrib.auth.models.GroupManager"] == {"get_by_natural_key": ["evaluates", ".get()"]}
+    assert table.aliases["core.entities.Publishable"] == "core.base.Publishable"
+    assert table.request_classes == frozenset({"core.http.TenantRequest"})
+
+
+def test_table_of_the_example_project():
+    table = table_of(EXAMPLES)
+    project = {name: entry for name, entry in table.models.items() if name.startswith("shop.")}
+    assert sorted(project) == ["shop.models.Category", "shop.models.Order", "shop.models.Product", "shop.models.Tag", "shop.models.TimeStamped"]
+    assert project["shop.models.TimeStamped"]["abstract"]
+    assert project["shop.models.Product"]["relations"] == {
+        "category": ["fk", "shop.models.Category", "products"],
+        "tags": ["m2m", "shop.models.Tag", None],
+        "order_set": ["reverse_fk", "shop.models.Order", None],
+    }
+    assert project["shop.models.Order"]["relations"]["customer"] == ["fk", "django.contrib.auth.models.User", None]
+
+
+def test_models_found_round_by_round_through_files_with_no_first_hint(tmp_path):
+    """Each round looks for files naming a class found so far: a chain of
+    subclasses, one per file, none of which says "models", is found to its end;
+    a name with a character that is not a word character (``·``) too."""
+    files = {
+        "pyproject.toml": "[tool.async-lint]\n",
+        "shop/__init__.py": "",
+        "shop/things.py": "from django.db import models\n\nclass Base(models.Model):\n    pass\n",
+        # The line of Mid·dle is no "class with bases" to the first filter: Helper's line makes the file one.
+        "shop/a.py": "from .things import Base\n\nclass Mid\u00b7dle(Base):\n    pass\n\nclass Helper(object):\n    pass\n",
+        "shop/b.py": "from .a import Mid\u00b7dle\n\nclass Leaf(Mid\u00b7dle):\n    pass\n",
+        "shop/c.py": "from .b import Leaf\n\nclass Deepest(Leaf):\n    pass\n",
+        "shop/d.py": "from .c import Deepest\n\nclass Plain(object):\n    x = Deepest\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    table = table_of(tmp_path)
+    assert sorted(name for name in table.models if name.startswith("shop.")) == ["shop.a.Mid\u00b7dle", "shop.b.Leaf", "shop.c.Deepest", "shop.things.Base"]
+    assert table.aliases["shop.d.Deepest"] == "shop.c.Deepest"
+    assert table.aliases["shop.b.Mid\u00b7dle"] == "shop.a.Mid\u00b7dle"
+
+
+def test_an_installed_module_is_read_once_per_run():
+    read = installed_skeleton_reader(None)
+    first = read("django.db.models.query")
+    assert first is not None and "QuerySet" in first["classes"]
+    assert read("django.db.models.query") is first
+    assert read("no_such_package.models") is None
