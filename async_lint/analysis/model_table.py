@@ -426,7 +426,9 @@ def models_imports(text: str) -> set[str]:
     return out
 
 
-def installed_skeleton_reader(root: str | None) -> Callable[[str], dict | None]:
+def installed_skeleton_reader(root: str | None, build: Callable[[str, bytes, str, bool], dict | None] | None = None) -> Callable[[str], dict | None]:
+    """An installed module's skeleton by its name; ``build(text, data,
+    module, is_package)`` makes it from the file (e.g. through a cache)."""
     source = InstalledSource(root)
 
     def read(module: str) -> dict | None:
@@ -439,6 +441,7 @@ def installed_skeleton_reader(root: str | None) -> Callable[[str], dict | None]:
                 data = fh.read()
         except OSError:
             return None
-        return build_skeleton(data.decode("utf-8", "replace"), module, is_package)
+        text = data.decode("utf-8", "replace")
+        return build(text, data, module, is_package) if build is not None else build_skeleton(text, module, is_package)
 
     return read
