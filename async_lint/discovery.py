@@ -189,7 +189,9 @@ class _Walker:
         after the ones above them, so a nested ``!pattern`` re-includes."""
         ignored = False
         for base, spec in ignores:
-            rel = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
+            # ``base`` is a folder above ``path`` (both absolute): no need for relpath's normalising.
+            rel = path[len(base) + 1 :] if path.startswith(base + os.sep) else os.path.relpath(path, base)
+            rel = rel.replace(os.sep, "/") + ("/" if is_dir else "")
             result = spec.check_file(rel)
             if result.include is not None:
                 ignored = bool(result.include)
