@@ -101,7 +101,7 @@ def _error(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level, file_timeout=None) -> Options:
+def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level, file_timeout=None, check_syntax=None) -> Options:
     def codes(flag: str, values: tuple[str, ...]) -> list[str] | None:
         if not values:
             return None
@@ -123,6 +123,7 @@ def _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect
         exclude=list(exclude) or None,
         extend_exclude=list(extend_exclude) or None,
         respect_gitignore=respect_gitignore,
+        check_syntax=check_syntax,
         django_version=parse_django_version(django_version) if django_version is not None else None,
         cache_dir=os.path.abspath(os.path.expanduser(cache_dir)) if cache_dir else None,
         fail_level=fail_level,
@@ -206,6 +207,11 @@ def _path_hint(path: str) -> str:
 @click.option("--exclude", multiple=True, help="Gitignore-style pattern of files or folders to skip, replacing the config's (repeatable).")
 @click.option("--extend-exclude", multiple=True, help="Patterns to skip on top of exclude (repeatable).")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip files that .gitignore ignores (default: yes).")
+@click.option(
+    "--check-syntax/--no-check-syntax",
+    default=None,
+    help="Report a syntax error (DJA000) in every file, also in files no rule looks at, which are otherwise only read (default: no; files that are analysed, stdin and editor buffers are always checked).",
+)
 @click.option("--django-version", help="Target Django version MAJOR.MINOR (default: from config, else detected from your dependencies, else newest).")
 @click.option("--fail-level", type=click.Choice(LEVEL_ORDER), help="Exit 1 only for findings of this level or above (default: from config, else info: any finding).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Folder for the analysis cache.")
@@ -237,6 +243,7 @@ def main_command(
     exclude,
     extend_exclude,
     respect_gitignore,
+    check_syntax,
     django_version,
     fail_level,
     cache_dir,
@@ -281,7 +288,7 @@ def main_command(
     _refuse_overwriting_inputs(reports, paths)
     try:
         file_config = load_file(config_file) if config_file else find_config(paths)
-        cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level, file_timeout)
+        cli = _cli_options(select, extend_select, ignore, exclude, extend_exclude, respect_gitignore, django_version, cache_dir, fail_level, file_timeout, check_syntax)
         # More workers than CPUs only cost memory and process start-ups.
         settings = build_settings(file_config, cli, jobs=min(jobs or default_jobs(), default_jobs()))
         django_source = "--django-version" if cli.django_version else f"django-version in {file_config.path}" if settings.django_version else None
@@ -396,6 +403,7 @@ def _settings_lines(file_config: FileConfig, config_file: str | None, paths: lis
         f"django version: {version} ({django_source})",
         f"enabled rules ({len(enabled)}): {', '.join(enabled)}",
         f"fail level: {settings.extra['fail_level']}",
+        f"check syntax: {'every file' if settings.check_syntax else 'files analysed in full, and stdin or editor buffers'}",
         f"cache dir: {settings.extra['cache_dir']}",
     ]
 

@@ -47,6 +47,7 @@ class Options:
     exclude: list[str] | None = None
     extend_exclude: list[str] | None = None
     respect_gitignore: bool | None = None
+    check_syntax: bool | None = None
     django_version: tuple[int, int] | None = None
     # dotted name -> advice shown after "blocks the event loop; "
     extra_blocking_calls: dict[str, str] | None = None
@@ -141,7 +142,7 @@ def _option_value(where: str, key: str, value: Any) -> Any:
         return _codes(where, key, _string_list(where, key, value))
     if key in ("exclude", "extend-exclude"):
         return _string_list(where, key, value)
-    if key == "respect-gitignore":
+    if key in ("respect-gitignore", "check-syntax"):
         if not isinstance(value, bool):
             raise _key_error(where, key, f"expected true or false, got {_describe(value)}")
         return value
@@ -329,6 +330,7 @@ def build_settings(config: FileConfig, cli: Options, *, jobs: int) -> Settings:
         django_version=merged.django_version,
         exclude=tuple(exclude),
         respect_gitignore=True if merged.respect_gitignore is None else merged.respect_gitignore,
+        check_syntax=bool(merged.check_syntax),
         extra_blocking_calls=tuple(sorted((merged.extra_blocking_calls or {}).items())),
         extra_async_contexts=tuple(merged.extra_async_contexts or ()),
         per_file_ignores=tuple((pattern, tuple(codes)) for pattern, codes in (merged.per_file_ignores or {}).items()),

@@ -108,6 +108,12 @@ class _Walker:
         self.respect_gitignore = respect_gitignore
         self.seen_dirs: set[str] = set()
         self.result = Discovery()
+        # The real path of each file in ``result.files`` (duplicates are dropped by it).
+        self.real_files: list[str] = []
+
+    def add_file(self, path: str, real: str | None = None) -> None:
+        self.result.files.append(path)
+        self.real_files.append(real if real is not None else os.path.realpath(path))
 
     def excluded(self, path: str, is_dir: bool, anchor: str) -> bool:
         """Whether an --exclude pattern matches ``path``: relative to the
@@ -124,10 +130,11 @@ class _Walker:
     def walk(self, top: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> None:
         """Depth-first, iteratively (a deep tree must not exhaust the stack)."""
         tree_root = os.path.realpath(top)
-        stack = [(top, ignores)]
+        # Real paths are derived from the folder's: only a link needs resolving
+        # (os.path.realpath stats every component, for every file of the tree).
+        stack = [(top, ignores, tree_root)]
         while stack:
-            folder, ignores = stack.pop()
-            real = os.path.realpath(folder)
+            folder, ignores, real = stack.pop()
             if real in self.seen_dirs:
                 continue  # a symlink cycle or a second route to the same folder
             self.seen_dirs.add(real)
@@ -143,36 +150,38 @@ class _Walker:
                 continue
             subfolders = []
             for entry in entries:
-                kind = self._kind(entry, tree_root)
+                kind, target = self._kind(entry, tree_root)
                 path = entry.path
                 if kind == "dir":
                     if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _is_virtualenv(path):
                         continue
                     if self._ignored(path, True, ignores) or self.excluded(path, True, top):
                         continue
-                    subfolders.append((path, ignores))
+                    subfolders.append((path, ignores, target or os.path.join(real, entry.name)))
                 elif kind == "file" and entry.name.endswith(".py"):
                     if self._ignored(path, False, ignores) or self.excluded(path, False, top):
                         continue
-                    self.result.files.append(path)
+                    self.add_file(path, target or os.path.join(real, entry.name))
             stack.extend(reversed(subfolders))
 
     @staticmethod
-    def _kind(entry: os.DirEntry, tree_root: str) -> str | None:
+    def _kind(entry: os.DirEntry, tree_root: str) -> tuple[str | None, str | None]:
         """ "dir", "file", or None for what is not followed: a link out of the
-        tree, a dangling link or link loop, a socket or fifo."""
+        tree, a dangling link or link loop, a socket or fifo; and a link's
+        real path (None: the entry is no link)."""
+        target = None
         try:
             if entry.is_symlink():
                 target = os.path.realpath(entry.path)
                 if not (target == tree_root or target.startswith(tree_root + os.sep)):
-                    return None
+                    return None, target
             if entry.is_dir():
-                return "dir"
+                return "dir", target
             if entry.is_file():
-                return "file"
+                return "file", target
         except OSError:  # a link loop, or the entry vanished
-            return None
-        return None
+            return None, target
+        return None, target
 
     @staticmethod
     def _ignored(path: str, is_dir: bool, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
@@ -180,7 +189,9 @@ class _Walker:
         after the ones above them, so a nested ``!pattern`` re-includes."""
         ignored = False
         for base, spec in ignores:
-            rel = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
+            # ``base`` is a folder above ``path`` (both absolute): no need for relpath's normalising.
+            rel = path[len(base) + 1 :] if path.startswith(base + os.sep) else os.path.relpath(path, base)
+            rel = rel.replace(os.sep, "/") + ("/" if is_dir else "")
             result = spec.check_file(rel)
             if result.include is not None:
                 ignored = bool(result.include)
@@ -232,15 +243,14 @@ def discover(paths: list[str], exclude: list[str] | tuple[str, ...] = (), respec
             if reason is not None:
                 walker.result.skipped.append((raw, reason))
             else:
-                walker.result.files.append(path)
+                walker.add_file(path)
         else:
             # Reading a FIFO blocks forever, /dev/zero never ends: not read.
             kind = special_kind(os.stat(path).st_mode) or "a special file"
             walker.result.skipped.append((raw, f"{kind}, not a regular file"))
     seen_files: set[str] = set()
     files = []
-    for f in walker.result.files:
-        key = os.path.realpath(f)
+    for f, key in zip(walker.result.files, walker.real_files):
         if key not in seen_files:
             seen_files.add(key)
             files.append(f)

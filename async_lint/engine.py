@@ -11,7 +11,8 @@ The flow of ``run``:
    findings, facts and summary.  Misses go to worker processes.  A file whose
    text shows that no enabled check can report anything in it (no ``async``
    in a module, for the rules that only fire on the event loop) is only
-   syntax-checked: its summary is computed later if the index needs it.
+   read (and syntax-checked with ``--check-syntax``, or when it is a buffer
+   or has async code): its summary is computed later if the index needs it.
 3. The project index follows the calls made on the event loop into other
    modules; the summaries it lacks are computed (or read from the cache) in
    rounds until nothing is missing.  The index checks (``checks.base.IndexCheck``)
@@ -87,6 +88,7 @@ def _entry(result: FileResult) -> dict:
         "notes": result.notes,
         "summary": result.summary,
         "light": result.light,
+        "syntax_checked": result.syntax_checked,
         "hinted": result.hinted,
         "waits_for": result.waits_for,
     }
@@ -101,6 +103,7 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
             notes=list(entry.get("notes") or []),
             summary=entry.get("summary"),
             light=bool(entry.get("light")),
+            syntax_checked=bool(entry.get("syntax_checked", True)),
             hinted=bool(entry.get("hinted")),
             waits_for=[str(kind) for kind in entry.get("waits_for") or ()],
         )
@@ -139,8 +142,11 @@ class _Analyzer:
         tasks: list[FileTask] = []
         keys: dict[str, str] = {}
         for path in paths:
+            # A text standing in for a file is one buffer being edited: its
+            # syntax is always checked (one parse), the tree's only when asked.
+            check_syntax = self.settings.check_syntax or path in self.overrides
             known = self.results.get(path)
-            if known is not None and (not full or not known.light):
+            if known is not None and self._serves(known.light, known.syntax_checked, full, check_syntax):
                 continue
             data = self.overrides.get(path)
             if data is None:
@@ -154,21 +160,28 @@ class _Analyzer:
             if self.cache is not None:
                 key = entry_key(content_digest(data), self.fingerprint, module_name, is_package)
                 entry = self.cache.get(key)
-                if entry is not None and (not full or not entry.get("light")):
-                    result = _result_from_entry(path, entry)
-                    if result is not None:
-                        self.results[path] = result
-                        self.hits += 1
-                        continue
+                result = _result_from_entry(path, entry) if entry is not None else None
+                if result is not None and self._serves(result.light, result.syntax_checked, full, check_syntax):
+                    if result.light and not check_syntax:
+                        result.findings = []  # the syntax check's, which this run does not ask for
+                    self.results[path] = result
+                    self.hits += 1
+                    continue
                 # Texts not on disk are not stored: an editor's every keystroke would fill the cache.
                 if path not in self.overrides:
                     keys[path] = key
                 self.misses += 1
-            tasks.append(FileTask(path, data, module_name, is_package, full))
+            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
             if self.cache is not None and result.path in keys and result.failure is None and not result.partial:
                 self.cache.put(keys[result.path], _entry(result))
+
+    @staticmethod
+    def _serves(light: bool, syntax_checked: bool, full: bool, check_syntax: bool) -> bool:
+        """Whether a result already made answers this request: a light one
+        serves neither a full pass nor a syntax check it did not make."""
+        return not light or (not full and (syntax_checked or not check_syntax))
 
     def store(self, path: str) -> None:
         """Cache ``path``'s result when the file on disk is the text it is of
@@ -479,7 +492,7 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
 
 
 def _load_wanted_after_facts(analyzer: "_Analyzer", targets: list[str]) -> None:
-    """The full pass of the only-syntax-checked targets that wait for a fact
+    """The full pass of the light targets that wait for a fact
     (``Check.text_hints_after_fact``), once a file of the run recorded it."""
     requested: set[str] = set()
     while True:

@@ -35,10 +35,14 @@ class FileResult:
     # Facts for project-wide checks (``Fact.record()``: plain data tagged with its kind).
     facts: list[dict] = field(default_factory=list)
     # The module summary for the project index (summary.py); None when the
-    # file was only syntax-checked or could not be parsed.
+    # file got no full pass (``light``) or could not be parsed.
     summary: dict | None = None
-    # True when only a syntax check ran (no enabled check can report here).
+    # True when no full pass ran (no enabled check can report here): at most
+    # a syntax check, whose DJA000 is then its only finding.
     light: bool = False
+    # For a light result: whether the syntax check ran (``--check-syntax``,
+    # or a buffer); a run that asks for the check does not take one without.
+    syntax_checked: bool = True
     # The file's own text asks for a full pass (the prefilter matched): its
     # calls in sync code are resolved by the project index.
     hinted: bool = False
@@ -272,6 +276,23 @@ def _needs_full_pass(text: str, settings: Settings) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
+def _async_code_pattern(enabled: frozenset[str]) -> re.Pattern | None:
+    """``async def``, where the prefilter can pass over a file that has one
+    (a narrow selection): such a file is still syntax-checked.  None: the
+    prefilter already sends every file with async code to a full pass."""
+    from async_lint.checks import checks_for
+
+    if any(_check_hints(check_class) is not None and ASYNC_DEF_HINT in _check_hints(check_class) for check_class in checks_for(enabled)):
+        return None
+    return re.compile(ASYNC_DEF_HINT)
+
+
+def _has_unhinted_async_code(text: str, settings: Settings) -> bool:
+    pattern = _async_code_pattern(checked_codes(settings.enabled))
+    return pattern is not None and pattern.search(text) is not None
+
+
+@functools.lru_cache(maxsize=None)
 def _after_fact_hints(enabled: frozenset[str]) -> tuple[tuple[str, re.Pattern], ...]:
     """(fact kind, compiled hints) of the enabled checks that wait for a fact."""
     from async_lint.checks import checks_for
@@ -291,20 +312,23 @@ def _light_fact_checks(enabled: frozenset[str]) -> tuple[tuple[re.Pattern, type]
     return tuple((re.compile("|".join(f"(?:{p})" for p in c.light_fact_hints)), c) for c in checks_for(enabled) if c.light_fact_hints)
 
 
-def _light_result(task: FileTask, text: str, settings: Settings) -> FileResult | None:
-    """The result of a file no enabled check needs a full pass of: CPython's
-    own parser checks its syntax (several times faster than libcst), and the
-    checks that record facts from ``ast`` on such files do; None when it does
-    not parse (the full pass reports why)."""
-    try:
-        tree, error = python_parse(text)
-    except SourceError:
-        return None
-    if error is not None:
-        return None
-    result = FileResult(task.path, light=True)
-    for pattern, check in _light_fact_checks(checked_codes(settings.enabled)):
-        if pattern.search(text):
+def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: bool) -> FileResult | None:
+    """The result of a file no enabled check needs a full pass of: read
+    with CPython's own parser (several times faster than libcst) when its
+    syntax is to be checked, or when a check records facts from ``ast`` on
+    such files; None when a syntax check fails (the full pass reports why)."""
+    recording = [check for pattern, check in _light_fact_checks(checked_codes(settings.enabled)) if pattern.search(text)]
+    tree = None
+    if recording or check_syntax:
+        try:
+            tree, _error = python_parse(text)
+        except SourceError:
+            tree = None
+        if tree is None and check_syntax:
+            return None
+    result = FileResult(task.path, light=True, syntax_checked=check_syntax)
+    if tree is not None:
+        for check in recording:
             result.facts.extend(fact.record() for fact in check.light_facts(tree, task.module_name, task.is_package))
     return result
 
@@ -316,7 +340,9 @@ class FileTask:
     data: bytes | None
     module_name: str | None
     is_package: bool
-    full: bool  # False: a syntax check suffices when the prefilter says so
+    full: bool  # False: a light result suffices when the prefilter says so
+    # With a light result: parse the file anyway, for its syntax error (DJA000).
+    check_syntax: bool = True
     in_parts: bool = False  # the retry of a file too large to analyse whole (slices.py)
 
 
@@ -339,16 +365,23 @@ def analyze_task(task: FileTask, settings: Settings) -> FileResult:
         return _analyze_in_parts(task, source, settings)
     hinted = _needs_full_pass(source.text, settings)
     waits_for = _waited_facts(source.text, settings)
-    if not task.full and not hinted:
-        light = _light_result(task, source.text, settings)
-        if light is not None:
-            light.waits_for = waits_for
-            return light
+    light = not task.full and not hinted
+    if light:
+        # A file with async code is parsed for its syntax error whether asked or not.
+        async_code = _has_unhinted_async_code(source.text, settings)
+        found = _light_result(task, source.text, settings, task.check_syntax or async_code)
+        if found is not None:
+            found.hinted, found.waits_for = hinted, waits_for
+            return found
+        # Only a check the run asked for leaves the result light: a run
+        # that does not ask, served this result, drops its finding.
+        light = not async_code
     try:
         result = analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
     except RecursionError:  # deep trees in a check or in position metadata
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, SourceError(TOO_DEEP)))
+    result.light = light
     result.hinted, result.waits_for = hinted, waits_for
     return result
 

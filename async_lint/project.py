@@ -82,10 +82,13 @@ def find_project_root(paths: list[str]) -> str:
 
 @dataclass
 class ModuleNamer:
-    """Module names from the package layout (``__init__.py`` and ``manage.py`` lookups are cached)."""
+    """Module names from the package layout (``__init__.py`` and ``manage.py``
+    lookups, and the names made of them, are cached: a run asks for each
+    file's several times)."""
 
     root: str
     _holds: dict[str, bool] = field(default_factory=dict)
+    _names: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     def _holds_file(self, folder: str, name: str) -> bool:
         path = os.path.join(folder, name)
@@ -99,6 +102,12 @@ class ModuleNamer:
 
     def module_name(self, path: str) -> tuple[str, bool]:
         """(dotted module name, is_package) of a ``.py`` file."""
+        known = self._names.get(path)
+        if known is None:
+            known = self._names[path] = self._module_name(path)
+        return known
+
+    def _module_name(self, path: str) -> tuple[str, bool]:
         path = os.path.abspath(path)
         folder, filename = os.path.split(path)
         stem = filename[:-3] if filename.endswith(".py") else filename

@@ -30,8 +30,7 @@ def needs_model_table(settings: Settings) -> bool:
     return any(rule.family in ("orm", "sync-to-async") for code, rule in catalog().items() if code in settings.enabled)
 
 
-def _skeleton(path: str, text: str, data: bytes, namer: ModuleNamer, cache) -> dict | None:
-    module, is_package = namer.module_name(path)
+def _skeleton(text: str, data: bytes, module: str, is_package: bool, cache) -> dict | None:
     key = None
     if cache is not None:
         from async_lint.cache import content_digest, entry_key
@@ -86,7 +85,9 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
     hints = _Hints(texts)
     mentions: Callable[[str], bool] = hints.first
     searched: set[str] = set()
-    reader = installed_skeleton_reader(root)
+    # The installed apps' modules (django.contrib's) are read on every run:
+    # their skeletons are cached like the project's (and read once a run).
+    reader = installed_skeleton_reader(root, lambda text, data, module, is_package: _skeleton(text, data, module, is_package, cache))
     table = EMPTY_TABLE
     for _round in range(MAX_ROUNDS):
         fresh = [p for p in texts if p not in done and mentions(p)]
@@ -95,7 +96,7 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         for path in fresh:
             done.add(path)
             text, data = texts[path]
-            skeleton = _skeleton(path, text, data, namer, cache)
+            skeleton = _skeleton(text, data, *namer.module_name(path), cache)
             if skeleton is not None:
                 skeletons.setdefault(skeleton["module"], skeleton)
         table = build_model_table(skeletons, reader, sorted(external_modules - project_modules), project_modules)

@@ -25,6 +25,11 @@ class Settings:
     # The project root (folder of the config file, else the repository root):
     # exclude and per-file-ignores patterns and baseline paths are relative to it.
     root: str | None = None
+    # Parse every file to report a syntax error as DJA000, also in files no
+    # rule looks at (those that need no full pass).  Not in the fingerprint: a
+    # cached result records whether it was syntax-checked (engine.py), so runs
+    # with and without share entries.
+    check_syntax: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
     # Not a setting but the project's model table (analysis/model_table.py),
     # which every file's analysis reads: built once per run, before any file.

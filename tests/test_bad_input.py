@@ -21,11 +21,11 @@ def where(findings, code=None):
     return [(Path(f.path).name, f.line, f.column, f.code) for f in findings if code is None or f.code == code]
 
 
-def lint_one(tmp_path: Path, data: bytes, name: str = "mod.py"):
+def lint_one(tmp_path: Path, data: bytes, name: str = "mod.py", **settings):
     """Lint ``data`` as a file beside a clean-but-flagged neighbour, checking the neighbour survives."""
     (tmp_path / "neighbour.py").write_text(SLEEPY)
     (tmp_path / name).write_bytes(data)
-    findings = lint_paths([tmp_path])
+    findings = lint_paths([tmp_path], **settings)
     assert ("neighbour.py", 5, 5, "DJA101") in where(findings), "another file's finding was lost"
     return [f for f in findings if Path(f.path).name == name]
 
@@ -64,7 +64,8 @@ def build_bad_tree(root: Path) -> None:
     ids=["syntax", "python2-print", "python2-exec", "not-utf8", "unknown-cookie", "nul", "bom-vs-cookie", "tabs-and-spaces"],
 )
 def test_unreadable_file_is_dja000_with_the_reason(tmp_path, data, reason, line):
-    (finding,) = lint_one(tmp_path, data)
+    # These files hold no async code: their syntax is checked when asked.
+    (finding,) = lint_one(tmp_path, data, check_syntax=True)
     assert finding.code == "DJA000"
     assert reason in finding.message
     assert finding.line == line
@@ -133,7 +134,7 @@ def test_deep_nesting_is_dja000_quickly(tmp_path, text):
     # libcst's native parser has no depth bound: these take minutes or kill
     # the process with a stack overflow unless refused first.
     started = time.perf_counter()
-    message = only_dja000(lint_one(tmp_path, text.encode()))
+    message = only_dja000(lint_one(tmp_path, text.encode(), check_syntax=True))
     assert "nested" in message or "too many" in message or "too deeply" in message
     assert time.perf_counter() - started < 20
 
@@ -197,7 +198,7 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
 
 def test_bad_tree_through_lint_paths(tmp_path):
     build_bad_tree(tmp_path / "proj")
-    findings = lint_paths([tmp_path / "proj"])
+    findings = lint_paths([tmp_path / "proj"], check_syntax=True)
     assert sorted((name, code) for name, _, _, code in where(findings)) == [
         ("also_good.py", "DJA101"),
         ("broken.py", "DJA000"),
@@ -211,7 +212,7 @@ def test_bad_tree_through_lint_paths(tmp_path):
 
 def test_bad_tree_through_the_cli(tmp_path):
     build_bad_tree(tmp_path / "proj")
-    proc = subprocess.run([sys.executable, "-m", "async_lint", "--format", "concise", "proj"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "async_lint", "--format", "concise", "--check-syntax", "proj"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert "proj/good.py:5:5: DJA101" in "\n".join(lines)

@@ -265,7 +265,7 @@ def test_jobs_1_and_2_agree_beyond_the_parallel_threshold(project):
 
 def test_bad_files_do_not_hide_the_others(tmp_path):
     build_bad_tree(tmp_path / "proj")
-    proc = installed("proj", cwd=tmp_path)
+    proc = installed("--check-syntax", "proj", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     lines = sorted(line.split(" ", 2)[:2] for line in proc.stdout.splitlines())
     assert lines == [

@@ -27,7 +27,7 @@ def repo(tmp_path, monkeypatch):
         {
             "backend/pyproject.toml": "[tool.async-lint]\n",
             "backend/shop/views.py": BLOCKING_VIEW,
-            "backend/shop/broken.py": "def view(request:\n    pass\n",
+            "backend/shop/broken.py": "async def view(request:\n    pass\n",
             "backend/shop/é dir/v,1.py": BLOCKING_VIEW,
         },
     )

@@ -426,21 +426,23 @@ def models_imports(text: str) -> set[str]:
     return out
 
 
-def installed_skeleton_reader(root: str | None) -> Callable[[str], dict | None]:
-    """An installed module's skeleton, read once: every round of the project's
-    join asks again for the modules it leaned on before."""
+def installed_skeleton_reader(root: str | None, build: Callable[[str, bytes, str, bool], dict | None] | None = None) -> Callable[[str], dict | None]:
+    """An installed module's skeleton by its name, read once: every round of
+    the project's join asks again for the modules it leaned on before.
+    ``build(text, data, module, is_package)`` makes it from the file (e.g.
+    through a cache)."""
     source = InstalledSource(root)
     read_before: dict[str, dict | None] = {}
 
     def read(module: str) -> dict | None:
         if module not in read_before:
-            read_before[module] = _read_installed(source, module)
+            read_before[module] = _read_installed(source, module, build)
         return read_before[module]
 
     return read
 
 
-def _read_installed(source: InstalledSource, module: str) -> dict | None:
+def _read_installed(source: InstalledSource, module: str, build: Callable[[str, bytes, str, bool], dict | None] | None) -> dict | None:
     found = source.locate(module)
     if found is None:
         return None
@@ -450,4 +452,5 @@ def _read_installed(source: InstalledSource, module: str) -> dict | None:
             data = fh.read()
     except OSError:
         return None
-    return build_skeleton(data.decode("utf-8", "replace"), module, is_package)
+    text = data.decode("utf-8", "replace")
+    return build(text, data, module, is_package) if build is not None else build_skeleton(text, module, is_package)

@@ -29,8 +29,9 @@ class Check:
     # The check can only report or record anything in a file whose text
     # matches one of these regular expressions (e.g. (r"\basync\s+def\b",));
     # None: in any file.
-    # Files no enabled check can matter in are only syntax-checked, unless
-    # the project index needs their summary.  Checks of only DJA1xx/DJA2xx
+    # Files no enabled check can matter in are only read (and syntax-checked
+    # with --check-syntax), unless the project index or a project check
+    # needs them.  Checks of only DJA1xx/DJA2xx
     # codes that do not set it default to ``async def``: they report through
     # ``ctx.report_blocking``, which reports only on the event loop.
     text_hints: ClassVar[tuple[str, ...] | None] = None

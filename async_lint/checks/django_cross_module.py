@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
-import libcst.matchers as m
 
 from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
 from async_lint.checks.base import Check, ProjectCheck, finding_at
@@ -62,8 +61,15 @@ class ModelDeclared(Fact):
     relations: tuple[dict, ...] = ()  # {"name", "kind", "target", "related_name"}
 
 
-# ``<receiver>.<name>.all()``: a related manager's query, when ``name`` is a relation.
-ALL_ON_A_MANAGER = m.Call(func=m.Attribute(value=m.Attribute(), attr=m.Name("all")), args=[])
+@functools.lru_cache(maxsize=None)
+def _all_on_a_manager():
+    """``<receiver>.<name>.all()``: a related manager's query, when ``name`` is
+    a relation.  libcst's matchers are imported only here: importing them
+    costs a quarter of a second, which a run that only reads this module's
+    project checks (a warm run) need not pay."""
+    import libcst.matchers as m
+
+    return m.Call(func=m.Attribute(value=m.Attribute(), attr=m.Name("all")), args=[])
 
 
 def _shown(ctx, node: cst.CSTNode) -> str:
@@ -101,7 +107,9 @@ def record_iteration(check, expr: cst.BaseExpression) -> None:
     ctx = check.ctx
     if not ctx.in_async_context or check.inference.async_unsafe_opt_out:
         return
-    if not m.matches(expr, ALL_ON_A_MANAGER):
+    import libcst.matchers as m
+
+    if not m.matches(expr, _all_on_a_manager()):
         return
     manager = expr.func.value  # type: ignore[attr-defined]
     instance = _foreign_instance(check.inference, manager.value)
@@ -124,7 +132,7 @@ def _record(ctx, node: cst.CSTNode, instance: InstanceValue, name: str, use: str
 
 class ModelFacts(Check):
     """Records the ``ModelDeclared`` facts of model modules, which have no
-    ``async def`` and would otherwise only be syntax-checked."""
+    ``async def`` and would otherwise get no full pass."""
 
     codes = ("DJA204",)
     # A model class: on a model-ish base (models.Model, a *Model, an

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import libcst as cst
-import libcst.matchers as m
 
 from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.django_structure_classes import ClassRegistry, literal_value, positional_params
@@ -178,6 +177,10 @@ class AtomicRequestsFacts(Check):
         """``router.register("orders", OrderViewSet)`` on a module-level router."""
         if not self.routers:
             return False  # the common case, decided before building a matcher
+        # Imported here: libcst's matchers cost a quarter of a second to import,
+        # which a run that only reads this module's project check need not pay.
+        import libcst.matchers as m
+
         router = m.Name(m.MatchIfTrue(lambda name: name in self.routers))
         return m.matches(node, m.Call(func=m.Attribute(value=router, attr=m.Name("register")), args=[m.Arg(), m.Arg(), m.ZeroOrMore()]))
 
