@@ -61,39 +61,74 @@ def _is_node(value_type: type) -> bool:
     return found
 
 
+# What a field's value is, by its type: a node, a sequence (whose node items
+# are visited), or anything else; remembered per type so that the walk, which
+# runs at every node of every file, asks a dict instead of abc.
+_OTHER, _NODE, _SEQUENCE = 0, 1, 2
+_VALUE_KIND: dict[type, int] = {}
+
+
+def _value_kind(value_type: type) -> int:
+    found = _VALUE_KIND.get(value_type)
+    if found is None:
+        found = _VALUE_KIND[value_type] = _NODE if _is_node(value_type) else _SEQUENCE if issubclass(value_type, (list, tuple)) else _OTHER
+    return found
+
+
+_UNREAD = object()
+
+
 def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: Callable[[cst.CSTNode], None], fallback: cst.CSTVisitor) -> None:
     """Call ``on_visit``/``on_leave`` for ``node`` and every node below it, in
     libcst's order. ``fallback`` is the visitor to hand a subtree to where a
     node class's order could not be read."""
-    order = _field_order(type(node))
+    order = _ORDER.get(type(node), _UNREAD)
+    if order is _UNREAD:
+        order = _field_order(type(node))
     if order is None:
         node.visit(fallback)
         return
     if on_visit(node):
-        for name in order:
-            value = getattr(node, name)
-            if _is_node(type(value)):
-                walk(value, on_visit, on_leave, fallback)
-            elif isinstance(value, (list, tuple)):
-                for item in value:
-                    if _is_node(type(item)):
-                        walk(item, on_visit, on_leave, fallback)
+        for child in _below(node, order):
+            if _ORDER.get(type(child)) == ():
+                # A leaf (a name, an operator, whitespace): the same two
+                # calls the recursion would make, without its frame.
+                on_visit(child)
+                on_leave(child)
+            else:
+                walk(child, on_visit, on_leave, fallback)
     on_leave(node)
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """``node.children`` (the nodes right below it, in libcst's order)
     without libcst's rebuilding visit, which ``children`` runs each time."""
-    order = _field_order(type(node))
+    order = _ORDER.get(type(node), _UNREAD)
+    if order is _UNREAD:
+        order = _field_order(type(node))
     if order is None:
         return list(node.children)
+    return _below(node, order)
+
+
+def _below(node: cst.CSTNode, order: tuple[str, ...]) -> list[cst.CSTNode]:
+    """The nodes in ``node``'s fields ``order``, in that order."""
     out: list[cst.CSTNode] = []
+    kinds = _VALUE_KIND
     for name in order:
         value = getattr(node, name)
-        if _is_node(type(value)):
+        kind = kinds.get(type(value))
+        if kind is None:
+            kind = _value_kind(type(value))
+        if kind == _NODE:
             out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(item for item in value if _is_node(type(item)))
+        elif kind == _SEQUENCE:
+            for item in value:
+                kind = kinds.get(type(item))
+                if kind is None:
+                    kind = _value_kind(type(item))
+                if kind == _NODE:
+                    out.append(item)
     return out
 
 

@@ -56,6 +56,11 @@ class StatementOrder:
         return out or bindings
 
 
+# ``type() in``: the concrete classes libcst builds these statements from;
+# isinstance against libcst's ABCs goes through abc at every node marked.
+_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+
+
 def statement_order(function: cst.CSTNode) -> StatementOrder:
     """Places of every node of a function body (not of nested defs and classes)."""
     places: dict[int, Place] = {}
@@ -67,7 +72,7 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
         while stack:
             current = stack.pop()
             places[id(current)] = place
-            if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
+            if type(current) in _NESTED_SCOPES and current is not node:
                 continue
             stack.extend(children(current))
 
