@@ -77,6 +77,16 @@ def _value_kind(value_type: type) -> int:
 
 _UNREAD = object()
 
+# The nodes that open a scope of their own, which walks over one function's
+# body do not enter; a set of classes (they have no subclasses), as
+# isinstance against libcst's ABCs goes through abc at each node.
+NESTED_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+
+
+def leaf_type(node_type: type) -> bool:
+    """True for a node class whose nodes have nothing below them to visit."""
+    return _field_order(node_type) == ()
+
 
 def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: Callable[[cst.CSTNode], None], fallback: cst.CSTVisitor) -> None:
     """Call ``on_visit``/``on_leave`` for ``node`` and every node below it, in
