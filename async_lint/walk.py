@@ -88,10 +88,12 @@ def leaf_type(node_type: type) -> bool:
     return _field_order(node_type) == ()
 
 
-def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: Callable[[cst.CSTNode], None], fallback: cst.CSTVisitor) -> None:
+def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: Callable[[cst.CSTNode], None], fallback: cst.CSTVisitor, leaves: bool = True) -> None:
     """Call ``on_visit``/``on_leave`` for ``node`` and every node below it, in
     libcst's order. ``fallback`` is the visitor to hand a subtree to where a
-    node class's order could not be read."""
+    node class's order could not be read.  ``leaves=False``: not for the
+    nodes below ``node`` with nothing below them (whitespace, newlines,
+    comments), for callers that do nothing there."""
     order = _ORDER.get(type(node), _UNREAD)
     if order is _UNREAD:
         order = _field_order(type(node))
@@ -101,12 +103,13 @@ def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: C
     if on_visit(node):
         for child in _below(node, order):
             if _ORDER.get(type(child)) == ():
-                # A leaf (a name, an operator, whitespace): the same two
+                # A leaf (whitespace, a newline, a comment): the same two
                 # calls the recursion would make, without its frame.
-                on_visit(child)
-                on_leave(child)
+                if leaves:
+                    on_visit(child)
+                    on_leave(child)
             else:
-                walk(child, on_visit, on_leave, fallback)
+                walk(child, on_visit, on_leave, fallback, leaves)
     on_leave(node)
 
 
@@ -159,6 +162,13 @@ def _handlers(visitor_type: type, prefix: str) -> dict[str, str]:
     return found
 
 
+def _may_be_leaf(class_name: str) -> bool:
+    """Whether libcst's node class of that name (or an unknown one) may be a
+    leaf: a handler named for it must see every node."""
+    node_type = getattr(cst, class_name, None)
+    return not isinstance(node_type, type) or not _is_node(node_type) or leaf_type(node_type)
+
+
 def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """``node.visit(visitor)`` for a read-only visitor, without rebuilding
     nodes, and calling only the ``visit_X``/``leave_X`` methods the visitor
@@ -169,6 +179,9 @@ def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         return
     visits = {kind: getattr(visitor, name) for kind, name in _handlers(cls, "visit_").items()}
     leaves = {kind: getattr(visitor, name) for kind, name in _handlers(cls, "leave_").items()}
+    # Most nodes are whitespace; a visitor with no handler for such a leaf
+    # class is not called there at all.
+    handles_leaves = any(_may_be_leaf(kind) for kind in (*visits, *leaves))
 
     def on_visit(current: cst.CSTNode) -> bool:
         handler = visits.get(type(current).__name__)
@@ -179,4 +192,4 @@ def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         if handler is not None:
             handler(current)
 
-    walk(node, on_visit, on_leave, visitor)
+    walk(node, on_visit, on_leave, visitor, handles_leaves)
