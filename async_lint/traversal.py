@@ -11,6 +11,7 @@ import libcst as cst
 
 from async_lint.analysis.context import FileContext
 from async_lint.checks.base import Check
+from async_lint.walk import leaf_type
 
 
 class CheckCrashed(Exception):
@@ -37,8 +38,23 @@ class FileTraversal(cst.CSTVisitor):
             for kind, node_type in type(check).handlers():
                 table = self._visit if kind == "visit" else self._leave
                 table[node_type].append((check, getattr(check, f"{kind}_{node_type}")))
+        # Node classes with nothing below them and no handler (whitespace,
+        # newlines, comments: about half of a file's nodes): entering and
+        # leaving one changes nothing a check can see, so it is passed over.
+        # A node that opens a scope's body (a lambda's) is still entered.
+        self._quiet: dict[type, bool] = {}
+        self._scope_bodies = ctx.scope_bodies
+
+    def _is_quiet(self, node_type: type) -> bool:
+        quiet = self._quiet[node_type] = leaf_type(node_type) and node_type.__name__ not in self._visit and node_type.__name__ not in self._leave
+        return quiet
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        quiet = self._quiet.get(type(node))
+        if quiet is None:
+            quiet = self._is_quiet(type(node))
+        if quiet and id(node) not in self._scope_bodies:
+            return True
         self.ctx.enter(node)
         handlers = self._visit.get(type(node).__name__)
         if handlers:
@@ -46,6 +62,8 @@ class FileTraversal(cst.CSTVisitor):
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
+        if self._quiet.get(type(original_node)) and id(original_node) not in self._scope_bodies:
+            return
         handlers = self._leave.get(type(original_node).__name__)
         if handlers:
             self._run(handlers, original_node)

@@ -61,39 +61,87 @@ def _is_node(value_type: type) -> bool:
     return found
 
 
-def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: Callable[[cst.CSTNode], None], fallback: cst.CSTVisitor) -> None:
+# What a field's value is, by its type: a node, a sequence (whose node items
+# are visited), or anything else; remembered per type so that the walk, which
+# runs at every node of every file, asks a dict instead of abc.
+_OTHER, _NODE, _SEQUENCE = 0, 1, 2
+_VALUE_KIND: dict[type, int] = {}
+
+
+def _value_kind(value_type: type) -> int:
+    found = _VALUE_KIND.get(value_type)
+    if found is None:
+        found = _VALUE_KIND[value_type] = _NODE if _is_node(value_type) else _SEQUENCE if issubclass(value_type, (list, tuple)) else _OTHER
+    return found
+
+
+_UNREAD = object()
+
+# The nodes that open a scope of their own, which walks over one function's
+# body do not enter; a set of classes (they have no subclasses), as
+# isinstance against libcst's ABCs goes through abc at each node.
+NESTED_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+
+
+def leaf_type(node_type: type) -> bool:
+    """True for a node class whose nodes have nothing below them to visit."""
+    return _field_order(node_type) == ()
+
+
+def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: Callable[[cst.CSTNode], None], fallback: cst.CSTVisitor, leaves: bool = True) -> None:
     """Call ``on_visit``/``on_leave`` for ``node`` and every node below it, in
     libcst's order. ``fallback`` is the visitor to hand a subtree to where a
-    node class's order could not be read."""
-    order = _field_order(type(node))
+    node class's order could not be read.  ``leaves=False``: not for the
+    nodes below ``node`` with nothing below them (whitespace, newlines,
+    comments), for callers that do nothing there."""
+    order = _ORDER.get(type(node), _UNREAD)
+    if order is _UNREAD:
+        order = _field_order(type(node))
     if order is None:
         node.visit(fallback)
         return
     if on_visit(node):
-        for name in order:
-            value = getattr(node, name)
-            if _is_node(type(value)):
-                walk(value, on_visit, on_leave, fallback)
-            elif isinstance(value, (list, tuple)):
-                for item in value:
-                    if _is_node(type(item)):
-                        walk(item, on_visit, on_leave, fallback)
+        for child in _below(node, order):
+            if _ORDER.get(type(child)) == ():
+                # A leaf (whitespace, a newline, a comment): the same two
+                # calls the recursion would make, without its frame.
+                if leaves:
+                    on_visit(child)
+                    on_leave(child)
+            else:
+                walk(child, on_visit, on_leave, fallback, leaves)
     on_leave(node)
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """``node.children`` (the nodes right below it, in libcst's order)
     without libcst's rebuilding visit, which ``children`` runs each time."""
-    order = _field_order(type(node))
+    order = _ORDER.get(type(node), _UNREAD)
+    if order is _UNREAD:
+        order = _field_order(type(node))
     if order is None:
         return list(node.children)
+    return _below(node, order)
+
+
+def _below(node: cst.CSTNode, order: tuple[str, ...]) -> list[cst.CSTNode]:
+    """The nodes in ``node``'s fields ``order``, in that order."""
     out: list[cst.CSTNode] = []
+    kinds = _VALUE_KIND
     for name in order:
         value = getattr(node, name)
-        if _is_node(type(value)):
+        kind = kinds.get(type(value))
+        if kind is None:
+            kind = _value_kind(type(value))
+        if kind == _NODE:
             out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(item for item in value if _is_node(type(item)))
+        elif kind == _SEQUENCE:
+            for item in value:
+                kind = kinds.get(type(item))
+                if kind is None:
+                    kind = _value_kind(type(item))
+                if kind == _NODE:
+                    out.append(item)
     return out
 
 
@@ -114,6 +162,13 @@ def _handlers(visitor_type: type, prefix: str) -> dict[str, str]:
     return found
 
 
+def _may_be_leaf(class_name: str) -> bool:
+    """Whether libcst's node class of that name (or an unknown one) may be a
+    leaf: a handler named for it must see every node."""
+    node_type = getattr(cst, class_name, None)
+    return not isinstance(node_type, type) or not _is_node(node_type) or leaf_type(node_type)
+
+
 def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """``node.visit(visitor)`` for a read-only visitor, without rebuilding
     nodes, and calling only the ``visit_X``/``leave_X`` methods the visitor
@@ -124,6 +179,9 @@ def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         return
     visits = {kind: getattr(visitor, name) for kind, name in _handlers(cls, "visit_").items()}
     leaves = {kind: getattr(visitor, name) for kind, name in _handlers(cls, "leave_").items()}
+    # Most nodes are whitespace; a visitor with no handler for such a leaf
+    # class is not called there at all.
+    handles_leaves = any(_may_be_leaf(kind) for kind in (*visits, *leaves))
 
     def on_visit(current: cst.CSTNode) -> bool:
         handler = visits.get(type(current).__name__)
@@ -134,4 +192,4 @@ def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         if handler is not None:
             handler(current)
 
-    walk(node, on_visit, on_leave, visitor)
+    walk(node, on_visit, on_leave, visitor, handles_leaves)

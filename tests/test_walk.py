@@ -7,7 +7,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from async_lint.walk import _field_order, walk
+from async_lint.analysis.context import FileContext
+from async_lint.checks.base import Check
+from async_lint.traversal import FileTraversal
+from async_lint.walk import _field_order, visit_fast, walk
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted([*ROOT.joinpath("async_lint").rglob("*.py"), *ROOT.joinpath("tests", "fixtures").rglob("*.py"), *ROOT.joinpath("examples").rglob("*.py")])
@@ -67,3 +70,63 @@ def test_every_node_class_has_a_readable_order() -> None:
     classes = [c for c in vars(cst).values() if isinstance(c, type) and issubclass(c, cst.CSTNode) and not getattr(c, "__abstractmethods__", None)]
     unreadable = [c.__name__ for c in classes if _field_order(c) is None]
     assert not unreadable, unreadable
+
+
+class _LeafAndCallRecorder(cst.CSTVisitor):
+    """Handlers for leaf classes (a comment, whitespace) and for a class with
+    children: ``visit_fast`` must still call every one of them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[str, int]] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.events.append(("comment", id(node)))
+
+    def leave_SimpleWhitespace(self, original_node: cst.SimpleWhitespace) -> None:
+        self.events.append(("whitespace", id(original_node)))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.events.append(("call", id(node)))
+
+
+class _CallRecorder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[int] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.events.append(id(node))
+
+
+@pytest.mark.parametrize("visitor_type", [_LeafAndCallRecorder, _CallRecorder])
+def test_visit_fast_calls_the_handlers_libcst_visit_calls(visitor_type) -> None:
+    module = cst.parse_module(EXTRA + "x = f(  1)  # a comment\n")
+    expected, actual = visitor_type(), visitor_type()
+    module.visit(expected)
+    visit_fast(module, actual)
+    assert actual.events == expected.events
+    assert actual.events
+
+
+class _CommentCheck(Check):
+    """A check with a handler for a leaf class: the traversal must enter the
+    comment (it passes over leaves nothing handles) with the right context."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.seen: list[tuple[str, str | None, str | None]] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        function = self.ctx.current_function
+        self.seen.append((node.value, function.name if function is not None else None, type(self.ctx.parent).__name__ if self.ctx.parent is not None else None))
+
+
+def test_traversal_enters_leaves_a_check_handles() -> None:
+    module = cst.parse_module("# top\ndef f():\n    x = 1  # in f\n    return lambda: x  # lambda\n")
+    ctx = FileContext(path="m.py", module=module, source=None, enabled=frozenset())
+    check = _CommentCheck(ctx)
+    traversal = FileTraversal(ctx, [check])
+    walk(module, traversal.on_visit, traversal.on_leave, traversal)
+    assert check.seen == [("# top", None, "EmptyLine"), ("# in f", "f", "TrailingWhitespace"), ("# lambda", "f", "TrailingWhitespace")]
+    assert ctx.stack == [] and ctx.scope is ctx.module_scope

@@ -121,6 +121,9 @@ class FileContext:
         self._function_stack: list[FunctionInfo] = []
         self._lambda_depth = 0
         self._scope_for_body: dict[int, tuple[Scope, FunctionInfo | None]] = {}
+        # id(node) of the bodies whose entry switches scope (read by the
+        # traversal, which must enter those even where nothing handles them).
+        self.scope_bodies: dict[int, Any] = self._scope_for_body
         self._shared: dict[Any, Any] = {}
 
     # -- state queries -------------------------------------------------------
@@ -183,10 +186,12 @@ class FileContext:
         Names are looked up from ``scope`` (default: where the traversal is).
         """
         parts: list[str] = []
-        while isinstance(node, cst.Attribute):
+        # ``type() is``: asked at most nodes of a file, and isinstance against
+        # libcst's (ABC) classes goes through abc; these classes have no subclasses.
+        while type(node) is cst.Attribute:
             parts.append(node.attr.value)
             node = node.value
-        if not isinstance(node, cst.Name):
+        if type(node) is not cst.Name:
             return None
         base = self.resolve_name(node.value, scope)
         if base is None:

@@ -41,12 +41,17 @@ def sync_consumers() -> frozenset[str]:
     return frozenset(load_table("coroutine_apis")["uses"]["sync_consumers"])
 
 
+_TESTING = frozenset({cst.If, cst.While, cst.IfExp, cst.Assert, cst.CompIf})
+
+
 def _truth_tested(stack: list[cst.CSTNode], index: int) -> bool:
     """Whether the expression at ``stack[index]`` is only tested for truth."""
     node, parent = stack[index], stack[index - 1] if index > 0 else None
-    if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.Assert, cst.CompIf)):
+    # ``type() in``: these classes have no subclasses, and isinstance
+    # against libcst's (ABC) classes goes through abc.
+    if type(parent) in _TESTING:
         return parent.test is node
-    if isinstance(parent, cst.UnaryOperation):
+    if type(parent) is cst.UnaryOperation:
         return isinstance(parent.operator, cst.Not)
     if isinstance(parent, cst.BooleanOperation):
         # The left operand is always tested; the right one is the value of the

@@ -56,7 +56,7 @@ from async_lint.analysis.scopes import (
     lookup,
 )
 from async_lint.facts import Fact
-from async_lint.walk import children
+from async_lint.walk import NESTED_SCOPE_TYPES, children
 
 MODELFORM_BASES = frozenset({"django.forms.ModelForm", "django.forms.models.ModelForm"})
 # contrib forms whose save() writes through the ORM.
@@ -647,15 +647,18 @@ class DjangoInference:
             self._depth -= 1
 
     def _infer_node(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
-        if isinstance(node, cst.Name):
+        # ``type() is``: these classes have no subclasses, and isinstance
+        # against libcst's (ABC) classes goes through abc on every inference.
+        kind = type(node)
+        if kind is cst.Name:
             return self._infer_name(node.value, scope, node)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             return self._infer_attribute(node, scope)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self._infer_call(node, scope)
-        if isinstance(node, cst.Await):
+        if kind is cst.Await:
             return self._infer_await(node.expression, scope)
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             return self._infer_subscript(node, scope)
         return None
 
@@ -907,11 +910,13 @@ class DjangoInference:
         return result
 
     def _class_attribute(self, cls: ClassSelf, attr: str) -> Value | None:
-        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
+        body = cls.cls.body.body if type(cls.cls.body) is cst.IndentedBlock else ()
         for statement in body:
-            if isinstance(statement, cst.SimpleStatementLine):
+            # ``type() is``: read for every ``self.<attr>`` of a view; these
+            # classes have no subclasses, and isinstance on them goes through abc.
+            if type(statement) is cst.SimpleStatementLine:
                 for small in statement.body:
-                    if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == attr for t in small.targets):
+                    if type(small) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == attr for t in small.targets):
                         return self._infer(small.value, cls.scope)
         if attr == "queryset":
             model = self._class_attribute(cls, "model")
@@ -1256,17 +1261,26 @@ def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(children(node))
 
 
+# Per node class: is it an expression (``_returns`` does not look inside one)?
+# Remembered, as isinstance against libcst's ABCs goes through abc each time.
+_IS_EXPRESSION: dict[type, bool] = {}
+
+
 def _returns(body: cst.BaseSuite) -> Iterator[cst.Return]:
     """Return statements of one function body, not of nested defs/classes."""
     stack: list[cst.CSTNode] = [body]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Return):
+        kind = type(node)
+        if kind is cst.Return:
             yield node
             continue
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not body:
+        if kind in NESTED_SCOPE_TYPES and node is not body:
             continue
-        if isinstance(node, cst.BaseExpression):
+        expression = _IS_EXPRESSION.get(kind)
+        if expression is None:
+            expression = _IS_EXPRESSION[kind] = issubclass(kind, cst.BaseExpression)
+        if expression:
             continue
         stack.extend(children(node))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
-from async_lint.walk import children
+from async_lint.walk import NESTED_SCOPE_TYPES, children
 
 # (statement index in source order, the blocks that enclose it, innermost last)
 Place = tuple[int, tuple[int, ...]]
@@ -56,6 +56,15 @@ class StatementOrder:
         return out or bindings
 
 
+# Classes of the statement tree, tested with ``type() in`` (they have no
+# subclasses): isinstance against libcst's ABCs goes through abc each time.
+_SUITES = frozenset({cst.IndentedBlock, cst.SimpleStatementSuite})
+_BRANCHES = frozenset({cst.If, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase})
+# Per statement class: a simple statement (marked whole)?  Remembered, as
+# BaseSmallStatement is an ABC.
+_SIMPLE: dict[type, bool] = {}
+
+
 def statement_order(function: cst.CSTNode) -> StatementOrder:
     """Places of every node of a function body (not of nested defs and classes)."""
     places: dict[int, Place] = {}
@@ -67,20 +76,24 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
         while stack:
             current = stack.pop()
             places[id(current)] = place
-            if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
+            if type(current) in NESTED_SCOPE_TYPES and current is not node:
                 continue
             stack.extend(children(current))
 
     def block(suite: cst.CSTNode, path: tuple[int, ...]) -> None:
         nonlocal counter
-        body = suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+        body = suite.body if type(suite) in _SUITES else ()
         for statement in body:
             counter += 1
             place = (counter, path)
-            if isinstance(statement, (cst.SimpleStatementLine, cst.BaseSmallStatement)):
+            kind = type(statement)
+            simple = _SIMPLE.get(kind)
+            if simple is None:
+                simple = _SIMPLE[kind] = issubclass(kind, (cst.SimpleStatementLine, cst.BaseSmallStatement))
+            if simple:
                 mark(statement, place)
                 continue
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            if kind is cst.FunctionDef or kind is cst.ClassDef:
                 places[id(statement)] = place
                 for decorator in statement.decorators:
                     mark(decorator, place)
@@ -89,17 +102,18 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
 
     def compound(statement: cst.CSTNode, path: tuple[int, ...], place: Place) -> None:
         places[id(statement)] = place
-        is_loop = isinstance(statement, (cst.For, cst.While))
+        is_loop = type(statement) is cst.For or type(statement) is cst.While
         for child in children(statement):
-            if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            kind = type(child)
+            if kind in _SUITES:
                 inner = path + (id(child),)
                 if is_loop and child is statement.body:  # type: ignore[attr-defined]
                     loop_blocks.add(id(child))
                 block(child, inner)
-            elif isinstance(child, (cst.Else, cst.Finally)):
+            elif kind is cst.Else or kind is cst.Finally:
                 inner = path + (id(child),)
                 block(child.body, inner)
-            elif isinstance(child, (cst.If, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
+            elif kind in _BRANCHES:
                 # elif / except / case: a branch of its own
                 inner = path + (id(child),)
                 compound(child, inner, (place[0], inner))

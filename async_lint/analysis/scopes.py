@@ -176,14 +176,17 @@ class BindingCollector:
                 self._block(case.body)
 
     def _small(self, small: cst.BaseSmallStatement) -> None:
-        if isinstance(small, cst.Assign):
+        # ``type() is``: run for every small statement of the file; these
+        # classes have no subclasses, and isinstance on them goes through abc.
+        kind = type(small)
+        if kind is cst.Assign:
             for target in small.targets:
                 self.collect_target(target.target, small, value=small.value)
-        elif isinstance(small, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             self.collect_target(small.target, small, value=small.value)
-        elif isinstance(small, cst.AugAssign):
+        elif kind is cst.AugAssign:
             self.collect_target(small.target, small)
-        elif isinstance(small, cst.Import):
+        elif kind is cst.Import:
             for alias in small.names:
                 full = dotted_name(alias.name) or ""
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -191,7 +194,7 @@ class BindingCollector:
                 else:
                     top = full.split(".")[0]
                     self.scope.add(Binding(top, IMPORT, small, target=top))
-        elif isinstance(small, cst.ImportFrom):
+        elif kind is cst.ImportFrom:
             module = resolve_relative(_import_module_name(small), len(small.relative), self.module_name, self.is_package)
             if isinstance(small.names, cst.ImportStar):
                 self.scope.add(Binding("*", STAR, small, target=module))
@@ -201,10 +204,10 @@ class BindingCollector:
                 local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
                 target = f"{module}.{name}" if module else name
                 self.scope.add(Binding(local, IMPORT, small, target=target))
-        elif isinstance(small, cst.Global):
+        elif kind is cst.Global:
             for item in small.names:
                 self.scope.add(Binding(item.name.value, GLOBAL, small))
-        elif isinstance(small, cst.Nonlocal):
+        elif kind is cst.Nonlocal:
             for item in small.names:
                 self.scope.add(Binding(item.name.value, NONLOCAL, small))
 

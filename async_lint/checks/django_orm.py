@@ -275,7 +275,10 @@ class SyncOrmCheck(DjangoCheck):
     # -- lazy relations (DJA204) ---------------------------------------------
     def visit_Attribute(self, node: cst.Attribute) -> None:
         parent = self.ctx.parent
-        if isinstance(parent, (cst.AssignTarget, cst.Del)) or (isinstance(parent, cst.AugAssign) and parent.target is node):
+        # ``type()``: run at every attribute; isinstance against libcst's
+        # (ABC) classes goes through abc, and these have no subclasses.
+        parent_type = type(parent)
+        if parent_type is cst.AssignTarget or parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
             return
         receiver = self.inference.infer(node.value)
         if not isinstance(receiver, InstanceValue) or receiver.model is None or receiver.loaded is None:

@@ -92,6 +92,12 @@ class RequestUserCheck(DjangoCheck):
         # thread that read the user, an awaited session method): the
         # SimpleLazyObject and the session cache then answer without a query.
         self._loaded: dict[int, set[str]] = {}
+        # The lazy user is only ever the value of an attribute spelled
+        # ``user`` (``request.user``, see DjangoInference._infer_attribute),
+        # of this file: a file whose text never says "user" has none, and its
+        # every call's arguments need not be inferred.
+        text = getattr(ctx.source, "text", None)
+        self._user_possible = text is None or "user" in text
 
     def _loaded_here(self) -> set[str]:
         function = self.ctx.current_function
@@ -101,7 +107,7 @@ class RequestUserCheck(DjangoCheck):
         return "".join(self.ctx.module.code_for_node(expr).split())
 
     def _is_lazy_user(self, expr: cst.BaseExpression) -> bool:
-        if not isinstance(self.inference.infer(expr), LazyUserValue):
+        if not self._user_possible or not isinstance(self.inference.infer(expr), LazyUserValue):
             return False
         return self._text(expr) not in self._loaded_here()
 

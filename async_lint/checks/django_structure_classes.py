@@ -25,7 +25,7 @@ import libcst as cst
 from async_lint.analysis.context import FileContext
 from async_lint.analysis.scopes import CLASS
 from async_lint.catalog import load_table
-from async_lint.walk import children
+from async_lint.walk import NESTED_SCOPE_TYPES, children
 
 
 class _Unknown:
@@ -357,10 +357,17 @@ def nodes_in(node: cst.CSTNode, kind: type) -> Iterator[Any]:
     """Nodes of ``kind`` in one function body, not entering nested scopes
     (a small local walk over one body, in no particular order)."""
     stack: list[cst.CSTNode] = children(node)
+    # isinstance against libcst's ABCs goes through abc at each node: the
+    # answer is remembered per node class instead.
+    matches: dict[type, bool] = {}
     while stack:
         current = stack.pop()
-        if isinstance(current, kind):
+        current_type = type(current)
+        match = matches.get(current_type)
+        if match is None:
+            match = matches[current_type] = issubclass(current_type, kind)
+        if match:
             yield current
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if current_type in NESTED_SCOPE_TYPES:
             continue
         stack.extend(children(current))

@@ -62,18 +62,23 @@ def _guarded_by_iscoroutinefunction(ctx) -> bool:
     return False
 
 
+class _ManagerFinder(cst.CSTVisitor):
+    # A module-level class: ``visit_fast`` reads a visitor class's handlers
+    # once per class, which a class defined per call would repeat each time.
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.found = False
+
+    def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+        if is_manager_expression(self.ctx, attribute):
+            self.found = True
+        return not self.found
+
+
 def _contains_manager(ctx, node: cst.CSTNode) -> bool:
-    found = False
-
-    class _Finder(cst.CSTVisitor):
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            nonlocal found
-            if is_manager_expression(ctx, attribute):
-                found = True
-            return not found
-
-    visit_fast(node, _Finder())
-    return found
+    finder = _ManagerFinder(ctx)
+    visit_fast(node, finder)
+    return finder.found
 
 
 class _ResultUses(cst.CSTVisitor):
