@@ -51,6 +51,7 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
     when given): the modules importable from its import roots (as the project
     index finds modules), so a sample project in a folder of its own is not
     mixed with its neighbours."""
+    root = os.path.abspath(root)
     roots = set(import_roots(root, list(targets), namer))
     if files is None:
         try:

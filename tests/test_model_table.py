@@ -265,3 +265,9 @@ def test_an_installed_module_is_read_once_per_run():
     assert first is not None and "QuerySet" in first["classes"]
     assert read("django.db.models.query") is first
     assert read("no_such_package.models") is None
+
+
+def test_a_root_given_as_a_relative_path_gives_the_same_table(monkeypatch):
+    monkeypatch.chdir(EXAMPLES.parent)
+    relative = project_model_table(EXAMPLES.name, make_settings(), ModuleNamer(EXAMPLES.name))
+    assert relative.models and relative.models == table_of(EXAMPLES).models
