@@ -57,6 +57,7 @@ from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.scopes import ASSIGN, DEF, CLASS, IMPORT, PARAM
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
+from async_lint.checks.coroutines import call_spelling
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here
@@ -594,6 +595,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         use, awaitable = collector.uses.get(id(node), (None, False))
         if use is not None:
             sites[-1]["use"] = use.as_data()
+        if (discarded or use is not None) and isinstance(node, cst.Call):
+            sites[-1]["spelled"] = call_spelling(node)
         if awaitable:
             at = [where.start.line, where.start.column + 1]
             sites[-1]["await_fix"] = {"message": "Add `await`", "applicability": "safe", "edits": [["await ", *at, *at]]}

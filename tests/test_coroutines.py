@@ -280,7 +280,8 @@ def test_dja302_says_the_same_and_offers_the_same_fix_whether_the_coroutine_func
     imported, local = found[9], found[10]
     assert local.message == "`local_record(...)` returns a coroutine that is never awaited: its body never runs; add `await`"
     said = "returns a coroutine that is never awaited: its body never runs; add `await`"
-    assert imported.message.startswith(f"`record()` {said} (`async def` in ") and imported.message.endswith("accounts/audit.py)")
+    # The same words: only where the coroutine function is defined is added.
+    assert imported.message.startswith(f"`record(...)` {said} (`async def` in ") and imported.message.endswith("accounts/audit.py)")
     from async_lint.apply_fixes import apply_edits
 
     text = (tmp_path / "accounts" / "views.py").read_text(encoding="utf-8")

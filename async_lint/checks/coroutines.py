@@ -618,14 +618,15 @@ def _binds(statement: cst.CSTNode, name: str) -> bool:
     return False
 
 
-def _short(expr: cst.BaseExpression) -> str:
-    """A readable spelling of a receiver for messages."""
+def call_spelling(expr: cst.BaseExpression) -> str:
+    """How DJA302's messages spell a call or its receiver (``self.check(...)``),
+    in a file's own findings and in those the project index reports there."""
     if isinstance(expr, cst.Name):
         return expr.value
     if isinstance(expr, cst.Attribute):
-        return f"{_short(expr.value)}.{expr.attr.value}"
+        return f"{call_spelling(expr.value)}.{expr.attr.value}"
     if isinstance(expr, cst.Call):
-        return f"{_short(expr.func)}({'...' if expr.args else ''})"
+        return f"{call_spelling(expr.func)}({'...' if expr.args else ''})"
     return "..."
 
 
@@ -677,11 +678,11 @@ class DanglingTaskCheck(_CoroutineCheck):
             if name.endswith("ensure_future") and not (node.args and isinstance(node.args[0].value, cst.Call)):
                 # ensure_future(task_or_future) returns its argument: nothing new is dropped.
                 return None
-            return _short(node)
+            return call_spelling(node)
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in evidence.apis.loop_task_methods:
             if evidence.is_loop(func.value):
-                return _short(node)
+                return call_spelling(node)
         return None
 
     def _chained_statement(self) -> bool:
@@ -720,9 +721,9 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             # Its callee may be a coroutine function of another module: the
             # project index decides once the function shows how it is used.
             if use is None and not bare and ctx.in_async_context and not ctx.in_lambda and evidence.discarded_by_assignment(node) is None:
-                self._hold(node, _short(node), None)
+                self._hold(node, call_spelling(node), None)
             return
-        name = _short(node)
+        name = call_spelling(node)
         if use is None and not bare:
             if not ctx.in_async_context:
                 return
@@ -859,7 +860,7 @@ class CrossModuleUnawaitedCheck(IndexCheck):
                 fix = {"message": "Add `await`", "applicability": "safe", "edits": [["await ", *at, *at]]}
             else:
                 use = CoroutineUse.from_data(site["use"]) if site.get("use") else None
-                message = unawaited_message(site["callee"], future=False, use=use, in_async=site["async"])
+                message = unawaited_message(site.get("spelled", site["callee"]), future=False, use=use, in_async=site["async"])
             message += f" ({kind} in {index.display_module(defined_in)})"
             out.append(finding_at(path, site, "DJA302", message, extra={"callee": site["callee"].removesuffix("()")}, fix=fix))
         return out
@@ -907,19 +908,19 @@ class EventLoopCheck(_CoroutineCheck):
         apis = evidence.apis
         func = node.func
         if name in apis.runners:
-            return f"`{_short(node)}` on the running event loop raises RuntimeError (cannot be called from a running event loop); `await` the coroutine directly"
+            return f"`{call_spelling(node)}` on the running event loop raises RuntimeError (cannot be called from a running event loop); `await` the coroutine directly"
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == apis.run_until_complete or (method in apis.loop_only_methods and evidence.is_loop(func.value)):
-                return f"`{_short(node)}` on the running event loop raises RuntimeError (this event loop is already running); `await` the coroutine directly"
+                return f"`{call_spelling(node)}` on the running event loop raises RuntimeError (this event loop is already running); `await` the coroutine directly"
         if evidence.is_wrapper_call(func, apis.async_to_sync):
-            wrapped = _short(func.args[0].value)  # type: ignore[attr-defined]
+            wrapped = call_spelling(func.args[0].value)  # type: ignore[attr-defined]
             use = f"use `await {wrapped}(...)`"
         elif self._names_async_to_sync(evidence, func):
             use = "`await` the async function directly"
         else:
             return None
-        return f"`{_short(node)}` runs `async_to_sync` on the event loop, which raises RuntimeError (you cannot use AsyncToSync in the same thread as an async event loop); {use}"
+        return f"`{call_spelling(node)}` runs `async_to_sync` on the event loop, which raises RuntimeError (you cannot use AsyncToSync in the same thread as an async event loop); {use}"
 
     def _names_async_to_sync(self, evidence: CoroutineEvidence, func: cst.BaseExpression) -> bool:
         """A name bound to ``async_to_sync(f)`` or a def decorated ``@async_to_sync``."""
