@@ -146,7 +146,7 @@ class _Analyzer:
             # syntax is always checked (one parse), the tree's only when asked.
             check_syntax = self.settings.check_syntax or path in self.overrides
             known = self.results.get(path)
-            if known is not None and self._serves(known.light, known.syntax_checked, full, check_syntax):
+            if known is not None and self._serves(known, full, check_syntax):
                 continue
             data = self.overrides.get(path)
             if data is None:
@@ -161,7 +161,7 @@ class _Analyzer:
                 key = entry_key(content_digest(data), self.fingerprint, module_name, is_package)
                 entry = self.cache.get(key)
                 result = _result_from_entry(path, entry) if entry is not None else None
-                if result is not None and self._serves(result.light, result.syntax_checked, full, check_syntax):
+                if result is not None and self._serves(result, full, check_syntax):
                     if result.light and not check_syntax:
                         result.findings = []  # the syntax check's, which this run does not ask for
                     self.results[path] = result
@@ -178,10 +178,10 @@ class _Analyzer:
                 self.cache.put(keys[result.path], _entry(result))
 
     @staticmethod
-    def _serves(light: bool, syntax_checked: bool, full: bool, check_syntax: bool) -> bool:
+    def _serves(result: FileResult, full: bool, check_syntax: bool) -> bool:
         """Whether a result already made answers this request: a light one
         serves neither a full pass nor a syntax check it did not make."""
-        return not light or (not full and (syntax_checked or not check_syntax))
+        return not result.light or (not full and (result.syntax_checked or not check_syntax))
 
     def store(self, path: str) -> None:
         """Cache ``path``'s result when the file on disk is the text it is of

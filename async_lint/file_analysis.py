@@ -236,6 +236,11 @@ def project_index_findings(index, path: str, settings: Settings, orm_opt_out: bo
 ASYNC_DEF_HINT = r"\basync\s+def\b"
 
 
+def _any_of(patterns) -> re.Pattern:
+    """One compiled pattern that matches where any of ``patterns`` does."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
 def _check_hints(check_class) -> tuple[str, ...] | None:
     """Regular expressions one of which a file's text must match for this check
     to report or record anything in it; None: any file.  Checks declare
@@ -265,7 +270,7 @@ def _prefilter(enabled: frozenset[str]):
         if hints is None:
             return None
         patterns.extend(p for p in hints if p not in patterns)
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"(?!x)x")
+    return _any_of(patterns) if patterns else re.compile(r"(?!x)x")
 
 
 def _needs_full_pass(text: str, settings: Settings) -> bool:
@@ -282,7 +287,7 @@ def _async_code_pattern(enabled: frozenset[str]) -> re.Pattern | None:
     prefilter already sends every file with async code to a full pass."""
     from async_lint.checks import checks_for
 
-    if any(_check_hints(check_class) is not None and ASYNC_DEF_HINT in _check_hints(check_class) for check_class in checks_for(enabled)):
+    if any(ASYNC_DEF_HINT in (_check_hints(check_class) or ()) for check_class in checks_for(enabled)):
         return None
     return re.compile(ASYNC_DEF_HINT)
 
@@ -297,7 +302,7 @@ def _after_fact_hints(enabled: frozenset[str]) -> tuple[tuple[str, re.Pattern], 
     """(fact kind, compiled hints) of the enabled checks that wait for a fact."""
     from async_lint.checks import checks_for
 
-    return tuple((c.text_hints_after_fact[0], re.compile("|".join(f"(?:{p})" for p in c.text_hints_after_fact[1]))) for c in checks_for(enabled) if c.text_hints_after_fact)
+    return tuple((c.text_hints_after_fact[0], _any_of(c.text_hints_after_fact[1])) for c in checks_for(enabled) if c.text_hints_after_fact)
 
 
 def _waited_facts(text: str, settings: Settings) -> list[str]:
@@ -309,7 +314,7 @@ def _light_fact_checks(enabled: frozenset[str]) -> tuple[tuple[re.Pattern, type]
     """(compiled ``light_fact_hints``, check) of the enabled checks that record facts on a light pass."""
     from async_lint.checks import checks_for
 
-    return tuple((re.compile("|".join(f"(?:{p})" for p in c.light_fact_hints)), c) for c in checks_for(enabled) if c.light_fact_hints)
+    return tuple((_any_of(c.light_fact_hints), c) for c in checks_for(enabled) if c.light_fact_hints)
 
 
 def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: bool) -> FileResult | None:

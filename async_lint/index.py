@@ -45,13 +45,11 @@ class ProjectIndex:
         self.by_path = summaries
         self.paths_of: dict[str, list[str]] = {}
         self.known = known_modules or {}
-        aliases = getattr(self.known, "aliases", None)
+        # A module may also be imported by other names (project.ModuleNamer.aliases).
+        aliases = getattr(self.known, "aliases", lambda path: ())
         for path, summary in summaries.items():
-            self.paths_of.setdefault(summary["module"], []).append(path)
-        if aliases is not None:
-            for path in summaries:
-                for alias in aliases(path):
-                    self.paths_of.setdefault(alias, []).append(path)
+            for module in (summary["module"], *aliases(path)):
+                self.paths_of.setdefault(module, []).append(path)
         self.missing: set[str] = set()
         self.level_of = level_of or (lambda code: "warning")
         self.display = display or (lambda path: path)

@@ -125,18 +125,16 @@ class ModuleNamer:
     def _holds_manage_py(self, folder: str) -> bool:
         return self._holds_file(folder, "manage.py")
 
-    def aliases(self, path: str) -> list[str]:
-        """Other names the file is imported by: ``python manage.py`` puts
-        manage.py's folder first on ``sys.path``, so below a package folder
-        that holds manage.py (``apps/__init__.py`` beside ``apps/manage.py``)
-        the project imports ``orgs.mixins`` for ``apps.orgs.mixins``."""
+    def _manage_packages(self, path: str) -> list[tuple[str, str]]:
+        """(folder, the file's dotted name below it) of each package folder
+        above ``path`` that holds a manage.py, innermost first."""
         folder, filename = os.path.split(os.path.abspath(path))
         stem = filename[:-3] if filename.endswith(".py") else filename
         parts = [] if stem == "__init__" else [stem]
         out = []
         while self._has_init(folder):
-            if parts and self._holds_manage_py(folder):
-                out.append(".".join(reversed(parts)))
+            if self._holds_manage_py(folder):
+                out.append((folder, ".".join(reversed(parts))))
             parts.append(os.path.basename(folder))
             parent = os.path.dirname(folder)
             if parent == folder:
@@ -144,18 +142,16 @@ class ModuleNamer:
             folder = parent
         return out
 
+    def aliases(self, path: str) -> list[str]:
+        """Other names the file is imported by: ``python manage.py`` puts
+        manage.py's folder first on ``sys.path``, so below a package folder
+        that holds manage.py (``apps/__init__.py`` beside ``apps/manage.py``)
+        the project imports ``orgs.mixins`` for ``apps.orgs.mixins``."""
+        return [name for _, name in self._manage_packages(path) if name]
+
     def manage_roots(self, path: str) -> list[str]:
         """The package folders above ``path`` that hold a manage.py (see ``aliases``)."""
-        folder = os.path.dirname(os.path.abspath(path))
-        out = []
-        while self._has_init(folder):
-            if self._holds_manage_py(folder):
-                out.append(folder)
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
-        return out
+        return [folder for folder, _ in self._manage_packages(path)]
 
     def import_root(self, path: str) -> str:
         folder = os.path.dirname(os.path.abspath(path))

@@ -57,7 +57,7 @@ from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.scopes import ASSIGN, DEF, CLASS, IMPORT, PARAM
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
-from async_lint.checks.coroutines import call_spelling
+from async_lint.checks.coroutines import await_fix_at, call_spelling
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here
@@ -598,8 +598,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         if (discarded or use is not None) and isinstance(node, cst.Call):
             sites[-1]["spelled"] = call_spelling(node)
         if awaitable:
-            at = [where.start.line, where.start.column + 1]
-            sites[-1]["await_fix"] = {"message": "Add `await`", "applicability": "safe", "edits": [["await ", *at, *at]]}
+            sites[-1]["await_fix"] = await_fix_at(where.start.line, where.start.column + 1)
         if in_async and isinstance(node, cst.Call):
             args = _literal_args(node)
             if args is not None:

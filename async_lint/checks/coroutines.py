@@ -618,6 +618,12 @@ def _binds(statement: cst.CSTNode, name: str) -> bool:
     return False
 
 
+def await_fix_at(line: int, column: int) -> dict:
+    """DJA302's "Add `await`" as plain data (the index check reports from
+    summaries): ``await `` inserted where the call starts."""
+    return {"message": "Add `await`", "applicability": "safe", "edits": [["await ", line, column, line, column]]}
+
+
 def call_spelling(expr: cst.BaseExpression) -> str:
     """How DJA302's messages spell a call or its receiver (``self.check(...)``),
     in a file's own findings and in those the project index reports there."""
@@ -737,7 +743,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=use, in_async=ctx.in_async_context), fix=fix)
 
     # -- a coroutine held in a local and then only used as a plain value -------------
-    def _hold(self, call: cst.Call, callee: str, future: bool) -> None:
+    def _hold(self, call: cst.Call, callee: str, future: bool | None) -> None:
         """``x = coro()`` in a function: a candidate until the function's reads of ``x`` are known."""
         ctx = self.ctx
         parent, function = ctx.parent, ctx.current_function
@@ -856,8 +862,7 @@ class CrossModuleUnawaitedCheck(IndexCheck):
             if stored is not None:
                 message = held_message(stored["callee"], False, stored["name"], CoroutineUse.from_data(stored["use"]))
                 # ``name = await callee(...)``: the await goes before the call.
-                at = [site["line"], site["column"]]
-                fix = {"message": "Add `await`", "applicability": "safe", "edits": [["await ", *at, *at]]}
+                fix = await_fix_at(site["line"], site["column"])
             else:
                 use = CoroutineUse.from_data(site["use"]) if site.get("use") else None
                 message = unawaited_message(site.get("spelled", site["callee"]), future=False, use=use, in_async=site["async"])
