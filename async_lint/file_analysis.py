@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from async_lint.project import (
 from async_lint.settings import Settings
 from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_source
 from async_lint.suppress import is_suppressed
+from async_lint.text_hints import AnyOf
 
 
 @dataclass
@@ -236,9 +236,9 @@ def project_index_findings(index, path: str, settings: Settings, orm_opt_out: bo
 ASYNC_DEF_HINT = r"\basync\s+def\b"
 
 
-def _any_of(patterns) -> re.Pattern:
-    """One compiled pattern that matches where any of ``patterns`` does."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def _any_of(patterns) -> AnyOf:
+    """A matcher that matches where any of ``patterns`` does (text_hints.py: searched fast)."""
+    return AnyOf(patterns)
 
 
 def _check_hints(check_class) -> tuple[str, ...] | None:
@@ -270,7 +270,7 @@ def _prefilter(enabled: frozenset[str]):
         if hints is None:
             return None
         patterns.extend(p for p in hints if p not in patterns)
-    return _any_of(patterns) if patterns else re.compile(r"(?!x)x")
+    return _any_of(patterns)
 
 
 def _needs_full_pass(text: str, settings: Settings) -> bool:
@@ -281,7 +281,7 @@ def _needs_full_pass(text: str, settings: Settings) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def _async_code_pattern(enabled: frozenset[str]) -> re.Pattern | None:
+def _async_code_pattern(enabled: frozenset[str]) -> AnyOf | None:
     """``async def``, where the prefilter can pass over a file that has one
     (a narrow selection): such a file is still syntax-checked.  None: the
     prefilter already sends every file with async code to a full pass."""
@@ -289,7 +289,7 @@ def _async_code_pattern(enabled: frozenset[str]) -> re.Pattern | None:
 
     if any(ASYNC_DEF_HINT in (_check_hints(check_class) or ()) for check_class in checks_for(enabled)):
         return None
-    return re.compile(ASYNC_DEF_HINT)
+    return _any_of([ASYNC_DEF_HINT])
 
 
 def _has_unhinted_async_code(text: str, settings: Settings) -> bool:
@@ -298,7 +298,7 @@ def _has_unhinted_async_code(text: str, settings: Settings) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def _after_fact_hints(enabled: frozenset[str]) -> tuple[tuple[str, re.Pattern], ...]:
+def _after_fact_hints(enabled: frozenset[str]) -> tuple[tuple[str, AnyOf], ...]:
     """(fact kind, compiled hints) of the enabled checks that wait for a fact."""
     from async_lint.checks import checks_for
 
@@ -310,7 +310,7 @@ def _waited_facts(text: str, settings: Settings) -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def _light_fact_checks(enabled: frozenset[str]) -> tuple[tuple[re.Pattern, type], ...]:
+def _light_fact_checks(enabled: frozenset[str]) -> tuple[tuple[AnyOf, type], ...]:
     """(compiled ``light_fact_hints``, check) of the enabled checks that record facts on a light pass."""
     from async_lint.checks import checks_for
 

@@ -1,0 +1,150 @@
+"""The prefilter's hints, rewritten to be searched fast (text_hints.py), match
+exactly the texts the hints as written match."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from async_lint.checks import all_checks
+from async_lint.file_analysis import _check_hints
+from async_lint.text_hints import AnyOf, literal_first, required_words
+
+from .helpers import FIXTURES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def every_hint() -> list[str]:
+    hints: set[str] = set()
+    for check in all_checks():
+        hints.update(_check_hints(check) or ())
+        if check.text_hints_after_fact:
+            hints.update(check.text_hints_after_fact[1])
+        hints.update(check.light_fact_hints)
+    return sorted(hints)
+
+
+# Texts where a word boundary decides: the hint's word inside a longer word,
+# at the start and end of the text, after punctuation, across lines.
+EDGES = [
+    "async def f(): pass",
+    "xasync def f(): pass",
+    "_async def",
+    "async  def",
+    "asyncdef",
+    "import asyncio",
+    "import asyncio_compat",
+    "from my_asyncio import x",
+    "asyncio",
+    "(asyncio)",
+    "def get_response(self): pass",
+    "self.get_responses",
+    "x.get_response_for(1)",
+    "import adrf.views",
+    "madrf = 1",
+    "adrf_x = 1",
+    "models.CharField(max_length=3)",
+    "mymodels.CharField(",
+    "x = ForeignKey(Post)",
+    "x = MyForeignKey(Post)",
+    "ATOMIC_REQUESTS = True",
+    "class Post(models.Model):\n    class Meta:\n        pass\n",
+    "class PostView(View):\n    pass\n",
+    "c = AsyncClient()",
+    "é async def",
+    "éasync def",
+]
+
+
+def corpus_texts() -> list[str]:
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(FIXTURES.rglob("*.py"))]
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted((ROOT / "async_lint").rglob("*.py"))]
+    return texts
+
+
+@pytest.mark.parametrize("hint", every_hint())
+def test_a_rewritten_hint_matches_exactly_where_the_hint_does(hint):
+    written = re.compile(hint)
+    fast = AnyOf([hint])
+    texts = EDGES + corpus_texts()
+    rng = random.Random(hint)
+    # Every edge text also glued to a random prefix and suffix.
+    texts += [rng.choice(["", "x", "_", " ", "\n", ".", "é"]) + t + rng.choice(["", "x", "_", " ", "\n", "("]) for t in EDGES for _ in range(4)]
+    for text in texts:
+        assert (written.search(text) is not None) == (fast.search(text) is not None), (hint, text[:80])
+
+
+def test_the_prefilter_alternation_of_all_hints_agrees_with_its_parts():
+    hints = every_hint()
+    fast = AnyOf(hints)
+    written = re.compile("|".join(f"(?:{h})" for h in hints))
+    for text in EDGES + corpus_texts():
+        assert (written.search(text) is not None) == (fast.search(text) is not None), text[:80]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"\basync\s+def\b", [r"async(?<!\wasync)\s+def\b"]),
+        (r"AsyncClient|ClientSession", ["AsyncClient", "ClientSession"]),
+        (r"\b(?:ForeignKey|OneToOneField)\(", [r"(?:ForeignKey(?<!\wForeignKey)|OneToOneField(?<!\wOneToOneField))\("]),
+        # A quantifier on the word's last letter, or on the group: left as written.
+        (r"\bfoo?", [r"\bfoo?"]),
+        (r"\b(?:a|b)?c", [r"\b(?:a|b)?c"]),
+        # Flags or a lookaround at the top: the whole pattern as written.
+        (r"(?m:^\s*class\s+Meta\b)", [r"(?m:^\s*class\s+Meta\b)"]),
+        (r"(?<=x)\by|\bz", [r"(?<=x)\by|\bz"]),
+        # A "|" in a class or a group is not an alternative of the pattern.
+        (r"[|(]x|\by", ["[|(]x", r"y(?<!\wy)"]),
+        (r"(a|b)c", ["(a|b)c"]),
+    ],
+)
+def test_literal_first_rewrites_only_what_it_can_keep_exact(pattern, expected):
+    assert literal_first(pattern) == expected
+    for text in EDGES + ["foo", "fo", "xfoo", "ac", "bc", "c", "xy", " y", "z", "|x", "(x", "[x"]:
+        assert (re.search(pattern, text) is not None) == (AnyOf([pattern]).search(text) is not None), (pattern, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (r"(?m:^\s+class\s+Meta\s*[(:])", [{"class"}, {"Meta"}]),
+        (r"(?m:^\s*class\s+\w*(?:View|Mixin)\w*\s*[(:])", [{"class"}, {"View", "Mixin"}]),
+        # Optional parts require nothing; a repeat at least once does.
+        (r"x(?:ab)?cd", [{"cd"}]),
+        (r"(?:ab)+c", [{"ab"}]),
+        # A branch that requires nothing: the alternation requires nothing.
+        (r"a|bc", []),
+        # Case-insensitive, in the whole pattern or a group: nothing known there.
+        (r"(?i)abc", []),
+        (r"(?i:abc)de", [{"de"}]),
+        # Not a pattern at all: nothing known (re reports the error when compiled).
+        (r"(ab", []),
+    ],
+)
+def test_required_words_are_read_from_the_parsed_pattern(pattern, words):
+    assert [set(w) for w in required_words(pattern)] == words
+
+
+def test_a_hint_that_cannot_begin_with_a_literal_is_searched_only_where_its_words_are(monkeypatch):
+    searched: list[str] = []
+    real = re.compile
+
+    class Spy:
+        def __init__(self, pattern):
+            self.compiled = real(pattern)
+
+        def search(self, text):
+            searched.append(text)
+            return self.compiled.search(text)
+
+    monkeypatch.setattr("async_lint.text_hints.re.compile", Spy)
+    hint = AnyOf([r"(?m:^\s+class\s+Meta\s*[(:])"])
+    assert hint.search("class A:\n    x = 1\n") is None
+    assert searched == []
+    assert hint.search("class A:\n    class Meta:\n        pass\n") is not None
+    assert len(searched) == 1
