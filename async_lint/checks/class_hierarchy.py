@@ -42,9 +42,29 @@ class ClassBases(Fact):
     classes: tuple[tuple[str, tuple[str, ...]], ...]
 
 
+# The fields that hold statements: a class statement is found without
+# walking any expression (most of a module's nodes).
+_STATEMENT_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
+def _class_statements(tree: ast.Module) -> list[ast.ClassDef]:
+    """The module's class statements at any depth, in ``ast.walk``'s order."""
+    out, level = [], [tree]
+    while level:
+        below = []
+        for node in level:
+            if type(node) is ast.ClassDef:
+                out.append(node)
+            for name in node._fields:
+                if name in _STATEMENT_FIELDS:
+                    below.extend(getattr(node, name))
+        level = below
+    return out
+
+
 def class_bases(tree: ast.Module, module: str | None, is_package: bool) -> list[Fact]:
     module = module or "<module>"
-    classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    classes = _class_statements(tree)
     if not classes:
         return []
     resolver = _Resolver(module, module_imports(tree, module, is_package), {node.name for node in classes})
