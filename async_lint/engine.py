@@ -263,7 +263,7 @@ class Workspace:
             self.cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
         namer = ModuleNamer(root)
         # The model table of the whole project, as a command-line run builds it.
-        self.settings = settings = _with_model_table(settings, root, namer, self.cache, [], [])
+        self.settings = settings = _with_model_table(settings, root, namer, self.cache, [], [], processes=False)
         # A language server is a threaded process: a worker forked from it
         # inherits locks its other threads hold (the protocol writer, the
         # import lock) and can hang, so its files are analysed in-process
@@ -346,7 +346,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
     )
 
 
-def _with_model_table(settings: Settings, root: str, namer: ModuleNamer, cache, targets: list[str], paths: list[str]) -> Settings:
+def _with_model_table(settings: Settings, root: str, namer: ModuleNamer, cache, targets: list[str], paths: list[str], *, processes: bool = True) -> Settings:
     """The settings with the project's model table, which every file's analysis reads."""
     from async_lint.project_models import needs_model_table, project_model_table
 
@@ -354,7 +354,7 @@ def _with_model_table(settings: Settings, root: str, namer: ModuleNamer, cache, 
         return settings
     # The whole project declares the models, also on a run given a few files.
     whole_project = [os.path.abspath(p) for p in paths] == [os.path.abspath(root)]
-    table = project_model_table(root, settings, namer, cache, files=targets if whole_project else None, targets=targets)
+    table = project_model_table(root, settings, namer, cache, files=targets if whole_project else None, targets=targets, processes=processes)
     return dataclasses.replace(settings, models=table)
 
 

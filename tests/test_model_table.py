@@ -271,3 +271,43 @@ def test_a_root_given_as_a_relative_path_gives_the_same_table(monkeypatch):
     monkeypatch.chdir(EXAMPLES.parent)
     relative = project_model_table(EXAMPLES.name, make_settings(), ModuleNamer(EXAMPLES.name))
     assert relative.models and relative.models == table_of(EXAMPLES).models
+
+
+@pytest.mark.parametrize("root", [FIXTURES, EXAMPLES], ids=["fixtures", "examples"])
+def test_skeletons_built_by_worker_processes_make_the_same_table(root, monkeypatch, tmp_path):
+    """Many skeletons to build are built by worker processes, in batches;
+    the table is the one a single process builds, with and without a cache
+    (which then serves the next run the same skeletons)."""
+    from async_lint import project_models
+    from async_lint.cache import ResultCache
+
+    root_path = os.path.abspath(root)
+    alone = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path), processes=False)
+    assert alone.models
+    monkeypatch.setattr(project_models, "PARALLEL_SKELETONS", 2)
+    monkeypatch.setattr(project_models, "SKELETON_BATCH", 1)
+    builders = tmp_path / "builders"
+    real_build = project_models._build_batch
+
+    def build_and_say_where(item):
+        with open(builders, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real_build(item)
+
+    monkeypatch.setattr(project_models, "_build_batch", build_and_say_where)
+    cache = ResultCache(str(tmp_path / "cache"))
+    for run in range(2):
+        table = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path), cache)
+        assert (table.models, table.methods, table.aliases, table.user_model, table.request_classes) == (alone.models, alone.methods, alone.aliases, alone.user_model, alone.request_classes)
+        pids = builders.read_text().split() if builders.exists() else []
+        if run == 0:
+            # Built in other processes, in batches.
+            assert len(pids) >= 2 and str(os.getpid()) not in pids
+            first_run = pids
+        else:
+            # The cache served every skeleton.
+            assert pids == first_run
+
+
+def cache_keys(folder: Path) -> list[str]:
+    return [p.name for p in folder.rglob("*") if p.is_file()]
