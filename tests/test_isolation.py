@@ -348,3 +348,43 @@ def test_parts_keep_the_file_rows(tmp_path):
     sleep_row = next(i for i, row in enumerate(rows, start=1) if "time.sleep" in row)
     assert part.file_row(sleep_row) == 11 and part.file_row(1) is None
     assert "DATA" not in part.text and "def sync" not in part.text
+
+
+def test_calls_on_the_deep_stack_share_one_thread_and_recurse_deep(tmp_path):
+    """Every call runs on one long-lived thread with a deep stack (not a new
+    thread a file); a call from another thread while it is busy gets a thread
+    of its own; a forked worker starts its own; exceptions reach the caller."""
+    import threading
+
+    from async_lint import workers
+
+    def depth(n: int) -> int:
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    def where(_=None) -> int:
+        return threading.get_ident()
+
+    assert workers.call_with_deep_stack(depth, 20_000) == 20_000
+    first = workers.call_with_deep_stack(where)
+    assert first != threading.get_ident()
+    assert workers.call_with_deep_stack(where) == first
+    with pytest.raises(RecursionError):
+        workers.call_with_deep_stack(depth, 10**6)
+    assert workers.call_with_deep_stack(where) == first  # still serving after an error
+    limit = sys.getrecursionlimit()
+
+    # A call made from inside a call (the long-lived thread is busy): a thread of its own.
+    def nested(_=None):
+        return workers.call_with_deep_stack(where)
+
+    inner = workers.call_with_deep_stack(nested)
+    assert inner not in (first, threading.get_ident())
+    assert sys.getrecursionlimit() == limit
+
+    # A forked worker process has no such thread until it starts its own.
+    pool = workers.WorkerPool(lambda n: (depth(n), os.getpid()), 1, 0)
+    try:
+        [(_, (result, pid))] = list(pool.map([20_000]))
+    finally:
+        pool.close()
+    assert result == 20_000 and pid != os.getpid()
