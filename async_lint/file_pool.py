@@ -40,9 +40,10 @@ class FileWorkers:
         self.total += len(tasks)
         if self.pool is None:
             self.pool = WorkerPool(functools.partial(analyze_task, settings=settings), max(1, settings.jobs), settings.file_timeout, self.processes)
-        # Few files: one worker costs less than starting several.
+        # Few files: one worker costs less than starting several, unless
+        # several are already running (a later round of the run).
         # Biggest files first, so that the workers finish together.
-        workers = 1 if len(tasks) < PARALLEL_THRESHOLD else None
+        workers = max(1, len(self.pool.idle)) if len(tasks) < PARALLEL_THRESHOLD else None
         ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
         results: list[FileResult] = []
         too_large: dict[FileTask, Failure] = {}
