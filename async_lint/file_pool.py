@@ -39,6 +39,11 @@ class FileWorkers:
         settings = self.settings
         self.total += len(tasks)
         if self.pool is None:
+            # Imported before the workers are forked, which then share it
+            # (a run served wholly from the cache never gets here).
+            from async_lint import lazy_libcst
+
+            lazy_libcst.load()
             self.pool = WorkerPool(functools.partial(analyze_task, settings=settings), max(1, settings.jobs), settings.file_timeout, self.processes)
         # Few files: one worker costs less than starting several, unless
         # several are already running (a later round of the run).

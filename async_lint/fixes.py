@@ -40,11 +40,13 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence, Union
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.scopes import BUILTIN_NAMES, IMPORT, dotted_name, lookup
 from async_lint.findings import SAFE, Edit, Fix
 from async_lint.walk import children
+
+cst = lazy_libcst.bind(globals())
 
 if TYPE_CHECKING:
     from async_lint.analysis.context import FileContext
@@ -82,7 +84,7 @@ class NodeFix:
     indents: tuple[str | None, ...] = ()
 
 
-FuncSpec = Union[str, cst.BaseExpression, None]
+FuncSpec = Union[str, "cst.BaseExpression", None]
 
 
 # -- pure node transforms ----------------------------------------------------------
@@ -346,7 +348,8 @@ def list_to_async_comprehension(ctx: "FileContext", call: cst.Call, *, var: str 
 
 
 # -- builders for rewriting iteration (the Django rules) -----------------------------
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# By class name: a constant of libcst's classes would import libcst with this module.
+_COMPREHENSIONS = frozenset({"ListComp", "SetComp", "DictComp", "GeneratorExp"})
 
 
 def comprehension_depth(ctx: "FileContext") -> int:
@@ -358,7 +361,7 @@ def comprehension_depth(ctx: "FileContext") -> int:
     for node in reversed(ctx.stack):
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)):
             break
-        if isinstance(node, _COMPREHENSIONS):
+        if type(node).__name__ in _COMPREHENSIONS:
             depth += 1
     return depth
 

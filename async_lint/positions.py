@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from async_lint import lazy_libcst
 
 from async_lint.source import split_lines
+
+cst = lazy_libcst.bind(globals())
+
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
 
 
 class CallOrdinals:
@@ -104,6 +108,8 @@ def _ast_nodes(tree: ast.AST) -> list[ast.AST]:
 
 def _ast_attribute_ranges(nodes: list[ast.AST], lines: list[str], keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[CodeRange]]:
     """The ``name.attr`` reads of the given spellings, in source order."""
+    from libcst.metadata import CodePosition, CodeRange
+
     found: dict[tuple[str, str], list[ast.Attribute]] = {key: [] for key in keys}
     for node in nodes:
         if type(node) is ast.Attribute and type(node.value) is ast.Name and (node.value.id, node.attr) in found:
@@ -134,6 +140,8 @@ _DEF_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 def _ast_def_name_ranges(nodes: list[ast.AST], lines: list[str]) -> list[CodeRange] | None:
     """The names of def/class statements in source order, or None where a
     statement is spelled in a way this reading does not follow."""
+    from libcst.metadata import CodePosition, CodeRange
+
     defs = [n for n in nodes if type(n) in _DEF_TYPES]
     defs.sort(key=lambda n: (n.lineno, n.col_offset))
     out = []
@@ -150,6 +158,8 @@ def _ast_def_name_ranges(nodes: list[ast.AST], lines: list[str]) -> list[CodeRan
 
 
 def _ast_ranges(text: str, nodes: list[ast.AST]) -> tuple[list[CodeRange], list[CodeRange] | None]:
+    from libcst.metadata import CodePosition, CodeRange
+
     calls = [node for node in nodes if type(node) is ast.Call]
     calls.sort(key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
     lines = split_lines(text)  # rows as Python counts them (not at \f or \u2028)
@@ -195,4 +205,6 @@ def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], o
             attributes_agree = all(len(attributes[key]) == ordinals.attribute_count[key] for key in keys)
             if len(calls) == ordinals.count and attributes_agree and (not names_needed or (names is not None and len(names) == ordinals.def_count)):
                 return _AstPositions(calls, names or [], ordinals, attributes)
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)

@@ -48,7 +48,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo
 from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
@@ -62,6 +62,8 @@ from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here
 from async_lint.positions import CallOrdinals
+
+cst = lazy_libcst.bind(globals())
 
 # QuerySet/Manager methods that build a new lazy QuerySet (no query runs).
 LAZY_QUERYSET_METHODS = LAZY_METHODS | {"get_queryset"}

@@ -16,7 +16,9 @@ import inspect
 import re
 from typing import Callable
 
-import libcst as cst
+from async_lint import lazy_libcst
+
+cst = lazy_libcst.bind(globals())
 
 _FIELD = re.compile(r"\bvisit_(?:required|optional|sentinel|sequence|body_sequence|iterable|body_iterable)\(\s*self\s*,\s*\"(\w+)\"")
 _ORDER: dict[type, tuple[str, ...] | None] = {}
@@ -80,7 +82,9 @@ _UNREAD = object()
 # The nodes that open a scope of their own, which walks over one function's
 # body do not enter; a set of classes (they have no subclasses), as
 # isinstance against libcst's ABCs goes through abc at each node.
-NESTED_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+# By class name (``type(node).__name__ in``): a constant built from libcst's
+# classes would import libcst with this module (lazy_libcst.py).
+NESTED_SCOPE_NAMES = frozenset({"FunctionDef", "ClassDef", "Lambda"})
 
 
 def leaf_type(node_type: type) -> bool:

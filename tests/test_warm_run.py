@@ -1,6 +1,7 @@
 """What a warm run (nothing changed, the cache filled) still pays: no module
-skeleton is built again, the installed apps' included, and libcst's matchers
-are not imported."""
+skeleton is built again, the installed apps' included, and libcst is not
+imported at all (lazy_libcst.py), while a run that analyses a file does
+import it, once, before its workers start."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith("libcst"))), file
 """
 
 
-def test_a_warm_run_does_not_import_libcst_matchers(tmp_path: Path) -> None:
+def test_a_warm_run_does_not_import_libcst(tmp_path: Path) -> None:
     project = shutil.copytree(PROJECT, tmp_path / "project")
     cache = str(tmp_path / "cache")
 
@@ -58,7 +59,36 @@ def test_a_warm_run_does_not_import_libcst_matchers(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-c", WARM_RUN, cache, str(project)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
         return json.loads(proc.stdout), json.loads(proc.stderr.strip().splitlines()[-1])
 
-    cold_findings, _ = lint()
+    cold_findings, cold_modules = lint()
     warm_findings, warm_modules = lint()
     assert warm_findings == cold_findings and warm_findings
-    assert "libcst.matchers" not in warm_modules
+    assert "libcst" in cold_modules
+    assert warm_modules == []
+    # One file changed: it is analysed (with libcst), the others are served.
+    views = next(p for p in sorted(project.rglob("*.py")) if "async def" in p.read_text())
+    views.write_text(views.read_text() + "\n# edited\n")
+    edited_findings, edited_modules = lint()
+    assert edited_findings == cold_findings
+    assert "libcst" in edited_modules
+
+
+def test_modules_bound_to_lazy_libcst_get_libcst_itself_once_it_is_used() -> None:
+    """After the first use, a module's ``cst`` is libcst (no stand-in left
+    on the analysis's hot paths), whoever imported libcst first."""
+    code = """
+import sys
+from async_lint import walk, summary
+from async_lint.analysis import context
+assert "libcst" not in sys.modules
+stand_in = walk.cst
+assert type(stand_in).__name__ == "_StandIn"
+import libcst
+assert walk.cst is stand_in  # imported directly: the stand-in stays until used
+node = walk.cst.Name("x")  # first use through a stand-in: every module gets libcst
+assert walk.cst is libcst and summary.cst is libcst and context.cst is libcst
+from async_lint import positions
+assert positions.cst is libcst  # a module imported after: libcst directly
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "ok", proc.stderr

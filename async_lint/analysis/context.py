@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.scopes import (
     BUILTIN_NAMES,
@@ -21,6 +21,8 @@ from async_lint.analysis.scopes import (
     lookup,
 )
 
+cst = lazy_libcst.bind(globals())
+
 # Callables whose callable argument runs in a worker thread, not on the loop:
 # qualified name -> index of the positional argument that is the callable.
 THREAD_HANDOFFS = {
@@ -32,7 +34,8 @@ THREAD_HANDOFFS = {
 }
 # ``loop.run_in_executor(executor, func, *args)`` is matched by method name.
 RUN_IN_EXECUTOR = "run_in_executor"
-_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
+# By class name: a constant of libcst's classes would import libcst with this module.
+_COMPREHENSIONS = frozenset({"ListComp", "SetComp", "DictComp", "GeneratorExp"})
 SYNC_TO_ASYNC_DECORATORS = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
 
 
@@ -264,7 +267,7 @@ class FileContext:
             scope = Scope("class", node, self.scope, is_async_context=self.scope.is_async_context)
             BindingCollector(scope, self.module_name, self.is_package)._block(node.body)
             self._scope_for_body[id(node.body)] = (scope, None)
-        elif kind in _COMPREHENSIONS:
+        elif kind.__name__ in _COMPREHENSIONS:
             scope = Scope("comprehension", node, self.scope, is_async_context=self.scope.is_async_context)
             collector = BindingCollector(scope, self.module_name, self.is_package)
             comp_for: cst.CompFor | None = node.for_in
@@ -284,7 +287,7 @@ class FileContext:
             elif scope.kind == "lambda":
                 self._lambda_depth -= 1
             return
-        if type(node) in _COMPREHENSIONS:
+        if type(node).__name__ in _COMPREHENSIONS:
             self.scope = self.scope.parent  # type: ignore[assignment]
 
     def _prepare_function(self, node: cst.FunctionDef) -> None:
@@ -383,4 +386,4 @@ def handoff_callable_index(ctx: FileContext, call: cst.Call) -> int | None:
     return None
 
 
-Reporter = Callable[[cst.CSTNode, str, str], None]
+Reporter = Callable[["cst.CSTNode", str, str], None]

@@ -12,9 +12,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.catalog import load_table
+
+cst = lazy_libcst.bind(globals())
 
 TRUTH = "truth"
 TEXT = "text"
@@ -41,7 +43,8 @@ def sync_consumers() -> frozenset[str]:
     return frozenset(load_table("coroutine_apis")["uses"]["sync_consumers"])
 
 
-_TESTING = frozenset({cst.If, cst.While, cst.IfExp, cst.Assert, cst.CompIf})
+# By class name: a constant of libcst's classes would import libcst with this module.
+_TESTING = frozenset({"If", "While", "IfExp", "Assert", "CompIf"})
 
 
 def _truth_tested(stack: list[cst.CSTNode], index: int) -> bool:
@@ -49,7 +52,7 @@ def _truth_tested(stack: list[cst.CSTNode], index: int) -> bool:
     node, parent = stack[index], stack[index - 1] if index > 0 else None
     # ``type() in``: these classes have no subclasses, and isinstance
     # against libcst's (ABC) classes goes through abc.
-    if type(parent) in _TESTING:
+    if type(parent).__name__ in _TESTING:
         return parent.test is node
     if type(parent) is cst.UnaryOperation:
         return isinstance(parent.operator, cst.Not)

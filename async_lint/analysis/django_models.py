@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS
 from async_lint.analysis.django_vocabulary import (
@@ -56,7 +56,9 @@ from async_lint.analysis.scopes import (
     lookup,
 )
 from async_lint.facts import Fact
-from async_lint.walk import NESTED_SCOPE_TYPES, children
+from async_lint.walk import NESTED_SCOPE_NAMES, children
+
+cst = lazy_libcst.bind(globals())
 
 MODELFORM_BASES = frozenset({"django.forms.ModelForm", "django.forms.models.ModelForm"})
 # contrib forms whose save() writes through the ORM.
@@ -1275,7 +1277,7 @@ def _returns(body: cst.BaseSuite) -> Iterator[cst.Return]:
         if kind is cst.Return:
             yield node
             continue
-        if kind in NESTED_SCOPE_TYPES and node is not body:
+        if kind.__name__ in NESTED_SCOPE_NAMES and node is not body:
             continue
         expression = _IS_EXPRESSION.get(kind)
         if expression is None:

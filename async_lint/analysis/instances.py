@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.django_models import InstanceValue, django_inference
 from async_lint.analysis.receivers import _attribute_assignments, annotation_target, self_assignments, self_class_scope
 from async_lint.analysis.scopes import ASSIGN, PARAM, Binding, Scope, lookup
+
+cst = lazy_libcst.bind(globals())
 
 MAX_DEPTH = 8
 

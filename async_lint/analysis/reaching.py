@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import libcst as cst
-from async_lint.walk import NESTED_SCOPE_TYPES, children
+from async_lint import lazy_libcst
+from async_lint.walk import NESTED_SCOPE_NAMES, children
+
+cst = lazy_libcst.bind(globals())
 
 # (statement index in source order, the blocks that enclose it, innermost last)
 Place = tuple[int, tuple[int, ...]]
@@ -56,10 +58,11 @@ class StatementOrder:
         return out or bindings
 
 
-# Classes of the statement tree, tested with ``type() in`` (they have no
-# subclasses): isinstance against libcst's ABCs goes through abc each time.
-_SUITES = frozenset({cst.IndentedBlock, cst.SimpleStatementSuite})
-_BRANCHES = frozenset({cst.If, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase})
+# Classes of the statement tree, tested by name (they have no subclasses):
+# isinstance against libcst's ABCs goes through abc each time, and a
+# constant of libcst's classes would import libcst with this module.
+_SUITES = frozenset({"IndentedBlock", "SimpleStatementSuite"})
+_BRANCHES = frozenset({"If", "ExceptHandler", "ExceptStarHandler", "MatchCase"})
 # Per statement class: a simple statement (marked whole)?  Remembered, as
 # BaseSmallStatement is an ABC.
 _SIMPLE: dict[type, bool] = {}
@@ -76,13 +79,13 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
         while stack:
             current = stack.pop()
             places[id(current)] = place
-            if type(current) in NESTED_SCOPE_TYPES and current is not node:
+            if type(current).__name__ in NESTED_SCOPE_NAMES and current is not node:
                 continue
             stack.extend(children(current))
 
     def block(suite: cst.CSTNode, path: tuple[int, ...]) -> None:
         nonlocal counter
-        body = suite.body if type(suite) in _SUITES else ()
+        body = suite.body if type(suite).__name__ in _SUITES else ()
         for statement in body:
             counter += 1
             place = (counter, path)
@@ -105,7 +108,7 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
         is_loop = type(statement) is cst.For or type(statement) is cst.While
         for child in children(statement):
             kind = type(child)
-            if kind in _SUITES:
+            if kind.__name__ in _SUITES:
                 inner = path + (id(child),)
                 if is_loop and child is statement.body:  # type: ignore[attr-defined]
                     loop_blocks.add(id(child))
@@ -113,7 +116,7 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
             elif kind is cst.Else or kind is cst.Finally:
                 inner = path + (id(child),)
                 block(child.body, inner)
-            elif kind in _BRANCHES:
+            elif kind.__name__ in _BRANCHES:
                 # elif / except / case: a branch of its own
                 inner = path + (id(child),)
                 compound(child, inner, (place[0], inner))

@@ -27,12 +27,14 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, lookup
 from async_lint.catalog import load_table
 from async_lint.walk import visit_fast
+
+cst = lazy_libcst.bind(globals())
 
 if TYPE_CHECKING:
     from async_lint.analysis.context import FileContext
@@ -399,47 +401,6 @@ def function_scope(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -
     return scope
 
 
-class _AttributeAssignments(cst.CSTVisitor):
-    """``<name>.<attr> = value`` statements of one function body, not nested defs."""
-
-    def __init__(self) -> None:
-        self.found: list[tuple[cst.CSTNode, cst.Attribute, cst.BaseExpression | None]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            if isinstance(target.target, cst.Attribute):
-                self.found.append((node, target.target, node.value))
-            elif isinstance(target.target, (cst.Tuple, cst.List)):
-                for element in target.target.elements:
-                    if isinstance(element.value, cst.Attribute):
-                        self.found.append((node, element.value, None))
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if isinstance(node.target, cst.Attribute):
-            self.found.append((node, node.target, node.value))
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Attribute):
-            self.found.append((node, node.target, None))
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None and isinstance(node.asname.name, cst.Attribute):
-            self.found.append((node, node.asname.name, node.item))
-
-    def visit_For(self, node: cst.For) -> None:
-        if isinstance(node.target, cst.Attribute):
-            self.found.append((node, node.target, None))
-
-
 # A method body's attribute assignments, by body node: several rules ask
 # about the same class's methods, many times per file. Bounded, and each
 # entry holds its body so that an id is never reused while it is cached.
@@ -452,7 +413,9 @@ def _attribute_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, c
     if cached is not None and cached[0] is body:
         _ASSIGNMENTS_BY_BODY.move_to_end(id(body))
         return iter(cached[1])
-    visitor = _AttributeAssignments()
+    from async_lint.analysis.attribute_assignments import AttributeAssignments
+
+    visitor = AttributeAssignments()
     visit_fast(body, visitor)
     _ASSIGNMENTS_BY_BODY[id(body)] = (body, visitor.found)
     if len(_ASSIGNMENTS_BY_BODY) > _ASSIGNMENTS_CACHE_SIZE:

@@ -12,7 +12,9 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
-import libcst as cst
+from async_lint import lazy_libcst
+
+cst = lazy_libcst.bind(globals())
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 

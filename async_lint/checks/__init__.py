@@ -2,7 +2,8 @@
 
 Every ``Check`` (per file), ``IndexCheck`` (per file, over the project
 index) and ``ProjectCheck`` (over the facts of the project) subclass defined
-in a module of this package is registered.
+in a module of this package is registered (a module whose name begins with
+``_`` holds helpers of one, e.g. its libcst visitors, and is not searched).
 """
 
 from __future__ import annotations

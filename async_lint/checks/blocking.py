@@ -12,13 +12,15 @@ import functools
 import re
 from dataclasses import dataclass
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint import fixes
 from async_lint.analysis.receivers import Inferred, ReceiverInference
 from async_lint.analysis.scopes import Scope
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
+
+cst = lazy_libcst.bind(globals())
 
 BLOCKS = "blocks the event loop"
 # Extra names from the configuration (``extra-blocking-calls``) report as:

@@ -17,10 +17,10 @@ index (``CrossModuleUnawaitedCheck``), worded by the same ``unawaited_message``.
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint import fixes
 from async_lint.analysis.coroutine_uses import DROPPED, TEXT, TRUTH, CoroutineUse, coroutine_use, use_message
@@ -41,6 +41,11 @@ from async_lint.checks.base import Check, IndexCheck, finding_at
 from async_lint.facts import Fact
 from async_lint.checks.django_request import is_user_value
 from async_lint.walk import visit_fast
+
+cst = lazy_libcst.bind(globals())
+
+if TYPE_CHECKING:
+    from async_lint.checks import _coroutine_scans as coroutine_scans
 
 # Decorators that leave an ``async def`` a coroutine function.
 TRANSPARENT_DECORATORS = frozenset(
@@ -150,95 +155,6 @@ def coroutine_apis() -> CoroutineApis:
 
 
 # -- small sub-tree scans (one function body at a time, cached) ------------------
-class _NameLoads(cst.CSTVisitor):
-    """Counts the names a function body reads. Assignment targets are not
-    reads; anything else that mentions a name counts (erring towards "used")."""
-
-    def __init__(self) -> None:
-        self.loads: Counter[str] = Counter()
-        self.declared: set[str] = set()
-        self._stores: set[int] = set()
-
-    def _store(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self._stores.add(id(target))
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._store(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._store(target.value)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._store(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._store(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._store(node.target)
-
-    def visit_Global(self, node: cst.Global) -> None:
-        self.declared.update(item.name.value for item in node.names)
-
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        self.declared.update(item.name.value for item in node.names)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if id(node) not in self._stores:
-            self.loads[node.value] += 1
-
-    def out_of_sight(self, name: str) -> bool:
-        """``name`` may be read where its loads are not counted: declared
-        global/nonlocal, or the function reads ``locals()``/``vars()``."""
-        return name in self.declared or bool(self.loads["locals"] or self.loads["vars"])
-
-
-class _SelfAssignments(cst.CSTVisitor):
-    """``self.<attr> = value`` (or ``cls.``) in one method body; any other
-    store to the attribute (augmented, tuple unpacking) makes it unknown."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, list[cst.BaseExpression]] = {}
-
-    def _record(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value in ("self", "cls"):
-            self.values.setdefault(target.attr.value, []).append(value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                # Unpacked: the value of each element is unknown.
-                self._record(element.value, cst.Ellipsis())
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._record(target.target, node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._record(node.target, node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._record(node.target, cst.Ellipsis())
-
-
-class _YieldFinder(cst.CSTVisitor):
-    """Whether a function body yields (an async generator, not a coroutine)."""
-
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.found = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-
 class CoroutineEvidence:
     """What the file proves about an expression: a coroutine call, a loop, a
     model class, a Channels consumer. Shared by the DJA3xx checks of one file."""
@@ -321,8 +237,10 @@ class CoroutineEvidence:
             visit_fast(function.body, found)
         return found
 
-    def name_loads(self, function: cst.FunctionDef) -> _NameLoads:
-        return self._scan(function, _NameLoads)
+    def name_loads(self, function: cst.FunctionDef) -> coroutine_scans.NameLoads:
+        from async_lint.checks import _coroutine_scans as coroutine_scans
+
+        return self._scan(function, coroutine_scans.NameLoads)
 
     def discarded_by_assignment(self, call: cst.Call) -> cst.Name | None:
         """For ``x = <call>`` whose variable is never read again: the ``x``.
@@ -353,7 +271,9 @@ class CoroutineEvidence:
 
     # -- coroutine functions ---------------------------------------------------------
     def is_generator(self, node: cst.FunctionDef) -> bool:
-        return self._scan(node, _YieldFinder).found
+        from async_lint.checks import _coroutine_scans as coroutine_scans
+
+        return self._scan(node, coroutine_scans.YieldFinder).found
 
     def is_coroutine_def(self, node: cst.FunctionDef) -> bool:
         """An ``async def`` whose call returns a coroutine: not an async
@@ -574,10 +494,12 @@ class CoroutineEvidence:
         every assignment is a call (``self.client = httpx.AsyncClient()``)."""
         key = (id(classdef), attr)
         if key not in self._attributes:
+            from async_lint.checks import _coroutine_scans as coroutine_scans
+
             values: list[cst.BaseExpression] = []
             for statement in _class_body(classdef):
                 if isinstance(statement, cst.FunctionDef):
-                    values.extend(self._scan(statement, _SelfAssignments).values.get(attr, ()))
+                    values.extend(self._scan(statement, coroutine_scans.SelfAssignments).values.get(attr, ()))
             calls = [v for v in values if isinstance(v, cst.Call)]
             self._attributes[key] = calls if values and len(calls) == len(values) else None
         return self._attributes[key]

@@ -19,7 +19,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
 from async_lint.checks.base import Check, ProjectCheck, finding_at
@@ -27,6 +27,8 @@ from async_lint.checks.class_hierarchy import VIEW_CLASS_HINTS, ClassBases, clas
 from async_lint.checks.django_structure_classes import MethodFacts
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
+
+cst = lazy_libcst.bind(globals())
 
 SINGLE_KINDS = frozenset({"fk", "o2o", "generic_fk", "reverse_o2o"})
 MANY_KINDS = frozenset({"m2m", "generic_rel", "reverse_fk", "reverse_m2m"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint import fixes
 from async_lint.analysis.django_models import (
@@ -28,6 +28,8 @@ from async_lint.analysis.django_twins import since, sync_names, target_version, 
 from async_lint.analysis.scopes import CLASS
 from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
+
+cst = lazy_libcst.bind(globals())
 
 # Builtins that iterate (or otherwise evaluate) their argument at call time.
 ITERATING_BUILTINS = frozenset("list tuple set frozenset sorted sum max min any all enumerate zip map filter iter next reversed dict".split())

@@ -8,7 +8,7 @@ named ``request`` in a module that imports Django and no other web framework.
 
 from __future__ import annotations
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.context import handoff_callable_index
 from async_lint.analysis.django_models import (
@@ -25,6 +25,8 @@ from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.scopes import Scope
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.walk import children
+
+cst = lazy_libcst.bind(globals())
 
 USER_BASES = frozenset(
     {

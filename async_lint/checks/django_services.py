@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint import fixes
 from async_lint.analysis.django_twins import sync_names, target_version, twin
 from async_lint.analysis.scopes import ASSIGN, IMPORT
 from async_lint.checks.django_orm import DjangoCheck, shown
+
+cst = lazy_libcst.bind(globals())
 
 CACHE = "django.core.cache.cache"
 CACHES = "django.core.cache.caches"

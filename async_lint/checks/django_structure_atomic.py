@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.django_structure_classes import ClassRegistry, literal_value, positional_params
@@ -40,6 +40,8 @@ from async_lint.checks.django_structure_views import handler_kinds
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.project import find_project_root
 from async_lint.findings import Finding
+
+cst = lazy_libcst.bind(globals())
 
 NON_ATOMIC = "django.db.transaction.non_atomic_requests"
 METHOD_DECORATOR = "django.utils.decorators.method_decorator"

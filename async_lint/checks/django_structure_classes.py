@@ -20,12 +20,14 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.context import FileContext
 from async_lint.analysis.scopes import CLASS
 from async_lint.catalog import load_table
-from async_lint.walk import NESTED_SCOPE_TYPES, children
+from async_lint.walk import NESTED_SCOPE_NAMES, children
+
+cst = lazy_libcst.bind(globals())
 
 
 class _Unknown:
@@ -368,6 +370,6 @@ def nodes_in(node: cst.CSTNode, kind: type) -> Iterator[Any]:
             match = matches[current_type] = issubclass(current_type, kind)
         if match:
             yield current
-        if current_type in NESTED_SCOPE_TYPES:
+        if current_type.__name__ in NESTED_SCOPE_NAMES:
             continue
         stack.extend(children(current))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.checks.base import Check
 from async_lint.checks.django_structure_classes import (
@@ -29,6 +29,8 @@ from async_lint.checks.django_structure_classes import (
     nodes_in,
     positional_params,
 )
+
+cst = lazy_libcst.bind(globals())
 
 ASGI_CALL = ("scope", "receive", "send")
 MIXIN_SYNC_HOOKS = ("process_request", "process_response")

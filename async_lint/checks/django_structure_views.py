@@ -9,7 +9,7 @@ rules/django_generic_views.toml.
 
 from __future__ import annotations
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.checks.base import Check
 from async_lint.checks.django_structure_classes import (
@@ -21,6 +21,8 @@ from async_lint.checks.django_structure_classes import (
     positional_params,
     view_table,
 )
+
+cst = lazy_libcst.bind(globals())
 
 DRF_VIEWSET = "rest_framework.viewsets.ViewSetMixin"
 DRF_ACTION = "rest_framework.decorators.action"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.analysis.context import FileContext
 from async_lint.catalog import level_of
@@ -23,6 +23,8 @@ from async_lint.checks.base import IndexCheck, finding_at
 from async_lint.findings import Finding
 from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth, reference
 from async_lint.index import ProjectIndex, split_key
+
+cst = lazy_libcst.bind(globals())
 
 
 class MissingSyncToAsyncCheck(IndexCheck):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import libcst as cst
+from async_lint import lazy_libcst
 
 from async_lint.checks.base import Check, IndexCheck, finding_at
 from async_lint.facts import Fact, fact_from_record
@@ -26,6 +26,8 @@ from async_lint.summary import (
     is_manager_expression,
 )
 from async_lint.walk import visit_fast
+
+cst = lazy_libcst.bind(globals())
 
 SYNC_TO_ASYNC = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
 ASYNC_TO_SYNC = frozenset({"asgiref.sync.async_to_sync"})
@@ -62,64 +64,12 @@ def _guarded_by_iscoroutinefunction(ctx) -> bool:
     return False
 
 
-class _ManagerFinder(cst.CSTVisitor):
-    # A module-level class: ``visit_fast`` reads a visitor class's handlers
-    # once per class, which a class defined per call would repeat each time.
-    def __init__(self, ctx) -> None:
-        self.ctx = ctx
-        self.found = False
-
-    def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-        if is_manager_expression(self.ctx, attribute):
-            self.found = True
-        return not self.found
-
-
 def _contains_manager(ctx, node: cst.CSTNode) -> bool:
-    finder = _ManagerFinder(ctx)
+    from async_lint.checks._sync_to_async_scans import ManagerFinder
+
+    finder = ManagerFinder(ctx)
     visit_fast(node, finder)
     return finder.found
-
-
-class _ResultUses(cst.CSTVisitor):
-    """Classifies the uses of a name bound to ``await sync_to_async(...)(...)``
-    in one function body: only ``async for`` and hand-offs to another thread are safe."""
-
-    def __init__(self, name: str, adapters: frozenset[str], resolve):
-        self.name = name
-        self.adapters = adapters
-        self.resolve = resolve
-        self.stack: list[cst.CSTNode] = []
-        self.unsafe = False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        self.stack.append(node)
-        if isinstance(node, cst.Name) and node.value == self.name and not self._safe():
-            self.unsafe = True
-        return not self.unsafe and super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
-        super().on_leave(original_node)
-
-    def _safe(self) -> bool:
-        stack = self.stack
-        parent = stack[-2] if len(stack) >= 2 else None
-        if isinstance(parent, (cst.AssignTarget,)):
-            return True
-        if isinstance(parent, (cst.For, cst.CompFor)) and parent.asynchronous is not None and parent.iter is stack[-1]:
-            return True
-        # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``.
-        for ancestor in reversed(stack[:-1]):
-            if isinstance(ancestor, cst.Call):
-                func = ancestor.func
-                if isinstance(func, cst.Call) and self.resolve(func.func) in self.adapters:
-                    return True
-                if self.resolve(func) in self.adapters:
-                    return True
-            if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
-                break
-        return False
 
 
 class SyncToAsyncCheck(Check):
@@ -222,7 +172,9 @@ class SyncToAsyncCheck(Check):
                     return False
                 consumed = ctx.__dict__.get("_queryset_consumed")
                 if consumed is None:
-                    visitor = _ConsumedNames(ctx)
+                    from async_lint.checks._sync_to_async_scans import ConsumedNames
+
+                    visitor = ConsumedNames(ctx)
                     visit_fast(ctx.module, visitor)
                     consumed = ctx.__dict__["_queryset_consumed"] = visitor.names
                 return function.name.value in consumed
@@ -250,7 +202,9 @@ class SyncToAsyncCheck(Check):
             function = ctx.current_function
             if function is None:
                 return False
-            uses = _ResultUses(holder.targets[0].target.value, SYNC_TO_ASYNC, ctx.qualified_name)
+            from async_lint.checks._sync_to_async_scans import ResultUses
+
+            uses = ResultUses(holder.targets[0].target.value, SYNC_TO_ASYNC, ctx.qualified_name)
             visit_fast(function.node.body, uses)
             return not uses.unsafe
         return False
@@ -280,19 +234,6 @@ def _consumer_arguments(ctx, call: cst.Call) -> list[cst.BaseExpression]:
     out = [positional[i].value for i in positions if i < len(positional)]
     out += [a.value for a in call.args if a.keyword is not None and a.keyword.value in keywords]
     return out
-
-
-class _ConsumedNames(cst.CSTVisitor):
-    """Names of functions handed to a queryset consumer anywhere in the module."""
-
-    def __init__(self, ctx):
-        self.ctx = ctx
-        self.names: set[str] = set()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        for argument in _consumer_arguments(self.ctx, node):
-            if isinstance(argument, cst.Name):
-                self.names.add(argument.value)
 
 
 def _thread_sensitive_false(call: cst.Call) -> bool:

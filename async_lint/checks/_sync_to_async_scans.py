@@ -1,0 +1,77 @@
+"""Visitors for the sync_to_async rules (checks/sync_to_async.py): libcst
+classes, so imported where they are used (lazy_libcst.py: a run served from
+the cache imports no libcst)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from async_lint.checks.sync_to_async import _consumer_arguments
+from async_lint.summary import is_manager_expression
+
+
+class ManagerFinder(cst.CSTVisitor):
+    # A module-level class: ``visit_fast`` reads a visitor class's handlers
+    # once per class, which a class defined per call would repeat each time.
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.found = False
+
+    def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+        if is_manager_expression(self.ctx, attribute):
+            self.found = True
+        return not self.found
+
+
+class ResultUses(cst.CSTVisitor):
+    """Classifies the uses of a name bound to ``await sync_to_async(...)(...)``
+    in one function body: only ``async for`` and hand-offs to another thread are safe."""
+
+    def __init__(self, name: str, adapters: frozenset[str], resolve):
+        self.name = name
+        self.adapters = adapters
+        self.resolve = resolve
+        self.stack: list[cst.CSTNode] = []
+        self.unsafe = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.stack.append(node)
+        if isinstance(node, cst.Name) and node.value == self.name and not self._safe():
+            self.unsafe = True
+        return not self.unsafe and super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+        super().on_leave(original_node)
+
+    def _safe(self) -> bool:
+        stack = self.stack
+        parent = stack[-2] if len(stack) >= 2 else None
+        if isinstance(parent, (cst.AssignTarget,)):
+            return True
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.asynchronous is not None and parent.iter is stack[-1]:
+            return True
+        # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``.
+        for ancestor in reversed(stack[:-1]):
+            if isinstance(ancestor, cst.Call):
+                func = ancestor.func
+                if isinstance(func, cst.Call) and self.resolve(func.func) in self.adapters:
+                    return True
+                if self.resolve(func) in self.adapters:
+                    return True
+            if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
+                break
+        return False
+
+
+class ConsumedNames(cst.CSTVisitor):
+    """Names of functions handed to a queryset consumer anywhere in the module."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.names: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for argument in _consumer_arguments(self.ctx, node):
+            if isinstance(argument, cst.Name):
+                self.names.add(argument.value)
