@@ -388,4 +388,9 @@ def build_server() -> AsyncLintServer:
 
 
 def serve() -> None:
+    from async_lint.source import tune_gc_for_parsing
+
+    # Each edit parses a file again: hundreds of thousands of objects the
+    # collector would scan, in vain, thousands of times (as in a command-line run).
+    tune_gc_for_parsing()
     build_server().start_io()

@@ -187,6 +187,9 @@ def editor_latency(runs: int) -> None:
 
     from async_lint.config import folder_settings
     from async_lint.engine import Workspace
+    from async_lint.source import tune_gc_for_parsing
+
+    tune_gc_for_parsing()  # as `async-lint server` does (server.serve)
 
     work = Path(tempfile.mkdtemp(prefix="async-lint-editor-"))
     try:

@@ -297,3 +297,27 @@ async def test_the_servers_diagnostics_are_the_command_lines_findings(example_cl
         return {(uris[uri], d.range.start.line + 1, d.range.start.character + 1, d.code) for uri in uris for d in client.diagnostics[uri]}
 
     await until(client, lambda: served() == expected, "the command line's findings")
+
+
+def test_the_server_collects_young_objects_as_rarely_as_a_command_line_run(monkeypatch):
+    """Each edit parses a file again; the server tunes the collector the way
+    a command-line run does (source.tune_gc_for_parsing) before it serves."""
+    import gc
+
+    from async_lint import server
+    from async_lint.source import PARSE_GC_THRESHOLD
+
+    seen: list[int] = []
+
+    class Recorder:
+        def start_io(self) -> None:
+            seen.append(gc.get_threshold()[0])
+
+    monkeypatch.setattr(server, "build_server", Recorder)
+    before = gc.get_threshold()
+    gc.set_threshold(700, before[1], before[2])
+    try:
+        server.serve()
+    finally:
+        gc.set_threshold(*before)
+    assert seen == [PARSE_GC_THRESHOLD]
