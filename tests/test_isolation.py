@@ -388,3 +388,34 @@ def test_calls_on_the_deep_stack_share_one_thread_and_recurse_deep(tmp_path):
     finally:
         pool.close()
     assert result == 20_000 and pid != os.getpid()
+
+
+def _sleep_or_burn(item):
+    what, seconds = item
+    end = time.monotonic() + seconds
+    if what == "sleep":
+        time.sleep(seconds)
+    else:
+        while time.monotonic() < end:
+            pass
+    return what
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the budget reads /proc")
+def test_the_budget_counts_a_workers_cpu_time_not_the_clocks():
+    """A file whose worker waits longer than the budget (a busy machine) is
+    not stopped before the wall-clock backstop; one that spins is stopped
+    at its CPU budget, though the parent reads CPU times only every
+    BUDGET_CHECK_SECONDS, not for every file."""
+    from async_lint.workers import Failure, WorkerPool
+
+    pool = WorkerPool(_sleep_or_burn, 2, 0.6)
+    started = time.monotonic()
+    try:
+        outcomes = {item[0]: (outcome, time.monotonic() - started) for item, outcome in pool.map([("sleep", 1.5), ("burn", 30)])}
+    finally:
+        pool.close()
+    assert outcomes["sleep"][0] == "sleep"
+    burned, after = outcomes["burn"]
+    assert isinstance(burned, Failure) and "longer than the 0.6 s budget" in burned.cause
+    assert after < 5  # the CPU budget, not the 6 s wall-clock backstop
