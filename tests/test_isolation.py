@@ -419,3 +419,32 @@ def test_the_budget_counts_a_workers_cpu_time_not_the_clocks():
     burned, after = outcomes["burn"]
     assert isinstance(burned, Failure) and "longer than the 0.6 s budget" in burned.cause
     assert after < 5  # the CPU budget, not the 6 s wall-clock backstop
+
+
+def test_small_files_travel_to_workers_in_batches_and_a_failed_batch_is_retried_file_by_file(tmp_path, monkeypatch):
+    """Small files go to a worker BATCH_FILES at a time (large ones alone);
+    a batch that fails is analysed again file by file, so only the bad
+    file is lost, and the findings are those of file-by-file analysis."""
+    root = project(tmp_path / "tree", count=file_pool.BATCH_FILES * 2 + 3)
+    (root / "large.py").write_text(SLEEPY + "\n" * file_pool.BATCH_MAX_BYTES)
+    items = tmp_path / "items"
+    real_item = file_pool._analyze_item
+
+    def recording(item, settings):
+        with open(items, "a") as fh:
+            fh.write(f"{len(item) if isinstance(item, tuple) else 'alone'}\n")
+        return real_item(item, settings)
+
+    monkeypatch.setattr(file_pool, "_analyze_item", recording)
+    monkeypatch.setattr(file_pool, "analyze_task", raising)
+    batched = lint_paths([root], jobs=2)
+    sizes = items.read_text().split()
+    count = file_pool.BATCH_FILES * 2 + 4  # the small files, bad.py among them
+    # Three batches (one fails on bad.py), then each file of the failed one alone; large.py alone.
+    assert sorted(int(s) for s in sizes if s != "alone")[-1] == file_pool.BATCH_FILES
+    assert sum(int(s) for s in sizes if s != "alone") == count
+    assert sizes.count("alone") - 1 in {int(s) for s in sizes if s != "alone"}  # large.py, and the failed batch's files
+    monkeypatch.setattr(file_pool, "BATCH_MAX_BYTES", 0)
+    alone = lint_paths([root], jobs=2)
+    assert names_and_codes(batched) == names_and_codes(alone)
+    assert ("bad.py", "DJA000") in names_and_codes(batched) and "no such node" in dja000_message(batched)
