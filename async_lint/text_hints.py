@@ -22,7 +22,11 @@ the parsed pattern.
 from __future__ import annotations
 
 import re
-import re._parser as _sre  # the parsed form of a pattern, to read the words it requires
+
+try:  # the parsed form of a pattern, to read the words it requires
+    import re._parser as _sre
+except ImportError:  # Python 3.10
+    import sre_parse as _sre  # type: ignore[no-redef]
 
 _WORD = re.compile(r"\w+")
 _QUANTIFIERS = frozenset("?*+{")
