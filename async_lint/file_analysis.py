@@ -280,6 +280,16 @@ def _needs_full_pass(text: str, settings: Settings) -> bool:
     return pattern is None or pattern.search(text) is not None
 
 
+def may_need_full_pass(data: bytes, settings: Settings) -> bool:
+    """False only when the file's bytes show it needs no full pass for its
+    text (none of the prefilter's required words): its analysis is a read
+    and a text test (file_pool.py sends such files to workers in batches)."""
+    if settings.extra_async_contexts:
+        return True
+    pattern = _prefilter(checked_codes(settings.enabled))
+    return pattern is None or pattern.may_match_bytes(data)
+
+
 @functools.lru_cache(maxsize=None)
 def _async_code_pattern(enabled: frozenset[str]) -> AnyOf | None:
     """``async def``, where the prefilter can pass over a file that has one

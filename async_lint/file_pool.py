@@ -9,17 +9,19 @@ import functools
 import os
 from typing import Callable
 
-from async_lint.file_analysis import IN_PARTS_MIN_BYTES, FileResult, FileTask, analyze_task, failed_result
+from async_lint.file_analysis import IN_PARTS_MIN_BYTES, FileResult, FileTask, analyze_task, failed_result, may_need_full_pass
 from async_lint.settings import Settings
 
 # Below this many files, one worker process analyses them all: more cost more than they save.
 PARALLEL_THRESHOLD = 16
-# Files smaller than this go to a worker BATCH_FILES at a time, sharing one
-# budget: most of a project's files are small and need no full pass, and a
-# round trip to a worker for each cost more than their analysis (0.3 s of
-# wall time on a 4,000-file project).  A batch that fails (a crash, the
-# budget, an exception) is analysed again file by file, each within a
-# budget of its own: one small file costs at most twice the budget.
+# Small files that need no full pass for their text go to a worker
+# BATCH_FILES at a time, sharing one budget: most of a project's files are
+# such, and a round trip to a worker for each cost more than their analysis
+# (0.3 s of wall time on a 4,000-file project).  Which ones is told from
+# their bytes (``may_need_full_pass``: none of the words the rules start
+# from), so a batch is a few reads and text tests, far within a budget.  A
+# batch that fails (a crash, the budget, an exception) is analysed again
+# file by file, each within a budget of its own.
 BATCH_MAX_BYTES = 16 * 1024
 BATCH_FILES = 16
 
@@ -31,15 +33,21 @@ def _analyze_item(item, settings: Settings):
     return analyze_task(item, settings)
 
 
-def _batched(tasks: list[FileTask], processes: bool) -> list:
-    """The tasks, large ones first one by one, then the small ones in
-    batches (only where workers are processes: in-process there is no round
-    trip to save)."""
+def _batchable(task: FileTask, settings: Settings) -> bool:
+    data = task.data
+    return data is not None and not task.full and not task.in_parts and len(data) < BATCH_MAX_BYTES and not may_need_full_pass(data, settings)
+
+
+def _batched(tasks: list[FileTask], settings: Settings, processes: bool) -> list:
+    """The tasks, one by one, and those ``_batchable`` in batches (only where
+    workers are processes: in-process there is no round trip to save)."""
     if not processes:
         return tasks
-    single = [t for t in tasks if t.in_parts or len(t.data or b"") >= BATCH_MAX_BYTES]
-    small = [t for t in tasks if not (t.in_parts or len(t.data or b"") >= BATCH_MAX_BYTES)]
-    return [*single, *(tuple(small[i : i + BATCH_FILES]) for i in range(0, len(small), BATCH_FILES))]
+    small = [t for t in tasks if _batchable(t, settings)]
+    if len(small) < 2:
+        return tasks
+    batched = {id(t) for t in small}
+    return [*(t for t in tasks if id(t) not in batched), *(tuple(small[i : i + BATCH_FILES]) for i in range(0, len(small), BATCH_FILES))]
 
 
 class FileWorkers:
@@ -87,7 +95,7 @@ class FileWorkers:
             results.append(failed_result(task, outcome) if isinstance(outcome, Failure) else outcome)
             self._progress()
 
-        for item, outcome in self.pool.map(_batched(ordered, self.processes), workers):
+        for item, outcome in self.pool.map(_batched(ordered, settings, self.processes), workers):
             if not isinstance(item, tuple):
                 take(item, outcome)
             elif isinstance(outcome, Failure):

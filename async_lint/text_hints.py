@@ -176,6 +176,14 @@ class AnyOf:
             rewritten.extend(p for p in literal_first(pattern) if p not in rewritten)
         self.patterns = tuple(patterns)
         self._searches = tuple(_guard(p) for p in rewritten)
+        # Per pattern, its required words as bytes; None: nothing known.
+        self._byte_words = tuple(tuple(frozenset(w.encode() for w in choices) for choices in required_words(p)) or None for p in rewritten)
+
+    def may_match_bytes(self, data: bytes) -> bool:
+        """False only when no pattern can match the text these bytes encode
+        in an ASCII-compatible encoding: each lacks one of its required
+        words (a cheap test on the raw file, before it is decoded)."""
+        return any(words is None or all(any(word in data for word in choices) for choices in words) for words in self._byte_words)
 
     def search(self, text: str):
         for search in self._searches:

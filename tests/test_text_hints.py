@@ -148,3 +148,21 @@ def test_a_hint_that_cannot_begin_with_a_literal_is_searched_only_where_its_word
     assert searched == []
     assert hint.search("class A:\n    class Meta:\n        pass\n") is not None
     assert len(searched) == 1
+
+
+def test_the_byte_test_never_rules_out_a_text_the_hints_match():
+    """``may_match_bytes`` (the raw file, before decoding) is False only
+    where no hint matches: it decides which files travel to workers in
+    batches, never what they are."""
+    hints = every_hint()
+    fast = AnyOf(hints)
+    texts = EDGES + corpus_texts()
+    ruled_out = 0
+    for text in texts:
+        data = text.encode("utf-8", "surrogatepass")
+        if fast.search(text) is not None:
+            assert fast.may_match_bytes(data), text[:80]
+        elif not fast.may_match_bytes(data):
+            ruled_out += 1
+    assert ruled_out  # some texts are told apart by their bytes alone
+    assert AnyOf([r"(?i)async"]).may_match_bytes(b"")  # nothing known: always maybe
