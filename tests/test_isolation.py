@@ -457,3 +457,25 @@ def test_small_files_without_the_rules_words_travel_in_batches_and_a_failed_batc
     assert names_and_codes(batched) == names_and_codes(alone)
     assert ("bad.py", "DJA000") in names_and_codes(batched) and "no such node" in dja000_message(batched)
     assert [code for name, code in names_and_codes(batched) if name.startswith("good_")] == ["DJA101"] * 3
+
+
+def _where(task, settings):
+    with open(os.environ["ASYNC_LINT_TEST_PIDS"], "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    return ANALYZE_TASK(task, settings)
+
+
+@pytest.mark.parametrize(("padding", "processes"), [(0, 1), (file_pool.PARALLEL_BYTES, 2)])
+def test_few_files_go_to_one_worker_unless_they_are_large(tmp_path, monkeypatch, padding, processes):
+    """Three small files: one worker (starting a second costs more than it
+    saves); three files of PARALLEL_BYTES in all: both workers."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    for i in range(3):
+        (root / f"view_{i}.py").write_text(SLEEPY + "\n" * (padding // 3 + 1))
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("ASYNC_LINT_TEST_PIDS", str(pids))
+    monkeypatch.setattr(file_pool, "analyze_task", _where)
+    findings = lint_paths([root], jobs=2)
+    assert [code for _, code in names_and_codes(findings)] == ["DJA101"] * 3
+    assert len(set(pids.read_text().split())) == processes
