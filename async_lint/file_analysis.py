@@ -273,10 +273,15 @@ def _prefilter(enabled: frozenset[str]):
     return _any_of(patterns)
 
 
-def _needs_full_pass(text: str, settings: Settings) -> bool:
+def _full_pass_hints(settings: Settings) -> AnyOf | None:
+    """What a file's text must match to need a full pass; None: every file does."""
     if settings.extra_async_contexts:
-        return True
-    pattern = _prefilter(checked_codes(settings.enabled))
+        return None
+    return _prefilter(checked_codes(settings.enabled))
+
+
+def _needs_full_pass(text: str, settings: Settings) -> bool:
+    pattern = _full_pass_hints(settings)
     return pattern is None or pattern.search(text) is not None
 
 
@@ -284,9 +289,7 @@ def may_need_full_pass(data: bytes, settings: Settings) -> bool:
     """False only when the file's bytes show it needs no full pass for its
     text (none of the prefilter's required words): its analysis is a read
     and a text test (file_pool.py sends such files to workers in batches)."""
-    if settings.extra_async_contexts:
-        return True
-    pattern = _prefilter(checked_codes(settings.enabled))
+    pattern = _full_pass_hints(settings)
     return pattern is None or pattern.may_match_bytes(data)
 
 

@@ -24,33 +24,14 @@ PARALLEL_BYTES = 64 * 1024
 # their bytes (``may_need_full_pass``: none of the words the rules start
 # from), so a batch is a few reads and text tests, far within a budget.  A
 # batch that fails (a crash, the budget, an exception) is analysed again
-# file by file, each within a budget of its own.
+# file by file, each within a budget of its own (WorkerPool.map_batched).
 BATCH_MAX_BYTES = 16 * 1024
 BATCH_FILES = 16
-
-
-def _analyze_item(item, settings: Settings):
-    """A task's result, or for a batch (a tuple of tasks) the list of theirs."""
-    if isinstance(item, tuple):
-        return [analyze_task(task, settings) for task in item]
-    return analyze_task(item, settings)
 
 
 def _batchable(task: FileTask, settings: Settings) -> bool:
     data = task.data
     return data is not None and not task.full and not task.in_parts and len(data) < BATCH_MAX_BYTES and not may_need_full_pass(data, settings)
-
-
-def _batched(tasks: list[FileTask], settings: Settings, processes: bool) -> list:
-    """The tasks, one by one, and those ``_batchable`` in batches (only where
-    workers are processes: in-process there is no round trip to save)."""
-    if not processes:
-        return tasks
-    small = [t for t in tasks if _batchable(t, settings)]
-    if len(small) < 2:
-        return tasks
-    batched = {id(t) for t in small}
-    return [*(t for t in tasks if id(t) not in batched), *(tuple(small[i : i + BATCH_FILES]) for i in range(0, len(small), BATCH_FILES))]
 
 
 class FileWorkers:
@@ -81,7 +62,7 @@ class FileWorkers:
             from async_lint import lazy_libcst
 
             lazy_libcst.load()
-            self.pool = WorkerPool(functools.partial(_analyze_item, settings=settings), max(1, settings.jobs), settings.file_timeout, self.processes)
+            self.pool = WorkerPool(functools.partial(analyze_task, settings=settings), max(1, settings.jobs), settings.file_timeout, self.processes)
         # Few small files: one worker costs less than starting several,
         # unless several are already running (a later round of the run).
         # Biggest files first, so that the workers finish together.
@@ -90,26 +71,13 @@ class FileWorkers:
         ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
         results: list[FileResult] = []
         too_large: dict[FileTask, Failure] = {}
-        retry: list[FileTask] = []
-
-        def take(task: FileTask, outcome) -> None:
+        batchable = functools.partial(_batchable, settings=settings)
+        for task, outcome in self.pool.map_batched(ordered, batchable, BATCH_FILES, workers):
             if isinstance(outcome, Failure) and outcome.resource and len(task.data or b"") >= IN_PARTS_MIN_BYTES:
                 too_large[dataclasses.replace(task, in_parts=True)] = outcome
-                return
+                continue
             results.append(failed_result(task, outcome) if isinstance(outcome, Failure) else outcome)
             self._progress()
-
-        for item, outcome in self.pool.map(_batched(ordered, settings, self.processes), workers):
-            if not isinstance(item, tuple):
-                take(item, outcome)
-            elif isinstance(outcome, Failure):
-                retry.extend(item)  # each file again, alone, within its own budget
-            else:
-                for result in outcome:
-                    results.append(result)
-                    self._progress()
-        for task, outcome in self.pool.map(retry, workers):
-            take(task, outcome)
         # Out of time or memory on a large file: its async code, part by part.
         for task, outcome in self.pool.map(list(too_large), workers):
             results.append(failed_result(task, too_large[task]) if isinstance(outcome, Failure) else outcome)

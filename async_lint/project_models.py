@@ -66,9 +66,10 @@ def _store(cache, key: str | None, skeleton: dict | None) -> None:
         cache.put(key, {"findings": [], "skeleton": skeleton})
 
 
-def _build_batch(item: tuple[int, list[tuple[str, str, bool]]]) -> list[dict | None]:
-    """The skeletons of a numbered batch of (text, module, is_package), in a worker."""
-    return [build_skeleton(text, module, is_package) for text, module, is_package in item[1]]
+def _build_one(item: tuple[str, str, str, bool]) -> dict | None:
+    """The skeleton of (path, text, module, is_package), in a worker."""
+    _path, text, module, is_package = item
+    return build_skeleton(text, module, is_package)
 
 
 def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: ModuleNamer, cache, jobs: int, processes: bool) -> list[dict | None]:
@@ -88,16 +89,14 @@ def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: Mod
     if processes and jobs > 1 and len(todo) >= PARALLEL_SKELETONS:
         from async_lint.workers import Failure, WorkerPool
 
-        batches = [todo[i : i + SKELETON_BATCH] for i in range(0, len(todo), SKELETON_BATCH)]
-        pool = WorkerPool(_build_batch, jobs, seconds=0)
+        keys = {path: key for path, _module, _is_package, key in todo}
+        pool = WorkerPool(_build_one, jobs, seconds=0)
         try:
-            sent = [(n, [(texts[path][0], module, is_package) for path, module, is_package, _ in batch]) for n, batch in enumerate(batches)]
-            for (n, _payload), outcome in pool.map(sent):
-                if isinstance(outcome, Failure):
-                    continue  # built below, in this process, as without workers
-                for (path, _module, _is_package, key), skeleton in zip(batches[n], outcome):
-                    out[path] = skeleton
-                    _store(cache, key, skeleton)
+            sent = [(path, texts[path][0], module, is_package) for path, module, is_package, _ in todo]
+            for (path, *_), outcome in pool.map_batched(sent, lambda _: True, SKELETON_BATCH):
+                if not isinstance(outcome, Failure):  # else built below, in this process, as without workers
+                    out[path] = outcome
+                    _store(cache, keys[path], outcome)
         finally:
             pool.close()
     for path, module, is_package, key in todo:

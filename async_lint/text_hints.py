@@ -148,12 +148,11 @@ def required_words(pattern: str) -> tuple[frozenset[str], ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _guard(pattern: str):
-    """``pattern``'s compiled search, tried only where its required words are."""
+def _guard(pattern: str, words: tuple[frozenset[str], ...]):
+    """``pattern``'s compiled search, tried only where its required ``words`` are."""
     compiled = re.compile(pattern)
     if pattern[:1].isalnum() or pattern[:1] == "_":
         return compiled.search  # begins with a literal: re scans for it already
-    words = required_words(pattern)
     if not words:
         return compiled.search
 
@@ -175,9 +174,10 @@ class AnyOf:
         for pattern in patterns:
             rewritten.extend(p for p in literal_first(pattern) if p not in rewritten)
         self.patterns = tuple(patterns)
-        self._searches = tuple(_guard(p) for p in rewritten)
+        words = [required_words(p) for p in rewritten]
+        self._searches = tuple(_guard(p, w) for p, w in zip(rewritten, words))
         # Per pattern, its required words as bytes; None: nothing known.
-        self._byte_words = tuple(tuple(frozenset(w.encode() for w in choices) for choices in required_words(p)) or None for p in rewritten)
+        self._byte_words = tuple(tuple(frozenset(word.encode() for word in choices) for choices in w) or None for w in words)
 
     def may_match_bytes(self, data: bytes) -> bool:
         """False only when no pattern can match the text these bytes encode

@@ -22,6 +22,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import faulthandler
+import functools
 import multiprocessing
 import os
 import queue
@@ -78,19 +79,8 @@ class _DeepThread:
         self.thread: threading.Thread | None = None
 
     def start(self) -> bool:
-        try:
-            old_size = threading.stack_size(DEEP_STACK_BYTES)
-        except (ValueError, RuntimeError):
-            return False
-        try:
-            self.thread = threading.Thread(target=self._serve, name="async-lint-analysis", daemon=True)
-            self.thread.start()
-        except RuntimeError:  # no memory for the stack
-            self.thread = None
-            return False
-        finally:
-            threading.stack_size(old_size)
-        return True
+        self.thread = _start_deep_thread(self._serve)
+        return self.thread is not None
 
     def _serve(self) -> None:
         while True:
@@ -127,17 +117,9 @@ def _claim_deep_thread() -> _DeepThread | None:
     return deep
 
 
-def _call_in_new_thread(function: Callable[..., Any], args: tuple) -> tuple[bool, Any] | None:
-    """``function(*args)`` in a thread of its own with a deep stack; None when
-    no such thread can be started."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["reply"] = (True, function(*args))
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["reply"] = (False, exc)
-
+def _start_deep_thread(target: Callable[[], None]) -> threading.Thread | None:
+    """A started daemon thread running ``target`` on a DEEP_STACK_BYTES
+    stack; None when no such thread can be started."""
     try:
         old_size = threading.stack_size(DEEP_STACK_BYTES)
     except (ValueError, RuntimeError):
@@ -149,6 +131,23 @@ def _call_in_new_thread(function: Callable[..., Any], args: tuple) -> tuple[bool
         return None
     finally:
         threading.stack_size(old_size)
+    return thread
+
+
+def _call_in_new_thread(function: Callable[..., Any], args: tuple) -> tuple[bool, Any] | None:
+    """``function(*args)`` in a thread of its own with a deep stack; None when
+    no such thread can be started."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["reply"] = (True, function(*args))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["reply"] = (False, exc)
+
+    thread = _start_deep_thread(target)
+    if thread is None:
+        return None
     thread.join()
     return box["reply"]
 
@@ -339,12 +338,23 @@ class _Worker:
         return _death(self.process.exitcode)
 
 
+class Batch(tuple):
+    """Items that travel to a worker together (``WorkerPool.map_batched``)."""
+
+
+def _each(function: Callable[[Any], Any], item: Any) -> Any:
+    """``function`` of an item, or the list of its values for a batch's items."""
+    if type(item) is Batch:
+        return [function(one) for one in item]
+    return function(item)
+
+
 class WorkerPool:
     """Up to ``size`` workers running ``function`` on items; kept for later
     rounds of the same run, stopped by ``close``."""
 
     def __init__(self, function: Callable[[Any], Any], size: int, seconds: float, processes: bool = True):
-        self.function = function
+        self.function = functools.partial(_each, function)
         # False: every item in this process (still on a deep stack, an
         # exception still a Failure), without the time and memory budget.
         self.processes = processes
@@ -411,6 +421,29 @@ class WorkerPool:
         finally:
             for worker in busy.values():  # interrupted: nothing may outlive the run
                 worker.kill()
+
+    def map_batched(self, items: Iterable[Any], batchable: Callable[[Any], bool], size: int, workers: int | None = None) -> Iterator[tuple[Any, Any]]:
+        """``map``, with the ``batchable`` items sent ``size`` at a time
+        (after the others), a batch sharing one budget: for items whose
+        round trip to a worker costs more than their work.  A batch that
+        fails is run again item by item, each within a budget of its own.
+        In this process (no workers) nothing is batched."""
+        items = list(items)
+        together = [item for item in items if batchable(item)] if self.processes else []
+        if len(together) < 2:
+            yield from self.map(items, workers)
+            return
+        chosen = {id(item) for item in together}
+        sent = [*(item for item in items if id(item) not in chosen), *(Batch(together[i : i + size]) for i in range(0, len(together), size))]
+        retry: list[Any] = []
+        for item, outcome in self.map(sent, workers):
+            if type(item) is not Batch:
+                yield item, outcome
+            elif isinstance(outcome, Failure):
+                retry.extend(item)
+            else:
+                yield from zip(item, outcome)
+        yield from self.map(retry, workers)
 
     def close(self) -> None:
         for worker in self.idle:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from async_lint import engine, file_pool
+from async_lint import engine, file_pool, workers
 from tests.cli_helpers import run_cli
 from tests.helpers import lint_paths
 
@@ -356,8 +356,6 @@ def test_calls_on_the_deep_stack_share_one_thread_and_recurse_deep(tmp_path):
     of its own; a forked worker starts its own; exceptions reach the caller."""
     import threading
 
-    from async_lint import workers
-
     def depth(n: int) -> int:
         return 0 if n == 0 else 1 + depth(n - 1)
 
@@ -436,14 +434,14 @@ def test_small_files_without_the_rules_words_travel_in_batches_and_a_failed_batc
         (root / f"good_{i}.py").write_text(SLEEPY)
     (root / "large.py").write_text("VALUE = 2\n" + "\n" * file_pool.BATCH_MAX_BYTES)
     items = tmp_path / "items"
-    real_item = file_pool._analyze_item
+    real_each = workers._each
 
-    def recording(item, settings):
+    def recording(function, item):
         with open(items, "a") as fh:
-            fh.write(f"{len(item) if isinstance(item, tuple) else 'alone'}\n")
-        return real_item(item, settings)
+            fh.write(f"{len(item) if type(item) is workers.Batch else 'alone'}\n")
+        return real_each(function, item)
 
-    monkeypatch.setattr(file_pool, "_analyze_item", recording)
+    monkeypatch.setattr(workers, "_each", recording)
     monkeypatch.setattr(file_pool, "analyze_task", raising)
     batched = lint_paths([root], jobs=2)
     sizes = items.read_text().split()

@@ -287,14 +287,14 @@ def test_skeletons_built_by_worker_processes_make_the_same_table(root, monkeypat
     monkeypatch.setattr(project_models, "PARALLEL_SKELETONS", 2)
     monkeypatch.setattr(project_models, "SKELETON_BATCH", 1)
     builders = tmp_path / "builders"
-    real_build = project_models._build_batch
+    real_build = project_models._build_one
 
     def build_and_say_where(item):
         with open(builders, "a") as fh:
             fh.write(f"{os.getpid()}\n")
         return real_build(item)
 
-    monkeypatch.setattr(project_models, "_build_batch", build_and_say_where)
+    monkeypatch.setattr(project_models, "_build_one", build_and_say_where)
     cache = ResultCache(str(tmp_path / "cache"))
     for run in range(2):
         table = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path), cache)
