@@ -91,6 +91,7 @@ def _entry(result: FileResult) -> dict:
         "syntax_checked": result.syntax_checked,
         "hinted": result.hinted,
         "waits_for": result.waits_for,
+        "shaped": result.shaped,
     }
 
 
@@ -106,6 +107,7 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
             syntax_checked=bool(entry.get("syntax_checked", True)),
             hinted=bool(entry.get("hinted")),
             waits_for=[str(kind) for kind in entry.get("waits_for") or ()],
+            shaped=bool(entry.get("shaped")),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -136,7 +138,10 @@ class _Analyzer:
         self.misses = 0
         self.workers = FileWorkers(settings, on_file_done, processes)
 
-    def load(self, paths: list[str], full: bool) -> None:
+    def load(self, paths: list[str], full: bool, shapes: bool = False) -> None:
+        """Analyse ``paths`` (or serve them from the cache): ``full``, with a
+        full pass; else a light result where the prefilter allows, holding
+        the file's class facts when ``shapes``."""
         from async_lint.cache import content_digest, entry_key
 
         tasks: list[FileTask] = []
@@ -146,7 +151,7 @@ class _Analyzer:
             # syntax is always checked (one parse), the tree's only when asked.
             check_syntax = self.settings.check_syntax or path in self.overrides
             known = self.results.get(path)
-            if known is not None and self._serves(known, full, check_syntax):
+            if known is not None and self._serves(known, full, check_syntax, shapes):
                 continue
             data = self.overrides.get(path)
             if data is None:
@@ -161,7 +166,7 @@ class _Analyzer:
                 key = entry_key(content_digest(data), self.fingerprint, module_name, is_package)
                 entry = self.cache.get(key)
                 result = _result_from_entry(path, entry) if entry is not None else None
-                if result is not None and self._serves(result, full, check_syntax):
+                if result is not None and self._serves(result, full, check_syntax, shapes):
                     if result.light and not check_syntax:
                         result.findings = []  # the syntax check's, which this run does not ask for
                     self.results[path] = result
@@ -171,17 +176,17 @@ class _Analyzer:
                 if path not in self.overrides:
                     keys[path] = key
                 self.misses += 1
-            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax))
+            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax, shapes=shapes))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
             if self.cache is not None and result.path in keys and result.failure is None and not result.partial:
                 self.cache.put(keys[result.path], _entry(result))
 
     @staticmethod
-    def _serves(result: FileResult, full: bool, check_syntax: bool) -> bool:
+    def _serves(result: FileResult, full: bool, check_syntax: bool, shapes: bool = False) -> bool:
         """Whether a result already made answers this request: a light one
-        serves neither a full pass nor a syntax check it did not make."""
-        return not result.light or (not full and (result.syntax_checked or not check_syntax))
+        serves neither a full pass, nor a syntax check, nor class facts it did not make."""
+        return not result.light or (not full and (result.syntax_checked or not check_syntax) and (result.shaped or not shapes))
 
     def store(self, path: str) -> None:
         """Cache ``path``'s result when the file on disk is the text it is of
@@ -477,18 +482,33 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
     def loaded(path: str) -> bool:
         return path in analyzer.results and not analyzer.results[path].light
 
+    def shaped(path: str) -> bool:
+        return loaded(path) or (path in analyzer.results and analyzer.results[path].shaped)
+
     locator = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
     project = ProjectFiles(root, locator, settings, loaded)
-    requested: set[str] = set()
+    requested_full: set[str] = set()
+    requested_shapes: set[str] = set()
     while True:
         facts = ProjectFacts({path: result.facts for path, result in analyzer.results.items() if result.facts})
-        wanted = set().union(*(check(settings).needs(facts.only(check.fact_kinds), project) for check in checks)) - requested
-        if not wanted:
+        # Files wanted only by checks that read class facts need no full pass
+        # when their own text asks for none (``ProjectCheck.class_facts_suffice``).
+        full: set[str] = set()
+        shapes: set[str] = set()
+        for check in checks:
+            (shapes if check.class_facts_suffice else full).update(check(settings).needs(facts.only(check.fact_kinds), project))
+        full -= requested_full
+        shapes -= requested_shapes | requested_full | full
+        if not full and not shapes:
             return
-        requested |= wanted
-        missing = sorted(p for p in wanted if not loaded(p))
+        requested_full |= full
+        requested_shapes |= shapes
+        missing = sorted(p for p in full if not loaded(p))
         if missing:
             analyzer.load(missing, full=True)
+        missing = sorted(p for p in shapes if not shaped(p))
+        if missing:
+            analyzer.load(missing, full=False, shapes=True)
 
 
 def _load_wanted_after_facts(analyzer: "_Analyzer", targets: list[str]) -> None:

@@ -55,6 +55,10 @@ class FileResult:
     trace: str | None = None
     # True when only parts of the file were analysed (within the budget): never cached.
     partial: bool = False
+    # A light result that also holds the file's class facts, read with
+    # CPython's ``ast`` (checks/class_shapes_ast.py) as a full pass records
+    # them: what the cross-module structure checks need of a base class's module.
+    shaped: bool = False
 
 
 def enabled_index_checks(enabled: frozenset[str]) -> tuple:
@@ -351,6 +355,21 @@ def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: b
     return result
 
 
+def _shaped_result(task: FileTask, source: SourceFile) -> FileResult | None:
+    """A light result with the facts a full pass of this file would record
+    (the file needs a full pass for no check of its own, so only the class
+    facts), read with CPython's parser; None when it cannot parse the file."""
+    from async_lint.checks.class_shapes_ast import class_shape_records
+
+    try:
+        tree, _error = python_parse(source.text)
+    except SourceError:
+        return None
+    if tree is None:
+        return None
+    return FileResult(task.path, facts=class_shape_records(tree, source.lines, task.module_name, task.is_package), light=True, shaped=True)
+
+
 # -- workers --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FileTask:
@@ -362,6 +381,8 @@ class FileTask:
     # With a light result: parse the file anyway, for its syntax error (DJA000).
     check_syntax: bool = True
     in_parts: bool = False  # the retry of a file too large to analyse whole (slices.py)
+    # A light result must hold the file's class facts (``FileResult.shaped``).
+    shapes: bool = False
 
 
 # A file that ran out of time or memory is tried again in parts when it is
@@ -384,6 +405,12 @@ def analyze_task(task: FileTask, settings: Settings) -> FileResult:
     hinted = _needs_full_pass(source.text, settings)
     waits_for = _waited_facts(source.text, settings)
     light = not task.full and not hinted
+    if light and task.shapes:
+        shaped = _shaped_result(task, source)
+        if shaped is not None:
+            shaped.hinted, shaped.waits_for = hinted, waits_for
+            return shaped
+        light = False  # CPython cannot read it: the full pass says why
     if light:
         # A file with async code is parsed for its syntax error whether asked or not.
         async_code = _has_unhinted_async_code(source.text, settings)

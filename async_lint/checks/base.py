@@ -83,6 +83,10 @@ class ProjectCheck:
 
     codes: ClassVar[tuple[str, ...]] = ()
     fact_kinds: ClassVar[tuple[type[Fact], ...]] = ()
+    # The files ``needs`` names matter only for their class facts
+    # (``ClassShape``, ``MethodAt``): one whose own text asks for no full pass
+    # is read with CPython's ``ast`` instead (checks/class_shapes_ast.py).
+    class_facts_suffice: ClassVar[bool] = False
 
     def __init__(self, settings: "Settings"):
         self.settings = settings

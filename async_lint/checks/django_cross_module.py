@@ -339,6 +339,12 @@ class ClassShapes(Check):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.registry.add_class(node)
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # ``Cls.async_capable = True`` at module level sets a flag the shape
+        # records, whichever other structure checks run.
+        if self.ctx.scope.kind == "module":
+            self.registry.add_module_assignment(node)
+
     def leave_Module(self, node: cst.Module) -> None:
         from async_lint.checks.django_structure_classes import ClassFacts, FrameworkClass, MiddlewareMixinClass
         from async_lint.checks.django_structure_middleware import init_summary
@@ -356,15 +362,7 @@ class ClassShapes(Check):
                 else:
                     bases.append(("unknown", base.text))
             init = facts.methods.get("__init__")
-            shape = ClassShape(
-                module=module,
-                name=facts.name,
-                bases=tuple(bases),
-                methods={n: [m.is_async, list(m.decorators), list(m.params)] for n, m in facts.methods.items()},
-                attributes={k: _literal(v) for k, v in {**facts.attributes, **self.registry.flags(facts)}.items() if _plain(v)},
-                init=tuple(init_summary(self.ctx, init.node)) if init is not None else None,
-                subclassed=facts.subclassed,
-            )
+            shape = class_shape(module, facts, bases, self.registry.flags(facts), init_summary(self.ctx, init.node) if init is not None else None)
             self.ctx.add_fact(shape, facts.node.name)
             # Where the middleware rules report, when the class is checked
             # against base classes of other modules.
@@ -392,6 +390,21 @@ class ClassShape(Fact):
     @property
     def qualified(self) -> str:
         return f"{self.module}.{self.name}"
+
+
+def class_shape(module: str, facts: Any, bases: list[tuple[str, str]], flags: dict[str, Any], init: tuple | None) -> "ClassShape":
+    """The shape of a class read by a full pass (``ClassFacts``) or by
+    CPython's ast (``class_shapes_ast``): its own ``flags`` and its
+    ``__init__``'s ``init_summary``."""
+    return ClassShape(
+        module=module,
+        name=facts.name,
+        bases=tuple(bases),
+        methods={n: [m.is_async, list(m.decorators), list(m.params)] for n, m in facts.methods.items()},
+        attributes={k: _literal(v) for k, v in {**facts.attributes, **flags}.items() if _plain(v)},
+        init=tuple(init) if init is not None else None,
+        subclassed=facts.subclassed,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -518,6 +531,8 @@ class CrossModuleViewCheck(ProjectCheck):
     codes = ("DJA503",)
     fact_kinds = (ClassShape, ClassBases)
 
+    class_facts_suffice = True
+
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         return _base_modules(facts, project)
 
@@ -543,6 +558,8 @@ class CrossModuleMiddlewareCheck(ProjectCheck):
 
     codes = ("DJA502", "DJA506")
     fact_kinds = (ClassShape, MethodAt, ClassBases)
+
+    class_facts_suffice = True
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         return _base_modules(facts, project)

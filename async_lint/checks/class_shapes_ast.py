@@ -1,0 +1,461 @@
+"""The class facts of a file (``ClassShape``, ``MethodAt``) read with
+CPython's ``ast`` instead of a libcst pass.
+
+The cross-module structure rules (DJA502/DJA503/DJA506) need the classes of
+the modules their views' and middleware's base classes live in: most of
+those modules have no async code and need nothing else, so a full libcst
+pass of each (parse, walk, every check) was most of what they cost.  This
+module records the same facts as ``ClassShapes`` does in a full pass, with
+the same name resolution (``analysis/scopes.py``'s bindings, rebuilt here
+over ``ast``), the same class order and the same positions;
+``tests/test_class_shapes_ast.py`` holds the two equal over the fixtures,
+the example project and Django's own source.
+
+No libcst here: a worker that only reads class facts never imports it.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from typing import Any, Iterator, NamedTuple
+
+from async_lint.analysis.scopes import BUILTIN_NAMES, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, resolve_relative
+
+from async_lint.checks.django_structure_classes import MARK_COROUTINE, MIDDLEWARE_DECORATORS, MIDDLEWARE_MIXIN, UNKNOWN
+
+ASSIGN, PARAM, STAR = "assign", "param", "star"
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Scopes ``nodes_in`` does not enter (``walk.NESTED_SCOPE_NAMES`` in libcst's terms).
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+# -- bindings (analysis/scopes.py's BindingCollector over ast) -------------------------------
+class _Scope:
+    __slots__ = ("bindings", "kind", "parent")
+
+    def __init__(self, kind: str, parent: "_Scope | None"):
+        self.kind = kind
+        self.parent = parent
+        self.bindings: dict[str, list[tuple[str, Any, str | None]]] = {}  # name -> [(kind, node, import target)]
+
+    def add(self, name: str, kind: str, node: Any = None, target: str | None = None) -> None:
+        self.bindings.setdefault(name, []).append((kind, node, target))
+
+    def module(self) -> "_Scope":
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+
+class _Bindings:
+    def __init__(self, scope: _Scope, module_name: str | None, is_package: bool):
+        self.scope = scope
+        self.module_name = module_name
+        self.is_package = is_package
+
+    def statements(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            self._statement(statement)
+
+    def parameters(self, args: ast.arguments) -> None:
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            self.scope.add(arg.arg, PARAM)
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
+                self.scope.add(star.arg, PARAM)
+
+    def target(self, target: ast.expr) -> None:
+        kind = type(target)
+        if kind is ast.Name:
+            self.scope.add(target.id, ASSIGN)
+        elif kind is ast.Tuple or kind is ast.List:
+            for element in target.elts:
+                self.target(element)
+        elif kind is ast.Starred:
+            self.target(target.value)
+
+    def _statement(self, statement: ast.stmt) -> None:
+        kind = type(statement)
+        if kind is ast.Assign:
+            for target in statement.targets:
+                self.target(target)
+        elif kind is ast.AnnAssign or kind is ast.AugAssign:
+            self.target(statement.target)
+        elif kind is ast.Import:
+            for alias in statement.names:
+                if alias.asname:
+                    self.scope.add(alias.asname, IMPORT, statement, alias.name)
+                else:
+                    top = alias.name.split(".")[0]
+                    self.scope.add(top, IMPORT, statement, top)
+        elif kind is ast.ImportFrom:
+            module = resolve_relative(statement.module or "", statement.level, self.module_name, self.is_package)
+            for alias in statement.names:
+                if alias.name == "*":
+                    self.scope.add("*", STAR, statement, module)
+                    return
+                self.scope.add(alias.asname or alias.name, IMPORT, statement, f"{module}.{alias.name}" if module else alias.name)
+        elif kind is ast.Global:
+            for name in statement.names:
+                self.scope.add(name, GLOBAL)
+        elif kind is ast.Nonlocal:
+            for name in statement.names:
+                self.scope.add(name, NONLOCAL)
+        elif kind in _FUNCTIONS:
+            self.scope.add(statement.name, DEF, statement)
+        elif kind is ast.ClassDef:
+            self.scope.add(statement.name, CLASS, statement)
+        elif kind is ast.If or kind is ast.While:
+            self.statements(statement.body)
+            self.statements(statement.orelse)
+        elif kind is ast.For or kind is ast.AsyncFor:
+            self.target(statement.target)
+            self.statements(statement.body)
+            self.statements(statement.orelse)
+        elif kind is ast.Try or kind.__name__ == "TryStar":
+            self.statements(statement.body)
+            for handler in statement.handlers:
+                if handler.name:
+                    self.scope.add(handler.name, ASSIGN)
+                self.statements(handler.body)
+            self.statements(statement.orelse)
+            self.statements(statement.finalbody)
+        elif kind is ast.With or kind is ast.AsyncWith:
+            for item in statement.items:
+                if item.optional_vars is not None:
+                    self.target(item.optional_vars)
+            self.statements(statement.body)
+        elif kind.__name__ == "Match":
+            for case in statement.cases:
+                self.statements(case.body)
+
+
+def _lookup(scope: _Scope, name: str) -> tuple[_Scope, list] | None:
+    """``scopes.lookup``: the scope itself, enclosing non-class scopes, the module."""
+    candidate: _Scope | None = scope
+    while candidate is not None:
+        if candidate is scope or candidate.kind != "class":
+            bindings = candidate.bindings.get(name)
+            if bindings:
+                if bindings[0][0] == GLOBAL:
+                    module = scope.module()
+                    found = module.bindings.get(name)
+                    return (module, found) if found else None
+                if bindings[0][0] != NONLOCAL:
+                    return candidate, bindings
+        candidate = candidate.parent
+    return None
+
+
+def _binding_target(bindings: list) -> tuple[str, str | None]:
+    kinds = {kind for kind, _, _ in bindings}
+    if DEF in kinds or CLASS in kinds:
+        return (DEF if DEF in kinds else CLASS), None
+    for kind, _, target in bindings:
+        if kind == IMPORT:
+            return IMPORT, target
+    return bindings[0][0], None
+
+
+class _Names:
+    """``FileContext.qualified_name`` over the bindings above."""
+
+    def __init__(self, module_name: str | None):
+        self.module_name = module_name
+
+    def resolve(self, name: str, scope: _Scope) -> str | None:
+        found = _lookup(scope, name)
+        if found is None:
+            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+        where, bindings = found
+        kind, target = _binding_target(bindings)
+        if kind == IMPORT:
+            return target
+        if where.kind == "module" and kind in (DEF, CLASS):
+            return f"{self.module_name or '<module>'}.{name}"
+        return None
+
+    def qualified(self, node: ast.expr, scope: _Scope) -> str | None:
+        parts: list[str] = []
+        while type(node) is ast.Attribute:
+            parts.append(node.attr)
+            node = node.value
+        if type(node) is not ast.Name:
+            return None
+        base = self.resolve(node.id, scope)
+        if base is None:
+            return None
+        parts.append(base)
+        return ".".join(reversed(parts))
+
+
+# -- literals (django_structure_classes.literal_value over ast) ----------------------------
+def _single_string(node: ast.Constant, lines: list[str]) -> bool:
+    """The constant is one string literal, not an implicit concatenation (which libcst keeps apart)."""
+    segment = _segment(node, lines)
+    if segment is None:
+        return False
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(segment).readline) if t.type == tokenize.STRING]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return False
+    return len(tokens) == 1
+
+
+def _segment(node: ast.AST, lines: list[str]) -> str | None:
+    if node.end_lineno is None or node.end_col_offset is None:
+        return None
+    first, last = node.lineno - 1, node.end_lineno - 1
+    chosen = [line.encode("utf-8", "surrogatepass") for line in lines[first : last + 1]]
+    if not chosen:
+        return None
+    if first == last:
+        chosen[0] = chosen[0][node.col_offset : node.end_col_offset]
+    else:
+        chosen[0] = chosen[0][node.col_offset :]
+        chosen[-1] = chosen[-1][: node.end_col_offset]
+    return "\n".join(part.decode("utf-8", "surrogatepass") for part in chosen)
+
+
+def literal_value(node: ast.expr | None, lines: list[str]) -> Any:
+    if type(node) is ast.Constant:
+        value = node.value
+        if value is None or value is True or value is False:
+            return value
+        if isinstance(value, (str, bytes)):
+            return value if _single_string(node, lines) else UNKNOWN
+        return UNKNOWN
+    if type(node) in (ast.List, ast.Tuple):
+        values = [literal_value(e, lines) for e in node.elts if type(e) is not ast.Starred]
+        if len(values) == len(node.elts) and all(isinstance(v, str) for v in values):
+            return values
+    return UNKNOWN
+
+
+# -- the classes ---------------------------------------------------------------------------
+class _Method(NamedTuple):
+    name: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    is_async: bool
+    decorators: tuple[str, ...]
+    params: tuple[str, ...]
+
+
+class _Class:
+    def __init__(self, node: ast.ClassDef, decorators: tuple[str, ...]):
+        self.node = node
+        self.name = node.name
+        self.bases: list[tuple[str, Any]] = []  # ("class", _Class) | ("framework"|"mixin"|"unknown", name)
+        self.methods: dict[str, _Method] = {}
+        self.attributes: dict[str, Any] = {}
+        self.decorators = decorators
+        self.subclassed = False
+
+
+def _indented(node: ast.ClassDef, lines: list[str]) -> bool:
+    """The body is an indented block (a one-line ``class A: x = 1`` is not, and libcst reads no members there)."""
+    first = node.body[0]
+    line = lines[first.lineno - 1].encode("utf-8", "surrogatepass")[: first.col_offset]
+    return not line.strip()
+
+
+def _char_column(line: str, byte_offset: int) -> int:
+    return len(line.encode("utf-8", "surrogatepass")[:byte_offset].decode("utf-8", "surrogatepass"))
+
+
+_GAP = r"(?:[ \t\f]|\\(?:\r\n|\r|\n))+"
+_CLASS_NAME = re.compile(rf"class{_GAP}(\w+)")
+_DEF_NAME = re.compile(rf"(?:async{_GAP})?def{_GAP}(\w+)")
+
+
+def _name_position(node: ast.stmt, lines: list[str], pattern: re.Pattern) -> tuple[int, int, int, int] | None:
+    """(line, column, end line, end column), 1-based, of a def's or class's name."""
+    row = node.lineno - 1
+    column = _char_column(lines[row], node.col_offset)
+    window = "\n".join(lines[row : row + 8])[column:]
+    found = pattern.match(window)
+    if found is None:
+        return None
+    before = window[: found.start(1)]
+    line = node.lineno + before.count("\n")
+    start = column + len(before) if "\n" not in before else len(before) - before.rfind("\n") - 1
+    return line, start + 1, line, start + len(found.group(1)) + 1
+
+
+class _Recorder:
+    def __init__(self, tree: ast.Module, lines: list[str], module_name: str | None, is_package: bool):
+        self.lines = lines
+        self.module_name = module_name
+        self.is_package = is_package
+        self.names = _Names(module_name)
+        self.module_scope = _Scope("module", None)
+        _Bindings(self.module_scope, module_name, is_package).statements(tree.body)
+        self.classes: dict[int, _Class] = {}
+        self.assigned: dict[str, dict[str, Any]] = {}
+        self._block(tree.body, self.module_scope)
+
+    def _block(self, body: list[ast.stmt], scope: _Scope) -> None:
+        """Classes in traversal order and module-level ``Name.attr = value``."""
+        for statement in body:
+            kind = type(statement)
+            if kind is ast.ClassDef:
+                self._class(statement, scope)
+                inner = _Scope("class", scope)
+                _Bindings(inner, self.module_name, self.is_package).statements(statement.body)
+                self._block(statement.body, inner)
+            elif kind in _FUNCTIONS:
+                inner = _Scope("function", scope)
+                bindings = _Bindings(inner, self.module_name, self.is_package)
+                bindings.parameters(statement.args)
+                bindings.statements(statement.body)
+                self._block(statement.body, inner)
+            else:
+                if kind is ast.Assign and scope.kind == "module":
+                    self._module_assignment(statement)
+                for block in _blocks(statement):
+                    self._block(block, scope)
+
+    def _decorators(self, decorators: list[ast.expr], scope: _Scope) -> tuple[str, ...]:
+        return tuple(self.names.qualified(d.func if type(d) is ast.Call else d, scope) or "" for d in decorators)
+
+    def _class(self, node: ast.ClassDef, scope: _Scope) -> None:
+        from async_lint.checks.django_structure_classes import view_table
+
+        facts = _Class(node, self._decorators(node.decorator_list, scope))
+        for base in node.bases:
+            if type(base) is ast.Starred:
+                continue
+            facts.bases.append(self._base(base, scope, view_table()))
+        for kind, base in facts.bases:
+            if kind == "class":
+                base.subclassed = True
+        if node.body and _indented(node, self.lines):
+            for statement in node.body:
+                kind = type(statement)
+                if kind in _FUNCTIONS:
+                    a = statement.args
+                    facts.methods[statement.name] = _Method(
+                        statement.name, statement, kind is ast.AsyncFunctionDef, self._decorators(statement.decorator_list, scope), tuple(p.arg for p in (*a.posonlyargs, *a.args))
+                    )
+                elif kind is ast.Assign:
+                    for target in statement.targets:
+                        if type(target) is ast.Name:
+                            self._attribute(facts, target.id, statement.value)
+                elif kind is ast.AnnAssign and type(statement.target) is ast.Name and statement.value is not None:
+                    self._attribute(facts, statement.target.id, statement.value)
+        self.classes[id(node)] = facts
+
+    def _attribute(self, facts: _Class, name: str, value: ast.expr) -> None:
+        if type(value) is ast.Name and value.id in facts.methods:
+            alias = facts.methods[value.id]
+            facts.methods[name] = _Method(name, alias.node, alias.is_async, alias.decorators, alias.params)
+            return
+        facts.methods.pop(name, None)
+        facts.attributes[name] = literal_value(value, self.lines)
+
+    def _base(self, expr: ast.expr, scope: _Scope, table) -> tuple[str, Any]:
+        if type(expr) is ast.Name:
+            found = _lookup(scope, expr.id)
+            if found is not None and len(found[1]) == 1 and found[1][0][0] == CLASS:
+                local = self.classes.get(id(found[1][0][1]))
+                if local is not None:
+                    return "class", local
+        name = self.names.qualified(expr, scope)
+        if name == "builtins.object":
+            return "unknown", "object"
+        if name == MIDDLEWARE_MIXIN:
+            return "mixin", MIDDLEWARE_MIXIN
+        known = table.classes.get(name or "")
+        if known is not None:
+            return "framework", known.name
+        return "unknown", name or _code(expr, self.lines)
+
+    def _module_assignment(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if type(target) is ast.Attribute and type(target.value) is ast.Name:
+                self.assigned.setdefault(target.value.id, {})[target.attr] = literal_value(node.value, self.lines)
+
+    def flags(self, facts: _Class) -> dict[str, Any]:
+        own = {k: v for k, v in facts.attributes.items() if k in ("sync_capable", "async_capable")}
+        for decorator in reversed(facts.decorators):
+            own.update(MIDDLEWARE_DECORATORS.get(decorator, {}))
+        for key, value in self.assigned.get(facts.name, {}).items():
+            if key in ("sync_capable", "async_capable"):
+                own[key] = value
+        return own
+
+    def init_summary(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Any, bool]:
+        """``django_structure_middleware.init_summary``, names resolved at module level as there."""
+        delegates = False
+        for call in _nodes_in(node.body, ast.Call):
+            name = self.names.qualified(call.func, self.module_scope)
+            first = _first_argument(call)
+            if name in MARK_COROUTINE and type(first) is ast.Name and first.id == "self":
+                return True, delegates
+            func = call.func
+            if type(func) is ast.Attribute and func.attr == "__init__" and type(func.value) is ast.Call and type(func.value.func) is ast.Name and func.value.func.id == "super":
+                delegates = True
+        for assign in _nodes_in(node.body, ast.Assign):
+            for target in assign.targets:
+                if type(target) is ast.Attribute and target.attr == "_is_coroutine":
+                    return "legacy", delegates
+        return False, delegates
+
+
+def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    """A compound statement's blocks in source order."""
+    handlers = getattr(statement, "handlers", None)
+    if handlers is not None:  # try, try*
+        return [statement.body, *(h.body for h in handlers), statement.orelse, statement.finalbody]
+    cases = getattr(statement, "cases", None)
+    if cases is not None:
+        return [case.body for case in cases]
+    return [block for block in (getattr(statement, "body", None), getattr(statement, "orelse", None)) if block]
+
+
+def _first_argument(call: ast.Call) -> ast.expr | None:
+    """The value of the call's first argument as written (positional, ``*``, or keyword)."""
+    items: list[tuple[tuple[int, int], ast.expr]] = [((a.lineno, a.col_offset), a.value if type(a) is ast.Starred else a) for a in call.args]
+    items += [((k.lineno, k.col_offset), k.value) for k in call.keywords]
+    return min(items, key=lambda item: item[0])[1] if items else None
+
+
+def _nodes_in(body: list[ast.stmt], kind: type) -> Iterator[Any]:
+    """``django_structure_classes.nodes_in`` over ast: the same stack order, no nested scopes."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        current = stack.pop()
+        if type(current) is kind:
+            yield current
+        if isinstance(current, _NESTED):
+            continue
+        stack.extend(ast.iter_child_nodes(current))
+
+
+def _code(node: ast.expr, lines: list[str]) -> str:
+    return _segment(node, lines) or ""
+
+
+def class_shape_records(tree: ast.Module, lines: list[str], module_name: str | None, is_package: bool) -> list[dict]:
+    """The ``ClassShape`` and ``MethodAt`` records of a module, as a full pass records them."""
+    from async_lint.checks.django_cross_module import MIDDLEWARE_METHODS, MethodAt, class_shape
+
+    recorder = _Recorder(tree, lines, module_name, is_package)
+    if not recorder.classes:
+        return []
+    module = module_name or "<module>"
+    out = []
+    for facts in recorder.classes.values():
+        bases = [(kind, f"{module}.{base.name}") if kind == "class" else (kind, base) for kind, base in facts.bases]
+        init = facts.methods.get("__init__")
+        shape = class_shape(module, facts, bases, recorder.flags(facts), recorder.init_summary(init.node) if init is not None else None)
+        out.append(shape.record(_name_position(facts.node, lines, _CLASS_NAME)))
+        for name in MIDDLEWARE_METHODS:
+            method = facts.methods.get(name)
+            if method is not None and method.node.name == name:
+                out.append(MethodAt(owner=f"{module}.{facts.name}", name=name).record(_name_position(method.node, lines, _DEF_NAME)))
+    return out
