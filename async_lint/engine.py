@@ -125,6 +125,7 @@ class _Analyzer:
         on_file_done: Callable[[int, int], None] | None = None,
         texts: dict[str, bytes] | None = None,
         processes: bool = True,
+        parses=None,
     ):
         self.settings = settings
         self.namer = namer
@@ -136,7 +137,7 @@ class _Analyzer:
         self.overrides: dict[str, bytes] = dict(texts or {})
         self.hits = 0
         self.misses = 0
-        self.workers = FileWorkers(settings, on_file_done, processes)
+        self.workers = FileWorkers(settings, on_file_done, processes, parses)
 
     def load(self, paths: list[str], full: bool, shapes: bool = False) -> None:
         """Analyse ``paths`` (or serve them from the cache): ``full``, with a
@@ -176,7 +177,7 @@ class _Analyzer:
                 if path not in self.overrides:
                     keys[path] = key
                 self.misses += 1
-            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax, shapes=shapes))
+            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax, shapes=shapes, buffer=path in self.overrides))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
             if self.cache is not None and result.path in keys and result.failure is None and not result.partial:
@@ -273,7 +274,10 @@ class Workspace:
         # inherits locks its other threads hold (the protocol writer, the
         # import lock) and can hang, so its files are analysed in-process
         # (still on a deep stack, an exception still a DJA000 for the file).
-        self.analyzer = _Analyzer(settings, namer, self.cache, processes=False)
+        # An edited buffer is parsed again by its changed statements (reparse.py).
+        from async_lint.reparse import ParseMemory
+
+        self.analyzer = _Analyzer(settings, namer, self.cache, processes=False, parses=ParseMemory())
 
     def set_text(self, path: str, data: bytes | None) -> bool:
         """An editor's text for ``path`` (None: the file on disk, e.g. once

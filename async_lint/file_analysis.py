@@ -101,12 +101,15 @@ def analyze_source(
     is_package: bool = False,
     index=None,
     standalone: bool = True,
+    parses=None,
 ) -> FileResult:
     """Parse once, run every enabled check in one traversal, apply noqa.
 
     ``standalone``: the file is its own project (the project-index rules are
     computed over this one module and added); ``run`` passes False and
-    computes them over the whole project."""
+    computes them over the whole project.  ``parses``: a
+    ``reparse.ParseMemory`` (an editor's buffers), which parses an edited
+    text again by its changed statements."""
     # Imported here so that a run served wholly from a cache never loads libcst.
     from async_lint.analysis.context import FileContext
     from async_lint.checks import checks_for
@@ -117,7 +120,7 @@ def analyze_source(
 
     result = FileResult(path)
     try:
-        module = parse_source(source)
+        module = parse_source(source, parses)
     except SourceError as exc:
         result.findings.append(parse_error_finding(path, exc))
         return result
@@ -383,6 +386,9 @@ class FileTask:
     in_parts: bool = False  # the retry of a file too large to analyse whole (slices.py)
     # A light result must hold the file's class facts (``FileResult.shaped``).
     shapes: bool = False
+    # The text is an editor's buffer: parsed again by its changed statements
+    # where the worker keeps its previous tree (reparse.py).
+    buffer: bool = False
 
 
 # A file that ran out of time or memory is tried again in parts when it is
@@ -393,7 +399,7 @@ IN_PARTS_MIN_BYTES = 64 * 1024
 PARTS_NOTE = "analysed in parts (too large to analyse whole within the budget): findings of its async code only"
 
 
-def analyze_task(task: FileTask, settings: Settings) -> FileResult:
+def analyze_task(task: FileTask, settings: Settings, parses=None) -> FileResult:
     try:
         source = decode_source(task.path, task.data) if task.data is not None else read_source(task.path)
     except SourceError as exc:
@@ -422,7 +428,7 @@ def analyze_task(task: FileTask, settings: Settings) -> FileResult:
         # that does not ask, served this result, drops its finding.
         light = not async_code
     try:
-        result = analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)
+        result = analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False, parses=parses if task.buffer else None)
     except RecursionError:  # deep trees in a check or in position metadata
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, SourceError(TOO_DEEP)))

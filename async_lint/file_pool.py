@@ -39,9 +39,11 @@ class FileWorkers:
     run's later rounds: each file is analysed in one, within the time and
     memory budget, so no file can crash, hang or exhaust the run."""
 
-    def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None, processes: bool = True):
+    def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None, processes: bool = True, parses=None):
         self.settings = settings
         self.processes = processes
+        # Buffers' previous trees (reparse.ParseMemory), kept in this process: in-process analysis only.
+        self.parses = parses if not processes else None
         self.pool = None
         # ``on_file_done(done, total)``, called in this process as files finish,
         # e.g. to draw a progress bar.
@@ -62,7 +64,8 @@ class FileWorkers:
             from async_lint import lazy_libcst
 
             lazy_libcst.load()
-            self.pool = WorkerPool(functools.partial(analyze_task, settings=settings), max(1, settings.jobs), settings.file_timeout, self.processes)
+            task = functools.partial(analyze_task, settings=settings) if self.parses is None else functools.partial(analyze_task, settings=settings, parses=self.parses)
+            self.pool = WorkerPool(task, max(1, settings.jobs), settings.file_timeout, self.processes)
         # Few small files: one worker costs less than starting several,
         # unless several are already running (a later round of the run).
         # Biggest files first, so that the workers finish together.

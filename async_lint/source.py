@@ -170,9 +170,11 @@ def python_parse(text: str) -> tuple[ast.Module | None, SourceError | None]:
 _NESTING_LIMITS = ("too many", "too complex")
 
 
-def parse_source(source: SourceFile) -> cst.Module:
+def parse_source(source: SourceFile, parses=None) -> cst.Module:
+    """libcst's module of the file (``parses``: a ``reparse.ParseMemory``
+    that may build it from the tree of the file's previous text)."""
     try:
-        return _parse(source)
+        return _parse(source, parses)
     except SourceError as exc:
         raise _within(exc, source.lines) from exc
 
@@ -190,13 +192,15 @@ def _within(error: SourceError, lines: list[str]) -> SourceError:
     return error
 
 
-def _parse(source: SourceFile) -> cst.Module:
+def _parse(source: SourceFile, parses=None) -> cst.Module:
     import libcst as cst
 
     source.python_tree, python_error = python_parse(source.text)
     if python_error is not None and any(limit in python_error.message for limit in _NESTING_LIMITS):
         raise python_error
     try:
+        if parses is not None:
+            return parses.parse(source.path, source.text, source.python_tree)
         return cst.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
         # The interpreter running async-lint may be older than the code's

@@ -1,0 +1,157 @@
+"""An edited buffer parsed again by its changed top-level statements
+(reparse.py) gives the tree a whole-file parse gives, node for node and
+whitespace for whitespace; the language server's workspace uses it, with
+the same findings as a fresh analysis."""
+
+from __future__ import annotations
+
+import ast
+import os
+import random
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from async_lint.engine import Workspace
+from async_lint.reparse import ParseMemory, _spans, physical_lines
+from tests.helpers import FIXTURES, make_settings
+
+
+def _django_files(*parts: str) -> list[Path]:
+    import django
+
+    root = Path(os.path.dirname(django.__file__))
+    return sorted(p for part in parts for p in (root / part).rglob("*.py"))
+
+
+def test_every_top_level_statement_parses_alone_to_the_same_node() -> None:
+    """The model the splice rests on: a statement's rows (its leading lines,
+    its own, its block's footer) parse alone to the node the whole file has."""
+    checked = 0
+    for path in _django_files("db/models", "views", "core/handlers", "contrib/auth"):
+        text = path.read_text(encoding="utf-8")
+        module, lines = cst.parse_module(text), physical_lines(text)
+        spans = _spans(module, ast.parse(text), len(lines))
+        assert spans is not None, path
+        for statement, (first, last) in zip(module.body, spans):
+            alone = cst.parse_module("".join(lines[first - 1 : last]))
+            node = alone.body[0]
+            if alone.header:
+                node = node.with_changes(leading_lines=[*alone.header, *node.leading_lines])
+            assert len(alone.body) == 1 and not alone.footer and node.deep_equals(statement), f"{path}:{first}"
+            checked += 1
+    assert checked > 1500
+
+
+NEW_FUNCTION = "\n\ndef _typed_{n}(request):\n    return {n}\n"
+EDITS = (
+    "insert a function between statements",
+    "append a function",
+    "change a line inside a statement",
+    "delete a statement",
+    "add a comment line between statements",
+    "add an indented comment after a block",
+    "add blank lines",
+    "break a statement",
+    "change the first line",
+    "indent the first block differently",
+)
+
+
+def _edit(text: str, kind: str, rng: random.Random, n: int) -> str:
+    lines = physical_lines(text)
+    if not lines:
+        return NEW_FUNCTION.format(n=n)
+    module = cst.parse_module(text)
+    spans = _spans(module, ast.parse(text), len(lines)) or [(1, len(lines))]
+    first, last = spans[rng.randrange(len(spans))]
+    if kind == "insert a function between statements":
+        return "".join(lines[: first - 1]) + NEW_FUNCTION.format(n=n).lstrip("\n") + "\n\n" + "".join(lines[first - 1 :])
+    if kind == "append a function":
+        return text + NEW_FUNCTION.format(n=n)
+    if kind == "change a line inside a statement":
+        row = rng.randrange(first, last + 1)
+        line = lines[row - 1]
+        return "".join(lines[: row - 1]) + line.rstrip("\r\n") + f"  # edit {n}\n" + "".join(lines[row:]) if line.strip() and not line.rstrip().endswith("\\") else text + "\n"
+    if kind == "delete a statement":
+        return "".join(lines[: first - 1]) + "".join(lines[last:])
+    if kind == "add a comment line between statements":
+        return "".join(lines[: first - 1]) + f"# note {n}\n" + "".join(lines[first - 1 :])
+    if kind == "add an indented comment after a block":
+        return "".join(lines[:last]) + f"    # trailing {n}\n" + "".join(lines[last:])
+    if kind == "add blank lines":
+        return "".join(lines[:last]) + "\n\n\n" + "".join(lines[last:])
+    if kind == "break a statement":
+        return "".join(lines[: first - 1]) + "def broken(:\n" + "".join(lines[first - 1 :])
+    if kind == "change the first line":
+        return "# changed\n" + text
+    # indent the first block differently: one space more on every indented line of the file
+    return "".join((" " + line) if line[:1] in (" ", "\t") else line for line in lines)
+
+
+@pytest.mark.parametrize("kind", EDITS)
+def test_a_reparsed_edit_is_the_tree_a_whole_parse_gives(kind: str) -> None:
+    rng = random.Random(kind)
+    reused = made = refused = 0
+    for path in _django_files("db/models", "views", "contrib/auth")[::9]:
+        memory = ParseMemory()
+        text = path.read_text(encoding="utf-8")
+        memory.parse(str(path), text, ast.parse(text))
+        for n in range(3):
+            edited = _edit(text, kind, rng, n)
+            try:
+                tree = ast.parse(edited)
+            except SyntaxError:
+                tree = None
+            try:
+                whole = cst.parse_module(edited)
+            except cst.ParserSyntaxError:
+                with pytest.raises(cst.ParserSyntaxError):
+                    memory.parse(str(path), edited, tree)
+                refused += 1
+                continue
+            before = memory.reused
+            got = memory.parse(str(path), edited, tree)
+            assert got.deep_equals(whole), f"{kind}: {path} edit {n}"
+            # (libcst itself drops one of two indented comment lines at the end of a module)
+            assert got.code == edited or whole.code != edited
+            assert (got.default_indent, got.default_newline, got.has_trailing_newline) == (whole.default_indent, whole.default_newline, whole.has_trailing_newline)
+            made += 1
+            reused += memory.reused - before
+            text = edited
+    assert refused if kind == "break a statement" else made
+    if kind == "append a function":
+        # All but the files without an indented block (signals.py: a few assignments).
+        assert reused >= made * 3 // 4, "typing at the end reuses every statement before"
+    elif kind in ("insert a function between statements", "change a line inside a statement", "delete a statement", "add blank lines"):
+        # Edits in or above a file's first indented block (its imports) are parsed whole.
+        assert reused >= made // 6, "edits below the first block reuse the previous tree"
+    if kind in ("change the first line", "indent the first block differently"):
+        assert reused == 0, "what the whole file decides is parsed whole"
+
+
+def test_the_workspace_reports_on_an_edited_buffer_what_a_fresh_analysis_does(tmp_path: Path) -> None:
+    views = tmp_path / "app" / "views.py"
+    views.parent.mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    views.write_text((FIXTURES / "dja101_sleep.py").read_text(encoding="utf-8"), encoding="utf-8")
+    workspace = Workspace(str(tmp_path), make_settings(), use_cache=False)
+    workspace.lint([str(views)])
+    text = views.read_text(encoding="utf-8")
+    added = "\n\nasync def added(request):\n    import time\n    time.sleep({})\n"
+    more = "\n\nasync def more(request):\n    open('f').read()\n"
+    edits = [
+        text + added.format(1),
+        text + added.format(1) + more,  # typed at the end
+        text + added.format(1) + more + "\n\nasync def typing(",  # mid-typing: DJA000, the tree kept
+        text + added.format("2, 3") + more,  # changed in a function
+        text,  # both removed
+    ]
+    for edited in edits:
+        workspace.set_text(str(views), edited.encode("utf-8"))
+        found = workspace.lint([str(views)]).findings
+        fresh = Workspace(str(tmp_path), make_settings(), use_cache=False)
+        fresh.set_text(str(views), edited.encode("utf-8"))
+        assert found == fresh.lint([str(views)]).findings
+    assert workspace.analyzer.workers.parses.reused == 3
