@@ -419,8 +419,13 @@ class ProjectIndex:
             for fact in summary.get("handoffs", ()):
                 target = self.resolve(fact["ref"], module)
                 if target is not None:
-                    starts.append((target, None))
+                    # DJA402-DJA404 read the wrapped function and what it
+                    # returns; only DJA403 (thread_sensitive=False) reads
+                    # what it calls, down to any ORM use.
+                    self.function(target)
                     self.returns_queryset(target)
+                    if fact.get("unsafe_thread") and not fact.get("orm"):
+                        starts.append((target, None))
             for key in self.reachable(starts):
                 self.function(key)
         self._qs.clear()

@@ -146,6 +146,55 @@ def test_a_call_on_the_loop_is_still_followed_through_every_module(tmp_path: Pat
     assert "app/deep.py" in analysed(result)
 
 
+ORM_CHAIN = {
+    "manage.py": "",
+    "app/__init__.py": "",
+    "app/models.py": """
+        from django.db import models
+
+        class Order(models.Model):
+            total = models.IntegerField()
+    """,
+    "app/store.py": """
+        from app.models import Order
+
+        def count_orders():
+            return Order.objects.count()
+    """,
+    "app/reports.py": """
+        from app import store
+
+        def summary():
+            count = store.count_orders()
+            return {"orders": count}
+    """,
+}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "codes", "store_read"),
+    [
+        # DJA402/DJA404 read summary() itself: whether it is async, what it returns.
+        ("reports.summary", [], False),
+        # DJA403 follows what it calls, down to the ORM.
+        ("reports.summary, thread_sensitive=False", [("views.py", 5, "DJA403")], True),
+    ],
+)
+def test_a_function_handed_to_a_thread_is_followed_only_for_thread_sensitive_false(tmp_path: Path, arguments: str, codes: list, store_read: bool) -> None:
+    views = f"""
+        from asgiref.sync import sync_to_async
+        from app import reports
+
+        async def page(request):
+            return await sync_to_async({arguments})()
+    """
+    write_project(tmp_path, {**ORM_CHAIN, "app/views.py": views})
+    result = run([str(tmp_path)], make_settings())
+    assert [(Path(f.path).name, f.line, f.code) for f in result.findings] == codes
+    assert "app/reports.py" in analysed(result)
+    assert ("app/store.py" in analysed(result)) is store_read
+
+
 def test_every_check_declares_the_text_its_findings_need() -> None:
     """No check sends every file to a full pass: each says which text a file
     must contain for it to report or record anything there."""
