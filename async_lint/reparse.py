@@ -26,7 +26,10 @@ Why the result is the tree a whole-file parse gives:
   from the first line, the indentation from the first indented block (the
   region must start after the statement that holds it), the trailing newline
   from the end of the file (taken from the region's parse when it reaches
-  the end).
+  the end).  Nodes leave the default indentation and newline unsaid, so the
+  region's own defaults (from its first indented block and first line end)
+  must be the file's: a region indented with spaces in a file indented with
+  tabs is parsed whole.
 
 Anything else (a change in the first statements, the header or before the
 first indented block; a file CPython cannot parse) is parsed whole.
@@ -134,11 +137,15 @@ def reparse(previous: Parsed, text: str, lines: list[str]) -> Any | None:
     end_row = len(lines) if to_end else spans[last][1] + delta
     region = cst.parse_module("".join(lines[start_row - 1 : end_row]))
     body = list(region.body)
-    if not body:
+    module = previous.module
+    # A block indented by the module's default indentation, and a line ended
+    # by its default newline, leave it unsaid (``indent=None``,
+    # ``Newline(None)``): the region's defaults, detected from its own text,
+    # must be the file's for its nodes to be the whole parse's.
+    if not body or (region.default_indent, region.default_newline) != (module.default_indent, module.default_newline):
         return None
     if region.header:
         body[0] = body[0].with_changes(leading_lines=[*region.header, *body[0].leading_lines])
-    module = previous.module
     if to_end:
         return module.with_changes(body=[*module.body[:first], *body], footer=region.footer, has_trailing_newline=region.has_trailing_newline)
     if region.footer:

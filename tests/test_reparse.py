@@ -131,6 +131,42 @@ def test_a_reparsed_edit_is_the_tree_a_whole_parse_gives(kind: str) -> None:
         assert reused == 0, "what the whole file decides is parsed whole"
 
 
+def _convention(text: str, name: str) -> str:
+    if name == "crlf":
+        return text.replace("\n", "\r\n")
+    if name == "cr":
+        return text.replace("\n", "\r")
+    # tabs: each four leading spaces a tab
+    return "".join("\t" * ((len(line) - len(line.lstrip(" "))) // 4) + line.lstrip(" ") if line.startswith("    ") else line for line in physical_lines(text))
+
+
+@pytest.mark.parametrize("convention", ["crlf", "cr", "tabs"])
+def test_edits_in_the_files_own_newlines_or_indentation_or_not_give_the_whole_parse(convention: str) -> None:
+    """The typed text (four spaces, ``\n``) may differ from the file's
+    conventions: the nodes that leave the default unsaid must still match."""
+    rng = random.Random(convention)
+    made = reused = 0
+    for path in _django_files("views")[::2]:
+        text = _convention(path.read_text(encoding="utf-8"), convention)
+        memory = ParseMemory()
+        memory.parse(str(path), text, ast.parse(text))
+        for kind in ("append a function", "insert a function between statements", "change a line inside a statement"):
+            edited = _edit(text, kind, rng, made)
+            if convention == "crlf":
+                edited = edited.replace("\r\n", "\n").replace("\n", "\r\n")  # typed in the file's newlines
+            whole = cst.parse_module(edited)
+            before = memory.reused
+            got = memory.parse(str(path), edited, ast.parse(edited))
+            assert got.deep_equals(whole), f"{convention}, {kind}: {path}"
+            assert got.code == edited or whole.code != edited
+            made += 1
+            reused += memory.reused - before
+            text = edited
+    assert made > 20
+    if convention == "crlf":
+        assert reused, "a file typed in its own conventions reuses the tree"
+
+
 def test_the_workspace_reports_on_an_edited_buffer_what_a_fresh_analysis_does(tmp_path: Path) -> None:
     views = tmp_path / "app" / "views.py"
     views.parent.mkdir()
