@@ -150,3 +150,33 @@ print(json.dumps(out))
     result = json.loads(done.stdout)
     assert len(result) == sum(len(names) for names in kinds.values())
     assert {key: value for key, value in result.items() if value != "coroutine"} == {}
+
+
+def test_every_queryset_consumer_has_the_word_its_callers_write() -> None:
+    """A module is walked for consumer calls only where one of these words is
+    in its text: each consumer's name has one of them as a segment."""
+    from async_lint.analysis.django_vocabulary import QUERYSET_CONSUMER_WORDS, QUERYSET_CONSUMERS
+
+    assert QUERYSET_CONSUMERS
+    for name in QUERYSET_CONSUMERS:
+        assert QUERYSET_CONSUMER_WORDS & set(name.split(".")), name
+
+
+def test_a_consumer_imported_under_another_name_still_takes_the_querysets() -> None:
+    found = lint_text(
+        """
+        from channels.db import database_sync_to_async
+        from reactpy_django.hooks import use_query as query_of
+
+        from shop.models import Post
+
+
+        async def get_posts():
+            return await database_sync_to_async(Post.objects.all)()
+
+
+        def post_list():
+            return query_of(get_posts).data
+        """
+    )
+    assert [f.code for f in found] == []

@@ -45,6 +45,11 @@ QUERYSET_CONSUMERS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     name: (tuple(row.get("positions", ())), tuple(row.get("keywords", ()))) for row in _TABLE.get("queryset_consumer", []) for name in row["callables"]
 }
 
+# A word each consumer's name puts in the text of a file that calls it: the
+# class of a method (``ModelAsyncEndpointFactory`` for its ``list``), else the
+# function's own name; whichever way it is imported, that word is written.
+QUERYSET_CONSUMER_WORDS = frozenset(parts[-2] if len(parts) > 1 and parts[-2][:1].isupper() else parts[-1] for parts in (name.split(".") for name in QUERYSET_CONSUMERS))
+
 QUERYSET_TWINS = _twin_names("queryset")
 RELATED_TWINS = _twin_names("related")
 MODEL_TWINS = _twin_names("model")

@@ -172,10 +172,13 @@ class SyncToAsyncCheck(Check):
                     return False
                 consumed = ctx.__dict__.get("_queryset_consumed")
                 if consumed is None:
+                    from async_lint.analysis.django_vocabulary import QUERYSET_CONSUMER_WORDS
                     from async_lint.checks._sync_to_async_scans import ConsumedNames
 
                     visitor = ConsumedNames(ctx)
-                    visit_fast(ctx.module, visitor)
+                    # A walk of the whole module, where a consumer may be called.
+                    if any(word in ctx.source.text for word in QUERYSET_CONSUMER_WORDS):
+                        visit_fast(ctx.module, visitor)
                     consumed = ctx.__dict__["_queryset_consumed"] = visitor.names
                 return function.name.value in consumed
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine, cst.BaseCompoundStatement)):
