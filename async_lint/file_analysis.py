@@ -370,7 +370,11 @@ def _shaped_result(task: FileTask, source: SourceFile) -> FileResult | None:
         return None
     if tree is None:
         return None
-    return FileResult(task.path, facts=class_shape_records(tree, source.lines, task.module_name, task.is_package), light=True, shaped=True)
+    try:
+        facts = class_shape_records(tree, source.lines, task.module_name, task.is_package)
+    except Exception:  # noqa: BLE001 - a bug here costs the file a full pass, not its facts
+        return None
+    return FileResult(task.path, facts=facts, light=True, shaped=True)
 
 
 # -- workers --------------------------------------------------------------------------------------

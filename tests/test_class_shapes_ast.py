@@ -306,3 +306,19 @@ def test_a_cached_shaped_result_serves_the_next_run_and_a_full_pass_replaces_it(
     # A light result without class facts does not serve a run that needs them.
     alone = run([str(tmp_path / "app" / "views.py")], make_settings(), use_cache=True, cache_dir=str(cache))
     assert [(Path(f.path).name, f.code) for f in alone.findings] == [("views.py", "DJA503")]
+
+
+def test_a_failure_reading_class_facts_costs_the_file_a_full_pass_not_its_findings(tmp_path: Path, monkeypatch) -> None:
+    write_project(tmp_path, PROJECT)
+    files = [str(p) for p in sorted(tmp_path.rglob("*.py"))]
+    expected = Workspace(str(tmp_path), make_settings(), use_cache=False).lint(files).findings
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    from async_lint.checks import class_shapes_ast
+
+    monkeypatch.setattr(class_shapes_ast, "class_shape_records", broken)
+    workspace = Workspace(str(tmp_path), make_settings(), use_cache=False)
+    assert workspace.lint(files).findings == expected
+    assert not any(r.shaped for r in workspace.analyzer.results.values())
