@@ -89,6 +89,8 @@ class ModuleNamer:
     root: str
     _holds: dict[str, bool] = field(default_factory=dict)
     _names: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # (project root, the files linted) -> the import roots of those files (``import_roots``).
+    _roots: dict[tuple[str, tuple[str, ...]], list[str]] = field(default_factory=dict)
 
     def _holds_file(self, folder: str, name: str) -> bool:
         path = os.path.join(folder, name)
@@ -238,19 +240,25 @@ class ModuleLocator:
 
 def import_roots(root: str, targets: list[str], namer: ModuleNamer) -> list[str]:
     """Where top-level modules live: the project root, its ``src/``, and the
-    import roots of the files being linted (e.g. the folder of ``manage.py``)."""
+    import roots of the files being linted (e.g. the folder of ``manage.py``).
+    Asked several times a run with the same files (the model table, the
+    project checks' needs, the index): computed once."""
     roots = [root]
     src = os.path.join(root, "src")
     if os.path.isdir(src):
         roots.append(src)
-    seen_folders: set[str] = set()
-    for path in targets:
-        folder = os.path.dirname(path)
-        if folder not in seen_folders:
-            seen_folders.add(folder)
-            roots.append(namer.import_root(path))
-            roots.extend(namer.manage_roots(path))
-    return roots
+    key = (root, tuple(targets))
+    found = namer._roots.get(key)  # noqa: SLF001 - the namer's own cache, kept beside its others
+    if found is None:
+        found = namer._roots[key] = []  # noqa: SLF001
+        seen_folders: set[str] = set()
+        for path in targets:
+            folder = os.path.dirname(path)
+            if folder not in seen_folders:
+                seen_folders.add(folder)
+                found.append(namer.import_root(path))
+                found.extend(namer.manage_roots(path))
+    return roots + found
 
 
 class ProjectFiles:

@@ -472,3 +472,21 @@ def test_modules_below_a_package_that_holds_manage_py_are_found_by_the_names_the
     target = tmp_path if given == "project" else tmp_path / "apps" / "settings" / "ws.py"
     found = sorted((Path(f.path).name, f.line, f.code) for f in lint_paths([target]))
     assert found == [("ws.py", 6, "DJA302"), ("ws.py", 8, "DJA401")]
+
+
+def test_import_roots_are_computed_once_for_the_same_files_and_src_is_always_looked_for(tmp_path: Path, monkeypatch) -> None:
+    from async_lint.project import ModuleNamer, import_roots
+
+    write_project(tmp_path, {"site/manage.py": "", "site/shop/__init__.py": "", "site/shop/views.py": "", "tools/run.py": ""})
+    namer = ModuleNamer(str(tmp_path))
+    files = [str(tmp_path / "site" / "shop" / "views.py"), str(tmp_path / "tools" / "run.py")]
+    first = import_roots(str(tmp_path), files, namer)
+    assert str(tmp_path / "site") in first and str(tmp_path / "tools") in first
+    asked = []
+    monkeypatch.setattr(namer, "import_root", lambda path: asked.append(path) or str(tmp_path))
+    assert import_roots(str(tmp_path), files, namer) == first
+    assert asked == []  # the same files: their roots are known
+    assert import_roots(str(tmp_path), files[:1], namer) == [str(tmp_path), str(tmp_path)]
+    assert asked == files[:1]  # other files: computed for them
+    (tmp_path / "src").mkdir()
+    assert import_roots(str(tmp_path), files, namer) == [first[0], str(tmp_path / "src"), *first[1:]]
