@@ -116,7 +116,7 @@ def _ast_attribute_ranges(nodes: list[ast.AST], lines: list[str], keys: set[tupl
             found[(node.value.id, node.attr)].append(node)
 
     def column(row: int, offset: int) -> int:
-        return _char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
+        return char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
 
     out = {}
     for key, reads in found.items():
@@ -125,7 +125,8 @@ def _ast_attribute_ranges(nodes: list[ast.AST], lines: list[str], keys: set[tupl
     return out
 
 
-def _char_column(line: str, byte_offset: int) -> int:
+def char_column(line: str, byte_offset: int) -> int:
+    """The character column of a UTF-8 byte offset into ``line`` (CPython's ``col_offset``)."""
     if line.isascii():
         return byte_offset
     return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
@@ -149,7 +150,7 @@ def _ast_def_name_ranges(nodes: list[ast.AST], lines: list[str]) -> list[CodeRan
         if not 0 < node.lineno <= len(lines):
             return None
         line = lines[node.lineno - 1]
-        start = _char_column(line, node.col_offset)
+        start = char_column(line, node.col_offset)
         match = _DEF_NAME.match(line, start)
         if match is None or match.group(1) != node.name:
             return None
@@ -165,7 +166,7 @@ def _ast_ranges(text: str, nodes: list[ast.AST]) -> tuple[list[CodeRange], list[
     lines = split_lines(text)  # rows as Python counts them (not at \f or \u2028)
 
     def column(row: int, offset: int) -> int:
-        return _char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
+        return char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
 
     call_ranges = [CodeRange(CodePosition(c.lineno, column(c.lineno, c.col_offset)), CodePosition(c.end_lineno or c.lineno, column(c.end_lineno or c.lineno, c.end_col_offset or 0))) for c in calls]
     return call_ranges, _ast_def_name_ranges(nodes, lines)

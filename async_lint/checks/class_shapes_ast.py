@@ -22,40 +22,25 @@ import re
 import tokenize
 from typing import Any, Iterator, NamedTuple
 
-from async_lint.analysis.scopes import BUILTIN_NAMES, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, resolve_relative
+from async_lint.analysis.model_skeleton import _dotted
+from async_lint.analysis.scopes import ASSIGN, BUILTIN_NAMES, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, PARAM, STAR, Binding, Scope, binding_target, lookup, resolve_relative
+from async_lint.checks.django_structure_classes import MARK_COROUTINE, MIDDLEWARE_MIXIN, UNKNOWN, own_flags
+from async_lint.positions import char_column
 
-from async_lint.checks.django_structure_classes import MARK_COROUTINE, MIDDLEWARE_DECORATORS, MIDDLEWARE_MIXIN, UNKNOWN
-
-ASSIGN, PARAM, STAR = "assign", "param", "star"
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Scopes ``nodes_in`` does not enter (``walk.NESTED_SCOPE_NAMES`` in libcst's terms).
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-# -- bindings (analysis/scopes.py's BindingCollector over ast) -------------------------------
-class _Scope:
-    __slots__ = ("bindings", "kind", "parent")
-
-    def __init__(self, kind: str, parent: "_Scope | None"):
-        self.kind = kind
-        self.parent = parent
-        self.bindings: dict[str, list[tuple[str, Any, str | None]]] = {}  # name -> [(kind, node, import target)]
-
-    def add(self, name: str, kind: str, node: Any = None, target: str | None = None) -> None:
-        self.bindings.setdefault(name, []).append((kind, node, target))
-
-    def module(self) -> "_Scope":
-        scope = self
-        while scope.parent is not None:
-            scope = scope.parent
-        return scope
-
-
+# -- bindings (analysis/scopes.py's BindingCollector over ast, into its Scope) -------------
 class _Bindings:
-    def __init__(self, scope: _Scope, module_name: str | None, is_package: bool):
+    def __init__(self, scope: Scope, module_name: str | None, is_package: bool):
         self.scope = scope
         self.module_name = module_name
         self.is_package = is_package
+
+    def add(self, name: str, kind: str, node: Any = None, target: str | None = None) -> None:
+        self.scope.add(Binding(name, kind, node, target))
 
     def statements(self, body: list[ast.stmt]) -> None:
         for statement in body:
@@ -63,15 +48,15 @@ class _Bindings:
 
     def parameters(self, args: ast.arguments) -> None:
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
-            self.scope.add(arg.arg, PARAM)
+            self.add(arg.arg, PARAM)
         for star in (args.vararg, args.kwarg):
             if star is not None:
-                self.scope.add(star.arg, PARAM)
+                self.add(star.arg, PARAM)
 
     def target(self, target: ast.expr) -> None:
         kind = type(target)
         if kind is ast.Name:
-            self.scope.add(target.id, ASSIGN)
+            self.add(target.id, ASSIGN)
         elif kind is ast.Tuple or kind is ast.List:
             for element in target.elts:
                 self.target(element)
@@ -88,27 +73,27 @@ class _Bindings:
         elif kind is ast.Import:
             for alias in statement.names:
                 if alias.asname:
-                    self.scope.add(alias.asname, IMPORT, statement, alias.name)
+                    self.add(alias.asname, IMPORT, statement, alias.name)
                 else:
                     top = alias.name.split(".")[0]
-                    self.scope.add(top, IMPORT, statement, top)
+                    self.add(top, IMPORT, statement, top)
         elif kind is ast.ImportFrom:
             module = resolve_relative(statement.module or "", statement.level, self.module_name, self.is_package)
             for alias in statement.names:
                 if alias.name == "*":
-                    self.scope.add("*", STAR, statement, module)
+                    self.add("*", STAR, statement, module)
                     return
-                self.scope.add(alias.asname or alias.name, IMPORT, statement, f"{module}.{alias.name}" if module else alias.name)
+                self.add(alias.asname or alias.name, IMPORT, statement, f"{module}.{alias.name}" if module else alias.name)
         elif kind is ast.Global:
             for name in statement.names:
-                self.scope.add(name, GLOBAL)
+                self.add(name, GLOBAL)
         elif kind is ast.Nonlocal:
             for name in statement.names:
-                self.scope.add(name, NONLOCAL)
+                self.add(name, NONLOCAL)
         elif kind in _FUNCTIONS:
-            self.scope.add(statement.name, DEF, statement)
+            self.add(statement.name, DEF, statement)
         elif kind is ast.ClassDef:
-            self.scope.add(statement.name, CLASS, statement)
+            self.add(statement.name, CLASS, statement)
         elif kind is ast.If or kind is ast.While:
             self.statements(statement.body)
             self.statements(statement.orelse)
@@ -120,7 +105,7 @@ class _Bindings:
             self.statements(statement.body)
             for handler in statement.handlers:
                 if handler.name:
-                    self.scope.add(handler.name, ASSIGN)
+                    self.add(handler.name, ASSIGN)
                 self.statements(handler.body)
             self.statements(statement.orelse)
             self.statements(statement.finalbody)
@@ -134,63 +119,33 @@ class _Bindings:
                 self.statements(case.body)
 
 
-def _lookup(scope: _Scope, name: str) -> tuple[_Scope, list] | None:
-    """``scopes.lookup``: the scope itself, enclosing non-class scopes, the module."""
-    candidate: _Scope | None = scope
-    while candidate is not None:
-        if candidate is scope or candidate.kind != "class":
-            bindings = candidate.bindings.get(name)
-            if bindings:
-                if bindings[0][0] == GLOBAL:
-                    module = scope.module()
-                    found = module.bindings.get(name)
-                    return (module, found) if found else None
-                if bindings[0][0] != NONLOCAL:
-                    return candidate, bindings
-        candidate = candidate.parent
-    return None
-
-
-def _binding_target(bindings: list) -> tuple[str, str | None]:
-    kinds = {kind for kind, _, _ in bindings}
-    if DEF in kinds or CLASS in kinds:
-        return (DEF if DEF in kinds else CLASS), None
-    for kind, _, target in bindings:
-        if kind == IMPORT:
-            return IMPORT, target
-    return bindings[0][0], None
-
-
 class _Names:
     """``FileContext.qualified_name`` over the bindings above."""
 
     def __init__(self, module_name: str | None):
         self.module_name = module_name
 
-    def resolve(self, name: str, scope: _Scope) -> str | None:
-        found = _lookup(scope, name)
+    def resolve(self, name: str, scope: Scope) -> str | None:
+        found = lookup(scope, name)
         if found is None:
             return f"builtins.{name}" if name in BUILTIN_NAMES else None
         where, bindings = found
-        kind, target = _binding_target(bindings)
+        kind, target = binding_target(bindings)
         if kind == IMPORT:
             return target
         if where.kind == "module" and kind in (DEF, CLASS):
             return f"{self.module_name or '<module>'}.{name}"
         return None
 
-    def qualified(self, node: ast.expr, scope: _Scope) -> str | None:
-        parts: list[str] = []
-        while type(node) is ast.Attribute:
-            parts.append(node.attr)
-            node = node.value
-        if type(node) is not ast.Name:
+    def qualified(self, node: ast.expr, scope: Scope) -> str | None:
+        dotted = _dotted(node)
+        if dotted is None:
             return None
-        base = self.resolve(node.id, scope)
+        head, _, rest = dotted.partition(".")
+        base = self.resolve(head, scope)
         if base is None:
             return None
-        parts.append(base)
-        return ".".join(reversed(parts))
+        return f"{base}.{rest}" if rest else base
 
 
 # -- literals (django_structure_classes.literal_value over ast) ----------------------------
@@ -263,10 +218,6 @@ def _indented(node: ast.ClassDef, lines: list[str]) -> bool:
     return not line.strip()
 
 
-def _char_column(line: str, byte_offset: int) -> int:
-    return len(line.encode("utf-8", "surrogatepass")[:byte_offset].decode("utf-8", "surrogatepass"))
-
-
 _GAP = r"(?:[ \t\f]|\\(?:\r\n|\r|\n))+"
 _CLASS_NAME = re.compile(rf"class{_GAP}(\w+)")
 _DEF_NAME = re.compile(rf"(?:async{_GAP})?def{_GAP}(\w+)")
@@ -275,7 +226,7 @@ _DEF_NAME = re.compile(rf"(?:async{_GAP})?def{_GAP}(\w+)")
 def _name_position(node: ast.stmt, lines: list[str], pattern: re.Pattern) -> tuple[int, int, int, int] | None:
     """(line, column, end line, end column), 1-based, of a def's or class's name."""
     row = node.lineno - 1
-    column = _char_column(lines[row], node.col_offset)
+    column = char_column(lines[row], node.col_offset)
     window = "\n".join(lines[row : row + 8])[column:]
     found = pattern.match(window)
     if found is None:
@@ -292,23 +243,23 @@ class _Recorder:
         self.module_name = module_name
         self.is_package = is_package
         self.names = _Names(module_name)
-        self.module_scope = _Scope("module", None)
+        self.module_scope = Scope("module", tree, None)
         _Bindings(self.module_scope, module_name, is_package).statements(tree.body)
         self.classes: dict[int, _Class] = {}
         self.assigned: dict[str, dict[str, Any]] = {}
         self._block(tree.body, self.module_scope)
 
-    def _block(self, body: list[ast.stmt], scope: _Scope) -> None:
+    def _block(self, body: list[ast.stmt], scope: Scope) -> None:
         """Classes in traversal order and module-level ``Name.attr = value``."""
         for statement in body:
             kind = type(statement)
             if kind is ast.ClassDef:
                 self._class(statement, scope)
-                inner = _Scope("class", scope)
+                inner = Scope("class", statement, scope)
                 _Bindings(inner, self.module_name, self.is_package).statements(statement.body)
                 self._block(statement.body, inner)
             elif kind in _FUNCTIONS:
-                inner = _Scope("function", scope)
+                inner = Scope("function", statement, scope)
                 bindings = _Bindings(inner, self.module_name, self.is_package)
                 bindings.parameters(statement.args)
                 bindings.statements(statement.body)
@@ -319,10 +270,10 @@ class _Recorder:
                 for block in _blocks(statement):
                     self._block(block, scope)
 
-    def _decorators(self, decorators: list[ast.expr], scope: _Scope) -> tuple[str, ...]:
+    def _decorators(self, decorators: list[ast.expr], scope: Scope) -> tuple[str, ...]:
         return tuple(self.names.qualified(d.func if type(d) is ast.Call else d, scope) or "" for d in decorators)
 
-    def _class(self, node: ast.ClassDef, scope: _Scope) -> None:
+    def _class(self, node: ast.ClassDef, scope: Scope) -> None:
         from async_lint.checks.django_structure_classes import view_table
 
         facts = _Class(node, self._decorators(node.decorator_list, scope))
@@ -357,11 +308,11 @@ class _Recorder:
         facts.methods.pop(name, None)
         facts.attributes[name] = literal_value(value, self.lines)
 
-    def _base(self, expr: ast.expr, scope: _Scope, table) -> tuple[str, Any]:
+    def _base(self, expr: ast.expr, scope: Scope, table) -> tuple[str, Any]:
         if type(expr) is ast.Name:
-            found = _lookup(scope, expr.id)
-            if found is not None and len(found[1]) == 1 and found[1][0][0] == CLASS:
-                local = self.classes.get(id(found[1][0][1]))
+            found = lookup(scope, expr.id)
+            if found is not None and len(found[1]) == 1 and found[1][0].kind == CLASS:
+                local = self.classes.get(id(found[1][0].node))
                 if local is not None:
                     return "class", local
         name = self.names.qualified(expr, scope)
@@ -372,21 +323,12 @@ class _Recorder:
         known = table.classes.get(name or "")
         if known is not None:
             return "framework", known.name
-        return "unknown", name or _code(expr, self.lines)
+        return "unknown", name or _segment(expr, self.lines) or ""
 
     def _module_assignment(self, node: ast.Assign) -> None:
         for target in node.targets:
             if type(target) is ast.Attribute and type(target.value) is ast.Name:
                 self.assigned.setdefault(target.value.id, {})[target.attr] = literal_value(node.value, self.lines)
-
-    def flags(self, facts: _Class) -> dict[str, Any]:
-        own = {k: v for k, v in facts.attributes.items() if k in ("sync_capable", "async_capable")}
-        for decorator in reversed(facts.decorators):
-            own.update(MIDDLEWARE_DECORATORS.get(decorator, {}))
-        for key, value in self.assigned.get(facts.name, {}).items():
-            if key in ("sync_capable", "async_capable"):
-                own[key] = value
-        return own
 
     def init_summary(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Any, bool]:
         """``django_structure_middleware.init_summary``, names resolved at module level as there."""
@@ -436,10 +378,6 @@ def _nodes_in(body: list[ast.stmt], kind: type) -> Iterator[Any]:
         stack.extend(ast.iter_child_nodes(current))
 
 
-def _code(node: ast.expr, lines: list[str]) -> str:
-    return _segment(node, lines) or ""
-
-
 def class_shape_records(tree: ast.Module, lines: list[str], module_name: str | None, is_package: bool) -> list[dict]:
     """The ``ClassShape`` and ``MethodAt`` records of a module, as a full pass records them."""
     from async_lint.checks.django_cross_module import MIDDLEWARE_METHODS, MethodAt, class_shape
@@ -452,7 +390,7 @@ def class_shape_records(tree: ast.Module, lines: list[str], module_name: str | N
     for facts in recorder.classes.values():
         bases = [(kind, f"{module}.{base.name}") if kind == "class" else (kind, base) for kind, base in facts.bases]
         init = facts.methods.get("__init__")
-        shape = class_shape(module, facts, bases, recorder.flags(facts), recorder.init_summary(init.node) if init is not None else None)
+        shape = class_shape(module, facts, bases, own_flags(facts, recorder.assigned), recorder.init_summary(init.node) if init is not None else None)
         out.append(shape.record(_name_position(facts.node, lines, _CLASS_NAME)))
         for name in MIDDLEWARE_METHODS:
             method = facts.methods.get(name)

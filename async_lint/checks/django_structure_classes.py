@@ -250,15 +250,7 @@ class ClassRegistry:
         return _linearize(facts, self)
 
     def flags(self, facts: ClassFacts) -> dict[str, Any]:
-        """Own capability flags: body attributes, then class decorators, then
-        module-level ``Cls.flag = value`` (applied in that order by Python)."""
-        own = {k: v for k, v in facts.attributes.items() if k in ("sync_capable", "async_capable")}
-        for decorator in reversed(facts.decorators):
-            own.update(MIDDLEWARE_DECORATORS.get(decorator, {}))
-        for key, value in self.assigned_attributes.get(facts.name, {}).items():
-            if key in ("sync_capable", "async_capable"):
-                own[key] = value
-        return own
+        return own_flags(facts, self.assigned_attributes)
 
     def attribute(self, facts: ClassFacts, name: str, default: Any) -> Any:
         """A class attribute as Python finds it along the MRO; UNKNOWN if a
@@ -311,6 +303,21 @@ class ClassRegistry:
 
     def __iter__(self) -> Iterator[ClassFacts]:
         return iter(self.classes.values())
+
+
+def own_flags(facts: Any, assigned_attributes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A class's own capability flags: body attributes, then class
+    decorators, then module-level ``Cls.flag = value`` (applied in that order
+    by Python).  ``facts``: a ``ClassFacts``, or its ast twin
+    (class_shapes_ast.py); ``assigned_attributes``: class name -> attribute ->
+    value of the module's ``Cls.attr = value`` statements."""
+    own = {k: v for k, v in facts.attributes.items() if k in ("sync_capable", "async_capable")}
+    for decorator in reversed(facts.decorators):
+        own.update(MIDDLEWARE_DECORATORS.get(decorator, {}))
+    for key, value in assigned_attributes.get(facts.name, {}).items():
+        if key in ("sync_capable", "async_capable"):
+            own[key] = value
+    return own
 
 
 def _key(entry: Entry) -> Any:
