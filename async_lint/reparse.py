@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from async_lint import lazy_libcst
+from async_lint.slices import statement_rows
 
 cst = lazy_libcst.bind(globals())
 
@@ -81,7 +82,7 @@ def _spans(module: Any, tree: ast.Module, row_count: int) -> list[tuple[int, int
     not line up with libcst's (one libcst line holds ``a = 1; b = 2``)."""
     starts: list[int] = []
     for statement in tree.body:
-        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        first = statement_rows(statement)[0]
         if not starts or first != starts[-1]:
             starts.append(first)
     if len(starts) != len(module.body):
@@ -107,8 +108,8 @@ def _statement_at(spans: list[tuple[int, int]], row: int) -> int:
     return len(spans)
 
 
-def reparse(previous: Parsed, text: str, lines: list[str]) -> Any | None:
-    """The module of ``text`` from ``previous`` and a parse of the changed
+def reparse(previous: Parsed, lines: list[str]) -> Any | None:
+    """The module of the text of ``lines`` from ``previous`` and a parse of the changed
     region; None where only a whole parse is sure to be right."""
     old = previous.lines
     if not previous.spans or previous.first_indented is None:
@@ -168,7 +169,7 @@ class ParseMemory:
         module = None
         if previous is not None and tree is not None:
             try:
-                module = reparse(previous, text, lines)
+                module = reparse(previous, lines)
             except cst.ParserSyntaxError:
                 module = None  # the region alone does not parse: the whole file says why
             if module is not None:

@@ -34,7 +34,8 @@ class Part:
         return row + self.row_offset if row > self.header_rows else None
 
 
-def _span(statement: ast.stmt) -> tuple[int, int]:
+def statement_rows(statement: ast.stmt) -> tuple[int, int]:
+    """A statement's first row (its first decorator's, if any) and last row."""
     first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
     return first, statement.end_lineno or statement.lineno
 
@@ -50,13 +51,13 @@ def async_parts(text: str, tree: ast.Module) -> list[Part]:
     def segment(first: int, last: int) -> str:
         return "".join(line + newline for line in lines[first - 1 : last])
 
-    header = "".join(segment(*_span(s)) for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom)))
+    header = "".join(segment(*statement_rows(s)) for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom)))
     header_rows = header.count(newline)
     groups: list[list[tuple[int, int]]] = []
     for statement in tree.body:
         if not _has_async_code(statement):
             continue
-        span = _span(statement)
+        span = statement_rows(statement)
         if groups and span[1] - groups[-1][0][0] < MAX_PART_LINES:
             groups[-1].append(span)
         else:
