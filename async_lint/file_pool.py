@@ -34,6 +34,11 @@ def _batchable(task: FileTask, settings: Settings) -> bool:
     return data is not None and not task.full and not task.in_parts and len(data) < BATCH_MAX_BYTES and not may_need_full_pass(data, settings)
 
 
+def _may_need_libcst(task: FileTask, settings: Settings) -> bool:
+    """The task may get a full pass (libcst): asked for one, or its text may ask."""
+    return task.full or task.in_parts or task.data is None or may_need_full_pass(task.data, settings)
+
+
 class FileWorkers:
     """Worker processes (workers.py), started on first need and kept for the
     run's later rounds: each file is analysed in one, within the time and
@@ -59,11 +64,13 @@ class FileWorkers:
         settings = self.settings
         self.total += len(tasks)
         if self.pool is None:
-            # Imported before the workers are forked, which then share it
-            # (a run served wholly from the cache never gets here).
-            from async_lint import lazy_libcst
+            if any(_may_need_libcst(t, settings) for t in tasks):
+                # Imported before the workers are forked, which then share it
+                # (a run served wholly from the cache never gets here, nor
+                # one whose files all need no full pass: 0.2 s of a small run).
+                from async_lint import lazy_libcst
 
-            lazy_libcst.load()
+                lazy_libcst.load()
             task = functools.partial(analyze_task, settings=settings) if self.parses is None else functools.partial(analyze_task, settings=settings, parses=self.parses)
             self.pool = WorkerPool(task, max(1, settings.jobs), settings.file_timeout, self.processes)
         # Few small files: one worker costs less than starting several,

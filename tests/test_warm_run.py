@@ -1,7 +1,8 @@
 """What a warm run (nothing changed, the cache filled) still pays: no module
 skeleton is built again, the installed apps' included, and libcst is not
-imported at all (lazy_libcst.py), while a run that analyses a file does
-import it, once, before its workers start."""
+imported at all (lazy_libcst.py), while a run that gives a file a full pass
+does import it, once, before its workers start; and what other runs are
+spared: libcst where no file needs a full pass and libcst's matchers."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_a_warm_run_builds_no_skeleton_of_a_project_or_installed_module(tmp_path
 WARM_RUN = """
 import json, sys
 from async_lint.cli import main
-sys.argv = ["async-lint", "--format", "json", "--exit-zero", "--cache-dir", sys.argv[1], sys.argv[2]]
+sys.argv = ["async-lint", "--format", "json", "--exit-zero", *sys.argv[1:]]
 try:
     main()
 except SystemExit:
@@ -56,7 +57,7 @@ def test_a_warm_run_does_not_import_libcst(tmp_path: Path) -> None:
     cache = str(tmp_path / "cache")
 
     def lint() -> tuple[list, list[str]]:
-        proc = subprocess.run([sys.executable, "-c", WARM_RUN, cache, str(project)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        proc = subprocess.run([sys.executable, "-c", WARM_RUN, "--cache-dir", cache, str(project)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
         return json.loads(proc.stdout), json.loads(proc.stderr.strip().splitlines()[-1])
 
     cold_findings, cold_modules = lint()
@@ -92,3 +93,50 @@ print("ok")
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_a_cold_run_whose_files_need_no_full_pass_does_not_import_libcst(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "app").mkdir(parents=True)
+    (tmp_path / "project" / "pyproject.toml").write_text("")
+    (project / "app" / "__init__.py").write_text("")
+    (project / "app" / "utils.py").write_text("import time\n\n\ndef wait():\n    time.sleep(1)\n")
+
+    def lint() -> list[str]:
+        proc = subprocess.run([sys.executable, "-c", WARM_RUN, "--no-cache", str(project)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert json.loads(proc.stdout) == [], proc.stderr
+        return json.loads(proc.stderr.strip().splitlines()[-1])
+
+    assert lint() == []
+    # A file with async code gets a full pass: libcst is imported before the workers start.
+    (project / "app" / "views.py").write_text("import time\n\n\nasync def view(request):\n    return 1\n")
+    assert "libcst" in lint()
+
+
+ROUTER_MODULE = """
+from django.db.utils import ConnectionRouter
+from rest_framework.routers import DefaultRouter
+
+from app.views import OrderViewSet
+
+router = ConnectionRouter()
+api = DefaultRouter()
+api.register("orders", OrderViewSet)
+router.register("not-a-route")
+"""
+
+
+def test_router_registrations_are_read_without_libcst_matchers() -> None:
+    """A module-level ``*Router()`` (Django's own ``router = ConnectionRouter()``)
+    no longer imports libcst's matchers (a quarter of a second a worker)."""
+    code = f"""
+import sys
+from async_lint.file_analysis import analyze_source
+from async_lint.source import decode_source
+from tests.helpers import make_settings
+result = analyze_source("app/urls.py", decode_source("app/urls.py", {ROUTER_MODULE!r}.encode()), make_settings(), module_name="app.urls")
+print(sorted(r["target"] for r in result.facts if r.get("kind") == "UrlRoute" or "target" in r))
+print("libcst.matchers" in sys.modules)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert proc.stdout.split("\n")[:2] == ["['app.views.OrderViewSet']", "False"], proc.stderr

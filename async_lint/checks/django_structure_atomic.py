@@ -177,14 +177,11 @@ class AtomicRequestsFacts(Check):
 
     def _router_registration(self, node: cst.Call) -> bool:
         """``router.register("orders", OrderViewSet)`` on a module-level router."""
-        if not self.routers:
-            return False  # the common case, decided before building a matcher
-        # Imported here: libcst's matchers cost a quarter of a second to import,
-        # which a run that only reads this module's project check need not pay.
-        import libcst.matchers as m
-
-        router = m.Name(m.MatchIfTrue(lambda name: name in self.routers))
-        return m.matches(node, m.Call(func=m.Attribute(value=router, attr=m.Name("register")), args=[m.Arg(), m.Arg(), m.ZeroOrMore()]))
+        func = node.func
+        # A plain test, not a libcst matcher: importing libcst's matchers
+        # costs a worker a quarter of a second, and any module-level
+        # ``*Router()`` (Django's own ``router = ConnectionRouter()``) gets here.
+        return type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value in self.routers and func.attr.value == "register" and len(node.args) >= 2
 
     def _url_target(self, expr: cst.BaseExpression, *, non_atomic: bool) -> None:
         if isinstance(expr, cst.Call):
