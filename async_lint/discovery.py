@@ -110,6 +110,12 @@ class _Walker:
         self.result = Discovery()
         # The real path of each file in ``result.files`` (duplicates are dropped by it).
         self.real_files: list[str] = []
+        # Whether a symbolic link was met (``discover_folder_and_root``).
+        self.saw_link = False
+        # A folder to watch for (``discover_folder_and_root``), and the
+        # .gitignore files in force when the walk entered it.
+        self.watched: str | None = None
+        self.watched_ignores: list[str] | None = None
 
     def add_file(self, path: str, real: str | None = None) -> None:
         self.result.files.append(path)
@@ -138,6 +144,8 @@ class _Walker:
             if real in self.seen_dirs:
                 continue  # a symlink cycle or a second route to the same folder
             self.seen_dirs.add(real)
+            if folder == self.watched:
+                self.watched_ignores = [base for base, _spec in ignores]
             if self.respect_gitignore:
                 spec = _gitignore_spec(folder)
                 if spec is not None:
@@ -164,14 +172,14 @@ class _Walker:
                     self.add_file(path, target or os.path.join(real, entry.name))
             stack.extend(reversed(subfolders))
 
-    @staticmethod
-    def _kind(entry: os.DirEntry, tree_root: str) -> tuple[str | None, str | None]:
+    def _kind(self, entry: os.DirEntry, tree_root: str) -> tuple[str | None, str | None]:
         """ "dir", "file", or None for what is not followed: a link out of the
         tree, a dangling link or link loop, a socket or fifo; and a link's
         real path (None: the entry is no link)."""
         target = None
         try:
             if entry.is_symlink():
+                self.saw_link = True
                 target = os.path.realpath(entry.path)
                 if not (target == tree_root or target.startswith(tree_root + os.sep)):
                     return None, target
@@ -266,3 +274,33 @@ def display_path(path: str, base: str | None = None) -> str:
     except ValueError:
         return path
     return path if rel.startswith("..") else rel
+
+
+def discover_folder_and_root(folder: str, root: str, exclude: list[str] | tuple[str, ...] = (), respect_gitignore: bool = True, exclude_root: str | None = None) -> tuple[Discovery, list[str]] | None:
+    """``discover([folder])`` and ``discover([root]).files`` for a folder
+    inside the project root, from one walk of the root (a run naming a
+    sub-folder lints it, and its model table reads the whole project: the
+    walk is a fifth of a warm run).  None where one walk could differ from
+    two: a symbolic link in the tree (a walk follows only links into its
+    own top), the folder not walked from the root (ignored, excluded,
+    skipped), other .gitignore files in force at the folder (outside a
+    repository a walk reads none above its top), or a root outside the
+    folder exclude patterns are relative to."""
+    folder, root = os.path.abspath(folder), os.path.abspath(root)
+    base = os.path.abspath(exclude_root or os.getcwd())
+    if not folder.startswith(root + os.sep) or not (root == base or root.startswith(base + os.sep)) or not os.path.isdir(folder):
+        return None
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    walker = _Walker(exclude_spec, base, respect_gitignore)
+    walker.watched = folder
+    walker.walk(root, _parent_gitignores(root) if respect_gitignore else [])
+    if walker.saw_link or walker.watched_ignores is None:
+        return None
+    if respect_gitignore and walker.watched_ignores != [base for base, _spec in _parent_gitignores(folder)]:
+        return None
+    inside = folder + os.sep
+    found = Discovery(
+        files=[f for f in walker.result.files if f.startswith(inside)],
+        unreadable=[(path, why) for path, why in walker.result.unreadable if path == folder or path.startswith(inside)],
+    )
+    return found, walker.result.files

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from async_lint.catalog import PARSE_ERROR_CODE, level_of, orm_codes
-from async_lint.discovery import Discovery, discover, display_path
+from async_lint.discovery import Discovery, discover, discover_folder_and_root, display_path
 from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabled_index_checks, parse_error_finding, project_index_findings
 from async_lint.file_pool import FileWorkers
 from async_lint.findings import Edit, Finding, Fix
@@ -237,16 +237,24 @@ def run(
     file of the project its path is in, and the other files see it so."""
     texts = {os.path.abspath(path): data for path, data in (texts or {}).items()}
     on_disk = [p for p in paths if os.path.abspath(p) not in texts]
-    discovery = discover(on_disk, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root) if on_disk else Discovery()
-    targets = [*discovery.files, *(p for p in texts if p not in discovery.files)]
     root = find_project_root(paths)
+    project_files = None
+    both = None
+    if len(on_disk) == 1 and os.path.abspath(on_disk[0]) != os.path.abspath(root) and _builds_model_table(settings):
+        # A sub-folder named: it and the project (for the model table) from one walk.
+        both = discover_folder_and_root(on_disk[0], root, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, exclude_root=settings.root)
+    if both is not None:
+        discovery, project_files = both
+    else:
+        discovery = discover(on_disk, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root) if on_disk else Discovery()
+    targets = [*discovery.files, *(p for p in texts if p not in discovery.files)]
     cache = None
     if use_cache:
         from async_lint.cache import CACHE_DIR_NAME, ResultCache
 
         cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
     namer = ModuleNamer(root)
-    settings = _with_model_table(settings, root, namer, cache, discovery.files, paths)
+    settings = _with_model_table(settings, root, namer, cache, discovery.files, paths, project_files=project_files)
     analyzer = _Analyzer(settings, namer, cache, on_file_done, texts)
     return _lint_targets(analyzer, targets, paths, root, settings, cache, discovery)
 
@@ -355,15 +363,24 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
     )
 
 
-def _with_model_table(settings: Settings, root: str, namer: ModuleNamer, cache, targets: list[str], paths: list[str], *, processes: bool = True) -> Settings:
-    """The settings with the project's model table, which every file's analysis reads."""
+def _builds_model_table(settings: Settings) -> bool:
+    from async_lint.project_models import needs_model_table
+
+    return settings.models is None and needs_model_table(settings)
+
+
+def _with_model_table(settings: Settings, root: str, namer: ModuleNamer, cache, targets: list[str], paths: list[str], *, processes: bool = True, project_files: list[str] | None = None) -> Settings:
+    """The settings with the project's model table, which every file's
+    analysis reads.  ``project_files``: the files of the whole project, where
+    the run has them (else they are discovered here when needed)."""
     from async_lint.project_models import needs_model_table, project_model_table
 
     if settings.models is not None or not needs_model_table(settings):
         return settings
     # The whole project declares the models, also on a run given a few files.
-    whole_project = [os.path.abspath(p) for p in paths] == [os.path.abspath(root)]
-    table = project_model_table(root, settings, namer, cache, files=targets if whole_project else None, targets=targets, processes=processes)
+    if project_files is None and [os.path.abspath(p) for p in paths] == [os.path.abspath(root)]:
+        project_files = targets
+    table = project_model_table(root, settings, namer, cache, files=project_files, targets=targets, processes=processes)
     return dataclasses.replace(settings, models=table)
 
 

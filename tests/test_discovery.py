@@ -205,3 +205,46 @@ def test_a_folder_without_permissions_is_reported(tmp_path):
 def test_display_path_is_relative_inside_the_base_only(tmp_path):
     assert display_path(str(tmp_path / "a" / "b.py"), str(tmp_path)) == os.path.join("a", "b.py")
     assert display_path("/elsewhere/c.py", str(tmp_path)) == "/elsewhere/c.py"
+
+
+def _both_ways(folder: Path, root: Path, **kwargs):
+    """``discover_folder_and_root`` against the two walks it stands for."""
+    one_walk = discovery.discover_folder_and_root(str(folder), str(root), exclude_root=str(root), **kwargs)
+    two = discover([str(folder)], root=str(root), **kwargs), discover([str(root)], root=str(root), **kwargs)
+    return one_walk, two
+
+
+def test_a_sub_folder_and_its_project_from_one_walk_are_the_two_walks(tmp_path):
+    (tmp_path / ".git").mkdir()
+    make(tmp_path, "manage.py", "shop/views.py", "shop/generated.py", "shop/sub/a.py", "shop/sub/gen/b.py", "shop/build/c.py", "other/models.py", "shop/vendor/d.py")
+    (tmp_path / ".gitignore").write_text("shop/generated.py\n")
+    (tmp_path / "shop" / "sub" / ".gitignore").write_text("gen/\n")
+    for kwargs in ({}, {"respect_gitignore": False}, {"exclude": ["vendor/"]}):
+        one_walk, (folder_walk, root_walk) = _both_ways(tmp_path / "shop", tmp_path, **kwargs)
+        assert one_walk is not None, kwargs
+        assert one_walk[0].files == folder_walk.files and one_walk[0].unreadable == folder_walk.unreadable, kwargs
+        assert one_walk[1] == root_walk.files, kwargs
+    assert "shop/vendor/d.py" not in [Path(os.path.relpath(f, tmp_path)).as_posix() for f in _both_ways(tmp_path / "shop", tmp_path, exclude=["vendor/"])[0][0].files]
+
+
+def test_one_walk_is_not_used_where_it_could_differ_from_two(tmp_path):
+    make(tmp_path, "shop/views.py", "ignored/a.py", "outside/x.py")
+    # Outside a repository a walk reads no .gitignore above its top: the
+    # folder's walk would keep what the root's .gitignore drops.
+    (tmp_path / ".gitignore").write_text("views.py\n")
+    one_walk, (folder_walk, _root_walk) = _both_ways(tmp_path / "shop", tmp_path)
+    assert one_walk is None and [os.path.basename(f) for f in folder_walk.files] == ["views.py"]
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    assert _both_ways(tmp_path / "shop", tmp_path)[0] is not None
+    # The folder itself ignored from the root: named, it is still walked.
+    assert _both_ways(tmp_path / "ignored", tmp_path)[0] is None
+    assert _both_ways(tmp_path / "shop", tmp_path, exclude=["shop"])[0] is None
+    # A link anywhere in the tree: a walk follows only links into its own top.
+    make(tmp_path, "zz_outside/y.py")
+    os.symlink(tmp_path / "zz_outside", tmp_path / "shop" / "linked")
+    one_walk, (folder_walk, root_walk) = _both_ways(tmp_path / "shop", tmp_path)
+    under_shop = [f for f in root_walk.files if f.startswith(str(tmp_path / "shop") + os.sep)]
+    assert one_walk is None and under_shop != folder_walk.files  # the root's walk follows the link
+    # Not a folder inside the root.
+    assert discovery.discover_folder_and_root(str(tmp_path), str(tmp_path / "shop")) is None

@@ -2,7 +2,8 @@
 skeleton is built again, the installed apps' included, and libcst is not
 imported at all (lazy_libcst.py), while a run that gives a file a full pass
 does import it, once, before its workers start; and what other runs are
-spared: libcst where no file needs a full pass and libcst's matchers."""
+spared: libcst where no file needs a full pass, libcst's matchers, a second
+walk of the project."""
 
 from __future__ import annotations
 
@@ -140,3 +141,32 @@ print("libcst.matchers" in sys.modules)
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
     assert proc.stdout.split("\n")[:2] == ["['app.views.OrderViewSet']", "False"], proc.stderr
+
+
+def test_a_run_naming_a_sub_folder_walks_the_project_once(tmp_path: Path, monkeypatch) -> None:
+    """The sub-folder's files and the project's (for the model table) come
+    from one walk, with the findings of two."""
+    from async_lint import discovery, engine
+
+    project = shutil.copytree(PROJECT, tmp_path / "project")
+    (project / ".git").mkdir()
+    (project / "pyproject.toml").write_text("")
+    folder = next(p for p in sorted(project.iterdir()) if p.is_dir() and any(p.rglob("*.py")) and p.name != ".git")
+    two = run([str(folder)], make_settings(root=str(project)))
+    walks: list[str] = []
+    real_walk = discovery._Walker.walk
+
+    def counting(self, top, ignores):
+        walks.append(top)
+        return real_walk(self, top, ignores)
+
+    monkeypatch.setattr(discovery._Walker, "walk", counting)
+    monkeypatch.setattr(engine, "discover_folder_and_root", lambda *args, **kwargs: None)
+    run([str(folder)], make_settings(root=str(project)))
+    assert walks == [str(folder), str(project)]
+    monkeypatch.undo()
+    monkeypatch.setattr(discovery._Walker, "walk", counting)
+    walks.clear()
+    one = run([str(folder)], make_settings(root=str(project)))
+    assert walks == [str(project)]
+    assert [(f.path, f.line, f.code, f.message) for f in one.findings] == [(f.path, f.line, f.code, f.message) for f in two.findings] and one.findings
