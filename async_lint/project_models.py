@@ -14,7 +14,7 @@ import re
 from typing import Callable
 
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases
-from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable, build_model_table, installed_skeleton_reader, models_imports
+from async_lint.analysis.model_table import EMPTY_TABLE, InstalledSource, ModelTable, build_model_table, installed_skeleton_reader, models_imports
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
 from async_lint.project import ModuleNamer, import_roots
@@ -142,6 +142,13 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
             texts[path] = (text, data)
         external_modules |= models_imports(text)
     project_modules = {namer.module_name(path)[0] for path in texts}
+    # The table of the same files is kept whole: a warm run reads the files
+    # (for this key) and the installed modules the table leaned on, no more.
+    memo_key = _table_key(root, roots, texts, namer, external_modules) if cache is not None else None
+    if memo_key is not None:
+        kept = _cached_table(cache, memo_key, root)
+        if kept is not None:
+            return kept
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
     hints = _Hints(texts)
@@ -149,7 +156,8 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
     searched: set[str] = set()
     # The installed apps' modules (django.contrib's) are read on every run:
     # their skeletons are cached like the project's (and read once a run).
-    reader = installed_skeleton_reader(root, lambda text, data, module, is_package: _skeleton(text, data, module, is_package, cache))
+    installed: dict[str, list | None] = {}
+    reader = installed_skeleton_reader(root, lambda text, data, module, is_package: _skeleton(text, data, module, is_package, cache), read=installed)
     table = EMPTY_TABLE
     for _round in range(MAX_ROUNDS):
         fresh = [p for p in texts if p not in done and mentions(p)]
@@ -169,7 +177,58 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
             break
         searched |= new_names
         mentions = hints.naming(new_names)
+    if memo_key is not None:
+        _store_table(cache, memo_key, table, installed)
     return table
+
+
+TABLE_FORMAT = 1
+
+
+def _table_key(root: str, roots: set[str], texts: dict[str, tuple[str, bytes]], namer: ModuleNamer, external_modules: set[str]) -> str:
+    """What the table is made of: the files that may declare a class (each
+    by path, module name and content) and the installed modules the others
+    import models from; the installed modules it read are checked apart."""
+    from async_lint.cache import content_digest, entry_key
+
+    parts = [root, *sorted(roots), "\0", *sorted(external_modules), "\0"]
+    for path in sorted(texts):
+        module, is_package = namer.module_name(path)
+        parts.append(f"{path}\0{module}\0{int(is_package)}\0{content_digest(texts[path][1])}")
+    return "table-" + entry_key(content_digest("\n".join(parts).encode("utf-8", "surrogatepass")), f"model-table-{TABLE_FORMAT}-{SKELETON_FORMAT}", "", False)
+
+
+def _store_table(cache, key: str, table: ModelTable, installed: dict[str, list | None]) -> None:
+    data = [table.models, table.methods, table.aliases, table.user_model, sorted(table.request_classes)]
+    cache.put(key, {"findings": [], "table": data, "installed": installed})
+
+
+def _cached_table(cache, key: str, root: str) -> ModelTable | None:
+    """The kept table, if every installed module it read is still the file
+    it read (same path, same content) and those it found missing still are."""
+    from async_lint.cache import content_digest
+
+    entry = cache.get(key)
+    if entry is None or not isinstance(entry.get("table"), list) or len(entry["table"]) != 5 or not isinstance(entry.get("installed"), dict):
+        return None
+    source = InstalledSource(root)
+    for module, read in entry["installed"].items():
+        found = source.locate(module)
+        if read is None or found is None:
+            if read is not None or found is not None:
+                return None
+            continue
+        try:
+            with open(found[0], "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        if [found[0], content_digest(data)] != read:
+            return None
+    models, methods, aliases, user_model, request_classes = entry["table"]
+    if not (isinstance(models, dict) and isinstance(methods, dict) and isinstance(aliases, dict) and isinstance(request_classes, list)):
+        return None
+    return ModelTable(models=models, methods=methods, aliases=aliases, user_model=user_model, request_classes=frozenset(request_classes))
 
 
 class _Hints:

@@ -311,3 +311,71 @@ def test_skeletons_built_by_worker_processes_make_the_same_table(root, monkeypat
 
 def cache_keys(folder: Path) -> list[str]:
     return [p.name for p in folder.rglob("*") if p.is_file()]
+
+
+def _write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def test_a_kept_table_serves_the_same_files_and_nothing_else(tmp_path, monkeypatch):
+    """The whole table is kept in the cache: a run over the same files
+    builds nothing; a changed model file, a changed or newly installed
+    module the table read, another package layout each give the table a
+    fresh build makes."""
+    from async_lint import project_models
+    from async_lint.analysis import model_table
+    from async_lint.cache import ResultCache
+
+    project = tmp_path / "project"
+    site = project / ".venv" / "lib" / "python3.11" / "site-packages"
+    _write_tree(
+        project,
+        {
+            "pyproject.toml": "",
+            "shop/__init__.py": "",
+            "shop/models.py": "from django.db import models\nfrom vendorapp.models import Widget\n\nclass Order(models.Model):\n    widget = models.ForeignKey(Widget, on_delete=models.CASCADE)\n",
+        },
+    )
+    _write_tree(site, {"vendorapp/__init__.py": "", "vendorapp/models.py": "from django.db import models\n\nclass Widget(models.Model):\n    pass\n"})
+    builds: list[int] = []
+    real_build = model_table.build_model_table
+
+    def counting(*args, **kwargs):
+        builds.append(1)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(project_models, "build_model_table", counting)
+    cache = ResultCache(str(tmp_path / "cache"))
+
+    def table(cached: bool = True):
+        builds.clear()
+        return project_model_table(str(project), make_settings(), ModuleNamer(str(project)), cache if cached else None)
+
+    def same(a, b) -> bool:
+        return (a.models, a.methods, a.aliases, a.user_model, a.request_classes) == (b.models, b.methods, b.aliases, b.user_model, b.request_classes)
+
+    first = table()
+    assert builds and "vendorapp.models.Widget" in first.models and "shop.models.Order" in first.models
+    kept = table()
+    assert builds == [] and same(kept, first) and kept.digest() == first.digest()
+    # A project file changed: built again, as without a cache.
+    (project / "shop" / "models.py").write_text((project / "shop" / "models.py").read_text() + "\nclass Refund(models.Model):\n    pass\n")
+    changed = table()
+    assert builds and "shop.models.Refund" in changed.models and same(changed, table(cached=False))
+    # The installed module the table read changed.
+    (site / "vendorapp" / "models.py").write_text("from django.db import models\n\nclass Widget(models.Model):\n    pass\n\nclass Gadget(Widget):\n    pass\n")
+    vendor_changed = table()
+    assert builds and "vendorapp.models.Gadget" in vendor_changed.models
+    assert table() and builds == []
+    # A module the table looked for and did not find is installed.
+    (project / "shop" / "models.py").write_text((project / "shop" / "models.py").read_text() + "\nfrom payments.models import Charge\n")
+    before_install = table()
+    assert builds and not any(name.startswith("payments.") for name in before_install.models)
+    _write_tree(site, {"payments/__init__.py": "", "payments/models.py": "from django.db import models\n\nclass Charge(models.Model):\n    pass\n"})
+    installed = table()
+    assert builds and "payments.models.Charge" in installed.models
+    # Another package layout: the table a fresh build makes.
+    (project / "shop" / "__init__.py").unlink()
+    assert same(table(), table(cached=False))

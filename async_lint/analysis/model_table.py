@@ -426,24 +426,27 @@ def models_imports(text: str) -> set[str]:
     return out
 
 
-def installed_skeleton_reader(root: str | None, build: Callable[[str, bytes, str, bool], dict | None] | None = None) -> Callable[[str], dict | None]:
+def installed_skeleton_reader(root: str | None, build: Callable[[str, bytes, str, bool], dict | None] | None = None, read: dict[str, list | None] | None = None) -> Callable[[str], dict | None]:
     """An installed module's skeleton by its name, read once: every round of
     the project's join asks again for the modules it leaned on before.
     ``build(text, data, module, is_package)`` makes it from the file (e.g.
-    through a cache)."""
+    through a cache).  ``read``: filled with each module looked for, as
+    [path, content digest], or None where it was not found or not read."""
     source = InstalledSource(root)
     read_before: dict[str, dict | None] = {}
 
-    def read(module: str) -> dict | None:
+    def skeleton(module: str) -> dict | None:
         if module not in read_before:
-            read_before[module] = _read_installed(source, module, build)
+            read_before[module] = _read_installed(source, module, build, read)
         return read_before[module]
 
-    return read
+    return skeleton
 
 
-def _read_installed(source: InstalledSource, module: str, build: Callable[[str, bytes, str, bool], dict | None] | None) -> dict | None:
+def _read_installed(source: InstalledSource, module: str, build: Callable[[str, bytes, str, bool], dict | None] | None, read: dict[str, list | None] | None = None) -> dict | None:
     found = source.locate(module)
+    if read is not None:
+        read[module] = None
     if found is None:
         return None
     path, is_package = found
@@ -452,5 +455,9 @@ def _read_installed(source: InstalledSource, module: str, build: Callable[[str, 
             data = fh.read()
     except OSError:
         return None
+    if read is not None:
+        from async_lint.cache import content_digest
+
+        read[module] = [path, content_digest(data)]
     text = data.decode("utf-8", "replace")
     return build(text, data, module, is_package) if build is not None else build_skeleton(text, module, is_package)
