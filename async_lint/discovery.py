@@ -57,6 +57,10 @@ class Discovery:
     # Files named on the command line that are not Python, and paths that are
     # not regular files (FIFOs, devices, sockets), with the reason: skipped with a note.
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # No file the project index could import was passed over (ignored,
+    # excluded, in a skipped or unreadable folder, behind a link not
+    # followed): the walk saw every module of the tree (coroutine_names.py).
+    complete: bool = True
 
 
 def _not_python(path: str) -> str | None:
@@ -155,6 +159,7 @@ class _Walker:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError as exc:
                 self.result.unreadable.append((folder, f"cannot list folder: {exc.strerror or exc}"))
+                self.result.complete = False
                 continue
             subfolders = []
             for entry in entries:
@@ -162,15 +167,26 @@ class _Walker:
                 path = entry.path
                 if kind == "dir":
                     if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _is_virtualenv(path):
+                        self._passed_over(entry.name)
                         continue
                     if self._ignored(path, True, ignores) or self.excluded(path, True, top):
+                        self._passed_over(entry.name)
                         continue
                     subfolders.append((path, ignores, target or os.path.join(real, entry.name)))
                 elif kind == "file" and entry.name.endswith(".py"):
                     if self._ignored(path, False, ignores) or self.excluded(path, False, top):
+                        self._passed_over(entry.name[:-3])
                         continue
                     self.add_file(path, target or os.path.join(real, entry.name))
+                elif kind is None and target is not None:
+                    self._passed_over(entry.name.removesuffix(".py"))  # a link out of the tree
             stack.extend(reversed(subfolders))
+
+    def _passed_over(self, name: str) -> None:
+        """A folder or file the walk does not take: the tree is complete
+        unless a module could be named after it (``__pycache__`` holds none)."""
+        if name.isidentifier() and name != "__pycache__":
+            self.result.complete = False
 
     def _kind(self, entry: os.DirEntry, tree_root: str) -> tuple[str | None, str | None]:
         """ "dir", "file", or None for what is not followed: a link out of the
@@ -276,8 +292,8 @@ def display_path(path: str, base: str | None = None) -> str:
     return path if rel.startswith("..") else rel
 
 
-def discover_folder_and_root(folder: str, root: str, exclude: list[str] | tuple[str, ...] = (), respect_gitignore: bool = True, exclude_root: str | None = None) -> tuple[Discovery, list[str]] | None:
-    """``discover([folder])`` and ``discover([root]).files`` for a folder
+def discover_folder_and_root(folder: str, root: str, exclude: list[str] | tuple[str, ...] = (), respect_gitignore: bool = True, exclude_root: str | None = None) -> tuple[Discovery, Discovery] | None:
+    """``discover([folder])`` and ``discover([root])`` for a folder
     inside the project root, from one walk of the root (a run naming a
     sub-folder lints it, and its model table reads the whole project: the
     walk is a fifth of a warm run).  None where one walk could differ from
@@ -302,5 +318,6 @@ def discover_folder_and_root(folder: str, root: str, exclude: list[str] | tuple[
     found = Discovery(
         files=[f for f in walker.result.files if f.startswith(inside)],
         unreadable=[(path, why) for path, why in walker.result.unreadable if path == folder or path.startswith(inside)],
+        complete=walker.result.complete,
     )
-    return found, walker.result.files
+    return found, walker.result

@@ -92,6 +92,7 @@ def _entry(result: FileResult) -> dict:
         "hinted": result.hinted,
         "waits_for": result.waits_for,
         "shaped": result.shaped,
+        "coroutine_words": result.coroutine_words,
     }
 
 
@@ -108,9 +109,20 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
             hinted=bool(entry.get("hinted")),
             waits_for=[str(kind) for kind in entry.get("waits_for") or ()],
             shaped=bool(entry.get("shaped")),
+            coroutine_words=_coroutine_words(entry.get("coroutine_words")),
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _coroutine_words(value) -> list | None:
+    """A cached ``text_words``, or None unless it has that shape."""
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(part, list) for part in value)):
+        return None
+    defs, pairs = value
+    if not all(isinstance(name, str) for name in defs) or not all(isinstance(pair, list) and len(pair) == 2 and all(isinstance(n, str) for n in pair) for pair in pairs):
+        return None
+    return value
 
 
 # -- the run ---------------------------------------------------------------------------------------------
@@ -244,9 +256,14 @@ def run(
         # A sub-folder named: it and the project (for the model table) from one walk.
         both = discover_folder_and_root(on_disk[0], root, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, exclude_root=settings.root)
     if both is not None:
-        discovery, project_files = both
+        discovery, project = both
+        project_files = project.files
+        # The folder is the whole project: the run's files are all its modules.
+        whole_tree = project.complete and set(project_files) == set(discovery.files)
     else:
         discovery = discover(on_disk, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root) if on_disk else Discovery()
+        whole_tree = discovery.complete and [os.path.abspath(p) for p in on_disk] == [os.path.abspath(root)]
+    whole_tree = whole_tree and not texts
     targets = [*discovery.files, *(p for p in texts if p not in discovery.files)]
     cache = None
     if use_cache:
@@ -256,7 +273,7 @@ def run(
     namer = ModuleNamer(root)
     settings = _with_model_table(settings, root, namer, cache, discovery.files, paths, project_files=project_files)
     analyzer = _Analyzer(settings, namer, cache, on_file_done, texts)
-    return _lint_targets(analyzer, targets, paths, root, settings, cache, discovery)
+    return _lint_targets(analyzer, targets, paths, root, settings, cache, discovery, whole_tree=whole_tree)
 
 
 class Workspace:
@@ -309,12 +326,14 @@ class Workspace:
         return _lint_targets(self.analyzer, paths, paths, self.root, self.settings, None, Discovery())
 
 
-def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], root: str, settings: Settings, cache, discovery: Discovery) -> RunResult:
+def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], root: str, settings: Settings, cache, discovery: Discovery, *, whole_tree: bool = False) -> RunResult:
+    """``whole_tree``: the targets are every module of the project (each
+    one's text is then read, and the index may rely on that)."""
     try:
         analyzer.load(targets, full=False)
         # Before the index: modules loaded for facts bring summaries it uses.
         _load_fact_dependencies(analyzer, targets, root, settings)
-        index = _build_index(analyzer, targets, paths, root, settings) if enabled_index_checks(settings.enabled) else None
+        index = _build_index(analyzer, targets, paths, root, settings, whole_tree=whole_tree) if enabled_index_checks(settings.enabled) else None
     finally:
         analyzer.workers.close()
 
@@ -460,7 +479,7 @@ def _project_checks(settings: Settings, facts: dict[str, list[dict]]) -> list:
     return project_checks_for(settings.enabled)
 
 
-def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root: str, settings: Settings):
+def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root: str, settings: Settings, *, whole_tree: bool = False):
     from async_lint.index import ProjectIndex
 
     known = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
@@ -479,14 +498,29 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
         # cold and a warm run, whichever files the cache holds in full.
         return analyzer.results[path].hinted
 
+    # A call in sync code is followed only where it may reach a coroutine
+    # function: known from the text of every module, where the run has read them all.
+    names = _coroutine_names(analyzer, targets) if whole_tree else None
+    may_reach_coroutine = names.may_reach if names is not None else None
     requested: set[str] = set()
     while True:
         index = ProjectIndex(summaries(), known, level_of=level_of, display=display)
-        missing = index.demand(targets, sync_calls_of) - requested
+        missing = index.demand(targets, sync_calls_of, may_reach_coroutine) - requested
         if not missing:
             return index
         requested |= missing
         analyzer.load(sorted(missing), full=True)
+
+
+def _coroutine_names(analyzer: _Analyzer, paths: list[str]):
+    """The names the project's coroutine functions answer to, from the
+    words each file's analysis kept; None where a file's are unknown."""
+    from async_lint.coroutine_names import CoroutineNames
+
+    words = [analyzer.results[path].coroutine_words if path in analyzer.results else None for path in paths]
+    if any(w is None for w in words):
+        return None
+    return CoroutineNames(words)
 
 
 def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str, settings: Settings) -> None:

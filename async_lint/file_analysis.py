@@ -59,6 +59,10 @@ class FileResult:
     # CPython's ``ast`` (checks/class_shapes_ast.py) as a full pass records
     # them: what the cross-module structure checks need of a base class's module.
     shaped: bool = False
+    # The file's names that may be a coroutine function's, and its
+    # ``name as new_name`` pairs (coroutine_names.text_words); None where the
+    # text could not be read.
+    coroutine_words: list | None = None
 
 
 def enabled_index_checks(enabled: frozenset[str]) -> tuple:
@@ -404,12 +408,20 @@ PARTS_NOTE = "analysed in parts (too large to analyse whole within the budget): 
 
 
 def analyze_task(task: FileTask, settings: Settings, parses=None) -> FileResult:
+    from async_lint.coroutine_names import text_words
+
     try:
         source = decode_source(task.path, task.data) if task.data is not None else read_source(task.path)
     except SourceError as exc:
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, exc))
         return result
+    result = _analyze_read_task(task, source, settings, parses)
+    result.coroutine_words = text_words(source.text)
+    return result
+
+
+def _analyze_read_task(task: FileTask, source: SourceFile, settings: Settings, parses) -> FileResult:
     if task.in_parts:
         return _analyze_in_parts(task, source, settings)
     hinted = _needs_full_pass(source.text, settings)

@@ -388,13 +388,16 @@ class ProjectIndex:
         return lambda guards: any(fails(guard) for guard in guards)
 
     # -- demand ------------------------------------------------------------------------------
-    def demand(self, paths: list[str], sync_calls_of: Callable[[str], bool] = lambda path: True) -> set[str]:
+    def demand(self, paths: list[str], sync_calls_of: Callable[[str], bool] = lambda path: True, may_reach_coroutine: Callable[[str], bool] | None = None) -> set[str]:
         """Resolve everything the findings of ``paths`` depend on; return the
         project files whose summaries that needed and are not loaded.
         ``sync_calls_of(path)``: whether the calls that ``path`` makes in
         sync code are resolved too (only for DJA302, so only the callee, not
         what it calls in turn); a module loaded only because async code
-        reaches it asks nothing of the modules its sync code calls."""
+        reaches it asks nothing of the modules its sync code calls.
+        ``may_reach_coroutine(ref)``: False where a call in sync code cannot
+        run a coroutine function of the project (coroutine_names.py), so
+        DJA302 has nothing to find there."""
         for path in paths:
             summary = self.by_path.get(path)
             if summary is None:
@@ -406,7 +409,7 @@ class ProjectIndex:
                 if not site["async"]:
                     if follow_sync is None:
                         follow_sync = sync_calls_of(path)
-                    if not follow_sync:
+                    if not follow_sync or (may_reach_coroutine is not None and not may_reach_coroutine(site["ref"])):
                         continue
                 receiver = self.receiver_of(site["ref"], module)
                 target = self.resolve(site["ref"], module, receiver)

@@ -123,9 +123,57 @@ def test_a_discarded_call_in_sync_code_is_not_followed_further(tmp_path: Path) -
     result = run([str(tmp_path)], make_settings())
     assert result.findings == []
     # jobs.py is read for its asyncio use; its discarded call asks only
-    # whether helpers.tidy is a coroutine function (DJA302), not what it calls.
-    assert {"app/jobs.py", "app/helpers.py"} <= analysed(result)
-    assert "app/deep.py" not in analysed(result)
+    # whether helpers.tidy is a coroutine function (DJA302), not what it
+    # calls; and no module of the project spells a coroutine function by
+    # that name, so not even that (coroutine_names.py).
+    assert "app/jobs.py" in analysed(result)
+    assert "app/helpers.py" not in analysed(result) and "app/deep.py" not in analysed(result)
+    # A run given one file does not read every module's text: it asks.
+    partial = run([str(tmp_path / "app" / "jobs.py")], make_settings())
+    assert partial.findings == [] and "app/helpers.py" in analysed(partial)
+
+
+# jobs.py (sync code) drops the coroutine of mail.notify, re-exported by app.api as send.
+RENAMED_COROUTINE = {
+    "manage.py": "",
+    "app/__init__.py": "",
+    "app/api/__init__.py": """
+        from app.api.mail import notify as send
+        from app.api.meta import version
+    """,
+    "app/api/mail.py": """
+        async def notify(user):
+            return user
+    """,
+    "app/jobs.py": """
+        import asyncio
+        from app.api import send, version
+
+        def nightly():
+            send("admin")
+            version()
+    """,
+    "app/api/meta.py": """
+        def version():
+            return 1
+    """,
+}
+
+
+@pytest.mark.parametrize("ignored", [False, True], ids=["whole-tree", "module-gitignored"])
+def test_a_call_in_sync_code_is_followed_where_a_coroutine_may_answer_to_its_name(tmp_path: Path, ignored: bool) -> None:
+    """``send`` is a coroutine function's name through an import's ``as``:
+    followed, and DJA302 found; ``version`` is no such name.  Where the walk
+    passed a module over (here the coroutine's, gitignored), the names are
+    not all known and every call is followed, as on a run given a few files."""
+    write_project(tmp_path, RENAMED_COROUTINE)
+    if ignored:
+        (tmp_path / ".git").mkdir()
+        (tmp_path / ".gitignore").write_text("app/api/mail.py\n")
+    result = run([str(tmp_path)], make_settings(root=str(tmp_path)))
+    assert [(Path(f.path).name, f.line, f.code) for f in result.findings] == [("jobs.py", 5, "DJA302")]
+    assert "app/api/__init__.py" in analysed(result)
+    assert ("app/api/meta.py" in analysed(result)) is ignored
 
 
 def test_a_call_on_the_loop_is_still_followed_through_every_module(tmp_path: Path) -> None:
@@ -316,3 +364,16 @@ def test_urlconfs_and_settings_wait_for_atomic_requests(tmp_path: Path) -> None:
     result = run([str(tmp_path)], make_settings())
     assert [(Path(f.path).name, f.code) for f in result.findings] == [("settings.py", "DJA507")]
     assert {"shop/settings.py", "shop/urls.py", "shop/pages.py"} <= analysed(result)
+
+
+def test_the_names_are_kept_with_each_files_cached_result(tmp_path: Path) -> None:
+    """A warm run knows the names from the cache (no file is read with
+    libcst again) and so follows exactly the calls a cold run does."""
+    project = write_project(tmp_path / "project", RENAMED_COROUTINE)
+    settings = make_settings(root=str(project))
+    cache = str(tmp_path / "cache")
+    cold = run([str(project)], settings, cache_dir=cache, use_cache=True)
+    warm = run([str(project)], settings, cache_dir=cache, use_cache=True)
+    assert warm.cache_misses == 0 and warm.cache_hits
+    assert [(f.path, f.line, f.code) for f in warm.findings] == [(f.path, f.line, f.code) for f in cold.findings] == [(str(project / "app" / "jobs.py"), 5, "DJA302")]
+    assert analysed(warm) == analysed(cold) and "app/api/meta.py" not in analysed(warm)

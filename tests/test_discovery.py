@@ -223,7 +223,7 @@ def test_a_sub_folder_and_its_project_from_one_walk_are_the_two_walks(tmp_path):
         one_walk, (folder_walk, root_walk) = _both_ways(tmp_path / "shop", tmp_path, **kwargs)
         assert one_walk is not None, kwargs
         assert one_walk[0].files == folder_walk.files and one_walk[0].unreadable == folder_walk.unreadable, kwargs
-        assert one_walk[1] == root_walk.files, kwargs
+        assert one_walk[1].files == root_walk.files and one_walk[1].complete == root_walk.complete, kwargs
     assert "shop/vendor/d.py" not in [Path(os.path.relpath(f, tmp_path)).as_posix() for f in _both_ways(tmp_path / "shop", tmp_path, exclude=["vendor/"])[0][0].files]
 
 
@@ -248,3 +248,33 @@ def test_one_walk_is_not_used_where_it_could_differ_from_two(tmp_path):
     assert one_walk is None and under_shop != folder_walk.files  # the root's walk follows the link
     # Not a folder inside the root.
     assert discovery.discover_folder_and_root(str(tmp_path), str(tmp_path / "shop")) is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "gitignore", "exclude", "complete"),
+    [
+        # Nothing a module could be named after is passed over.
+        ((), "*.pyc\n", (), True),
+        (("app/__pycache__/stale.py", ".venv/lib/site.py", "node-modules/x.py", "docs.egg-info/y.py"), "*.pyc\n", (), True),
+        (("app/local_settings.py",), "app/local_settings.py\n", (), False),
+        (("generated/models.py",), "generated/\n", (), False),
+        (("build/lib.py",), "", (), False),
+        (("generated/models.py",), "", ("generated/",), False),
+    ],
+    ids=["plain", "unnamable", "ignored-module", "ignored-package", "skipped-folder", "excluded"],
+)
+def test_a_walk_says_whether_it_passed_over_a_module_the_index_could_import(tmp_path, extra, gitignore, exclude, complete):
+    """``complete``: every file a module could be named after was walked
+    (coroutine_names.py relies on it); what no import can name does not count."""
+    (tmp_path / ".git").mkdir()
+    make(tmp_path, "app/views.py", *extra)
+    (tmp_path / ".gitignore").write_text(gitignore)
+    assert discover([str(tmp_path)], exclude=exclude, root=str(tmp_path)).complete is complete
+
+
+def test_a_link_out_of_the_tree_leaves_the_walk_incomplete(tmp_path):
+    make(tmp_path / "tree", "app/views.py")
+    make(tmp_path / "outside", "lib.py")
+    assert discover([str(tmp_path / "tree")]).complete
+    os.symlink(tmp_path / "outside", tmp_path / "tree" / "linked")
+    assert not discover([str(tmp_path / "tree")]).complete
