@@ -138,6 +138,7 @@ def analyze_source(
         settings=settings,
         index=index,
         enabled=settings.enabled,
+        subtree_memo=parses.memo(path) if parses is not None else None,
     )
     checks = [cls(ctx) for cls in checks_for(checked_codes(settings.enabled))]
     collector = SummaryCollector(ctx)

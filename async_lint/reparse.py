@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from async_lint import lazy_libcst
+from async_lint.analysis.context import SubtreeMemo
 from async_lint.slices import statement_rows
 
 cst = lazy_libcst.bind(globals())
@@ -160,7 +161,16 @@ class ParseMemory:
     def __init__(self, size: int = 8):
         self.size = size
         self._trees: OrderedDict[str, Parsed] = OrderedDict()
+        self._memos: dict[str, SubtreeMemo] = {}
         self.reused = 0  # parses made from a previous tree (for tests and benchmarks)
+
+    def memo(self, path: str) -> SubtreeMemo:
+        """What the analyses of ``path``'s buffer computed from its nodes
+        (``FileContext.subtree_memo``): valid for the nodes a reparse keeps."""
+        found = self._memos.get(path)
+        if found is None:
+            found = self._memos[path] = SubtreeMemo()
+        return found
 
     def parse(self, path: str, text: str, tree: ast.Module | None) -> Any:
         """libcst's module of ``text`` (raising as ``cst.parse_module`` does)."""
@@ -182,5 +192,6 @@ class ParseMemory:
         if found is not None:
             self._trees[path] = found
             while len(self._trees) > self.size:
-                self._trees.popitem(last=False)
+                dropped, _ = self._trees.popitem(last=False)
+                self._memos.pop(dropped, None)
         return module

@@ -191,3 +191,114 @@ def test_the_workspace_reports_on_an_edited_buffer_what_a_fresh_analysis_does(tm
         fresh.set_text(str(views), edited.encode("utf-8"))
         assert found == fresh.lint([str(views)]).findings
     assert workspace.analyzer.workers.parses.reused == 3
+
+
+EDITED_MODULE = """
+import asyncio
+
+
+def first():
+    return 0
+
+
+async def page(request):
+    rows = []
+    rows = [r for r in rows]
+    ticker()
+    return rows
+
+
+async def ticker():
+    return 1
+
+
+def helper(items):
+    total = 0
+    total = sum(items)
+    return total
+
+
+def middle(items):
+    count = 0
+    count = len(items)
+    return count
+
+
+def tail(items):
+    last = None
+    last = items[-1]
+    return last
+"""
+
+
+def test_values_computed_from_untouched_functions_serve_the_next_analysis(tmp_path: Path, monkeypatch) -> None:
+    """What is computed from a function's own nodes (its statement order, a
+    scan of its body) is kept for the functions an edit leaves alone
+    (reparse keeps their nodes), and computed again for the one it changes:
+    findings as a fresh analysis gives them."""
+    from async_lint.analysis import reaching
+
+    computed: list[str] = []
+    real_order = reaching.statement_order
+
+    def counting(function):
+        computed.append(function.name.value)
+        return real_order(function)
+
+    monkeypatch.setattr(reaching, "statement_order", counting)
+    views = tmp_path / "app" / "views.py"
+    views.parent.mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    text = EDITED_MODULE.lstrip()
+    workspace = Workspace(str(tmp_path), make_settings(), use_cache=False)
+    recomputed: list[str] = []  # by the workspace's analysis of the last edit
+
+    def lint(edited: str) -> list:
+        computed.clear()
+        workspace.set_text(str(views), edited.encode("utf-8"))
+        found = workspace.lint([str(views)]).findings
+        recomputed[:] = computed
+        fresh = Workspace(str(tmp_path), make_settings(), use_cache=False)
+        fresh.set_text(str(views), edited.encode("utf-8"))
+        assert [(f.line, f.code) for f in found] == [(f.line, f.code) for f in fresh.lint([str(views)]).findings]
+        return [(f.line, f.code) for f in found]
+
+    assert lint(text) == [(11, "DJA302")]
+    assert sorted(recomputed) == ["helper", "middle", "page", "tail"]
+    # A function typed at the end: parsed again with the statements next to
+    # it (reparse.py's margin); the others' orders are not computed again.
+    appended = text + "\n\ndef added(x):\n    y = 1\n    y = x\n    return y\n"
+    assert lint(appended) == [(11, "DJA302")]
+    assert "added" in recomputed and not {"page", "helper", "middle"} & set(recomputed)
+    # ticker() becomes an async generator: its body is scanned again, and the
+    # dropped call is no coroutine any more.
+    generator = appended.replace("async def ticker():\n    return 1", "async def ticker():\n    yield 1")
+    assert lint(generator) == []
+    assert "page" in recomputed and not {"tail", "added"} & set(recomputed)
+    assert workspace.analyzer.workers.parses.reused >= 2
+
+
+def test_a_kept_value_serves_only_its_own_node() -> None:
+    from async_lint.analysis.context import SubtreeMemo
+
+    memo = SubtreeMemo()
+    first, second = cst.Name("a"), cst.Name("b")
+    calls: list[str] = []
+
+    def compute(node):
+        calls.append(node.value)
+        return node.value.upper()
+
+    assert memo.get("kind", first, compute) == "A"
+    memo.begin()
+    memo.begin()  # an analysis that asked nothing keeps what the one before asked for
+    assert memo.get("kind", first, compute) == "A" and calls == ["a"]
+    # Another node at the same id (a freed node's id reused) is computed afresh.
+    memo._kept[("kind", id(second))] = memo._asked[("kind", id(first))]
+    memo.begin()
+    assert memo.get("kind", second, compute) == "B" and calls == ["a", "b"]
+    # What an analysis did not ask for is gone after the next one.
+    memo.begin()
+    memo.get("kind", second, compute)
+    memo.begin()
+    assert memo.get("kind", first, compute) == "A" and calls == ["a", "b", "a"]

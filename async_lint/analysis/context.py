@@ -88,6 +88,37 @@ class PendingReport:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class SubtreeMemo:
+    """Values computed from a node's own subtree and nothing else (a
+    function body's statement order, a small visitor's scan), by node.
+
+    A new one serves one analysis.  An editor's buffer keeps one across its
+    analyses (``reparse.ParseMemory``): libcst's nodes never change, and the
+    top-level statements an edit did not touch keep their node objects, so
+    what was computed from them still holds.  Each entry holds its node, so
+    its ``id`` cannot be another node's; an analysis keeps only the entries
+    it asked for, so the memo holds no more than one tree's values."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[Any, int], tuple[Any, Any]] = {}
+        self._asked: dict[tuple[Any, int], tuple[Any, Any]] = {}
+
+    def begin(self) -> None:
+        """A new analysis: what the last one asked for may serve it."""
+        if self._asked:
+            self._kept, self._asked = self._asked, {}
+
+    def get(self, kind: Any, node: Any, compute: Callable[[Any], Any]) -> Any:
+        key = (kind, id(node))
+        entry = self._asked.get(key)
+        if entry is None:
+            entry = self._kept.get(key)
+            if entry is None or entry[0] is not node:
+                entry = (node, compute(node))
+            self._asked[key] = entry
+        return entry[1]
+
+
 class FileContext:
     """Shared per-file state, maintained by the traversal; read by checks."""
 
@@ -102,8 +133,13 @@ class FileContext:
         settings: Any = None,
         index: Any = None,
         enabled: frozenset[str] = frozenset(),
+        subtree_memo: SubtreeMemo | None = None,
     ):
         self.path = path
+        if subtree_memo is None:
+            subtree_memo = SubtreeMemo()
+        subtree_memo.begin()
+        self.subtree_memo = subtree_memo
         self.module = module
         self.source = source
         self.module_name = module_name

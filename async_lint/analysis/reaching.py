@@ -133,15 +133,11 @@ def reaching_bindings(ctx, scope, bindings: list, use: cst.CSTNode | None) -> li
     """The bindings of a name in ``scope`` that can reach ``use`` (all of them
     outside functions, or where the use cannot be placed).  The statement
     order of each function is built once per file and shared by the
-    inferences that ask."""
+    inferences that ask (and, in an editor, kept for the functions an edit
+    did not touch: ``FileContext.subtree_memo``)."""
     if use is None or len(bindings) < 2 or scope.kind != "function":
         return bindings
-    orders = ctx.__dict__.setdefault("_statement_orders", {})
-    order = orders.get(id(scope.node))
-    if order is None:
-        order = statement_order(scope.node)
-        orders[id(scope.node)] = order
-    return order.reaching(bindings, use)
+    return ctx.subtree_memo.get(statement_order, scope.node, statement_order).reaching(bindings, use)
 
 
 def is_none_literal(node: cst.CSTNode | None) -> bool:

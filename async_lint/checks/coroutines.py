@@ -162,7 +162,6 @@ class CoroutineEvidence:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.apis = coroutine_apis()
-        self._scans: dict[tuple[int, type], cst.CSTVisitor] = {}
         self._attributes: dict[tuple[int, str], list[cst.Call] | None] = {}
         self._nested_loops_allowed: bool | None = None
         self._resolving: set[str] = set()
@@ -229,13 +228,15 @@ class CoroutineEvidence:
 
     # -- uses of a variable ------------------------------------------------------
     def _scan(self, function: cst.FunctionDef, visitor: type):
-        """Run a small visitor over one function body, once per file."""
-        key = (id(function), visitor)
-        found = self._scans.get(key)
-        if found is None:
-            found = self._scans[key] = visitor()
-            visit_fast(function.body, found)
-        return found
+        """Run a small visitor over one function body, once per file (and,
+        in an editor, once for the functions edits do not touch)."""
+
+        def scan(node: cst.FunctionDef):
+            found = visitor()
+            visit_fast(node.body, found)
+            return found
+
+        return self.ctx.subtree_memo.get(visitor, function, scan)
 
     def name_loads(self, function: cst.FunctionDef) -> coroutine_scans.NameLoads:
         from async_lint.checks import _coroutine_scans as coroutine_scans
