@@ -132,7 +132,7 @@ def reparse(previous: Parsed, lines: list[str]) -> Any | None:
     first = _statement_at(spans, prefix + 1) - 1
     if first <= previous.first_indented:
         return None  # the default indentation may change
-    last = _statement_at(spans, len(old) - suffix + 1) + 1
+    last = _statement_at(spans, max(len(old) - suffix, prefix)) + 1
     delta = len(lines) - len(old)
     start_row = spans[first][0]
     to_end = last >= len(spans)
