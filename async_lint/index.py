@@ -47,7 +47,10 @@ class ProjectIndex:
         self.known = known_modules or {}
         # A module may also be imported by other names (project.ModuleNamer.aliases).
         aliases = getattr(self.known, "aliases", lambda path: ())
-        for path, summary in summaries.items():
+        # In path order, not the order the files were analysed in (workers
+        # finish in any order): where two files are the same module (two
+        # projects' ``shop`` in one tree), the same one answers every run.
+        for path, summary in sorted(summaries.items()):
             for module in (summary["module"], *aliases(path)):
                 self.paths_of.setdefault(module, []).append(path)
         self.missing: set[str] = set()

@@ -13,7 +13,7 @@ from async_lint.catalog import catalog
 from async_lint.checks import index_findings
 from async_lint.index import ProjectIndex
 from async_lint.project import ModuleNamer, find_project_root, sets_allow_async_unsafe
-from tests.helpers import FIXTURES, lint_paths, lint_text
+from tests.helpers import FIXTURES, lint_paths, lint_text, make_settings
 
 PROJECT = FIXTURES / "dja4_project"
 
@@ -490,3 +490,28 @@ def test_import_roots_are_computed_once_for_the_same_files_and_src_is_always_loo
     assert asked == files[:1]  # other files: computed for them
     (tmp_path / "src").mkdir()
     assert import_roots(str(tmp_path), files, namer) == [first[0], str(tmp_path / "src"), *first[1:]]
+
+
+@pytest.mark.parametrize("order", [sorted, lambda results: sorted(results, reverse=True)], ids=["in-path-order", "reversed"])
+def test_two_files_of_one_module_name_give_the_same_findings_whatever_order_they_finish_in(tmp_path: Path, monkeypatch, order) -> None:
+    """Two projects in one tree, each with its own ``shop`` package: which
+    file answers for ``shop.services`` does not depend on which worker
+    finished first (it did: a run over tests/fixtures reported 332 or 333)."""
+    from async_lint import engine, file_pool
+
+    blocking = "import time\n\ndef fetch():\n    time.sleep(1)\n"
+    quiet = "def fetch():\n    return 1\n"
+    views = "from shop.services import fetch\n\nasync def page(request):\n    fetch()\n"
+    (tmp_path / "pyproject.toml").write_text("")
+    for name, services in (("one", blocking), ("two", quiet)):
+        write_project(tmp_path / name, {"manage.py": "", "shop/__init__.py": "", "shop/services.py": services, "shop/views.py": views})
+    real_run = file_pool.FileWorkers.run
+
+    def finishing_in_order(self, tasks):
+        results = real_run(self, tasks)
+        return [r for _, r in order([(r.path, r) for r in results])]
+
+    monkeypatch.setattr(file_pool.FileWorkers, "run", finishing_in_order)
+    result = engine.run([str(tmp_path)], make_settings(root=str(tmp_path)))
+    # Both views call "shop.services.fetch": the first file of that name by path answers for both.
+    assert [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in result.findings] == [("one/shop/views.py", "DJA401"), ("two/shop/views.py", "DJA401")]
