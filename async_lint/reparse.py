@@ -33,6 +33,16 @@ Why the result is the tree a whole-file parse gives:
 
 Anything else (a change in the first statements, the header or before the
 first indented block; a file CPython cannot parse) is parsed whole.
+
+One level down, the same for the body of a top-level class (Django's code
+is mostly classes: an edit inside a method of a 2,000-line class would
+parse the whole class again): a change within a class's body statements,
+not its first or last, parses again from the body statement before it to
+the one after it, after a line ``class _:`` so that its lines sit in a
+class body as in the file (an empty line's node says whether it starts
+with the block's indentation), and the class's other statements are kept
+(``_reparse_members``; checked on every body statement of Django's classes
+in ``tests/test_reparse.py``).
 """
 
 from __future__ import annotations
@@ -65,6 +75,10 @@ class Parsed:
     module: Any  # cst.Module
     spans: list[tuple[int, int]]  # rows (1-based, inclusive) of each top-level statement
     first_indented: int | None  # the first statement holding an indented block
+    # For each top-level class with an indented body (by its index): the
+    # rows of its body's statements, each from its leading lines, the last
+    # one's to the class's last row.
+    members: dict[int, list[tuple[int, int]]]
 
 
 def _holds_indented_block(node: Any) -> bool:
@@ -81,15 +95,22 @@ def _holds_indented_block(node: Any) -> bool:
 def _spans(module: Any, tree: ast.Module, row_count: int) -> list[tuple[int, int]] | None:
     """Each top-level statement's rows; None where CPython's statements do
     not line up with libcst's (one libcst line holds ``a = 1; b = 2``)."""
+    return _statement_spans(module.body, tree.body, row_count - len(module.footer))
+
+
+def _statement_spans(statements: Any, python_statements: list[ast.stmt], last_row: int) -> list[tuple[int, int]] | None:
+    """The rows of each of libcst's ``statements`` (from its leading lines),
+    from CPython's ``python_statements`` of the same block; None where the
+    two do not line up."""
     starts: list[int] = []
-    for statement in tree.body:
+    for statement in python_statements:
         first = statement_rows(statement)[0]
         if not starts or first != starts[-1]:
             starts.append(first)
-    if len(starts) != len(module.body):
+    if len(starts) != len(statements):
         return None
-    firsts = [first - len(statement.leading_lines) for statement, first in zip(module.body, starts)]
-    ends = [first - 1 for first in firsts[1:]] + [row_count - len(module.footer)]
+    firsts = [first - len(statement.leading_lines) for statement, first in zip(statements, starts)]
+    ends = [first - 1 for first in firsts[1:]] + [last_row]
     return list(zip(firsts, ends))
 
 
@@ -98,7 +119,26 @@ def parsed(module: Any, lines: list[str], tree: ast.Module) -> Parsed | None:
     if spans is None:
         return None
     first_indented = next((n for n, statement in enumerate(module.body) if _holds_indented_block(statement)), None)
-    return Parsed(lines, module, spans, first_indented)
+    members: dict[int, list[tuple[int, int]]] = {}
+    python_statements = _top_level_statements(tree)
+    for n, statement in enumerate(module.body):
+        if type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock and n < len(python_statements):
+            python_class = python_statements[n]
+            if isinstance(python_class, ast.ClassDef):
+                found = _statement_spans(statement.body.body, python_class.body, spans[n][1])
+                if found is not None:
+                    members[n] = found
+    return Parsed(lines, module, spans, first_indented, members)
+
+
+def _top_level_statements(tree: ast.Module) -> list[ast.stmt]:
+    """CPython's top-level statements, one per libcst statement (those on one
+    line, ``a = 1; b = 2``, are one libcst statement: ``_spans`` refused those)."""
+    out: list[ast.stmt] = []
+    for statement in tree.body:
+        if not out or statement_rows(statement)[0] != statement_rows(out[-1])[0]:
+            out.append(statement)
+    return out
 
 
 def _statement_at(spans: list[tuple[int, int]], row: int) -> int:
@@ -129,10 +169,16 @@ def reparse(previous: Parsed, lines: list[str]) -> Any | None:
     spans = previous.spans
     if prefix + 1 < spans[0][0]:
         return None  # the header
-    first = _statement_at(spans, prefix + 1) - 1
+    last_changed = max(len(old) - suffix, prefix)
+    inside = _statement_at(spans, prefix + 1)
+    if inside == _statement_at(spans, last_changed) and inside in previous.members:
+        module = _reparse_members(previous, lines, inside, prefix + 1, last_changed)
+        if module is not None:
+            return module
+    first = inside - 1
     if first <= previous.first_indented:
         return None  # the default indentation may change
-    last = _statement_at(spans, max(len(old) - suffix, prefix)) + 1
+    last = _statement_at(spans, last_changed) + 1
     delta = len(lines) - len(old)
     start_row = spans[first][0]
     to_end = last >= len(spans)
@@ -153,6 +199,45 @@ def reparse(previous: Parsed, lines: list[str]) -> Any | None:
     if region.footer:
         return None
     return module.with_changes(body=[*module.body[:first], *body, *module.body[last + 1 :]])
+
+
+_CLASS_LINE = "class _:"
+
+
+def _reparse_members(previous: Parsed, lines: list[str], index: int, first_row: int, last_row: int) -> Any | None:
+    """The module with the statements of the body of the class at ``index``
+    that rows ``first_row``..``last_row`` changed parsed again: the same
+    argument as for top-level statements, one level down.  The region runs
+    from the body statement before the first changed one to the one after
+    the last changed one, and is parsed after a line ``class _:``, so that
+    its lines sit in a class body as they do in the file (an empty line's
+    node says whether it starts with the block's indentation).  None where
+    the change reaches the class's first or last body statement, or the
+    region's parse differs in what the file decides (its defaults), or
+    leaves lines outside its statements."""
+    members = previous.members[index]
+    classdef = previous.module.body[index]
+    if first_row < members[0][0]:
+        return None  # the class's own lines
+    first = _statement_at(members, first_row) - 1
+    last = _statement_at(members, last_row) + 1
+    if first < 0 or last >= len(members) - 1:
+        return None  # its first or last statement: the block's edges
+    delta = len(lines) - len(previous.lines)
+    region_lines = lines[members[first][0] - 1 : members[last][1] + delta]
+    newline = region_lines[-1][len(region_lines[-1].rstrip("\r\n")) :] or "\n"
+    region = cst.parse_module(_CLASS_LINE + newline + "".join(region_lines))
+    module = previous.module
+    if (region.default_indent, region.default_newline) != (module.default_indent, module.default_newline) or region.footer or region.header:
+        return None
+    if len(region.body) != 1 or type(region.body[0]) is not cst.ClassDef or type(region.body[0].body) is not cst.IndentedBlock:
+        return None
+    block = region.body[0].body
+    if block.footer or block.indent != classdef.body.indent or not block.body:
+        return None
+    statements = classdef.body.body
+    body = classdef.body.with_changes(body=[*statements[:first], *block.body, *statements[last + 1 :]])
+    return module.with_changes(body=[*module.body[:index], classdef.with_changes(body=body), *module.body[index + 1 :]])
 
 
 class ParseMemory:

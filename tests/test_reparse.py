@@ -44,6 +44,45 @@ def test_every_top_level_statement_parses_alone_to_the_same_node() -> None:
     assert checked > 1500
 
 
+def test_every_class_body_statement_parses_after_a_class_line_to_the_same_node() -> None:
+    """One level down: the rows of a statement of a top-level class's body
+    (not its first or last), after a line ``class _:``, parse to the node the
+    whole file has, and the class's block to the file's indentation."""
+    from async_lint.reparse import parsed
+
+    checked = 0
+    for path in _django_files("db/models", "views", "contrib/auth", "forms"):
+        text = path.read_text(encoding="utf-8")
+        module, lines = cst.parse_module(text), physical_lines(text)
+        found = parsed(module, lines, ast.parse(text))
+        assert found is not None, path
+        for index, members in found.members.items():
+            classdef = module.body[index]
+            for member, (first, last) in list(zip(classdef.body.body, members))[1:-1]:
+                wrapped = cst.parse_module("class _:\n" + "".join(lines[first - 1 : last]))
+                block = wrapped.body[0].body
+                assert len(block.body) == 1 and not block.footer and block.indent == classdef.body.indent, f"{path}:{first}"
+                assert block.body[0].deep_equals(member), f"{path}:{first}"
+                checked += 1
+    assert checked > 1000
+
+
+def test_an_edit_inside_a_method_parses_only_the_methods_around_it() -> None:
+    import django
+
+    text = (Path(django.__file__).parent / "db" / "models" / "query.py").read_text(encoding="utf-8")
+    memory = ParseMemory()
+    before = memory.parse("query.py", text, ast.parse(text))
+    anchor = "    def count(self):\n"
+    edited = text.replace(anchor, anchor + "        typed = 1\n", 1)
+    after = memory.parse("query.py", edited, ast.parse(edited))
+    assert after.deep_equals(cst.parse_module(edited)) and memory.reused == 1
+    queryset = next(n for n, statement in enumerate(before.body) if type(statement) is cst.ClassDef and statement.name.value == "QuerySet")
+    kept = [old is new for old, new in zip(before.body[queryset].body.body, after.body[queryset].body.body)]
+    assert kept.count(False) == 3, "the edited method and one on each side"
+    assert all(old is new for n, (old, new) in enumerate(zip(before.body, after.body)) if n != queryset)
+
+
 NEW_FUNCTION = "\n\ndef _typed_{n}(request):\n    return {n}\n"
 EDITS = (
     "insert a function between statements",
