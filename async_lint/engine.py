@@ -250,20 +250,18 @@ def run(
     texts = {os.path.abspath(path): data for path, data in (texts or {}).items()}
     on_disk = [p for p in paths if os.path.abspath(p) not in texts]
     root = find_project_root(paths)
-    project_files = None
     both = None
     if len(on_disk) == 1 and os.path.abspath(on_disk[0]) != os.path.abspath(root) and _builds_model_table(settings):
         # A sub-folder named: it and the project (for the model table) from one walk.
         both = discover_folder_and_root(on_disk[0], root, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, exclude_root=settings.root)
     if both is not None:
         discovery, project = both
-        project_files = project.files
-        # The folder is the whole project: the run's files are all its modules.
-        whole_tree = project.complete and set(project_files) == set(discovery.files)
     else:
         discovery = discover(on_disk, exclude=settings.exclude, respect_gitignore=settings.respect_gitignore, root=settings.root) if on_disk else Discovery()
-        whole_tree = discovery.complete and [os.path.abspath(p) for p in on_disk] == [os.path.abspath(root)]
-    whole_tree = whole_tree and not texts
+        # The run given the project root: its files are the project's.
+        project = discovery if [os.path.abspath(p) for p in paths] == [os.path.abspath(root)] else None
+    # The run's files are every module of the project, each walked.
+    whole_tree = project is not None and project.complete and set(project.files) == set(discovery.files) and not texts
     targets = [*discovery.files, *(p for p in texts if p not in discovery.files)]
     cache = None
     if use_cache:
@@ -271,7 +269,7 @@ def run(
 
         cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
     namer = ModuleNamer(root)
-    settings = _with_model_table(settings, root, namer, cache, discovery.files, paths, project_files=project_files)
+    settings = _with_model_table(settings, root, namer, cache, discovery.files, project_files=project.files if project is not None else None)
     analyzer = _Analyzer(settings, namer, cache, on_file_done, texts)
     return _lint_targets(analyzer, targets, paths, root, settings, cache, discovery, whole_tree=whole_tree)
 
@@ -294,7 +292,7 @@ class Workspace:
             self.cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
         namer = ModuleNamer(root)
         # The model table of the whole project, as a command-line run builds it.
-        self.settings = settings = _with_model_table(settings, root, namer, self.cache, [], [], processes=False)
+        self.settings = settings = _with_model_table(settings, root, namer, self.cache, [], processes=False)
         # A language server is a threaded process: a worker forked from it
         # inherits locks its other threads hold (the protocol writer, the
         # import lock) and can hang, so its files are analysed in-process
@@ -388,17 +386,15 @@ def _builds_model_table(settings: Settings) -> bool:
     return settings.models is None and needs_model_table(settings)
 
 
-def _with_model_table(settings: Settings, root: str, namer: ModuleNamer, cache, targets: list[str], paths: list[str], *, processes: bool = True, project_files: list[str] | None = None) -> Settings:
+def _with_model_table(settings: Settings, root: str, namer: ModuleNamer, cache, targets: list[str], *, processes: bool = True, project_files: list[str] | None = None) -> Settings:
     """The settings with the project's model table, which every file's
-    analysis reads.  ``project_files``: the files of the whole project, where
-    the run has them (else they are discovered here when needed)."""
-    from async_lint.project_models import needs_model_table, project_model_table
+    analysis reads: the whole project declares the models, also on a run
+    given a few files.  ``project_files``: the files of the whole project,
+    where the run has them (else they are discovered here)."""
+    from async_lint.project_models import project_model_table
 
-    if settings.models is not None or not needs_model_table(settings):
+    if not _builds_model_table(settings):
         return settings
-    # The whole project declares the models, also on a run given a few files.
-    if project_files is None and [os.path.abspath(p) for p in paths] == [os.path.abspath(root)]:
-        project_files = targets
     table = project_model_table(root, settings, namer, cache, files=project_files, targets=targets, processes=processes)
     return dataclasses.replace(settings, models=table)
 
