@@ -102,11 +102,7 @@ def _statement_spans(statements: Any, python_statements: list[ast.stmt], last_ro
     """The rows of each of libcst's ``statements`` (from its leading lines),
     from CPython's ``python_statements`` of the same block; None where the
     two do not line up."""
-    starts: list[int] = []
-    for statement in python_statements:
-        first = statement_rows(statement)[0]
-        if not starts or first != starts[-1]:
-            starts.append(first)
+    starts = [statement_rows(statement)[0] for statement in _one_per_line(python_statements)]
     if len(starts) != len(statements):
         return None
     firsts = [first - len(statement.leading_lines) for statement, first in zip(statements, starts)]
@@ -120,7 +116,7 @@ def parsed(module: Any, lines: list[str], tree: ast.Module) -> Parsed | None:
         return None
     first_indented = next((n for n, statement in enumerate(module.body) if _holds_indented_block(statement)), None)
     members: dict[int, list[tuple[int, int]]] = {}
-    python_statements = _top_level_statements(tree)
+    python_statements = _one_per_line(tree.body)
     for n, statement in enumerate(module.body):
         if type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock and n < len(python_statements):
             python_class = python_statements[n]
@@ -131,11 +127,11 @@ def parsed(module: Any, lines: list[str], tree: ast.Module) -> Parsed | None:
     return Parsed(lines, module, spans, first_indented, members)
 
 
-def _top_level_statements(tree: ast.Module) -> list[ast.stmt]:
-    """CPython's top-level statements, one per libcst statement (those on one
-    line, ``a = 1; b = 2``, are one libcst statement: ``_spans`` refused those)."""
+def _one_per_line(python_statements: list[ast.stmt]) -> list[ast.stmt]:
+    """CPython's statements of a block, one per libcst statement (those
+    that start on one line, ``a = 1; b = 2``, are one libcst statement)."""
     out: list[ast.stmt] = []
-    for statement in tree.body:
+    for statement in python_statements:
         if not out or statement_rows(statement)[0] != statement_rows(out[-1])[0]:
             out.append(statement)
     return out
