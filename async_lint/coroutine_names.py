@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from async_lint.text_hints import guarded
+
 _GAP = r"(?:\s|\\\r?\n|\\\r)+"
 # A name: ASCII letters, digits and ``_``, and any character past ASCII
 # that is not a space (a Python name may hold characters ``\w`` does not,
@@ -28,10 +30,9 @@ _GAP = r"(?:\s|\\\r?\n|\\\r)+"
 # class of all of Unicode's word characters takes milliseconds to compile.
 _NAME_CHARACTER = r"[^\s\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
 _NAME = rf"({_NAME_CHARACTER}+)"
-# Each pattern begins with its word and looks behind for the word boundary:
-# CPython's ``re`` then finds the word as fast as ``str.find``, where a
-# pattern that begins with ``\b`` or ``\w+`` is tried at every position.
-_ASYNC_DEF = re.compile(rf"async(?<!\wasync){_GAP}def{_GAP}{_NAME}")
+# Each pattern begins with a literal (``text_hints.guarded``): a pattern that
+# begins with ``\b`` or ``\w+`` is tried at every position of the text.
+_ASYNC_DEF = re.compile(rf"{guarded('async')}{_GAP}def{_GAP}{_NAME}")
 # A decorator line naming the thread decorator, up to the next def: the def
 # it decorates (a class's decorator leads to its first method: more names).
 # (A parenthesized decorator may name it on a later line.)
