@@ -82,6 +82,17 @@ def _is_virtualenv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def _gitignore_spec(directory: str) -> pathspec.PathSpec | None:
     path = os.path.join(directory, ".gitignore")
     try:
@@ -142,42 +153,55 @@ class _Walker:
         tree_root = os.path.realpath(top)
         # Real paths are derived from the folder's: only a link needs resolving
         # (os.path.realpath stats every component, for every file of the tree).
-        stack = [(top, ignores, tree_root)]
+        stack = [(top, ignores, tree_root, False)]
         while stack:
-            folder, ignores, real = stack.pop()
+            folder, ignores, real, below_top = stack.pop()
             if real in self.seen_dirs:
                 continue  # a symlink cycle or a second route to the same folder
+            try:
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=_entry_name)
+            except OSError as exc:
+                if below_top and _is_virtualenv(folder):
+                    self._passed_over(os.path.basename(folder))
+                    continue
+                entries = None
+                error = exc
+            # A folder's own listing says whether it is a virtualenv or holds a
+            # .gitignore: no stat or open per folder for files most lack.
+            names = {entry.name: entry for entry in entries} if entries is not None else {}
+            if below_top and "pyvenv.cfg" in names and _is_file(names["pyvenv.cfg"]):
+                self._passed_over(os.path.basename(folder))
+                continue
             self.seen_dirs.add(real)
             if folder == self.watched:
                 self.watched_ignores = [base for base, _spec in ignores]
-            if self.respect_gitignore:
+            if entries is None:
+                self.result.unreadable.append((folder, f"cannot list folder: {error.strerror or error}"))
+                self.result.complete = False
+                continue
+            if self.respect_gitignore and ".gitignore" in names:
                 spec = _gitignore_spec(folder)
                 if spec is not None:
                     ignores = [*ignores, (folder, spec)]
-            try:
-                with os.scandir(folder) as it:
-                    entries = sorted(it, key=lambda e: e.name)
-            except OSError as exc:
-                self.result.unreadable.append((folder, f"cannot list folder: {exc.strerror or exc}"))
-                self.result.complete = False
-                continue
+            prefix = real if real.endswith(os.sep) else real + os.sep
             subfolders = []
             for entry in entries:
                 kind, target = self._kind(entry, tree_root)
                 path = entry.path
                 if kind == "dir":
-                    if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _is_virtualenv(path):
+                    if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info"):
                         self._passed_over(entry.name)
                         continue
                     if self._ignored(path, True, ignores) or self.excluded(path, True, top):
                         self._passed_over(entry.name)
                         continue
-                    subfolders.append((path, ignores, target or os.path.join(real, entry.name)))
+                    subfolders.append((path, ignores, target or prefix + entry.name, True))
                 elif kind == "file" and entry.name.endswith(".py"):
                     if self._ignored(path, False, ignores) or self.excluded(path, False, top):
                         self._passed_over(entry.name[:-3])
                         continue
-                    self.add_file(path, target or os.path.join(real, entry.name))
+                    self.add_file(path, target or prefix + entry.name)
                 elif kind is None and target is not None:
                     self._passed_over(entry.name.removesuffix(".py"))  # a link out of the tree
             stack.extend(reversed(subfolders))

@@ -25,6 +25,18 @@ def found(root: Path, *paths: str | Path, **kwargs) -> list[str]:
     return sorted(Path(os.path.relpath(f, root)).as_posix() for f in result.files)
 
 
+def refuse_listing(monkeypatch, name: str) -> None:
+    """Listing a folder called ``name`` fails as it does without permission."""
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.path.basename(path) == name:
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
+
+
 def test_walks_python_files_only(tmp_path):
     make(tmp_path, "a.py", "pkg/__init__.py", "pkg/sub/b.py", "notes.txt", "pkg/data.json", "script", "stub.pyi")
     assert found(tmp_path) == ["a.py", "pkg/__init__.py", "pkg/sub/b.py"]
@@ -51,6 +63,39 @@ def test_skips_any_folder_holding_a_virtualenv(tmp_path):
     # A folder that only happens to contain a file named like a venv marker deeper down is kept.
     make(tmp_path, "tools/env/run.py", "tools/env/config/pyvenv.cfg")
     assert found(tmp_path) == ["app.py", "tools/env/run.py"]
+
+
+def test_a_virtualenv_is_known_by_its_own_listing(tmp_path, monkeypatch):
+    # Named on the command line, a virtualenv is walked; below it, passed over
+    # (the tree is then not complete); a pyvenv.cfg that is a folder marks nothing.
+    make(tmp_path, "venv/lib/site.py", "venv/app/inner/pyvenv.cfg/x.txt", "venv/app/inner/m.py", "locked/lib/l.py", "ok.py")
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "locked" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert found(tmp_path / "venv", tmp_path / "venv") == ["app/inner/m.py", "lib/site.py"]
+    result = discover([str(tmp_path)])
+    assert [os.path.relpath(f, tmp_path) for f in result.files] == ["ok.py"]
+    assert not result.complete
+    # A virtualenv whose listing is refused is still passed over, not reported.
+    refuse_listing(monkeypatch, "locked")
+    result = discover([str(tmp_path)])
+    assert result.unreadable == [] and [os.path.relpath(f, tmp_path) for f in result.files] == ["ok.py"]
+
+
+def test_only_folders_listing_a_gitignore_have_one_read(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    make(tmp_path, "a/x.py", "a/b/y.py", "a/b/gen.py", "c/z.py", "d/.gitignore/w.py")
+    (tmp_path / "a" / "b" / ".gitignore").write_text("gen.py\n")
+    read: list[str] = []
+    real = discovery._gitignore_spec
+
+    def spec(directory):
+        read.append(os.path.relpath(directory, tmp_path))
+        return real(directory)
+
+    monkeypatch.setattr(discovery, "_gitignore_spec", spec)
+    assert found(tmp_path) == ["a/b/y.py", "a/x.py", "c/z.py", "d/.gitignore/w.py"]
+    # The root's parents are read apart (the repository's outer .gitignore files).
+    assert sorted(r for r in read if not r.startswith("..") and r != ".") == ["a/b", "d"]
 
 
 def test_gitignore_nested_files_negation_and_anchoring(tmp_path):
@@ -178,14 +223,7 @@ def test_a_very_deep_tree_does_not_exhaust_the_stack(tmp_path):
 
 def test_a_folder_that_cannot_be_listed_is_reported_and_the_walk_goes_on(tmp_path, monkeypatch):
     make(tmp_path, "ok/a.py", "locked/b.py")
-    real_scandir = os.scandir
-
-    def scandir(path):
-        if os.path.basename(path) == "locked":
-            raise PermissionError(13, "Permission denied", path)
-        return real_scandir(path)
-
-    monkeypatch.setattr(discovery.os, "scandir", scandir)
+    refuse_listing(monkeypatch, "locked")
     result = discover([str(tmp_path)])
     assert [os.path.basename(f) for f in result.files] == ["a.py"]
     assert [(os.path.basename(p), reason) for p, reason in result.unreadable] == [("locked", "cannot list folder: Permission denied")]
