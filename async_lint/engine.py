@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from async_lint.catalog import PARSE_ERROR_CODE, level_of, orm_codes
 from async_lint.discovery import Discovery, discover, discover_folder_and_root, display_path
 from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabled_index_checks, parse_error_finding, project_index_findings
 from async_lint.file_pool import FileWorkers
-from async_lint.findings import Edit, Finding, Fix
+from async_lint.findings import Finding, finding_from_record, finding_record
 from async_lint.project import (
     ModuleLocator,
     ModuleNamer,
@@ -68,22 +68,9 @@ class RunResult:
 
 
 # -- cache entries ----------------------------------------------------------------------------------
-def _finding_record(finding: Finding) -> dict:
-    record = asdict(finding)
-    del record["path"]
-    return record
-
-
-def _finding_from_record(path: str, record: dict) -> Finding:
-    fix = record.get("fix")
-    if fix is not None:
-        fix = Fix(fix["message"], fix["applicability"], tuple(Edit(**edit) for edit in fix["edits"]))
-    return Finding(path=path, **{**record, "fix": fix})
-
-
 def _entry(result: FileResult) -> dict:
     return {
-        "findings": [_finding_record(f) for f in result.findings],
+        "findings": [finding_record(f) for f in result.findings],
         "facts": result.facts,
         "notes": result.notes,
         "summary": result.summary,
@@ -100,7 +87,7 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
     try:
         return FileResult(
             path=path,
-            findings=[_finding_from_record(path, r) for r in entry["findings"]],
+            findings=[finding_from_record(path, r) for r in entry["findings"]],
             facts=list(entry.get("facts") or []),
             notes=list(entry.get("notes") or []),
             summary=entry.get("summary"),
@@ -145,6 +132,8 @@ class _Analyzer:
         self.fingerprint = settings.fingerprint()
         self.results: dict[str, FileResult] = {}
         self.texts: dict[str, bytes] = {}
+        # Files' contents read already (the run memo's key), read no more.
+        self.preread: dict[str, bytes] = {}
         # Texts that stand in for files on disk (stdin, an editor's buffers).
         self.overrides: dict[str, bytes] = dict(texts or {})
         self.hits = 0
@@ -169,7 +158,7 @@ class _Analyzer:
             data = self.overrides.get(path)
             if data is None:
                 try:
-                    data = read_bytes(path)
+                    data = self.preread.pop(path) if path in self.preread else read_bytes(path)
                 except OSError as exc:
                     self.results[path] = FileResult(path, [parse_error_finding(path, SourceError(f"cannot read file: {exc.strerror or exc}"))])
                     continue
@@ -269,9 +258,59 @@ def run(
 
         cache = ResultCache(cache_dir or os.path.join(root, CACHE_DIR_NAME))
     namer = ModuleNamer(root)
+    memo = _RunMemo.open(cache, paths, root, settings, discovery) if cache is not None and whole_tree else None
+    if memo is not None and memo.kept is not None:
+        findings, notes, opt_outs = memo.kept
+        return RunResult(files=targets, findings=findings, notes=notes, root=root, cache_hits=len(targets), orm_opt_outs=opt_outs, missing=discovery.missing, skipped=discovery.skipped)
+    builds_table = _builds_model_table(settings)
     settings = _with_model_table(settings, root, namer, cache, discovery.files, project_files=project.files if project is not None else None)
     analyzer = _Analyzer(settings, namer, cache, on_file_done, texts)
-    return _lint_targets(analyzer, targets, paths, root, settings, cache, discovery, whole_tree=whole_tree)
+    if memo is not None:
+        analyzer.preread = memo.texts
+    result = _lint_targets(analyzer, targets, paths, root, settings, cache, discovery, whole_tree=whole_tree)
+    if memo is not None:
+        memo.keep(result, analyzer, namer, settings.models.installed if builds_table else {})
+    return result
+
+
+@dataclass
+class _RunMemo:
+    """A whole-tree run's findings kept in the cache (run_memo.py): the key
+    read from the walk and every file's content, which the run then
+    analyses (read once); ``kept``, what the cache holds for it."""
+
+    cache: Any
+    key: str
+    root: str
+    discovery: Discovery
+    texts: dict[str, bytes]
+    kept: Any
+
+    @classmethod
+    def open(cls, cache, paths: list[str], root: str, settings: Settings, discovery: Discovery) -> "_RunMemo | None":
+        from async_lint.cache import content_digest
+        from async_lint.run_memo import kept_findings, memo_key
+
+        texts: dict[str, bytes] = {}
+        try:
+            for path in discovery.files:
+                texts[path] = read_bytes(path)
+        except OSError:
+            return None  # the run reports it (DJA000); such a run is not kept
+        key = memo_key(paths, root, settings, discovery, {path: content_digest(data) for path, data in texts.items()})
+        return cls(cache, key, root, discovery, texts, kept_findings(cache, key, root))
+
+    def keep(self, result: RunResult, analyzer: "_Analyzer", namer: ModuleNamer, installed: dict | None) -> None:
+        """Keep ``result`` if the run vouches for its inputs (run_memo.py)."""
+        from async_lint.run_memo import keep
+
+        listed = set(self.discovery.files)
+        inside = self.root.rstrip(os.sep) + os.sep
+        if installed is None or result.failures or any(r.partial or r.failure is not None for r in analyzer.results.values()):
+            return
+        if not listed.issuperset(analyzer.results) or any(not (r + os.sep).startswith(inside) for r in import_roots(self.root, self.discovery.files, namer)):
+            return
+        keep(self.cache, self.key, result.findings, result.notes, result.orm_opt_outs, installed)
 
 
 class Workspace:
@@ -451,7 +490,7 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
         entry = cache.get(key)
         if entry is not None:
             try:
-                return [_finding_from_record(record.pop("path"), record) for record in entry["findings"]]
+                return [finding_from_record(record.pop("path"), record) for record in entry["findings"]]
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass  # a damaged entry: recompute and rewrite it
     from async_lint.facts import ProjectFacts
@@ -461,7 +500,7 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
     for check_class in _project_checks(settings, facts):
         out.extend(check_class(settings).run(project_facts.only(check_class.fact_kinds)))
     if key is not None:
-        cache.put(key, {"findings": [{**_finding_record(f), "path": f.path} for f in out]})
+        cache.put(key, {"findings": [{**finding_record(f), "path": f.path} for f in out]})
     return out
 
 

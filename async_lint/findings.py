@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # A line break with the indentation around it (Python's and Unicode's breaks).
@@ -76,6 +76,21 @@ class Finding:
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.code, self.message)
+
+
+def finding_record(finding: Finding) -> dict:
+    """A finding as plain data (for the caches), without its path."""
+    record = asdict(finding)
+    del record["path"]
+    return record
+
+
+def finding_from_record(path: str, record: dict) -> Finding:
+    """The finding of ``finding_record``'s data, at ``path``."""
+    fix = record.get("fix")
+    if fix is not None:
+        fix = Fix(fix["message"], fix["applicability"], tuple(Edit(**edit) for edit in fix["edits"]))
+    return Finding(path=path, **{**record, "fix": fix})
 
 
 def fixable_summary(findings: list[Finding]) -> str | None:

@@ -158,7 +158,7 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
     # their skeletons are cached like the project's (and read once a run).
     installed: dict[str, list | None] = {}
     reader = installed_skeleton_reader(root, lambda text, data, module, is_package: _skeleton(text, data, module, is_package, cache), read=installed)
-    table = EMPTY_TABLE
+    table = ModelTable()
     for _round in range(MAX_ROUNDS):
         fresh = [p for p in texts if p not in done and mentions(p)]
         if not fresh:
@@ -179,6 +179,7 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         mentions = hints.naming(new_names)
     if memo_key is not None:
         _store_table(cache, memo_key, table, installed)
+    table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
     return table
 
 
@@ -206,29 +207,37 @@ def _store_table(cache, key: str, table: ModelTable, installed: dict[str, list |
 def _cached_table(cache, key: str, root: str) -> ModelTable | None:
     """The kept table, if every installed module it read is still the file
     it read (same path, same content) and those it found missing still are."""
-    from async_lint.cache import content_digest
-
     entry = cache.get(key)
     if entry is None or not isinstance(entry.get("table"), list) or len(entry["table"]) != 5 or not isinstance(entry.get("installed"), dict):
         return None
+    if not installed_unchanged(entry["installed"], root):
+        return None
+    models, methods, aliases, user_model, request_classes = entry["table"]
+    if not (isinstance(models, dict) and isinstance(methods, dict) and isinstance(aliases, dict) and isinstance(request_classes, list)):
+        return None
+    return ModelTable(models=models, methods=methods, aliases=aliases, user_model=user_model, request_classes=frozenset(request_classes), installed=entry["installed"])
+
+
+def installed_unchanged(installed: dict, root: str) -> bool:
+    """Whether each installed module a table was made from is still found
+    at the same path with the same content, and each one found missing still is."""
+    from async_lint.cache import content_digest
+
     source = InstalledSource(root)
-    for module, read in entry["installed"].items():
+    for module, read in installed.items():
         found = source.locate(module)
         if read is None or found is None:
             if read is not None or found is not None:
-                return None
+                return False
             continue
         try:
             with open(found[0], "rb") as fh:
                 data = fh.read()
         except OSError:
-            return None
+            return False
         if [found[0], content_digest(data)] != read:
-            return None
-    models, methods, aliases, user_model, request_classes = entry["table"]
-    if not (isinstance(models, dict) and isinstance(methods, dict) and isinstance(aliases, dict) and isinstance(request_classes, list)):
-        return None
-    return ModelTable(models=models, methods=methods, aliases=aliases, user_model=user_model, request_classes=frozenset(request_classes))
+            return False
+    return True
 
 
 class _Hints:

@@ -21,6 +21,13 @@ EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>DJA\d{3}(?:[\s,]+DJA\d{3})*)")
 FIXTURE_OPTION = re.compile(r"^#\s*fixture:\s*(?P<key>[\w-]+)\s*=\s*(?P<value>\S+)", re.MULTILINE)
 
 
+def forget_kept_runs(cache_dir: str | Path) -> None:
+    """Drop the whole-run entries (run_memo.py) from a cache, so the next run
+    is served file by file: what a test of the per-file entries looks at."""
+    for entry in Path(cache_dir).rglob("run-*.json"):
+        entry.unlink()
+
+
 def make_settings(select: list[str] | None = None, ignore: list[str] | None = None, django_version: tuple[int, int] | None = None, **kwargs) -> Settings:
     return Settings(enabled=select_codes(select, ignore), django_version=django_version, **kwargs)
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from async_lint.engine import run
-from tests.helpers import FIXTURES, make_settings
+from tests.helpers import FIXTURES, forget_kept_runs, make_settings
 
 PROJECT = FIXTURES / "dja4_project"
 
@@ -30,8 +30,8 @@ def as_rows(result):
 
 
 def entries(cache_dir: Path) -> list[Path]:
-    """The per-file entries (not the project-wide checks' entry)."""
-    return [p for p in cache_dir.rglob("*.json") if not p.name.startswith("project-")]
+    """The per-file entries (not the project-wide checks' entry, nor the whole run's)."""
+    return [p for p in cache_dir.rglob("*.json") if not p.name.startswith(("project-", "run-"))]
 
 
 def test_project_wide_findings_are_cached_and_a_damaged_entry_is_recomputed(tmp_path: Path) -> None:
@@ -93,6 +93,7 @@ def test_corrupt_and_foreign_entries_are_ignored_and_rewritten(tmp_path: Path) -
     files[1].write_text("[1, 2, 3]")
     files[2].write_bytes(files[3].read_bytes())  # another file's entry under this key
     files[3].write_text('{"key": "x", "findings": "not a list"}')
+    forget_kept_runs(cache_dir)
     again = lint([project], cache_dir)
     assert as_rows(again) == expected
     assert again.cache_misses >= 4

@@ -11,7 +11,7 @@ import pytest
 
 from async_lint.engine import run
 from async_lint.source import decode_source
-from tests.helpers import FIXTURES, make_settings
+from tests.helpers import FIXTURES, forget_kept_runs, make_settings
 from tests.test_project_index import write_project
 
 MODELS = """
@@ -373,6 +373,7 @@ def test_the_names_are_kept_with_each_files_cached_result(tmp_path: Path) -> Non
     settings = make_settings(root=str(project))
     cache = str(tmp_path / "cache")
     cold = run([str(project)], settings, cache_dir=cache, use_cache=True)
+    forget_kept_runs(cache)  # served file by file, so the index is built from the cached results
     warm = run([str(project)], settings, cache_dir=cache, use_cache=True)
     assert warm.cache_misses == 0 and warm.cache_hits
     assert [(f.path, f.line, f.code) for f in warm.findings] == [(f.path, f.line, f.code) for f in cold.findings] == [(str(project / "app" / "jobs.py"), 5, "DJA302")]

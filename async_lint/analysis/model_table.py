@@ -69,6 +69,11 @@ class ModelTable:
     # Project subclasses of Django's request classes.
     request_classes: frozenset[str] = frozenset()
     _digest: str | None = None
+    # The installed modules the table was made from: module -> [path, content
+    # digest], or None where the module was looked for and not found; None
+    # when not known (a table not built from the project).  What a kept
+    # result of the table must check is still there.
+    installed: dict[str, list | None] | None = field(default=None, compare=False, repr=False)
 
     def canonical(self, qualified: str) -> str:
         return self.aliases.get(qualified, qualified)

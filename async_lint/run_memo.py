@@ -1,0 +1,91 @@
+"""The findings of a run over a whole project, kept whole in the cache.
+
+A run over a project's whole tree reads nothing but the tree's own files
+(each one's text, and whether it is there) and, for the model table, the
+installed modules it names.  When the walk finds the same files with the
+same contents, the settings and the tool are the same, and every installed
+module the model table was made from is still the same file (or still
+missing), the run's findings are the ones kept: the files are read and
+hashed, nothing is analysed or indexed, and no check is loaded.
+
+Kept only from a run that can vouch for its inputs: one over the whole
+tree (``engine.run``'s ``whole_tree``: nothing importable passed over by
+the walk, no text standing in for a file), whose import roots are inside
+the project, which read no project file the walk did not list, with no
+file whose analysis failed or was cut short, and whose model table (when
+it has one) knows the installed modules it read.
+"""
+
+from __future__ import annotations
+
+import os
+from async_lint.findings import Finding, finding_from_record, finding_record
+from async_lint.settings import Settings
+
+FORMAT = 1
+
+
+def settings_key(settings: Settings) -> str:
+    """Everything in the settings that changes what a run reports, but the
+    model table (made from the files and installed modules, checked apart)."""
+    models = settings.models.digest() if settings.models is not None else None
+    return repr(
+        (
+            sorted(settings.enabled),
+            settings.django_version,
+            settings.extra_blocking_calls,
+            settings.extra_async_contexts,
+            settings.per_file_ignores,
+            settings.exclude,
+            settings.respect_gitignore,
+            settings.root,
+            settings.check_syntax,
+            settings.file_timeout,
+            models,
+        )
+    )
+
+
+def memo_key(paths: list[str], root: str, settings: Settings, discovery, digests: dict[str, str]) -> str:
+    """The key of a run over ``paths`` (the whole project at ``root``) that
+    discovered ``discovery``, whose files have these content digests."""
+    from async_lint.cache import content_digest, entry_key
+
+    parts = [
+        f"run-memo-{FORMAT}",
+        os.getcwd(),
+        root,
+        repr(list(paths)),
+        settings_key(settings),
+        repr(discovery.unreadable),
+        repr(discovery.missing),
+        repr(discovery.skipped),
+        repr(discovery.complete),
+    ]
+    parts.extend(f"{path}\0{digests[path]}" for path in discovery.files)
+    blob = "\n".join(parts).encode("utf-8", "surrogatepass")
+    return "run-" + entry_key(content_digest(blob), "run-memo", "", False)
+
+
+def kept_findings(cache, key: str, root: str):
+    """The kept run's (findings, notes, orm_opt_outs), or None where there is
+    none or an installed module it was made from has changed."""
+    from async_lint.project_models import installed_unchanged
+
+    entry = cache.get(key)
+    if entry is None:
+        return None
+    try:
+        installed = entry["installed"]
+        if not isinstance(installed, dict) or not installed_unchanged(installed, root):
+            return None
+        findings = [finding_from_record(str(record.pop("path")), record) for record in entry["findings"]]
+        notes = {str(path): [str(note) for note in kept] for path, kept in entry["notes"].items()}
+        opt_outs = {str(path): str(where) for path, where in entry["orm_opt_outs"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return findings, notes, opt_outs
+
+
+def keep(cache, key: str, findings: list[Finding], notes: dict[str, list[str]], orm_opt_outs: dict[str, str], installed: dict) -> None:
+    cache.put(key, {"findings": [{**finding_record(f), "path": f.path} for f in findings], "notes": notes, "orm_opt_outs": orm_opt_outs, "installed": installed})
