@@ -177,13 +177,16 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
             break
         searched |= new_names
         mentions = hints.naming(new_names)
+    if not done and external_modules - project_modules:
+        # No file of the project declares a model: those of the installed apps it imports still count.
+        table = build_model_table({}, reader, sorted(external_modules - project_modules), project_modules)
     if memo_key is not None:
         _store_table(cache, memo_key, table, installed)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
     return table
 
 
-TABLE_FORMAT = 1
+TABLE_FORMAT = 2
 
 
 def _table_key(root: str, roots: set[str], texts: dict[str, tuple[str, bytes]], namer: ModuleNamer, external_modules: set[str]) -> str:

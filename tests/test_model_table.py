@@ -379,3 +379,35 @@ def test_a_kept_table_serves_the_same_files_and_nothing_else(tmp_path, monkeypat
     # Another package layout: the table a fresh build makes.
     (project / "shop" / "__init__.py").unlink()
     assert same(table(), table(cached=False))
+
+
+def test_installed_apps_models_count_in_a_project_that_declares_none(tmp_path):
+    """A project whose own modules declare no model (views over a shared
+    app installed in its virtualenv) still has that app's models, managers
+    and QuerySets in its table, and its async views are checked by them."""
+    from async_lint.engine import run
+
+    project = tmp_path / "project"
+    site = project / ".venv" / "lib" / "python3.11" / "site-packages"
+    _write_tree(
+        project,
+        {
+            "pyproject.toml": "",
+            "api/__init__.py": "",
+            "api/views.py": "from vendorshop.models import Order\n\n\nasync def pending_count(request):\n    return Order.shipping.count()\n",
+        },
+    )
+    _write_tree(
+        site,
+        {
+            "vendorshop/__init__.py": "",
+            "vendorshop/models.py": (
+                "from django.db import models\n\n\nclass PendingQuerySet(models.QuerySet):\n    def pending(self):\n        return self.filter(paid=False)\n\n\n"
+                "class Order(models.Model):\n    paid = models.BooleanField(default=False)\n    shipping = PendingQuerySet.as_manager()\n"
+            ),
+        },
+    )
+    table = project_model_table(str(project), make_settings(), ModuleNamer(str(project)))
+    assert table.models["vendorshop.models.Order"]["managers"]["shipping"][1] == "vendorshop.models.PendingQuerySet"
+    findings = run([str(project)], make_settings(root=str(project))).findings
+    assert [(f.line, f.code) for f in findings] == [(5, "DJA201")]
