@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +108,8 @@ def _write_new(path: str, text: str) -> None:
 
 def _replace(path: str, data: bytes) -> None:
     """Write ``path`` whole or not at all: a temporary file beside it, then a rename."""
+    import tempfile  # writing only: a run served from the cache does not import it
+
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import os
 import signal
 import sys
@@ -187,6 +186,8 @@ def _path_hint(path: str) -> str:
     """A hint for a path that does not exist but looks like a subcommand."""
     if path in RUFF_HABITS:
         return f" ({RUFF_HABITS[path]})"
+    import difflib
+
     close = difflib.get_close_matches(path, list(SUBCOMMANDS), n=1, cutoff=0.7)
     return f" (did you mean the subcommand `async-lint {close[0]}`?)" if close else ""
 

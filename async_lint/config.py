@@ -8,18 +8,16 @@ and the key (or rule code), so a typo never silently turns a rule off.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Iterable
 
-import pathspec
-
 from async_lint import _toml
 from async_lint.cache import CACHE_DIR_NAME
 from async_lint.catalog import catalog
 from async_lint.discovery import _git_root as git_root
+from async_lint.discovery import gitignore_spec
 from async_lint.findings import LEVEL_ORDER, Finding
 from async_lint.project import find_project_root
 from async_lint.settings import Settings
@@ -192,6 +190,8 @@ def options_from_table(table: Any, where: str) -> Options:
     values = {}
     for key, value in table.items():
         if key not in KNOWN_KEYS:
+            import difflib
+
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise ConfigError(f"{where}: [{SECTION}] unknown key {key!r} ({hint}known keys: {', '.join(KNOWN_KEYS)})")
@@ -367,7 +367,7 @@ def apply_per_file_ignores(findings: list[Finding], settings: Settings) -> list[
     if not settings.per_file_ignores:
         return findings
     root = settings.root or os.getcwd()
-    matchers = [(pathspec.GitIgnoreSpec.from_lines([pattern]), codes) for pattern, codes in settings.per_file_ignores]
+    matchers = [(gitignore_spec([pattern]), codes) for pattern, codes in settings.per_file_ignores]
     ignored_codes: dict[str, tuple[str, ...]] = {}
     kept = []
     for finding in findings:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from async_lint.source import special_kind
+
+if TYPE_CHECKING:
+    import pathspec
 
 # Folders that never hold project code worth linting.
 SKIP_DIRS = frozenset(
@@ -102,6 +104,14 @@ def _gitignore_spec(directory: str) -> pathspec.PathSpec | None:
         return None
     if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
         return None
+    return gitignore_spec(lines)
+
+
+def gitignore_spec(lines: list[str]) -> pathspec.PathSpec:
+    """Patterns read as git reads a .gitignore; pathspec is imported only
+    where there are any (a tree with no .gitignore and no excludes never does)."""
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
@@ -273,7 +283,7 @@ def discover(paths: list[str], exclude: list[str] | tuple[str, ...] = (), respec
     shebang (pre-commit passes scripts without a suffix), unless an
     --exclude pattern matches them. A path that does not exist is recorded in
     ``missing`` and the others are still discovered."""
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    exclude_spec = gitignore_spec(list(exclude)) if exclude else None
     exclude_root = os.path.abspath(root or os.getcwd())
     walker = _Walker(exclude_spec, exclude_root, respect_gitignore)
     for raw in paths:
@@ -330,7 +340,7 @@ def discover_folder_and_root(folder: str, root: str, exclude: list[str] | tuple[
     base = os.path.abspath(exclude_root or os.getcwd())
     if not folder.startswith(root + os.sep) or not (root == base or root.startswith(base + os.sep)) or not os.path.isdir(folder):
         return None
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    exclude_spec = gitignore_spec(list(exclude)) if exclude else None
     walker = _Walker(exclude_spec, base, respect_gitignore)
     walker.watched = folder
     walker.walk(root, _parent_gitignores(root) if respect_gitignore else [])

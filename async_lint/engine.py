@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from async_lint.catalog import PARSE_ERROR_CODE, level_of, orm_codes
-from async_lint.discovery import Discovery, discover, discover_folder_and_root, display_path
+from async_lint.discovery import Discovery, discover, discover_folder_and_root, display_path, gitignore_spec
 from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabled_index_checks, parse_error_finding, project_index_findings
 from async_lint.file_pool import FileWorkers
 from async_lint.findings import Finding, finding_from_record, finding_record
@@ -618,9 +618,7 @@ def _exclusion(settings: Settings):
     """The user's exclude patterns as a test on a path (as discovery applies them)."""
     if not settings.exclude:
         return lambda path: False
-    import pathspec
-
-    spec = pathspec.GitIgnoreSpec.from_lines(list(settings.exclude))
+    spec = gitignore_spec(list(settings.exclude))
     base = os.getcwd()
 
     def excluded(path: str) -> bool:

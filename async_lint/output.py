@@ -18,7 +18,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from typing import Any, Iterator
 
 OUTPUT_ERRORS = "async_lint_output"
@@ -82,6 +81,8 @@ def atomic_writer(path: str, *, newline: str | None = None, binary: bool = False
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    import tempfile  # an output file only: a report to stdout does not import it
+
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".async-lint-tmp", dir=folder)
     try:
         handle = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", errors=OUTPUT_ERRORS, newline=newline)
