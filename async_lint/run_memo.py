@@ -19,6 +19,7 @@ it has one) knows the installed modules it read.
 from __future__ import annotations
 
 import os
+
 from async_lint.findings import Finding, finding_from_record, finding_record
 from async_lint.settings import Settings
 
