@@ -38,6 +38,10 @@ EDGES = [
     "asyncdef",
     "import asyncio",
     "import asyncio_compat",
+    "import os, asyncio as aio",
+    "from django.utils.asyncio import async_unsafe",
+    "@pytest.mark.asyncio",
+    "loop = asyncio .get_event_loop()",
     "from my_asyncio import x",
     "asyncio",
     "(asyncio)",
@@ -166,3 +170,31 @@ def test_the_byte_test_never_rules_out_a_text_the_hints_match():
             ruled_out += 1
     assert ruled_out  # some texts are told apart by their bytes alone
     assert AnyOf([r"(?i)async"]).may_match_bytes(b"")  # nothing known: always maybe
+
+
+def test_the_asyncio_hints_ask_for_the_module_used_not_the_word():
+    """A module that uses asyncio needs the coroutine rules' full pass; one
+    that imports another module called asyncio (Django's ``async_unsafe``),
+    marks a test, or says the word in prose does not (Django's five database
+    backends and its URL resolver did)."""
+    from async_lint.catalog import select_codes
+    from async_lint.checks.coroutines import ASYNCIO_USE
+    from async_lint.file_analysis import _needs_full_pass
+    from async_lint.settings import Settings
+
+    hint = AnyOf(list(ASYNCIO_USE))
+    used = [
+        "import asyncio\n",
+        "import os, asyncio as aio\n",
+        "from asyncio import create_task\n",
+        "from asyncio.tasks import Task\n",
+        "loop = asyncio.get_event_loop()\n",
+        "from django.utils import asyncio\nasyncio.foo()\n",
+    ]
+    other = ["from django.utils.asyncio import async_unsafe\n", "@pytest.mark.asyncio\ndef test(): pass\n", '"""For the current thread or asyncio task."""\n', "x = self.asyncio\n"]
+    assert [bool(hint.search(text)) for text in used] == [True] * len(used)
+    assert [bool(hint.search(text)) for text in other] == [False] * len(other)
+    settings = Settings(enabled=select_codes(None, None))
+    backend = "from django.utils.asyncio import async_unsafe\n\n\nclass Backend:\n    @async_unsafe\n    def connect(self):\n        return 1\n"
+    assert not _needs_full_pass(backend, settings)
+    assert _needs_full_pass(backend + "\n\ndef loop():\n    import asyncio\n    return asyncio.get_event_loop()\n", settings)

@@ -559,12 +559,19 @@ def call_spelling(expr: cst.BaseExpression) -> str:
     return "..."
 
 
+# The asyncio module used: ``asyncio.<name>``, ``import asyncio``, ``from
+# asyncio ...``, ``asyncio as name``; not another module of that name
+# (``django.utils.asyncio``'s ``async_unsafe``, ``pytest.mark.asyncio``) nor
+# the word in prose ("the current thread or asyncio task").
+ASYNCIO_USE = (r"asyncio(?<![\w.]asyncio)\s*\.", r"\bimport\s+asyncio\b", r"\bfrom\s+asyncio\b", r"asyncio(?<![\w.]asyncio)\s+as\b")
+
+
 class _CoroutineCheck(Check):
     """Base of this module's checks: each keeps the file's evidence cache."""
 
     # Tasks and coroutines exist only where the module uses asyncio, async
     # defs, or the asgiref/Channels adapters.
-    text_hints = (r"\basync\s+def\b", r"\basyncio\b", r"sync_to_async", r"async_to_sync", r"AsyncClient|ClientSession")
+    text_hints = (r"\basync\s+def\b", *ASYNCIO_USE, r"sync_to_async", r"async_to_sync", r"AsyncClient|ClientSession")
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
