@@ -9,9 +9,12 @@ together with the installed apps' models the project uses.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from typing import Callable
+
+from async_lint.cache import content_digest
 
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases
 from async_lint.analysis.model_table import EMPTY_TABLE, InstalledSource, ModelTable, build_model_table, installed_skeleton_reader, models_imports
@@ -36,7 +39,7 @@ def needs_model_table(settings: Settings) -> bool:
 
 
 def _skeleton_key(data: bytes, module: str, is_package: bool) -> str:
-    from async_lint.cache import content_digest, entry_key
+    from async_lint.cache import entry_key
 
     return "skel-" + entry_key(content_digest(data), f"skeleton-{SKELETON_FORMAT}", module, is_package)
 
@@ -144,14 +147,28 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
     project_modules = {namer.module_name(path)[0] for path in texts}
     # The table of the same files is kept whole: a warm run reads the files
     # (for this key) and the installed modules the table leaned on, no more.
-    memo_key = _table_key(root, roots, texts, namer, external_modules) if cache is not None else None
+    contents = {path: content_digest(data) for path, (_text, data) in texts.items()} if cache is not None else {}
+    memo_key = _table_key(root, roots, contents, namer, external_modules) if cache is not None else None
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
             return kept
+    hints = _Hints(texts)
+    # An edit that changes no skeleton the table is made of (a function's
+    # body, a comment) keeps the table too: the same files are picked, round
+    # by round, and each has the skeleton it had.
+    shape_key = _table_key(root, roots, contents, namer, external_modules, with_contents=False) if memo_key is not None else None
+    if shape_key is not None:
+        kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
+        if kept is not None:
+            _store_table(cache, memo_key, kept, kept.installed)
+            return kept
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
-    hints = _Hints(texts)
+    # What the table is made of: each round's files and the names it found
+    # (to pick the next round's), and each file's content and skeleton digests.
+    trace: list[tuple[list[str], list[str]]] = []
+    made_of: dict[str, list[str]] = {}
     mentions: Callable[[str], bool] = hints.first
     searched: set[str] = set()
     # The installed apps' modules (django.contrib's) are read on every run:
@@ -164,7 +181,8 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         if not fresh:
             break
         done.update(fresh)
-        for skeleton in _skeletons(fresh, texts, namer, cache, settings.jobs, processes):
+        for path, skeleton in zip(fresh, _skeletons(fresh, texts, namer, cache, settings.jobs, processes)):
+            made_of[path] = [contents.get(path) or content_digest(texts[path][1]), _skeleton_digest(skeleton)]
             if skeleton is not None:
                 skeletons.setdefault(skeleton["module"], skeleton)
         table = build_model_table(skeletons, reader, sorted(external_modules - project_modules), project_modules)
@@ -173,6 +191,7 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         names = {q.rpartition(".")[2] for q in found}
         # Every file left was searched for the names of the rounds before, in vain: only new names can find one.
         new_names = names - searched
+        trace.append((fresh, sorted(new_names)))
         if not new_names:
             break
         searched |= new_names
@@ -182,6 +201,7 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         table = build_model_table({}, reader, sorted(external_modules - project_modules), project_modules)
     if memo_key is not None:
         _store_table(cache, memo_key, table, installed)
+        _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
     return table
 
@@ -189,22 +209,24 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
 TABLE_FORMAT = 2
 
 
-def _table_key(root: str, roots: set[str], texts: dict[str, tuple[str, bytes]], namer: ModuleNamer, external_modules: set[str]) -> str:
+def _table_key(root: str, roots: set[str], contents: dict[str, str], namer: ModuleNamer, external_modules: set[str], with_contents: bool = True) -> str:
     """What the table is made of: the files that may declare a class (each
-    by path, module name and content) and the installed modules the others
-    import models from; the installed modules it read are checked apart."""
-    from async_lint.cache import content_digest, entry_key
+    by path, module name and content digest) and the installed modules the
+    others import models from; the installed modules it read are checked
+    apart.  ``with_contents=False``: the files without their contents (the
+    key of a table kept with what it was made of, ``_table_of_same_skeletons``)."""
+    from async_lint.cache import entry_key
 
     parts = [root, *sorted(roots), "\0", *sorted(external_modules), "\0"]
-    for path in sorted(texts):
+    for path in sorted(contents):
         module, is_package = namer.module_name(path)
-        parts.append(f"{path}\0{module}\0{int(is_package)}\0{content_digest(texts[path][1])}")
-    return "table-" + entry_key(content_digest("\n".join(parts).encode("utf-8", "surrogatepass")), f"model-table-{TABLE_FORMAT}-{SKELETON_FORMAT}", "", False)
+        parts.append(f"{path}\0{module}\0{int(is_package)}\0{contents[path] if with_contents else ''}")
+    return ("table-" if with_contents else "shape-") + entry_key(content_digest("\n".join(parts).encode("utf-8", "surrogatepass")), f"model-table-{TABLE_FORMAT}-{SKELETON_FORMAT}", "", False)
 
 
-def _store_table(cache, key: str, table: ModelTable, installed: dict[str, list | None]) -> None:
+def _store_table(cache, key: str, table: ModelTable, installed: dict[str, list | None], **made_of) -> None:
     data = [table.models, table.methods, table.aliases, table.user_model, sorted(table.request_classes)]
-    cache.put(key, {"findings": [], "table": data, "installed": installed})
+    cache.put(key, {"findings": [], "table": data, "installed": installed, **made_of})
 
 
 def _cached_table(cache, key: str, root: str) -> ModelTable | None:
@@ -215,17 +237,74 @@ def _cached_table(cache, key: str, root: str) -> ModelTable | None:
         return None
     if not installed_unchanged(entry["installed"], root):
         return None
-    models, methods, aliases, user_model, request_classes = entry["table"]
+    return _table_of(entry)
+
+
+def _table_of(entry: dict) -> ModelTable | None:
+    try:
+        models, methods, aliases, user_model, request_classes = entry["table"]
+    except (TypeError, ValueError):
+        return None
     if not (isinstance(models, dict) and isinstance(methods, dict) and isinstance(aliases, dict) and isinstance(request_classes, list)):
         return None
     return ModelTable(models=models, methods=methods, aliases=aliases, user_model=user_model, request_classes=frozenset(request_classes), installed=entry["installed"])
 
 
+def _table_of_same_skeletons(cache, key: str, root: str, texts: dict[str, tuple[str, bytes]], contents: dict[str, str], namer: ModuleNamer, hints: "_Hints") -> ModelTable | None:
+    """The table kept under ``key`` (the same files, not their contents), if
+    it would be built again as it was: each round picks the files it picked
+    (from the first hints, then the names the round before found), each
+    picked file has the skeleton it had, and the installed modules are
+    unchanged.  Then each round's table, and so the names it finds, is the
+    same.  A file with the content it had is picked as it was; only the
+    changed files are asked again."""
+    entry = cache.get(key)
+    try:
+        if entry is None or len(entry["table"]) != 5 or not isinstance(entry["installed"], dict):
+            return None
+        trace = [(list(fresh), set(names)) for fresh, names in entry["trace"]]
+        made_of = {str(path): list(digests) for path, digests in entry["made_of"].items()}
+        contents_then = dict(entry["contents"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    round_of = {path: index for index, (fresh, _names) in enumerate(trace) for path in fresh}
+    if set(contents_then) != set(contents) or set(made_of) != set(round_of):
+        return None
+    for path in contents:
+        if contents_then[path] == contents[path]:
+            continue
+        if _round_picking(path, trace, hints) != round_of.get(path):
+            return None
+        if path in made_of and made_of[path][0] != contents[path]:
+            text, data = texts[path]
+            module, is_package = namer.module_name(path)
+            if _skeleton_digest(_skeleton(text, data, module, is_package, cache)) != made_of[path][1]:
+                return None
+    if not installed_unchanged(entry["installed"], root):
+        return None
+    return _table_of(entry)
+
+
+def _round_picking(path: str, trace: list[tuple[list[str], set[str]]], hints: "_Hints") -> int | None:
+    """The round of the build ``trace`` records that would pick ``path`` as
+    its text is now (a round past the last: one the build did not have), or None."""
+    mentions: Callable[[str], bool] = hints.first
+    for index, (_fresh, new_names) in enumerate(trace):
+        if mentions(path):
+            return index
+        if not new_names:
+            return None
+        mentions = hints.naming(new_names)
+    return len(trace) if len(trace) < MAX_ROUNDS and mentions(path) else None
+
+
+def _skeleton_digest(skeleton: dict | None) -> str:
+    return content_digest(json.dumps(skeleton, sort_keys=True).encode("utf-8", "surrogatepass"))
+
+
 def installed_unchanged(installed: dict, root: str) -> bool:
     """Whether each installed module a table was made from is still found
     at the same path with the same content, and each one found missing still is."""
-    from async_lint.cache import content_digest
-
     source = InstalledSource(root)
     for module, read in installed.items():
         found = source.locate(module)

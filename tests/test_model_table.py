@@ -319,15 +319,39 @@ def _write_tree(root: Path, files: dict[str, str]) -> None:
         (root / name).write_text(text, encoding="utf-8")
 
 
+def _kept_tables(project, cache_dir, monkeypatch):
+    """(the builds of the last call, table(cached=True)): the project's
+    model table through a cache in ``cache_dir``, counting the builds."""
+    from async_lint import project_models
+    from async_lint.analysis import model_table
+    from async_lint.cache import ResultCache
+
+    builds: list[int] = []
+    real_build = model_table.build_model_table
+
+    def counting(*args, **kwargs):
+        builds.append(1)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(project_models, "build_model_table", counting)
+    cache = ResultCache(str(cache_dir))
+
+    def table(cached: bool = True):
+        builds.clear()
+        return project_model_table(str(project), make_settings(), ModuleNamer(str(project)), cache if cached else None)
+
+    return builds, table
+
+
+def _same_table(a, b) -> bool:
+    return (a.models, a.methods, a.aliases, a.user_model, a.request_classes) == (b.models, b.methods, b.aliases, b.user_model, b.request_classes)
+
+
 def test_a_kept_table_serves_the_same_files_and_nothing_else(tmp_path, monkeypatch):
     """The whole table is kept in the cache: a run over the same files
     builds nothing; a changed model file, a changed or newly installed
     module the table read, another package layout each give the table a
     fresh build makes."""
-    from async_lint import project_models
-    from async_lint.analysis import model_table
-    from async_lint.cache import ResultCache
-
     project = tmp_path / "project"
     site = project / ".venv" / "lib" / "python3.11" / "site-packages"
     _write_tree(
@@ -339,31 +363,16 @@ def test_a_kept_table_serves_the_same_files_and_nothing_else(tmp_path, monkeypat
         },
     )
     _write_tree(site, {"vendorapp/__init__.py": "", "vendorapp/models.py": "from django.db import models\n\nclass Widget(models.Model):\n    pass\n"})
-    builds: list[int] = []
-    real_build = model_table.build_model_table
-
-    def counting(*args, **kwargs):
-        builds.append(1)
-        return real_build(*args, **kwargs)
-
-    monkeypatch.setattr(project_models, "build_model_table", counting)
-    cache = ResultCache(str(tmp_path / "cache"))
-
-    def table(cached: bool = True):
-        builds.clear()
-        return project_model_table(str(project), make_settings(), ModuleNamer(str(project)), cache if cached else None)
-
-    def same(a, b) -> bool:
-        return (a.models, a.methods, a.aliases, a.user_model, a.request_classes) == (b.models, b.methods, b.aliases, b.user_model, b.request_classes)
+    builds, table = _kept_tables(project, tmp_path / "cache", monkeypatch)
 
     first = table()
     assert builds and "vendorapp.models.Widget" in first.models and "shop.models.Order" in first.models
     kept = table()
-    assert builds == [] and same(kept, first) and kept.digest() == first.digest()
+    assert builds == [] and _same_table(kept, first) and kept.digest() == first.digest()
     # A project file changed: built again, as without a cache.
     (project / "shop" / "models.py").write_text((project / "shop" / "models.py").read_text() + "\nclass Refund(models.Model):\n    pass\n")
     changed = table()
-    assert builds and "shop.models.Refund" in changed.models and same(changed, table(cached=False))
+    assert builds and "shop.models.Refund" in changed.models and _same_table(changed, table(cached=False))
     # The installed module the table read changed.
     (site / "vendorapp" / "models.py").write_text("from django.db import models\n\nclass Widget(models.Model):\n    pass\n\nclass Gadget(Widget):\n    pass\n")
     vendor_changed = table()
@@ -378,7 +387,7 @@ def test_a_kept_table_serves_the_same_files_and_nothing_else(tmp_path, monkeypat
     assert builds and "payments.models.Charge" in installed.models
     # Another package layout: the table a fresh build makes.
     (project / "shop" / "__init__.py").unlink()
-    assert same(table(), table(cached=False))
+    assert _same_table(table(), table(cached=False))
 
 
 def test_installed_apps_models_count_in_a_project_that_declares_none(tmp_path):
@@ -411,3 +420,46 @@ def test_installed_apps_models_count_in_a_project_that_declares_none(tmp_path):
     assert table.models["vendorshop.models.Order"]["managers"]["shipping"][1] == "vendorshop.models.PendingQuerySet"
     findings = run([str(project)], make_settings(root=str(project))).findings
     assert [(f.line, f.code) for f in findings] == [(5, "DJA201")]
+
+
+def test_a_table_is_kept_while_the_skeletons_it_is_made_of_stay(tmp_path, monkeypatch):
+    """An edit that changes no skeleton the table is made of (a method's
+    body, a comment: most commits) keeps the table; one that changes a
+    skeleton, or which files a round picks, builds it again."""
+    project = tmp_path / "project"
+    _write_tree(
+        project,
+        {
+            "pyproject.toml": "",
+            "shop/__init__.py": "",
+            "shop/querysets.py": "from django.db import models\n\n\nclass OrderQuerySet(models.QuerySet):\n    def paid(self):\n        return self.filter(paid=True)\n",
+            "shop/models.py": (
+                "from django.db import models\n\nfrom shop.querysets import OrderQuerySet\n\n\n"
+                "class Order(models.Model):\n    paid = models.BooleanField()\n    objects = OrderQuerySet.as_manager()\n\n    def total(self):\n        return 1\n"
+            ),
+            "shop/reports.py": "class Report(Base):\n    def title(self):\n        return 'monthly'\n",
+        },
+    )
+    builds, table = _kept_tables(project, tmp_path / "cache", monkeypatch)
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = project / "shop" / name
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+
+    first = table()
+    assert builds and first.models["shop.models.Order"]["managers"]["objects"][1].endswith(".OrderQuerySet")
+    # A method's body and a comment: the same skeletons, the same picks.
+    edit("models.py", "return 1", "return 2")
+    edit("querysets.py", "class OrderQuerySet", "# paid orders first\nclass OrderQuerySet")
+    kept = table()
+    assert builds == [] and _same_table(kept, first) and _same_table(kept, table(cached=False))
+    assert table() and builds == []  # and now kept under the new contents too
+    # A file that declares a class now names a model: a later round picks it.
+    edit("reports.py", "return 'monthly'", "return 'Order'")
+    picked = table()
+    assert builds and _same_table(picked, table(cached=False))
+    # A skeleton changed: the manager is gone.
+    edit("models.py", "    objects = OrderQuerySet.as_manager()\n", "")
+    changed = table()
+    assert builds and "objects" not in changed.models["shop.models.Order"]["managers"] and _same_table(changed, table(cached=False))
