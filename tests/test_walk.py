@@ -72,6 +72,20 @@ def test_every_node_class_has_a_readable_order() -> None:
     assert not unreadable, unreadable
 
 
+def test_the_order_read_from_a_method_s_lines_is_inspect_s() -> None:
+    """The visit order is read from a method's lines as its code object
+    gives them: the same text ``inspect.getsource`` reads, for every node class."""
+    import inspect
+
+    from async_lint.walk import _method_source
+
+    classes = [c for c in vars(cst).values() if isinstance(c, type) and issubclass(c, cst.CSTNode) and "_visit_and_replace_children" in vars(c)]
+    assert len(classes) > 100
+    for node_class in classes:
+        method = node_class._visit_and_replace_children
+        assert _method_source(method).rstrip() == inspect.getsource(method).rstrip(), node_class.__name__
+
+
 class _LeafAndCallRecorder(cst.CSTVisitor):
     """Handlers for leaf classes (a comment, whitespace) and for a class with
     children: ``visit_fast`` must still call every one of them."""
