@@ -132,8 +132,9 @@ class _Analyzer:
         self.fingerprint = settings.fingerprint()
         self.results: dict[str, FileResult] = {}
         self.texts: dict[str, bytes] = {}
-        # Files' contents read already (the run memo's key), read no more.
-        self.preread: dict[str, bytes] = {}
+        # Files' contents read already, and their digests (the run memo's
+        # key), read and hashed no more.
+        self.preread: dict[str, tuple[bytes, str]] = {}
         # Texts that stand in for files on disk (stdin, an editor's buffers).
         self.overrides: dict[str, bytes] = dict(texts or {})
         self.hits = 0
@@ -149,6 +150,7 @@ class _Analyzer:
         tasks: list[FileTask] = []
         keys: dict[str, str] = {}
         for path in paths:
+            digest = None
             # A text standing in for a file is one buffer being edited: its
             # syntax is always checked (one parse), the tree's only when asked.
             check_syntax = self.settings.check_syntax or path in self.overrides
@@ -158,14 +160,14 @@ class _Analyzer:
             data = self.overrides.get(path)
             if data is None:
                 try:
-                    data = self.preread.pop(path) if path in self.preread else read_bytes(path)
+                    data, digest = self.preread.pop(path) if path in self.preread else (read_bytes(path), None)
                 except OSError as exc:
                     self.results[path] = FileResult(path, [parse_error_finding(path, SourceError(f"cannot read file: {exc.strerror or exc}"))])
                     continue
             self.texts[path] = data
             module_name, is_package = self.namer.module_name(path)
             if self.cache is not None:
-                key = entry_key(content_digest(data), self.fingerprint, module_name, is_package)
+                key = entry_key(digest or content_digest(data), self.fingerprint, module_name, is_package)
                 entry = self.cache.get(key)
                 result = _result_from_entry(path, entry) if entry is not None else None
                 if result is not None and self._serves(result, full, check_syntax, shapes):
@@ -283,7 +285,7 @@ class _RunMemo:
     key: str
     root: str
     discovery: Discovery
-    texts: dict[str, bytes]
+    texts: dict[str, tuple[bytes, str]]
     kept: Any
 
     @classmethod
@@ -291,13 +293,14 @@ class _RunMemo:
         from async_lint.cache import content_digest
         from async_lint.run_memo import kept_findings, memo_key
 
-        texts: dict[str, bytes] = {}
+        texts: dict[str, tuple[bytes, str]] = {}
         try:
             for path in discovery.files:
-                texts[path] = read_bytes(path)
+                data = read_bytes(path)
+                texts[path] = (data, content_digest(data))
         except OSError:
             return None  # the run reports it (DJA000); such a run is not kept
-        key = memo_key(paths, root, settings, discovery, {path: content_digest(data) for path, data in texts.items()})
+        key = memo_key(paths, root, settings, discovery, {path: digest for path, (_data, digest) in texts.items()})
         return cls(cache, key, root, discovery, texts, kept_findings(cache, key, root))
 
     def keep(self, result: RunResult, analyzer: "_Analyzer", namer: ModuleNamer, installed: dict | None) -> None:
