@@ -14,10 +14,9 @@ import os
 import re
 from typing import Callable
 
-from async_lint.cache import content_digest
-
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases
 from async_lint.analysis.model_table import EMPTY_TABLE, InstalledSource, ModelTable, build_model_table, installed_skeleton_reader, models_imports
+from async_lint.cache import content_digest
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
 from async_lint.project import ModuleNamer, import_roots
