@@ -282,7 +282,7 @@ class _RunMemo:
     analyses (read once); ``kept``, what the cache holds for it."""
 
     cache: Any
-    key: str
+    key: tuple[str, str]
     root: str
     discovery: Discovery
     texts: dict[str, tuple[bytes, str]]

@@ -13,7 +13,9 @@ tree (``engine.run``'s ``whole_tree``: nothing importable passed over by
 the walk, no text standing in for a file), whose import roots are inside
 the project, which read no project file the walk did not list, with no
 file whose analysis failed or was cut short, and whose model table (when
-it has one) knows the installed modules it read.
+it has one) knows the installed modules it read.  One run is kept per
+project, paths given and settings (the last): a cache kept across commits
+holds one such entry, not one per commit.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import os
 from async_lint.findings import Finding, finding_from_record, finding_record
 from async_lint.settings import Settings
 
-FORMAT = 1
+FORMAT = 2
 
 
 def settings_key(settings: Settings) -> str:
@@ -47,34 +49,30 @@ def settings_key(settings: Settings) -> str:
     )
 
 
-def memo_key(paths: list[str], root: str, settings: Settings, discovery, digests: dict[str, str]) -> str:
-    """The key of a run over ``paths`` (the whole project at ``root``) that
-    discovered ``discovery``, whose files have these content digests."""
+def memo_key(paths: list[str], root: str, settings: Settings, discovery, digests: dict[str, str]) -> tuple[str, str]:
+    """(the cache entry, the run): where a run over ``paths`` (the whole
+    project at ``root``) with these settings is kept, one at a time (a new
+    one replaces the last, so a cache kept across many commits holds one
+    run per such slot, not one per commit); and the digest of what the run
+    read: the walk's result and every file's content digest."""
     from async_lint.cache import content_digest, entry_key
 
-    parts = [
-        f"run-memo-{FORMAT}",
-        os.getcwd(),
-        root,
-        repr(list(paths)),
-        settings_key(settings),
-        repr(discovery.unreadable),
-        repr(discovery.missing),
-        repr(discovery.skipped),
-        repr(discovery.complete),
-    ]
-    parts.extend(f"{path}\0{digests[path]}" for path in discovery.files)
-    blob = "\n".join(parts).encode("utf-8", "surrogatepass")
-    return "run-" + entry_key(content_digest(blob), "run-memo", "", False)
+    slot = [f"run-memo-{FORMAT}", os.getcwd(), root, repr(list(paths)), settings_key(settings)]
+    read = [repr(discovery.unreadable), repr(discovery.missing), repr(discovery.skipped), repr(discovery.complete)]
+    read.extend(f"{path}\0{digests[path]}" for path in discovery.files)
+    slot_key = "run-" + entry_key(content_digest("\n".join(slot).encode("utf-8", "surrogatepass")), "run-memo", "", False)
+    return slot_key, content_digest("\n".join(read).encode("utf-8", "surrogatepass"))
 
 
-def kept_findings(cache, key: str, root: str):
-    """The kept run's (findings, notes, orm_opt_outs), or None where there is
-    none or an installed module it was made from has changed."""
+def kept_findings(cache, key: tuple[str, str], root: str):
+    """The kept run's (findings, notes, orm_opt_outs), or None where the
+    slot holds none, or another run, or an installed module it was made
+    from has changed."""
     from async_lint.project_models import installed_unchanged
 
-    entry = cache.get(key)
-    if entry is None:
+    slot, run = key
+    entry = cache.get(slot)
+    if entry is None or entry.get("run") != run:
         return None
     try:
         installed = entry["installed"]
@@ -88,5 +86,6 @@ def kept_findings(cache, key: str, root: str):
     return findings, notes, opt_outs
 
 
-def keep(cache, key: str, findings: list[Finding], notes: dict[str, list[str]], orm_opt_outs: dict[str, str], installed: dict) -> None:
-    cache.put(key, {"findings": [{**finding_record(f), "path": f.path} for f in findings], "notes": notes, "orm_opt_outs": orm_opt_outs, "installed": installed})
+def keep(cache, key: tuple[str, str], findings: list[Finding], notes: dict[str, list[str]], orm_opt_outs: dict[str, str], installed: dict) -> None:
+    slot, run = key
+    cache.put(slot, {"run": run, "findings": [{**finding_record(f), "path": f.path} for f in findings], "notes": notes, "orm_opt_outs": orm_opt_outs, "installed": installed})
