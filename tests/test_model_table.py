@@ -390,14 +390,15 @@ def test_a_kept_table_serves_the_same_files_and_nothing_else(tmp_path, monkeypat
     assert _same_table(table(), table(cached=False))
 
 
-def test_installed_apps_models_count_in_a_project_that_declares_none(tmp_path):
-    """A project whose own modules declare no model (views over a shared
-    app installed in its virtualenv) still has that app's models, managers
-    and QuerySets in its table, and its async views are checked by them."""
-    from async_lint.engine import run
+VENDOR_ORDER = (
+    "from django.db import models\n\n\nclass PendingQuerySet(models.QuerySet):\n    def pending(self):\n        return self.filter(paid=False)\n\n\n"
+    "class Order(models.Model):\n    paid = models.BooleanField(default=False)\n    shipping = PendingQuerySet.as_manager()\n"
+)
 
+
+def _vendored_views(tmp_path, installed: dict[str, str]):
+    """A project of async views over an app installed in its virtualenv."""
     project = tmp_path / "project"
-    site = project / ".venv" / "lib" / "python3.11" / "site-packages"
     _write_tree(
         project,
         {
@@ -406,20 +407,24 @@ def test_installed_apps_models_count_in_a_project_that_declares_none(tmp_path):
             "api/views.py": "from vendorshop.models import Order\n\n\nasync def pending_count(request):\n    return Order.shipping.count()\n",
         },
     )
-    _write_tree(
-        site,
-        {
-            "vendorshop/__init__.py": "",
-            "vendorshop/models.py": (
-                "from django.db import models\n\n\nclass PendingQuerySet(models.QuerySet):\n    def pending(self):\n        return self.filter(paid=False)\n\n\n"
-                "class Order(models.Model):\n    paid = models.BooleanField(default=False)\n    shipping = PendingQuerySet.as_manager()\n"
-            ),
-        },
-    )
+    _write_tree(project / ".venv" / "lib" / "python3.11" / "site-packages", installed)
+    return project
+
+
+def _pending_count_findings(project) -> list[tuple[int, str]]:
+    from async_lint.engine import run
+
+    return [(f.line, f.code) for f in run([str(project)], make_settings(root=str(project))).findings]
+
+
+def test_installed_apps_models_count_in_a_project_that_declares_none(tmp_path):
+    """A project whose own modules declare no model (views over a shared
+    app installed in its virtualenv) still has that app's models, managers
+    and QuerySets in its table, and its async views are checked by them."""
+    project = _vendored_views(tmp_path, {"vendorshop/__init__.py": "", "vendorshop/models.py": VENDOR_ORDER})
     table = project_model_table(str(project), make_settings(), ModuleNamer(str(project)))
     assert table.models["vendorshop.models.Order"]["managers"]["shipping"][1] == "vendorshop.models.PendingQuerySet"
-    findings = run([str(project)], make_settings(root=str(project))).findings
-    assert [(f.line, f.code) for f in findings] == [(5, "DJA201")]
+    assert _pending_count_findings(project) == [(5, "DJA201")]
 
 
 def test_a_table_is_kept_while_the_skeletons_it_is_made_of_stay(tmp_path, monkeypatch):
@@ -463,3 +468,15 @@ def test_a_table_is_kept_while_the_skeletons_it_is_made_of_stay(tmp_path, monkey
     edit("models.py", "    objects = OrderQuerySet.as_manager()\n", "")
     changed = table()
     assert builds and "objects" not in changed.models["shop.models.Order"]["managers"] and _same_table(changed, table(cached=False))
+
+
+@pytest.mark.parametrize("reexport", ["from .order import Order, PendingQuerySet\n", "from .order import *\n"])
+def test_an_installed_models_package_is_read_through_its_reexports(tmp_path, reexport):
+    """An installed app whose models live in a package's submodules
+    (``models/__init__.py``: ``from .order import ...`` or ``import *``)
+    has them in the table under both names, managers included."""
+    project = _vendored_views(tmp_path, {"vendorshop/__init__.py": "", "vendorshop/models/__init__.py": reexport, "vendorshop/models/order.py": VENDOR_ORDER})
+    table = project_model_table(str(project), make_settings(), ModuleNamer(str(project)))
+    assert table.canonical("vendorshop.models.Order") == "vendorshop.models.order.Order"
+    assert table.model("vendorshop.models.Order")["managers"]["shipping"][1] == "vendorshop.models.order.PendingQuerySet"
+    assert _pending_count_findings(project) == [(5, "DJA201")]

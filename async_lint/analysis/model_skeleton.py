@@ -16,7 +16,7 @@ import re
 
 from async_lint.analysis.django_vocabulary import EVALUATING_METHODS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
 
-SKELETON_FORMAT = 1
+SKELETON_FORMAT = 2
 
 # A file worth reading for model facts: it defines a class on some base.
 CLASS_WITH_BASES = re.compile(r"(?m)^[ \t]*class[ \t]+\w+[ \t]*\(")
@@ -96,8 +96,9 @@ class _Resolver:
         return f"{base}.{rest}" if rest else base
 
 
-def module_imports(tree: ast.Module, module: str, is_package: bool) -> dict[str, str]:
-    """Top-level (and ``if``/``try``-guarded) import bindings: local name -> qualified target."""
+def module_imports(tree: ast.Module, module: str, is_package: bool, star: list[str] | None = None) -> dict[str, str]:
+    """Top-level (and ``if``/``try``-guarded) import bindings: local name ->
+    qualified target; ``star`` gets the modules of ``from m import *``."""
     out: dict[str, str] = {}
     stack: list[ast.stmt] = list(tree.body)
     while stack:
@@ -113,6 +114,8 @@ def module_imports(tree: ast.Module, module: str, is_package: bool) -> dict[str,
             base = resolve_relative(node.module, node.level, module, is_package)
             for alias in node.names:
                 if alias.name == "*":
+                    if star is not None and base and base not in star:
+                        star.append(base)
                     continue
                 out[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
         elif isinstance(node, (ast.If, ast.Try)):
@@ -422,10 +425,11 @@ def build_skeleton(text: str, module: str, is_package: bool, tree: ast.Module | 
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-    imports = module_imports(tree, module, is_package)
+    star: list[str] = []
+    imports = module_imports(tree, module, is_package, star)
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
     resolver = _Resolver(module, imports, {c.name for c in classes})
-    skeleton: dict = {"format": SKELETON_FORMAT, "module": module, "is_package": is_package, "imports": imports, "classes": {}}
+    skeleton: dict = {"format": SKELETON_FORMAT, "module": module, "is_package": is_package, "imports": imports, "star_imports": star, "classes": {}}
     try:
         for node in classes:
             if node.bases:

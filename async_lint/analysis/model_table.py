@@ -176,7 +176,28 @@ class _Builder:
             target = skeleton["imports"].get(name)
             if target is not None and target != qualified:
                 return self.resolve(target, depth + 1)
+            # ``from .order import *`` in a models package: the name may come from there.
+            for star in skeleton.get("star_imports") or ():
+                if star != module:
+                    found = self.resolve(f"{star}.{name}", depth + 1)
+                    if found is not None:
+                        return found
         return None
+
+    def load_reexported(self, module: str) -> None:
+        """Load the installed modules an installed models module re-exports
+        from (``from .order import Order``, ``from .order import *``), so that
+        the models a package's submodules define are joined too."""
+        skeleton = self.skeleton(module)
+        # Django's own models packages (``django.db.models``) gather the
+        # framework's classes, not models: its models are the contrib
+        # modules, each read whole.
+        if skeleton is None or module in self.project_modules or module.split(".")[0] == "django":
+            return
+        for target in skeleton["imports"].values():
+            self.skeleton(target.rpartition(".")[0])
+        for star in skeleton.get("star_imports") or ():
+            self.skeleton(star)
 
     def _derives(self, qualified: str | None, roots: frozenset[str], depth: int = 0) -> bool:
         if not qualified or depth > MAX_DEPTH:
@@ -294,7 +315,7 @@ def build_model_table(
     never looked for among the installed packages."""
     builder = _Builder(skeletons, external, frozenset(project_modules) | frozenset(skeletons))
     for module in (*CONTRIB_MODEL_MODULES, *extra_modules):
-        builder.skeleton(module)
+        builder.load_reexported(module)
     table = ModelTable()
     models = list(builder.model_classes())
     by_label: dict[tuple[str, str], str] = {}
@@ -416,6 +437,10 @@ def build_model_table(
                 table.aliases.setdefault(f"{module}.{local}", found[0])
                 if target != found[0]:
                     table.aliases.setdefault(target, found[0])
+        for star in skeleton.get("star_imports") or ():
+            for qualified in merged:
+                if qualified.rpartition(".")[0] == star:
+                    table.aliases.setdefault(f"{module}.{qualified.rpartition('.')[2]}", qualified)
     return table
 
 
