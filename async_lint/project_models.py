@@ -25,6 +25,7 @@ from async_lint.settings import Settings
 # Words that a file declaring a model, manager or QuerySet almost always has.
 FIRST_HINTS = re.compile(r"Model|Manager|QuerySet|Queryset|models|AUTH_USER_MODEL|Request\b")
 MAX_ROUNDS = 6
+_MODELS_PACKAGE_INIT = os.sep + os.path.join("models", "__init__.py")
 # From this many files to read, worker processes build the skeletons, in
 # batches of SKELETON_BATCH files: the table is built before any file is
 # analysed, so on one core it held up the whole run (about 1 s on saleor).
@@ -122,6 +123,10 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         except Exception:  # an unreadable root: no table, the per-file heuristics remain
             return EMPTY_TABLE
     texts: dict[str, tuple[str, bytes]] = {}
+    # A models package's __init__ that only re-exports its submodules'
+    # models (``from .order import Order``, ``import *``): read in the first
+    # round, so the names it gives them are known (table aliases).
+    reexporters: set[str] = set()
     external_modules: set[str] = set()
     root_of_folder: dict[str, str] = {}
     for path in files:
@@ -142,6 +147,9 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         text = data.decode("utf-8", "replace")
         if defines_class_with_bases(text) or "AUTH_USER_MODEL" in text:
             texts[path] = (text, data)
+        elif path.endswith(_MODELS_PACKAGE_INIT) and "import" in text:
+            texts[path] = (text, data)
+            reexporters.add(path)
         external_modules |= models_imports(text)
     project_modules = {namer.module_name(path)[0] for path in texts}
     # The table of the same files is kept whole: a warm run reads the files
@@ -152,7 +160,7 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
             return kept
-    hints = _Hints(texts)
+    hints = _Hints(texts, reexporters)
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
     # by round, and each has the skeleton it had.
@@ -205,7 +213,7 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
     return table
 
 
-TABLE_FORMAT = 2
+TABLE_FORMAT = 3
 
 
 def _table_key(root: str, roots: set[str], contents: dict[str, str], namer: ModuleNamer, external_modules: set[str], with_contents: bool = True) -> str:
@@ -329,12 +337,13 @@ class _Hints:
 
     WORD = re.compile(r"\w+")
 
-    def __init__(self, texts: dict[str, tuple[str, bytes]]):
+    def __init__(self, texts: dict[str, tuple[str, bytes]], always: set[str] = frozenset()):
         self.texts = texts
+        self.always = always
         self.words: dict[str, frozenset[str]] = {}
 
     def first(self, path: str) -> bool:
-        return FIRST_HINTS.search(self.texts[path][0]) is not None
+        return path in self.always or FIRST_HINTS.search(self.texts[path][0]) is not None
 
     def naming(self, names: set[str]) -> Callable[[str], bool]:
         # A name of word characters only is a whole word of a text exactly where ``\bName\b`` matches.

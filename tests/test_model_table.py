@@ -480,3 +480,26 @@ def test_an_installed_models_package_is_read_through_its_reexports(tmp_path, ree
     assert table.canonical("vendorshop.models.Order") == "vendorshop.models.order.Order"
     assert table.model("vendorshop.models.Order")["managers"]["shipping"][1] == "vendorshop.models.order.PendingQuerySet"
     assert _pending_count_findings(project) == [(5, "DJA201")]
+
+
+@pytest.mark.parametrize("reexport", ["from .order import Order, PendingQuerySet\n", "from .order import *\n"])
+def test_a_project_models_package_is_read_through_its_reexports(tmp_path, reexport):
+    """The same layout in the project: ``shop/models/__init__.py`` holds
+    only the re-export (no class of its own), the models are in a submodule;
+    the views import them from the package."""
+    project = tmp_path / "project"
+    _write_tree(
+        project,
+        {
+            "pyproject.toml": "",
+            "shop/__init__.py": "",
+            "shop/models/__init__.py": reexport,
+            "shop/models/order.py": VENDOR_ORDER,
+            "api/__init__.py": "",
+            "api/views.py": "from shop.models import Order\n\n\nasync def pending_count(request):\n    return Order.shipping.count()\n",
+        },
+    )
+    table = project_model_table(str(project), make_settings(), ModuleNamer(str(project)))
+    assert table.canonical("shop.models.Order") == "shop.models.order.Order"
+    assert table.model("shop.models.Order")["managers"]["shipping"][1] == "shop.models.order.PendingQuerySet"
+    assert _pending_count_findings(project) == [(5, "DJA201")]
