@@ -29,24 +29,11 @@ FORMAT = 2
 
 
 def settings_key(settings: Settings) -> str:
-    """Everything in the settings that changes what a run reports, but the
-    model table (made from the files and installed modules, checked apart)."""
-    models = settings.models.digest() if settings.models is not None else None
-    return repr(
-        (
-            sorted(settings.enabled),
-            settings.django_version,
-            settings.extra_blocking_calls,
-            settings.extra_async_contexts,
-            settings.per_file_ignores,
-            settings.exclude,
-            settings.respect_gitignore,
-            settings.root,
-            settings.check_syntax,
-            settings.file_timeout,
-            models,
-        )
-    )
+    """Everything in the settings that changes what a run reports: what
+    changes a file's findings (``Settings.fingerprint``, with the model
+    table when it is given; a built one is made from the files and the
+    installed modules, checked apart) and which files the run has."""
+    return repr((settings.fingerprint(), settings.exclude, settings.respect_gitignore, settings.root, settings.check_syntax, settings.file_timeout))
 
 
 def memo_key(paths: list[str], root: str, settings: Settings, discovery, digests: dict[str, str]) -> tuple[str, str]:
