@@ -189,7 +189,8 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
             break
         done.update(fresh)
         for path, skeleton in zip(fresh, _skeletons(fresh, texts, namer, cache, settings.jobs, processes)):
-            made_of[path] = [contents.get(path) or content_digest(texts[path][1]), _skeleton_digest(skeleton)]
+            if shape_key is not None:  # kept: a run without a cache digests nothing
+                made_of[path] = [contents[path], _skeleton_digest(skeleton)]
             if skeleton is not None:
                 skeletons.setdefault(skeleton["module"], skeleton)
         table = build_model_table(skeletons, reader, sorted(external_modules - project_modules), project_modules)
@@ -240,14 +241,13 @@ def _cached_table(cache, key: str, root: str) -> ModelTable | None:
     """The kept table, if every installed module it read is still the file
     it read (same path, same content) and those it found missing still are."""
     entry = cache.get(key)
-    if entry is None or not isinstance(entry.get("table"), list) or len(entry["table"]) != 5 or not isinstance(entry.get("installed"), dict):
-        return None
-    if not installed_unchanged(entry["installed"], root):
+    if entry is None or not isinstance(entry.get("installed"), dict) or not installed_unchanged(entry["installed"], root):
         return None
     return _table_of(entry)
 
 
 def _table_of(entry: dict) -> ModelTable | None:
+    """The table a kept entry holds, or None where it is not of that shape."""
     try:
         models, methods, aliases, user_model, request_classes = entry["table"]
     except (TypeError, ValueError):
@@ -267,7 +267,7 @@ def _table_of_same_skeletons(cache, key: str, root: str, texts: dict[str, tuple[
     changed files are asked again."""
     entry = cache.get(key)
     try:
-        if entry is None or len(entry["table"]) != 5 or not isinstance(entry["installed"], dict):
+        if entry is None or not isinstance(entry["installed"], dict):
             return None
         trace = [(list(fresh), set(names)) for fresh, names in entry["trace"]]
         made_of = {str(path): list(digests) for path, digests in entry["made_of"].items()}
