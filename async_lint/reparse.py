@@ -79,6 +79,8 @@ class Parsed:
     # rows of its body's statements, each from its leading lines, the last
     # one's to the class's last row.
     members: dict[int, list[tuple[int, int]]]
+    # CPython's tree of the same text (``python_tree`` builds the next one from it).
+    python: ast.Module | None = None
 
 
 def _holds_indented_block(node: Any) -> bool:
@@ -124,7 +126,7 @@ def parsed(module: Any, lines: list[str], tree: ast.Module) -> Parsed | None:
                 found = _statement_spans(statement.body.body, python_class.body, spans[n][1])
                 if found is not None:
                     members[n] = found
-    return Parsed(lines, module, spans, first_indented, members)
+    return Parsed(lines, module, spans, first_indented, members, tree)
 
 
 def _one_per_line(python_statements: list[ast.stmt]) -> list[ast.stmt]:
@@ -236,6 +238,65 @@ def _reparse_members(previous: Parsed, lines: list[str], index: int, first_row: 
     return module.with_changes(body=[*module.body[:index], classdef.with_changes(body=body), *module.body[index + 1 :]])
 
 
+def python_reparse(previous: Parsed, lines: list[str]) -> ast.Module | None:
+    """CPython's tree of the text of ``lines`` from ``previous.python`` and a
+    parse of the changed rows' top-level statements; None where only a whole
+    parse is sure to be right.
+
+    A top-level statement ends with its logical line: the rows after it
+    cannot change its tree, nor can the rows before a statement that starts
+    a logical line at column 0 change its.  So the previous tree's
+    statements that end before the first changed row are kept, and those
+    that start after the last changed row are kept where the change added
+    or removed no row (an ast node holds its rows; shifting them would
+    change the previous tree's nodes); the rows between, from the row after
+    the kept head to the row before the kept tail, are parsed on their own
+    and their rows moved to the file's.  A region that does not parse alone
+    gives None: the whole parse says why (and CPython's only whole-file
+    checks, of ``from __future__`` imports, are not made by ``ast.parse``)."""
+    tree = previous.python
+    old = previous.lines
+    if tree is None:
+        return None
+    limit = min(len(old), len(lines))
+    prefix = 0
+    while prefix < limit and old[prefix] == lines[prefix]:
+        prefix += 1
+    if prefix == len(old) == len(lines):
+        return tree
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == lines[-1 - suffix]:
+        suffix += 1
+    statements = tree.body
+    rows = [statement_rows(statement) for statement in statements]
+    head = 0
+    while head < len(rows) and rows[head][1] <= prefix:
+        head += 1
+    # Statements on one row (``a = 1; b = (``) are kept or parsed together.
+    while 0 < head < len(rows) and rows[head - 1][1] >= rows[head][0]:
+        head -= 1
+    if head == 0:
+        return None
+    delta = len(lines) - len(old)
+    tail = len(rows)
+    if delta == 0:
+        last_changed = len(old) - suffix
+        tail = head
+        while tail < len(rows) and rows[tail][0] <= last_changed:
+            tail += 1
+        while tail < len(rows) and rows[tail - 1][1] >= rows[tail][0]:
+            tail += 1
+    start = rows[head - 1][1] + 1
+    end = rows[tail][0] - 1 if tail < len(rows) else len(lines)
+    try:
+        region = ast.parse("".join(lines[start - 1 : end]))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for statement in region.body:
+        ast.increment_lineno(statement, start - 1)
+    return ast.Module(body=[*statements[:head], *region.body, *statements[tail:]], type_ignores=[])
+
+
 class ParseMemory:
     """The last tree of each of a few buffers (an editor's open files)."""
 
@@ -244,6 +305,7 @@ class ParseMemory:
         self._trees: OrderedDict[str, Parsed] = OrderedDict()
         self._memos: dict[str, SubtreeMemo] = {}
         self.reused = 0  # parses made from a previous tree (for tests and benchmarks)
+        self.python_reused = 0  # CPython trees made from a previous one (the same)
 
     def memo(self, path: str) -> SubtreeMemo:
         """What the analyses of ``path``'s buffer computed from its nodes
@@ -252,6 +314,19 @@ class ParseMemory:
         if found is None:
             found = self._memos[path] = SubtreeMemo()
         return found
+
+    def python_parse(self, path: str, text: str) -> tuple[ast.Module | None, Any]:
+        """``source.python_parse(text)``, made from the buffer's previous
+        CPython tree where only a few top-level statements changed."""
+        from async_lint.source import python_parse
+
+        previous = self._trees.get(path)
+        if previous is not None:
+            tree = python_reparse(previous, physical_lines(text))
+            if tree is not None:
+                self.python_reused += 1
+                return tree, None
+        return python_parse(text)
 
     def parse(self, path: str, text: str, tree: ast.Module | None) -> Any:
         """libcst's module of ``text`` (raising as ``cst.parse_module`` does)."""

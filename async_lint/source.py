@@ -195,7 +195,7 @@ def _within(error: SourceError, lines: list[str]) -> SourceError:
 def _parse(source: SourceFile, parses=None) -> cst.Module:
     import libcst as cst
 
-    source.python_tree, python_error = python_parse(source.text)
+    source.python_tree, python_error = python_parse(source.text) if parses is None else parses.python_parse(source.path, source.text)
     if python_error is not None and any(limit in python_error.message for limit in _NESTING_LIMITS):
         raise python_error
     try:

@@ -343,6 +343,24 @@ def test_a_kept_value_serves_only_its_own_node() -> None:
     assert memo.get("kind", first, compute) == "A" and calls == ["a", "b", "a"]
 
 
+def _opened_buffers():
+    """(path, text, a ParseMemory that has parsed it) for a sample of Django's files."""
+    for path in _django_files("db/models", "views", "contrib/auth", "utils")[::7]:
+        text = path.read_text(encoding="utf-8")
+        memory = ParseMemory()
+        memory.parse(str(path), text, ast.parse(text))
+        yield path, text, memory
+
+
+def _line_edit(lines: list[str], rng: random.Random, typed: list[list[str]]) -> tuple[str, int, int]:
+    """Lines deleted, copied or swapped, or one of ``typed`` put, at a
+    random row: the edited text and the rows changed."""
+    start = rng.randrange(1, len(lines))
+    stop = min(len(lines), start + rng.randrange(0, 4))
+    inserted = rng.choice([[], lines[rng.randrange(len(lines))].splitlines(True), *typed, lines[start:stop][::-1]])
+    return "".join(lines[:start] + inserted + lines[(stop if inserted == lines[start:stop][::-1] or not inserted else start) :]), start, stop
+
+
 def test_random_line_edits_give_the_whole_parse() -> None:
     """Lines deleted, copied, swapped, blank and comment lines put anywhere
     (at a statement's edges too): the tree is the whole parse's, and most
@@ -350,18 +368,12 @@ def test_random_line_edits_give_the_whole_parse() -> None:
     the first changed row to the statement after the last)."""
     rng = random.Random(7)
     made = reused = 0
-    for path in _django_files("db/models", "views", "contrib/auth", "utils")[::7]:
-        text = path.read_text(encoding="utf-8")
-        memory = ParseMemory()
-        memory.parse(str(path), text, ast.parse(text))
+    for path, text, memory in _opened_buffers():
         for _ in range(10):
             lines = physical_lines(text)
             if len(lines) < 5:
                 break
-            start = rng.randrange(1, len(lines))
-            stop = min(len(lines), start + rng.randrange(0, 4))
-            inserted = rng.choice([[], lines[rng.randrange(len(lines))].splitlines(True), ["\n", "\n"], ["# note\n"], ["    # note\n"], lines[start:stop][::-1]])
-            edited = "".join(lines[:start] + inserted + lines[(stop if inserted == lines[start:stop][::-1] or not inserted else start) :])
+            edited, start, stop = _line_edit(lines, rng, [["\n", "\n"], ["# note\n"], ["    # note\n"]])
             try:
                 tree = ast.parse(edited)
                 whole = cst.parse_module(edited)
@@ -373,3 +385,63 @@ def test_random_line_edits_give_the_whole_parse() -> None:
             reused += memory.reused - before
             text = edited
     assert made > 100 and reused > made // 3
+
+
+def _python_tree(text: str) -> str | tuple[str, int, int]:
+    from async_lint.source import python_parse
+
+    tree, error = python_parse(text)
+    return ast.dump(tree, include_attributes=True) if tree is not None else (error.message, error.line, error.column)
+
+
+def test_a_python_tree_made_from_the_previous_one_is_the_whole_parse() -> None:
+    """CPython's tree of an edited buffer, made from the previous one and a
+    parse of the changed statements (``python_reparse``), is the whole
+    parse's, positions included; an edit that breaks the file gets the
+    whole parse's error."""
+    rng = random.Random(11)
+    made = reused = broken = 0
+    for path, text, memory in _opened_buffers():
+        for n in range(12):
+            lines = physical_lines(text)
+            if n % 2 and len(lines) >= 5:
+                edited, _, _ = _line_edit(lines, rng, [["\n"], ["# note\n"], ["    # note\n"], ["    x = 1\n"], ["else:\n"], ["x = (\n"]])
+            elif n % 4 == 0 and lines:
+                row = rng.randrange(len(lines)) + 1  # typed within a line: the rows stay
+                edited = "".join(lines[: row - 1]) + lines[row - 1].rstrip("\r\n") + rng.choice([" + 1", "  # typed", "(", ":"]) + "\n" + "".join(lines[row:])
+            else:
+                edited = _edit(text, rng.choice(EDITS), rng, n)
+            before = memory.python_reused
+            tree, error = memory.python_parse(str(path), edited)
+            got = ast.dump(tree, include_attributes=True) if tree is not None else (error.message, error.line, error.column)
+            assert got == _python_tree(edited), f"{path}: edit {n}"
+            reused += memory.python_reused - before
+            made += 1
+            if tree is None:
+                broken += 1
+                continue
+            try:
+                memory.parse(str(path), edited, tree)
+            except cst.ParserSyntaxError:
+                continue
+            text = edited
+    assert made > 100 and broken and reused > made // 3
+
+
+@pytest.mark.parametrize(
+    ("text", "edited"),
+    [
+        # Two statements on a row, the second's rows changed: parsed together.
+        ("def f():\n    pass\n\n\nx = 1; y = (\n    2)\nz = 3\n", "def f():\n    pass\n\n\nx = 1; y = (\n    20)\nz = 3\n"),
+        # A statement of the kept tail on the last changed statement's row.
+        ("def f():\n    pass\n\n\nx = (\n    1); y = 2\nz = 3\n", "def f():\n    pass\n\n\nx = (\n    10); y = 2\nz = 3\n"),
+        # A row typed below a block is that block's (the region alone does not parse).
+        ("def f():\n    pass\n\n\nz = 3\n", "def f():\n    pass\n    x = 1\n\nz = 3\n"),
+        ("if a:\n    pass\nz = 3\n", "if a:\n    pass\nelse:\n    pass\nz = 3\n"),
+    ],
+)
+def test_a_python_tree_made_from_the_previous_one_keeps_logical_lines_whole(text: str, edited: str) -> None:
+    memory = ParseMemory()
+    memory.parse("m.py", text, ast.parse(text))
+    tree, error = memory.python_parse("m.py", edited)
+    assert error is None and ast.dump(tree, include_attributes=True) == ast.dump(ast.parse(edited), include_attributes=True)
