@@ -335,6 +335,7 @@ class DjangoInference:
         self._imported_models: dict[str, ModelInfo] = {}
         self._memo: dict[tuple[int, int], Value | None] = {}
         self._self_attributes: dict[tuple[int, str], Value | None] = {}
+        self._unannotated_params: dict[tuple[int, int], tuple[cst.Param, Scope, Value | None]] = {}
         self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
         self._thread_returns: dict[tuple[int, str], Value | None] = {}
         settings = ctx.settings
@@ -750,20 +751,32 @@ class DjangoInference:
         param = binding.node
         if not isinstance(param, cst.Param):
             return None
-        function = scope.node if scope.kind == "function" else None
         if param.annotation is not None:
-            annotation = _forward_reference(param.annotation.annotation)
-            qualified = resolve_in(scope.parent or scope, annotation, self.module_name) if scope.parent else None
-            if qualified in REQUEST_CLASSES or self._is_request_class(annotation, scope.parent or scope, qualified):
-                return DjangoRequestValue()
-            if isinstance(annotation, cst.Subscript) and scope.parent:  # ``QuerySet[Post]``
-                qualified = resolve_in(scope.parent, annotation.value, self.module_name)
-            if qualified in QUERYSET_CLASSES:
-                return QuerySetValue(self._annotated_model(annotation, scope.parent or scope))
-            value = self._infer(annotation, scope.parent or scope)
-            if isinstance(value, ModelClass):
-                return InstanceValue(value.model, None)
-            return None
+            return self._annotated_param_value(param, scope)
+        # Unannotated, the value follows from the parameter's place alone
+        # (no inference, so no cycle or depth): read once per parameter.
+        key = (id(param), id(scope))
+        known = self._unannotated_params.get(key)
+        if known is None:
+            known = self._unannotated_params[key] = (param, scope, self._unannotated_param_value(param, scope))
+        return known[2]
+
+    def _annotated_param_value(self, param: cst.Param, scope: Scope) -> Value | None:
+        annotation = _forward_reference(param.annotation.annotation)  # type: ignore[union-attr]
+        qualified = resolve_in(scope.parent or scope, annotation, self.module_name) if scope.parent else None
+        if qualified in REQUEST_CLASSES or self._is_request_class(annotation, scope.parent or scope, qualified):
+            return DjangoRequestValue()
+        if isinstance(annotation, cst.Subscript) and scope.parent:  # ``QuerySet[Post]``
+            qualified = resolve_in(scope.parent, annotation.value, self.module_name)
+        if qualified in QUERYSET_CLASSES:
+            return QuerySetValue(self._annotated_model(annotation, scope.parent or scope))
+        value = self._infer(annotation, scope.parent or scope)
+        if isinstance(value, ModelClass):
+            return InstanceValue(value.model, None)
+        return None
+
+    def _unannotated_param_value(self, param: cst.Param, scope: Scope) -> Value | None:
+        function = scope.node if scope.kind == "function" else None
         if not isinstance(function, cst.FunctionDef):
             return None
         params = list(function.params.posonly_params) + list(function.params.params)
