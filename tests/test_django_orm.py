@@ -158,3 +158,18 @@ def test_view_get_queryset_defined_later_with_self_model():
             return self.model._default_manager.all()
     """
     assert [f.code for f in lint_text(src, select=["DJA2"])] == ["DJA202"]
+
+
+def test_the_lazy_user_read_through_an_attribute_split_over_lines_is_found():
+    # The check passes over a file with no ``.user`` attribute in its text;
+    # whitespace, a line continuation or a comment may sit between the dot and the name.
+    for spelling in ("request.user", "(request.\n        user)", "(request.  # the visitor\n        user)", "request.\\\n        user"):
+        src = f"""
+from django.http import HttpResponse
+
+async def home(request):
+    if {spelling}:
+        return HttpResponse("hi")
+"""
+        assert [f.code for f in lint_text(src, select=["DJA205"], dedent=False)] == ["DJA205"], spelling
+    assert lint_text("from django.http import HttpResponse\n\nasync def home(request):\n    if request.user_id:\n        return HttpResponse()\n", select=["DJA205"], dedent=False) == []

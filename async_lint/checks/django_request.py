@@ -8,6 +8,8 @@ named ``request`` in a module that imports Django and no other web framework.
 
 from __future__ import annotations
 
+import re
+
 from async_lint import lazy_libcst
 
 from async_lint.analysis.context import handoff_callable_index
@@ -25,6 +27,8 @@ from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.scopes import Scope
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.walk import children
+
+_USER_ATTRIBUTE = re.compile(r"\.(?:\s|\\|#[^\r\n]*)*user\b")
 
 cst = lazy_libcst.bind(globals())
 
@@ -96,10 +100,11 @@ class RequestUserCheck(DjangoCheck):
         self._loaded: dict[int, set[str]] = {}
         # The lazy user is only ever the value of an attribute spelled
         # ``user`` (``request.user``, see DjangoInference._infer_attribute),
-        # of this file: a file whose text never says "user" has none, and its
-        # every call's arguments need not be inferred.
+        # of this file: a file whose text has no such attribute (a dot, then
+        # whitespace, line continuations or comments, then the name) has
+        # none, and its every call's arguments need not be inferred.
         text = getattr(ctx.source, "text", None)
-        self._user_possible = text is None or "user" in text
+        self._user_possible = text is None or _USER_ATTRIBUTE.search(text) is not None
 
     def _loaded_here(self) -> set[str]:
         function = self.ctx.current_function
