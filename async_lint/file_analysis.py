@@ -120,7 +120,6 @@ def analyze_source(
     from async_lint.positions import resolve_positions
     from async_lint.summary import SummaryCollector, build_summary, position_nodes
     from async_lint.traversal import FileTraversal
-    from async_lint.walk import walk
 
     result = FileResult(path)
     try:
@@ -144,7 +143,7 @@ def analyze_source(
     collector = SummaryCollector(ctx)
     traversal = FileTraversal(ctx, [*checks, collector])
     try:
-        walk(module, traversal.on_visit, traversal.on_leave, traversal)
+        traversal.run(module)
     except RecursionError:
         result.findings.append(parse_error_finding(path, SourceError(TOO_DEEP)))
         return result

@@ -11,7 +11,7 @@ import libcst as cst
 
 from async_lint.analysis.context import FileContext
 from async_lint.checks.base import Check
-from async_lint.walk import leaf_type
+from async_lint.walk import leaf_type, may_be_leaf, walk
 
 
 class CheckCrashed(Exception):
@@ -44,6 +44,14 @@ class FileTraversal(cst.CSTVisitor):
         # A node that opens a scope's body (a lambda's) is still entered.
         self._quiet: dict[type, bool] = {}
         self._scope_bodies = ctx.scope_bodies
+
+    def run(self, module: cst.Module) -> None:
+        """Walk ``module``: the nodes with nothing below them (whitespace,
+        newlines, comments) are not even visited when no check handles such
+        a class, since entering one then changes nothing (no scope's body is
+        such a node)."""
+        leaves = any(may_be_leaf(name) for name in (*self._visit, *self._leave))
+        walk(module, self.on_visit, self.on_leave, self, leaves)
 
     def _is_quiet(self, node_type: type) -> bool:
         quiet = self._quiet[node_type] = leaf_type(node_type) and node_type.__name__ not in self._visit and node_type.__name__ not in self._leave

@@ -181,7 +181,7 @@ def _handlers(visitor_type: type, prefix: str) -> dict[str, str]:
     return found
 
 
-def _may_be_leaf(class_name: str) -> bool:
+def may_be_leaf(class_name: str) -> bool:
     """Whether libcst's node class of that name (or an unknown one) may be a
     leaf: a handler named for it must see every node."""
     node_type = getattr(cst, class_name, None)
@@ -200,7 +200,7 @@ def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     leaves = {kind: getattr(visitor, name) for kind, name in _handlers(cls, "leave_").items()}
     # Most nodes are whitespace; a visitor with no handler for such a leaf
     # class is not called there at all.
-    handles_leaves = any(_may_be_leaf(kind) for kind in (*visits, *leaves))
+    handles_leaves = any(may_be_leaf(kind) for kind in (*visits, *leaves))
 
     def on_visit(current: cst.CSTNode) -> bool:
         handler = visits.get(type(current).__name__)
