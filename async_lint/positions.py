@@ -63,8 +63,13 @@ class CallOrdinals:
 
 
 class _AstPositions:
-    def __init__(self, calls: list[CodeRange], names: list[CodeRange], ordinals: CallOrdinals, attributes: dict[tuple[str, str], list[CodeRange]]):
+    """Positions read off CPython's nodes: the n-th call, the n-th def or
+    class name, the n-th read of a ``name.attr`` spelling (each range made
+    when asked for: a file's result asks for a few of its calls)."""
+
+    def __init__(self, calls: list[ast.Call], lines: list[str], names: list[CodeRange], ordinals: CallOrdinals, attributes: dict[tuple[str, str], list[ast.Attribute]]):
         self.calls = calls
+        self.lines = lines
         self.names = names
         self.ordinals = ordinals
         self.attributes = attributes
@@ -72,12 +77,23 @@ class _AstPositions:
     def get(self, node: cst.CSTNode, default: Any = None) -> CodeRange | None:
         index = self.ordinals.ordinal.get(id(node))
         if index is not None:
-            return self.calls[index]
+            return _node_range(self.calls[index], self.lines)
         attribute = self.ordinals.attribute_ordinal.get(id(node))
         if attribute is not None:
-            return self.attributes[attribute[0]][attribute[1]]
+            return _node_range(self.attributes[attribute[0]][attribute[1]], self.lines)
         index = self.ordinals.def_ordinal.get(id(node))
         return self.names[index] if index is not None and index < len(self.names) else default
+
+
+def _node_range(node: ast.expr, lines: list[str]) -> CodeRange:
+    """A CPython node's range as libcst gives it (character columns)."""
+    from libcst.metadata import CodePosition, CodeRange
+
+    def column(row: int, offset: int) -> int:
+        return char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
+
+    end_row = node.end_lineno or node.lineno
+    return CodeRange(CodePosition(node.lineno, column(node.lineno, node.col_offset)), CodePosition(end_row, column(end_row, node.end_col_offset or 0)))
 
 
 def _ast_nodes(tree: ast.AST) -> list[ast.AST]:
@@ -106,23 +122,15 @@ def _ast_nodes(tree: ast.AST) -> list[ast.AST]:
     return out
 
 
-def _ast_attribute_ranges(nodes: list[ast.AST], lines: list[str], keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[CodeRange]]:
+def _ast_attribute_reads(nodes: list[ast.AST], keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[ast.Attribute]]:
     """The ``name.attr`` reads of the given spellings, in source order."""
-    from libcst.metadata import CodePosition, CodeRange
-
     found: dict[tuple[str, str], list[ast.Attribute]] = {key: [] for key in keys}
     for node in nodes:
         if type(node) is ast.Attribute and type(node.value) is ast.Name and (node.value.id, node.attr) in found:
             found[(node.value.id, node.attr)].append(node)
-
-    def column(row: int, offset: int) -> int:
-        return char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
-
-    out = {}
-    for key, reads in found.items():
+    for reads in found.values():
         reads.sort(key=lambda n: (n.lineno, n.col_offset))
-        out[key] = [CodeRange(CodePosition(n.lineno, column(n.lineno, n.col_offset)), CodePosition(n.end_lineno or n.lineno, column(n.end_lineno or n.lineno, n.end_col_offset or 0))) for n in reads]
-    return out
+    return found
 
 
 def char_column(line: str, byte_offset: int) -> int:
@@ -158,18 +166,11 @@ def _ast_def_name_ranges(nodes: list[ast.AST], lines: list[str]) -> list[CodeRan
     return out
 
 
-def _ast_ranges(text: str, nodes: list[ast.AST]) -> tuple[list[CodeRange], list[CodeRange] | None]:
-    from libcst.metadata import CodePosition, CodeRange
-
+def _ast_calls(nodes: list[ast.AST]) -> list[ast.Call]:
+    """The calls in source order, the outer first where two start together."""
     calls = [node for node in nodes if type(node) is ast.Call]
     calls.sort(key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
-    lines = split_lines(text)  # rows as Python counts them (not at \f or \u2028)
-
-    def column(row: int, offset: int) -> int:
-        return char_column(lines[row - 1], offset) if 0 < row <= len(lines) else offset
-
-    call_ranges = [CodeRange(CodePosition(c.lineno, column(c.lineno, c.col_offset)), CodePosition(c.end_lineno or c.lineno, column(c.end_lineno or c.lineno, c.end_col_offset or 0))) for c in calls]
-    return call_ranges, _ast_def_name_ranges(nodes, lines)
+    return calls
 
 
 def _parsed(text: str, tree: ast.Module | None) -> ast.Module | None:
@@ -188,24 +189,30 @@ def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], o
     None), or None when even those do not match libcst's tree."""
     if approximate:
         tree = _parsed(text, tree)
-        ranges = _ast_ranges(text, _ast_nodes(tree)) if tree is not None else None
-        if ranges is None or len(ranges[0]) != ordinals.count:
+        if tree is None:
             return None
-        return _AstPositions(ranges[0], ranges[1] if ranges[1] is not None and len(ranges[1]) == ordinals.def_count else [], ordinals, {})
+        ast_nodes = _ast_nodes(tree)
+        calls = _ast_calls(ast_nodes)
+        if len(calls) != ordinals.count:
+            return None
+        lines = split_lines(text)  # rows as Python counts them (not at \f or \u2028)
+        names = _ast_def_name_ranges(ast_nodes, lines)
+        return _AstPositions(calls, lines, names if names is not None and len(names) == ordinals.def_count else [], ordinals, {})
     if not exact and all(ordinals.knows(node) for node in nodes):
         tree = _parsed(text, tree)
-        ast_nodes = _ast_nodes(tree) if tree is not None else []
-        ranges = _ast_ranges(text, ast_nodes) if tree is not None else None
-        if ranges is not None:
-            calls, names = ranges
+        if tree is not None:
+            ast_nodes = _ast_nodes(tree)
+            calls = _ast_calls(ast_nodes)
+            lines = split_lines(text)
             names_needed = any(id(node) in ordinals.def_ordinal for node in nodes)
+            names = _ast_def_name_ranges(ast_nodes, lines) if names_needed else []
             keys = {ordinals.attribute_ordinal[id(node)][0] for node in nodes if id(node) in ordinals.attribute_ordinal}
-            attributes = _ast_attribute_ranges(ast_nodes, split_lines(text), keys) if keys else {}
+            attributes = _ast_attribute_reads(ast_nodes, keys) if keys else {}
             # A spelling counted differently by the two parsers (e.g. inside
             # an import statement libcst has and CPython has not) is not used.
             attributes_agree = all(len(attributes[key]) == ordinals.attribute_count[key] for key in keys)
             if len(calls) == ordinals.count and attributes_agree and (not names_needed or (names is not None and len(names) == ordinals.def_count)):
-                return _AstPositions(calls, names or [], ordinals, attributes)
+                return _AstPositions(calls, lines, names or [], ordinals, attributes)
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
