@@ -306,6 +306,7 @@ class ParseMemory:
         self._memos: dict[str, SubtreeMemo] = {}
         self.reused = 0  # parses made from a previous tree (for tests and benchmarks)
         self.python_reused = 0  # CPython trees made from a previous one (the same)
+        self._split: tuple[str, list[str]] | None = None
 
     def memo(self, path: str) -> SubtreeMemo:
         """What the analyses of ``path``'s buffer computed from its nodes
@@ -315,6 +316,12 @@ class ParseMemory:
             found = self._memos[path] = SubtreeMemo()
         return found
 
+    def _lines_of(self, text: str) -> list[str]:
+        """``physical_lines(text)``, split once for the two parses of a text."""
+        if self._split is None or self._split[0] is not text:
+            self._split = (text, physical_lines(text))
+        return self._split[1]
+
     def python_parse(self, path: str, text: str) -> tuple[ast.Module | None, Any]:
         """``source.python_parse(text)``, made from the buffer's previous
         CPython tree where only a few top-level statements changed."""
@@ -322,7 +329,7 @@ class ParseMemory:
 
         previous = self._trees.get(path)
         if previous is not None:
-            tree = python_reparse(previous, physical_lines(text))
+            tree = python_reparse(previous, self._lines_of(text))
             if tree is not None:
                 self.python_reused += 1
                 return tree, None
@@ -330,7 +337,7 @@ class ParseMemory:
 
     def parse(self, path: str, text: str, tree: ast.Module | None) -> Any:
         """libcst's module of ``text`` (raising as ``cst.parse_module`` does)."""
-        lines = physical_lines(text)
+        lines = self._lines_of(text)
         previous = self._trees.get(path)
         module = None
         if previous is not None and tree is not None:
