@@ -273,3 +273,8 @@ def test_a_fix_built_away_from_the_nodes_indentation_is_dropped():
     indented = fixes.NodeFix("await", ((call, fixes.awaited(call)),), indents=(None,))
     resolved = fixes.FixResolver(module, source).resolve(indented)
     assert resolved is not None and resolved.edits[0].content == "await f(\n        1,\n    )"
+
+
+def test_a_dotted_reference_is_the_node_the_parser_gives():
+    for dotted in ("asyncio", "asyncio.sleep", "aio.sleep", "asgiref.sync.sync_to_async", "x.match", "ümlaut.b", "_a._b"):
+        assert fixes._parse_dotted(dotted).deep_equals(cst.parse_expression(dotted)), dotted
