@@ -387,9 +387,12 @@ class SummaryCollector(Check):
         """``order.total`` read where ``total`` may be a property: a call."""
         ctx = self.ctx
         parent = ctx.parent
-        if isinstance(parent, cst.Call) and parent.func is node:
+        # ``type() is``: asked at every attribute read in a function; these
+        # classes have no subclasses, and isinstance on them goes through abc.
+        parent_type = type(parent)
+        if parent_type is cst.Call and parent.func is node:
             return
-        if isinstance(parent, (cst.AssignTarget, cst.Del)) or isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is node:
+        if parent_type is cst.AssignTarget or parent_type is cst.Del or (parent_type is cst.AnnAssign or parent_type is cst.AugAssign) and parent.target is node:
             return
         function = ctx.current_function
         if function is None or ctx.in_lambda:
@@ -446,7 +449,7 @@ class SummaryCollector(Check):
         function = self.ctx.current_function
         if function is not None and node.attr.value in MANAGER_ATTRIBUTES and is_manager_expression(self.ctx, node):
             self.orm.add(id(function))
-        if isinstance(node.value, cst.Name) and not self._import_depth:
+        if type(node.value) is cst.Name and not self._import_depth:
             self.call_ordinals.add_attribute(node, node.value.value)
             if function is not None:
                 self._property_read(node)

@@ -285,10 +285,10 @@ def positional_args(call: cst.Call) -> list[cst.Arg]:
 def resolve_in(scope: Scope, expr: cst.BaseExpression, module_name: str | None) -> str | None:
     """``ctx.qualified_name`` evaluated in a given scope."""
     parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if not isinstance(expr, cst.Name):
+    while type(expr) is cst.Attribute:
+        parts.append(expr.attr.value)  # type: ignore[attr-defined]
+        expr = expr.value  # type: ignore[attr-defined]
+    if type(expr) is not cst.Name:
         return None
     found = lookup(scope, expr.value)
     if found is None:
@@ -1230,7 +1230,7 @@ def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
+    return type(node) is cst.Name and node.value == "None"  # type: ignore[attr-defined]
 
 
 def _is_static(node: cst.FunctionDef) -> bool:

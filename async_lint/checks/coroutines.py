@@ -527,16 +527,20 @@ def _class_body(classdef: cst.ClassDef) -> list[cst.CSTNode]:
 
 def _binds(statement: cst.CSTNode, name: str) -> bool:
     """Whether a class-body statement binds ``name`` (a def or an assignment)."""
-    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-        return statement.name.value == name
-    if isinstance(statement, cst.SimpleStatementLine):
-        for small in statement.body:
+    # ``type() is``: asked for every statement of a class at each method
+    # call on ``self``; these classes have no subclasses, and isinstance on
+    # them goes through abc.
+    kind = type(statement)
+    if kind is cst.FunctionDef or kind is cst.ClassDef:
+        return statement.name.value == name  # type: ignore[attr-defined]
+    if kind is cst.SimpleStatementLine:
+        for small in statement.body:  # type: ignore[attr-defined]
             targets = []
-            if isinstance(small, cst.Assign):
+            if type(small) is cst.Assign:
                 targets = [t.target for t in small.targets]
-            elif isinstance(small, cst.AnnAssign):
+            elif type(small) is cst.AnnAssign:
                 targets = [small.target]
-            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+            if any(type(t) is cst.Name and t.value == name for t in targets):
                 return True
     return False
 
