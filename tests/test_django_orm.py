@@ -173,3 +173,69 @@ async def home(request):
 """
         assert [f.code for f in lint_text(src, select=["DJA205"], dedent=False)] == ["DJA205"], spelling
     assert lint_text("from django.http import HttpResponse\n\nasync def home(request):\n    if request.user_id:\n        return HttpResponse()\n", select=["DJA205"], dedent=False) == []
+
+
+class _KeepsNothing(dict):
+    def __setitem__(self, key, value) -> None:
+        pass
+
+
+def _inferred(path, settings) -> list[str]:
+    """The Django kind inferred for every name, attribute and call of the
+    file, in the traversal's order, with every check running as in a run."""
+    from pathlib import Path
+
+    from async_lint.checks import checks_for
+    from async_lint.file_analysis import checked_codes
+
+    class Probe(SyncOrmCheck):
+        codes = ()
+
+        def __init__(self, ctx):
+            super().__init__(ctx)
+            self.seen: list[str] = []
+
+        def _note(self, node) -> None:
+            value = self.inference.infer(node)
+            model = getattr(value, "model", None)
+            self.seen.append(f"{type(value).__name__}:{getattr(model, 'qualified', None)}:{sorted(getattr(value, 'selected', ()) or ())}")
+
+        visit_Name = visit_Attribute = visit_Call = _note
+
+    source = decode_source(str(path), Path(path).read_bytes())
+    module = cst.parse_module(source.text)
+    ctx = FileContext(path=str(path), module=module, source=source, settings=settings, enabled=settings.enabled)
+    probe = Probe(ctx)
+    FileTraversal(ctx, [*(cls(ctx) for cls in checks_for(checked_codes(settings.enabled))), probe]).run(module)
+    return probe.seen
+
+
+def test_a_name_resolved_once_gives_what_resolving_it_at_every_read_gives(monkeypatch):
+    """The inference keeps a name's value where no other inference is under
+    way (``DjangoInference._names``); every name, attribute and call has
+    the kind an inference that resolves the name at every read gives it,
+    on the fixtures, the example project and Django's models, views and auth."""
+    import os
+    from pathlib import Path
+
+    import django
+
+    from async_lint.analysis import django_models
+    from tests.helpers import FIXTURES
+
+    root = Path(os.path.dirname(django.__file__))
+    django_files = sorted(p for part in ("db/models", "views", "contrib/auth", "contrib/sessions") for p in (root / part).rglob("*.py"))
+    examples = Path(__file__).parent.parent / "examples"
+    files = [*sorted(FIXTURES.rglob("*.py")), *sorted(examples.rglob("*.py")), *django_files[::2]]
+    settings = make_settings()
+    kept = {path: _inferred(path, settings) for path in files}
+    assert sum(not kind.startswith("NoneType") for kinds in kept.values() for kind in kinds) > 500
+    original_init = django_models.DjangoInference.__init__
+
+    def resolving_init(self, ctx):
+        original_init(self, ctx)
+        self._names = _KeepsNothing()
+
+    monkeypatch.setattr(django_models.DjangoInference, "__init__", resolving_init)
+    for path in files:
+        assert _inferred(path, settings) == kept[path], path

@@ -332,6 +332,13 @@ class DjangoInference:
         self._returns: dict[int, Value | None] = {}
         self._resolving: set[tuple[int, str]] = set()
         self._depth = 0
+        # For the names resolved where no inference is under way
+        # (``_infer_name``): their values, the inferences under way, how
+        # often the depth limit cut one, the deepest depth reached.
+        self._names: dict[tuple, tuple[list[Binding], Scope, Value | None, int]] = {}
+        self._busy = 0
+        self._depth_cuts = 0
+        self._deepest = 0
         self._imported_models: dict[str, ModelInfo] = {}
         self._memo: dict[tuple[int, int], Value | None] = {}
         self._self_attributes: dict[tuple[int, str], Value | None] = {}
@@ -642,7 +649,10 @@ class DjangoInference:
 
     def _infer(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
         if self._depth > self.MAX_DEPTH:
+            self._depth_cuts += 1
             return None
+        if self._depth > self._deepest:
+            self._deepest = self._depth
         self._depth += 1
         try:
             return self._infer_node(node, scope)
@@ -686,23 +696,31 @@ class DjangoInference:
             return None
         bindings = reaching_bindings(self.ctx, found_scope, bindings, use)
         key = (id(found_scope), name, *map(id, bindings))
+        # A name read where no inference is under way (no name, self
+        # attribute or function's returns being resolved) is resolved once
+        # for the same bindings: below it, no cycle can meet a name resolved
+        # outside, and no memo is half made.  Kept only when the depth limit
+        # cut nothing, and served where it would cut nothing either.
+        outermost = not self._busy
+        if outermost:
+            known = self._names.get(key)
+            if known is not None and self._depth + known[3] <= self.MAX_DEPTH:
+                return known[2]
+            cuts, start = self._depth_cuts, self._depth
+            self._deepest = start
         if key in self._resolving:
             return CYCLE
         self._resolving.add(key)
+        self._busy += 1
         try:
             values = [self._binding_value(binding, name, found_scope) for binding in bindings]
         finally:
             self._resolving.discard(key)
-        # ``client = None`` before the assignments in branches: the name has their kind.
-        if any(v is NONE for v in values) and not all(v is NONE for v in values):
-            values = [v for v in values if v is not NONE]
-        values = [None if v is NONE else v for v in values]
-        concrete = [v for v in values if v is not CYCLE]
-        if not concrete:
-            return CYCLE if values else None
-        if any(v is None for v in concrete):
-            return None
-        return _merge(concrete)
+            self._busy -= 1
+        value = _name_value(values)
+        if outermost and self._depth_cuts == cuts:
+            self._names[key] = (bindings, found_scope, value, self._deepest - start)
+        return value
 
     def _imported_value(self, target: str) -> Value | None:
         info = self.model_for_import(target)
@@ -843,7 +861,11 @@ class DjangoInference:
         if key in self._self_attributes:
             return self._self_attributes[key]
         self._self_attributes[key] = None  # ``self.x = self.x.parent``: no evidence from a cycle
-        values = [self._infer(value, scope) if value is not None else None for value, scope in self._assignments_on_self(cls).get(attr, ())]
+        self._busy += 1
+        try:
+            values = [self._infer(value, scope) if value is not None else None for value, scope in self._assignments_on_self(cls).get(attr, ())]
+        finally:
+            self._busy -= 1
         result: Value | None = None
         if values and all(v is not None and v is not CYCLE for v in values):
             result = _merge(values)
@@ -912,15 +934,19 @@ class DjangoInference:
         if key in self._thread_returns:
             return self._thread_returns[key]
         self._thread_returns[key] = None
-        scope = self._scope_of(node, parent)
-        values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
-        result: Value | None = None
-        if values and all(v is not None and v is not CYCLE for v in values):
-            result = _merge(values)
-        if result is None and node.returns is not None:
-            annotated = self._infer(node.returns.annotation, parent)
-            if isinstance(annotated, ModelClass):
-                result = InstanceValue(annotated.model, None)
+        self._busy += 1
+        try:
+            scope = self._scope_of(node, parent)
+            values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
+            result: Value | None = None
+            if values and all(v is not None and v is not CYCLE for v in values):
+                result = _merge(values)
+            if result is None and node.returns is not None:
+                annotated = self._infer(node.returns.annotation, parent)
+                if isinstance(annotated, ModelClass):
+                    result = InstanceValue(annotated.model, None)
+        finally:
+            self._busy -= 1
         self._thread_returns[key] = result
         return result
 
@@ -1184,12 +1210,30 @@ class DjangoInference:
             collector = BindingCollector(scope, self.module_name, self.ctx.is_package)
             collector.collect_parameters(node.params)
             collector._block(node.body)
-        values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
+        self._busy += 1
+        try:
+            values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
+        finally:
+            self._busy -= 1
         result = None
         if values and all(isinstance(v, QuerySetValue) for v in values):
             result = _merge(values)
         self._returns[key] = result
         return result
+
+
+def _name_value(values: list) -> Value | None:
+    """A name's kind from the values of its reaching bindings."""
+    # ``client = None`` before the assignments in branches: the name has their kind.
+    if any(v is NONE for v in values) and not all(v is NONE for v in values):
+        values = [v for v in values if v is not NONE]
+    values = [None if v is NONE else v for v in values]
+    concrete = [v for v in values if v is not CYCLE]
+    if not concrete:
+        return CYCLE if values else None
+    if any(v is None for v in concrete):
+        return None
+    return _merge(concrete)
 
 
 def _merge(values: list[Value]) -> Value | None:
