@@ -163,6 +163,7 @@ class CoroutineEvidence:
         self.ctx = ctx
         self.apis = coroutine_apis()
         self._attributes: dict[tuple[int, str], list[cst.Call] | None] = {}
+        self._class_members: dict[int, tuple[cst.ClassDef, dict[str, list[cst.CSTNode]]]] = {}
         self._nested_loops_allowed: bool | None = None
         self._resolving: set[str] = set()
 
@@ -478,10 +479,22 @@ class CoroutineEvidence:
 
         yield from walk(classdef, 0, not skip_own)
 
+    def _members(self, classdef: cst.ClassDef) -> dict[str, list[cst.CSTNode]]:
+        """name -> the class-body statements that bind it, in order (read
+        once per class: asked at every method call on ``self``)."""
+        known = self._class_members.get(id(classdef))
+        if known is None:
+            members: dict[str, list[cst.CSTNode]] = {}
+            for statement in _class_body(classdef):
+                for name in dict.fromkeys(_bound_names(statement)):
+                    members.setdefault(name, []).append(statement)
+            known = self._class_members[id(classdef)] = (classdef, members)
+        return known[1]
+
     def class_method_is_coroutine(self, classdef: cst.ClassDef, method: str, skip_own: bool) -> bool:
         for owner in self.class_hierarchy(classdef, skip_own):
             if isinstance(owner, cst.ClassDef):
-                defined = [s for s in _class_body(owner) if _binds(s, method)]
+                defined = self._members(owner).get(method, [])
                 if defined:
                     return all(isinstance(s, cst.FunctionDef) and (self.is_coroutine_def(s) or self.is_thread_wrapped_def(s)) for s in defined)
             else:
@@ -525,14 +538,14 @@ def _class_body(classdef: cst.ClassDef) -> list[cst.CSTNode]:
     return list(body.body) if isinstance(body, cst.IndentedBlock) else []
 
 
-def _binds(statement: cst.CSTNode, name: str) -> bool:
-    """Whether a class-body statement binds ``name`` (a def or an assignment)."""
-    # ``type() is``: asked for every statement of a class at each method
-    # call on ``self``; these classes have no subclasses, and isinstance on
+def _bound_names(statement: cst.CSTNode) -> list[str]:
+    """The names a class-body statement binds (a def or an assignment)."""
+    # ``type() is``: these classes have no subclasses, and isinstance on
     # them goes through abc.
     kind = type(statement)
     if kind is cst.FunctionDef or kind is cst.ClassDef:
-        return statement.name.value == name  # type: ignore[attr-defined]
+        return [statement.name.value]  # type: ignore[attr-defined]
+    names: list[str] = []
     if kind is cst.SimpleStatementLine:
         for small in statement.body:  # type: ignore[attr-defined]
             targets = []
@@ -540,9 +553,8 @@ def _binds(statement: cst.CSTNode, name: str) -> bool:
                 targets = [t.target for t in small.targets]
             elif type(small) is cst.AnnAssign:
                 targets = [small.target]
-            if any(type(t) is cst.Name and t.value == name for t in targets):
-                return True
-    return False
+            names.extend(t.value for t in targets if type(t) is cst.Name)
+    return names
 
 
 def await_fix_at(line: int, column: int) -> dict:
