@@ -208,6 +208,9 @@ def analyze_source(
                 )
             )
     summary = build_summary(ctx, collector, positions)
+    # The analyses shared by the checks hold the context: dropped now, the
+    # file's objects go when its last reference does, not at the next collection.
+    ctx.release()
     summary.update(summary_facts)
     summary["noqa"] = {str(n): line for n, line in enumerate(lines, start=1) if "noqa" in line.lower()}
     result.summary = summary

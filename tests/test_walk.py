@@ -144,3 +144,36 @@ def test_traversal_enters_leaves_a_check_handles() -> None:
     walk(module, traversal.on_visit, traversal.on_leave, traversal)
     assert check.seen == [("# top", None, "EmptyLine"), ("# in f", "f", "TrailingWhitespace"), ("# lambda", "f", "TrailingWhitespace")]
     assert ctx.stack == [] and ctx.scope is ctx.module_scope
+
+
+def test_a_files_analysis_leaves_no_cycles_for_the_garbage_collector() -> None:
+    """The analyses a file's checks share hold its context; once its results
+    are made they are dropped, so the file's context, scopes and bindings go
+    by reference count. Left in cycles, they cost a language server a
+    collection pause every few edits (26 ms on Django's query.py)."""
+    import gc
+    import os
+
+    import django
+
+    from async_lint.file_analysis import analyze_source
+    from async_lint.source import decode_source
+    from tests.helpers import FIXTURES, make_settings
+
+    paths = [os.path.join(os.path.dirname(django.__file__), "db", "models", "query.py"), *map(str, sorted(FIXTURES.glob("*.py")))]
+    settings = make_settings()
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for path in paths:
+            with open(path, "rb") as fh:
+                analyze_source(path, decode_source(path, fh.read()), settings)
+        gc.collect()
+        left = {type(o).__name__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    # (The standard library's ast.literal_eval leaves a few closures of its own.)
+    assert not left & {"FileContext", "Scope", "Binding", "FunctionInfo", "DjangoInference", "CoroutineEvidence", "ClassRegistry"}, left

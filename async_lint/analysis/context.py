@@ -205,6 +205,11 @@ class FileContext:
             found = self._shared[factory] = factory(self)
         return found
 
+    def release(self) -> None:
+        """Drop the shared analyses (each holds this context), once the
+        file's results are made."""
+        self._shared.clear()
+
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes
 

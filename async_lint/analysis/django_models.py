@@ -1346,11 +1346,7 @@ def _returns(body: cst.BaseSuite) -> Iterator[cst.Return]:
 
 def django_inference(ctx) -> DjangoInference:
     """The file's shared inference (built once, on first use)."""
-    inference = getattr(ctx, "_django_inference", None)
-    if inference is None:
-        inference = DjangoInference(ctx)
-        ctx._django_inference = inference
-    return inference
+    return ctx.shared(DjangoInference)
 
 
 def with_model(value: InstanceValue, model: ModelInfo | None) -> InstanceValue:

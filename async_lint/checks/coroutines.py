@@ -458,26 +458,27 @@ class CoroutineEvidence:
     def class_hierarchy(self, classdef: cst.ClassDef, skip_own: bool = False):
         """The file's classes and external base names of a class, own first
         (a depth-first approximation of the MRO)."""
-        seen: set[int] = set()
+        # A method, not a nested function: a function that calls itself
+        # holds itself in a cycle, which would keep the file's analyses
+        # alive until the next garbage collection.
+        yield from self._hierarchy(classdef, 0, not skip_own, set())
 
-        def walk(node: cst.ClassDef, depth: int, include: bool):
-            if id(node) in seen or depth > _MAX_DEPTH:
-                return
-            seen.add(id(node))
-            if include:
-                yield node
-            for base in node.bases:
-                value = base.value
-                if not isinstance(value, (cst.Name, cst.Attribute)) or base.keyword is not None:
-                    continue
-                local = self.local_class(value) if isinstance(value, cst.Name) else None
-                if local is not None:
-                    yield from walk(local, depth + 1, True)
-                else:
-                    name = self.ctx.qualified_name(value)
-                    yield name or ""
-
-        yield from walk(classdef, 0, not skip_own)
+    def _hierarchy(self, node: cst.ClassDef, depth: int, include: bool, seen: set[int]):
+        if id(node) in seen or depth > _MAX_DEPTH:
+            return
+        seen.add(id(node))
+        if include:
+            yield node
+        for base in node.bases:
+            value = base.value
+            if not isinstance(value, (cst.Name, cst.Attribute)) or base.keyword is not None:
+                continue
+            local = self.local_class(value) if isinstance(value, cst.Name) else None
+            if local is not None:
+                yield from self._hierarchy(local, depth + 1, True, seen)
+            else:
+                name = self.ctx.qualified_name(value)
+                yield name or ""
 
     def _members(self, classdef: cst.ClassDef) -> dict[str, list[cst.CSTNode]]:
         """name -> the class-body statements that bind it, in order (read

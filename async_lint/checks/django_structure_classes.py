@@ -174,11 +174,7 @@ class ClassRegistry:
     @classmethod
     def of(cls, ctx: FileContext) -> "ClassRegistry":
         """One registry per file, shared by the structure checks."""
-        registry = getattr(ctx, "_structure_classes", None)
-        if registry is None:
-            registry = cls(ctx)
-            ctx._structure_classes = registry  # type: ignore[attr-defined]
-        return registry
+        return ctx.shared(ClassRegistry)
 
     # -- collection (called from visit_ClassDef / visit_Assign) --------------------
     def add_class(self, node: cst.ClassDef) -> ClassFacts:
