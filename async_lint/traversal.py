@@ -51,7 +51,12 @@ class FileTraversal(cst.CSTVisitor):
         a class, since entering one then changes nothing (no scope's body is
         such a node)."""
         leaves = any(may_be_leaf(name) for name in (*self._visit, *self._leave))
-        walk(module, self.on_visit, self.on_leave, self, leaves)
+        if leaves:
+            walk(module, self.on_visit, self.on_leave, self, leaves)
+        else:
+            # Only leaves are ever quiet: the walk that passes over them
+            # needs no test for it at each node.
+            walk(module, self._enter, self._exit, self, leaves)
 
     def _is_quiet(self, node_type: type) -> bool:
         quiet = self._quiet[node_type] = leaf_type(node_type) and node_type.__name__ not in self._visit and node_type.__name__ not in self._leave
@@ -63,19 +68,25 @@ class FileTraversal(cst.CSTVisitor):
             quiet = self._is_quiet(type(node))
         if quiet and id(node) not in self._scope_bodies:
             return True
+        return self._enter(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if self._quiet.get(type(original_node)) and id(original_node) not in self._scope_bodies:
+            return
+        self._exit(original_node)
+
+    def _enter(self, node: cst.CSTNode) -> bool:
         self.ctx.enter(node)
         handlers = self._visit.get(type(node).__name__)
         if handlers:
             self._run(handlers, node)
         return True
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if self._quiet.get(type(original_node)) and id(original_node) not in self._scope_bodies:
-            return
-        handlers = self._leave.get(type(original_node).__name__)
+    def _exit(self, node: cst.CSTNode) -> None:
+        handlers = self._leave.get(type(node).__name__)
         if handlers:
-            self._run(handlers, original_node)
-        self.ctx.leave(original_node)
+            self._run(handlers, node)
+        self.ctx.leave(node)
 
     def _run(self, handlers: list[tuple[Check, Callable[[Any], Any]]], node: cst.CSTNode) -> None:
         for check, handler in handlers:
