@@ -104,6 +104,12 @@ def many_findings(count: int) -> str:
     return MARKER + "async def slow(request):\n" + "    time.sleep(1)\n" * count
 
 
+def dot_comment(size: int) -> str:
+    """A comment of ``size`` spaces after a dot (what a text test for an
+    attribute spelled over lines and comments reads)."""
+    return _in_async("    return x  # see x.#" + " " * size + "end\n")
+
+
 def data_module(size: int) -> str:
     """A data module of ``size`` bytes (one big dict) with a single async def."""
     rows = []
@@ -138,4 +144,5 @@ CASES: dict[str, tuple[Callable[[int], str], int, tuple[int, ...]]] = {
     "long_module": (long_module, 1_500, (50_000,)),
     "many_findings": (many_findings, 300, (10_000,)),
     "data_module": (data_module, 30_000, (2_000_000,)),
+    "dot_comment": (dot_comment, 20_000, (1_000_000,)),
 }

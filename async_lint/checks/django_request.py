@@ -28,7 +28,10 @@ from async_lint.analysis.scopes import Scope
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.walk import children
 
-_USER_ATTRIBUTE = re.compile(r"\.(?:\s|\\|#[^\r\n]*)*user\b")
+# A comment runs to its line's end (the lookahead), so the comment and
+# whitespace alternatives never share a character: a dot then a long
+# comment of spaces is read once, not once per way of splitting it.
+_USER_ATTRIBUTE = re.compile(r"\.(?:\s|\\|#[^\r\n]*(?![^\r\n]))*user\b")
 
 cst = lazy_libcst.bind(globals())
 
