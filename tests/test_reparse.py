@@ -185,10 +185,7 @@ def test_edits_in_the_files_own_newlines_or_indentation_or_not_give_the_whole_pa
     conventions: the nodes that leave the default unsaid must still match."""
     rng = random.Random(convention)
     made = reused = 0
-    for path in _django_files("views")[::2]:
-        text = _convention(path.read_text(encoding="utf-8"), convention)
-        memory = ParseMemory()
-        memory.parse(str(path), text, ast.parse(text))
+    for path, text, memory in _opened_buffers(_django_files("views")[::2], convention):
         for kind in ("append a function", "insert a function between statements", "change a line inside a statement"):
             edited = _edit(text, kind, rng, made)
             if convention == "crlf":
@@ -343,10 +340,14 @@ def test_a_kept_value_serves_only_its_own_node() -> None:
     assert memo.get("kind", first, compute) == "A" and calls == ["a", "b", "a"]
 
 
-def _opened_buffers():
-    """(path, text, a ParseMemory that has parsed it) for a sample of Django's files."""
-    for path in _django_files("db/models", "views", "contrib/auth", "utils")[::7]:
+def _opened_buffers(files: list[Path] | None = None, convention: str | None = None):
+    """(path, text, a ParseMemory that has parsed it) for Django's files
+    (by default a sample of its models, views, auth and utils), in a
+    ``convention`` of line ends or indentation where given."""
+    for path in files if files is not None else _django_files("db/models", "views", "contrib/auth", "utils")[::7]:
         text = path.read_text(encoding="utf-8")
+        if convention is not None:
+            text = _convention(text, convention)
         memory = ParseMemory()
         memory.parse(str(path), text, ast.parse(text))
         yield path, text, memory
@@ -445,3 +446,28 @@ def test_a_python_tree_made_from_the_previous_one_keeps_logical_lines_whole(text
     memory.parse("m.py", text, ast.parse(text))
     tree, error = memory.python_parse("m.py", edited)
     assert error is None and ast.dump(tree, include_attributes=True) == ast.dump(ast.parse(edited), include_attributes=True)
+
+
+@pytest.mark.parametrize("convention", ["crlf", "cr", "tabs"])
+def test_a_python_tree_made_from_the_previous_one_in_the_files_conventions(convention: str) -> None:
+    """The same in files with CRLF or CR line ends, or indented with tabs."""
+    rng = random.Random(convention)
+    made = reused = 0
+    for path, text, memory in _opened_buffers(_django_files("views")[::2], convention):
+        for n in range(4):
+            edited = _edit(text, rng.choice(EDITS), rng, n)
+            if convention in ("crlf", "cr"):  # typed in the file's line ends
+                edited = edited.replace("\r\n", "\n").replace("\n", "\r\n" if convention == "crlf" else "\r")
+            before = memory.python_reused
+            tree, error = memory.python_parse(str(path), edited)
+            got = ast.dump(tree, include_attributes=True) if tree is not None else (error.message, error.line, error.column)
+            assert got == _python_tree(edited), f"{convention}: {path} edit {n}"
+            made += 1
+            reused += memory.python_reused - before
+            if tree is not None:
+                try:
+                    memory.parse(str(path), edited, tree)
+                except cst.ParserSyntaxError:
+                    continue
+                text = edited
+    assert made > 20 and reused > made // 3
