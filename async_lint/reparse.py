@@ -79,7 +79,7 @@ class Parsed:
     # rows of its body's statements, each from its leading lines, the last
     # one's to the class's last row.
     members: dict[int, list[tuple[int, int]]]
-    # CPython's tree of the same text (``python_tree`` builds the next one from it).
+    # CPython's tree of the same text (``python_reparse`` builds the next one from it).
     python: ast.Module | None = None
 
 
@@ -147,21 +147,31 @@ def _statement_at(spans: list[tuple[int, int]], row: int) -> int:
     return len(spans)
 
 
+def _changed_rows(old: list[str], lines: list[str]) -> tuple[int, int] | None:
+    """How many rows at the start and at the end the two texts share (not
+    overlapping); None when they are the same."""
+    limit = min(len(old), len(lines))
+    prefix = 0
+    while prefix < limit and old[prefix] == lines[prefix]:
+        prefix += 1
+    if prefix == len(old) == len(lines):
+        return None
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == lines[-1 - suffix]:
+        suffix += 1
+    return prefix, suffix
+
+
 def reparse(previous: Parsed, lines: list[str]) -> Any | None:
     """The module of the text of ``lines`` from ``previous`` and a parse of the changed
     region; None where only a whole parse is sure to be right."""
     old = previous.lines
     if not previous.spans or previous.first_indented is None:
         return None
-    prefix = 0
-    limit = min(len(old), len(lines))
-    while prefix < limit and old[prefix] == lines[prefix]:
-        prefix += 1
-    if prefix == len(old) == len(lines):
+    changed = _changed_rows(old, lines)
+    if changed is None:
         return previous.module
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == lines[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = changed
     if prefix == 0:
         return None  # the first line: the default newline
     spans = previous.spans
@@ -258,15 +268,10 @@ def python_reparse(previous: Parsed, lines: list[str]) -> ast.Module | None:
     old = previous.lines
     if tree is None:
         return None
-    limit = min(len(old), len(lines))
-    prefix = 0
-    while prefix < limit and old[prefix] == lines[prefix]:
-        prefix += 1
-    if prefix == len(old) == len(lines):
+    changed = _changed_rows(old, lines)
+    if changed is None:
         return tree
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == lines[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = changed
     statements = tree.body
     rows = [statement_rows(statement) for statement in statements]
     head = 0
