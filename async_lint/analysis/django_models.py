@@ -15,6 +15,7 @@ name from a ``models`` module) and its fields are not known in this file.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -647,6 +648,17 @@ class DjangoInference:
         self._memo[key] = value
         return value
 
+    @contextmanager
+    def _under_way(self) -> Iterator[None]:
+        """An inference whose memo holds a placeholder until it is done
+        (a self attribute's, a function's returns): no name read below it is
+        kept (``_infer_name``)."""
+        self._busy += 1
+        try:
+            yield
+        finally:
+            self._busy -= 1
+
     def _infer(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
         if self._depth > self.MAX_DEPTH:
             self._depth_cuts += 1
@@ -861,11 +873,8 @@ class DjangoInference:
         if key in self._self_attributes:
             return self._self_attributes[key]
         self._self_attributes[key] = None  # ``self.x = self.x.parent``: no evidence from a cycle
-        self._busy += 1
-        try:
+        with self._under_way():
             values = [self._infer(value, scope) if value is not None else None for value, scope in self._assignments_on_self(cls).get(attr, ())]
-        finally:
-            self._busy -= 1
         result: Value | None = None
         if values and all(v is not None and v is not CYCLE for v in values):
             result = _merge(values)
@@ -934,8 +943,7 @@ class DjangoInference:
         if key in self._thread_returns:
             return self._thread_returns[key]
         self._thread_returns[key] = None
-        self._busy += 1
-        try:
+        with self._under_way():
             scope = self._scope_of(node, parent)
             values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
             result: Value | None = None
@@ -945,8 +953,6 @@ class DjangoInference:
                 annotated = self._infer(node.returns.annotation, parent)
                 if isinstance(annotated, ModelClass):
                     result = InstanceValue(annotated.model, None)
-        finally:
-            self._busy -= 1
         self._thread_returns[key] = result
         return result
 
@@ -1210,11 +1216,8 @@ class DjangoInference:
             collector = BindingCollector(scope, self.module_name, self.ctx.is_package)
             collector.collect_parameters(node.params)
             collector._block(node.body)
-        self._busy += 1
-        try:
+        with self._under_way():
             values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
-        finally:
-            self._busy -= 1
         result = None
         if values and all(isinstance(v, QuerySetValue) for v in values):
             result = _merge(values)
