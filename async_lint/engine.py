@@ -30,7 +30,7 @@ from async_lint.catalog import PARSE_ERROR_CODE, level_of, orm_codes
 from async_lint.discovery import Discovery, discover, discover_folder_and_root, display_path, gitignore_spec
 from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabled_index_checks, parse_error_finding, project_index_findings
 from async_lint.file_pool import FileWorkers
-from async_lint.findings import Finding, finding_from_record, finding_record
+from async_lint.findings import Finding, finding_from_located, finding_from_record, finding_record, located_record
 from async_lint.project import (
     ModuleLocator,
     ModuleNamer,
@@ -493,7 +493,7 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
         entry = cache.get(key)
         if entry is not None:
             try:
-                return [finding_from_record(record.pop("path"), record) for record in entry["findings"]]
+                return [finding_from_located(record) for record in entry["findings"]]
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass  # a damaged entry: recompute and rewrite it
     from async_lint.facts import ProjectFacts
@@ -503,7 +503,7 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
     for check_class in _project_checks(settings, facts):
         out.extend(check_class(settings).run(project_facts.only(check_class.fact_kinds)))
     if key is not None:
-        cache.put(key, {"findings": [{**finding_record(f), "path": f.path} for f in out]})
+        cache.put(key, {"findings": [located_record(f) for f in out]})
     return out
 
 

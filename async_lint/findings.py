@@ -93,6 +93,16 @@ def finding_from_record(path: str, record: dict) -> Finding:
     return Finding(path=path, **{**record, "fix": fix})
 
 
+def located_record(finding: Finding) -> dict:
+    """A finding as plain data with its path (for entries that hold findings of several files)."""
+    return asdict(finding)
+
+
+def finding_from_located(record: dict) -> Finding:
+    """The finding of ``located_record``'s data."""
+    return finding_from_record(str(record.pop("path")), record)
+
+
 def fixable_summary(findings: list[Finding]) -> str | None:
     """ruff's ``[*] N fixable with the --fix option.``, or None when none is."""
     count = sum(1 for f in findings if f.fixable)

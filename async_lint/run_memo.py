@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 
-from async_lint.findings import Finding, finding_from_record, finding_record
+from async_lint.findings import Finding, finding_from_located, located_record
 from async_lint.settings import Settings
 
 FORMAT = 2
@@ -65,7 +65,7 @@ def kept_findings(cache, key: tuple[str, str], root: str):
         installed = entry["installed"]
         if not isinstance(installed, dict) or not installed_unchanged(installed, root):
             return None
-        findings = [finding_from_record(str(record.pop("path")), record) for record in entry["findings"]]
+        findings = [finding_from_located(record) for record in entry["findings"]]
         notes = {str(path): [str(note) for note in kept] for path, kept in entry["notes"].items()}
         opt_outs = {str(path): str(where) for path, where in entry["orm_opt_outs"].items()}
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -75,4 +75,4 @@ def kept_findings(cache, key: tuple[str, str], root: str):
 
 def keep(cache, key: tuple[str, str], findings: list[Finding], notes: dict[str, list[str]], orm_opt_outs: dict[str, str], installed: dict) -> None:
     slot, run = key
-    cache.put(slot, {"run": run, "findings": [{**finding_record(f), "path": f.path} for f in findings], "notes": notes, "orm_opt_outs": orm_opt_outs, "installed": installed})
+    cache.put(slot, {"run": run, "findings": [located_record(f) for f in findings], "notes": notes, "orm_opt_outs": orm_opt_outs, "installed": installed})
