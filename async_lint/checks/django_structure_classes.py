@@ -174,7 +174,7 @@ class ClassRegistry:
     @classmethod
     def of(cls, ctx: FileContext) -> "ClassRegistry":
         """One registry per file, shared by the structure checks."""
-        return ctx.shared(ClassRegistry)
+        return ctx.shared(cls)
 
     # -- collection (called from visit_ClassDef / visit_Assign) --------------------
     def add_class(self, node: cst.ClassDef) -> ClassFacts:
