@@ -19,8 +19,10 @@ from libcst's names.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import types
+from collections.abc import Iterator
 from typing import Any
 
 _bound: list[dict[str, Any]] = []
@@ -58,3 +60,39 @@ def bind(namespace: dict[str, Any]) -> Any:
     with _lock:
         _bound.append(namespace)
     return _STAND_IN
+
+
+_unchecked_depth = 0
+_checked_post_init: Any = None
+
+
+@contextlib.contextmanager
+def nodes_unchecked() -> Iterator[None]:
+    """libcst builds nodes without checking each one while this is open.
+
+    Every node's constructor checks its fields (``CSTNode.__post_init__``
+    calls ``_validate``): a quarter of parsing a file.  A tree parsed from a
+    text CPython's parser accepted needs no such check (libcst's own note
+    there says as much), so that parse is made without it; nodes built
+    elsewhere (fixes) are checked as before once every such parse is done.
+    Counted, so that parses in threads (the language server's) overlap
+    safely: the check is back when the last one ends."""
+    global _unchecked_depth, _checked_post_init
+    node = load().CSTNode
+    with _lock:
+        if _unchecked_depth == 0:
+            _checked_post_init = node.__dict__.get("__post_init__")
+            if _checked_post_init is not None:
+                node.__post_init__ = _unchecked_post_init
+        _unchecked_depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _unchecked_depth -= 1
+            if _unchecked_depth == 0 and _checked_post_init is not None:
+                node.__post_init__ = _checked_post_init
+
+
+def _unchecked_post_init(self) -> None:
+    return None

@@ -48,6 +48,7 @@ in ``tests/test_reparse.py``).
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -345,15 +346,17 @@ class ParseMemory:
         lines = self._lines_of(text)
         previous = self._trees.get(path)
         module = None
-        if previous is not None and tree is not None:
-            try:
-                module = reparse(previous, lines)
-            except cst.ParserSyntaxError:
-                module = None  # the region alone does not parse: the whole file says why
-            if module is not None:
-                self.reused += 1
-        if module is None:
-            module = cst.parse_module(text)
+        # A text CPython parsed (``tree``) is parsed without libcst's checks of each node.
+        with lazy_libcst.nodes_unchecked() if tree is not None else contextlib.nullcontext():
+            if previous is not None and tree is not None:
+                try:
+                    module = reparse(previous, lines)
+                except cst.ParserSyntaxError:
+                    module = None  # the region alone does not parse: the whole file says why
+                if module is not None:
+                    self.reused += 1
+            if module is None:
+                module = cst.parse_module(text)
         # A text that does not parse (mid-typing) leaves the previous tree for the next edit.
         self._trees.pop(path, None)
         found = parsed(module, lines, tree) if tree is not None else None

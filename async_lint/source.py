@@ -195,12 +195,17 @@ def _within(error: SourceError, lines: list[str]) -> SourceError:
 def _parse(source: SourceFile, parses=None) -> cst.Module:
     import libcst as cst
 
+    from async_lint.lazy_libcst import nodes_unchecked
+
     source.python_tree, python_error = python_parse(source.text) if parses is None else parses.python_parse(source.path, source.text)
     if python_error is not None and any(limit in python_error.message for limit in _NESTING_LIMITS):
         raise python_error
     try:
         if parses is not None:
             return parses.parse(source.path, source.text, source.python_tree)
+        if python_error is None:
+            with nodes_unchecked():
+                return cst.parse_module(source.text)
         return cst.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
         # The interpreter running async-lint may be older than the code's
