@@ -11,7 +11,7 @@ import libcst as cst
 
 from async_lint.analysis.context import FileContext
 from async_lint.checks.base import Check
-from async_lint.walk import leaf_type, may_be_leaf, walk
+from async_lint.walk import leaf_type, may_be_layout, walk
 
 
 class CheckCrashed(Exception):
@@ -46,17 +46,18 @@ class FileTraversal(cst.CSTVisitor):
         self._scope_bodies = ctx.scope_bodies
 
     def run(self, module: cst.Module) -> None:
-        """Walk ``module``: the nodes with nothing below them (whitespace,
-        newlines, comments) are not even visited when no check handles such
-        a class, since entering one then changes nothing (no scope's body is
-        such a node)."""
-        leaves = any(may_be_leaf(name) for name in (*self._visit, *self._leave))
-        if leaves:
-            walk(module, self.on_visit, self.on_leave, self, leaves)
+        """Walk ``module``: the layout nodes (whitespace, newlines, comments,
+        and the commas, dots, operators and brackets holding them: a third
+        of the nodes a walk enters) are not even visited when no check
+        handles such a class, since entering one then changes nothing (no
+        scope's body is such a node, and no handler runs while one is on the
+        context's stack)."""
+        if any(may_be_layout(name) for name in (*self._visit, *self._leave)):
+            walk(module, self.on_visit, self.on_leave, self)
         else:
-            # Only leaves are ever quiet: the walk that passes over them
-            # needs no test for it at each node.
-            walk(module, self._enter, self._exit, self, leaves)
+            # Only leaves are ever quiet: the walk that passes over all
+            # layout needs no test for it at each node.
+            walk(module, self._enter, self._exit, self, layout=False)
 
     def _is_quiet(self, node_type: type) -> bool:
         quiet = self._quiet[node_type] = leaf_type(node_type) and node_type.__name__ not in self._visit and node_type.__name__ not in self._leave

@@ -107,12 +107,69 @@ def leaf_type(node_type: type) -> bool:
     return _field_order(node_type) == ()
 
 
-def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: Callable[[cst.CSTNode], None], fallback: cst.CSTVisitor, leaves: bool = True) -> None:
+# Layout: the nodes that hold nothing but whitespace, newlines and comments.
+# Each class of libcst's whitespace module, and each class (a comma, a dot,
+# an operator, a bracket) whose fields all hold such nodes by their types.
+_WHITESPACE_MODULE = "libcst._nodes.whitespace"
+# What a child is to the walk, by its class: a node with others below it
+# (walked), a leaf (nothing below), or layout with nodes below it.
+_INNER, _LEAF, _LAYOUT = 0, 1, 2
+_CHILD_KIND: dict[type, int] = {}
+
+
+def layout_type(node_type: type) -> bool:
+    """True for a node class whose nodes, and every node below them, are
+    layout (whitespace, newlines, comments, the punctuation that carries
+    them), leaves included: a walk for handlers of none of those classes
+    need not go there."""
+    return _child_kind(node_type) != _INNER
+
+
+def _child_kind(node_type: type) -> int:
+    found = _CHILD_KIND.get(node_type)
+    if found is None:
+        order = _field_order(node_type)
+        if order == ():
+            found = _LEAF
+        elif order and _holds_only_layout(node_type, order):
+            found = _LAYOUT
+        else:
+            found = _INNER
+        _CHILD_KIND[node_type] = found
+    return found
+
+
+def _holds_only_layout(node_type: type, order: tuple[str, ...]) -> bool:
+    """Every visited field of ``node_type`` is typed as whitespace-module
+    nodes (one, optional, or a sequence of them).  The dataclass fields'
+    types as libcst wrote them: an annotation left as a string reads as no
+    such type, and the class is walked as any other."""
+    import dataclasses
+
+    try:
+        types = {f.name: f.type for f in dataclasses.fields(node_type)}
+    except TypeError:  # not a dataclass
+        return False
+    return all(_layout_annotation(types.get(name)) for name in order)
+
+
+def _layout_annotation(annotation: object) -> bool:
+    import collections.abc
+    import typing
+
+    args = typing.get_args(annotation)
+    if args:
+        return typing.get_origin(annotation) in (typing.Union, collections.abc.Sequence) and all(arg is type(None) or _layout_annotation(arg) for arg in args)
+    return isinstance(annotation, type) and annotation.__module__ == _WHITESPACE_MODULE
+
+
+def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: Callable[[cst.CSTNode], None], fallback: cst.CSTVisitor, layout: bool = True) -> None:
     """Call ``on_visit``/``on_leave`` for ``node`` and every node below it, in
     libcst's order. ``fallback`` is the visitor to hand a subtree to where a
-    node class's order could not be read.  ``leaves=False``: not for the
-    nodes below ``node`` with nothing below them (whitespace, newlines,
-    comments), for callers that do nothing there."""
+    node class's order could not be read.  ``layout=False``: not for the
+    nodes below ``node`` that are layout (whitespace, newlines, comments,
+    and commas, dots, operators and brackets with the whitespace they hold,
+    ``layout_type``), for callers that do nothing there."""
     order = _ORDER.get(type(node), _UNREAD)
     if order is _UNREAD:
         order = _field_order(type(node))
@@ -121,14 +178,18 @@ def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool], on_leave: C
         return
     if on_visit(node):
         for child in _below(node, order):
-            if _ORDER.get(type(child)) == ():
-                # A leaf (whitespace, a newline, a comment): the same two
-                # calls the recursion would make, without its frame.
-                if leaves:
+            kind = _CHILD_KIND.get(type(child))
+            if kind is None:
+                kind = _child_kind(type(child))
+            if kind == _INNER:
+                walk(child, on_visit, on_leave, fallback, layout)
+            elif layout:
+                if kind == _LEAF:
+                    # The same two calls the recursion would make, without its frame.
                     on_visit(child)
                     on_leave(child)
-            else:
-                walk(child, on_visit, on_leave, fallback, leaves)
+                else:
+                    walk(child, on_visit, on_leave, fallback, layout)
     on_leave(node)
 
 
@@ -181,11 +242,11 @@ def _handlers(visitor_type: type, prefix: str) -> dict[str, str]:
     return found
 
 
-def may_be_leaf(class_name: str) -> bool:
-    """Whether libcst's node class of that name (or an unknown one) may be a
-    leaf: a handler named for it must see every node."""
+def may_be_layout(class_name: str) -> bool:
+    """Whether libcst's node class of that name (or an unknown one) may be
+    layout (``layout_type``): a handler named for it must see every node."""
     node_type = getattr(cst, class_name, None)
-    return not isinstance(node_type, type) or not _is_node(node_type) or leaf_type(node_type)
+    return not isinstance(node_type, type) or not _is_node(node_type) or layout_type(node_type)
 
 
 def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
@@ -198,9 +259,9 @@ def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         return
     visits = {kind: getattr(visitor, name) for kind, name in _handlers(cls, "visit_").items()}
     leaves = {kind: getattr(visitor, name) for kind, name in _handlers(cls, "leave_").items()}
-    # Most nodes are whitespace; a visitor with no handler for such a leaf
-    # class is not called there at all.
-    handles_leaves = any(may_be_leaf(kind) for kind in (*visits, *leaves))
+    # Most nodes are layout (whitespace, commas, dots); a visitor with no
+    # handler for such a class is not called there at all.
+    handles_layout = any(may_be_layout(kind) for kind in (*visits, *leaves))
 
     def on_visit(current: cst.CSTNode) -> bool:
         handler = visits.get(type(current).__name__)
@@ -211,4 +272,4 @@ def visit_fast(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         if handler is not None:
             handler(current)
 
-    walk(node, on_visit, on_leave, visitor, handles_leaves)
+    walk(node, on_visit, on_leave, visitor, handles_layout)

@@ -177,3 +177,93 @@ def test_a_files_analysis_leaves_no_cycles_for_the_garbage_collector() -> None:
         gc.enable()
     # (The standard library's ast.literal_eval leaves a few closures of its own.)
     assert not left & {"FileContext", "Scope", "Binding", "FunctionInfo", "DjangoInference", "CoroutineEvidence", "ClassRegistry"}, left
+
+
+def test_layout_is_whitespace_and_the_punctuation_that_holds_it() -> None:
+    from async_lint.walk import layout_type
+
+    for node_class in (
+        cst.Comma,
+        cst.Dot,
+        cst.Colon,
+        cst.AssignEqual,
+        cst.Add,
+        cst.NotIn,
+        cst.LeftParen,
+        cst.RightSquareBracket,
+        cst.TrailingWhitespace,
+        cst.EmptyLine,
+        cst.ParenthesizedWhitespace,
+        cst.SimpleWhitespace,
+        cst.Comment,
+    ):
+        assert layout_type(node_class), node_class.__name__
+    for node_class in (cst.Name, cst.SimpleString, cst.Integer, cst.Attribute, cst.Arg, cst.Call, cst.Param, cst.Subscript, cst.SimpleStatementLine):
+        assert not layout_type(node_class), node_class.__name__
+
+
+class _Events(_Recorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layout_below_layout: list[str] = []
+        self._inside_layout = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        from async_lint.walk import layout_type
+
+        if self._inside_layout and not layout_type(type(node)):
+            self.layout_below_layout.append(type(node).__name__)
+        self._inside_layout += layout_type(type(node))
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        from async_lint.walk import layout_type
+
+        self._inside_layout -= layout_type(type(original_node))
+        super().on_leave(original_node)
+
+
+@pytest.mark.parametrize("source", [*SOURCES[::7], "extra"], ids=lambda p: p if isinstance(p, str) else str(p.relative_to(ROOT)))
+def test_a_walk_without_layout_visits_the_other_nodes_in_libcst_s_order(source) -> None:
+    """Below a layout node there is only layout, so a walk that passes over
+    layout leaves out exactly the layout nodes of libcst's visit."""
+    from async_lint.walk import layout_type
+
+    text = EXTRA if source == "extra" else source.read_text(encoding="utf-8")
+    module = cst.parse_module(text + "x = (a  ,  b) [ 1 ] + - c  # trailing\n")
+    everything, passed = _Events(), _Recorder()
+    module.visit(everything)
+    assert not everything.layout_below_layout
+    kinds = {}
+    module.visit(_Kinds(kinds))
+    walk(module, passed.on_visit, passed.on_leave, passed, layout=False)
+    assert passed.events == [event for event in everything.events if not layout_type(kinds[event[1]]) or event[1] == id(module)]
+    assert len(passed.events) < len(everything.events)
+
+
+class _Kinds(cst.CSTVisitor):
+    def __init__(self, kinds: dict[int, type]) -> None:
+        super().__init__()
+        self.kinds = kinds
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.kinds[id(node)] = type(node)
+        return True
+
+
+class _CommaCheck(Check):
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.seen: list[str] = []
+
+    def visit_Comma(self, node: cst.Comma) -> None:
+        self.seen.append(type(self.ctx.parent).__name__)
+
+
+def test_traversal_enters_layout_a_check_handles() -> None:
+    module = cst.parse_module("f(a, b)\nx = [1, 2]\n")
+    ctx = FileContext(path="m.py", module=module, source=None, enabled=frozenset())
+    check = _CommaCheck(ctx)
+    FileTraversal(ctx, [check]).run(module)
+    assert check.seen == ["Arg", "Element"]
+    assert ctx.stack == [] and ctx.scope is ctx.module_scope
