@@ -152,16 +152,16 @@ def analyze_source(
 
     ops = [op for function in ctx.functions for op in function.ops]
     positions = None
-    wanted = [*(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
+    wanted = [*(report.node for report in ctx.reports), *(op.node for op in ops), *position_nodes(collector), *(fact.node for fact in ctx.facts if fact.node is not None)]
     approximate = False
-    if ctx.reports or wanted:
+    if wanted:
         try:
-            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=bool(ctx.reports), tree=source.python_tree)
+            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, tree=source.python_tree)
         except RecursionError:
             # libcst renders the module again, recursing once per nesting level;
             # CPython's parser still places the calls and names (without fixes,
             # which need libcst's exact ranges).  None: nothing to fall back to.
-            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, exact=False, tree=source.python_tree, approximate=True)
+            positions = resolve_positions(module, source.text, wanted, collector.call_ordinals, tree=source.python_tree, approximate=True)
             if positions is None:
                 raise
             approximate = True

@@ -2,14 +2,16 @@
 
 libcst's PositionProvider renders the whole module again to learn every
 node's position: on a file without findings that costs more than parsing it.
-Most positions a clean file needs (blocking calls recorded on sync
-functions, call sites for the project index) are of calls, and CPython's own
-parser gives those in a fraction of the time: a syntax tree's calls in
-source order (outer call first where two start together) are libcst's calls
-in visiting order, so the n-th call of one is the n-th call of the other.
-When the counts disagree, or a node that is not a call needs a position, or
-the file has findings (whose exact ranges fixes rely on), PositionProvider
-is used as before.
+Most positions a file's results need (findings, blocking calls recorded on
+sync functions, call sites for the project index) are of calls, attribute
+reads, subscripts, comparisons and names, and CPython's own parser gives
+those in a fraction of the time: a syntax tree's calls in source order
+(outer call first where two start together) are libcst's calls in visiting
+order, so the n-th call of one is the n-th call of the other; likewise the
+n-th read of ``.attr`` on the same name, the n-th subscript, comparison, or
+use of a name.  Their ranges are libcst's (both leave out the parentheses
+around a node).  When the counts disagree, or a node of another kind needs
+a position, PositionProvider is used as before.
 """
 
 from __future__ import annotations
@@ -38,10 +40,13 @@ class CallOrdinals:
         # id(def or class statement's name node) -> its ordinal among them
         self.def_ordinal: dict[int, int] = {}
         self.def_count = 0
-        # ``name.attr`` reads outside import statements: id -> ((name, attr),
-        # its ordinal among the reads of the same spelling)
-        self.attribute_ordinal: dict[int, tuple[tuple[str, str], int]] = {}
-        self.attribute_count: dict[tuple[str, str], int] = {}
+        # Other expressions CPython's tree has a node for, numbered among the
+        # nodes of the same key (``spelling_key``): id -> (key, ordinal).
+        # Attributes outside import statements, subscripts, comparisons,
+        # and names where CPython has a Name (not ``a.b``'s ``b``, a keyword,
+        # a def's or parameter's name, ``global`` or ``except ... as`` names).
+        self.keyed_ordinal: dict[int, tuple[tuple, int]] = {}
+        self.keyed_count: dict[tuple, int] = {}
 
     def add(self, node: cst.Call) -> None:
         self.ordinal[id(node)] = self.count
@@ -51,15 +56,52 @@ class CallOrdinals:
         self.def_ordinal[id(node.name)] = self.def_count
         self.def_count += 1
 
-    def add_attribute(self, node: cst.Attribute, name: str) -> None:
-        key = (name, node.attr.value)
-        count = self.attribute_count.get(key, 0)
-        self.attribute_ordinal[id(node)] = (key, count)
-        self.attribute_count[key] = count + 1
+    def add_keyed(self, node: cst.CSTNode, key: tuple) -> None:
+        count = self.keyed_count.get(key, 0)
+        self.keyed_ordinal[id(node)] = (key, count)
+        self.keyed_count[key] = count + 1
 
     def knows(self, node: cst.CSTNode) -> bool:
         key = id(node)
-        return key in self.ordinal or key in self.def_ordinal or key in self.attribute_ordinal
+        return key in self.ordinal or key in self.def_ordinal or key in self.keyed_ordinal
+
+
+# Names in libcst's tree, constants in CPython's.
+CONSTANT_NAMES = frozenset({"True", "False", "None"})
+
+
+def spelling_key(node: cst.CSTNode) -> tuple | None:
+    """The key a libcst attribute, subscript, comparison or name is numbered
+    under, as ``_ast_key`` keys CPython's: an attribute by its name and the
+    name it is read on (None when on any other expression), a name by itself."""
+    kind = type(node)
+    if kind is cst.Name:
+        return ("n", node.value)
+    if kind is cst.Attribute:
+        value = node.value
+        return ("a", value.value if type(value) is cst.Name and value.value not in CONSTANT_NAMES else None, node.attr.value)
+    if kind is cst.Subscript:
+        return ("s",)
+    if kind is cst.Comparison:
+        return ("c",)
+    return None
+
+
+def _ast_key(node: ast.AST) -> tuple | None:
+    kind = type(node)
+    if kind is ast.Name:
+        return ("n", node.id)
+    if kind is ast.Attribute:
+        value = node.value
+        return ("a", value.id if type(value) is ast.Name else None, node.attr)
+    if kind is ast.Subscript:
+        return ("s",)
+    if kind is ast.Compare:
+        return ("c",)
+    return None
+
+
+_KEYED_TYPES = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.Compare})
 
 
 class _AstPositions:
@@ -67,20 +109,20 @@ class _AstPositions:
     class name, the n-th read of a ``name.attr`` spelling (each range made
     when asked for: a file's result asks for a few of its calls)."""
 
-    def __init__(self, calls: list[ast.Call], lines: list[str], names: list[CodeRange], ordinals: CallOrdinals, attributes: dict[tuple[str, str], list[ast.Attribute]]):
+    def __init__(self, calls: list[ast.Call], lines: list[str], names: list[CodeRange], ordinals: CallOrdinals, keyed: dict[tuple, list[ast.expr]]):
         self.calls = calls
         self.lines = lines
         self.names = names
         self.ordinals = ordinals
-        self.attributes = attributes
+        self.keyed = keyed
 
     def get(self, node: cst.CSTNode, default: Any = None) -> CodeRange | None:
         index = self.ordinals.ordinal.get(id(node))
         if index is not None:
             return _node_range(self.calls[index], self.lines)
-        attribute = self.ordinals.attribute_ordinal.get(id(node))
-        if attribute is not None:
-            return _node_range(self.attributes[attribute[0]][attribute[1]], self.lines)
+        keyed = self.ordinals.keyed_ordinal.get(id(node))
+        if keyed is not None and keyed[0] in self.keyed:
+            return _node_range(self.keyed[keyed[0]][keyed[1]], self.lines)
         index = self.ordinals.def_ordinal.get(id(node))
         return self.names[index] if index is not None and index < len(self.names) else default
 
@@ -122,15 +164,24 @@ def _ast_nodes(tree: ast.AST) -> list[ast.AST]:
     return out
 
 
-def _ast_attribute_reads(nodes: list[ast.AST], keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[ast.Attribute]]:
-    """The ``name.attr`` reads of the given spellings, in source order."""
-    found: dict[tuple[str, str], list[ast.Attribute]] = {key: [] for key in keys}
+def _ast_keyed(nodes: list[ast.AST], keys: set[tuple]) -> dict[tuple, list[ast.expr]]:
+    """CPython's nodes of the given keys (``_ast_key``), each key's in
+    source order: the outer first where two start together (``a.x.x``'s
+    two ``x`` reads, ``a[0][1]``), as libcst visits them."""
+    found: dict[tuple, list[ast.expr]] = {key: [] for key in keys}
+    keyed_types = _KEYED_TYPES
     for node in nodes:
-        if type(node) is ast.Attribute and type(node.value) is ast.Name and (node.value.id, node.attr) in found:
-            found[(node.value.id, node.attr)].append(node)
-    for reads in found.values():
-        reads.sort(key=lambda n: (n.lineno, n.col_offset))
+        if type(node) in keyed_types:
+            bucket = found.get(_ast_key(node))  # type: ignore[arg-type]
+            if bucket is not None:
+                bucket.append(node)  # type: ignore[arg-type]
+    for same in found.values():
+        same.sort(key=_source_order)
     return found
+
+
+def _source_order(node: ast.expr) -> tuple[int, int, int, int]:
+    return (node.lineno, node.col_offset, -(node.end_lineno or 0), -(node.end_col_offset or 0))
 
 
 def char_column(line: str, byte_offset: int) -> int:
@@ -169,7 +220,7 @@ def _ast_def_name_ranges(nodes: list[ast.AST], lines: list[str]) -> list[CodeRan
 def _ast_calls(nodes: list[ast.AST]) -> list[ast.Call]:
     """The calls in source order, the outer first where two start together."""
     calls = [node for node in nodes if type(node) is ast.Call]
-    calls.sort(key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
+    calls.sort(key=_source_order)
     return calls
 
 
@@ -182,11 +233,13 @@ def _parsed(text: str, tree: ast.Module | None) -> ast.Module | None:
         return None
 
 
-def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, exact: bool, tree: ast.Module | None = None, approximate: bool = False):
-    """A mapping node -> CodeRange (``.get``) covering ``nodes``; ``tree``:
-    CPython's tree of ``text`` when the caller already has it.  ``approximate``:
-    only CPython's positions of calls and def/class names (other nodes get
-    None), or None when even those do not match libcst's tree."""
+def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], ordinals: CallOrdinals, tree: ast.Module | None = None, approximate: bool = False):
+    """A mapping node -> CodeRange (``.get``) covering ``nodes``: CPython's
+    positions where ``ordinals`` numbered every one of them and the two trees
+    number them alike, else libcst's.  ``tree``: CPython's tree of ``text``
+    when the caller already has it.  ``approximate``: only CPython's
+    positions of calls and def/class names (other nodes get None), or None
+    when even those do not match libcst's tree."""
     if approximate:
         tree = _parsed(text, tree)
         if tree is None:
@@ -198,7 +251,7 @@ def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], o
         lines = split_lines(text)  # rows as Python counts them (not at \f or \u2028)
         names = _ast_def_name_ranges(ast_nodes, lines)
         return _AstPositions(calls, lines, names if names is not None and len(names) == ordinals.def_count else [], ordinals, {})
-    if not exact and all(ordinals.knows(node) for node in nodes):
+    if all(ordinals.knows(node) for node in nodes):
         tree = _parsed(text, tree)
         if tree is not None:
             ast_nodes = _ast_nodes(tree)
@@ -206,13 +259,12 @@ def resolve_positions(module: cst.Module, text: str, nodes: list[cst.CSTNode], o
             lines = split_lines(text)
             names_needed = any(id(node) in ordinals.def_ordinal for node in nodes)
             names = _ast_def_name_ranges(ast_nodes, lines) if names_needed else []
-            keys = {ordinals.attribute_ordinal[id(node)][0] for node in nodes if id(node) in ordinals.attribute_ordinal}
-            attributes = _ast_attribute_reads(ast_nodes, keys) if keys else {}
-            # A spelling counted differently by the two parsers (e.g. inside
-            # an import statement libcst has and CPython has not) is not used.
-            attributes_agree = all(len(attributes[key]) == ordinals.attribute_count[key] for key in keys)
-            if len(calls) == ordinals.count and attributes_agree and (not names_needed or (names is not None and len(names) == ordinals.def_count)):
-                return _AstPositions(calls, lines, names or [], ordinals, attributes)
+            keys = {ordinals.keyed_ordinal[id(node)][0] for node in nodes if id(node) in ordinals.keyed_ordinal}
+            keyed = _ast_keyed(ast_nodes, keys) if keys else {}
+            # A spelling counted differently by the two parsers is not used.
+            keyed_agree = all(len(keyed[key]) == ordinals.keyed_count[key] for key in keys)
+            if len(calls) == ordinals.count and keyed_agree and (not names_needed or (names is not None and len(names) == ordinals.def_count)):
+                return _AstPositions(calls, lines, names or [], ordinals, keyed)
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)

@@ -61,7 +61,7 @@ from async_lint.checks.coroutines import await_fix_at, call_spelling
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here
-from async_lint.positions import CallOrdinals
+from async_lint.positions import CONSTANT_NAMES, CallOrdinals, spelling_key
 
 cst = lazy_libcst.bind(globals())
 
@@ -449,10 +449,28 @@ class SummaryCollector(Check):
         function = self.ctx.current_function
         if function is not None and node.attr.value in MANAGER_ATTRIBUTES and is_manager_expression(self.ctx, node):
             self.orm.add(id(function))
-        if type(node.value) is cst.Name and not self._import_depth:
-            self.call_ordinals.add_attribute(node, node.value.value)
-            if function is not None:
+        if not self._import_depth:
+            self.call_ordinals.add_keyed(node, spelling_key(node))  # type: ignore[arg-type]
+            if function is not None and type(node.value) is cst.Name:
                 self._property_read(node)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self.call_ordinals.add_keyed(node, ("s",))
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        self.call_ordinals.add_keyed(node, ("c",))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        # Numbered where CPython's tree has a Name: not a name that only
+        # names something (``_NOT_EXPRESSION_NAMES``), nor one in an import.
+        if self._import_depth or node.value in CONSTANT_NAMES:
+            return
+        parent = self.ctx.parent
+        field = _NOT_EXPRESSION_NAMES.get(type(parent).__name__)
+        if field is not None and getattr(parent, field) is node:
+            if field != "name" or type(parent) is not cst.AsName or type(self.ctx.stack[-3]) is not cst.WithItem:
+                return
+        self.call_ordinals.add_keyed(node, ("n", node.value))
 
     def visit_Return(self, node: cst.Return) -> None:
         function = self.ctx.current_function
@@ -702,6 +720,29 @@ def _parameters(node: cst.FunctionDef) -> dict[str, Any]:
     if defaults:
         out["defaults"] = defaults
     return out
+
+
+# Node class name -> the field whose Name only names something, where
+# CPython's tree holds a string: ``a.b``'s ``b``, a keyword argument's name,
+# a def's, class's or parameter's name, ``global``/``nonlocal`` names, the
+# names patterns and type parameters bind, and ``as`` names (but for
+# ``with ... as name``, whose target is an expression in both trees).
+_NOT_EXPRESSION_NAMES = {
+    "Attribute": "attr",
+    "Arg": "keyword",
+    "FunctionDef": "name",
+    "ClassDef": "name",
+    "Param": "name",
+    "NameItem": "name",
+    "AsName": "name",
+    "MatchAs": "name",
+    "MatchStar": "name",
+    "MatchKeywordElement": "key",
+    "MatchMapping": "rest",
+    "TypeVar": "name",
+    "ParamSpec": "name",
+    "TypeVarTuple": "name",
+}
 
 
 def position_nodes(collector: SummaryCollector) -> list[cst.CSTNode]:
