@@ -56,9 +56,12 @@ class CallOrdinals:
         self.def_ordinal[id(node.name)] = self.def_count
         self.def_count += 1
 
-    def add_keyed(self, node: cst.CSTNode, key: tuple) -> None:
+    def add_keyed(self, node: cst.CSTNode, key: tuple, placed: bool = True) -> None:
+        """Number ``node`` under ``key``; ``placed=False``: counted, but its
+        position is not CPython's node's (left to libcst)."""
         count = self.keyed_count.get(key, 0)
-        self.keyed_ordinal[id(node)] = (key, count)
+        if placed:
+            self.keyed_ordinal[id(node)] = (key, count)
         self.keyed_count[key] = count + 1
 
     def knows(self, node: cst.CSTNode) -> bool:
@@ -71,9 +74,10 @@ CONSTANT_NAMES = frozenset({"True", "False", "None"})
 
 
 def spelling_key(node: cst.CSTNode) -> tuple | None:
-    """The key a libcst attribute, subscript, comparison or name is numbered
-    under, as ``_ast_key`` keys CPython's: an attribute by its name and the
-    name it is read on (None when on any other expression), a name by itself."""
+    """The key a libcst attribute, subscript, comparison, name, assignment or
+    dict display's ``key: value`` is numbered under, as ``_ast_keyed`` keys
+    CPython's: an attribute by its name and the name it is read on (None when
+    on any other expression), a name by itself."""
     kind = type(node)
     if kind is cst.Name:
         return ("n", node.value)
@@ -84,6 +88,10 @@ def spelling_key(node: cst.CSTNode) -> tuple | None:
         return ("s",)
     if kind is cst.Comparison:
         return ("c",)
+    if kind is cst.Assign:
+        return ("=",)
+    if kind is cst.DictElement:
+        return ("d",)
     return None
 
 
@@ -98,10 +106,23 @@ def _ast_key(node: ast.AST) -> tuple | None:
         return ("s",)
     if kind is ast.Compare:
         return ("c",)
+    if kind is ast.Assign:
+        return ("=",)
     return None
 
 
-_KEYED_TYPES = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.Compare})
+_KEYED_TYPES = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.Compare, ast.Assign, ast.Dict})
+
+
+class _Span:
+    """A range of the text with CPython's fields, where libcst has a node and
+    CPython none: a dict display's ``key: value``."""
+
+    __slots__ = ("col_offset", "end_col_offset", "end_lineno", "lineno")
+
+    def __init__(self, start: ast.expr, end: ast.expr):
+        self.lineno, self.col_offset = start.lineno, start.col_offset
+        self.end_lineno, self.end_col_offset = end.end_lineno, end.end_col_offset
 
 
 class _AstPositions:
@@ -170,8 +191,14 @@ def _ast_keyed(nodes: list[ast.AST], keys: set[tuple]) -> dict[tuple, list[ast.e
     two ``x`` reads, ``a[0][1]``), as libcst visits them."""
     found: dict[tuple, list[ast.expr]] = {key: [] for key in keys}
     keyed_types = _KEYED_TYPES
+    elements = found.get(("d",))
     for node in nodes:
         if type(node) in keyed_types:
+            if type(node) is ast.Dict:
+                if elements is not None:
+                    # ``**other`` has no key: libcst's StarredDictElement.
+                    elements.extend(_Span(key, value) for key, value in zip(node.keys, node.values) if key is not None)  # type: ignore[misc]
+                continue
             bucket = found.get(_ast_key(node))  # type: ignore[arg-type]
             if bucket is not None:
                 bucket.append(node)  # type: ignore[arg-type]

@@ -460,6 +460,14 @@ class SummaryCollector(Check):
     def visit_Comparison(self, node: cst.Comparison) -> None:
         self.call_ordinals.add_keyed(node, ("c",))
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.call_ordinals.add_keyed(node, ("=",))
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        # Counted, but not placed by CPython, with a parenthesized key or
+        # value: libcst's range holds the parentheses, CPython's nodes not.
+        self.call_ordinals.add_keyed(node, ("d",), placed=not getattr(node.key, "lpar", ()) and not getattr(node.value, "lpar", ()))
+
     def visit_Name(self, node: cst.Name) -> None:
         # Numbered where CPython's tree has a Name: not a name that only
         # names something (``_NOT_EXPRESSION_NAMES``), nor one in an import.

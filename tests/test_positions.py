@@ -70,8 +70,8 @@ def test_cheap_positions_equal_libcst_positions() -> None:
         assert cheap.get(node) == exact[node], cst.Module([]).code_for_node(node)
 
 
-# Attribute reads, subscripts, comparisons and names in the places where one
-# tree has a node the other has not (a keyword's name, ``a.b``'s ``b``,
+# Attribute reads, subscripts, comparisons, names, assignments and dict
+# elements in the places where one tree has a node the other has not (a keyword's name, ``a.b``'s ``b``,
 # ``except ... as``, patterns, constants), nested where two start together.
 KEYED_SOURCE = textwrap.dedent(
     """\
@@ -97,6 +97,7 @@ KEYED_SOURCE = textwrap.dedent(
             case osp.sep as sep:
                 pass
         call(lambda a, b=x.attr: a[b], key=x)
+        settings = {"a": 1, ("b"): {"c": [1]}, **kw, "d": {"e": x.attr},}; a = b = (y)
         if (n := len(y)) > 1 and not True and None is False:
             return [i.v for i in x.items if i.v[0] == n]
         return x.attr.attr, y, osp.join, d, Café.ménage, None.__class__
@@ -135,7 +136,9 @@ def _every_numbered_node_placed_as_libcst_places_it(text: str) -> int:
 def test_attributes_subscripts_comparisons_and_names_are_placed_as_libcst_places_them() -> None:
     _source, _module, ordinals = _collected(KEYED_SOURCE)
     kinds = {key[0] for key in ordinals.keyed_count}
-    assert kinds == {"a", "s", "c", "n"}
+    assert kinds == {"a", "s", "c", "n", "=", "d"}
+    # Five ``key: value`` elements, the parenthesized key's counted but left to libcst.
+    assert ordinals.keyed_count[("d",)] == 5 and sum(key == ("d",) for key, _ in ordinals.keyed_ordinal.values()) == 4
     # Not numbered: a keyword's name, ``except ... as``'s name, pattern
     # captures, ``global`` names, parameters, constants, imported names.
     for word in ("sep", "error", "yy", "rest", "others", "g", "flag", "True", "None", "c", "osp"):
@@ -143,7 +146,7 @@ def test_attributes_subscripts_comparisons_and_names_are_placed_as_libcst_places
         # Numbered: ``print(error, ...)``; the guard ``if rest``; ``case osp.sep``, ``osp.join``.
         expected = {"error": 1, "rest": 1, "osp": 2}.get(word, 0)
         assert numbered == expected, word
-    assert ordinals.keyed_count[("a", None, "attr")] == 2 and ordinals.keyed_count[("a", "x", "attr")] == 6
+    assert ordinals.keyed_count[("a", None, "attr")] == 2 and ordinals.keyed_count[("a", "x", "attr")] == 7
     assert _every_numbered_node_placed_as_libcst_places_it(KEYED_SOURCE) > 60
 
 
