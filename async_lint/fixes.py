@@ -495,6 +495,12 @@ def _statement_module(small: cst.CSTNode) -> tuple[str, bool] | None:
     return None
 
 
+def _inclusive_positions(module: cst.Module):
+    from libcst.metadata import MetadataWrapper, WhitespaceInclusivePositionProvider
+
+    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(WhitespaceInclusivePositionProvider)
+
+
 class FixResolver:
     """Turns the fixes reported on one parsed module into text edits."""
 
@@ -503,14 +509,28 @@ class FixResolver:
         self.text = text
         self._offsets: list[int] | None = None
         self._positions: Any = None
+        self._head: Any = None
 
     @property
     def positions(self):
         if self._positions is None:
-            from libcst.metadata import MetadataWrapper, WhitespaceInclusivePositionProvider
-
-            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(WhitespaceInclusivePositionProvider)
+            self._positions = _inclusive_positions(self.module)
         return self._positions
+
+    def _where(self, node: cst.CSTNode):
+        """``node``'s whitespace-inclusive range.  An import edit reads only
+        the module's head (its docstring, leading import block and the
+        statement after): that head is rendered alone, the same nodes at
+        the same places, unless the whole module was rendered already."""
+        if self._positions is None:
+            if self._head is None:
+                docstring, imports = self._header()
+                count = (docstring is not None) + len(imports) + 1
+                self._head = _inclusive_positions(self.module.with_changes(body=self.module.body[:count]))
+            where = self._head.get(node)
+            if where is not None:
+                return where
+        return self.positions[node]
 
     def resolve(self, fix: Any) -> Fix | None:
         """A ``Fix`` for what a check passed as ``fix=``; None when there is none
@@ -552,7 +572,7 @@ class FixResolver:
         """The edit replacing ``old``'s text with ``new``'s code; None when the
         old node's own code, generated the same way, is not the text at its
         position (the fix was built away from the node's indentation)."""
-        where = self.positions[old]
+        where = self._where(old)
         start, end = self._offset(where.start.line, where.start.column), self._offset(where.end.line, where.end.column)
         if self._code(old, indents) != self.text[start:end]:
             return None
@@ -577,14 +597,14 @@ class FixResolver:
 
     def _line_start(self, statement: cst.SimpleStatementLine) -> int:
         """The row of a statement's own first line (after its leading comments)."""
-        return self.positions[statement].start.line + len(statement.leading_lines)
+        return self._where(statement).start.line + len(statement.leading_lines)
 
     def _insert_before(self, statement: cst.SimpleStatementLine, text: str) -> Edit:
         row = self._line_start(statement)
         return Edit(text, row, 1, row, 1)
 
     def _insert_after(self, statement: cst.SimpleStatementLine, text: str) -> Edit:
-        end = self.positions[statement].end
+        end = self._where(statement).end
         if end.column != 0:  # the last line of a file without a final newline
             text = self.module.default_newline + text.rstrip("\r\n")
         return Edit(text, end.line, end.column + 1, end.line, end.column + 1)

@@ -278,3 +278,29 @@ def test_a_fix_built_away_from_the_nodes_indentation_is_dropped():
 def test_a_dotted_reference_is_the_node_the_parser_gives():
     for dotted in ("asyncio", "asyncio.sleep", "aio.sleep", "asgiref.sync.sync_to_async", "x.match", "ümlaut.b", "_a._b"):
         assert fixes._parse_dotted(dotted).deep_equals(cst.parse_expression(dotted)), dotted
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "async def v():\n    t(1)\n",
+        '"""Doc."""\n\nasync def v():\n    t(1)\n',
+        "#!/usr/bin/env python\n# a comment\n\nimport json\nfrom asgiref.sync import async_to_sync\n\nx = 1\n",
+        "from asgiref.sync import (\n    async_to_sync,\n    iscoroutinefunction,\n)\nimport os\n",
+        "import os; import sys\nfrom django.db import models",
+        "import json\r\n\r\nasync def v():\r\n    t(1)\r\n",
+        "from __future__ import annotations\n\nimport json\n\n\nclass A:\n    pass\n",
+    ],
+)
+@pytest.mark.parametrize("request_", [fixes.ImportRequest("asgiref.sync", "sync_to_async"), fixes.ImportRequest("asyncio")])
+def test_an_import_edit_reads_the_module_s_head_alone(source, request_):
+    """An import edit is placed from the positions of the module's head
+    rendered alone: the edits of the whole module's rendering, without it."""
+    module = cst.parse_module(source)
+    fix = fixes.NodeFix("import", (), (request_,))
+    cheap = fixes.FixResolver(module, source)
+    edits = cheap.resolve(fix).edits
+    assert cheap._positions is None  # noqa: SLF001 - the whole module was not rendered
+    whole = fixes.FixResolver(module, source)
+    whole.positions  # noqa: B018 - rendered first: every position from the whole module
+    assert whole.resolve(fix).edits == edits

@@ -148,16 +148,8 @@ class ThreadFix:
         if request not in self._imports:
             from async_lint.fixes import FixResolver, NodeFix
 
-            module = self.ctx.module
-            # Positions are only needed in the leading import block: resolve them
-            # on a module cut just after it (the same nodes, at the same places).
-            count = 0
-            for statement in module.body:
-                count += 1
-                if not (isinstance(statement, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom, cst.Expr)) for s in statement.body)):
-                    break
-            head = module.with_changes(body=module.body[:count])
-            fix = FixResolver(head, self.text or "").resolve(NodeFix("import", (), (request,)))
+            # Its positions are those of the module's head alone (FixResolver._where).
+            fix = FixResolver(self.ctx.module, self.text or "").resolve(NodeFix("import", (), (request,)))
             self._imports[request] = [[e.content, e.row, e.column, e.end_row, e.end_column] for e in fix.edits] if fix is not None and fix.edits else None
         return self._imports[request]
 
