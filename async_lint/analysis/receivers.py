@@ -32,7 +32,6 @@ from async_lint import lazy_libcst
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, lookup
 from async_lint.catalog import load_table
-from async_lint.walk import visit_fast
 
 cst = lazy_libcst.bind(globals())
 
@@ -413,11 +412,10 @@ def _attribute_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, c
     if cached is not None and cached[0] is body:
         _ASSIGNMENTS_BY_BODY.move_to_end(id(body))
         return iter(cached[1])
-    from async_lint.analysis.attribute_assignments import AttributeAssignments
+    from async_lint.analysis.attribute_assignments import attribute_assignments
 
-    visitor = AttributeAssignments()
-    visit_fast(body, visitor)
-    _ASSIGNMENTS_BY_BODY[id(body)] = (body, visitor.found)
+    found = attribute_assignments(body)
+    _ASSIGNMENTS_BY_BODY[id(body)] = (body, found)
     if len(_ASSIGNMENTS_BY_BODY) > _ASSIGNMENTS_CACHE_SIZE:
         _ASSIGNMENTS_BY_BODY.popitem(last=False)
-    return iter(visitor.found)
+    return iter(found)
