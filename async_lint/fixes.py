@@ -495,6 +495,9 @@ def _statement_module(small: cst.CSTNode) -> tuple[str, bool] | None:
     return None
 
 
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
 def _inclusive_positions(module: cst.Module):
     from libcst.metadata import MetadataWrapper, WhitespaceInclusivePositionProvider
 
@@ -510,6 +513,7 @@ class FixResolver:
         self._offsets: list[int] | None = None
         self._positions: Any = None
         self._head: Any = None
+        self._spans: dict[int, tuple[int, int, int, int]] | None = None
 
     @property
     def positions(self):
@@ -519,18 +523,63 @@ class FixResolver:
 
     def _where(self, node: cst.CSTNode):
         """``node``'s whitespace-inclusive range.  An import edit reads only
-        the module's head (its docstring, leading import block and the
-        statement after): that head is rendered alone, the same nodes at
-        the same places, unless the whole module was rendered already."""
+        the module's head (its docstring and leading import block, or its
+        first statement when it has neither): that head is rendered alone,
+        the same nodes at the same places, unless the whole module was
+        rendered already."""
         if self._positions is None:
             if self._head is None:
-                docstring, imports = self._header()
-                count = (docstring is not None) + len(imports) + 1
-                self._head = _inclusive_positions(self.module.with_changes(body=self.module.body[:count]))
+                self._head = _inclusive_positions(self.module.with_changes(body=self._head_statements()))
             where = self._head.get(node)
             if where is not None:
                 return where
         return self.positions[node]
+
+    def _head_statements(self) -> list[cst.BaseStatement]:
+        """The statements an import edit is placed by: the docstring and the
+        leading import block, or the first statement when there are neither."""
+        docstring, imports = self._header()
+        return self.module.body[: (docstring is not None) + len(imports) or 1]
+
+    def _statement_span(self, statement: cst.BaseStatement) -> tuple[int, int, int, int]:
+        """A head statement's whitespace-inclusive (row, column, end row, end
+        column): the module's header and head statements rendered in order,
+        as the module renders them (a render with position metadata costs
+        several milliseconds a file even for a few lines)."""
+        if self._spans is None:
+            from libcst._nodes.internal import CodegenState
+
+            module = self.module
+            state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
+            row, column, done = 1, 0, 0
+
+            def advance() -> None:
+                nonlocal row, column, done
+                text = "".join(state.tokens[done:])
+                done = len(state.tokens)
+                breaks = _LINE_BREAKS.findall(text)
+                if breaks:
+                    row += len(breaks)
+                    column = len(text) - (text.rfind(breaks[-1][-1]) + 1)
+                else:
+                    column += len(text)
+
+            for line in module.header:
+                line._codegen(state)
+            advance()
+            spans: dict[int, tuple[int, int, int, int]] = {}
+            head = self._head_statements()
+            for statement_ in head:
+                start = (row, column)
+                statement_._codegen(state)
+                advance()
+                spans[id(statement_)] = (*start, row, column)
+            self._spans = spans
+        found = self._spans.get(id(statement))
+        if found is None:
+            where = self._where(statement)
+            return where.start.line, where.start.column, where.end.line, where.end.column
+        return found
 
     def resolve(self, fix: Any) -> Fix | None:
         """A ``Fix`` for what a check passed as ``fix=``; None when there is none
@@ -597,17 +646,17 @@ class FixResolver:
 
     def _line_start(self, statement: cst.SimpleStatementLine) -> int:
         """The row of a statement's own first line (after its leading comments)."""
-        return self._where(statement).start.line + len(statement.leading_lines)
+        return self._statement_span(statement)[0] + len(statement.leading_lines)
 
     def _insert_before(self, statement: cst.SimpleStatementLine, text: str) -> Edit:
         row = self._line_start(statement)
         return Edit(text, row, 1, row, 1)
 
     def _insert_after(self, statement: cst.SimpleStatementLine, text: str) -> Edit:
-        end = self._where(statement).end
-        if end.column != 0:  # the last line of a file without a final newline
+        _row, _column, end_row, end_column = self._statement_span(statement)
+        if end_column != 0:  # the last line of a file without a final newline
             text = self.module.default_newline + text.rstrip("\r\n")
-        return Edit(text, end.line, end.column + 1, end.line, end.column + 1)
+        return Edit(text, end_row, end_column + 1, end_row, end_column + 1)
 
     def _import_edit(self, request: ImportRequest) -> Edit:
         nl = self.module.default_newline

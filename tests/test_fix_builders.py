@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
@@ -301,6 +302,48 @@ def test_an_import_edit_reads_the_module_s_head_alone(source, request_):
     cheap = fixes.FixResolver(module, source)
     edits = cheap.resolve(fix).edits
     assert cheap._positions is None  # noqa: SLF001 - the whole module was not rendered
+    # Nor the head with position metadata, unless a from-import is extended in place.
+    extends = request_.name is not None and f"from {request_.module} import" in source
+    assert (cheap._head is None) is not extends  # noqa: SLF001
     whole = fixes.FixResolver(module, source)
     whole.positions  # noqa: B018 - rendered first: every position from the whole module
     assert whole.resolve(fix).edits == edits
+
+
+_ROOT = Path(__file__).resolve().parent.parent
+_CORPUS = sorted([*_ROOT.joinpath("tests", "fixtures").rglob("*.py"), *_ROOT.joinpath("examples").rglob("*.py"), *_ROOT.joinpath("async_lint").rglob("*.py")])
+
+
+@pytest.mark.parametrize("text", ["", "x = 1", "# only a comment\n", '"""Doc."""', "import os\r\n\r\nimport sys\r\n", "import os\rimport sys"])
+def test_head_statement_spans_on_edge_layouts(text):
+    _spans_equal_the_rendered_positions(text)
+
+
+def test_head_statement_spans_are_the_rendered_positions():
+    """The rows and columns of the head's statements read off a plain
+    rendering equal libcst's whitespace-inclusive positions, for every file
+    other file of the fixtures, the example project and the project's modules."""
+    compared = 0
+    for path in _CORPUS[::2]:
+        text = path.read_text(encoding="utf-8")
+        try:
+            cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            continue
+        compared += _spans_equal_the_rendered_positions(text)
+        # The same file without its final newline.
+        compared += _spans_equal_the_rendered_positions(text.rstrip("\r\n"))
+    assert compared > 500
+
+
+def _spans_equal_the_rendered_positions(text: str) -> int:
+    from libcst.metadata import MetadataWrapper, WhitespaceInclusivePositionProvider
+
+    module = cst.parse_module(text)
+    resolver = fixes.FixResolver(module, text)
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(WhitespaceInclusivePositionProvider)
+    head = resolver._head_statements()  # noqa: SLF001
+    for statement in head:
+        where = positions[statement]
+        assert resolver._statement_span(statement) == (where.start.line, where.start.column, where.end.line, where.end.column)  # noqa: SLF001
+    return len(head)
