@@ -1,7 +1,8 @@
-"""``attribute_assignments`` walks a function body's statements only and
-finds what a visit of every node finds: each ``<name>.<attr> = value``
-(plain, annotated, augmented, tuple, ``for`` and ``with ... as`` targets),
-in the same order, none of a nested def's."""
+"""The scans of a function body's attribute assignments walk its statements
+only and find what a visit of every node finds: ``attribute_assignments``
+(each ``<name>.<attr> = value``: plain, annotated, augmented, tuple, ``for``
+and ``with ... as`` targets, in the same order, none of a nested def's) and
+the coroutine rules' ``SelfAssignments``."""
 
 from __future__ import annotations
 
@@ -139,3 +140,42 @@ def _parses(path: Path) -> bool:
     except cst.ParserSyntaxError:
         return False
     return True
+
+
+class _EveryNodeSelfAssignments(cst.CSTVisitor):
+    """What ``SelfAssignments`` finds, by a visit of every node."""
+
+    def __init__(self) -> None:
+        from async_lint.checks._coroutine_scans import SelfAssignments
+
+        self.inner = SelfAssignments()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.inner.visit_Assign(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.inner.visit_AnnAssign(node)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.inner.visit_AugAssign(node)
+
+
+def _self_values(values: dict) -> dict:
+    # An unpacked or augmented store records a fresh ``...``: compared by kind.
+    return {attr: [id(v) if type(v) is not cst.Ellipsis else "..." for v in found] for attr, found in values.items()}
+
+
+@pytest.mark.parametrize("chunk", range(2))
+def test_the_coroutine_rules_self_assignments_visit_statements_only(chunk: int) -> None:
+    from async_lint.checks._coroutine_scans import SelfAssignments
+    from async_lint.walk import visit_fast
+
+    compared = 0
+    for text in [TRICKY, *(path.read_text(encoding="utf-8") for path in CORPUS[chunk::2] if _parses(path))]:
+        for body in _bodies(cst.parse_module(text)):
+            pruned, every = SelfAssignments(), _EveryNodeSelfAssignments()
+            visit_fast(body, pruned)
+            body.visit(every)
+            assert _self_values(pruned.values) == _self_values(every.inner.values)
+            compared += sum(map(len, pruned.values.values()))
+    assert compared > 100

@@ -67,16 +67,51 @@ class SelfAssignments(cst.CSTVisitor):
                 # Unpacked: the value of each element is unknown.
                 self._record(element.value, cst.Ellipsis())
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    # Each handler returns False: below a simple statement there is no
+    # other statement (an expression holds none, a lambda's body neither),
+    # so the visit goes from statement to statement and never walks the
+    # expressions that make up most of a body's nodes.
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
         for target in node.targets:
             self._record(target.target, node.value)
+        return False
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
         if node.value is not None:
             self._record(node.target, node.value)
+        return False
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
         self._record(node.target, cst.Ellipsis())
+        return False
+
+    def visit_Expr(self, node: cst.Expr) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> bool:
+        return False
+
+    def visit_Raise(self, node: cst.Raise) -> bool:
+        return False
+
+    def visit_Assert(self, node: cst.Assert) -> bool:
+        return False
+
+    def visit_Del(self, node: cst.Del) -> bool:
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Decorator(self, node: cst.Decorator) -> bool:
+        return False
+
+    def visit_Parameters(self, node: cst.Parameters) -> bool:
+        return False
 
 
 class YieldFinder(cst.CSTVisitor):
