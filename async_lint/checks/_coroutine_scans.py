@@ -86,32 +86,11 @@ class SelfAssignments(cst.CSTVisitor):
         self._record(node.target, cst.Ellipsis())
         return False
 
-    def visit_Expr(self, node: cst.Expr) -> bool:
+    def _holds_no_statement(self, node: cst.CSTNode) -> bool:
         return False
 
-    def visit_Return(self, node: cst.Return) -> bool:
-        return False
-
-    def visit_Raise(self, node: cst.Raise) -> bool:
-        return False
-
-    def visit_Assert(self, node: cst.Assert) -> bool:
-        return False
-
-    def visit_Del(self, node: cst.Del) -> bool:
-        return False
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Decorator(self, node: cst.Decorator) -> bool:
-        return False
-
-    def visit_Parameters(self, node: cst.Parameters) -> bool:
-        return False
+    visit_Expr = visit_Return = visit_Raise = visit_Assert = visit_Del = _holds_no_statement
+    visit_Import = visit_ImportFrom = visit_Decorator = visit_Parameters = _holds_no_statement
 
 
 class YieldFinder(cst.CSTVisitor):
