@@ -71,7 +71,7 @@ def nodes_unchecked() -> Iterator[None]:
     """libcst builds nodes without checking each one while this is open.
 
     Every node's constructor checks its fields (``CSTNode.__post_init__``
-    calls ``_validate``): a quarter of parsing a file.  A tree parsed from a
+    calls ``_validate``): about a tenth of parsing a file.  A tree parsed from a
     text CPython's parser accepted needs no such check (libcst's own note
     there says as much), so that parse is made without it; nodes built
     elsewhere (fixes) are checked as before once every such parse is done.

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 
 class CallOrdinals:
-    """Numbers the Call nodes, and the names of the def/class statements, of
-    a file in visiting order (fed by the traversal)."""
+    """Numbers the Call nodes, the names of the def/class statements, and the
+    other nodes CPython's tree places alike (``add_keyed``), of a file in
+    visiting order (fed by the traversal)."""
 
     def __init__(self) -> None:
         self.ordinal: dict[int, int] = {}
@@ -40,11 +41,12 @@ class CallOrdinals:
         # id(def or class statement's name node) -> its ordinal among them
         self.def_ordinal: dict[int, int] = {}
         self.def_count = 0
-        # Other expressions CPython's tree has a node for, numbered among the
-        # nodes of the same key (``spelling_key``): id -> (key, ordinal).
-        # Attributes outside import statements, subscripts, comparisons,
-        # and names where CPython has a Name (not ``a.b``'s ``b``, a keyword,
-        # a def's or parameter's name, ``global`` or ``except ... as`` names).
+        # Other nodes CPython's tree has a node (or a span) for, numbered
+        # among the nodes of the same key (``spelling_key``): id -> (key,
+        # ordinal).  Attributes outside import statements, subscripts,
+        # comparisons, assignments, dict elements, and names where CPython
+        # has a Name (not ``a.b``'s ``b``, a keyword, a def's or parameter's
+        # name, ``global`` or ``except ... as`` names).
         self.keyed_ordinal: dict[int, tuple[tuple, int]] = {}
         self.keyed_count: dict[tuple, int] = {}
 
@@ -127,8 +129,8 @@ class _Span:
 
 class _AstPositions:
     """Positions read off CPython's nodes: the n-th call, the n-th def or
-    class name, the n-th read of a ``name.attr`` spelling (each range made
-    when asked for: a file's result asks for a few of its calls)."""
+    class name, the n-th node of a spelling key (each range made when asked
+    for: a file's result asks for a few of its nodes)."""
 
     def __init__(self, calls: list[ast.Call], lines: list[str], names: list[CodeRange], ordinals: CallOrdinals, keyed: dict[tuple, list[ast.expr]]):
         self.calls = calls
