@@ -22,6 +22,9 @@ F = TypeVar("F", bound="Fact")
 # kind -> fact class, filled as the modules declaring facts are imported.
 _KINDS: dict[str, type[Fact]] = {}
 POSITION_FIELDS = ("line", "column", "end_line", "end_column")
+# Fact class -> the names of its fields (read once: the facts of every file
+# are turned back into dataclasses at each round of a run).
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,7 +70,9 @@ def fact_from_record(record: dict) -> Fact | None:
     cls = _KINDS.get(record.get("kind", ""))
     if cls is None:
         return None
-    names = {item.name for item in dataclasses.fields(cls)}
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(item.name for item in dataclasses.fields(cls))
     try:
         return cls(**{k: _frozen(v) for k, v in record.items() if k in names})
     except TypeError:

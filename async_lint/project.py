@@ -12,6 +12,7 @@ covers flat layouts, ``src/`` layouts and Django's layout where the folder of
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ class ModuleNamer:
     root: str
     _holds: dict[str, bool] = field(default_factory=dict)
     _names: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    _packages: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (project root, the files linted) -> the import roots of those files (``import_roots``).
     _roots: dict[tuple[str, tuple[str, ...]], list[str]] = field(default_factory=dict)
 
@@ -114,15 +116,22 @@ class ModuleNamer:
         folder, filename = os.path.split(path)
         stem = filename[:-3] if filename.endswith(".py") else filename
         is_package = stem == "__init__"
-        parts = [] if is_package else [stem]
-        while self._has_init(folder):
-            parts.append(os.path.basename(folder))
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
-        name = ".".join(reversed(parts))
+        package = self._package(folder)
+        name = ".".join(package if is_package else (*package, stem))
         return name or stem, is_package
+
+    def _package(self, folder: str) -> tuple[str, ...]:
+        """The dotted name's parts of the package ``folder`` is, outermost
+        first (the folders upwards that hold an ``__init__.py``); () when it
+        is none.  Kept per folder: a project's files share a few folders."""
+        known = self._packages.get(folder)
+        if known is None:
+            known = ()
+            if self._has_init(folder):
+                parent = os.path.dirname(folder)
+                known = (*(self._package(parent) if parent != folder else ()), os.path.basename(folder))
+            self._packages[folder] = known
+        return known
 
     def _holds_manage_py(self, folder: str) -> bool:
         return self._holds_file(folder, "manage.py")
@@ -215,6 +224,8 @@ class ModuleLocator:
         self.import_roots = list(dict.fromkeys(import_roots))
         self.excluded = excluded
         self._found: dict[str, list[str]] = {}
+        # (import root, package parts) -> whether that folder is there.
+        self._folders: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     def get(self, module: str, default: list[str] | tuple = ()) -> list[str] | tuple:
         found = self._found.get(module)
@@ -223,6 +234,9 @@ class ModuleLocator:
             parts = module.split(".")
             if all(part.isidentifier() for part in parts):
                 for root in self.import_roots:
+                    # No ``a/b/`` under this root: neither ``a/b/c.py`` nor ``a/b/c/__init__.py``.
+                    if len(parts) > 1 and not self._has_folder(root, tuple(parts[:-1])):
+                        continue
                     base = os.path.join(root, *parts)
                     for candidate in (base + ".py", os.path.join(base, "__init__.py")):
                         if os.path.isfile(candidate) and (self.namer.module_name(candidate)[0] == module or module in self.namer.aliases(candidate)) and not self.excluded(candidate):
@@ -230,6 +244,17 @@ class ModuleLocator:
                             break
             self._found[module] = found
         return found or default
+
+    def _has_folder(self, root: str, parts: tuple[str, ...]) -> bool:
+        """Whether ``root/<parts...>`` is a folder, its parents asked first
+        (cached): a project with many import roots (every folder that holds a
+        manage.py or a top-level package) looked for each module under each,
+        two file tests a root, 140,000 of them on a 5,000-file project."""
+        known = self._folders.get((root, parts))
+        if known is None:
+            known = (len(parts) == 1 or self._has_folder(root, parts[:-1])) and os.path.isdir(os.path.join(root, *parts))
+            self._folders[(root, parts)] = known
+        return known
 
     def __contains__(self, module: str) -> bool:
         return bool(self.get(module))
@@ -276,6 +301,9 @@ class ProjectFiles:
         # file with no full pass has only those its checks' ``light_facts`` record).
         self.analysed = analysed
         self._files: dict[str, list[str]] = {}
+        # (pattern, path) -> whether the file's text matches: asked again at
+        # every round of a run's project-wide needs, for the same files.
+        self._matches: dict[tuple[re.Pattern[bytes], str], bool] = {}
 
     def paths_of(self, module: str) -> list[str]:
         return list(self.locator.get(module))
@@ -298,15 +326,25 @@ class ProjectFiles:
         return [path for path in self.files(under) if not self.analysed(path)]
 
     def files_matching(self, pattern: "re.Pattern[bytes]", under: str | None = None) -> list[str]:
-        """The files under ``under`` with no full pass yet whose text matches ``pattern``."""
+        """The files under ``under`` with no full pass yet whose text matches ``pattern``.
+
+        Each file is read and searched once a run (the rounds ask again), and
+        searched only when it holds the words every match needs: a pattern
+        such as ``\\burlpatterns\\b|...`` is otherwise tried at every position
+        of every file (0.25 s of a cold run on a 3,800-file project)."""
         out = []
+        may_match = _byte_prefilter(pattern)
         for path in self.unanalysed(under):
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-            except OSError:
-                continue
-            if pattern.search(data):
+            key = (pattern, path)
+            found = self._matches.get(key)
+            if found is None:
+                try:
+                    with open(path, "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    continue
+                found = self._matches[key] = may_match(data) and pattern.search(data) is not None
+            if found:
                 out.append(path)
         return out
 
@@ -325,3 +363,12 @@ class ProjectFiles:
             entry = table.models.get(model) or {}
             out.update(target.rpartition(".")[0] for kind, target, _ in entry.get("relations", {}).values() if kind.startswith("reverse") and target)
         return out
+
+
+@functools.lru_cache(maxsize=None)
+def _byte_prefilter(pattern: "re.Pattern[bytes]") -> Callable[[bytes], bool]:
+    """A test that is False only where ``pattern`` cannot match the bytes:
+    they lack a word each of its alternatives requires (text_hints.py)."""
+    from async_lint.text_hints import AnyOf
+
+    return AnyOf([pattern.pattern.decode("latin-1")]).may_match_bytes

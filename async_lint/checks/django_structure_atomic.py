@@ -27,6 +27,7 @@ methods and Channels consumers are not views.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -335,7 +336,9 @@ def _shown(path: str) -> str:
         return path
 
 
+@functools.lru_cache(maxsize=None)
 def _is_views_module(path: str) -> bool:
+    # Cached: asked of every file of the project at each round of the run's project-wide needs.
     parts = PurePath(path).parts
     return PurePath(path).name == "views.py" or "views" in parts[:-1]
 

@@ -1,0 +1,120 @@
+"""The project lookups the main process makes for every file of a run, kept
+so that each is made once: module names by package folder, module files
+under many import roots, and the files whose text a project-wide check asks
+for.  Each equals the plain lookup it replaces, written out below."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from async_lint.checks.django_structure_atomic import FACT_TEXT
+from async_lint.project import ModuleLocator, ModuleNamer, ProjectFiles
+from tests.helpers import make_settings
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+LAYOUT = {
+    "manage.py": "",
+    "shop/__init__.py": "",
+    "shop/models.py": "",
+    "shop/orders/__init__.py": "",
+    "shop/orders/views.py": "urlpatterns = []\n",
+    "shop/orders/deep/__init__.py": "",
+    "shop/orders/deep/x.py": "",
+    "shop/loose/a.py": "",  # a folder without __init__.py inside a package
+    "shop/loose/inner/__init__.py": "",
+    "shop/loose/inner/b.py": "DATABASES = {}\n",
+    "scripts/run.py": "",
+    "src/lib/__init__.py": "",
+    "src/lib/util.py": "ROOT_URLCONF = 'x'\n",
+    "src/lib/util/__init__.py": "",  # a module and a package of one name
+    "apps/__init__.py": "",
+    "apps/manage.py": "",
+    "apps/orgs/__init__.py": "",
+    "apps/orgs/mixins.py": "# myurlpatterns, not the word\n",
+    "shop.py": "",  # a file named as the package folder beside it
+}
+
+
+def reference_module_name(path: str) -> tuple[str, bool]:
+    path = os.path.abspath(path)
+    folder, filename = os.path.split(path)
+    stem = filename[:-3] if filename.endswith(".py") else filename
+    is_package = stem == "__init__"
+    parts = [] if is_package else [stem]
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parts.append(os.path.basename(folder))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return ".".join(reversed(parts)) or stem, is_package
+
+
+def test_module_names_by_package_folder_equal_the_walk_up(tmp_path):
+    write(tmp_path, LAYOUT)
+    namer = ModuleNamer(str(tmp_path))
+    paths = sorted(str(p) for p in tmp_path.rglob("*.py"))
+    assert len(paths) == len(LAYOUT)
+    for _ in range(2):
+        for path in paths:
+            assert namer.module_name(path) == reference_module_name(path), path
+    assert namer.module_name(str(tmp_path / "shop/orders/deep/x.py")) == ("shop.orders.deep.x", False)
+    assert namer.module_name(str(tmp_path / "shop/loose/inner/b.py")) == ("inner.b", False)
+
+
+def reference_locate(namer: ModuleNamer, roots: list[str], module: str) -> list[str]:
+    found = []
+    parts = module.split(".")
+    if all(part.isidentifier() for part in parts):
+        for root in dict.fromkeys(roots):
+            base = os.path.join(root, *parts)
+            for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                if os.path.isfile(candidate) and (namer.module_name(candidate)[0] == module or module in namer.aliases(candidate)):
+                    found.append(candidate)
+                    break
+    return found
+
+
+def test_module_files_under_many_import_roots_equal_the_plain_search(tmp_path):
+    write(tmp_path, LAYOUT)
+    (tmp_path / "linked").symlink_to(tmp_path / "shop", target_is_directory=True)
+    namer = ModuleNamer(str(tmp_path))
+    roots = [str(tmp_path), str(tmp_path / "src"), str(tmp_path / "apps"), str(tmp_path / "shop" / "loose"), str(tmp_path / "missing"), str(tmp_path / "shop.py")]
+    locator = ModuleLocator(namer, roots, lambda path: False)
+    modules = {reference_module_name(str(p))[0] for p in tmp_path.rglob("*.py")}
+    modules |= {"shop.nothing", "nothing.at.all", "linked.models", "orgs.mixins", "inner.b", "shop.models.x", "lib.util", "a", "not-a-name.x", "shop"}
+    for module in sorted(modules):
+        assert list(locator.get(module)) == reference_locate(namer, roots, module), module
+        assert (module in locator) == bool(reference_locate(namer, roots, module))
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [FACT_TEXT, re.compile(rb"(?i)databases"), re.compile(rb"\burlpatterns\b"), re.compile(rb"ROOT_(?:URLCONF|X)")],
+    ids=["fact-text", "no-words", "word", "group"],
+)
+def test_files_matching_equals_searching_every_file_each_time(tmp_path, pattern):
+    write(tmp_path, LAYOUT)
+    analysed: set[str] = set()
+    namer = ModuleNamer(str(tmp_path))
+    project = ProjectFiles(str(tmp_path), ModuleLocator(namer, [str(tmp_path)], lambda path: False), make_settings(), lambda path: path in analysed)
+
+    def reference() -> list[str]:
+        return [path for path in project.unanalysed() if pattern.search(Path(path).read_bytes())]
+
+    first = project.files_matching(pattern)
+    assert first == reference()
+    assert first  # each pattern finds some file here
+    # A later round: fewer files left unanalysed, the same answers for them.
+    analysed.update(first[:1])
+    assert project.files_matching(pattern) == reference()
