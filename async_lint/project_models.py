@@ -9,13 +9,24 @@ together with the installed apps' models the project uses.
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import re
 from typing import Callable
 
-from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases
-from async_lint.analysis.model_table import EMPTY_TABLE, InstalledSource, ModelTable, build_model_table, installed_skeleton_reader, models_imports
+from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases, resolve_relative
+from async_lint.analysis.model_table import (
+    CONTRIB_MODEL_MODULES,
+    EMPTY_TABLE,
+    MAX_EXTERNAL_MODULES,
+    InstalledSource,
+    ModelTable,
+    build_model_table,
+    installed_skeleton_reader,
+    models_imports,
+    models_module,
+)
 from async_lint.cache import content_digest
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
@@ -52,14 +63,16 @@ def _cached_skeleton(cache, key: str) -> dict | None:
     return None
 
 
-def _skeleton(text: str, data: bytes, module: str, is_package: bool, cache) -> dict | None:
+def _skeleton(text: str, data: bytes, module: str, is_package: bool, cache, built: tuple[dict | None] | None = None) -> dict | None:
+    """The skeleton of a module's text, from the cache or made (``built``:
+    made already, by a worker, from this text)."""
     key = None
     if cache is not None:
         key = _skeleton_key(data, module, is_package)
         skeleton = _cached_skeleton(cache, key)
         if skeleton is not None:
             return skeleton
-    skeleton = build_skeleton(text, module, is_package)
+    skeleton = built[0] if built is not None else build_skeleton(text, module, is_package)
     _store(cache, key, skeleton)
     return skeleton
 
@@ -75,9 +88,10 @@ def _build_one(item: tuple[str, str, str, bool]) -> dict | None:
     return build_skeleton(text, module, is_package)
 
 
-def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: ModuleNamer, cache, jobs: int, processes: bool) -> list[dict | None]:
+def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: ModuleNamer, cache, jobs: int, processes: bool, ahead: _InstalledAhead | None = None) -> list[dict | None]:
     """The skeletons of ``paths`` (in their order): from the cache, else
-    built, by worker processes when there are many to build."""
+    built, by worker processes when there are many to build; those workers
+    also build the skeletons of the installed modules ``ahead`` holds."""
     out: dict[str, dict | None] = {}
     todo: list[tuple[str, str, bool, str | None]] = []  # path, module, is_package, cache key
     for path in paths:
@@ -89,17 +103,27 @@ def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: Mod
             out[path] = skeleton
         else:
             todo.append((path, module, is_package, key))
+    # The installed modules go to workers started for the project's own (on
+    # their own, the start and the guess's extra modules cost what they save).
     if processes and jobs > 1 and len(todo) >= PARALLEL_SKELETONS:
         from async_lint.workers import Failure, WorkerPool
 
         keys = {path: key for path, _module, _is_package, key in todo}
+        installed = [item for item in ahead.items() if item[0] not in keys] if ahead is not None else []
         pool = WorkerPool(_build_one, jobs, seconds=0)
         try:
             sent = [(path, texts[path][0], module, is_package) for path, module, is_package, _ in todo]
-            for (path, *_), outcome in pool.map_batched(sent, lambda _: True, SKELETON_BATCH):
-                if not isinstance(outcome, Failure):  # else built below, in this process, as without workers
+            # The project's many small files go in batches; the few large
+            # installed modules one by one, the largest first.
+            installed.sort(key=lambda item: -len(item[1]))
+            for (path, *_), outcome in pool.map_batched([*sent, *installed], lambda item: item[0] in keys, SKELETON_BATCH):
+                if isinstance(outcome, Failure):
+                    continue  # built below, in this process, as without workers (an installed one when asked for)
+                if path in keys:
                     out[path] = outcome
                     _store(cache, keys[path], outcome)
+                else:
+                    ahead.built[path] = outcome  # type: ignore[union-attr]
         finally:
             pool.close()
     for path, module, is_package, key in todo:
@@ -107,6 +131,83 @@ def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: Mod
             out[path] = skeleton = build_skeleton(texts[path][0], module, is_package)
             _store(cache, key, skeleton)
     return [out[path] for path in paths]
+
+
+class _InstalledAhead:
+    """The installed modules the join will likely read (``models_module``),
+    guessed before it starts, so that the workers that build the project's
+    first skeletons (a project with many files that may declare a model)
+    build theirs too.  Read one by one as the join asks, Django's
+    ``django.db.models`` package alone (the fields, the QuerySet, the model
+    base) was about 0.3 s of a cold run on such a project, in this process
+    while the workers waited.
+
+    The guess follows the import lines of the modules the join starts from
+    (the contrib apps, the installed modules the project imports models
+    from) through installed modules it may read.  It only saves time: the
+    join still asks for each module it needs, and takes a skeleton made here
+    only when the file is the one it reads (``take``)."""
+
+    IMPORT_LINE = re.compile(r"(?m)^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t(]+([\w \t,]*)|import[ \t]+([\w.]+))")
+
+    def __init__(self, root: str, starts: list[str], project_modules: set[str], cache):
+        self.root = root
+        self.starts = starts
+        self.project_modules = project_modules
+        self.cache = cache
+        # path -> (text, module, is_package, data), in the order found.
+        self.files: dict[str, tuple[str, str, bool, bytes]] = {}
+        self.path_of: dict[str, str] = {}
+        # path -> the skeleton a worker built.
+        self.built: dict[str, dict | None] = {}
+
+    def items(self) -> list[tuple[str, str, str, bool]]:
+        """(path, text, module, is_package) of each module to build (the
+        guess is made here, when workers are there to build them)."""
+        self._guess()
+        return [(path, text, module, is_package) for path, (text, module, is_package, _data) in self.files.items()]
+
+    def _guess(self) -> None:
+        source = InstalledSource(self.root)
+        project_modules, cache = self.project_modules, self.cache
+        seen: set[str] = set()
+        pending = collections.deque(self.starts)
+        while pending and len(seen) < MAX_EXTERNAL_MODULES:
+            module = pending.popleft()
+            if module in seen or module in project_modules or not models_module(module):
+                continue
+            seen.add(module)
+            found = source.locate(module)
+            if found is None:
+                continue
+            path, is_package = found
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            text = data.decode("utf-8", "replace")
+            if cache is None or _cached_skeleton(cache, _skeleton_key(data, module, is_package)) is None:
+                self.files[path] = (text, module, is_package, data)
+                self.path_of[module] = path
+            for relative, names, plain in self.IMPORT_LINE.findall(text):
+                if plain:
+                    pending.append(plain)
+                    continue
+                level = len(relative) - len(relative.lstrip("."))
+                target = resolve_relative(relative[level:] or None, level, module, is_package)
+                pending.append(target)
+                pending.extend(f"{target}.{name}" for name in re.findall(r"\w+", names) if name != "as")
+
+    def take(self, data: bytes, module: str, is_package: bool) -> tuple[dict | None] | None:
+        """The skeleton a worker built of this module's text, as ``(skeleton,)``; None when none was."""
+        path = self.path_of.get(module)
+        if path is None or path not in self.built:
+            return None
+        _text, _module, package, known_data = self.files[path]
+        if package != is_package or known_data != data:
+            return None
+        return (self.built.pop(path),)
 
 
 def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache=None, files: list[str] | None = None, targets: list[str] = (), *, processes: bool = True) -> ModelTable:
@@ -181,14 +282,21 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
     # The installed apps' modules (django.contrib's) are read on every run:
     # their skeletons are cached like the project's (and read once a run).
     installed: dict[str, list | None] = {}
-    reader = installed_skeleton_reader(root, lambda text, data, module, is_package: _skeleton(text, data, module, is_package, cache), read=installed)
+    starts = [*CONTRIB_MODEL_MODULES, *sorted(external_modules - project_modules)]
+    ahead = _InstalledAhead(root, starts, project_modules, cache) if processes and settings.jobs > 1 else None
+
+    def installed_skeleton(text: str, data: bytes, module: str, is_package: bool) -> dict | None:
+        return _skeleton(text, data, module, is_package, cache, ahead.take(data, module, is_package) if ahead is not None else None)
+
+    reader = installed_skeleton_reader(root, installed_skeleton, read=installed)
     table = ModelTable()
     for _round in range(MAX_ROUNDS):
         fresh = [p for p in texts if p not in done and mentions(p)]
         if not fresh:
             break
         done.update(fresh)
-        for path, skeleton in zip(fresh, _skeletons(fresh, texts, namer, cache, settings.jobs, processes)):
+        # The first round's workers build the installed modules ahead too.
+        for path, skeleton in zip(fresh, _skeletons(fresh, texts, namer, cache, settings.jobs, processes, ahead if _round == 0 else None)):
             if shape_key is not None:  # kept: a run without a cache digests nothing
                 made_of[path] = [contents[path], _skeleton_digest(skeleton)]
             if skeleton is not None:

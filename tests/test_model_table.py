@@ -503,3 +503,71 @@ def test_a_project_models_package_is_read_through_its_reexports(tmp_path, reexpo
     assert table.canonical("shop.models.Order") == "shop.models.order.Order"
     assert table.model("shop.models.Order")["managers"]["shipping"][1] == "shop.models.order.PendingQuerySet"
     assert _pending_count_findings(project) == [(5, "DJA201")]
+
+
+def _count_taken(monkeypatch) -> list[str]:
+    """The installed modules whose skeleton the join took from the first
+    round's workers (``_InstalledAhead.take``), in the order taken."""
+    from async_lint import project_models
+
+    taken: list[str] = []
+    real_take = project_models._InstalledAhead.take
+
+    def counting(self, data, module, is_package):
+        found = real_take(self, data, module, is_package)
+        if found is not None:
+            taken.append(module)
+        return found
+
+    monkeypatch.setattr(project_models._InstalledAhead, "take", counting)
+    return taken
+
+
+@pytest.mark.parametrize("root", [FIXTURES, EXAMPLES], ids=["fixtures", "examples"])
+def test_installed_modules_built_ahead_make_the_same_table(root, monkeypatch):
+    """The workers of the first round also build the installed modules the
+    join will likely read (Django's models package); the join still asks
+    for each and takes a skeleton so built for the file it reads.  The
+    table and the installed modules it records are those of a build in one
+    process, which reads each installed module when asked."""
+    from async_lint import project_models
+
+    root_path = os.path.abspath(root)
+    alone = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path), processes=False)
+    monkeypatch.setattr(project_models, "PARALLEL_SKELETONS", 2)
+    taken = _count_taken(monkeypatch)
+    table = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path))
+    assert _same_table(table, alone) and table.installed == alone.installed
+    # Built ahead, not read one by one here: the model base and the contrib apps.
+    assert {"django.db.models.base", "django.contrib.auth.models"} <= set(taken), taken
+    assert set(taken) <= {module for module, read in alone.installed.items() if read is not None}
+
+
+def test_an_installed_package_is_built_ahead_through_its_relative_imports(tmp_path, monkeypatch):
+    """``from .order import *`` in an installed models package: the guess
+    follows it, and the table equals one built without the guess."""
+    from async_lint import project_models
+
+    project = _vendored_views(tmp_path, {"vendorshop/__init__.py": "", "vendorshop/models/__init__.py": "from .order import *\n", "vendorshop/models/order.py": VENDOR_ORDER})
+    for index in range(3):
+        _write_tree(project, {f"shop{index}/__init__.py": "", f"shop{index}/models.py": "from django.db import models\n\n\nclass Thing(models.Model):\n    pass\n"})
+    alone = project_model_table(str(project), make_settings(jobs=2), ModuleNamer(str(project)), processes=False)
+    monkeypatch.setattr(project_models, "PARALLEL_SKELETONS", 2)
+    taken = _count_taken(monkeypatch)
+    table = project_model_table(str(project), make_settings(jobs=2), ModuleNamer(str(project)))
+    assert _same_table(table, alone) and table.installed == alone.installed
+    assert {"vendorshop.models", "vendorshop.models.order"} <= set(taken)
+    assert table.model("vendorshop.models.Order")["managers"]["shipping"][1] == "vendorshop.models.order.PendingQuerySet"
+
+
+def test_a_skeleton_built_ahead_serves_only_the_text_it_was_built_from(tmp_path):
+    from async_lint.project_models import _InstalledAhead
+
+    ahead = _InstalledAhead(str(tmp_path), [], set(), None)
+    ahead.files["/x/models.py"] = ("class A(B): pass\n", "x.models", False, b"class A(B): pass\n")
+    ahead.path_of["x.models"] = "/x/models.py"
+    ahead.built["/x/models.py"] = {"classes": {"A": {}}}
+    assert ahead.take(b"class A(C): pass\n", "x.models", False) is None  # the file changed since
+    assert ahead.take(b"class A(B): pass\n", "x.models", True) is None
+    assert ahead.take(b"class A(B): pass\n", "x.models", False) == ({"classes": {"A": {}}},)
+    assert ahead.take(b"class A(B): pass\n", "x.models", False) is None  # taken once: the reader keeps it

@@ -161,7 +161,7 @@ class _Builder:
         ``models`` module or package, the contrib apps), never a project module."""
         if module in self.project_modules or self.external_loaded >= MAX_EXTERNAL_MODULES:
             return False
-        return module in CONTRIB_MODEL_MODULES or "models" in module.split(".") or module == "django.contrib.auth.base_user"
+        return models_module(module)
 
     def resolve(self, qualified: str | None, depth: int = 0) -> tuple[str, dict] | None:
         """The class a qualified name is (following re-exports): (canonical name, class skeleton)."""
@@ -442,6 +442,12 @@ def build_model_table(
                 if qualified.rpartition(".")[0] == star:
                     table.aliases.setdefault(f"{module}.{qualified.rpartition('.')[2]}", qualified)
     return table
+
+
+def models_module(module: str) -> bool:
+    """Whether an installed module is one the join may read: where models
+    live by convention (a ``models`` module or package, the contrib apps)."""
+    return module in CONTRIB_MODEL_MODULES or "models" in module.split(".") or module == "django.contrib.auth.base_user"
 
 
 def models_imports(text: str) -> set[str]:
