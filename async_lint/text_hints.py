@@ -179,14 +179,32 @@ class AnyOf:
         self.patterns = tuple(patterns)
         words = [required_words(p) for p in rewritten]
         self._searches = tuple(_guard(p, w) for p, w in zip(rewritten, words))
-        # Per pattern, its required words as bytes; None: nothing known.
-        self._byte_words = tuple(tuple(frozenset(word.encode() for word in choices) for choices in w) or None for w in words)
+        # Per pattern, its required words as bytes, the sets of longer words
+        # (rarer: ``asyncio`` before ``import``) first; None: nothing known.
+        self._byte_words = tuple(tuple(sorted((frozenset(word.encode() for word in choices) for choices in w), key=lambda c: -min(map(len, c)))) or None for w in words)
 
     def may_match_bytes(self, data: bytes) -> bool:
         """False only when no pattern can match the text these bytes encode
         in an ASCII-compatible encoding: each lacks one of its required
-        words (a cheap test on the raw file, before it is decoded)."""
-        return any(words is None or all(any(word in data for word in choices) for choices in words) for words in self._byte_words)
+        words (a cheap test on the raw file, before it is decoded).  Each
+        word is looked for once (most patterns share ``async``): the main
+        process asks this of every file of a run (0.17 -> 0.10 s on saleor)."""
+        present: dict[bytes, bool] = {}
+        for words in self._byte_words:
+            if words is None:
+                return True
+            for choices in words:
+                for word in choices:
+                    found = present.get(word)
+                    if found is None:
+                        found = present[word] = word in data
+                    if found:
+                        break
+                else:
+                    break  # none of this set's words: the pattern cannot match
+            else:
+                return True
+        return False
 
     def search(self, text: str):
         for search in self._searches:

@@ -172,6 +172,17 @@ def test_the_byte_test_never_rules_out_a_text_the_hints_match():
     assert AnyOf([r"(?i)async"]).may_match_bytes(b"")  # nothing known: always maybe
 
 
+def test_the_byte_test_answers_as_every_required_word_looked_for():
+    """Each word is looked for once and the rarer sets first: the answer is
+    the plain one (every pattern, every set, every word), on the corpus and
+    with a pattern of no known words among the others."""
+    for fast in (AnyOf(every_hint()), AnyOf([r"\basync\s+def\b", r"(?i)adrf", r"get_response"])):
+        for text in EDGES + corpus_texts():
+            data = text.encode("utf-8", "surrogatepass")
+            plain = any(words is None or all(any(word in data for word in choices) for choices in words) for words in fast._byte_words)
+            assert fast.may_match_bytes(data) == plain, text[:80]
+
+
 def test_the_asyncio_hints_ask_for_the_module_used_not_the_word():
     """A module that uses asyncio needs the coroutine rules' full pass; one
     that imports another module called asyncio (Django's ``async_unsafe``),
