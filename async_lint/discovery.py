@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from async_lint.source import special_kind
-
-if TYPE_CHECKING:
-    import pathspec
 
 # Folders that never hold project code worth linting.
 SKIP_DIRS = frozenset(
@@ -95,7 +92,7 @@ def _is_file(entry: os.DirEntry) -> bool:
         return False
 
 
-def _gitignore_spec(directory: str) -> pathspec.PathSpec | None:
+def _gitignore_spec(directory: str) -> IgnoreSpec | None:
     path = os.path.join(directory, ".gitignore")
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -107,12 +104,68 @@ def _gitignore_spec(directory: str) -> pathspec.PathSpec | None:
     return gitignore_spec(lines)
 
 
-def gitignore_spec(lines: list[str]) -> pathspec.PathSpec:
+def gitignore_spec(lines: list[str]) -> IgnoreSpec:
     """Patterns read as git reads a .gitignore; pathspec is imported only
     where there are any (a tree with no .gitignore and no excludes never does)."""
-    import pathspec
+    return IgnoreSpec(lines)
 
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+# A named group in a pattern's regular expression: one name per pattern
+# (pathspec's directory mark), repeated across them.
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+class IgnoreSpec:
+    """Gitignore patterns (pathspec's ``GitIgnoreSpec``) and the union of
+    their regular expressions: a path no pattern matches (most of a tree's)
+    is told so by one match of the union, where pathspec tries each pattern
+    in turn (a usual Python .gitignore has dozens: baserow's discovery, 73
+    patterns a path, 0.23 -> 0.08 s).  Where the union matches, pathspec
+    decides as before."""
+
+    def __init__(self, lines: list[str]):
+        import pathspec
+        from pathspec.util import normalize_file
+
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        self._union = _union_of(self.spec.patterns)
+        self._normalize = normalize_file  # as check_file normalizes the path it matches
+
+    def include_of(self, path: str) -> bool | None:
+        """What the last pattern that matches ``path`` (``/``-separated,
+        relative) says: True, ignore it; False, a ``!pattern`` keeps it;
+        None where no pattern matches."""
+        if self._union is not None and self._union.match(self._normalize(path)) is None:
+            return None
+        return self.spec.check_file(path).include
+
+    def match_file(self, path: str) -> bool:
+        return bool(self.include_of(path))
+
+
+def _union_of(patterns) -> re.Pattern[str] | None:
+    """One regular expression that matches a path where any of ``patterns``
+    that says something (not a blank or comment line) does; None where it
+    cannot be made (a pattern that is no regular expression, mixed flags, a
+    back reference)."""
+    regexes = []
+    for pattern in patterns:
+        if pattern.include is None:
+            continue
+        regex = getattr(pattern, "regex", None)
+        if regex is None or not isinstance(regex.pattern, str):
+            return None
+        regexes.append(regex)
+    flags = {regex.flags for regex in regexes}
+    if len(flags) != 1:
+        return None
+    source = "|".join(f"(?:{regex.pattern})" for regex in regexes)
+    if "(?P=" in source:
+        return None
+    try:
+        return re.compile(_NAMED_GROUP.sub("(?:", source), flags.pop())
+    except (re.error, RecursionError, OverflowError):
+        return None
 
 
 def _git_root(start: str) -> str | None:
@@ -127,7 +180,7 @@ def _git_root(start: str) -> str | None:
 
 
 class _Walker:
-    def __init__(self, exclude: pathspec.PathSpec | None, exclude_root: str, respect_gitignore: bool):
+    def __init__(self, exclude: IgnoreSpec | None, exclude_root: str, respect_gitignore: bool):
         self.exclude = exclude
         self.exclude_root = exclude_root
         self.respect_gitignore = respect_gitignore
@@ -158,7 +211,7 @@ class _Walker:
         rel = rel.replace(os.sep, "/")
         return self.exclude.match_file(rel + ("/" if is_dir else ""))
 
-    def walk(self, top: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> None:
+    def walk(self, top: str, ignores: list[tuple[str, IgnoreSpec]]) -> None:
         """Depth-first, iteratively (a deep tree must not exhaust the stack)."""
         tree_root = os.path.realpath(top)
         # Real paths are derived from the folder's: only a link needs resolving
@@ -242,7 +295,7 @@ class _Walker:
         return None, target
 
     @staticmethod
-    def _ignored(path: str, is_dir: bool, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    def _ignored(path: str, is_dir: bool, ignores: list[tuple[str, IgnoreSpec]]) -> bool:
         """Git's rule: the last matching pattern wins, deeper .gitignore files
         after the ones above them, so a nested ``!pattern`` re-includes."""
         ignored = False
@@ -250,13 +303,13 @@ class _Walker:
             # ``base`` is a folder above ``path`` (both absolute): no need for relpath's normalising.
             rel = path[len(base) + 1 :] if path.startswith(base + os.sep) else os.path.relpath(path, base)
             rel = rel.replace(os.sep, "/") + ("/" if is_dir else "")
-            result = spec.check_file(rel)
-            if result.include is not None:
-                ignored = bool(result.include)
+            include = spec.include_of(rel)
+            if include is not None:
+                ignored = include
         return ignored
 
 
-def _parent_gitignores(path: str) -> list[tuple[str, pathspec.PathSpec]]:
+def _parent_gitignores(path: str) -> list[tuple[str, IgnoreSpec]]:
     """The .gitignore files of the folders above ``path``, up to its repository root, outermost first."""
     git_root = _git_root(path)
     if git_root is None or git_root == path:

@@ -316,3 +316,120 @@ def test_a_link_out_of_the_tree_leaves_the_walk_incomplete(tmp_path):
     assert discover([str(tmp_path / "tree")]).complete
     os.symlink(tmp_path / "outside", tmp_path / "tree" / "linked")
     assert not discover([str(tmp_path / "tree")]).complete
+
+
+# A .gitignore as projects write them (GitHub's Python template and more):
+# directory patterns, anchored ones, ``**``, classes, escapes, negations.
+GITIGNORE_LINES = (
+    """
+# Byte-compiled / optimized / DLL files
+__pycache__/
+*.py[cod]
+*$py.class
+*.so
+.Python
+build/
+develop-eggs/
+/dist/
+downloads/
+eggs/
+.eggs/
+lib/
+lib64/
+parts/
+sdist/
+var/
+wheels/
+*.egg-info/
+.installed.cfg
+*.egg
+MANIFEST
+pip-log.txt
+htmlcov/
+.tox/
+.coverage
+.coverage.*
+.cache
+nosetests.xml
+coverage.xml
+*.cover
+.hypothesis/
+.pytest_cache/
+*.mo
+*.pot
+local_settings.py
+db.sqlite3
+instance/
+.webassets-cache
+.scrapy
+docs/_build/
+target/
+.ipynb_checkpoints
+.python-version
+celerybeat-schedule
+*.sage.py
+.env
+.venv
+env/
+venv/
+ENV/
+/site
+.mypy_cache/
+**/migrations/generated_*.py
+src/**/tmp
+!lib/keep_me.py
+!build/
+\\#notes.py
+foo[0-9]?.py
+""".splitlines()
+    + ["  trailing_space.py  "]
+)
+
+
+def test_the_ignore_union_answers_as_pathspec(tmp_path):
+    """``IgnoreSpec`` tells a path no pattern matches by one regular
+    expression; every answer equals pathspec's own, for files and folders
+    of this repository and for paths made to hit each pattern."""
+    import pathspec
+
+    from async_lint.discovery import IgnoreSpec
+
+    ours = IgnoreSpec(GITIGNORE_LINES)
+    assert ours._union is not None  # the fast path is the one tested
+    plain = pathspec.GitIgnoreSpec.from_lines(GITIGNORE_LINES)
+    root = Path(__file__).parent.parent
+    paths = [p.relative_to(root).as_posix() + ("/" if p.is_dir() else "") for folder in ("async_lint", "tests", "examples", "rules", "bench") for p in (root / folder).rglob("*")]
+    made = [
+        "a/__pycache__/",
+        "x.pyc",
+        "x.pyo",
+        "a/b/c.so",
+        "build/",
+        "a/build/",
+        "dist/",
+        "a/dist/",
+        "lib/keep_me.py",
+        "lib/other.py",
+        "app/migrations/generated_1.py",
+        "app/migrations/0001.py",
+        "src/a/b/tmp",
+        "src/tmp",
+        "#notes.py",
+        "foo1.py",
+        "foo12.py",
+        "trailing_space.py",
+        "db.sqlite3",
+        "a/.coverage.x",
+        "docs/_build/",
+        "site",
+        "a/site",
+        ".env",
+        "a.egg-info/",
+        "x.sage.py",
+    ]
+    checked = 0
+    for path in [*paths, *made]:
+        assert ours.include_of(path) == plain.check_file(path).include, path
+        assert ours.match_file(path) == plain.match_file(path), path
+        checked += 1
+    assert checked > 100 and any(ours.include_of(p) for p in made) and any(ours.include_of(p) is False for p in made)
