@@ -375,19 +375,21 @@ def _linearized(entry: Entry, seen: frozenset) -> tuple[list[Entry], bool]:
 
 
 def _c3_merge(sequences: list[list[Entry]]) -> list[Entry] | None:
-    sequences = [list(s) for s in sequences if s]
+    # Each entry with its key, made once (a framework view's key is the
+    # entry itself, compared field by field).
+    keyed = [[(_key(x), x) for x in s] for s in sequences if s]
     result: list[Entry] = []
-    while sequences:
-        tails = [{_key(x) for x in other[1:]} for other in sequences]
-        for sequence in sequences:
-            head = sequence[0]
-            if not any(_key(head) in tail for tail in tails):
+    while keyed:
+        tails = [{key for key, _ in other[1:]} for other in keyed]
+        for sequence in keyed:
+            head_key, head = sequence[0]
+            if not any(head_key in tail for tail in tails):
                 break
         else:
             return None
         result.append(head)
-        sequences = [[x for x in s if _key(x) != _key(head)] for s in sequences]
-        sequences = [s for s in sequences if s]
+        keyed = [[item for item in s if item[0] != head_key] for s in keyed]
+        keyed = [s for s in keyed if s]
     return result
 
 
