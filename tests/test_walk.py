@@ -176,7 +176,7 @@ def test_a_files_analysis_leaves_no_cycles_for_the_garbage_collector() -> None:
         gc.garbage.clear()
         gc.enable()
     # (The standard library's ast.literal_eval leaves a few closures of its own.)
-    assert not left & {"FileContext", "Scope", "Binding", "FunctionInfo", "DjangoInference", "CoroutineEvidence", "ClassRegistry"}, left
+    assert not left & {"FileContext", "Scope", "Binding", "FunctionInfo", "DjangoInference", "CoroutineEvidence", "ClassRegistry", "ClassFacts"}, left
 
 
 def test_layout_is_whitespace_and_the_punctuation_that_holds_it() -> None:

@@ -126,6 +126,10 @@ class ClassFacts:
     attributes: dict[str, Any] = field(default_factory=dict)
     decorators: tuple[str, ...] = ()
     subclassed: bool = False
+    # The classes after this one in its linearization, once made without a
+    # cycle cutting it (``_linearized``); without the class itself, which
+    # would hold itself (and its node) in a cycle past its file's analysis.
+    mro_tail: list["Entry"] | None = field(default=None, repr=False)
 
     @property
     def short(self) -> str:
@@ -325,7 +329,7 @@ def _linearize(entry: Entry, registry: ClassRegistry, _seen: frozenset = frozens
     return _linearized(entry, _seen)[0]
 
 
-# A framework class's linearization (view_table() is fixed data).
+# The classes after a framework class in its linearization (view_table() is fixed data).
 _FRAMEWORK_MRO: dict[Entry, list[Entry]] = {}
 
 
@@ -342,13 +346,13 @@ def _linearized(entry: Entry, seen: frozenset) -> tuple[list[Entry], bool]:
     if key in seen:  # a cycle in broken code
         return [entry], False
     if isinstance(entry, ClassFacts):
-        kept = entry.__dict__.get("_mro")
+        kept = entry.mro_tail
     elif isinstance(entry, FrameworkClass):
         kept = _FRAMEWORK_MRO.get(entry)
     else:
         return [entry], True
     if kept is not None:
-        return kept, True
+        return [entry, *kept], True
     bases: list[Entry] = list(entry.bases) if isinstance(entry, ClassFacts) else [view_table().classes[name] for name in entry.bases]
     below = seen | {key}
     sequences = []
@@ -365,13 +369,12 @@ def _linearized(entry: Entry, seen: frozenset) -> tuple[list[Entry], bool]:
             for item in sequence:
                 if all(_key(item) != _key(m) for m in merged):
                     merged.append(item)
-    order = [entry, *merged]
     if whole:
         if isinstance(entry, ClassFacts):
-            entry.__dict__["_mro"] = order
+            entry.mro_tail = merged
         else:
-            _FRAMEWORK_MRO[entry] = order
-    return order, whole
+            _FRAMEWORK_MRO[entry] = merged
+    return [entry, *merged], whole
 
 
 def _c3_merge(sequences: list[list[Entry]]) -> list[Entry] | None:
