@@ -78,7 +78,7 @@ def _entry(result: FileResult) -> dict:
         "syntax_checked": result.syntax_checked,
         "hinted": result.hinted,
         "waits_for": result.waits_for,
-        "shaped": result.shaped,
+        "ast_facts": result.ast_facts,
         "coroutine_words": result.coroutine_words,
     }
 
@@ -95,7 +95,7 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
             syntax_checked=bool(entry.get("syntax_checked", True)),
             hinted=bool(entry.get("hinted")),
             waits_for=[str(kind) for kind in entry.get("waits_for") or ()],
-            shaped=bool(entry.get("shaped")),
+            ast_facts=[str(group) for group in entry.get("ast_facts") or ()],
             coroutine_words=_coroutine_words(entry.get("coroutine_words")),
         )
     except (KeyError, TypeError, ValueError):
@@ -141,10 +141,10 @@ class _Analyzer:
         self.misses = 0
         self.workers = FileWorkers(settings, on_file_done, processes, parses)
 
-    def load(self, paths: list[str], full: bool, shapes: bool = False) -> None:
+    def load(self, paths: list[str], full: bool, ast_facts: frozenset[str] = frozenset()) -> None:
         """Analyse ``paths`` (or serve them from the cache): ``full``, with a
         full pass; else a light result where the prefilter allows, holding
-        the file's class facts when ``shapes``."""
+        the file's facts of the groups ``ast_facts`` (file_analysis.AST_FACTS)."""
         from async_lint.cache import content_digest, entry_key
 
         tasks: list[FileTask] = []
@@ -155,8 +155,10 @@ class _Analyzer:
             # syntax is always checked (one parse), the tree's only when asked.
             check_syntax = self.settings.check_syntax or path in self.overrides
             known = self.results.get(path)
-            if known is not None and self._serves(known, full, check_syntax, shapes):
+            if known is not None and self._serves(known, full, check_syntax, ast_facts):
                 continue
+            # A light result made already keeps its groups in the one that replaces it.
+            wanted = ast_facts | frozenset(known.ast_facts) if known is not None and known.light and not full else ast_facts
             data = self.overrides.get(path)
             if data is None:
                 try:
@@ -170,7 +172,7 @@ class _Analyzer:
                 key = entry_key(digest or content_digest(data), self.fingerprint, module_name, is_package)
                 entry = self.cache.get(key)
                 result = _result_from_entry(path, entry) if entry is not None else None
-                if result is not None and self._serves(result, full, check_syntax, shapes):
+                if result is not None and self._serves(result, full, check_syntax, wanted):
                     if result.light and not check_syntax:
                         result.findings = []  # the syntax check's, which this run does not ask for
                     self.results[path] = result
@@ -180,17 +182,17 @@ class _Analyzer:
                 if path not in self.overrides:
                     keys[path] = key
                 self.misses += 1
-            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax, shapes=shapes, buffer=path in self.overrides))
+            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax, ast_facts=wanted, buffer=path in self.overrides))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
             if self.cache is not None and result.path in keys and result.failure is None and not result.partial:
                 self.cache.put(keys[result.path], _entry(result))
 
     @staticmethod
-    def _serves(result: FileResult, full: bool, check_syntax: bool, shapes: bool = False) -> bool:
+    def _serves(result: FileResult, full: bool, check_syntax: bool, ast_facts: frozenset[str] = frozenset()) -> bool:
         """Whether a result already made answers this request: a light one
-        serves neither a full pass, nor a syntax check, nor class facts it did not make."""
-        return not result.light or (not full and (result.syntax_checked or not check_syntax) and (result.shaped or not shapes))
+        serves neither a full pass, nor a syntax check, nor facts it did not read."""
+        return not result.light or (not full and (result.syntax_checked or not check_syntax) and ast_facts.issubset(result.ast_facts))
 
     def store(self, path: str) -> None:
         """Cache ``path``'s result when the file on disk is the text it is of
@@ -575,33 +577,42 @@ def _load_fact_dependencies(analyzer: "_Analyzer", targets: list[str], root: str
     def loaded(path: str) -> bool:
         return path in analyzer.results and not analyzer.results[path].light
 
-    def shaped(path: str) -> bool:
-        return loaded(path) or (path in analyzer.results and analyzer.results[path].shaped)
+    def holds(path: str, groups: frozenset[str]) -> bool:
+        return loaded(path) or (path in analyzer.results and groups.issubset(analyzer.results[path].ast_facts))
 
     locator = ModuleLocator(analyzer.namer, import_roots(root, targets, analyzer.namer), _exclusion(settings))
     project = ProjectFiles(root, locator, settings, loaded)
     requested_full: set[str] = set()
-    requested_shapes: set[str] = set()
+    requested_light: dict[str, set[str]] = {}
     while True:
         facts = ProjectFacts({path: result.facts for path, result in analyzer.results.items() if result.facts})
-        # Files wanted only by checks that read class facts need no full pass
-        # when their own text asks for none (``ProjectCheck.class_facts_suffice``).
+        # Files wanted only by checks whose facts a light pass reads with
+        # ``ast`` need no full pass when their own text asks for none
+        # (``ProjectCheck.ast_facts``).
         full: set[str] = set()
-        shapes: set[str] = set()
+        light: dict[str, set[str]] = {}
         for check in checks:
-            (shapes if check.class_facts_suffice else full).update(check(settings).needs(facts.only(check.fact_kinds), project))
+            needed = check(settings).needs(facts.only(check.fact_kinds), project)
+            (light.setdefault(check.ast_facts, set()) if check.ast_facts else full).update(needed)
         full -= requested_full
-        shapes -= requested_shapes | requested_full | full
-        if not full and not shapes:
+        for group, paths in light.items():
+            paths -= requested_light.get(group, set()) | requested_full | full
+        if not full and not any(light.values()):
             return
         requested_full |= full
-        requested_shapes |= shapes
+        for group, paths in light.items():
+            requested_light.setdefault(group, set()).update(paths)
         missing = sorted(p for p in full if not loaded(p))
         if missing:
             analyzer.load(missing, full=True)
-        missing = sorted(p for p in shapes if not shaped(p))
-        if missing:
-            analyzer.load(missing, full=False, shapes=True)
+        # A file wanted for several groups gets one light pass reading them all.
+        by_groups: dict[frozenset[str], list[str]] = {}
+        for path in sorted(set().union(*light.values())):
+            groups = frozenset(group for group, paths in light.items() if path in paths)
+            if not holds(path, groups):
+                by_groups.setdefault(groups, []).append(path)
+        for groups, missing in sorted(by_groups.items(), key=lambda item: sorted(item[0])):
+            analyzer.load(missing, full=False, ast_facts=groups)
 
 
 def _load_wanted_after_facts(analyzer: "_Analyzer", targets: list[str]) -> None:

@@ -17,6 +17,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator, TypeVar
 
+# Groups of facts a light pass reads with CPython's ``ast``, for the
+# project-wide checks that need a file with no async code for them alone
+# (``ProjectCheck.ast_facts``, ``FileResult.ast_facts``).
+CLASS_FACTS = "class"  # ClassShape, MethodAt: checks/class_shapes_ast.py
+ATOMIC_FACTS = "atomic"  # DJA507's settings, URLconf and router facts: checks/atomic_facts_ast.py
+AST_FACTS = (CLASS_FACTS, ATOMIC_FACTS)
+
 F = TypeVar("F", bound="Fact")
 
 # kind -> fact class, filled as the modules declaring facts are imported.

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 
 from async_lint.catalog import PARSE_ERROR_CODE, blocking_codes, level_of
+from async_lint.facts import ATOMIC_FACTS, CLASS_FACTS
 from async_lint.findings import Finding
 from async_lint.project import (
     sets_allow_async_unsafe,
@@ -55,10 +56,10 @@ class FileResult:
     trace: str | None = None
     # True when only parts of the file were analysed (within the budget): never cached.
     partial: bool = False
-    # A light result that also holds the file's class facts, read with
-    # CPython's ``ast`` (checks/class_shapes_ast.py) as a full pass records
-    # them: what the cross-module structure checks need of a base class's module.
-    shaped: bool = False
+    # For a light result: the groups of facts it also holds, read with
+    # CPython's ``ast`` as a full pass records them (``AST_FACTS``): what a
+    # project-wide check needs of a file with no async code.
+    ast_facts: list[str] = field(default_factory=list)
     # The file's names that may be a coroutine function's, and its
     # ``name as new_name`` pairs (coroutine_names.text_words); None where the
     # text could not be read.
@@ -365,23 +366,33 @@ def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: b
     return result
 
 
-def _shaped_result(task: FileTask, source: SourceFile) -> FileResult | None:
-    """A light result with the facts a full pass of this file would record
-    (the file needs a full pass for no check of its own, so only the class
-    facts), read with CPython's parser; None when it cannot parse the file."""
-    from async_lint.checks.class_shapes_ast import class_shape_records
-
+def _ast_facts_result(task: FileTask, source: SourceFile) -> FileResult | None:
+    """A light result with the facts of the groups ``task.ast_facts`` that a full pass
+    of this file would record (it needs a full pass for no check of its
+    own), read with CPython's parser; None when it cannot parse the file or
+    a group's reading may differ from the full pass's (which then runs)."""
     try:
         tree, _error = python_parse(source.text)
     except SourceError:
         return None
     if tree is None:
         return None
+    facts: list[dict] = []
     try:
-        facts = class_shape_records(tree, source.lines, task.module_name, task.is_package)
+        if CLASS_FACTS in task.ast_facts:
+            from async_lint.checks.class_shapes_ast import class_shape_records
+
+            facts.extend(class_shape_records(tree, source.lines, task.module_name, task.is_package))
+        if ATOMIC_FACTS in task.ast_facts:
+            from async_lint.checks.atomic_facts_ast import atomic_request_records
+
+            atomic = atomic_request_records(tree, source.text, source.lines, task.module_name, task.is_package)
+            if atomic is None:
+                return None
+            facts.extend(atomic)
     except Exception:  # noqa: BLE001 - a bug here costs the file a full pass, not its facts
         return None
-    return FileResult(task.path, facts=facts, light=True, shaped=True)
+    return FileResult(task.path, facts=facts, light=True, ast_facts=sorted(task.ast_facts))
 
 
 # -- workers --------------------------------------------------------------------------------------
@@ -395,8 +406,8 @@ class FileTask:
     # With a light result: parse the file anyway, for its syntax error (DJA000).
     check_syntax: bool = True
     in_parts: bool = False  # the retry of a file too large to analyse whole (slices.py)
-    # A light result must hold the file's class facts (``FileResult.shaped``).
-    shapes: bool = False
+    # The groups of facts a light result must hold (``FileResult.ast_facts``).
+    ast_facts: frozenset[str] = frozenset()
     # The text is an editor's buffer: parsed again by its changed statements
     # where the worker keeps its previous tree (reparse.py).
     buffer: bool = False
@@ -430,12 +441,12 @@ def _analyze_read_task(task: FileTask, source: SourceFile, settings: Settings, p
     hinted = _needs_full_pass(source.text, settings)
     waits_for = _waited_facts(source.text, settings)
     light = not task.full and not hinted
-    if light and task.shapes:
-        shaped = _shaped_result(task, source)
-        if shaped is not None:
-            shaped.hinted, shaped.waits_for = hinted, waits_for
-            return shaped
-        light = False  # CPython cannot read it: the full pass says why
+    if light and task.ast_facts:
+        read = _ast_facts_result(task, source)
+        if read is not None:
+            read.hinted, read.waits_for = hinted, waits_for
+            return read
+        light = False  # CPython cannot read it, or not surely as the full pass: that pass runs
     if light:
         # A file with async code is parsed for its syntax error whether asked or not.
         async_code = _has_unhinted_async_code(source.text, settings)

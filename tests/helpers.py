@@ -28,6 +28,13 @@ def forget_kept_runs(cache_dir: str | Path) -> None:
         entry.unlink()
 
 
+def django_source() -> Path:
+    """The installed Django's package folder (the test extras install it)."""
+    import django
+
+    return Path(django.__file__).parent
+
+
 def make_settings(select: list[str] | None = None, ignore: list[str] | None = None, django_version: tuple[int, int] | None = None, **kwargs) -> Settings:
     return Settings(enabled=select_codes(select, ignore), django_version=django_version, **kwargs)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import textwrap
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from async_lint.checks.class_shapes_ast import class_shape_records
 from async_lint.engine import Workspace, run
 from async_lint.file_analysis import analyze_source
 from async_lint.source import decode_source
-from tests.helpers import FIXTURES, make_settings
+from tests.helpers import FIXTURES, django_source, make_settings
 from tests.test_demand import VIEW_BASES
 from tests.test_project_index import write_project
 
@@ -215,12 +214,6 @@ def _python_files(*roots: Path) -> list[Path]:
     return sorted(p for root in roots for p in root.rglob("*.py") if "class" in p.read_text(encoding="utf-8", errors="replace"))
 
 
-def _django_source() -> Path:
-    import django
-
-    return Path(os.path.dirname(django.__file__))
-
-
 @pytest.mark.parametrize("path", _python_files(FIXTURES, Path(__file__).parent.parent / "examples"), ids=str)
 def test_the_ast_facts_are_the_full_pass_facts_on_the_corpus(path: Path) -> None:
     text = path.read_bytes().decode("utf-8")
@@ -235,7 +228,7 @@ DJANGO_PARTS = ("views", "middleware", "contrib/auth", "contrib/admin", "contrib
 
 
 def test_the_ast_facts_are_the_full_pass_facts_on_djangos_own_views_and_middleware() -> None:
-    root = _django_source()
+    root = django_source()
     paths = [p for part in DJANGO_PARTS for p in ([root / part] if part.endswith(".py") else _python_files(root / part))]
     assert len(paths) > 50
     differ = []
@@ -282,7 +275,7 @@ def test_base_classes_without_async_code_are_read_with_ast_and_give_the_same_fin
     files = [str(p) for p in sorted(tmp_path.rglob("*.py"))]
     found = workspace.lint(files).findings
     results = workspace.analyzer.results
-    shaped = {Path(p).relative_to(tmp_path).as_posix() for p, r in results.items() if r.shaped}
+    shaped = {Path(p).relative_to(tmp_path).as_posix() for p, r in results.items() if "class" in r.ast_facts}
     full = {Path(p).relative_to(tmp_path).as_posix() for p, r in results.items() if not r.light}
     assert shaped == {"app/layers.py", "app/views.py", "app/middleware.py"}
     assert full == {"app/base.py", "app/hooks.py"}
@@ -290,11 +283,11 @@ def test_base_classes_without_async_code_are_read_with_ast_and_give_the_same_fin
     # The same findings when every file the structure rules need gets a full pass.
     from async_lint.checks import django_cross_module
 
-    monkeypatch.setattr(django_cross_module.CrossModuleViewCheck, "class_facts_suffice", False)
-    monkeypatch.setattr(django_cross_module.CrossModuleMiddlewareCheck, "class_facts_suffice", False)
+    monkeypatch.setattr(django_cross_module.CrossModuleViewCheck, "ast_facts", None)
+    monkeypatch.setattr(django_cross_module.CrossModuleMiddlewareCheck, "ast_facts", None)
     everything = Workspace(str(tmp_path), make_settings(), use_cache=False)
     assert everything.lint(files).findings == found
-    assert not any(r.shaped for r in everything.analyzer.results.values())
+    assert not any(r.ast_facts for r in everything.analyzer.results.values())
 
 
 def test_a_cached_shaped_result_serves_the_next_run_and_a_full_pass_replaces_it(tmp_path: Path) -> None:
@@ -321,4 +314,4 @@ def test_a_failure_reading_class_facts_costs_the_file_a_full_pass_not_its_findin
     monkeypatch.setattr(class_shapes_ast, "class_shape_records", broken)
     workspace = Workspace(str(tmp_path), make_settings(), use_cache=False)
     assert workspace.lint(files).findings == expected
-    assert not any(r.shaped for r in workspace.analyzer.results.values())
+    assert not any(r.ast_facts for r in workspace.analyzer.results.values())

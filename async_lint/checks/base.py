@@ -83,10 +83,12 @@ class ProjectCheck:
 
     codes: ClassVar[tuple[str, ...]] = ()
     fact_kinds: ClassVar[tuple[type[Fact], ...]] = ()
-    # The files ``needs`` names matter only for their class facts
-    # (``ClassShape``, ``MethodAt``): one whose own text asks for no full pass
-    # is read with CPython's ``ast`` instead (checks/class_shapes_ast.py).
-    class_facts_suffice: ClassVar[bool] = False
+    # The files ``needs`` names matter only for the facts of this group
+    # (facts.AST_FACTS: CLASS_FACTS for ``ClassShape``/``MethodAt``,
+    # ATOMIC_FACTS for DJA507's): one whose own text asks for no full pass is
+    # read with CPython's ``ast`` instead (checks/class_shapes_ast.py,
+    # checks/atomic_facts_ast.py).  None: the files need a full pass.
+    ast_facts: ClassVar[str | None] = None
 
     def __init__(self, settings: "Settings"):
         self.settings = settings

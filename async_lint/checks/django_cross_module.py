@@ -25,7 +25,7 @@ from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
 from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.class_hierarchy import VIEW_CLASS_HINTS, ClassBases, class_bases, subclass_files
 from async_lint.checks.django_structure_classes import MethodFacts
-from async_lint.facts import Fact, ProjectFacts
+from async_lint.facts import CLASS_FACTS, Fact, ProjectFacts
 from async_lint.findings import Finding
 
 cst = lazy_libcst.bind(globals())
@@ -531,7 +531,7 @@ class CrossModuleViewCheck(ProjectCheck):
     codes = ("DJA503",)
     fact_kinds = (ClassShape, ClassBases)
 
-    class_facts_suffice = True
+    ast_facts = CLASS_FACTS
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         return _base_modules(facts, project)
@@ -559,7 +559,7 @@ class CrossModuleMiddlewareCheck(ProjectCheck):
     codes = ("DJA502", "DJA506")
     fact_kinds = (ClassShape, MethodAt, ClassBases)
 
-    class_facts_suffice = True
+    ast_facts = CLASS_FACTS
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         return _base_modules(facts, project)

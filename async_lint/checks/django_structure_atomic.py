@@ -38,7 +38,7 @@ from async_lint import lazy_libcst
 from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.django_structure_classes import ClassRegistry, literal_value, positional_params
 from async_lint.checks.django_structure_views import handler_kinds
-from async_lint.facts import Fact, ProjectFacts
+from async_lint.facts import ATOMIC_FACTS, Fact, ProjectFacts
 from async_lint.project import find_project_root
 from async_lint.findings import Finding
 
@@ -247,6 +247,9 @@ class AtomicRequestsFacts(Check):
 class AtomicRequestsCheck(ProjectCheck):
     codes = ("DJA507",)
     fact_kinds = (DatabasesSetting, AtomicRequestsSetting, SettingsModuleNamed, RootUrlconf, UrlInclude, UrlRoute, AsyncView)
+    # The files ``needs`` names without async code of their own hold only
+    # settings, URLconf and router facts: read with ``ast`` (atomic_facts_ast.py).
+    ast_facts = ATOMIC_FACTS
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         """With ATOMIC_REQUESTS set, the views of its project: the URLconfs the
