@@ -174,6 +174,10 @@ class ResultCache:
     def _path(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], f"{key}.json")
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under ``key`` (not whether it is sound: ``get`` says)."""
+        return os.path.isfile(self._path(key))
+
     def get(self, key: str) -> dict[str, Any] | None:
         try:
             with open(self._path(key), "rb") as fh:

@@ -29,7 +29,7 @@ from typing import Any, Callable
 from async_lint.catalog import PARSE_ERROR_CODE, level_of, orm_codes
 from async_lint.discovery import Discovery, discover, discover_folder_and_root, display_path, gitignore_spec
 from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabled_index_checks, parse_error_finding, project_index_findings
-from async_lint.file_pool import FileWorkers
+from async_lint.file_pool import PARALLEL_THRESHOLD, FileWorkers, start_early_workers
 from async_lint.findings import Finding, finding_from_located, finding_from_record, finding_record, located_record
 from async_lint.project import (
     ModuleLocator,
@@ -125,6 +125,7 @@ class _Analyzer:
         texts: dict[str, bytes] | None = None,
         processes: bool = True,
         parses=None,
+        early=None,
     ):
         self.settings = settings
         self.namer = namer
@@ -139,7 +140,7 @@ class _Analyzer:
         self.overrides: dict[str, bytes] = dict(texts or {})
         self.hits = 0
         self.misses = 0
-        self.workers = FileWorkers(settings, on_file_done, processes, parses)
+        self.workers = FileWorkers(settings, on_file_done, processes, parses, early)
 
     def load(self, paths: list[str], full: bool, ast_facts: frozenset[str] = frozenset()) -> None:
         """Analyse ``paths`` (or serve them from the cache): ``full``, with a
@@ -267,14 +268,81 @@ def run(
         findings, notes, opt_outs = memo.kept
         return RunResult(files=targets, findings=findings, notes=notes, root=root, cache_hits=len(targets), orm_opt_outs=opt_outs, missing=discovery.missing, skipped=discovery.skipped)
     builds_table = _builds_model_table(settings)
-    settings = _with_model_table(settings, root, namer, cache, discovery.files, project_files=project.files if project is not None else None)
-    analyzer = _Analyzer(settings, namer, cache, on_file_done, texts)
-    if memo is not None:
-        analyzer.preread = memo.texts
+    preread = memo.texts if memo is not None else _read_few(targets, texts)
+    fingerprint_key = _fingerprint_key(root, settings) if cache is not None else None
+    # A few files named (a pre-commit hook): their workers import the
+    # analysis while this process builds the model table, unless the cache
+    # holds their results under the settings of the project's last run.
+    few = preread if len(preread) < PARALLEL_THRESHOLD else {}
+    cached = fingerprint_key is not None and _all_cached(few, cache, fingerprint_key, namer)
+    early = start_early_workers([data for data, _digest in few.values()], settings) if few and not cached else []
+    try:
+        settings = _with_model_table(settings, root, namer, cache, discovery.files, project_files=project.files if project is not None else None)
+    except BaseException:
+        from async_lint.workers import stop
+
+        for worker in early:
+            stop(worker)
+        raise
+    if fingerprint_key is not None:
+        _remember_fingerprint(cache, fingerprint_key, settings.fingerprint())
+    analyzer = _Analyzer(settings, namer, cache, on_file_done, texts, early=early)
+    analyzer.preread = preread
     result = _lint_targets(analyzer, targets, paths, root, settings, cache, discovery, whole_tree=whole_tree)
     if memo is not None:
         memo.keep(result, analyzer, namer, settings.models.installed if builds_table else {})
     return result
+
+
+def _fingerprint_key(root: str, settings: Settings) -> str:
+    """Where the cache keeps the full settings fingerprint (with the model
+    table's digest) of the project's last run with these settings."""
+    from async_lint.cache import content_digest
+
+    return "fingerprint-" + content_digest(f"{root}\0{settings.fingerprint()}".encode("utf-8", "surrogatepass"))
+
+
+def _remember_fingerprint(cache, key: str, fingerprint: str) -> None:
+    entry = cache.get(key)
+    if entry is None or entry.get("fingerprint") != fingerprint:
+        cache.put(key, {"findings": [], "fingerprint": fingerprint})
+
+
+def _all_cached(preread: dict[str, tuple[bytes, str | None]], cache, key: str, namer: ModuleNamer) -> bool:
+    """Whether the cache holds a result of each of these files under the
+    project's last settings (likely, not sure: only a guess of whether
+    workers will be needed).  Their digests are kept for the analyzer."""
+    from async_lint.cache import content_digest, entry_key
+
+    entry = cache.get(key)
+    fingerprint = entry.get("fingerprint") if entry is not None else None
+    if not isinstance(fingerprint, str) or not preread:
+        return False
+    for path, (data, digest) in list(preread.items()):
+        if digest is None:
+            digest = content_digest(data)
+            preread[path] = (data, digest)
+        module_name, is_package = namer.module_name(path)
+        if not cache.has(entry_key(digest, fingerprint, module_name, is_package)):
+            return False
+    return True
+
+
+def _read_few(targets: list[str], texts: dict[str, bytes]) -> dict[str, tuple[bytes, str | None]]:
+    """The contents of a run's few files on disk, read once (the analyzer
+    takes them); none for a run of many, nor where one cannot be read (the
+    analyzer reports it)."""
+    if len(targets) >= PARALLEL_THRESHOLD:
+        return {}
+    out: dict[str, tuple[bytes, str | None]] = {}
+    for path in targets:
+        if path in texts:
+            continue
+        try:
+            out[path] = (read_bytes(path), None)
+        except OSError:
+            return {}
+    return out
 
 
 @dataclass

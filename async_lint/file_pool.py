@@ -44,9 +44,12 @@ class FileWorkers:
     run's later rounds: each file is analysed in one, within the time and
     memory budget, so no file can crash, hang or exhaust the run."""
 
-    def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None, processes: bool = True, parses=None):
+    def __init__(self, settings: Settings, on_file_done: Callable[[int, int], None] | None = None, processes: bool = True, parses=None, early=None):
         self.settings = settings
         self.processes = processes
+        # Workers started before the settings were complete (``start_early_workers``),
+        # importing the analysis meanwhile: the pool's first.
+        self.early = list(early or ())
         # Buffers' previous trees (reparse.ParseMemory), kept in this process: in-process analysis only.
         self.parses = parses if not processes else None
         self.pool = None
@@ -64,7 +67,7 @@ class FileWorkers:
         settings = self.settings
         self.total += len(tasks)
         if self.pool is None:
-            if any(_may_need_libcst(t, settings) for t in tasks):
+            if not self.early and any(_may_need_libcst(t, settings) for t in tasks):
                 # Imported before the workers are forked, which then share it
                 # (a run served wholly from the cache never gets here, nor
                 # one whose files all need no full pass: 0.2 s of a small run).
@@ -72,7 +75,8 @@ class FileWorkers:
 
                 lazy_libcst.load()
             task = functools.partial(analyze_task, settings=settings) if self.parses is None else functools.partial(analyze_task, settings=settings, parses=self.parses)
-            self.pool = WorkerPool(task, max(1, settings.jobs), settings.file_timeout, self.processes)
+            early, self.early = self.early, []
+            self.pool = WorkerPool(task, max(1, settings.jobs), settings.file_timeout, self.processes, early=early)
         # Few small files: one worker costs less than starting several,
         # unless several are already running (a later round of the run).
         # Biggest files first, so that the workers finish together.
@@ -103,6 +107,44 @@ class FileWorkers:
         if self.pool is not None:
             self.pool.close()
             self.pool = None
+        if self.early:
+            from async_lint.workers import stop
+
+            for worker in self.early:
+                stop(worker)
+            self.early = []
+
+
+def _prepare_analysis(enabled: frozenset[str]) -> None:
+    """What a worker imports before its first full pass: libcst, the checks
+    and the modules a pass uses."""
+    from async_lint import lazy_libcst
+
+    lazy_libcst.load()
+    from async_lint import positions, summary, traversal  # noqa: F401
+    from async_lint.checks import checks_for
+    from async_lint.file_analysis import checked_codes
+
+    checks_for(checked_codes(enabled))
+
+
+def start_early_workers(texts: list[bytes], settings: Settings) -> list:
+    """For a run given a few files (a pre-commit hook's), some of which may
+    need a full pass: the workers their pool will use (``run``: one for a
+    few small files), started now, importing libcst and the checks while
+    this process builds the model table (the settings the pool then sends
+    them hold the table).  None where they would not pay: a run of many
+    files (its pool's workers share this process's imports), or of none the
+    prefilter sends to a full pass."""
+    from async_lint.workers import start_early
+
+    if len(texts) >= PARALLEL_THRESHOLD:
+        return []
+    full = sum(1 for data in texts if may_need_full_pass(data, settings))
+    few = sum(map(len, texts)) < PARALLEL_BYTES
+    wanted = min(full, 1 if few else max(1, settings.jobs))
+    prepare = functools.partial(_prepare_analysis, settings.enabled)
+    return [worker for worker in (start_early(prepare, max(1, settings.jobs)) for _ in range(wanted)) if worker is not None]
 
 
 def _run_tasks(tasks: list[FileTask], settings: Settings, on_file_done: Callable[[int, int], None] | None = None) -> list[FileResult]:

@@ -223,7 +223,15 @@ def _limit_memory(extra_bytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _serve(conn, function: Callable[[Any], Any], memory: int | None, parent: int) -> None:
+@dataclass(frozen=True)
+class Configure:
+    """Sent to a worker started before its work was known (``start_early``):
+    the function it runs on the items that follow."""
+
+    function: Callable[[Any], Any]
+
+
+def _serve(conn, function: Callable[[Any], Any] | None, memory: int | None, parent: int, prepare: Callable[[], Any] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # A crash is reported by the parent in one line; no stack dump from here,
     # nor the native parser's own words as it runs out of memory.
@@ -233,6 +241,10 @@ def _serve(conn, function: Callable[[Any], Any], memory: int | None, parent: int
         os.dup2(devnull, 2)
         os.close(devnull)
     _die_with_parent(parent)
+    if prepare is not None:
+        # Before the memory limit, which then counts from what it imported.
+        with contextlib.suppress(Exception):
+            prepare()
     _limit_memory(memory)
     while True:
         try:
@@ -241,6 +253,9 @@ def _serve(conn, function: Callable[[Any], Any], memory: int | None, parent: int
             return
         if item is None:
             return
+        if type(item) is Configure:
+            function = item.function
+            continue
         outcome = run_guarded(function, item)
         try:
             conn.send(outcome)
@@ -289,9 +304,9 @@ def _death(exitcode: int | None) -> str:
 
 
 class _Worker:
-    def __init__(self, ctx, function, memory: int | None):
+    def __init__(self, ctx, function, memory: int | None, prepare: Callable[[], Any] | None = None):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, function, memory, os.getpid()), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child, function, memory, os.getpid(), prepare), daemon=True)
         self.process.start()
         child.close()
         self.item: Any = None
@@ -349,20 +364,60 @@ def _each(function: Callable[[Any], Any], item: Any) -> Any:
     return function(item)
 
 
+def worker_memory(size: int) -> int:
+    """The address space each of ``size`` workers may add."""
+    return max(MIN_WORKER_MEMORY_BYTES, MEMORY_BUDGET_BYTES // max(1, size))
+
+
+def can_start_workers() -> bool:
+    """False in a daemonic process, which may not have children (flake8 runs plugins in a pool of them)."""
+    return not multiprocessing.current_process().daemon
+
+
+def start_early(prepare: Callable[[], Any], size: int) -> "_Worker | None":
+    """A worker started before its work is known, running ``prepare`` (its
+    imports) while this process goes on: a ``WorkerPool`` given it sends
+    its function (``Configure``).  None where none can be started."""
+    if not can_start_workers():
+        return None
+    try:
+        return _Worker(_context(), None, worker_memory(size), prepare)
+    except OSError:
+        return None
+
+
+def stop(worker: "_Worker") -> None:
+    """Stop a worker no pool took, at once: it may still be importing."""
+    with contextlib.suppress(Exception):
+        worker.process.kill()
+    worker.kill()
+
+
 class WorkerPool:
     """Up to ``size`` workers running ``function`` on items; kept for later
-    rounds of the same run, stopped by ``close``."""
+    rounds of the same run, stopped by ``close``.  ``early``: workers
+    started before (``start_early``), which the pool takes as its first."""
 
-    def __init__(self, function: Callable[[Any], Any], size: int, seconds: float, processes: bool = True):
+    def __init__(self, function: Callable[[Any], Any], size: int, seconds: float, processes: bool = True, early: Iterable["_Worker"] = ()):
         self.function = functools.partial(_each, function)
         # False: every item in this process (still on a deep stack, an
         # exception still a Failure), without the time and memory budget.
         self.processes = processes
         self.size = max(1, size)
         self.seconds = seconds
-        self.memory = max(MIN_WORKER_MEMORY_BYTES, MEMORY_BUDGET_BYTES // self.size)
+        self.memory = worker_memory(self.size)
         self.ctx = _context()
         self.idle: list[_Worker] = []
+        for worker in early:
+            try:
+                worker.conn.send(Configure(self.function))
+            except Exception:  # noqa: BLE001 - it died: the pool starts another when needed
+                worker.kill()
+                continue
+            if processes:
+                self.idle.append(worker)
+            else:
+                stop(worker)
 
     def _hard_limit(self) -> float:
         return self.seconds if self.seconds > 0 else float("inf")
@@ -370,7 +425,7 @@ class WorkerPool:
     def _worker(self) -> _Worker | None:
         if self.idle:
             return self.idle.pop()
-        if not self.processes or multiprocessing.current_process().daemon:
+        if not self.processes or not can_start_workers():
             # A daemonic process may not have children (flake8 runs plugins
             # in a pool of them): analyse in this process.
             return None

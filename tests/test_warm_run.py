@@ -1,9 +1,10 @@
 """What a warm run (nothing changed, the cache filled) still pays: no module
 skeleton is built again, the installed apps' included, and libcst is not
 imported at all (lazy_libcst.py), while a run that gives a file a full pass
-does import it, once, before its workers start; and what other runs are
-spared: libcst where no file needs a full pass, libcst's matchers, a second
-walk of the project."""
+does import it, once: before its workers start, or in the workers started
+early for a few files (file_pool.start_early_workers); and what other runs
+are spared: libcst where no file needs a full pass, libcst's matchers, a
+second walk of the project."""
 
 from __future__ import annotations
 
@@ -43,15 +44,27 @@ def test_a_warm_run_builds_no_skeleton_of_a_project_or_installed_module(tmp_path
 
 WARM_RUN = """
 import json, sys
+from async_lint import file_pool
 from async_lint.cli import main
 sys.argv = ["async-lint", "--format", "json", "--exit-zero", *sys.argv[1:]]
+started = []
+real_start = file_pool.start_early_workers
+file_pool.start_early_workers = lambda *args: started.extend(real_start(*args)) or started[:]
+import async_lint.engine
+async_lint.engine.start_early_workers = file_pool.start_early_workers
 try:
     main()
 except SystemExit:
     pass
 print(json.dumps(sorted(m for m in sys.modules if m.startswith("libcst"))), file=sys.stderr)
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("pathspec", "tempfile", "multiprocessing"))), file=sys.stderr)
+# libcst imported here, or in workers started early (which import it first).
+print(json.dumps(len(started)), file=sys.stderr)
 """
+
+
+def imports_libcst(modules: list[str], early: int) -> bool:
+    return "libcst" in modules or early > 0
 
 
 def test_a_warm_run_does_not_import_libcst(tmp_path: Path) -> None:
@@ -60,26 +73,26 @@ def test_a_warm_run_does_not_import_libcst(tmp_path: Path) -> None:
 
     others: list[list[str]] = []
 
-    def lint() -> tuple[list, list[str]]:
+    def lint() -> tuple[list, list[str], int]:
         proc = subprocess.run([sys.executable, "-c", WARM_RUN, "--cache-dir", cache, str(project)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
-        *_, libcst_modules, other_modules = proc.stderr.strip().splitlines()
+        *_, libcst_modules, other_modules, early = proc.stderr.strip().splitlines()
         others.append(json.loads(other_modules))
-        return json.loads(proc.stdout), json.loads(libcst_modules)
+        return json.loads(proc.stdout), json.loads(libcst_modules), json.loads(early)
 
-    cold_findings, cold_modules = lint()
-    warm_findings, warm_modules = lint()
+    cold_findings, cold_modules, cold_early = lint()
+    warm_findings, warm_modules, warm_early = lint()
     assert warm_findings == cold_findings and warm_findings
-    assert "libcst" in cold_modules
-    assert warm_modules == []
+    assert imports_libcst(cold_modules, cold_early)
+    assert warm_modules == [] and warm_early == 0
     # Kept whole (run_memo.py): no worker, nothing written, and with no
     # .gitignore or exclude in the tree no pattern matcher either.
     assert "multiprocessing" in others[0] and others[1] == []
     # One file changed: it is analysed (with libcst), the others are served.
     views = next(p for p in sorted(project.rglob("*.py")) if "async def" in p.read_text())
     views.write_text(views.read_text() + "\n# edited\n")
-    edited_findings, edited_modules = lint()
+    edited_findings, edited_modules, edited_early = lint()
     assert edited_findings == cold_findings
-    assert "libcst" in edited_modules
+    assert imports_libcst(edited_modules, edited_early)
 
 
 def test_modules_bound_to_lazy_libcst_get_libcst_itself_once_it_is_used() -> None:
@@ -111,15 +124,18 @@ def test_a_cold_run_whose_files_need_no_full_pass_does_not_import_libcst(tmp_pat
     (project / "app" / "__init__.py").write_text("")
     (project / "app" / "utils.py").write_text("import time\n\n\ndef wait():\n    time.sleep(1)\n")
 
-    def lint() -> list[str]:
+    def lint() -> tuple[list[str], int]:
         proc = subprocess.run([sys.executable, "-c", WARM_RUN, "--no-cache", str(project)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
         assert json.loads(proc.stdout) == [], proc.stderr
-        return json.loads(proc.stderr.strip().splitlines()[-2])  # the libcst modules
+        lines = proc.stderr.strip().splitlines()
+        return json.loads(lines[-3]), json.loads(lines[-1])  # the libcst modules, the workers started early
 
-    assert lint() == []
-    # A file with async code gets a full pass: libcst is imported before the workers start.
+    assert lint() == ([], 0)
+    # A file with async code gets a full pass: libcst is imported, in the
+    # worker started early for this project of three files.
     (project / "app" / "views.py").write_text("import time\n\n\nasync def view(request):\n    return 1\n")
-    assert "libcst" in lint()
+    modules, early = lint()
+    assert imports_libcst(modules, early) and early == 1
 
 
 ROUTER_MODULE = """
