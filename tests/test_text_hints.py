@@ -209,3 +209,35 @@ def test_the_asyncio_hints_ask_for_the_module_used_not_the_word():
     backend = "from django.utils.asyncio import async_unsafe\n\n\nclass Backend:\n    @async_unsafe\n    def connect(self):\n        return 1\n"
     assert not _needs_full_pass(backend, settings)
     assert _needs_full_pass(backend + "\n\ndef loop():\n    import asyncio\n    return asyncio.get_event_loop()\n", settings)
+
+
+def test_the_middleware_hint_asks_for_get_response_as_a_parameter_not_a_call():
+    """Without ``async def``, a middleware rule fires only where a def takes
+    ``get_response`` (a middleware's ``__init__``, a factory, the
+    ``__call__(self, request, get_response)`` mistake).  An API test suite's
+    ``self.get_response(...)`` helper is a call or a def of that name: such
+    modules (wagtail's three page-API test files, 1.2 CPU-s) need no full pass."""
+    from async_lint.catalog import select_codes
+    from async_lint.checks.django_structure_classes import GET_RESPONSE_PARAMETER
+    from async_lint.file_analysis import _needs_full_pass
+    from async_lint.settings import Settings
+
+    hint = AnyOf([GET_RESPONSE_PARAMETER])
+    parameters = [
+        "def __init__(self, get_response):\n",
+        "def __init__(self, get_response=None):\n",
+        "def __init__(self, get_response = None):\n",
+        "def __init__(self, get_response: Callable):\n",
+        "def timing(get_response):\n",
+        "def timing(\n    get_response,\n):\n",
+        "def __call__(self, request, get_response):\n",
+        "def f(*, get_response\n):\n",
+    ]
+    calls = ["response = self.get_response(request)\n", "def get_response(self, **params):\n", "r = self.get_response (x)\n", "return super().get_response(\n    request)\n"]
+    assert [bool(hint.search(text)) for text in parameters] == [True] * len(parameters)
+    assert [bool(hint.search(text)) for text in calls] == [False] * len(calls)
+    settings = Settings(enabled=select_codes(None, None))
+    api_test = "class PagesTests(TestCase):\n    def get_response(self, **params):\n        return self.client.get('/api/', params)\n\n    def test_list(self):\n        response = self.get_response(limit=1)\n"
+    assert not _needs_full_pass(api_test, settings)
+    middleware = "class Timing:\n    def __init__(self, get_response):\n        self.get_response = get_response\n\n    def __call__(self, request):\n        return self.get_response(request)\n"
+    assert _needs_full_pass(middleware, settings)

@@ -24,7 +24,7 @@ from async_lint import lazy_libcst
 from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
 from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.class_hierarchy import VIEW_CLASS_HINTS, ClassBases, class_bases, subclass_files
-from async_lint.checks.django_structure_classes import MethodFacts
+from async_lint.checks.django_structure_classes import GET_RESPONSE_PARAMETER, MethodFacts
 from async_lint.facts import CLASS_FACTS, Fact, ProjectFacts
 from async_lint.findings import Finding
 
@@ -323,7 +323,7 @@ class ClassShapes(Check):
     # get_response), gets a full pass for its text; other view, viewset,
     # mixin and middleware classes only once their bases show they inherit
     # async code through another module (``class_hierarchy``).
-    text_hints = (r"\basync\s+def\b", r"\bget_response\b")
+    text_hints = (r"\basync\s+def\b", GET_RESPONSE_PARAMETER)
     light_fact_hints = VIEW_CLASS_HINTS
 
     @classmethod

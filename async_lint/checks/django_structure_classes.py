@@ -38,6 +38,12 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 MIDDLEWARE_MIXIN = "django.utils.deprecation.MiddlewareMixin"
 MARK_COROUTINE = frozenset({"asgiref.sync.markcoroutinefunction", "inspect.markcoroutinefunction"})
+# Text a module with no ``async def`` holds where a middleware rule can fire
+# in it: ``get_response`` as a parameter (``__init__(self, get_response)``,
+# a factory's ``def mw(get_response)``, the ``__call__(self, request,
+# get_response)`` mistake).  A name followed by ``(`` is a call or a def of
+# that name (an API test's ``self.get_response()`` helper), never a parameter.
+GET_RESPONSE_PARAMETER = r"\bget_response\b(?!\s*\()"
 # Decorators of django.utils.decorators and the flags they set.
 MIDDLEWARE_DECORATORS = {
     "django.utils.decorators.async_only_middleware": {"sync_capable": False, "async_capable": True},

@@ -19,6 +19,7 @@ from async_lint import lazy_libcst
 
 from async_lint.checks.base import Check
 from async_lint.checks.django_structure_classes import (
+    GET_RESPONSE_PARAMETER,
     MARK_COROUTINE,
     MIDDLEWARE_DECORATORS,
     UNKNOWN,
@@ -48,7 +49,7 @@ class MiddlewareCheck(Check):
     codes = ("DJA501", "DJA502", "DJA506")
     # Async middleware needs an async def; the `__call__(self, request,
     # get_response)` mistake needs get_response.
-    text_hints = (r"\basync\s+def\b", r"\bget_response\b")
+    text_hints = (r"\basync\s+def\b", GET_RESPONSE_PARAMETER)
 
     def __init__(self, ctx):
         super().__init__(ctx)
