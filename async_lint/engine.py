@@ -138,6 +138,9 @@ class _Analyzer:
         self.preread: dict[str, tuple[bytes, str]] = {}
         # Texts that stand in for files on disk (stdin, an editor's buffers).
         self.overrides: dict[str, bytes] = dict(texts or {})
+        # path -> (bytes, the facts a light pass of them records), made
+        # where the model table parsed the file: its light pass parses nothing.
+        self.light_facts: dict[str, tuple[bytes, list[dict]]] = {}
         self.hits = 0
         self.misses = 0
         self.workers = FileWorkers(settings, on_file_done, processes, parses, early)
@@ -183,7 +186,9 @@ class _Analyzer:
                 if path not in self.overrides:
                     keys[path] = key
                 self.misses += 1
-            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax, ast_facts=wanted, buffer=path in self.overrides))
+            made = self.light_facts.pop(path, None)
+            light_facts = tuple(made[1]) if made is not None and made[0] == data and path not in self.overrides else None
+            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax, ast_facts=wanted, buffer=path in self.overrides, light_facts=light_facts))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
             if self.cache is not None and result.path in keys and result.failure is None and not result.partial:
@@ -276,8 +281,10 @@ def run(
     few = preread if len(preread) < PARALLEL_THRESHOLD else {}
     cached = fingerprint_key is not None and _all_cached(few, cache, fingerprint_key, namer)
     early = start_early_workers([data for data, _digest in few.values()], settings) if few and not cached else []
+    # The light passes' facts of the files the table parses (their bytes with them).
+    light_facts: dict[str, tuple[bytes, list[dict]]] = {}
     try:
-        settings = _with_model_table(settings, root, namer, cache, discovery.files, project_files=project.files if project is not None else None)
+        settings = _with_model_table(settings, root, namer, cache, discovery.files, project_files=project.files if project is not None else None, light_facts=light_facts)
     except BaseException:
         from async_lint.workers import stop
 
@@ -288,6 +295,7 @@ def run(
         _remember_fingerprint(cache, fingerprint_key, settings.fingerprint())
     analyzer = _Analyzer(settings, namer, cache, on_file_done, texts, early=early)
     analyzer.preread = preread
+    analyzer.light_facts = light_facts
     result = _lint_targets(analyzer, targets, paths, root, settings, cache, discovery, whole_tree=whole_tree)
     if memo is not None:
         memo.keep(result, analyzer, namer, settings.models.installed if builds_table else {})
@@ -498,16 +506,27 @@ def _builds_model_table(settings: Settings) -> bool:
     return settings.models is None and needs_model_table(settings)
 
 
-def _with_model_table(settings: Settings, root: str, namer: ModuleNamer, cache, targets: list[str], *, processes: bool = True, project_files: list[str] | None = None) -> Settings:
+def _with_model_table(
+    settings: Settings,
+    root: str,
+    namer: ModuleNamer,
+    cache,
+    targets: list[str],
+    *,
+    processes: bool = True,
+    project_files: list[str] | None = None,
+    light_facts: dict[str, tuple[bytes, list[dict]]] | None = None,
+) -> Settings:
     """The settings with the project's model table, which every file's
     analysis reads: the whole project declares the models, also on a run
     given a few files.  ``project_files``: the files of the whole project,
-    where the run has them (else they are discovered here)."""
+    where the run has them (else they are discovered here).  ``light_facts``:
+    where the table puts the light passes' facts of the files it parsed."""
     from async_lint.project_models import project_model_table
 
     if not _builds_model_table(settings):
         return settings
-    table = project_model_table(root, settings, namer, cache, files=project_files, targets=targets, processes=processes)
+    table = project_model_table(root, settings, namer, cache, files=project_files, targets=targets, processes=processes, light_facts=light_facts)
     return dataclasses.replace(settings, models=table)
 
 

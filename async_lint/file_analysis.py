@@ -349,8 +349,12 @@ def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: b
     """The result of a file no enabled check needs a full pass of: read
     with CPython's own parser (several times faster than libcst) when its
     syntax is to be checked, or when a check records facts from ``ast`` on
-    such files; None when a syntax check fails (the full pass reports why)."""
+    such files (unless the model table's reading of the file recorded them
+    already: ``task.light_facts``); None when a syntax check fails (the full
+    pass reports why)."""
     recording = [check for pattern, check in _light_fact_checks(checked_codes(settings.enabled)) if pattern.search(text)]
+    if recording and task.light_facts is not None and not check_syntax:
+        return FileResult(task.path, facts=list(task.light_facts), light=True, syntax_checked=False)
     tree = None
     if recording or check_syntax:
         try:
@@ -364,6 +368,24 @@ def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: b
         for check in recording:
             result.facts.extend(fact.record() for fact in check.light_facts(tree, task.module_name, task.is_package))
     return result
+
+
+def light_fact_records(path: str, text: str, module_name: str | None, is_package: bool, settings: Settings, tree) -> list[dict] | None:
+    """The facts ``_light_result`` records for the file whose bytes are
+    ``text`` in UTF-8, from ``tree`` (``python_parse`` of it), made where
+    the file was parsed already (the model table's skeletons); None where
+    its light pass would parse nothing for them, or where its text is not
+    what the light pass reads (another encoding, a BOM, a NUL byte)."""
+    try:
+        source = decode_source(path, text.encode("utf-8", "surrogatepass"))
+    except SourceError:
+        return None
+    if source.text != text or _needs_full_pass(text, settings):
+        return None
+    recording = [check for pattern, check in _light_fact_checks(checked_codes(settings.enabled)) if pattern.search(text)]
+    if not recording:
+        return None
+    return [fact.record() for check in recording for fact in check.light_facts(tree, module_name, is_package)]
 
 
 def _ast_facts_result(task: FileTask, source: SourceFile) -> FileResult | None:
@@ -411,6 +433,9 @@ class FileTask:
     # The text is an editor's buffer: parsed again by its changed statements
     # where the worker keeps its previous tree (reparse.py).
     buffer: bool = False
+    # The facts a light pass of these bytes records, made already where the
+    # model table parsed the file (``light_fact_records``); None: made here.
+    light_facts: tuple | None = field(default=None, compare=False)
 
 
 # A file that ran out of time or memory is tried again in parts when it is

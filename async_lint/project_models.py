@@ -10,6 +10,7 @@ together with the installed apps' models the project uses.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import os
 import re
@@ -82,16 +83,42 @@ def _store(cache, key: str | None, skeleton: dict | None) -> None:
         cache.put(key, {"findings": [], "skeleton": skeleton})
 
 
-def _build_one(item: tuple[str, str, str, bool]) -> dict | None:
-    """The skeleton of (path, text, module, is_package), in a worker."""
-    _path, text, module, is_package = item
-    return build_skeleton(text, module, is_package)
+def _build_one(item: tuple, settings: Settings | None = None) -> tuple[dict | None, list[dict] | None]:
+    """The skeleton of (path, text, module, is_package[, of the project]),
+    in a worker, and with ``settings``, for a file of the project, the facts
+    a light pass of it will record (file_analysis.light_fact_records), read
+    from the same tree."""
+    path, text, module, is_package = item[:4]
+    if settings is None or len(item) < 5 or "\ufffd" in text:
+        return build_skeleton(text, module, is_package), None
+    from async_lint.file_analysis import light_fact_records
+    from async_lint.source import SourceError, python_parse
+
+    try:
+        tree, _error = python_parse(text)
+    except SourceError:  # too deep for Python's own limit: as without the facts
+        return build_skeleton(text, module, is_package), None
+    if tree is None:
+        return None, None
+    return build_skeleton(text, module, is_package, tree), light_fact_records(path, text, module, is_package, settings, tree)
 
 
-def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: ModuleNamer, cache, jobs: int, processes: bool, ahead: _InstalledAhead | None = None) -> list[dict | None]:
+def _skeletons(
+    paths: list[str],
+    texts: dict[str, tuple[str, bytes]],
+    namer: ModuleNamer,
+    cache,
+    jobs: int,
+    processes: bool,
+    ahead: _InstalledAhead | None = None,
+    light: tuple[Settings, dict[str, tuple[bytes, list[dict]]]] | None = None,
+) -> list[dict | None]:
     """The skeletons of ``paths`` (in their order): from the cache, else
     built, by worker processes when there are many to build; those workers
-    also build the skeletons of the installed modules ``ahead`` holds."""
+    also build the skeletons of the installed modules ``ahead`` holds.
+    ``light``: (the run's settings, where to put (the file's bytes, the
+    facts a light pass of it will record) of each file built), so that the
+    light pass need not parse it again."""
     out: dict[str, dict | None] = {}
     todo: list[tuple[str, str, bool, str | None]] = []  # path, module, is_package, cache key
     for path in paths:
@@ -103,6 +130,14 @@ def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: Mod
             out[path] = skeleton
         else:
             todo.append((path, module, is_package, key))
+    settings, records = light if light is not None else (None, {})
+
+    def built(path: str, outcome: tuple[dict | None, list[dict] | None]) -> dict | None:
+        skeleton, facts = outcome
+        if facts is not None:
+            records[path] = (texts[path][1], facts)
+        return skeleton
+
     # The installed modules go to workers started for the project's own (on
     # their own, the start and the guess's extra modules cost what they save).
     if processes and jobs > 1 and len(todo) >= PARALLEL_SKELETONS:
@@ -110,9 +145,9 @@ def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: Mod
 
         keys = {path: key for path, _module, _is_package, key in todo}
         installed = [item for item in ahead.items() if item[0] not in keys] if ahead is not None else []
-        pool = WorkerPool(_build_one, jobs, seconds=0)
+        pool = WorkerPool(functools.partial(_build_one, settings=settings), jobs, seconds=0)
         try:
-            sent = [(path, texts[path][0], module, is_package) for path, module, is_package, _ in todo]
+            sent = [(path, texts[path][0], module, is_package, True) for path, module, is_package, _ in todo]
             # The project's many small files go in batches; the few large
             # installed modules one by one, the largest first.
             installed.sort(key=lambda item: -len(item[1]))
@@ -120,15 +155,15 @@ def _skeletons(paths: list[str], texts: dict[str, tuple[str, bytes]], namer: Mod
                 if isinstance(outcome, Failure):
                     continue  # built below, in this process, as without workers (an installed one when asked for)
                 if path in keys:
-                    out[path] = outcome
-                    _store(cache, keys[path], outcome)
+                    out[path] = built(path, outcome)
+                    _store(cache, keys[path], out[path])
                 else:
-                    ahead.built[path] = outcome  # type: ignore[union-attr]
+                    ahead.built[path] = outcome[0]  # type: ignore[union-attr]
         finally:
             pool.close()
     for path, module, is_package, key in todo:
         if path not in out:
-            out[path] = skeleton = build_skeleton(texts[path][0], module, is_package)
+            out[path] = skeleton = built(path, _build_one((path, texts[path][0], module, is_package, True), settings))
             _store(cache, key, skeleton)
     return [out[path] for path in paths]
 
@@ -210,12 +245,24 @@ class _InstalledAhead:
         return (self.built.pop(path),)
 
 
-def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache=None, files: list[str] | None = None, targets: list[str] = (), *, processes: bool = True) -> ModelTable:
+def project_model_table(
+    root: str,
+    settings: Settings,
+    namer: ModuleNamer,
+    cache=None,
+    files: list[str] | None = None,
+    targets: list[str] = (),
+    *,
+    processes: bool = True,
+    light_facts: dict[str, tuple[bytes, list[dict]]] | None = None,
+) -> ModelTable:
     """The model table of the project under ``root`` (its files, or ``files``
     when given): the modules importable from its import roots (as the project
     index finds modules), so a sample project in a folder of its own is not
     mixed with its neighbours.  ``processes``: False where no worker process
-    may be forked (a language server's threads)."""
+    may be forked (a language server's threads).  ``light_facts``: where to
+    put, for each file whose skeleton the first round builds, its bytes and
+    the facts a light pass of it will record (``_skeletons``)."""
     root = os.path.abspath(root)
     roots = set(import_roots(root, list(targets), namer))
     if files is None:
@@ -296,7 +343,8 @@ def project_model_table(root: str, settings: Settings, namer: ModuleNamer, cache
             break
         done.update(fresh)
         # The first round's workers build the installed modules ahead too.
-        for path, skeleton in zip(fresh, _skeletons(fresh, texts, namer, cache, settings.jobs, processes, ahead if _round == 0 else None)):
+        light = (settings, light_facts) if light_facts is not None and _round == 0 else None
+        for path, skeleton in zip(fresh, _skeletons(fresh, texts, namer, cache, settings.jobs, processes, ahead if _round == 0 else None, light)):
             if shape_key is not None:  # kept: a run without a cache digests nothing
                 made_of[path] = [contents[path], _skeleton_digest(skeleton)]
             if skeleton is not None:

@@ -289,10 +289,10 @@ def test_skeletons_built_by_worker_processes_make_the_same_table(root, monkeypat
     builders = tmp_path / "builders"
     real_build = project_models._build_one
 
-    def build_and_say_where(item):
+    def build_and_say_where(item, settings=None):
         with open(builders, "a") as fh:
             fh.write(f"{os.getpid()}\n")
-        return real_build(item)
+        return real_build(item, settings)
 
     monkeypatch.setattr(project_models, "_build_one", build_and_say_where)
     cache = ResultCache(str(tmp_path / "cache"))
