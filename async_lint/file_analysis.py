@@ -370,20 +370,26 @@ def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: b
     return result
 
 
+def light_fact_checks(settings: Settings) -> tuple[tuple[AnyOf, type], ...]:
+    """(hints, check) of the enabled checks that record facts on a light pass."""
+    return _light_fact_checks(checked_codes(settings.enabled))
+
+
 def light_fact_records(path: str, text: str, module_name: str | None, is_package: bool, settings: Settings, tree) -> list[dict] | None:
     """The facts ``_light_result`` records for the file whose bytes are
     ``text`` in UTF-8, from ``tree`` (``python_parse`` of it), made where
     the file was parsed already (the model table's skeletons); None where
     its light pass would parse nothing for them, or where its text is not
     what the light pass reads (another encoding, a BOM, a NUL byte)."""
+    # The checks' own hints first: most files the table parses have none.
+    recording = [check for pattern, check in light_fact_checks(settings) if pattern.search(text)]
+    if not recording:
+        return None
     try:
         source = decode_source(path, text.encode("utf-8", "surrogatepass"))
     except SourceError:
         return None
     if source.text != text or _needs_full_pass(text, settings):
-        return None
-    recording = [check for pattern, check in _light_fact_checks(checked_codes(settings.enabled)) if pattern.search(text)]
-    if not recording:
         return None
     return [fact.record() for check in recording for fact in check.light_facts(tree, module_name, is_package)]
 

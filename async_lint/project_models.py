@@ -143,6 +143,13 @@ def _skeletons(
     if processes and jobs > 1 and len(todo) >= PARALLEL_SKELETONS:
         from async_lint.workers import Failure, WorkerPool
 
+        if settings is not None:
+            # The checks that record light facts, imported here (the run's
+            # prefilter needs them too), not by each worker forked below.
+            from async_lint.file_analysis import light_fact_checks
+
+            light_fact_checks(settings)
+
         keys = {path: key for path, _module, _is_package, key in todo}
         installed = [item for item in ahead.items() if item[0] not in keys] if ahead is not None else []
         pool = WorkerPool(functools.partial(_build_one, settings=settings), jobs, seconds=0)
