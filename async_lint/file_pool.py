@@ -133,9 +133,9 @@ def start_early_workers(texts: list[bytes], settings: Settings) -> list:
     need a full pass: the workers their pool will use (``run``: one for a
     few small files), started now, importing libcst and the checks while
     this process builds the model table (the settings the pool then sends
-    them hold the table).  None where they would not pay: a run of many
-    files (its pool's workers share this process's imports), or of none the
-    prefilter sends to a full pass."""
+    them hold the table).  No worker where they would not pay: a run of
+    many files (its pool's workers share this process's imports), or of
+    none the prefilter sends to a full pass."""
     from async_lint.workers import start_early
 
     if len(texts) >= PARALLEL_THRESHOLD:
