@@ -352,7 +352,7 @@ def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: b
     such files (unless the model table's reading of the file recorded them
     already: ``task.light_facts``); None when a syntax check fails (the full
     pass reports why)."""
-    recording = [check for pattern, check in _light_fact_checks(checked_codes(settings.enabled)) if pattern.search(text)]
+    recording = [check for pattern, check in light_fact_checks(settings) if pattern.search(text)]
     if recording and task.light_facts is not None and not check_syntax:
         return FileResult(task.path, facts=list(task.light_facts), light=True, syntax_checked=False)
     tree = None

@@ -409,15 +409,15 @@ class WorkerPool:
         self.ctx = _context()
         self.idle: list[_Worker] = []
         for worker in early:
+            if not processes:
+                stop(worker)
+                continue
             try:
                 worker.conn.send(Configure(self.function))
             except Exception:  # noqa: BLE001 - it died: the pool starts another when needed
                 worker.kill()
                 continue
-            if processes:
-                self.idle.append(worker)
-            else:
-                stop(worker)
+            self.idle.append(worker)
 
     def _hard_limit(self) -> float:
         return self.seconds if self.seconds > 0 else float("inf")

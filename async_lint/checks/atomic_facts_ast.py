@@ -28,10 +28,10 @@ No libcst here: a worker that only reads these facts never imports it.
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterator
+from typing import Any
 
 from async_lint.analysis.scopes import Scope
-from async_lint.checks.class_shapes_ast import _Bindings, _Names, literal_value
+from async_lint.checks.class_shapes_ast import _Bindings, _Names, call_arguments, literal_value
 from async_lint.checks.django_structure_atomic import (
     INCLUDE_FUNCTIONS,
     NON_ATOMIC,
@@ -149,7 +149,7 @@ class _Recorder:
     # -- AtomicRequestsFacts.visit_Call -------------------------------------------------------------
     def _call(self, node: ast.Call, scope: Scope) -> None:
         name = self.names.qualified(node.func, scope)
-        args = _arguments(node)
+        args = call_arguments(node)
         if name == "os.environ.setdefault" and len(args) >= 2 and literal_value(args[0], self.lines) == "DJANGO_SETTINGS_MODULE":
             module = literal_value(args[1], self.lines)
             if isinstance(module, str):
@@ -175,7 +175,7 @@ class _Recorder:
 
     def _url_target(self, expr: ast.expr, scope: Scope, *, non_atomic: bool, call: ast.Call | None = None) -> None:
         if type(expr) is ast.Call:
-            args = _arguments(expr)
+            args = call_arguments(expr)
             if self.names.qualified(expr.func, scope) == NON_ATOMIC and args:
                 self._url_target(args[-1], scope, non_atomic=True, call=expr)
                 return
@@ -197,7 +197,7 @@ class _Recorder:
         start, end = self._span(node)
         before, after = self._char_before(*start), self._char_after(*end)
         if before[0] == "(" and after[0] == ")":
-            opening = self._char_after(*self._span(call.func)[1]) if call is not None and len(_arguments(call)) == 1 else None
+            opening = self._char_after(*self._span(call.func)[1]) if call is not None and len(call_arguments(call)) == 1 else None
             if opening != before:
                 raise _Unsure("the expression may be parenthesized")
         return start[0], start[1] + 1, end[0], end[1] + 1
@@ -252,15 +252,6 @@ class _Recorder:
             text, at = self.lines[line - 1], 0
 
 
-def _arguments(call: ast.Call) -> list[ast.expr]:
-    """libcst's ``Call.args`` values: positional, ``*``, keyword and ``**``
-    arguments in the order they are written."""
-    items: list[tuple[tuple[int, int], ast.expr]] = [((a.lineno, a.col_offset), a.value if type(a) is ast.Starred else a) for a in call.args]
-    items += [((k.lineno, k.col_offset), k.value) for k in call.keywords]
-    items.sort(key=lambda item: item[0])
-    return [value for _, value in items]
-
-
 def _names_setting(node: ast.AST) -> bool:
     return type(node) is ast.Constant and node.value == _SETTING
 
@@ -283,7 +274,7 @@ def _start(node: ast.AST) -> tuple[float, float]:
     return min(starts) if starts else (float("inf"), float("inf"))
 
 
-def _ordered(nodes: list[ast.AST]) -> Iterator[Any]:
+def _ordered(nodes: list[ast.AST]) -> list[Any]:
     """The nodes in source order (``ast`` lists a dict's keys before its
     values, and a call's keywords after its ``*`` arguments)."""
-    return iter(sorted(nodes, key=_start))
+    return sorted(nodes, key=_start)

@@ -359,11 +359,20 @@ def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
     return [block for block in (getattr(statement, "body", None), getattr(statement, "orelse", None)) if block]
 
 
-def _first_argument(call: ast.Call) -> ast.expr | None:
-    """The value of the call's first argument as written (positional, ``*``, or keyword)."""
+def call_arguments(call: ast.Call) -> list[ast.expr]:
+    """libcst's ``Call.args`` values: positional, ``*``, keyword and ``**``
+    arguments in the order they are written (``ast`` lists the keywords
+    after the ``*`` arguments)."""
     items: list[tuple[tuple[int, int], ast.expr]] = [((a.lineno, a.col_offset), a.value if type(a) is ast.Starred else a) for a in call.args]
     items += [((k.lineno, k.col_offset), k.value) for k in call.keywords]
-    return min(items, key=lambda item: item[0])[1] if items else None
+    items.sort(key=lambda item: item[0])
+    return [value for _, value in items]
+
+
+def _first_argument(call: ast.Call) -> ast.expr | None:
+    """The value of the call's first argument as written (positional, ``*``, or keyword)."""
+    arguments = call_arguments(call)
+    return arguments[0] if arguments else None
 
 
 def _nodes_in(body: list[ast.stmt], kind: type) -> Iterator[Any]:
