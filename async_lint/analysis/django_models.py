@@ -1243,6 +1243,11 @@ def _merge(values: list[Value]) -> Value | None:
     first = values[0]
     if all(v == first for v in values):
         return first
+    if any(isinstance(v, LazyUserValue) for v in values) and all(isinstance(v, (LazyUserValue, InstanceValue)) for v in values):
+        # ``user = await request.auser()`` on one path, the lazy
+        # ``request.user`` handed back by a thread on another (a fallback for
+        # Django < 5): reading the user forces it on the loop on that path.
+        return LazyUserValue()
     if all(isinstance(v, QuerySetValue) for v in values):
         models = {id(v.model) for v in values}  # type: ignore[union-attr]
         model = first.model if len(models) == 1 else None  # type: ignore[union-attr]

@@ -386,6 +386,14 @@ def self_assignments(ctx: FileContext, class_scope: Scope) -> dict[str, list[tup
     return out
 
 
+def class_body_scope(ctx: FileContext, node: cst.ClassDef, parent: Scope) -> Scope:
+    """A class's scope, its bindings collected as the traversal collects them
+    (the traversal's own is gone once it has left the class)."""
+    scope = Scope("class", node, parent)
+    BindingCollector(scope, ctx.module_name, ctx.is_package)._block(node.body)
+    return scope
+
+
 def function_scope(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -> Scope:
     """A def's scope: the traversal's where it was visited, else (defined
     below the code being analysed) its bindings collected now, the same way

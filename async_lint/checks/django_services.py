@@ -9,7 +9,8 @@ from async_lint import lazy_libcst
 
 from async_lint import fixes
 from async_lint.analysis.django_twins import sync_names, target_version, twin
-from async_lint.analysis.scopes import ASSIGN, IMPORT
+from async_lint.analysis.receivers import class_body_scope, self_assignments, self_class_scope
+from async_lint.analysis.scopes import ASSIGN, CLASS, IMPORT, Scope, lookup
 from async_lint.checks.django_orm import DjangoCheck, shown
 
 cst = lazy_libcst.bind(globals())
@@ -134,10 +135,15 @@ class SyncSignalCheck(DjangoCheck):
             node, "DJA209", f"`{base}.{method}()` runs the receivers synchronously on the event loop (their ORM use raises SynchronousOnlyOperation; an async receiver raises RuntimeError); use {fix}"
         )
 
-    def _is_signal(self, expr: cst.BaseExpression, depth: int) -> bool:
+    def _is_signal(self, expr: cst.BaseExpression, depth: int, scope: Scope | None = None) -> bool:
+        """``expr`` (read in ``scope``, default: here) is a Django signal:
+        a signal of Django's, a project signal imported from an app's
+        ``signals`` module, ``Signal()``, or a name, a class attribute
+        (``self.created``, ``Post.created``) or an instance attribute every
+        binding of which is one."""
         if depth > 5:
             return False
-        name = self.ctx.qualified_name(expr)
+        name = self.ctx.qualified_name(expr, scope)
         if name is not None:
             if DJANGO_SIGNAL.match(name):
                 return True
@@ -146,13 +152,37 @@ class SyncSignalCheck(DjangoCheck):
             if module.rpartition(".")[2] == "signals" and not module.startswith("django.") and self.inference.imports_django and short[:1].islower():
                 return True
         if isinstance(expr, cst.Call):
-            return self.ctx.qualified_name(expr.func) in SIGNAL_CLASSES
+            return self.ctx.qualified_name(expr.func, scope) in SIGNAL_CLASSES
         if isinstance(expr, cst.Name):
-            bindings = self.ctx.lookup(expr.value)
-            if not bindings or any(b.kind != ASSIGN for b in bindings):
+            found = lookup(scope or self.ctx.scope, expr.value)
+            if found is None or any(b.kind != ASSIGN for b in found[1]):
                 return False
-            return all(b.value is not None and self._is_signal(b.value, depth + 1) for b in bindings)
+            owner, bindings = found
+            return all(b.value is not None and self._is_signal(b.value, depth + 1, owner) for b in bindings)
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            values = self._class_attribute_values(expr.value.value, expr.attr.value, scope or self.ctx.scope)
+            return bool(values) and all(value is not None and self._is_signal(value, depth + 1, where) for value, where in values)
         return False
+
+    def _class_attribute_values(self, owner: str, attr: str, scope: Scope) -> list[tuple[cst.BaseExpression | None, Scope]] | None:
+        """Every value ``<owner>.<attr>`` is given in this module, each with
+        the scope it is read in, where ``owner`` is a method's ``self``/``cls``
+        or a class of the module: the class body's ``attr = ...`` and the
+        methods' ``self.attr = ...``.  None where the attribute has another
+        kind of binding or the owner is neither."""
+        class_scope = self_class_scope(owner, scope)
+        if class_scope is None:
+            found = lookup(scope, owner)
+            if found is None or len(found[1]) != 1 or found[1][0].kind != CLASS or not isinstance(found[1][0].node, cst.ClassDef):
+                return None
+            class_scope = class_body_scope(self.ctx, found[1][0].node, found[0])
+        bindings = class_scope.bindings.get(attr, [])
+        if any(b.kind != ASSIGN for b in bindings):
+            return None
+        parent = class_scope.parent or class_scope
+        values: list[tuple[cst.BaseExpression | None, Scope]] = [(b.value, parent) for b in bindings]
+        values += [(value, method_scope) for value, method_scope, _node in self_assignments(self.ctx, class_scope).get(attr, ())]
+        return values
 
 
 # -- autofixes ---------------------------------------------------------------------
