@@ -40,7 +40,9 @@ class makes ``name`` a property).
 
 A call site in async code carries ``args``, its arguments' literal values
 (``[[positional...], {keyword: ...}]``, each ``[value]`` or null when not a
-literal), unless it passes ``*args``/``**kwargs``.
+literal), unless it passes ``*args``/``**kwargs``; and ``patched``, the
+dotted names ``mock.patch`` replaces around it (a test's decorators, its
+class's, the ``with`` statements it is in), when any.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ from async_lint.positions import CONSTANT_NAMES, CallOrdinals, spelling_key
 
 cst = lazy_libcst.bind(globals())
 
+# ``unittest.mock.patch`` and the ``mock`` backport: what a test replaces.
+PATCH_FUNCTIONS = frozenset({"unittest.mock.patch", "mock.patch"})
+PATCH_OBJECT_FUNCTIONS = frozenset({"unittest.mock.patch.object", "mock.patch.object"})
 # QuerySet/Manager methods that build a new lazy QuerySet (no query runs).
 LAZY_QUERYSET_METHODS = LAZY_METHODS | {"get_queryset"}
 MANAGER_ATTRIBUTES = DEFAULT_MANAGERS
@@ -315,6 +320,10 @@ class SummaryCollector(Check):
         self._reads: set[tuple[int, str]] = set()
         self._import_depth = 0
         self._properties: dict[int, frozenset[str]] = {}
+        # id(call) of a call site in async code -> the targets ``mock.patch``
+        # replaces around it (``patched_targets``)
+        self.patched: dict[int, list[str]] = {}
+        self._patched_by_decorators: dict[int, list[str]] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.call_ordinals.add_def(node)
@@ -360,8 +369,51 @@ class SummaryCollector(Check):
                 recipe = thread_recipe(self.ctx, node, self._wrappers)
                 if recipe is not None:
                     self.recipes[id(node)] = recipe
+                patched = self._patched_here(function)
+                if patched:
+                    self.patched[id(node)] = patched
         if in_sync_body:
             self._add_call(function, ref, node)
+
+    def _patched_here(self, function: FunctionInfo | None) -> list[str]:
+        """What ``mock.patch`` replaces around the call being visited: its
+        function's decorators, its class's for a ``test*`` method (as
+        ``patch`` decorates a class), and the ``with`` statements it is in
+        within its function."""
+        if function is None:
+            return []
+        known = self._patched_by_decorators.get(id(function))
+        if known is None:
+            decorators = [d.decorator for d in function.node.decorators]
+            owner = function.scope.parent
+            if owner is not None and owner.kind == "class" and isinstance(owner.node, cst.ClassDef) and function.name.startswith("test"):
+                decorators.extend(d.decorator for d in owner.node.decorators)
+            known = self._patched_by_decorators[id(function)] = [t for t in map(self._patch_target, decorators) if t is not None]
+        found = list(known)
+        for node in reversed(self.ctx.stack):
+            if node is function.node:
+                break
+            if type(node) is cst.With:
+                found.extend(t for t in (self._patch_target(item.item) for item in node.items) if t is not None)
+        return found
+
+    def _patch_target(self, expr: cst.BaseExpression) -> str | None:
+        """The dotted name ``patch("a.b")`` / ``patch.object(a, "b")`` replaces."""
+        if type(expr) is not cst.Call or not expr.args:
+            return None
+        name = self.ctx.qualified_name(expr.func)
+        first = expr.args[0]
+        if first.keyword is not None or first.star:
+            return None
+        if name in PATCH_FUNCTIONS:
+            target = first.value
+            return target.evaluated_value if type(target) is cst.SimpleString and isinstance(target.evaluated_value, str) else None
+        if name in PATCH_OBJECT_FUNCTIONS and len(expr.args) >= 2:
+            owner = self.ctx.qualified_name(first.value)
+            attribute = expr.args[1].value
+            if owner is not None and not owner.startswith("<module>.") and expr.args[1].keyword is None and type(attribute) is cst.SimpleString and isinstance(attribute.evaluated_value, str):
+                return f"{owner}.{attribute.evaluated_value}"
+        return None
 
     def visit_If(self, node: cst.If) -> None:
         function = self.ctx.current_function
@@ -634,6 +686,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             args = _literal_args(node)
             if args is not None:
                 sites[-1]["args"] = args
+        if id(node) in collector.patched:
+            sites[-1]["patched"] = sorted(set(collector.patched[id(node)]))
         if fixer is not None and id(node) in collector.recipes:
             fix = fixer.fix(node, where, collector.recipes[id(node)])
             if fix is not None:

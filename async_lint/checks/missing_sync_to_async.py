@@ -13,6 +13,8 @@ as plain data, since whether the callee blocks is known only later.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from async_lint import lazy_libcst
@@ -25,6 +27,8 @@ from async_lint.fixes import ImportRequest, can_await_here, comprehension_depth,
 from async_lint.index import ProjectIndex, split_key
 
 cst = lazy_libcst.bind(globals())
+
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 class MissingSyncToAsyncCheck(IndexCheck):
@@ -43,9 +47,34 @@ class MissingSyncToAsyncCheck(IndexCheck):
             if target is None or not index.callable_sync(index.function(target)):
                 continue
             chain = index.chain(target, orm_ok=not orm_opt_out, receiver=receiver, site=site)
-            if chain is not None:
+            if chain is not None and not (site.get("patched") and mocked(chain, site["patched"])):
                 out.append(_finding(index, path, site, target, chain))
         return out
+
+
+def mocked(chain: list[Any], patched: list[str]) -> bool:
+    """Whether ``mock.patch`` replaces the blocking call a chain ends at
+    while the test runs: the call is spelled ``a.b()`` and the target is
+    ``a.b`` (or ``x.a.b``: the same object reached through a module that
+    imported ``a``), or the target is the name in the module of the call
+    (``app.services.requests`` for ``requests.get()`` there,
+    ``app.services.gethostbyname`` for a ``gethostbyname()`` imported there).
+    A patch of a project function on the way is not followed: the caller may
+    hold its own reference to the function."""
+    text = chain[-1][2]
+    if not text.endswith("()"):
+        return False
+    spelled = text[:-2]
+    if not _DOTTED.fullmatch(spelled):
+        return False
+    module, _ = split_key(chain[-2])
+    head = spelled.partition(".")[0]
+    for target in patched:
+        if "." in spelled and (target == spelled or target.endswith("." + spelled)):
+            return True
+        if target in (f"{module}.{head}", f"{module}.{spelled}"):
+            return True
+    return False
 
 
 def _finding(index: ProjectIndex, path: str, site: dict, target: str, chain: list[Any]) -> Finding:
