@@ -41,8 +41,9 @@ class makes ``name`` a property).
 A call site in async code carries ``args``, its arguments' literal values
 (``[[positional...], {keyword: ...}]``, each ``[value]`` or null when not a
 literal), unless it passes ``*args``/``**kwargs``; and ``patched``, the
-dotted names ``mock.patch`` replaces around it (a test's decorators, its
-class's, the ``with`` statements it is in), when any.
+dotted names a test's mocks replace around it (``mock.patch`` as a decorator
+or a ``with`` statement, pytest's ``mocker``/``monkeypatch`` earlier in the
+test), when any.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS, FileContext, F
 from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
-from async_lint.analysis.scopes import ASSIGN, DEF, CLASS, IMPORT, PARAM
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, dotted_name
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
 from async_lint.checks.coroutines import await_fix_at, call_spelling
@@ -376,10 +377,12 @@ class SummaryCollector(Check):
             self._add_call(function, ref, node)
 
     def _patched_here(self, function: FunctionInfo | None) -> list[str]:
-        """What ``mock.patch`` replaces around the call being visited: its
-        function's decorators, its class's for a ``test*`` method (as
-        ``patch`` decorates a class), and the ``with`` statements it is in
-        within its function."""
+        """What a test replaces around the call being visited: ``mock.patch``
+        as its function's decorator, as its class's for a ``test*`` method
+        (as ``patch`` decorates a class), or in the ``with`` statements it
+        is in within its function; pytest's ``mocker.patch(...)`` and
+        ``monkeypatch.setattr(...)`` run as statements of the function's
+        body before the one it is in."""
         if function is None:
             return []
         known = self._patched_by_decorators.get(id(function))
@@ -390,12 +393,53 @@ class SummaryCollector(Check):
                 decorators.extend(d.decorator for d in owner.node.decorators)
             known = self._patched_by_decorators[id(function)] = [t for t in map(self._patch_target, decorators) if t is not None]
         found = list(known)
-        for node in reversed(self.ctx.stack):
+        stack = self.ctx.stack
+        for at in range(len(stack) - 1, -1, -1):
+            node = stack[at]
             if node is function.node:
+                body = function.node.body
+                if at + 2 < len(stack) and stack[at + 1] is body and isinstance(body, cst.IndentedBlock):
+                    found.extend(self._fixture_patches(function, body, stack[at + 2]))
                 break
             if type(node) is cst.With:
                 found.extend(t for t in (self._patch_target(item.item) for item in node.items) if t is not None)
         return found
+
+    def _fixture_patches(self, function: FunctionInfo, body: cst.IndentedBlock, current: cst.CSTNode) -> list[str]:
+        """Targets of ``mocker.patch(...)``/``mocker.patch.object(...)``
+        (pytest-mock) and ``monkeypatch.setattr(...)`` (pytest) called as
+        statements of the function's body before ``current``, where
+        ``mocker``/``monkeypatch`` is the function's parameter (the fixture)."""
+        params = {p.name.value for p in (*function.node.params.posonly_params, *function.node.params.params, *function.node.params.kwonly_params)}
+        fixtures = params & {"mocker", "monkeypatch"}
+        if not fixtures:
+            return []
+        out = []
+        for statement in body.body:
+            if statement is current:
+                break
+            if type(statement) is not cst.SimpleStatementLine:
+                continue
+            for small in statement.body:
+                call = small.value if type(small) is cst.Expr else None
+                if type(call) is not cst.Call or not call.args or any(arg.keyword is not None or arg.star for arg in call.args[:2]):
+                    continue
+                spelled = dotted_name(call.func)
+                if spelled is None:
+                    continue
+                first = call.args[0].value
+                if spelled in ("mocker.patch", "monkeypatch.setattr") and spelled.partition(".")[0] in fixtures and type(first) is cst.SimpleString:
+                    target = first.evaluated_value
+                    # ``monkeypatch.setattr(obj, "name", value)``: a string first names a dotted target only with a dot.
+                    if isinstance(target, str) and (spelled == "mocker.patch" or "." in target):
+                        out.append(target)
+                        continue
+                if spelled in ("mocker.patch.object", "monkeypatch.setattr") and spelled.partition(".")[0] in fixtures and len(call.args) >= 2:
+                    owner = self.ctx.qualified_name(first)
+                    attribute = call.args[1].value
+                    if owner is not None and not owner.startswith("<module>.") and type(attribute) is cst.SimpleString and isinstance(attribute.evaluated_value, str):
+                        out.append(f"{owner}.{attribute.evaluated_value}")
+        return out
 
     def _patch_target(self, expr: cst.BaseExpression) -> str | None:
         """The dotted name ``patch("a.b")`` / ``patch.object(a, "b")`` replaces."""
