@@ -57,6 +57,7 @@ from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS, FileContext, F
 from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
+from async_lint.analysis.receivers import self_assignments
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, dotted_name
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
@@ -335,7 +336,9 @@ class SummaryCollector(Check):
         bases = []
         for arg in node.bases:
             if arg.keyword is None:
-                name = self.ctx.qualified_name(arg.value)
+                # ``BaseView[Request]``: a generic class's subscript is the class.
+                base = arg.value.value if type(arg.value) is cst.Subscript else arg.value
+                name = self.ctx.qualified_name(base)
                 if name is not None:
                     if name.startswith("<module>."):
                         name = f"{self.ctx.module_name or '<module>'}.{name[9:]}"
@@ -497,6 +500,8 @@ class SummaryCollector(Check):
         if not in_async and function.is_async:
             return
         ref = self._self_property(function, node) or object_ref(ctx, node)
+        if ref is None and in_async:
+            ref = self._inherited_self_property(function, node)
         if ref is None:
             return
         ref = "p" + ref[1:]
@@ -540,6 +545,26 @@ class SummaryCollector(Check):
         if node.attr.value not in names:
             return None
         return f"c:{self.ctx.module_name or '<module>'}.{owner.qualname.rpartition('.')[0]}:{node.attr.value}"
+
+    def _inherited_self_property(self, function: FunctionInfo, node: cst.Attribute) -> str | None:
+        """``self.html`` read in async code, in a method of a class with
+        bases that neither defines nor assigns ``html`` itself: it may be a
+        property of a base (the project index says, through the bases; an
+        attribute of a class the project does not define resolves to
+        nothing).  Only on the event loop: in sync code such reads are many."""
+        owner = _method_owner(function)
+        if owner is None or not isinstance(node.value, cst.Name) or node.value.value != _first_param(owner) or _is_static(owner):
+            return None
+        class_scope = owner.scope.parent
+        if class_scope is None or class_scope.kind != "class" or not isinstance(class_scope.node, cst.ClassDef) or not class_scope.node.bases:
+            return None
+        attr = node.attr.value
+        # ``graphql_ide_html: str`` in the class body declares the type of
+        # what a base provides: no binding of its own.
+        declared = class_scope.bindings.get(attr, ())
+        if any(not (isinstance(b.node, cst.AnnAssign) and b.node.value is None) for b in declared) or attr in self_assignments(self.ctx, class_scope):
+            return None
+        return f"c:{self.ctx.module_name or '<module>'}.{owner.qualname.rpartition('.')[0]}:{attr}"
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         function = self.ctx.current_function

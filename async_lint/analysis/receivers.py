@@ -49,6 +49,7 @@ class TypeSpec:
     attributes: dict[str, str] = field(default_factory=dict)  # attribute -> type
     operators: dict[str, str] = field(default_factory=dict)  # "/" -> type of the result
     decorates: dict[str, str] = field(default_factory=dict)  # ``@inst.task`` -> type of the def
+    items: str | None = None  # type of an item read by subscript (``path.parents[1]``)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class TypeModel:
                 attributes=dict(row.get("attributes", {})),
                 operators=dict(row.get("operators", {})),
                 decorates=dict(row.get("decorates", {})),
+                items=row.get("items"),
             )
             for qualified in row.get("classes", ()):
                 constructors[qualified] = name
@@ -204,6 +206,8 @@ class ReceiverInference:
         if isinstance(expr, cst.Subscript):
             base = self.infer(expr.value, scope)
             spec = self.spec(base.type) if base else None
+            if spec is not None and spec.items is not None:
+                return Inferred(spec.items)
             if spec is not None and spec.deep:
                 return base
             return None
