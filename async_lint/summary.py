@@ -17,6 +17,7 @@ Shape (every key is plain JSON data)::
          "calls": [ref, ...],                  # project candidates called directly
          "returns": ["qs" | "other" | ref],    # what its return statements return
          "orm": bool,                          # touches the ORM directly
+         "loop_reentry": bool,                 # decorated @async_to_sync: calling it re-enters the loop
          "binding": "static" | "class" | "property",   # when not a plain method
          # Where an op or call runs only under ``if <param>:`` (and the like),
          # for call sites whose literal arguments rule the branch out:
@@ -40,7 +41,9 @@ class makes ``name`` a property).
 
 A call site in async code carries ``args``, its arguments' literal values
 (``[[positional...], {keyword: ...}]``, each ``[value]`` or null when not a
-literal), unless it passes ``*args``/``**kwargs``; and ``patched``, the
+literal), unless it passes ``*args``/``**kwargs``; ``awaited`` where its
+value is awaited right there; ``loop_ok`` where re-entering the event loop
+is expected or allowed there (DJA304); and ``patched``, the
 dotted names a test's mocks replace around it (``mock.patch`` as a decorator
 or a ``with`` statement, pytest's ``mocker``/``monkeypatch`` earlier in the
 test), when any.
@@ -61,7 +64,7 @@ from async_lint.analysis.receivers import self_assignments
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, dotted_name
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
-from async_lint.checks.coroutines import await_fix_at, call_spelling
+from async_lint.checks.coroutines import CoroutineEvidence, await_fix_at, call_spelling, coroutine_apis, expects_an_error
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here
@@ -325,6 +328,12 @@ class SummaryCollector(Check):
         # id(call) of a call site in async code -> the targets ``mock.patch``
         # replaces around it (``patched_targets``)
         self.patched: dict[int, list[str]] = {}
+        # id(call) of the call sites in async code whose value is awaited
+        self.awaited: set[int] = set()
+        # id(call) of the call sites in async code where re-entering the loop
+        # is expected (``pytest.raises``) or allowed (``nest_asyncio``)
+        self.loop_ok: set[int] = set()
+        self._nested_loops: bool | None = None
         self._patched_by_decorators: dict[int, list[str]] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -376,8 +385,17 @@ class SummaryCollector(Check):
                 patched = self._patched_here(function)
                 if patched:
                     self.patched[id(node)] = patched
+                if type(parent) is cst.Await:
+                    self.awaited.add(id(node))
+                if self._loop_reentry_ok():
+                    self.loop_ok.add(id(node))
         if in_sync_body:
             self._add_call(function, ref, node)
+
+    def _loop_reentry_ok(self) -> bool:
+        if self._nested_loops is None:
+            self._nested_loops = CoroutineEvidence(self.ctx).nested_loops_allowed()
+        return self._nested_loops or expects_an_error(self.ctx)
 
     def _patched_here(self, function: FunctionInfo | None) -> list[str]:
         """What a test replaces around the call being visited: ``mock.patch``
@@ -714,6 +732,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["orm"] = True
         if _returns_coroutine(info, key in collector.generators):
             entry["coroutine"] = True
+        if any(d in coroutine_apis().async_to_sync for d in info.decorators):
+            entry["loop_reentry"] = True  # calling it runs AsyncToSync (DJA304 on the loop)
         if binding is not None:
             entry["binding"] = binding
         if guards:
@@ -755,6 +775,10 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             args = _literal_args(node)
             if args is not None:
                 sites[-1]["args"] = args
+        if id(node) in collector.awaited:
+            sites[-1]["awaited"] = True
+        if id(node) in collector.loop_ok:
+            sites[-1]["loop_ok"] = True
         if id(node) in collector.patched:
             sites[-1]["patched"] = sorted(set(collector.patched[id(node)]))
         if fixer is not None and id(node) in collector.recipes:

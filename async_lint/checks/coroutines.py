@@ -11,7 +11,9 @@ bindings); Django's coroutines are the async twins of
 ``rules/django_async_twins.toml``, on receivers the shared Django inference
 places (the one the DJA2xx rules ask). An unknown receiver stays silent.
 Coroutines defined in other project modules are found through the project
-index (``CrossModuleUnawaitedCheck``), worded by the same ``unawaited_message``.
+index (``CrossModuleUnawaitedCheck``), worded by the same ``unawaited_message``;
+so are ``@async_to_sync`` functions of other modules called on the loop
+(``CrossModuleLoopReentryCheck``).
 """
 
 from __future__ import annotations
@@ -779,6 +781,52 @@ def unawaited_message(callee: str, *, future: bool, use: CoroutineUse | None, in
     return f"`{callee}` returns {made} that is dropped here: {lost}; `await` it from async code, or run it with `async_to_sync(...)`/`asyncio.run(...)`"
 
 
+def expects_an_error(ctx) -> bool:
+    """Inside ``with pytest.raises(...)`` (within the function): a test that
+    the RuntimeError happens."""
+    guards = coroutine_apis().raises_guards
+    for ancestor in ctx.ancestors():
+        if isinstance(ancestor, cst.FunctionDef):
+            return False
+        if isinstance(ancestor, cst.With):
+            for item in ancestor.items:
+                call = item.item
+                if isinstance(call, cst.Call) and ctx.qualified_name(call.func) in guards:
+                    return True
+    return False
+
+
+def loop_reentry_message(spelled: str, use: str) -> str:
+    """DJA304 for a call that runs ``async_to_sync`` on the loop."""
+    return f"`{spelled}` runs `async_to_sync` on the event loop, which raises RuntimeError (you cannot use AsyncToSync in the same thread as an async event loop); {use}"
+
+
+class CrossModuleLoopReentryCheck(IndexCheck):
+    """DJA304 where the function decorated ``@async_to_sync`` is defined in
+    another module of the project: its summary says so (``loop_reentry``),
+    the call site in async code is the file's."""
+
+    codes = ("DJA304",)
+
+    def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list:
+        index = self.index
+        module = summary["module"]
+        out = []
+        for site in summary["sites"]:
+            if not site["async"] or site.get("loop_ok") or site["ref"][:2] in ("c:", "p:"):
+                continue
+            target = index.resolve(site["ref"], module, index.receiver_of(site["ref"], module))
+            function = index.function(target) if target is not None else None
+            if function is None or not function.get("loop_reentry"):
+                continue
+            defined_in, _ = split_key(target)
+            if defined_in == module:
+                continue  # the file's own check reports it
+            message = loop_reentry_message(site["callee"], "`await` the async function directly") + f" (`@async_to_sync` in {index.display_module(defined_in)})"
+            out.append(finding_at(path, site, "DJA304", message, extra={"callee": site["callee"].removesuffix("()")}))
+        return out
+
+
 class CrossModuleUnawaitedCheck(IndexCheck):
     """DJA302 where the coroutine function is defined in another module of
     the project: the file's summary records each call whose value is dropped
@@ -845,16 +893,7 @@ class EventLoopCheck(_CoroutineCheck):
             ctx.report(node, "DJA304", nested)
 
     def _expects_an_error(self) -> bool:
-        """Inside ``with pytest.raises(...)``: a test that the RuntimeError happens."""
-        for ancestor in self.ctx.ancestors():
-            if isinstance(ancestor, cst.FunctionDef):
-                return False
-            if isinstance(ancestor, cst.With):
-                for item in ancestor.items:
-                    call = item.item
-                    if isinstance(call, cst.Call) and self.ctx.qualified_name(call.func) in self.evidence.apis.raises_guards:
-                        return True
-        return False
+        return expects_an_error(self.ctx)
 
     def _nested_loop(self, evidence: CoroutineEvidence, node: cst.Call, name: str | None) -> str | None:
         apis = evidence.apis
@@ -872,7 +911,7 @@ class EventLoopCheck(_CoroutineCheck):
             use = "`await` the async function directly"
         else:
             return None
-        return f"`{call_spelling(node)}` runs `async_to_sync` on the event loop, which raises RuntimeError (you cannot use AsyncToSync in the same thread as an async event loop); {use}"
+        return loop_reentry_message(call_spelling(node), use)
 
     def _names_async_to_sync(self, evidence: CoroutineEvidence, func: cst.BaseExpression) -> bool:
         """A name bound to ``async_to_sync(f)`` or a def decorated ``@async_to_sync``."""
