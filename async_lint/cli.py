@@ -350,7 +350,10 @@ def main_command(
         sys.exit(EXIT_ERROR if result.missing else EXIT_CLEAN)
 
     if not result.files and not result.missing and not quiet:
-        click.echo("async-lint: warning: no Python files found under the given paths (skipped by .gitignore or --exclude?)", err=True)
+        click.echo(
+            "async-lint: warning: no Python files found under the given paths (skipped by .gitignore, --exclude, or as a folder never walked unless named: build, dist, venv, .venv, site-packages, node_modules, ...?)",
+            err=True,
+        )
     if verbose:
         click.echo(f"async-lint: {len(result.files)} file{'s' if len(result.files) != 1 else ''} checked, {result.cache_hits} from the cache", err=True)
     with _output(output_file, default=out) as report:

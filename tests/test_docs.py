@@ -65,3 +65,11 @@ def test_explain_shows_why_examples_and_fix():
         assert part in out, part
     unknown = run_cli(["--explain", "DJA999"])
     assert unknown.exit_code == 2 and "unknown rule code: DJA999" in unknown.stderr
+
+
+def test_readme_names_every_folder_never_walked():
+    from async_lint.discovery import SKIP_DIRS
+
+    text = README.read_text(encoding="utf-8")
+    missing = sorted(name for name in SKIP_DIRS if f"`{name}`" not in text)
+    assert not missing, f"README.md's Configuration section does not name the folders discovery skips: {missing}"
