@@ -24,7 +24,7 @@ from typing import Any, Iterator, NamedTuple
 
 from async_lint.analysis.model_skeleton import _dotted
 from async_lint.analysis.scopes import ASSIGN, BUILTIN_NAMES, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, PARAM, STAR, Binding, Scope, binding_target, lookup, resolve_relative
-from async_lint.checks.django_structure_classes import MARK_COROUTINE, MIDDLEWARE_MIXIN, UNKNOWN, own_flags
+from async_lint.checks.django_structure_classes import MARK_COROUTINE, MARK_COROUTINE_NAME, MIDDLEWARE_MIXIN, UNKNOWN, own_flags
 from async_lint.positions import char_column
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -330,13 +330,11 @@ class _Recorder:
             if type(target) is ast.Attribute and type(target.value) is ast.Name:
                 self.assigned.setdefault(target.value.id, {})[target.attr] = literal_value(node.value, self.lines)
 
-    def init_summary(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Any, bool]:
+    def init_summary(self, node: ast.FunctionDef | ast.AsyncFunctionDef, methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None) -> tuple[Any, bool]:
         """``django_structure_middleware.init_summary``, names resolved at module level as there."""
         delegates = False
         for call in _nodes_in(node.body, ast.Call):
-            name = self.names.qualified(call.func, self.module_scope)
-            first = _first_argument(call)
-            if name in MARK_COROUTINE and type(first) is ast.Name and first.id == "self":
+            if self._marks_self(call):
                 return True, delegates
             func = call.func
             if type(func) is ast.Attribute and func.attr == "__init__" and type(func.value) is ast.Call and type(func.value.func) is ast.Name and func.value.func.id == "super":
@@ -345,7 +343,21 @@ class _Recorder:
             for target in assign.targets:
                 if type(target) is ast.Attribute and target.attr == "_is_coroutine":
                     return "legacy", delegates
+        for call in _nodes_in(node.body, ast.Call):
+            func = call.func
+            if methods and type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self" and func.attr != "__init__":
+                helper = methods.get(func.attr)
+                if helper is not None and any(self._marks_self(inner) for inner in _nodes_in(helper.body, ast.Call)):
+                    return True, delegates
         return False, delegates
+
+    def _marks_self(self, call: ast.Call) -> bool:
+        """``django_structure_middleware._marks_self``."""
+        if not call.args or type(call.args[0]) is not ast.Name or call.args[0].id != "self" or _first_argument(call) is not call.args[0]:
+            return False
+        func = call.func
+        last = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else None
+        return last == MARK_COROUTINE_NAME or self.names.qualified(func, self.module_scope) in MARK_COROUTINE
 
 
 def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
@@ -399,7 +411,8 @@ def class_shape_records(tree: ast.Module, lines: list[str], module_name: str | N
     for facts in recorder.classes.values():
         bases = [(kind, f"{module}.{base.name}") if kind == "class" else (kind, base) for kind, base in facts.bases]
         init = facts.methods.get("__init__")
-        shape = class_shape(module, facts, bases, own_flags(facts, recorder.assigned), recorder.init_summary(init.node) if init is not None else None)
+        methods = {name: method.node for name, method in facts.methods.items()}
+        shape = class_shape(module, facts, bases, own_flags(facts, recorder.assigned), recorder.init_summary(init.node, methods) if init is not None else None)
         out.append(shape.record(_name_position(facts.node, lines, _CLASS_NAME)))
         for name in MIDDLEWARE_METHODS:
             method = facts.methods.get(name)

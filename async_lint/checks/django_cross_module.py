@@ -347,7 +347,7 @@ class ClassShapes(Check):
 
     def leave_Module(self, node: cst.Module) -> None:
         from async_lint.checks.django_structure_classes import ClassFacts, FrameworkClass, MiddlewareMixinClass
-        from async_lint.checks.django_structure_middleware import init_summary
+        from async_lint.checks.django_structure_middleware import init_summary, own_methods
 
         module = self.ctx.module_name or "<module>"
         for facts in self.registry:
@@ -362,7 +362,7 @@ class ClassShapes(Check):
                 else:
                     bases.append(("unknown", base.text))
             init = facts.methods.get("__init__")
-            shape = class_shape(module, facts, bases, self.registry.flags(facts), init_summary(self.ctx, init.node) if init is not None else None)
+            shape = class_shape(module, facts, bases, self.registry.flags(facts), init_summary(self.ctx, init.node, own_methods(facts)) if init is not None else None)
             self.ctx.add_fact(shape, facts.node.name)
             # Where the middleware rules report, when the class is checked
             # against base classes of other modules.
@@ -574,7 +574,7 @@ class CrossModuleMiddlewareCheck(ProjectCheck):
         registry = classes.registry
 
         def problems(built) -> list:
-            return class_middleware_problems(registry, built, lambda method: method.init or (False, False))
+            return class_middleware_problems(registry, built, lambda owner, method: method.init or (False, False))
 
         out = []
         for path, fact in classes.records:

@@ -38,6 +38,8 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 MIDDLEWARE_MIXIN = "django.utils.deprecation.MiddlewareMixin"
 MARK_COROUTINE = frozenset({"asgiref.sync.markcoroutinefunction", "inspect.markcoroutinefunction"})
+# A function of this name applied to ``self`` marks it, however it was imported.
+MARK_COROUTINE_NAME = "markcoroutinefunction"
 # Text a module with no ``async def`` holds where a middleware rule can fire
 # in it: ``get_response`` as a parameter (``__init__(self, get_response)``,
 # a factory's ``def mw(get_response)``, the ``__call__(self, request,

@@ -21,6 +21,7 @@ from async_lint.checks.base import Check
 from async_lint.checks.django_structure_classes import (
     GET_RESPONSE_PARAMETER,
     MARK_COROUTINE,
+    MARK_COROUTINE_NAME,
     MIDDLEWARE_DECORATORS,
     UNKNOWN,
     ClassFacts,
@@ -135,7 +136,7 @@ class MiddlewareCheck(Check):
 
     # -- DJA502 / DJA506 -----------------------------------------------------------------
     def _check_class(self, facts: ClassFacts) -> None:
-        for target, code, message in class_middleware_problems(self.registry, facts, lambda m: init_summary(self.ctx, m.node)):
+        for target, code, message in class_middleware_problems(self.registry, facts, lambda owner, m: init_summary(self.ctx, m.node, own_methods(owner))):
             self.ctx.report(target.node.name, code, message)
 
 
@@ -143,14 +144,15 @@ Target = Union[ClassFacts, MethodFacts]
 Problem = tuple[Target, str, str]
 
 
-def init_summary(ctx, node: cst.FunctionDef) -> tuple[Any, bool]:
+def init_summary(ctx, node: cst.FunctionDef, methods: dict[str, cst.FunctionDef] | None = None) -> tuple[Any, bool]:
     """What an ``__init__`` does: whether it marks the instance a coroutine
     function (True, "legacy" for ``self._is_coroutine = ...``, or False), and
-    whether it calls ``super().__init__``."""
+    whether it calls ``super().__init__``.  ``methods``: the class's own
+    methods, where a ``self.<method>()`` call from ``__init__`` marks it
+    (Django's ``MiddlewareMixin._async_check``)."""
     delegates = False
     for call in nodes_in(node.body, cst.Call):
-        name = ctx.qualified_name(call.func)
-        if name in MARK_COROUTINE and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "self":
+        if _marks_self(ctx, call):
             return True, delegates
         if _is_super_init(call):
             delegates = True
@@ -159,12 +161,36 @@ def init_summary(ctx, node: cst.FunctionDef) -> tuple[Any, bool]:
             t = target.target
             if isinstance(t, cst.Attribute) and t.attr.value == "_is_coroutine":
                 return "legacy", delegates
+    for call in nodes_in(node.body, cst.Call):
+        helper = _own_method_called(call, methods)
+        if helper is not None and any(_marks_self(ctx, inner) for inner in nodes_in(helper.body, cst.Call)):
+            return True, delegates
     return False, delegates
 
 
-def class_middleware_problems(registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[MethodFacts], tuple[Any, bool]]) -> list[Problem]:
+def _marks_self(ctx, call: cst.Call) -> bool:
+    """``markcoroutinefunction(self)``: asgiref's or inspect's, or a function
+    of that name however it was imported (a project's re-export or shim)."""
+    if not call.args or not isinstance(call.args[0].value, cst.Name) or call.args[0].value.value != "self" or call.args[0].keyword is not None or call.args[0].star:
+        return False
+    func = call.func
+    last = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+    return last == MARK_COROUTINE_NAME or ctx.qualified_name(func) in MARK_COROUTINE
+
+
+def _own_method_called(call: cst.Call, methods: dict[str, cst.FunctionDef] | None) -> cst.FunctionDef | None:
+    """The class's own method a ``self.<name>()`` call runs (not ``__init__``)."""
+    func = call.func
+    if not methods or not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name) or func.value.value != "self":
+        return None
+    name = func.attr.value
+    return methods.get(name) if name != "__init__" else None
+
+
+def class_middleware_problems(registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[Any, MethodFacts], tuple[Any, bool]]) -> list[Problem]:
     """DJA502/DJA506 for one class: (the class or method to report at, code,
-    message). ``summarize`` gives ``init_summary`` of an ``__init__``."""
+    message). ``summarize(owner, init)`` gives ``init_summary`` of an
+    ``__init__`` of the class ``owner``."""
     own_call = facts.methods.get("__call__")
     if own_call is not None and own_call.params[1:3] == ("request", "get_response"):
         return [
@@ -248,7 +274,7 @@ def _is_django_middleware(registry: ClassRegistry, facts: ClassFacts) -> bool:
     return method is not None and method.params[1:2] == ("get_response",)
 
 
-def _marks_itself(registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[MethodFacts], tuple[Any, bool]]):
+def _marks_itself(registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[Any, MethodFacts], tuple[Any, bool]]):
     """(True | False | "legacy" | UNKNOWN, the __init__ found) following super().__init__ chains."""
     after = None
     first_init = None
@@ -262,13 +288,19 @@ def _marks_itself(registry: ClassRegistry, facts: ClassFacts, summarize: Callabl
         if method is None:
             return UNKNOWN, first_init
         first_init = first_init or method
-        marks, delegates = summarize(method)
+        marks, delegates = summarize(entry, method)
         if marks:
             return marks, first_init
         if not delegates:
             return False, first_init
         after = entry
     return UNKNOWN, first_init
+
+
+def own_methods(owner: Any) -> dict[str, cst.FunctionDef]:
+    """A class's own methods by name (``ClassFacts.methods``' nodes)."""
+    methods = getattr(owner, "methods", None) or {}
+    return {name: method.node for name, method in methods.items()}
 
 
 def _is_super_init(call: cst.Call) -> bool:
