@@ -27,16 +27,19 @@ class ResultUses(cst.CSTVisitor):
     """Classifies the uses of a name bound to ``await sync_to_async(...)(...)``
     in one function body: only ``async for`` and hand-offs to another thread are safe."""
 
-    def __init__(self, name: str, adapters: frozenset[str], resolve):
+    def __init__(self, name: str, adapters: frozenset[str], resolve, sees_the_result=lambda use: True):
         self.name = name
         self.adapters = adapters
         self.resolve = resolve
+        # Whether a read of the name can see the thread's result (another
+        # assignment of the name may hide it).
+        self.sees_the_result = sees_the_result
         self.stack: list[cst.CSTNode] = []
         self.unsafe = False
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.stack.append(node)
-        if isinstance(node, cst.Name) and node.value == self.name and not self._safe():
+        if isinstance(node, cst.Name) and node.value == self.name and not self._safe() and self.sees_the_result(node):
             self.unsafe = True
         return not self.unsafe and super().on_visit(node)
 

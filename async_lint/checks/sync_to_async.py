@@ -205,9 +205,19 @@ class SyncToAsyncCheck(Check):
             function = ctx.current_function
             if function is None:
                 return False
+            from async_lint.analysis.reaching import reaching_bindings
             from async_lint.checks._sync_to_async_scans import ResultUses
 
-            uses = ResultUses(holder.targets[0].target.value, SYNC_TO_ASYNC, ctx.qualified_name)
+            name = holder.targets[0].target.value
+            scope = function.scope
+            bindings = scope.bindings.get(name, [])
+            mine = [b for b in bindings if b.node is holder]
+
+            def sees_the_result(use: cst.Name) -> bool:
+                # A read after ``qs = await sync_to_async(list)(qs)`` sees the list.
+                return not mine or any(b in mine for b in reaching_bindings(ctx, scope, bindings, use))
+
+            uses = ResultUses(name, SYNC_TO_ASYNC, ctx.qualified_name, sees_the_result)
             visit_fast(function.node.body, uses)
             return not uses.unsafe
         return False
