@@ -105,6 +105,11 @@ class SyncOrmCheck(DjangoCheck):
 
     codes = ("DJA201", "DJA202", "DJA203", "DJA204")
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        # id(function) -> the names ``async for`` iterated in it, in visiting order
+        self._async_iterated: dict[int, list[cst.Name]] = {}
+
     # -- explicit calls (DJA201, DJA203) -------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -213,6 +218,8 @@ class SyncOrmCheck(DjangoCheck):
                 f'add `prefetch_related("{relation.name}")` to the query that fetched the instance, or iterate it with `async for`',
             )
             return
+        if self._filled_by_async_iteration(expr):
+            return
         self.flag(
             expr,
             "DJA202",
@@ -223,10 +230,48 @@ class SyncOrmCheck(DjangoCheck):
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is None:
             self.evaluated(node.iter, "a `for` loop", context=node)
+        else:
+            self._note_async_iteration(node.iter)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         if node.asynchronous is None:
             self.evaluated(node.iter, "a comprehension", context=node)
+        else:
+            self._note_async_iteration(node.iter)
+
+    # -- QuerySets whose result cache ``async for`` filled ----------------------
+    def _note_async_iteration(self, iterated: cst.BaseExpression) -> None:
+        function = self.ctx.current_function
+        if function is not None and type(iterated) is cst.Name:
+            self._async_iterated.setdefault(id(function), []).append(iterated)
+
+    def _filled_by_async_iteration(self, expr: cst.BaseExpression) -> bool:
+        """``expr`` names a local QuerySet that ``async for`` (a loop or a
+        comprehension) iterated earlier, in a statement every path to this
+        one runs, with the same value: ``QuerySet.__aiter__`` fetches every
+        row into the result cache first, so this evaluation runs no query."""
+        function = self.ctx.current_function
+        earlier = self._async_iterated.get(id(function)) if function is not None else None
+        if not earlier or type(expr) is not cst.Name:
+            return False
+        found = self.ctx.lookup_with_scope(expr.value)
+        if found is None or found[0] is not function.scope:
+            return False
+        from async_lint.analysis.reaching import reaching_bindings, statement_order
+
+        scope, bindings = found
+        order = self.ctx.subtree_memo.get(statement_order, scope.node, statement_order)
+        use = order.places.get(id(expr))
+        if use is None:
+            return False
+        value = {id(b) for b in reaching_bindings(self.ctx, scope, bindings, expr)}
+        for iterated in earlier:
+            place = order.places.get(id(iterated))
+            if iterated.value != expr.value or place is None or place[0] >= use[0] or use[1][: len(place[1])] != place[1]:
+                continue
+            if {id(b) for b in reaching_bindings(self.ctx, scope, bindings, iterated)} == value:
+                return True
+        return False
 
     def visit_If(self, node: cst.If) -> None:
         self.evaluated(node.test, "a truth test", iterates=False)
