@@ -61,10 +61,10 @@ from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.receivers import self_assignments
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, dotted_name
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope, dotted_name
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
-from async_lint.checks.coroutines import CoroutineEvidence, await_fix_at, call_spelling, coroutine_apis, expects_an_error
+from async_lint.checks.coroutines import await_fix_at, call_spelling, coroutine_apis, expects_an_error, nested_loops_allowed
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here
@@ -335,6 +335,8 @@ class SummaryCollector(Check):
         self.loop_ok: set[int] = set()
         self._nested_loops: bool | None = None
         self._patched_by_decorators: dict[int, list[str]] = {}
+        # id(class) -> the attributes its methods assign on ``self``
+        self._self_assigned: dict[int, frozenset[str]] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.call_ordinals.add_def(node)
@@ -394,7 +396,7 @@ class SummaryCollector(Check):
 
     def _loop_reentry_ok(self) -> bool:
         if self._nested_loops is None:
-            self._nested_loops = CoroutineEvidence(self.ctx).nested_loops_allowed()
+            self._nested_loops = nested_loops_allowed(self.ctx)
         return self._nested_loops or expects_an_error(self.ctx)
 
     def _patched_here(self, function: FunctionInfo | None) -> list[str]:
@@ -456,10 +458,9 @@ class SummaryCollector(Check):
                         out.append(target)
                         continue
                 if spelled in ("mocker.patch.object", "monkeypatch.setattr") and spelled.partition(".")[0] in fixtures and len(call.args) >= 2:
-                    owner = self.ctx.qualified_name(first)
-                    attribute = call.args[1].value
-                    if owner is not None and not owner.startswith("<module>.") and type(attribute) is cst.SimpleString and isinstance(attribute.evaluated_value, str):
-                        out.append(f"{owner}.{attribute.evaluated_value}")
+                    target = self._object_target(first, call.args[1].value)
+                    if target is not None:
+                        out.append(target)
         return out
 
     def _patch_target(self, expr: cst.BaseExpression) -> str | None:
@@ -473,12 +474,17 @@ class SummaryCollector(Check):
         if name in PATCH_FUNCTIONS:
             target = first.value
             return target.evaluated_value if type(target) is cst.SimpleString and isinstance(target.evaluated_value, str) else None
-        if name in PATCH_OBJECT_FUNCTIONS and len(expr.args) >= 2:
-            owner = self.ctx.qualified_name(first.value)
-            attribute = expr.args[1].value
-            if owner is not None and not owner.startswith("<module>.") and expr.args[1].keyword is None and type(attribute) is cst.SimpleString and isinstance(attribute.evaluated_value, str):
-                return f"{owner}.{attribute.evaluated_value}"
+        if name in PATCH_OBJECT_FUNCTIONS and len(expr.args) >= 2 and expr.args[1].keyword is None:
+            return self._object_target(first.value, expr.args[1].value)
         return None
+
+    def _object_target(self, owner: cst.BaseExpression, attribute: cst.BaseExpression) -> str | None:
+        """``patch.object(socket, "gethostbyname")``'s target, ``socket.gethostbyname``:
+        the owner a module or class imported into this file, the attribute a string."""
+        name = self.ctx.qualified_name(owner)
+        if name is None or name.startswith("<module>.") or type(attribute) is not cst.SimpleString or not isinstance(attribute.evaluated_value, str):
+            return None
+        return f"{name}.{attribute.evaluated_value}"
 
     def visit_If(self, node: cst.If) -> None:
         function = self.ctx.current_function
@@ -540,16 +546,29 @@ class SummaryCollector(Check):
         self.call_guards.setdefault(id(function), []).append((ref, guards_on(self.ctx.stack, guards) if guards else []))
         self.call_sites.setdefault(id(function), []).append((ref, node))
 
-    def _self_property(self, function: FunctionInfo, node: cst.Attribute) -> str | None:
-        """``self.total`` in a method of a class of this file that makes
-        ``total`` a property (a read of any other ``self`` attribute is not
-        recorded: there are many, and almost none are properties)."""
+    def _self_read(self, function: FunctionInfo, node: cst.Attribute) -> tuple[FunctionInfo, Scope] | None:
+        """(the method, its class's scope) where ``node`` is ``self.<attr>``
+        read in a (not static) method of a class of this file."""
         owner = _method_owner(function)
         if owner is None or not isinstance(node.value, cst.Name) or node.value.value != _first_param(owner) or _is_static(owner):
             return None
         class_scope = owner.scope.parent
         if class_scope is None or class_scope.kind != "class" or not isinstance(class_scope.node, cst.ClassDef):
             return None
+        return owner, class_scope
+
+    def _attribute_ref(self, owner: FunctionInfo, attr: str) -> str:
+        """The ref of ``<attr>`` on an instance of the method's class."""
+        return f"c:{self.ctx.module_name or '<module>'}.{owner.qualname.rpartition('.')[0]}:{attr}"
+
+    def _self_property(self, function: FunctionInfo, node: cst.Attribute) -> str | None:
+        """``self.total`` in a method of a class of this file that makes
+        ``total`` a property (a read of any other ``self`` attribute is not
+        recorded: there are many, and almost none are properties)."""
+        read = self._self_read(function, node)
+        if read is None:
+            return None
+        owner, class_scope = read
         cls = class_scope.node
         names = self._properties.get(id(cls))
         if names is None:
@@ -562,7 +581,7 @@ class SummaryCollector(Check):
             self._properties[id(cls)] = names
         if node.attr.value not in names:
             return None
-        return f"c:{self.ctx.module_name or '<module>'}.{owner.qualname.rpartition('.')[0]}:{node.attr.value}"
+        return self._attribute_ref(owner, node.attr.value)
 
     def _inherited_self_property(self, function: FunctionInfo, node: cst.Attribute) -> str | None:
         """``self.html`` read in async code, in a method of a class with
@@ -570,19 +589,20 @@ class SummaryCollector(Check):
         property of a base (the project index says, through the bases; an
         attribute of a class the project does not define resolves to
         nothing).  Only on the event loop: in sync code such reads are many."""
-        owner = _method_owner(function)
-        if owner is None or not isinstance(node.value, cst.Name) or node.value.value != _first_param(owner) or _is_static(owner):
+        read = self._self_read(function, node)
+        if read is None or not read[1].node.bases:
             return None
-        class_scope = owner.scope.parent
-        if class_scope is None or class_scope.kind != "class" or not isinstance(class_scope.node, cst.ClassDef) or not class_scope.node.bases:
-            return None
+        owner, class_scope = read
         attr = node.attr.value
         # ``graphql_ide_html: str`` in the class body declares the type of
         # what a base provides: no binding of its own.
         declared = class_scope.bindings.get(attr, ())
-        if any(not (isinstance(b.node, cst.AnnAssign) and b.node.value is None) for b in declared) or attr in self_assignments(self.ctx, class_scope):
+        if any(not (isinstance(b.node, cst.AnnAssign) and b.node.value is None) for b in declared):
             return None
-        return f"c:{self.ctx.module_name or '<module>'}.{owner.qualname.rpartition('.')[0]}:{attr}"
+        assigned = self._self_assigned.get(id(class_scope.node))
+        if assigned is None:
+            assigned = self._self_assigned[id(class_scope.node)] = frozenset(self_assignments(self.ctx, class_scope))
+        return None if attr in assigned else self._attribute_ref(owner, attr)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         function = self.ctx.current_function

@@ -137,7 +137,12 @@ def reaching_bindings(ctx, scope, bindings: list, use: cst.CSTNode | None) -> li
     did not touch: ``FileContext.subtree_memo``)."""
     if use is None or len(bindings) < 2 or scope.kind != "function":
         return bindings
-    return ctx.subtree_memo.get(statement_order, scope.node, statement_order).reaching(bindings, use)
+    return statement_order_of(ctx, scope).reaching(bindings, use)
+
+
+def statement_order_of(ctx, scope) -> StatementOrder:
+    """The statement order of a function's scope, built once per file (see ``reaching_bindings``)."""
+    return ctx.subtree_memo.get(statement_order, scope.node, statement_order)
 
 
 def is_none_literal(node: cst.CSTNode | None) -> bool:

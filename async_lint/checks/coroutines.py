@@ -529,10 +529,8 @@ class CoroutineEvidence:
 
     # -- nested loops ------------------------------------------------------------
     def nested_loops_allowed(self) -> bool:
-        """``nest_asyncio`` imported in the file makes re-entering the loop legal."""
         if self._nested_loops_allowed is None:
-            patches = self.apis.reentrant_patches
-            self._nested_loops_allowed = any(b.kind == IMPORT and (b.target or "").split(".")[0] in patches for bindings in self.ctx.module_scope.bindings.values() for b in bindings)
+            self._nested_loops_allowed = nested_loops_allowed(self.ctx)
         return self._nested_loops_allowed
 
 
@@ -779,6 +777,12 @@ def unawaited_message(callee: str, *, future: bool, use: CoroutineUse | None, in
     if in_async:
         return f"`{callee}` returns {made} that is never awaited: {lost}; add `await`"
     return f"`{callee}` returns {made} that is dropped here: {lost}; `await` it from async code, or run it with `async_to_sync(...)`/`asyncio.run(...)`"
+
+
+def nested_loops_allowed(ctx) -> bool:
+    """``nest_asyncio`` imported in the file makes re-entering the loop legal."""
+    patches = coroutine_apis().reentrant_patches
+    return any(b.kind == IMPORT and (b.target or "").split(".")[0] in patches for bindings in ctx.module_scope.bindings.values() for b in bindings)
 
 
 def expects_an_error(ctx) -> bool:

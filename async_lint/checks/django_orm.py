@@ -257,10 +257,10 @@ class SyncOrmCheck(DjangoCheck):
         found = self.ctx.lookup_with_scope(expr.value)
         if found is None or found[0] is not function.scope:
             return False
-        from async_lint.analysis.reaching import reaching_bindings, statement_order
+        from async_lint.analysis.reaching import reaching_bindings, statement_order_of
 
         scope, bindings = found
-        order = self.ctx.subtree_memo.get(statement_order, scope.node, statement_order)
+        order = statement_order_of(self.ctx, scope)
         use = order.places.get(id(expr))
         if use is None:
             return False
