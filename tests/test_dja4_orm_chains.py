@@ -15,6 +15,8 @@ def test_levels_follow_the_end_of_each_chain() -> None:
     assert found == {
         ("views.py", 8): ("error", "DJA201", ["blog.reports.dashboard_numbers", "blog.stats.post_count"]),
         ("services.py", 6): ("error", "DJA203", ["blog.base.PostWriter.persist"]),
+        # ``cls.objects`` in a model's classmethod.
+        ("views.py", 21): ("error", "DJA201", ["blog.models.Post.by_title"]),
         # DJANGO_ALLOW_ASYNC_UNSAFE in tests/conftest.py: ORM chains skipped there, not this one.
         ("test_dashboard.py", 13): ("warning", "DJA101", ["tests.test_dashboard.wait_for_search_index"]),
     }

@@ -416,10 +416,11 @@ class FileContext:
         return self.function_by_node.get(id(node))
 
 
-def handoff_callable_index(ctx: FileContext, call: cst.Call) -> int | None:
+def handoff_callable_index(ctx: FileContext, call: cst.Call, scope: Scope | None = None) -> int | None:
     """For a call that hands a callable to a worker thread, the index of that
-    positional argument; else None."""
-    name = ctx.qualified_name(call.func)
+    positional argument; else None.  Names are looked up from ``scope``
+    (default: where the traversal is)."""
+    name = ctx.qualified_name(call.func, scope)
     if name in THREAD_HANDOFFS:
         return THREAD_HANDOFFS[name]
     if isinstance(call.func, cst.Attribute) and call.func.attr.value == RUN_IN_EXECUTOR:

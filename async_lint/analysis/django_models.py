@@ -40,6 +40,7 @@ from async_lint.analysis.django_vocabulary import (
     ROW_METHODS,
     USER_MODEL_SETTING,
 )
+from async_lint.analysis.handoffs import dotted, handed_by, reads_in
 from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable
 from async_lint.analysis.reaching import reaching_bindings
 from async_lint.analysis.receivers import _attribute_assignments, function_scope
@@ -78,6 +79,9 @@ CONTRIB_SAVING_FORMS = frozenset(
 FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado")
 USER_MODEL_GETTERS = MODEL_FACTORIES
 # Calls that run their first argument in a worker thread and hand back its result.
+# Packages whose classes a project class may derive from without its own code
+# running in their methods.
+FRAMEWORK_PACKAGES = frozenset({"django", "channels", "rest_framework", "adrf", "ninja", "asgiref"})
 THREAD_RUNNERS = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.to_thread.run_sync"})
 
 
@@ -345,6 +349,7 @@ class DjangoInference:
         self._self_attributes: dict[tuple[int, str], Value | None] = {}
         self._unannotated_params: dict[tuple[int, int], tuple[cst.Param, Scope, Value | None]] = {}
         self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
+        self._class_handoff_scans: dict[int, tuple[list[tuple[str, bool]], set[str]] | None] = {}
         self._thread_returns: dict[tuple[int, str], Value | None] = {}
         settings = ctx.settings
         self.table: ModelTable = getattr(settings, "models", None) or EMPTY_TABLE
@@ -817,6 +822,11 @@ class DjangoInference:
             if info is not None:
                 return InstanceValue(self.models().get(info.name, info), None)
             return ClassSelf(cls, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
+        if in_class and params and params[0] is param and any(self.ctx.qualified_name(_decorator_callee(d), scope.parent) == "builtins.classmethod" for d in function.decorators):
+            # ``cls`` of a model's classmethod: ``cls.objects.get(...)``.
+            info = self.model_of_class(scope.parent.node, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
+            if info is not None:
+                return ModelClass(self.models().get(info.name, info))
         if param.name.value == "request" and self.imports_django and not self.foreign_request_framework:
             position = 1 if in_class else 0
             if len(params) > position and params[position] is param:
@@ -879,8 +889,98 @@ class DjangoInference:
         if values and all(v is not None and v is not CYCLE for v in values):
             result = _merge(values)
             if isinstance(result, InstanceValue):
-                result = InstanceValue(result.model, None)
+                loaded = None
+                if result.loaded is not None and all(value is not None and type(value) is not cst.Name for value, _scope in self._assignments_on_self(cls)[attr]):
+                    loaded = self._self_relations_loaded(cls, attr, result.loaded)
+                result = InstanceValue(result.model, loaded)
         self._self_attributes[key] = result
+        return result
+
+    def _self_relations_loaded(self, cls: ClassSelf, attr: str, fetched: frozenset[str]) -> frozenset[str] | None:
+        """The relations of ``self.<attr>`` that may be loaded, where each of
+        its assignments fetched the instance (``fetched``: what those
+        queries loaded): also what the class's code that may run off the
+        loop reads of it, and what its async methods hand on to a thread or
+        an awaited call (``handoffs.py``), in whatever order the methods
+        run.  None (nothing claimed) where the instance itself, or ``self``,
+        is handed on whole, or ``self.<attr>`` is also set in a nested def."""
+        scan = self._class_handoffs(cls)
+        prefix = "self." + attr
+        if scan is None or attr in scan[1]:
+            return None
+        loaded = set(fetched)
+        for path, whole in scan[0]:
+            if path == "self" or (path == prefix and whole):
+                return None
+            if path.startswith(prefix + "."):
+                below = path[len(prefix) + 1 :].replace(".", "__")
+                loaded.add(below + "__*" if whole else below)
+        return frozenset(loaded)
+
+    def _class_handoffs(self, cls: ClassSelf) -> tuple[list[tuple[str, bool]], set[str]] | None:
+        """What the class's methods may load off the loop, as paths from
+        ``self`` (``handoffs.py``), and the attributes set on ``self`` inside
+        nested defs and lambdas (read once per class)."""
+        key = id(cls.cls)
+        if key in self._class_handoff_scans:
+            return self._class_handoff_scans[key]
+        paths: list[tuple[str, bool]] = []
+        nested_sets: set[str] = set()
+        class_scope = Scope("class", cls.cls, cls.scope)
+        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
+        async_methods = {s.name.value for s in body if isinstance(s, cst.FunctionDef) and s.asynchronous is not None}
+        # Bases all from the frameworks (a Channels consumer, a Django view):
+        # their methods (``await self.send(...)``) load no project relations.
+        framework_bases = all((resolve_in(cls.scope, base.value, self.module_name) or "").partition(".")[0] in FRAMEWORK_PACKAGES for base in cls.cls.bases)
+        for method in body:
+            self_name = _self_parameter(method)
+            if self_name is None:
+                continue
+
+            def from_self(found: list[tuple[str, bool]], self_name: str = self_name) -> None:
+                for path, whole in found:
+                    head, dot, rest = path.partition(".")
+                    if head == self_name:
+                        paths.append(("self" + dot + rest, whole))
+
+            if method.asynchronous is None:
+                from_self(reads_in(method.body))
+                continue
+            scope = self._scope_of(method, class_scope)
+            stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(method.body, None)]
+            while stack:
+                node, parent = stack.pop()
+                kind = type(node)
+                if kind is cst.FunctionDef or kind is cst.Lambda:
+                    from_self(reads_in(node.body))  # runs wherever it is called
+                    for _statement, target, _value in _attribute_assignments(node.body) if kind is cst.FunctionDef else ():
+                        if isinstance(target.value, cst.Name) and target.value.value == self_name:
+                            nested_sets.add(target.attr.value)
+                    continue
+                if kind is cst.Call:
+                    awaited = type(parent) is cst.Await
+                    func = node.func
+                    if awaited and type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == self_name and func.attr.value not in async_methods and not framework_bases:
+                        paths.append(("self", True))  # a project base's or a thread-wrapped method gets self
+                    from_self(
+                        handed_by(
+                            self.ctx,
+                            node,
+                            scope,
+                            awaited=awaited,
+                            local_def=lambda name: None,
+                            is_instance=lambda value: True,
+                            is_django_call=lambda call, scope=scope: type(call.func) is cst.Attribute and isinstance(self._infer(call.func.value, scope), (ManagerValue, QuerySetValue)),
+                        )
+                    )
+                elif kind is cst.AssignTarget or kind is cst.AugAssign or kind is cst.AnnAssign:
+                    target = node.target
+                    path = dotted(target) if type(target) is cst.Attribute else None
+                    if path is not None and path.count(".") >= 2:
+                        from_self([(path, False)])  # ``self.room.owner = user`` loads it
+                stack.extend((child, node) for child in children(node))
+        result = (paths, nested_sets)
+        self._class_handoff_scans[key] = result
         return result
 
     def _assignments_on_self(self, cls: ClassSelf) -> dict[str, list[tuple[cst.BaseExpression | None, Scope]]]:
@@ -901,12 +1001,9 @@ class DjangoInference:
                         for target in targets:
                             if isinstance(target, cst.Name):
                                 out.setdefault(target.value, []).append((small.value, cls.scope))
-            if not isinstance(statement, cst.FunctionDef) or _is_static(statement):
+            self_name = _self_parameter(statement)
+            if self_name is None:
                 continue
-            params = (*statement.params.posonly_params, *statement.params.params)
-            if not params:
-                continue
-            self_name = params[0].name.value
             method_scope = self._scope_of(statement, class_scope)
             for _node, target, value in _attribute_assignments(statement.body):
                 if isinstance(target.value, cst.Name) and target.value.value == self_name:
@@ -1283,6 +1380,15 @@ def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
 
 def _is_none(node: cst.BaseExpression) -> bool:
     return type(node) is cst.Name and node.value == "None"  # type: ignore[attr-defined]
+
+
+def _self_parameter(statement: cst.CSTNode) -> str | None:
+    """The name a method of a class body calls its instance (or class), or
+    None for another statement, a static method or one without parameters."""
+    if not isinstance(statement, cst.FunctionDef) or _is_static(statement):
+        return None
+    params = (*statement.params.posonly_params, *statement.params.params)
+    return params[0].name.value if params else None
 
 
 def _is_static(node: cst.FunctionDef) -> bool:

@@ -24,6 +24,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     django_inference,
 )
+from async_lint.analysis.handoffs import covers, dotted, handed_by, root_name
 from async_lint.analysis.django_twins import since, sync_names, target_version, twin
 from async_lint.analysis.scopes import CLASS
 from async_lint.checks.base import Check
@@ -109,9 +110,14 @@ class SyncOrmCheck(DjangoCheck):
         super().__init__(ctx)
         # id(function) -> the names ``async for`` iterated in it, in visiting order
         self._async_iterated: dict[int, list[cst.Name]] = {}
+        # id(function) -> (name, the call that hands it on) of the values a
+        # thread or an awaited call got, in visiting order (DJA204)
+        self._handed: dict[int, list[tuple[tuple[str, bool], cst.Call]]] = {}
 
     # -- explicit calls (DJA201, DJA203) -------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.in_async_context:
+            self._note_handed(node)
         func = node.func
         if isinstance(func, cst.Attribute):
             self._method_call(node, func)
@@ -209,7 +215,7 @@ class SyncOrmCheck(DjangoCheck):
             return
         owner, relation = value.owner, value.relation
         if owner is not None and relation is not None:
-            if owner.loaded is None or owner.has_loaded(relation.name):
+            if owner.loaded is None or owner.has_loaded(relation.name) or self._maybe_loaded_elsewhere(expr):
                 return  # prefetched, or the instance's origin is unknown
             self.flag(
                 expr,
@@ -273,6 +279,67 @@ class SyncOrmCheck(DjangoCheck):
                 return True
         return False
 
+    # -- instances whose relations a thread may have loaded (DJA204) -------------
+    def _note_handed(self, node: cst.Call) -> None:
+        """Remember what this call hands to code that may load relations off
+        the loop (``handoffs.handed_by``), with the call: reading such a
+        relation later on the loop runs no query."""
+        function = self.ctx.current_function
+        if function is None:
+            return
+
+        def local_def(name: str) -> cst.FunctionDef | None:
+            for binding in function.scope.bindings.get(name, []):
+                if type(binding.node) is cst.FunctionDef:
+                    return binding.node
+            return None
+
+        handed = handed_by(
+            self.ctx,
+            node,
+            None,
+            awaited=type(self.ctx.parent) is cst.Await,
+            local_def=local_def,
+            is_instance=lambda value: isinstance(self.inference.infer(value), InstanceValue),
+            is_django_call=self._is_orm_call,
+        )
+        if handed:
+            self._handed.setdefault(id(function), []).extend((path, node) for path in handed)
+
+    def _is_orm_call(self, call: cst.Call) -> bool:
+        """``await Comment.objects.acreate(post=post)``, ``await post.asave()``:
+        Django's own methods, which load no relation of their arguments."""
+        func = call.func
+        return type(func) is cst.Attribute and isinstance(self.inference.infer(func.value), (ManagerValue, QuerySetValue, InstanceValue))
+
+    def _maybe_loaded_elsewhere(self, expr: cst.BaseExpression, relation: str | None = None) -> bool:
+        """``relation`` of ``expr`` (None: anything below it) may have been
+        loaded by what an earlier statement handed on with the same value
+        of ``expr``'s local name (``_note_handed``)."""
+        function = self.ctx.current_function
+        handed = self._handed.get(id(function)) if function is not None else None
+        root = root_name(expr)
+        if not handed or root is None:
+            return False
+        found = self.ctx.lookup_with_scope(root.value)
+        if found is None or found[0] is not function.scope:
+            return False
+        from async_lint.analysis.reaching import reaching_bindings
+
+        scope, bindings = found
+        path = dotted(expr)
+        value: set[int] | None = None
+        for (handed_path, whole), anchor in handed:
+            if handed_path.partition(".")[0] != root.value:
+                continue
+            if not (whole if path is None else covers((handed_path, whole), path, relation)):
+                continue
+            if value is None:
+                value = {id(b) for b in reaching_bindings(self.ctx, scope, bindings, root)}
+            if {id(b) for b in reaching_bindings(self.ctx, scope, bindings, anchor)} == value:
+                return True
+        return False
+
     def visit_If(self, node: cst.If) -> None:
         self.evaluated(node.test, "a truth test", iterates=False)
 
@@ -333,7 +400,7 @@ class SyncOrmCheck(DjangoCheck):
         if not receiver.model.defined_here:
             record_attribute_use(self, node)  # fields known in another module
         relation = receiver.model.relations.get(node.attr.value)
-        if relation is None or not relation.is_single or receiver.has_loaded(relation.name):
+        if relation is None or not relation.is_single or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name):
             return
         self.flag(
             node,

@@ -1,0 +1,140 @@
+"""What code that may run off the event loop can load of a model instance.
+
+Django caches a loaded relation on its instance: once a thread has read
+``post.author`` (``await sync_to_async(lambda: post.author)()``), reading
+``post.author`` on the loop runs no query.  A relation is claimed unloaded
+(DJA204) only where nothing handed the instance to such code first.
+
+What a call hands on is described by paths, each (dotted path, whole):
+``post.author.name`` read in a thread (not whole) may load the relations
+along the path; ``post`` passed to a thread or to an awaited helper (whole)
+may have anything below it loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from async_lint import lazy_libcst
+from async_lint.analysis.context import handoff_callable_index
+from async_lint.analysis.scopes import dotted_name as dotted
+from async_lint.walk import children
+
+cst = lazy_libcst.bind(globals())
+
+Path = tuple[str, bool]
+
+
+def root_name(expr: cst.BaseExpression) -> cst.Name | None:
+    """``post`` of ``post.author.profile``, ``post.tags.all()``, ``posts[0].author``."""
+    while True:
+        kind = type(expr)
+        if kind is cst.Attribute or kind is cst.Subscript:
+            expr = expr.value
+        elif kind is cst.Call:
+            expr = expr.func
+        else:
+            return expr if kind is cst.Name else None
+
+
+def reads_in(root: cst.CSTNode) -> list[Path]:
+    """The paths read below ``root``: ``post.author.name`` (the relations
+    along it may load); a name alone, an argument (``helper(post.author)``)
+    or a method's receiver (``post.author.get_x()``), whole."""
+    found: list[Path] = []
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(root, None)]
+    while stack:
+        node, parent = stack.pop()
+        kind = type(node)
+        if kind is cst.Attribute or kind is cst.Name:
+            path = dotted(node)
+            if path is not None:
+                if kind is cst.Name or type(parent) is cst.Arg:
+                    found.append((path, True))
+                elif type(parent) is cst.Call and parent.func is node:
+                    found.append((path.rpartition(".")[0], True))
+                else:
+                    found.append((path, False))
+                continue
+            stack.append((node.value, node))
+        elif kind is cst.Arg:
+            stack.append((node.value, node))
+        else:
+            stack.extend((child, node) for child in children(node))
+    return found
+
+
+def handed_by(
+    ctx,
+    call: cst.Call,
+    scope,
+    *,
+    awaited: bool,
+    local_def: Callable[[str], cst.FunctionDef | None],
+    is_instance: Callable[[cst.BaseExpression], bool],
+    is_django_call: Callable[[cst.Call], bool],
+) -> list[Path]:
+    """What ``call`` (made on the loop, in ``scope``) hands to code that may
+    load relations off the loop: what the callable a thread runs reads (a
+    lambda's or a local def's reads; a bound method's instance, whole), the
+    thread's arguments (``sync_to_async(fn)(post)``, ``to_thread(fn, post)``),
+    and the arguments of an awaited call (``await load_author(post)``: an
+    async helper may load it in a thread), unless it is Django's own
+    (``is_django_call``: ``await Comment.objects.acreate(post=post)``)."""
+    index = handoff_callable_index(ctx, call, scope)
+    if index is not None:
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        out = _callable_reads(positional[index], local_def) if index < len(positional) else []
+        return out + _argument_paths(call, is_instance, skip=index + 1)
+    if type(call.func) is cst.Call and handoff_callable_index(ctx, call.func, scope) is not None:
+        return _argument_paths(call, is_instance)
+    if awaited and not is_django_call(call):
+        return _argument_paths(call, is_instance)
+    return []
+
+
+def _callable_reads(handed: cst.BaseExpression, local_def: Callable[[str], cst.FunctionDef | None]) -> list[Path]:
+    if type(handed) is cst.Lambda:
+        return reads_in(handed.body)
+    if type(handed) is cst.Attribute:  # a bound method: its instance, whole
+        path = dotted(handed.value)
+        return [(path, True)] if path is not None else []
+    if type(handed) is cst.Name:
+        function = local_def(handed.value)
+        if function is not None:
+            return reads_in(function.body)
+    return []
+
+
+def _argument_paths(call: cst.Call, is_instance: Callable[[cst.BaseExpression], bool], skip: int = 0) -> list[Path]:
+    """The values ``call`` passes on from its ``skip``-th positional argument
+    on, each whole: a name, a related instance (``post.author``; not a
+    field, ``post.title``), or either inside a list, tuple or set
+    (``prefetch_related_objects([post], ...)``)."""
+    out: list[Path] = []
+    position = 0
+    for arg in call.args:
+        if arg.keyword is None and not arg.star:
+            position += 1
+            if position <= skip:
+                continue
+        stack = [arg.value]
+        while stack:
+            value = stack.pop()
+            kind = type(value)
+            if kind is cst.Name or (kind is cst.Attribute and is_instance(value)):
+                path = dotted(value)
+                if path is not None:
+                    out.append((path, True))
+            elif kind is cst.List or kind is cst.Tuple or kind is cst.Set:
+                stack.extend(element.value for element in value.elements)
+    return out
+
+
+def covers(handed: Path, path: str, relation: str | None) -> bool:
+    """Whether what was handed (``handed``) may have loaded ``relation`` of
+    the instance at ``path`` (None: anything below it)."""
+    handed_path, whole = handed
+    if whole:
+        return path == handed_path or path.startswith(handed_path + ".")
+    return relation is not None and (handed_path + ".").startswith(f"{path}.{relation}.")
