@@ -42,7 +42,9 @@ class makes ``name`` a property).
 A call site in async code carries ``args``, its arguments' literal values
 (``[[positional...], {keyword: ...}]``, each ``[value]`` or null when not a
 literal), unless it passes ``*args``/``**kwargs``; ``awaited`` where its
-value is awaited right there; ``loop_ok`` where re-entering the event loop
+value is awaited right there; ``entered`` where it is the context manager
+of a ``with`` statement (a ``@contextmanager`` function's body then runs
+there); ``loop_ok`` where re-entering the event loop
 is expected or allowed there (DJA304); and ``patched``, the
 dotted names a test's mocks replace around it (``mock.patch`` as a decorator
 or a ``with`` statement, pytest's ``mocker``/``monkeypatch`` earlier in the
@@ -93,6 +95,8 @@ NEUTRAL_DECORATORS = frozenset(
         "abc.abstractmethod",
     }
 )
+# Decorators that make a generator function a context manager factory.
+CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager"})
 # Decorators that make a method an attribute computed on read.
 PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property", "django.utils.functional.cached_property", "cached_property", "property"})
 NEGATED_TEST = {"truthy": "falsy", "falsy": "truthy", "none": "notnone", "notnone": "none"}
@@ -330,6 +334,8 @@ class SummaryCollector(Check):
         self.patched: dict[int, list[str]] = {}
         # id(call) of the call sites in async code whose value is awaited
         self.awaited: set[int] = set()
+        # id(call) of the call sites in async code that a ``with`` enters
+        self.entered: set[int] = set()
         # id(call) of the call sites in async code where re-entering the loop
         # is expected (``pytest.raises``) or allowed (``nest_asyncio``)
         self.loop_ok: set[int] = set()
@@ -389,6 +395,8 @@ class SummaryCollector(Check):
                     self.patched[id(node)] = patched
                 if type(parent) is cst.Await:
                     self.awaited.add(id(node))
+                elif type(parent) is cst.WithItem and parent.item is node and len(ctx.stack) >= 3 and type(ctx.stack[-3]) is cst.With and ctx.stack[-3].asynchronous is None:
+                    self.entered.add(id(node))
                 if self._loop_reentry_ok():
                     self.loop_ok.add(id(node))
         if in_sync_body:
@@ -752,6 +760,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["orm"] = True
         if _returns_coroutine(info, key in collector.generators):
             entry["coroutine"] = True
+        if key in collector.generators and not info.is_async and CONTEXT_MANAGER_DECORATORS.intersection(info.decorators):
+            entry["context_manager"] = True  # ``with fn():`` runs its body to the ``yield``, and after
         if any(d in coroutine_apis().async_to_sync for d in info.decorators):
             entry["loop_reentry"] = True  # calling it runs AsyncToSync (DJA304 on the loop)
         if binding is not None:
@@ -797,6 +807,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 sites[-1]["args"] = args
         if id(node) in collector.awaited:
             sites[-1]["awaited"] = True
+        if id(node) in collector.entered:
+            sites[-1]["entered"] = True
         if id(node) in collector.loop_ok:
             sites[-1]["loop_ok"] = True
         if id(node) in collector.patched:

@@ -515,3 +515,16 @@ def test_two_files_of_one_module_name_give_the_same_findings_whatever_order_they
     result = engine.run([str(tmp_path)], make_settings(root=str(tmp_path)))
     # Both views call "shop.services.fetch": the first file of that name by path answers for both.
     assert [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in result.findings] == [("one/shop/views.py", "DJA401"), ("two/shop/views.py", "DJA401")]
+
+
+def test_a_context_manager_entered_by_with_gets_no_thread_fix() -> None:
+    """``await sync_to_async(scratch_dir)()`` would still enter the context
+    manager on the loop: the finding says to move the block, with no fix."""
+    found = [f for f in lint_paths([FIXTURES / "dja4_context_managers"]) if f.code == "DJA401"]
+    assert [(f.line, f.extra["chain"], f.extra["blocking_code"]) for f in found] == [
+        (36, ["shop.workspace.scratch_dir"], "DJA104"),
+        (39, ["shop.workspace.throttled"], "DJA101"),
+    ]
+    for finding in found:
+        assert finding.fix is None
+        assert "move the `with` block into a sync function" in finding.message

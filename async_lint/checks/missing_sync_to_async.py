@@ -45,7 +45,7 @@ class MissingSyncToAsyncCheck(IndexCheck):
             receiver = index.receiver_of(site["ref"], module)
             target = index.resolve(site["ref"], module, receiver)
             function = index.function(target) if target is not None else None
-            if target is None or not index.callable_sync(function):
+            if target is None or not (index.callable_sync(function) or (site.get("entered") and index.entered_sync(function))):
                 continue
             if site.get("awaited") and function.get("decorated"):
                 # ``await fn()`` of a def under a decorator the analysis does
@@ -89,18 +89,27 @@ def _finding(index: ProjectIndex, path: str, site: dict, target: str, chain: lis
     # RULES.md: an error when the chain ends at an error-level operation.
     level = "error" if level_of(op[0]) == "error" else "warning"
     callee = site["callee"].removesuffix("()")
+    if site.get("entered") and index.entered_sync(index.function(target)):
+        # A thread cannot enter it for this ``with``: the block must move.
+        message = (
+            f"`with {site['callee']}` runs sync code that blocks the event loop: {chain_text(index, chain)}; move the `with` block into a sync function and run that with `await sync_to_async(fn)()`"
+        )
+        return finding_at(path, site, "DJA401", message, level=level, extra=_extra(index, target, chain, callee))
     if site["ref"].startswith("p:"):
         message = f"reading `{site['callee']}` runs sync code that blocks the event loop (a property): {chain_text(index, chain)}; read it in a thread: `await sync_to_async(lambda: {callee})()`"
     else:
         message = f"`{site['callee']}` runs sync code that blocks the event loop: {chain_text(index, chain)}; call it in a thread: `await sync_to_async({callee})(...)`"
-    extra = {
+    return finding_at(path, site, "DJA401", message, level=level, extra=_extra(index, target, chain, callee), fix=site.get("fix"))
+
+
+def _extra(index: ProjectIndex, target: str, chain: list[Any], callee: str) -> dict:
+    return {
         "callee": callee,
         "callee_qualname": target.replace(":", "."),
         "chain": [k.replace(":", ".") for k in chain[:-1]],
-        "blocking_code": op[0],
+        "blocking_code": chain[-1][0],
         "steps": chain_steps(index, chain),
     }
-    return finding_at(path, site, "DJA401", message, level=level, extra=extra, fix=site.get("fix"))
 
 
 def chain_text(index: ProjectIndex, chain: list[Any]) -> str:
