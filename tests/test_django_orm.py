@@ -239,3 +239,26 @@ def test_a_name_resolved_once_gives_what_resolving_it_at_every_read_gives(monkey
     monkeypatch.setattr(django_models.DjangoInference, "__init__", resolving_init)
     for path in files:
         assert _inferred(path, settings) == kept[path], path
+
+
+def test_the_request_user_suggestion_names_the_request_as_the_code_does() -> None:
+    src = """
+from django.http import HttpRequest
+from django.views import View
+
+async def view(django_request: HttpRequest):
+    if django_request.user.is_authenticated:
+        return django_request.session.get("x")
+
+class Page(View):
+    async def get(self, request):
+        user = request.user
+        return self.request.user.username, user.email
+"""
+    found = [(f.line, f.column, f.message.rpartition("; use ")[2]) for f in lint_text(src) if f.code == "DJA205"]
+    assert found == [
+        (6, 8, "`user = await django_request.auser()` and use `user`"),
+        (7, 16, "`await django_request.session.aget(...)`"),
+        (12, 16, "`user = await self.request.auser()` and use `user`"),
+        (12, 44, "`user = await request.auser()` and use `user`"),  # ``user`` bound to it: the usual name
+    ]

@@ -122,13 +122,15 @@ class RequestUserCheck(DjangoCheck):
         return self._text(expr) not in self._loaded_here()
 
     def _user(self, node: cst.CSTNode, expr: cst.BaseExpression, how: str) -> None:
-        fix = self.suggestion("request", "user", lambda twin: f"`user = await request.{twin}()` and use `user`", "`await sync_to_async(...)` around the code that reads the user")
+        request = _request_spelling(self.ctx, expr)
+        fix = self.suggestion("request", "user", lambda twin: f"`user = await {request}.{twin}()` and use `user`", "`await sync_to_async(...)` around the code that reads the user")
         self.flag(node, "DJA205", f"{how} `{shown(self.ctx, expr)}` loads the lazy `request.user` from the database synchronously (SynchronousOnlyOperation in async code); use {fix}")
 
     def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None) -> None:
         if session is not None and name in SESSION_CACHED and self._text(session) in self._loaded_here():
             return
-        fix = self.suggestion("session", name, lambda twin: f"`await request.session.{twin}(...)`", "`await sync_to_async(...)` around the session access")
+        request = _request_spelling(self.ctx, session)
+        fix = self.suggestion("session", name, lambda twin: f"`await {request}.session.{twin}(...)`", "`await sync_to_async(...)` around the session access")
         self.flag(node, "DJA205", f"`{what}` loads or saves the session synchronously (SynchronousOnlyOperation in async code with a database-backed session); use {fix}")
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -244,6 +246,16 @@ class RequestUserCheck(DjangoCheck):
                 return isinstance(self.inference.infer(func.value), (ManagerValue, QuerySetValue))
             return False
         return isinstance(self.inference.infer(func), ModelClass)
+
+
+def _request_spelling(ctx, expr: cst.BaseExpression | None) -> str:
+    """How the code names the request whose ``.user``/``.session`` ``expr``
+    is (``self.request``, ``django_request``); ``request`` where it cannot tell."""
+    while isinstance(expr, cst.Attribute):
+        if expr.attr.value in ("user", "session"):
+            return shown(ctx, expr.value)
+        expr = expr.value
+    return "request"
 
 
 def _lambda_params(node: cst.Lambda) -> bool:
