@@ -260,9 +260,10 @@ class ProjectIndex:
     def _severity(self, code: str) -> int:
         return SEVERITY_RANK.get(self.level_of(code), len(SEVERITY_RANK))
 
-    def entered_sync(self, function: dict | None) -> bool:
-        """A ``@contextmanager`` function: ``with fn():`` runs its body in the caller's thread."""
-        return function is not None and bool(function.get("context_manager")) and not function["async"] and not function.get("thread")
+    def entered_at(self, function: dict | None, site: dict | None) -> bool:
+        """A ``@contextmanager`` function that ``site`` enters (``with fn():``):
+        its body runs in the caller's thread."""
+        return site is not None and bool(site.get("entered")) and function is not None and bool(function.get("context_manager")) and not function["async"] and not function.get("thread")
 
     def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None, site: dict | None = None) -> list[Any] | None:
         """The chain [key, ..., op] by which ``key`` blocks, or None: the one
@@ -271,7 +272,7 @@ class ProjectIndex:
         branches of ``key`` (its ops and calls under them are skipped); the
         same holds further down for calls whose arguments the summary keeps."""
         function = self.function(key)
-        if not (self.callable_sync(function) or (site is not None and site.get("entered") and self.entered_sync(function))):
+        if not (self.callable_sync(function) or self.entered_at(function, site)):
             return None
         start_args = json.dumps([[site["ref"], site["args"]]]) if site is not None and "args" in site else None
         memo_key = (key, orm_ok, receiver, start_args)

@@ -69,6 +69,12 @@ class FunctionInfo:
     runs_in_thread: bool = False
     ops: list[BlockingOp] = field(default_factory=list)
 
+    def local_defs(self, name: str) -> Iterator[cst.FunctionDef]:
+        """The defs bound to ``name`` in this function's body (``def load(): ...``)."""
+        for binding in self.scope.bindings.get(name, []):
+            if isinstance(binding.node, cst.FunctionDef):
+                yield binding.node
+
 
 @dataclass(eq=False)
 class RecordedFact:

@@ -78,10 +78,10 @@ CONTRIB_SAVING_FORMS = frozenset(
 # Frameworks whose handlers receive their own (non-Django) request objects.
 FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado")
 USER_MODEL_GETTERS = MODEL_FACTORIES
-# Calls that run their first argument in a worker thread and hand back its result.
 # Packages whose classes a project class may derive from without its own code
 # running in their methods.
 FRAMEWORK_PACKAGES = frozenset({"django", "channels", "rest_framework", "adrf", "ninja", "asgiref"})
+# Calls that run their first argument in a worker thread and hand back its result.
 THREAD_RUNNERS = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.to_thread.run_sync"})
 
 
@@ -349,7 +349,7 @@ class DjangoInference:
         self._self_attributes: dict[tuple[int, str], Value | None] = {}
         self._unannotated_params: dict[tuple[int, int], tuple[cst.Param, Scope, Value | None]] = {}
         self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
-        self._class_handoff_scans: dict[int, tuple[list[tuple[str, bool]], set[str]] | None] = {}
+        self._class_handoff_scans: dict[int, tuple[list[tuple[str, bool]], set[str]]] = {}
         self._thread_returns: dict[tuple[int, str], Value | None] = {}
         settings = ctx.settings
         self.table: ModelTable = getattr(settings, "models", None) or EMPTY_TABLE
@@ -904,12 +904,12 @@ class DjangoInference:
         an awaited call (``handoffs.py``), in whatever order the methods
         run.  None (nothing claimed) where the instance itself, or ``self``,
         is handed on whole, or ``self.<attr>`` is also set in a nested def."""
-        scan = self._class_handoffs(cls)
+        paths, set_in_nested_defs = self._class_handoffs(cls)
         prefix = "self." + attr
-        if scan is None or attr in scan[1]:
+        if attr in set_in_nested_defs:
             return None
         loaded = set(fetched)
-        for path, whole in scan[0]:
+        for path, whole in paths:
             if path == "self" or (path == prefix and whole):
                 return None
             if path.startswith(prefix + "."):
@@ -917,7 +917,7 @@ class DjangoInference:
                 loaded.add(below + "__*" if whole else below)
         return frozenset(loaded)
 
-    def _class_handoffs(self, cls: ClassSelf) -> tuple[list[tuple[str, bool]], set[str]] | None:
+    def _class_handoffs(self, cls: ClassSelf) -> tuple[list[tuple[str, bool]], set[str]]:
         """What the class's methods may load off the loop, as paths from
         ``self`` (``handoffs.py``), and the attributes set on ``self`` inside
         nested defs and lambdas (read once per class)."""

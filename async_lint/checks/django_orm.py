@@ -26,7 +26,7 @@ from async_lint.analysis.django_models import (
 )
 from async_lint.analysis.handoffs import covers, dotted, handed_by, root_name
 from async_lint.analysis.django_twins import since, sync_names, target_version, twin
-from async_lint.analysis.scopes import CLASS
+from async_lint.analysis.scopes import CLASS, Binding, Scope
 from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
 
@@ -260,24 +260,40 @@ class SyncOrmCheck(DjangoCheck):
         earlier = self._async_iterated.get(id(function)) if function is not None else None
         if not earlier or type(expr) is not cst.Name:
             return False
-        found = self.ctx.lookup_with_scope(expr.value)
-        if found is None or found[0] is not function.scope:
+        local = self._local(expr.value)
+        if local is None:
             return False
-        from async_lint.analysis.reaching import reaching_bindings, statement_order_of
+        from async_lint.analysis.reaching import statement_order_of
 
-        scope, bindings = found
-        order = statement_order_of(self.ctx, scope)
+        order = statement_order_of(self.ctx, local[0])
         use = order.places.get(id(expr))
         if use is None:
             return False
-        value = {id(b) for b in reaching_bindings(self.ctx, scope, bindings, expr)}
+        value = self._reaching(local, expr)
         for iterated in earlier:
             place = order.places.get(id(iterated))
             if iterated.value != expr.value or place is None or place[0] >= use[0] or use[1][: len(place[1])] != place[1]:
                 continue
-            if {id(b) for b in reaching_bindings(self.ctx, scope, bindings, iterated)} == value:
+            if self._reaching(local, iterated) == value:
                 return True
         return False
+
+    def _local(self, name: str) -> tuple[Scope, list[Binding]] | None:
+        """The scope and bindings of ``name`` where it is a local of the
+        function being visited (not of an enclosing scope)."""
+        function = self.ctx.current_function
+        found = self.ctx.lookup_with_scope(name)
+        if function is None or found is None or found[0] is not function.scope:
+            return None
+        return found
+
+    def _reaching(self, local: tuple[Scope, list[Binding]], node: cst.CSTNode) -> set[int]:
+        """Which of a local's bindings can reach ``node``: two places with the
+        same set see the same value."""
+        from async_lint.analysis.reaching import reaching_bindings
+
+        scope, bindings = local
+        return {id(b) for b in reaching_bindings(self.ctx, scope, bindings, node)}
 
     # -- instances whose relations a thread may have loaded (DJA204) -------------
     def _note_handed(self, node: cst.Call) -> None:
@@ -287,19 +303,12 @@ class SyncOrmCheck(DjangoCheck):
         function = self.ctx.current_function
         if function is None:
             return
-
-        def local_def(name: str) -> cst.FunctionDef | None:
-            for binding in function.scope.bindings.get(name, []):
-                if type(binding.node) is cst.FunctionDef:
-                    return binding.node
-            return None
-
         handed = handed_by(
             self.ctx,
             node,
             None,
             awaited=type(self.ctx.parent) is cst.Await,
-            local_def=local_def,
+            local_def=lambda name: next(function.local_defs(name), None),
             is_instance=lambda value: isinstance(self.inference.infer(value), InstanceValue),
             is_django_call=self._is_orm_call,
         )
@@ -321,12 +330,9 @@ class SyncOrmCheck(DjangoCheck):
         root = root_name(expr)
         if not handed or root is None:
             return False
-        found = self.ctx.lookup_with_scope(root.value)
-        if found is None or found[0] is not function.scope:
+        local = self._local(root.value)
+        if local is None:
             return False
-        from async_lint.analysis.reaching import reaching_bindings
-
-        scope, bindings = found
         path = dotted(expr)
         value: set[int] | None = None
         for (handed_path, whole), anchor in handed:
@@ -335,8 +341,8 @@ class SyncOrmCheck(DjangoCheck):
             if not (whole if path is None else covers((handed_path, whole), path, relation)):
                 continue
             if value is None:
-                value = {id(b) for b in reaching_bindings(self.ctx, scope, bindings, root)}
-            if {id(b) for b in reaching_bindings(self.ctx, scope, bindings, anchor)} == value:
+                value = self._reaching(local, root)
+            if self._reaching(local, anchor) == value:
                 return True
         return False
 

@@ -226,10 +226,10 @@ class RequestUserCheck(DjangoCheck):
             return (handed.body, self.ctx.scope) if not _lambda_params(handed) else None
         function = self.ctx.current_function
         if isinstance(handed, cst.Name) and function is not None:
-            for binding in function.scope.bindings.get(handed.value, []):
-                if isinstance(binding.node, cst.FunctionDef) and binding.node.asynchronous is None:
-                    info = self.ctx.function_info(binding.node)
-                    return (binding.node.body, info.scope) if info is not None else None
+            for local in function.local_defs(handed.value):
+                if local.asynchronous is None:
+                    info = self.ctx.function_info(local)
+                    return (local.body, info.scope) if info is not None else None
         return None
 
     def _call_forces_arguments(self, node: cst.Call) -> bool:

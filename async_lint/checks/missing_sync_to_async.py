@@ -45,7 +45,7 @@ class MissingSyncToAsyncCheck(IndexCheck):
             receiver = index.receiver_of(site["ref"], module)
             target = index.resolve(site["ref"], module, receiver)
             function = index.function(target) if target is not None else None
-            if target is None or not (index.callable_sync(function) or (site.get("entered") and index.entered_sync(function))):
+            if target is None or not (index.callable_sync(function) or index.entered_at(function, site)):
                 continue
             if site.get("awaited") and function.get("decorated"):
                 # ``await fn()`` of a def under a decorator the analysis does
@@ -89,7 +89,7 @@ def _finding(index: ProjectIndex, path: str, site: dict, target: str, chain: lis
     # RULES.md: an error when the chain ends at an error-level operation.
     level = "error" if level_of(op[0]) == "error" else "warning"
     callee = site["callee"].removesuffix("()")
-    if site.get("entered") and index.entered_sync(index.function(target)):
+    if index.entered_at(index.function(target), site):
         # A thread cannot enter it for this ``with``: the block must move.
         message = (
             f"`with {site['callee']}` runs sync code that blocks the event loop: {chain_text(index, chain)}; move the `with` block into a sync function and run that with `await sync_to_async(fn)()`"
