@@ -46,6 +46,27 @@ def test_messages_show_the_spelling_used_and_the_resolved_name() -> None:
     assert messages[3].startswith("`open()` blocks the event loop; use `aiofiles.open`")
 
 
+def test_celery_advice_names_the_call_as_written() -> None:
+    findings = lint_text(
+        """
+        from shop.tasks import app
+
+        @app.task
+        def refresh(pk):
+            return pk
+
+        async def view(request):
+            refresh.apply_async(args=[1])
+            refresh.s(2).delay()
+        """,
+        select=DJA1,
+    )
+    assert [f.message.rpartition("; use ")[2] for f in findings] == [
+        "`await sync_to_async(refresh.apply_async)(...)`",
+        "`await sync_to_async(refresh.s(2).delay)(...)`",
+    ]
+
+
 def test_levels_follow_the_catalog() -> None:
     findings = lint_text(
         """

@@ -333,7 +333,29 @@ class ReceiverInference:
                 spec = self.spec(owner.type) if owner else None
                 if spec is not None and expr.attr.value in spec.decorates:
                     return Inferred(spec.decorates[expr.attr.value])
+                made = self._conventional_decorator(expr, scope)
+                if made is not None:
+                    return made
         return None
+
+    def _conventional_decorator(self, expr: cst.Attribute, scope: Scope) -> Inferred | None:
+        """``@app.task`` where ``app`` is imported from a project module named
+        by a library's convention (``from myproject.tasks import app``): the
+        convention names the module, not each name in it, and only the app
+        decorates, so the name is the type of the convention whose instances
+        have that decorator (a Celery app kept in ``tasks.py``)."""
+        qualified = self.ctx.qualified_name(expr.value, scope)
+        if qualified is None:
+            return None
+        parts = qualified.rpartition(".")[0].split(".")
+        if len(parts) < 2 or parts[-1] not in self.model.module_suffixes:
+            return None
+        made = {
+            spec.decorates[expr.attr.value]
+            for type_name in set(self.model.module_suffixes.values())
+            if (spec := self.spec(type_name)) is not None and parts[0] != type_name.split(".")[0] and expr.attr.value in spec.decorates
+        }
+        return Inferred(made.pop()) if len(made) == 1 else None
 
     def from_annotation(self, annotation: cst.BaseExpression, scope: Scope) -> Inferred | None:
         target = annotation_target(annotation)

@@ -34,6 +34,7 @@ class BlockingCall:
     use: str
     blocks: str = BLOCKS
     receiver: str | None = None  # how a [[method]] row's message names the receiver
+    called: str = "it"  # how ``{call}`` in ``use`` names it where the spelling is cut short
     # The team's own advice (config extra-blocking-calls), shown as is.
     advice: str | None = None
 
@@ -91,6 +92,7 @@ def blocking_table(extra: tuple[tuple[str, str], ...] = ()) -> BlockingTable:
             use=row["use"],
             blocks=row.get("blocks", BLOCKS),
             receiver=row.get("receiver"),
+            called=row.get("called", "it"),
         )
         excluded = frozenset(row.get("exclude", ()))
         table = methods.setdefault(row["type"], _NamePatterns())
@@ -150,7 +152,9 @@ class BlockingCallCheck(Check):
             return None
         spelled = self._spelling(func)
         what = entry.receiver or f"`{receiver.type}.{func.attr.value}`"
-        return entry, f"`{spelled}()` ({what}) {entry.blocks}; use {entry.use}"
+        # The advice names the call as written, unless its spelling is cut short.
+        call = spelled if "…" not in spelled else f"{entry.called}.{func.attr.value}"
+        return entry, f"`{spelled}()` ({what}) {entry.blocks}; use {entry.use.replace('{call}', call)}"
 
     def _reported_at_creation(self, receiver: Inferred, scope: Scope) -> bool:
         """``f = open(p)`` then ``f.read()`` in the same function: the ``open``
