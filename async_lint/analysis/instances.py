@@ -8,7 +8,7 @@ unknown class simply resolves to nothing).  Evidence, in this file only:
 
 - a Django model instance, as ``DjangoInference`` places it (``await
   Order.objects.aget(...)``, a loop variable over a QuerySet, an annotated
-  parameter);
+  parameter, a related instance ``order.customer``);
 - a name bound to a constructor call (``gateway = PaymentGateway(...)``;
   a capitalised callee, classes' naming convention, so that factory functions
   do not fill summaries with refs that resolve to nothing);
@@ -78,10 +78,13 @@ class InstanceClasses:
             owner, bindings = found
             classes = {self._from_binding(b, owner) for b in bindings}
             return classes.pop() if len(classes) == 1 else None
-        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            owner = self_class_scope(expr.value.value, scope)
-            if owner is not None:
-                return self._self_attribute(owner, expr.attr.value)
+        if isinstance(expr, cst.Attribute):
+            if isinstance(expr.value, cst.Name):
+                owner = self_class_scope(expr.value.value, scope)
+                if owner is not None:
+                    return self._self_attribute(owner, expr.attr.value)
+            # ``fan_out.subject.to_delete_ap()``: a related instance.
+            return self._model_instance(expr, scope)
         if isinstance(expr, cst.Await):
             return self._model_instance(expr, scope)
         return None
