@@ -17,6 +17,7 @@ from async_lint.checks.django_structure_classes import (
     ClassFacts,
     ClassRegistry,
     FrameworkClass,
+    UnknownClass,
     nodes_in,
     positional_params,
     view_table,
@@ -79,6 +80,8 @@ class ViewHandlersCheck(Check):
 
     # -- DJA504 --------------------------------------------------------------------
     def _check_drf(self, facts: ClassFacts, is_viewset: bool) -> None:
+        if self._awaits_handlers(facts):
+            return
         for name, method in facts.methods.items():
             if not method.is_async or method.node.name.value != name:
                 continue
@@ -92,6 +95,34 @@ class ViewHandlersCheck(Check):
                     "a Response; derive the view from `adrf` (adrf.views.APIView, adrf.viewsets.*, adrf.generics.*) "
                     "or make it a plain `def`",
                 )
+
+    def _awaits_handlers(self, facts: ClassFacts) -> bool:
+        """DRF's sync ``dispatch``, which would call a handler without
+        awaiting it, may not be the one that runs: the view's ``dispatch`` is
+        the project's (its own or a base's in this file), an ``async def``
+        or one that never calls the base's, which may await the handlers
+        as adrf's ``APIView`` does; or a base of
+        unknown content (a project class of another module, often one
+        derived from adrf's views, whose ``dispatch`` then comes first in
+        the MRO) may bring one."""
+        if any(isinstance(entry, UnknownClass) and entry.text != "object" for entry in self.registry.mro(facts)):
+            return True
+        found = self.registry.method(facts, "dispatch")
+        if found is None or found[1] is None:
+            return False
+        method = found[1]
+        # A sync ``dispatch`` that hands on to the base's (``super().dispatch()``)
+        # still runs DRF's; one that does not calls the handlers itself.
+        return effective_async(method, self.ctx.settings) is True or not _calls_base_dispatch(method.node)
+
+
+def _calls_base_dispatch(function: cst.FunctionDef) -> bool:
+    """``super().dispatch(...)`` or ``Base.dispatch(self, ...)`` in the body."""
+    for call in nodes_in(function.body, cst.Call):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "dispatch" and isinstance(func.value, (cst.Call, cst.Name, cst.Attribute)):
+            return True
+    return False
 
 
 def mixed_handlers_message(registry: ClassRegistry, facts: ClassFacts, settings) -> str | None:
