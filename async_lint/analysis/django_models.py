@@ -76,6 +76,9 @@ CONTRIB_SAVING_FORMS = frozenset(
     }
 )
 # Frameworks whose handlers receive their own (non-Django) request objects.
+# Views of these packages get DRF's Request (its user authenticated by the view's ``initial()``).
+DRF_PACKAGES = frozenset({"rest_framework", "adrf"})
+DRF_FUNCTION_VIEWS = frozenset({"rest_framework.decorators.api_view", "adrf.decorators.api_view"})
 FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado")
 USER_MODEL_GETTERS = MODEL_FACTORIES
 # Packages whose classes a project class may derive from without its own code
@@ -356,6 +359,7 @@ class DjangoInference:
         self._table_models: dict[str, ModelInfo] = {}
         self.imports_django = False
         self.foreign_request_framework = False
+        self._drf_views: dict[int, bool] = {}
         for bindings in ctx.module_scope.bindings.values():
             for binding in bindings:
                 if binding.kind == IMPORT and binding.target:
@@ -830,8 +834,44 @@ class DjangoInference:
         if param.name.value == "request" and self.imports_django and not self.foreign_request_framework:
             position = 1 if in_class else 0
             if len(params) > position and params[position] is param:
+                if in_class and self._drf_view(scope.parent.node, scope.parent.parent or scope.parent):  # type: ignore[arg-type, union-attr]
+                    return None
+                if not in_class and any((self.ctx.qualified_name(_decorator_callee(d), scope.parent or scope) or "") in DRF_FUNCTION_VIEWS for d in function.decorators):
+                    return None
                 return DjangoRequestValue()
         return None
+
+    def _drf_view(self, cls: cst.ClassDef, scope: Scope, depth: int = 0) -> bool:
+        """A class derived from DRF's or adrf's views (directly, or through
+        classes of this file): its handlers get DRF's ``Request``, whose
+        ``user`` the view's ``initial()`` authenticated before the handler
+        ran (adrf runs it in a thread), not Django's lazy one."""
+        key = id(cls)
+        known = self._drf_views.get(key)
+        if known is not None:
+            return known
+        self._drf_views[key] = False  # a cycle: not known to be one
+        found = False
+        for base in cls.bases:
+            qualified = self.ctx.qualified_name(base.value, scope) or ""
+            if qualified.split(".")[0] in DRF_PACKAGES:
+                found = True
+                break
+            local = self._local_class(base.value, scope)
+            if local is not None and depth < 20 and self._drf_view(local, scope, depth + 1):
+                found = True
+                break
+        self._drf_views[key] = found
+        return found
+
+    def _local_class(self, expr: cst.BaseExpression, scope: Scope) -> cst.ClassDef | None:
+        if not isinstance(expr, cst.Name):
+            return None
+        found = lookup(scope, expr.value)
+        if found is None or len(found[1]) != 1 or found[1][0].kind != CLASS:
+            return None
+        node = found[1][0].node
+        return node if isinstance(node, cst.ClassDef) else None
 
     def _infer_attribute(self, node: cst.Attribute, scope: Scope) -> Value | None:
         attr = node.attr.value
@@ -867,7 +907,7 @@ class DjangoInference:
             return None
         if isinstance(receiver, ClassSelf):
             if attr == "request" and self.imports_django and not self.foreign_request_framework:
-                return DjangoRequestValue()
+                return None if self._drf_view(receiver.cls, receiver.scope) else DjangoRequestValue()
             if attr in ("model", "queryset"):
                 return self._class_attribute(receiver, attr)
             return self._self_attribute(receiver, attr)
