@@ -272,12 +272,29 @@ def _parent_of(ctx: "FileContext", node: cst.CSTNode) -> cst.CSTNode | None:
     return ctx.parent if ctx.stack and ctx.stack[-1] is node else None
 
 
+def _handed_to_thread(ctx: "FileContext", call: cst.Call) -> bool:
+    """``sync_to_async(Model.objects.create(...))``: the call's result is what
+    the code hands to a thread as its callable (a mistake of its own); an
+    ``await`` added there would hand the thread an instance.  No fix."""
+    if not (ctx.stack and ctx.stack[-1] is call):
+        return False
+    from async_lint.analysis.context import handoff_callable_index
+
+    ancestors = ctx.ancestors()
+    arg, outer = next(ancestors, None), next(ancestors, None)
+    if not (isinstance(arg, cst.Arg) and arg.value is call and isinstance(outer, cst.Call)):
+        return False
+    index = handoff_callable_index(ctx, outer)
+    positional = [a for a in outer.args if a.keyword is None and not a.star]
+    return index is not None and index < len(positional) and positional[index] is arg
+
+
 def await_call(ctx: "FileContext", call: cst.Call, new_func: FuncSpec = None, *, message: str | None = None) -> NodeFix | None:
     """``f(args)`` -> ``await f(args)``, or ``await <new_func>(args)``.
 
     Call it while visiting ``call``.  A call that is already awaited only has
     its function replaced."""
-    if not can_await_here(ctx):
+    if not can_await_here(ctx) or _handed_to_thread(ctx, call):
         return None
     resolved = _resolve_func(ctx, new_func)
     if resolved is None:

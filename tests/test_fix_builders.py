@@ -37,6 +37,11 @@ def sleep_twin(ctx, call):
         ("async def v():\n    return [f(1) for _ in y]\n", "async def v():\n    return [await f(1) for _ in y]\n"),
         # A default value is evaluated by the enclosing async def.
         ("async def v():\n    def g(x=f(1)):\n        pass\n", "async def v():\n    def g(x=await f(1)):\n        pass\n"),
+        # An argument of the callable a thread runs is evaluated here, on the loop.
+        (
+            "from asgiref.sync import sync_to_async\nasync def v():\n    await sync_to_async(g)(f(1))\n",
+            "from asgiref.sync import sync_to_async\nasync def v():\n    await sync_to_async(g)(await f(1))\n",
+        ),
     ],
 )
 def test_await_call_wraps_with_the_right_precedence(before, after):
@@ -53,6 +58,10 @@ def test_await_call_wraps_with_the_right_precedence(before, after):
         "async def v():\n    class A:\n        x = f(1)\n",  # class body
         "def v():\n    @f(1)\n    async def g():\n        pass\n",  # decorator runs in the sync def
         "f(1)\n",  # module level
+        # The result handed to a thread as its callable: awaited, the thread would get the result.
+        "from asgiref.sync import sync_to_async\nasync def v():\n    await sync_to_async(f(1))()\n",
+        "from channels.db import database_sync_to_async\nasync def v():\n    await database_sync_to_async(f(1))\n",
+        "import asyncio\nasync def v(loop):\n    await loop.run_in_executor(None, f(1))\n",
     ],
 )
 def test_await_call_declines_where_await_is_not_valid_or_changes_timing(source):
