@@ -1401,6 +1401,14 @@ def _merge(values: list[Value]) -> Value | None:
 
 def _element_of(iterable: Value | None) -> Value | None:
     if isinstance(iterable, QuerySetValue) and not iterable.rows:
+        owner, relation = iterable.owner, iterable.relation
+        if owner is not None and relation is not None and owner.has_loaded(relation.name):
+            # ``project.findings.all()`` may be read from the owner's prefetch
+            # cache: its items carry what that prefetch loaded (a
+            # ``Prefetch("findings", Finding.objects.select_related(...))``),
+            # unknown where the owner's origin is.
+            loaded = None if owner.loaded is None else owner.loaded_below(relation.name) | iterable.selected
+            return InstanceValue(iterable.model, loaded)
         return InstanceValue(iterable.model, iterable.selected)
     if isinstance(iterable, IteratorValue):
         return InstanceValue(iterable.model, frozenset())
