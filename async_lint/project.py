@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import keyword
 import os
 import re
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class ModuleNamer:
     _packages: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (project root, the files linted) -> the import roots of those files (``import_roots``).
     _roots: dict[tuple[str, tuple[str, ...]], list[str]] = field(default_factory=dict)
+    _aliases: dict[str, list[str]] = field(default_factory=dict)
 
     def _holds_file(self, folder: str, name: str) -> bool:
         path = os.path.join(folder, name)
@@ -157,8 +159,38 @@ class ModuleNamer:
         """Other names the file is imported by: ``python manage.py`` puts
         manage.py's folder first on ``sys.path``, so below a package folder
         that holds manage.py (``apps/__init__.py`` beside ``apps/manage.py``)
-        the project imports ``orgs.mixins`` for ``apps.orgs.mixins``."""
-        return [name for _, name in self._manage_packages(path) if name]
+        the project imports ``orgs.mixins`` for ``apps.orgs.mixins``; and a
+        folder without ``__init__.py`` is a namespace package (PEP 420)
+        below the project's root, its ``src/`` or a folder holding
+        manage.py: ``app/models.py`` is ``app.models``."""
+        known = self._aliases.get(path)
+        if known is None:
+            known = [name for _, name in self._manage_packages(path) if name]
+            known.extend(name for name in self._namespace_names(path) if name not in known)
+            self._aliases[path] = known
+        return known
+
+    def _namespace_names(self, path: str) -> list[str]:
+        """The file's names through the namespace packages above its package
+        (innermost import root first), each relative to a folder Python
+        would have on ``sys.path`` for the project."""
+        name, _ = self.module_name(path)
+        folder = self.import_root(path)
+        root = os.path.abspath(self.root)
+        if not (folder + os.sep).startswith(root + os.sep):
+            return []
+        out = []
+        parts: list[str] = []
+        src = os.path.join(root, "src")
+        while folder != root:
+            base = os.path.basename(folder)
+            if not base.isidentifier() or keyword.iskeyword(base):
+                break
+            parts.insert(0, base)
+            folder = os.path.dirname(folder)
+            if folder in (root, src) or self._holds_manage_py(folder):
+                out.append(".".join([*parts, name]))
+        return out
 
     def manage_roots(self, path: str) -> list[str]:
         """The package folders above ``path`` that hold a manage.py (see ``aliases``)."""

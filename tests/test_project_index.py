@@ -474,6 +474,50 @@ def test_modules_below_a_package_that_holds_manage_py_are_found_by_the_names_the
     assert found == [("ws.py", 6, "DJA302"), ("ws.py", 8, "DJA401")]
 
 
+NAMESPACE_PACKAGES = {
+    "pyproject.toml": "",
+    "app/models.py": """
+        from django.db import models
+
+        class Thing(models.Model):
+            name = models.CharField(max_length=10)
+
+        def count_things():
+            return Thing.objects.count()
+    """,
+    "app/views.py": """
+        from app.models import count_things
+        from pkg.sub.tools import slow
+
+        async def view(request):
+            count_things()
+            slow()
+    """,
+    "src/pkg/__init__.py": "",
+    "src/pkg/sub/tools.py": """
+        import time
+
+        def slow():
+            time.sleep(1)
+    """,
+    "scripts/deep/run.py": "",
+}
+
+
+@pytest.mark.parametrize("given", ["project", "one file"])
+def test_modules_in_folders_without_init_are_found_as_namespace_packages(tmp_path: Path, given: str) -> None:
+    write_project(tmp_path, NAMESPACE_PACKAGES)
+    namer = ModuleNamer(str(tmp_path))
+    assert namer.module_name(str(tmp_path / "app" / "models.py")) == ("models", False)
+    assert namer.aliases(str(tmp_path / "app" / "models.py")) == ["app.models"]
+    # Within a regular package, below src/ (and, harmlessly, below the root).
+    assert namer.aliases(str(tmp_path / "src" / "pkg" / "sub" / "tools.py")) == ["pkg.sub.tools", "src.pkg.sub.tools"]
+    assert namer.aliases(str(tmp_path / "scripts" / "deep" / "run.py")) == ["scripts.deep.run"]
+    target = tmp_path if given == "project" else tmp_path / "app" / "views.py"
+    found = sorted((Path(f.path).name, f.line, f.code) for f in lint_paths([target]))
+    assert found == [("views.py", 5, "DJA401"), ("views.py", 6, "DJA401")]
+
+
 def test_import_roots_are_computed_once_for_the_same_files_and_src_is_always_looked_for(tmp_path: Path, monkeypatch) -> None:
     from async_lint.project import ModuleNamer, import_roots
 
