@@ -65,6 +65,8 @@ class RunResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     # Files whose analysis failed: path -> (one-line cause, traceback or None).
     failures: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # The project's model table the run's analyses read (None without one).
+    models: Any = None
 
 
 # -- cache entries ----------------------------------------------------------------------------------
@@ -497,6 +499,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
         missing=discovery.missing,
         skipped=discovery.skipped,
         failures={path: (result.failure, result.trace) for path, result in analyzer.results.items() if result.failure is not None},
+        models=settings.models,
     )
 
 
@@ -536,6 +539,9 @@ def analyze_in_project(path: str, source: SourceFile, settings: Settings, run_re
     and the project-index rules over the run's index with this file's summary
     replaced.  What the fix safety net re-lints with, so that a DJA401 fixed
     across modules is seen gone (a file linted alone sees no other module)."""
+    if settings.models is None and run_result.models is not None:
+        # The table the run built: the file's models and relations read as the run read them.
+        settings = dataclasses.replace(settings, models=run_result.models)
     index = run_result.index
     summary = index.by_path.get(path) if index is not None else None
     if summary is None:
