@@ -54,6 +54,7 @@ test), when any.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 from async_lint import lazy_libcst
@@ -270,6 +271,43 @@ def _literal_args(call: cst.Call) -> list[Any] | None:
     return [positional, keywords]
 
 
+@dataclass(frozen=True)
+class IfGuards:
+    """What an ``if`` statement's test says of the function's parameters
+    where its body runs and where its ``else``/``elif`` does, as
+    (parameter, test) pairs that must all hold."""
+
+    body: tuple[tuple[str, str], ...]
+    orelse: tuple[tuple[str, str], ...]
+
+
+def if_guards(ctx: FileContext, test: cst.BaseExpression) -> IfGuards | None:
+    """``if p:`` and the like (``_guard_test``); ``if p and q:`` guards the
+    body by each test it can read (the others only weaken the guard), and
+    ``if p or q:`` the ``else`` by each one negated, when it can read them
+    all (one it cannot read may be what sent the code there)."""
+    if isinstance(test, cst.BooleanOperation):
+        operands = _boolean_operands(test, type(test.operator))
+        found = [_guard_test(ctx, operand) for operand in operands]
+        if isinstance(test.operator, cst.And):
+            body = tuple(guard for guard in found if guard is not None)
+            return IfGuards(body, ()) if body else None
+        if all(guard is not None for guard in found):
+            return IfGuards((), tuple((param, NEGATED_TEST[sense]) for param, sense in found))  # type: ignore[misc]
+        return None
+    guard = _guard_test(ctx, test)
+    if guard is None:
+        return None
+    return IfGuards((guard,), ((guard[0], NEGATED_TEST[guard[1]]),))
+
+
+def _boolean_operands(test: cst.BaseExpression, operator: type) -> list[cst.BaseExpression]:
+    """``a and b and c`` (parsed as nested operations) as [a, b, c]."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, operator) and not test.lpar:
+        return [*_boolean_operands(test.left, operator), *_boolean_operands(test.right, operator)]
+    return [test]
+
+
 def _guard_test(ctx: FileContext, test: cst.BaseExpression) -> tuple[str, str] | None:
     """(parameter, test) for ``if p:``, ``if not p:``, ``if p is None:``,
     ``if p is not None:`` on a parameter of the function being visited that
@@ -324,7 +362,7 @@ class SummaryCollector(Check):
         # FunctionInfo id -> [(ref, the Call or None for a property read)]
         self.call_sites: dict[int, list[tuple[Any, cst.Call | None]]] = {}
         # FunctionInfo id -> {id(If node): (parameter, test)}
-        self.guards: dict[int, dict[int, tuple[str, str]]] = {}
+        self.guards: dict[int, dict[int, IfGuards]] = {}
         # (function id, ref) of property-read sites already recorded
         self._reads: set[tuple[int, str]] = set()
         self._import_depth = 0
@@ -498,9 +536,9 @@ class SummaryCollector(Check):
         function = self.ctx.current_function
         if function is None or self.ctx.in_async_context or function.is_async:
             return
-        guard = _guard_test(self.ctx, node.test)
-        if guard is not None:
-            self.guards.setdefault(id(function), {})[id(node)] = guard
+        guards = if_guards(self.ctx, node.test)
+        if guards is not None:
+            self.guards.setdefault(id(function), {})[id(node)] = guards
 
     def visit_Import(self, node: cst.Import) -> None:
         self._import_depth += 1
@@ -829,19 +867,20 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
     }
 
 
-def guards_on(stack: Any, guards: dict[int, tuple[str, str]]) -> list[list[str]]:
+def guards_on(stack: Any, guards: dict[int, IfGuards]) -> list[list[str]]:
     """The guards a node sits under, from the nodes above it (outermost
     first): ``if p:`` guards its body, and its ``else``/``elif`` with the
-    opposite test; its test itself is unguarded."""
+    opposite test; its test itself is unguarded.  Each guard must hold for
+    the node to run (``if p and q is None:`` gives its body two)."""
     out = []
     for parent, child in itertools.pairwise(stack):
-        guard = guards.get(id(parent))
-        if guard is None or not isinstance(parent, cst.If):
+        found = guards.get(id(parent))
+        if found is None or not isinstance(parent, cst.If):
             continue
         if child is parent.body:
-            out.append([guard[0], guard[1]])
+            out.extend([param, test] for param, test in found.body)
         elif child is parent.orelse:
-            out.append([guard[0], NEGATED_TEST[guard[1]]])
+            out.extend([param, test] for param, test in found.orelse)
     return out
 
 

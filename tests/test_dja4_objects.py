@@ -228,6 +228,55 @@ def test_literal_arguments_rule_out_guarded_branches(tmp_path: Path) -> None:
     assert lines == [6, 7, 8, 9, 10, 13, 16, 17, 20, 22, 23, 25, 26]
 
 
+def test_and_or_tests_rule_out_branches_by_each_parameter_they_read(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/config.py": """
+                import time
+
+                def get_config(persona=None, crawl=None, other=None):
+                    if persona is None and crawl is not None and other.ready:
+                        time.sleep(1)
+                    else:
+                        return {}
+
+                def get_either(a=None, b=None):
+                    if a or b:
+                        return {}
+                    else:
+                        time.sleep(1)
+
+                def get_unread(a=None, items=()):
+                    if a or len(items) > 3:
+                        return {}
+                    time.sleep(1)
+
+                def get_grouped(a=None, b=None):
+                    if (a or b) and a:
+                        time.sleep(1)
+            """,
+            "app/views.py": """
+                from app.config import get_config, get_either, get_grouped, get_unread
+
+                async def view(request):
+                    get_config()
+                    get_config(crawl=1)
+                    get_config(persona=1, crawl=1)
+                    get_either(a=1)
+                    get_either()
+                    get_unread(a=1)  # the test's other half cannot be read: not ruled out
+                    get_grouped()
+                    get_grouped(b=1)
+            """,
+        },
+    )
+    lines = sorted(f.line for f in lint_paths([root]) if f.code == "DJA401")
+    assert lines == [5, 8, 9]
+
+
 def test_chain_end_severity_first_then_length() -> None:
     def fn(calls=(), ops=()):
         entry = {"async": False}
