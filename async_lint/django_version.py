@@ -4,9 +4,10 @@ The lowest version the declared range allows decides which async twins the
 rules may suggest (a project that allows Django 4.1 cannot use 4.2's
 ``asave``). Looked for, from the linted paths upwards to the first folder
 that has any of them: ``pyproject.toml`` (``[project]`` dependencies and
-optional dependencies, ``[tool.poetry]`` dependencies), ``requirements*.txt``
-(also under ``requirements/``), ``setup.cfg`` (``install_requires``) and
-``Pipfile``. None when nothing declares a lower bound (the caller then
+optional dependencies, PEP 735 ``[dependency-groups]``, ``[tool.poetry]``
+dependencies), ``requirements*.txt`` (also under ``requirements/``),
+``setup.cfg`` (``install_requires``), ``setup.py`` (its ``setup()`` call's
+literal ``install_requires``/``extras_require``) and ``Pipfile``. None when nothing declares a lower bound (the caller then
 targets the newest release).
 """
 
@@ -21,7 +22,9 @@ from typing import Any
 from async_lint import _toml
 
 MARKERS = ("pyproject.toml", "setup.cfg", "Pipfile", "setup.py", "requirements.txt")
-_REQUIREMENT = re.compile(r"^\s*django\s*(\[[^\]]*\])?\s*(?P<spec>[^;#]*)", re.IGNORECASE)
+# ``django`` as the whole distribution name: not ``djangorestframework == 3.17``
+# (the spec would be read from the rest of the name), nor ``django-filter``.
+_REQUIREMENT = re.compile(r"^\s*django(?![\w.-])\s*(\[[^\]]*\])?\s*(?P<spec>[^;#]*)", re.IGNORECASE)
 _CLAUSE = re.compile(r"(?P<op>===|==|~=|>=|>|\^|~|<=|<|!=)?\s*(?P<version>\d+(?:\.\d+)*)")
 
 
@@ -109,6 +112,11 @@ def _from_pyproject(path: Path) -> tuple[int, int] | None:
     lines = list(_strings(project.get("dependencies"), path, "[project] dependencies"))
     for extra, requirements in _table(project.get("optional-dependencies"), path, "[project] optional-dependencies").items():
         lines += _strings(requirements, path, f"[project.optional-dependencies] {extra}")
+    # PEP 735 groups: requirement strings, and ``{include-group = ...}`` tables (left out).
+    for group, requirements in _table(data.get("dependency-groups"), path, "[dependency-groups]").items():
+        if not isinstance(requirements, list):
+            raise DeclarationError(f"{path}: [dependency-groups] {group}: expected a list, got {type(requirements).__name__} {requirements!r:.60}")
+        lines += [item for item in requirements if isinstance(item, str)]
     found = _from_requirement_lines(lines)
     if found:
         return found
@@ -134,6 +142,22 @@ def _from_setup_cfg(path: Path) -> tuple[int, int] | None:
     except (configparser.Error, UnicodeDecodeError):
         return None
     return _from_requirement_lines(requires.splitlines())
+
+
+def _from_setup_py(path: Path) -> tuple[int, int] | None:
+    """``setup(install_requires=[...])``'s literal requirement strings (the
+    file is read, never run)."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return None
+    lines: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg in ("install_requires", "extras_require"):
+            lines += [item.value for item in ast.walk(node.value) if isinstance(item, ast.Constant) and isinstance(item.value, str)]
+    return _from_requirement_lines(lines)
 
 
 def _from_pipfile(path: Path) -> tuple[int, int] | None:
@@ -168,7 +192,7 @@ def detect_in_folder(folder: Path) -> tuple[tuple[int, int], Path] | None:
             continue
         if found:
             return found, requirements
-    for name, read in (("setup.cfg", _from_setup_cfg), ("Pipfile", _from_pipfile)):
+    for name, read in (("setup.cfg", _from_setup_cfg), ("setup.py", _from_setup_py), ("Pipfile", _from_pipfile)):
         if (folder / name).is_file():
             found = read(folder / name)
             if found:

@@ -53,3 +53,19 @@ def test_setup_cfg_and_pipfile(tmp_path: Path):
 def test_nothing_declared_means_newest(tmp_path: Path):
     (tmp_path / "requirements.txt").write_text("requests\n")
     assert detect_django_version([str(tmp_path)]) is None
+
+
+def test_other_distributions_named_django_something_are_not_django(tmp_path: Path):
+    (tmp_path / "requirements.txt").write_text("djangorestframework == 3.17.1\ndjangoql == 0.18\ndjango-filter == 25.2\ndjango.contrib == 1\n")
+    assert detect_django_version([str(tmp_path)]) is None
+    (tmp_path / "requirements.txt").write_text("djangorestframework == 3.17.1\nDjango == 5.1.4\n")
+    assert detect_django_version([str(tmp_path)]) == (5, 1)
+
+
+def test_dependency_groups_and_setup_py(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[dependency-groups]\ndev = [{include-group = "test"}, "django>=4.2,<6"]\ntest = ["pytest"]\n')
+    assert detect_django_version([str(tmp_path)]) == (4, 2)
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "setup.py").write_text('from setuptools import setup\n\nsetup(name="x", install_requires=["requests", "Django>=3.2,<5"], extras_require={"pg": ["psycopg2"]})\n')
+    assert detect_django_version([str(legacy)]) == (3, 2)
