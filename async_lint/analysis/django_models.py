@@ -1416,14 +1416,19 @@ def _element_of(iterable: Value | None) -> Value | None:
 
 
 def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
-    """``"QuerySet[Post]"`` -> the expression it spells (else as given)."""
+    """``"QuerySet[Post]"`` -> the expression it spells (else as given);
+    ``Annotated[Post, ...]`` -> ``Post`` (the rest is a framework's metadata)."""
     text = string_value(annotation)
-    if text is None:
-        return annotation
-    try:
-        return cst.parse_expression(text)
-    except cst.ParserSyntaxError:
-        return annotation
+    if text is not None:
+        try:
+            annotation = cst.parse_expression(text)
+        except cst.ParserSyntaxError:
+            return annotation
+    if isinstance(annotation, cst.Subscript) and annotation.slice and isinstance(annotation.slice[0].slice, cst.Index):
+        base = annotation.value
+        if (base.attr.value if isinstance(base, cst.Attribute) else getattr(base, "value", None)) == "Annotated":
+            return _forward_reference(annotation.slice[0].slice.value)
+    return annotation
 
 
 def _is_none(node: cst.BaseExpression) -> bool:

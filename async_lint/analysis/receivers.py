@@ -115,17 +115,21 @@ class Inferred:
 
 
 def _unwrap_optional(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
-    """``Optional[X]``, ``X | None``, ``Union[X, None]`` -> ``X``; else the annotation."""
+    """``Optional[X]``, ``X | None``, ``Union[X, None]``, ``Annotated[X, ...]``
+    -> ``X``; else the annotation."""
     if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
         sides = [annotation.left, annotation.right]
         rest = [s for s in sides if not (isinstance(s, cst.Name) and s.value == "None")]
-        return rest[0] if len(rest) == 1 else None
+        return _unwrap_optional(rest[0]) if len(rest) == 1 else None
     if isinstance(annotation, cst.Subscript):
         base = annotation.value
         base_name = base.attr.value if isinstance(base, cst.Attribute) else getattr(base, "value", None)
+        if base_name == "Annotated" and annotation.slice and isinstance(annotation.slice[0].slice, cst.Index):
+            # ``Annotated[UploadFile, File(...)]``: the type, with metadata for a framework.
+            return _unwrap_optional(annotation.slice[0].slice.value)
         if base_name in ("Optional", "Union"):
             members = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index) and not (isinstance(e.slice.value, cst.Name) and e.slice.value.value == "None")]
-            return members[0] if len(members) == 1 else None
+            return _unwrap_optional(members[0]) if len(members) == 1 else None
     return annotation
 
 
