@@ -75,11 +75,12 @@ CONTRIB_SAVING_FORMS = frozenset(
         "django.contrib.auth.forms.PasswordResetForm",
     }
 )
-# Frameworks whose handlers receive their own (non-Django) request objects.
 # Views of these packages get DRF's Request (its user authenticated by the view's ``initial()``).
 DRF_PACKAGES = frozenset({"rest_framework", "adrf"})
 DRF_FUNCTION_VIEWS = frozenset({"rest_framework.decorators.api_view", "adrf.decorators.api_view"})
-FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado")
+# Frameworks whose handlers receive their own (non-Django) request objects
+# (django-bolt's is a Rust request whose ``user`` is loaded its own way).
+FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado", "django_bolt")
 USER_MODEL_GETTERS = MODEL_FACTORIES
 # Packages whose classes a project class may derive from without its own code
 # running in their methods.

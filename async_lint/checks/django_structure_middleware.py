@@ -56,6 +56,15 @@ class MiddlewareCheck(Check):
         super().__init__(ctx)
         self.registry = ClassRegistry.of(ctx)
         self.factories: list[Factory] = []
+        # Names the module hands to another framework's middleware list
+        # (django-bolt's ``BoltAPI(middleware=[RequestIdMiddleware])``): that
+        # framework, not Django's handler, calls them.
+        self.elsewhere: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "middleware" and isinstance(arg.value, (cst.List, cst.Tuple)):
+                self.elsewhere.update(element.value.value for element in arg.value.elements if isinstance(element.value, cst.Name))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.registry.add_class(node)
@@ -87,9 +96,11 @@ class MiddlewareCheck(Check):
 
     def leave_Module(self, node: cst.Module) -> None:
         for factory in self.factories:
-            self._check_factory(factory)
+            if factory.node.name.value not in self.elsewhere:
+                self._check_factory(factory)
         for facts in self.registry:
-            self._check_class(facts)
+            if facts.name not in self.elsewhere:
+                self._check_class(facts)
 
     # -- DJA501 --------------------------------------------------------------------
     def _factory_flags(self, factory: Factory) -> dict:
