@@ -842,6 +842,36 @@ class DjangoInference:
                 return DjangoRequestValue()
         return None
 
+    def _user_replaced(self, request: cst.BaseExpression, scope: Scope) -> bool:
+        """``request.user = await aauthenticate(...)`` in the function (or
+        ``self.request.user = ...`` in a method of the class): the code sets
+        the user itself, so ``request.user`` may be that object, not the lazy
+        one (django-modern-rest's auth sets it before the handler reads it)."""
+        function: Scope | None = scope
+        while function is not None and function.kind != "function":
+            function = function.parent
+        if isinstance(request, cst.Name):
+            bodies = [function.node.body] if function is not None and isinstance(function.node, cst.FunctionDef) else []
+            owner = request.value
+        elif isinstance(request, cst.Attribute) and isinstance(request.value, cst.Name) and request.attr.value == "request":
+            cls = function.parent if function is not None else None
+            if cls is None or cls.kind != "class" or not isinstance(cls.node, cst.ClassDef) or not isinstance(cls.node.body, cst.IndentedBlock):
+                return False
+            bodies = [statement.body for statement in cls.node.body.body if isinstance(statement, cst.FunctionDef)]
+            owner = None
+        else:
+            return False
+        for body in bodies:
+            for _statement, target, _value in _attribute_assignments(body):
+                if target.attr.value != "user":
+                    continue
+                base = target.value
+                if owner is not None and isinstance(base, cst.Name) and base.value == owner:
+                    return True
+                if owner is None and isinstance(base, cst.Attribute) and base.attr.value == "request" and isinstance(base.value, cst.Name):
+                    return True
+        return False
+
     def _drf_view(self, cls: cst.ClassDef, scope: Scope, depth: int = 0) -> bool:
         """A class derived from DRF's or adrf's views (directly, or through
         classes of this file): its handlers get DRF's ``Request``, whose
@@ -902,7 +932,7 @@ class DjangoInference:
             return ManagerValue(target, owner=receiver, relation=relation)
         if isinstance(receiver, DjangoRequestValue):
             if attr == "user":
-                return LazyUserValue()
+                return None if self._user_replaced(node.value, scope) else LazyUserValue()
             if attr == "session":
                 return SessionValue()
             return None
