@@ -59,7 +59,7 @@ from typing import Any
 
 from async_lint import lazy_libcst
 
-from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo
+from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo
 from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
@@ -98,8 +98,6 @@ NEUTRAL_DECORATORS = frozenset(
 )
 # Decorators that make a generator function a context manager factory.
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager"})
-# Decorators that make a method an attribute computed on read.
-PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property", "django.utils.functional.cached_property", "cached_property", "property"})
 NEGATED_TEST = {"truthy": "falsy", "falsy": "truthy", "none": "notnone", "notnone": "none"}
 
 

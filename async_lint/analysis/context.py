@@ -37,6 +37,8 @@ RUN_IN_EXECUTOR = "run_in_executor"
 # By class name: a constant of libcst's classes would import libcst with this module.
 _COMPREHENSIONS = frozenset({"ListComp", "SetComp", "DictComp", "GeneratorExp"})
 SYNC_TO_ASYNC_DECORATORS = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
+# Decorators that make a method an attribute computed on read.
+PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property", "django.utils.functional.cached_property", "cached_property", "property"})
 
 
 @dataclass(eq=False)

@@ -8,10 +8,12 @@ import re
 from async_lint import lazy_libcst
 
 from async_lint import fixes
+from async_lint.analysis.context import PROPERTY_DECORATORS
 from async_lint.analysis.django_twins import sync_names, target_version, twin
-from async_lint.analysis.receivers import class_body_scope, self_assignments, self_class_scope
-from async_lint.analysis.scopes import ASSIGN, CLASS, IMPORT, Scope, lookup
+from async_lint.analysis.receivers import class_body_scope, function_scope, self_assignments, self_class_scope
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, Scope, lookup
 from async_lint.checks.django_orm import DjangoCheck, shown
+from async_lint.checks.django_structure_classes import nodes_in
 
 cst = lazy_libcst.bind(globals())
 
@@ -50,23 +52,74 @@ class SyncCacheCheck(DjangoCheck):
         fix = self.suggestion("cache", method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(node, "DJA207", f"`{base}.{method}()` is a blocking cache round trip on the event loop; use {fix}", fix=cache_fix(self.ctx, node, method))
 
-    def _is_django_cache(self, expr: cst.BaseExpression, depth: int) -> bool:
+    def _is_django_cache(self, expr: cst.BaseExpression, depth: int, scope: Scope | None = None) -> bool:
+        """``expr`` (read in ``scope``, default: here) is one of Django's
+        caches: ``cache``, ``caches[alias]``, a name every binding of which
+        is one, or an attribute of a class of this module (``self.cache``)
+        every value of which is one, a ``@property`` returning one included;
+        a ``None`` beside them is the lazy start of such an attribute."""
         if depth > 5:
             return False
-        name = self.ctx.qualified_name(expr)
+        name = self.ctx.qualified_name(expr, scope)
         if name == CACHE:
             return True
         if isinstance(expr, cst.Subscript):
-            return self.ctx.qualified_name(expr.value) == CACHES
+            return self.ctx.qualified_name(expr.value, scope) == CACHES
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "create_connection":
-            return self.ctx.qualified_name(expr.func.value) == CACHES
+            return self.ctx.qualified_name(expr.func.value, scope) == CACHES
         if isinstance(expr, cst.Name):
-            bindings = self.ctx.lookup(expr.value)
+            found = lookup(scope or self.ctx.scope, expr.value)
+            bindings = found[1] if found else None
             if not bindings or any(b.kind not in (ASSIGN, IMPORT) for b in bindings):
                 return False
             values = [b.value for b in bindings if b.kind == ASSIGN]
-            return bool(values) and all(v is not None and v is not expr and self._is_django_cache(v, depth + 1) for v in values)
+            return bool(values) and all(v is not None and v is not expr and self._is_django_cache(v, depth + 1, found[0]) for v in values)  # type: ignore[index]
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            values = class_attribute_values(self.ctx, expr.value.value, expr.attr.value, scope or self.ctx.scope, properties=True)
+            if not values:
+                return False
+            known = [(value, where) for value, where in values if not _is_none(value)]
+            return bool(known) and all(value is not None and self._is_django_cache(value, depth + 1, where) for value, where in known)
         return False
+
+
+def _is_none(value: cst.BaseExpression | None) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
+
+
+def class_attribute_values(ctx, owner: str, attr: str, scope: Scope, *, properties: bool = False) -> list[tuple[cst.BaseExpression | None, Scope]] | None:
+    """Every value ``<owner>.<attr>`` is given in this module, each with
+    the scope it is read in, where ``owner`` is a method's ``self``/``cls``
+    or a class of the module: the class body's ``attr = ...`` and the
+    methods' ``self.attr = ...``; with ``properties``, what a ``@property``
+    of that name returns.  None where the attribute has another kind of
+    binding or the owner is neither."""
+    class_scope = self_class_scope(owner, scope)
+    if class_scope is None:
+        found = lookup(scope, owner)
+        if found is None or len(found[1]) != 1 or found[1][0].kind != CLASS or not isinstance(found[1][0].node, cst.ClassDef):
+            return None
+        class_scope = class_body_scope(ctx, found[1][0].node, found[0])
+    bindings = class_scope.bindings.get(attr, [])
+    parent = class_scope.parent or class_scope
+    values: list[tuple[cst.BaseExpression | None, Scope]] = []
+    for binding in bindings:
+        if binding.kind == ASSIGN:
+            values.append((binding.value, parent))
+        elif properties and binding.kind == DEF and isinstance(binding.node, cst.FunctionDef) and _is_property(ctx, binding.node, class_scope):
+            method_scope = function_scope(ctx, binding.node, class_scope)
+            returns = [ret.value for ret in nodes_in(binding.node.body, cst.Return)]
+            if not returns:
+                return None
+            values += [(value, method_scope) for value in returns]
+        else:
+            return None
+    values += [(value, method_scope) for value, method_scope, _node in self_assignments(ctx, class_scope).get(attr, ())]
+    return values
+
+
+def _is_property(ctx, function: cst.FunctionDef, class_scope: Scope) -> bool:
+    return any((ctx.qualified_name(d.decorator, class_scope) or "") in PROPERTY_DECORATORS for d in function.decorators)
 
 
 class TransactionCheck(DjangoCheck):
@@ -160,29 +213,9 @@ class SyncSignalCheck(DjangoCheck):
             owner, bindings = found
             return all(b.value is not None and self._is_signal(b.value, depth + 1, owner) for b in bindings)
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            values = self._class_attribute_values(expr.value.value, expr.attr.value, scope or self.ctx.scope)
+            values = class_attribute_values(self.ctx, expr.value.value, expr.attr.value, scope or self.ctx.scope)
             return bool(values) and all(value is not None and self._is_signal(value, depth + 1, where) for value, where in values)
         return False
-
-    def _class_attribute_values(self, owner: str, attr: str, scope: Scope) -> list[tuple[cst.BaseExpression | None, Scope]] | None:
-        """Every value ``<owner>.<attr>`` is given in this module, each with
-        the scope it is read in, where ``owner`` is a method's ``self``/``cls``
-        or a class of the module: the class body's ``attr = ...`` and the
-        methods' ``self.attr = ...``.  None where the attribute has another
-        kind of binding or the owner is neither."""
-        class_scope = self_class_scope(owner, scope)
-        if class_scope is None:
-            found = lookup(scope, owner)
-            if found is None or len(found[1]) != 1 or found[1][0].kind != CLASS or not isinstance(found[1][0].node, cst.ClassDef):
-                return None
-            class_scope = class_body_scope(self.ctx, found[1][0].node, found[0])
-        bindings = class_scope.bindings.get(attr, [])
-        if any(b.kind != ASSIGN for b in bindings):
-            return None
-        parent = class_scope.parent or class_scope
-        values: list[tuple[cst.BaseExpression | None, Scope]] = [(b.value, parent) for b in bindings]
-        values += [(value, method_scope) for value, method_scope, _node in self_assignments(self.ctx, class_scope).get(attr, ())]
-        return values
 
 
 # -- autofixes ---------------------------------------------------------------------
