@@ -75,6 +75,8 @@ CONTRIB_SAVING_FORMS = frozenset(
         "django.contrib.auth.forms.PasswordResetForm",
     }
 )
+# A class-based view's handlers (``View.http_method_names``).
+HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
 # Views of these packages get DRF's Request (its user authenticated by the view's ``initial()``).
 DRF_PACKAGES = frozenset({"rest_framework", "adrf"})
 DRF_FUNCTION_VIEWS = frozenset({"rest_framework.decorators.api_view", "adrf.decorators.api_view"})
@@ -361,6 +363,7 @@ class DjangoInference:
         self.imports_django = False
         self.foreign_request_framework = False
         self._drf_views: dict[int, bool] = {}
+        self._views_setting_user: dict[tuple[int, str, bool], bool] = {}
         for bindings in ctx.module_scope.bindings.values():
             for binding in bindings:
                 if binding.kind == IMPORT and binding.target:
@@ -842,35 +845,78 @@ class DjangoInference:
                 return DjangoRequestValue()
         return None
 
-    def _user_replaced(self, request: cst.BaseExpression, scope: Scope) -> bool:
-        """``request.user = await aauthenticate(...)`` in the function (or
-        ``self.request.user = ...`` in a method of the class): the code sets
-        the user itself, so ``request.user`` may be that object, not the lazy
-        one (django-modern-rest's auth sets it before the handler reads it)."""
+    def _user_replaced(self, request: cst.BaseExpression, scope: Scope, what: str = "user") -> bool:
+        """The code may have set the user itself, so ``request.user`` may be
+        that object, not the lazy one: ``request.user = await aauthenticate(...)``
+        in the function, or, in a method of a view, ``request.user = ...`` /
+        ``self.request.user = ...`` in a method of the view's classes of this
+        file (an async login mixin's ``dispatch`` sets it before the handler
+        runs), or a base of unknown content (a class of another module) that
+        may do so.  ``what="session"``: the same for the session, which such
+        a ``dispatch`` loads (``await request.auser()`` reads it with
+        ``aget``); in the function itself the check follows the order of
+        its awaits (checks/django_request.py)."""
         function: Scope | None = scope
         while function is not None and function.kind != "function":
             function = function.parent
-        if isinstance(request, cst.Name):
-            bodies = [function.node.body] if function is not None and isinstance(function.node, cst.FunctionDef) else []
-            owner = request.value
-        elif isinstance(request, cst.Attribute) and isinstance(request.value, cst.Name) and request.attr.value == "request":
-            cls = function.parent if function is not None else None
-            if cls is None or cls.kind != "class" or not isinstance(cls.node, cst.ClassDef) or not isinstance(cls.node.body, cst.IndentedBlock):
-                return False
-            bodies = [statement.body for statement in cls.node.body.body if isinstance(statement, cst.FunctionDef)]
-            owner = None
-        else:
+        if function is None or not isinstance(function.node, cst.FunctionDef):
             return False
-        for body in bodies:
-            for _statement, target, _value in _attribute_assignments(body):
-                if target.attr.value != "user":
-                    continue
-                base = target.value
-                if owner is not None and isinstance(base, cst.Name) and base.value == owner:
-                    return True
-                if owner is None and isinstance(base, cst.Attribute) and base.attr.value == "request" and isinstance(base.value, cst.Name):
-                    return True
+        cls = function.parent if function.parent is not None and function.parent.kind == "class" else None
+        if isinstance(request, cst.Name):
+            if what == "user" and _sets_user(function.node.body, request.value, None):
+                return True
+            params = positional_params(function.node)
+            if cls is None or len(params) < 2 or params[1] != request.value:
+                return False
+        elif not (isinstance(request, cst.Attribute) and isinstance(request.value, cst.Name) and request.attr.value == "request") or cls is None:
+            return False
+        if not isinstance(cls.node, cst.ClassDef):
+            return False
+        # Bases of unknown content count only for a view (``self.request``,
+        # which a view's setup() keeps; a handler; a class deriving from
+        # Django's views here): its dispatch prepares the request before
+        # the view's methods run.
+        view = isinstance(request, cst.Attribute) or function.node.name.value in HTTP_HANDLERS or self._derives_django_view(cls.node, cls.parent or cls, 0)
+        return self._view_sets_user(cls.node, cls.parent or cls, 0, what, view)
+
+    def _derives_django_view(self, cls: cst.ClassDef, scope: Scope, depth: int) -> bool:
+        for base in cls.bases:
+            if (self.ctx.qualified_name(base.value, scope) or "").startswith("django.views."):
+                return True
+            local = self._local_class(base.value, scope)
+            if local is not None and depth < 20 and self._derives_django_view(local, scope, depth + 1):
+                return True
         return False
+
+    def _view_sets_user(self, cls: cst.ClassDef, scope: Scope, depth: int, what: str = "user", view: bool = True) -> bool:
+        key = (id(cls), what, view)
+        known = self._views_setting_user.get(key)
+        if known is not None:
+            return known
+        self._views_setting_user[key] = False  # a cycle: not known to set it
+        found = False
+        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if isinstance(statement, cst.FunctionDef):
+                params = positional_params(statement)
+                request_name, self_name = (params[1] if len(params) > 1 else None), (params[0] if params else None)
+                if _sets_user(statement.body, request_name, self_name) or (what == "session" and _loads_session(statement, request_name, self_name)):
+                    found = True
+                    break
+        if not found:
+            for base in cls.bases:
+                local = self._local_class(base.value, scope)
+                if local is not None:
+                    if depth < 20 and self._view_sets_user(local, scope, depth + 1, what, view):
+                        found = True
+                        break
+                    continue
+                qualified = self.ctx.qualified_name(base.value, scope) or ""
+                if view and qualified.split(".")[0] not in ("django", "builtins", "typing", "abc") and qualified != "object":
+                    found = True  # another module's class: it may set the user
+                    break
+        self._views_setting_user[key] = found
+        return found
 
     def _drf_view(self, cls: cst.ClassDef, scope: Scope, depth: int = 0) -> bool:
         """A class derived from DRF's or adrf's views (directly, or through
@@ -934,7 +980,7 @@ class DjangoInference:
             if attr == "user":
                 return None if self._user_replaced(node.value, scope) else LazyUserValue()
             if attr == "session":
-                return SessionValue()
+                return None if self._user_replaced(node.value, scope, "session") else SessionValue()
             return None
         if isinstance(receiver, ClassSelf):
             if attr == "request" and self.imports_django and not self.foreign_request_framework:
@@ -1428,6 +1474,45 @@ def _merge(values: list[Value]) -> Value | None:
         loaded = None if any(s is None for s in loaded_sets) else frozenset().union(*loaded_sets)  # type: ignore[arg-type]
         return InstanceValue(model, loaded)
     return None
+
+
+def positional_params(function: cst.FunctionDef) -> list[str]:
+    return [param.name.value for param in (*function.params.posonly_params, *function.params.params)]
+
+
+def _sets_user(body: cst.BaseSuite, request: str | None, self_name: str | None) -> bool:
+    """The body assigns ``<request>.user`` or ``<self>.request.user``."""
+    for _statement, target, _value in _attribute_assignments(body):
+        if target.attr.value != "user":
+            continue
+        base = target.value
+        if request is not None and isinstance(base, cst.Name) and base.value == request:
+            return True
+        if self_name is not None and isinstance(base, cst.Attribute) and base.attr.value == "request" and isinstance(base.value, cst.Name) and base.value.value == self_name:
+            return True
+    return False
+
+
+def _loads_session(function: cst.FunctionDef, request: str | None, self_name: str | None) -> bool:
+    """The method awaits ``<request>.auser()`` (or ``self.request.auser()``),
+    or ``alogin``/``alogout`` on it: the request's session is then loaded."""
+    for node in _walk(function.body):
+        if type(node) is not cst.Await or type(node.expression) is not cst.Call:  # type: ignore[attr-defined]
+            continue
+        call = node.expression  # type: ignore[attr-defined]
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "auser" and _is_request(func.value, request, self_name):
+            return True
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        if name in ("alogin", "alogout") and call.args and _is_request(call.args[0].value, request, self_name):
+            return True
+    return False
+
+
+def _is_request(expr: cst.BaseExpression, request: str | None, self_name: str | None) -> bool:
+    if isinstance(expr, cst.Name):
+        return request is not None and expr.value == request
+    return self_name is not None and isinstance(expr, cst.Attribute) and expr.attr.value == "request" and isinstance(expr.value, cst.Name) and expr.value.value == self_name
 
 
 def _element_of(iterable: Value | None) -> Value | None:

@@ -18,6 +18,7 @@ from async_lint.analysis.django_models import (
     LAZY_METHODS,
     InstanceValue,
     LazyUserValue,
+    DjangoRequestValue,
     ManagerValue,
     ModelClass,
     QuerySetValue,
@@ -46,6 +47,8 @@ USER_BASES = frozenset(
 )
 # Builtins that look inside the lazy user (its class, its str, its truth).
 FORCING_BUILTINS = frozenset({"isinstance", "str", "repr", "bool", "getattr", "hasattr", "hash", "int", "issubclass"})
+# Awaited, these set request.user and leave the session loaded.
+AUTH_LOGINS = frozenset({"django.contrib.auth.alogin", "django.contrib.auth.alogout"})
 # Session methods that never load the session data.
 SESSION_NON_LOADING = frozenset({"is_empty", "clear", "get_session_cookie_age", "encode", "decode"})
 # Session methods that only read or write the loaded data (``_session_cache``)
@@ -206,6 +209,12 @@ class RequestUserCheck(DjangoCheck):
         if isinstance(self.ctx.parent, cst.Await) and isinstance(func, cst.Attribute) and func.attr.value in self.session_loading and isinstance(self.inference.infer(func.value), SessionValue):
             self._loaded_here().add(self._text(func.value))
             return
+        if isinstance(self.ctx.parent, cst.Await):
+            awaited = self._request_loading(node)
+            if awaited is not None:
+                request, loads = awaited
+                self._loaded_here().update(f"{self._text(request)}.{what}" for what in loads)
+                return
         index = handoff_callable_index(self.ctx, node)
         positional = [a for a in node.args if a.keyword is None and not a.star]
         if index is None or index >= len(positional):
@@ -217,6 +226,21 @@ class RequestUserCheck(DjangoCheck):
         for attribute in _attributes(body):
             if isinstance(self.inference.infer(attribute.value, scope), LazyUserValue):
                 self._loaded_here().add(self._text(attribute.value))
+
+    def _request_loading(self, call: cst.Call) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
+        """An awaited call that leaves the request's session loaded, and its
+        user set: ``await alogin(request, user)`` and ``alogout`` set
+        ``request.user`` and go through the session's async methods;
+        ``await request.auser()`` reads the session with ``aget`` (the lazy
+        ``request.user`` keeps a cache of its own)."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "auser" and isinstance(self.inference.infer(func.value), DjangoRequestValue):
+            return func.value, ("session",)
+        if self.ctx.qualified_name(func) in AUTH_LOGINS and call.args and call.args[0].keyword is None and not call.args[0].star:
+            request = call.args[0].value
+            if isinstance(self.inference.infer(request), DjangoRequestValue):
+                return request, ("session", "user")
+        return None
 
     def _thread_body(self, handed: cst.BaseExpression) -> tuple[cst.CSTNode, Scope] | None:
         """The code a callable handed to a thread runs, with the scope its
