@@ -583,6 +583,8 @@ class SummaryCollector(Check):
             self._add_call(function, ref)
 
     def _add_call(self, function: FunctionInfo, ref: Any, node: cst.Call | None = None) -> None:
+        if self.ctx.only_without_loop():
+            return  # runs only where no event loop is running
         self.calls.setdefault(id(function), []).append(ref)
         guards = self.guards.get(id(function))
         # Calls before the function's first guarded branch count too: a ref

@@ -350,3 +350,60 @@ def test_a_property_setter_does_not_hide_the_getter() -> None:
     assert functions["Thermostat.reading"]["ops"][0][0] == "DJA101"
     assert functions["Thermostat.sensor"]["binding"] == "property"
     assert (functions["Thermostat.default"]["binding"], functions["Thermostat.scale"]["binding"]) == ("class", "static")
+
+
+def test_code_that_runs_only_without_a_running_loop_is_not_followed(tmp_path: Path) -> None:
+    """``try: asyncio.get_running_loop() except RuntimeError: <sync path>``:
+    the sync path runs only where no loop is running (daiv's cached
+    settings hand the lookup to a thread pool when one is)."""
+    root = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/conf.py": """
+                import asyncio
+                import time
+                from concurrent.futures import ThreadPoolExecutor
+
+                from django.core.cache import cache
+
+                EXECUTOR = ThreadPoolExecutor(1)
+
+                def load():
+                    time.sleep(1)
+
+                def cached():
+                    try:
+                        asyncio.get_running_loop()
+                    except RuntimeError:
+                        time.sleep(1)
+                        return load()
+                    return EXECUTOR.submit(load).result()
+
+                def cached_after_a_read():
+                    value = cache.get("conf")
+                    try:
+                        loop = asyncio.get_running_loop()
+                    except (ValueError, RuntimeError):
+                        return load()
+                    return value, loop
+
+                def other_error():
+                    try:
+                        asyncio.get_running_loop()
+                    except ValueError:
+                        return load()
+            """,
+            "app/views.py": """
+                from app.conf import cached, cached_after_a_read, other_error
+
+                async def view(request):
+                    cached()
+                    cached_after_a_read()
+                    other_error()
+            """,
+        },
+    )
+    found = [(f.line, f.message.partition(": ")[2].partition(" at ")[0]) for f in lint_paths([root]) if f.code == "DJA401"]
+    assert found == [(5, "cached_after_a_read() -> cache.get()"), (6, "other_error() -> load() -> time.sleep()")]

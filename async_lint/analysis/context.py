@@ -41,6 +41,17 @@ SYNC_TO_ASYNC_DECORATORS = frozenset({"asgiref.sync.sync_to_async", "channels.db
 PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property", "django.utils.functional.cached_property", "cached_property", "property"})
 
 
+# ``asyncio.get_running_loop()`` raises RuntimeError where no loop runs.
+RUNNING_LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
+
+
+def _catches_runtime_error(handler: "cst.ExceptHandler") -> bool:
+    """``except RuntimeError`` (alone or in a tuple), not a bare ``except``."""
+    caught = handler.type
+    names = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    return any(isinstance(name, cst.Name) and name.value == "RuntimeError" for name in names)
+
+
 @dataclass(eq=False)
 class BlockingOp:
     """Something blocking or sync-only that a sync function does directly."""
@@ -156,6 +167,8 @@ class FileContext:
         self.index = index
         self.enabled_codes = enabled
         self.reports: list[PendingReport] = []
+        # Try statement id -> whether its body asks asyncio.get_running_loop().
+        self._running_loop_tries: dict[int, bool] = {}
         self.facts: list[RecordedFact] = []
         self.functions: list[FunctionInfo] = []
         self.function_by_node: dict[int, FunctionInfo] = {}
@@ -279,13 +292,46 @@ class FileContext:
     def report_blocking(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, **extra: Any) -> None:
         """Something that blocks the loop or is sync-only: a finding where it
         runs on the event loop, else recorded on its sync function (for the
-        project index's call chains)."""
+        project index's call chains).  Nothing where it runs only when no
+        event loop is running (``only_without_loop``)."""
+        if self.only_without_loop():
+            return
         if self.in_async_context:
             self.report(node, code, message, fix=fix, **extra)
             return
         function = self.current_function
         if function is not None and not function.runs_on_loop and not self.in_lambda:
             function.ops.append(BlockingOp(code, message, node, ancestors=tuple(self.stack)))
+
+    def only_without_loop(self) -> bool:
+        """The node being visited is in the ``except RuntimeError:`` of a
+        ``try`` whose body asks ``asyncio.get_running_loop()``: it runs only
+        in a thread with no event loop (code that picks a thread pool when a
+        loop is running), never on the loop."""
+        stack = self.stack
+        for index in range(len(stack) - 1):
+            handler = stack[index + 1]
+            if type(handler) is not cst.ExceptHandler or type(stack[index]) is not cst.Try:
+                continue
+            if _catches_runtime_error(handler) and self._asks_running_loop(stack[index]):
+                return True
+        return False
+
+    def _asks_running_loop(self, node: cst.Try) -> bool:
+        known = self._running_loop_tries.get(id(node))
+        if known is None:
+            from async_lint.walk import children
+
+            found = False
+            pending: list[cst.CSTNode] = [node.body]
+            while pending and not found:
+                current = pending.pop()
+                if type(current) is cst.Call and self.qualified_name(current.func) in RUNNING_LOOP_CALLS:
+                    found = True
+                elif type(current) not in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+                    pending.extend(children(current))
+            known = self._running_loop_tries[id(node)] = found
+        return known
 
     def add_fact(self, fact: Any, node: cst.CSTNode | None = None) -> None:
         """Record a fact (an ``async_lint.facts.Fact``) for project-wide checks, at ``node``."""
