@@ -1159,10 +1159,17 @@ class DjangoInference:
         self._thread_returns[key] = None
         with self._under_way():
             scope = self._scope_of(node, parent)
-            values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
+            returned = [ret.value for ret in _returns(node.body)]
+            values = [self._infer(value, scope) if value is not None else None for value in returned]
             result: Value | None = None
             if values and all(v is not None and v is not CYCLE for v in values):
                 result = _merge(values)
+            if isinstance(result, InstanceValue) and result.loaded is not None:
+                # What the thread read of the instance it returns is cached
+                # on it (``if room.user1 is None: raise``): possibly loaded.
+                read = _attributes_read(node.body, {value.value for value in returned if isinstance(value, cst.Name)})
+                if read:
+                    result = InstanceValue(result.model, result.loaded | read)
             if result is None and node.returns is not None:
                 annotated = self._infer(node.returns.annotation, parent)
                 if isinstance(annotated, ModelClass):
@@ -1513,6 +1520,13 @@ def _is_request(expr: cst.BaseExpression, request: str | None, self_name: str | 
     if isinstance(expr, cst.Name):
         return request is not None and expr.value == request
     return self_name is not None and isinstance(expr, cst.Attribute) and expr.attr.value == "request" and isinstance(expr.value, cst.Name) and expr.value.value == self_name
+
+
+def _attributes_read(body: cst.BaseSuite, names: set[str]) -> frozenset[str]:
+    """The attributes read on ``names`` in a function body (``room.user1``)."""
+    if not names:
+        return frozenset()
+    return frozenset(node.attr.value for node in _walk(body) if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value in names)  # type: ignore[attr-defined]
 
 
 def _element_of(iterable: Value | None) -> Value | None:
