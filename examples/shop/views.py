@@ -32,12 +32,13 @@ async def category_products(request, pk):
 
 
 async def place_order(request, pk):
+    prepaid = request.session.get("prepaid", False)  # expect: DJA205
     user = await request.auser()
     if not user.is_authenticated:
         return HttpResponseForbidden()
     product = await aget_object_or_404(Product, pk=pk, in_stock=True)
     order = await Order.objects.acreate(customer=user, product=product)
-    order.paid = request.session.get("prepaid", False)  # expect: DJA205
+    order.paid = prepaid
     order.save()  # expect: DJA203
     return JsonResponse({"order": order.pk})
 
