@@ -340,7 +340,7 @@ class DjangoInference:
         self.module_name = ctx.module_name
         self._models: dict[int, ModelInfo | None] = {}
         self._models_by_name: dict[str, ModelInfo] | None = None
-        self._returns: dict[int, Value | None] = {}
+        self._returns: dict[tuple[int, bool], Value | None] = {}
         self._resolving: set[tuple[int, str]] = set()
         self._depth = 0
         # For the names resolved where no inference is under way
@@ -1371,7 +1371,7 @@ class DjangoInference:
             return self._shortcut_instance(node, scope)
         function = self._function_binding(func, scope)
         if function is not None and function[0].asynchronous is not None:
-            return self._function_returns(*function)
+            return self._function_returns(*function, instances=True)
         if function is not None:
             return self._thread_function_returns(*function)
         return None
@@ -1422,8 +1422,12 @@ class DjangoInference:
             return None
         return defs[0].node, found[0]
 
-    def _function_returns(self, node: cst.FunctionDef, parent: Scope, class_node: cst.ClassDef | None = None) -> Value | None:
-        key = id(node)
+    def _function_returns(self, node: cst.FunctionDef, parent: Scope, class_node: cst.ClassDef | None = None, *, instances: bool = False) -> Value | None:
+        """The QuerySet a def of this module returns; with ``instances`` (an
+        awaited ``async def`` of the module: ``project = await _aget_project(key)``),
+        also the model instance its returns agree on, with what the coroutine
+        read of it taken as possibly loaded."""
+        key = (id(node), instances)
         if key in self._returns:
             return self._returns[key]
         self._returns[key] = None
@@ -1438,10 +1442,17 @@ class DjangoInference:
             collector.collect_parameters(node.params)
             collector._block(node.body)
         with self._under_way():
-            values = [self._infer(ret.value, scope) if ret.value is not None else None for ret in _returns(node.body)]
+            returned = [ret.value for ret in _returns(node.body)]
+            values = [self._infer(value, scope) if value is not None else None for value in returned]
         result = None
         if values and all(isinstance(v, QuerySetValue) for v in values):
             result = _merge(values)
+        elif instances and values and all(isinstance(v, InstanceValue) for v in values):
+            result = _merge(values)
+            if isinstance(result, InstanceValue) and result.loaded is not None:
+                read = _attributes_read(node.body, {value.value for value in returned if isinstance(value, cst.Name)})
+                if read:
+                    result = InstanceValue(result.model, result.loaded | read)
         self._returns[key] = result
         return result
 
