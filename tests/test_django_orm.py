@@ -262,3 +262,30 @@ class Page(View):
         (12, 16, "`user = await self.request.auser()` and use `user`"),
         (12, 44, "`user = await request.auser()` and use `user`"),  # ``user`` bound to it: the usual name
     ]
+
+
+def test_dja204_suggests_the_lookup_from_the_instance_the_query_fetched() -> None:
+    findings = lint_text(
+        """
+        from django.db import models
+
+        class Project(models.Model):
+            key = models.CharField(max_length=10)
+
+        class Issue(models.Model):
+            project = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+        class Comment(models.Model):
+            issue = models.ForeignKey(Issue, on_delete=models.CASCADE)
+
+        async def view(pk):
+            comment = await Comment.objects.select_related("issue").aget(pk=pk)
+            other = await Comment.objects.aget(pk=pk)
+            return comment.issue.project.key, other.issue
+        """,
+        select=["DJA204"],
+    )
+    assert [f.message.partition(": ")[2] for f in findings] == [
+        'add `select_related("issue__project")` to the query that fetched `comment`',
+        'add `select_related("issue")` to the query that fetched `other`',
+    ]

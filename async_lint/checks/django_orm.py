@@ -408,12 +408,29 @@ class SyncOrmCheck(DjangoCheck):
         relation = receiver.model.relations.get(node.attr.value)
         if relation is None or not relation.is_single or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name):
             return
+        path, fetched = self._relation_path(node.value, relation.name)
         self.flag(
             node,
             "DJA204",
             f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
-            f'add `select_related("{relation.name}")` to the query that fetched `{shown(self.ctx, node.value)}`',
+            f'add `select_related("{path}")` to the query that fetched `{shown(self.ctx, fetched)}`',
         )
+
+    def _relation_path(self, instance: cst.BaseExpression, name: str) -> tuple[str, cst.BaseExpression]:
+        """``comment.issue.project``: the lookup from the instance a query
+        fetched (``issue__project`` on ``comment``'s), walking up the
+        forward relations that reached ``instance``."""
+        path = [name]
+        while isinstance(instance, cst.Attribute):
+            owner = self.inference.infer(instance.value)
+            if not isinstance(owner, InstanceValue) or owner.model is None or owner.loaded is None:
+                break
+            relation = owner.model.relations.get(instance.attr.value)
+            if relation is None or not relation.is_single:
+                break
+            path.insert(0, relation.name)
+            instance = instance.value
+        return "__".join(path), instance
 
 
 def _commit_false(call: cst.Call) -> bool:
