@@ -278,15 +278,11 @@ def _handed_to_thread(ctx: "FileContext", call: cst.Call) -> bool:
     ``await`` added there would hand the thread an instance.  No fix."""
     if not (ctx.stack and ctx.stack[-1] is call):
         return False
-    from async_lint.analysis.context import handoff_callable_index
+    from async_lint.analysis.context import handed_callable
 
     ancestors = ctx.ancestors()
     arg, outer = next(ancestors, None), next(ancestors, None)
-    if not (isinstance(arg, cst.Arg) and arg.value is call and isinstance(outer, cst.Call)):
-        return False
-    index = handoff_callable_index(ctx, outer)
-    positional = [a for a in outer.args if a.keyword is None and not a.star]
-    return index is not None and index < len(positional) and positional[index] is arg
+    return isinstance(arg, cst.Arg) and arg.value is call and isinstance(outer, cst.Call) and handed_callable(ctx, outer) is arg
 
 
 def await_call(ctx: "FileContext", call: cst.Call, new_func: FuncSpec = None, *, message: str | None = None) -> NodeFix | None:

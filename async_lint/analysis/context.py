@@ -482,4 +482,14 @@ def handoff_callable_index(ctx: FileContext, call: cst.Call, scope: Scope | None
     return None
 
 
+def handed_callable(ctx: FileContext, call: cst.Call, scope: Scope | None = None) -> cst.Arg | None:
+    """The argument holding the callable ``call`` hands to a worker thread
+    (``handoff_callable_index``), where the call has it."""
+    index = handoff_callable_index(ctx, call, scope)
+    if index is None:
+        return None
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    return positional[index] if index < len(positional) else None
+
+
 Reporter = Callable[["cst.CSTNode", str, str], None]

@@ -56,6 +56,7 @@ from async_lint.analysis.scopes import (
     Scope,
     binding_target,
     lookup,
+    positional_params,
 )
 from async_lint.facts import Fact
 from async_lint.walk import NESTED_SCOPE_NAMES, children
@@ -75,6 +76,8 @@ CONTRIB_SAVING_FORMS = frozenset(
         "django.contrib.auth.forms.PasswordResetForm",
     }
 )
+# Awaited, these set request.user and leave the request's session loaded.
+AUTH_LOGINS = frozenset({"django.contrib.auth.alogin", "django.contrib.auth.alogout"})
 # A class-based view's handlers (``View.http_method_names``).
 HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
 # Views of these packages get DRF's Request (its user authenticated by the view's ``initial()``).
@@ -362,7 +365,7 @@ class DjangoInference:
         self._table_models: dict[str, ModelInfo] = {}
         self.imports_django = False
         self.foreign_request_framework = False
-        self._drf_views: dict[int, bool] = {}
+        self._package_bases: dict[tuple[int, str], bool] = {}
         self._views_setting_user: dict[tuple[int, str, bool], bool] = {}
         for bindings in ctx.module_scope.bindings.values():
             for binding in bindings:
@@ -865,7 +868,7 @@ class DjangoInference:
         if isinstance(request, cst.Name):
             if what == "user" and _sets_user(function.node.body, request.value, None):
                 return True
-            params = positional_params(function.node)
+            params = positional_params(function.node.params)
             if cls is None or len(params) < 2 or params[1] != request.value:
                 return False
         elif not (isinstance(request, cst.Attribute) and isinstance(request.value, cst.Name) and request.attr.value == "request") or cls is None:
@@ -876,17 +879,8 @@ class DjangoInference:
         # which a view's setup() keeps; a handler; a class deriving from
         # Django's views here): its dispatch prepares the request before
         # the view's methods run.
-        view = isinstance(request, cst.Attribute) or function.node.name.value in HTTP_HANDLERS or self._derives_django_view(cls.node, cls.parent or cls, 0)
+        view = isinstance(request, cst.Attribute) or function.node.name.value in HTTP_HANDLERS or self._derives_from_package(cls.node, cls.parent or cls, "django.views")
         return self._view_sets_user(cls.node, cls.parent or cls, 0, what, view)
-
-    def _derives_django_view(self, cls: cst.ClassDef, scope: Scope, depth: int) -> bool:
-        for base in cls.bases:
-            if (self.ctx.qualified_name(base.value, scope) or "").startswith("django.views."):
-                return True
-            local = self._local_class(base.value, scope)
-            if local is not None and depth < 20 and self._derives_django_view(local, scope, depth + 1):
-                return True
-        return False
 
     def _view_sets_user(self, cls: cst.ClassDef, scope: Scope, depth: int, what: str = "user", view: bool = True) -> bool:
         key = (id(cls), what, view)
@@ -898,7 +892,7 @@ class DjangoInference:
         body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
         for statement in body:
             if isinstance(statement, cst.FunctionDef):
-                params = positional_params(statement)
+                params = positional_params(statement.params)
                 request_name, self_name = (params[1] if len(params) > 1 else None), (params[0] if params else None)
                 if _sets_user(statement.body, request_name, self_name) or (what == "session" and _loads_session(statement, request_name, self_name)):
                     found = True
@@ -918,27 +912,29 @@ class DjangoInference:
         self._views_setting_user[key] = found
         return found
 
-    def _drf_view(self, cls: cst.ClassDef, scope: Scope, depth: int = 0) -> bool:
+    def _drf_view(self, cls: cst.ClassDef, scope: Scope) -> bool:
         """A class derived from DRF's or adrf's views (directly, or through
         classes of this file): its handlers get DRF's ``Request``, whose
         ``user`` the view's ``initial()`` authenticated before the handler
         ran (adrf runs it in a thread), not Django's lazy one."""
-        key = id(cls)
-        known = self._drf_views.get(key)
+        return any(self._derives_from_package(cls, scope, package) for package in DRF_PACKAGES)
+
+    def _derives_from_package(self, cls: cst.ClassDef, scope: Scope, package: str, depth: int = 0) -> bool:
+        """A base of ``cls`` (directly, or through classes of this file) is
+        a class of ``package`` (a dotted prefix: ``django.views``)."""
+        key = (id(cls), package)
+        known = self._package_bases.get(key)
         if known is not None:
             return known
-        self._drf_views[key] = False  # a cycle: not known to be one
+        self._package_bases[key] = False  # a cycle: not known to be one
         found = False
         for base in cls.bases:
             qualified = self.ctx.qualified_name(base.value, scope) or ""
-            if qualified.split(".")[0] in DRF_PACKAGES:
-                found = True
-                break
             local = self._local_class(base.value, scope)
-            if local is not None and depth < 20 and self._drf_view(local, scope, depth + 1):
+            if qualified == package or qualified.startswith(package + ".") or (local is not None and depth < 20 and self._derives_from_package(local, scope, package, depth + 1)):
                 found = True
                 break
-        self._drf_views[key] = found
+        self._package_bases[key] = found
         return found
 
     def _local_class(self, expr: cst.BaseExpression, scope: Scope) -> cst.ClassDef | None:
@@ -1164,12 +1160,7 @@ class DjangoInference:
             result: Value | None = None
             if values and all(v is not None and v is not CYCLE for v in values):
                 result = _merge(values)
-            if isinstance(result, InstanceValue) and result.loaded is not None:
-                # What the thread read of the instance it returns is cached
-                # on it (``if room.user1 is None: raise``): possibly loaded.
-                read = _attributes_read(node.body, {value.value for value in returned if isinstance(value, cst.Name)})
-                if read:
-                    result = InstanceValue(result.model, result.loaded | read)
+            result = _with_reads(result, node.body, returned)
             if result is None and node.returns is not None:
                 annotated = self._infer(node.returns.annotation, parent)
                 if isinstance(annotated, ModelClass):
@@ -1448,11 +1439,7 @@ class DjangoInference:
         if values and all(isinstance(v, QuerySetValue) for v in values):
             result = _merge(values)
         elif instances and values and all(isinstance(v, InstanceValue) for v in values):
-            result = _merge(values)
-            if isinstance(result, InstanceValue) and result.loaded is not None:
-                read = _attributes_read(node.body, {value.value for value in returned if isinstance(value, cst.Name)})
-                if read:
-                    result = InstanceValue(result.model, result.loaded | read)
+            result = _with_reads(_merge(values), node.body, returned)
         self._returns[key] = result
         return result
 
@@ -1494,21 +1481,9 @@ def _merge(values: list[Value]) -> Value | None:
     return None
 
 
-def positional_params(function: cst.FunctionDef) -> list[str]:
-    return [param.name.value for param in (*function.params.posonly_params, *function.params.params)]
-
-
 def _sets_user(body: cst.BaseSuite, request: str | None, self_name: str | None) -> bool:
     """The body assigns ``<request>.user`` or ``<self>.request.user``."""
-    for _statement, target, _value in _attribute_assignments(body):
-        if target.attr.value != "user":
-            continue
-        base = target.value
-        if request is not None and isinstance(base, cst.Name) and base.value == request:
-            return True
-        if self_name is not None and isinstance(base, cst.Attribute) and base.attr.value == "request" and isinstance(base.value, cst.Name) and base.value.value == self_name:
-            return True
-    return False
+    return any(target.attr.value == "user" and _is_request(target.value, request, self_name) for _statement, target, _value in _attribute_assignments(body))
 
 
 def _loads_session(function: cst.FunctionDef, request: str | None, self_name: str | None) -> bool:
@@ -1522,7 +1497,7 @@ def _loads_session(function: cst.FunctionDef, request: str | None, self_name: st
         if isinstance(func, cst.Attribute) and func.attr.value == "auser" and _is_request(func.value, request, self_name):
             return True
         name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-        if name in ("alogin", "alogout") and call.args and _is_request(call.args[0].value, request, self_name):
+        if name in {login.rpartition(".")[2] for login in AUTH_LOGINS} and call.args and _is_request(call.args[0].value, request, self_name):
             return True
     return False
 
@@ -1533,11 +1508,17 @@ def _is_request(expr: cst.BaseExpression, request: str | None, self_name: str | 
     return self_name is not None and isinstance(expr, cst.Attribute) and expr.attr.value == "request" and isinstance(expr.value, cst.Name) and expr.value.value == self_name
 
 
-def _attributes_read(body: cst.BaseSuite, names: set[str]) -> frozenset[str]:
-    """The attributes read on ``names`` in a function body (``room.user1``)."""
+def _with_reads(result: Value | None, body: cst.BaseSuite, returned: list[cst.BaseExpression | None]) -> Value | None:
+    """An instance a function returns, with what the function read of it
+    (``room.user1``, by the names it returns) taken as possibly loaded: a
+    relation read there is cached on the instance."""
+    if not isinstance(result, InstanceValue) or result.loaded is None:
+        return result
+    names = {value.value for value in returned if isinstance(value, cst.Name)}
     if not names:
-        return frozenset()
-    return frozenset(node.attr.value for node in _walk(body) if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value in names)  # type: ignore[attr-defined]
+        return result
+    read = frozenset(node.attr.value for node in _walk(body) if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value in names)  # type: ignore[attr-defined]
+    return InstanceValue(result.model, result.loaded | read) if read else result
 
 
 def _element_of(iterable: Value | None) -> Value | None:

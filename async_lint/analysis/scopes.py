@@ -60,6 +60,11 @@ class Scope:
         return scope
 
 
+def positional_params(params: cst.Parameters) -> tuple[str, ...]:
+    """The names of a def's positional parameters, in order."""
+    return tuple(p.name.value for p in (*params.posonly_params, *params.params))
+
+
 def dotted_name(node: cst.BaseExpression | cst.Attribute | cst.Name) -> str | None:
     """``a.b.c`` for an Attribute/Name chain, else None."""
     parts: list[str] = []

@@ -12,13 +12,14 @@ import re
 
 from async_lint import lazy_libcst
 
-from async_lint.analysis.context import handoff_callable_index
+from async_lint.analysis.context import handed_callable
 from async_lint.analysis.django_models import (
+    AUTH_LOGINS,
     EVALUATING_METHODS,
     LAZY_METHODS,
+    DjangoRequestValue,
     InstanceValue,
     LazyUserValue,
-    DjangoRequestValue,
     ManagerValue,
     ModelClass,
     QuerySetValue,
@@ -47,8 +48,6 @@ USER_BASES = frozenset(
 )
 # Builtins that look inside the lazy user (its class, its str, its truth).
 FORCING_BUILTINS = frozenset({"isinstance", "str", "repr", "bool", "getattr", "hasattr", "hash", "int", "issubclass"})
-# Awaited, these set request.user and leave the session loaded.
-AUTH_LOGINS = frozenset({"django.contrib.auth.alogin", "django.contrib.auth.alogout"})
 # Session methods that never load the session data.
 SESSION_NON_LOADING = frozenset({"is_empty", "clear", "get_session_cookie_age", "encode", "decode"})
 # Session methods that only read or write the loaded data (``_session_cache``)
@@ -215,11 +214,10 @@ class RequestUserCheck(DjangoCheck):
                 request, loads = awaited
                 self._loaded_here().update(f"{self._text(request)}.{what}" for what in loads)
                 return
-        index = handoff_callable_index(self.ctx, node)
-        positional = [a for a in node.args if a.keyword is None and not a.star]
-        if index is None or index >= len(positional):
+        handed = handed_callable(self.ctx, node)
+        if handed is None:
             return
-        found = self._thread_body(positional[index].value)
+        found = self._thread_body(handed.value)
         if found is None:
             return
         body, scope = found

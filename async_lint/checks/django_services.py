@@ -10,6 +10,7 @@ from async_lint import lazy_libcst
 from async_lint import fixes
 from async_lint.analysis.context import PROPERTY_DECORATORS
 from async_lint.analysis.django_twins import sync_names, target_version, twin
+from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.receivers import class_body_scope, function_scope, self_assignments, self_class_scope
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, Scope, lookup
 from async_lint.checks.django_orm import DjangoCheck, shown
@@ -78,13 +79,9 @@ class SyncCacheCheck(DjangoCheck):
             values = class_attribute_values(self.ctx, expr.value.value, expr.attr.value, scope or self.ctx.scope, properties=True)
             if not values:
                 return False
-            known = [(value, where) for value, where in values if not _is_none(value)]
+            known = [(value, where) for value, where in values if not is_none_literal(value)]
             return bool(known) and all(value is not None and self._is_django_cache(value, depth + 1, where) for value, where in known)
         return False
-
-
-def _is_none(value: cst.BaseExpression | None) -> bool:
-    return isinstance(value, cst.Name) and value.value == "None"
 
 
 def class_attribute_values(ctx, owner: str, attr: str, scope: Scope, *, properties: bool = False) -> list[tuple[cst.BaseExpression | None, Scope]] | None:

@@ -23,7 +23,7 @@ from typing import Any, Iterator, Union
 from async_lint import lazy_libcst
 
 from async_lint.analysis.context import FileContext
-from async_lint.analysis.scopes import CLASS
+from async_lint.analysis.scopes import CLASS, positional_params
 from async_lint.catalog import load_table
 from async_lint.walk import NESTED_SCOPE_NAMES, children
 
@@ -158,10 +158,6 @@ def literal_value(node: cst.BaseExpression | None) -> Any:
         if len(values) == len(node.elements) and all(isinstance(v, str) for v in values):
             return values
     return UNKNOWN
-
-
-def positional_params(params: cst.Parameters) -> tuple[str, ...]:
-    return tuple(p.name.value for p in (*params.posonly_params, *params.params))
 
 
 def _decorator_names(ctx: FileContext, decorators: tuple[cst.Decorator, ...] | list[cst.Decorator]) -> tuple[str, ...]:
