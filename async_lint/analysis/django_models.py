@@ -43,7 +43,7 @@ from async_lint.analysis.django_vocabulary import (
 from async_lint.analysis.handoffs import dotted, handed_by, reads_in
 from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable
 from async_lint.analysis.reaching import reaching_bindings
-from async_lint.analysis.receivers import _attribute_assignments, function_scope
+from async_lint.analysis.receivers import _attribute_assignments, annotation_target, function_scope
 from async_lint.analysis.scopes import (
     ASSIGN,
     BUILTIN_NAMES,
@@ -777,7 +777,12 @@ class DjangoInference:
                 return NONE
             for target in targets:
                 if isinstance(target, cst.Name) and target.value == name:
-                    return self._infer(value_expr, scope)
+                    value = self._infer(value_expr, scope)
+                    if value is None and type(node) is cst.AnnAssign:
+                        # ``post: Post = await fetch(pk)``: the annotation says what the value does not.
+                        annotated = self._annotated_value(node.annotation.annotation, scope)
+                        return annotated if isinstance(annotated, (InstanceValue, QuerySetValue)) else None
+                    return value
                 if isinstance(target, (cst.Tuple, cst.List)):
                     index = _index_in_target(target, name)
                     if index is not None:
@@ -808,15 +813,24 @@ class DjangoInference:
         return known[2]
 
     def _annotated_param_value(self, param: cst.Param, scope: Scope) -> Value | None:
-        annotation = _forward_reference(param.annotation.annotation)  # type: ignore[union-attr]
-        qualified = resolve_in(scope.parent or scope, annotation, self.module_name) if scope.parent else None
-        if qualified in REQUEST_CLASSES or self._is_request_class(annotation, scope.parent or scope, qualified):
+        return self._annotated_value(param.annotation.annotation, scope.parent or scope)  # type: ignore[union-attr]
+
+    def _annotated_value(self, annotation: cst.BaseExpression, scope: Scope) -> Value | None:
+        """What a value annotated ``annotation`` (read in ``scope``) is: a
+        Django request, a QuerySet (``QuerySet[Post]``), or a model instance
+        whose relations are not claimed; ``Optional``, ``| None``,
+        ``Annotated`` and forward references read through."""
+        target = annotation_target(_forward_reference(annotation))
+        if target is None:
+            return None
+        qualified = resolve_in(scope, target, self.module_name)
+        if qualified in REQUEST_CLASSES or self._is_request_class(target, scope, qualified):
             return DjangoRequestValue()
-        if isinstance(annotation, cst.Subscript) and scope.parent:  # ``QuerySet[Post]``
-            qualified = resolve_in(scope.parent, annotation.value, self.module_name)
+        if isinstance(target, cst.Subscript):  # ``QuerySet[Post]``
+            qualified = resolve_in(scope, target.value, self.module_name)
         if qualified in QUERYSET_CLASSES:
-            return QuerySetValue(self._annotated_model(annotation, scope.parent or scope))
-        value = self._infer(annotation, scope.parent or scope)
+            return QuerySetValue(self._annotated_model(target, scope))
+        value = self._infer(target, scope)
         if isinstance(value, ModelClass):
             return InstanceValue(value.model, None)
         return None
@@ -1162,9 +1176,9 @@ class DjangoInference:
                 result = _merge(values)
             result = _with_reads(result, node.body, returned)
             if result is None and node.returns is not None:
-                annotated = self._infer(node.returns.annotation, parent)
-                if isinstance(annotated, ModelClass):
-                    result = InstanceValue(annotated.model, None)
+                annotated = self._annotated_value(node.returns.annotation, parent)
+                if isinstance(annotated, InstanceValue):
+                    result = annotated
         self._thread_returns[key] = result
         return result
 
@@ -1440,6 +1454,11 @@ class DjangoInference:
             result = _merge(values)
         elif instances and values and all(isinstance(v, InstanceValue) for v in values):
             result = _with_reads(_merge(values), node.body, returned)
+        if result is None and node.returns is not None:
+            # ``def lookup(pk) -> Post`` whose returns tell nothing: its annotation does.
+            annotated = self._annotated_value(node.returns.annotation, scope.parent or parent)
+            if isinstance(annotated, (InstanceValue, QuerySetValue)):
+                result = annotated
         self._returns[key] = result
         return result
 
