@@ -321,10 +321,11 @@ class ReceiverInference:
                 return self.infer(binding.value, scope)
             return None
         if binding.kind == DEF and isinstance(node, cst.FunctionDef):
-            return self._from_decorators(node, scope)
+            return self.from_decorators(node, scope)
         return None
 
-    def _from_decorators(self, node: cst.FunctionDef, scope: Scope) -> Inferred | None:
+    def from_decorators(self, node: cst.FunctionDef, scope: Scope) -> Inferred | None:
+        """What a def is made by its decorators (`@shared_task`: a Celery task)."""
         for decorator in node.decorators:
             expr = decorator.decorator
             if isinstance(expr, cst.Call):

@@ -19,6 +19,7 @@ from async_lint.analysis.receivers import Inferred, ReceiverInference
 from async_lint.analysis.scopes import Scope
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
+from async_lint.checks.celery_tasks import PUBLISHING_METHODS, SIGNATURE_TYPE, TASK_TYPE, record_task_call
 
 cst = lazy_libcst.bind(globals())
 
@@ -125,11 +126,18 @@ class BlockingCallCheck(Check):
         # An awaited method call on an inferred receiver means the inference
         # was wrong (the object is async after all); an awaited call of a
         # name resolved through imports (`await time.sleep(1)`) still blocks.
-        found = self.classify(node, self.ctx.scope, by_receiver=not isinstance(self.ctx.parent, cst.Await))
+        awaited = isinstance(self.ctx.parent, cst.Await)
+        found = self.classify(node, self.ctx.scope, by_receiver=not awaited)
         if found is not None:
             entry, message = found
             fix = sleep_fix(self.ctx, node) if entry.code == "DJA101" and self.ctx.in_async_context else None
             self.ctx.report_blocking(node, entry.code, message, fix=fix)
+        elif not awaited and type(node.func) is cst.Attribute and node.func.attr.value in PUBLISHING_METHODS and self.ctx.in_async_context:
+            # Perhaps a Celery task of another module: the project check decides.
+            # ``task.s(...).apply_async()`` sends a signature made from the task.
+            type_name = SIGNATURE_TYPE if type(node.func.value) is cst.Call else TASK_TYPE
+            entry = self.table.match_method(type_name, node.func.attr.value)
+            record_task_call(self, node, self._method_message(node.func, entry, type_name) if entry is not None else None)
 
     def classify(self, call: cst.Call, scope: Scope, *, once_per_object: bool = True, by_receiver: bool = True) -> tuple[BlockingCall, str] | None:
         """The table entry a call matches, and the message for it.
@@ -150,11 +158,14 @@ class BlockingCallCheck(Check):
         entry = self.table.match_method(receiver.type, func.attr.value)
         if entry is None or (once_per_object and self._reported_at_creation(receiver, scope)):
             return None
+        return entry, self._method_message(func, entry, receiver.type)
+
+    def _method_message(self, func: cst.Attribute, entry: BlockingCall, type_name: str) -> str:
         spelled = self._spelling(func)
-        what = entry.receiver or f"`{receiver.type}.{func.attr.value}`"
+        what = entry.receiver or f"`{type_name}.{func.attr.value}`"
         # The advice names the call as written, unless its spelling is cut short.
         call = spelled if "…" not in spelled else f"{entry.called}.{func.attr.value}"
-        return entry, f"`{spelled}()` ({what}) {entry.blocks}; use {entry.use.replace('{call}', call)}"
+        return f"`{spelled}()` ({what}) {entry.blocks}; use {entry.use.replace('{call}', call)}"
 
     def _reported_at_creation(self, receiver: Inferred, scope: Scope) -> bool:
         """``f = open(p)`` then ``f.read()`` in the same function: the ``open``

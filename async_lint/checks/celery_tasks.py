@@ -1,0 +1,121 @@
+"""DJA105 for Celery tasks defined in another module of the project.
+
+``from jobs.worker import reindex`` then ``reindex.delay(pk)`` in async code
+publishes to the broker synchronously, but the calling file cannot see that
+``reindex`` is a task: its module is not named ``tasks`` (the convention the
+per-file rule reads), and the decorator is in the other file.  The calling
+file records a ``celery_task_call`` fact for each such ``.delay()`` /
+``.apply_async()`` on a name imported from elsewhere that it knows nothing
+about; the defining module (analysed because the project check ``needs`` it)
+records the names of its module-level defs that its decorators make Celery
+tasks (``@shared_task``, ``@app.task`` on a known app); the project check
+joins the two.  A name no module of the project defines stays silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from async_lint import lazy_libcst
+from async_lint.analysis.scopes import IMPORT
+from async_lint.checks.base import Check, ProjectCheck, finding_at
+from async_lint.facts import Fact, ProjectFacts
+from async_lint.findings import Finding
+
+cst = lazy_libcst.bind(globals())
+
+TASK_TYPE = "celery.Task"
+SIGNATURE_TYPE = "celery.Signature"
+PUBLISHING_METHODS = frozenset({"delay", "apply_async"})
+# ``task.s(...)``/``task.si(...)``/``task.signature(...)`` and ``.set(...)``
+# on the signature: still the task, sent by the ``delay``/``apply_async`` after.
+SIGNATURE_STEPS = frozenset({"s", "si", "signature", "set"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskCall(Fact):
+    """``<name>.delay(...)``/``.apply_async(...)`` in async code, ``name``
+    imported from another module and of unknown kind here."""
+
+    kind = "celery_task_call"
+    target: str  # the qualified name the receiver resolves to
+    message: str  # the DJA105 message, should the target be a task
+
+
+@dataclass(frozen=True, kw_only=True)
+class TasksDefined(Fact):
+    """The module-level defs of a module that are Celery tasks."""
+
+    kind = "celery_tasks"
+    module: str
+    names: tuple[str, ...]
+
+
+def _task_root(func: cst.Attribute) -> cst.BaseExpression:
+    """The expression a publishing call starts from: ``t`` of
+    ``t.s(1).set(queue=q).apply_async``."""
+    value = func.value
+    while type(value) is cst.Call and type(value.func) is cst.Attribute and value.func.attr.value in SIGNATURE_STEPS:
+        value = value.func.value
+    return value
+
+
+def record_task_call(check, call: cst.Call, message: str | None) -> None:
+    """Record a ``TaskCall`` for ``call`` when it publishes through a name
+    imported from another module that this file knows nothing of
+    (``message``: the finding's text, built by the blocking check)."""
+    ctx = check.ctx
+    func = call.func
+    if message is None or type(func) is not cst.Attribute or func.attr.value not in PUBLISHING_METHODS or not ctx.in_async_context:
+        return
+    root = _task_root(func)
+    if type(root) not in (cst.Name, cst.Attribute):
+        return
+    found = ctx.lookup_with_scope(root.value) if type(root) is cst.Name else None
+    if type(root) is cst.Name and (found is None or any(binding.kind != IMPORT for binding in found[1])):
+        return  # a local name: this file knows what it is
+    if check.receivers.infer(root) is not None:
+        return  # known here: the per-file rule has decided
+    target = ctx.qualified_name(root)
+    if target is None or "." not in target or ctx.module_name is None or target.rpartition(".")[0] == ctx.module_name:
+        return
+    ctx.add_fact(TaskCall(target=target, message=message), call)
+
+
+class CeleryTaskDefinitions(Check):
+    """Records the module's Celery tasks (in files given a full pass: those
+    with async code, and the modules ``CrossModuleTaskCall`` needs)."""
+
+    codes = ("DJA105",)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        from async_lint.analysis.receivers import ReceiverInference
+
+        ctx = self.ctx
+        if ctx.module_name is None:
+            return
+        receivers = None
+        names = []
+        for statement in node.body:
+            if type(statement) is not cst.FunctionDef or not statement.decorators:
+                continue
+            receivers = receivers or ReceiverInference(ctx)
+            made = receivers.from_decorators(statement, ctx.module_scope)
+            if made is not None and made.type == TASK_TYPE:
+                names.append(statement.name.value)
+        if names:
+            ctx.add_fact(TasksDefined(module=ctx.module_name, names=tuple(names)))
+
+
+class CrossModuleTaskCall(ProjectCheck):
+    codes = ("DJA105",)
+    fact_kinds = (TaskCall, TasksDefined)
+
+    def needs(self, facts: ProjectFacts, project) -> set[str]:
+        """The modules the called names are imported from."""
+        modules = {fact.target.rpartition(".")[0] for _, fact in facts.of(TaskCall)}
+        return {path for module in modules for path in project.paths_of(module)}
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
+        tasks = {f"{fact.module}.{name}" for _, fact in facts.of(TasksDefined) for name in fact.names}
+        return [finding_at(path, fact.where, "DJA105", fact.message) for path, fact in facts.of(TaskCall) if fact.positioned and fact.target in tasks]
