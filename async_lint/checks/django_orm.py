@@ -168,7 +168,7 @@ class SyncOrmCheck(DjangoCheck):
             node,
             "DJA201",
             f"`{base}.{method}()` is a custom {what} method that runs a database query ({custom[1]}) synchronously "
-            f"(SynchronousOnlyOperation in async code); use `await sync_to_async({base}.{method})(...)`",
+            f"(SynchronousOnlyOperation in async code); use `await sync_to_async({base}.{method}){'(...)' if node.args else '()'}`",
         )
 
     def _query_method(self, node: cst.Call, func: cst.Attribute, method: str, receiver: ManagerValue | QuerySetValue) -> None:
@@ -186,7 +186,8 @@ class SyncOrmCheck(DjangoCheck):
         if method == "iterator":
             return  # lazy until iterated: see evaluated()
         base = shown(self.ctx, func.value)
-        fix = self.suggestion(kind, method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
+        args = "(...)" if node.args else "()"  # the call's own arguments go along; none, none
+        fix = self.suggestion(kind, method, lambda twin: f"`await {base}.{twin}{args}`", f"`await sync_to_async({base}.{method}){args}`")
         self.flag(
             node,
             "DJA201",
