@@ -285,6 +285,23 @@ def test_streaming_a_sync_generator_from_an_async_view_warns():
     assert any("must consume synchronous iterators" in message for message in caught)
 
 
+STREAMED_STRING = """
+import json
+
+from django.http import StreamingHttpResponse
+
+async def export(request):
+    return StreamingHttpResponse(json.dumps({"ok": True}), content_type="application/json")
+"""
+
+
+def test_streaming_a_string_from_an_async_view_warns():
+    assert codes_of(STREAMED_STRING) == {"DJA505"}
+    body, caught = asgi_get(load_example(STREAMED_STRING).export)
+    assert body == b'{"ok": true}'
+    assert any("must consume synchronous iterators" in message for message in caught)
+
+
 def test_streaming_an_async_generator_does_not_warn():
     source = STREAMING.format(kind="async ")
     assert codes_of(source) == set()

@@ -181,6 +181,12 @@ def effective_async(method, settings) -> bool | None:
     return None
 
 
+# A string is a sync iterable too: Django streams it a character at a time,
+# after buffering it in a thread (``StreamingHttpResponse(json.dumps(data))``).
+STRING_CONTENT = "a string (a sync iterable, sent one character at a time)"
+STRING_MAKERS = frozenset({"builtins.str", "json.dumps", "builtins.repr", "builtins.format"})
+
+
 class StreamingResponseCheck(Check):
     codes = ("DJA505",)
     text_hints = (r"\basync\s+def\b",)
@@ -227,6 +233,8 @@ class StreamingResponseCheck(Check):
         """A description of ``expr`` when it is known to be a sync iterable."""
         if isinstance(expr, (cst.List, cst.Tuple, cst.ListComp, cst.SetComp, cst.Set)):
             return "a list/tuple (a sync iterable)"
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return STRING_CONTENT
         if isinstance(expr, cst.GeneratorExp):
             comp = expr.for_in
             while comp is not None:
@@ -242,8 +250,11 @@ class StreamingResponseCheck(Check):
         if not isinstance(expr, cst.Call):
             return None
         func = expr.func
-        if self.ctx.qualified_name(func) == "builtins.iter":
+        qualified = self.ctx.qualified_name(func)
+        if qualified == "builtins.iter":
             return "`iter(...)` (a sync iterator)"
+        if qualified in STRING_MAKERS:
+            return STRING_CONTENT
         if isinstance(func, cst.Name):
             generator = self._local_function(func.value)
             if generator is not None and generator.asynchronous is None and _yields(generator):
