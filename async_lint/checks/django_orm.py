@@ -113,11 +113,17 @@ class SyncOrmCheck(DjangoCheck):
         # id(function) -> (name, the call that hands it on) of the values a
         # thread or an awaited call got, in visiting order (DJA204)
         self._handed: dict[int, list[tuple[tuple[str, bool], cst.Call]]] = {}
+        # id(function) -> (instance path, the fields refreshed (None: all),
+        # the call, the block of its statement, how many handoffs came
+        # before it) of each
+        # ``refresh_from_db()`` in it, in visiting order (DJA204)
+        self._refreshed: dict[int, list[tuple[str, frozenset[str] | None, cst.Call, cst.CSTNode, int]]] = {}
 
     # -- explicit calls (DJA201, DJA203) -------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.in_async_context:
             self._note_handed(node)
+            self._note_refresh(node)
         func = node.func
         if isinstance(func, cst.Attribute):
             self._method_call(node, func)
@@ -316,18 +322,66 @@ class SyncOrmCheck(DjangoCheck):
         if handed:
             self._handed.setdefault(id(function), []).extend((path, node) for path in handed)
 
+    def _note_refresh(self, node: cst.Call) -> None:
+        """Remember ``inst.refresh_from_db()`` / ``await inst.arefresh_from_db()``:
+        Django drops the cached relations of the fields it reloads (every
+        forward relation without ``fields``), so reading one afterwards runs
+        a query whatever the instance's own query selected.  Not with
+        ``from_queryset`` (its ``select_related`` may load them again), nor
+        with fields this cannot read."""
+        func = node.func
+        if type(func) is not cst.Attribute or func.attr.value not in REFRESH_METHODS:
+            return
+        function = self.ctx.current_function
+        path = dotted(func.value)
+        fields = _refreshed_fields(node)
+        if function is None or path is None or fields is False:
+            return
+        block = _statement_block(self.ctx.stack)
+        if block is None:
+            return  # in an expression that may not run it (``x and inst.refresh_from_db()``)
+        receiver = self.inference.infer(func.value)
+        if not isinstance(receiver, InstanceValue) or receiver.model is None:
+            return
+        self._refreshed.setdefault(id(function), []).append((path, fields, node, block, len(self._handed.get(id(function), ()))))  # type: ignore[arg-type]
+
+    def _refreshed_since(self, expr: cst.BaseExpression, relation: str) -> int | None:
+        """Where the last refresh of ``expr`` (the same value of its local
+        name) that dropped ``relation`` stands among the function's
+        handoffs; None when none did."""
+        function = self.ctx.current_function
+        refreshes = self._refreshed.get(id(function)) if function is not None else None
+        root = root_name(expr)
+        path = dotted(expr)
+        if not refreshes or root is None or path is None:
+            return None
+        local = self._local(root.value)
+        if local is None:
+            return None
+        value = self._reaching(local, root)
+        stack = self.ctx.stack
+        for refreshed_path, fields, anchor, block, handed_before in reversed(refreshes):
+            if refreshed_path != path or (fields is not None and relation not in fields and f"{relation}_id" not in fields):
+                continue
+            # Only a refresh that ran on every path to the read: a statement
+            # of a block the read is in (not of a branch or loop left since).
+            if any(outer is block for outer in stack) and self._reaching(local, anchor) == value:
+                return handed_before
+        return None
+
     def _is_orm_call(self, call: cst.Call) -> bool:
         """``await Comment.objects.acreate(post=post)``, ``await post.asave()``:
         Django's own methods, which load no relation of their arguments."""
         func = call.func
         return type(func) is cst.Attribute and isinstance(self.inference.infer(func.value), (ManagerValue, QuerySetValue, InstanceValue))
 
-    def _maybe_loaded_elsewhere(self, expr: cst.BaseExpression, relation: str | None = None) -> bool:
+    def _maybe_loaded_elsewhere(self, expr: cst.BaseExpression, relation: str | None = None, since: int = 0) -> bool:
         """``relation`` of ``expr`` (None: anything below it) may have been
         loaded by what an earlier statement handed on with the same value
-        of ``expr``'s local name (``_note_handed``)."""
+        of ``expr``'s local name (``_note_handed``); ``since``: counting
+        only the handoffs from that one on (those after a refresh)."""
         function = self.ctx.current_function
-        handed = self._handed.get(id(function)) if function is not None else None
+        handed = self._handed.get(id(function))[since:] if function is not None and id(function) in self._handed else None
         root = root_name(expr)
         if not handed or root is None:
             return False
@@ -402,12 +456,29 @@ class SyncOrmCheck(DjangoCheck):
         if parent_type is cst.AssignTarget or parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
             return
         receiver = self.inference.infer(node.value)
-        if not isinstance(receiver, InstanceValue) or receiver.model is None or receiver.loaded is None:
+        if not isinstance(receiver, InstanceValue) or receiver.model is None:
             return
-        if not receiver.model.defined_here:
-            record_attribute_use(self, node)  # fields known in another module
         relation = receiver.model.relations.get(node.attr.value)
-        if relation is None or not relation.is_single or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name):
+        if relation is None or not relation.is_single:
+            if receiver.loaded is not None and not receiver.model.defined_here:
+                record_attribute_use(self, node)  # fields known in another module
+            return
+        refreshed = self._refreshed_since(node.value, relation.name) if self._refreshed else None
+        if refreshed is not None:
+            # Whatever the query selected, the refresh dropped it.
+            if not self._maybe_loaded_elsewhere(node.value, relation.name, since=refreshed):
+                target = target_version(self.ctx)
+                advice = "read it in a thread"
+                if target is None or tuple(target) >= REFRESH_FROM_QUERYSET_SINCE:
+                    advice = f'refresh with `from_queryset={receiver.model.name}.objects.select_related("{relation.name}")` (5.1), or {advice}'
+                self.flag(
+                    node,
+                    "DJA204",
+                    f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
+                    f"refreshing `{shown(self.ctx, node.value)}` from the database dropped its cached `{relation.name}`; {advice}",
+                )
+            return
+        if receiver.loaded is None or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name):
             return
         path, fetched = self._relation_path(node.value, relation.name)
         self.flag(
@@ -432,6 +503,45 @@ class SyncOrmCheck(DjangoCheck):
             path.insert(0, relation.name)
             instance = instance.value
         return "__".join(path), instance
+
+
+REFRESH_METHODS = frozenset({"refresh_from_db", "arefresh_from_db"})
+# ``refresh_from_db(from_queryset=...)`` arrived in Django 5.1.
+REFRESH_FROM_QUERYSET_SINCE = (5, 1)
+
+
+def _statement_block(stack: list) -> cst.CSTNode | None:
+    """The block whose statement the call at the top of ``stack`` is, when
+    the statement is that call alone (``inst.refresh_from_db()``, or
+    ``await`` of it); else None."""
+    index = len(stack) - 2
+    if index >= 0 and type(stack[index]) is cst.Await:
+        index -= 1
+    if index < 2 or type(stack[index]) is not cst.Expr or type(stack[index - 1]) is not cst.SimpleStatementLine:
+        return None
+    block = stack[index - 2]
+    return block if type(block) in (cst.IndentedBlock, cst.Module) else None
+
+
+def _refreshed_fields(call: cst.Call) -> frozenset[str] | bool | None:
+    """The fields a ``refresh_from_db(...)`` call reloads: None for all of
+    them, a set for literal ``fields=[...]``; False where it cannot tell
+    (computed fields, a ``from_queryset`` that may select relations again)."""
+    for position, arg in enumerate(call.args):
+        if arg.star:
+            return False
+        name = arg.keyword.value if arg.keyword is not None else ("using", "fields", "from_queryset")[min(position, 2)]
+        if name == "from_queryset":
+            return False
+        if name == "fields":
+            value = arg.value
+            if type(value) not in (cst.List, cst.Tuple, cst.Set):
+                return False
+            names = [element.value.evaluated_value if type(element.value) is cst.SimpleString else None for element in value.elements]
+            if any(type(n) is not str for n in names):
+                return False
+            return frozenset(names)  # type: ignore[arg-type]
+    return None
 
 
 def _commit_false(call: cst.Call) -> bool:
