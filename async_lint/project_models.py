@@ -10,12 +10,14 @@ together with the installed apps' models the project uses.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import json
 import os
 import re
 from typing import Callable
 
+from async_lint.analysis.cache_config import SETTINGS_MODULE, STAR_IMPORT, local_cache_aliases
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases, resolve_relative
 from async_lint.analysis.model_table import (
     CONTRIB_MODEL_MODULES,
@@ -283,6 +285,10 @@ def project_model_table(
     # round, so the names it gives them are known (table aliases).
     reexporters: set[str] = set()
     external_modules: set[str] = set()
+    # The texts that mention CACHES, and whether a settings module is among the files.
+    cache_texts: list[str] = []
+    has_settings = False
+    settings_star_imports: set[bytes] = set()
     root_of_folder: dict[str, str] = {}
     for path in files:
         if f"{os.sep}migrations{os.sep}" in path or not path.endswith(".py"):
@@ -300,12 +306,23 @@ def project_model_table(
         except OSError:
             continue
         text = data.decode("utf-8", "replace")
+        if b"CACHES" in data:
+            cache_texts.append(text)
+        if b"INSTALLED_APPS" in data and SETTINGS_MODULE.search(data):
+            has_settings = True
+            # ``from shared.settings import *``: settings may come from outside the tree.
+            settings_star_imports.update(STAR_IMPORT.findall(data))
         if defines_class_with_bases(text) or "AUTH_USER_MODEL" in text:
             texts[path] = (text, data)
         elif path.endswith(_MODELS_PACKAGE_INIT) and "import" in text:
             texts[path] = (text, data)
             reexporters.add(path)
         external_modules |= models_imports(text)
+    local_caches = local_cache_aliases(cache_texts, has_settings)
+    if local_caches is not None and settings_star_imports:
+        tops = {namer.module_name(path)[0].partition(".")[0] for path in files if path.endswith(".py")}
+        if any(module.decode().partition(".")[0] not in tops for module in settings_star_imports):
+            local_caches = None  # settings of another package: its CACHES are not read
     project_modules = {namer.module_name(path)[0] for path in texts}
     # The table of the same files is kept whole: a warm run reads the files
     # (for this key) and the installed modules the table leaned on, no more.
@@ -314,7 +331,7 @@ def project_model_table(
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
-            return kept
+            return _with_local_caches(kept, local_caches)
     hints = _Hints(texts, reexporters)
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
@@ -324,7 +341,7 @@ def project_model_table(
         kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
         if kept is not None:
             _store_table(cache, memo_key, kept, kept.installed)
-            return kept
+            return _with_local_caches(kept, local_caches)
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
     # What the table is made of: each round's files and the names it found
@@ -374,7 +391,14 @@ def project_model_table(
         _store_table(cache, memo_key, table, installed)
         _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
-    return table
+    return _with_local_caches(table, local_caches)
+
+
+def _with_local_caches(table: ModelTable, local: tuple[str, ...] | None) -> ModelTable:
+    """The table with what the settings say of the caches: read on every
+    run (a handful of files), not kept with the table, whose key does not
+    cover settings files."""
+    return dataclasses.replace(table, local_caches=local, _digest=None)
 
 
 TABLE_FORMAT = 3

@@ -44,6 +44,6 @@ class Settings:
                 self.extra_blocking_calls,
                 self.extra_async_contexts,
                 self.per_file_ignores,
-                self.models.digest() if self.models else None,
+                self.models.digest() if self.models is not None else None,
             )
         )

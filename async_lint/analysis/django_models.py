@@ -361,7 +361,9 @@ class DjangoInference:
         self._class_handoff_scans: dict[int, tuple[list[tuple[str, bool]], set[str]]] = {}
         self._thread_returns: dict[tuple[int, str], Value | None] = {}
         settings = ctx.settings
-        self.table: ModelTable = getattr(settings, "models", None) or EMPTY_TABLE
+        table = getattr(settings, "models", None)
+        # A table without models still says what the settings say (its caches).
+        self.table: ModelTable = table if table is not None else EMPTY_TABLE
         self._table_models: dict[str, ModelInfo] = {}
         self.imports_django = False
         self.foreign_request_framework = False

@@ -68,6 +68,9 @@ class ModelTable:
     user_model: str | None = None
     # Project subclasses of Django's request classes.
     request_classes: frozenset[str] = frozenset()
+    # The cache aliases that do no I/O by the project's settings ("*": all),
+    # None where not known (analysis/cache_config.py).
+    local_caches: tuple[str, ...] | None = None
     _digest: str | None = None
     # The installed modules the table was made from: module -> [path, content
     # digest], or None where the module was looked for and not found; None
@@ -94,12 +97,17 @@ class ModelTable:
 
     def digest(self) -> str:
         if self._digest is None:
-            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes)], sort_keys=True)
+            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes), self.local_caches], sort_keys=True)
             self._digest = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
         return self._digest
 
     def __bool__(self) -> bool:
         return bool(self.models)
+
+    def cache_is_local(self, alias: str | None) -> bool:
+        """The cache of that alias (None: unknown) does no I/O."""
+        local = self.local_caches
+        return local is not None and ("*" in local or (alias is not None and alias in local))
 
 
 EMPTY_TABLE = ModelTable()

@@ -46,42 +46,67 @@ class SyncCacheCheck(DjangoCheck):
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in self.methods:
             return
-        if not self._is_django_cache(func.value, depth=0):
+        if type(self.ctx.parent) is cst.Await:
+            return  # awaited: the project's cache is an async one (e.g. django-valkey's)
+        aliases = self._django_cache_aliases(func.value, depth=0)
+        if aliases is None:
             return
+        table = self.inference.table
+        if all(table.cache_is_local(alias) for alias in aliases):
+            return  # LocMemCache or DummyCache by the project's settings: no I/O
         method = func.attr.value
         base = shown(self.ctx, func.value)
         fix = self.suggestion("cache", method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(node, "DJA207", f"`{base}.{method}()` is a blocking cache round trip on the event loop; use {fix}", fix=cache_fix(self.ctx, node, method))
 
-    def _is_django_cache(self, expr: cst.BaseExpression, depth: int, scope: Scope | None = None) -> bool:
-        """``expr`` (read in ``scope``, default: here) is one of Django's
-        caches: ``cache``, ``caches[alias]``, a name every binding of which
-        is one, or an attribute of a class of this module (``self.cache``)
-        every value of which is one, a ``@property`` returning one included;
-        a ``None`` beside them is the lazy start of such an attribute."""
+    def _django_cache_aliases(self, expr: cst.BaseExpression, depth: int, scope: Scope | None = None) -> frozenset[str | None] | None:
+        """The aliases of Django's caches ``expr`` (read in ``scope``,
+        default: here) is one of (None among them: an alias not known), or
+        None where it is not known to be one: ``cache``, ``caches[alias]``,
+        a name every binding of which is one, or an attribute of a class of
+        this module (``self.cache``) every value of which is one, a
+        ``@property`` returning one included; a ``None`` beside them is the
+        lazy start of such an attribute."""
         if depth > 5:
-            return False
+            return None
         name = self.ctx.qualified_name(expr, scope)
         if name == CACHE:
-            return True
+            return frozenset({"default"})
         if isinstance(expr, cst.Subscript):
-            return self.ctx.qualified_name(expr.value, scope) == CACHES
+            if self.ctx.qualified_name(expr.value, scope) != CACHES:
+                return None
+            index = expr.slice[0].slice if len(expr.slice) == 1 else None
+            alias = index.value.evaluated_value if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) else None
+            return frozenset({alias if isinstance(alias, str) else None})
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "create_connection":
-            return self.ctx.qualified_name(expr.func.value, scope) == CACHES
+            return frozenset({None}) if self.ctx.qualified_name(expr.func.value, scope) == CACHES else None
         if isinstance(expr, cst.Name):
             found = lookup(scope or self.ctx.scope, expr.value)
             bindings = found[1] if found else None
             if not bindings or any(b.kind not in (ASSIGN, IMPORT) for b in bindings):
-                return False
+                return None
             values = [b.value for b in bindings if b.kind == ASSIGN]
-            return bool(values) and all(v is not None and v is not expr and self._is_django_cache(v, depth + 1, found[0]) for v in values)  # type: ignore[index]
+            return self._all_caches([(v, found[0]) for v in values], expr, depth)  # type: ignore[index]
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             values = class_attribute_values(self.ctx, expr.value.value, expr.attr.value, scope or self.ctx.scope, properties=True)
             if not values:
-                return False
-            known = [(value, where) for value, where in values if not is_none_literal(value)]
-            return bool(known) and all(value is not None and self._is_django_cache(value, depth + 1, where) for value, where in known)
-        return False
+                return None
+            return self._all_caches([(value, where) for value, where in values if not is_none_literal(value)], expr, depth)
+        return None
+
+    def _all_caches(self, values: list, expr: cst.BaseExpression, depth: int) -> frozenset[str | None] | None:
+        """The aliases of the caches all of ``values`` are, or None."""
+        if not values:
+            return None
+        out: set[str | None] = set()
+        for value, where in values:
+            if value is None or value is expr:
+                return None
+            aliases = self._django_cache_aliases(value, depth + 1, where)
+            if aliases is None:
+                return None
+            out |= aliases
+        return frozenset(out)
 
 
 def class_attribute_values(ctx, owner: str, attr: str, scope: Scope, *, properties: bool = False) -> list[tuple[cst.BaseExpression | None, Scope]] | None:

@@ -1,0 +1,104 @@
+"""Which of the project's Django caches do no I/O, read from its settings.
+
+Django's cache calls block the event loop only where the backend talks to a
+server (Redis, Memcached, the database, files).  A project whose settings
+never set ``CACHES`` runs on Django's default, ``LocMemCache``: a dict in the
+process, no I/O, no error (DJANGO-ASYNC-FACTS); so does an alias configured
+with ``LocMemCache`` or ``DummyCache`` in every ``CACHES`` the project writes.
+
+Read with CPython's ``ast`` from the few files that mention ``CACHES``: each
+module-level ``CACHES = {...}`` and each ``CACHES={...}`` keyword (``override_settings``,
+``settings.configure``) must be a literal whose backends are strings, else
+nothing is known (an environment-built ``CACHES = env.cache()``, an update
+``CACHES["default"]["BACKEND"] = ...``).  ``"*"`` stands for every alias.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+LOCAL_BACKENDS = frozenset({"django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache"})
+ALL_ALIASES = "*"
+# A settings module: the project's own configuration is in the tree.
+SETTINGS_MODULE = re.compile(rb"(?m)^INSTALLED_APPS\s*[:+]?=")
+# ``from base.settings import *`` (absolute: a relative one stays in the package).
+STAR_IMPORT = re.compile(rb"(?m)^from\s+([A-Za-z_][\w.]*)\s+import\s+\*")
+
+
+class _Unknown(Exception):
+    """The project writes CACHES in a way this cannot read."""
+
+
+def _definition(value: ast.AST) -> dict[str, str]:
+    """alias -> backend of a ``CACHES`` literal."""
+    if not isinstance(value, ast.Dict):
+        raise _Unknown
+    out: dict[str, str] = {}
+    for key, entry in zip(value.keys, value.values):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(entry, ast.Dict)):
+            raise _Unknown
+        backend = None
+        for field, field_value in zip(entry.keys, entry.values):
+            if field is None:
+                raise _Unknown  # ``**base``: fields of unknown value
+            if isinstance(field, ast.Constant) and field.value == "BACKEND":
+                if not (isinstance(field_value, ast.Constant) and isinstance(field_value.value, str)):
+                    raise _Unknown
+                backend = field_value.value
+        if backend is None:
+            raise _Unknown
+        out[key.value] = backend
+    return out
+
+
+def _definitions(text: str) -> list[dict[str, str]]:
+    """The ``CACHES`` literals a module writes; raises ``_Unknown`` where it
+    writes or changes ``CACHES`` otherwise."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise _Unknown from None
+    found: list[dict[str, str]] = []
+    top_level = {id(statement) for statement in tree.body}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "CACHES" for t in targets):
+                if id(node) not in top_level or isinstance(node, ast.AugAssign) or node.value is None:
+                    raise _Unknown
+                found.append(_definition(node.value))
+            elif any(isinstance(t, ast.Attribute) and t.attr == "CACHES" for t in targets):
+                raise _Unknown  # settings.CACHES = ...
+        elif isinstance(node, ast.keyword) and node.arg == "CACHES":
+            found.append(_definition(node.value))
+        elif isinstance(node, ast.Dict):  # settings.configure(**{"CACHES": {...}})
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and key.value == "CACHES":
+                    found.append(_definition(value))
+        elif isinstance(node, ast.ImportFrom) and any("CACHES" in (alias.name, alias.asname) for alias in node.names):
+            raise _Unknown  # from shared.settings import CACHES
+        elif isinstance(node, ast.Name) and node.id == "CACHES" and isinstance(node.ctx, ast.Load):
+            raise _Unknown  # CACHES["default"][...] = ..., CACHES.update(...), passed on
+    return found
+
+
+def local_cache_aliases(texts: list[str], has_settings: bool) -> tuple[str, ...] | None:
+    """The cache aliases that do no I/O (``("*",)``: all of them), from the
+    texts of the project's files that mention ``CACHES``; None where that is
+    not known (no settings module in the project, or a ``CACHES`` this
+    cannot read)."""
+    try:
+        definitions = [definition for text in texts for definition in _definitions(text)]
+    except _Unknown:
+        return None
+    if not definitions:
+        # Django's default: one LocMemCache.
+        return (ALL_ALIASES,) if has_settings else None
+    local: dict[str, bool] = {}
+    for definition in definitions:
+        for alias, backend in definition.items():
+            local[alias] = local.get(alias, True) and backend in LOCAL_BACKENDS
+    if all(local.values()):
+        return (ALL_ALIASES,)
+    return tuple(sorted(alias for alias, is_local in local.items() if is_local))
