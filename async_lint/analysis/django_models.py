@@ -1393,8 +1393,10 @@ class DjangoInference:
                 return self._method_result(receiver, callable_expr.attr.value, call, scope)
             return None
         if isinstance(callable_expr, cst.Lambda) and not callable_expr.params.params:
+            # ``await sync_to_async(lambda: Game.objects.select_related("t").get(pk=pk))()``:
+            # the instance the query fetched, with what it selected.
             value = self._infer(callable_expr.body, scope)
-            return value if isinstance(value, (QuerySetValue, ManagerValue)) else None
+            return value if isinstance(value, (QuerySetValue, ManagerValue, InstanceValue, PairValue)) else None
         function = self._function_binding(callable_expr, scope)
         if function is not None and function[0].asynchronous is None:
             return self._function_returns(*function)
