@@ -89,15 +89,17 @@ def _foreign_instance(inference, expr: cst.BaseExpression) -> InstanceValue | No
     return value
 
 
-def record_attribute_use(check, node: cst.Attribute) -> None:
-    """``inst.name`` read in async code, ``inst`` an imported model's instance."""
+def record_attribute_use(check, node: cst.Attribute, loaded_elsewhere: bool = False) -> None:
+    """``inst.name`` read in async code, ``inst`` an imported model's instance
+    (``loaded_elsewhere``: an earlier statement may have loaded ``name``:
+    a thread, or a read of it before this one)."""
     ctx = check.ctx
     if not ctx.in_async_context or check.inference.async_unsafe_opt_out:
         return
     instance = _foreign_instance(check.inference, node.value)
     if instance is None:
         return
-    _record(ctx, node, instance, node.attr.value, "read", node.value)
+    _record(ctx, node, instance, node.attr.value, "read", node.value, loaded_elsewhere)
 
 
 def record_iteration(check, expr: cst.BaseExpression) -> None:
@@ -115,12 +117,12 @@ def record_iteration(check, expr: cst.BaseExpression) -> None:
     _record(ctx, expr, instance, manager.attr.value, "iterate", manager.value)
 
 
-def _record(ctx, node: cst.CSTNode, instance: InstanceValue, name: str, use: str, receiver: cst.CSTNode) -> None:
+def _record(ctx, node: cst.CSTNode, instance: InstanceValue, name: str, use: str, receiver: cst.CSTNode, loaded_elsewhere: bool = False) -> None:
     fact = RelationUse(
         model=instance.model.qualified,  # type: ignore[union-attr,arg-type]
         attr=name,
         use=use,
-        covered=instance.has_loaded(name),
+        covered=loaded_elsewhere or instance.has_loaded(name),
         text=_shown(ctx, node),
         receiver=_shown(ctx, receiver),
     )

@@ -393,6 +393,8 @@ class SyncOrmCheck(DjangoCheck):
         for (handed_path, whole), anchor in handed:
             if handed_path.partition(".")[0] != root.value:
                 continue
+            if type(anchor) is cst.Attribute and any(outer is anchor for outer in self.ctx.stack):
+                continue  # a read (``_note_read``) of which this one is a part: it comes first
             if not (whole if path is None else covers((handed_path, whole), path, relation)):
                 continue
             if value is None:
@@ -461,7 +463,9 @@ class SyncOrmCheck(DjangoCheck):
         relation = receiver.model.relations.get(node.attr.value)
         if relation is None or not relation.is_single:
             if receiver.loaded is not None and not receiver.model.defined_here:
-                record_attribute_use(self, node)  # fields known in another module
+                # Fields known in another module.
+                record_attribute_use(self, node, loaded_elsewhere=self._maybe_loaded_elsewhere(node.value, node.attr.value))
+                self._note_read(node)
             return
         refreshed = self._refreshed_since(node.value, relation.name) if self._refreshed else None
         if refreshed is not None:
@@ -477,6 +481,7 @@ class SyncOrmCheck(DjangoCheck):
                     f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
                     f"refreshing `{shown(self.ctx, node.value)}` from the database dropped its cached `{relation.name}`; {advice}",
                 )
+                self._note_read(node)
             return
         if receiver.loaded is None or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name):
             return
@@ -487,6 +492,16 @@ class SyncOrmCheck(DjangoCheck):
             f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
             f'add `select_related("{path}")` to the query that fetched `{shown(self.ctx, fetched)}`',
         )
+        self._note_read(node)
+
+    def _note_read(self, node: cst.Attribute) -> None:
+        """``inst.rel`` read: once loaded, Django caches it on the instance,
+        so a later read of the same value reports nothing new (the first
+        one's finding, and its fix, cover it)."""
+        function = self.ctx.current_function
+        path = dotted(node)
+        if function is not None and path is not None:
+            self._handed.setdefault(id(function), []).append(((path, False), node))  # type: ignore[arg-type]
 
     def _relation_path(self, instance: cst.BaseExpression, name: str) -> tuple[str, cst.BaseExpression]:
         """``comment.issue.project``: the lookup from the instance a query
