@@ -17,7 +17,7 @@ import os
 import re
 from typing import Callable
 
-from async_lint.analysis.cache_config import SETTINGS_MODULE, STAR_IMPORT, local_cache_aliases
+from async_lint.analysis.cache_config import SETTINGS_MODULE, STAR_IMPORT, is_sample_path, local_cache_aliases
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases, resolve_relative
 from async_lint.analysis.model_table import (
     CONTRIB_MODEL_MODULES,
@@ -308,7 +308,7 @@ def project_model_table(
         text = data.decode("utf-8", "replace")
         if b"CACHES" in data:
             cache_texts.append(text)
-        if b"INSTALLED_APPS" in data and SETTINGS_MODULE.search(data):
+        if b"INSTALLED_APPS" in data and SETTINGS_MODULE.search(data) and not is_sample_path(os.path.relpath(path, root)):
             has_settings = True
             # ``from shared.settings import *``: settings may come from outside the tree.
             settings_star_imports.update(STAR_IMPORT.findall(data))

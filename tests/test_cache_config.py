@@ -23,7 +23,9 @@ DUMMY = '{"BACKEND": "django.core.cache.backends.dummy.DummyCache"}'
         ([], True, ("*",)),
         ([], False, None),
         (["# CACHES is left to Django's default\n"], True, ("*",)),
-        ([f"CACHES = {{'default': {LOCMEM}, 'null': {DUMMY}}}\n"], False, ("*",)),
+        ([f"CACHES = {{'default': {LOCMEM}, 'null': {DUMMY}}}\n"], True, ("*",)),
+        # No settings of the project's own (a library): its users' caches are unknown.
+        ([f"CACHES = {{'default': {LOCMEM}}}\n"], False, None),
         ([f"CACHES = {{'default': {LOCMEM}, 'shared': {REDIS}}}\n"], True, ("default",)),
         # A local base overridden by production settings: not local.
         ([f"CACHES = {{'default': {LOCMEM}}}\n", f"from .base import *\nCACHES = {{'default': {REDIS}}}\n"], True, ()),
@@ -99,3 +101,38 @@ def test_editing_the_settings_changes_the_findings_of_a_warm_run(tmp_path: Path)
     (project / "config" / "settings.py").write_text(f'INSTALLED_APPS = ["app"]\nCACHES = {{"default": {REDIS}}}\n')
     second = run([str(project)], make_settings(), cache_dir=cache_dir, use_cache=True)
     assert sorted((f.code, f.line) for f in second.findings) == [("DJA207", 8), ("DJA401", 7)]
+
+
+@pytest.mark.parametrize(
+    ("relative", "sample"),
+    [
+        ("tests/settings.py", True),
+        ("python/example/testproject/settings.py", True),
+        ("src/app/test_views.py", True),
+        ("app/tests.py", True),
+        ("docs/conf.py", True),
+        ("config/settings.py", False),
+        ("mysite/settings/production.py", False),
+        ("testimonials/settings.py", False),
+    ],
+)
+def test_sample_paths(relative: str, sample: bool) -> None:
+    from async_lint.analysis.cache_config import is_sample_path
+
+    assert is_sample_path(relative) is sample
+
+
+def test_a_library_with_only_test_settings_keeps_its_cache_findings(tmp_path: Path) -> None:
+    # A library's caches are its users' (its docs even recommend Redis); its
+    # test settings (no CACHES: LocMemCache) say nothing of them.
+    project = write_tree(
+        tmp_path / "lib",
+        {
+            "pyproject.toml": '[project]\nname = "lib"\nversion = "1"\n',
+            "lib/__init__.py": "",
+            "lib/revocation.py": VIEWS,
+            "tests/__init__.py": "",
+            "tests/settings.py": 'INSTALLED_APPS = ["lib"]\n',
+        },
+    )
+    assert sorted((f.code, f.line) for f in lint_paths([project])) == [("DJA207", 8), ("DJA401", 7)]

@@ -22,6 +22,10 @@ LOCAL_BACKENDS = frozenset({"django.core.cache.backends.locmem.LocMemCache", "dj
 ALL_ALIASES = "*"
 # A settings module: the project's own configuration is in the tree.
 SETTINGS_MODULE = re.compile(rb"(?m)^INSTALLED_APPS\s*[:+]?=")
+# Folders of a project's tests, examples and docs (``is_sample_path``).
+SAMPLE_FOLDERS = frozenset(
+    {"tests", "test", "testing", "testproject", "test_project", "testapp", "test_app", "example", "examples", "example_project", "demo", "demos", "sample", "samples", "sandbox", "docs"}
+)
 # ``from base.settings import *`` (absolute: a relative one stays in the package).
 STAR_IMPORT = re.compile(rb"(?m)^from\s+([A-Za-z_][\w.]*)\s+import\s+\*")
 
@@ -83,18 +87,29 @@ def _definitions(text: str) -> list[dict[str, str]]:
     return found
 
 
+def is_sample_path(relative: str) -> bool:
+    """A file of a project's tests, examples or docs (``relative`` to its
+    root): settings there configure a test run or a demo, not the project."""
+    parts = relative.replace("\\", "/").split("/")
+    name = parts[-1]
+    return bool(SAMPLE_FOLDERS.intersection(parts[:-1])) or name.startswith("test_") or name in ("tests.py", "conftest.py")
+
+
 def local_cache_aliases(texts: list[str], has_settings: bool) -> tuple[str, ...] | None:
     """The cache aliases that do no I/O (``("*",)``: all of them), from the
-    texts of the project's files that mention ``CACHES``; None where that is
-    not known (no settings module in the project, or a ``CACHES`` this
-    cannot read)."""
+    texts of the project's files that mention ``CACHES`` (its tests' and
+    examples' too: they can only make an alias less local); None where that
+    is not known: the project has no settings module of its own outside its
+    tests and examples (``has_settings``: a library, whose caches are its
+    users'), or it writes ``CACHES`` in a way this cannot read."""
+    if not has_settings:
+        return None  # a library's: the caches are its users' (its test settings are not)
     try:
         definitions = [definition for text in texts for definition in _definitions(text)]
     except _Unknown:
         return None
     if not definitions:
-        # Django's default: one LocMemCache.
-        return (ALL_ALIASES,) if has_settings else None
+        return (ALL_ALIASES,)  # Django's default: one LocMemCache
     local: dict[str, bool] = {}
     for definition in definitions:
         for alias, backend in definition.items():
