@@ -525,6 +525,20 @@ class DjangoInference:
             return expr.attr.value
         return None
 
+    def _own_queryset_or_manager(self, cls: cst.ClassDef, scope: Scope) -> Value | None:
+        """``self`` in a method of a QuerySet or manager subclass (Django's,
+        or one the model table knows): that QuerySet or manager, of a model
+        not known here, with the class's own methods."""
+        qualified = f"{self.module_name}.{cls.name.value}" if self.module_name and scope.kind == "module" else None
+        table = self.table
+        known_querysets = frozenset(q for q in table.methods if table.is_queryset_class(q))
+        known_managers = frozenset(q for q in table.methods if not table.is_queryset_class(q))
+        if self._derives_from(cls, scope, MANAGER_CLASSES | known_managers):
+            return ManagerValue(None, manager_class=qualified)
+        if self._derives_from(cls, scope, QUERYSET_CLASSES | known_querysets):
+            return QuerySetValue(None, queryset_class=qualified)
+        return None
+
     def _is_manager_call(self, call: cst.Call, scope: Scope) -> bool:
         func = call.func
         # QS.as_manager(), Manager.from_queryset(QS)()
@@ -848,6 +862,9 @@ class DjangoInference:
             info = self.model_of_class(cls, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
             if info is not None:
                 return InstanceValue(self.models().get(info.name, info), None)
+            own = self._own_queryset_or_manager(cls, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
+            if own is not None:
+                return own
             return ClassSelf(cls, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
         if in_class and params and params[0] is param and any(self.ctx.qualified_name(_decorator_callee(d), scope.parent) == "builtins.classmethod" for d in function.decorators):
             # ``cls`` of a model's classmethod: ``cls.objects.get(...)``.
