@@ -201,6 +201,11 @@ class SyncToAsyncCheck(Check):
         holder = stack[index] if index < len(stack) else None
         if isinstance(holder, (cst.For, cst.CompFor)) and holder.asynchronous is not None:
             return True
+        if isinstance(holder, cst.Return) and index > 1:
+            # ``return await sync_to_async(qs.all)()``: the caller evaluates
+            # it (``async for x in await f()`` is fine; a sync evaluation is
+            # its own DJA202 where the caller knows what ``f`` returns).
+            return True
         if isinstance(holder, cst.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0].target, cst.Name):
             function = ctx.current_function
             if function is None:
