@@ -38,6 +38,9 @@ class BlockingCall:
     called: str = "it"  # how ``{call}`` in ``use`` names it where the spelling is cut short
     # The team's own advice (config extra-blocking-calls), shown as is.
     advice: str | None = None
+    # A [[call]] that blocks only when given arguments (``ftplib.FTP(host)``
+    # connects; ``ftplib.FTP()`` makes a client to connect later).
+    with_arguments: bool = False
 
 
 class _NamePatterns:
@@ -83,7 +86,7 @@ def blocking_table(extra: tuple[tuple[str, str], ...] = ()) -> BlockingTable:
     calls = _NamePatterns()
     methods: dict[str, _NamePatterns] = {}
     for row in data.get("call", []):
-        entry = BlockingCall(code=row["code"], use=row["use"], blocks=row.get("blocks", BLOCKS))
+        entry = BlockingCall(code=row["code"], use=row["use"], blocks=row.get("blocks", BLOCKS), with_arguments=bool(row.get("with_arguments")))
         excluded = frozenset(row.get("exclude", ()))
         for name in row["names"]:
             calls.add(name, entry, excluded)
@@ -149,6 +152,8 @@ class BlockingCallCheck(Check):
         if qualified is not None:
             entry = self.table.match(qualified)
             if entry is not None:
+                if entry.with_arguments and not call.args:
+                    return None  # a client made to connect later: its methods report
                 return entry, self._call_message(func, qualified, entry)
         if not by_receiver or not isinstance(func, cst.Attribute):
             return None
