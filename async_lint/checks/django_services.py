@@ -11,8 +11,8 @@ from async_lint import fixes
 from async_lint.analysis.context import PROPERTY_DECORATORS
 from async_lint.analysis.django_twins import sync_names, target_version, twin
 from async_lint.analysis.reaching import is_none_literal
-from async_lint.analysis.receivers import class_body_scope, function_scope, self_assignments, self_class_scope
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, Scope, lookup
+from async_lint.analysis.receivers import annotation_target, class_body_scope, function_scope, self_assignments, self_class_scope
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope, lookup
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.checks.django_structure_classes import nodes_in
 
@@ -203,12 +203,26 @@ class SyncSignalCheck(DjangoCheck):
             return
         if not self._is_signal(func.value, 0):
             return
+        if self._in_fallback_without_asend():
+            return
         method = func.attr.value
         base = shown(self.ctx, func.value)
         fix = self.suggestion("signal", method, lambda twin: f"`await {base}.{twin}(...)`", f"`await sync_to_async({base}.{method})(...)`")
         self.flag(
             node, "DJA209", f"`{base}.{method}()` runs the receivers synchronously on the event loop (their ORM use raises SynchronousOnlyOperation; an async receiver raises RuntimeError); use {fix}"
         )
+
+    def _in_fallback_without_asend(self) -> bool:
+        """In the ``else`` of ``if hasattr(signal, "asend")`` (or
+        ``getattr(signal, "asend", None)``): the code a Django without
+        ``Signal.asend`` (before 5.0) runs, where the receivers were sync."""
+        stack = self.ctx.stack
+        for depth in range(len(stack) - 1, 0, -1):
+            node = stack[depth]
+            if type(node) is cst.If and depth + 1 < len(stack) and node.orelse is not None and stack[depth + 1] is node.orelse:
+                if any(_names_asend(call) for call in nodes_in(node.test, cst.Call)) or (type(node.test) is cst.Call and _names_asend(node.test)):
+                    return True
+        return False
 
     def _is_signal(self, expr: cst.BaseExpression, depth: int, scope: Scope | None = None) -> bool:
         """``expr`` (read in ``scope``, default: here) is a Django signal:
@@ -230,14 +244,29 @@ class SyncSignalCheck(DjangoCheck):
             return self.ctx.qualified_name(expr.func, scope) in SIGNAL_CLASSES
         if isinstance(expr, cst.Name):
             found = lookup(scope or self.ctx.scope, expr.value)
-            if found is None or any(b.kind != ASSIGN for b in found[1]):
+            if found is None:
                 return False
             owner, bindings = found
+            if len(bindings) == 1 and bindings[0].kind == PARAM and isinstance(bindings[0].node, cst.Param) and bindings[0].node.annotation is not None:
+                # ``signal: Signal``
+                annotated = annotation_target(bindings[0].node.annotation.annotation)
+                return annotated is not None and self.ctx.qualified_name(annotated, owner.parent or owner) in SIGNAL_CLASSES
+            if any(b.kind != ASSIGN for b in bindings):
+                return False
             return all(b.value is not None and self._is_signal(b.value, depth + 1, owner) for b in bindings)
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             values = class_attribute_values(self.ctx, expr.value.value, expr.attr.value, scope or self.ctx.scope)
             return bool(values) and all(value is not None and self._is_signal(value, depth + 1, where) for value, where in values)
         return False
+
+
+def _names_asend(call: cst.Call) -> bool:
+    """``hasattr(x, "asend")`` / ``getattr(x, "asend", ...)``."""
+    func = call.func
+    if type(func) is not cst.Name or func.value not in ("hasattr", "getattr") or len(call.args) < 2:
+        return False
+    name = call.args[1].value
+    return type(name) is cst.SimpleString and name.evaluated_value == "asend"
 
 
 # -- autofixes ---------------------------------------------------------------------
