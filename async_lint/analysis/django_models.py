@@ -1448,6 +1448,12 @@ class DjangoInference:
             return None
         return defs[0].node, found[0]
 
+    def function_result(self, node: cst.FunctionDef, parent: Scope) -> Value | None:
+        """What a def of this module hands back (awaited, for an ``async
+        def``): the QuerySet or model instance its returns agree on, else
+        its return annotation's."""
+        return self._function_returns(node, parent, instances=True)
+
     def _function_returns(self, node: cst.FunctionDef, parent: Scope, class_node: cst.ClassDef | None = None, *, instances: bool = False) -> Value | None:
         """The QuerySet a def of this module returns; with ``instances`` (an
         awaited ``async def`` of the module: ``project = await _aget_project(key)``),

@@ -29,6 +29,7 @@ from async_lint.analysis.django_twins import since, sync_names, target_version, 
 from async_lint.analysis.scopes import CLASS, Binding, Scope
 from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
+from async_lint.checks.foreign_results import INSTANCE, QUERYSET, record_foreign_use
 
 cst = lazy_libcst.bind(globals())
 
@@ -143,6 +144,7 @@ class SyncOrmCheck(DjangoCheck):
             return
         receiver = self.inference.infer(func.value)
         if receiver is None:
+            self._foreign_method_call(node, func, method)
             return
         if isinstance(receiver, (ManagerValue, QuerySetValue)):
             self._query_method(node, func, method, receiver)
@@ -158,6 +160,21 @@ class SyncOrmCheck(DjangoCheck):
                 f"`{shown(self.ctx, node)}` saves the form's model instance synchronously (SynchronousOnlyOperation in async code); "
                 f"use `await sync_to_async({shown(self.ctx, func)})()`, or `save(commit=False)` then `await instance.asave()`",
             )
+
+    def _foreign_method_call(self, node: cst.Call, func: cst.Attribute, method: str) -> None:
+        """A method of a value this file knows nothing of, which may be what a
+        function of another module returned (checks/foreign_results.py): a
+        model instance's write, or a QuerySet's evaluating method."""
+        base = shown(self.ctx, func.value)
+        if method in MODEL_METHODS:
+            fix = self.suggestion("model", method, lambda twin: f"`await {base}.{twin}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
+            message = f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}"
+            record_foreign_use(self, func.value, INSTANCE, "DJA203", message, node)
+        if method in EVALUATING_METHODS and method != "iterator":
+            args = "(...)" if node.args else "()"
+            fix = self.suggestion("queryset", method, lambda twin: f"`await {base}.{twin}{args}`", f"`await sync_to_async({base}.{method}){args}`")
+            message = f"`{base}.{method}()` runs a database query synchronously (SynchronousOnlyOperation in async code); use {fix}"
+            record_foreign_use(self, func.value, QUERYSET, "DJA201", message, node)
 
     def _custom_query_method(self, node: cst.Call, func: cst.Attribute, method: str) -> None:
         """A custom manager or QuerySet method whose body runs a query
@@ -207,8 +224,12 @@ class SyncOrmCheck(DjangoCheck):
         ``context``: the ``for``, comprehension ``for`` or ``list()`` call
         (the node being visited) that iterates it, which a fix may rewrite."""
         value = self.inference.infer(expr)
-        if value is None and iterates:
-            record_iteration(self, expr)  # a related manager of a model of another module?
+        if value is None:
+            if iterates:
+                record_iteration(self, expr)  # a related manager of a model of another module?
+            # What a function of another module returned: a QuerySet?
+            message = f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); " + self.iteration_advice()
+            record_foreign_use(self, expr, QUERYSET, "DJA202", message, expr)
         if isinstance(value, IteratorValue) and iterates:
             fix = self.suggestion("queryset", "iterator", lambda twin: f"`async for x in qs.{twin}()`", "`await sync_to_async(list)(qs.iterator())`")
             self.flag(

@@ -1,0 +1,165 @@
+"""DJA201-DJA203 for what a function of another module returns.
+
+``posts = get_created_tasks(user)`` then ``for post in posts:`` in async
+code raises SynchronousOnlyOperation when ``get_created_tasks`` (in
+``services/task.py``) returns ``Task.objects.filter(...)``; ``person = await
+sync_to_async(get_person)(pk)`` then ``person.save()`` does when it returns
+a model instance.  The calling file cannot see the other module's returns:
+where it evaluates, or writes through, a value it knows nothing of that
+came from a function imported from elsewhere, it records a
+``foreign_result_use`` fact with the finding it would make; each module
+records what its module-level functions return (``function_results``); the
+project check joins the two, asking for the defining modules' analysis.
+A function of no module of the project, or one whose returns disagree or
+tell nothing, stays silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from async_lint import lazy_libcst
+from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
+from async_lint.analysis.scopes import ASSIGN, IMPORT
+from async_lint.checks.base import Check, ProjectCheck, finding_at
+from async_lint.facts import Fact, ProjectFacts
+from async_lint.findings import Finding
+
+cst = lazy_libcst.bind(globals())
+
+QUERYSET = "queryset"
+INSTANCE = "instance"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForeignResultUse(Fact):
+    """A value from a function imported from another module, used in async
+    code as a QuerySet would be evaluated or a model instance written."""
+
+    kind = "foreign_result_use"
+    target: str  # the function's qualified name
+    how: str  # "call" (a sync call), "await" (a coroutine awaited) or "thread" (sync_to_async(f)(...))
+    need: str  # QUERYSET or INSTANCE: what the value must be for the finding
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionResults(Fact):
+    """What the module's module-level functions return, where their
+    returns agree: (name, QUERYSET or INSTANCE, is a coroutine function)."""
+
+    kind = "function_results"
+    module: str
+    results: tuple[tuple[str, str, bool], ...]
+
+
+def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
+    """(the function's qualified name, how its result was got) when ``expr``
+    is, or is a local name bound only to, the result of a function imported
+    from another module: ``f(...)``, ``await f(...)`` or
+    ``await sync_to_async(f)(...)``."""
+    from async_lint.analysis.reaching import reaching_bindings
+
+    ctx = check.ctx
+    value = expr
+    if type(expr) is cst.Name:
+        function = ctx.current_function
+        found = ctx.lookup_with_scope(expr.value)
+        if function is None or found is None or found[0] is not function.scope:
+            return None
+        scope, bindings = found
+        reaching = reaching_bindings(ctx, scope, bindings, expr)
+        if len(reaching) != 1 or reaching[0].kind != ASSIGN or reaching[0].value is None:
+            return None
+        node = reaching[0].node
+        if not (type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name):
+            return None
+        value = reaching[0].value
+    how = "call"
+    if type(value) is cst.Await:
+        value, how = value.expression, "await"
+    if type(value) is not cst.Call:
+        return None
+    func = value.func
+    if how == "await" and type(func) is cst.Call and ctx.qualified_name(func.func) in SYNC_TO_ASYNC_DECORATORS:
+        wrapped = [arg for arg in func.args if arg.keyword is None and not arg.star]
+        if not wrapped:
+            return None
+        func, how = wrapped[0].value, "thread"
+    root = func
+    while type(root) is cst.Attribute:
+        root = root.value
+    if type(root) is not cst.Name:
+        return None
+    found = ctx.lookup_with_scope(root.value)
+    if found is None or any(binding.kind != IMPORT for binding in found[1]):
+        return None
+    target = ctx.qualified_name(func)
+    if target is None or "." not in target or ctx.module_name is None or target.rpartition(".")[0] == ctx.module_name:
+        return None
+    return target, how
+
+
+def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: str, at: cst.CSTNode) -> None:
+    """Record the finding ``message`` at ``at``, should ``expr`` (of unknown
+    value here) come from a function of another module returning ``need``."""
+    ctx = check.ctx
+    if not ctx.in_async_context or check.inference.async_unsafe_opt_out or check._in_attribute_error_fallback():
+        return
+    source = foreign_source(check, expr)
+    if source is not None:
+        ctx.add_fact(ForeignResultUse(target=source[0], how=source[1], need=need, code=code, message=message), at)
+
+
+class FunctionResultFacts(Check):
+    """Records what the module's functions return (in files given a full
+    pass: those with async code, and the modules ``ForeignResultCheck`` needs)."""
+
+    codes = ("DJA201", "DJA202", "DJA203")
+    text_hints = (r"\basync\s+def\b",)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        from async_lint.analysis.django_models import InstanceValue, QuerySetValue, django_inference
+
+        ctx = self.ctx
+        if ctx.module_name is None:
+            return
+        inference = django_inference(ctx)
+        if not inference.imports_django and not inference.table:
+            return
+        results = []
+        for statement in node.body:
+            if type(statement) is not cst.FunctionDef:
+                continue
+            value = inference.function_result(statement, ctx.module_scope)
+            if isinstance(value, QuerySetValue) and not value.rows:
+                results.append((statement.name.value, QUERYSET, statement.asynchronous is not None))
+            elif isinstance(value, InstanceValue) and value.model is not None:
+                results.append((statement.name.value, INSTANCE, statement.asynchronous is not None))
+        if results:
+            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results)))
+
+
+class ForeignResultCheck(ProjectCheck):
+    codes = ("DJA201", "DJA202", "DJA203")
+    fact_kinds = (ForeignResultUse, FunctionResults)
+
+    def needs(self, facts: ProjectFacts, project) -> set[str]:
+        """The modules the functions are imported from."""
+        modules = {fact.target.rpartition(".")[0] for _, fact in facts.of(ForeignResultUse)}
+        return {path for module in modules for path in project.paths_of(module)}
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
+        known = {f"{fact.module}.{name}": (kind, coroutine) for _, fact in facts.of(FunctionResults) for name, kind, coroutine in fact.results}
+        out = []
+        for path, use in facts.of(ForeignResultUse):
+            found = known.get(use.target)
+            if found is None or not use.positioned:
+                continue
+            kind, coroutine = found
+            # A coroutine function's result is what awaiting it gives; a plain
+            # function's, what calling it (here or in a thread) gives.
+            if kind == use.need and (use.how == "await") == coroutine:
+                out.append(finding_at(path, use.where, use.code, use.message))
+        return out
