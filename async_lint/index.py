@@ -53,6 +53,20 @@ class ProjectIndex:
         for path, summary in sorted(summaries.items()):
             for module in (summary["module"], *aliases(path)):
                 self.paths_of.setdefault(module, []).append(path)
+        # Files that share a module name (``views/pal.py`` and
+        # ``views/sub/pal.py`` in folders without ``__init__.py``, each its
+        # own ``pal``): each resolves its own names under a name only it has
+        # (one of its other names), so that ``self.handle()`` in one is not
+        # the other's method.
+        self._own_module: dict[str, str] = {}
+        for path, summary in sorted(summaries.items()):
+            module = summary["module"]
+            if len(self.paths_of.get(module, ())) > 1 and self.paths_of[module][0] != path:
+                own = next((alias for alias in aliases(path) if self.paths_of.get(alias) == [path]), None)
+                if own is None:
+                    own = f"{module}#{len(self._own_module) + 1}"
+                    self.paths_of[own] = [path]
+                self._own_module[path] = own
         self.missing: set[str] = set()
         self.level_of = level_of or (lambda code: "warning")
         self.display = display or (lambda path: path)
@@ -62,6 +76,10 @@ class ProjectIndex:
         self._failed_dotted: dict[str, int] = {}
 
     # -- modules and names --------------------------------------------------------
+    def module_of(self, path: str, summary: dict) -> str:
+        """The name the file's own references resolve under."""
+        return self._own_module.get(path, summary["module"])
+
     def summary_of(self, module: str) -> dict | None:
         paths = self.paths_of.get(module)
         if paths:
@@ -411,7 +429,7 @@ class ProjectIndex:
             summary = self.by_path.get(path)
             if summary is None:
                 continue
-            module = summary["module"]
+            module = self.module_of(path, summary)
             starts = []
             follow_sync = None
             for site in summary["sites"]:

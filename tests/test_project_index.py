@@ -572,3 +572,22 @@ def test_a_context_manager_entered_by_with_gets_no_thread_fix() -> None:
     for finding in found:
         assert finding.fix is None
         assert "move the `with` block into a sync function" in finding.message
+
+
+def test_files_sharing_a_module_name_each_resolve_their_own_methods(tmp_path: Path) -> None:
+    # Folders without __init__.py: both files are a module `pal`. The async
+    # class's `self.handle()` is its own coroutine method, not the sync
+    # method of the other file's class of the same name.
+    root = tmp_path / "site"
+    files = {
+        "pyproject.toml": '[project]\nname = "site"\nversion = "1"\n',
+        "views/pal.py": "import time\n\nclass Pal:\n    def handle(self):\n        time.sleep(1)\n\n    async def run(self):\n        self.handle()\n",
+        "views/sub/pal.py": "class Pal:\n    async def run(self):\n        await self.handle()\n\n    async def handle(self):\n        pass\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    found = sorted((Path(f.path).relative_to(root).as_posix(), f.line, f.code) for f in lint_paths([root]))
+    # The sync class's own call still is one.
+    assert found == [("views/pal.py", 8, "DJA401")]
+    assert lint_paths([root / "views" / "sub" / "pal.py"]) == []

@@ -814,7 +814,7 @@ class CrossModuleLoopReentryCheck(IndexCheck):
 
     def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list:
         index = self.index
-        module = summary["module"]
+        module = index.module_of(path, summary)
         out = []
         for site in summary["sites"]:
             if not site["async"] or site.get("loop_ok") or site["ref"][:2] in ("c:", "p:"):
@@ -840,7 +840,7 @@ class CrossModuleUnawaitedCheck(IndexCheck):
 
     def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list:
         index = self.index
-        module = summary["module"]
+        module = index.module_of(path, summary)
         held = {(record["line"], record["column"]): record for record in summary.get("held_calls", ())}
         out = []
         for site in summary["sites"]:

@@ -37,7 +37,7 @@ class MissingSyncToAsyncCheck(IndexCheck):
 
     def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list[Finding]:
         index = self.index
-        module = summary["module"]
+        module = index.module_of(path, summary)
         out = []
         for site in summary["sites"]:
             if not site["async"]:

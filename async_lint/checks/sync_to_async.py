@@ -273,7 +273,7 @@ class HandoffIndexCheck(IndexCheck):
         for record in summary.get(Handoff.summary_key, ()):
             fact = fact_from_record(record)
             if isinstance(fact, Handoff):
-                out.extend(finding_at(path, fact.where, code, message) for code, message in self._evaluate(fact, summary["module"]))
+                out.extend(finding_at(path, fact.where, code, message) for code, message in self._evaluate(fact, self.index.module_of(path, summary)))
         return out
 
     def _evaluate(self, fact: Handoff, module: str) -> list[tuple[str, str]]:
