@@ -54,6 +54,8 @@ class ResultUses(cst.CSTVisitor):
             return True
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.asynchronous is not None and parent.iter is stack[-1]:
             return True
+        if self._rebuilt_lazily():
+            return True
         # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``.
         for ancestor in reversed(stack[:-1]):
             if isinstance(ancestor, cst.Call):
@@ -65,6 +67,30 @@ class ResultUses(cst.CSTVisitor):
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
                 break
         return False
+
+    def _rebuilt_lazily(self) -> bool:
+        """``qs = qs.filter(...).order_by(...)``: lazy QuerySet methods, bound
+        to the name again; the later reads see that binding (and DJA202
+        judges them)."""
+        from async_lint.analysis.django_vocabulary import LAZY_METHODS
+
+        stack = self.stack
+        index = len(stack) - 1  # the name
+        while index >= 2 and isinstance(stack[index - 1], cst.Attribute) and stack[index - 1].value is stack[index] and isinstance(stack[index - 2], cst.Call):
+            attribute = stack[index - 1]
+            if attribute.attr.value not in LAZY_METHODS or stack[index - 2].func is not attribute:
+                return False
+            index -= 2
+        if index == len(stack) - 1 or index < 1:
+            return False
+        holder = stack[index - 1]
+        return (
+            isinstance(holder, cst.Assign)
+            and holder.value is stack[index]
+            and len(holder.targets) == 1
+            and isinstance(holder.targets[0].target, cst.Name)
+            and holder.targets[0].target.value == self.name
+        )
 
 
 class ConsumedNames(cst.CSTVisitor):
