@@ -225,6 +225,14 @@ class PairValue:
 
 
 @dataclass(frozen=True)
+class RowsListValue:
+    """``list(qs)``: the rows of a QuerySet, fetched (``await
+    sync_to_async(list)(qs)``); its items are instances."""
+
+    item: InstanceValue
+
+
+@dataclass(frozen=True)
 class LazyUserValue:
     """``request.user`` of a Django request: a SimpleLazyObject."""
 
@@ -1234,6 +1242,8 @@ class DjangoInference:
                 return self._method_result(receiver, method, node, scope)
             if isinstance(receiver, ClassSelf) and method == "get_queryset":
                 return self._view_queryset(receiver)
+            if isinstance(receiver, ClassSelf):
+                return self._own_method_returns(receiver, method)  # ``self.get_orders()``
             if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super" and method == "get_queryset":
                 cls = self._enclosing_class_self(scope)
                 if cls is not None:
@@ -1242,6 +1252,9 @@ class DjangoInference:
                 return None
             return None
         qualified = resolve_in(scope, func, self.module_name)
+        if qualified == "builtins.list" and not scope.is_async_context:
+            # ``sync_to_async(lambda: list(qs))()``: the rows, fetched off the loop.
+            return self._rows_list(node, scope)
         if qualified in USER_MODEL_GETTERS:
             return ModelClass(self.model_named("User") or USER_MODEL)
         if qualified in ("django.shortcuts.get_object_or_404",):
@@ -1255,6 +1268,13 @@ class DjangoInference:
         if function is not None and function[0].asynchronous is None:
             return self._function_returns(*function)
         return None
+
+    def _own_method_returns(self, cls: ClassSelf, method: str) -> Value | None:
+        """The QuerySet a plain method of the class (in this file) returns."""
+        node = self._class_method(cls, method)
+        if node is None or node.asynchronous is not None:
+            return None
+        return self._function_returns(node, cls.scope, class_node=cls.cls)
 
     def _enclosing_class_self(self, scope: Scope) -> ClassSelf | None:
         current: Scope | None = scope
@@ -1408,16 +1428,28 @@ class DjangoInference:
             receiver = self._infer(callable_expr.value, scope)
             if isinstance(receiver, (ManagerValue, QuerySetValue)):
                 return self._method_result(receiver, callable_expr.attr.value, call, scope)
+            if isinstance(receiver, ClassSelf):
+                return self._own_method_returns(receiver, callable_expr.attr.value)  # ``sync_to_async(self.get_orders)()``
             return None
         if isinstance(callable_expr, cst.Lambda) and not callable_expr.params.params:
             # ``await sync_to_async(lambda: Game.objects.select_related("t").get(pk=pk))()``:
             # the instance the query fetched, with what it selected.
             value = self._infer(callable_expr.body, scope)
-            return value if isinstance(value, (QuerySetValue, ManagerValue, InstanceValue, PairValue)) else None
+            return value if isinstance(value, (QuerySetValue, ManagerValue, InstanceValue, PairValue, RowsListValue)) else None
+        if resolve_in(scope, callable_expr, self.module_name) == "builtins.list":
+            return self._rows_list(call, scope)  # ``await sync_to_async(list)(qs)``
         function = self._function_binding(callable_expr, scope)
         if function is not None and function[0].asynchronous is None:
             return self._function_returns(*function)
         return None
+
+    def _rows_list(self, call: cst.Call, scope: Scope) -> Value | None:
+        """``list(qs)`` of a QuerySet of model rows: its fetched instances."""
+        positional = positional_args(call)
+        if len(positional) != 1 or len(call.args) != 1:
+            return None
+        item = _element_of(self._infer(positional[0].value, scope))
+        return RowsListValue(item) if isinstance(item, InstanceValue) else None
 
     def _infer_subscript(self, node: cst.Subscript, scope: Scope) -> Value | None:
         value = self._infer(node.value, scope)
@@ -1430,6 +1462,8 @@ class DjangoInference:
             if isinstance(element, cst.Index) and isinstance(element.value, cst.Integer) and element.value.value == "0":
                 return value.first
             return None
+        if isinstance(value, RowsListValue):
+            return value.item if isinstance(element, cst.Index) else None
         if isinstance(value, QuerySetValue):
             if isinstance(element, cst.Slice):
                 return value if element.step is None else None
@@ -1580,6 +1614,8 @@ def _element_of(iterable: Value | None) -> Value | None:
         return InstanceValue(iterable.model, iterable.selected)
     if isinstance(iterable, IteratorValue):
         return InstanceValue(iterable.model, frozenset())
+    if isinstance(iterable, RowsListValue):
+        return iterable.item
     return None
 
 
