@@ -1511,14 +1511,15 @@ class DjangoInference:
             returned = [ret.value for ret in _returns(node.body)]
             values = [self._infer(value, scope) if value is not None else None for value in returned]
         result = None
-        if values and all(isinstance(v, QuerySetValue) for v in values):
+        filled = _returns_what_async_for_filled(node)
+        if values and all(isinstance(v, QuerySetValue) for v in values) and not filled:
             result = _merge(values)
         elif instances and values and all(isinstance(v, InstanceValue) for v in values):
             result = _with_reads(_merge(values), node.body, returned)
         if result is None and node.returns is not None:
             # ``def lookup(pk) -> Post`` whose returns tell nothing: its annotation does.
             annotated = self._annotated_value(node.returns.annotation, scope.parent or parent)
-            if isinstance(annotated, (InstanceValue, QuerySetValue)):
+            if isinstance(annotated, InstanceValue) or (isinstance(annotated, QuerySetValue) and not filled):
                 result = annotated
         self._returns[key] = result
         return result
@@ -1599,6 +1600,23 @@ def _with_reads(result: Value | None, body: cst.BaseSuite, returned: list[cst.Ba
         return result
     read = frozenset(node.attr.value for node in _walk(body) if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value in names)  # type: ignore[attr-defined]
     return InstanceValue(result.model, result.loaded | read) if read else result
+
+
+def _returns_what_async_for_filled(function: cst.FunctionDef) -> bool:
+    """``async for court in courts: ...`` then ``return courts``: the loop
+    fetched every row into the QuerySet's result cache, so evaluating what
+    the function returns runs no query."""
+    returned = {ret.value.value for ret in _returns(function.body) if type(ret.value) is cst.Name}
+    if not returned or function.asynchronous is None:
+        return False
+    stack: list = list(children(function.body))
+    while stack:
+        current = stack.pop()
+        if type(current) in (cst.For, cst.CompFor) and current.asynchronous is not None and type(current.iter) is cst.Name and current.iter.value in returned:
+            return True
+        if type(current) not in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            stack.extend(children(current))
+    return False
 
 
 def _element_of(iterable: Value | None) -> Value | None:
