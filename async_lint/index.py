@@ -361,6 +361,22 @@ class ProjectIndex:
         self._qs[key] = result
         return result
 
+    def returns_awaitable(self, key: FunctionKey) -> bool:
+        """Every value the function returns is the call of a coroutine
+        function of the project (``return Interactor().execute(x)``, where
+        ``execute`` is ``@sync_to_async``): what ``async_to_sync`` awaits."""
+        function = self.function(key)
+        returns = (function or {}).get("returns", ())
+        module, _ = split_key(key)
+        if not returns:
+            return False
+        for value in returns:
+            target = self.resolve(value, module) if value not in ("qs", "other") else None
+            called = self.function(target) if target is not None else None
+            if called is None or not called.get("coroutine"):
+                return False
+        return True
+
     def touches_orm(self, key: FunctionKey) -> bool:
         for node in self.reachable([(key, None)]):
             function = self.function(node) or {}

@@ -697,7 +697,8 @@ class SummaryCollector(Check):
         elif inner is not value and isinstance(inner, cst.Call):
             kind = callee_ref(self.ctx, inner.func) or "other"
         elif isinstance(value, cst.Call):
-            kind = callee_ref(self.ctx, value.func) or "other"
+            # ``return Interactor().execute(x)``: a method of a known class's instance.
+            kind = callee_ref(self.ctx, value.func) or object_ref(self.ctx, value.func) or "other"
         else:
             kind = "other"
         self.returns.setdefault(id(function), []).append(kind)

@@ -285,7 +285,8 @@ class HandoffIndexCheck(IndexCheck):
         if function is not None and fact.direct and not fact.guarded and not function.get("decorated"):
             if fact.adapter == "sync_to_async" and function["async"] and not function.get("generator"):
                 out.append(("DJA404", f"`sync_to_async({text})` wraps a coroutine function ({_described(target)} is `async def`); await it directly"))
-            elif fact.adapter == "async_to_sync" and not function["async"] and not function.get("thread"):
+            elif fact.adapter == "async_to_sync" and not function["async"] and not function.get("thread") and not index.returns_awaitable(target):
+                # A def returning a coroutine is awaited by async_to_sync (asgiref only warns).
                 out.append(("DJA404", f"`async_to_sync({text})` wraps a plain function ({_described(target)} is a `def`); call it directly, or `sync_to_async` it from async code"))
         if fact.adapter != "sync_to_async":
             return out
