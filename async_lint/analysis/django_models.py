@@ -45,6 +45,7 @@ from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable
 from async_lint.analysis.reaching import reaching_bindings
 from async_lint.analysis.receivers import _attribute_assignments, annotation_target, function_scope
 from async_lint.analysis.scopes import (
+    star_imported,
     ASSIGN,
     BUILTIN_NAMES,
     CLASS,
@@ -730,7 +731,9 @@ class DjangoInference:
     def _infer_name(self, name: str, scope: Scope, use: cst.CSTNode | None = None) -> Value | None:
         found = lookup(scope, name)
         if found is None:
-            return None
+            # ``from shop.models import *``: a model of the project by that name.
+            starred = star_imported(scope, name, lambda qualified: self.table.model(qualified) is not None) if self.table else None
+            return self._imported_value(starred) if starred is not None else None
         found_scope, bindings = found
         kind, target = binding_target(bindings)
         if kind == IMPORT:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from async_lint import lazy_libcst
 
@@ -260,3 +260,17 @@ def binding_target(bindings: list[Binding]) -> tuple[str, str | None]:
         if binding.kind == IMPORT:
             return IMPORT, binding.target
     return bindings[0].kind, None
+
+
+def star_imported(scope: Scope, name: str, known: Callable[[str], bool]) -> str | None:
+    """``name``, bound nowhere, as a name a ``from module import *`` of the
+    module brings: the first such module's ``module.name`` that ``known``
+    accepts (a model the project's model table has), else None."""
+    while scope.parent is not None:
+        scope = scope.parent
+    for binding in scope.bindings.get("*", ()):
+        if binding.kind == STAR and binding.target:
+            candidate = f"{binding.target}.{name}"
+            if known(candidate):
+                return candidate
+    return None
