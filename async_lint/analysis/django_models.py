@@ -1358,11 +1358,21 @@ class DjangoInference:
             return {path}
         if isinstance(expr, cst.Call):
             to_attr = call_kwarg(expr, "to_attr")
-            if to_attr is not None and string_value(to_attr.value) is not None:
-                return {string_value(to_attr.value)}  # type: ignore[arg-type]
-            lookup_arg = call_kwarg(expr, "lookup") or (positional_args(expr)[0] if positional_args(expr) else None)
-            found = string_value(lookup_arg.value) if lookup_arg is not None else None
-            return {found} if found is not None else {"*"}
+            positional = positional_args(expr)
+            lookup_arg = call_kwarg(expr, "lookup") or (positional[0] if positional else None)
+            found = string_value(to_attr.value) if to_attr is not None else None
+            if found is None:
+                found = string_value(lookup_arg.value) if lookup_arg is not None else None
+            if found is None:
+                return {"*"}
+            # ``Prefetch("details", queryset=Detail.objects.select_related("cargo"))``:
+            # the prefetched items carry what that QuerySet selected.
+            queryset_arg = call_kwarg(expr, "queryset") or (positional[1] if len(positional) > 1 else None)
+            if queryset_arg is None:
+                return {found}
+            inner = self._infer(queryset_arg.value, scope)
+            below = inner.selected if isinstance(inner, QuerySetValue) else frozenset({"*"})
+            return {found, *(f"{found}__{path}" for path in below)}
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)) and depth < 5:
             out: set[str] = set()
             for element in expr.elements:
