@@ -16,6 +16,7 @@ from typing import Any
 
 from async_lint import lazy_libcst
 
+from async_lint.checks.django_structure_classes import nodes_in
 from async_lint.checks.base import Check, IndexCheck, finding_at
 from async_lint.facts import Fact, fact_from_record
 from async_lint.index import split_key
@@ -84,7 +85,10 @@ class SyncToAsyncCheck(Check):
             name = ctx.qualified_name(call.func if call is not None else expr)
             if name in SYNC_TO_ASYNC and node.asynchronous is not None:
                 ctx.report(decorator, "DJA404", f"`@{name.rpartition('.')[2]}` on an `async def`: it is already a coroutine function; drop the decorator")
-            elif name in ASYNC_TO_SYNC and node.asynchronous is None:
+            elif name in ASYNC_TO_SYNC and node.asynchronous is None and not _returns_a_call(node):
+                # A def returning a call may return a coroutine (``return
+                # Interactor().execute(x)``, a ``@sync_to_async`` method), which
+                # async_to_sync awaits: asgiref only warns.
                 ctx.report(decorator, "DJA404", "`@async_to_sync` on a plain `def`: it wraps coroutine functions; drop it, or use `@sync_to_async` to run this in a thread")
             elif name in SYNC_TO_ASYNC:
                 unsafe_thread = call is not None and _thread_sensitive_false(call)
@@ -309,6 +313,11 @@ class HandoffIndexCheck(IndexCheck):
         if fact.unsafe_thread and (fact.orm or (function is not None and index.touches_orm(target))):
             out.append(("DJA403", f"`sync_to_async({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`"))
         return out
+
+
+def _returns_a_call(function: cst.FunctionDef) -> bool:
+    """Some ``return`` of the def (not of a nested one) hands back a call's result."""
+    return any(type(ret.value) is cst.Call for ret in nodes_in(function.body, cst.Return))
 
 
 def _described(key: str) -> str:
