@@ -165,16 +165,23 @@ class SyncOrmCheck(DjangoCheck):
         """A method of a value this file knows nothing of, which may be what a
         function of another module returned (checks/foreign_results.py): a
         model instance's write, or a QuerySet's evaluating method."""
-        base = shown(self.ctx, func.value)
         if method in MODEL_METHODS:
-            fix = self.suggestion("model", method, lambda twin: f"`await {base}.{twin}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
-            message = f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}"
-            record_foreign_use(self, func.value, INSTANCE, "DJA203", message, node)
+
+            def write_message() -> str:
+                base = shown(self.ctx, func.value)
+                fix = self.suggestion("model", method, lambda twin: f"`await {base}.{twin}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
+                return f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}"
+
+            record_foreign_use(self, func.value, INSTANCE, "DJA203", write_message, node)
         if method in EVALUATING_METHODS and method != "iterator":
-            args = "(...)" if node.args else "()"
-            fix = self.suggestion("queryset", method, lambda twin: f"`await {base}.{twin}{args}`", f"`await sync_to_async({base}.{method}){args}`")
-            message = f"`{base}.{method}()` runs a database query synchronously (SynchronousOnlyOperation in async code); use {fix}"
-            record_foreign_use(self, func.value, QUERYSET, "DJA201", message, node)
+
+            def query_message() -> str:
+                base = shown(self.ctx, func.value)
+                args = "(...)" if node.args else "()"
+                fix = self.suggestion("queryset", method, lambda twin: f"`await {base}.{twin}{args}`", f"`await sync_to_async({base}.{method}){args}`")
+                return f"`{base}.{method}()` runs a database query synchronously (SynchronousOnlyOperation in async code); use {fix}"
+
+            record_foreign_use(self, func.value, QUERYSET, "DJA201", query_message, node)
 
     def _custom_query_method(self, node: cst.Call, func: cst.Attribute, method: str) -> None:
         """A custom manager or QuerySet method whose body runs a query
@@ -227,8 +234,11 @@ class SyncOrmCheck(DjangoCheck):
         if value is None:
             if iterates:
                 record_iteration(self, expr)  # a related manager of a model of another module?
+
             # What a function of another module returned: a QuerySet?
-            message = f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); " + self.iteration_advice()
+            def message() -> str:
+                return f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); " + self.iteration_advice()
+
             record_foreign_use(self, expr, QUERYSET, "DJA202", message, expr)
         if isinstance(value, IteratorValue) and iterates:
             fix = self.suggestion("queryset", "iterator", lambda twin: f"`async for x in qs.{twin}()`", "`await sync_to_async(list)(qs.iterator())`")

@@ -17,6 +17,7 @@ tell nothing, stays silent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from async_lint import lazy_libcst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
@@ -101,15 +102,19 @@ def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
     return target, how
 
 
-def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: str, at: cst.CSTNode) -> None:
-    """Record the finding ``message`` at ``at``, should ``expr`` (of unknown
-    value here) come from a function of another module returning ``need``."""
+def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode) -> None:
+    """Record the finding ``message()`` at ``at``, should ``expr`` (of
+    unknown value here) come from a function of another module returning
+    ``need`` (the message is made only then: most values of unknown kind
+    come from no such function, and rendering a long expression is not free)."""
     ctx = check.ctx
-    if not ctx.in_async_context or check.inference.async_unsafe_opt_out or check._in_attribute_error_fallback():
+    if type(expr) not in (cst.Name, cst.Call, cst.Await) or not ctx.in_async_context:
+        return
+    if check.inference.async_unsafe_opt_out or check._in_attribute_error_fallback():
         return
     source = foreign_source(check, expr)
     if source is not None:
-        ctx.add_fact(ForeignResultUse(target=source[0], how=source[1], need=need, code=code, message=message), at)
+        ctx.add_fact(ForeignResultUse(target=source[0], how=source[1], need=need, code=code, message=message()), at)
 
 
 class FunctionResultFacts(Check):
