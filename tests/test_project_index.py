@@ -591,3 +591,28 @@ def test_files_sharing_a_module_name_each_resolve_their_own_methods(tmp_path: Pa
     # The sync class's own call still is one.
     assert found == [("views/pal.py", 8, "DJA401")]
     assert lint_paths([root / "views" / "sub" / "pal.py"]) == []
+
+
+def test_dja402_does_not_say_no_query_runs_where_the_helper_queries(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    files = {
+        "pyproject.toml": '[project]\nname = "site"\nversion = "1"\n',
+        "app/__init__.py": "",
+        "app/models.py": "from django.db import models\n\n\nclass Provider(models.Model):\n    key = models.CharField(max_length=10)\n",
+        "app/services.py": (
+            "from app.models import Provider\n\n\n"
+            "def available():\n    Provider.objects.filter(key='default').first()\n    return Provider.objects.filter(key__startswith='a')\n\n\n"
+            "def lazy_only():\n    return Provider.objects.filter(key='x')\n"
+        ),
+        "app/views.py": (
+            "from asgiref.sync import sync_to_async\n\nfrom app.services import available, lazy_only\n\n\n"
+            "async def view(request):\n    qs = await sync_to_async(available)()\n    other = await sync_to_async(lazy_only)()\n    return qs.first, other.first\n"
+        ),
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    messages = {f.line: f.message for f in lint_paths([root]) if f.code == "DJA402"}
+    assert set(messages) == {7, 8}
+    assert "hands back a lazy QuerySet (`available()` returns one)" in messages[7] and "no query runs" not in messages[7]
+    assert "only builds a lazy QuerySet: no query runs in the thread" in messages[8]

@@ -303,6 +303,14 @@ class HandoffIndexCheck(IndexCheck):
                         f"`{text}()` runs in a thread (`@{fact.decorator}`) but only builds a lazy QuerySet: no query runs there, and evaluating the result later in async code raises SynchronousOnlyOperation; evaluate it before returning (`return list(...)`) or iterate the result with `async for`",
                     )
                 )
+            elif lazy and not fact.lazy and function is not None and function.get("ops"):
+                # The helper runs queries of its own, then returns a lazy one.
+                out.append(
+                    (
+                        "DJA402",
+                        f"`sync_to_async({text})` hands back a lazy QuerySet ({_described(target)} returns one): evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`",
+                    )
+                )
             elif lazy:
                 out.append(
                     (
