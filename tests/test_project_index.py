@@ -13,6 +13,7 @@ from async_lint.catalog import catalog
 from async_lint.checks import index_findings
 from async_lint.index import ProjectIndex
 from async_lint.project import ModuleNamer, find_project_root, sets_allow_async_unsafe
+from tests.cli_helpers import write_tree
 from tests.helpers import FIXTURES, lint_paths, lint_text, make_settings
 
 PROJECT = FIXTURES / "dja4_project"
@@ -584,7 +585,7 @@ def test_files_sharing_a_module_name_each_resolve_their_own_methods(tmp_path: Pa
         "views/pal.py": "import time\n\nclass Pal:\n    def handle(self):\n        time.sleep(1)\n\n    async def run(self):\n        self.handle()\n",
         "views/sub/pal.py": "class Pal:\n    async def run(self):\n        await self.handle()\n\n    async def handle(self):\n        pass\n",
     }
-    _write_tree(root, files)
+    write_tree(root, files)
     found = sorted((Path(f.path).relative_to(root).as_posix(), f.line, f.code) for f in lint_paths([root]))
     # The sync class's own call still is one.
     assert found == [("views/pal.py", 8, "DJA401")]
@@ -607,14 +608,8 @@ def test_dja402_does_not_say_no_query_runs_where_the_helper_queries(tmp_path: Pa
             "async def view(request):\n    qs = await sync_to_async(available)()\n    other = await sync_to_async(lazy_only)()\n    return qs.first, other.first\n"
         ),
     }
-    _write_tree(root, files)
+    write_tree(root, files)
     messages = {f.line: f.message for f in lint_paths([root]) if f.code == "DJA402"}
     assert set(messages) == {7, 8}
     assert "hands back a lazy QuerySet (`available()` returns one)" in messages[7] and "no query runs" not in messages[7]
     assert "only builds a lazy QuerySet: no query runs in the thread" in messages[8]
-
-
-def _write_tree(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)

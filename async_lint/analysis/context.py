@@ -264,6 +264,24 @@ class FileContext:
         parts.append(base)
         return ".".join(reversed(parts))
 
+    def imported_from_elsewhere(self, node: cst.BaseExpression) -> str | None:
+        """The dotted name ``node`` (a name, or attributes of one) refers to
+        when its root name is only imported here and the name is not of this
+        module (``from jobs.indexing import reindex``: ``jobs.indexing.reindex``),
+        else None: what another module of the project may define."""
+        root = node
+        while type(root) is cst.Attribute:
+            root = root.value
+        if type(root) is not cst.Name:
+            return None
+        found = self.lookup_with_scope(root.value)
+        if found is None or any(binding.kind != IMPORT for binding in found[1]):
+            return None
+        target = self.qualified_name(node)
+        if target is None or "." not in target or self.module_name is None or target.rpartition(".")[0] == self.module_name:
+            return None
+        return target
+
     def resolve_name(self, name: str, scope: Scope | None = None) -> str | None:
         found = lookup(scope or self.scope, name)
         if found is None:

@@ -23,6 +23,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from async_lint.analysis.cache_config import ALL_ALIASES
 from async_lint.analysis.django_vocabulary import MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES
 from async_lint.analysis.model_skeleton import build_skeleton, lines_matching
 
@@ -68,7 +69,7 @@ class ModelTable:
     user_model: str | None = None
     # Project subclasses of Django's request classes.
     request_classes: frozenset[str] = frozenset()
-    # The cache aliases that do no I/O by the project's settings ("*": all),
+    # The cache aliases that do no I/O by the project's settings (ALL_ALIASES: all),
     # None where not known (analysis/cache_config.py).
     local_caches: tuple[str, ...] | None = None
     _digest: str | None = None
@@ -107,7 +108,7 @@ class ModelTable:
     def cache_is_local(self, alias: str | None) -> bool:
         """The cache of that alias (None: unknown) does no I/O."""
         local = self.local_caches
-        return local is not None and ("*" in local or (alias is not None and alias in local))
+        return local is not None and (ALL_ALIASES in local or (alias is not None and alias in local))
 
 
 EMPTY_TABLE = ModelTable()

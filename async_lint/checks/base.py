@@ -102,6 +102,14 @@ class ProjectCheck:
         raise NotImplementedError
 
 
+def defining_paths(targets, project: "ProjectFiles") -> set[str]:
+    """The project files of the modules that qualified names ``targets``
+    (``jobs.indexing.reindex``) are defined in: what a project check joining
+    a call with its callee's facts ``needs``."""
+    modules = {target.rpartition(".")[0] for target in targets}
+    return {path for module in modules for path in project.paths_of(module)}
+
+
 class IndexCheck:
     """A rule decided, for one file, over the project index: what a call of
     that file does depends on code in other modules (a helper that blocks,

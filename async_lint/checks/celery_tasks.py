@@ -17,8 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import IMPORT
-from async_lint.checks.base import Check, ProjectCheck, finding_at
+from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
 
@@ -69,16 +68,9 @@ def record_task_call(check, call: cst.Call, message: str | None) -> None:
     if message is None or type(func) is not cst.Attribute or func.attr.value not in PUBLISHING_METHODS or not ctx.in_async_context:
         return
     root = _task_root(func)
-    if type(root) not in (cst.Name, cst.Attribute):
-        return
-    found = ctx.lookup_with_scope(root.value) if type(root) is cst.Name else None
-    if type(root) is cst.Name and (found is None or any(binding.kind != IMPORT for binding in found[1])):
-        return  # a local name: this file knows what it is
-    if check.receivers.infer(root) is not None:
-        return  # known here: the per-file rule has decided
-    target = ctx.qualified_name(root)
-    if target is None or "." not in target or ctx.module_name is None or target.rpartition(".")[0] == ctx.module_name:
-        return
+    target = ctx.imported_from_elsewhere(root)
+    if target is None or check.receivers.infer(root) is not None:
+        return  # bound here, or known here: the per-file rule has decided
     ctx.add_fact(TaskCall(target=target, message=message), call)
 
 
@@ -113,8 +105,7 @@ class CrossModuleTaskCall(ProjectCheck):
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         """The modules the called names are imported from."""
-        modules = {fact.target.rpartition(".")[0] for _, fact in facts.of(TaskCall)}
-        return {path for module in modules for path in project.paths_of(module)}
+        return defining_paths((fact.target for _, fact in facts.of(TaskCall)), project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         tasks = {f"{fact.module}.{name}" for _, fact in facts.of(TasksDefined) for name in fact.names}

@@ -21,8 +21,8 @@ from typing import Callable
 
 from async_lint import lazy_libcst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
-from async_lint.analysis.scopes import ASSIGN, IMPORT
-from async_lint.checks.base import Check, ProjectCheck, finding_at
+from async_lint.analysis.scopes import ASSIGN
+from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
 
@@ -88,18 +88,8 @@ def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
         if not wrapped:
             return None
         func, how = wrapped[0].value, "thread"
-    root = func
-    while type(root) is cst.Attribute:
-        root = root.value
-    if type(root) is not cst.Name:
-        return None
-    found = ctx.lookup_with_scope(root.value)
-    if found is None or any(binding.kind != IMPORT for binding in found[1]):
-        return None
-    target = ctx.qualified_name(func)
-    if target is None or "." not in target or ctx.module_name is None or target.rpartition(".")[0] == ctx.module_name:
-        return None
-    return target, how
+    target = ctx.imported_from_elsewhere(func)
+    return (target, how) if target is not None else None
 
 
 def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode) -> None:
@@ -152,8 +142,7 @@ class ForeignResultCheck(ProjectCheck):
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         """The modules the functions are imported from."""
-        modules = {fact.target.rpartition(".")[0] for _, fact in facts.of(ForeignResultUse)}
-        return {path for module in modules for path in project.paths_of(module)}
+        return defining_paths((fact.target for _, fact in facts.of(ForeignResultUse)), project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         known = {f"{fact.module}.{name}": (kind, coroutine) for _, fact in facts.of(FunctionResults) for name, kind, coroutine in fact.results}
