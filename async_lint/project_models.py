@@ -324,10 +324,11 @@ def project_model_table(
         if any(module.decode().partition(".")[0] not in tops for module in settings_star_imports):
             local_caches = None  # settings of another package: its CACHES are not read
     project_modules = {namer.module_name(path)[0] for path in texts}
+    module_aliases = _module_aliases(texts, namer, project_modules)
     # The table of the same files is kept whole: a warm run reads the files
     # (for this key) and the installed modules the table leaned on, no more.
     contents = {path: content_digest(data) for path, (_text, data) in texts.items()} if cache is not None else {}
-    memo_key = _table_key(root, roots, contents, namer, external_modules) if cache is not None else None
+    memo_key = _table_key(root, roots, contents, namer, external_modules, module_aliases) if cache is not None else None
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
@@ -336,7 +337,7 @@ def project_model_table(
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
     # by round, and each has the skeleton it had.
-    shape_key = _table_key(root, roots, contents, namer, external_modules, with_contents=False) if memo_key is not None else None
+    shape_key = _table_key(root, roots, contents, namer, external_modules, module_aliases, with_contents=False) if memo_key is not None else None
     if shape_key is not None:
         kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
         if kept is not None:
@@ -373,7 +374,7 @@ def project_model_table(
                 made_of[path] = [contents[path], _skeleton_digest(skeleton)]
             if skeleton is not None:
                 skeletons.setdefault(skeleton["module"], skeleton)
-        table = build_model_table(skeletons, reader, sorted(external_modules - project_modules), project_modules)
+        table = build_model_table(skeletons, reader, sorted(external_modules - project_modules), project_modules, module_aliases)
         # A class deriving from one found so far may live in a file with none of the first hints.
         found = [q for q in (*table.models, *table.methods, *table.request_classes) if q.rpartition(".")[0] in project_modules]
         names = {q.rpartition(".")[2] for q in found}
@@ -401,10 +402,30 @@ def _with_local_caches(table: ModelTable, local: tuple[str, ...] | None) -> Mode
     return dataclasses.replace(table, local_caches=local, _digest=None)
 
 
-TABLE_FORMAT = 3
+TABLE_FORMAT = 4
 
 
-def _table_key(root: str, roots: set[str], contents: dict[str, str], namer: ModuleNamer, external_modules: set[str], with_contents: bool = True) -> str:
+def _module_aliases(texts, namer: ModuleNamer, project_modules: set[str]) -> dict[str, str]:
+    """The other names the project imports its model files by (ModuleNamer.aliases):
+    alias -> the module's own name, none that is another module's own name."""
+    out: dict[str, str] = {}
+    for path in texts:
+        module = namer.module_name(path)[0]
+        for alias in namer.aliases(path):
+            if alias != module and alias not in project_modules:
+                out.setdefault(alias, module)
+    return out
+
+
+def _table_key(
+    root: str,
+    roots: set[str],
+    contents: dict[str, str],
+    namer: ModuleNamer,
+    external_modules: set[str],
+    module_aliases: dict[str, str],
+    with_contents: bool = True,
+) -> str:
     """What the table is made of: the files that may declare a class (each
     by path, module name and content digest) and the installed modules the
     others import models from; the installed modules it read are checked
@@ -412,7 +433,7 @@ def _table_key(root: str, roots: set[str], contents: dict[str, str], namer: Modu
     key of a table kept with what it was made of, ``_table_of_same_skeletons``)."""
     from async_lint.cache import entry_key
 
-    parts = [root, *sorted(roots), "\0", *sorted(external_modules), "\0"]
+    parts = [root, *sorted(roots), "\0", *sorted(external_modules), "\0", *sorted(f"{a}={m}" for a, m in module_aliases.items()), "\0"]
     for path in sorted(contents):
         module, is_package = namer.module_name(path)
         parts.append(f"{path}\0{module}\0{int(is_package)}\0{contents[path] if with_contents else ''}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 from pathlib import Path
 
 import django
@@ -22,7 +23,7 @@ from async_lint.analysis.model_skeleton import CLASS_WITH_BASES, _is_lazy_chain,
 from async_lint.analysis.model_table import _MODELS_IMPORT, installed_skeleton_reader, models_imports
 from async_lint.project import ModuleNamer
 from async_lint.project_models import project_model_table
-from tests.helpers import FIXTURES, make_settings
+from tests.helpers import FIXTURES, lint_paths, make_settings
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 DJANGO = Path(django.__file__).parent
@@ -503,6 +504,57 @@ def test_a_project_models_package_is_read_through_its_reexports(tmp_path, reexpo
     assert table.canonical("shop.models.Order") == "shop.models.order.Order"
     assert table.model("shop.models.Order")["managers"]["shipping"][1] == "shop.models.order.PendingQuerySet"
     assert _pending_count_findings(project) == [(5, "DJA201")]
+
+
+NAMESPACE_TREE = {
+    "manage.py": "",
+    "warehouse/__init__.py": "",
+    # No __init__.py in models/ nor views/: namespace packages (PEP 420).
+    "warehouse/models/container.py": "from django.db import models\n\n\nclass Container(models.Model):\n    number = models.CharField(max_length=20)\n",
+    "warehouse/models/packing_list.py": (
+        "from django.db import models\n\nfrom .container import Container\n\n\nclass PackingList(models.Model):\n    container = models.ForeignKey(Container, null=True, on_delete=models.CASCADE)\n"
+    ),
+    "warehouse/views/handling.py": (
+        "from warehouse.models.packing_list import PackingList\n\n\n"
+        "async def handle(request):\n"
+        "    async for packing in PackingList.objects.filter(container__number='x'):\n"
+        "        print(packing.container.number)\n"
+    ),
+}
+
+
+def test_models_of_a_namespace_package_are_known_by_their_full_dotted_name(tmp_path):
+    """``warehouse/models/`` without ``__init__.py``: its file is the
+    module ``packing_list`` (its own folder an import root) and also
+    ``warehouse.models.packing_list``, the name the views import it by.
+    The model and its relation are known by both names."""
+    project = tmp_path / "project"
+    _write_tree(project, NAMESPACE_TREE)
+    files = [str(project / name) for name in NAMESPACE_TREE]
+    table = project_model_table(str(project), make_settings(), ModuleNamer(str(project)), targets=files)
+    assert table.canonical("warehouse.models.packing_list.PackingList") == "packing_list.PackingList"
+    assert table.model("warehouse.models.packing_list.PackingList")["relations"]["container"][1] == "container.Container"
+    found = [(f.line, f.code) for f in lint_paths([project])]
+    assert found == [(6, "DJA204")]
+
+
+def test_the_project_on_the_interpreters_path_changes_nothing(tmp_path, monkeypatch):
+    """``python -m async_lint`` puts the working directory (the project) on
+    ``sys.path``: its modules must not be read as installed packages, or the
+    findings depend on how the linter was started.  A virtualenv's
+    ``site-packages`` inside the project still counts."""
+    from async_lint.analysis.model_table import InstalledSource
+
+    project = tmp_path / "project"
+    _write_tree(project, NAMESPACE_TREE)
+    site = project / ".venv" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    expected = [(f.path, f.line, f.code) for f in lint_paths([project])]
+    monkeypatch.setattr(sys, "path", [str(project), str(project / "warehouse"), str(site), *sys.path])
+    folders = InstalledSource(str(project)).folders
+    assert str(project) not in folders and str(project / "warehouse") not in folders
+    assert str(site) in folders
+    assert [(f.path, f.line, f.code) for f in lint_paths([project])] == expected
 
 
 def _count_taken(monkeypatch) -> list[str]:

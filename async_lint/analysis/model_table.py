@@ -115,6 +115,21 @@ EMPTY_TABLE = ModelTable()
 
 
 # -- installed packages -------------------------------------------------------------------
+def _project_folder(folder: str, root: str | None) -> bool:
+    """Whether a folder on this interpreter's path holds the project's own
+    code, not installed packages: the project root or a folder in it other
+    than a virtualenv's ``site-packages`` (``python -m async_lint`` puts the
+    working directory there).  Its modules are the project's, read as such;
+    found there too, they would be read as a library's, and the results
+    would depend on how the linter was started."""
+    if not root:
+        return False
+    folder, root = os.path.realpath(folder), os.path.realpath(root)
+    if folder != root and not folder.startswith(root.rstrip(os.sep) + os.sep):
+        return False
+    return os.path.basename(folder) not in ("site-packages", "dist-packages")
+
+
 class InstalledSource:
     """Source files of installed packages, found on disk without importing them:
     the project's own virtualenvs first, then this interpreter's path."""
@@ -124,7 +139,7 @@ class InstalledSource:
         if root:
             for venv in (".venv", "venv", "env", ".env"):
                 folders.extend(sorted(glob.glob(os.path.join(root, venv, "lib", "python3*", "site-packages"))))
-        folders.extend(p for p in sys.path if p and os.path.isdir(p))
+        folders.extend(p for p in sys.path if p and os.path.isdir(p) and not _project_folder(p, root))
         self.folders = list(dict.fromkeys(folders))
         self._found: dict[str, tuple[str, bool] | None] = {}
 
@@ -149,15 +164,19 @@ class InstalledSource:
 
 # -- the join ------------------------------------------------------------------------------
 class _Builder:
-    def __init__(self, skeletons: dict[str, dict], external: Callable[[str], dict | None], project_modules: frozenset[str]):
+    def __init__(self, skeletons: dict[str, dict], external: Callable[[str], dict | None], project_modules: frozenset[str], module_aliases: dict[str, str] | None = None):
         self.skeletons = dict(skeletons)
         self.external = external
         self.project_modules = project_modules
+        # Other names of project modules (a namespace package's ``app.models.order``
+        # for the file named ``order``): the module's own name.
+        self.module_aliases = module_aliases or {}
         self.external_loaded = 0
         self._model_memo: dict[str, bool] = {}
         self._kind_memo: dict[tuple[str, str], bool] = {}
 
     def skeleton(self, module: str) -> dict | None:
+        module = self.module_aliases.get(module, module)
         found = self.skeletons.get(module)
         if found is None and module not in self.skeletons and self._may_read_installed(module):
             found = self.external(module)
@@ -177,6 +196,7 @@ class _Builder:
         if not qualified or depth > MAX_DEPTH or "." not in qualified:
             return None
         module, _, name = qualified.rpartition(".")
+        module = self.module_aliases.get(module, module)
         skeleton = self.skeleton(module)
         if skeleton is not None:
             cls = skeleton["classes"].get(name)
@@ -317,12 +337,15 @@ def build_model_table(
     external: Callable[[str], dict | None],
     extra_modules: Iterable[str] = (),
     project_modules: Iterable[str] = (),
+    module_aliases: dict[str, str] | None = None,
 ) -> ModelTable:
     """Join module skeletons into the model table.  ``external(module)`` gives
     an installed module's skeleton (or None); ``extra_modules`` are installed
     modules whose models the project uses by import; ``project_modules`` are
-    never looked for among the installed packages."""
-    builder = _Builder(skeletons, external, frozenset(project_modules) | frozenset(skeletons))
+    never looked for among the installed packages; ``module_aliases``: other
+    names project modules are imported by (alias -> the module's name)."""
+    module_aliases = {alias: module for alias, module in (module_aliases or {}).items() if alias not in skeletons}
+    builder = _Builder(skeletons, external, frozenset(project_modules) | frozenset(skeletons) | frozenset(module_aliases), module_aliases)
     for module in (*CONTRIB_MODEL_MODULES, *extra_modules):
         builder.load_reexported(module)
     table = ModelTable()
@@ -450,6 +473,15 @@ def build_model_table(
             for qualified in merged:
                 if qualified.rpartition(".")[0] == star:
                     table.aliases.setdefault(f"{module}.{qualified.rpartition('.')[2]}", qualified)
+    # The classes of a module imported by another name, by that name too.
+    if module_aliases:
+        by_module: dict[str, list[str]] = {}
+        for alias, module in module_aliases.items():
+            by_module.setdefault(module, []).append(alias)
+        for qualified in (*merged, *table.methods, *table.request_classes):
+            module, _, name = qualified.rpartition(".")
+            for alias in by_module.get(module, ()):
+                table.aliases.setdefault(f"{alias}.{name}", qualified)
     return table
 
 
