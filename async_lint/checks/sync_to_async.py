@@ -25,6 +25,7 @@ from async_lint.summary import (
     callee_ref,
     is_lazy_queryset,
     is_manager_expression,
+    object_ref,
 )
 from async_lint.walk import visit_fast
 
@@ -130,7 +131,7 @@ class SyncToAsyncCheck(Check):
             lazy = is_lazy_queryset(ctx, body)
             orm = _contains_manager(ctx, body)
             if isinstance(body, cst.Call) and not lazy:
-                ref = callee_ref(ctx, body.func)
+                ref = callee_ref(ctx, body.func) or object_ref(ctx, body.func)
                 adapter_for_ref = "lambda"
             else:
                 adapter_for_ref = None
@@ -138,9 +139,10 @@ class SyncToAsyncCheck(Check):
             adapter_for_ref = adapter
             if isinstance(wrapped, cst.Attribute) and wrapped.attr.value in LAZY_QUERYSET_METHODS:
                 lazy = is_manager_expression(ctx, wrapped.value) or is_lazy_queryset(ctx, wrapped.value)
-            orm = _contains_manager(ctx, wrapped)
+            orm = _contains_manager(ctx, wrapped) or (isinstance(wrapped, cst.Attribute) and _is_orm_object(ctx, wrapped.value))
             if not lazy and isinstance(wrapped, (cst.Name, cst.Attribute)):
-                ref = callee_ref(ctx, wrapped)
+                # ``service.method``: a method of the class the receiver is an instance of.
+                ref = callee_ref(ctx, wrapped) or object_ref(ctx, wrapped)
         if isinstance(ref, cst.FunctionDef):
             info = ctx.function_info(ref)
             ref = f"l:{info.qualname}" if info is not None else None
@@ -256,6 +258,15 @@ def _consumer_arguments(ctx, call: cst.Call) -> list[cst.BaseExpression]:
     out = [positional[i].value for i in positions if i < len(positional)]
     out += [a.value for a in call.args if a.keyword is not None and a.keyword.value in keywords]
     return out
+
+
+def _is_orm_object(ctx, node: cst.BaseExpression) -> bool:
+    """A QuerySet or a manager by the file's Django inference (a variable
+    holding one, ``self`` in a QuerySet or manager subclass): its methods
+    are ORM code."""
+    from async_lint.analysis.django_models import ManagerValue, QuerySetValue, django_inference
+
+    return isinstance(django_inference(ctx).infer(node), (QuerySetValue, ManagerValue))
 
 
 def _thread_sensitive_false(call: cst.Call) -> bool:
