@@ -22,6 +22,23 @@ TRUTH = "truth"
 TEXT = "text"
 ARGUMENT = "argument"
 DROPPED = "dropped"  # the value of an `and`/`or` expression statement
+INDEXED = "indexed"  # `call()[0]`: TypeError
+ATTRIBUTE = "attribute"  # `call().name`: AttributeError (consumer: the name)
+ITERATED = "iterated"  # `for x in call()`: TypeError
+UNPACKED = "unpacked"  # `a, b = call()`: TypeError
+# Uses that fail on a coroutine but not on a future, which is iterable
+# (``yield from``) and has methods of its own.
+NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED})
+
+# What a coroutine or a future answers: ``coro.close()``, ``task.add_done_callback(...)``.
+_AWAITABLE_ATTRIBUTES = frozenset(
+    {
+        "send", "throw", "close", "cr_await", "cr_code", "cr_frame", "cr_running", "cr_origin", "cr_suspended",
+        "result", "exception", "done", "cancel", "cancelled", "cancelling", "uncancel", "add_done_callback",
+        "remove_done_callback", "get_loop", "get_name", "set_name", "get_coro", "get_context", "get_stack",
+        "print_stack", "set_result", "set_exception",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,9 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     parent = stack[index - 1]
     if isinstance(parent, cst.BooleanOperation) and _statement_value(stack, index):
         return CoroutineUse(DROPPED)
+    failing = _failing_use(parent, call)
+    if failing is not None:
+        return failing
     if isinstance(parent, cst.FormattedStringExpression) and parent.expression is call:
         return CoroutineUse(TEXT)
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Modulo) and parent.right is call and _is_text_literal(parent.left):
@@ -109,17 +129,42 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     return None
 
 
+def _failing_use(parent: cst.CSTNode, value: cst.BaseExpression) -> CoroutineUse | None:
+    """A use of ``value`` that raises on a coroutine object: indexed, an
+    attribute of it read, iterated by a sync ``for``, or unpacked."""
+    kind = type(parent)
+    if kind is cst.Subscript and parent.value is value:
+        return CoroutineUse(INDEXED)
+    if kind is cst.Attribute and parent.value is value:
+        name = parent.attr.value
+        if name in _AWAITABLE_ATTRIBUTES or name.startswith("__"):
+            return None
+        return CoroutineUse(ATTRIBUTE, name)
+    if kind in (cst.For, cst.CompFor) and parent.iter is value and parent.asynchronous is None:
+        return CoroutineUse(ITERATED)
+    if kind is cst.Assign and parent.value is value and any(type(t.target) in (cst.Tuple, cst.List) for t in parent.targets):
+        return CoroutineUse(UNPACKED)
+    return None
+
+
+# How each use loses the value, after "`callee` returns a coroutine" ({thing}:
+# coroutine or future; {consumer}: CoroutineUse.consumer).
+_USE_WORDING = {
+    TRUTH: ", which is always true: the test never sees its result",
+    DROPPED: " that the expression statement drops",
+    TEXT: ": the text shows the {thing} object, not its result",
+    INDEXED: ", which cannot be indexed (TypeError): the code never sees its result",
+    ATTRIBUTE: ": `.{consumer}` is looked up on the {thing} object, not on its result (AttributeError)",
+    ITERATED: ", which a `for` loop cannot iterate (TypeError)",
+    UNPACKED: ", which cannot be unpacked (TypeError)",
+    ARGUMENT: ": {consumer} gets the {thing} object, not its result",
+}
+
+
 def use_message(callee: str, use: CoroutineUse, future: bool, awaitable_here: bool) -> str:
     """The DJA302 message for a coroutine (or future) used as a plain value."""
     thing = "future" if future else "coroutine"
-    if use.kind == TRUTH:
-        what = f"`{callee}` returns a {thing}, which is always true: the test never sees its result"
-    elif use.kind == DROPPED:
-        what = f"`{callee}` returns a {thing} that the expression statement drops"
-    elif use.kind == TEXT:
-        what = f"`{callee}` returns a {thing}: the text shows the {thing} object, not its result"
-    else:
-        what = f"`{callee}` returns a {thing}: {use.consumer} gets the {thing} object, not its result"
+    what = f"`{callee}` returns a {thing}" + _USE_WORDING.get(use.kind, _USE_WORDING[ARGUMENT]).format(thing=thing, consumer=use.consumer)
     lost = "its results and exceptions are lost" if future else "its body never runs"
     how = "add `await`" if awaitable_here else "`await` it from async code, or run it with `async_to_sync(...)`"
     return f"{what}, and {lost}; {how}"

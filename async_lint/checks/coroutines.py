@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from async_lint import lazy_libcst
 
 from async_lint import fixes
-from async_lint.analysis.coroutine_uses import DROPPED, TEXT, TRUTH, CoroutineUse, coroutine_use, use_message
+from async_lint.analysis.coroutine_uses import ATTRIBUTE, DROPPED, INDEXED, ITERATED, NOT_FOR_FUTURES, TEXT, TRUTH, CoroutineUse, coroutine_use, use_message
 from async_lint.analysis.django_models import (
     DjangoRequestValue,
     InstanceValue,
@@ -664,12 +664,14 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         parent = ctx.parent
         bare = isinstance(parent, cst.Expr)
         use = None
-        if not bare and not isinstance(parent, (cst.Assign, cst.AnnAssign)):
+        if not bare and not isinstance(parent, (cst.Assign, cst.AnnAssign)) or _unpacked(parent, node):
             use = coroutine_use(ctx, node)
             if use is None:
                 return
         evidence = self.evidence
         is_future = evidence.coroutine_call(node)
+        if is_future and use is not None and use.kind in NOT_FOR_FUTURES:
+            return
         if is_future is None:
             # Its callee may be a coroutine function of another module: the
             # project index decides once the function shows how it is used.
@@ -728,7 +730,14 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             if found.future is None:
                 self.ctx.add_fact(HeldCall(name=name, callee=found.callee, use=tuple(uses[0].as_data())), found.call)
                 continue
+            if found.future and any(use.kind in NOT_FOR_FUTURES for use in uses):
+                continue
             self.ctx.report(found.call, "DJA302", held_message(found.callee, found.future, name, uses[0]), fix=found.fix)
+
+
+def _unpacked(parent: cst.CSTNode, call: cst.Call) -> bool:
+    """``a, b = call()``: the value is unpacked, not stored."""
+    return type(parent) is cst.Assign and parent.value is call and any(type(t.target) in (cst.Tuple, cst.List) for t in parent.targets)
 
 
 @dataclass(frozen=True)
@@ -760,6 +769,9 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse) -> str
         TRUTH: "only tested for truth (always true)",
         TEXT: "only formatted into text",
         DROPPED: "only the value of a dropped expression",
+        INDEXED: "indexed (TypeError)",
+        ATTRIBUTE: f"read for its attribute `.{use.consumer}` (AttributeError)",
+        ITERATED: "iterated by a `for` loop (TypeError)",
     }.get(use.kind, f"only passed to {use.consumer}")
     return f"`{callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; add `await`"
 
