@@ -38,6 +38,9 @@ class Binding:
     target: str | None = None
     # For assignments: the assigned value (used by receiver inference).
     value: cst.BaseExpression | None = None
+    # For imports: made by a statement of the scope's own body, not one
+    # under an ``if``, ``try``, loop or ``with`` (it always runs, in order).
+    unconditional: bool = False
 
 
 @dataclass(eq=False)
@@ -106,6 +109,8 @@ class BindingCollector:
         self.scope = scope
         self.module_name = module_name
         self.is_package = is_package
+        # How many blocks (an ``if``'s, a ``try``'s...) deep the statement being collected is.
+        self._depth = 0
 
     # -- entry points -------------------------------------------------------
     def collect_statements(self, body: Sequence[cst.CSTNode]) -> None:
@@ -132,11 +137,15 @@ class BindingCollector:
     def _block(self, block: cst.BaseSuite | None) -> None:
         if block is None:
             return
-        if isinstance(block, cst.IndentedBlock):
-            self.collect_statements(block.body)
-        elif isinstance(block, cst.SimpleStatementSuite):
-            for small in block.body:
-                self._small(small)
+        self._depth += 1
+        try:
+            if isinstance(block, cst.IndentedBlock):
+                self.collect_statements(block.body)
+            elif isinstance(block, cst.SimpleStatementSuite):
+                for small in block.body:
+                    self._small(small)
+        finally:
+            self._depth -= 1
 
     def _statement(self, statement: cst.CSTNode) -> None:
         # ``type() is``: run for every statement of every function; these
@@ -200,10 +209,10 @@ class BindingCollector:
             for alias in small.names:
                 full = dotted_name(alias.name) or ""
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    self.scope.add(Binding(alias.asname.name.value, IMPORT, small, target=full))
+                    self.scope.add(Binding(alias.asname.name.value, IMPORT, small, target=full, unconditional=not self._depth))
                 else:
                     top = full.split(".")[0]
-                    self.scope.add(Binding(top, IMPORT, small, target=top))
+                    self.scope.add(Binding(top, IMPORT, small, target=top, unconditional=not self._depth))
         elif kind is cst.ImportFrom:
             module = resolve_relative(_import_module_name(small), len(small.relative), self.module_name, self.is_package)
             if isinstance(small.names, cst.ImportStar):
@@ -213,7 +222,7 @@ class BindingCollector:
                 name = dotted_name(alias.name) or ""
                 local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
                 target = f"{module}.{name}" if module else name
-                self.scope.add(Binding(local, IMPORT, small, target=target))
+                self.scope.add(Binding(local, IMPORT, small, target=target, unconditional=not self._depth))
         elif kind is cst.Global:
             for item in small.names:
                 self.scope.add(Binding(item.name.value, GLOBAL, small))
@@ -252,10 +261,15 @@ def binding_target(bindings: list[Binding]) -> tuple[str, str | None]:
 
     A ``def``/``class`` anywhere shadows imports of the same name; otherwise an
     import wins over plain assignments (the ``try: import x / except: x = None``
-    pattern)."""
+    pattern).  Of several imports, one that always runs after the others
+    (a plain statement of the scope's body, the last import of the name) is
+    what the name is once the module has loaded; else the first."""
     kinds = {b.kind for b in bindings}
     if DEF in kinds or CLASS in kinds:
         return (DEF if DEF in kinds else CLASS), None
+    imports = [b for b in bindings if b.kind == IMPORT]
+    if len(imports) > 1 and imports[-1].unconditional:
+        return IMPORT, imports[-1].target
     for binding in bindings:
         if binding.kind == IMPORT:
             return IMPORT, binding.target

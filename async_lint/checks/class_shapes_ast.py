@@ -38,13 +38,22 @@ class _Bindings:
         self.scope = scope
         self.module_name = module_name
         self.is_package = is_package
+        self._depth = 0  # how many blocks deep (see Binding.unconditional)
 
     def add(self, name: str, kind: str, node: Any = None, target: str | None = None) -> None:
-        self.scope.add(Binding(name, kind, node, target))
+        self.scope.add(Binding(name, kind, node, target, unconditional=kind == IMPORT and not self._depth))
 
     def statements(self, body: list[ast.stmt]) -> None:
         for statement in body:
             self._statement(statement)
+
+    def _nested(self, *bodies: list[ast.stmt]) -> None:
+        self._depth += 1
+        try:
+            for body in bodies:
+                self.statements(body)
+        finally:
+            self._depth -= 1
 
     def parameters(self, args: ast.arguments) -> None:
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
@@ -95,28 +104,24 @@ class _Bindings:
         elif kind is ast.ClassDef:
             self.add(statement.name, CLASS, statement)
         elif kind is ast.If or kind is ast.While:
-            self.statements(statement.body)
-            self.statements(statement.orelse)
+            self._nested(statement.body, statement.orelse)
         elif kind is ast.For or kind is ast.AsyncFor:
             self.target(statement.target)
-            self.statements(statement.body)
-            self.statements(statement.orelse)
+            self._nested(statement.body, statement.orelse)
         elif kind is ast.Try or kind.__name__ == "TryStar":
-            self.statements(statement.body)
+            self._nested(statement.body)
             for handler in statement.handlers:
                 if handler.name:
                     self.add(handler.name, ASSIGN)
-                self.statements(handler.body)
-            self.statements(statement.orelse)
-            self.statements(statement.finalbody)
+                self._nested(handler.body)
+            self._nested(statement.orelse, statement.finalbody)
         elif kind is ast.With or kind is ast.AsyncWith:
             for item in statement.items:
                 if item.optional_vars is not None:
                     self.target(item.optional_vars)
-            self.statements(statement.body)
+            self._nested(statement.body)
         elif kind.__name__ == "Match":
-            for case in statement.cases:
-                self.statements(case.body)
+            self._nested(*(case.body for case in statement.cases))
 
 
 class _Names:
