@@ -7,6 +7,8 @@ framework mishandles.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncio
 import warnings
 
@@ -277,12 +279,18 @@ def asgi_get(view) -> tuple[bytes, list[str]]:
     return body, [str(w.message) for w in caught]
 
 
+def assert_streamed(source: str, view: str, body: bytes, *, warns: bool) -> None:
+    """The example's ``view`` served through the ASGI handler sends ``body``,
+    with Django's warning about sync iterators exactly when the linter
+    reports DJA505 (and only that) for the example."""
+    assert codes_of(source) == ({"DJA505"} if warns else set())
+    sent, caught = asgi_get(getattr(load_example(source), view))
+    assert sent == body
+    assert any("must consume synchronous iterators" in message for message in caught) == warns
+
+
 def test_streaming_a_sync_generator_from_an_async_view_warns():
-    source = STREAMING.format(kind="")
-    assert codes_of(source) == {"DJA505"}
-    body, caught = asgi_get(load_example(source).export)
-    assert body == b"0\n1\n2\n"
-    assert any("must consume synchronous iterators" in message for message in caught)
+    assert_streamed(STREAMING.format(kind=""), "export", b"0\n1\n2\n", warns=True)
 
 
 STREAMED_STRING = """
@@ -296,18 +304,36 @@ async def export(request):
 
 
 def test_streaming_a_string_from_an_async_view_warns():
-    assert codes_of(STREAMED_STRING) == {"DJA505"}
-    body, caught = asgi_get(load_example(STREAMED_STRING).export)
-    assert body == b'{"ok": true}'
-    assert any("must consume synchronous iterators" in message for message in caught)
+    assert_streamed(STREAMED_STRING, "export", b'{"ok": true}', warns=True)
 
 
 def test_streaming_an_async_generator_does_not_warn():
-    source = STREAMING.format(kind="async ")
-    assert codes_of(source) == set()
-    body, caught = asgi_get(load_example(source).export)
-    assert body == b"0\n1\n2\n"
-    assert not any("must consume" in message for message in caught)
+    assert_streamed(STREAMING.format(kind="async "), "export", b"0\n1\n2\n", warns=False)
+
+
+FILE_RESPONSE = """
+import django
+from django.http import FileResponse
+
+async def chunks(path):
+    yield b"streamed"
+
+async def download(request):
+    {content}
+"""
+
+
+def test_a_file_response_over_an_opened_file_from_an_async_view_warns():
+    """FileResponse wraps a file-like in ``iter(lambda: f.read(n), b"")``: a
+    sync iterator, which the ASGI handler reads whole in a thread."""
+    import django
+
+    source = FILE_RESPONSE.format(content='return FileResponse(open(django.__file__, "rb"))')
+    assert_streamed(source, "download", Path(django.__file__).read_bytes(), warns=True)
+
+
+def test_a_file_response_over_an_async_generator_does_not_warn():
+    assert_streamed(FILE_RESPONSE.format(content="return FileResponse(chunks(django.__file__))"), "download", b"streamed", warns=False)
 
 
 # -- DJA507: ATOMIC_REQUESTS -----------------------------------------------------------------------

@@ -30,6 +30,9 @@ DRF_ACTION = "rest_framework.decorators.action"
 DRF_API_VIEW = "rest_framework.decorators.api_view"
 METHOD_DECORATOR = "django.utils.decorators.method_decorator"
 STREAMING_RESPONSE = frozenset({"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"})
+# A StreamingHttpResponse whose file-like content becomes ``iter(lambda: f.read(n), b"")``.
+FILE_RESPONSE = frozenset({"django.http.FileResponse", "django.http.response.FileResponse"})
+OPEN_FUNCTIONS = frozenset({"builtins.open", "io.open"})
 # QuerySet-returning manager methods: iterating their result is a sync query.
 QUERYSET_METHODS = frozenset({"all", "filter", "exclude", "order_by", "values", "values_list", "select_related", "prefetch_related", "iterator", "only", "defer", "distinct", "annotate"})
 
@@ -194,7 +197,8 @@ class StreamingResponseCheck(Check):
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.in_async_context or not self._in_view():
             return
-        if self.ctx.qualified_name(node.func) not in STREAMING_RESPONSE:
+        response = self.ctx.qualified_name(node.func)
+        if response not in STREAMING_RESPONSE and response not in FILE_RESPONSE:
             return
         version = getattr(self.ctx.settings, "django_version", None)
         if version is not None and tuple(version) < (4, 2):
@@ -204,20 +208,28 @@ class StreamingResponseCheck(Check):
             if arg.keyword is None and arg.star == "":
                 content = arg.value
                 break
-            if arg.keyword is not None and arg.keyword.value == "streaming_content":
+            if arg.keyword is not None and arg.keyword.value in ("streaming_content", "filelike"):
                 content = arg.value
                 break
         if content is None:
             return
-        what = self._sync_iterable(content, follow=True)
-        if what:
-            self.ctx.report(
-                node,
-                "DJA505",
+        if response in FILE_RESPONSE:
+            what = self._opened_file(content, follow=True)
+            message = (
+                f"FileResponse over {what} in an async view: it streams the file through a sync iterator, which under "
+                "ASGI Django warns about and reads whole into memory in a thread before sending anything; stream "
+                "the file from an async generator (`async def` with `yield`, reading chunks in a thread), or let "
+                "the web server send it"
+            )
+        else:
+            what = self._sync_iterable(content, follow=True)
+            message = (
                 f"StreamingHttpResponse over {what} in an async view: under ASGI Django warns and reads the whole "
                 "iterator into memory in a thread before sending anything; stream an async generator "
-                "(`async def` with `yield`) instead",
+                "(`async def` with `yield`) instead"
             )
+        if what:
+            self.ctx.report(node, "DJA505", message)
 
     def _in_view(self) -> bool:
         """In an async function taking the request (a view, or a handler method)."""
@@ -229,8 +241,34 @@ class StreamingResponseCheck(Check):
             params = params[1:]
         return params[:1] == ("request",)
 
+    def _opened_file(self, expr: cst.BaseExpression, *, follow: bool) -> str | None:
+        """A description of ``expr`` when it is a file opened for reading:
+        ``open(...)``, ``x.open(...)`` (a storage's, a FieldFile's, a Path's),
+        or a name bound once to one."""
+        if isinstance(expr, cst.Name) and follow:
+            bindings = self.ctx.lookup(expr.value)
+            if bindings and len(bindings) == 1:
+                binding = bindings[0]
+                value = binding.value
+                if value is None and isinstance(binding.node, cst.With):
+                    # ``with open(path, "rb") as fh:``
+                    value = next((item.item for item in binding.node.items if item.asname is not None and isinstance(item.asname.name, cst.Name) and item.asname.name.value == expr.value), None)
+                if value is not None:
+                    return self._opened_file(value, follow=False)
+            return None
+        if not isinstance(expr, cst.Call):
+            return None
+        if self.ctx.qualified_name(expr.func) in OPEN_FUNCTIONS:
+            return "a file opened with `open()`"
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "open":
+            return f"a file opened with `{cst.Module([]).code_for_node(expr.func)}()`"
+        return None
+
     def _sync_iterable(self, expr: cst.BaseExpression, *, follow: bool) -> str | None:
         """A description of ``expr`` when it is known to be a sync iterable."""
+        opened = self._opened_file(expr, follow=False)
+        if opened is not None:
+            return f"{opened} (a sync iterator)"
         if isinstance(expr, (cst.List, cst.Tuple, cst.ListComp, cst.SetComp, cst.Set)):
             return "a list/tuple (a sync iterable)"
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
