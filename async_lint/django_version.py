@@ -212,11 +212,59 @@ def detect_django_version(paths: list[str]) -> tuple[int, int] | None:
 
 
 def django_declaration(paths: list[str]) -> tuple[tuple[int, int], Path] | None:
-    """``detect_django_version`` and the file it read it from (for ``--show-settings``)."""
+    """``detect_django_version`` and the file it read it from (for ``--show-settings``).
+
+    A folder named whose declarations, and its parents', say nothing of
+    Django (a repository whose Django project sits in a sub-folder,
+    ``backend/pyproject.toml``): the sub-folders' declarations, a few levels
+    down, the lowest of them (what every one of its projects allows)."""
     # abspath, not resolve(): a symlink loop named first must not end the run.
     start = Path(os.path.abspath(paths[0] if paths else "."))
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         if _declares_dependencies(candidate):
-            return detect_in_folder(candidate)
-    return None
+            found = detect_in_folder(candidate)
+            if found is not None or not start.is_dir():
+                return found
+            break
+    if not start.is_dir():
+        return None
+    below = [found for sub in _subfolders(start, SUBFOLDER_DEPTH) if _declares_dependencies(sub) and (found := _detect_below(sub)) is not None]
+    return min(below, key=lambda found: (found[0], str(found[1]))) if below else None
+
+
+def _detect_below(folder: Path) -> tuple[tuple[int, int], Path] | None:
+    """``detect_in_folder`` for a sub-folder: one whose declarations cannot
+    be read (a template's ``{{ cookiecutter }}`` pyproject.toml) is passed
+    over, where the project's own would stop the run with its error."""
+    try:
+        return detect_in_folder(folder)
+    except DeclarationError:
+        return None
+
+
+# How far below a folder named its sub-projects' declarations are looked for.
+SUBFOLDER_DEPTH = 3
+_NOT_PROJECTS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", "env", "build", "dist", "migrations", "static", "media"})
+
+
+def _subfolders(folder: Path, depth: int) -> list[Path]:
+    """The folders below ``folder`` (not itself), ``depth`` levels at most,
+    in name order, without hidden ones, virtualenvs and the like."""
+    out: list[Path] = []
+    level = [folder]
+    for _ in range(depth):
+        following: list[Path] = []
+        for parent in level:
+            try:
+                with os.scandir(parent) as entries:
+                    children = [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+            except OSError:
+                continue
+            for entry in sorted(children, key=lambda e: e.name):
+                if entry.name.startswith(".") or entry.name in _NOT_PROJECTS:
+                    continue
+                following.append(Path(entry.path))
+        out.extend(following)
+        level = following
+    return out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from async_lint.django_version import detect_django_version, lowest_allowed
+from async_lint.django_version import DeclarationError, detect_django_version, django_declaration, lowest_allowed
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,46 @@ def test_dependency_groups_and_setup_py(tmp_path: Path):
     legacy.mkdir()
     (legacy / "setup.py").write_text('from setuptools import setup\n\nsetup(name="x", install_requires=["requests", "Django>=3.2,<5"], extras_require={"pg": ["psycopg2"]})\n')
     assert detect_django_version([str(legacy)]) == (3, 2)
+
+
+def test_a_sub_project_declares_what_a_repository_root_does_not(tmp_path: Path):
+    """A repository whose Django project sits in a sub-folder, linted from
+    its root: the sub-folder's declaration, not the newest Django (whose
+    twins the project may not have)."""
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "pyproject.toml").write_text('[tool.poetry.dependencies]\nDjango = "^3.2.11"\n')
+    (tmp_path / "frontend").mkdir()
+    (tmp_path / "frontend" / "package.json").write_text("{}")
+    assert detect_django_version([str(tmp_path)]) == (3, 2)
+    # The lowest of several sub-projects; a root declaring only tools does not stop the search.
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    (tmp_path / "services" / "api").mkdir(parents=True)
+    (tmp_path / "services" / "api" / "requirements.txt").write_text("Django==4.2.7\n")
+    assert django_declaration([str(tmp_path)]) == ((3, 2), tmp_path / "backend" / "pyproject.toml")
+    # Virtualenvs and hidden folders hold other projects' declarations.
+    (tmp_path / "backend" / "pyproject.toml").write_text('[tool.poetry.dependencies]\nDjango = "^5.0"\n')
+    for folder in (".venv/lib", "node_modules/pkg"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "requirements.txt").write_text("Django==2.2\n")
+    assert detect_django_version([str(tmp_path)]) == (4, 2)
+
+
+def test_a_file_named_looks_only_upwards(tmp_path: Path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "requirements.txt").write_text("Django==3.2\n")
+    (tmp_path / "tool.py").write_text("")
+    assert detect_django_version([str(tmp_path / "tool.py")]) is None
+    assert detect_django_version([str(tmp_path / "app" / "views.py")]) == (3, 2)
+
+
+def test_a_sub_folder_that_cannot_be_read_is_passed_over(tmp_path: Path):
+    """A project template's ``pyproject.toml`` is not TOML until rendered:
+    below the folder named it is not the project's own, so it neither stops
+    the run nor counts."""
+    template = tmp_path / "{{cookiecutter.project_slug}}"
+    template.mkdir()
+    (template / "pyproject.toml").write_text('[project]\n{%- if cookiecutter.use_celery %}\ndependencies = ["Django==4.2"]\n')
+    assert detect_django_version([str(tmp_path)]) is None
+    (tmp_path / "pyproject.toml").write_text("[project\n")
+    with pytest.raises(DeclarationError):
+        detect_django_version([str(tmp_path)])
