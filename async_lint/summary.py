@@ -60,7 +60,7 @@ from typing import Any
 from async_lint import lazy_libcst
 
 from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo
-from async_lint.analysis.coroutine_uses import CoroutineUse, coroutine_use
+from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.receivers import self_assignments
@@ -418,6 +418,8 @@ class SummaryCollector(Check):
         # code would make the index load modules for nothing, and DJA302 does
         # not follow objects.
         use = None if discarded or through_object else coroutine_use(ctx, node)
+        if use is not None and not in_async and use.kind in ASYNC_CODE_ONLY:
+            use = None
         if in_async or ((discarded or use is not None) and not through_object):
             self.sites.append((node, ref, function, in_async, discarded))
             if discarded or use is not None:

@@ -26,9 +26,14 @@ INDEXED = "indexed"  # `call()[0]`: TypeError
 ATTRIBUTE = "attribute"  # `call().name`: AttributeError (consumer: the name)
 ITERATED = "iterated"  # `for x in call()`: TypeError
 UNPACKED = "unpacked"  # `a, b = call()`: TypeError
+NONE_TESTED = "none_tested"  # `call() is None`: never true
 # Uses that fail on a coroutine but not on a future, which is iterable
 # (``yield from``) and has methods of its own.
 NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED})
+# Uses the module summary keeps only in async code: in sync code they are
+# everyday shapes (``for x in f()``, ``f().name``, ``a, b = f()``) whose
+# callees in other modules the project index would load to no end.
+ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED})
 
 # What a coroutine or a future answers: ``coro.close()``, ``task.add_done_callback(...)``.
 _AWAITABLE_ATTRIBUTES = frozenset(
@@ -110,6 +115,8 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     failing = _failing_use(parent, call)
     if failing is not None:
         return failing
+    if _compared_with_none(parent, call):
+        return CoroutineUse(NONE_TESTED)
     if isinstance(parent, cst.FormattedStringExpression) and parent.expression is call:
         return CoroutineUse(TEXT)
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Modulo) and parent.right is call and _is_text_literal(parent.left):
@@ -127,6 +134,14 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
         short = name.removeprefix("builtins.")
         return CoroutineUse(ARGUMENT, f"`{short}()`")
     return None
+
+
+def _compared_with_none(parent: cst.CSTNode, value: cst.BaseExpression) -> bool:
+    """``value is None`` / ``value is not None``: a coroutine or a future is never None."""
+    if type(parent) is not cst.Comparison or parent.left is not value or len(parent.comparisons) != 1:
+        return False
+    target = parent.comparisons[0]
+    return type(target.operator) in (cst.Is, cst.IsNot) and type(target.comparator) is cst.Name and target.comparator.value == "None"
 
 
 def _failing_use(parent: cst.CSTNode, value: cst.BaseExpression) -> CoroutineUse | None:
@@ -157,6 +172,7 @@ _USE_WORDING = {
     ATTRIBUTE: ": `.{consumer}` is looked up on the {thing} object, not on its result (AttributeError)",
     ITERATED: ", which a `for` loop cannot iterate (TypeError)",
     UNPACKED: ", which cannot be unpacked (TypeError)",
+    NONE_TESTED: ", which is never None: the test never sees its result",
     ARGUMENT: ": {consumer} gets the {thing} object, not its result",
 }
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from async_lint import lazy_libcst
 
 from async_lint import fixes
-from async_lint.analysis.coroutine_uses import ATTRIBUTE, DROPPED, INDEXED, ITERATED, NOT_FOR_FUTURES, TEXT, TRUTH, CoroutineUse, coroutine_use, use_message
+from async_lint.analysis.coroutine_uses import ATTRIBUTE, DROPPED, INDEXED, ITERATED, NONE_TESTED, NOT_FOR_FUTURES, TEXT, TRUTH, CoroutineUse, coroutine_use, use_message
 from async_lint.analysis.django_models import (
     DjangoRequestValue,
     InstanceValue,
@@ -772,6 +772,7 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse) -> str
         INDEXED: "indexed (TypeError)",
         ATTRIBUTE: f"read for its attribute `.{use.consumer}` (AttributeError)",
         ITERATED: "iterated by a `for` loop (TypeError)",
+        NONE_TESTED: "only compared with None (never None)",
     }.get(use.kind, f"only passed to {use.consumer}")
     return f"`{callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; add `await`"
 
