@@ -1199,8 +1199,9 @@ class DjangoInference:
         self._thread_returns[key] = None
         with self._under_way():
             scope = self._scope_of(node, parent)
-            returned = [ret.value for ret in _returns(node.body)]
-            values = [self._infer(value, scope) if value is not None else None for value in returned]
+            # ``except DoesNotExist: return None``: the other paths' value.
+            returned = [ret.value for ret in _returns(node.body) if not _is_none(ret.value)]
+            values = [self._infer(value, scope) for value in returned]
             result: Value | None = None
             if values and all(v is not None and v is not CYCLE for v in values):
                 result = _merge(values)
@@ -1453,7 +1454,8 @@ class DjangoInference:
             return self._rows_list(call, scope)  # ``await sync_to_async(list)(qs)``
         function = self._function_binding(callable_expr, scope)
         if function is not None and function[0].asynchronous is None:
-            return self._function_returns(*function)
+            # ``await sync_to_async(get_course)(pk)``: the instance the def hands back too.
+            return self._function_returns(*function, instances=True)
         return None
 
     def _rows_list(self, call: cst.Call, scope: Scope) -> Value | None:
@@ -1527,8 +1529,12 @@ class DjangoInference:
         filled = _returns_what_async_for_filled(node)
         if values and all(isinstance(v, QuerySetValue) for v in values) and not filled:
             result = _merge(values)
-        elif instances and values and all(isinstance(v, InstanceValue) for v in values):
-            result = _with_reads(_merge(values), node.body, returned)
+        elif instances and values:
+            # ``return None`` on a path (``except DoesNotExist: return None``):
+            # where the caller reads a relation, it has the instance.
+            kept = [(v, r) for v, r in zip(values, returned) if not _is_none(r)]
+            if kept and all(isinstance(v, InstanceValue) for v, _r in kept):
+                result = _with_reads(_merge([v for v, _r in kept]), node.body, [r for _v, r in kept])
         if result is None and node.returns is not None:
             # ``def lookup(pk) -> Post`` whose returns tell nothing: its annotation does.
             annotated = self._annotated_value(node.returns.annotation, scope.parent or parent)
@@ -1600,6 +1606,11 @@ def _is_request(expr: cst.BaseExpression, request: str | None, self_name: str | 
     if isinstance(expr, cst.Name):
         return request is not None and expr.value == request
     return self_name is not None and isinstance(expr, cst.Attribute) and expr.attr.value == "request" and isinstance(expr.value, cst.Name) and expr.value.value == self_name
+
+
+def _is_none(value: cst.BaseExpression | None) -> bool:
+    """A bare ``return`` or ``return None``."""
+    return value is None or (type(value) is cst.Name and value.value == "None")
 
 
 def _with_reads(result: Value | None, body: cst.BaseSuite, returned: list[cst.BaseExpression | None]) -> Value | None:
