@@ -289,3 +289,46 @@ def test_dja204_suggests_the_lookup_from_the_instance_the_query_fetched() -> Non
         'add `select_related("issue__project")` to the query that fetched `comment`',
         'add `select_related("issue")` to the query that fetched `other`',
     ]
+
+
+GENERIC_MODELS = """
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class Comment(models.Model):
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+"""
+
+
+def test_a_generic_foreign_key_is_prefetched_not_selected(tmp_path):
+    """select_related("target") raises FieldError for a GenericForeignKey:
+    DJA204 names prefetch_related, in the file and across modules; a query
+    that prefetched it loads it."""
+    from tests.cli_helpers import write_tree
+    from tests.helpers import lint_paths
+
+    same_file = lint_text(GENERIC_MODELS + "\n\nasync def view(request, pk):\n    comment = await Comment.objects.aget(pk=pk)\n    return comment.target\n")
+    assert [(f.code, 'add `prefetch_related("target")`' in f.message) for f in same_file] == [("DJA204", True)]
+    project = write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/models.py": GENERIC_MODELS,
+            "app/views.py": """
+                from app.models import Comment
+
+
+                async def view(request, pk):
+                    comment = await Comment.objects.aget(pk=pk)
+                    prefetched = await Comment.objects.prefetch_related("target").aget(pk=pk)
+                    return comment.target, prefetched.target
+            """,
+        },
+    )
+    found = [(f.line, f.code, 'add `prefetch_related("target")`' in f.message) for f in lint_paths([project])]
+    assert found == [(8, "DJA204", True)]

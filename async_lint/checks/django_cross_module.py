@@ -297,7 +297,9 @@ class CrossModuleRelationCheck(ProjectCheck):
 def _message(fact: RelationUse, relation: dict) -> str | None:
     name = relation["name"]
     if fact.use == "read" and relation["kind"] in SINGLE_KINDS:
-        return f'`{fact.text}` loads the related `{name}` with a query in async code (SynchronousOnlyOperation): add `select_related("{name}")` to the query that fetched `{fact.receiver}`'
+        # A GenericForeignKey is no field select_related() takes (FieldError): it is prefetched.
+        loader = "prefetch_related" if relation["kind"] == "generic_fk" else "select_related"
+        return f'`{fact.text}` loads the related `{name}` with a query in async code (SynchronousOnlyOperation): add `{loader}("{name}")` to the query that fetched `{fact.receiver}`'
     if fact.use == "iterate" and relation["kind"] in MANY_KINDS:
         return (
             f"`{fact.text}` loads `{name}` with a query in async code (SynchronousOnlyOperation): "

@@ -517,11 +517,13 @@ class SyncOrmCheck(DjangoCheck):
         if receiver.loaded is None or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name):
             return
         path, fetched = self._relation_path(node.value, relation.name)
+        # A GenericForeignKey is no field select_related() takes (FieldError): it is prefetched.
+        loader = "prefetch_related" if relation.kind == "generic_fk" else "select_related"
         self.flag(
             node,
             "DJA204",
             f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
-            f'add `select_related("{path}")` to the query that fetched `{shown(self.ctx, fetched)}`',
+            f'add `{loader}("{path}")` to the query that fetched `{shown(self.ctx, fetched)}`',
         )
         self._note_read(node)
 
