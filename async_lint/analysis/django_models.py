@@ -377,7 +377,11 @@ class DjangoInference:
         self.imports_django = False
         self.foreign_request_framework = False
         self._package_bases: dict[tuple[int, str], bool] = {}
-        self._views_setting_user: dict[tuple[int, str, bool], bool] = {}
+        self._views_setting_user: dict[tuple[int, str, bool, bool], tuple[bool, tuple[str, ...]]] = {}
+        # id(request expression) -> the other modules' classes among its
+        # view's bases that may have set ``request.user``/``.session``
+        # (``_user_replaced``): what a project check asks those modules.
+        self.inherited_setters: dict[int, tuple[str, ...]] = {}
         for bindings in ctx.module_scope.bindings.values():
             for binding in bindings:
                 if binding.kind == IMPORT and binding.target:
@@ -924,16 +928,25 @@ class DjangoInference:
         # Django's views here): its dispatch prepares the request before
         # the view's methods run.
         view = isinstance(request, cst.Attribute) or function.node.name.value in HTTP_HANDLERS or self._derives_from_package(cls.node, cls.parent or cls, "django.views")
-        return self._view_sets_user(cls.node, cls.parent or cls, 0, what, view)
+        found, foreign = self.view_sets_user(cls.node, cls.parent or cls, 0, what, view)
+        if not found and foreign:
+            self.inherited_setters[id(request)] = foreign
+        return found or bool(foreign)
 
-    def _view_sets_user(self, cls: cst.ClassDef, scope: Scope, depth: int, what: str = "user", view: bool = True) -> bool:
-        key = (id(cls), what, view)
+    def view_sets_user(self, cls: cst.ClassDef, scope: Scope, depth: int = 0, what: str = "user", view: bool = True, methods: bool = True) -> tuple[bool, tuple[str, ...]]:
+        """(a method of the class, or of its bases in this file, sets
+        ``request.user`` (``what="session"``: or loads the session), the
+        bases of another module that may do so: their qualified names, for
+        a view only, none where the first is true).  ``methods=False``: the
+        file's text shows no method can (only the bases are looked at)."""
+        key = (id(cls), what, view, methods)
         known = self._views_setting_user.get(key)
         if known is not None:
             return known
-        self._views_setting_user[key] = False  # a cycle: not known to set it
+        self._views_setting_user[key] = (False, ())  # a cycle: not known to set it
         found = False
-        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+        foreign: list[str] = []
+        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) and methods else ()
         for statement in body:
             if isinstance(statement, cst.FunctionDef):
                 params = positional_params(statement.params)
@@ -945,16 +958,20 @@ class DjangoInference:
             for base in cls.bases:
                 local = self._local_class(base.value, scope)
                 if local is not None:
-                    if depth < 20 and self._view_sets_user(local, scope, depth + 1, what, view):
-                        found = True
-                        break
+                    if depth < 20:
+                        below, below_foreign = self.view_sets_user(local, scope, depth + 1, what, view, methods)
+                        if below:
+                            found = True
+                            break
+                        foreign.extend(below_foreign)
                     continue
                 qualified = self.ctx.qualified_name(base.value, scope) or ""
                 if view and qualified.split(".")[0] not in ("django", "builtins", "typing", "abc") and qualified != "object":
-                    found = True  # another module's class: it may set the user
-                    break
-        self._views_setting_user[key] = found
-        return found
+                    # another module's class: it may set the user
+                    foreign.append(qualified or "<unknown>")
+        result = (True, ()) if found else (False, tuple(dict.fromkeys(foreign)))
+        self._views_setting_user[key] = result
+        return result
 
     def _drf_view(self, cls: cst.ClassDef, scope: Scope) -> bool:
         """A class derived from DRF's or adrf's views (directly, or through

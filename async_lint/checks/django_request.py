@@ -9,6 +9,7 @@ named ``request`` in a module that imports Django and no other web framework.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from async_lint import lazy_libcst
 
@@ -27,7 +28,11 @@ from async_lint.analysis.django_models import (
 )
 from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.scopes import Scope
+from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
 from async_lint.checks.django_orm import DjangoCheck, shown
+from async_lint.facts import Fact, ProjectFacts
+from async_lint.file_analysis import ASYNC_DEF_HINT
+from async_lint.findings import Finding
 from async_lint.walk import children
 
 # A comment runs to its line's end (the lookahead), so the comment and
@@ -123,25 +128,49 @@ class RequestUserCheck(DjangoCheck):
             return False
         return self._text(expr) not in self._loaded_here()
 
-    def _user(self, node: cst.CSTNode, expr: cst.BaseExpression, how: str) -> None:
+    def _inherited(self, expr: cst.BaseExpression, what: str) -> tuple[str, ...]:
+        """``request.user`` (``what="session"``: ``request.session``) in a
+        method of a view that only a base class of another module may have
+        prepared (an async login mixin's ``dispatch``): those bases, which a
+        project check asks their modules about; else ()."""
+        if type(expr) is not cst.Attribute or expr.attr.value != what or (what == "user" and not self._user_possible):
+            return ()
+        if self.inference.infer(expr) is not None:
+            return ()
+        bases = self.inference.inherited_setters.get(id(expr.value), ())
+        return () if bases and what == "user" and self._text(expr) in self._loaded_here() else bases
+
+    def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str) -> None:
+        if not inherited:
+            self.flag(node, "DJA205", message)
+            return
+        ctx = self.ctx
+        if not ctx.in_async_context or (self.inference.async_unsafe_opt_out and ctx.in_async_context) or self._in_attribute_error_fallback() or ctx.only_without_loop():
+            return
+        ctx.add_fact(InheritedRequestUse(bases=inherited, what=what, message=message), node)
+
+    def _user(self, node: cst.CSTNode, expr: cst.BaseExpression, how: str, inherited: tuple[str, ...] = ()) -> None:
         request = _request_spelling(self.ctx, expr)
         fix = self.suggestion("request", "user", lambda twin: f"`user = await {request}.{twin}()` and use `user`", "`await sync_to_async(...)` around the code that reads the user")
-        self.flag(node, "DJA205", f"{how} `{shown(self.ctx, expr)}` loads the lazy `request.user` from the database synchronously (SynchronousOnlyOperation in async code); use {fix}")
+        self._report(node, f"{how} `{shown(self.ctx, expr)}` loads the lazy `request.user` from the database synchronously (SynchronousOnlyOperation in async code); use {fix}", inherited, "user")
 
-    def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None) -> None:
+    def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None, inherited: tuple[str, ...] = ()) -> None:
         if session is not None and name in SESSION_CACHED and self._text(session) in self._loaded_here():
             return
         request = _request_spelling(self.ctx, session)
         fix = self.suggestion("session", name, lambda twin: f"`await {request}.session.{twin}(...)`", "`await sync_to_async(...)` around the session access")
-        self.flag(node, "DJA205", f"`{what}` loads or saves the session synchronously (SynchronousOnlyOperation in async code with a database-backed session); use {fix}")
+        self._report(node, f"`{what}` loads or saves the session synchronously (SynchronousOnlyOperation in async code with a database-backed session); use {fix}", inherited, "session")
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        inherited: tuple[str, ...] = ()
         if not self._is_lazy_user(node.value):
-            return
+            inherited = self._inherited(node.value, "user")
+            if not inherited:
+                return
         parent = self.ctx.parent
         if isinstance(parent, cst.Call) and parent.func is node and node.attr.value in self.user_methods:
             return  # DJA206 reports the permission/password call
-        self._user(node, node, "reading")
+        self._user(node, node, "reading", inherited)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         operands = [node.left] + [c.comparator for c in node.comparisons]
@@ -180,16 +209,21 @@ class RequestUserCheck(DjangoCheck):
             self._user(node.expression, node.expression, "formatting")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if isinstance(self.inference.infer(node.value), SessionValue):
+        session = isinstance(self.inference.infer(node.value), SessionValue)
+        inherited = () if session else self._inherited(node.value, "session")
+        if session or inherited:
             parent = self.ctx.parent
             name = "__setitem__" if isinstance(parent, cst.AssignTarget) else "__delitem__" if isinstance(parent, cst.Del) else "__getitem__"
-            self._session(node, name, shown(self.ctx, node), node.value)
+            self._session(node, name, shown(self.ctx, node), node.value, inherited)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in self.session_methods and isinstance(self.inference.infer(func.value), SessionValue):
-            self._session(node, func.attr.value, f"{shown(self.ctx, func)}()", func.value)
-            return
+        if isinstance(func, cst.Attribute) and func.attr.value in self.session_methods:
+            session = isinstance(self.inference.infer(func.value), SessionValue)
+            inherited = () if session else self._inherited(func.value, "session")
+            if session or inherited:
+                self._session(node, func.attr.value, f"{shown(self.ctx, func)}()", func.value, inherited)
+                return
         if self.ctx.in_async_context:
             self._note_loads(node)
         if not any(self._is_lazy_user(arg.value) for arg in node.args):
@@ -294,6 +328,83 @@ def _attributes(root: cst.CSTNode) -> list[cst.Attribute]:
             found.append(node)
         stack.extend(children(node))
     return found
+
+
+# -- views whose bases are another module's -------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class InheritedRequestUse(Fact):
+    """DJA205 in a method of a view whose request only bases of other
+    modules may have prepared (set ``request.user``, loaded the session):
+    reported unless one of those may."""
+
+    kind = "request.inherited_use"
+    bases: tuple[str, ...]  # their qualified names, as the file imports them
+    what: str  # "user" | "session"
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestSetupClasses(Fact):
+    """What the module's classes do to the request before a view's handler
+    runs: per class, for the user and for the session, "sets" (a method
+    sets ``request.user``; loads the session), "no", or "maybe" (a base of
+    another module may)."""
+
+    kind = "request.setup_classes"
+    module: str
+    classes: tuple[tuple[str, str, str], ...]
+
+
+_SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:)|\bauser\b|\balog(?:in|out)\b")
+
+
+def _verdict(found: bool, foreign: tuple[str, ...]) -> str:
+    return "sets" if found else "maybe" if foreign else "no"
+
+
+class RequestSetupFacts(DjangoCheck):
+    """Records ``RequestSetupClasses`` for the modules a file's views
+    inherit from (analysed because ``InheritedRequestSetup`` needs them)."""
+
+    codes = ("DJA205",)
+    text_hints = (ASYNC_DEF_HINT,)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        ctx = self.ctx
+        if ctx.module_name is None:
+            return
+        scope = ctx.module_scope
+        # No ``.user = ``, ``auser`` or ``alogin``/``alogout`` in the text: no
+        # method sets the user or loads the session (only bases may).
+        text = getattr(ctx.source, "text", None)
+        methods = text is None or _SETS_REQUEST.search(text) is not None
+        classes = []
+        for statement in node.body:
+            if type(statement) is cst.ClassDef:
+                user = self.inference.view_sets_user(statement, scope, 0, "user", methods=methods)
+                session = self.inference.view_sets_user(statement, scope, 0, "session", methods=methods)
+                classes.append((statement.name.value, _verdict(*user), _verdict(*session)))
+        if classes:
+            ctx.add_fact(RequestSetupClasses(module=ctx.module_name, classes=tuple(classes)))
+
+
+class InheritedRequestSetup(ProjectCheck):
+    codes = ("DJA205",)
+    fact_kinds = (InheritedRequestUse, RequestSetupClasses)
+
+    def needs(self, facts: ProjectFacts, project) -> set[str]:
+        """The modules the views' bases are imported from."""
+        return defining_paths({base for _, fact in facts.of(InheritedRequestUse) for base in fact.bases}, project)
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
+        verdicts = {f"{fact.module}.{name}": (user, session) for _, fact in facts.of(RequestSetupClasses) for name, user, session in fact.classes}
+        out = []
+        for path, fact in facts.of(InheritedRequestUse):
+            which = 0 if fact.what == "user" else 1
+            # A base no module of the project declares (a library's, one re-exported) may prepare it.
+            if fact.positioned and all(verdicts.get(base, ("maybe", "maybe"))[which] == "no" for base in fact.bases):
+                out.append(finding_at(path, fact.where, "DJA205", fact.message))
+        return out
 
 
 class SyncShortcutCheck(DjangoCheck):
