@@ -332,3 +332,27 @@ def test_a_generic_foreign_key_is_prefetched_not_selected(tmp_path):
     )
     found = [(f.line, f.code, 'add `prefetch_related("target")`' in f.message) for f in lint_paths([project])]
     assert found == [(8, "DJA204", True)]
+
+
+def test_a_pep_695_type_alias_is_read_through():
+    """``type Posts = QuerySet[Post]`` (Python 3.12), parsed by libcst
+    whatever the Python that runs the linter."""
+    source = textwrap.dedent(
+        """
+        from django.db import models
+        from django.db.models import QuerySet
+
+
+        class Post(models.Model):
+            title = models.CharField(max_length=10)
+
+
+        type Posts = QuerySet[Post]
+        type Titles = list[str]
+
+
+        async def view(posts: Posts, titles: Titles):
+            return [p.title for p in posts], [t for t in titles]
+        """
+    )
+    assert [(f.code, f.line) for f in lint_text(source)] == [("DJA202", 15)]

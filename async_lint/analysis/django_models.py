@@ -846,14 +846,18 @@ class DjangoInference:
     def _annotated_param_value(self, param: cst.Param, scope: Scope) -> Value | None:
         return self._annotated_value(param.annotation.annotation, scope.parent or scope)  # type: ignore[union-attr]
 
-    def _annotated_value(self, annotation: cst.BaseExpression, scope: Scope) -> Value | None:
+    def _annotated_value(self, annotation: cst.BaseExpression, scope: Scope, depth: int = 0) -> Value | None:
         """What a value annotated ``annotation`` (read in ``scope``) is: a
         Django request, a QuerySet (``QuerySet[Post]``), or a model instance
         whose relations are not claimed; ``Optional``, ``| None``,
-        ``Annotated`` and forward references read through."""
+        ``Annotated``, forward references and the module's type aliases
+        (``QS = QuerySet[Post]``, ``type QS = ...``) read through."""
         target = annotation_target(_forward_reference(annotation))
         if target is None:
             return None
+        alias = self._type_alias(target, scope) if depth < 5 else None
+        if alias is not None:
+            return self._annotated_value(alias[0], alias[1], depth + 1)
         qualified = resolve_in(scope, target, self.module_name)
         if qualified in REQUEST_CLASSES or self._is_request_class(target, scope, qualified):
             return DjangoRequestValue()
@@ -865,6 +869,23 @@ class DjangoInference:
         if isinstance(value, ModelClass):
             return InstanceValue(value.model, None)
         return None
+
+    @staticmethod
+    def _type_alias(target: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, Scope] | None:
+        """(the type, its scope) a module-level name bound once to a
+        subscripted type (or a forward reference to one) stands for
+        (``QS = models.QuerySet[Post]``, ``QS: TypeAlias = ...``,
+        ``type QS = ...``), else None."""
+        if type(target) is not cst.Name:
+            return None
+        found = lookup(scope, target.value)
+        if found is None or found[0].kind != "module" or len(found[1]) != 1:
+            return None
+        binding = found[1][0]
+        value = binding.value
+        if binding.kind != ASSIGN or type(value) not in (cst.Subscript, cst.SimpleString):
+            return None
+        return value, found[0]
 
     def _unannotated_param_value(self, param: cst.Param, scope: Scope) -> Value | None:
         function = scope.node if scope.kind == "function" else None
@@ -1060,7 +1081,11 @@ class DjangoInference:
         with self._under_way():
             values = [self._infer(value, scope) if value is not None else None for value, scope in self._assignments_on_self(cls).get(attr, ())]
         result: Value | None = None
-        if values and all(v is not None and v is not CYCLE for v in values):
+        if not values:
+            # ``queryset: QuerySet[Post]`` in the class body, set elsewhere (a dataclass field).
+            annotated = self._class_annotation(cls, attr)
+            result = annotated if isinstance(annotated, QuerySetValue) else None
+        elif all(v is not None and v is not CYCLE for v in values):
             result = _merge(values)
             if isinstance(result, InstanceValue):
                 loaded = None
@@ -1069,6 +1094,17 @@ class DjangoInference:
                 result = InstanceValue(result.model, loaded)
         self._self_attributes[key] = result
         return result
+
+    def _class_annotation(self, cls: ClassSelf, attr: str) -> Value | None:
+        """What the class body's bare annotation ``attr: T`` (no value) says ``self.attr`` is."""
+        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if type(statement) is not cst.SimpleStatementLine:
+                continue
+            for small in statement.body:
+                if type(small) is cst.AnnAssign and small.value is None and type(small.target) is cst.Name and small.target.value == attr:
+                    return self._annotated_value(small.annotation.annotation, cls.scope)
+        return None
 
     def _self_relations_loaded(self, cls: ClassSelf, attr: str, fetched: frozenset[str]) -> frozenset[str] | None:
         """The relations of ``self.<attr>`` that may be loaded, where each of

@@ -205,6 +205,8 @@ class BindingCollector:
             self.collect_target(small.target, small, value=small.value)
         elif kind is cst.AugAssign:
             self.collect_target(small.target, small)
+        elif kind.__name__ == "TypeAlias":  # ``type QS = QuerySet[Post]`` (PEP 695)
+            self.scope.add(Binding(small.name.value, ASSIGN, small, value=small.value))
         elif kind is cst.Import:
             for alias in small.names:
                 full = dotted_name(alias.name) or ""
