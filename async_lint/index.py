@@ -255,9 +255,14 @@ class ProjectIndex:
         module, _ = split_key(key)
         function = self.function(key)
         out = []
+        entered = (function or {}).get("entered", ())
         for ref in (function or {}).get("calls", ()):
             target = self.resolve(ref, module, receiver)
-            if target is not None and target != key and self.callable_sync(self.function(target)):
+            if target is None or target == key:
+                continue
+            callee = self.function(target)
+            # ``with cm():`` of a @contextmanager def runs its body to the ``yield`` here.
+            if self.callable_sync(callee) or (ref in entered and self.entered_at(callee, {"entered": True})):
                 out.append((ref, (target, receiver if ref.startswith("s:") else self.receiver_of(ref, module))))
         return out
 

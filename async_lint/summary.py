@@ -201,6 +201,18 @@ def callee_ref(ctx: FileContext, func: cst.BaseExpression) -> Any:
     return f"q:{name}"
 
 
+def _entered_here(ctx: FileContext, call: cst.Call) -> bool:
+    """The call being visited is a sync ``with`` statement's context manager,
+    or the argument of ``<stack>.enter_context(...)``."""
+    stack = ctx.stack
+    if len(stack) < 3:
+        return False
+    parent, above = stack[-2], stack[-3]
+    if type(parent) is cst.WithItem:
+        return parent.item is call and type(above) is cst.With and above.asynchronous is None
+    return type(parent) is cst.Arg and parent.value is call and type(above) is cst.Call and type(above.func) is cst.Attribute and above.func.attr.value == "enter_context" and above.args[0] is parent
+
+
 def _is_static(function: FunctionInfo) -> bool:
     return any(d.rpartition(".")[2] == "staticmethod" for d in function.decorators)
 
@@ -372,6 +384,9 @@ class SummaryCollector(Check):
         self.awaited: set[int] = set()
         # id(call) of the call sites in async code that a ``with`` enters
         self.entered: set[int] = set()
+        # id(sync function) -> refs of the calls it enters as context managers
+        # (``with cm():``, ``stack.enter_context(cm())``).
+        self.entered_calls: dict[int, list[Any]] = {}
         # id(call) of the call sites in async code where re-entering the loop
         # is expected (``pytest.raises``) or allowed (``nest_asyncio``)
         self.loop_ok: set[int] = set()
@@ -433,12 +448,14 @@ class SummaryCollector(Check):
                     self.patched[id(node)] = patched
                 if type(parent) is cst.Await:
                     self.awaited.add(id(node))
-                elif type(parent) is cst.WithItem and parent.item is node and len(ctx.stack) >= 3 and type(ctx.stack[-3]) is cst.With and ctx.stack[-3].asynchronous is None:
+                elif _entered_here(ctx, node):
                     self.entered.add(id(node))
                 if self._loop_reentry_ok():
                     self.loop_ok.add(id(node))
         if in_sync_body:
             self._add_call(function, ref, node)
+            if _entered_here(ctx, node):
+                self.entered_calls.setdefault(id(function), []).append(ref)
 
     def _loop_reentry_ok(self) -> bool:
         if self._nested_loops is None:
@@ -781,6 +798,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             if op_guards:
                 ops[-1].append(op_guards)
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
+        entered = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.entered_calls.get(key, ())) if r})
         returns = [r for r in (_ref_text(ctx, ref) for ref in collector.returns.get(key, ())) if r]
         orm = key in collector.orm or any(op.code in orm_codes() for op in info.ops)
         entry: dict[str, Any] = {
@@ -795,6 +813,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["ops"] = ops
         if calls:
             entry["calls"] = calls
+        if entered:
+            entry["entered"] = entered  # a @contextmanager def entered here runs to its ``yield``
         if returns:
             entry["returns"] = returns
         if orm:
