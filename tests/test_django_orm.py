@@ -356,3 +356,24 @@ def test_a_pep_695_type_alias_is_read_through():
         """
     )
     assert [(f.code, f.line) for f in lint_text(source)] == [("DJA202", 15)]
+
+
+def test_a_user_method_handed_to_a_thread_is_read_on_the_loop():
+    """``sync_to_async(request.user.has_perms)`` reads the bound method (and
+    loads the lazy user) before the thread starts: the message says where
+    to read it instead."""
+    source = textwrap.dedent(
+        """
+        from asgiref.sync import sync_to_async
+        from django.http import JsonResponse
+
+
+        async def view(request, perms):
+            allowed = await sync_to_async(request.user.has_perms)(perms)
+            also = await sync_to_async(lambda: request.user.has_perms(perms))()
+            return JsonResponse({"allowed": allowed, "also": also})
+        """
+    )
+    found = lint_text(source)
+    assert [(f.code, f.line) for f in found] == [("DJA205", 7)]
+    assert "read it in the thread: `sync_to_async(lambda: request.user.has_perms(...))`" in found[0].message

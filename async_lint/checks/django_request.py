@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from async_lint import lazy_libcst
 
+from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS
 from async_lint.analysis.context import handed_callable
 from async_lint.analysis.django_models import (
     AUTH_LOGINS,
@@ -170,7 +171,24 @@ class RequestUserCheck(DjangoCheck):
         parent = self.ctx.parent
         if isinstance(parent, cst.Call) and parent.func is node and node.attr.value in self.user_methods:
             return  # DJA206 reports the permission/password call
+        if self._handed_to_a_thread(node):
+            # ``sync_to_async(request.user.has_perms)(...)``: the bound method is read here, on the loop.
+            shown_node = shown(self.ctx, node)
+            message = (
+                f"reading `{shown_node}` to hand it to a thread loads the lazy `request.user` from the database on the event loop first "
+                f"(SynchronousOnlyOperation in async code); read it in the thread: `sync_to_async(lambda: {shown_node}(...))`"
+            )
+            self._report(node, message, inherited, "user")
+            return
         self._user(node, node, "reading", inherited)
+
+    def _handed_to_a_thread(self, node: cst.Attribute) -> bool:
+        """``node`` is the callable a ``sync_to_async(...)`` call wraps."""
+        stack = self.ctx.stack
+        if len(stack) < 3 or type(stack[-2]) is not cst.Arg or stack[-2].value is not node or stack[-2].keyword is not None:
+            return False
+        call = stack[-3]
+        return type(call) is cst.Call and call.args[0] is stack[-2] and self.ctx.qualified_name(call.func) in THREAD_DECORATORS
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         operands = [node.left] + [c.comparator for c in node.comparisons]
