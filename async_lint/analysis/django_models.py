@@ -730,7 +730,17 @@ class DjangoInference:
             return self._infer_await(node.expression, scope)
         if kind is cst.Subscript:
             return self._infer_subscript(node, scope)
+        if kind is cst.ListComp:
+            return self._fetched_rows(node, scope)
         return None
+
+    def _fetched_rows(self, node: cst.ListComp, scope: Scope) -> Value | None:
+        """``[m async for m in qs]``: the rows of the QuerySet, fetched (instances)."""
+        comp = node.for_in
+        if comp.asynchronous is None or comp.inner_for_in is not None or type(node.elt) is not cst.Name or type(comp.target) is not cst.Name or node.elt.value != comp.target.value:
+            return None
+        item = _element_of(self._infer(comp.iter, scope))
+        return RowsListValue(item) if isinstance(item, InstanceValue) else None
 
     def _infer_name(self, name: str, scope: Scope, use: cst.CSTNode | None = None) -> Value | None:
         found = lookup(scope, name)
@@ -822,6 +832,8 @@ class DjangoInference:
                             return value.first if index == 0 else None
                         return None
             return None
+        if type(node) is cst.NamedExpr:  # ``if (m := await qs.afirst()) is not None:``
+            return self._infer(node.value, scope)
         if isinstance(node, (cst.For, cst.CompFor)):
             if not (isinstance(node.target, cst.Name) and node.target.value == name):
                 return None

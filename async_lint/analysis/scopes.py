@@ -159,6 +159,7 @@ class BindingCollector:
         elif kind is cst.ClassDef:
             self.scope.add(Binding(statement.name.value, CLASS, statement))  # type: ignore[attr-defined]
         elif kind is cst.If:
+            self._walrus_targets(statement.test)  # type: ignore[attr-defined]
             self._block(statement.body)  # type: ignore[attr-defined]
             orelse = statement.orelse
             if orelse is not None:
@@ -172,6 +173,7 @@ class BindingCollector:
             if statement.orelse is not None:
                 self._block(statement.orelse.body)
         elif kind is cst.While:
+            self._walrus_targets(statement.test)
             self._block(statement.body)
             if statement.orelse is not None:
                 self._block(statement.orelse.body)
@@ -193,6 +195,18 @@ class BindingCollector:
         elif kind is cst.Match:
             for case in statement.cases:
                 self._block(case.body)
+
+    def _walrus_targets(self, test: cst.BaseExpression) -> None:
+        """``if (m := await qs.afirst()) is not None:`` binds ``m`` in the scope."""
+        stack: list[cst.CSTNode] = [test]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is cst.NamedExpr and type(node.target) is cst.Name:
+                self.scope.add(Binding(node.target.value, ASSIGN, node, value=node.value))
+            if kind is cst.Lambda or kind.__name__ in ("ListComp", "SetComp", "DictComp", "GeneratorExp"):
+                continue
+            stack.extend(node.children)
 
     def _small(self, small: cst.BaseSmallStatement) -> None:
         # ``type() is``: run for every small statement of the file; these

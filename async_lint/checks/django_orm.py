@@ -47,6 +47,11 @@ def shown(ctx, node: cst.CSTNode) -> str:
     return " ".join(ctx.module.code_for_node(node).split())
 
 
+def _model_method_does(method: str) -> str:
+    """What a model instance's sync method does to the database."""
+    return "reads the row from the database" if method == "refresh_from_db" else "writes to the database"
+
+
 class DjangoCheck(Check):
     """Shared plumbing of the DJA2xx checks: the file's inference, the
     deliberate opt-out, and twin-aware suggestions."""
@@ -151,7 +156,10 @@ class SyncOrmCheck(DjangoCheck):
         elif isinstance(receiver, InstanceValue) and method in MODEL_METHODS:
             fix = self.suggestion("model", method, lambda twin: f"`await {shown(self.ctx, func.value)}.{twin}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
             self.flag(
-                node, "DJA203", f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}", fix=model_method_fix(self.ctx, node, method)
+                node,
+                "DJA203",
+                f"`{shown(self.ctx, node)}` {_model_method_does(method)} synchronously (SynchronousOnlyOperation in async code); use {fix}",
+                fix=model_method_fix(self.ctx, node, method),
             )
         elif isinstance(receiver, ModelFormValue) and method == "save" and not _commit_false(node):
             self.flag(
@@ -170,7 +178,7 @@ class SyncOrmCheck(DjangoCheck):
             def write_message() -> str:
                 base = shown(self.ctx, func.value)
                 fix = self.suggestion("model", method, lambda twin: f"`await {base}.{twin}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
-                return f"`{shown(self.ctx, node)}` writes to the database synchronously (SynchronousOnlyOperation in async code); use {fix}"
+                return f"`{shown(self.ctx, node)}` {_model_method_does(method)} synchronously (SynchronousOnlyOperation in async code); use {fix}"
 
             record_foreign_use(self, func.value, INSTANCE, "DJA203", write_message, node)
         if method in EVALUATING_METHODS and method != "iterator":
