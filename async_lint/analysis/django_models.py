@@ -1326,6 +1326,8 @@ class DjangoInference:
             return self._rows_list(node, scope)
         if qualified in USER_MODEL_GETTERS:
             return ModelClass(self.model_named("User") or USER_MODEL)
+        if qualified == "builtins.getattr":
+            return self._getattr_of_request(node, scope)
         if qualified in ("django.shortcuts.get_object_or_404",):
             return self._shortcut_instance(node, scope)
         callee = self._infer(func, scope)
@@ -1522,6 +1524,19 @@ class DjangoInference:
             # ``await sync_to_async(get_course)(pk)``: the instance the def hands back too.
             return self._function_returns(*function, instances=True)
         return None
+
+    def _getattr_of_request(self, call: cst.Call, scope: Scope) -> Value | None:
+        """``getattr(request, "user", None)``: ``request.user`` (the lazy user,
+        where the code did not set it), ``getattr(request, "session")`` its session."""
+        args = call.args
+        if len(args) not in (2, 3) or any(arg.keyword is not None or arg.star for arg in args) or type(args[1].value) is not cst.SimpleString:
+            return None
+        name = args[1].value.evaluated_value
+        if name not in ("user", "session") or not isinstance(self._infer(args[0].value, scope), DjangoRequestValue):
+            return None
+        if self._user_replaced(args[0].value, scope, name):
+            return None
+        return LazyUserValue() if name == "user" else SessionValue()
 
     def _rows_list(self, call: cst.Call, scope: Scope) -> Value | None:
         """``list(qs)`` of a QuerySet of model rows: its fetched instances."""
