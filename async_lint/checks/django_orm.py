@@ -29,7 +29,7 @@ from async_lint.analysis.django_twins import since, sync_names, target_version, 
 from async_lint.analysis.scopes import CLASS, Binding, Scope
 from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
-from async_lint.checks.foreign_results import INSTANCE, QUERYSET, record_foreign_use
+from async_lint.checks.foreign_results import FUNCTION, INSTANCE, LOADER, QUERYSET, record_foreign_use
 
 cst = lazy_libcst.bind(globals())
 
@@ -50,6 +50,22 @@ def shown(ctx, node: cst.CSTNode) -> str:
 def _model_method_does(method: str) -> str:
     """What a model instance's sync method does to the database."""
     return "reads the row from the database" if method == "refresh_from_db" else "writes to the database"
+
+
+_RELATION_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _single_relation_names(table) -> frozenset[str]:
+    """The names of the single relations (a foreign key, a one-to-one) of any
+    model the project's table knows: an attribute of an unknown value read
+    by another name is no relation of an instance a function returned."""
+    found = _RELATION_NAMES.get(id(table))
+    if found is None:
+        single = ("fk", "o2o", "generic_fk", "reverse_o2o")
+        found = frozenset(name for entry in table.models.values() for name, relation in entry.get("relations", {}).items() if relation and relation[0] in single)
+        _RELATION_NAMES.clear()  # one table a run
+        _RELATION_NAMES[id(table)] = found
+    return found
 
 
 class DjangoCheck(Check):
@@ -497,6 +513,9 @@ class SyncOrmCheck(DjangoCheck):
         if parent_type is cst.AssignTarget or parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
             return
         receiver = self.inference.infer(node.value)
+        if receiver is None and node.attr.value in _single_relation_names(self.inference.table):
+            self._foreign_relation_read(node)
+            return
         if not isinstance(receiver, InstanceValue) or receiver.model is None:
             return
         relation = receiver.model.relations.get(node.attr.value)
@@ -533,6 +552,23 @@ class SyncOrmCheck(DjangoCheck):
             f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
             f'add `{loader}("{path}")` to the query that fetched `{shown(self.ctx, fetched)}`',
         )
+        self._note_read(node)
+
+    def _foreign_relation_read(self, node: cst.Attribute) -> None:
+        """``member.org`` where ``member`` is what a function of another
+        module returned (``await fetch_member(pk)``): DJA204 if it returns an
+        instance fetched without that relation (checks/foreign_results.py)."""
+        name = node.attr.value
+        if self._maybe_loaded_elsewhere(node.value, name):
+            return
+
+        def message() -> str:
+            return (
+                f"`{shown(self.ctx, node)}` loads the related `{name}` with a query in async code (SynchronousOnlyOperation): "
+                f'add `{LOADER}("{name}")` to the query in `{FUNCTION}` that fetched `{shown(self.ctx, node.value)}`'
+            )
+
+        record_foreign_use(self, node.value, INSTANCE, "DJA204", message, node, relation=name)
         self._note_read(node)
 
     def _note_read(self, node: cst.Attribute) -> None:

@@ -1,4 +1,4 @@
-"""DJA201-DJA203 for what a function of another module returns.
+"""DJA201-DJA204 for what a function of another module returns.
 
 ``posts = get_created_tasks(user)`` then ``for post in posts:`` in async
 code raises SynchronousOnlyOperation when ``get_created_tasks`` (in
@@ -43,6 +43,9 @@ class ForeignResultUse(Fact):
     need: str  # QUERYSET or INSTANCE: what the value must be for the finding
     code: str
     message: str
+    # DJA204: the attribute read, which must be a relation the instance
+    # was not fetched with (LOADER in the message: how to load it).
+    relation: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +56,16 @@ class FunctionResults(Fact):
     kind = "function_results"
     module: str
     results: tuple[tuple[str, str, bool], ...]
+    # Per function returning an instance: its single relations that the
+    # query did not load, each with the QuerySet method that would
+    # (select_related; prefetch_related for a GenericForeignKey).
+    unloaded: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+
+# Where a DJA204 message names how to load the relation and the function
+# whose query to change, known only once the project check has its facts.
+LOADER = "\0loader\0"
+FUNCTION = "\0function\0"
 
 
 def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
@@ -92,7 +105,7 @@ def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
     return (target, how) if target is not None else None
 
 
-def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode) -> None:
+def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode, relation: str = "") -> None:
     """Record the finding ``message()`` at ``at``, should ``expr`` (of
     unknown value here) come from a function of another module returning
     ``need`` (the message is made only then: most values of unknown kind
@@ -104,14 +117,14 @@ def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, me
         return
     source = foreign_source(check, expr)
     if source is not None:
-        ctx.add_fact(ForeignResultUse(target=source[0], how=source[1], need=need, code=code, message=message()), at)
+        ctx.add_fact(ForeignResultUse(target=source[0], how=source[1], need=need, code=code, message=message(), relation=relation), at)
 
 
 class FunctionResultFacts(Check):
     """Records what the module's functions return (in files given a full
     pass: those with async code, and the modules ``ForeignResultCheck`` needs)."""
 
-    codes = ("DJA201", "DJA202", "DJA203")
+    codes = ("DJA201", "DJA202", "DJA203", "DJA204")
     text_hints = (r"\basync\s+def\b",)
 
     def leave_Module(self, node: cst.Module) -> None:
@@ -124,6 +137,7 @@ class FunctionResultFacts(Check):
         if not inference.imports_django and not inference.table:
             return
         results = []
+        unloaded = []
         for statement in node.body:
             if type(statement) is not cst.FunctionDef:
                 continue
@@ -132,12 +146,20 @@ class FunctionResultFacts(Check):
                 results.append((statement.name.value, QUERYSET, statement.asynchronous is not None))
             elif isinstance(value, InstanceValue) and value.model is not None:
                 results.append((statement.name.value, INSTANCE, statement.asynchronous is not None))
+                if value.loaded is not None:  # fetched by a query here: what it did not load runs a query
+                    relations = tuple(
+                        (name, "prefetch_related" if relation.kind == "generic_fk" else "select_related")
+                        for name, relation in sorted(value.model.relations.items())
+                        if relation.is_single and not value.has_loaded(name)
+                    )
+                    if relations:
+                        unloaded.append((statement.name.value, relations))
         if results:
-            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results)))
+            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded)))
 
 
 class ForeignResultCheck(ProjectCheck):
-    codes = ("DJA201", "DJA202", "DJA203")
+    codes = ("DJA201", "DJA202", "DJA203", "DJA204")
     fact_kinds = (ForeignResultUse, FunctionResults)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
@@ -146,6 +168,7 @@ class ForeignResultCheck(ProjectCheck):
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         known = {f"{fact.module}.{name}": (kind, coroutine) for _, fact in facts.of(FunctionResults) for name, kind, coroutine in fact.results}
+        unloaded = {f"{fact.module}.{name}": dict(relations) for _, fact in facts.of(FunctionResults) for name, relations in fact.unloaded}
         out = []
         for path, use in facts.of(ForeignResultUse):
             found = known.get(use.target)
@@ -154,6 +177,13 @@ class ForeignResultCheck(ProjectCheck):
             kind, coroutine = found
             # A coroutine function's result is what awaiting it gives; a plain
             # function's, what calling it (here or in a thread) gives.
-            if kind == use.need and (use.how == "await") == coroutine:
+            if kind != use.need or (use.how == "await") != coroutine:
+                continue
+            if not use.relation:
                 out.append(finding_at(path, use.where, use.code, use.message))
+                continue
+            loader = unloaded.get(use.target, {}).get(use.relation)
+            if loader is not None:
+                message = use.message.replace(LOADER, loader).replace(FUNCTION, use.target.rpartition(".")[2] + "()")
+                out.append(finding_at(path, use.where, use.code, message))
         return out
