@@ -10,8 +10,9 @@ import libcst as cst
 
 
 class NameLoads(cst.CSTVisitor):
-    """Counts the names a function body reads. Assignment targets are not
-    reads; anything else that mentions a name counts (erring towards "used")."""
+    """Counts the names a function body reads. Assignment targets, attribute
+    names and keyword names are not reads; anything else that mentions a
+    name counts (erring towards "used")."""
 
     def __init__(self) -> None:
         self.loads: Counter[str] = Counter()
@@ -35,6 +36,13 @@ class NameLoads(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._store(node.target)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._stores.add(id(node.attr))  # ``obj.x``: an attribute's name, no variable read
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self._stores.add(id(node.keyword))  # ``f(x=1)``: a parameter's name
 
     def visit_Global(self, node: cst.Global) -> None:
         self.declared.update(item.name.value for item in node.names)

@@ -713,6 +713,8 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         parent = ctx.parent
         if isinstance(parent, cst.AssignTarget) and parent.target is node:
             return  # the assignment itself (the name is bound only there)
+        if (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
+            return  # ``obj.uplink``, ``f(uplink=1)``: a name, not the variable
         self._reads.setdefault(id(function.node), {}).setdefault(node.value, []).append(coroutine_use(ctx, node))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
