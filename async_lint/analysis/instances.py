@@ -145,8 +145,11 @@ class InstanceClasses:
         for binding in class_scope.bindings.get(attr, ()):
             if isinstance(binding.node, cst.AnnAssign):
                 classes.add(self._annotated(binding.node.annotation.annotation, class_scope))
+            elif isinstance(binding.node, cst.Assign) and type(binding.value) is cst.Call and len(binding.node.targets) == 1:
+                # ``service = RoomService()`` in the class body: one instance the methods share.
+                classes.add(self._constructed(binding.value, class_scope.parent or class_scope))
             else:
-                classes.add(None)  # a class attribute: its value is not followed
+                classes.add(None)  # another class attribute: its value is not followed
         assignments = self._assignments.get(id(class_scope.node))
         if assignments is None:
             assignments = self._assignments[id(class_scope.node)] = self_assignments(self.ctx, class_scope)
