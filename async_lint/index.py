@@ -242,7 +242,19 @@ class ProjectIndex:
     # -- blocking chains ------------------------------------------------------------
     def callable_sync(self, function: dict | None) -> bool:
         """A function whose body runs in the caller's thread when called."""
-        return function is not None and not function["async"] and not function.get("thread") and not function.get("generator")
+        return function is not None and not function["async"] and not function.get("thread") and not function.get("generator") and not self._deferred(function)
+
+    def _deferred(self, function: dict) -> bool:
+        """A project decorator of the function hands its body on instead of
+        calling it (``_defers_wrapped``): calling the function does not run it."""
+        refs = function.get("decorators")
+        if not refs:
+            return False
+        for ref in refs:
+            target = self.resolve(ref, "")
+            if target is not None and (self.function(target) or {}).get("defers"):
+                return True
+        return False
 
     def _edges(self, state: State) -> list[State]:
         """The sync project functions a function calls directly, each with the

@@ -758,6 +758,44 @@ def _what(node: cst.CSTNode, code: str | None = None) -> str:
     return text
 
 
+def _decorator_refs(ctx: FileContext, info: FunctionInfo) -> list[str]:
+    """``q:`` refs of the function's decorators that may be project
+    functions (not neutral, not of a few well-known packages)."""
+    out = []
+    for decorator in info.decorators:
+        if _is_neutral(decorator) or "." not in decorator or decorator.split(".")[0] in ("builtins", "functools", "django", "asgiref", "channels", "celery", "typing", "contextlib"):
+            continue
+        if decorator.startswith("<module>."):
+            decorator = f"{ctx.module_name or '<module>'}.{decorator.split('.', 1)[1]}"
+        out.append(f"q:{decorator}")
+    return out
+
+
+def _defers_wrapped(function: cst.FunctionDef) -> bool:
+    """A decorator (``def background(func)``) that returns a wrapper def of
+    its own whose body never calls ``func`` itself: only hands it on (to a
+    thread, a queue, a callback made in a nested def), so calling the
+    decorated function does not run its body there."""
+    params = (*function.params.posonly_params, *function.params.params)
+    if len(params) != 1 or not isinstance(function.body, cst.IndentedBlock):
+        return False
+    wrapped = params[0].name.value
+    inner = {statement.name.value: statement for statement in function.body.body if type(statement) is cst.FunctionDef}
+    returned = [statement.body[0].value for statement in function.body.body if type(statement) is cst.SimpleStatementLine and type(statement.body[0]) is cst.Return]
+    if len(returned) != 1 or type(returned[0]) is not cst.Name or returned[0].value not in inner:
+        return False
+    wrapper = inner[returned[0].value]
+    stack: list[cst.CSTNode] = [wrapper.body]
+    while stack:
+        node = stack.pop()
+        if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
+            continue
+        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == wrapped:
+            return False
+        stack.extend(node.children)
+    return True
+
+
 def _ref_text(ctx: FileContext, ref: Any) -> Any:
     if isinstance(ref, cst.FunctionDef):
         info = ctx.function_info(ref)
@@ -825,6 +863,11 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["context_manager"] = True  # ``with fn():`` runs its body to the ``yield``, and after
         if any(d in coroutine_apis().async_to_sync for d in info.decorators):
             entry["loop_reentry"] = True  # calling it runs AsyncToSync (DJA304 on the loop)
+        decorator_refs = _decorator_refs(ctx, info)
+        if decorator_refs:
+            entry["decorators"] = decorator_refs  # what the index asks whether they defer the body
+        if info.class_name is None and not info.is_async and _defers_wrapped(info.node):
+            entry["defers"] = True  # a decorator whose wrapper does not call the function it wraps
         if binding is not None:
             entry["binding"] = binding
         if guards:
