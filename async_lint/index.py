@@ -67,13 +67,21 @@ class ProjectIndex:
                     own = f"{module}#{len(self._own_module) + 1}"
                     self.paths_of[own] = [path]
                 self._own_module[path] = own
+        # Where files share a module name under different import roots (two
+        # services' ``lib`` in one repository), a reference resolves to the
+        # one under the importing file's root: ``_near_root`` is that root
+        # while ``resolve``/``receiver_of`` run (None: no such names).
+        namer = getattr(self.known, "namer", None)
+        self._import_root: Callable[[str], str] | None = namer.import_root if namer is not None else None
+        self._roots: dict[str, str] = {}
+        self._near_root: str | None = None
         self.missing: set[str] = set()
         self.level_of = level_of or (lambda code: "warning")
         self.display = display or (lambda path: path)
         self._chains: dict[bool, dict[FunctionKey, tuple[int, FunctionKey | None]]] = {}
         self._qs: dict[FunctionKey, bool] = {}
         self._chain_memo: dict[tuple[FunctionKey, bool, Any, str | None], list[Any] | None] = {}
-        self._failed_dotted: dict[str, int] = {}
+        self._failed_dotted: dict[tuple[str, str | None], int] = {}
 
     # -- modules and names --------------------------------------------------------
     def module_of(self, path: str, summary: dict) -> str:
@@ -97,6 +105,7 @@ class ProjectIndex:
         (a method of a base class calling ``self.step()`` runs the subclass's ``step``)."""
         if not ref:
             return None
+        self._near(module)
         kind, _, rest = ref.partition(":")
         if kind == "l":
             return _key(module, rest) if self.function(_key(module, rest)) is not None else None
@@ -131,21 +140,54 @@ class ProjectIndex:
         if ref.startswith("s:"):
             return receiver if receiver is not None else (module, ref[2:].rpartition(":")[0])
         if ref.startswith(("c:", "p:")):
+            self._near(module)
             return self._class(ref[2:].rpartition(":")[0])
         return None
+
+    def _root_of(self, path: str) -> str:
+        found = self._roots.get(path)
+        if found is None:
+            found = self._roots[path] = self._import_root(path)  # type: ignore[misc]
+        return found
+
+    def _near(self, module: str) -> None:
+        """Resolve what follows from ``module``'s import root (see ``_nearest``)."""
+        if self._import_root is None:
+            return
+        paths = self.paths_of.get(module)
+        self._near_root = self._root_of(paths[0]) if paths else None
+
+    def _nearest(self, module: str) -> str:
+        """``module``, or, where several files of the project are that module
+        (two services' ``lib`` in one repository), the name of the one under
+        the importing file's import root (asked to be loaded if it is not)."""
+        if self._near_root is None:
+            return module
+        paths = self.paths_of.get(module, ())
+        candidates = paths if len(paths) > 1 else self.known.get(module, ())
+        if len(candidates) < 2:
+            return module
+        for path in candidates:
+            if self._root_of(path) == self._near_root:
+                if path not in self.by_path:
+                    self.missing.add(path)  # the next round resolves to it
+                    return module
+                return module if path == paths[0] else self._own_module.get(path, module)
+        return module
 
     def _resolve_dotted(self, dotted: str, depth: int) -> FunctionKey | None:
         # A name that failed to resolve with at least this much depth left
         # fails again: star imports that import each other (Django's gis
         # packages) would otherwise be explored again at every depth, a
         # search exponential in MAX_REEXPORT_DEPTH.
-        failed_at = self._failed_dotted.get(dotted)
+        memo = (dotted, self._near_root)
+        failed_at = self._failed_dotted.get(memo)
         if failed_at is not None and failed_at <= depth:
             return None
         found = self._module_prefix(dotted, depth)
         result = self._resolve_in_module(*found, depth) if found is not None else None
         if result is None:
-            self._failed_dotted[dotted] = min(depth, self._failed_dotted.get(dotted, depth))
+            self._failed_dotted[memo] = min(depth, self._failed_dotted.get(memo, depth))
         return result
 
     def _module_prefix(self, dotted: str, depth: int) -> tuple[dict, str, list[str]] | None:
@@ -158,6 +200,7 @@ class ProjectIndex:
             module = ".".join(parts[:cut])
             if not self._has_module(module):
                 continue
+            module = self._nearest(module)
             summary = self.summary_of(module)
             return (summary, module, parts[cut:]) if summary is not None else None
         return None

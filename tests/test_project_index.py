@@ -541,7 +541,9 @@ def test_import_roots_are_computed_once_for_the_same_files_and_src_is_always_loo
 def test_two_files_of_one_module_name_give_the_same_findings_whatever_order_they_finish_in(tmp_path: Path, monkeypatch, order) -> None:
     """Two projects in one tree, each with its own ``shop`` package: which
     file answers for ``shop.services`` does not depend on which worker
-    finished first (it did: a run over tests/fixtures reported 332 or 333)."""
+    finished first (it did: a run over tests/fixtures reported 332 or 333),
+    and each project's views get their own project's file (the one under
+    their import root)."""
     from async_lint import engine, file_pool
 
     blocking = "import time\n\ndef fetch():\n    time.sleep(1)\n"
@@ -558,8 +560,8 @@ def test_two_files_of_one_module_name_give_the_same_findings_whatever_order_they
 
     monkeypatch.setattr(file_pool.FileWorkers, "run", finishing_in_order)
     result = engine.run([str(tmp_path)], make_settings(root=str(tmp_path)))
-    # Both views call "shop.services.fetch": the first file of that name by path answers for both.
-    assert [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in result.findings] == [("one/shop/views.py", "DJA401"), ("two/shop/views.py", "DJA401")]
+    # Both views call "shop.services.fetch": each project's own; only one's blocks.
+    assert [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in result.findings] == [("one/shop/views.py", "DJA401")]
 
 
 def test_a_context_manager_entered_by_with_gets_no_thread_fix() -> None:
@@ -621,3 +623,23 @@ def test_dja402_does_not_say_no_query_runs_where_the_helper_queries(tmp_path: Pa
     assert set(messages) == {7, 8}
     assert "hands back a lazy QuerySet (`available()` returns one)" in messages[7] and "no query runs" not in messages[7]
     assert "only builds a lazy QuerySet: no query runs in the thread" in messages[8]
+
+
+def test_services_of_one_repository_resolve_their_own_same_named_packages(tmp_path: Path) -> None:
+    """Two services in one repository (no ``__init__.py`` above them), each
+    with a package ``lib``: a service's import of ``lib.net`` is its own
+    package's, whichever sorts first, also on a run given one file."""
+    files = {
+        "pyproject.toml": "",
+        "a_svc/lib/__init__.py": "",
+        "a_svc/lib/net.py": "import requests\n\ndef fetch(url):\n    return requests.get(url)\n",
+        "b_svc/lib/__init__.py": "",
+        "b_svc/lib/net.py": "def fetch(url):\n    return url.upper()\n",
+        "a_svc/server.py": "from lib.net import fetch\n\nasync def handler(url):\n    return fetch(url)\n",
+        "b_svc/server.py": "from lib.net import fetch\n\nasync def handler(url):\n    return fetch(url)\n",
+    }
+    write_tree(tmp_path, files)
+    found = [(Path(f.path).relative_to(tmp_path).as_posix(), f.code, f.extra["chain"]) for f in lint_paths([tmp_path])]
+    assert found == [("a_svc/server.py", "DJA401", ["lib.net.fetch"])]
+    assert lint_paths([tmp_path / "b_svc" / "server.py"]) == []
+    assert [f.code for f in lint_paths([tmp_path / "a_svc" / "server.py"])] == ["DJA401"]
