@@ -541,7 +541,7 @@ class SyncOrmCheck(DjangoCheck):
                 )
                 self._note_read(node)
             return
-        if receiver.loaded is None or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name):
+        if receiver.loaded is None or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name) or self._read_by_enclosing_function(node):
             return
         path, fetched = self._relation_path(node.value, relation.name)
         # A GenericForeignKey is no field select_related() takes (FieldError): it is prefetched.
@@ -570,6 +570,19 @@ class SyncOrmCheck(DjangoCheck):
 
         record_foreign_use(self, node.value, INSTANCE, "DJA204", message, node, relation=name)
         self._note_read(node)
+
+    def _read_by_enclosing_function(self, node: cst.Attribute) -> bool:
+        """``repo.signer`` in a nested def, ``repo`` a variable of the
+        function around it, which read ``repo.signer`` already (before the
+        nested def runs): the related object is cached on the instance."""
+        root = root_name(node.value)
+        path = dotted(node)
+        function = self.ctx.current_function
+        found = self.ctx.lookup_with_scope(root.value) if root is not None else None
+        if found is None or path is None or function is None or found[0] is function.scope or found[0].kind != "function":
+            return False
+        outer = self.ctx.function_info(found[0].node) if isinstance(found[0].node, cst.FunctionDef) else None
+        return outer is not None and any(handed == (path, False) for handed, _node in self._handed.get(id(outer), ()))
 
     def _note_read(self, node: cst.Attribute) -> None:
         """``inst.rel`` read: once loaded, Django caches it on the instance,
