@@ -288,12 +288,20 @@ class ReceiverInference:
         key = (id(owner), name, *map(id, bindings))
         if key in self._names_in_progress:
             return None
+        # ``pipe = pipe.set(k, v)`` in a loop after ``pipe = r.pipeline()``:
+        # a rebinding from the name itself keeps the kind of an object whose
+        # every method gives the same kind (a ``deep`` type).
+        derived = [b for b in bindings if b.kind == ASSIGN and b.value is not None and _rooted_in(b.value, name)]
+        others = [b for b in bindings if b not in derived] if derived and len(derived) < len(bindings) else bindings
         self._names_in_progress.add(key)
         try:
-            results = [self._infer_binding(binding, owner) for binding in bindings]
+            results = [self._infer_binding(binding, owner) for binding in others]
         finally:
             self._names_in_progress.discard(key)
-        return self._agree(results)
+        agreed = self._agree(results)
+        if others is not bindings and not (agreed is not None and (self.spec(agreed.type) or _NOT_DEEP).deep):
+            return None
+        return agreed if others is bindings or agreed is None else Inferred(agreed.type)
 
     @staticmethod
     def _agree(results: list[Inferred | None]) -> Inferred | None:
@@ -458,3 +466,24 @@ def _attribute_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, c
     if len(_ASSIGNMENTS_BY_BODY) > _ASSIGNMENTS_CACHE_SIZE:
         _ASSIGNMENTS_BY_BODY.popitem(last=False)
     return iter(found)
+
+
+class _NotDeep:
+    deep = False
+
+
+_NOT_DEEP = _NotDeep()
+
+
+def _rooted_in(expr: cst.BaseExpression, name: str) -> bool:
+    """``name.a(...).b[...]``: a chain of attributes, calls and subscripts on ``name``."""
+    while True:
+        kind = type(expr)
+        if kind is cst.Name:
+            return expr.value == name
+        if kind is cst.Attribute or kind is cst.Subscript:
+            expr = expr.value
+        elif kind is cst.Call:
+            expr = expr.func
+        else:
+            return False
