@@ -56,6 +56,7 @@ class Handoff(Fact):
     result_safe: bool = False  # the result goes straight into something that evaluates it in the thread
     decorator: str | None = None  # the decorator's name, for a decorator
     text: str = ""
+    wrapper: str = ""  # how the adapter is spelled (``database_sync_to_async``); "": as ``adapter``
 
 
 def _guarded_by_iscoroutinefunction(ctx) -> bool:
@@ -158,7 +159,8 @@ class SyncToAsyncCheck(Check):
             unsafe_thread=adapter == "sync_to_async" and _thread_sensitive_false(node),
             guarded=_guarded_by_iscoroutinefunction(ctx),
             result_safe=self._result_safe(node),
-            text=cst.Module([]).code_for_node(node.args[0].value)[:60],
+            text=_shortened(cst.Module([]).code_for_node(node.args[0].value)),
+            wrapper=_shortened(cst.Module([]).code_for_node(node.func), 40),
         )
         ctx.add_fact(fact, node)
 
@@ -234,6 +236,12 @@ class SyncToAsyncCheck(Check):
         return False
 
 
+def _shortened(code: str, width: int = 60) -> str:
+    """Code quoted in a message: on one line, cut with an ellipsis past ``width``."""
+    text = " ".join(code.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _returns_lazy_queryset(ctx, node: cst.FunctionDef) -> bool:
     """Every ``return`` of the def hands back an unevaluated QuerySet."""
     from async_lint.analysis.django_models import QuerySetValue, _returns, django_inference
@@ -297,9 +305,10 @@ class HandoffIndexCheck(IndexCheck):
         target = index.resolve(fact.ref, module) if fact.ref else None
         function = index.function(target) if target is not None else None
         text = fact.text
+        wrapper = fact.wrapper or fact.adapter
         if function is not None and fact.direct and not fact.guarded and not function.get("decorated"):
             if fact.adapter == "sync_to_async" and function["async"] and not function.get("generator"):
-                out.append(("DJA404", f"`sync_to_async({text})` wraps a coroutine function ({_described(target)} is `async def`); await it directly"))
+                out.append(("DJA404", f"`{wrapper}({text})` wraps a coroutine function ({_described(target)} is `async def`); await it directly"))
             elif fact.adapter == "async_to_sync" and not function["async"] and not function.get("thread") and not index.returns_awaitable(target):
                 # A def returning a coroutine is awaited by async_to_sync (asgiref only warns).
                 out.append(("DJA404", f"`async_to_sync({text})` wraps a plain function ({_described(target)} is a `def`); call it directly, or `sync_to_async` it from async code"))
@@ -319,18 +328,18 @@ class HandoffIndexCheck(IndexCheck):
                 out.append(
                     (
                         "DJA402",
-                        f"`sync_to_async({text})` hands back a lazy QuerySet ({_described(target)} returns one): evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`",
+                        f"`{wrapper}({text})` hands back a lazy QuerySet ({_described(target)} returns one): evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`",
                     )
                 )
             elif lazy:
                 out.append(
                     (
                         "DJA402",
-                        f"`sync_to_async({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`",
+                        f"`{wrapper}({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`",
                     )
                 )
         if fact.unsafe_thread and (fact.orm or (function is not None and index.touches_orm(target))):
-            out.append(("DJA403", f"`sync_to_async({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`"))
+            out.append(("DJA403", f"`{wrapper}({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`"))
         return out
 
 
