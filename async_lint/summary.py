@@ -192,6 +192,10 @@ def callee_ref(ctx: FileContext, func: cst.BaseExpression) -> Any:
             if owner is not None:
                 return f"S:{owner.qualname.rpartition('.')[0]}:{func.attr.value}"
     name = ctx.qualified_name(func)
+    if name is None and type(func) is cst.Name and ctx.lookup(func.value) is None and ctx.module_scope.bindings.get("*"):
+        # Bound nowhere here, and the module star-imports: the index looks
+        # the name up in this module, and so through its ``import *``s.
+        return f"q:{ctx.module_name or '<module>'}.{func.value}"
     if name is None:
         return None
     if name.startswith("builtins.") or "." not in name:
