@@ -68,6 +68,11 @@ LOADER = "\0loader\0"
 FUNCTION = "\0function\0"
 
 
+def _decorator_callee(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``@sync_to_async(thread_sensitive=True)``: its callee; else the decorator."""
+    return expr.func if type(expr) is cst.Call else expr
+
+
 def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
     """(the function's qualified name, how its result was got) when ``expr``
     is, or is a local name bound only to, the result of a function imported
@@ -142,10 +147,12 @@ class FunctionResultFacts(Check):
             if type(statement) is not cst.FunctionDef:
                 continue
             value = inference.function_result(statement, ctx.module_scope)
+            # ``@database_sync_to_async def get_room(pk)``: awaited, like an async def.
+            awaited = statement.asynchronous is not None or any(ctx.qualified_name(_decorator_callee(d.decorator)) in SYNC_TO_ASYNC_DECORATORS for d in statement.decorators)
             if isinstance(value, QuerySetValue) and not value.rows:
-                results.append((statement.name.value, QUERYSET, statement.asynchronous is not None))
+                results.append((statement.name.value, QUERYSET, awaited))
             elif isinstance(value, InstanceValue) and value.model is not None:
-                results.append((statement.name.value, INSTANCE, statement.asynchronous is not None))
+                results.append((statement.name.value, INSTANCE, awaited))
                 if value.loaded is not None:  # fetched by a query here: what it did not load runs a query
                     relations = tuple(
                         (name, "prefetch_related" if relation.kind == "generic_fk" else "select_related")
