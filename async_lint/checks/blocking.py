@@ -20,6 +20,7 @@ from async_lint.analysis.scopes import Scope
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import PUBLISHING_METHODS, SIGNATURE_TYPE, TASK_TYPE, record_task_call
+from async_lint.checks.foreign_objects import record_object_call
 
 cst = lazy_libcst.bind(globals())
 
@@ -141,6 +142,9 @@ class BlockingCallCheck(Check):
             type_name = SIGNATURE_TYPE if type(node.func.value) is cst.Call else TASK_TYPE
             entry = self.table.match_method(type_name, node.func.attr.value)
             record_task_call(self, node, self._method_message(node.func, entry, type_name) if entry is not None else None)
+        elif not awaited and self.ctx.in_async_context:
+            # Perhaps an object of another module (``redis_server.set()``): the project check decides.
+            record_object_call(self, node)
 
     def classify(self, call: cst.Call, scope: Scope, *, once_per_object: bool = True, by_receiver: bool = True) -> tuple[BlockingCall, str] | None:
         """The table entry a call matches, and the message for it.
