@@ -54,6 +54,10 @@ class ResultUses(cst.CSTVisitor):
             return True
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.asynchronous is not None and parent.iter is stack[-1]:
             return True
+        if isinstance(parent, cst.Return) and parent.value is stack[-1]:
+            return True  # the caller's to evaluate, as ``return await sync_to_async(...)()`` is
+        if self._awaited_async_method():
+            return True
         if self._rebuilt_lazily():
             return True
         # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``.
@@ -67,6 +71,24 @@ class ResultUses(cst.CSTVisitor):
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
                 break
         return False
+
+    def _awaited_async_method(self) -> bool:
+        """``await qs.aexists()``, ``await qs.aupdate(...)``: a QuerySet's async
+        method, which runs its query in a thread."""
+        from async_lint.analysis.django_twins import twin_table
+
+        stack = self.stack
+        if len(stack) < 4:
+            return False
+        attribute, call, awaited = stack[-2], stack[-3], stack[-4]
+        return (
+            isinstance(attribute, cst.Attribute)
+            and attribute.value is stack[-1]
+            and isinstance(call, cst.Call)
+            and call.func is attribute
+            and isinstance(awaited, cst.Await)
+            and attribute.attr.value in _queryset_async_methods(twin_table())
+        )
 
     def _rebuilt_lazily(self) -> bool:
         """``qs = qs.filter(...).order_by(...)``: lazy QuerySet methods, bound
@@ -104,3 +126,16 @@ class ConsumedNames(cst.CSTVisitor):
         for argument in _consumer_arguments(self.ctx, node):
             if isinstance(argument, cst.Name):
                 self.names.add(argument.value)
+
+
+def _queryset_async_methods(table) -> frozenset[str]:
+    """The async twins of QuerySet methods (``acount``, ``aexists``, ``aupdate``...)."""
+    found = _QUERYSET_ASYNC.get(id(table))
+    if found is None:
+        found = frozenset(twin for (kind, _name), (twin, *_rest) in table.items() if kind == "queryset")
+        _QUERYSET_ASYNC.clear()
+        _QUERYSET_ASYNC[id(table)] = found
+    return found
+
+
+_QUERYSET_ASYNC: dict[int, frozenset[str]] = {}
