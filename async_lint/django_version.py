@@ -25,7 +25,8 @@ MARKERS = ("pyproject.toml", "setup.cfg", "Pipfile", "setup.py", "requirements.t
 # ``django`` as the whole distribution name: not ``djangorestframework == 3.17``
 # (the spec would be read from the rest of the name), nor ``django-filter``.
 _REQUIREMENT = re.compile(r"^\s*django(?![\w.-])\s*(\[[^\]]*\])?\s*(?P<spec>[^;#]*)", re.IGNORECASE)
-_CLAUSE = re.compile(r"(?P<op>===|==|~=|>=|>|\^|~|<=|<|!=)?\s*(?P<version>\d+(?:\.\d+)*)")
+# A release may carry a pre-release, post-release or dev suffix (``3.1b1``, ``3.2rc1``, ``4.2.post1``).
+_CLAUSE = re.compile(r"(?P<op>===|==|~=|>=|>|\^|~|<=|<|!=)?\s*(?P<version>\d+(?:\.\d+)*)(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|post|dev)\d*)*(?:\.\*)?")
 
 
 def lowest_allowed(spec: str) -> tuple[int, int] | None:
@@ -48,6 +49,15 @@ def lowest_allowed(spec: str) -> tuple[int, int] | None:
     if best is None:
         return None
     return (best[0], best[1] if len(best) > 1 else 0)
+
+
+def _declaration_text(path: Path) -> str:
+    """A declaration file's text: UTF-8, or UTF-16 where a byte-order mark
+    says so (``pip freeze > requirements.txt`` in PowerShell writes it)."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def _from_requirement_lines(lines: list[str]) -> tuple[int, int] | None:
@@ -150,7 +160,7 @@ def _from_setup_py(path: Path) -> tuple[int, int] | None:
     import ast
 
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        tree = ast.parse(_declaration_text(path))
     except (OSError, SyntaxError, ValueError, RecursionError):
         return None
     lines: list[str] = []
@@ -187,7 +197,7 @@ def detect_in_folder(folder: Path) -> tuple[tuple[int, int], Path] | None:
             return found, pyproject
     for requirements in _requirement_files(folder):
         try:
-            found = _from_requirement_lines(requirements.read_text(encoding="utf-8", errors="replace").splitlines())
+            found = _from_requirement_lines(_declaration_text(requirements).splitlines())
         except OSError:
             continue
         if found:

@@ -19,6 +19,12 @@ from async_lint.django_version import DeclarationError, detect_django_version, d
         ("<5", None),
         ("*", None),
         (">=3.2, !=4.0.*, <6", (3, 2)),
+        # Pre-releases and post-releases (ephes/django_async pins "3.1b1").
+        ("3.1b1", (3, 1)),
+        ("==3.2rc1", (3, 2)),
+        (">=3.1a1,<3.2", (3, 1)),
+        ("==4.2.post1", (4, 2)),
+        (">=5.0.dev0", (5, 0)),
     ],
 )
 def test_lowest_allowed(spec, expected):
@@ -112,3 +118,13 @@ def test_a_sub_folder_that_cannot_be_read_is_passed_over(tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text("[project\n")
     with pytest.raises(DeclarationError):
         detect_django_version([str(tmp_path)])
+
+
+def test_a_utf16_requirements_file_is_read(tmp_path: Path):
+    """PowerShell's ``pip freeze > requirements.txt`` writes UTF-16 with a
+    byte-order mark: read as UTF-8 it declared nothing, and the target fell
+    back to the newest Django (whose twins the project may not have)."""
+    (tmp_path / "requirements.txt").write_bytes("asgiref==3.4.1\r\nDjango==3.2.6\r\n".encode("utf-16"))
+    assert detect_django_version([str(tmp_path)]) == (3, 2)
+    (tmp_path / "requirements.txt").write_bytes("\ufeffDjango==4.1\n".encode("utf-8"))
+    assert detect_django_version([str(tmp_path)]) == (4, 1)
