@@ -1486,6 +1486,11 @@ class DjangoInference:
                 method_node = self._class_method(receiver, method)
                 if method_node is not None and method_node.asynchronous is None:
                     return self._thread_function_returns(method_node, Scope("class", receiver.cls, receiver.scope))
+                if method == "aget_object" and method_node is None and self._derives_from_package(receiver.cls, receiver.scope, "adrf"):
+                    # adrf's generic views: ``aget_object_or_404`` over the view's QuerySet.
+                    found = self._view_queryset(receiver)
+                    if isinstance(found, QuerySetValue) and found.model is not None and not found.rows:
+                        return InstanceValue(found.model, found.selected)
             return None
         if isinstance(func, cst.Call) and resolve_in(scope, func.func, self.module_name) in THREAD_DECORATORS:
             # ``await sync_to_async(Post.objects.filter)(...)``: what the thread hands back.
