@@ -216,7 +216,8 @@ def relative_display(path: str, root: str) -> str:
 
 def conftest_opt_outs(files: list[str], root: str, read_text) -> dict[str, str]:
     """For each file, the ``conftest.py`` in its folder or a parent folder (up to
-    the project root) that sets DJANGO_ALLOW_ASYNC_UNSAFE, if any."""
+    the project root), or the ``__init__.py`` of a package it is in, that sets
+    DJANGO_ALLOW_ASYNC_UNSAFE, if any."""
     by_folder: dict[str, str | None] = {}
     root = os.path.abspath(root)
 
@@ -236,10 +237,32 @@ def conftest_opt_outs(files: list[str], root: str, read_text) -> dict[str, str]:
         by_folder[folder] = found
         return found
 
+    by_package: dict[str, str | None] = {}
+
+    def package_opt_out(folder: str) -> str | None:
+        """The ``__init__.py`` of the package the folder is, or of a package
+        it is in, that sets it: Python runs them before any module inside."""
+        if folder in by_package:
+            return by_package[folder]
+        init = os.path.join(folder, "__init__.py")
+        found: str | None = None
+        if os.path.isfile(init):
+            try:
+                if sets_allow_async_unsafe(read_text(init)):
+                    found = init
+            except OSError:
+                found = None
+            parent = os.path.dirname(folder)
+            if found is None and parent != folder and (parent + os.sep).startswith(root + os.sep):
+                found = package_opt_out(parent)
+        by_package[folder] = found
+        return found
+
     out: dict[str, str] = {}
     for path in files:
-        found = folder_opt_out(os.path.dirname(os.path.abspath(path)))
-        if found is not None:
+        folder = os.path.dirname(os.path.abspath(path))
+        found = folder_opt_out(folder) or package_opt_out(folder)
+        if found is not None and found != os.path.abspath(path):
             out[path] = found
     return out
 

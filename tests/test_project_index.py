@@ -302,6 +302,30 @@ def test_opt_out_in_conftest_skips_orm_chains_only(tmp_path: Path) -> None:
     assert "tests/conftest.py" in result.notes[str(tmp_path / "tests" / "unit" / "test_views.py")][0]
 
 
+def test_opt_out_in_a_package_init_covers_the_package(tmp_path: Path) -> None:
+    """``pkg/__init__.py`` sets DJANGO_ALLOW_ASYNC_UNSAFE: Python runs it
+    before any module of the package, so the guard is off there; a module
+    of another package is not covered."""
+    from async_lint.engine import run
+    from tests.helpers import make_settings
+
+    view = "from django.contrib.auth.models import User\n\nasync def count(request):\n    return User.objects.count()\n"
+    write_project(
+        tmp_path,
+        {
+            "manage.py": "",
+            "pkg/__init__.py": 'import os\nos.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"\n',
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/views.py": view,
+            "other/__init__.py": "",
+            "other/views.py": view,
+        },
+    )
+    result = run([str(tmp_path)], make_settings())
+    assert [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in result.findings] == [("other/views.py", "DJA201")]
+    assert "pkg/__init__.py" in result.notes[str(tmp_path / "pkg" / "sub" / "views.py")][0]
+
+
 def test_allow_async_unsafe_text_test() -> None:
     assert sets_allow_async_unsafe('os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"')
     assert sets_allow_async_unsafe('monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")')
