@@ -155,6 +155,24 @@ def test_flagged_unmarked_middleware_lets_exceptions_escape():
         middleware_request(FLAGGED_UNMARKED, "TimingMiddleware", raise_request_exception=False)
 
 
+LEGACY_MARK = "        if asyncio.iscoroutinefunction(self.get_response):\n            self._is_coroutine = asyncio.coroutines._is_coroutine\n"
+FLAGGED_LEGACY = "import asyncio\n" + CLASS_MIDDLEWARE.format(flags=FLAGS, mark=LEGACY_MARK)
+
+
+def test_the_legacy_coroutine_mark_is_what_older_django_targets_use():
+    """Django 3.1-4.1 (Python 3.11 at most) check ``asyncio.iscoroutinefunction``,
+    which honours ``_is_coroutine``, and may run on an asgiref without
+    ``markcoroutinefunction``: the legacy mark is fine there, and an unmarked
+    middleware is told to use it; from 4.2 both are told to use
+    ``markcoroutinefunction``."""
+    older = [f.message for f in lint_text(FLAGGED_LEGACY, select=STRUCTURE, django_version=(3, 2))]
+    assert older == []
+    unmarked = [f.message for f in lint_text(FLAGGED_UNMARKED, select=STRUCTURE, django_version=(4, 1))]
+    assert len(unmarked) == 1 and "self._is_coroutine = asyncio.coroutines._is_coroutine" in unmarked[0]
+    newer = [(f.code, "markcoroutinefunction(self)" in f.message) for f in lint_text(FLAGGED_LEGACY, select=STRUCTURE, django_version=(4, 2))]
+    assert newer == [("DJA506", True)]
+
+
 def test_flagged_marked_middleware_turns_exceptions_into_500():
     assert codes_of(FLAGGED_MARKED) == set()
     response = middleware_request(FLAGGED_MARKED, "TimingMiddleware", raise_request_exception=False)

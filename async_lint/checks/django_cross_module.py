@@ -578,7 +578,7 @@ class CrossModuleMiddlewareCheck(ProjectCheck):
         registry = classes.registry
 
         def problems(built) -> list:
-            return class_middleware_problems(registry, built, lambda owner, method: method.init or (False, False))
+            return class_middleware_problems(registry, built, lambda owner, method: method.init or (False, False), getattr(self.settings, "django_version", None))
 
         out = []
         for path, fact in classes.records:

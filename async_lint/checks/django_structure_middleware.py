@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Union
 
 from async_lint import lazy_libcst
+from async_lint.analysis.django_twins import target_version
 
 from async_lint.checks.base import Check
 from async_lint.checks.django_structure_classes import (
@@ -147,7 +148,8 @@ class MiddlewareCheck(Check):
 
     # -- DJA502 / DJA506 -----------------------------------------------------------------
     def _check_class(self, facts: ClassFacts) -> None:
-        for target, code, message in class_middleware_problems(self.registry, facts, lambda owner, m: init_summary(self.ctx, m.node, own_methods(owner))):
+        version = target_version(self.ctx)
+        for target, code, message in class_middleware_problems(self.registry, facts, lambda owner, m: init_summary(self.ctx, m.node, own_methods(owner)), version):
             self.ctx.report(target.node.name, code, message)
 
 
@@ -198,10 +200,17 @@ def _own_method_called(call: cst.Call, methods: dict[str, cst.FunctionDef] | Non
     return methods.get(name) if name != "__init__" else None
 
 
-def class_middleware_problems(registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[Any, MethodFacts], tuple[Any, bool]]) -> list[Problem]:
+# Django 3.1-4.1 run on Python 3.11 at most, where ``asyncio.iscoroutinefunction``
+# (which they call) honours ``_is_coroutine``; 4.2 is the first to need
+# asgiref 3.6, which has ``markcoroutinefunction``.
+MARK_COROUTINE_SINCE = (4, 2)
+
+
+def class_middleware_problems(registry: ClassRegistry, facts: ClassFacts, summarize: Callable[[Any, MethodFacts], tuple[Any, bool]], target: tuple[int, ...] | None = None) -> list[Problem]:
     """DJA502/DJA506 for one class: (the class or method to report at, code,
     message). ``summarize(owner, init)`` gives ``init_summary`` of an
-    ``__init__`` of the class ``owner``."""
+    ``__init__`` of the class ``owner``; ``target``: the Django version the
+    project targets (None: the newest)."""
     own_call = facts.methods.get("__call__")
     if own_call is not None and own_call.params[1:3] == ("request", "get_response"):
         return [
@@ -259,7 +268,17 @@ def class_middleware_problems(registry: ClassRegistry, facts: ClassFacts, summar
     state, init = _marks_itself(registry, facts, summarize)
     if state is True or state is UNKNOWN:
         return []
-    if state == "legacy":
+    older = target is not None and tuple(target) < MARK_COROUTINE_SINCE
+    if state == "legacy" and older:
+        return []  # the idiom Django itself used then, on the Pythons it ran on
+    if older:
+        message = (
+            f"`{facts.name}` is async but its `__init__` never marks it as a coroutine function: requests "
+            "work, but exceptions raised in it escape Django's error handling (no 500 response, no "
+            "`process_exception`); add `if asyncio.iscoroutinefunction(self.get_response): "
+            "self._is_coroutine = asyncio.coroutines._is_coroutine` (`markcoroutinefunction` needs asgiref 3.6)"
+        )
+    elif state == "legacy":
         message = (
             f"`{facts.name}` marks itself with `self._is_coroutine = asyncio.coroutines._is_coroutine`, which "
             "only works before Python 3.12 (asgiref checks `inspect.iscoroutinefunction` since): exceptions "
