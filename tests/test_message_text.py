@@ -80,7 +80,7 @@ SINGLE_FILE = [
     ("DJA304", f"import asyncio\n\nasync def work(x):\n    pass\n\nasync def view(request):\n    asyncio.run(work({ODD}))\n", None),
     (
         "DJA402",
-        f"from asgiref.sync import sync_to_async\nfrom app.models import Label\n\nasync def view(request):\n    labels = await sync_to_async(Label.objects.filter)(name={ODD})\n    return labels\n",
+        f"from asgiref.sync import sync_to_async\nfrom app.models import Label\n\nasync def view(request):\n    labels = await sync_to_async(Label.objects.filter)(name={ODD})\n    return len(labels)\n",
         None,
     ),
     (
