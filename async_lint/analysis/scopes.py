@@ -197,16 +197,23 @@ class BindingCollector:
                 self._block(case.body)
 
     def _walrus_targets(self, test: cst.BaseExpression) -> None:
-        """``if (m := await qs.afirst()) is not None:`` binds ``m`` in the scope."""
-        stack: list[cst.CSTNode] = [test]
+        """``if (m := await qs.afirst()) is not None:`` binds ``m`` in the scope:
+        a ``:=`` that is the test, negated, compared, or an operand of
+        ``and``/``or`` (the usual places; run for every test of every scope,
+        so no walk of the whole expression)."""
+        stack: list[cst.BaseExpression] = [test]
         while stack:
             node = stack.pop()
             kind = type(node)
-            if kind is cst.NamedExpr and type(node.target) is cst.Name:
-                self.scope.add(Binding(node.target.value, ASSIGN, node, value=node.value))
-            if kind is cst.Lambda or kind.__name__ in ("ListComp", "SetComp", "DictComp", "GeneratorExp"):
-                continue
-            stack.extend(node.children)
+            if kind is cst.NamedExpr:
+                if type(node.target) is cst.Name:
+                    self.scope.add(Binding(node.target.value, ASSIGN, node, value=node.value))
+            elif kind is cst.Comparison:
+                stack.append(node.left)
+            elif kind is cst.BooleanOperation:
+                stack.extend((node.left, node.right))
+            elif kind is cst.UnaryOperation:
+                stack.append(node.expression)
 
     def _small(self, small: cst.BaseSmallStatement) -> None:
         # ``type() is``: run for every small statement of the file; these

@@ -49,12 +49,13 @@ class _NamePatterns:
 
     def __init__(self) -> None:
         self.exact: dict[str, BlockingCall] = {}
-        self.patterns: list[tuple[re.Pattern[str], BlockingCall, frozenset[str]]] = []
+        # (the literal text before the first ``*``, the pattern, its entry, names excluded)
+        self.patterns: list[tuple[str, re.Pattern[str], BlockingCall, frozenset[str]]] = []
 
     def add(self, name: str, entry: BlockingCall, exclude: frozenset[str]) -> None:
         if "*" in name:
             pattern = re.compile(re.escape(name).replace(r"\*", "[^.]*"))
-            self.patterns.append((pattern, entry, exclude))
+            self.patterns.append((name.partition("*")[0], pattern, entry, exclude))
         else:
             self.exact[name] = entry
 
@@ -62,8 +63,9 @@ class _NamePatterns:
         entry = self.exact.get(name)
         if entry is not None:
             return entry
-        for pattern, found, exclude in self.patterns:
-            if name not in exclude and pattern.fullmatch(name):
+        for prefix, pattern, found, exclude in self.patterns:
+            # Every call of a file is asked: the prefix rules most patterns out without the regex.
+            if name.startswith(prefix) and name not in exclude and pattern.fullmatch(name):
                 return found
         return None
 

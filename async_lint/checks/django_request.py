@@ -376,6 +376,20 @@ class RequestSetupClasses(Fact):
 _SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:)|\bauser\b|\balog(?:in|out)\b")
 
 
+_VIEW_SETUP_METHODS = frozenset({"dispatch", "setup", "get", "post", "put", "patch", "delete", "head", "options"})
+
+
+def _may_prepare_a_view(cls: cst.ClassDef) -> bool:
+    """A class a view may derive from: a mixin or view by its name, or one
+    with a method a view runs (``dispatch``, ``setup``, a handler).  The
+    others are left out of the record (a view deriving from one stays silent)."""
+    name = cls.name.value
+    if "Mixin" in name or "View" in name:
+        return True
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    return any(type(statement) is cst.FunctionDef and statement.name.value in _VIEW_SETUP_METHODS for statement in body)
+
+
 def _verdict(found: bool, foreign: tuple[str, ...]) -> str:
     return "sets" if found else "maybe" if foreign else "no"
 
@@ -398,7 +412,7 @@ class RequestSetupFacts(DjangoCheck):
         methods = text is None or _SETS_REQUEST.search(text) is not None
         classes = []
         for statement in node.body:
-            if type(statement) is cst.ClassDef:
+            if type(statement) is cst.ClassDef and _may_prepare_a_view(statement):
                 user = self.inference.view_sets_user(statement, scope, 0, "user", methods=methods)
                 session = self.inference.view_sets_user(statement, scope, 0, "session", methods=methods)
                 classes.append((statement.name.value, _verdict(*user), _verdict(*session)))

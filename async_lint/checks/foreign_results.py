@@ -88,6 +88,8 @@ def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
         if function is None or found is None or found[0] is not function.scope:
             return None
         scope, bindings = found
+        if not any(b.kind == ASSIGN and type(b.value) in (cst.Call, cst.Await) for b in bindings):
+            return None  # bound to no call's result: no need to ask which binding reaches here
         reaching = reaching_bindings(ctx, scope, bindings, expr)
         if len(reaching) != 1 or reaching[0].kind != ASSIGN or reaching[0].value is None:
             return None
