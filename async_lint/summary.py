@@ -779,24 +779,43 @@ def _defers_wrapped(function: cst.FunctionDef) -> bool:
     """A decorator (``def background(func)``) that returns a wrapper def of
     its own whose body never calls ``func`` itself: only hands it on (to a
     thread, a queue, a callback made in a nested def), so calling the
-    decorated function does not run its body there."""
+    decorated function does not run its body there.  The wrapper may be
+    defined in branches (one per kind of ``func``), and returned through
+    ``cast(F, wrapper)``."""
     params = (*function.params.posonly_params, *function.params.params)
     if len(params) != 1 or not isinstance(function.body, cst.IndentedBlock):
         return False
     wrapped = params[0].name.value
-    inner = {statement.name.value: statement for statement in function.body.body if type(statement) is cst.FunctionDef}
-    returned = [statement.body[0].value for statement in function.body.body if type(statement) is cst.SimpleStatementLine and type(statement.body[0]) is cst.Return]
-    if len(returned) != 1 or type(returned[0]) is not cst.Name or returned[0].value not in inner:
+    inner: dict[str, list[cst.FunctionDef]] = {}
+    returned: list[cst.BaseExpression] = []
+    statements: list[cst.CSTNode] = list(function.body.body)
+    while statements:
+        statement = statements.pop()
+        kind = type(statement)
+        if kind is cst.FunctionDef:
+            inner.setdefault(statement.name.value, []).append(statement)
+        elif kind is cst.SimpleStatementLine:
+            returned.extend(small.value for small in statement.body if type(small) is cst.Return and small.value is not None)
+        elif kind in (cst.If, cst.Try, cst.With):
+            statements.extend(statement.children)
+        elif kind in (cst.IndentedBlock, cst.Else, cst.ExceptHandler, cst.Finally):
+            statements.extend(statement.body if kind is cst.IndentedBlock else [statement.body])
+    if len(returned) != 1:
         return False
-    wrapper = inner[returned[0].value]
-    stack: list[cst.CSTNode] = [wrapper.body]
-    while stack:
-        node = stack.pop()
-        if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
-            continue
-        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == wrapped:
-            return False
-        stack.extend(node.children)
+    value = returned[0]
+    if type(value) is cst.Call and value.args:  # ``cast(F, wrapper)``
+        value = value.args[-1].value
+    if type(value) is not cst.Name or value.value not in inner:
+        return False
+    for wrapper in inner[value.value]:
+        stack: list[cst.CSTNode] = [wrapper.body]
+        while stack:
+            node = stack.pop()
+            if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
+                continue
+            if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == wrapped:
+                return False
+            stack.extend(node.children)
     return True
 
 
