@@ -483,7 +483,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
         if path not in facts and result.facts:
             facts[path] = result.facts
     reported = set(targets)
-    for finding in _project_check_findings(settings, facts, cache):
+    for finding in _project_check_findings(settings, facts, cache, analyzer.namer.aliases):
         if finding.code in settings.enabled and finding.path in reported and not _noqa_suppressed(finding, analyzer):
             findings.append(finding)
     findings.sort(key=lambda f: f.sort_key)
@@ -571,10 +571,11 @@ def _noqa_suppressed(finding: Finding, analyzer: "_Analyzer") -> bool:
     return is_suppressed(finding.code, lines, finding.line, finding.end_line) is not None
 
 
-def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], cache) -> list[Finding]:
-    """The project-wide checks' findings. They depend only on the facts and
-    the settings, so with a cache they are kept under a digest of both: a
-    warm run whose facts did not change imports no check (and no libcst)."""
+def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], cache, aliases: Callable[[str], list[str]] | None = None) -> list[Finding]:
+    """The project-wide checks' findings. They depend only on the facts, the
+    names the files' modules are imported by (``aliases``) and the settings,
+    so with a cache they are kept under a digest of those: a warm run whose
+    facts did not change imports no check (and no libcst)."""
     if not facts:
         return []
     key = None
@@ -583,7 +584,8 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
 
         from async_lint.cache import build_stamp, content_digest
 
-        blob = json.dumps([build_stamp(), settings.fingerprint(), sorted(facts.items())], sort_keys=True, default=str)
+        names = [(path, aliases(path)) for path in sorted(facts)] if aliases is not None else []
+        blob = json.dumps([build_stamp(), settings.fingerprint(), sorted(facts.items()), names], sort_keys=True, default=str)
         key = "project-" + content_digest(blob.encode("utf-8", "surrogatepass"))
         entry = cache.get(key)
         if entry is not None:
@@ -594,7 +596,7 @@ def _project_check_findings(settings: Settings, facts: dict[str, list[dict]], ca
     from async_lint.facts import ProjectFacts
 
     out: list[Finding] = []
-    project_facts = ProjectFacts(facts)
+    project_facts = ProjectFacts(facts, aliases=aliases)
     for check_class in _project_checks(settings, facts):
         out.extend(check_class(settings).run(project_facts.only(check_class.fact_kinds)))
     if key is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator, TypeVar
+from typing import Any, Callable, ClassVar, Iterator, TypeVar
 
 # Groups of facts a light pass reads with CPython's ``ast``, for the
 # project-wide checks that need a file with no async code for them alone
@@ -100,17 +100,25 @@ class UndeclaredFact(Exception):
 class ProjectFacts:
     """The facts of the files analysed in a run, by path, as dataclasses."""
 
-    def __init__(self, records: dict[str, list[dict]], kinds: tuple[type[Fact], ...] | None = None):
+    def __init__(self, records: dict[str, list[dict]], kinds: tuple[type[Fact], ...] | None = None, aliases: Callable[[str], list[str]] | None = None):
         self.records = records
         # The fact classes a check declared it reads (None: any).
         self.kinds = kinds
+        # path -> the other names its module is imported by (project.ModuleNamer.aliases).
+        self.aliases = aliases
         self._by_kind: dict[type[Fact], list[tuple[str, Fact]]] | None = None
 
     def only(self, kinds: tuple[type[Fact], ...]) -> ProjectFacts:
         """The same facts, readable only as ``kinds`` (what a check declared)."""
-        narrowed = ProjectFacts(self.records, kinds)
+        narrowed = ProjectFacts(self.records, kinds, self.aliases)
         narrowed._by_kind = self._grouped()
         return narrowed
+
+    def names_of(self, path: str, module: str) -> list[str]:
+        """The names the module of ``path`` (named ``module`` by its facts) is
+        imported by: a package holding manage.py has its modules imported
+        without the package's name (``services.mixins``)."""
+        return [module, *(self.aliases(path) if self.aliases is not None else ())]
 
     def of(self, cls: type[F]) -> list[tuple[str, F]]:
         """(path, fact) for every fact of this class, in path order then in recording order."""

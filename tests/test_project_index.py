@@ -667,3 +667,25 @@ def test_services_of_one_repository_resolve_their_own_same_named_packages(tmp_pa
     assert found == [("a_svc/server.py", "DJA401", ["lib.net.fetch"])]
     assert lint_paths([tmp_path / "b_svc" / "server.py"]) == []
     assert [f.code for f in lint_paths([tmp_path / "a_svc" / "server.py"])] == ["DJA401"]
+
+
+def test_project_checks_know_modules_by_the_names_the_project_imports_them_by(tmp_path: Path) -> None:
+    """A package holding manage.py (``site/__init__.py`` beside
+    ``site/manage.py``): its modules are ``site.services.mixins`` and, as the
+    project imports them, ``services.mixins``. The facts of the module a
+    view's base comes from are found by either name."""
+    files = {
+        "pyproject.toml": "",
+        "site/__init__.py": "",
+        "site/manage.py": "",
+        "site/services/__init__.py": "",
+        "site/services/mixins.py": "class PlainMixin:\n    title = 'x'\n",
+        "site/shop/__init__.py": "",
+        "site/shop/views.py": (
+            "from django.http import JsonResponse\nfrom django.views import View\n\nfrom services.mixins import PlainMixin\n\n\n"
+            "class Orders(View, PlainMixin):\n    async def get(self, request):\n        return JsonResponse({'id': request.user.pk})\n"
+        ),
+    }
+    write_tree(tmp_path, files)
+    found = [(Path(f.path).relative_to(tmp_path).as_posix(), f.line, f.code) for f in lint_paths([tmp_path])]
+    assert found == [("site/shop/views.py", 9, "DJA205")]

@@ -108,5 +108,5 @@ class CrossModuleTaskCall(ProjectCheck):
         return defining_paths((fact.target for _, fact in facts.of(TaskCall)), project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        tasks = {f"{fact.module}.{name}" for _, fact in facts.of(TasksDefined) for name in fact.names}
+        tasks = {f"{module}.{name}" for path, fact in facts.of(TasksDefined) for module in facts.names_of(path, fact.module) for name in fact.names}
         return [finding_at(path, fact.where, "DJA105", fact.message) for path, fact in facts.of(TaskCall) if fact.positioned and fact.target in tasks]

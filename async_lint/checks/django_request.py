@@ -429,7 +429,7 @@ class InheritedRequestSetup(ProjectCheck):
         return defining_paths({base for _, fact in facts.of(InheritedRequestUse) for base in fact.bases}, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        verdicts = {f"{fact.module}.{name}": (user, session) for _, fact in facts.of(RequestSetupClasses) for name, user, session in fact.classes}
+        verdicts = {f"{module}.{name}": (user, session) for path, fact in facts.of(RequestSetupClasses) for module in facts.names_of(path, fact.module) for name, user, session in fact.classes}
         out = []
         for path, fact in facts.of(InheritedRequestUse):
             which = 0 if fact.what == "user" else 1

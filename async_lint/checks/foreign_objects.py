@@ -118,7 +118,7 @@ class ForeignObjectCallCheck(ProjectCheck):
         from async_lint.checks.blocking import blocking_table
 
         table = blocking_table()
-        types = {f"{fact.module}.{name}": type_name for _, fact in facts.of(ModuleObjects) for name, type_name in fact.objects}
+        types = {f"{module}.{name}": type_name for path, fact in facts.of(ModuleObjects) for module in facts.names_of(path, fact.module) for name, type_name in fact.objects}
         out = []
         for path, call in facts.of(ObjectCall):
             type_name = types.get(call.target)

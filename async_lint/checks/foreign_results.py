@@ -176,8 +176,9 @@ class ForeignResultCheck(ProjectCheck):
         return defining_paths((fact.target for _, fact in facts.of(ForeignResultUse)), project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        known = {f"{fact.module}.{name}": (kind, coroutine) for _, fact in facts.of(FunctionResults) for name, kind, coroutine in fact.results}
-        unloaded = {f"{fact.module}.{name}": dict(relations) for _, fact in facts.of(FunctionResults) for name, relations in fact.unloaded}
+        results = facts.of(FunctionResults)
+        known = {f"{module}.{name}": (kind, coroutine) for path, fact in results for module in facts.names_of(path, fact.module) for name, kind, coroutine in fact.results}
+        unloaded = {f"{module}.{name}": dict(relations) for path, fact in results for module in facts.names_of(path, fact.module) for name, relations in fact.unloaded}
         out = []
         for path, use in facts.of(ForeignResultUse):
             found = known.get(use.target)
