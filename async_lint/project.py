@@ -218,50 +218,36 @@ def conftest_opt_outs(files: list[str], root: str, read_text) -> dict[str, str]:
     """For each file, the ``conftest.py`` in its folder or a parent folder (up to
     the project root), or the ``__init__.py`` of a package it is in, that sets
     DJANGO_ALLOW_ASYNC_UNSAFE, if any."""
-    by_folder: dict[str, str | None] = {}
     root = os.path.abspath(root)
+    memos: dict[str, dict[str, str | None]] = {"conftest.py": {}, "__init__.py": {}}
 
-    def folder_opt_out(folder: str) -> str | None:
-        if folder in by_folder:
-            return by_folder[folder]
-        conftest = os.path.join(folder, "conftest.py")
+    def opt_out_upwards(folder: str, name: str) -> str | None:
+        """The ``name`` file of the folder or a parent folder (up to the root)
+        that sets it.  ``__init__.py``s count only while the folders are
+        packages: Python runs them before any module inside."""
+        memo = memos[name]
+        if folder in memo:
+            return memo[folder]
+        candidate = os.path.join(folder, name)
+        present = os.path.isfile(candidate)
         found: str | None = None
-        if os.path.isfile(conftest):
+        if present:
             try:
-                if sets_allow_async_unsafe(read_text(conftest)):
-                    found = conftest
+                if sets_allow_async_unsafe(read_text(candidate)):
+                    found = candidate
             except OSError:
                 found = None
-        if found is None and folder != root and os.path.dirname(folder) != folder and (folder + os.sep).startswith(root + os.sep):
-            found = folder_opt_out(os.path.dirname(folder))
-        by_folder[folder] = found
-        return found
-
-    by_package: dict[str, str | None] = {}
-
-    def package_opt_out(folder: str) -> str | None:
-        """The ``__init__.py`` of the package the folder is, or of a package
-        it is in, that sets it: Python runs them before any module inside."""
-        if folder in by_package:
-            return by_package[folder]
-        init = os.path.join(folder, "__init__.py")
-        found: str | None = None
-        if os.path.isfile(init):
-            try:
-                if sets_allow_async_unsafe(read_text(init)):
-                    found = init
-            except OSError:
-                found = None
-            parent = os.path.dirname(folder)
-            if found is None and parent != folder and (parent + os.sep).startswith(root + os.sep):
-                found = package_opt_out(parent)
-        by_package[folder] = found
+        parent = os.path.dirname(folder)
+        goes_on = present or name != "__init__.py"
+        if found is None and goes_on and parent != folder and (parent + os.sep).startswith(root + os.sep):
+            found = opt_out_upwards(parent, name)
+        memo[folder] = found
         return found
 
     out: dict[str, str] = {}
     for path in files:
         folder = os.path.dirname(os.path.abspath(path))
-        found = folder_opt_out(folder) or package_opt_out(folder)
+        found = opt_out_upwards(folder, "conftest.py") or opt_out_upwards(folder, "__init__.py")
         if found is not None and found != os.path.abspath(path):
             out[path] = found
     return out

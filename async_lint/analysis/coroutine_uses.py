@@ -157,9 +157,14 @@ def _failing_use(parent: cst.CSTNode, value: cst.BaseExpression) -> CoroutineUse
         return CoroutineUse(ATTRIBUTE, name)
     if kind in (cst.For, cst.CompFor) and parent.iter is value and parent.asynchronous is None:
         return CoroutineUse(ITERATED)
-    if kind is cst.Assign and parent.value is value and any(type(t.target) in (cst.Tuple, cst.List) for t in parent.targets):
+    if unpacked(parent, value):
         return CoroutineUse(UNPACKED)
     return None
+
+
+def unpacked(parent: cst.CSTNode, value: cst.BaseExpression) -> bool:
+    """``a, b = value``: the value is unpacked, not stored."""
+    return type(parent) is cst.Assign and parent.value is value and any(type(t.target) in (cst.Tuple, cst.List) for t in parent.targets)
 
 
 # How each use loses the value, after "`callee` returns a coroutine" ({thing}:

@@ -41,7 +41,7 @@ from async_lint.analysis.django_vocabulary import (
     USER_MODEL_SETTING,
 )
 from async_lint.analysis.handoffs import dotted, handed_by, reads_in
-from async_lint.analysis.model_table import EMPTY_TABLE, ModelTable
+from async_lint.analysis.model_table import EMPTY_TABLE, SINGLE_RELATION_KINDS, ModelTable
 from async_lint.analysis.reaching import reaching_bindings
 from async_lint.analysis.receivers import _attribute_assignments, annotation_target, function_scope
 from async_lint.analysis.scopes import (
@@ -112,7 +112,7 @@ class Relation:
     @property
     def is_single(self) -> bool:
         """Access yields one related object (and loads it)."""
-        return self.kind in ("fk", "o2o", "generic_fk", "reverse_o2o")
+        return self.kind in SINGLE_RELATION_KINDS
 
 
 @dataclass

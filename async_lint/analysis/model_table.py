@@ -55,6 +55,10 @@ def app_label(module: str) -> str:
     return parts[-1] if parts else module
 
 
+# Relations whose access yields one related object (and loads it with a query).
+SINGLE_RELATION_KINDS = frozenset({"fk", "o2o", "generic_fk", "reverse_o2o"})
+
+
 @dataclass
 class ModelTable:
     """Plain data: models by qualified name, QuerySet/manager method kinds, re-exports."""
@@ -78,6 +82,15 @@ class ModelTable:
     # when not known (a table not built from the project).  What a kept
     # result of the table must check is still there.
     installed: dict[str, list | None] | None = field(default=None, compare=False, repr=False)
+    _single_relations: frozenset[str] | None = field(default=None, compare=False, repr=False)
+
+    def single_relation_names(self) -> frozenset[str]:
+        """The names of the single relations of every model the table knows
+        (an attribute of an unknown value read by another name is no relation
+        of an instance a function returned)."""
+        if self._single_relations is None:
+            self._single_relations = frozenset(name for entry in self.models.values() for name, relation in entry.get("relations", {}).items() if relation and relation[0] in SINGLE_RELATION_KINDS)
+        return self._single_relations
 
     def canonical(self, qualified: str) -> str:
         return self.aliases.get(qualified, qualified)

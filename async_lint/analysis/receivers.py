@@ -299,9 +299,10 @@ class ReceiverInference:
         finally:
             self._names_in_progress.discard(key)
         agreed = self._agree(results)
-        if others is not bindings and not (agreed is not None and (self.spec(agreed.type) or _NOT_DEEP).deep):
-            return None
-        return agreed if others is bindings or agreed is None else Inferred(agreed.type)
+        if others is bindings or agreed is None:
+            return agreed
+        spec = self.spec(agreed.type)
+        return Inferred(agreed.type) if spec is not None and spec.deep else None
 
     @staticmethod
     def _agree(results: list[Inferred | None]) -> Inferred | None:
@@ -466,13 +467,6 @@ def _attribute_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, c
     if len(_ASSIGNMENTS_BY_BODY) > _ASSIGNMENTS_CACHE_SIZE:
         _ASSIGNMENTS_BY_BODY.popitem(last=False)
     return iter(found)
-
-
-class _NotDeep:
-    deep = False
-
-
-_NOT_DEEP = _NotDeep()
 
 
 def _rooted_in(expr: cst.BaseExpression, name: str) -> bool:

@@ -75,7 +75,7 @@ class ResultUses(cst.CSTVisitor):
     def _awaited_async_method(self) -> bool:
         """``await qs.aexists()``, ``await qs.aupdate(...)``: a QuerySet's async
         method, which runs its query in a thread."""
-        from async_lint.analysis.django_twins import twin_table
+        from async_lint.analysis.django_vocabulary import QUERYSET_TWINS
 
         stack = self.stack
         if len(stack) < 4:
@@ -87,7 +87,7 @@ class ResultUses(cst.CSTVisitor):
             and isinstance(call, cst.Call)
             and call.func is attribute
             and isinstance(awaited, cst.Await)
-            and attribute.attr.value in _queryset_async_methods(twin_table())
+            and attribute.attr.value in QUERYSET_TWINS.values()
         )
 
     def _rebuilt_lazily(self) -> bool:
@@ -126,16 +126,3 @@ class ConsumedNames(cst.CSTVisitor):
         for argument in _consumer_arguments(self.ctx, node):
             if isinstance(argument, cst.Name):
                 self.names.add(argument.value)
-
-
-def _queryset_async_methods(table) -> frozenset[str]:
-    """The async twins of QuerySet methods (``acount``, ``aexists``, ``aupdate``...)."""
-    found = _QUERYSET_ASYNC.get(id(table))
-    if found is None:
-        found = frozenset(twin for (kind, _name), (twin, *_rest) in table.items() if kind == "queryset")
-        _QUERYSET_ASYNC.clear()
-        _QUERYSET_ASYNC[id(table)] = found
-    return found
-
-
-_QUERYSET_ASYNC: dict[int, frozenset[str]] = {}

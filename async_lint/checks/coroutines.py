@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from async_lint import lazy_libcst
 
 from async_lint import fixes
-from async_lint.analysis.coroutine_uses import ATTRIBUTE, DROPPED, INDEXED, ITERATED, NONE_TESTED, NOT_FOR_FUTURES, TEXT, TRUTH, CoroutineUse, coroutine_use, use_message
+from async_lint.analysis.coroutine_uses import ATTRIBUTE, DROPPED, INDEXED, ITERATED, NONE_TESTED, NOT_FOR_FUTURES, TEXT, TRUTH, CoroutineUse, coroutine_use, unpacked, use_message
 from async_lint.analysis.django_models import (
     DjangoRequestValue,
     InstanceValue,
@@ -664,7 +664,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         parent = ctx.parent
         bare = isinstance(parent, cst.Expr)
         use = None
-        if not bare and not isinstance(parent, (cst.Assign, cst.AnnAssign)) or _unpacked(parent, node):
+        if not bare and not isinstance(parent, (cst.Assign, cst.AnnAssign)) or unpacked(parent, node):
             use = coroutine_use(ctx, node)
             if use is None:
                 return
@@ -735,11 +735,6 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             if found.future and any(use.kind in NOT_FOR_FUTURES for use in uses):
                 continue
             self.ctx.report(found.call, "DJA302", held_message(found.callee, found.future, name, uses[0]), fix=found.fix)
-
-
-def _unpacked(parent: cst.CSTNode, call: cst.Call) -> bool:
-    """``a, b = call()``: the value is unpacked, not stored."""
-    return type(parent) is cst.Assign and parent.value is call and any(type(t.target) in (cst.Tuple, cst.List) for t in parent.targets)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any
 from async_lint import lazy_libcst
 
 from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
+from async_lint.analysis.model_table import SINGLE_RELATION_KINDS
 from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.class_hierarchy import VIEW_CLASS_HINTS, ClassBases, class_bases, subclass_files
 from async_lint.checks.django_structure_classes import GET_RESPONSE_PARAMETER, MethodFacts
@@ -30,7 +31,6 @@ from async_lint.findings import Finding
 
 cst = lazy_libcst.bind(globals())
 
-SINGLE_KINDS = frozenset({"fk", "o2o", "generic_fk", "reverse_o2o"})
 MANY_KINDS = frozenset({"m2m", "generic_rel", "reverse_fk", "reverse_m2m"})
 REVERSE_KIND = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}
 
@@ -296,7 +296,7 @@ class CrossModuleRelationCheck(ProjectCheck):
 
 def _message(fact: RelationUse, relation: dict) -> str | None:
     name = relation["name"]
-    if fact.use == "read" and relation["kind"] in SINGLE_KINDS:
+    if fact.use == "read" and relation["kind"] in SINGLE_RELATION_KINDS:
         # A GenericForeignKey is no field select_related() takes (FieldError): it is prefetched.
         loader = "prefetch_related" if relation["kind"] == "generic_fk" else "select_related"
         return f'`{fact.text}` loads the related `{name}` with a query in async code (SynchronousOnlyOperation): add `{loader}("{name}")` to the query that fetched `{fact.receiver}`'

@@ -52,22 +52,6 @@ def _model_method_does(method: str) -> str:
     return "reads the row from the database" if method == "refresh_from_db" else "writes to the database"
 
 
-_RELATION_NAMES: dict[int, frozenset[str]] = {}
-
-
-def _single_relation_names(table) -> frozenset[str]:
-    """The names of the single relations (a foreign key, a one-to-one) of any
-    model the project's table knows: an attribute of an unknown value read
-    by another name is no relation of an instance a function returned."""
-    found = _RELATION_NAMES.get(id(table))
-    if found is None:
-        single = ("fk", "o2o", "generic_fk", "reverse_o2o")
-        found = frozenset(name for entry in table.models.values() for name, relation in entry.get("relations", {}).items() if relation and relation[0] in single)
-        _RELATION_NAMES.clear()  # one table a run
-        _RELATION_NAMES[id(table)] = found
-    return found
-
-
 class DjangoCheck(Check):
     """Shared plumbing of the DJA2xx checks: the file's inference, the
     deliberate opt-out, and twin-aware suggestions."""
@@ -513,7 +497,7 @@ class SyncOrmCheck(DjangoCheck):
         if parent_type is cst.AssignTarget or parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
             return
         receiver = self.inference.infer(node.value)
-        if receiver is None and node.attr.value in _single_relation_names(self.inference.table):
+        if receiver is None and node.attr.value in self.inference.table.single_relation_names():
             self._foreign_relation_read(node)
             return
         if not isinstance(receiver, InstanceValue) or receiver.model is None:

@@ -68,11 +68,6 @@ LOADER = "\0loader\0"
 FUNCTION = "\0function\0"
 
 
-def _decorator_callee(expr: cst.BaseExpression) -> cst.BaseExpression:
-    """``@sync_to_async(thread_sensitive=True)``: its callee; else the decorator."""
-    return expr.func if type(expr) is cst.Call else expr
-
-
 def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
     """(the function's qualified name, how its result was got) when ``expr``
     is, or is a local name bound only to, the result of a function imported
@@ -150,7 +145,8 @@ class FunctionResultFacts(Check):
                 continue
             value = inference.function_result(statement, ctx.module_scope)
             # ``@database_sync_to_async def get_room(pk)``: awaited, like an async def.
-            awaited = statement.asynchronous is not None or any(ctx.qualified_name(_decorator_callee(d.decorator)) in SYNC_TO_ASYNC_DECORATORS for d in statement.decorators)
+            info = ctx.function_info(statement)
+            awaited = statement.asynchronous is not None or (info is not None and info.runs_in_thread)
             if isinstance(value, QuerySetValue) and not value.rows:
                 results.append((statement.name.value, QUERYSET, awaited))
             elif isinstance(value, InstanceValue) and value.model is not None:
