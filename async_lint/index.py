@@ -313,12 +313,29 @@ class ProjectIndex:
         entered = (function or {}).get("entered", ())
         for ref in (function or {}).get("calls", ()):
             target = self.resolve(ref, module, receiver)
-            if target is None or target == key:
-                continue
-            callee = self.function(target)
+            callee = self.function(target) if target is not None and target != key else None
             # ``with cm():`` of a @contextmanager def runs its body to the ``yield`` here.
             if self.callable_sync(callee) or (ref in entered and self.entered_at(callee, {"entered": True})):
                 out.append((ref, (target, receiver if ref.startswith("s:") else self.receiver_of(ref, module))))
+            if ref in entered:
+                out.extend((ref, state) for state in self.entered_methods(ref, module) if state[0] != key)
+        return out
+
+    def entered_methods(self, ref: str, module: str) -> list[State]:
+        """``with Cls(...)``: the sync ``__enter__`` and ``__exit__`` that the
+        statement calls on the new object, where ``ref`` constructs a class
+        of the project, each with that class as ``self``."""
+        if not ref.startswith("q:"):
+            return []
+        self._near(module)
+        found = self._class(ref[2:])
+        if found is None:
+            return []
+        out = []
+        for name in ("__enter__", "__exit__"):
+            key = self._method(found[0], found[1], name)
+            if key is not None and self.callable_sync(self.function(key)):
+                out.append((key, found))
         return out
 
     def reachable(self, starts: list[State]) -> list[FunctionKey]:
@@ -516,6 +533,8 @@ class ProjectIndex:
                         continue
                 receiver = self.receiver_of(site["ref"], module)
                 target = self.resolve(site["ref"], module, receiver)
+                if site["async"] and site.get("entered"):
+                    starts.extend(self.entered_methods(site["ref"], module))
                 if target is None:
                     continue
                 if site["async"]:

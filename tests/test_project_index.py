@@ -591,7 +591,7 @@ def test_two_files_of_one_module_name_give_the_same_findings_whatever_order_they
 def test_a_context_manager_entered_by_with_gets_no_thread_fix() -> None:
     """``await sync_to_async(scratch_dir)()`` would still enter the context
     manager on the loop: the finding says to move the block, with no fix."""
-    found = [f for f in lint_paths([FIXTURES / "dja4_context_managers"]) if f.code == "DJA401"]
+    found = [f for f in lint_paths([FIXTURES / "dja4_context_managers"]) if f.code == "DJA401" and f.path.endswith("workspace.py")]
     entered = [f for f in found if f.line in (36, 39, 70)]
     assert [(f.line, f.extra["chain"], f.extra["blocking_code"]) for f in entered] == [
         (36, ["shop.workspace.scratch_dir"], "DJA104"),
@@ -607,6 +607,22 @@ def test_a_context_manager_entered_by_with_gets_no_thread_fix() -> None:
         (67, ["shop.workspace.build_archive", "shop.workspace.scratch_dir"], True),
         (68, ["shop.workspace.build_with_stack", "shop.workspace.scratch_dir"], True),
     ]
+
+
+def test_a_class_entered_by_with_runs_its_enter_and_exit_on_the_loop() -> None:
+    """``with Cls(...)`` calls the class's sync ``__enter__`` and ``__exit__``
+    (inherited ones too) in the caller's thread; ``async with`` calls
+    ``__aenter__``, and a class made but not entered runs only ``__init__``."""
+    found = [f for f in lint_paths([FIXTURES / "dja4_context_managers"]) if f.code == "DJA401" and f.path.endswith("downloads.py")]
+    assert [(f.line, f.extra["chain"], f.extra["blocking_code"], f.fix is not None) for f in found] == [
+        (5, ["shop.clients.FtpSession.__enter__"], "DJA105", False),
+        (7, ["shop.clients.FileLock.__enter__"], "DJA104", False),
+        (9, ["shop.clients.SlowExit.__exit__"], "DJA101", False),
+        # A sync helper that enters it can run in a thread whole.
+        (16, ["shop.clients.fetch_listing", "shop.clients.FtpSession.__enter__"], "DJA105", True),
+    ]
+    assert "`with FtpSession()` runs sync code that blocks the event loop: FtpSession.__enter__() -> ftplib.FTP()" in found[0].message
+    assert "move the `with` block into a sync function" in found[0].message
 
 
 def test_files_sharing_a_module_name_each_resolve_their_own_methods(tmp_path: Path) -> None:

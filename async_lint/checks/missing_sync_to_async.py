@@ -45,18 +45,29 @@ class MissingSyncToAsyncCheck(IndexCheck):
             receiver = index.receiver_of(site["ref"], module)
             target = index.resolve(site["ref"], module, receiver)
             function = index.function(target) if target is not None else None
-            if target is None or not (index.callable_sync(function) or index.entered_at(function, site)):
-                continue
-            if site.get("awaited") and function.get("decorated"):
-                # ``await fn()`` of a def under a decorator the analysis does
-                # not know (a project's own thread adapter, ``database_sync_to_async``
-                # re-exported): an awaited sync def would be a TypeError, so the
-                # decorator made it awaitable.
-                continue
-            chain = index.chain(target, orm_ok=not orm_opt_out, receiver=receiver, site=site)
-            if chain is not None and not (site.get("patched") and mocked(chain, site["patched"])):
+            chain = None
+            if target is not None and (index.callable_sync(function) or index.entered_at(function, site)):
+                if site.get("awaited") and function.get("decorated"):
+                    # ``await fn()`` of a def under a decorator the analysis does
+                    # not know (a project's own thread adapter, ``database_sync_to_async``
+                    # re-exported): an awaited sync def would be a TypeError, so the
+                    # decorator made it awaitable.
+                    continue
+                chain = self._unmocked(index.chain(target, orm_ok=not orm_opt_out, receiver=receiver, site=site), site)
+            if chain is not None:
                 out.append(_finding(index, path, site, target, chain))
+            elif site.get("entered"):
+                # ``with Cls(...)``: the class's sync ``__enter__``/``__exit__`` run here.
+                for key, cls in index.entered_methods(site["ref"], module):
+                    chain = self._unmocked(index.chain(key, orm_ok=not orm_opt_out, receiver=cls), site)
+                    if chain is not None:
+                        out.append(_finding(index, path, site, key, chain, entered=True))
+                        break
         return out
+
+    @staticmethod
+    def _unmocked(chain: list[Any] | None, site: dict) -> list[Any] | None:
+        return None if chain is None or (site.get("patched") and mocked(chain, site["patched"])) else chain
 
 
 def mocked(chain: list[Any], patched: list[str]) -> bool:
@@ -84,12 +95,14 @@ def mocked(chain: list[Any], patched: list[str]) -> bool:
     return False
 
 
-def _finding(index: ProjectIndex, path: str, site: dict, target: str, chain: list[Any]) -> Finding:
+def _finding(index: ProjectIndex, path: str, site: dict, target: str, chain: list[Any], entered: bool = False) -> Finding:
+    """``entered``: the chain starts at the ``__enter__``/``__exit__`` of the
+    class ``site`` constructs in a ``with`` statement."""
     op = chain[-1]
     # RULES.md: an error when the chain ends at an error-level operation.
     level = "error" if level_of(op[0]) == "error" else "warning"
     callee = site["callee"].removesuffix("()")
-    if index.entered_at(index.function(target), site):
+    if entered or index.entered_at(index.function(target), site):
         # A thread cannot enter it for this ``with``: the block must move.
         message = (
             f"`with {site['callee']}` runs sync code that blocks the event loop: {chain_text(index, chain)}; move the `with` block into a sync function and run that with `await sync_to_async(fn)()`"
