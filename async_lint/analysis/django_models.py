@@ -846,7 +846,10 @@ class DjangoInference:
         if not isinstance(param, cst.Param):
             return None
         if param.annotation is not None:
-            return self._annotated_param_value(param, scope)
+            value = self._annotated_param_value(param, scope)
+            # A DRF/adrf handler's request is DRF's, its user authenticated by
+            # ``initial()`` before the handler runs, whatever the annotation says.
+            return None if isinstance(value, DjangoRequestValue) and self._drf_handler_request(param, scope) else value
         # Unannotated, the value follows from the parameter's place alone
         # (no inference, so no cycle or depth): read once per parameter.
         key = (id(param), id(scope))
@@ -922,12 +925,23 @@ class DjangoInference:
         if param.name.value == "request" and self.imports_django and not self.foreign_request_framework:
             position = 1 if in_class else 0
             if len(params) > position and params[position] is param:
-                if in_class and self._drf_view(scope.parent.node, scope.parent.parent or scope.parent):  # type: ignore[arg-type, union-attr]
-                    return None
-                if not in_class and any((self.ctx.qualified_name(_decorator_callee(d), scope.parent or scope) or "") in DRF_FUNCTION_VIEWS for d in function.decorators):
-                    return None
-                return DjangoRequestValue()
+                return None if self._drf_handler_request(param, scope) else DjangoRequestValue()
         return None
+
+    def _drf_handler_request(self, param: cst.Param, scope: Scope) -> bool:
+        """``param`` is the request parameter of a DRF or adrf view's method
+        (an ``APIView`` subclass's) or of an ``@api_view`` function."""
+        function = scope.node if scope.kind == "function" else None
+        if not isinstance(function, cst.FunctionDef):
+            return False
+        params = list(function.params.posonly_params) + list(function.params.params)
+        in_class = scope.parent is not None and scope.parent.kind == "class"
+        position = 1 if in_class else 0
+        if not (len(params) > position and params[position] is param):
+            return False
+        if in_class:
+            return self._drf_view(scope.parent.node, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
+        return any((self.ctx.qualified_name(_decorator_callee(d), scope.parent or scope) or "") in DRF_FUNCTION_VIEWS for d in function.decorators)
 
     def _user_replaced(self, request: cst.BaseExpression, scope: Scope, what: str = "user") -> bool:
         """The code may have set the user itself, so ``request.user`` may be
@@ -1074,7 +1088,12 @@ class DjangoInference:
             return None
         if isinstance(receiver, ClassSelf):
             if attr == "request" and self.imports_django and not self.foreign_request_framework:
-                return None if self._drf_view(receiver.cls, receiver.scope) else DjangoRequestValue()
+                # Django sets ``self.request`` on views (``View.setup``); a
+                # response subclass that keeps one holds whatever request its
+                # maker passed (a DRF view's, whose user is loaded).
+                if self._drf_view(receiver.cls, receiver.scope) or self._derives_from_package(receiver.cls, receiver.scope, "django.http"):
+                    return None
+                return DjangoRequestValue()
             if attr in ("model", "queryset"):
                 return self._class_attribute(receiver, attr)
             return self._self_attribute(receiver, attr)
