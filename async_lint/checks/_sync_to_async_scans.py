@@ -27,13 +27,19 @@ class ResultUses(cst.CSTVisitor):
     """Classifies the uses of a name bound to ``await sync_to_async(...)(...)``
     in one function body: only ``async for`` and hand-offs to another thread are safe."""
 
-    def __init__(self, name: str, adapters: frozenset[str], resolve, sees_the_result=lambda use: True):
+    def __init__(self, name: str, adapters: frozenset[str], resolve, sees_the_result=lambda use: True, thread_callable=lambda func: False, awaited_callee=lambda call, arg: True):
         self.name = name
         self.adapters = adapters
         self.resolve = resolve
         # Whether a read of the name can see the thread's result (another
         # assignment of the name may hide it).
         self.sees_the_result = sees_the_result
+        # Whether a called expression runs its call in another thread (a
+        # name bound to ``sync_to_async(render)``).
+        self.thread_callable = thread_callable
+        # ``await f(qs)``: whether ``f`` (a coroutine function) only hands
+        # the argument ``arg`` on safely; what it does not know is its own.
+        self.awaited_callee = awaited_callee
         self.stack: list[cst.CSTNode] = []
         self.unsafe = False
 
@@ -60,17 +66,30 @@ class ResultUses(cst.CSTVisitor):
             return True
         if self._rebuilt_lazily():
             return True
-        # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``.
+        if self._awaited_argument():
+            return True
+        # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``,
+        # or of a name bound to such an adapter (``render_async(request, t, {"qs": qs})``).
         for ancestor in reversed(stack[:-1]):
             if isinstance(ancestor, cst.Call):
                 func = ancestor.func
                 if isinstance(func, cst.Call) and self.resolve(func.func) in self.adapters:
                     return True
-                if self.resolve(func) in self.adapters:
+                if self.resolve(func) in self.adapters or self.thread_callable(func):
                     return True
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
                 break
         return False
+
+    def _awaited_argument(self) -> bool:
+        """``await f(qs)``: the QuerySet is an argument of an awaited call, a
+        coroutine function's to evaluate (as a returned one is the caller's),
+        unless ``awaited_callee`` knows ``f`` evaluates it on the loop."""
+        stack = self.stack
+        if len(stack) < 4:
+            return False
+        arg, call, awaited = stack[-2], stack[-3], stack[-4]
+        return isinstance(arg, cst.Arg) and arg.value is stack[-1] and not arg.star and isinstance(call, cst.Call) and isinstance(awaited, cst.Await) and self.awaited_callee(call, arg)
 
     def _awaited_async_method(self) -> bool:
         """``await qs.aexists()``, ``await qs.aupdate(...)``: a QuerySet's async

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from async_lint import lazy_libcst
+from async_lint.analysis.scopes import ASSIGN, DEF
 
 from async_lint.checks.django_structure_classes import nodes_in
 from async_lint.checks.base import Check, IndexCheck, finding_at
@@ -230,10 +231,55 @@ class SyncToAsyncCheck(Check):
                 # A read after ``qs = await sync_to_async(list)(qs)`` sees the list.
                 return not mine or any(b in mine for b in reaching_bindings(ctx, scope, bindings, use))
 
-            uses = ResultUses(name, SYNC_TO_ASYNC, ctx.qualified_name, sees_the_result)
+            uses = ResultUses(name, SYNC_TO_ASYNC, ctx.qualified_name, sees_the_result, thread_callable=self._thread_callable, awaited_callee=self._awaited_callee_safe)
             visit_fast(function.node.body, uses)
             return not uses.unsafe
         return False
+
+    def _thread_callable(self, func: cst.BaseExpression) -> bool:
+        """A name bound only to ``sync_to_async(...)`` (``render_async =
+        sync_to_async(render)``): calling it runs the call in a thread."""
+        if type(func) is not cst.Name:
+            return False
+        bindings = self.ctx.lookup(func.value)
+        return bool(bindings) and all(b.kind == ASSIGN and type(b.value) is cst.Call and self.ctx.qualified_name(b.value.func) in SYNC_TO_ASYNC for b in bindings)
+
+    def _awaited_callee_safe(self, call: cst.Call, arg: cst.Arg) -> bool:
+        """``await f(qs)``: False only where ``f`` is an ``async def`` of this
+        module whose parameter for ``arg`` is used unsafely (evaluated
+        synchronously) in its body; a callee not read here is its own."""
+        from async_lint.checks._sync_to_async_scans import ResultUses
+
+        if type(call.func) is not cst.Name:
+            return True
+        bindings = self.ctx.lookup(call.func.value) or []
+        if len(bindings) != 1 or bindings[0].kind != DEF or type(bindings[0].node) is not cst.FunctionDef or bindings[0].node.asynchronous is None:
+            return True
+        callee = bindings[0].node
+        param = _parameter_for(callee, call, arg)
+        if param is None:
+            return True
+        uses = ResultUses(param, SYNC_TO_ASYNC, self.ctx.qualified_name, thread_callable=self._thread_callable)
+        visit_fast(callee.body, uses)
+        return not uses.unsafe
+
+
+def _parameter_for(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
+    """The parameter of ``function`` that ``arg`` of ``call`` binds, or None
+    (after a ``*args``, or no such parameter)."""
+    params = [*function.params.posonly_params, *function.params.params]
+    if arg.keyword is not None:
+        names = {p.name.value for p in (*params, *function.params.kwonly_params)}
+        return arg.keyword.value if arg.keyword.value in names else None
+    index = 0
+    for other in call.args:
+        if other.star:
+            return None
+        if other is arg:
+            break
+        if other.keyword is None:
+            index += 1
+    return params[index].name.value if index < len(params) else None
 
 
 def _shortened(code: str, width: int = 60) -> str:
