@@ -173,6 +173,46 @@ def test_the_legacy_coroutine_mark_is_what_older_django_targets_use():
     assert newer == [("DJA506", True)]
 
 
+DISPATCHING_MIDDLEWARE = """
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+class DispatchingMiddleware:
+{flags}
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+{mark}
+    def __call__(self, request):
+        if self.is_async:
+            return self.__acall__(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request):
+        if request.path == "/":
+            raise ValueError("boom")
+        return await self.get_response(request)
+"""
+BOTH_CAPABLE = "    async_capable = True\n    sync_capable = True\n"
+
+
+def test_a_sync_call_returning_its_async_method_lets_exceptions_escape_unless_marked():
+    """MiddlewareMixin's shape without its mark: Django wraps the instance as
+    a sync callable and gets the coroutine back, so the exception raised in
+    it is never turned into a 500."""
+    unmarked = DISPATCHING_MIDDLEWARE.format(flags=BOTH_CAPABLE, mark="")
+    assert codes_of(unmarked) == {"DJA506"}
+    with pytest.raises(ValueError, match="boom"):
+        middleware_request(unmarked, "DispatchingMiddleware", raise_request_exception=False)
+    marked = DISPATCHING_MIDDLEWARE.format(flags=BOTH_CAPABLE, mark=MARK)
+    assert codes_of(marked) == set()
+    assert middleware_request(marked, "DispatchingMiddleware", raise_request_exception=False).status_code == 500
+    # Not async-capable: Django hands it a sync get_response, and its sync path
+    # runs (the one without the exception).
+    sync_only = DISPATCHING_MIDDLEWARE.format(flags="", mark="")
+    assert codes_of(sync_only) == set()
+    assert middleware_request(sync_only, "DispatchingMiddleware", raise_request_exception=False).status_code == 200
+
+
 def test_flagged_marked_middleware_turns_exceptions_into_500():
     assert codes_of(FLAGGED_MARKED) == set()
     response = middleware_request(FLAGGED_MARKED, "TimingMiddleware", raise_request_exception=False)

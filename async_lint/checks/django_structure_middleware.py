@@ -240,14 +240,22 @@ def class_middleware_problems(registry: ClassRegistry, facts: ClassFacts, summar
                     )
                 )
         return out
-    if found_call is None or found_call[1] is None or not found_call[1].is_async or facts.subclassed:
+    if found_call is None or found_call[1] is None or facts.subclassed:
+        return []
+    # ``def __call__``: ``if self._is_async: return self.__acall__(request)``,
+    # MiddlewareMixin's shape: async where Django hands it an async get_response.
+    dispatching = not found_call[1].is_async and _dispatches_to_async(registry, facts, found_call[1])
+    if not found_call[1].is_async and not dispatching:
         return []
     where: Target = own_call if own_call is not None else facts
     async_capable = registry.attribute(facts, "async_capable", False)
     sync_capable = registry.attribute(facts, "sync_capable", True)
     if UNKNOWN in (async_capable, sync_capable):
         return []
-    if async_capable is not True:
+    if dispatching:
+        if async_capable is not True:
+            return []  # never handed an async get_response: its sync path runs
+    elif async_capable is not True:
         return [
             (
                 where,
@@ -255,7 +263,7 @@ def class_middleware_problems(registry: ClassRegistry, facts: ClassFacts, summar
                 f"`{facts.name}` has an `async def __call__` but is not async-capable: Django hands it a sync `get_response` and gets a coroutine back, so every request fails; {FIX_FLAGS}",
             )
         ]
-    if sync_capable is not False:
+    elif sync_capable is not False:
         return [
             (
                 where,
@@ -287,11 +295,25 @@ def class_middleware_problems(registry: ClassRegistry, facts: ClassFacts, summar
         )
     else:
         message = (
-            f"`{facts.name}` is async but its `__init__` never calls `markcoroutinefunction(self)`: requests "
+            f"`{facts.name}` is async{' (its `__call__` returns a coroutine under ASGI)' if dispatching else ''} but its `__init__` never calls `markcoroutinefunction(self)`: requests "
             "work, but exceptions raised in it escape Django's error handling (no 500 response, no "
             "`process_exception`); add `if iscoroutinefunction(self.get_response): markcoroutinefunction(self)`"
         )
     return [(init if init is not None else where, "DJA506", message)]
+
+
+def _dispatches_to_async(registry: ClassRegistry, facts: ClassFacts, call: MethodFacts) -> bool:
+    """A sync ``__call__`` that returns the call of an ``async def`` method
+    of the class (``return self.__acall__(request)``)."""
+    if call.node is None:
+        return False
+    for ret in nodes_in(call.node.body, cst.Return):
+        value = ret.value
+        if type(value) is cst.Call and type(value.func) is cst.Attribute and type(value.func.value) is cst.Name and value.func.value.value == "self":
+            found = registry.method(facts, value.func.attr.value)
+            if found is not None and found[1] is not None and found[1].is_async:
+                return True
+    return False
 
 
 def _is_django_middleware(registry: ClassRegistry, facts: ClassFacts) -> bool:
