@@ -242,6 +242,9 @@ class ReceiverInference:
         qualified = self.ctx.qualified_name(call.func, scope)
         if qualified is not None and qualified in self.model.constructors:
             return Inferred(self.model.constructors[qualified], call, scope)
+        callee = local_callee(self.ctx, call.func, scope)
+        if callee is not None:
+            return self._returned_by(*callee)
         if isinstance(call.func, cst.Attribute):
             receiver = self.infer(call.func.value, scope)
             if receiver is None:
@@ -253,6 +256,18 @@ class ReceiverInference:
             if spec is not None and spec.deep:
                 return Inferred(receiver.type, call, scope)
         return None
+
+    def _returned_by(self, function: cst.FunctionDef, parent: Scope) -> Inferred | None:
+        """What a project def of this module returns (``client =
+        self.get_client()``): its return annotation, else the one type every
+        ``return`` of its body agrees on."""
+        if function.returns is not None:
+            return self.from_annotation(function.returns.annotation, parent)
+        returned = returned_values(self.ctx, function, parent)
+        if returned is None:
+            return None
+        agreed = self._agree([self.infer(value, where) for value, where in returned])
+        return Inferred(agreed.type) if agreed is not None else None
 
     def _infer_attribute(self, expr: cst.Attribute, scope: Scope) -> Inferred | None:
         if isinstance(expr.value, cst.Name):
@@ -404,6 +419,54 @@ class ReceiverInference:
         if cached is None:
             cached = self._self_attributes[key] = self_assignments(self.ctx, class_scope)
         return cached
+
+
+# Decorators after which calling a def still returns what its body returns.
+_TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "builtins.staticmethod", "builtins.classmethod"})
+
+
+def local_callee(ctx: FileContext, func: cst.BaseExpression, scope: Scope) -> tuple[cst.FunctionDef, Scope] | None:
+    """The plain ``def`` of this module a call runs, with the scope it is
+    defined in: a name bound only to it (``_get_cache()``), or a method of
+    the caller's class (``self.get_client()``, ``cls.build()``); None for
+    an ``async def`` (its call is a coroutine), a def under other
+    decorators, or anything else."""
+    if type(func) is cst.Name:
+        found = lookup(scope, func.value)
+        name = func.value
+    elif type(func) is cst.Attribute and type(func.value) is cst.Name:
+        owner = self_class_scope(func.value.value, scope)
+        if owner is None:
+            return None
+        found = (owner, owner.bindings.get(func.attr.value, []))
+        name = func.attr.value
+    else:
+        return None
+    if found is None or len(found[1]) != 1:
+        return None
+    binding = found[1][0]
+    node = binding.node
+    if binding.kind != DEF or type(node) is not cst.FunctionDef or node.asynchronous is not None or binding.name != name:
+        return None
+    for decorator in node.decorators:
+        expr = decorator.decorator.func if type(decorator.decorator) is cst.Call else decorator.decorator
+        qualified = ctx.qualified_name(expr, found[0]) or ""
+        if qualified not in _TRANSPARENT_DECORATORS and qualified.rpartition(".")[2] not in ("staticmethod", "classmethod"):
+            return None
+    return node, found[0]
+
+
+def returned_values(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -> list[tuple[cst.BaseExpression, Scope]] | None:
+    """Every value the ``return`` statements of ``function``'s own body give,
+    each with the scope it is read in; None where one returns nothing, the
+    def is a generator, or it has no ``return``."""
+    from async_lint.checks.django_structure_classes import nodes_in
+
+    returns = list(nodes_in(function.body, cst.Return))
+    if not returns or any(r.value is None for r in returns) or next(nodes_in(function.body, (cst.Yield,)), None) is not None:
+        return None
+    where = function_scope(ctx, function, parent)
+    return [(r.value, where) for r in returns]  # type: ignore[misc]
 
 
 def self_assignments(ctx: FileContext, class_scope: Scope) -> dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]]:

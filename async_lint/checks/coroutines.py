@@ -351,7 +351,9 @@ class CoroutineEvidence:
             return None
         if isinstance(receiver, cst.Call):
             name = self.call_name(receiver)
-            return apis.clients.get(name) if name else None
+            if name and name in apis.clients:
+                return apis.clients[name]
+            return self._returned_client(receiver, depth)
         if isinstance(receiver, cst.Subscript):
             # caches["default"]
             name = self.ctx.qualified_name(receiver.value)
@@ -386,6 +388,23 @@ class CoroutineEvidence:
                 if len(kinds) == 1:
                     return kinds.pop()
         return None
+
+    def _returned_client(self, call: cst.Call, depth: int) -> ClientKind | None:
+        """The async client a plain def of this module returns
+        (``client = self.get_client()``): its return annotation, else what
+        every ``return`` of its body agrees on."""
+        from async_lint.analysis.receivers import annotation_target, local_callee, returned_values
+
+        callee = local_callee(self.ctx, call.func, self.ctx.scope)
+        if callee is None:
+            return None
+        function, parent = callee
+        if function.returns is not None:
+            target = annotation_target(function.returns.annotation)
+            qualified = self.ctx.qualified_name(target, parent) if target is not None else None
+            return self.apis.clients.get(qualified) if qualified else None
+        kinds = {self.client_kind(self._unwrap(value), depth + 1) for value, _ in returned_values(self.ctx, function, parent) or ()}
+        return kinds.pop() if len(kinds) == 1 else None
 
     def is_django_coroutine_method(self, receiver: cst.BaseExpression, method: str) -> bool:
         """A twin of django_async_twins.toml on the kind of receiver it belongs

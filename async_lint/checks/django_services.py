@@ -11,7 +11,7 @@ from async_lint import fixes
 from async_lint.analysis.context import PROPERTY_DECORATORS
 from async_lint.analysis.django_twins import sync_names, target_version, twin
 from async_lint.analysis.reaching import is_none_literal
-from async_lint.analysis.receivers import annotation_target, class_body_scope, function_scope, self_assignments, self_class_scope
+from async_lint.analysis.receivers import annotation_target, class_body_scope, function_scope, local_callee, returned_values, self_assignments, self_class_scope
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope, lookup
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.checks.django_structure_classes import nodes_in
@@ -80,6 +80,11 @@ class SyncCacheCheck(DjangoCheck):
             return frozenset({alias if isinstance(alias, str) else None})
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "create_connection":
             return frozenset({None}) if self.ctx.qualified_name(expr.func.value, scope) == CACHES else None
+        if isinstance(expr, cst.Call):
+            # ``cache = _get_cache()``: what a def of this module returns.
+            callee = local_callee(self.ctx, expr.func, scope or self.ctx.scope)
+            returned = returned_values(self.ctx, *callee) if callee is not None else None
+            return self._all_caches(returned, expr, depth) if returned else None
         if isinstance(expr, cst.Name):
             found = lookup(scope or self.ctx.scope, expr.value)
             bindings = found[1] if found else None
