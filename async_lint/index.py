@@ -220,6 +220,10 @@ class ProjectIndex:
         if instance is not None:
             # A module-level object (``gateway = PaymentGateway()``) imported elsewhere.
             return self._instance_method(instance, rest[1], read=False) if len(rest) == 2 else None
+        bound = summary.get("bound", {}).get(head)
+        if bound is not None:
+            # ``is_admin = IsAdmin().check``: the method, on an instance of its class.
+            return self.resolve(bound, module) if len(rest) == 1 else None
         target = summary["imports"].get(head)
         if target is not None:
             return self._resolve_dotted(".".join([target, *rest[1:]]), depth + 1)

@@ -10,6 +10,7 @@ Shape (every key is plain JSON data)::
      "imports": {"local name": "dotted.target"}, "star_imports": ["pkg.mod"],
      "classes": {"Report": {"bases": ["shop.base.Base"], "methods": ["build"]}},
      "instances": {"gateway": "shop.payments.Gateway"},   # module-level objects, when any
+     "bound": {"is_admin": "c:shop.perms.IsAdmin:check"},  # module-level bound methods, when any
      "functions": {"Report.build": {
          "async": false, "thread": false, "generator": false, "decorated": false,
          "class": "Report", "line": 12,
@@ -196,6 +197,11 @@ def callee_ref(ctx: FileContext, func: cst.BaseExpression) -> Any:
         # Bound nowhere here, and the module star-imports: the index looks
         # the name up in this module, and so through its ``import *``s.
         return f"q:{ctx.module_name or '<module>'}.{func.value}"
+    if name is None and type(func) is cst.Name:
+        found = ctx.lookup_with_scope(func.value)
+        if found is not None and found[0].kind == "module" and len(found[1]) == 1 and bound_method_ref(ctx, found[1][0]) is not None:
+            # A module-level bound method: the index reads it from the summary's ``bound``.
+            return f"q:{ctx.module_name or '<module>'}.{func.value}"
     if name is None:
         return None
     if name.startswith("builtins.") or "." not in name:
@@ -241,6 +247,16 @@ def _constructor_call(value: cst.BaseExpression | None) -> bool:
     func = value.func
     name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
     return name[:1].isupper()
+
+
+def bound_method_ref(ctx: FileContext, binding) -> str | None:
+    """``is_all = IsAll().has_permission`` at module level: the ref of the
+    method the name stands for (``c:<class>:has_permission``), else None."""
+    value = binding.value
+    if binding.kind != ASSIGN or type(value) is not cst.Attribute or not _constructor_call(value.value):
+        return None
+    cls = instance_classes(ctx).class_of(value.value, ctx.module_scope)
+    return f"c:{cls}:{value.attr.value}" if cls is not None else None
 
 
 def _binding_kind(function: FunctionInfo) -> str | None:
@@ -832,6 +848,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
     imports: dict[str, str] = {}
     star_imports: list[str] = []
     instances: dict[str, str] = {}  # module-level objects: name -> dotted class
+    bound: dict[str, str] = {}  # module-level bound methods: name -> ref
     for name, bindings in ctx.module_scope.bindings.items():
         kinds = {b.kind for b in bindings}
         if name == "*":
@@ -840,6 +857,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             cls = instance_classes(ctx).class_of(bindings[0].value, ctx.module_scope)  # type: ignore[arg-type]
             if cls is not None:
                 instances[name] = cls
+        elif kinds == {ASSIGN} and len(bindings) == 1 and (ref := bound_method_ref(ctx, bindings[0])) is not None:
+            bound[name] = ref
         elif DEF not in kinds and CLASS not in kinds:
             for binding in bindings:
                 if binding.kind == "import" and binding.target:
@@ -953,6 +972,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         "functions": functions,
         "sites": sites,
         **({"instances": instances} if instances else {}),
+        **({"bound": bound} if bound else {}),
     }
 
 
