@@ -56,8 +56,10 @@ class ResultUses(cst.CSTVisitor):
     def _safe(self) -> bool:
         stack = self.stack
         parent = stack[-2] if len(stack) >= 2 else None
-        if isinstance(parent, (cst.AssignTarget,)):
+        if self._bound_here():
             return True
+        if isinstance(parent, cst.Arg) and parent.keyword is stack[-1]:
+            return True  # ``f(qs=other)``: the keyword, not a read of the name
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.asynchronous is not None and parent.iter is stack[-1]:
             return True
         if isinstance(parent, cst.Return) and parent.value is stack[-1]:
@@ -80,6 +82,15 @@ class ResultUses(cst.CSTVisitor):
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
                 break
         return False
+
+    def _bound_here(self) -> bool:
+        """The name is (part of) an assignment's target: ``qs = ...``,
+        ``qs, total = ...``, ``for qs in ...``'s is not (a read of the loop's)."""
+        stack = self.stack
+        index = len(stack) - 2
+        while index >= 0 and isinstance(stack[index], (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
+            index -= 1
+        return index >= 0 and isinstance(stack[index], cst.AssignTarget)
 
     def _awaited_argument(self) -> bool:
         """``await f(qs)``: the QuerySet is an argument of an awaited call, a

@@ -210,6 +210,12 @@ class SyncToAsyncCheck(Check):
         holder = stack[index] if index < len(stack) else None
         if isinstance(holder, (cst.For, cst.CompFor)) and holder.asynchronous is not None:
             return True
+        if isinstance(holder, cst.Arg) and index > 1 and not holder.star and index + 2 < len(stack):
+            # ``await service.summarise(await sync_to_async(...)())``: handed
+            # to an awaited coroutine function, as a name bound to it would be.
+            call, awaited = stack[index + 1], stack[index + 2]
+            if isinstance(call, cst.Call) and isinstance(awaited, cst.Await) and self._awaited_callee_safe(call, holder):
+                return True
         if isinstance(holder, cst.Return) and index > 1:
             # ``return await sync_to_async(qs.all)()``: the caller evaluates
             # it (``async for x in await f()`` is fine; a sync evaluation is
