@@ -81,7 +81,7 @@ class ProjectIndex:
         self._chains: dict[bool, dict[FunctionKey, tuple[int, FunctionKey | None]]] = {}
         self._qs: dict[FunctionKey, bool] = {}
         self._chain_memo: dict[tuple[FunctionKey, bool, Any, str | None], list[Any] | None] = {}
-        self._failed_dotted: dict[tuple[str, str | None], int] = {}
+        self._failed_dotted: dict[tuple[str, str | None, bool], int] = {}
 
     # -- modules and names --------------------------------------------------------
     def module_of(self, path: str, summary: dict) -> str:
@@ -180,19 +180,21 @@ class ProjectIndex:
         # fails again: star imports that import each other (Django's gis
         # packages) would otherwise be explored again at every depth, a
         # search exponential in MAX_REEXPORT_DEPTH.
-        memo = (dotted, self._near_root)
+        memo = (dotted, self._near_root, depth == 0)
         failed_at = self._failed_dotted.get(memo)
         if failed_at is not None and failed_at <= depth:
             return None
-        found = self._module_prefix(dotted, depth)
+        found = self._module_prefix(dotted, depth, as_imported=depth == 0)
         result = self._resolve_in_module(*found, depth) if found is not None else None
         if result is None:
             self._failed_dotted[memo] = min(depth, self._failed_dotted.get(memo, depth))
         return result
 
-    def _module_prefix(self, dotted: str, depth: int) -> tuple[dict, str, list[str]] | None:
+    def _module_prefix(self, dotted: str, depth: int, as_imported: bool = False) -> tuple[dict, str, list[str]] | None:
         """The loaded summary of the longest project module prefixing ``dotted``,
-        its name, and the rest of the dotted name (None past the re-export depth)."""
+        its name, and the rest of the dotted name (None past the re-export depth).
+        ``as_imported``: ``dotted`` is a name as a file imported it, which a
+        package's own binding may shadow (``_package_binding``)."""
         if depth > MAX_REEXPORT_DEPTH:
             return None
         parts = dotted.split(".")
@@ -200,9 +202,33 @@ class ProjectIndex:
             module = ".".join(parts[:cut])
             if not self._has_module(module):
                 continue
+            if as_imported and cut > 1:
+                # ``from pkg import name`` where ``pkg/__init__.py`` binds
+                # ``name`` to an object of its submodule ``pkg.name``
+                # (``from .name import name``): the package's attribute is
+                # that object, not the submodule.
+                shadowing = self._package_binding(".".join(parts[: cut - 1]), parts[cut - 1], module)
+                if shadowing is not None:
+                    return shadowing[0], shadowing[1], parts[cut - 1 :]
             module = self._nearest(module)
             summary = self.summary_of(module)
             return (summary, module, parts[cut:]) if summary is not None else None
+        return None
+
+    def _package_binding(self, package: str, name: str, submodule: str) -> tuple[dict, str] | None:
+        """(the summary of ``package``, its name) where its ``__init__``
+        binds ``name`` to something other than the submodule ``submodule``."""
+        if not self._has_module(package):
+            return None
+        package = self._nearest(package)
+        summary = self.summary_of(package)
+        if summary is None or not summary.get("is_package"):
+            return None
+        target = summary["imports"].get(name)
+        binds = (target is not None and target != submodule) or name in summary["classes"] or name in summary.get("instances", {}) or name in summary.get("bound", {})
+        function = summary["functions"].get(name)
+        if binds or (function is not None and function.get("class") is None):
+            return summary, package
         return None
 
     def _resolve_in_module(self, summary: dict, module: str, rest: list[str], depth: int) -> FunctionKey | None:
