@@ -126,6 +126,7 @@ class SyncToAsyncCheck(Check):
         wrapped = node.args[0].value
         if isinstance(wrapped, cst.Call) and ctx.qualified_name(wrapped.func) in PARTIAL and wrapped.args:
             wrapped = wrapped.args[0].value
+        wrapped = self._bound_callable(wrapped)
         lazy = orm = False
         ref: Any = None
         if isinstance(wrapped, cst.Lambda):
@@ -241,6 +242,22 @@ class SyncToAsyncCheck(Check):
             visit_fast(function.node.body, uses)
             return not uses.unsafe
         return False
+
+    def _bound_callable(self, wrapped: cst.BaseExpression) -> cst.BaseExpression:
+        """``callback = super().__acall__`` then ``sync_to_async(callback)``:
+        the callable a local name of this function is bound to, once, as a
+        name or attribute; else ``wrapped`` itself."""
+        function = self.ctx.current_function
+        if type(wrapped) is not cst.Name or function is None:
+            return wrapped
+        found = self.ctx.lookup_with_scope(wrapped.value)
+        if found is None or found[0] is not function.scope or len(found[1]) != 1:
+            return wrapped
+        binding = found[1][0]
+        value = binding.value
+        if binding.kind != ASSIGN or type(value) not in (cst.Attribute, cst.Name) or type(binding.node) is not cst.Assign:
+            return wrapped
+        return value
 
     def _thread_callable(self, func: cst.BaseExpression) -> bool:
         """A name bound only to ``sync_to_async(...)`` (``render_async =
