@@ -402,7 +402,7 @@ def _with_local_caches(table: ModelTable, local: tuple[str, ...] | None) -> Mode
     return dataclasses.replace(table, local_caches=local, _digest=None)
 
 
-TABLE_FORMAT = 4
+TABLE_FORMAT = 5
 
 
 def _module_aliases(texts, namer: ModuleNamer, project_modules: set[str]) -> dict[str, str]:

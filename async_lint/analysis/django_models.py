@@ -42,6 +42,7 @@ from async_lint.analysis.django_vocabulary import (
 )
 from async_lint.analysis.handoffs import dotted, handed_by, reads_in
 from async_lint.analysis.model_table import EMPTY_TABLE, SINGLE_RELATION_KINDS, ModelTable
+from async_lint.analysis.model_skeleton import RELATION_NEUTRAL_METHODS
 from async_lint.analysis.reaching import reaching_bindings
 from async_lint.analysis.receivers import _attribute_assignments, annotation_target, function_scope
 from async_lint.analysis.scopes import (
@@ -130,11 +131,16 @@ class ModelInfo:
     manager_classes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     # True where the fields come from the project's model table.
     from_table: bool = False
+    # Django's relation-neutral methods (``save``, ``delete``) that neither the
+    # model nor a base overrides, where the table knows every base.
+    plain_methods: frozenset[str] = frozenset()
 
 
 def _well_known_models() -> dict[str, ModelInfo]:
     def model(name: str, qualified: str, *relations: Relation) -> ModelInfo:
-        return ModelInfo(name, qualified, {r.name: r for r in relations}, defined_here=False)
+        # None of these overrides save() or delete(), but User (AbstractBaseUser.save).
+        plain = frozenset() if name == "User" else frozenset(RELATION_NEUTRAL_METHODS)
+        return ModelInfo(name, qualified, {r.name: r for r in relations}, defined_here=False, plain_methods=plain)
 
     user = model(
         "User",
@@ -617,6 +623,7 @@ class DjangoInference:
             info.managers |= table_info.managers
             for attr, classes in table_info.manager_classes.items():
                 info.manager_classes.setdefault(attr, classes)
+            info.plain_methods = table_info.plain_methods
 
     def _table_model(self, qualified: str) -> ModelInfo:
         """A model of the project's model table (any module, or an installed app)."""
@@ -633,6 +640,7 @@ class DjangoInference:
             abstract=entry["abstract"],
             manager_classes={attr: (manager, queryset) for attr, (manager, queryset) in entry["managers"].items()},
             from_table=True,
+            plain_methods=frozenset(entry.get("plain", ())),
         )
         info.managers |= set(entry["managers"])
         self._table_models[canonical] = info

@@ -73,6 +73,7 @@ def handed_by(
     local_def: Callable[[str], cst.FunctionDef | None],
     is_instance: Callable[[cst.BaseExpression], bool],
     is_django_call: Callable[[cst.Call], bool],
+    loads_nothing: Callable[[cst.Attribute], bool] = lambda method: False,
 ) -> list[Path]:
     """What ``call`` (made on the loop, in ``scope``) hands to code that may
     load relations off the loop: what the callable a thread runs reads (a
@@ -80,11 +81,13 @@ def handed_by(
     thread's arguments (``sync_to_async(fn)(post)``, ``to_thread(fn, post)``),
     and the arguments of an awaited call (``await load_author(post)``: an
     async helper may load it in a thread), unless it is Django's own
-    (``is_django_call``: ``await Comment.objects.acreate(post=post)``)."""
+    (``is_django_call``: ``await Comment.objects.acreate(post=post)``).
+    ``loads_nothing(method)``: a bound method handed to a thread that loads
+    no relation onto its instance (a model's own ``save``)."""
     index = handoff_callable_index(ctx, call, scope)
     if index is not None:
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
-        out = _callable_reads(positional[index], local_def) if index < len(positional) else []
+        out = _callable_reads(positional[index], local_def, loads_nothing) if index < len(positional) else []
         return out + _argument_paths(call, is_instance, skip=index + 1)
     if type(call.func) is cst.Call and handoff_callable_index(ctx, call.func, scope) is not None:
         return _argument_paths(call, is_instance)
@@ -93,10 +96,12 @@ def handed_by(
     return []
 
 
-def _callable_reads(handed: cst.BaseExpression, local_def: Callable[[str], cst.FunctionDef | None]) -> list[Path]:
+def _callable_reads(handed: cst.BaseExpression, local_def: Callable[[str], cst.FunctionDef | None], loads_nothing: Callable[[cst.Attribute], bool] = lambda method: False) -> list[Path]:
     if type(handed) is cst.Lambda:
         return reads_in(handed.body)
     if type(handed) is cst.Attribute:  # a bound method: its instance, whole
+        if loads_nothing(handed):
+            return []
         path = dotted(handed.value)
         return [(path, True)] if path is not None else []
     if type(handed) is cst.Name:

@@ -16,7 +16,11 @@ import re
 
 from async_lint.analysis.django_vocabulary import EVALUATING_METHODS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
 
-SKELETON_FORMAT = 2
+SKELETON_FORMAT = 3
+# Django's Model methods that load no relation onto the instance (``save``
+# reads only the relations already cached): a model that does not override
+# them hands a thread nothing of its relations with ``sync_to_async(obj.save)``.
+RELATION_NEUTRAL_METHODS = ("delete", "save")
 
 # A file worth reading for model facts: it defines a class on some base.
 CLASS_WITH_BASES = re.compile(r"(?m)^[ \t]*class[ \t]+\w+[ \t]*\(")
@@ -384,7 +388,7 @@ def _class_skeleton(node: ast.ClassDef, resolver: _Resolver) -> dict:
             continue
         qualified = resolver.qualify(base)
         bases.append(qualified if qualified is not None else None)
-    out: dict = {"bases": bases, "abstract": False, "proxy": False, "relations": {}, "managers": {}, "methods": {}, "get_queryset": None}
+    out: dict = {"bases": bases, "abstract": False, "proxy": False, "relations": {}, "managers": {}, "methods": {}, "get_queryset": None, "defines": []}
     for statement in node.body:
         if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
             for inner in statement.body:
@@ -394,6 +398,8 @@ def _class_skeleton(node: ast.ClassDef, resolver: _Resolver) -> dict:
                         out[flag] = True
             continue
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if statement.name in RELATION_NEUTRAL_METHODS:
+                out["defines"].append(statement.name)
             if isinstance(statement, ast.FunctionDef) and statement.name == "get_queryset":
                 out["get_queryset"] = _get_queryset_class(statement, resolver)
             kind, what = _method_kind(statement)

@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 from async_lint.analysis.cache_config import ALL_ALIASES
 from async_lint.analysis.django_vocabulary import MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES
-from async_lint.analysis.model_skeleton import build_skeleton, lines_matching
+from async_lint.analysis.model_skeleton import RELATION_NEUTRAL_METHODS, build_skeleton, lines_matching
 
 # Contrib apps whose models real projects use without declaring them.
 CONTRIB_MODEL_MODULES = (
@@ -428,16 +428,33 @@ def build_model_table(
                     out.append(resolved[0])
         return out
 
+    def plain_methods(chain: list[str]) -> list[str]:
+        """Django's relation-neutral methods no class of the model's chain
+        overrides; none where a base is not a model the table knows (a
+        mixin may define them)."""
+        defined: set[str] = set()
+        for qualified in chain:
+            found = builder.resolve(qualified)
+            if found is None:
+                return []
+            defined.update(found[1].get("defines", ()))
+            for base in found[1]["bases"]:
+                resolved = builder.resolve(base) if isinstance(base, str) else None
+                if not (isinstance(base, str) and (base in MODEL_BASES or (resolved is not None and resolved[0] in entries))):
+                    return []
+        return [name for name in RELATION_NEUTRAL_METHODS if name not in defined]
+
     merged: dict[str, dict] = {}
     for qualified, entry in entries.items():
         relations: dict[str, list] = {}
         managers: dict[str, list] = {}
-        for base in bases_of(qualified):
+        chain = bases_of(qualified)
+        for base in chain:
             relations.update(entries[base]["relations"])
             managers.update(entries[base]["managers"])
         relations.update(entry["relations"])
         managers.update(entry["managers"])
-        merged[qualified] = {**entry, "relations": relations, "managers": managers}
+        merged[qualified] = {**entry, "relations": relations, "managers": managers, "plain": plain_methods([*chain, qualified])}
 
     # Reverse accessors, given by the concrete models' relations.
     for qualified, entry in merged.items():

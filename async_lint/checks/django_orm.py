@@ -357,9 +357,16 @@ class SyncOrmCheck(DjangoCheck):
             local_def=lambda name: next(function.local_defs(name), None),
             is_instance=lambda value: isinstance(self.inference.infer(value), InstanceValue),
             is_django_call=self._is_orm_call,
+            loads_nothing=self._plain_model_method,
         )
         if handed:
             self._handed.setdefault(id(function), []).extend((path, node) for path in handed)
+
+    def _plain_model_method(self, method: cst.Attribute) -> bool:
+        """``obj.save`` / ``obj.delete`` of a model instance whose model (and
+        every base) leaves Django's own: it loads no relation."""
+        value = self.inference.infer(method.value)
+        return isinstance(value, InstanceValue) and value.model is not None and method.attr.value in value.model.plain_methods
 
     def _note_refresh(self, node: cst.Call) -> None:
         """Remember ``inst.refresh_from_db()`` / ``await inst.arefresh_from_db()``:
