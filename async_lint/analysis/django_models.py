@@ -1547,10 +1547,16 @@ class DjangoInference:
         if isinstance(callable_expr, cst.Lambda) and not callable_expr.params.params:
             # ``await sync_to_async(lambda: Game.objects.select_related("t").get(pk=pk))()``:
             # the instance the query fetched, with what it selected.
-            value = self._infer(callable_expr.body, scope)
+            body = callable_expr.body
+            if type(body) is cst.Call and resolve_in(scope, body.func, self.module_name) == "builtins.list":
+                return self._rows_list(body, scope)  # ``lambda: list(qs)``: the rows, fetched in the thread
+            value = self._infer(body, scope)
             return value if isinstance(value, (QuerySetValue, ManagerValue, InstanceValue, PairValue, RowsListValue)) else None
-        if resolve_in(scope, callable_expr, self.module_name) == "builtins.list":
+        qualified = resolve_in(scope, callable_expr, self.module_name)
+        if qualified == "builtins.list":
             return self._rows_list(call, scope)  # ``await sync_to_async(list)(qs)``
+        if qualified == "django.shortcuts.get_object_or_404":
+            return self._shortcut_instance(call, scope)  # ``await sync_to_async(get_object_or_404)(Post, pk=pk)``
         function = self._function_binding(callable_expr, scope)
         if function is not None and function[0].asynchronous is None:
             # ``await sync_to_async(get_course)(pk)``: the instance the def hands back too.
