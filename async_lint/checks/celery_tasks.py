@@ -9,7 +9,10 @@ file records a ``celery_task_call`` fact for each such ``.delay()`` /
 about; the defining module (analysed because the project check ``needs`` it)
 records the names of its module-level defs that its decorators make Celery
 tasks (``@shared_task``, ``@app.task`` on a known app); the project check
-joins the two.  A name no module of the project defines stays silent.
+joins the two.  A name bound nowhere in a module that star-imports is
+looked for in each star-imported module, and a module records the tasks it
+imports by a known name (so re-exports), as well as those it defines.  A
+name no module of the project defines stays silent.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
+from async_lint.analysis.scopes import IMPORT
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -69,9 +73,19 @@ def record_task_call(check, call: cst.Call, message: str | None) -> None:
         return
     root = _task_root(func)
     target = ctx.imported_from_elsewhere(root)
-    if target is None or check.receivers.infer(root) is not None:
+    targets = [target] if target is not None else _star_candidates(ctx, root)
+    if not targets or check.receivers.infer(root) is not None:
         return  # bound here, or known here: the per-file rule has decided
-    ctx.add_fact(TaskCall(target=target, message=message), call)
+    for candidate in targets:
+        ctx.add_fact(TaskCall(target=candidate, message=message), call)
+
+
+def _star_candidates(ctx, root: cst.BaseExpression) -> list[str]:
+    """A name bound nowhere in a module that star-imports: what each
+    ``from module import *`` may bring (``module.name``)."""
+    if type(root) is not cst.Name or ctx.lookup(root.value) is not None:
+        return []
+    return [f"{binding.target}.{root.value}" for binding in ctx.module_scope.bindings.get("*", ()) if binding.target]
 
 
 class CeleryTaskDefinitions(Check):
@@ -86,15 +100,21 @@ class CeleryTaskDefinitions(Check):
         ctx = self.ctx
         if ctx.module_name is None:
             return
-        receivers = None
+        receivers = ReceiverInference(ctx)
         names = []
         for statement in node.body:
             if type(statement) is not cst.FunctionDef or not statement.decorators:
                 continue
-            receivers = receivers or ReceiverInference(ctx)
             made = receivers.from_decorators(statement, ctx.module_scope)
             if made is not None and made.type == TASK_TYPE:
                 names.append(statement.name.value)
+        # Tasks the module imports and so re-exports (``from .tasks import
+        # log_activity`` in a module another one star-imports), where known here.
+        for name, bindings in ctx.module_scope.bindings.items():
+            if len(bindings) == 1 and bindings[0].kind == IMPORT and name not in names:
+                known = receivers.infer(cst.Name(name), ctx.module_scope)
+                if known is not None and known.type == TASK_TYPE:
+                    names.append(name)
         if names:
             ctx.add_fact(TasksDefined(module=ctx.module_name, names=tuple(names)))
 
@@ -109,4 +129,8 @@ class CrossModuleTaskCall(ProjectCheck):
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         tasks = {f"{module}.{name}" for path, fact in facts.of(TasksDefined) for module in facts.names_of(path, fact.module) for name in fact.names}
-        return [finding_at(path, fact.where, "DJA105", fact.message) for path, fact in facts.of(TaskCall) if fact.positioned and fact.target in tasks]
+        out: dict[tuple, Finding] = {}  # one finding per call, whichever star import brings the task
+        for path, fact in facts.of(TaskCall):
+            if fact.positioned and fact.target in tasks:
+                out.setdefault((path, str(fact.where)), finding_at(path, fact.where, "DJA105", fact.message))
+        return list(out.values())
