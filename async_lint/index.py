@@ -418,6 +418,7 @@ class ProjectIndex:
             function = self.function(current[0]) or {}
             ruled_out = self._ruled_out_by(current[2], function, current[0]) if current[2] is not None else None
             ops = [op for op in function.get("ops", ()) if usable(op) and not (ruled_out and len(op) > 3 and ruled_out(op[3]))]
+            ops.extend(self._task_ops(current[0], function))
             if ops:
                 op = min(ops, key=lambda op: (self._severity(op[0]), op[1]))
                 if best is None or self._severity(op[0]) < best[0]:
@@ -483,6 +484,17 @@ class ProjectIndex:
             if called is None or not called.get("coroutine"):
                 return False
         return True
+
+    def _task_ops(self, key: FunctionKey, function: dict) -> list[list]:
+        """The function's ``name.delay()`` calls whose ``name`` the index
+        finds to be a Celery task of the project: DJA105 operations."""
+        module, _ = split_key(key)
+        out = []
+        for ref, line, what in function.get("task_ops", ()):
+            target = self.resolve(ref, module)
+            if target is not None and (self.function(target) or {}).get("celery_task"):
+                out.append(["DJA105", line, what])
+        return out
 
     def touches_orm(self, key: FunctionKey) -> bool:
         for node in self.reachable([(key, None)]):
@@ -582,6 +594,6 @@ class ProjectIndex:
                     if fact.get("unsafe_thread") and not fact.get("orm"):
                         starts.append((target, None))
             for key in self.reachable(starts):
-                self.function(key)
+                self._task_ops(key, self.function(key) or {})  # loads the modules the refs name
         self._qs.clear()
         return set(self.missing)

@@ -15,6 +15,9 @@ Shape (every key is plain JSON data)::
          "async": false, "thread": false, "generator": false, "decorated": false,
          "class": "Report", "line": 12,
          "ops": [[code, line, what]],          # blocking/sync-only operations, direct
+         "task_ops": [[ref, line, what]],      # ``name.delay()`` of another module's name:
+                                               # a DJA105 op where ``ref`` is a Celery task
+         "celery_task": bool,                  # a module-level def its decorators make a Celery task
          "calls": [ref, ...],                  # project candidates called directly
          "returns": ["qs" | "other" | ref],    # what its return statements return
          "orm": bool,                          # touches the ORM directly
@@ -247,6 +250,15 @@ def _constructor_call(value: cst.BaseExpression | None) -> bool:
     func = value.func
     name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
     return name[:1].isupper()
+
+
+def _makes_celery_task(ctx: FileContext, info: FunctionInfo) -> bool:
+    """A module-level def its decorators make a Celery task (``@shared_task``)."""
+    from async_lint.analysis.receivers import ReceiverInference
+    from async_lint.checks.celery_tasks import TASK_TYPE
+
+    made = ReceiverInference(ctx).from_decorators(info.node, ctx.module_scope)
+    return made is not None and made.type == TASK_TYPE
 
 
 def bound_method_ref(ctx: FileContext, binding) -> str | None:
@@ -872,7 +884,11 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             continue  # ``@total.setter``: reading ``total`` still runs the getter
         guards = collector.guards.get(key)
         ops = []
+        task_ops = []
         for op in info.ops:
+            if op.task is not None:
+                task_ops.append([op.task, op.line, _what(op.node, op.code)])
+                continue
             ops.append([op.code, op.line, _what(op.node, op.code)])
             op_guards = guards_on(op.ancestors, guards) if guards else None
             if op_guards:
@@ -891,6 +907,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         # Keep entries small: only what is present.
         if ops:
             entry["ops"] = ops
+        if task_ops:
+            entry["task_ops"] = task_ops  # DJA105 where the index finds a Celery task at the ref
         if calls:
             entry["calls"] = calls
         if entered:
@@ -899,6 +917,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["returns"] = returns
         if orm:
             entry["orm"] = True
+        if info.node.decorators and "." not in info.qualname and not info.is_async and _makes_celery_task(ctx, info):
+            entry["celery_task"] = True
         if _returns_coroutine(info, key in collector.generators):
             entry["coroutine"] = True
         if key in collector.generators and not info.is_async and CONTEXT_MANAGER_DECORATORS.intersection(info.decorators):

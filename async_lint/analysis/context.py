@@ -64,6 +64,9 @@ class BlockingOp:
     # The nodes being visited when it was found (``node`` is the last or
     # below it): which branches it sits under (summary.py's guards).
     ancestors: tuple[cst.CSTNode, ...] = ()
+    # The ref (summary.py) of a name of another module whose ``.delay()`` this
+    # is: an operation only where the project index finds a Celery task there.
+    task: str | None = None
 
 
 @dataclass(eq=False)

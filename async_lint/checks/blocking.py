@@ -19,7 +19,7 @@ from async_lint.analysis.receivers import Inferred, ReceiverInference
 from async_lint.analysis.scopes import Scope
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
-from async_lint.checks.celery_tasks import PUBLISHING_METHODS, SIGNATURE_TYPE, TASK_TYPE, record_task_call
+from async_lint.checks.celery_tasks import PUBLISHING_METHODS, SIGNATURE_TYPE, TASK_TYPE, record_task_call, record_task_op
 from async_lint.checks.foreign_objects import record_object_call
 
 cst = lazy_libcst.bind(globals())
@@ -144,6 +144,10 @@ class BlockingCallCheck(Check):
             type_name = SIGNATURE_TYPE if type(node.func.value) is cst.Call else TASK_TYPE
             entry = self.table.match_method(type_name, node.func.attr.value)
             record_task_call(self, node, self._method_message(node.func, entry, type_name) if entry is not None else None)
+        elif type(node.func) is cst.Attribute and node.func.attr.value in PUBLISHING_METHODS:
+            # In a sync function: perhaps a Celery task of another module, an
+            # operation of the function where the project index finds one there.
+            record_task_op(self, node)
         elif not awaited and self.ctx.in_async_context:
             # Perhaps an object of another module (``redis_server.set()``): the project check decides.
             record_object_call(self, node)

@@ -80,6 +80,34 @@ def record_task_call(check, call: cst.Call, message: str | None) -> None:
         ctx.add_fact(TaskCall(target=candidate, message=message), call)
 
 
+def record_task_op(check, call: cst.Call) -> None:
+    """``name.delay(...)`` in a sync function, ``name`` imported from another
+    module (or brought by a star import) and unknown here: an operation of
+    the function (DJA105) where the project index finds a Celery task at
+    ``name``, for the DJA401 chains that reach the function."""
+    from async_lint.analysis.context import BlockingOp
+
+    ctx = check.ctx
+    func = call.func
+    function = ctx.current_function
+    if ctx.in_async_context or function is None or function.runs_on_loop or ctx.in_lambda or ctx.only_without_loop():
+        return
+    root = _task_root(func)
+    target = ctx.imported_from_elsewhere(root)
+    if target is not None:
+        ref = f"q:{target}"
+    elif _star_candidates(ctx, root):
+        ref = f"q:{ctx.module_name or '<module>'}.{root.value}"  # type: ignore[attr-defined]  # the index follows the star imports
+    else:
+        return
+    if check.receivers.infer(root) is not None:
+        return  # known here: the per-file rule has decided
+    type_name = SIGNATURE_TYPE if type(func.value) is cst.Call else TASK_TYPE
+    entry = check.table.match_method(type_name, func.attr.value)
+    if entry is not None:
+        function.ops.append(BlockingOp(entry.code, check._method_message(func, entry, type_name), call, ancestors=tuple(ctx.stack), task=ref))
+
+
 def _star_candidates(ctx, root: cst.BaseExpression) -> list[str]:
     """A name bound nowhere in a module that star-imports: what each
     ``from module import *`` may bring (``module.name``)."""
