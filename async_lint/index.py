@@ -184,17 +184,25 @@ class ProjectIndex:
         failed_at = self._failed_dotted.get(memo)
         if failed_at is not None and failed_at <= depth:
             return None
-        found = self._module_prefix(dotted, depth, as_imported=depth == 0)
+        found = self._module_prefix(dotted, depth)
         result = self._resolve_in_module(*found, depth) if found is not None else None
+        if result is None and found is not None and depth == 0 and "." in found[1]:
+            # ``from pkg import name`` where ``pkg/__init__.py`` binds ``name``
+            # to an object of its submodule ``pkg.name`` (``from .name import
+            # name``): the package's attribute is that object, not the
+            # submodule (asked only where the submodule has no answer, so a
+            # package's ``__init__`` is read only then).
+            package, _, last = found[1].rpartition(".")
+            shadowing = self._package_binding(package, last, found[1])
+            if shadowing is not None:
+                result = self._resolve_in_module(*shadowing, [last, *found[2]], depth)
         if result is None:
             self._failed_dotted[memo] = min(depth, self._failed_dotted.get(memo, depth))
         return result
 
-    def _module_prefix(self, dotted: str, depth: int, as_imported: bool = False) -> tuple[dict, str, list[str]] | None:
+    def _module_prefix(self, dotted: str, depth: int) -> tuple[dict, str, list[str]] | None:
         """The loaded summary of the longest project module prefixing ``dotted``,
-        its name, and the rest of the dotted name (None past the re-export depth).
-        ``as_imported``: ``dotted`` is a name as a file imported it, which a
-        package's own binding may shadow (``_package_binding``)."""
+        its name, and the rest of the dotted name (None past the re-export depth)."""
         if depth > MAX_REEXPORT_DEPTH:
             return None
         parts = dotted.split(".")
@@ -202,14 +210,6 @@ class ProjectIndex:
             module = ".".join(parts[:cut])
             if not self._has_module(module):
                 continue
-            if as_imported and cut > 1:
-                # ``from pkg import name`` where ``pkg/__init__.py`` binds
-                # ``name`` to an object of its submodule ``pkg.name``
-                # (``from .name import name``): the package's attribute is
-                # that object, not the submodule.
-                shadowing = self._package_binding(".".join(parts[: cut - 1]), parts[cut - 1], module)
-                if shadowing is not None:
-                    return shadowing[0], shadowing[1], parts[cut - 1 :]
             module = self._nearest(module)
             summary = self.summary_of(module)
             return (summary, module, parts[cut:]) if summary is not None else None
