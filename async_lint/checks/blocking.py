@@ -159,6 +159,8 @@ class BlockingCallCheck(Check):
         call blocks in the same function is not reported again."""
         func = call.func
         qualified = self.ctx.qualified_name(func, scope)
+        if qualified is None and type(func) is cst.Call:
+            qualified = self._looked_up_function(func, scope)
         if qualified is not None:
             entry = self.table.match(qualified)
             if entry is not None:
@@ -174,6 +176,23 @@ class BlockingCallCheck(Check):
         if entry is None or (once_per_object and self._reported_at_creation(receiver, scope)):
             return None
         return entry, self._method_message(func, entry, receiver.type)
+
+    def _looked_up_function(self, lookup: cst.Call, scope: Scope) -> str | None:
+        """``getattr(requests, "get")``: ``requests.get``; with a name not
+        written out (``getattr(requests, method.lower())``), the module's
+        generic ``request`` where the table has one (an HTTP verb of it)."""
+        args = lookup.args
+        if self.ctx.qualified_name(lookup.func, scope) != "builtins.getattr" or len(args) != 2 or any(a.keyword is not None or a.star for a in args):
+            return None
+        module = self.ctx.qualified_name(args[0].value, scope)
+        if module is None:
+            return None
+        name = args[1].value
+        if type(name) is cst.SimpleString:
+            value = name.evaluated_value
+            return f"{module}.{value}" if isinstance(value, str) and value.isidentifier() else None
+        generic = f"{module}.request"
+        return generic if self.table.match(generic) is not None else None
 
     def _method_message(self, func: cst.Attribute, entry: BlockingCall, type_name: str) -> str:
         spelled = self._spelling(func)
