@@ -164,11 +164,16 @@ class TransactionCheck(DjangoCheck):
     def visit_With(self, node: cst.With) -> None:
         for item in node.items:
             if self._is_atomic(item.item):
+                # ``async with``: Atomic has no ``__aenter__``, so the statement itself fails.
+                what = (
+                    "is not an async context manager (`async with` raises TypeError; transactions do not work in async code)"
+                    if node.asynchronous is not None
+                    else "opens a transaction on the event loop (SynchronousOnlyOperation; transactions do not work in async code)"
+                )
                 self.flag(
                     item.item,
                     "DJA208",
-                    f"`{shown(self.ctx, item.item)}` opens a transaction on the event loop (SynchronousOnlyOperation; transactions do not work in async code); "
-                    "move the transactional work into a sync function and `await sync_to_async(fn)()`",
+                    f"`{shown(self.ctx, item.item)}` {what}; move the transactional work into a sync function and `await sync_to_async(fn)()`",
                 )
 
     def visit_Call(self, node: cst.Call) -> None:
