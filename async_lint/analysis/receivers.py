@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Iterator
 from async_lint import lazy_libcst
 
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
-from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, lookup
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, PARAM, Binding, BindingCollector, Scope, lookup
 from async_lint.catalog import load_table
 
 cst = lazy_libcst.bind(globals())
@@ -245,6 +245,9 @@ class ReceiverInference:
         callee = local_callee(self.ctx, call.func, scope)
         if callee is not None:
             return self._returned_by(*callee)
+        subclassed = self._known_base_of(call.func, scope)
+        if subclassed is not None:
+            return Inferred(subclassed, call, scope)
         if isinstance(call.func, cst.Attribute):
             receiver = self.infer(call.func.value, scope)
             if receiver is None:
@@ -256,6 +259,30 @@ class ReceiverInference:
             if spec is not None and spec.deep:
                 return Inferred(receiver.type, call, scope)
         return None
+
+    def _known_base_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The known type a class of this module derives from
+        (``class RotatingClient(WebClient)``: a ``slack_sdk.WebClient``), its
+        own or through classes of the module; None where the class (or one
+        on the way) defines an ``async def`` (perhaps an async wrapper) or
+        derives from two known types."""
+        if type(expr) is not cst.Name or depth > 5:
+            return None
+        found = lookup(scope, expr.value)
+        if found is None or len(found[1]) != 1 or found[1][0].kind != CLASS or type(found[1][0].node) is not cst.ClassDef:
+            return None
+        node = found[1][0].node
+        if any(type(s) is cst.FunctionDef and s.asynchronous is not None for s in node.body.body):
+            return None
+        kinds = set()
+        for base in node.bases:
+            if base.keyword is not None:
+                continue
+            qualified = self.ctx.qualified_name(base.value, found[0])
+            known = self.model.annotations.get(qualified) if qualified is not None else None
+            kinds.add(known if known is not None else self._known_base_of(base.value, found[0], depth + 1))
+        kinds.discard(None)
+        return kinds.pop() if len(kinds) == 1 else None
 
     def _returned_by(self, function: cst.FunctionDef, parent: Scope) -> Inferred | None:
         """What a project def of this module returns (``client =
