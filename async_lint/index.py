@@ -29,6 +29,27 @@ MAX_REEXPORT_DEPTH = 12
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
+def _forwarded(args: list, incoming: str | None) -> list:
+    """A call's literal arguments (summary ``call_args``) with each value the
+    calling function takes from its ``**kwargs`` (``{"kwarg": name,
+    "default": ...}``) read from the one call that reached it (``incoming``:
+    JSON [[ref, args]]): the keyword if that call passed it, else the
+    default; unknown (None) where more calls, or none with known arguments,
+    reached it."""
+    known = json.loads(incoming) if incoming is not None else None
+    keywords = known[0][1][1] if known is not None and len(known) == 1 and known[0][1] is not None else None
+
+    def resolved(value):
+        if not isinstance(value, dict):
+            return value
+        if keywords is None:
+            return None
+        return keywords[value["kwarg"]] if value["kwarg"] in keywords else value["default"]
+
+    positional, named = args
+    return [[resolved(v) for v in positional], {k: resolved(v) for k, v in named.items()}]
+
+
 def _key(module: str, qualname: str) -> FunctionKey:
     return f"{module}:{qualname}"
 
@@ -432,6 +453,8 @@ class ProjectIndex:
                 if ref in skipped:
                     continue
                 calls = arguments.get(ref)
+                if calls and None not in calls:
+                    calls = [_forwarded(args, current[2]) for args in calls]
                 nxt = (target, target_receiver, json.dumps([[ref, args] for args in calls]) if calls and None not in calls else None)
                 if nxt not in parents:
                     parents[nxt] = current
@@ -539,9 +562,13 @@ class ProjectIndex:
                 return keywords[param]
             return [defaults[param]] if param in defaults else None
 
+        def known_value(param: str) -> list | None:
+            found = value(param)
+            return found if isinstance(found, list) else None  # a ``**kwargs`` value not read (``_forwarded``)
+
         def fails(guard: list) -> bool:
             param, test = guard
-            found = value(param)
+            found = known_value(param)
             if found is None:
                 return False
             literal = found[0]

@@ -300,17 +300,39 @@ def _literal(node: cst.BaseExpression) -> list[Any] | None:
     return None
 
 
-def _literal_args(call: cst.Call) -> list[Any] | None:
+def _literal_args(call: cst.Call, kwargs_name: str | None = None) -> list[Any] | None:
+    """``[[positional...], {keyword: ...}]``, each ``[literal]`` or None;
+    with ``kwargs_name`` (the calling function's ``**kwargs``), a value taken
+    from it (``kwargs.pop("request", None)``, ``kwargs.get("request")``) is
+    ``{"kwarg": name, "default": [literal] | None}``: the index reads it from
+    the keywords the function itself was called with."""
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
     for arg in call.args:
         if arg.star:
             return None
+        value = _from_kwargs(arg.value, kwargs_name) if kwargs_name is not None else None
+        if value is None:
+            value = _literal(arg.value)
         if arg.keyword is not None:
-            keywords[arg.keyword.value] = _literal(arg.value)
+            keywords[arg.keyword.value] = value
         else:
-            positional.append(_literal(arg.value))
+            positional.append(value)
     return [positional, keywords]
+
+
+def _from_kwargs(node: cst.BaseExpression, kwargs_name: str) -> dict | None:
+    """``kwargs.pop("key", default)`` / ``kwargs.get("key", default)`` on the
+    function's ``**kwargs``: the forwarded keyword, with its literal default."""
+    if not (type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in ("pop", "get")):
+        return None
+    if not (type(node.func.value) is cst.Name and node.func.value.value == kwargs_name) or not 1 <= len(node.args) <= 2 or any(a.keyword is not None or a.star for a in node.args):
+        return None
+    key = node.args[0].value
+    if type(key) is not cst.SimpleString or not isinstance(key.evaluated_value, str):
+        return None
+    default = _literal(node.args[1].value) if len(node.args) == 2 else ([None] if node.func.attr.value == "get" else None)
+    return {"kwarg": key.evaluated_value, "default": default}
 
 
 @dataclass(frozen=True)
@@ -1039,10 +1061,12 @@ def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions
         if entry is None or "calls" not in entry:
             continue
         found: dict[str, list[Any]] = {}
+        star_kwarg = info.node.params.star_kwarg
+        kwargs_name = star_kwarg.name.value if isinstance(star_kwarg, cst.Param) else None
         for ref, node in collector.call_sites.get(id(info), ()):
             text = _ref_text(ctx, ref)
             if text and _local_target(text, module) in guarded:
-                found.setdefault(text, []).append(_literal_args(node) if node is not None else None)
+                found.setdefault(text, []).append(_literal_args(node, kwargs_name) if node is not None else None)
         if found:
             entry["call_args"] = found
 

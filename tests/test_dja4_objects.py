@@ -277,6 +277,44 @@ def test_and_or_tests_rule_out_branches_by_each_parameter_they_read(tmp_path: Pa
     assert lines == [5, 8, 9]
 
 
+def test_a_keyword_forwarded_from_kwargs_rules_out_its_branch(tmp_path: Path) -> None:
+    """``self._extract(kwargs.pop("request", None))``: the value is the
+    keyword the function itself was called with, else the default."""
+    root = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/audit.py": """
+                import time
+
+                class AuditLogger:
+                    def info(self, message, *args, **kwargs):
+                        return self._extract(kwargs.pop("request", None), kwargs.get("response"))
+
+                    def _extract(self, request, response):
+                        if request is not None:
+                            time.sleep(1)  # loads the user, say
+                        return {}
+
+                audit_logger = AuditLogger()
+            """,
+            "app/views.py": """
+                from app.audit import audit_logger
+
+                async def view(request, other):
+                    audit_logger.info("seen %s", 1)
+                    audit_logger.info("seen", request=None)
+                    audit_logger.info("seen", request=request)
+                    audit_logger.info("seen", request=1)
+                    audit_logger.info("seen", **other)
+            """,
+        },
+    )
+    lines = sorted(f.line for f in lint_paths([root]) if f.code == "DJA401")
+    assert lines == [6, 7, 8]
+
+
 def test_chain_end_severity_first_then_length() -> None:
     def fn(calls=(), ops=()):
         entry = {"async": False}
