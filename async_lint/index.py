@@ -562,15 +562,11 @@ class ProjectIndex:
                 return keywords[param]
             return [defaults[param]] if param in defaults else None
 
-        def known_value(param: str) -> list | None:
-            found = value(param)
-            return found if isinstance(found, list) else None  # a ``**kwargs`` value not read (``_forwarded``)
-
         def fails(guard: list) -> bool:
             param, test = guard
-            found = known_value(param)
-            if found is None:
-                return False
+            found = value(param)
+            if not isinstance(found, list):
+                return False  # unknown, or a ``**kwargs`` value not read (``_forwarded``)
             literal = found[0]
             return {"truthy": not literal, "falsy": bool(literal), "none": literal is not None, "notnone": literal is None}[test]
 

@@ -67,10 +67,11 @@ from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECOR
 from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, CoroutineUse, coroutine_use
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
-from async_lint.analysis.receivers import self_assignments
+from async_lint.analysis.receivers import ReceiverInference, self_assignments
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope, dotted_name
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
+from async_lint.checks.celery_tasks import makes_task
 from async_lint.checks.coroutines import await_fix_at, call_spelling, coroutine_apis, expects_an_error, nested_loops_allowed
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
@@ -250,15 +251,6 @@ def _constructor_call(value: cst.BaseExpression | None) -> bool:
     func = value.func
     name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
     return name[:1].isupper()
-
-
-def _makes_celery_task(ctx: FileContext, info: FunctionInfo) -> bool:
-    """A module-level def its decorators make a Celery task (``@shared_task``)."""
-    from async_lint.analysis.receivers import ReceiverInference
-    from async_lint.checks.celery_tasks import TASK_TYPE
-
-    made = ReceiverInference(ctx).from_decorators(info.node, ctx.module_scope)
-    return made is not None and made.type == TASK_TYPE
 
 
 def bound_method_ref(ctx: FileContext, binding) -> str | None:
@@ -899,6 +891,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                     imports[name] = binding.target
                     break
     functions: dict[str, dict[str, Any]] = {}
+    receivers: ReceiverInference | None = None  # for the Celery tasks among the module's defs
     for info in ctx.functions:
         key = id(info)
         binding = _binding_kind(info)
@@ -939,8 +932,10 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["returns"] = returns
         if orm:
             entry["orm"] = True
-        if info.node.decorators and "." not in info.qualname and not info.is_async and _makes_celery_task(ctx, info):
-            entry["celery_task"] = True
+        if info.node.decorators and "." not in info.qualname and not info.is_async:
+            receivers = receivers or ReceiverInference(ctx)
+            if makes_task(receivers, info.node, ctx.module_scope):
+                entry["celery_task"] = True
         if _returns_coroutine(info, key in collector.generators):
             entry["coroutine"] = True
         if key in collector.generators and not info.is_async and CONTEXT_MANAGER_DECORATORS.intersection(info.decorators):

@@ -57,6 +57,7 @@ from async_lint.analysis.scopes import (
     Binding,
     Scope,
     binding_target,
+    defined_function,
     lookup,
     positional_params,
 )
@@ -857,7 +858,7 @@ class DjangoInference:
             value = self._annotated_param_value(param, scope)
             # A DRF/adrf handler's request is DRF's, its user authenticated by
             # ``initial()`` before the handler runs, whatever the annotation says.
-            return None if isinstance(value, DjangoRequestValue) and self._drf_handler_request(param, scope) else value
+            return None if isinstance(value, DjangoRequestValue) and self._handler_request(param, scope) and self._in_drf_handler(scope) else value
         # Unannotated, the value follows from the parameter's place alone
         # (no inference, so no cycle or depth): read once per parameter.
         key = (id(param), id(scope))
@@ -930,26 +931,27 @@ class DjangoInference:
             info = self.model_of_class(scope.parent.node, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
             if info is not None:
                 return ModelClass(self.models().get(info.name, info))
-        if param.name.value == "request" and self.imports_django and not self.foreign_request_framework:
-            position = 1 if in_class else 0
-            if len(params) > position and params[position] is param:
-                return None if self._drf_handler_request(param, scope) else DjangoRequestValue()
+        if param.name.value == "request" and self.imports_django and not self.foreign_request_framework and self._handler_request(param, scope):
+            return None if self._in_drf_handler(scope) else DjangoRequestValue()
         return None
 
-    def _drf_handler_request(self, param: cst.Param, scope: Scope) -> bool:
-        """``param`` is the request parameter of a DRF or adrf view's method
-        (an ``APIView`` subclass's) or of an ``@api_view`` function."""
+    @staticmethod
+    def _handler_request(param: cst.Param, scope: Scope) -> bool:
+        """``param`` is where a handler takes the request: the first
+        parameter of a function, the one after ``self`` of a method."""
         function = scope.node if scope.kind == "function" else None
         if not isinstance(function, cst.FunctionDef):
             return False
         params = list(function.params.posonly_params) + list(function.params.params)
-        in_class = scope.parent is not None and scope.parent.kind == "class"
-        position = 1 if in_class else 0
-        if not (len(params) > position and params[position] is param):
-            return False
-        if in_class:
+        position = 1 if scope.parent is not None and scope.parent.kind == "class" else 0
+        return len(params) > position and params[position] is param
+
+    def _in_drf_handler(self, scope: Scope) -> bool:
+        """``scope`` is a method of a DRF or adrf view (an ``APIView``
+        subclass) or an ``@api_view`` function: its request is DRF's."""
+        if scope.parent is not None and scope.parent.kind == "class":
             return self._drf_view(scope.parent.node, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
-        return any((self.ctx.qualified_name(_decorator_callee(d), scope.parent or scope) or "") in DRF_FUNCTION_VIEWS for d in function.decorators)
+        return any((self.ctx.qualified_name(_decorator_callee(d), scope.parent or scope) or "") in DRF_FUNCTION_VIEWS for d in scope.node.decorators)  # type: ignore[union-attr]
 
     def _user_replaced(self, request: cst.BaseExpression, scope: Scope, what: str = "user") -> bool:
         """The code may have set the user itself, so ``request.user`` may be
@@ -1605,15 +1607,7 @@ class DjangoInference:
 
     # -- functions of this file --------------------------------------------------
     def _function_binding(self, func: cst.BaseExpression, scope: Scope) -> tuple[cst.FunctionDef, Scope] | None:
-        if not isinstance(func, cst.Name):
-            return None
-        found = lookup(scope, func.value)
-        if found is None:
-            return None
-        defs = [b for b in found[1] if b.kind == DEF]
-        if len(defs) != 1 or len(found[1]) != 1 or not isinstance(defs[0].node, cst.FunctionDef):
-            return None
-        return defs[0].node, found[0]
+        return defined_function(scope, func.value) if isinstance(func, cst.Name) else None
 
     def function_result(self, node: cst.FunctionDef, parent: Scope) -> Value | None:
         """What a def of this module hands back (awaited, for an ``async

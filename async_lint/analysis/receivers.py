@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Iterator
 from async_lint import lazy_libcst
 
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, PARAM, Binding, BindingCollector, Scope, lookup
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, PARAM, Binding, BindingCollector, Scope, defined_function, lookup
 from async_lint.catalog import load_table
 
 cst = lazy_libcst.bind(globals())
@@ -458,29 +458,23 @@ def local_callee(ctx: FileContext, func: cst.BaseExpression, scope: Scope) -> tu
     the caller's class (``self.get_client()``, ``cls.build()``); None for
     an ``async def`` (its call is a coroutine), a def under other
     decorators, or anything else."""
+    found: tuple[cst.FunctionDef, Scope] | None = None
     if type(func) is cst.Name:
-        found = lookup(scope, func.value)
-        name = func.value
+        found = defined_function(scope, func.value)
     elif type(func) is cst.Attribute and type(func.value) is cst.Name:
         owner = self_class_scope(func.value.value, scope)
-        if owner is None:
-            return None
-        found = (owner, owner.bindings.get(func.attr.value, []))
-        name = func.attr.value
-    else:
+        bindings = owner.bindings.get(func.attr.value, []) if owner is not None else []
+        if len(bindings) == 1 and bindings[0].kind == DEF and type(bindings[0].node) is cst.FunctionDef:
+            found = (bindings[0].node, owner)  # type: ignore[assignment]
+    if found is None or found[0].asynchronous is not None:
         return None
-    if found is None or len(found[1]) != 1:
-        return None
-    binding = found[1][0]
-    node = binding.node
-    if binding.kind != DEF or type(node) is not cst.FunctionDef or node.asynchronous is not None or binding.name != name:
-        return None
+    node, where = found
     for decorator in node.decorators:
         expr = decorator.decorator.func if type(decorator.decorator) is cst.Call else decorator.decorator
-        qualified = ctx.qualified_name(expr, found[0]) or ""
+        qualified = ctx.qualified_name(expr, where) or ""
         if qualified not in _TRANSPARENT_DECORATORS and qualified.rpartition(".")[2] not in ("staticmethod", "classmethod"):
             return None
-    return node, found[0]
+    return found
 
 
 def returned_values(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -> list[tuple[cst.BaseExpression, Scope]] | None:

@@ -279,6 +279,15 @@ def lookup(scope: Scope, name: str) -> tuple[Scope, list[Binding]] | None:
     return None
 
 
+def defined_function(scope: Scope, name: str) -> tuple[cst.FunctionDef, Scope] | None:
+    """The ``def`` that ``name``, seen from ``scope``, is bound to (and only
+    to), with the scope that binds it."""
+    found = lookup(scope, name)
+    if found is None or len(found[1]) != 1 or found[1][0].kind != DEF or type(found[1][0].node) is not cst.FunctionDef:
+        return None
+    return found[1][0].node, found[0]
+
+
 def binding_target(bindings: list[Binding]) -> tuple[str, str | None]:
     """Reduce a name's bindings to (kind, import target).
 

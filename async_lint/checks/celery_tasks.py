@@ -116,6 +116,13 @@ def _star_candidates(ctx, root: cst.BaseExpression) -> list[str]:
     return [f"{binding.target}.{root.value}" for binding in ctx.module_scope.bindings.get("*", ()) if binding.target]
 
 
+def makes_task(receivers, node: cst.FunctionDef, scope) -> bool:
+    """A def its decorators make a Celery task (``@shared_task``, ``@app.task``
+    on a known app), read by ``receivers`` (a ``ReceiverInference``)."""
+    made = receivers.from_decorators(node, scope)
+    return made is not None and made.type == TASK_TYPE
+
+
 class CeleryTaskDefinitions(Check):
     """Records the module's Celery tasks (in files given a full pass: those
     with async code, and the modules ``CrossModuleTaskCall`` needs)."""
@@ -133,8 +140,7 @@ class CeleryTaskDefinitions(Check):
         for statement in node.body:
             if type(statement) is not cst.FunctionDef or not statement.decorators:
                 continue
-            made = receivers.from_decorators(statement, ctx.module_scope)
-            if made is not None and made.type == TASK_TYPE:
+            if makes_task(receivers, statement, ctx.module_scope):
                 names.append(statement.name.value)
         # Tasks the module imports and so re-exports (``from .tasks import
         # log_activity`` in a module another one star-imports), where known here.

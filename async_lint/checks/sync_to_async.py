@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import ASSIGN, DEF
+from async_lint.analysis.scopes import ASSIGN, defined_function
 
 from async_lint.checks.django_structure_classes import nodes_in
 from async_lint.checks.base import Check, IndexCheck, finding_at
@@ -273,12 +273,10 @@ class SyncToAsyncCheck(Check):
         synchronously) in its body; a callee not read here is its own."""
         from async_lint.checks._sync_to_async_scans import ResultUses
 
-        if type(call.func) is not cst.Name:
+        found = defined_function(self.ctx.scope, call.func.value) if type(call.func) is cst.Name else None
+        if found is None or found[0].asynchronous is None:
             return True
-        bindings = self.ctx.lookup(call.func.value) or []
-        if len(bindings) != 1 or bindings[0].kind != DEF or type(bindings[0].node) is not cst.FunctionDef or bindings[0].node.asynchronous is None:
-            return True
-        callee = bindings[0].node
+        callee = found[0]
         param = _parameter_for(callee, call, arg)
         if param is None:
             return True
