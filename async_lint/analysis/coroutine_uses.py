@@ -27,9 +27,12 @@ ATTRIBUTE = "attribute"  # `call().name`: AttributeError (consumer: the name)
 ITERATED = "iterated"  # `for x in call()`: TypeError
 UNPACKED = "unpacked"  # `a, b = call()`: TypeError
 NONE_TESTED = "none_tested"  # `call() is None`: never true
+# `on_commit(lambda: call())`: a lambda returns it to a callable that calls
+# the lambda and drops its result (consumer: that callable).
+CALLBACK = "callback"
 # Uses that fail on a coroutine but not on a future, which is iterable
 # (``yield from``) and has methods of its own.
-NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED})
+NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED, CALLBACK})
 # Uses the module summary keeps only in async code: in sync code they are
 # everyday shapes (``for x in f()``, ``f().name``, ``a, b = f()``) whose
 # callees in other modules the project index would load to no end.
@@ -57,6 +60,13 @@ class CoroutineUse:
     @classmethod
     def from_data(cls, data: list[str]) -> CoroutineUse:
         return cls(data[0], data[1])
+
+
+@functools.lru_cache(maxsize=None)
+def dropping_callers() -> dict[str, tuple[int | None, str | None]]:
+    """Callables that call the callable they are given and drop what it
+    returns: qualified name -> (its position, its keyword)."""
+    return {row["name"]: (row.get("position"), row.get("keyword")) for row in load_table("coroutine_apis")["uses"]["dropping_callers"]}
 
 
 @functools.lru_cache(maxsize=None)
@@ -112,6 +122,8 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     parent = stack[index - 1]
     if isinstance(parent, cst.BooleanOperation) and _statement_value(stack, index):
         return CoroutineUse(DROPPED)
+    if type(parent) is cst.Lambda:
+        return _returned_to_dropping_caller(ctx, stack, index) if parent.body is call else None
     failing = _failing_use(parent, call)
     if failing is not None:
         return failing
@@ -134,6 +146,27 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
         short = name.removeprefix("builtins.")
         return CoroutineUse(ARGUMENT, f"`{short}()`")
     return None
+
+
+def _returned_to_dropping_caller(ctx, stack: list[cst.CSTNode], index: int) -> CoroutineUse | None:
+    """``on_commit(lambda: call())``: the lambda at ``stack[index - 1]`` is
+    the callable a dropping caller is given (by position or keyword)."""
+    if index < 3 or type(stack[index - 2]) is not cst.Arg or type(stack[index - 3]) is not cst.Call:
+        return None
+    arg, caller = stack[index - 2], stack[index - 3]
+    name = ctx.qualified_name(caller.func)
+    where = dropping_callers().get(name) if name is not None else None
+    if where is None or arg.star:
+        return None
+    position, keyword = where
+    if arg.keyword is not None:
+        given = arg.keyword.value == keyword
+    else:
+        positional = [a for a in caller.args if a.keyword is None and not a.star]
+        given = position is not None and len(positional) > position and positional[position] is arg
+    if not given:
+        return None
+    return CoroutineUse(CALLBACK, f"`{name.removeprefix('django.db.').removeprefix('builtins.')}()`")
 
 
 def _compared_with_none(parent: cst.CSTNode, value: cst.BaseExpression) -> bool:
@@ -178,6 +211,7 @@ _USE_WORDING = {
     ITERATED: ", which a `for` loop cannot iterate (TypeError)",
     UNPACKED: ", which cannot be unpacked (TypeError)",
     NONE_TESTED: ", which is never None: the test never sees its result",
+    CALLBACK: " that a lambda hands to {consumer}, which calls the lambda and drops what it returns",
     ARGUMENT: ": {consumer} gets the {thing} object, not its result",
 }
 
@@ -187,5 +221,8 @@ def use_message(callee: str, use: CoroutineUse, future: bool, awaitable_here: bo
     thing = "future" if future else "coroutine"
     what = f"`{callee}` returns a {thing}" + _USE_WORDING.get(use.kind, _USE_WORDING[ARGUMENT]).format(thing=thing, consumer=use.consumer)
     lost = "its results and exceptions are lost" if future else "its body never runs"
-    how = "add `await`" if awaitable_here else "`await` it from async code, or run it with `async_to_sync(...)`"
+    if use.kind == CALLBACK:
+        how = "run it inside the callback: `lambda: async_to_sync(f)(...)`"
+    else:
+        how = "add `await`" if awaitable_here else "`await` it from async code, or run it with `async_to_sync(...)`"
     return f"{what}, and {lost}; {how}"

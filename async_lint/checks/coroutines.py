@@ -602,6 +602,17 @@ def call_spelling(expr: cst.BaseExpression) -> str:
 ASYNCIO_USE = (r"asyncio(?<![\w.]asyncio)\s*\.", r"\bimport\s+asyncio\b", r"\bfrom\s+asyncio\b", r"asyncio(?<![\w.]asyncio)\s+as\b")
 
 
+def twin_call_hints() -> tuple[str, str]:
+    """A call of one of Django's async twins (``obj.asave()``,
+    ``signal.asend(...)``, ``aget_object_or_404(...)``), spelled in a file
+    with no other async code: a sync function that drops it (DJA302)."""
+    from async_lint.analysis.django_twins import SHORTCUT, twin_table
+
+    methods = sorted({twin for (kind, _), (twin, _) in twin_table().items() if kind != SHORTCUT and not twin.startswith("__")})
+    functions = sorted({twin for (kind, _), (twin, _) in twin_table().items() if kind == SHORTCUT})
+    return r"\.(?:" + "|".join(methods) + r")\s*\(", r"\b(?:" + "|".join(functions) + r")\s*\("
+
+
 class _CoroutineCheck(Check):
     """Base of this module's checks: each keeps the file's evidence cache."""
 
@@ -668,6 +679,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
     body never runs (Python only warns "coroutine ... was never awaited")."""
 
     codes = ("DJA302",)
+    text_hints = (*_CoroutineCheck.text_hints, *twin_call_hints())
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
