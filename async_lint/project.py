@@ -95,6 +95,16 @@ class ModuleNamer:
     # (project root, the files linted) -> the import roots of those files (``import_roots``).
     _roots: dict[tuple[str, tuple[str, ...]], list[str]] = field(default_factory=dict)
     _aliases: dict[str, list[str]] = field(default_factory=dict)
+    _mapped: dict[str, tuple[str, ...]] | None = None
+
+    def package_dirs(self) -> dict[str, tuple[str, ...]]:
+        """Folders that setuptools' ``package-dir`` (``[tool.setuptools]`` of
+        the root's pyproject.toml) installs under another name: folder ->
+        the package's dotted parts (``{"agent_runtime" = "."}``: the
+        project's root folder is the package ``agent_runtime``)."""
+        if self._mapped is None:
+            self._mapped = _setuptools_package_dirs(os.path.abspath(self.root))
+        return self._mapped
 
     def _holds_file(self, folder: str, name: str) -> bool:
         path = os.path.join(folder, name)
@@ -129,7 +139,10 @@ class ModuleNamer:
         known = self._packages.get(folder)
         if known is None:
             known = ()
-            if self._has_init(folder):
+            mapped = self.package_dirs().get(folder)
+            if mapped is not None:
+                known = mapped
+            elif self._has_init(folder):
                 parent = os.path.dirname(folder)
                 known = (*(self._package(parent) if parent != folder else ()), os.path.basename(folder))
             self._packages[folder] = known
@@ -203,6 +216,31 @@ class ModuleNamer:
         return folder
 
 
+def _setuptools_package_dirs(root: str) -> dict[str, tuple[str, ...]]:
+    """``package-dir`` of ``[tool.setuptools]`` in ``root``'s pyproject.toml:
+    folder -> package parts, for the packages it names (its ``""`` entry,
+    a folder of top-level packages, names none); {} without one."""
+    from async_lint import _toml
+
+    try:
+        with open(os.path.join(root, "pyproject.toml"), "rb") as fh:
+            data = _toml.load(fh)
+    except (OSError, ValueError):
+        return {}
+    setuptools = data.get("tool", {}).get("setuptools", {}) if isinstance(data.get("tool"), dict) else {}
+    mapping = setuptools.get("package-dir") if isinstance(setuptools, dict) else None
+    if not isinstance(mapping, dict):
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for name, folder in mapping.items():
+        parts = tuple(name.split(".")) if isinstance(name, str) else ()
+        if parts and all(part.isidentifier() for part in parts) and isinstance(folder, str):
+            path = os.path.normpath(os.path.join(root, folder))
+            if (path + os.sep).startswith(root + os.sep) or path == root:
+                out[path] = parts
+    return out
+
+
 def relative_display(path: str, root: str) -> str:
     """``shop/services.py``: a path relative to the project root, with forward slashes."""
     try:
@@ -274,6 +312,14 @@ class ModuleLocator:
             found = []
             parts = module.split(".")
             if all(part.isidentifier() for part in parts):
+                for folder, package in self.namer.package_dirs().items():
+                    # A package setuptools installs from a folder of another name.
+                    if tuple(parts[: len(package)]) == package:
+                        base = os.path.join(folder, *parts[len(package) :])
+                        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                            if os.path.isfile(candidate) and self.namer.module_name(candidate)[0] == module and not self.excluded(candidate):
+                                found.append(candidate)
+                                break
                 for root in self.import_roots:
                     # No ``a/b/`` under this root: neither ``a/b/c.py`` nor ``a/b/c/__init__.py``.
                     if len(parts) > 1 and not self._has_folder(root, tuple(parts[:-1])):

@@ -705,3 +705,54 @@ def test_project_checks_know_modules_by_the_names_the_project_imports_them_by(tm
     write_tree(tmp_path, files)
     found = [(Path(f.path).relative_to(tmp_path).as_posix(), f.line, f.code) for f in lint_paths([tmp_path])]
     assert found == [("site/shop/views.py", 9, "DJA205")]
+
+
+PACKAGE_DIR_FILES = {
+    "__init__.py": "",
+    "models/__init__.py": "from agent_runtime.models.base import AgentConversation, AgentDefinition\n",
+    "models/base.py": """
+        from django.db import models
+
+
+        class AgentDefinition(models.Model):
+            slug = models.SlugField()
+
+
+        class AgentConversation(models.Model):
+            agent_key = models.SlugField()
+
+            def storage_mode(self):
+                return AgentDefinition.objects.filter(slug=self.agent_key).first()
+        """,
+    "runtime/__init__.py": "",
+    "runtime/runner.py": """
+        from asgiref.sync import sync_to_async
+
+        from agent_runtime.models import AgentConversation
+
+
+        async def finish(conversation_id):
+            conversation = await sync_to_async(AgentConversation.objects.get)(id=conversation_id)
+            return conversation.storage_mode()
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    ("package_dir", "found"),
+    [
+        ('package-dir = {"agent_runtime" = "."}', [8]),
+        # Without the mapping the folder's own name is the package's: the import names nothing here.
+        ("", []),
+        # A folder of top-level packages names no package.
+        ('package-dir = {"" = "."}', []),
+    ],
+)
+def test_setuptools_package_dir_names_the_package_a_folder_installs(tmp_path: Path, package_dir: str, found: list[int]) -> None:
+    """``[tool.setuptools] package-dir = {"agent_runtime" = "."}``: the
+    repository root is the package ``agent_runtime``, whatever its folder is
+    called, and the project's imports of it resolve (DJA401 through them)."""
+    root = write_project(tmp_path / "django-agent-runtime", {**PACKAGE_DIR_FILES, "pyproject.toml": f'[project]\nname = "x"\n\n[tool.setuptools]\n{package_dir}\n'})
+    namer = ModuleNamer(str(root))
+    assert namer.module_name(str(root / "models" / "base.py"))[0] == ("agent_runtime.models.base" if found else "django-agent-runtime.models.base")
+    assert sorted(line for _name, line in by_line(lint_paths([root]), "DJA401")) == found
