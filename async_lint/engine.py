@@ -32,6 +32,8 @@ from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabl
 from async_lint.file_pool import PARALLEL_THRESHOLD, FileWorkers, start_early_workers
 from async_lint.findings import Finding, finding_from_located, finding_from_record, finding_record, located_record
 from async_lint.project import (
+    is_test_module,
+    opts_out_for,
     ModuleLocator,
     ModuleNamer,
     ProjectFiles,
@@ -462,7 +464,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
     facts: dict[str, list[dict]] = {}
     for path, reason in discovery.unreadable:
         findings.append(Finding(path, PARSE_ERROR_CODE, f"Cannot analyse this path: {reason}", 1, 1, 1, 1, level_of(PARSE_ERROR_CODE)))
-    opt_outs = orm_opt_outs(targets, analyzer.texts, root)
+    opt_outs = orm_opt_outs(targets, analyzer.texts, root, settings.models.async_unsafe_settings if settings.models is not None else ())
     for path in targets:
         result = analyzer.results[path]
         opt_out = opt_outs.get(path)
@@ -737,10 +739,14 @@ def _exclusion(settings: Settings):
     return excluded
 
 
-def orm_opt_outs(targets: list[str], texts: dict[str, bytes], root: str) -> dict[str, str]:
+def orm_opt_outs(targets: list[str], texts: dict[str, bytes], root: str, unsafe_settings: tuple[str, ...] = ()) -> dict[str, str]:
     """Files where DJANGO_ALLOW_ASYNC_UNSAFE is set on purpose (path -> where):
-    in the file (its content in ``texts``), or in a conftest.py of its folder
-    or a parent folder."""
+    in the file (its content in ``texts``), in a conftest.py of its folder
+    or a parent folder, or in a settings module of the project
+    (``unsafe_settings``), which the process imports before any code runs:
+    for every file, for the test files only where the settings are a test
+    module's (``settings/test.py``, ``test_settings.py``), for none where
+    they are a developer's own (``settings/local.py``)."""
 
     def read_text(path: str) -> str:
         with open(path, "rb") as fh:
@@ -751,4 +757,9 @@ def orm_opt_outs(targets: list[str], texts: dict[str, bytes], root: str) -> dict
         data = texts.get(path)
         if data is not None and b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(data.decode("utf-8", "replace")):
             out.setdefault(path, path)
+    for settings_path in sorted(unsafe_settings, key=lambda path: opts_out_for(os.path.relpath(path, root)) != "all"):
+        scope = opts_out_for(os.path.relpath(settings_path, root))
+        for path in targets:
+            if scope == "all" or (scope == "tests" and is_test_module(os.path.relpath(path, root))):
+                out.setdefault(path, settings_path)
     return out

@@ -67,6 +67,31 @@ def _sets_in_code(node: ast.AST) -> bool:
     return False
 
 
+def is_test_module(path: str) -> bool:
+    """A test module or a test's support: ``test_*.py``, ``*_test(s).py``,
+    ``conftest.py``, or any file of a ``test(s)``/``testing`` folder."""
+    folder, name = os.path.split(os.path.normpath(path))
+    stem = name[:-3] if name.endswith(".py") else name
+    if stem == "conftest" or stem.startswith("test") or stem.endswith(("_test", "_tests")):
+        return True
+    return any(part in ("test", "tests", "testing") for part in folder.split(os.sep))
+
+
+# Settings modules of a developer's machine: what they switch off is not
+# switched off where the project runs.
+_DEVELOPMENT_SETTINGS = frozenset({"local", "dev", "develop", "development", "debug", "local_settings", "settings_local", "dev_settings", "settings_dev"})
+
+
+def opts_out_for(settings_path: str) -> str | None:
+    """Where DJANGO_ALLOW_ASYNC_UNSAFE set in this settings module holds:
+    ``"all"`` (the project's settings, imported by every process), ``"tests"``
+    (test settings), None (a developer's local settings)."""
+    stem = os.path.basename(settings_path)[:-3]
+    if is_test_module(settings_path):
+        return "tests"
+    return None if stem in _DEVELOPMENT_SETTINGS else "all"
+
+
 def find_project_root(paths: list[str]) -> str:
     """The nearest folder upwards of the first path that holds a root marker;
     else the folder of the path itself."""

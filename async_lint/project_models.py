@@ -33,7 +33,7 @@ from async_lint.analysis.model_table import (
 from async_lint.cache import content_digest
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
-from async_lint.project import ModuleNamer, import_roots
+from async_lint.project import ModuleNamer, import_roots, is_test_module, sets_allow_async_unsafe
 from async_lint.settings import Settings
 
 # Words that a file declaring a model, manager or QuerySet almost always has.
@@ -289,6 +289,7 @@ def project_model_table(
     cache_texts: list[str] = []
     has_settings = False
     settings_star_imports: set[bytes] = set()
+    async_unsafe_settings: list[str] = []
     root_of_folder: dict[str, str] = {}
     for path in files:
         if f"{os.sep}migrations{os.sep}" in path or not path.endswith(".py"):
@@ -308,10 +309,16 @@ def project_model_table(
         text = data.decode("utf-8", "replace")
         if b"CACHES" in data:
             cache_texts.append(text)
-        if b"INSTALLED_APPS" in data and SETTINGS_MODULE.search(data) and not is_sample_path(os.path.relpath(path, root)):
-            has_settings = True
-            # ``from shared.settings import *``: settings may come from outside the tree.
-            settings_star_imports.update(STAR_IMPORT.findall(data))
+        if b"INSTALLED_APPS" in data and SETTINGS_MODULE.search(data):
+            relative = os.path.relpath(path, root)
+            sample = is_sample_path(relative)
+            if not sample:
+                has_settings = True
+                # ``from shared.settings import *``: settings may come from outside the tree.
+                settings_star_imports.update(STAR_IMPORT.findall(data))
+            # Test settings opt the tests out; an example's settings opt out nothing.
+            if b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and (not sample or is_test_module(relative)) and sets_allow_async_unsafe(text):
+                async_unsafe_settings.append(path)
         if defines_class_with_bases(text) or "AUTH_USER_MODEL" in text:
             texts[path] = (text, data)
         elif path.endswith(_MODELS_PACKAGE_INIT) and "import" in text:
@@ -332,7 +339,7 @@ def project_model_table(
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
-            return _with_local_caches(kept, local_caches)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings)
     hints = _Hints(texts, reexporters)
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
@@ -342,7 +349,7 @@ def project_model_table(
         kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
         if kept is not None:
             _store_table(cache, memo_key, kept, kept.installed)
-            return _with_local_caches(kept, local_caches)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings)
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
     # What the table is made of: each round's files and the names it found
@@ -392,14 +399,14 @@ def project_model_table(
         _store_table(cache, memo_key, table, installed)
         _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
-    return _with_local_caches(table, local_caches)
+    return _with_settings_reads(table, local_caches, async_unsafe_settings)
 
 
-def _with_local_caches(table: ModelTable, local: tuple[str, ...] | None) -> ModelTable:
-    """The table with what the settings say of the caches: read on every
-    run (a handful of files), not kept with the table, whose key does not
-    cover settings files."""
-    return dataclasses.replace(table, local_caches=local, _digest=None)
+def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str]) -> ModelTable:
+    """The table with what the settings say of the caches and of
+    DJANGO_ALLOW_ASYNC_UNSAFE: read on every run (a handful of files), not
+    kept with the table, whose key does not cover settings files."""
+    return dataclasses.replace(table, local_caches=local, async_unsafe_settings=tuple(async_unsafe), _digest=None)
 
 
 TABLE_FORMAT = 5

@@ -326,6 +326,45 @@ def test_opt_out_in_a_package_init_covers_the_package(tmp_path: Path) -> None:
     assert "pkg/__init__.py" in result.notes[str(tmp_path / "pkg" / "sub" / "views.py")][0]
 
 
+SETTINGS_TEXT = 'import os\n\nINSTALLED_APPS = ["django.contrib.auth"]\n'
+UNSAFE = 'os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"\n'
+
+
+@pytest.mark.parametrize(
+    ("settings_files", "reported"),
+    [
+        # The project's settings turn the guard off for the whole process.
+        ({"config/settings/base.py": SETTINGS_TEXT + UNSAFE}, []),
+        ({"config/settings.py": SETTINGS_TEXT + UNSAFE}, []),
+        # Test settings turn it off for the tests only.
+        ({"config/settings.py": SETTINGS_TEXT, "config/test_settings.py": SETTINGS_TEXT + UNSAFE}, ["shop/views.py"]),
+        ({"config/settings.py": SETTINGS_TEXT, "shop/tests/settings.py": SETTINGS_TEXT + UNSAFE}, ["shop/views.py"]),
+        # A developer's local settings are not where the project runs.
+        ({"config/settings/base.py": SETTINGS_TEXT, "config/settings/local.py": SETTINGS_TEXT + UNSAFE}, ["shop/tests/test_views.py", "shop/views.py"]),
+        # A module with no INSTALLED_APPS is no settings module, nor is one of a sample project.
+        ({"config/settings.py": SETTINGS_TEXT, "config/bots.py": "import os\n" + UNSAFE}, ["shop/tests/test_views.py", "shop/views.py"]),
+        ({"config/settings.py": SETTINGS_TEXT, "examples/demo/settings.py": SETTINGS_TEXT + UNSAFE}, ["shop/tests/test_views.py", "shop/views.py"]),
+        # Only mentioned, never set.
+        ({"config/settings.py": SETTINGS_TEXT + "# DJANGO_ALLOW_ASYNC_UNSAFE stays unset\n"}, ["shop/tests/test_views.py", "shop/views.py"]),
+    ],
+)
+def test_opt_out_in_the_settings_covers_the_process_that_imports_them(tmp_path: Path, settings_files: dict[str, str], reported: list[str]) -> None:
+    """Settings that set DJANGO_ALLOW_ASYNC_UNSAFE are imported before any
+    request or test runs: the ORM rules are skipped in every file (test
+    settings: in the test files), and the run says where it was set."""
+    from async_lint.engine import run
+    from tests.helpers import make_settings
+
+    view = "from django.contrib.auth.models import User\n\nasync def count(request):\n    return User.objects.count()\n"
+    files = {"manage.py": "", "shop/__init__.py": "", "shop/views.py": view, "shop/tests/__init__.py": "", "shop/tests/test_views.py": view, **settings_files}
+    write_project(tmp_path, files)
+    result = run([str(tmp_path)], make_settings())
+    assert sorted(Path(f.path).relative_to(tmp_path).as_posix() for f in result.findings if f.code == "DJA201") == reported
+    if "shop/views.py" not in reported:
+        [unsafe] = [name for name, text in settings_files.items() if UNSAFE in text]
+        assert unsafe in result.notes[str(tmp_path / "shop" / "views.py")][0]
+
+
 def test_allow_async_unsafe_text_test() -> None:
     assert sets_allow_async_unsafe('os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"')
     assert sets_allow_async_unsafe('monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")')

@@ -76,6 +76,9 @@ class ModelTable:
     # The cache aliases that do no I/O by the project's settings (ALL_ALIASES: all),
     # None where not known (analysis/cache_config.py).
     local_caches: tuple[str, ...] | None = None
+    # The project's settings modules that set DJANGO_ALLOW_ASYNC_UNSAFE (for
+    # the whole process they are imported into: ``engine.orm_opt_outs``).
+    async_unsafe_settings: tuple[str, ...] = field(default=(), compare=False)
     _digest: str | None = None
     # The installed modules the table was made from: module -> [path, content
     # digest], or None where the module was looked for and not found; None
