@@ -30,7 +30,7 @@ from typing import Any
 
 from async_lint import __version__
 
-FORMAT = 2
+FORMAT = 3
 CACHE_DIR_NAME = ".async_lint_cache"
 TAG_NAME = "CACHEDIR.TAG"
 # The specification's fixed first line, by which tools recognise the tag.

@@ -81,6 +81,7 @@ def _entry(result: FileResult) -> dict:
         "light": result.light,
         "syntax_checked": result.syntax_checked,
         "hinted": result.hinted,
+        "own_pass": result.own_pass,
         "waits_for": result.waits_for,
         "ast_facts": result.ast_facts,
         "coroutine_words": result.coroutine_words,
@@ -98,6 +99,7 @@ def _result_from_entry(path: str, entry: dict) -> FileResult | None:
             light=bool(entry.get("light")),
             syntax_checked=bool(entry.get("syntax_checked", True)),
             hinted=bool(entry.get("hinted")),
+            own_pass=bool(entry.get("own_pass")),
             waits_for=[str(kind) for kind in entry.get("waits_for") or ()],
             ast_facts=[str(group) for group in entry.get("ast_facts") or ()],
             coroutine_words=_coroutine_words(entry.get("coroutine_words")),
@@ -147,6 +149,9 @@ class _Analyzer:
         self.light_facts: dict[str, tuple[bytes, list[dict]]] = {}
         self.hits = 0
         self.misses = 0
+        # Files this run asked a full pass of (the index, a waited-for fact):
+        # a full result made or cached for another run reports only here.
+        self.asked_full: set[str] = set()
         self.workers = FileWorkers(settings, on_file_done, processes, parses, early)
 
     def load(self, paths: list[str], full: bool, ast_facts: frozenset[str] = frozenset()) -> None:
@@ -157,6 +162,8 @@ class _Analyzer:
 
         tasks: list[FileTask] = []
         keys: dict[str, str] = {}
+        if full:
+            self.asked_full.update(paths)
         for path in paths:
             digest = None
             # A text standing in for a file is one buffer being edited: its
@@ -220,6 +227,16 @@ class _Analyzer:
             return
         module_name, is_package = self.namer.module_name(path)
         self.cache.put(entry_key(content_digest(data), self.fingerprint, module_name, is_package), _entry(result))
+
+    def reports_whole(self, path: str) -> bool:
+        """Whether ``path``'s result counts with everything a full pass
+        found: the file's own text asks for one, or this run did.  A full
+        result made or cached for another run (where another file's call
+        led to it) stands for the light result this run asked for: no
+        findings but DJA000, no summary for the index; else a finding would
+        outlive the file that led to it."""
+        result = self.results[path]
+        return result.light or result.own_pass or path in self.asked_full
 
     def set_text(self, path: str, data: bytes | None) -> bool:
         """Let ``data`` stand in for the file (None: the file on disk again);
@@ -468,7 +485,8 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
     for path in targets:
         result = analyzer.results[path]
         opt_out = opt_outs.get(path)
-        local = [f for f in result.findings if f.code in settings.enabled]
+        whole = analyzer.reports_whole(path)
+        local = [f for f in result.findings if f.code in settings.enabled and (whole or f.code == PARSE_ERROR_CODE)]
         if opt_out is not None:
             local = [f for f in local if f.code not in orm_codes()]
             notes.setdefault(path, []).append(f"ORM rules skipped: DJANGO_ALLOW_ASYNC_UNSAFE is set in {relative_display(opt_out, root)}")
@@ -477,7 +495,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
             notes.setdefault(path, []).extend(result.notes)
         if result.facts:
             facts[path] = result.facts
-        if index is not None and result.summary is not None and path in index.by_path:
+        if index is not None and whole and result.summary is not None and path in index.by_path:
             findings.extend(project_index_findings(index, path, settings, orm_opt_out=opt_out is not None))
     # Facts of the other project modules analysed for this run (reached by a
     # call chain or named by a fact) inform the project-wide checks too.
@@ -628,7 +646,7 @@ def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root
         return display_path(path).replace(os.sep, "/")
 
     def summaries() -> dict[str, dict]:
-        return {p: r.summary for p, r in analyzer.results.items() if r.summary is not None}
+        return {p: r.summary for p, r in analyzer.results.items() if r.summary is not None and analyzer.reports_whole(p)}
 
     def sync_calls_of(path: str) -> bool:
         # The files whose own text asks for a full pass: the same set on a

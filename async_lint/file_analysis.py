@@ -47,6 +47,10 @@ class FileResult:
     # The file's own text asks for a full pass (the prefilter matched): its
     # calls in sync code are resolved by the project index.
     hinted: bool = False
+    # A full pass of it runs whether or not the run asks for one (it is
+    # hinted, or has async code a narrow selection's prefilter passes over);
+    # else a full result reports only where the run asked for a full pass.
+    own_pass: bool = False
     # Fact kinds that, once recorded by any file of the run, make this file
     # worth a full pass (``Check.text_hints_after_fact``).
     waits_for: list[str] = field(default_factory=list)
@@ -478,6 +482,7 @@ def _analyze_read_task(task: FileTask, source: SourceFile, settings: Settings, p
             read.hinted, read.waits_for = hinted, waits_for
             return read
         light = False  # CPython cannot read it, or not surely as the full pass: that pass runs
+    async_code = False
     if light:
         # A file with async code is parsed for its syntax error whether asked or not.
         async_code = _has_unhinted_async_code(source.text, settings)
@@ -488,13 +493,15 @@ def _analyze_read_task(task: FileTask, source: SourceFile, settings: Settings, p
         # Only a check the run asked for leaves the result light: a run
         # that does not ask, served this result, drops its finding.
         light = not async_code
+    elif not hinted:
+        async_code = _has_unhinted_async_code(source.text, settings)
     try:
         result = analyze_source(task.path, source, settings, module_name=task.module_name, is_package=task.is_package, standalone=False, parses=parses if task.buffer else None)
     except RecursionError:  # deep trees in a check or in position metadata
         result = FileResult(task.path)
         result.findings.append(parse_error_finding(task.path, SourceError(TOO_DEEP)))
     result.light = light
-    result.hinted, result.waits_for = hinted, waits_for
+    result.hinted, result.waits_for, result.own_pass = hinted, waits_for, hinted or async_code
     return result
 
 
@@ -506,7 +513,7 @@ def _analyze_in_parts(task: FileTask, source: SourceFile, settings: Settings) ->
     tree, error = python_parse(source.text)
     if tree is None:
         raise error or SourceError("syntax error")
-    result = FileResult(task.path, notes=[PARTS_NOTE], partial=True)
+    result = FileResult(task.path, notes=[PARTS_NOTE], partial=True, own_pass=True)
     for part in async_parts(source.text, tree):
         piece = decode_source(task.path, part.text.encode("utf-8", "surrogatepass"))
         found = analyze_source(task.path, piece, settings, module_name=task.module_name, is_package=task.is_package, standalone=False)

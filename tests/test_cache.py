@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from async_lint.engine import run
+from tests.cli_helpers import write_tree
 from tests.helpers import FIXTURES, forget_kept_runs, make_settings
 
 PROJECT = FIXTURES / "dja4_project"
@@ -81,6 +82,38 @@ def test_editing_a_helper_module_changes_the_dependent_finding(tmp_path: Path) -
     assert rows_on_views() == [15, 27, 39]  # fetch_rows() no longer blocks
     services.write_text(original)
     assert rows_on_views() == [13, 14, 15, 27, 39]
+
+
+def test_a_finding_that_another_file_led_to_goes_with_that_file(tmp_path: Path) -> None:
+    """A sync module gets a full pass only because an async view calls into
+    it; its finding (a coroutine function of a third module called without
+    ``await``) is one of that run.  Once the view is deleted, a run served
+    from the cache reports what a run without it does, and once it is back,
+    what a run with it does."""
+    project = tmp_path / "project"
+    files = {
+        "pyproject.toml": "",
+        "app/__init__.py": "",
+        "app/notify.py": "import asyncio\n\n\nasync def send(message):\n    await asyncio.sleep(0)\n",
+        "app/services.py": "from app.notify import send\n\n\ndef helper(message):\n    send(message)\n    return message\n",
+        "app/views.py": 'from app.services import helper\n\n\nasync def view(request):\n    return helper("hi")\n',
+    }
+    write_tree(project, files)
+    cache_dir = tmp_path / "cache"
+    views = project / "app" / "views.py"
+
+    def found(**kwargs) -> list[tuple[str, int, str]]:
+        result = run([str(project)], make_settings(), cache_dir=str(cache_dir), **kwargs)
+        return [(Path(f.path).name, f.line, f.code) for f in result.findings]
+
+    with_view = [("services.py", 5, "DJA302")]
+    assert found(use_cache=True) == with_view
+    views.unlink()
+    assert found(use_cache=False) == []
+    assert found(use_cache=True) == []
+    views.write_text(files["app/views.py"])
+    assert found(use_cache=True) == with_view
+    assert found(use_cache=False) == with_view
 
 
 def test_corrupt_and_foreign_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
