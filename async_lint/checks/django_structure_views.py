@@ -9,6 +9,8 @@ rules/django_generic_views.toml.
 
 from __future__ import annotations
 
+import dataclasses
+
 from async_lint import lazy_libcst
 
 from async_lint.checks.base import Check
@@ -29,6 +31,8 @@ DRF_VIEWSET = "rest_framework.viewsets.ViewSetMixin"
 DRF_ACTION = "rest_framework.decorators.action"
 DRF_API_VIEW = "rest_framework.decorators.api_view"
 METHOD_DECORATOR = "django.utils.decorators.method_decorator"
+# Decorators that set attributes on the function and return it as it is.
+MARKING_DECORATORS = frozenset({DRF_ACTION, "drf_spectacular.utils.extend_schema", "drf_yasg.utils.swagger_auto_schema"})
 STREAMING_RESPONSE = frozenset({"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"})
 # A StreamingHttpResponse whose file-like content becomes ``iter(lambda: f.read(n), b"")``.
 FILE_RESPONSE = frozenset({"django.http.FileResponse", "django.http.response.FileResponse"})
@@ -87,6 +91,11 @@ class ViewHandlersCheck(Check):
             return
         for name, method in facts.methods.items():
             if not method.is_async or method.node.name.value != name:
+                continue
+            # Another decorator (a project's) may hand DRF a sync function
+            # that runs the coroutine itself (``async_to_sync``).
+            unmarked = tuple(d for d in method.decorators if d not in MARKING_DECORATORS)
+            if unmarked and effective_async(dataclasses.replace(method, decorators=unmarked), self.ctx.settings) is not True:
                 continue
             is_action = DRF_ACTION in method.decorators
             if name in self.table.http_method_names or is_action or (is_viewset and name in self.table.viewset_actions):
