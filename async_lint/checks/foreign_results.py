@@ -21,7 +21,7 @@ from typing import Callable
 
 from async_lint import lazy_libcst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
-from async_lint.analysis.scopes import ASSIGN
+from async_lint.analysis.scopes import ASSIGN, STAR
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -46,6 +46,9 @@ class ForeignResultUse(Fact):
     # DJA204: the attribute read, which must be a relation the instance
     # was not fetched with (LOADER in the message: how to load it).
     relation: str = ""
+    # A name no statement of the file binds, which a ``from module import *``
+    # may bring: the other modules it may come from (``target`` is the first).
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,11 +71,12 @@ LOADER = "\0loader\0"
 FUNCTION = "\0function\0"
 
 
-def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
-    """(the function's qualified name, how its result was got) when ``expr``
+def foreign_source(check, expr: cst.BaseExpression) -> tuple[tuple[str, ...], str] | None:
+    """(the function's qualified names, how its result was got) when ``expr``
     is, or is a local name bound only to, the result of a function imported
     from another module: ``f(...)``, ``await f(...)`` or
-    ``await sync_to_async(f)(...)``."""
+    ``await sync_to_async(f)(...)``.  One name, or where ``f`` is bound
+    nowhere in the file, one per module the file imports ``*`` from."""
     from async_lint.analysis.reaching import reaching_bindings
 
     ctx = check.ctx
@@ -104,7 +108,21 @@ def foreign_source(check, expr: cst.BaseExpression) -> tuple[str, str] | None:
             return None
         func, how = wrapped[0].value, "thread"
     target = ctx.imported_from_elsewhere(func)
-    return (target, how) if target is not None else None
+    if target is not None:
+        return (target,), how
+    starred = _star_imported_candidates(ctx, func)
+    return (starred, how) if starred else None
+
+
+def _star_imported_candidates(ctx, func: cst.BaseExpression) -> tuple[str, ...]:
+    """``module.name`` for each ``from module import *`` of the module, where
+    ``func`` is a name bound nowhere (not a builtin's)."""
+    if type(func) is not cst.Name or ctx.module_name is None or ctx.lookup_with_scope(func.value) is not None:
+        return ()
+    if ctx.resolve_name(func.value) is not None:
+        return ()  # a builtin
+    module = ctx.module_scope
+    return tuple(f"{b.target}.{func.value}" for b in module.bindings.get("*", ()) if b.kind == STAR and b.target and b.target != ctx.module_name)
 
 
 def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode, relation: str = "") -> None:
@@ -119,7 +137,8 @@ def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, me
         return
     source = foreign_source(check, expr)
     if source is not None:
-        ctx.add_fact(ForeignResultUse(target=source[0], how=source[1], need=need, code=code, message=message(), relation=relation), at)
+        (target, *alternatives), how = source
+        ctx.add_fact(ForeignResultUse(target=target, how=how, need=need, code=code, message=message(), relation=relation, alternatives=tuple(alternatives)), at)
 
 
 class FunctionResultFacts(Check):
@@ -169,7 +188,7 @@ class ForeignResultCheck(ProjectCheck):
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         """The modules the functions are imported from."""
-        return defining_paths((fact.target for _, fact in facts.of(ForeignResultUse)), project)
+        return defining_paths((target for _, fact in facts.of(ForeignResultUse) for target in (fact.target, *fact.alternatives)), project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         results = facts.of(FunctionResults)
@@ -177,7 +196,10 @@ class ForeignResultCheck(ProjectCheck):
         unloaded = {f"{module}.{name}": dict(relations) for path, fact in results for module in facts.names_of(path, fact.module) for name, relations in fact.unloaded}
         out = []
         for path, use in facts.of(ForeignResultUse):
-            found = known.get(use.target)
+            # Of a star import's modules, the first that defines the function (Python's last import wins,
+            # but the modules a file imports ``*`` from rarely define the same name).
+            target = next((t for t in (use.target, *use.alternatives) if t in known), None)
+            found = known.get(target) if target is not None else None
             if found is None or not use.positioned:
                 continue
             kind, coroutine = found
@@ -188,8 +210,8 @@ class ForeignResultCheck(ProjectCheck):
             if not use.relation:
                 out.append(finding_at(path, use.where, use.code, use.message))
                 continue
-            loader = unloaded.get(use.target, {}).get(use.relation)
+            loader = unloaded.get(target, {}).get(use.relation)
             if loader is not None:
-                message = use.message.replace(LOADER, loader).replace(FUNCTION, use.target.rpartition(".")[2] + "()")
+                message = use.message.replace(LOADER, loader).replace(FUNCTION, target.rpartition(".")[2] + "()")
                 out.append(finding_at(path, use.where, use.code, message))
         return out
