@@ -35,6 +35,22 @@ def test_suggests_the_twin_only_where_the_target_version_has_it():
     assert "asave" in _messages(SAVE, None)[0]
 
 
+LOGIN_REQUIRED_VIEW = """
+from django.contrib.auth.decorators import login_required
+
+@login_required
+async def account(request):
+    request.session["seen"] = True
+"""
+
+
+def test_login_required_loads_the_session_of_an_async_view_from_django_5_1():
+    """Django 5.1 made ``user_passes_test`` await ``request.auser()`` before
+    an async view; before it the decorator did not support async views."""
+    found = {version: [f.line for f in lint_text(LOGIN_REQUIRED_VIEW, select=["DJA205"], django_version=version)] for version in ((5, 0), (5, 1), None)}
+    assert found == {(5, 0): [6], (5, 1): [], None: []}
+
+
 def test_related_manager_twins_follow_patch_releases():
     src = """
     from django.contrib.auth.models import User

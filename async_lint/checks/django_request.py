@@ -55,6 +55,11 @@ USER_BASES = frozenset(
 # Builtins that look inside the lazy user (its class, its str, its truth).
 FORCING_BUILTINS = frozenset({"isinstance", "str", "repr", "bool", "getattr", "hasattr", "hash", "int", "issubclass"})
 # Session methods that never load the session data.
+# Awaited with the request, they read its session with ``aget``.
+AUTH_USER_GETTERS = frozenset({"django.contrib.auth.aget_user"})
+# Django's decorators that, on an ``async def`` view (Django 5.1+), await
+# ``request.auser()`` before calling it.
+AUTH_TEST_DECORATORS = frozenset(f"django.contrib.auth.decorators.{name}" for name in ("login_required", "user_passes_test", "permission_required"))
 SESSION_NON_LOADING = frozenset({"is_empty", "clear", "get_session_cookie_age", "encode", "decode"})
 # Session methods that only read or write the loaded data (``_session_cache``)
 # and so run no query once the session is loaded; save/flush/cycle_key/... still write.
@@ -119,7 +124,24 @@ class RequestUserCheck(DjangoCheck):
 
     def _loaded_here(self) -> set[str]:
         function = self.ctx.current_function
-        return self._loaded.setdefault(id(function.node) if function else 0, set())
+        key = id(function.node) if function else 0
+        loaded = self._loaded.get(key)
+        if loaded is None:
+            loaded = self._loaded[key] = self._loaded_on_entry(function)
+        return loaded
+
+    def _loaded_on_entry(self, function) -> set[str]:
+        """What the view's decorators load before its body runs: on an
+        ``async def``, Django's ``login_required``/``user_passes_test``/
+        ``permission_required`` (5.1+) await ``request.auser()``, which
+        reads the session with ``aget``."""
+        if function is None or not function.is_async or not AUTH_TEST_DECORATORS.intersection(function.decorators):
+            return set()
+        version = self.ctx.settings.django_version
+        params = function.node.params.params
+        if (version is not None and tuple(version) < (5, 1)) or not params or function.node.params.posonly_params:
+            return set()
+        return {f"{params[0].name.value}.session"}
 
     def _text(self, expr: cst.BaseExpression) -> str:
         return "".join(self.ctx.module.code_for_node(expr).split())
@@ -286,6 +308,11 @@ class RequestUserCheck(DjangoCheck):
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "auser" and isinstance(self.inference.infer(func.value), DjangoRequestValue):
             return func.value, ("session",)
+        if self.ctx.qualified_name(func) in AUTH_USER_GETTERS and call.args and call.args[0].keyword is None and not call.args[0].star:
+            # ``await aget_user(request)``: what ``request.auser()`` runs.
+            request = call.args[0].value
+            if isinstance(self.inference.infer(request), DjangoRequestValue):
+                return request, ("session",)
         if self.ctx.qualified_name(func) in AUTH_LOGINS and call.args and call.args[0].keyword is None and not call.args[0].star:
             request = call.args[0].value
             if isinstance(self.inference.infer(request), DjangoRequestValue):
