@@ -50,6 +50,14 @@ def _forwarded(args: list, incoming: str | None) -> list:
     return [[resolved(v) for v in positional], {k: resolved(v) for k, v in named.items()}]
 
 
+def blocking_code(type_name: str, method: str) -> str | None:
+    """The DJA1xx code of ``type_name.method()`` in the blocking table, if it blocks."""
+    from async_lint.checks.blocking import blocking_table
+
+    entry = blocking_table().match_method(type_name, method)
+    return entry.code if entry is not None else None
+
+
 def _key(module: str, qualname: str) -> FunctionKey:
     return f"{module}:{qualname}"
 
@@ -440,6 +448,7 @@ class ProjectIndex:
             ruled_out = self._ruled_out_by(current[2], function, current[0]) if current[2] is not None else None
             ops = [op for op in function.get("ops", ()) if usable(op) and not (ruled_out and len(op) > 3 and ruled_out(op[3]))]
             ops.extend(self._task_ops(current[0], function))
+            ops.extend(self._object_ops(function))
             if ops:
                 op = min(ops, key=lambda op: (self._severity(op[0]), op[1]))
                 if best is None or self._severity(op[0]) < best[0]:
@@ -518,6 +527,43 @@ class ProjectIndex:
             if target is not None and (self.function(target) or {}).get("celery_task"):
                 out.append(["DJA105", line, what])
         return out
+
+    def _object_ops(self, function: dict) -> list[list]:
+        """The function's ``name.method()`` calls whose ``name`` the index
+        finds to be a module-level object of the project whose type's
+        method blocks (``redis_client = redis.Redis(...)`` in another module):
+        the DJA1xx operations the per-file rule would report on it."""
+        out = []
+        for ref, method, line, what in function.get("object_ops", ()):
+            type_name = self._module_object(ref[2:], 0)
+            code = blocking_code(type_name, method) if type_name is not None else None
+            if code is not None:
+                out.append([code, line, what])
+        return out
+
+    def _module_object(self, dotted: str, depth: int) -> str | None:
+        """The type of the module-level object ``dotted`` names (``objects``
+        of its module's summary), through imports and star imports."""
+        if self._has_module(dotted):
+            return None  # ``from pkg import submodule``: ``submodule.f()`` calls a function
+        found = self._module_prefix(dotted, depth)
+        if found is None:
+            return None
+        summary, _module, rest = found
+        if len(rest) != 1:
+            return None
+        name = rest[0]
+        type_name = summary.get("objects", {}).get(name)
+        if type_name is not None:
+            return type_name
+        target = summary["imports"].get(name)
+        if target is not None:
+            return self._module_object(target, depth + 1)
+        for star in summary.get("star_imports", ()):
+            type_name = self._module_object(f"{star}.{name}", depth + 1)
+            if type_name is not None:
+                return type_name
+        return None
 
     def touches_orm(self, key: FunctionKey) -> bool:
         for node in self.reachable([(key, None)]):
@@ -617,6 +663,8 @@ class ProjectIndex:
                     if fact.get("unsafe_thread") and not fact.get("orm"):
                         starts.append((target, None))
             for key in self.reachable(starts):
-                self._task_ops(key, self.function(key) or {})  # loads the modules the refs name
+                function = self.function(key) or {}
+                self._task_ops(key, function)  # loads the modules the refs name
+                self._object_ops(function)
         self._qs.clear()
         return set(self.missing)

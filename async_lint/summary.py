@@ -10,6 +10,7 @@ Shape (every key is plain JSON data)::
      "imports": {"local name": "dotted.target"}, "star_imports": ["pkg.mod"],
      "classes": {"Report": {"bases": ["shop.base.Base"], "methods": ["build"]}},
      "instances": {"gateway": "shop.payments.Gateway"},   # module-level objects, when any
+     "objects": {"redis_client": "redis.Redis"},   # module-level objects with blocking methods
      "bound": {"is_admin": "c:shop.perms.IsAdmin:check"},  # module-level bound methods, when any
      "functions": {"Report.build": {
          "async": false, "thread": false, "generator": false, "decorated": false,
@@ -17,6 +18,8 @@ Shape (every key is plain JSON data)::
          "ops": [[code, line, what]],          # blocking/sync-only operations, direct
          "task_ops": [[ref, line, what]],      # ``name.delay()`` of another module's name:
                                                # a DJA105 op where ``ref`` is a Celery task
+         "object_ops": [[ref, method, line, what]],  # ``name.method()`` of another module's name:
+                                               # an op where ``ref`` is a blocking object
          "celery_task": bool,                  # a module-level def its decorators make a Celery task
          "calls": [ref, ...],                  # project candidates called directly
          "returns": ["qs" | "other" | ref],    # what its return statements return
@@ -74,6 +77,7 @@ from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import makes_task
 from async_lint.checks.coroutines import await_fix_at, call_spelling, coroutine_apis, expects_an_error, nested_loops_allowed
 from async_lint.checks.django_orm import MODEL_METHODS
+from async_lint.checks.foreign_objects import blocking_objects
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here
 from async_lint.positions import CONSTANT_NAMES, CallOrdinals, spelling_key
@@ -900,9 +904,13 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         guards = collector.guards.get(key)
         ops = []
         task_ops = []
+        object_ops = []
         for op in info.ops:
             if op.task is not None:
                 task_ops.append([op.task, op.line, _what(op.node, op.code)])
+                continue
+            if op.object_call is not None:
+                object_ops.append([*op.object_call, op.line, _what(op.node)])
                 continue
             ops.append([op.code, op.line, _what(op.node, op.code)])
             op_guards = guards_on(op.ancestors, guards) if guards else None
@@ -924,6 +932,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["ops"] = ops
         if task_ops:
             entry["task_ops"] = task_ops  # DJA105 where the index finds a Celery task at the ref
+        if object_ops:
+            entry["object_ops"] = object_ops  # DJA1xx where the index finds a blocking object at the ref
         if calls:
             entry["calls"] = calls
         if entered:
@@ -1009,6 +1019,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         "functions": functions,
         "sites": sites,
         **({"instances": instances} if instances else {}),
+        **({"objects": objects} if (objects := blocking_objects(ctx)) else {}),
         **({"bound": bound} if bound else {}),
     }
 

@@ -67,6 +67,9 @@ class BlockingOp:
     # The ref (summary.py) of a name of another module whose ``.delay()`` this
     # is: an operation only where the project index finds a Celery task there.
     task: str | None = None
+    # ``name.method()`` on a name of another module (its ref, the method): an
+    # operation only where the index finds there an object whose method blocks.
+    object_call: tuple[str, str] | None = None
 
 
 @dataclass(eq=False)

@@ -20,7 +20,7 @@ from async_lint.analysis.scopes import Scope
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import PUBLISHING_METHODS, SIGNATURE_TYPE, TASK_TYPE, record_task_call, record_task_op
-from async_lint.checks.foreign_objects import record_object_call
+from async_lint.checks.foreign_objects import record_object_call, record_object_op
 
 cst = lazy_libcst.bind(globals())
 
@@ -151,6 +151,10 @@ class BlockingCallCheck(Check):
         elif not awaited and self.ctx.in_async_context:
             # Perhaps an object of another module (``redis_server.set()``): the project check decides.
             record_object_call(self, node)
+        elif not awaited:
+            # In a sync function: perhaps an object of another module, an
+            # operation of the function where the project index finds one there.
+            record_object_op(self, node)
 
     def classify(self, call: cst.Call, scope: Scope, *, once_per_object: bool = True, by_receiver: bool = True) -> tuple[BlockingCall, str] | None:
         """The table entry a call matches, and the message for it.

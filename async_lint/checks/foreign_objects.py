@@ -78,6 +78,50 @@ def record_object_call(check, call: cst.Call) -> None:
     ctx.add_fact(ObjectCall(target=target, method=func.attr.value, spelled=check._spelling(func)), call)
 
 
+def record_object_op(check, call: cst.Call) -> None:
+    """``name.method(...)`` in a sync function, ``name`` imported from
+    another module and unknown here: an operation of the function where the
+    project index finds a module-level object there whose method blocks (a
+    shared ``redis_client``), for the DJA401 chains that reach the function."""
+    from async_lint.analysis.context import BlockingOp
+
+    ctx = check.ctx
+    func = call.func
+    function = ctx.current_function
+    if ctx.in_async_context or function is None or function.runs_on_loop or ctx.in_lambda:
+        return
+    if type(func) is not cst.Attribute or type(func.value) is not cst.Name or not may_block(func.attr.value) or ctx.only_without_loop():
+        return
+    target = ctx.imported_from_elsewhere(func.value)
+    if target is None or check.receivers.infer(func.value) is not None:
+        return
+    function.ops.append(BlockingOp("", "", call, ancestors=tuple(ctx.stack), object_call=(f"q:{target}", func.attr.value)))
+
+
+def blocking_objects(ctx) -> dict[str, str]:
+    """The module's module-level objects whose type has blocking methods:
+    name -> type (``redis_client = redis.Redis(...)``: ``redis.Redis``).
+    Read once a file (the facts and the summary both ask)."""
+    return ctx.shared(_BlockingObjects).objects
+
+
+class _BlockingObjects:
+    def __init__(self, ctx) -> None:
+        from async_lint.analysis.receivers import ReceiverInference
+        from async_lint.checks.blocking import blocking_table
+
+        table = blocking_table()
+        receivers = None
+        self.objects: dict[str, str] = {}
+        for name, bindings in ctx.module_scope.bindings.items():
+            if len(bindings) != 1 or bindings[0].kind != ASSIGN or type(bindings[0].value) is not cst.Call:
+                continue
+            receivers = receivers or ReceiverInference(ctx)
+            found = receivers.infer(bindings[0].value, ctx.module_scope)
+            if found is not None and found.type in table.methods:
+                self.objects[name] = found.type
+
+
 class ModuleObjectFacts(Check):
     """Records the module's objects with blocking methods (in files given a
     full pass: those with async code, and the modules ``ForeignObjectCallCheck`` needs)."""
@@ -86,24 +130,12 @@ class ModuleObjectFacts(Check):
     text_hints = (r"\basync\s+def\b",)
 
     def leave_Module(self, node: cst.Module) -> None:
-        from async_lint.analysis.receivers import ReceiverInference
-        from async_lint.checks.blocking import blocking_table
-
         ctx = self.ctx
         if ctx.module_name is None:
             return
-        table = blocking_table()
-        receivers = None
-        objects = []
-        for name, bindings in ctx.module_scope.bindings.items():
-            if len(bindings) != 1 or bindings[0].kind != ASSIGN or type(bindings[0].value) is not cst.Call:
-                continue
-            receivers = receivers or ReceiverInference(ctx)
-            found = receivers.infer(bindings[0].value, ctx.module_scope)
-            if found is not None and found.type in table.methods:
-                objects.append((name, found.type))
+        objects = blocking_objects(ctx)
         if objects:
-            ctx.add_fact(ModuleObjects(module=ctx.module_name, objects=tuple(sorted(objects))))
+            ctx.add_fact(ModuleObjects(module=ctx.module_name, objects=tuple(sorted(objects.items()))))
 
 
 class ForeignObjectCallCheck(ProjectCheck):
