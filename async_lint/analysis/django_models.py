@@ -1647,6 +1647,10 @@ class DjangoInference:
             kept = [(v, r) for v, r in zip(values, returned) if not _is_none(r)]
             if kept and all(isinstance(v, InstanceValue) for v, _r in kept):
                 result = _with_reads(_merge([v for v, _r in kept]), node.body, [r for _v, r in kept])
+            elif kept and all(isinstance(v, RowsListValue) for v, _r in kept):
+                # ``return list(qs)``: the rows, fetched where the def runs (a thread).
+                item = _merge([v.item for v, _r in kept])
+                result = RowsListValue(item) if isinstance(item, InstanceValue) else None
         if result is None and node.returns is not None:
             # ``def lookup(pk) -> Post`` whose returns tell nothing: its annotation does.
             annotated = self._annotated_value(node.returns.annotation, scope.parent or parent)

@@ -30,6 +30,9 @@ cst = lazy_libcst.bind(globals())
 
 QUERYSET = "queryset"
 INSTANCE = "instance"
+# A list of instances fetched (``return list(qs)``): iterated, its items are
+# instances, as the rows of an iterated QuerySet are.
+ROWS = "rows"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,12 +74,23 @@ LOADER = "\0loader\0"
 FUNCTION = "\0function\0"
 
 
-def foreign_source(check, expr: cst.BaseExpression) -> tuple[tuple[str, ...], str] | None:
-    """(the function's qualified names, how its result was got) when ``expr``
-    is, or is a local name bound only to, the result of a function imported
-    from another module: ``f(...)``, ``await f(...)`` or
-    ``await sync_to_async(f)(...)``.  One name, or where ``f`` is bound
-    nowhere in the file, one per module the file imports ``*`` from."""
+def _rows_source(check, loop: cst.For, target: cst.Name) -> tuple[tuple[str, ...], str, bool] | None:
+    """``for item in rows:`` (a sync loop binding the name alone), ``rows``
+    what a function of another module returned: the source, as rows."""
+    if loop.asynchronous is not None or type(loop.target) is not cst.Name or loop.target.value != target.value:
+        return None
+    found = foreign_source(check, loop.iter, rows=True)
+    return (found[0], found[1], True) if found is not None else None
+
+
+def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tuple[tuple[str, ...], str, bool] | None:
+    """(the function's qualified names, how its result was got, whether
+    ``expr`` is one of its rows) when ``expr`` is, or is a local name bound
+    only to, the result of a function imported from another module:
+    ``f(...)``, ``await f(...)`` or ``await sync_to_async(f)(...)``, or the
+    name a ``for`` loop over such a result binds.  One name, or where ``f``
+    is bound nowhere in the file, one per module the file imports ``*``
+    from.  ``rows``: ``expr`` is a loop's iterable (no loop inside it)."""
     from async_lint.analysis.reaching import reaching_bindings
 
     ctx = check.ctx
@@ -87,13 +101,15 @@ def foreign_source(check, expr: cst.BaseExpression) -> tuple[tuple[str, ...], st
         if function is None or found is None or found[0] is not function.scope:
             return None
         scope, bindings = found
-        if not any(b.kind == ASSIGN and type(b.value) in (cst.Call, cst.Await) for b in bindings):
+        if not any(b.kind == ASSIGN and (type(b.value) in (cst.Call, cst.Await) or type(b.node) is cst.For) for b in bindings):
             return None  # bound to no call's result: no need to ask which binding reaches here
         reaching = reaching_bindings(ctx, scope, bindings, expr)
-        if len(reaching) != 1 or reaching[0].kind != ASSIGN or reaching[0].value is None:
+        if len(reaching) != 1 or reaching[0].kind != ASSIGN:
             return None
         node = reaching[0].node
-        if not (type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name):
+        if type(node) is cst.For:
+            return None if rows else _rows_source(check, node, expr)
+        if reaching[0].value is None or not (type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name):
             return None
         value = reaching[0].value
     how = "call"
@@ -109,9 +125,9 @@ def foreign_source(check, expr: cst.BaseExpression) -> tuple[tuple[str, ...], st
         func, how = wrapped[0].value, "thread"
     target = ctx.imported_from_elsewhere(func)
     if target is not None:
-        return (target,), how
+        return (target,), how, False
     starred = _star_imported_candidates(ctx, func)
-    return (starred, how) if starred else None
+    return (starred, how, False) if starred else None
 
 
 def _star_imported_candidates(ctx, func: cst.BaseExpression) -> tuple[str, ...]:
@@ -137,7 +153,11 @@ def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, me
         return
     source = foreign_source(check, expr)
     if source is not None:
-        (target, *alternatives), how = source
+        (target, *alternatives), how, row = source
+        if row:
+            if need != INSTANCE:
+                return
+            need = ROWS  # an item of what the function returned
         ctx.add_fact(ForeignResultUse(target=target, how=how, need=need, code=code, message=message(), relation=relation, alternatives=tuple(alternatives)), at)
 
 
@@ -149,7 +169,7 @@ class FunctionResultFacts(Check):
     text_hints = (r"\basync\s+def\b",)
 
     def leave_Module(self, node: cst.Module) -> None:
-        from async_lint.analysis.django_models import InstanceValue, QuerySetValue, django_inference
+        from async_lint.analysis.django_models import InstanceValue, QuerySetValue, RowsListValue, django_inference
 
         ctx = self.ctx
         if ctx.module_name is None:
@@ -166,18 +186,24 @@ class FunctionResultFacts(Check):
             # ``@database_sync_to_async def get_room(pk)``: awaited, like an async def.
             info = ctx.function_info(statement)
             awaited = statement.asynchronous is not None or (info is not None and info.runs_in_thread)
+            item = None  # the instance it returns, or each row of its rows
             if isinstance(value, QuerySetValue) and not value.rows:
                 results.append((statement.name.value, QUERYSET, awaited))
+                item = InstanceValue(value.model, value.selected) if value.model is not None else None
+            elif isinstance(value, RowsListValue) and value.item.model is not None:
+                results.append((statement.name.value, ROWS, awaited))
+                item = value.item
             elif isinstance(value, InstanceValue) and value.model is not None:
                 results.append((statement.name.value, INSTANCE, awaited))
-                if value.loaded is not None:  # fetched by a query here: what it did not load runs a query
-                    relations = tuple(
-                        (name, "prefetch_related" if relation.kind == "generic_fk" else "select_related")
-                        for name, relation in sorted(value.model.relations.items())
-                        if relation.is_single and not value.has_loaded(name)
-                    )
-                    if relations:
-                        unloaded.append((statement.name.value, relations))
+                item = value
+            if item is not None and item.loaded is not None:  # fetched by a query here: what it did not load runs a query
+                relations = tuple(
+                    (name, "prefetch_related" if relation.kind == "generic_fk" else "select_related")
+                    for name, relation in sorted(item.model.relations.items())
+                    if relation.is_single and not item.has_loaded(name)
+                )
+                if relations:
+                    unloaded.append((statement.name.value, relations))
         if results:
             ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded)))
 
@@ -204,8 +230,10 @@ class ForeignResultCheck(ProjectCheck):
                 continue
             kind, coroutine = found
             # A coroutine function's result is what awaiting it gives; a plain
-            # function's, what calling it (here or in a thread) gives.
-            if kind != use.need or (use.how == "await") != coroutine:
+            # function's, what calling it (here or in a thread) gives.  Rows
+            # are a list's items, or a QuerySet's (its loop is DJA202's too).
+            matches = kind == use.need or (use.need == ROWS and kind == QUERYSET)
+            if not matches or (use.how == "await") != coroutine:
                 continue
             if not use.relation:
                 out.append(finding_at(path, use.where, use.code, use.message))
