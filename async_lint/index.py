@@ -289,7 +289,15 @@ class ProjectIndex:
         return None
 
     def _class(self, dotted: str, depth: int = 0) -> tuple[str, str] | None:
-        """(module, class qualname) of a dotted class name, through re-exports."""
+        """(module, class qualname) of a dotted class name, through re-exports;
+        ``Class.method()`` (instances.FACTORY_CALL): the class, where that
+        method is a factory of its own class."""
+        if dotted.endswith("()"):
+            factory = self._resolve_dotted(dotted[:-2], depth)
+            if factory is None or not (self.function(factory) or {}).get("factory"):
+                return None
+            module, qualname = split_key(factory)
+            return module, qualname.rpartition(".")[0]
         found = self._module_prefix(dotted, depth)
         if found is None:
             return None

@@ -68,6 +68,7 @@ from async_lint import lazy_libcst
 
 from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo
 from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, CoroutineUse, coroutine_use
+from async_lint.analysis.django_models import return_statements
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.receivers import ReceiverInference, self_assignments
@@ -808,6 +809,28 @@ def _what(node: cst.CSTNode, code: str | None = None) -> str:
     return text
 
 
+_SELF_TYPES = frozenset({"Self", "typing.Self", "typing_extensions.Self"})
+
+
+def _makes_own_class(info: FunctionInfo) -> bool:
+    """A classmethod or staticmethod that returns an instance of its class:
+    annotated so (``-> "VectorStore"``, ``-> VectorStore``, ``-> Self``), or
+    every return is ``cls(...)`` / ``VectorStore(...)``."""
+    cls = info.qualname.rpartition(".")[0].rpartition(".")[2]
+    if not cls:
+        return False
+    returns = info.node.returns
+    if returns is not None:
+        annotation = returns.annotation
+        if type(annotation) is cst.SimpleString:
+            return annotation.evaluated_value in (cls, "Self")
+        return dotted_name(annotation) in (cls, *_SELF_TYPES)
+    params = info.node.params.params
+    first = params[0].name.value if params and "class" == _binding_kind(info) else None
+    values = [ret.value for ret in return_statements(info.node.body)]
+    return bool(values) and all(type(v) is cst.Call and type(v.func) is cst.Name and v.func.value in (cls, first) for v in values)
+
+
 def _decorator_refs(ctx: FileContext, info: FunctionInfo) -> list[str]:
     """``q:`` refs of the function's decorators that may be project
     functions (not neutral, not of a few well-known packages)."""
@@ -955,6 +978,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         decorator_refs = _decorator_refs(ctx, info)
         if decorator_refs:
             entry["decorators"] = decorator_refs  # what the index asks whether they defer the body
+        if binding in ("class", "static") and not info.is_async and _makes_own_class(info):
+            entry["factory"] = True  # ``Cls.method()`` returns an instance of the class
         if info.class_name is None and not info.is_async and _defers_wrapped(info.node):
             entry["defers"] = True  # a decorator whose wrapper does not call the function it wraps
         if binding is not None:

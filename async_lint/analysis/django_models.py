@@ -1294,7 +1294,7 @@ class DjangoInference:
         with self._under_way():
             scope = self._scope_of(node, parent)
             # ``except DoesNotExist: return None``: the other paths' value.
-            returned = [ret.value for ret in _returns(node.body) if not _is_none(ret.value)]
+            returned = [ret.value for ret in return_statements(node.body) if not _is_none(ret.value)]
             values = [self._infer(value, scope) for value in returned]
             result: Value | None = None
             if values and all(v is not None and v is not CYCLE for v in values):
@@ -1635,7 +1635,7 @@ class DjangoInference:
             collector.collect_parameters(node.params)
             collector._block(node.body)
         with self._under_way():
-            returned = [ret.value for ret in _returns(node.body)]
+            returned = [ret.value for ret in return_statements(node.body)]
             values = [self._infer(value, scope) if value is not None else None for value in returned]
         result = None
         filled = _returns_what_async_for_filled(node)
@@ -1746,7 +1746,7 @@ def _returns_what_async_for_filled(function: cst.FunctionDef) -> bool:
     """``async for court in courts: ...`` then ``return courts``: the loop
     fetched every row into the QuerySet's result cache, so evaluating what
     the function returns runs no query."""
-    returned = {ret.value.value for ret in _returns(function.body) if type(ret.value) is cst.Name}
+    returned = {ret.value.value for ret in return_statements(function.body) if type(ret.value) is cst.Name}
     if not returned or function.asynchronous is None:
         return False
     stack: list = list(children(function.body))
@@ -1854,7 +1854,7 @@ def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
 _IS_EXPRESSION: dict[type, bool] = {}
 
 
-def _returns(body: cst.BaseSuite) -> Iterator[cst.Return]:
+def return_statements(body: cst.BaseSuite) -> Iterator[cst.Return]:
     """Return statements of one function body, not of nested defs/classes."""
     stack: list[cst.CSTNode] = [body]
     while stack:

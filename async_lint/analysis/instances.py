@@ -34,6 +34,10 @@ cst = lazy_libcst.bind(globals())
 MAX_DEPTH = 8
 
 
+# The end of a class name standing for "what this method of a class returns".
+FACTORY_CALL = "()"
+
+
 class InstanceClasses:
     """Per-file answers to "what class is this object?" (memoised per node)."""
 
@@ -67,7 +71,7 @@ class InstanceClasses:
 
     def _class_of(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
         if isinstance(expr, cst.Call):
-            return self._model_instance(expr, scope) or self._constructed(expr, scope)
+            return self._model_instance(expr, scope) or self._constructed(expr, scope) or self._factory_made(expr, scope)
         if isinstance(expr, cst.Name):
             found = lookup(scope, expr.value)
             if found is None or any(b.kind not in (ASSIGN, PARAM) for b in found[1]):
@@ -117,6 +121,19 @@ class InstanceClasses:
             return None
         return self._qualified(name)
 
+    def _factory_made(self, call: cst.Call, scope: Scope) -> str | None:
+        """``VectorStore.load(path)``: a method called on a class, perhaps a
+        factory (a classmethod returning an instance of its class), which
+        only its module's summary can tell: ``<Class.method>()``, a class
+        name the project index resolves through the method's ``factory`` mark."""
+        func = call.func
+        if type(func) is not cst.Attribute or func.attr.value[:1].isupper():
+            return None
+        owner = self.ctx.qualified_name(func.value, scope)
+        if owner is None or owner.startswith("builtins.") or not owner.rpartition(".")[2][:1].isupper():
+            return None
+        return self._qualified(f"{owner}.{func.attr.value}") + FACTORY_CALL
+
     def _annotated(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
         target = annotation_target(annotation)
         if target is None or not isinstance(target, (cst.Name, cst.Attribute)):
@@ -160,9 +177,21 @@ class InstanceClasses:
                 classes.add(self.class_of(value, method_scope))
             else:
                 classes.add(None)
-        found = classes.pop() if len(classes) == 1 else None
+        found = classes.pop() if len(classes) == 1 else _constructed_or_made(classes)
         self._self_attributes[key] = found
         return found
+
+
+def _constructed_or_made(classes: set[str | None]) -> str | None:
+    """``self.store = Store.load(p)`` on one path, ``Store()`` on another
+    (a fallback when the file is missing): the class, where every other
+    value is what a method of that class made."""
+    made = {cls for cls in classes if cls is not None and cls.endswith(FACTORY_CALL)}
+    plain = classes - made
+    if len(plain) != 1 or None in plain or not made:
+        return None
+    [cls] = plain
+    return cls if all(m[: -len(FACTORY_CALL)].rpartition(".")[0] == cls for m in made) else None
 
 
 def _set_in_init(cls: cst.ClassDef, attr: str) -> bool:

@@ -311,13 +311,13 @@ def _shortened(code: str, width: int = 60) -> str:
 
 def _returns_lazy_queryset(ctx, node: cst.FunctionDef) -> bool:
     """Every ``return`` of the def hands back an unevaluated QuerySet."""
-    from async_lint.analysis.django_models import QuerySetValue, _returns, django_inference
+    from async_lint.analysis.django_models import QuerySetValue, django_inference, return_statements
 
     info = ctx.function_info(node)
     if info is None:
         return False
     inference = django_inference(ctx)
-    values = [inference.infer(ret.value, info.scope) if ret.value is not None else None for ret in _returns(node.body)]
+    values = [inference.infer(ret.value, info.scope) if ret.value is not None else None for ret in return_statements(node.body)]
     return bool(values) and all(isinstance(v, QuerySetValue) for v in values)
 
 
