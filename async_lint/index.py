@@ -512,13 +512,16 @@ class ProjectIndex:
     def returns_awaitable(self, key: FunctionKey) -> bool:
         """Every value the function returns is the call of a coroutine
         function of the project (``return Interactor().execute(x)``, where
-        ``execute`` is ``@sync_to_async``): what ``async_to_sync`` awaits."""
+        ``execute`` is ``@sync_to_async``) or a coroutine the file knows
+        (``return channel_layer.group_send(...)``): what ``async_to_sync`` awaits."""
         function = self.function(key)
         returns = (function or {}).get("returns", ())
         module, _ = split_key(key)
         if not returns:
             return False
         for value in returns:
+            if value == "coro":
+                continue  # a library's coroutine (``channel_layer.group_send(...)``)
             target = self.resolve(value, module) if value not in ("qs", "other") else None
             called = self.function(target) if target is not None else None
             if called is None or not called.get("coroutine"):

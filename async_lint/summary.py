@@ -22,7 +22,7 @@ Shape (every key is plain JSON data)::
                                                # an op where ``ref`` is a blocking object
          "celery_task": bool,                  # a module-level def its decorators make a Celery task
          "calls": [ref, ...],                  # project candidates called directly
-         "returns": ["qs" | "other" | ref],    # what its return statements return
+         "returns": ["qs" | "coro" | "other" | ref],   # what its return statements return
          "orm": bool,                          # touches the ORM directly
          "loop_reentry": bool,                 # decorated @async_to_sync: calling it re-enters the loop
          "binding": "static" | "class" | "property",   # when not a plain method
@@ -76,7 +76,7 @@ from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope,
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import makes_task
-from async_lint.checks.coroutines import await_fix_at, call_spelling, coroutine_apis, expects_an_error, nested_loops_allowed
+from async_lint.checks.coroutines import CoroutineEvidence, await_fix_at, call_spelling, coroutine_apis, expects_an_error, nested_loops_allowed
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.foreign_objects import blocking_objects
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
@@ -766,6 +766,10 @@ class SummaryCollector(Check):
             kind: Any = "qs"
         elif inner is not value and isinstance(inner, cst.Call):
             kind = callee_ref(self.ctx, inner.func) or "other"
+        elif isinstance(value, cst.Call) and not function.is_async and self.ctx.shared(CoroutineEvidence).coroutine_call(value) is not None:
+            # ``return channel_layer.group_send(...)``: a coroutine (or future)
+            # of a library or of this module, which ``async_to_sync`` awaits.
+            kind = "coro"
         elif isinstance(value, cst.Call):
             # ``return Interactor().execute(x)``: a method of a known class's instance.
             kind = callee_ref(self.ctx, value.func) or object_ref(self.ctx, value.func) or "other"
