@@ -81,6 +81,26 @@ def _is_virtualenv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
+# What a virtualenv holds beside its pyvenv.cfg (POSIX and Windows layouts).
+_VIRTUALENV_FOLDERS = ("lib", "bin", "Lib", "Scripts")
+
+
+def _lists_a_virtualenv(names: dict[str, os.DirEntry]) -> bool:
+    """A folder listing ``pyvenv.cfg`` is a virtualenv when it also lists a
+    virtualenv's folders and is no Django project (a ``pyvenv.cfg``
+    committed beside ``manage.py`` does not make the project one)."""
+    if "manage.py" in names:
+        return False
+    return any(name in names and _is_dir(names[name]) for name in _VIRTUALENV_FOLDERS)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def _entry_name(entry: os.DirEntry) -> str:
     return entry.name
 
@@ -233,7 +253,7 @@ class _Walker:
             # A folder's own listing says whether it is a virtualenv or holds a
             # .gitignore: no stat or open per folder for files most lack.
             names = {entry.name: entry for entry in entries} if entries is not None else {}
-            if below_top and "pyvenv.cfg" in names and _is_file(names["pyvenv.cfg"]):
+            if below_top and "pyvenv.cfg" in names and _is_file(names["pyvenv.cfg"]) and _lists_a_virtualenv(names):
                 self._passed_over(os.path.basename(folder))
                 continue
             self.seen_dirs.add(real)

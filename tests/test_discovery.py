@@ -65,6 +65,16 @@ def test_skips_any_folder_holding_a_virtualenv(tmp_path):
     assert found(tmp_path) == ["app.py", "tools/env/run.py"]
 
 
+def test_a_pyvenv_cfg_alone_or_beside_manage_py_makes_no_virtualenv(tmp_path):
+    """A Django project folder with a committed pyvenv.cfg (and no
+    virtualenv's lib/ or bin/, or with its manage.py) is linted."""
+    make(tmp_path, "backend/manage.py", "backend/api/views.py", "server/app.py", "env/lib/site.py", "env/app.py")
+    for folder in ("backend", "server", "env"):
+        (tmp_path / folder / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "backend" / "bin").mkdir()
+    assert found(tmp_path) == ["backend/api/views.py", "backend/manage.py", "server/app.py"]
+
+
 def test_a_virtualenv_is_known_by_its_own_listing(tmp_path, monkeypatch):
     # Named on the command line, a virtualenv is walked; below it, passed over
     # (the tree is then not complete); a pyvenv.cfg that is a folder marks nothing.
