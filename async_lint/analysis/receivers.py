@@ -112,6 +112,9 @@ class Inferred:
     type: str
     origin: cst.Call | None = None
     scope: Scope | None = None
+    # Bound by several calls (two ``with open(...) as f:`` blocks): each
+    # call, with its scope, where every binding has one.
+    origins: tuple[tuple[cst.Call, Scope], ...] = ()
 
 
 def _unwrap_optional(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -355,7 +358,10 @@ class ReceiverInference:
         kinds = {r.type for r in results}  # type: ignore[union-attr]
         if len(kinds) != 1:
             return None
-        return results[0] if len(results) == 1 else Inferred(kinds.pop())
+        if len(results) == 1:
+            return results[0]
+        origins = tuple((r.origin, r.scope) for r in results if r.origin is not None and r.scope is not None)  # type: ignore[union-attr]
+        return Inferred(kinds.pop(), origins=origins if len(origins) == len(results) else ())
 
     def _infer_binding(self, binding: Binding, scope: Scope) -> Inferred | None:
         node = binding.node

@@ -207,12 +207,13 @@ class BlockingCallCheck(Check):
 
     def _reported_at_creation(self, receiver: Inferred, scope: Scope) -> bool:
         """``f = open(p)`` then ``f.read()`` in the same function: the ``open``
-        finding already covers the file, so its methods add only noise."""
-        if receiver.origin is None or receiver.scope is None:
+        finding already covers the file, so its methods add only noise (also
+        where ``f`` is bound by several such calls, each reported)."""
+        origins = ((receiver.origin, receiver.scope),) if receiver.origin is not None and receiver.scope is not None else receiver.origins
+        if not origins:
             return False
-        if _function_owner(receiver.scope) is not _function_owner(scope):
-            return False
-        return self.classify(receiver.origin, receiver.scope, once_per_object=False) is not None
+        owner = _function_owner(scope)
+        return all(_function_owner(where) is owner and self.classify(call, where, once_per_object=False) is not None for call, where in origins)
 
     def _call_message(self, func: cst.BaseExpression, qualified: str, entry: BlockingCall) -> str:
         resolved = qualified.removeprefix("builtins.")
