@@ -55,7 +55,9 @@ def _sets_in_code(node: ast.AST) -> bool:
 
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return any((isinstance(t, ast.Subscript) and named(t.slice)) or (isinstance(t, ast.Name) and t.id == ALLOW_ASYNC_UNSAFE) for t in targets)
+        # ``os.environ[...] = ...``; a variable of that name (a setting) is
+        # not the environment, which is all Django reads.
+        return any(isinstance(t, ast.Subscript) and named(t.slice) for t in targets)
     if isinstance(node, ast.Call):
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""

@@ -344,6 +344,8 @@ UNSAFE = 'os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"\n'
         # A module with no INSTALLED_APPS is no settings module, nor is one of a sample project.
         ({"config/settings.py": SETTINGS_TEXT, "config/bots.py": "import os\n" + UNSAFE}, ["shop/tests/test_views.py", "shop/views.py"]),
         ({"config/settings.py": SETTINGS_TEXT, "examples/demo/settings.py": SETTINGS_TEXT + UNSAFE}, ["shop/tests/test_views.py", "shop/views.py"]),
+        # A setting of that name sets no environment variable: Django's guard stays on.
+        ({"config/settings.py": SETTINGS_TEXT + "DJANGO_ALLOW_ASYNC_UNSAFE = True\n"}, ["shop/tests/test_views.py", "shop/views.py"]),
         # Only mentioned, never set.
         ({"config/settings.py": SETTINGS_TEXT + "# DJANGO_ALLOW_ASYNC_UNSAFE stays unset\n"}, ["shop/tests/test_views.py", "shop/views.py"]),
     ],
@@ -379,6 +381,9 @@ def test_allow_async_unsafe_text_test() -> None:
     assert not sets_allow_async_unsafe('"""\nAsync consumers with first method(DJANGO_ALLOW_ASYNC_UNSAFE=True).\n"""\nimport json\n')
     assert not sets_allow_async_unsafe('HELP = "export DJANGO_ALLOW_ASYNC_UNSAFE=True"\n')
     assert sets_allow_async_unsafe('"""Tests."""\nimport os\n\nos.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"\n')
+    # A settings variable of that name is no environment variable: Django reads only os.environ.
+    assert not sets_allow_async_unsafe("DJANGO_ALLOW_ASYNC_UNSAFE = True\n")
+    assert not sets_allow_async_unsafe("DJANGO_ALLOW_ASYNC_UNSAFE: bool = env.bool('X', default=True)\n")
 
 
 def test_project_root_and_module_names(tmp_path: Path) -> None:
