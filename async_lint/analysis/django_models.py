@@ -642,6 +642,7 @@ class DjangoInference:
             manager_classes={attr: (manager, queryset) for attr, (manager, queryset) in entry["managers"].items()},
             from_table=True,
             plain_methods=frozenset(entry.get("plain", ())),
+            bases=("django.contrib.auth.base_user.AbstractBaseUser",) if entry.get("user") else (),
         )
         info.managers |= set(entry["managers"])
         self._table_models[canonical] = info

@@ -61,3 +61,16 @@ RELATED_EVALUATING_METHODS = frozenset(RELATED_TWINS) - EVALUATING_METHODS
 # Awaiting one of these gives a model instance, or an (instance, created) pair.
 ASYNC_INSTANCE_METHODS = frozenset(QUERYSET_TWINS[name] for name in INSTANCE_METHODS)
 ASYNC_PAIR_METHODS = frozenset(QUERYSET_TWINS[name] for name in PAIR_METHODS)
+
+
+# Django's user model bases: a model deriving from one is a user model (its
+# password and permission methods are DJA206's).
+USER_BASES = frozenset(
+    {
+        "django.contrib.auth.models.AbstractUser",
+        "django.contrib.auth.models.AbstractBaseUser",
+        "django.contrib.auth.base_user.AbstractBaseUser",
+        "django.contrib.auth.models.PermissionsMixin",
+        "django.contrib.auth.models.User",
+    }
+)

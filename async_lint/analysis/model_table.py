@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from async_lint.analysis.cache_config import ALL_ALIASES
-from async_lint.analysis.django_vocabulary import MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES
+from async_lint.analysis.django_vocabulary import MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES, USER_BASES
 from async_lint.analysis.model_skeleton import RELATION_NEUTRAL_METHODS, build_skeleton, lines_matching
 
 # Contrib apps whose models real projects use without declaring them.
@@ -447,6 +447,14 @@ def build_model_table(
                     return []
         return [name for name in RELATION_NEUTRAL_METHODS if name not in defined]
 
+    def derives_from_user(chain: list[str]) -> bool:
+        """A class of the chain names one of Django's user bases."""
+        for qualified in chain:
+            found = builder.resolve(qualified)
+            if found is not None and any(isinstance(base, str) and base in USER_BASES for base in found[1]["bases"]):
+                return True
+        return False
+
     merged: dict[str, dict] = {}
     for qualified, entry in entries.items():
         relations: dict[str, list] = {}
@@ -458,6 +466,8 @@ def build_model_table(
         relations.update(entry["relations"])
         managers.update(entry["managers"])
         merged[qualified] = {**entry, "relations": relations, "managers": managers, "plain": plain_methods([*chain, qualified])}
+        if derives_from_user([*chain, qualified]):
+            merged[qualified]["user"] = True  # a user model: its password and permission methods
 
     # Reverse accessors, given by the concrete models' relations.
     for qualified, entry in merged.items():

@@ -27,6 +27,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     SessionValue,
 )
+from async_lint.analysis.django_vocabulary import USER_BASES
 from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.scopes import Scope
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
@@ -43,15 +44,6 @@ _USER_ATTRIBUTE = re.compile(r"\.(?:\s|\\|#[^\r\n]*(?![^\r\n]))*user\b")
 
 cst = lazy_libcst.bind(globals())
 
-USER_BASES = frozenset(
-    {
-        "django.contrib.auth.models.AbstractUser",
-        "django.contrib.auth.models.AbstractBaseUser",
-        "django.contrib.auth.base_user.AbstractBaseUser",
-        "django.contrib.auth.models.PermissionsMixin",
-        "django.contrib.auth.models.User",
-    }
-)
 # Builtins that look inside the lazy user (its class, its str, its truth).
 FORCING_BUILTINS = frozenset({"isinstance", "str", "repr", "bool", "getattr", "hasattr", "hash", "int", "issubclass"})
 # Session methods that never load the session data.
