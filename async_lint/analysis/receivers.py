@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from async_lint import lazy_libcst
 
+from async_lint.analysis.context import PROPERTY_DECORATORS
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, PARAM, Binding, BindingCollector, Scope, defined_function, lookup
 from async_lint.catalog import load_table
@@ -36,7 +37,7 @@ from async_lint.catalog import load_table
 cst = lazy_libcst.bind(globals())
 
 if TYPE_CHECKING:
-    from async_lint.analysis.context import FileContext
+    from async_lint.analysis.context import PROPERTY_DECORATORS, FileContext
 
 
 @dataclass(frozen=True)
@@ -435,7 +436,7 @@ class ReceiverInference:
     def _infer_self_attribute(self, class_scope: Scope, attr: str) -> Inferred | None:
         assignments = self._class_attributes(class_scope).get(attr)
         class_bindings = class_scope.bindings.get(attr, [])
-        results = [self._infer_binding(binding, class_scope) for binding in class_bindings]
+        results = [self._property_value(binding, class_scope) or self._infer_binding(binding, class_scope) for binding in class_bindings]
         for value, scope, node in assignments or ():
             if isinstance(node, cst.AnnAssign):
                 annotated = self.from_annotation(node.annotation.annotation, scope)
@@ -444,6 +445,21 @@ class ReceiverInference:
                     continue
             results.append(self.infer(value, scope) if value is not None else None)
         return self._agree(results)
+
+    def _property_value(self, binding: Binding, class_scope: Scope) -> Inferred | None:
+        """``self.client`` where the class defines ``client`` as a
+        ``@property``/``@cached_property``: what its getter returns."""
+        node = binding.node
+        if binding.kind != DEF or type(node) is not cst.FunctionDef or node.asynchronous is not None or not node.decorators:
+            return None
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if type(expr) is cst.Call:
+                return None  # ``@property`` takes no arguments; another decorator made this
+            qualified = self.ctx.qualified_name(expr, class_scope.parent or class_scope) or ""
+            if qualified not in PROPERTY_DECORATORS and qualified.rpartition(".")[2] != "cached_property":
+                return None
+        return self._returned_by(node, class_scope.parent or class_scope)
 
     def _class_attributes(self, class_scope: Scope) -> dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]]:
         """``self.<attr> = value`` in every method of the class (read once per class)."""
