@@ -152,6 +152,9 @@ def _render(findings, fmt: str, out, *, root: str, files_checked: int, quiet: bo
             fixable = fixable_summary(findings)
             if fixable:
                 click.echo(fixable, err=True)
+        elif not quiet:
+            # A clean run says so (ruff's habit), beside the output, not in it.
+            click.echo("All checks passed!", err=True)
     else:
         from async_lint.formats import rich_format
 

@@ -98,6 +98,12 @@ def test_concise_is_the_default_off_a_terminal(project):
     assert not ANSI.search(proc.stdout)
 
 
+def test_a_clean_concise_run_says_so_beside_the_output(project):
+    result = cli("--format", "concise", "clean.py")
+    assert result.exit_code == 0 and result.stdout == "" and result.stderr == "All checks passed!\n"
+    assert cli("--format", "concise", "--quiet", "clean.py").stderr == ""
+
+
 def test_json_has_ruffs_keys(project):
     result = cli("--format", "json", ".")
     assert result.exit_code == 1
