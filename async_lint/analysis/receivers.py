@@ -437,7 +437,12 @@ class ReceiverInference:
         assignments = self._class_attributes(class_scope).get(attr)
         class_bindings = class_scope.bindings.get(attr, [])
         results = [self._property_value(binding, class_scope) or self._infer_binding(binding, class_scope) for binding in class_bindings]
-        for value, scope, node in assignments or ():
+        assigned = list(assignments or ())
+        # ``self._client = None`` in ``__init__``, the client made later (on
+        # first use): the other assignments decide.
+        if len(assigned) > 1:
+            assigned = [a for a in assigned if not is_none_literal(a[0])] or assigned
+        for value, scope, node in assigned:
             if isinstance(node, cst.AnnAssign):
                 annotated = self.from_annotation(node.annotation.annotation, scope)
                 if annotated is not None:
