@@ -325,3 +325,42 @@ def test_a_coroutine_of_another_module_held_in_a_local_is_reported_at_its_call(t
 
     text = (tmp_path / "orgs" / "ws.py").read_text(encoding="utf-8")
     assert apply_edits(text, list(found[9].fix.edits)).splitlines()[8] == "        has_perm = await self.has_perms(user, ['view'])"
+
+
+THREAD_TASK = """
+import asyncio
+
+from asgiref.sync import sync_to_async
+
+
+async def notify():
+    await asyncio.sleep(0)
+
+
+@sync_to_async
+def record_download():
+    asyncio.create_task(notify())
+
+
+async def view():
+    await record_download()
+"""
+
+
+@pytest.mark.filterwarnings("ignore:coroutine 'notify' was never awaited:RuntimeWarning")
+def test_a_task_created_in_a_worker_thread_is_worded_as_the_runtime_error_it_is(tmp_path):
+    """In a def handed to a thread there is no running loop: create_task
+    raises RuntimeError (checked on the installed asgiref), so the finding
+    says that, not that the task may be garbage-collected."""
+    import asyncio
+    import importlib.util
+
+    [finding] = lint_text(THREAD_TASK, select=["DJA301"])
+    assert finding.line == 13 and "raises RuntimeError" in finding.message and "garbage-collected" not in finding.message
+    path = tmp_path / "thread_task.py"
+    path.write_text(THREAD_TASK)
+    spec = importlib.util.spec_from_file_location("thread_task", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        asyncio.run(module.view())

@@ -649,6 +649,16 @@ class DanglingTaskCheck(_CoroutineCheck):
             if target is None:
                 return
             what = f"`{target.value}` is never used again"
+        function = self.ctx.current_function
+        if function is not None and function.runs_in_thread and not self.ctx.in_lambda and self.ctx.qualified_name(node.func) in evidence.apis.task_factories:
+            # ``@sync_to_async def``: a worker thread, where no loop runs.
+            self.ctx.report(
+                node,
+                "DJA301",
+                f"`{factory}` runs in a worker thread (the def is handed to a thread), where no event loop runs: it raises RuntimeError "
+                "and the task never starts; create the task in the async caller, or pass it the loop and use `asyncio.run_coroutine_threadsafe(coro, loop)`",
+            )
+            return
         self.ctx.report(
             node,
             "DJA301",
