@@ -32,6 +32,7 @@ from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.scopes import Scope
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
 from async_lint.checks.django_orm import DjangoCheck, shown
+from async_lint.checks.foreign_results import USER, record_foreign_use
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.file_analysis import ASYNC_DEF_HINT
 from async_lint.findings import Finding
@@ -478,13 +479,18 @@ class SyncShortcutCheck(DjangoCheck):
             fix = self.suggestion("shortcut", name, lambda twin: f"`await {twin}(...)` (from {module})", f"`await sync_to_async({short})(...)`")
             self.flag(node, "DJA206", f"`{short}()` queries the database synchronously (SynchronousOnlyOperation in async code); use {fix}")
             return
-        if isinstance(func, cst.Attribute) and func.attr.value in self.user_methods and self._is_user(func.value):
-            method = func.attr.value
-            what = (
-                "hashes the password on the event loop and may save the user" if method == "check_password" else "queries the user's permissions synchronously (SynchronousOnlyOperation in async code)"
-            )
-            fix = self.suggestion("user", method, lambda twin: f"`await {shown(self.ctx, func.value)}.{twin}(...)`", f"`await sync_to_async({shown(self.ctx, func)})(...)`")
-            self.flag(node, "DJA206", f"`{shown(self.ctx, node)}` {what}; use {fix}")
+        if isinstance(func, cst.Attribute) and func.attr.value in self.user_methods:
+            if self._is_user(func.value):
+                self.flag(node, "DJA206", self._user_method_message(node, func))
+            elif self.inference.infer(func.value) is None:
+                # Perhaps a user another module's function returned: the project check decides.
+                record_foreign_use(self, func.value, USER, "DJA206", lambda: self._user_method_message(node, func), node)
+
+    def _user_method_message(self, node: cst.Call, func: cst.Attribute) -> str:
+        method = func.attr.value
+        what = "hashes the password on the event loop and may save the user" if method == "check_password" else "queries the user's permissions synchronously (SynchronousOnlyOperation in async code)"
+        fix = self.suggestion("user", method, lambda twin: f"`await {shown(self.ctx, func.value)}.{twin}(...)`", f"`await sync_to_async({shown(self.ctx, func)})(...)`")
+        return f"`{shown(self.ctx, node)}` {what}; use {fix}"
 
     def _is_user(self, expr: cst.BaseExpression) -> bool:
         value = self.inference.infer(expr)

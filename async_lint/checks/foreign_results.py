@@ -33,6 +33,8 @@ INSTANCE = "instance"
 # A list of instances fetched (``return list(qs)``): iterated, its items are
 # instances, as the rows of an iterated QuerySet are.
 ROWS = "rows"
+# An instance of a user model (its password and permission methods: DJA206).
+USER = "user"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,11 +167,12 @@ class FunctionResultFacts(Check):
     """Records what the module's functions return (in files given a full
     pass: those with async code, and the modules ``ForeignResultCheck`` needs)."""
 
-    codes = ("DJA201", "DJA202", "DJA203", "DJA204")
+    codes = ("DJA201", "DJA202", "DJA203", "DJA204", "DJA206")
     text_hints = (r"\basync\s+def\b",)
 
     def leave_Module(self, node: cst.Module) -> None:
         from async_lint.analysis.django_models import InstanceValue, QuerySetValue, RowsListValue, django_inference
+        from async_lint.checks.django_request import is_user_value
 
         ctx = self.ctx
         if ctx.module_name is None:
@@ -194,7 +197,7 @@ class FunctionResultFacts(Check):
                 results.append((statement.name.value, ROWS, awaited))
                 item = value.item
             elif isinstance(value, InstanceValue) and value.model is not None:
-                results.append((statement.name.value, INSTANCE, awaited))
+                results.append((statement.name.value, USER if is_user_value(value) else INSTANCE, awaited))
                 item = value
             if item is not None and item.loaded is not None:  # fetched by a query here: what it did not load runs a query
                 relations = tuple(
@@ -209,7 +212,7 @@ class FunctionResultFacts(Check):
 
 
 class ForeignResultCheck(ProjectCheck):
-    codes = ("DJA201", "DJA202", "DJA203", "DJA204")
+    codes = ("DJA201", "DJA202", "DJA203", "DJA204", "DJA206")
     fact_kinds = (ForeignResultUse, FunctionResults)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
@@ -232,7 +235,7 @@ class ForeignResultCheck(ProjectCheck):
             # A coroutine function's result is what awaiting it gives; a plain
             # function's, what calling it (here or in a thread) gives.  Rows
             # are a list's items, or a QuerySet's (its loop is DJA202's too).
-            matches = kind == use.need or (use.need == ROWS and kind == QUERYSET)
+            matches = kind == use.need or (use.need == ROWS and kind == QUERYSET) or (use.need == INSTANCE and kind == USER)
             if not matches or (use.how == "await") != coroutine:
                 continue
             if not use.relation:
