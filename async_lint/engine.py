@@ -32,14 +32,14 @@ from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabl
 from async_lint.file_pool import PARALLEL_THRESHOLD, FileWorkers, start_early_workers
 from async_lint.findings import Finding, finding_from_located, finding_from_record, finding_record, located_record
 from async_lint.project import (
-    is_test_module,
-    opts_out_for,
     ModuleLocator,
     ModuleNamer,
     ProjectFiles,
     conftest_opt_outs,
     find_project_root,
     import_roots,
+    is_test_module,
+    opts_out_for,
     relative_display,
     sets_allow_async_unsafe,
 )

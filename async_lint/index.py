@@ -20,6 +20,11 @@ from typing import Any, Callable
 
 from async_lint.catalog import orm_codes
 
+# The end of a class name that stands for what a method of a class returns
+# (``shop.Index.load()``, analysis/instances.py): the class, where the
+# method's summary marks it a factory (``_class``).
+FACTORY_CALL = "()"
+
 # A function key: "module:qualname".
 FunctionKey = str
 # A function reached through calls, with the class ``self`` is there (or None).
@@ -290,10 +295,10 @@ class ProjectIndex:
 
     def _class(self, dotted: str, depth: int = 0) -> tuple[str, str] | None:
         """(module, class qualname) of a dotted class name, through re-exports;
-        ``Class.method()`` (instances.FACTORY_CALL): the class, where that
+        ``Class.method()`` (FACTORY_CALL): the class, where that
         method is a factory of its own class."""
-        if dotted.endswith("()"):
-            factory = self._resolve_dotted(dotted[:-2], depth)
+        if dotted.endswith(FACTORY_CALL):
+            factory = self._resolve_dotted(dotted[: -len(FACTORY_CALL)], depth)
             if factory is None or not (self.function(factory) or {}).get("factory"):
                 return None
             module, qualname = split_key(factory)

@@ -26,6 +26,7 @@ Shape (every key is plain JSON data)::
          "orm": bool,                          # touches the ORM directly
          "loop_reentry": bool,                 # decorated @async_to_sync: calling it re-enters the loop
          "binding": "static" | "class" | "property",   # when not a plain method
+         "factory": bool,                      # a class/static method returning an instance of its class
          # Where an op or call runs only under ``if <param>:`` (and the like),
          # for call sites whose literal arguments rule the branch out:
          # an op's 4th item and ``guarded_calls`` hold [[param, test], ...]
@@ -830,7 +831,7 @@ def _makes_own_class(info: FunctionInfo) -> bool:
             return annotation.evaluated_value in (cls, "Self")
         return dotted_name(annotation) in (cls, *_SELF_TYPES)
     params = info.node.params.params
-    first = params[0].name.value if params and "class" == _binding_kind(info) else None
+    first = params[0].name.value if params and _binding_kind(info) == "class" else None
     values = [ret.value for ret in return_statements(info.node.body)]
     return bool(values) and all(type(v) is cst.Call and type(v.func) is cst.Name and v.func.value in (cls, first) for v in values)
 

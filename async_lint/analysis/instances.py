@@ -28,14 +28,11 @@ from async_lint import lazy_libcst
 from async_lint.analysis.django_models import InstanceValue, django_inference
 from async_lint.analysis.receivers import _attribute_assignments, annotation_target, self_assignments, self_class_scope
 from async_lint.analysis.scopes import ASSIGN, PARAM, Binding, Scope, lookup
+from async_lint.index import FACTORY_CALL
 
 cst = lazy_libcst.bind(globals())
 
 MAX_DEPTH = 8
-
-
-# The end of a class name standing for "what this method of a class returns".
-FACTORY_CALL = "()"
 
 
 class InstanceClasses:

@@ -27,8 +27,8 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     SessionValue,
 )
-from async_lint.analysis.django_vocabulary import USER_BASES
 from async_lint.analysis.django_twins import sync_names, twin_table
+from async_lint.analysis.django_vocabulary import USER_BASES
 from async_lint.analysis.scopes import Scope
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
 from async_lint.checks.django_orm import DjangoCheck, shown
