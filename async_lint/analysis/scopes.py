@@ -308,15 +308,16 @@ def binding_target(bindings: list[Binding]) -> tuple[str, str | None]:
     return bindings[0].kind, None
 
 
+def star_candidates(scope: Scope, name: str) -> list[str]:
+    """``module.name`` for each ``from module import *`` of the module
+    ``scope`` is in: where ``name``, bound nowhere, may come from."""
+    while scope.parent is not None:
+        scope = scope.parent
+    return [f"{binding.target}.{name}" for binding in scope.bindings.get("*", ()) if binding.kind == STAR and binding.target]
+
+
 def star_imported(scope: Scope, name: str, known: Callable[[str], bool]) -> str | None:
     """``name``, bound nowhere, as a name a ``from module import *`` of the
     module brings: the first such module's ``module.name`` that ``known``
     accepts (a model the project's model table has), else None."""
-    while scope.parent is not None:
-        scope = scope.parent
-    for binding in scope.bindings.get("*", ()):
-        if binding.kind == STAR and binding.target:
-            candidate = f"{binding.target}.{name}"
-            if known(candidate):
-                return candidate
-    return None
+    return next((candidate for candidate in star_candidates(scope, name) if known(candidate)), None)

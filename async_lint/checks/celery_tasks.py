@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import IMPORT
+from async_lint.analysis.scopes import IMPORT, star_candidates
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -113,7 +113,7 @@ def _star_candidates(ctx, root: cst.BaseExpression) -> list[str]:
     ``from module import *`` may bring (``module.name``)."""
     if type(root) is not cst.Name or ctx.lookup(root.value) is not None:
         return []
-    return [f"{binding.target}.{root.value}" for binding in ctx.module_scope.bindings.get("*", ()) if binding.target]
+    return star_candidates(ctx.module_scope, root.value)
 
 
 def makes_task(receivers, node: cst.FunctionDef, scope) -> bool:

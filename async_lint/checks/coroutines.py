@@ -622,7 +622,7 @@ class _CoroutineCheck(Check):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self.evidence = CoroutineEvidence(ctx)
+        self.evidence = ctx.shared(CoroutineEvidence)
 
 
 # -- the checks ----------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Callable
 
 from async_lint import lazy_libcst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
-from async_lint.analysis.scopes import ASSIGN, STAR
+from async_lint.analysis.scopes import ASSIGN, star_candidates
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -139,8 +139,7 @@ def _star_imported_candidates(ctx, func: cst.BaseExpression) -> tuple[str, ...]:
         return ()
     if ctx.resolve_name(func.value) is not None:
         return ()  # a builtin
-    module = ctx.module_scope
-    return tuple(f"{b.target}.{func.value}" for b in module.bindings.get("*", ()) if b.kind == STAR and b.target and b.target != ctx.module_name)
+    return tuple(c for c in star_candidates(ctx.module_scope, func.value) if c.rpartition(".")[0] != ctx.module_name)
 
 
 def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode, relation: str = "") -> None:
