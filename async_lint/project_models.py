@@ -45,6 +45,31 @@ _MODELS_PACKAGE_INIT = os.sep + os.path.join("models", "__init__.py")
 # analysed, so on one core it held up the whole run (about 1 s on saleor).
 PARALLEL_SKELETONS = 64
 SKELETON_BATCH = 16
+# The installed modules' skeletons made in this process, by (content digest,
+# module, is_package): a process that runs the engine many times (the flake8
+# plugin, a file at a time; the language server's workspaces; a test session)
+# makes each once.  Bounded: past it, the oldest is forgotten.
+_INSTALLED_MADE: dict[tuple[str, str, bool], dict | None] = {}
+MAX_INSTALLED_MADE = 1024
+
+
+def forget_installed_skeletons() -> None:
+    """Forget the installed skeletons made in this process: the next run
+    makes (or reads from its cache) each one it needs, as a new process does."""
+    _INSTALLED_MADE.clear()
+
+
+def _made_installed(data: bytes, module: str, is_package: bool) -> tuple[tuple[str, str, bool], tuple[dict | None] | None]:
+    """The key of an installed module's text, and its skeleton as
+    ``(skeleton,)`` where this process made it already."""
+    key = (content_digest(data), module, is_package)
+    return key, ((_INSTALLED_MADE[key],) if key in _INSTALLED_MADE else None)
+
+
+def _remember_installed(key: tuple[str, str, bool], skeleton: dict | None) -> None:
+    if key not in _INSTALLED_MADE and len(_INSTALLED_MADE) >= MAX_INSTALLED_MADE:
+        del _INSTALLED_MADE[next(iter(_INSTALLED_MADE))]
+    _INSTALLED_MADE[key] = skeleton
 
 
 def needs_model_table(settings: Settings) -> bool:
@@ -231,7 +256,7 @@ class _InstalledAhead:
             except OSError:
                 continue
             text = data.decode("utf-8", "replace")
-            if cache is None or _cached_skeleton(cache, _skeleton_key(data, module, is_package)) is None:
+            if _made_installed(data, module, is_package)[1] is None and (cache is None or _cached_skeleton(cache, _skeleton_key(data, module, is_package)) is None):
                 self.files[path] = (text, module, is_package, data)
                 self.path_of[module] = path
             for relative, names, plain in self.IMPORT_LINE.findall(text):
@@ -365,7 +390,12 @@ def project_model_table(
     ahead = _InstalledAhead(root, starts, project_modules, cache) if processes and settings.jobs > 1 else None
 
     def installed_skeleton(text: str, data: bytes, module: str, is_package: bool) -> dict | None:
-        return _skeleton(text, data, module, is_package, cache, ahead.take(data, module, is_package) if ahead is not None else None)
+        made_key, made = _made_installed(data, module, is_package)
+        if made is None and ahead is not None:
+            made = ahead.take(data, module, is_package)
+        skeleton = _skeleton(text, data, module, is_package, cache, made)
+        _remember_installed(made_key, skeleton)
+        return skeleton
 
     reader = installed_skeleton_reader(root, installed_skeleton, read=installed)
     table = ModelTable()

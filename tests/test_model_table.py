@@ -588,6 +588,7 @@ def test_installed_modules_built_ahead_make_the_same_table(root, monkeypatch):
     alone = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path), processes=False)
     monkeypatch.setattr(project_models, "PARALLEL_SKELETONS", 2)
     taken = _count_taken(monkeypatch)
+    project_models.forget_installed_skeletons()  # as in a new process: none made by the build above
     table = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path))
     assert _same_table(table, alone) and table.installed == alone.installed
     # Built ahead, not read one by one here: the model base and the contrib apps.
@@ -606,6 +607,7 @@ def test_an_installed_package_is_built_ahead_through_its_relative_imports(tmp_pa
     alone = project_model_table(str(project), make_settings(jobs=2), ModuleNamer(str(project)), processes=False)
     monkeypatch.setattr(project_models, "PARALLEL_SKELETONS", 2)
     taken = _count_taken(monkeypatch)
+    project_models.forget_installed_skeletons()  # as in a new process: none made by the build above
     table = project_model_table(str(project), make_settings(jobs=2), ModuleNamer(str(project)))
     assert _same_table(table, alone) and table.installed == alone.installed
     assert {"vendorshop.models", "vendorshop.models.order"} <= set(taken)
