@@ -98,11 +98,13 @@ EDITS = (
 )
 
 
-def _edit(text: str, kind: str, rng: random.Random, n: int) -> str:
+def _edit(text: str, kind: str, rng: random.Random, n: int, module: cst.Module | None = None) -> str:
+    """``text`` edited as ``kind`` says (``module``: its libcst tree, where the caller has it)."""
     lines = physical_lines(text)
     if not lines:
         return NEW_FUNCTION.format(n=n)
-    module = cst.parse_module(text)
+    if module is None:
+        module = cst.parse_module(text)
     spans = _spans(module, ast.parse(text), len(lines)) or [(1, len(lines))]
     first, last = spans[rng.randrange(len(spans))]
     if kind == "insert a function between statements":
@@ -136,9 +138,9 @@ def test_a_reparsed_edit_is_the_tree_a_whole_parse_gives(kind: str) -> None:
     for path in _django_files("db/models", "views", "contrib/auth")[::9]:
         memory = ParseMemory()
         text = path.read_text(encoding="utf-8")
-        memory.parse(str(path), text, ast.parse(text))
+        module = memory.parse(str(path), text, ast.parse(text))
         for n in range(3):
-            edited = _edit(text, kind, rng, n)
+            edited = _edit(text, kind, rng, n, module)
             try:
                 tree = ast.parse(edited)
             except SyntaxError:
@@ -158,7 +160,7 @@ def test_a_reparsed_edit_is_the_tree_a_whole_parse_gives(kind: str) -> None:
             assert (got.default_indent, got.default_newline, got.has_trailing_newline) == (whole.default_indent, whole.default_newline, whole.has_trailing_newline)
             made += 1
             reused += memory.reused - before
-            text = edited
+            text, module = edited, whole
     assert refused if kind == "break a statement" else made
     if kind == "append a function":
         # All but the files without an indented block (signals.py: a few assignments).
@@ -186,8 +188,9 @@ def test_edits_in_the_files_own_newlines_or_indentation_or_not_give_the_whole_pa
     rng = random.Random(convention)
     made = reused = 0
     for path, text, memory in _opened_buffers(_django_files("views")[::2], convention):
+        module = None
         for kind in ("append a function", "insert a function between statements", "change a line inside a statement"):
-            edited = _edit(text, kind, rng, made)
+            edited = _edit(text, kind, rng, made, module)
             if convention == "crlf":
                 edited = edited.replace("\r\n", "\n").replace("\n", "\r\n")  # typed in the file's newlines
             whole = cst.parse_module(edited)
@@ -197,7 +200,7 @@ def test_edits_in_the_files_own_newlines_or_indentation_or_not_give_the_whole_pa
             assert got.code == edited or whole.code != edited
             made += 1
             reused += memory.reused - before
-            text = edited
+            text, module = edited, whole
     assert made > 20
     if convention == "crlf":
         assert reused, "a file typed in its own conventions reuses the tree"
@@ -403,6 +406,7 @@ def test_a_python_tree_made_from_the_previous_one_is_the_whole_parse() -> None:
     rng = random.Random(11)
     made = reused = broken = 0
     for path, text, memory in _opened_buffers():
+        module = None  # the libcst tree of ``text``, once parsed here
         for n in range(12):
             lines = physical_lines(text)
             if n % 2 and len(lines) >= 5:
@@ -411,7 +415,7 @@ def test_a_python_tree_made_from_the_previous_one_is_the_whole_parse() -> None:
                 row = rng.randrange(len(lines)) + 1  # typed within a line: the rows stay
                 edited = "".join(lines[: row - 1]) + lines[row - 1].rstrip("\r\n") + rng.choice([" + 1", "  # typed", "(", ":"]) + "\n" + "".join(lines[row:])
             else:
-                edited = _edit(text, rng.choice(EDITS), rng, n)
+                edited = _edit(text, rng.choice(EDITS), rng, n, module)
             before = memory.python_reused
             tree, error = memory.python_parse(str(path), edited)
             got = ast.dump(tree, include_attributes=True) if tree is not None else (error.message, error.line, error.column)
@@ -422,7 +426,7 @@ def test_a_python_tree_made_from_the_previous_one_is_the_whole_parse() -> None:
                 broken += 1
                 continue
             try:
-                memory.parse(str(path), edited, tree)
+                module = memory.parse(str(path), edited, tree)
             except cst.ParserSyntaxError:
                 continue
             text = edited
@@ -454,8 +458,9 @@ def test_a_python_tree_made_from_the_previous_one_in_the_files_conventions(conve
     rng = random.Random(convention)
     made = reused = 0
     for path, text, memory in _opened_buffers(_django_files("views")[::2], convention):
+        module = None  # the libcst tree of ``text``, once parsed here
         for n in range(4):
-            edited = _edit(text, rng.choice(EDITS), rng, n)
+            edited = _edit(text, rng.choice(EDITS), rng, n, module)
             if convention in ("crlf", "cr"):  # typed in the file's line ends
                 edited = edited.replace("\r\n", "\n").replace("\n", "\r\n" if convention == "crlf" else "\r")
             before = memory.python_reused
@@ -466,7 +471,7 @@ def test_a_python_tree_made_from_the_previous_one_in_the_files_conventions(conve
             reused += memory.python_reused - before
             if tree is not None:
                 try:
-                    memory.parse(str(path), edited, tree)
+                    module = memory.parse(str(path), edited, tree)
                 except cst.ParserSyntaxError:
                     continue
                 text = edited
