@@ -52,8 +52,17 @@ def segfaulting(task, settings):
 
 
 def hanging(task, settings):
+    # Asleep: no CPU spent, so stopped after WALL_CLOCK_FACTOR budgets of the clock's time.
     if task.path.endswith("bad.py"):
         time.sleep(120)
+    return ANALYZE_TASK(task, settings)
+
+
+def spinning(task, settings):
+    # Busy: stopped once its CPU time passes the budget.
+    if task.path.endswith("bad.py"):
+        while True:
+            pass
     return ANALYZE_TASK(task, settings)
 
 
@@ -311,7 +320,7 @@ def test_a_bad_file_timeout_in_the_config_names_the_key(tmp_path, monkeypatch, v
 
 
 def test_the_file_timeout_flag_and_key_reach_the_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(file_pool, "analyze_task", hanging)
+    monkeypatch.setattr(file_pool, "analyze_task", spinning)
     project(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[tool.async-lint]\nfile-timeout = 1\n")
     monkeypatch.chdir(tmp_path)
