@@ -51,6 +51,7 @@ class TypeSpec:
     operators: dict[str, str] = field(default_factory=dict)  # "/" -> type of the result
     decorates: dict[str, str] = field(default_factory=dict)  # ``@inst.task`` -> type of the def
     items: str | None = None  # type of an item read by subscript (``path.parents[1]``)
+    iterates: str | None = None  # type of each item a ``for`` loop binds (``for child in path.iterdir():``)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class TypeModel:
                 operators=dict(row.get("operators", {})),
                 decorates=dict(row.get("decorates", {})),
                 items=row.get("items"),
+                iterates=row.get("iterates"),
             )
             for qualified in row.get("classes", ()):
                 constructors[qualified] = name
@@ -377,10 +379,18 @@ class ReceiverInference:
                     return annotated
             if binding.value is not None:
                 return self.infer(binding.value, scope)
+            if type(node) is cst.For and type(node.target) is cst.Name:
+                return self._iterated_item(node.iter, scope)  # ``for child in path.iterdir():``
             return None
         if binding.kind == DEF and isinstance(node, cst.FunctionDef):
             return self.from_decorators(node, scope)
         return None
+
+    def _iterated_item(self, iterated: cst.BaseExpression, scope: Scope) -> Inferred | None:
+        """The type of each item a loop over ``iterated`` binds, where its type says."""
+        container = self.infer(iterated, scope)
+        spec = self.spec(container.type) if container is not None else None
+        return Inferred(spec.iterates) if spec is not None and spec.iterates is not None else None
 
     def from_decorators(self, node: cst.FunctionDef, scope: Scope) -> Inferred | None:
         """What a def is made by its decorators (`@shared_task`: a Celery task)."""
