@@ -37,7 +37,7 @@ from async_lint.catalog import load_table
 cst = lazy_libcst.bind(globals())
 
 if TYPE_CHECKING:
-    from async_lint.analysis.context import PROPERTY_DECORATORS, FileContext
+    from async_lint.analysis.context import FileContext
 
 
 @dataclass(frozen=True)
