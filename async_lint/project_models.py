@@ -45,31 +45,41 @@ _MODELS_PACKAGE_INIT = os.sep + os.path.join("models", "__init__.py")
 # analysed, so on one core it held up the whole run (about 1 s on saleor).
 PARALLEL_SKELETONS = 64
 SKELETON_BATCH = 16
-# The installed modules' skeletons made in this process, by (content digest,
-# module, is_package): a process that runs the engine many times (the flake8
-# plugin, a file at a time; the language server's workspaces; a test session)
-# makes each once.  Bounded: past it, the oldest is forgotten.
-_INSTALLED_MADE: dict[tuple[str, str, bool], dict | None] = {}
-MAX_INSTALLED_MADE = 1024
+# The skeletons made in this process, of the project's files and of the
+# installed modules, by (content digest, module, is_package), and the facts a
+# light pass of a project file records, made with its skeleton, by (that key,
+# the enabled rules, whether extra async contexts are set): a process that
+# runs the engine many times (the flake8 plugin, a file at a time; the
+# language server's workspaces; a test session) makes each once.  Bounded:
+# past the bound, the oldest is forgotten.
+MAX_MADE = 4096
+_SKELETONS_MADE: dict[tuple[str, str, bool], dict | None] = {}
+_LIGHT_FACTS_MADE: dict[tuple, list[dict] | None] = {}
 
 
-def forget_installed_skeletons() -> None:
-    """Forget the installed skeletons made in this process: the next run
-    makes (or reads from its cache) each one it needs, as a new process does."""
-    _INSTALLED_MADE.clear()
+def forget_made_skeletons() -> None:
+    """Forget the skeletons (and light facts) made in this process: the next
+    run makes (or reads from its cache) each one it needs, as a new process does."""
+    _SKELETONS_MADE.clear()
+    _LIGHT_FACTS_MADE.clear()
 
 
-def _made_installed(data: bytes, module: str, is_package: bool) -> tuple[tuple[str, str, bool], tuple[dict | None] | None]:
-    """The key of an installed module's text, and its skeleton as
-    ``(skeleton,)`` where this process made it already."""
+def _made(data: bytes, module: str, is_package: bool) -> tuple[tuple[str, str, bool], tuple[dict | None] | None]:
+    """The key of a module's text, and its skeleton as ``(skeleton,)`` where
+    this process made it already."""
     key = (content_digest(data), module, is_package)
-    return key, ((_INSTALLED_MADE[key],) if key in _INSTALLED_MADE else None)
+    return key, ((_SKELETONS_MADE[key],) if key in _SKELETONS_MADE else None)
 
 
-def _remember_installed(key: tuple[str, str, bool], skeleton: dict | None) -> None:
-    if key not in _INSTALLED_MADE and len(_INSTALLED_MADE) >= MAX_INSTALLED_MADE:
-        del _INSTALLED_MADE[next(iter(_INSTALLED_MADE))]
-    _INSTALLED_MADE[key] = skeleton
+def _remember(memo: dict, key: tuple, value) -> None:
+    if key not in memo and len(memo) >= MAX_MADE:
+        del memo[next(iter(memo))]
+    memo[key] = value
+
+
+def _light_key(made_key: tuple[str, str, bool], settings: Settings) -> tuple:
+    # What light_fact_records reads of the settings: the rules that record facts and the prefilter's hints.
+    return (made_key, settings.enabled, bool(settings.extra_async_contexts))
 
 
 def needs_model_table(settings: Settings) -> bool:
@@ -148,6 +158,8 @@ def _skeletons(
     light pass need not parse it again."""
     out: dict[str, dict | None] = {}
     todo: list[tuple[str, str, bool, str | None]] = []  # path, module, is_package, cache key
+    settings, records = light if light is not None else (None, {})
+    made_keys: dict[str, tuple[str, str, bool]] = {}
     for path in paths:
         data = texts[path][1]
         module, is_package = namer.module_name(path)
@@ -155,12 +167,22 @@ def _skeletons(
         skeleton = _cached_skeleton(cache, key) if key is not None else None
         if skeleton is not None:
             out[path] = skeleton
-        else:
+            continue
+        made_keys[path], made = _made(data, module, is_package)
+        if made is None:
             todo.append((path, module, is_package, key))
-    settings, records = light if light is not None else (None, {})
+            continue
+        out[path] = made[0]
+        _store(cache, key, made[0])
+        facts = _LIGHT_FACTS_MADE.get(_light_key(made_keys[path], settings)) if settings is not None else None
+        if facts is not None:
+            records[path] = (data, facts)
 
     def built(path: str, outcome: tuple[dict | None, list[dict] | None]) -> dict | None:
         skeleton, facts = outcome
+        _remember(_SKELETONS_MADE, made_keys[path], skeleton)
+        if settings is not None:
+            _remember(_LIGHT_FACTS_MADE, _light_key(made_keys[path], settings), facts)
         if facts is not None:
             records[path] = (texts[path][1], facts)
         return skeleton
@@ -256,7 +278,7 @@ class _InstalledAhead:
             except OSError:
                 continue
             text = data.decode("utf-8", "replace")
-            if _made_installed(data, module, is_package)[1] is None and (cache is None or _cached_skeleton(cache, _skeleton_key(data, module, is_package)) is None):
+            if _made(data, module, is_package)[1] is None and (cache is None or _cached_skeleton(cache, _skeleton_key(data, module, is_package)) is None):
                 self.files[path] = (text, module, is_package, data)
                 self.path_of[module] = path
             for relative, names, plain in self.IMPORT_LINE.findall(text):
@@ -390,11 +412,11 @@ def project_model_table(
     ahead = _InstalledAhead(root, starts, project_modules, cache) if processes and settings.jobs > 1 else None
 
     def installed_skeleton(text: str, data: bytes, module: str, is_package: bool) -> dict | None:
-        made_key, made = _made_installed(data, module, is_package)
+        made_key, made = _made(data, module, is_package)
         if made is None and ahead is not None:
             made = ahead.take(data, module, is_package)
         skeleton = _skeleton(text, data, module, is_package, cache, made)
-        _remember_installed(made_key, skeleton)
+        _remember(_SKELETONS_MADE, made_key, skeleton)
         return skeleton
 
     reader = installed_skeleton_reader(root, installed_skeleton, read=installed)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from async_lint import file_analysis
+from async_lint import file_analysis, project_models
 from async_lint.engine import Workspace, run
 from async_lint.file_analysis import FileTask, _light_result, light_fact_records
 from async_lint.project import ModuleNamer
@@ -125,10 +125,12 @@ def test_the_table_makes_them_and_the_light_pass_parses_nothing_with_the_same_fi
     monkeypatch.setenv("ASYNC_LINT_TEST_PARSED", str(parsed))
     # Forked workers inherit the patch: each text the analysis parses with CPython's parser is noted.
     monkeypatch.setattr(file_analysis, "python_parse", _noting_parse)
+    project_models.forget_made_skeletons()  # the run's own table makes them, as in a new process
     found = run([str(root)], make_settings(jobs=1)).findings
     assert "class OrderList(ListView)" not in parsed.read_text()
     # The same findings where the light pass makes them itself.
     monkeypatch.setattr(file_analysis, "light_fact_records", lambda *args: None)
+    project_models.forget_made_skeletons()  # as in a new process: no light facts made by the runs above
     parsed.unlink()
     assert run([str(root)], make_settings(jobs=1)).findings == found
     assert "class OrderList(ListView)" in parsed.read_text()

@@ -298,6 +298,7 @@ def test_skeletons_built_by_worker_processes_make_the_same_table(root, monkeypat
     monkeypatch.setattr(project_models, "_build_one", build_and_say_where)
     cache = ResultCache(str(tmp_path / "cache"))
     for run in range(2):
+        project_models.forget_made_skeletons()  # as in a new process: none made by the builds above
         table = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path), cache)
         assert (table.models, table.methods, table.aliases, table.user_model, table.request_classes) == (alone.models, alone.methods, alone.aliases, alone.user_model, alone.request_classes)
         pids = builders.read_text().split() if builders.exists() else []
@@ -588,7 +589,7 @@ def test_installed_modules_built_ahead_make_the_same_table(root, monkeypatch):
     alone = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path), processes=False)
     monkeypatch.setattr(project_models, "PARALLEL_SKELETONS", 2)
     taken = _count_taken(monkeypatch)
-    project_models.forget_installed_skeletons()  # as in a new process: none made by the build above
+    project_models.forget_made_skeletons()  # as in a new process: none made by the build above
     table = project_model_table(root_path, make_settings(jobs=2), ModuleNamer(root_path))
     assert _same_table(table, alone) and table.installed == alone.installed
     # Built ahead, not read one by one here: the model base and the contrib apps.
@@ -607,7 +608,7 @@ def test_an_installed_package_is_built_ahead_through_its_relative_imports(tmp_pa
     alone = project_model_table(str(project), make_settings(jobs=2), ModuleNamer(str(project)), processes=False)
     monkeypatch.setattr(project_models, "PARALLEL_SKELETONS", 2)
     taken = _count_taken(monkeypatch)
-    project_models.forget_installed_skeletons()  # as in a new process: none made by the build above
+    project_models.forget_made_skeletons()  # as in a new process: none made by the build above
     table = project_model_table(str(project), make_settings(jobs=2), ModuleNamer(str(project)))
     assert _same_table(table, alone) and table.installed == alone.installed
     assert {"vendorshop.models", "vendorshop.models.order"} <= set(taken)

@@ -35,11 +35,11 @@ def test_a_warm_run_builds_no_skeleton_of_a_project_or_installed_module(tmp_path
     monkeypatch.setattr(project_models, "build_skeleton", counting)
     monkeypatch.setattr(model_table, "build_skeleton", counting)
     # As in a new process each time: none made by an earlier run of this one.
-    project_models.forget_installed_skeletons()
+    project_models.forget_made_skeletons()
     cold = run([str(project)], make_settings(), cache_dir=cache, use_cache=True)
     assert any(module.startswith("django.contrib.") for module in built), built
     built.clear()
-    project_models.forget_installed_skeletons()
+    project_models.forget_made_skeletons()
     warm = run([str(project)], make_settings(), cache_dir=cache, use_cache=True)
     assert built == []
     assert [(f.path, f.line, f.code) for f in warm.findings] == [(f.path, f.line, f.code) for f in cold.findings]
