@@ -6,6 +6,7 @@ the same findings as a fresh analysis."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import random
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from async_lint.engine import Workspace
 from async_lint.reparse import ParseMemory, _spans, physical_lines
-from tests.helpers import FIXTURES, make_settings
+from tests.helpers import FIXTURES, make_settings, same_tree
 
 
 def _django_files(*parts: str) -> list[Path]:
@@ -23,6 +24,42 @@ def _django_files(*parts: str) -> list[Path]:
 
     root = Path(os.path.dirname(django.__file__))
     return sorted(p for part in parts for p in (root / part).rglob("*.py"))
+
+
+def _node_types() -> list[type]:
+    kinds = [kind for kind in vars(cst).values() if isinstance(kind, type) and issubclass(kind, cst.CSTNode) and dataclasses.is_dataclass(kind)]
+    assert len(kinds) > 100
+    return kinds
+
+
+def test_the_trees_are_compared_as_libcst_compares_them() -> None:
+    """``same_tree``, the oracles' comparison below, is libcst's ``deep_equals``:
+    equal trees of one text, and trees that differ in whitespace, a comment,
+    a name, a node's kind or a sequence's length, each as libcst says."""
+    text = (_django_files("views")[0].parent / "generic" / "base.py").read_text(encoding="utf-8")
+    module = cst.parse_module(text)
+    variants = [
+        text,
+        text.replace("    def dispatch(self, request", "    def dispatch(self,  request", 1),
+        text.replace("\n\n\nclass ", "\n\n\n# note\nclass ", 1),
+        text.replace("http_method_names", "http_method_name", 1),
+        text.replace("handler = self.http_method_not_allowed", "handler = (self.http_method_not_allowed)", 1),
+        text.replace("    def as_view(cls, **initkwargs):", "    def as_view(cls, **initkwargs):\n        pass", 1),
+        text + "\n",
+    ]
+    verdicts = []
+    assert len(set(variants)) == len(variants)  # each edit found its place
+    for variant in variants:
+        other = cst.parse_module(variant)
+        verdicts.append(same_tree(module, other))
+        assert verdicts[-1] == module.deep_equals(other) == other.deep_equals(module) == same_tree(other, module)
+    assert verdicts == [True, False, False, False, False, False, False]
+    # libcst compares every field of every node: two equal trees write out the same code.
+    assert all(field.compare for kind in _node_types() for field in dataclasses.fields(kind))
+    # A list where the parser made a tuple compares as libcst compares it: by its items.
+    relisted = module.with_changes(body=list(module.body))
+    assert same_tree(module, relisted) and module.deep_equals(relisted)
+    assert not same_tree(module, module.with_changes(body=list(module.body)[1:]))
 
 
 def test_every_top_level_statement_parses_alone_to_the_same_node() -> None:
@@ -39,7 +76,7 @@ def test_every_top_level_statement_parses_alone_to_the_same_node() -> None:
             node = alone.body[0]
             if alone.header:
                 node = node.with_changes(leading_lines=[*alone.header, *node.leading_lines])
-            assert len(alone.body) == 1 and not alone.footer and node.deep_equals(statement), f"{path}:{first}"
+            assert len(alone.body) == 1 and not alone.footer and same_tree(node, statement), f"{path}:{first}"
             checked += 1
     assert checked > 1500
 
@@ -62,7 +99,7 @@ def test_every_class_body_statement_parses_after_a_class_line_to_the_same_node()
                 wrapped = cst.parse_module("class _:\n" + "".join(lines[first - 1 : last]))
                 block = wrapped.body[0].body
                 assert len(block.body) == 1 and not block.footer and block.indent == classdef.body.indent, f"{path}:{first}"
-                assert block.body[0].deep_equals(member), f"{path}:{first}"
+                assert same_tree(block.body[0], member), f"{path}:{first}"
                 checked += 1
     assert checked > 1000
 
@@ -76,7 +113,7 @@ def test_an_edit_inside_a_method_parses_only_the_methods_around_it() -> None:
     anchor = "    def count(self):\n"
     edited = text.replace(anchor, anchor + "        typed = 1\n", 1)
     after = memory.parse("query.py", edited, ast.parse(edited))
-    assert after.deep_equals(cst.parse_module(edited)) and memory.reused == 1
+    assert same_tree(after, cst.parse_module(edited)) and memory.reused == 1
     queryset = next(n for n, statement in enumerate(before.body) if type(statement) is cst.ClassDef and statement.name.value == "QuerySet")
     kept = [old is new for old, new in zip(before.body[queryset].body.body, after.body[queryset].body.body)]
     assert kept.count(False) == 3, "the edited method and one on each side"
@@ -154,10 +191,9 @@ def test_a_reparsed_edit_is_the_tree_a_whole_parse_gives(kind: str) -> None:
                 continue
             before = memory.reused
             got = memory.parse(str(path), edited, tree)
-            assert got.deep_equals(whole), f"{kind}: {path} edit {n}"
-            # (libcst itself drops one of two indented comment lines at the end of a module)
-            assert got.code == edited or whole.code != edited
-            assert (got.default_indent, got.default_newline, got.has_trailing_newline) == (whole.default_indent, whole.default_newline, whole.has_trailing_newline)
+            # Every field is compared (the module's indent, newline and final
+            # newline too), so ``got`` writes out the code ``whole`` does.
+            assert same_tree(got, whole), f"{kind}: {path} edit {n}"
             made += 1
             reused += memory.reused - before
             text, module = edited, whole
@@ -196,8 +232,7 @@ def test_edits_in_the_files_own_newlines_or_indentation_or_not_give_the_whole_pa
             whole = cst.parse_module(edited)
             before = memory.reused
             got = memory.parse(str(path), edited, ast.parse(edited))
-            assert got.deep_equals(whole), f"{convention}, {kind}: {path}"
-            assert got.code == edited or whole.code != edited
+            assert same_tree(got, whole), f"{convention}, {kind}: {path}"
             made += 1
             reused += memory.reused - before
             text, module = edited, whole
@@ -384,7 +419,7 @@ def test_random_line_edits_give_the_whole_parse() -> None:
             except (SyntaxError, ValueError, cst.ParserSyntaxError):
                 continue
             before = memory.reused
-            assert memory.parse(str(path), edited, tree).deep_equals(whole), f"{path}: rows {start}-{stop}"
+            assert same_tree(memory.parse(str(path), edited, tree), whole), f"{path}: rows {start}-{stop}"
             made += 1
             reused += memory.reused - before
             text = edited
