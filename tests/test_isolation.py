@@ -99,6 +99,8 @@ def test_a_segfault_costs_only_its_file_even_with_one_job_and_few_files(tmp_path
 
 def test_a_file_past_the_time_budget_becomes_dja000(tmp_path, monkeypatch):
     monkeypatch.setattr(file_pool, "analyze_task", hanging)
+    # The asleep worker is stopped by the wall-clock backstop: after 3 budgets here, not 10.
+    monkeypatch.setattr(workers, "WALL_CLOCK_FACTOR", 3)
     started = time.monotonic()
     findings = lint_paths([project(tmp_path)], jobs=1, file_timeout=1.0)
     assert time.monotonic() - started < 60
