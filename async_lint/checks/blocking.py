@@ -42,6 +42,10 @@ class BlockingCall:
     # A [[call]] that blocks only when given arguments (``ftplib.FTP(host)``
     # connects; ``ftplib.FTP()`` makes a client to connect later).
     with_arguments: bool = False
+    # The types of a first argument with which it blocks not
+    # (``paramiko.Transport(sock)`` wraps a connected socket; given
+    # ``(host, port)`` it connects): its methods report instead.
+    idle_with: frozenset[str] = frozenset()
 
 
 class _NamePatterns:
@@ -89,7 +93,7 @@ def blocking_table(extra: tuple[tuple[str, str], ...] = ()) -> BlockingTable:
     calls = _NamePatterns()
     methods: dict[str, _NamePatterns] = {}
     for row in data.get("call", []):
-        entry = BlockingCall(code=row["code"], use=row["use"], blocks=row.get("blocks", BLOCKS), with_arguments=bool(row.get("with_arguments")))
+        entry = BlockingCall(code=row["code"], use=row["use"], blocks=row.get("blocks", BLOCKS), with_arguments=bool(row.get("with_arguments")), idle_with=frozenset(row.get("idle_with", ())))
         excluded = frozenset(row.get("exclude", ()))
         for name in row["names"]:
             calls.add(name, entry, excluded)
@@ -170,6 +174,8 @@ class BlockingCallCheck(Check):
             if entry is not None:
                 if entry.with_arguments and not call.args:
                     return None  # a client made to connect later: its methods report
+                if entry.idle_with and self._first_argument_type(call, scope) in entry.idle_with:
+                    return None  # wraps what is connected already: its methods report
                 return entry, self._call_message(func, qualified, entry)
         if not by_receiver or not isinstance(func, cst.Attribute):
             return None
@@ -180,6 +186,13 @@ class BlockingCallCheck(Check):
         if entry is None or (once_per_object and self._reported_at_creation(receiver, scope)):
             return None
         return entry, self._method_message(func, entry, receiver.type)
+
+    def _first_argument_type(self, call: cst.Call, scope: Scope) -> str | None:
+        first = call.args[0]
+        if first.keyword is not None or first.star:
+            return None
+        inferred = self.receivers.infer(first.value, scope)
+        return inferred.type if inferred is not None else None
 
     def _looked_up_function(self, lookup: cst.Call, scope: Scope) -> str | None:
         """``getattr(requests, "get")``: ``requests.get``; with a name not
