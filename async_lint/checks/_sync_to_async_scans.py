@@ -70,6 +70,8 @@ class ResultUses(cst.CSTVisitor):
             return True
         if self._awaited_argument():
             return True
+        if self._listed_by_async_serializer():
+            return True
         # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``,
         # or of a name bound to such an adapter (``render_async(request, t, {"qs": qs})``).
         for ancestor in reversed(stack[:-1]):
@@ -101,6 +103,26 @@ class ResultUses(cst.CSTVisitor):
             return False
         arg, call, awaited = stack[-2], stack[-3], stack[-4]
         return isinstance(arg, cst.Arg) and arg.value is stack[-1] and not arg.star and isinstance(call, cst.Call) and isinstance(awaited, cst.Await) and self.awaited_callee(call, arg)
+
+    def _listed_by_async_serializer(self) -> bool:
+        """``await Serializer(qs, many=True).adata``: adrf's list serializer
+        iterates a QuerySet with ``async for`` (``ListSerializer.ato_representation``)."""
+        stack = self.stack
+        if len(stack) < 5:
+            return False
+        arg, call, attribute, awaited = stack[-2], stack[-3], stack[-4], stack[-5]
+        return (
+            type(arg) is cst.Arg
+            and arg.value is stack[-1]
+            and (arg.keyword is None or arg.keyword.value == "instance")
+            and not arg.star
+            and type(call) is cst.Call
+            and any(a.keyword is not None and a.keyword.value == "many" and type(a.value) is cst.Name and a.value.value == "True" for a in call.args)
+            and type(attribute) is cst.Attribute
+            and attribute.value is call
+            and attribute.attr.value == "adata"
+            and type(awaited) is cst.Await
+        )
 
     def _awaited_async_method(self) -> bool:
         """``await qs.aexists()``, ``await qs.aupdate(...)``: a QuerySet's async
