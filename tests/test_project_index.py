@@ -697,16 +697,26 @@ def test_dja402_does_not_say_no_query_runs_where_the_helper_queries(tmp_path: Pa
             "def available():\n    Provider.objects.filter(key='default').first()\n    return Provider.objects.filter(key__startswith='a')\n\n\n"
             "def lazy_only():\n    return Provider.objects.filter(key='x')\n"
         ),
+        "app/threads.py": (
+            "from asgiref.sync import sync_to_async\n\nfrom app.models import Provider\n\n\n"
+            "@sync_to_async\ndef made(keys):\n    rows = Provider.objects.bulk_create([Provider(key=k) for k in keys])\n    return Provider.objects.filter(pk__in=[r.pk for r in rows])\n\n\n"
+            "@sync_to_async\ndef built():\n    return Provider.objects.filter(key='y')\n"
+        ),
         "app/views.py": (
             "from asgiref.sync import sync_to_async\n\nfrom app.services import available, lazy_only\n\n\n"
             "async def view(request):\n    qs = await sync_to_async(available)()\n    other = await sync_to_async(lazy_only)()\n    return qs.first, other.first\n"
         ),
     }
     write_tree(root, files)
-    messages = {f.line: f.message for f in lint_paths([root]) if f.code == "DJA402"}
+    messages = {f.line: f.message for f in lint_paths([root]) if f.code == "DJA402" and f.path.endswith("views.py")}
     assert set(messages) == {7, 8}
     assert "hands back a lazy QuerySet (`available()` returns one)" in messages[7] and "no query runs" not in messages[7]
     assert "only builds a lazy QuerySet: no query runs in the thread" in messages[8]
+    # The same for a def decorated @sync_to_async (reported at the decorator).
+    decorated = {f.line: f.message for f in lint_paths([root]) if f.code == "DJA402" and f.path.endswith("threads.py")}
+    assert set(decorated) == {6, 12}
+    assert "returns a lazy QuerySet: its query runs later" in decorated[6] and "no query runs" not in decorated[6]
+    assert "only builds a lazy QuerySet: no query runs there" in decorated[12]
 
 
 def test_services_of_one_repository_resolve_their_own_same_named_packages(tmp_path: Path) -> None:

@@ -383,7 +383,15 @@ class HandoffIndexCheck(IndexCheck):
             return out
         if not fact.result_safe:
             lazy = fact.lazy or (function is not None and not function["async"] and index.returns_queryset(target))
-            if lazy and fact.decorator:
+            if lazy and fact.decorator and function is not None and function.get("ops"):
+                # Its own queries run in the thread; the QuerySet it returns does not.
+                out.append(
+                    (
+                        "DJA402",
+                        f"`{text}()` runs in a thread (`@{fact.decorator}`) but returns a lazy QuerySet: its query runs later, and evaluating the result in async code raises SynchronousOnlyOperation; evaluate it before returning (`return list(...)`) or iterate the result with `async for`",
+                    )
+                )
+            elif lazy and fact.decorator:
                 out.append(
                     (
                         "DJA402",
