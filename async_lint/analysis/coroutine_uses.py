@@ -145,7 +145,32 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     if name in sync_consumers():
         short = name.removeprefix("builtins.")
         return CoroutineUse(ARGUMENT, f"`{short}()`")
+    if type(func) is cst.Attribute and func.attr.value in orm_methods() and _orm_receiver(ctx, func.value):
+        # ``user.groups.add(Group.objects.aget(pk=1))``, ``filter(owner=request.auser())``:
+        # the ORM uses its arguments' values (a sync call, or an async twin's thread).
+        return CoroutineUse(ARGUMENT, f"`{_short_spelling(ctx, func)}()`")
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def orm_methods() -> frozenset[str]:
+    """The methods of managers and QuerySets that take values (lookups,
+    fields, objects), sync and async."""
+    from async_lint.analysis.django_vocabulary import LAZY_METHODS, QUERYSET_TWINS, RELATED_TWINS
+
+    return frozenset({*LAZY_METHODS, *QUERYSET_TWINS, *QUERYSET_TWINS.values(), *RELATED_TWINS, *RELATED_TWINS.values()})
+
+
+def _orm_receiver(ctx, receiver: cst.BaseExpression) -> bool:
+    """A manager (related ones too) or a QuerySet, as the file's Django inference knows it."""
+    from async_lint.analysis.django_models import ManagerValue, QuerySetValue, django_inference
+
+    return isinstance(django_inference(ctx).infer(receiver), (ManagerValue, QuerySetValue))
+
+
+def _short_spelling(ctx, func: cst.Attribute) -> str:
+    text = " ".join(ctx.module.code_for_node(func).split())
+    return text if len(text) <= 48 else f"….{func.attr.value}"
 
 
 def _returned_to_dropping_caller(ctx, stack: list[cst.CSTNode], index: int) -> CoroutineUse | None:
