@@ -100,9 +100,16 @@ def read_source(path: str) -> SourceFile:
     return decode_source(path, data)
 
 
+# The first bytes of a macOS AppleDouble file (``._views.py`` beside
+# ``views.py``, left by copies from a Mac to another file system or an archive).
+APPLE_DOUBLE_MAGIC = b"\x00\x05\x16\x07"
+
+
 def decode_source(path: str, data: bytes) -> SourceFile:
     """Decode as Python does: a BOM or a PEP 263 coding cookie, else UTF-8."""
     has_bom = data.startswith(codecs.BOM_UTF8)
+    if data.startswith(APPLE_DOUBLE_MAGIC):
+        raise SourceError("not Python source: a macOS AppleDouble file (Finder metadata of the file named without `._`); exclude `._*` files")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:

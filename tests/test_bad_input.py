@@ -60,8 +60,10 @@ def build_bad_tree(root: Path) -> None:
         (b"x = 1\ny = 2\n\x00\n", "NUL byte", 3),
         (b"\xef\xbb\xbf# -*- coding: latin-1 -*-\nx = 1\n", "encoding problem", 1),
         (b"if x:\n\tpass\n        pass\n", "inconsistent use of tabs and spaces", 3),
+        # A macOS AppleDouble file (``._views.py``): its header, then Finder's entries.
+        (b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\x00\x00\x00\x09", "a macOS AppleDouble file", 1),
     ],
-    ids=["syntax", "python2-print", "python2-exec", "not-utf8", "unknown-cookie", "nul", "bom-vs-cookie", "tabs-and-spaces"],
+    ids=["syntax", "python2-print", "python2-exec", "not-utf8", "unknown-cookie", "nul", "bom-vs-cookie", "tabs-and-spaces", "apple-double"],
 )
 def test_unreadable_file_is_dja000_with_the_reason(tmp_path, data, reason, line):
     # These files hold no async code: their syntax is checked when asked.
