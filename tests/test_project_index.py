@@ -695,7 +695,8 @@ def test_dja402_does_not_say_no_query_runs_where_the_helper_queries(tmp_path: Pa
         "app/services.py": (
             "from app.models import Provider\n\n\n"
             "def available():\n    Provider.objects.filter(key='default').first()\n    return Provider.objects.filter(key__startswith='a')\n\n\n"
-            "def lazy_only():\n    return Provider.objects.filter(key='x')\n"
+            "def lazy_only():\n    return Provider.objects.filter(key='x')\n\n\n"
+            "def through_a_call():\n    lazy_only().first()\n    return Provider.objects.filter(key__startswith='b')\n"
         ),
         "app/threads.py": (
             "from asgiref.sync import sync_to_async\n\nfrom app.models import Provider\n\n\n"
@@ -703,13 +704,15 @@ def test_dja402_does_not_say_no_query_runs_where_the_helper_queries(tmp_path: Pa
             "@sync_to_async\ndef built():\n    return Provider.objects.filter(key='y')\n"
         ),
         "app/views.py": (
-            "from asgiref.sync import sync_to_async\n\nfrom app.services import available, lazy_only\n\n\n"
-            "async def view(request):\n    qs = await sync_to_async(available)()\n    other = await sync_to_async(lazy_only)()\n    return qs.first, other.first\n"
+            "from asgiref.sync import sync_to_async\n\nfrom app.services import available, lazy_only, through_a_call\n\n\n"
+            "async def view(request):\n    qs = await sync_to_async(available)()\n    other = await sync_to_async(lazy_only)()\n    called = await sync_to_async(through_a_call)()\n    return qs.first, other.first, called.first\n"
         ),
     }
     write_tree(root, files)
     messages = {f.line: f.message for f in lint_paths([root]) if f.code == "DJA402" and f.path.endswith("views.py")}
-    assert set(messages) == {7, 8}
+    assert set(messages) == {7, 8, 9}
+    # Its query runs one project call down: the thread is not for nothing.
+    assert "hands back a lazy QuerySet (`through_a_call()` returns one)" in messages[9] and "no query runs" not in messages[9]
     assert "hands back a lazy QuerySet (`available()` returns one)" in messages[7] and "no query runs" not in messages[7]
     assert "only builds a lazy QuerySet: no query runs in the thread" in messages[8]
     # The same for a def decorated @sync_to_async (reported at the decorator).

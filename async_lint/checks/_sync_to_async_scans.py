@@ -125,22 +125,21 @@ class ResultUses(cst.CSTVisitor):
         )
 
     def _awaited_async_method(self) -> bool:
-        """``await qs.aexists()``, ``await qs.aupdate(...)``: a QuerySet's async
+        """``await qs.aexists()``, ``await qs.aupdate(...)``, also after lazy
+        methods (``await qs.filter(pk=pk).afirst()``): a QuerySet's async
         method, which runs its query in a thread."""
-        from async_lint.analysis.django_vocabulary import QUERYSET_TWINS
+        from async_lint.analysis.django_vocabulary import LAZY_METHODS, QUERYSET_TWINS
 
         stack = self.stack
-        if len(stack) < 4:
-            return False
-        attribute, call, awaited = stack[-2], stack[-3], stack[-4]
-        return (
-            isinstance(attribute, cst.Attribute)
-            and attribute.value is stack[-1]
-            and isinstance(call, cst.Call)
-            and call.func is attribute
-            and isinstance(awaited, cst.Await)
-            and attribute.attr.value in QUERYSET_TWINS.values()
-        )
+        index = len(stack) - 1  # the name, then each call made on it
+        while index >= 3 and type(stack[index - 1]) is cst.Attribute and stack[index - 1].value is stack[index] and type(stack[index - 2]) is cst.Call and stack[index - 2].func is stack[index - 1]:
+            method = stack[index - 1].attr.value
+            if method in QUERYSET_TWINS.values():
+                return type(stack[index - 3]) is cst.Await
+            if method not in LAZY_METHODS:
+                return False
+            index -= 2
+        return False
 
     def _rebuilt_lazily(self) -> bool:
         """``qs = qs.filter(...).order_by(...)``: lazy QuerySet methods, bound

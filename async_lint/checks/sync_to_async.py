@@ -383,7 +383,9 @@ class HandoffIndexCheck(IndexCheck):
             return out
         if not fact.result_safe:
             lazy = fact.lazy or (function is not None and not function["async"] and index.returns_queryset(target))
-            if lazy and fact.decorator and function is not None and function.get("ops"):
+            # Blocking work of its own runs in the thread, or in a project function it calls.
+            works = lazy and function is not None and bool(function.get("ops") or index.chain(target) is not None)
+            if lazy and fact.decorator and works:
                 # Its own queries run in the thread; the QuerySet it returns does not.
                 out.append(
                     (
@@ -398,8 +400,8 @@ class HandoffIndexCheck(IndexCheck):
                         f"`{text}()` runs in a thread (`@{fact.decorator}`) but only builds a lazy QuerySet: no query runs there, and evaluating the result later in async code raises SynchronousOnlyOperation; evaluate it before returning (`return list(...)`) or iterate the result with `async for`",
                     )
                 )
-            elif lazy and not fact.lazy and function is not None and function.get("ops"):
-                # The helper runs queries of its own, then returns a lazy one.
+            elif lazy and not fact.lazy and works:
+                # The helper runs queries of its own (or through its calls), then returns a lazy one.
                 out.append(
                     (
                         "DJA402",
