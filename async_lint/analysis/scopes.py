@@ -279,6 +279,24 @@ def lookup(scope: Scope, name: str) -> tuple[Scope, list[Binding]] | None:
     return None
 
 
+def parameter_for(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
+    """The parameter of ``function`` that ``arg`` of ``call`` binds, or None
+    (after a ``*args``, or no such parameter)."""
+    params = [*function.params.posonly_params, *function.params.params]
+    if arg.keyword is not None:
+        names = {p.name.value for p in (*params, *function.params.kwonly_params)}
+        return arg.keyword.value if arg.keyword.value in names else None
+    index = 0
+    for other in call.args:
+        if other.star:
+            return None
+        if other is arg:
+            break
+        if other.keyword is None:
+            index += 1
+    return params[index].name.value if index < len(params) else None
+
+
 def defined_function(scope: Scope, name: str) -> tuple[cst.FunctionDef, Scope] | None:
     """The ``def`` that ``name``, seen from ``scope``, is bound to (and only
     to), with the scope that binds it."""

@@ -29,7 +29,7 @@ from async_lint.analysis.django_models import (
 )
 from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.django_vocabulary import USER_BASES
-from async_lint.analysis.scopes import Scope
+from async_lint.analysis.scopes import Scope, defined_function, parameter_for
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.checks.foreign_results import USER, record_foreign_use
@@ -107,6 +107,8 @@ class RequestUserCheck(DjangoCheck):
         # thread that read the user, an awaited session method): the
         # SimpleLazyObject and the session cache then answer without a query.
         self._loaded: dict[int, set[str]] = {}
+        # (id(helper def), parameter) -> what awaiting the helper loads of that parameter.
+        self._helpers_load: dict[tuple[int, str], tuple[str, ...]] = {}
         # The lazy user is only ever the value of an attribute spelled
         # ``user`` (``request.user``, see DjangoInference._infer_attribute),
         # of this file: a file whose text has no such attribute (a dot, then
@@ -310,7 +312,57 @@ class RequestUserCheck(DjangoCheck):
             request = call.args[0].value
             if isinstance(self.inference.infer(request), DjangoRequestValue):
                 return request, ("session", "user")
+        if type(func) is cst.Name:
+            return self._loading_helper(call)
         return None
+
+    def _loading_helper(self, call: cst.Call) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
+        """``await require_login(request)``: an ``async def`` of this module
+        that awaits what loads the request it is given (``auser()``,
+        ``aget_user``, ``alogin``/``alogout``) leaves it loaded for its caller too."""
+        found = defined_function(self.ctx.scope, call.func.value)  # type: ignore[attr-defined]
+        if found is None or found[0].asynchronous is None:
+            return None
+        helper, scope = found
+        for arg in call.args:
+            if arg.star or not isinstance(self.inference.infer(arg.value), DjangoRequestValue):
+                continue
+            param = parameter_for(helper, call, arg)
+            loads = self._helper_loads(helper, scope, param) if param is not None else ()
+            if loads:
+                return arg.value, loads
+        return None
+
+    def _helper_loads(self, helper: cst.FunctionDef, scope: Scope, param: str) -> tuple[str, ...]:
+        """What the helper's own awaited calls load of its parameter ``param``
+        (nested defs are not its own code)."""
+        key = (id(helper), param)
+        known = self._helpers_load.get(key)
+        if known is not None:
+            return known
+        loads: set[str] = set()
+        stack: list[cst.CSTNode] = [helper.body]
+        while stack:
+            node = stack.pop()
+            if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
+                continue
+            if type(node) is cst.Await and type(node.expression) is cst.Call:
+                loads.update(self._awaited_load(node.expression, scope, param))
+            stack.extend(children(node))
+        found = self._helpers_load[key] = tuple(sorted(loads))
+        return found
+
+    def _awaited_load(self, call: cst.Call, scope: Scope, param: str) -> tuple[str, ...]:
+        func = call.func
+        if type(func) is cst.Attribute and func.attr.value == "auser" and type(func.value) is cst.Name and func.value.value == param:
+            return ("session",)
+        first = call.args[0] if call.args else None
+        if first is None or first.keyword is not None or first.star or type(first.value) is not cst.Name or first.value.value != param:
+            return ()
+        qualified = self.ctx.qualified_name(func, scope)
+        if qualified in AUTH_USER_GETTERS:
+            return ("session",)
+        return ("session", "user") if qualified in AUTH_LOGINS else ()
 
     def _thread_body(self, handed: cst.BaseExpression) -> tuple[cst.CSTNode, Scope] | None:
         """The code a callable handed to a thread runs, with the scope its

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import ASSIGN, defined_function
+from async_lint.analysis.scopes import ASSIGN, defined_function, parameter_for
 
 from async_lint.checks.django_structure_classes import nodes_in
 from async_lint.checks.base import Check, IndexCheck, finding_at
@@ -277,30 +277,12 @@ class SyncToAsyncCheck(Check):
         if found is None or found[0].asynchronous is None:
             return True
         callee = found[0]
-        param = _parameter_for(callee, call, arg)
+        param = parameter_for(callee, call, arg)
         if param is None:
             return True
         uses = ResultUses(param, SYNC_TO_ASYNC, self.ctx.qualified_name, thread_callable=self._thread_callable)
         visit_fast(callee.body, uses)
         return not uses.unsafe
-
-
-def _parameter_for(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
-    """The parameter of ``function`` that ``arg`` of ``call`` binds, or None
-    (after a ``*args``, or no such parameter)."""
-    params = [*function.params.posonly_params, *function.params.params]
-    if arg.keyword is not None:
-        names = {p.name.value for p in (*params, *function.params.kwonly_params)}
-        return arg.keyword.value if arg.keyword.value in names else None
-    index = 0
-    for other in call.args:
-        if other.star:
-            return None
-        if other is arg:
-            break
-        if other.keyword is None:
-            index += 1
-    return params[index].name.value if index < len(params) else None
 
 
 def _shortened(code: str, width: int = 60) -> str:
