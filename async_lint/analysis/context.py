@@ -45,6 +45,23 @@ PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property
 RUNNING_LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
 
 
+# Blocks of statements, and lines of small statements (``return x; f()``),
+# by class name: a constant of libcst's classes would import libcst with this module.
+_BLOCKS = frozenset({"Module", "IndentedBlock", "SimpleStatementLine", "SimpleStatementSuite"})
+_LINES = frozenset({"SimpleStatementLine", "SimpleStatementSuite"})
+_TERMINAL = frozenset({"Return", "Raise", "Continue", "Break"})
+
+
+def _first_unreachable(body, small: bool) -> int:
+    """The index of the first statement of ``body`` after one that ends the
+    block (``len(body)``: none)."""
+    for index, statement in enumerate(body):
+        name = type(statement).__name__
+        if name in _TERMINAL if small else name == "SimpleStatementLine" and any(type(s).__name__ in _TERMINAL for s in statement.body):
+            return index + 1
+    return len(body)
+
+
 def _catches_runtime_error(handler: "cst.ExceptHandler") -> bool:
     """``except RuntimeError`` (alone or in a tuple), not a bare ``except``."""
     caught = handler.type
@@ -180,6 +197,8 @@ class FileContext:
         self.function_by_node: dict[int, FunctionInfo] = {}
         # Traversal state.
         self.stack: list[cst.CSTNode] = []
+        # id(block) -> the index of its first statement that never runs (in_dead_code).
+        self._dead_from: dict[int, int] = {}
         module_scope = Scope("module", module, None)
         BindingCollector(module_scope, module_name, is_package).collect_statements(module.body)
         self.module_scope = module_scope
@@ -310,8 +329,27 @@ class FileContext:
 
     # -- reporting -----------------------------------------------------------
     def report(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, **extra: Any) -> None:
-        if code in self.enabled_codes:
+        if code in self.enabled_codes and not self.in_dead_code():
             self.reports.append(PendingReport(node, code, message, fix, extra))
+
+    def in_dead_code(self) -> bool:
+        """The node being visited follows a ``return``, ``raise``,
+        ``continue`` or ``break`` of its own block (``return redirect(...)``
+        left above a view's old body): it never runs."""
+        stack = self.stack
+        for index in range(len(stack) - 1):
+            block = stack[index]
+            kind = type(block).__name__
+            if kind not in _BLOCKS:
+                continue
+            dead_from = self._dead_from.get(id(block))
+            if dead_from is None:
+                dead_from = self._dead_from[id(block)] = _first_unreachable(block.body, kind in _LINES)
+            if dead_from < len(block.body):
+                child = stack[index + 1]
+                if any(statement is child for statement in block.body[dead_from:]):
+                    return True
+        return False
 
     def report_blocking(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, **extra: Any) -> None:
         """Something that blocks the loop or is sync-only: a finding where it
@@ -324,7 +362,7 @@ class FileContext:
             self.report(node, code, message, fix=fix, **extra)
             return
         function = self.current_function
-        if function is not None and not function.runs_on_loop and not self.in_lambda:
+        if function is not None and not function.runs_on_loop and not self.in_lambda and not self.in_dead_code():
             function.ops.append(BlockingOp(code, message, node, ancestors=tuple(self.stack)))
 
     def only_without_loop(self) -> bool:
