@@ -85,6 +85,8 @@ AUTH_LOGINS = frozenset({"django.contrib.auth.alogin", "django.contrib.auth.alog
 HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
 # Views of these packages get DRF's Request (its user authenticated by the view's ``initial()``).
 DRF_PACKAGES = frozenset({"rest_framework", "adrf"})
+# Django's mixins whose sync ``dispatch`` reads ``request.user`` before the view's handler.
+LOGIN_LOADING_MIXINS = ("django.contrib.auth.mixins.LoginRequiredMixin", "django.contrib.auth.mixins.PermissionRequiredMixin")
 DRF_FUNCTION_VIEWS = frozenset({"rest_framework.decorators.api_view", "adrf.decorators.api_view"})
 # Frameworks whose handlers receive their own (non-Django) request objects
 # (django-bolt's is a Rust request whose ``user`` is loaded its own way).
@@ -981,6 +983,8 @@ class DjangoInference:
             return False
         if not isinstance(cls.node, cst.ClassDef):
             return False
+        if self._sync_view_guarding_login(cls.node, cls.parent or cls):
+            return True
         # Bases of unknown content count only for a view (``self.request``,
         # which a view's setup() keeps; a handler; a class deriving from
         # Django's views here): its dispatch prepares the request before
@@ -990,6 +994,17 @@ class DjangoInference:
         if not found and foreign:
             self.inherited_setters[id(request)] = foreign
         return found or bool(foreign)
+
+    def _sync_view_guarding_login(self, cls: cst.ClassDef, scope: Scope) -> bool:
+        """A view with sync handlers under Django's ``LoginRequiredMixin`` or
+        ``PermissionRequiredMixin``: their sync ``dispatch`` reads
+        ``request.user`` (and so the session) before any handler runs, so an
+        async method a handler runs (``async_to_sync(self._get_async)(request)``)
+        finds both loaded.  (Under async handlers that ``dispatch`` fails first.)"""
+        if not any(self._derives_from_package(cls, scope, mixin) for mixin in LOGIN_LOADING_MIXINS):
+            return False
+        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+        return not any(isinstance(s, cst.FunctionDef) and s.name.value in HTTP_HANDLERS and s.asynchronous is not None for s in body)
 
     def view_sets_user(self, cls: cst.ClassDef, scope: Scope, depth: int = 0, what: str = "user", view: bool = True, methods: bool = True) -> tuple[bool, tuple[str, ...]]:
         """(a method of the class, or of its bases in this file, sets
