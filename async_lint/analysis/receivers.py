@@ -381,16 +381,73 @@ class ReceiverInference:
                 return self.infer(binding.value, scope)
             if type(node) is cst.For and type(node.target) is cst.Name:
                 return self._iterated_item(node.iter, scope)  # ``for child in path.iterdir():``
+            if type(node) is cst.For and type(node.target) is cst.Tuple:
+                # ``for url, path in targets.items():`` (a flat tuple of names)
+                names = [e.value.value if type(e.value) is cst.Name else None for e in node.target.elements]
+                if names.count(binding.name) == 1:
+                    return self._iterated_item(node.iter, scope, names.index(binding.name))
             return None
         if binding.kind == DEF and isinstance(node, cst.FunctionDef):
             return self.from_decorators(node, scope)
         return None
 
-    def _iterated_item(self, iterated: cst.BaseExpression, scope: Scope) -> Inferred | None:
-        """The type of each item a loop over ``iterated`` binds, where its type says."""
+    def _iterated_item(self, iterated: cst.BaseExpression, scope: Scope, position: int | None = None) -> Inferred | None:
+        """The type of each item a loop over ``iterated`` binds (``position``:
+        of the pair a loop over ``mapping.items()`` unpacks), where its type
+        says (``iterdir()``), or its annotation (``paths: list[Path]``,
+        ``targets: dict[str, Path]`` and its ``.values()``/``.items()``), or
+        a literal of items of one type (``[Path(a), Path(b)]``)."""
+        kind = type(iterated)
+        if kind is cst.Call and type(iterated.func) is cst.Attribute and not iterated.args:
+            method = iterated.func.attr.value
+            container = self._annotated_container(iterated.func.value, scope)
+            if container is not None and container[0] == "mapping" and len(container[1]) == 2:
+                key, value = container[1]
+                if method == "items":
+                    return self.from_annotation((key, value)[position], scope) if position in (0, 1) else None
+                if position is None and method in ("keys", "values"):
+                    return self.from_annotation(key if method == "keys" else value, scope)
+        if position is not None:
+            return None
         container = self.infer(iterated, scope)
         spec = self.spec(container.type) if container is not None else None
-        return Inferred(spec.iterates) if spec is not None and spec.iterates is not None else None
+        if spec is not None:
+            return Inferred(spec.iterates) if spec.iterates is not None else None
+        annotated = self._annotated_container(iterated, scope)
+        if annotated is not None:
+            shape, args = annotated
+            if shape == "sequence" and (len(args) == 1 or (len(args) == 2 and type(args[1]) is cst.Ellipsis)):
+                return self.from_annotation(args[0], scope)
+            return self.from_annotation(args[0], scope) if shape == "mapping" and args else None
+        if kind in (cst.List, cst.Tuple, cst.Set) and iterated.elements and not any(type(e) is cst.StarredElement for e in iterated.elements):
+            found = self._agree([self.infer(e.value, scope) for e in iterated.elements])
+            return Inferred(found.type) if found is not None else None
+        return None
+
+    def _annotated_container(self, expr: cst.BaseExpression, scope: Scope) -> tuple[str, list[cst.BaseExpression]] | None:
+        """("sequence" | "mapping", the annotation's arguments) of a name whose
+        one binding is annotated as a container of one item type
+        (``paths: list[Path]``, ``ASSETS: dict[str, Path] = {...}``)."""
+        if type(expr) is not cst.Name:
+            return None
+        found = lookup(scope, expr.value)
+        if found is None or len(found[1]) != 1:
+            return None
+        node = found[1][0].node
+        annotation = node.annotation if type(node) in (cst.Param, cst.AnnAssign) else None
+        if annotation is None:
+            return None
+        target = annotation_target(annotation.annotation)
+        if type(target) is not cst.Subscript or not all(type(e.slice) is cst.Index for e in target.slice):
+            return None
+        base = target.value
+        name = base.attr.value if type(base) is cst.Attribute else base.value if type(base) is cst.Name else None
+        args = [e.slice.value for e in target.slice]
+        if name in _SEQUENCE_ANNOTATIONS:
+            return "sequence", args
+        if name in _MAPPING_ANNOTATIONS:
+            return "mapping", args
+        return None
 
     def from_decorators(self, node: cst.FunctionDef, scope: Scope) -> Inferred | None:
         """What a def is made by its decorators (`@shared_task`: a Celery task)."""
@@ -484,6 +541,13 @@ class ReceiverInference:
             cached = self._self_attributes[key] = self_assignments(self.ctx, class_scope)
         return cached
 
+
+# Generic containers whose annotation names the type of their items (by the
+# name a ``typing``/``collections.abc`` import or the builtin gives them).
+_SEQUENCE_ANNOTATIONS = frozenset(
+    {"list", "List", "set", "Set", "frozenset", "FrozenSet", "tuple", "Tuple", "Sequence", "MutableSequence", "Iterable", "Iterator", "Collection", "AbstractSet", "MutableSet", "deque", "Deque"}
+)
+_MAPPING_ANNOTATIONS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "DefaultDict", "defaultdict"})
 
 # Decorators after which calling a def still returns what its body returns.
 _TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "builtins.staticmethod", "builtins.classmethod"})
