@@ -1603,6 +1603,10 @@ class DjangoInference:
         return RowsListValue(item) if isinstance(item, InstanceValue) else None
 
     def _infer_subscript(self, node: cst.Subscript, scope: Scope) -> Value | None:
+        if self._consumer_scope_user(node, scope):
+            # Channels' AuthMiddleware resolved it before the consumer runs:
+            # a user (or AnonymousUser) fetched without its relations.
+            return InstanceValue(self.user_model(), frozenset())
         value = self._infer(node.value, scope)
         if value is None or value is CYCLE:
             return value
@@ -1620,6 +1624,27 @@ class DjangoInference:
                 return value if element.step is None else None
             return None if value.rows else InstanceValue(value.model, value.selected)
         return None
+
+    def is_consumer_scope_user(self, expr: cst.BaseExpression, scope: Scope | None = None) -> bool:
+        """``self.scope["user"]``, or a local name bound only to it, in a Channels consumer."""
+        scope = scope or self.ctx.scope
+        if type(expr) is cst.Name:
+            found = lookup(scope, expr.value)
+            if found is None or len(found[1]) != 1 or found[1][0].kind != ASSIGN or type(found[1][0].value) is not cst.Subscript:
+                return False
+            expr, scope = found[1][0].value, found[0]
+        return type(expr) is cst.Subscript and self._consumer_scope_user(expr, scope)
+
+    def _consumer_scope_user(self, node: cst.Subscript, scope: Scope) -> bool:
+        """``self.scope["user"]`` in a method of a Channels consumer."""
+        holder = node.value
+        if type(holder) is not cst.Attribute or holder.attr.value != "scope" or len(node.slice) != 1:
+            return False
+        key = node.slice[0].slice
+        if type(key) is not cst.Index or type(key.value) is not cst.SimpleString or key.value.evaluated_value != "user":
+            return False
+        owner = self._infer(holder.value, scope)
+        return isinstance(owner, ClassSelf) and self._derives_from_package(owner.cls, owner.scope, "channels")
 
     # -- functions of this file --------------------------------------------------
     def _function_binding(self, func: cst.BaseExpression, scope: Scope) -> tuple[cst.FunctionDef, Scope] | None:

@@ -537,12 +537,13 @@ class SyncOrmCheck(DjangoCheck):
         path, fetched = self._relation_path(node.value, relation.name)
         # A GenericForeignKey is no field select_related() takes (FieldError): it is prefetched.
         loader = "prefetch_related" if relation.kind == "generic_fk" else "select_related"
-        self.flag(
-            node,
-            "DJA204",
-            f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): "
-            f'add `{loader}("{path}")` to the query that fetched `{shown(self.ctx, fetched)}`',
-        )
+        advice = f'add `{loader}("{path}")` to the query that fetched `{shown(self.ctx, fetched)}`'
+        if self.inference.is_consumer_scope_user(fetched):
+            advice = (
+                f"Channels' `AuthMiddleware` fetched `{shown(self.ctx, fetched)}` without its relations; "
+                f'fetch the user again with `{loader}("{path}")`, or read it in a thread (`database_sync_to_async`)'
+            )
+        self.flag(node, "DJA204", f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): {advice}")
         self._note_read(node)
 
     def _foreign_relation_read(self, node: cst.Attribute) -> None:
