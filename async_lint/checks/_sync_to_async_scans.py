@@ -128,32 +128,18 @@ class ResultUses(cst.CSTVisitor):
         """``await qs.aexists()``, ``await qs.aupdate(...)``, also after lazy
         methods (``await qs.filter(pk=pk).afirst()``): a QuerySet's async
         method, which runs its query in a thread."""
-        from async_lint.analysis.django_vocabulary import LAZY_METHODS, QUERYSET_TWINS
+        from async_lint.analysis.django_vocabulary import QUERYSET_TWINS
 
         stack = self.stack
-        index = len(stack) - 1  # the name, then each call made on it
-        while index >= 3 and type(stack[index - 1]) is cst.Attribute and stack[index - 1].value is stack[index] and type(stack[index - 2]) is cst.Call and stack[index - 2].func is stack[index - 1]:
-            method = stack[index - 1].attr.value
-            if method in QUERYSET_TWINS.values():
-                return type(stack[index - 3]) is cst.Await
-            if method not in LAZY_METHODS:
-                return False
-            index -= 2
-        return False
+        index = self._after_lazy_methods()
+        return index >= 3 and self._method_call_on(index) and stack[index - 1].attr.value in QUERYSET_TWINS.values() and type(stack[index - 3]) is cst.Await
 
     def _rebuilt_lazily(self) -> bool:
         """``qs = qs.filter(...).order_by(...)``: lazy QuerySet methods, bound
         to the name again; the later reads see that binding (and DJA202
         judges them)."""
-        from async_lint.analysis.django_vocabulary import LAZY_METHODS
-
         stack = self.stack
-        index = len(stack) - 1  # the name
-        while index >= 2 and isinstance(stack[index - 1], cst.Attribute) and stack[index - 1].value is stack[index] and isinstance(stack[index - 2], cst.Call):
-            attribute = stack[index - 1]
-            if attribute.attr.value not in LAZY_METHODS or stack[index - 2].func is not attribute:
-                return False
-            index -= 2
+        index = self._after_lazy_methods()
         if index == len(stack) - 1 or index < 1:
             return False
         holder = stack[index - 1]
@@ -164,6 +150,22 @@ class ResultUses(cst.CSTVisitor):
             and isinstance(holder.targets[0].target, cst.Name)
             and holder.targets[0].target.value == self.name
         )
+
+    def _method_call_on(self, index: int) -> bool:
+        """``stack[index]`` is the receiver of a method call: ``<it>.m(...)``."""
+        stack = self.stack
+        return index >= 2 and type(stack[index - 1]) is cst.Attribute and stack[index - 1].value is stack[index] and type(stack[index - 2]) is cst.Call and stack[index - 2].func is stack[index - 1]
+
+    def _after_lazy_methods(self) -> int:
+        """The index in the stack of the last lazy QuerySet method call
+        (``filter``, ``order_by``...) made on the name, one upon another
+        (the name's own where there is none)."""
+        from async_lint.analysis.django_vocabulary import LAZY_METHODS
+
+        index = len(self.stack) - 1  # the name
+        while self._method_call_on(index) and self.stack[index - 1].attr.value in LAZY_METHODS:
+            index -= 2
+        return index
 
 
 class ConsumedNames(cst.CSTVisitor):

@@ -296,25 +296,29 @@ class RequestUserCheck(DjangoCheck):
 
     def _request_loading(self, call: cst.Call) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
         """An awaited call that leaves the request's session loaded, and its
-        user set: ``await alogin(request, user)`` and ``alogout`` set
-        ``request.user`` and go through the session's async methods;
-        ``await request.auser()`` reads the session with ``aget`` (the lazy
-        ``request.user`` keeps a cache of its own)."""
-        func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "auser" and isinstance(self.inference.infer(func.value), DjangoRequestValue):
-            return func.value, ("session",)
-        if self.ctx.qualified_name(func) in AUTH_USER_GETTERS and call.args and call.args[0].keyword is None and not call.args[0].star:
-            # ``await aget_user(request)``: what ``request.auser()`` runs.
-            request = call.args[0].value
-            if isinstance(self.inference.infer(request), DjangoRequestValue):
-                return request, ("session",)
-        if self.ctx.qualified_name(func) in AUTH_LOGINS and call.args and call.args[0].keyword is None and not call.args[0].star:
-            request = call.args[0].value
-            if isinstance(self.inference.infer(request), DjangoRequestValue):
-                return request, ("session", "user")
-        if type(func) is cst.Name:
+        user set (``_loads``), or an awaited helper of this module that
+        awaits one on the request it is given (``_loading_helper``)."""
+        found = self._loads(call, self.ctx.scope, lambda expr: isinstance(self.inference.infer(expr), DjangoRequestValue))
+        if found is None and type(call.func) is cst.Name:
             return self._loading_helper(call)
-        return None
+        return found
+
+    def _loads(self, call: cst.Call, scope: Scope, is_request) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
+        """(the request, what the awaited ``call`` loads of it), where
+        ``is_request`` accepts the request it is made on:
+        ``await alogin(request, user)`` and ``alogout`` set ``request.user``
+        and go through the session's async methods; ``await request.auser()``
+        (and ``aget_user(request)``, what it runs) reads the session with
+        ``aget`` (the lazy ``request.user`` keeps a cache of its own)."""
+        func = call.func
+        if type(func) is cst.Attribute and func.attr.value == "auser":
+            return (func.value, ("session",)) if is_request(func.value) else None
+        first = call.args[0] if call.args else None
+        if first is None or first.keyword is not None or first.star:
+            return None
+        qualified = self.ctx.qualified_name(func, scope)
+        loads = ("session",) if qualified in AUTH_USER_GETTERS else ("session", "user") if qualified in AUTH_LOGINS else None
+        return (first.value, loads) if loads is not None and is_request(first.value) else None
 
     def _loading_helper(self, call: cst.Call) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
         """``await require_login(request)``: an ``async def`` of this module
@@ -347,22 +351,12 @@ class RequestUserCheck(DjangoCheck):
             if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
                 continue
             if type(node) is cst.Await and type(node.expression) is cst.Call:
-                loads.update(self._awaited_load(node.expression, scope, param))
+                found = self._loads(node.expression, scope, lambda expr: type(expr) is cst.Name and expr.value == param)
+                if found is not None:
+                    loads.update(found[1])
             stack.extend(children(node))
         found = self._helpers_load[key] = tuple(sorted(loads))
         return found
-
-    def _awaited_load(self, call: cst.Call, scope: Scope, param: str) -> tuple[str, ...]:
-        func = call.func
-        if type(func) is cst.Attribute and func.attr.value == "auser" and type(func.value) is cst.Name and func.value.value == param:
-            return ("session",)
-        first = call.args[0] if call.args else None
-        if first is None or first.keyword is not None or first.star or type(first.value) is not cst.Name or first.value.value != param:
-            return ()
-        qualified = self.ctx.qualified_name(func, scope)
-        if qualified in AUTH_USER_GETTERS:
-            return ("session",)
-        return ("session", "user") if qualified in AUTH_LOGINS else ()
 
     def _thread_body(self, handed: cst.BaseExpression) -> tuple[cst.CSTNode, Scope] | None:
         """The code a callable handed to a thread runs, with the scope its
