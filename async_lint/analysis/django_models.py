@@ -57,9 +57,11 @@ from async_lint.analysis.scopes import (
     Binding,
     Scope,
     binding_target,
+    defined_class,
     defined_function,
     lookup,
     positional_params,
+    sole_binding,
 )
 from async_lint.facts import Fact
 from async_lint.walk import NESTED_SCOPE_NAMES, children
@@ -1074,11 +1076,8 @@ class DjangoInference:
     def _local_class(self, expr: cst.BaseExpression, scope: Scope) -> cst.ClassDef | None:
         if not isinstance(expr, cst.Name):
             return None
-        found = lookup(scope, expr.value)
-        if found is None or len(found[1]) != 1 or found[1][0].kind != CLASS:
-            return None
-        node = found[1][0].node
-        return node if isinstance(node, cst.ClassDef) else None
+        found = defined_class(scope, expr.value)
+        return found[0] if found is not None else None
 
     def _infer_attribute(self, node: cst.Attribute, scope: Scope) -> Value | None:
         attr = node.attr.value
@@ -1629,10 +1628,10 @@ class DjangoInference:
         """``self.scope["user"]``, or a local name bound only to it, in a Channels consumer."""
         scope = scope or self.ctx.scope
         if type(expr) is cst.Name:
-            found = lookup(scope, expr.value)
-            if found is None or len(found[1]) != 1 or found[1][0].kind != ASSIGN or type(found[1][0].value) is not cst.Subscript:
+            found = sole_binding(scope, expr.value)
+            if found is None or found[0].kind != ASSIGN or type(found[0].value) is not cst.Subscript:
                 return False
-            expr, scope = found[1][0].value, found[0]
+            expr, scope = found[0].value, found[1]
         return type(expr) is cst.Subscript and self._consumer_scope_user(expr, scope)
 
     def _consumer_scope_user(self, node: cst.Subscript, scope: Scope) -> bool:

@@ -31,7 +31,7 @@ from async_lint import lazy_libcst
 
 from async_lint.analysis.context import PROPERTY_DECORATORS
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, PARAM, Binding, BindingCollector, Scope, defined_function, lookup
+from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, defined_class, defined_function, lookup, sole_binding
 from async_lint.catalog import load_table
 
 cst = lazy_libcst.bind(globals())
@@ -274,19 +274,19 @@ class ReceiverInference:
         derives from two known types."""
         if type(expr) is not cst.Name or depth > 5:
             return None
-        found = lookup(scope, expr.value)
-        if found is None or len(found[1]) != 1 or found[1][0].kind != CLASS or type(found[1][0].node) is not cst.ClassDef:
+        found = defined_class(scope, expr.value)
+        if found is None:
             return None
-        node = found[1][0].node
+        node, holder = found
         if any(type(s) is cst.FunctionDef and s.asynchronous is not None for s in node.body.body):
             return None
         kinds = set()
         for base in node.bases:
             if base.keyword is not None:
                 continue
-            qualified = self.ctx.qualified_name(base.value, found[0])
+            qualified = self.ctx.qualified_name(base.value, holder)
             known = self.model.annotations.get(qualified) if qualified is not None else None
-            kinds.add(known if known is not None else self._known_base_of(base.value, found[0], depth + 1))
+            kinds.add(known if known is not None else self._known_base_of(base.value, holder, depth + 1))
         kinds.discard(None)
         return kinds.pop() if len(kinds) == 1 else None
 
@@ -430,10 +430,10 @@ class ReceiverInference:
         (``paths: list[Path]``, ``ASSETS: dict[str, Path] = {...}``)."""
         if type(expr) is not cst.Name:
             return None
-        found = lookup(scope, expr.value)
-        if found is None or len(found[1]) != 1:
+        found = sole_binding(scope, expr.value)
+        if found is None:
             return None
-        node = found[1][0].node
+        node = found[0].node
         annotation = node.annotation if type(node) in (cst.Param, cst.AnnAssign) else None
         if annotation is None:
             return None

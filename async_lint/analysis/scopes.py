@@ -297,13 +297,31 @@ def parameter_for(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> st
     return params[index].name.value if index < len(params) else None
 
 
+def sole_binding(scope: Scope, name: str) -> tuple[Binding, Scope] | None:
+    """The one binding ``name``, seen from ``scope``, has (None: unbound, or
+    bound more than once), with the scope that holds it."""
+    found = lookup(scope, name)
+    if found is None or len(found[1]) != 1:
+        return None
+    return found[1][0], found[0]
+
+
 def defined_function(scope: Scope, name: str) -> tuple[cst.FunctionDef, Scope] | None:
     """The ``def`` that ``name``, seen from ``scope``, is bound to (and only
     to), with the scope that binds it."""
-    found = lookup(scope, name)
-    if found is None or len(found[1]) != 1 or found[1][0].kind != DEF or type(found[1][0].node) is not cst.FunctionDef:
+    found = sole_binding(scope, name)
+    if found is None or found[0].kind != DEF or type(found[0].node) is not cst.FunctionDef:
         return None
-    return found[1][0].node, found[0]
+    return found[0].node, found[1]
+
+
+def defined_class(scope: Scope, name: str) -> tuple[cst.ClassDef, Scope] | None:
+    """The ``class`` that ``name``, seen from ``scope``, is bound to (and
+    only to), with the scope that binds it."""
+    found = sole_binding(scope, name)
+    if found is None or found[0].kind != CLASS or type(found[0].node) is not cst.ClassDef:
+        return None
+    return found[0].node, found[1]
 
 
 def binding_target(bindings: list[Binding]) -> tuple[str, str | None]:

@@ -12,7 +12,7 @@ from async_lint.analysis.context import PROPERTY_DECORATORS
 from async_lint.analysis.django_twins import sync_names, target_version, twin
 from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.receivers import annotation_target, class_body_scope, function_scope, local_callee, returned_values, self_assignments, self_class_scope
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope, lookup
+from async_lint.analysis.scopes import ASSIGN, DEF, IMPORT, PARAM, Scope, defined_class, lookup
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.checks.django_structure_classes import nodes_in
 
@@ -123,10 +123,10 @@ def class_attribute_values(ctx, owner: str, attr: str, scope: Scope, *, properti
     binding or the owner is neither."""
     class_scope = self_class_scope(owner, scope)
     if class_scope is None:
-        found = lookup(scope, owner)
-        if found is None or len(found[1]) != 1 or found[1][0].kind != CLASS or not isinstance(found[1][0].node, cst.ClassDef):
+        found = defined_class(scope, owner)
+        if found is None:
             return None
-        class_scope = class_body_scope(ctx, found[1][0].node, found[0])
+        class_scope = class_body_scope(ctx, found[0], found[1])
     bindings = class_scope.bindings.get(attr, [])
     parent = class_scope.parent or class_scope
     values: list[tuple[cst.BaseExpression | None, Scope]] = []
