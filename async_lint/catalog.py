@@ -8,6 +8,7 @@ table without reading the engine) and is copied into the wheel as
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,33 @@ def _load_table_cached(root: str, name: str) -> dict[str, Any]:
             return _toml.load(fh)
     except (OSError, _toml.TOMLDecodeError) as exc:
         raise CatalogError(f"cannot read rule table {path}: {exc}") from exc
+
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
+@functools.lru_cache(maxsize=None)
+def known_api_names() -> frozenset[str]:
+    """Every dotted name an API table (``rules/*.toml``) holds, as a value or
+    a key: the functions, classes and objects some rule knows by that name
+    (``time.sleep``, ``django.shortcuts.get_object_or_404``)."""
+    names: set[str] = set()
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            if _DOTTED_NAME.fullmatch(value):
+                names.add(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                collect(key)
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    for path in sorted(rules_dir().glob("*.toml")):
+        collect(load_table(path.stem))
+    return frozenset(names)
 
 
 @functools.lru_cache(maxsize=None)

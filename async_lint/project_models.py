@@ -19,6 +19,7 @@ from typing import Callable
 
 from async_lint.analysis.cache_config import SETTINGS_MODULE, STAR_IMPORT, is_sample_path, local_cache_aliases
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases, resolve_relative
+from async_lint.analysis.reexports import ReexportScan
 from async_lint.analysis.model_table import (
     CONTRIB_MODEL_MODULES,
     EMPTY_TABLE,
@@ -338,6 +339,7 @@ def project_model_table(
     settings_star_imports: set[bytes] = set()
     async_unsafe_settings: list[str] = []
     root_of_folder: dict[str, str] = {}
+    reexported = ReexportScan()
     for path in files:
         if f"{os.sep}migrations{os.sep}" in path or not path.endswith(".py"):
             continue
@@ -354,6 +356,7 @@ def project_model_table(
         except OSError:
             continue
         text = data.decode("utf-8", "replace")
+        reexported.add(text, *namer.module_name(path))
         if b"CACHES" in data:
             cache_texts.append(text)
         if b"INSTALLED_APPS" in data and SETTINGS_MODULE.search(data):
@@ -386,7 +389,7 @@ def project_model_table(
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported)
     hints = _Hints(texts, reexporters)
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
@@ -396,7 +399,7 @@ def project_model_table(
         kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
         if kept is not None:
             _store_table(cache, memo_key, kept, kept.installed)
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported)
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
     # What the table is made of: each round's files and the names it found
@@ -451,14 +454,16 @@ def project_model_table(
         _store_table(cache, memo_key, table, installed)
         _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
-    return _with_settings_reads(table, local_caches, async_unsafe_settings)
+    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported)
 
 
-def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str]) -> ModelTable:
+def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan) -> ModelTable:
     """The table with what the settings say of the caches and of
-    DJANGO_ALLOW_ASYNC_UNSAFE: read on every run (a handful of files), not
-    kept with the table, whose key does not cover settings files."""
-    return dataclasses.replace(table, local_caches=local, async_unsafe_settings=tuple(async_unsafe), _digest=None)
+    DJANGO_ALLOW_ASYNC_UNSAFE, and the names the project's modules re-export
+    from outside it: read on every run from every file's text (already read
+    here), not kept with the table, whose key covers only the files that may
+    declare a class."""
+    return dataclasses.replace(table, local_caches=local, async_unsafe_settings=tuple(async_unsafe), reexports=reexported.table(), _digest=None)
 
 
 TABLE_FORMAT = 6

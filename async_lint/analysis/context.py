@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from async_lint import lazy_libcst
+from async_lint.catalog import known_api_names
 
 from async_lint.analysis.scopes import (
     BUILTIN_NAMES,
     CLASS,
     DEF,
     IMPORT,
+    STAR,
     BindingCollector,
     Binding,
     Scope,
@@ -187,6 +189,8 @@ class FileContext:
         self.module_name = module_name
         self.is_package = is_package
         self.settings = settings
+        # Names the project's modules re-export from outside it (the model table's).
+        self.reexports: dict[str, str] = getattr(getattr(settings, "models", None), "reexports", None) or {}
         self.index = index
         self.enabled_codes = enabled
         self.reports: list[PendingReport] = []
@@ -287,7 +291,10 @@ class FileContext:
         if base is None:
             return None
         parts.append(base)
-        return ".".join(reversed(parts))
+        qualified = ".".join(reversed(parts))
+        # ``services.get_object_or_404`` after ``from app import services``, where
+        # app/services re-exports Django's: Django's name (analysis/reexports.py).
+        return self.reexports.get(qualified, qualified) if self.reexports and len(parts) > 1 else qualified
 
     def imported_from_elsewhere(self, node: cst.BaseExpression) -> str | None:
         """The dotted name ``node`` (a name, or attributes of one) refers to
@@ -312,16 +319,30 @@ class FileContext:
         if found is None:
             if name in BUILTIN_NAMES:
                 return f"builtins.{name}"
-            return None
+            return self._star_imported(name)
         scope, bindings = found
         kind, target = binding_target(bindings)
         if kind == IMPORT:
-            return target
+            return self.reexports.get(target, target) if self.reexports and target else target
         if scope.kind == "module" and kind in (DEF, CLASS):
             # The module's own top-level definitions: named for the project index.
             prefix = self.module_name or "<module>"
             return f"{prefix}.{name}"
         return None
+
+    def _star_imported(self, name: str) -> str | None:
+        """``name``, bound nowhere in the module, as the module's last
+        ``from module import *`` brings it (an earlier one's is replaced
+        by it, were it to bring the name too): where that module is one the
+        API tables know the name of (``from django.shortcuts import *``), or
+        a project module re-exporting it from outside the project; else None."""
+        star = next((b for b in reversed(self.module_scope.bindings.get("*", ())) if b.kind == STAR and b.target), None)
+        if star is None:
+            return None
+        candidate = f"{star.target}.{name}"
+        if candidate in self.reexports:
+            return self.reexports[candidate]
+        return candidate if candidate in known_api_names() else None
 
     def is_local_definition(self, name: str) -> bool:
         found = lookup(self.scope, name)

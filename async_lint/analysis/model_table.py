@@ -79,6 +79,10 @@ class ModelTable:
     # The project's settings modules that set DJANGO_ALLOW_ASYNC_UNSAFE (for
     # the whole process they are imported into: ``engine.orm_opt_outs``).
     async_unsafe_settings: tuple[str, ...] = field(default=(), compare=False)
+    # Names project modules re-export from outside the project, where another
+    # module imports them from there: ``app.services.get_object_or_404`` ->
+    # ``django.shortcuts.get_object_or_404`` (analysis/reexports.py).
+    reexports: dict[str, str] = field(default_factory=dict)
     _digest: str | None = None
     # The installed modules the table was made from: module -> [path, content
     # digest], or None where the module was looked for and not found; None
@@ -114,7 +118,7 @@ class ModelTable:
 
     def digest(self) -> str:
         if self._digest is None:
-            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes), self.local_caches], sort_keys=True)
+            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes), self.local_caches, self.reexports], sort_keys=True)
             self._digest = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
         return self._digest
 
