@@ -26,7 +26,7 @@ from async_lint.analysis.django_models import (
 )
 from async_lint.analysis.handoffs import covers, dotted, handed_by, root_name
 from async_lint.analysis.django_twins import since, sync_names, target_version, twin
-from async_lint.analysis.scopes import CLASS, Binding, Scope
+from async_lint.analysis.scopes import CLASS, Binding, Scope, sole_binding
 from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
 from async_lint.checks.foreign_results import FUNCTION, INSTANCE, LOADER, QUERYSET, record_foreign_use
@@ -34,6 +34,9 @@ from async_lint.checks.foreign_results import FUNCTION, INSTANCE, LOADER, QUERYS
 cst = lazy_libcst.bind(globals())
 
 # Builtins that iterate (or otherwise evaluate) their argument at call time.
+# Functions that render a template where they are called: qualified name ->
+# the position of their ``context`` argument.
+RENDERING_FUNCTIONS = {"django.shortcuts.render": 2, "django.template.loader.render_to_string": 1}
 ITERATING_BUILTINS = frozenset("list tuple set frozenset sorted sum max min any all enumerate zip map filter iter next reversed dict".split())
 # These evaluate a QuerySet (len, truth, repr) but not a generator such as qs.iterator().
 EVALUATING_BUILTINS = ITERATING_BUILTINS | {"len", "bool", "repr", "str", "print"}
@@ -141,6 +144,29 @@ class SyncOrmCheck(DjangoCheck):
         for arg in node.args:
             if arg.star == "*":
                 self.evaluated(arg.value, "star-unpacking")
+        if name in RENDERING_FUNCTIONS and self.ctx.in_async_context:
+            self._rendered_context(node, name)
+
+    def _rendered_context(self, node: cst.Call, name: str) -> None:
+        """``render(request, "page.html", {"posts": qs})`` renders the
+        template here, on the event loop: the template's ``{% for %}`` (or
+        any read) evaluates a QuerySet of its context synchronously.  (A
+        ``TemplateResponse`` is rendered later, by Django, in a thread.)"""
+        position = RENDERING_FUNCTIONS[name]
+        context = next((arg.value for arg in node.args if arg.keyword is not None and arg.keyword.value == "context"), None)
+        if context is None:
+            positional = [arg for arg in node.args if arg.keyword is None]
+            if len(positional) <= position or any(arg.star for arg in positional[: position + 1]):
+                return
+            context = positional[position].value
+        short = name.rpartition(".")[2]
+
+        def advice() -> str:
+            first = "`[x async for x in qs]`" if twin("iteration", "__iter__", target_version(self.ctx)) is not None else "`await sync_to_async(list)(qs)`"
+            return f"evaluate it first ({first}), return a `TemplateResponse` (Django renders it in a thread), or call `await sync_to_async({short})(...)`"
+
+        for value in _context_values(self.ctx, context):
+            self.evaluated(value, f"rendering the template with `{short}()` on the event loop", advice=advice)
 
     def _method_call(self, node: cst.Call, func: cst.Attribute) -> None:
         method = func.attr.value
@@ -234,10 +260,12 @@ class SyncOrmCheck(DjangoCheck):
         )
 
     # -- implicit evaluation (DJA202, DJA204; DJA201 for qs.iterator()) ------
-    def evaluated(self, expr: cst.BaseExpression, how: str, iterates: bool = True, context: cst.CSTNode | None = None) -> None:
+    def evaluated(self, expr: cst.BaseExpression, how: str, iterates: bool = True, context: cst.CSTNode | None = None, advice: Callable[[], str] | None = None) -> None:
         """``expr`` is iterated, measured, indexed or truth-tested here;
         ``context``: the ``for``, comprehension ``for`` or ``list()`` call
-        (the node being visited) that iterates it, which a fix may rewrite."""
+        (the node being visited) that iterates it, which a fix may rewrite.
+        ``advice``: what to do instead, where not ``iteration_advice``."""
+        advice = advice or self.iteration_advice
         value = self.inference.infer(expr)
         if value is None:
             if iterates:
@@ -245,7 +273,7 @@ class SyncOrmCheck(DjangoCheck):
 
             # What a function of another module returned: a QuerySet?
             def message() -> str:
-                return f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); " + self.iteration_advice()
+                return f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); " + advice()
 
             record_foreign_use(self, expr, QUERYSET, "DJA202", message, expr)
         if isinstance(value, IteratorValue) and iterates:
@@ -275,7 +303,7 @@ class SyncOrmCheck(DjangoCheck):
         self.flag(
             expr,
             "DJA202",
-            f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); " + self.iteration_advice(),
+            f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); " + advice(),
             fix=async_iteration_fix(self.ctx, context, value),
         )
 
@@ -748,3 +776,18 @@ def _manager_overrides(ctx, method: str) -> bool:
             if any(isinstance(statement, cst.FunctionDef) and statement.name.value == method for statement in body):
                 return True
     return False
+
+
+def _context_values(ctx, context: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The values of a template context: a dict display's, ``dict(k=v)``'s,
+    or those of the dict display a name is bound to (and only to)."""
+    if type(context) is cst.Name:
+        found = sole_binding(ctx.scope, context.value)
+        if found is None or found[0].value is None:
+            return []
+        context = found[0].value
+    if type(context) is cst.Dict:
+        return [element.value for element in context.elements if type(element) is cst.DictElement]
+    if type(context) is cst.Call and ctx.qualified_name(context.func) == "builtins.dict":
+        return [arg.value for arg in context.args if arg.keyword is not None]
+    return []

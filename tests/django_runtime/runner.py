@@ -42,6 +42,13 @@ def setup_django(db_name: str) -> None:
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         USE_TZ=True,
+        # Templates that read what their context holds (the DJA202 examples that render).
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {"products.html": "{% for product in products %}{{ product.name }}{% endfor %}"})]},
+            }
+        ],
     )
     django.setup()
     from django.apps import apps
