@@ -1083,11 +1083,12 @@ class DjangoInference:
         attr = node.attr.value
         receiver = self._infer(node.value, scope)
         if receiver is None:
-            # ``models.Post`` through ``from . import models``, ``import shop.models``.
+            # ``models.Post`` through ``from . import models``, ``import shop.models``:
+            # what ``from shop.models import Post`` would give (the table's
+            # model, or a class of a models module whose bases are not read).
             qualified = resolve_in(scope, node, self.module_name)
-            if qualified is not None and self.table.model(qualified) is not None:
-                return ModelClass(self._table_model(qualified))
-            return None
+            info = self.model_for_import(qualified) if qualified is not None and "." in qualified else None
+            return ModelClass(info) if info is not None else None
         if receiver is CYCLE:
             return receiver
         if isinstance(receiver, ModelClass):
