@@ -1135,8 +1135,9 @@ class DjangoInference:
         if key in self._self_attributes:
             return self._self_attributes[key]
         self._self_attributes[key] = None  # ``self.x = self.x.parent``: no evidence from a cycle
+        assignments = _without_none_placeholders(self._assignments_on_self(cls).get(attr, ()))
         with self._under_way():
-            values = [self._infer(value, scope) if value is not None else None for value, scope in self._assignments_on_self(cls).get(attr, ())]
+            values = [self._infer(value, scope) if value is not None else None for value, scope in assignments]
         result: Value | None = None
         if not values:
             # ``queryset: QuerySet[Post]`` in the class body, set elsewhere (a dataclass field).
@@ -1146,7 +1147,7 @@ class DjangoInference:
             result = _merge(values)
             if isinstance(result, InstanceValue):
                 loaded = None
-                if result.loaded is not None and all(value is not None and type(value) is not cst.Name for value, _scope in self._assignments_on_self(cls)[attr]):
+                if result.loaded is not None and all(value is not None and type(value) is not cst.Name for value, _scope in assignments):
                     loaded = self._self_relations_loaded(cls, attr, result.loaded)
                 result = InstanceValue(result.model, loaded)
         self._self_attributes[key] = result
@@ -1921,3 +1922,12 @@ def django_inference(ctx) -> DjangoInference:
 
 def with_model(value: InstanceValue, model: ModelInfo | None) -> InstanceValue:
     return replace(value, model=model)
+
+
+def _without_none_placeholders(assignments):
+    """``self.<attr>``'s assignments less its ``self.<attr> = None`` (the
+    placeholder a consumer's ``__init__`` sets before ``connect`` fetches
+    the instance): where a method of it is called, it is not None.  All of
+    them where every one is ``None``."""
+    kept = [(value, scope) for value, scope in assignments if not (type(value) is cst.Name and value.value == "None")]
+    return kept or list(assignments)
