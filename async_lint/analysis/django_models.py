@@ -255,6 +255,13 @@ class SessionValue:
 
 
 @dataclass(frozen=True)
+class ScopeSessionValue(SessionValue):
+    """``self.scope["session"]`` in a Channels consumer: the session store
+    Channels' SessionMiddleware made (its data loaded, with AuthMiddleware,
+    by the user lookup in a thread); what it writes still runs a query."""
+
+
+@dataclass(frozen=True)
 class DjangoRequestValue:
     pass
 
@@ -1604,10 +1611,13 @@ class DjangoInference:
         return RowsListValue(item) if isinstance(item, InstanceValue) else None
 
     def _infer_subscript(self, node: cst.Subscript, scope: Scope) -> Value | None:
-        if self._consumer_scope_user(node, scope):
+        key = self._consumer_scope_key(node, scope)
+        if key == "user":
             # Channels' AuthMiddleware resolved it before the consumer runs:
             # a user (or AnonymousUser) fetched without its relations.
             return InstanceValue(self.user_model(), frozenset())
+        if key == "session":
+            return ScopeSessionValue()
         value = self._infer(node.value, scope)
         if value is None or value is CYCLE:
             return value
@@ -1634,18 +1644,21 @@ class DjangoInference:
             if found is None or found[0].kind != ASSIGN or type(found[0].value) is not cst.Subscript:
                 return False
             expr, scope = found[0].value, found[1]
-        return type(expr) is cst.Subscript and self._consumer_scope_user(expr, scope)
+        return type(expr) is cst.Subscript and self._consumer_scope_key(expr, scope) == "user"
 
-    def _consumer_scope_user(self, node: cst.Subscript, scope: Scope) -> bool:
-        """``self.scope["user"]`` in a method of a Channels consumer."""
+    def _consumer_scope_key(self, node: cst.Subscript, scope: Scope) -> str | None:
+        """``"user"`` for ``self.scope["user"]`` (``"session"`` for
+        ``self.scope["session"]``) in a method of a Channels consumer; else None."""
         holder = node.value
         if type(holder) is not cst.Attribute or holder.attr.value != "scope" or len(node.slice) != 1:
-            return False
+            return None
         key = node.slice[0].slice
-        if type(key) is not cst.Index or type(key.value) is not cst.SimpleString or key.value.evaluated_value != "user":
-            return False
+        if type(key) is not cst.Index or type(key.value) is not cst.SimpleString or key.value.evaluated_value not in ("user", "session"):
+            return None
         owner = self._infer(holder.value, scope)
-        return isinstance(owner, ClassSelf) and self._derives_from_package(owner.cls, owner.scope, "channels")
+        if isinstance(owner, ClassSelf) and self._derives_from_package(owner.cls, owner.scope, "channels"):
+            return key.value.evaluated_value
+        return None
 
     # -- functions of this file --------------------------------------------------
     def _function_binding(self, func: cst.BaseExpression, scope: Scope) -> tuple[cst.FunctionDef, Scope] | None:

@@ -25,6 +25,7 @@ from async_lint.analysis.django_models import (
     ManagerValue,
     ModelClass,
     QuerySetValue,
+    ScopeSessionValue,
     SessionValue,
 )
 from async_lint.analysis.django_twins import sync_names, twin_table
@@ -175,9 +176,23 @@ class RequestUserCheck(DjangoCheck):
     def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None, inherited: tuple[str, ...] = ()) -> None:
         if session is not None and name in SESSION_CACHED and self._text(session) in self._loaded_here():
             return
+        if session is not None and isinstance(self.inference.infer(session), ScopeSessionValue):
+            self._scope_session(node, name, what, session)
+            return
         request = _request_spelling(self.ctx, session)
         fix = self.suggestion("session", name, lambda twin: f"`await {request}.session.{twin}(...)`", "`await sync_to_async(...)` around the session access")
         self._report(node, f"`{what}` loads or saves the session synchronously (SynchronousOnlyOperation in async code with a database-backed session); use {fix}", inherited, "session")
+
+    def _scope_session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression) -> None:
+        """A Channels consumer's ``self.scope["session"]``: its data is read
+        and set without a query (AuthMiddleware's user lookup loaded it in a
+        thread); ``save()``, ``flush()``, ``cycle_key()``... write to the
+        session store synchronously."""
+        if name in SESSION_CACHED or name in SESSION_NON_LOADING:
+            return
+        spelled = shown(self.ctx, session)
+        fix = self.suggestion("session", name, lambda twin: f"`await {spelled}.{twin}()`", f"`await database_sync_to_async({spelled}.{name})()`")
+        self.flag(node, "DJA205", f"`{what}` writes the session synchronously (SynchronousOnlyOperation in async code with a database-backed session); use {fix}")
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         inherited: tuple[str, ...] = ()
