@@ -149,6 +149,11 @@ class SyncToAsyncCheck(Check):
         if isinstance(ref, cst.FunctionDef):
             info = ctx.function_info(ref)
             ref = f"l:{info.qualname}" if info is not None else None
+        if adapter == "sync_to_async" and adapter_for_ref == adapter and self._api_coroutine_function(wrapped):
+            text = _shortened(cst.Module([]).code_for_node(node.args[0].value))
+            wrapper = _shortened(cst.Module([]).code_for_node(node.func), 40)
+            ctx.report(node, "DJA404", f"`{wrapper}({text})` wraps a coroutine function (`{text}` is async: asgiref raises TypeError); await it directly: `await {text}(...)`")
+            return
         if ref is None and not lazy and not orm:
             return
         fact = Handoff(
@@ -242,6 +247,27 @@ class SyncToAsyncCheck(Check):
             visit_fast(function.node.body, uses)
             return not uses.unsafe
         return False
+
+    def _api_coroutine_function(self, wrapped: cst.BaseExpression) -> bool:
+        """``wrapped`` is a coroutine function of an API the rules know
+        (Django's async methods such as ``instance.asave``, ``qs.aget``,
+        ``aget_object_or_404``; an async client's methods; ``asyncio.sleep``),
+        not in a branch that asks ``iscoroutinefunction``."""
+        from async_lint.checks.coroutines import CoroutineEvidence
+
+        if type(wrapped) not in (cst.Name, cst.Attribute) or _guarded_by_iscoroutinefunction(self.ctx):
+            return False
+        evidence = self.ctx.shared(CoroutineEvidence)
+        apis = evidence.apis
+        if type(wrapped) is cst.Attribute:
+            method = wrapped.attr.value
+            kind = evidence.client_kind(wrapped.value, 0)
+            if kind is not None:
+                return method in kind.methods
+            if method in apis.django_twin_names and evidence.is_django_coroutine_method(wrapped.value, method):
+                return True
+        # A project's own coroutine functions are the project index's (``Handoff``).
+        return self.ctx.qualified_name(wrapped) in apis.coroutines
 
     def _bound_callable(self, wrapped: cst.BaseExpression) -> cst.BaseExpression:
         """``callback = super().__acall__`` then ``sync_to_async(callback)``:
