@@ -944,7 +944,7 @@ class DjangoInference:
             if info is not None:
                 return ModelClass(self.models().get(info.name, info))
         if param.name.value == "request" and self.imports_django and not self.foreign_request_framework and self._handler_request(param, scope):
-            return None if self._in_drf_handler(scope) else DjangoRequestValue()
+            return None if self._in_drf_handler(scope) or _reads_drf_request_attributes(function, "request") else DjangoRequestValue()
         return None
 
     @staticmethod
@@ -1902,6 +1902,26 @@ def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
         node = stack.pop()
         yield node
         stack.extend(children(node))
+
+
+# Attributes of DRF's Request that Django's HttpRequest lacks: a function that
+# reads one of them on its ``request`` is handed DRF's (its view authenticated
+# the user before any handler ran; adrf's in a thread).
+DRF_REQUEST_ATTRIBUTES = frozenset({"data", "query_params", "auth", "successful_authenticator", "accepted_renderer", "accepted_media_type", "parsers", "authenticators"})
+
+
+def _reads_drf_request_attributes(function: cst.FunctionDef, name: str) -> bool:
+    """``function``'s own body reads ``<name>.data`` (or another attribute
+    only DRF's Request has), outside nested functions and classes."""
+    stack: list = [function.body]
+    while stack:
+        node = stack.pop()
+        if type(node) is cst.Attribute and node.attr.value in DRF_REQUEST_ATTRIBUTES and type(node.value) is cst.Name and node.value.value == name:
+            return True
+        if type(node).__name__ in NESTED_SCOPE_NAMES and node is not function.body:
+            continue
+        stack.extend(children(node))
+    return False
 
 
 # Per node class: is it an expression (``_returns`` does not look inside one)?
