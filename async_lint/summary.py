@@ -817,10 +817,13 @@ def _what(node: cst.CSTNode, code: str | None = None) -> str:
 _SELF_TYPES = frozenset({"Self", "typing.Self", "typing_extensions.Self"})
 
 
-def _makes_own_class(info: FunctionInfo) -> bool:
+def _makes_own_class(ctx: FileContext, info: FunctionInfo) -> bool:
     """A classmethod or staticmethod that returns an instance of its class:
     annotated so (``-> "VectorStore"``, ``-> VectorStore``, ``-> Self``), or
-    every return is ``cls(...)`` / ``VectorStore(...)``."""
+    every return is ``cls(...)`` / ``VectorStore(...)``, or, on a model, a
+    row its manager fetches or creates (``cls.objects.get(...)``,
+    ``.first()``, ``.create(...)``, a name bound to those; ``return None``
+    aside)."""
     cls = info.qualname.rpartition(".")[0].rpartition(".")[2]
     if not cls:
         return False
@@ -833,7 +836,26 @@ def _makes_own_class(info: FunctionInfo) -> bool:
     params = info.node.params.params
     first = params[0].name.value if params and _binding_kind(info) == "class" else None
     values = [ret.value for ret in return_statements(info.node.body)]
-    return bool(values) and all(type(v) is cst.Call and type(v.func) is cst.Name and v.func.value in (cls, first) for v in values)
+    if bool(values) and all(type(v) is cst.Call and type(v.func) is cst.Name and v.func.value in (cls, first) for v in values):
+        return True
+    return _returns_own_model_rows(ctx, info, cls, values)
+
+
+def _returns_own_model_rows(ctx: FileContext, info: FunctionInfo, cls: str, values: list) -> bool:
+    """Every return of a model's classmethod (but ``None``) is an instance of that model."""
+    from async_lint.analysis.django_models import InstanceValue, django_inference
+
+    if any(v is None for v in values):
+        return False  # a bare ``return``
+    rows = [v for v in values if not (type(v) is cst.Name and v.value == "None")]
+    if not rows:
+        return False
+    inference = django_inference(ctx)
+    for value in rows:
+        found = inference.infer(value, info.scope)
+        if not isinstance(found, InstanceValue) or found.model is None or found.model.name != cls or not found.model.defined_here:
+            return False
+    return True
 
 
 def _decorator_refs(ctx: FileContext, info: FunctionInfo) -> list[str]:
@@ -983,7 +1005,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         decorator_refs = _decorator_refs(ctx, info)
         if decorator_refs:
             entry["decorators"] = decorator_refs  # what the index asks whether they defer the body
-        if binding in ("class", "static") and not info.is_async and _makes_own_class(info):
+        if binding in ("class", "static") and not info.is_async and _makes_own_class(ctx, info):
             entry["factory"] = True  # ``Cls.method()`` returns an instance of the class
         if info.class_name is None and not info.is_async and _defers_wrapped(info.node):
             entry["defers"] = True  # a decorator whose wrapper does not call the function it wraps
