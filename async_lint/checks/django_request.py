@@ -29,6 +29,7 @@ from async_lint.analysis.django_models import (
     SessionValue,
 )
 from async_lint.analysis.django_twins import sync_names, twin_table
+from async_lint.analysis.dominance import EvaluatedPoint
 from async_lint.analysis.django_vocabulary import USER_BASES
 from async_lint.analysis.scopes import Scope, defined_function, parameter_for
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
@@ -108,6 +109,9 @@ class RequestUserCheck(DjangoCheck):
         # thread that read the user, an awaited session method): the
         # SimpleLazyObject and the session cache then answer without a query.
         self._loaded: dict[int, set[str]] = {}
+        # How the code names a request -> where its lazy user was reported
+        # loaded in async code (analysis/dominance.py).
+        self._user_loads: dict[str, list[EvaluatedPoint]] = {}
         # (id(helper def), parameter) -> what awaiting the helper loads of that parameter.
         self._helpers_load: dict[tuple[int, str], tuple[str, ...]] = {}
         # The lazy user is only ever the value of an attribute spelled
@@ -170,6 +174,14 @@ class RequestUserCheck(DjangoCheck):
 
     def _user(self, node: cst.CSTNode, expr: cst.BaseExpression, how: str, inherited: tuple[str, ...] = ()) -> None:
         request = _request_spelling(self.ctx, expr)
+        first = not inherited and self.ctx.in_async_context
+        if first:
+            # The lazy user loads once: a read that runs only after one
+            # reported already is not another query (nor runs, if that raised).
+            loads = self._user_loads.setdefault(request, [])
+            if any(point.dominates(self.ctx.stack) for point in loads):
+                return
+            loads.append(EvaluatedPoint.at(self.ctx.stack))
         fix = self.suggestion("request", "user", lambda twin: f"`user = await {request}.{twin}()` and use `user`", "`await sync_to_async(...)` around the code that reads the user")
         self._report(node, f"{how} `{shown(self.ctx, expr)}` loads the lazy `request.user` from the database synchronously (SynchronousOnlyOperation in async code); use {fix}", inherited, "user")
 
