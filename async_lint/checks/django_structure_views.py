@@ -31,6 +31,8 @@ DRF_VIEWSET = "rest_framework.viewsets.ViewSetMixin"
 DRF_ACTION = "rest_framework.decorators.action"
 DRF_API_VIEW = "rest_framework.decorators.api_view"
 METHOD_DECORATOR = "django.utils.decorators.method_decorator"
+# Decorators that make a function a view, whatever it names its request.
+FUNCTION_VIEW_DECORATORS = frozenset({DRF_API_VIEW, "adrf.decorators.api_view"})
 # Decorators that set attributes on the function and return it as it is.
 MARKING_DECORATORS = frozenset({DRF_ACTION, "drf_spectacular.utils.extend_schema", "drf_yasg.utils.swagger_auto_schema"})
 STREAMING_RESPONSE = frozenset({"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"})
@@ -241,14 +243,20 @@ class StreamingResponseCheck(Check):
             self.ctx.report(node, "DJA505", message)
 
     def _in_view(self) -> bool:
-        """In an async function taking the request (a view, or a handler method)."""
+        """In an async function taking the request (a view, or a handler
+        method), or a function view by its decorator (``@api_view``, whatever
+        its first parameter is named: ``async def download(_, pk)``)."""
         function = self.ctx.current_function
         if function is None:
             return False
         params = positional_params(function.node.params)
         if function.class_name is not None:
             params = params[1:]
-        return params[:1] == ("request",)
+        if params[:1] == ("request",):
+            return True
+        return function.class_name is None and any(
+            self.ctx.qualified_name(d.decorator.func if type(d.decorator) is cst.Call else d.decorator) in FUNCTION_VIEW_DECORATORS for d in function.node.decorators
+        )
 
     def _opened_file(self, expr: cst.BaseExpression, *, follow: bool) -> str | None:
         """A description of ``expr`` when it is a file opened for reading:
