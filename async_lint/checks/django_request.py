@@ -33,6 +33,7 @@ from async_lint.analysis.dominance import EvaluatedPoint
 from async_lint.analysis.django_vocabulary import USER_BASES
 from async_lint.analysis.scopes import Scope, defined_function, parameter_for
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
+from async_lint.checks.django_ninja import AUTH, ELSEWHERE, NinjaRequestUse, route_auth
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.checks.foreign_results import USER, record_foreign_use
 from async_lint.facts import Fact, ProjectFacts
@@ -164,10 +165,19 @@ class RequestUserCheck(DjangoCheck):
         return () if bases and what == "user" and self._text(expr) in self._loaded_here() else bases
 
     def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str) -> None:
+        ctx = self.ctx
+        if not inherited and what == "user":
+            # A django-ninja operation: an auth that runs before it loaded or set the user.
+            auth, router = route_auth(ctx, ctx.current_function) or (None, "")
+            if auth == AUTH:
+                return
+            if auth == ELSEWHERE:
+                if ctx.in_async_context and not self.inference.async_unsafe_opt_out and not self._in_attribute_error_fallback() and not ctx.only_without_loop():
+                    ctx.add_fact(NinjaRequestUse(message=message, router=router), node)
+                return
         if not inherited:
             self.flag(node, "DJA205", message)
             return
-        ctx = self.ctx
         if not ctx.in_async_context or (self.inference.async_unsafe_opt_out and ctx.in_async_context) or self._in_attribute_error_fallback() or ctx.only_without_loop():
             return
         ctx.add_fact(InheritedRequestUse(bases=inherited, what=what, message=message), node)

@@ -1,0 +1,213 @@
+"""DJA205 in django-ninja operations: whose request an authentication ran on.
+
+Ninja runs an operation's authentication before the operation
+(``AsyncOperation.run``: ``_run_checks`` then the view): ``django_auth``'s
+``SessionAuth`` reads ``request.user`` in a thread (``sync_to_async`` around a
+sync callback), and a project's async auth sees the request first and may set
+``request.user`` itself.  So where an operation has an auth (its decorator's
+``auth=``, its router's, or the API's), ``request.user`` in it is no evidence of
+a lazy user; where it has none (``auth=None``, or no auth anywhere in the
+project) the lazy user is still the one Django's middleware set.
+
+The operation's own decorator and a router or API built in the same module
+with an ``auth=`` decide in the file (``route_auth``); a router without one,
+which an API of the project may give its auth when it adds the router, is
+decided by ``NinjaRouteAuth`` over the ``NinjaAuthedRouters`` facts of the
+whole project.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from async_lint import lazy_libcst
+from async_lint.analysis.model_skeleton import resolve_relative
+from async_lint.analysis.scopes import ASSIGN, IMPORT, lookup
+from async_lint.checks.base import Check, ProjectCheck, finding_at
+from async_lint.facts import Fact, ProjectFacts
+from async_lint.file_analysis import ASYNC_DEF_HINT
+from async_lint.findings import Finding
+
+cst = lazy_libcst.bind(globals())
+
+OPERATION_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "api_operation"})
+ROUTERS = frozenset({"ninja.Router", "ninja.router.Router"})
+APIS = frozenset({"ninja.NinjaAPI", "ninja.main.NinjaAPI"})
+# A file that may build a router or an API with an auth.
+AUTH_TEXT = re.compile(rb"\b(?:NinjaAPI|Router|add_router)\s*\(")
+
+# What ``route_auth`` finds.
+AUTH = "auth"  # an auth runs before the operation
+NO_AUTH = "none"  # none does
+ELSEWHERE = "elsewhere"  # the API that adds the router decides
+
+
+def route_auth(ctx, function) -> tuple[str, str] | None:
+    """Whether an auth runs before the ninja operation ``function`` (a
+    ``FunctionInfo``): (AUTH or NO_AUTH, ""), or (ELSEWHERE, the router's
+    qualified name) for a router with no ``auth=`` of its own, which an API
+    may give one; None where it is no ninja operation (by a decorator
+    ``<router>.get(...)`` in a module that imports ninja)."""
+    if function is None or not _imports_ninja(ctx):
+        return None
+    for decorator in function.node.decorators:
+        call = decorator.decorator
+        if type(call) is not cst.Call or type(call.func) is not cst.Attribute or call.func.attr.value not in OPERATION_METHODS:
+            continue
+        own = _auth_argument(call)
+        if own is not None:
+            return own, ""
+        owner = call.func.value
+        if type(owner) is not cst.Name:
+            continue
+        found = lookup(ctx.module_scope, owner.value)
+        if found is None or len(found[1]) != 1:
+            continue
+        binding = found[1][0]
+        if binding.kind == IMPORT:
+            return ELSEWHERE, binding.target or ""  # a router (or API) of another module
+        if binding.kind != ASSIGN or type(binding.value) is not cst.Call:
+            continue
+        built = ctx.qualified_name(binding.value.func)
+        if built in ROUTERS:
+            own_router = _auth_argument(binding.value)
+            return (own_router, "") if own_router is not None else (ELSEWHERE, f"{ctx.module_name or '<module>'}.{owner.value}")
+        if built in APIS:
+            return _auth_argument(binding.value) or NO_AUTH, ""
+    return None
+
+
+def _auth_argument(call) -> str | None:
+    """AUTH or NO_AUTH by a call's ``auth=`` argument; None without one."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "auth":
+            return NO_AUTH if type(arg.value) is cst.Name and arg.value.value == "None" else AUTH
+    return None
+
+
+def _imports_ninja(ctx) -> bool:
+    return any(binding.kind == IMPORT and (binding.target or "").partition(".")[0] == "ninja" for bindings in ctx.module_scope.bindings.values() for binding in bindings)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NinjaRequestUse(Fact):
+    """DJA205 in a ninja operation of a router whose API is built in
+    another module: reported unless an API or router of the project has an auth."""
+
+    kind = "ninja.request_use"
+    message: str
+    router: str  # the router's qualified name (as this module imports it)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NinjaAuthedRouters(Fact):
+    """Routers whose operations run an auth of their own or of the API that
+    adds them: ``r = Router(auth=...)`` at module level, and the routers
+    ``api.add_router(prefix, r)`` adds to an API built with an auth (or
+    with ``auth=`` in that call), each by its qualified name as this module
+    imports it (``"items.routes.router"``, or the dotted string ninja takes)."""
+
+    kind = "ninja.authed_routers"
+    routers: tuple[str, ...]
+
+
+def authed_routers(tree: ast.Module, module_name: str | None, is_package: bool) -> list[Fact]:
+    """The ``NinjaAuthedRouters`` of a module that imports ninja, read with
+    CPython's ``ast``: an auth is any ``auth=`` argument but ``None``."""
+    module = module_name or "<module>"
+    ninja: dict[str, str] = {}  # local name -> "NinjaAPI" | "Router" | "ninja"
+    imported: dict[str, str] = {}  # local name -> what it imports
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            source = resolve_relative(node.module, node.level, module, is_package)
+            for alias in node.names:
+                imported[alias.asname or alias.name] = f"{source}.{alias.name}"
+                if source.partition(".")[0] == "ninja" and alias.name in ("NinjaAPI", "Router"):
+                    ninja[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                imported[alias.asname or alias.name.partition(".")[0]] = alias.name if alias.asname else alias.name.partition(".")[0]
+                if alias.name.partition(".")[0] == "ninja" and alias.asname is None:
+                    ninja["ninja"] = "ninja"
+    if not ninja:
+        return []
+    built: dict[str, tuple[str, bool]] = {}  # module-level name -> (what it builds, with an auth)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            kind = _built(node.value.func, ninja)
+            if kind is not None:
+                built.update({target.id: (kind, _has_auth(node.value)) for target in node.targets if isinstance(target, ast.Name)})
+
+    def qualified(expr: ast.expr) -> str | None:
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, ast.Name):
+            return imported.get(expr.id) or (f"{module}.{expr.id}" if expr.id in built else None)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in imported:
+            return f"{imported[expr.value.id]}.{expr.attr}"
+        return None
+
+    routers = [f"{module}.{name}" for name, (kind, auth) in built.items() if kind == "Router" and auth]
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_router"):
+            continue
+        # ``add_router(prefix, router, *, auth=..., tags=...)``
+        added = node.args[1] if len(node.args) >= 2 else next((k.value for k in node.keywords if k.arg == "router"), None)
+        owner = node.func.value
+        api_auth = isinstance(owner, ast.Name) and built.get(owner.id, ("", False))[1]
+        if added is not None and (api_auth or _has_auth(node)):
+            router = qualified(added)
+            if router is not None:
+                routers.append(router)
+    return [NinjaAuthedRouters(routers=tuple(dict.fromkeys(routers)))] if routers else []
+
+
+def _built(func: ast.expr, names: dict[str, str]) -> str | None:
+    """ "NinjaAPI" or "Router" where ``func`` names ninja's class."""
+    if isinstance(func, ast.Name):
+        return names.get(func.id) if names.get(func.id) != "ninja" else None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and names.get(func.value.id) == "ninja" and func.attr in ("NinjaAPI", "Router"):
+        return func.attr
+    return None
+
+
+def _has_auth(call: ast.Call) -> bool:
+    return any(keyword.arg == "auth" and not (isinstance(keyword.value, ast.Constant) and keyword.value.value is None) for keyword in call.keywords)
+
+
+class NinjaAuthFacts(Check):
+    """Records ``NinjaAuthedRouters`` for a module that builds a ninja
+    router with an auth or adds routers to an API with one (a light pass
+    reads it with ``ast``)."""
+
+    codes = ("DJA205",)
+    text_hints = (ASYNC_DEF_HINT,)
+    light_fact_hints = (r"\bNinjaAPI\s*\(", r"\bRouter\s*\(", r"\badd_router\s*\(")
+
+    @classmethod
+    def light_facts(cls, tree, module_name, is_package):
+        return authed_routers(tree, module_name, is_package)
+
+    def leave_Module(self, node) -> None:
+        tree = getattr(self.ctx.source, "python_tree", None)
+        text = getattr(self.ctx.source, "text", "")
+        if tree is not None and ("NinjaAPI" in text or "Router" in text or "add_router" in text):
+            for fact in authed_routers(tree, self.ctx.module_name, self.ctx.is_package):
+                self.ctx.add_fact(fact)
+
+
+class NinjaRouteAuth(ProjectCheck):
+    codes = ("DJA205",)
+    fact_kinds = (NinjaRequestUse, NinjaAuthedRouters)
+
+    def needs(self, facts: ProjectFacts, project) -> set[str]:
+        """Where a request use waits on the project's APIs: the files that may build or add its router."""
+        if not any(True for _ in facts.of(NinjaRequestUse)):
+            return set()
+        return set(project.files_matching(AUTH_TEXT))
+
+    def run(self, facts: ProjectFacts) -> list[Finding]:
+        authed = {router for _path, fact in facts.of(NinjaAuthedRouters) for router in fact.routers}
+        return [finding_at(path, fact.where, "DJA205", fact.message) for path, fact in facts.of(NinjaRequestUse) if fact.positioned and fact.router not in authed]
