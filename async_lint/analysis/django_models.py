@@ -1390,7 +1390,9 @@ class DjangoInference:
             return ModelFormValue()
         function = self._function_binding(func, scope)
         if function is not None and function[0].asynchronous is None:
-            return self._function_returns(*function)
+            # ``thing = get_thing(pk)``: the QuerySet, or the instance, a def of this module returns
+            # (as a function of another module's is read: foreign_results.py).
+            return self._function_returns(*function, instances=True)
         return None
 
     def _own_method_returns(self, cls: ClassSelf, method: str) -> Value | None:
@@ -1672,9 +1674,9 @@ class DjangoInference:
 
     def _function_returns(self, node: cst.FunctionDef, parent: Scope, class_node: cst.ClassDef | None = None, *, instances: bool = False) -> Value | None:
         """The QuerySet a def of this module returns; with ``instances`` (an
-        awaited ``async def`` of the module: ``project = await _aget_project(key)``),
-        also the model instance its returns agree on, with what the coroutine
-        read of it taken as possibly loaded."""
+        awaited ``async def`` of the module: ``project = await _aget_project(key)``,
+        a sync def called: ``thing = get_thing(pk)``), also the model instance
+        its returns agree on, with what the def read of it taken as possibly loaded."""
         key = (id(node), instances)
         if key in self._returns:
             return self._returns[key]
