@@ -46,6 +46,10 @@ class BlockingCall:
     # (``paramiko.Transport(sock)`` wraps a connected socket; given
     # ``(host, port)`` it connects): its methods report instead.
     idle_with: frozenset[str] = frozenset()
+    # A [[method]] whose call is a stall of its own, reported also where the
+    # call that made the object was (``task.delay()`` publishes, then
+    # ``result.get()`` waits for the task).
+    after_creation: bool = False
 
 
 class _NamePatterns:
@@ -104,6 +108,7 @@ def blocking_table(extra: tuple[tuple[str, str], ...] = ()) -> BlockingTable:
             blocks=row.get("blocks", BLOCKS),
             receiver=row.get("receiver"),
             called=row.get("called", "it"),
+            after_creation=bool(row.get("after_creation")),
         )
         excluded = frozenset(row.get("exclude", ()))
         table = methods.setdefault(row["type"], _NamePatterns())
@@ -183,7 +188,7 @@ class BlockingCallCheck(Check):
         if receiver is None:
             return None
         entry = self.table.match_method(receiver.type, func.attr.value)
-        if entry is None or (once_per_object and self._reported_at_creation(receiver, scope)):
+        if entry is None or (once_per_object and not entry.after_creation and self._reported_at_creation(receiver, scope)):
             return None
         return entry, self._method_message(func, entry, receiver.type)
 
