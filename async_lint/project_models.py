@@ -356,7 +356,7 @@ def project_model_table(
         except OSError:
             continue
         text = data.decode("utf-8", "replace")
-        reexported.add(text, *namer.module_name(path))
+        reexported.add(text, *namer.module_name(path), path)
         if b"CACHES" in data:
             cache_texts.append(text)
         if b"INSTALLED_APPS" in data and SETTINGS_MODULE.search(data):

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 
 from async_lint.analysis.reexports import ReexportScan
 
 
 def scan(modules: dict[str, str], packages: frozenset[str] = frozenset()) -> dict[str, str]:
+    """The table of these modules' texts, each written to a file (read again
+    for the names a module binds itself)."""
     found = ReexportScan()
-    for module, text in modules.items():
-        found.add(textwrap.dedent(text), module, module in packages)
-    return found.table()
+    with tempfile.TemporaryDirectory() as folder:
+        for module, text in modules.items():
+            path = os.path.join(folder, f"{module}.py")
+            text = textwrap.dedent(text)
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            found.add(text, module, module in packages, path)
+        return found.table()
 
 
 def test_a_name_imported_from_a_module_that_imports_it_from_outside() -> None:

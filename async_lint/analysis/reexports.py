@@ -22,40 +22,60 @@ import re
 
 from async_lint.analysis.model_skeleton import resolve_relative
 
-# ``from X import a, b as c`` or ``from X import (a,\n b)``, matched at a line's start.
+# ``from X import a, b as c`` or ``from X import (a,\n b)`` (searched by its
+# leading literal, fast; whether it begins a line is tested after).
 _FROM_IMPORT = re.compile(r"from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n;\\]*)")
 # Names a module binds again at a line's start: ``def``/``class``, and plain assignments.
 _REBOUND = re.compile(r"(?m)^(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)|(\w+)[ \t]*(?::[^=\n]*)?=(?!=))")
-_ALIAS = re.compile(r"([A-Za-z_]\w*)(?:\s+as\s+([A-Za-z_]\w*))?$")
 MAX_CHAIN = 8
 
 
-def _from_imports(text: str, indented: bool):
-    """``(dots, module, names text, at a line's start)`` of each ``from ... import``."""
-    at = 0
-    while True:
-        at = text.find("from", at)
-        if at == -1:
-            return
+def _from_imports(text: str):
+    """``(dots, module, names text, at a line's start)`` of each ``from ... import``
+    that begins a line (indented or not)."""
+    for match in _FROM_IMPORT.finditer(text):
+        at = match.start()
+        if at and (text[at - 1].isalnum() or text[at - 1] == "_"):
+            continue  # ``xfrom``: not the keyword
         line_start = text.rfind("\n", 0, at) + 1
-        prefix = text[line_start:at]
-        if (not prefix or (indented and prefix.isspace() and "\n" not in prefix)) and (at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")):
-            match = _FROM_IMPORT.match(text, at)
-            if match is not None:
-                yield match.group(1), match.group(2), match.group(3), not prefix
-                at = match.end()
-                continue
-        at += 4
+        indentation = text[line_start:at]
+        if indentation and indentation.strip(" \t"):
+            continue  # after code on the line (``x = 1; from a import b``), or in a string
+        yield match.group(1), match.group(2), match.group(3), not indentation
 
 
 def _aliases(names: str) -> list[tuple[str, str]]:
     """``(name, local name)`` of an import's names (``*`` left out)."""
+    if "#" in names:
+        names = re.sub(r"#[^\n]*", "", names)
     out = []
-    for part in re.sub(r"#[^\n]*", "", names).strip().strip("()").split(","):
-        match = _ALIAS.match(part.strip())
-        if match is not None:
-            out.append((match.group(1), match.group(2) or match.group(1)))
+    for part in names.strip().strip("()").split(","):
+        words = part.split()
+        if len(words) == 1 and words[0].isidentifier():
+            out.append((words[0], words[0]))
+        elif len(words) == 3 and words[1] == "as" and words[0].isidentifier() and words[2].isidentifier():
+            out.append((words[0], words[2]))
     return out
+
+
+def _rebound(path: str) -> set[str]:
+    """The names a module binds at a line's start with a def, a class or an
+    assignment (its file read again: asked only of a module a re-export was
+    found in)."""
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return _EVERY_NAME  # unreadable now: nothing of it is kept
+    return {match.group(1) or match.group(2) or match.group(3) for match in _REBOUND.finditer(text)}
+
+
+class _EveryName:
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+_EVERY_NAME = _EveryName()
 
 
 class ReexportScan:
@@ -69,14 +89,20 @@ class ReexportScan:
         # The absolute names imported anywhere, and the modules imported with ``*``.
         self.imported: set[str] = set()
         self.starred: set[str] = set()
+        # module -> its file (read again for the names it binds itself, where asked)
+        self.paths: dict[str, str] = {}
+        self._rebound_in: dict[str, set[str]] = {}
 
-    def add(self, text: str, module: str, is_package: bool) -> None:
+    def add(self, text: str, module: str, is_package: bool, path: str) -> None:
         self.modules.add(module)
         if "import" not in text:
             return
         own: dict[str, str] = {}
-        for dots, name, names, top_level in _from_imports(text, indented=True):
-            source = resolve_relative(name or None, len(dots), module, is_package)
+        sources: dict[tuple[str, str], str] = {}
+        for dots, name, names, top_level in _from_imports(text):
+            source = sources.get((dots, name))
+            if source is None:
+                source = sources[(dots, name)] = resolve_relative(name or None, len(dots), module, is_package)
             if not source:
                 continue
             if names.strip() == "*":
@@ -88,10 +114,8 @@ class ReexportScan:
                 if top_level:
                     own[local] = target
         if own:
-            for match in _REBOUND.finditer(text):
-                own.pop(match.group(1) or match.group(2) or match.group(3), None)
-            if own:
-                self.imports[module] = own
+            self.imports[module] = own
+            self.paths[module] = path
 
     def table(self) -> dict[str, str]:
         """``module.name -> the outside name`` for each name a project module
@@ -100,23 +124,28 @@ class ReexportScan:
         out: dict[str, str] = {}
         for module, names in self.imports.items():
             starred = module in self.starred
-            for local, target in names.items():
+            for local in names:
                 qualified = f"{module}.{local}"
-                if not starred and qualified not in self.imported:
-                    continue
-                final = self._follow(target, tops)
-                if final is not None:
-                    out[qualified] = final
+                if starred or qualified in self.imported:
+                    final = self._follow(module, local, tops)
+                    if final is not None:
+                        out[qualified] = final
         return out
 
-    def _follow(self, target: str, tops: set[str]) -> str | None:
-        """Where a chain of re-exports from ``target`` ends, when outside the project."""
+    def _follow(self, module: str, name: str, tops: set[str]) -> str | None:
+        """Where the chain of re-exports of ``module.name`` ends, when outside
+        the project and no module on the way binds the name itself."""
         for _ in range(MAX_CHAIN):
+            target = self.imports.get(module, {}).get(name)
+            if target is None or name in self._rebound(module):
+                return None  # defined in the project (or not known): the index's
             module, _dot, name = target.rpartition(".")
             if module.partition(".")[0] not in tops:
                 return target
-            following = self.imports.get(module, {}).get(name)
-            if following is None:
-                return None  # defined in the project (or not known): the index's
-            target = following
         return None
+
+    def _rebound(self, module: str) -> set[str]:
+        found = self._rebound_in.get(module)
+        if found is None:
+            found = self._rebound_in[module] = _rebound(self.paths[module])
+        return found
