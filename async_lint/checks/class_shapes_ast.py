@@ -342,7 +342,7 @@ class _Recorder:
             if self._marks_self(call):
                 return True, delegates
             func = call.func
-            if type(func) is ast.Attribute and func.attr == "__init__" and type(func.value) is ast.Call and type(func.value.func) is ast.Name and func.value.func.id == "super":
+            if type(func) is ast.Attribute and func.attr == "__init__" and _calls_base_init(call):
                 delegates = True
         for assign in _nodes_in(node.body, ast.Assign):
             for target in assign.targets:
@@ -424,3 +424,13 @@ def class_shape_records(tree: ast.Module, lines: list[str], module_name: str | N
             if method is not None and method.node.name == name:
                 out.append(MethodAt(owner=f"{module}.{facts.name}", name=name).record(_name_position(method.node, lines, _DEF_NAME)))
     return out
+
+
+def _calls_base_init(call: ast.Call) -> bool:
+    """``django_structure_middleware._is_super_init`` over ast: ``super().__init__(...)``
+    or ``Base.__init__(self, ...)``."""
+    owner = call.func.value  # type: ignore[attr-defined]
+    if type(owner) is ast.Call:
+        return type(owner.func) is ast.Name and owner.func.id == "super"
+    first = call.args[0] if call.args else None
+    return type(owner) in (ast.Name, ast.Attribute) and type(first) is ast.Name and first.id == "self"

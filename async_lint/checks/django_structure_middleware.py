@@ -356,5 +356,11 @@ def own_methods(owner: Any) -> dict[str, cst.FunctionDef]:
 
 
 def _is_super_init(call: cst.Call) -> bool:
+    """``super().__init__(...)``, or a base's named (``MiddlewareMixin.__init__(self, get_response)``)."""
     func = call.func
-    return isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+        return False
+    if isinstance(func.value, cst.Call):
+        return isinstance(func.value.func, cst.Name) and func.value.func.value == "super"
+    first = call.args[0] if call.args else None
+    return isinstance(func.value, (cst.Name, cst.Attribute)) and first is not None and first.keyword is None and isinstance(first.value, cst.Name) and first.value.value == "self"
