@@ -183,10 +183,12 @@ class CoroutineEvidence:
 
     def all_values(self, name: cst.Name, test, depth: int) -> bool:
         """Whether every value the name is bound to passes ``test``. A value
-        built from the name itself (``qs = qs.filter(...)``) defers to the others."""
+        built from the name itself (``qs = qs.filter(...)``) defers to the
+        others, and so does ``None`` (``loop = None`` where getting the loop
+        failed): where the name's method is called, it is not None."""
         if name.value in self._resolving:
             return True
-        values = self.assigned_values(name)
+        values = [v for v in self.assigned_values(name) or () if not (type(v) is cst.Name and v.value == "None")]
         if not values:
             return False
         self._resolving.add(name.value)
