@@ -565,10 +565,26 @@ class DjangoInference:
         known_querysets = frozenset(q for q in table.methods if table.is_queryset_class(q))
         known_managers = frozenset(q for q in table.methods if not table.is_queryset_class(q))
         if self._derives_from(cls, scope, MANAGER_CLASSES | known_managers):
-            return ManagerValue(None, manager_class=qualified)
+            return ManagerValue(self._sole_model_using(qualified, 0), manager_class=qualified)
         if self._derives_from(cls, scope, QUERYSET_CLASSES | known_querysets):
-            return QuerySetValue(None, queryset_class=qualified)
+            return QuerySetValue(self._sole_model_using(qualified, 1), queryset_class=qualified)
         return None
+
+    def _sole_model_using(self, qualified: str | None, which: int) -> ModelInfo | None:
+        """The one model whose managers use this manager class (``which=0``)
+        or QuerySet class (1): ``objects = EndPointManager()`` in ``EndPoint``
+        makes ``self`` in ``EndPointManager``'s methods EndPoint's manager.
+        None where no model or several do (an abstract base's manager)."""
+        if qualified is None:
+            return None
+        found: dict[str, ModelInfo] = {}
+        for info in self.models().values():
+            if any(classes[which] == qualified for classes in info.manager_classes.values()):
+                found[info.qualified or info.name] = info
+        for name, entry in self.table.models.items():
+            if name not in found and any(classes and len(classes) > which and classes[which] == qualified for classes in (entry.get("managers") or {}).values()):
+                found[name] = self._table_model(name)
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _is_manager_call(self, call: cst.Call, scope: Scope) -> bool:
         func = call.func
