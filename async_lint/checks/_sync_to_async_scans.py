@@ -179,3 +179,61 @@ class ConsumedNames(cst.CSTVisitor):
         for argument in _consumer_arguments(self.ctx, node):
             if isinstance(argument, cst.Name):
                 self.names.add(argument.value)
+
+
+class AwaitedCalls(cst.CSTVisitor):
+    """The calls of ``callee`` (a name) below a node, each with the name its
+    awaited result is bound to (``qs = await f(...)``), or how else it is
+    used: ``"safe"`` (returned, iterated with ``async for``) or ``"unsafe"``;
+    and the innermost ``def`` holding each."""
+
+    def __init__(self, callee: str) -> None:
+        self.callee = callee
+        self.stack: list[cst.CSTNode] = []
+        self.found: list[tuple[str, cst.FunctionDef | None]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.stack.append(node)
+        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == self.callee:
+            self.found.append((self._use(), next((n for n in reversed(self.stack) if type(n) is cst.FunctionDef), None)))
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+    def _use(self) -> str:
+        stack = self.stack
+        if len(stack) < 3 or type(stack[-2]) is not cst.Await:
+            return "unsafe"
+        holder = stack[-3]
+        if type(holder) is cst.Return:
+            return "safe"
+        if type(holder) in (cst.For, cst.CompFor) and holder.asynchronous is not None and holder.iter is stack[-2]:
+            return "safe"
+        if type(holder) is cst.Assign and len(holder.targets) == 1 and type(holder.targets[0].target) is cst.Name and holder.value is stack[-2]:
+            return holder.targets[0].target.value
+        return "unsafe"
+
+
+def awaited_results_safe(root: cst.CSTNode, callee: str, adapters: frozenset[str], resolve, thread_callable=lambda func: False) -> bool:
+    """Every call of ``callee`` below ``root`` is awaited and its result
+    only used safely (returned, iterated with ``async for``, given to an
+    async method or another thread: ``ResultUses``); and there is one."""
+    from async_lint.walk import visit_fast
+
+    calls = AwaitedCalls(callee)
+    visit_fast(root, calls)
+    if not calls.found:
+        return False
+    for use, function in calls.found:
+        if use == "safe":
+            continue
+        # A call outside any def below ``root`` is in ``root`` itself (a def's body given).
+        body = function.body if function is not None else root
+        if use == "unsafe" or type(body) is cst.Module:
+            return False
+        uses = ResultUses(use, adapters, resolve, thread_callable=thread_callable)
+        visit_fast(body, uses)
+        if uses.unsafe:
+            return False
+    return True

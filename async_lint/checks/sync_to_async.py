@@ -106,7 +106,9 @@ class SyncToAsyncCheck(Check):
                     orm=_contains_manager(ctx, node.body),
                     unsafe_thread=unsafe_thread,
                     guarded=False,
-                    result_safe=not lazy,
+                    # A private def (``_pre``) is called in this module only: where each call's
+                    # result is used safely there, the lazy QuerySet never meets a sync evaluation.
+                    result_safe=not lazy or (node.name.value.startswith("_") and _private_results_safe(ctx, node.name.value)),
                     decorator=name.rpartition(".")[2],
                     text=node.name.value,
                 )
@@ -206,6 +208,15 @@ class SyncToAsyncCheck(Check):
         one (``use_query(get_items)``, ``queryset_getter=lambda ...: ...``)."""
         ctx = self.ctx
         stack = list(ctx.ancestors())  # innermost first
+        if stack and type(stack[0]) is cst.Assign and stack[0].value is node and len(stack[0].targets) == 1 and type(stack[0].targets[0].target) is cst.Name:
+            # ``load = sync_to_async(build)`` in a def, then ``qs = await load(...)``: each call's result.
+            function = ctx.current_function
+            name = stack[0].targets[0].target.value
+            if function is None or len(ctx.lookup(name) or []) != 1:
+                return False
+            from async_lint.checks._sync_to_async_scans import awaited_results_safe
+
+            return awaited_results_safe(function.node.body, name, SYNC_TO_ASYNC, ctx.qualified_name, thread_callable=self._thread_callable)
         if not stack or not isinstance(stack[0], cst.Call) or stack[0].func is not node:
             return False
         if self._given_to_queryset_consumer(stack):
@@ -309,6 +320,14 @@ class SyncToAsyncCheck(Check):
         uses = ResultUses(param, SYNC_TO_ASYNC, self.ctx.qualified_name, thread_callable=self._thread_callable)
         visit_fast(callee.body, uses)
         return not uses.unsafe
+
+
+def _private_results_safe(ctx, name: str) -> bool:
+    """Each call in the module of a private def ``name`` (which other modules
+    do not call, by convention) is awaited and its result used safely."""
+    from async_lint.checks._sync_to_async_scans import awaited_results_safe
+
+    return awaited_results_safe(ctx.module, name, SYNC_TO_ASYNC, ctx.qualified_name)
 
 
 def _shortened(code: str, width: int = 60) -> str:
