@@ -46,6 +46,9 @@ class BlockingCall:
     # (``paramiko.Transport(sock)`` wraps a connected socket; given
     # ``(host, port)`` it connects): its methods report instead.
     idle_with: frozenset[str] = frozenset()
+    # Constants that, among its arguments, make it return at once
+    # (``os.waitpid(pid, os.WNOHANG)`` polls).
+    idle_with_flags: frozenset[str] = frozenset()
     # A [[method]] whose call is a stall of its own, reported also where the
     # call that made the object was (``task.delay()`` publishes, then
     # ``result.get()`` waits for the task).
@@ -97,7 +100,14 @@ def blocking_table(extra: tuple[tuple[str, str], ...] = ()) -> BlockingTable:
     calls = _NamePatterns()
     methods: dict[str, _NamePatterns] = {}
     for row in data.get("call", []):
-        entry = BlockingCall(code=row["code"], use=row["use"], blocks=row.get("blocks", BLOCKS), with_arguments=bool(row.get("with_arguments")), idle_with=frozenset(row.get("idle_with", ())))
+        entry = BlockingCall(
+            code=row["code"],
+            use=row["use"],
+            blocks=row.get("blocks", BLOCKS),
+            with_arguments=bool(row.get("with_arguments")),
+            idle_with=frozenset(row.get("idle_with", ())),
+            idle_with_flags=frozenset(row.get("idle_with_flags", ())),
+        )
         excluded = frozenset(row.get("exclude", ()))
         for name in row["names"]:
             calls.add(name, entry, excluded)
@@ -181,6 +191,8 @@ class BlockingCallCheck(Check):
                     return None  # a client made to connect later: its methods report
                 if entry.idle_with and self._first_argument_type(call, scope) in entry.idle_with:
                     return None  # wraps what is connected already: its methods report
+                if entry.idle_with_flags and self._given_flag(call, scope, entry.idle_with_flags):
+                    return None  # told not to wait
                 return entry, self._call_message(func, qualified, entry)
         if not by_receiver or not isinstance(func, cst.Attribute):
             return None
@@ -191,6 +203,17 @@ class BlockingCallCheck(Check):
         if entry is None or (once_per_object and not entry.after_creation and self._reported_at_creation(receiver, scope)):
             return None
         return entry, self._method_message(func, entry, receiver.type)
+
+    def _given_flag(self, call: cst.Call, scope: Scope, flags: frozenset[str]) -> bool:
+        """One of ``flags`` among the call's arguments, alone or or-ed (``os.WNOHANG | os.WUNTRACED``)."""
+        stack = [arg.value for arg in call.args]
+        while stack:
+            value = stack.pop()
+            if type(value) is cst.BinaryOperation and type(value.operator) is cst.BitOr:
+                stack.extend((value.left, value.right))
+            elif self.ctx.qualified_name(value, scope) in flags:
+                return True
+        return False
 
     def _first_argument_type(self, call: cst.Call, scope: Scope) -> str | None:
         first = call.args[0]
