@@ -838,24 +838,16 @@ def _makes_own_class(ctx: FileContext, info: FunctionInfo) -> bool:
     values = [ret.value for ret in return_statements(info.node.body)]
     if bool(values) and all(type(v) is cst.Call and type(v.func) is cst.Name and v.func.value in (cls, first) for v in values):
         return True
-    return _returns_own_model_rows(ctx, info, cls, values)
+    return _returns_own_model_rows(ctx, info, cls)
 
 
-def _returns_own_model_rows(ctx: FileContext, info: FunctionInfo, cls: str, values: list) -> bool:
-    """Every return of a model's classmethod (but ``None``) is an instance of that model."""
+def _returns_own_model_rows(ctx: FileContext, info: FunctionInfo, cls: str) -> bool:
+    """The model instance a model's classmethod returns (``return None``
+    aside: the inference's reading of a def's result) is of that model."""
     from async_lint.analysis.django_models import InstanceValue, django_inference
 
-    if any(v is None for v in values):
-        return False  # a bare ``return``
-    rows = [v for v in values if not (type(v) is cst.Name and v.value == "None")]
-    if not rows:
-        return False
-    inference = django_inference(ctx)
-    for value in rows:
-        found = inference.infer(value, info.scope)
-        if not isinstance(found, InstanceValue) or found.model is None or found.model.name != cls or not found.model.defined_here:
-            return False
-    return True
+    found = django_inference(ctx).function_result(info.node, info.scope.parent or info.scope)
+    return isinstance(found, InstanceValue) and found.model is not None and found.model.name == cls and found.model.defined_here
 
 
 def _decorator_refs(ctx: FileContext, info: FunctionInfo) -> list[str]:

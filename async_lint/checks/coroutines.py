@@ -333,17 +333,26 @@ class CoroutineEvidence:
         return None
 
     def is_coroutine_method(self, receiver: cst.BaseExpression, method: str, depth: int) -> bool:
-        apis = self.apis
-        kind = self.client_kind(receiver, depth)
-        if kind is not None:
-            return method in kind.methods
-        if method in apis.django_twin_names and self.is_django_coroutine_method(receiver, method):
-            return True
+        known = self.api_coroutine_method(receiver, method, depth)
+        if known is not None:
+            return known
         owner = self.method_owner(receiver)
         if owner is not None:
             classdef, skip_own = owner
             return self.class_method_is_coroutine(classdef, method, skip_own)
         return False
+
+    def api_coroutine_method(self, receiver: cst.BaseExpression, method: str, depth: int) -> bool | None:
+        """Whether the API tables make ``receiver.method`` a coroutine
+        function: an async client's kind decides (True or False), or one of
+        Django's a-twins on a receiver the Django inference knows (True);
+        None where they say nothing (a project class's method may)."""
+        kind = self.client_kind(receiver, depth)
+        if kind is not None:
+            return method in kind.methods
+        if method in self.apis.django_twin_names and self.is_django_coroutine_method(receiver, method):
+            return True
+        return None
 
     # -- receivers ---------------------------------------------------------------
     def client_kind(self, receiver: cst.BaseExpression, depth: int) -> ClientKind | None:

@@ -269,16 +269,12 @@ class SyncToAsyncCheck(Check):
         if type(wrapped) not in (cst.Name, cst.Attribute) or _guarded_by_iscoroutinefunction(self.ctx):
             return False
         evidence = self.ctx.shared(CoroutineEvidence)
-        apis = evidence.apis
         if type(wrapped) is cst.Attribute:
-            method = wrapped.attr.value
-            kind = evidence.client_kind(wrapped.value, 0)
-            if kind is not None:
-                return method in kind.methods
-            if method in apis.django_twin_names and evidence.is_django_coroutine_method(wrapped.value, method):
-                return True
+            known = evidence.api_coroutine_method(wrapped.value, wrapped.attr.value, 0)
+            if known is not None:
+                return known
         # A project's own coroutine functions are the project index's (``Handoff``).
-        return self.ctx.qualified_name(wrapped) in apis.coroutines
+        return self.ctx.qualified_name(wrapped) in evidence.apis.coroutines
 
     def _bound_callable(self, wrapped: cst.BaseExpression) -> cst.BaseExpression:
         """``callback = super().__acall__`` then ``sync_to_async(callback)``:
