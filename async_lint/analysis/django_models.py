@@ -43,7 +43,7 @@ from async_lint.analysis.django_vocabulary import (
 from async_lint.analysis.handoffs import dotted, handed_by, reads_in
 from async_lint.analysis.model_table import EMPTY_TABLE, SINGLE_RELATION_KINDS, ModelTable
 from async_lint.analysis.model_skeleton import RELATION_NEUTRAL_METHODS
-from async_lint.analysis.reaching import reaching_bindings
+from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.receivers import _attribute_assignments, annotation_target, function_scope
 from async_lint.analysis.scopes import (
     star_imported,
@@ -1980,5 +1980,5 @@ def _without_none_placeholders(assignments):
     placeholder a consumer's ``__init__`` sets before ``connect`` fetches
     the instance): where a method of it is called, it is not None.  All of
     them where every one is ``None``."""
-    kept = [(value, scope) for value, scope in assignments if not (type(value) is cst.Name and value.value == "None")]
+    kept = [(value, scope) for value, scope in assignments if not is_none_literal(value)]
     return kept or list(assignments)

@@ -36,6 +36,7 @@ from async_lint.analysis.django_models import (
     django_inference,
 )
 from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, twin
+from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding
 from async_lint.catalog import load_table
 from async_lint.index import split_key
@@ -188,7 +189,7 @@ class CoroutineEvidence:
         failed): where the name's method is called, it is not None."""
         if name.value in self._resolving:
             return True
-        values = [v for v in self.assigned_values(name) or () if not (type(v) is cst.Name and v.value == "None")]
+        values = [v for v in self.assigned_values(name) or () if not is_none_literal(v)]
         if not values:
             return False
         self._resolving.add(name.value)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from async_lint import lazy_libcst
 from async_lint.analysis.model_skeleton import resolve_relative
+from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.scopes import ASSIGN, IMPORT, lookup
 from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.facts import Fact, ProjectFacts
@@ -83,7 +84,7 @@ def _auth_argument(call) -> str | None:
     """AUTH or NO_AUTH by a call's ``auth=`` argument; None without one."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == "auth":
-            return NO_AUTH if type(arg.value) is cst.Name and arg.value.value == "None" else AUTH
+            return NO_AUTH if is_none_literal(arg.value) else AUTH
     return None
 
 

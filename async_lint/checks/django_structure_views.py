@@ -13,6 +13,7 @@ import dataclasses
 
 from async_lint import lazy_libcst
 
+from async_lint.analysis.django_models import DRF_FUNCTION_VIEWS
 from async_lint.checks.base import Check
 from async_lint.checks.django_structure_classes import (
     UNKNOWN,
@@ -31,8 +32,6 @@ DRF_VIEWSET = "rest_framework.viewsets.ViewSetMixin"
 DRF_ACTION = "rest_framework.decorators.action"
 DRF_API_VIEW = "rest_framework.decorators.api_view"
 METHOD_DECORATOR = "django.utils.decorators.method_decorator"
-# Decorators that make a function a view, whatever it names its request.
-FUNCTION_VIEW_DECORATORS = frozenset({DRF_API_VIEW, "adrf.decorators.api_view"})
 # Decorators that set attributes on the function and return it as it is.
 MARKING_DECORATORS = frozenset({DRF_ACTION, "drf_spectacular.utils.extend_schema", "drf_yasg.utils.swagger_auto_schema"})
 STREAMING_RESPONSE = frozenset({"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"})
@@ -254,9 +253,7 @@ class StreamingResponseCheck(Check):
             params = params[1:]
         if params[:1] == ("request",):
             return True
-        return function.class_name is None and any(
-            self.ctx.qualified_name(d.decorator.func if type(d.decorator) is cst.Call else d.decorator) in FUNCTION_VIEW_DECORATORS for d in function.node.decorators
-        )
+        return function.class_name is None and any(self.ctx.qualified_name(d.decorator.func if type(d.decorator) is cst.Call else d.decorator) in DRF_FUNCTION_VIEWS for d in function.node.decorators)
 
     def _opened_file(self, expr: cst.BaseExpression, *, follow: bool) -> str | None:
         """A description of ``expr`` when it is a file opened for reading:
