@@ -172,15 +172,19 @@ class RequestUserCheck(DjangoCheck):
             if auth == AUTH:
                 return
             if auth == ELSEWHERE:
-                if ctx.in_async_context and not self.inference.async_unsafe_opt_out and not self._in_attribute_error_fallback() and not ctx.only_without_loop():
-                    ctx.add_fact(NinjaRequestUse(message=message, router=router), node)
+                self._record_use(NinjaRequestUse(message=message, router=router), node)
                 return
         if not inherited:
             self.flag(node, "DJA205", message)
             return
-        if not ctx.in_async_context or (self.inference.async_unsafe_opt_out and ctx.in_async_context) or self._in_attribute_error_fallback() or ctx.only_without_loop():
+        self._record_use(InheritedRequestUse(bases=inherited, what=what, message=message), node)
+
+    def _record_use(self, fact: Fact, node: cst.CSTNode) -> None:
+        """A use a project check reports or not: recorded where ``flag`` would report it."""
+        ctx = self.ctx
+        if not ctx.in_async_context or self.inference.async_unsafe_opt_out or self._in_attribute_error_fallback() or ctx.only_without_loop():
             return
-        ctx.add_fact(InheritedRequestUse(bases=inherited, what=what, message=message), node)
+        ctx.add_fact(fact, node)
 
     def _user(self, node: cst.CSTNode, expr: cst.BaseExpression, how: str, inherited: tuple[str, ...] = ()) -> None:
         request = _request_spelling(self.ctx, expr)
