@@ -629,9 +629,13 @@ def _project_checks(settings: Settings, facts: dict[str, list[dict]]) -> list:
         # Project checks work on facts only: with none, importing them (and
         # libcst with them) would be wasted on a run served from the cache.
         return []
-    from async_lint.checks import project_checks_for
+    from async_lint.checks import entries_for
 
-    return project_checks_for(settings.enabled)
+    # Only the checks that read a kind of fact recorded: each one's findings
+    # and needs come from its facts, and importing the others would cost
+    # more than a small run's analysis.
+    present = {record.get("kind") for records in facts.values() for record in records}
+    return [entry.load() for entry in entries_for(settings.enabled, "project") if present.intersection(entry.fact_kinds)]
 
 
 def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root: str, settings: Settings, *, whole_tree: bool = False):

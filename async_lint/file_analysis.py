@@ -14,6 +14,7 @@ import functools
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from async_lint.catalog import PARSE_ERROR_CODE, blocking_codes, level_of
 from async_lint.facts import ATOMIC_FACTS, CLASS_FACTS
@@ -25,6 +26,9 @@ from async_lint.settings import Settings
 from async_lint.source import TOO_DEEP, SourceError, SourceFile, decode_source, parse_source, python_parse, read_source
 from async_lint.suppress import is_suppressed
 from async_lint.text_hints import AnyOf
+
+if TYPE_CHECKING:
+    from async_lint.checks import CheckEntry
 
 
 @dataclass
@@ -71,9 +75,10 @@ class FileResult:
 
 
 def enabled_index_checks(enabled: frozenset[str]) -> tuple:
-    from async_lint.checks import index_checks_for
+    """The enabled index checks' manifest entries (checks/__init__.py)."""
+    from async_lint.checks import entries_for
 
-    return index_checks_for(enabled)
+    return entries_for(enabled, "index")
 
 
 @functools.lru_cache(maxsize=None)
@@ -281,11 +286,11 @@ def _check_hints(check_class) -> tuple[str, ...] | None:
 @functools.lru_cache(maxsize=None)
 def _prefilter(enabled: frozenset[str]):
     """One compiled pattern for the enabled checks' hints; None: every file needs a full pass."""
-    from async_lint.checks import checks_for
+    from async_lint.checks import entries_for
 
     patterns = []
-    for check_class in checks_for(enabled):
-        hints = _check_hints(check_class)
+    for entry in entries_for(enabled):
+        hints = entry.text_hints
         if hints is None:
             return None
         patterns.extend(p for p in hints if p not in patterns)
@@ -317,9 +322,9 @@ def _async_code_pattern(enabled: frozenset[str]) -> AnyOf | None:
     """``async def``, where the prefilter can pass over a file that has one
     (a narrow selection): such a file is still syntax-checked.  None: the
     prefilter already sends every file with async code to a full pass."""
-    from async_lint.checks import checks_for
+    from async_lint.checks import entries_for
 
-    if any(ASYNC_DEF_HINT in (_check_hints(check_class) or ()) for check_class in checks_for(enabled)):
+    if any(ASYNC_DEF_HINT in (entry.text_hints or ()) for entry in entries_for(enabled)):
         return None
     return _any_of([ASYNC_DEF_HINT])
 
@@ -332,9 +337,9 @@ def _has_unhinted_async_code(text: str, settings: Settings) -> bool:
 @functools.lru_cache(maxsize=None)
 def _after_fact_hints(enabled: frozenset[str]) -> tuple[tuple[str, AnyOf], ...]:
     """(fact kind, compiled hints) of the enabled checks that wait for a fact."""
-    from async_lint.checks import checks_for
+    from async_lint.checks import entries_for
 
-    return tuple((c.text_hints_after_fact[0], _any_of(c.text_hints_after_fact[1])) for c in checks_for(enabled) if c.text_hints_after_fact)
+    return tuple((e.text_hints_after_fact[0], _any_of(e.text_hints_after_fact[1])) for e in entries_for(enabled) if e.text_hints_after_fact)
 
 
 def _waited_facts(text: str, settings: Settings) -> list[str]:
@@ -342,11 +347,11 @@ def _waited_facts(text: str, settings: Settings) -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def _light_fact_checks(enabled: frozenset[str]) -> tuple[tuple[AnyOf, type], ...]:
-    """(compiled ``light_fact_hints``, check) of the enabled checks that record facts on a light pass."""
-    from async_lint.checks import checks_for
+def _light_fact_checks(enabled: frozenset[str]) -> tuple[tuple[AnyOf, CheckEntry], ...]:
+    """(compiled ``light_fact_hints``, manifest entry) of the enabled checks that record facts on a light pass."""
+    from async_lint.checks import entries_for
 
-    return tuple((_any_of(c.light_fact_hints), c) for c in checks_for(enabled) if c.light_fact_hints)
+    return tuple((_any_of(e.light_fact_hints), e) for e in entries_for(enabled) if e.light_fact_hints)
 
 
 def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: bool) -> FileResult | None:
@@ -374,7 +379,7 @@ def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: b
     return result
 
 
-def light_fact_checks(settings: Settings) -> tuple[tuple[AnyOf, type], ...]:
+def light_fact_checks(settings: Settings) -> tuple[tuple[AnyOf, CheckEntry], ...]:
     """(hints, check) of the enabled checks that record facts on a light pass."""
     return _light_fact_checks(checked_codes(settings.enabled))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
+import importlib
 import json
 import os
 import re
@@ -198,7 +199,9 @@ def _skeletons(
             # prefilter needs them too), not by each worker forked below.
             from async_lint.file_analysis import light_fact_checks
 
-            light_fact_checks(settings)
+            for _hints, entry in light_fact_checks(settings):
+                if entry.light_facts_reader is not None:
+                    importlib.import_module(entry.light_facts_reader.partition(":")[0])
 
         keys = {path: key for path, _module, _is_package, key in todo}
         installed = [item for item in ahead.items() if item[0] not in keys] if ahead is not None else []

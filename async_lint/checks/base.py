@@ -17,8 +17,6 @@ from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Edit, Finding, Fix
 
 if TYPE_CHECKING:
-    import ast
-
     from async_lint.index import ProjectIndex
     from async_lint.project import ProjectFiles
     from async_lint.settings import Settings
@@ -41,17 +39,17 @@ class Check:
     # facts, once async code reads a model's relation).
     text_hints_after_fact: ClassVar[tuple[str, tuple[str, ...]] | None] = None
     # A file that gets no full pass but whose text matches one of these
-    # patterns is read with CPython's ``ast`` instead, and ``light_facts``
-    # records cheap structural facts from it: enough for a project check's
-    # ``needs`` to decide whether the file needs the full pass after all.
+    # patterns is read with CPython's ``ast`` instead, and the function
+    # ``light_facts_reader`` names ("module:function", called with the
+    # ``ast.Module``, the module's name and whether it is a package) records
+    # cheap structural facts from it: enough for a project check's ``needs``
+    # to decide whether the file needs the full pass after all.  Named, not a
+    # method, so that a run reads those facts without importing the check.
     light_fact_hints: ClassVar[tuple[str, ...]] = ()
+    light_facts_reader: ClassVar[str | None] = None
 
     def __init__(self, ctx: FileContext):
         self.ctx = ctx
-
-    @classmethod
-    def light_facts(cls, tree: ast.Module, module_name: str | None, is_package: bool) -> list[Fact]:
-        return []
 
     @classmethod
     def handlers(cls) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from async_lint import lazy_libcst
 from async_lint.analysis.django_models import WELL_KNOWN_MODELS, InstanceValue
 from async_lint.analysis.model_table import SINGLE_RELATION_KINDS
 from async_lint.checks.base import Check, ProjectCheck, finding_at
-from async_lint.checks.class_hierarchy import VIEW_CLASS_HINTS, ClassBases, class_bases, subclass_files
+from async_lint.checks.class_hierarchy import VIEW_CLASS_HINTS, ClassBases, subclass_files
 from async_lint.checks.django_structure_classes import GET_RESPONSE_PARAMETER, MethodFacts
 from async_lint.facts import CLASS_FACTS, Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -329,10 +329,7 @@ class ClassShapes(Check):
     # async code through another module (``class_hierarchy``).
     text_hints = (r"\basync\s+def\b", GET_RESPONSE_PARAMETER)
     light_fact_hints = VIEW_CLASS_HINTS
-
-    @classmethod
-    def light_facts(cls, tree, module_name, is_package):
-        return class_bases(tree, module_name, is_package)
+    light_facts_reader = "async_lint.checks.class_hierarchy:class_bases"
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -186,10 +186,7 @@ class NinjaAuthFacts(Check):
     codes = ("DJA205",)
     text_hints = (ASYNC_DEF_HINT,)
     light_fact_hints = (r"\bNinjaAPI\s*\(", r"\bRouter\s*\(", r"\badd_router\s*\(")
-
-    @classmethod
-    def light_facts(cls, tree, module_name, is_package):
-        return authed_routers(tree, module_name, is_package)
+    light_facts_reader = "async_lint.checks.django_ninja:authed_routers"
 
     def leave_Module(self, node) -> None:
         tree = getattr(self.ctx.source, "python_tree", None)

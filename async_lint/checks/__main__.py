@@ -1,0 +1,5 @@
+import sys
+
+from async_lint.checks import main
+
+sys.exit(main())
