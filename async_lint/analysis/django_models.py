@@ -15,6 +15,8 @@ name from a ``models`` module) and its fields are not known in this file.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Iterator
@@ -1947,8 +1949,27 @@ def _reads_drf_request_attributes(function: cst.FunctionDef, name: str) -> bool:
 _IS_EXPRESSION: dict[type, bool] = {}
 
 
+# A body's return statements, by body node: the inference, the summary and
+# the handoff rules ask about the same helpers many times per file.  Bounded,
+# and each entry holds its body so that an id is never reused while cached.
+_RETURNS_BY_BODY: OrderedDict[int, tuple[cst.BaseSuite, tuple[cst.Return, ...]]] = OrderedDict()
+_RETURNS_CACHE_SIZE = 512
+
+
 def return_statements(body: cst.BaseSuite) -> Iterator[cst.Return]:
     """Return statements of one function body, not of nested defs/classes."""
+    cached = _RETURNS_BY_BODY.get(id(body))
+    if cached is not None and cached[0] is body:
+        _RETURNS_BY_BODY.move_to_end(id(body))
+        return iter(cached[1])
+    found = tuple(_return_statements(body))
+    _RETURNS_BY_BODY[id(body)] = (body, found)
+    if len(_RETURNS_BY_BODY) > _RETURNS_CACHE_SIZE:
+        _RETURNS_BY_BODY.popitem(last=False)
+    return iter(found)
+
+
+def _return_statements(body: cst.BaseSuite) -> Iterator[cst.Return]:
     stack: list[cst.CSTNode] = [body]
     while stack:
         node = stack.pop()

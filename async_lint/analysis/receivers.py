@@ -582,13 +582,22 @@ def returned_values(ctx: FileContext, function: cst.FunctionDef, parent: Scope) 
     """Every value the ``return`` statements of ``function``'s own body give,
     each with the scope it is read in; None where one returns nothing, the
     def is a generator, or it has no ``return``."""
-    from async_lint.checks.django_structure_classes import nodes_in
-
-    returns = list(nodes_in(function.body, cst.Return))
-    if not returns or any(r.value is None for r in returns) or next(nodes_in(function.body, (cst.Yield,)), None) is not None:
+    values = ctx.subtree_memo.get(returned_values, function.body, _returned_expressions)
+    if values is None:
         return None
     where = function_scope(ctx, function, parent)
-    return [(r.value, where) for r in returns]  # type: ignore[misc]
+    return [(value, where) for value in values]
+
+
+def _returned_expressions(body: cst.BaseSuite) -> list[cst.BaseExpression] | None:
+    """``returned_values``' reading of a body alone (kept per body: several
+    rules ask about the same helper many times per file)."""
+    from async_lint.checks.django_structure_classes import nodes_in
+
+    returns = list(nodes_in(body, cst.Return))
+    if not returns or any(r.value is None for r in returns) or next(nodes_in(body, (cst.Yield,)), None) is not None:
+        return None
+    return [r.value for r in returns]  # type: ignore[misc]
 
 
 def self_assignments(ctx: FileContext, class_scope: Scope) -> dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]]:
