@@ -123,6 +123,24 @@ class ModuleNamer:
     _roots: dict[tuple[str, tuple[str, ...]], list[str]] = field(default_factory=dict)
     _aliases: dict[str, list[str]] = field(default_factory=dict)
     _mapped: dict[str, tuple[str, ...]] | None = None
+    # Folders of the project that its start-up code puts on ``sys.path``
+    # (analysis/sys_path.py): the files below them are imported by their
+    # names relative to them too.
+    path_roots: tuple[str, ...] = ()
+
+    def add_path_roots(self, folders) -> None:
+        """Make the project folders among ``folders`` (absolute) import roots
+        whose modules are named from them (``sys.path.insert(0, APPS_DIR)``
+        in the settings); before any file's other names are asked for."""
+        root = os.path.abspath(self.root)
+        kept = [*self.path_roots]
+        for folder in folders:
+            folder = os.path.normpath(folder)
+            if folder not in kept and folder != root and (folder + os.sep).startswith(root + os.sep) and os.path.isdir(folder):
+                kept.append(folder)
+        if len(kept) != len(self.path_roots):
+            self.path_roots = tuple(kept)
+            self._aliases.clear()
 
     def package_dirs(self) -> dict[str, tuple[str, ...]]:
         """Folders that setuptools' ``package-dir`` (``[tool.setuptools]`` of
@@ -207,8 +225,29 @@ class ModuleNamer:
         if known is None:
             known = [name for _, name in self._manage_packages(path) if name]
             known.extend(name for name in self._namespace_names(path) if name not in known)
+            known.extend(name for name in self._path_root_names(path) if name not in known)
             self._aliases[path] = known
         return known
+
+    def _path_root_names(self, path: str) -> list[str]:
+        """The file's names below the folders the project puts on
+        ``sys.path`` (``path_roots``), other than its own."""
+        if not self.path_roots:
+            return []
+        path = os.path.abspath(path)
+        own = self.module_name(path)[0]
+        out = []
+        for folder in self.path_roots:
+            if not path.startswith(folder + os.sep):
+                continue
+            parts = os.path.relpath(path, folder)[:-3].split(os.sep) if path.endswith(".py") else []
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            if parts and all(part.isidentifier() and not keyword.iskeyword(part) for part in parts):
+                name = ".".join(parts)
+                if name != own and name not in out:
+                    out.append(name)
+        return out
 
     def _namespace_names(self, path: str) -> list[str]:
         """The file's names through the namespace packages above its package
@@ -397,7 +436,7 @@ def import_roots(root: str, targets: list[str], namer: ModuleNamer) -> list[str]
                 seen_folders.add(folder)
                 found.append(namer.import_root(path))
                 found.extend(namer.manage_roots(path))
-    return roots + found
+    return roots + found + list(namer.path_roots)
 
 
 class ProjectFiles:

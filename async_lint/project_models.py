@@ -21,6 +21,7 @@ from typing import Callable
 from async_lint.analysis.cache_config import SETTINGS_MODULE, STAR_IMPORT, is_sample_path, local_cache_aliases
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases, resolve_relative
 from async_lint.analysis.reexports import ReexportScan
+from async_lint.analysis.sys_path import is_start_up_module, start_up_path_folders
 from async_lint.analysis.model_table import (
     CONTRIB_MODEL_MODULES,
     EMPTY_TABLE,
@@ -343,6 +344,8 @@ def project_model_table(
     async_unsafe_settings: list[str] = []
     root_of_folder: dict[str, str] = {}
     reexported = ReexportScan()
+    # The folders the settings (or manage.py, wsgi.py, ...) put on sys.path.
+    path_folders: list[str] = []
     for path in files:
         if f"{os.sep}migrations{os.sep}" in path or not path.endswith(".py"):
             continue
@@ -360,6 +363,8 @@ def project_model_table(
             continue
         text = data.decode("utf-8", "replace")
         reexported.add(text, *namer.module_name(path), path)
+        if b"sys.path" in data and is_start_up_module(path, text):
+            path_folders.extend(start_up_path_folders(path, text))
         if b"CACHES" in data:
             cache_texts.append(text)
         if b"INSTALLED_APPS" in data and SETTINGS_MODULE.search(data):
@@ -383,6 +388,8 @@ def project_model_table(
         tops = {namer.module_name(path)[0].partition(".")[0] for path in files if path.endswith(".py")}
         if any(module.decode().partition(".")[0] not in tops for module in settings_star_imports):
             local_caches = None  # settings of another package: its CACHES are not read
+    # Before any file's other names are asked for: those below these folders are imported by names from them.
+    namer.add_path_roots(path_folders)
     project_modules = {namer.module_name(path)[0] for path in texts}
     module_aliases = _module_aliases(texts, namer, project_modules)
     # The table of the same files is kept whole: a warm run reads the files

@@ -543,6 +543,63 @@ def test_modules_below_a_package_that_holds_manage_py_are_found_by_the_names_the
     assert found == [("ws.py", 6, "DJA302"), ("ws.py", 8, "DJA401")]
 
 
+SYS_PATH_ROOT = FIXTURES / "dja401_sys_path_root"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\nsys.path.insert(0, os.path.join(BASE_DIR, "apps"))',
+        'BASE_DIR = Path(__file__).resolve().parent.parent\nsys.path.append(str(BASE_DIR / "apps"))',
+        'sys.path.insert(0, str(Path(__file__).resolve().parents[1].joinpath("apps")))',
+        'APPS = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", "apps"))\nif APPS not in sys.path:\n    sys.path.insert(0, APPS)',
+        'ROOT = Path(__file__).parent.parent\ntry:\n    import apps\nexcept ImportError:\n    pass\nsys.path.extend([os.fspath(ROOT / "apps")])',
+    ],
+)
+def test_the_folders_start_up_code_puts_on_sys_path_are_evaluated(code: str) -> None:
+    from async_lint.analysis.sys_path import start_up_path_folders
+
+    settings = "/site/config/settings.py"
+    assert start_up_path_folders(settings, "import os\nimport sys\nfrom pathlib import Path\n" + code) == ["/site/apps"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'sys.path.insert(0, "apps")',  # relative to wherever the process starts: not known
+        'sys.path.insert(0, os.path.join(os.environ["ROOT"], "apps"))',
+        'def setup():\n    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "apps"))',
+        "class Config:\n    sys.path.append(os.path.dirname(__file__))",
+        'BASE = os.path.dirname(__file__)\nBASE = get_base()\nsys.path.insert(0, os.path.join(BASE, "apps"))',
+        "paths = sys.path\npaths.insert(0, os.path.dirname(__file__))",
+    ],
+)
+def test_start_up_code_that_adds_no_known_folder_adds_none(code: str) -> None:
+    from async_lint.analysis.sys_path import start_up_path_folders
+
+    assert start_up_path_folders("/site/config/settings.py", "import os\nimport sys\n" + code) == []
+
+
+def test_files_below_a_folder_put_on_sys_path_are_named_from_it_too() -> None:
+    web = SYS_PATH_ROOT / "web"
+    namer = ModuleNamer(str(find_project_root([str(SYS_PATH_ROOT)])))
+    prices = str(web / "apps" / "core" / "prices.py")
+    assert namer.module_name(prices) == ("apps.core.prices", False)
+    assert "core.prices" not in namer.aliases(prices)
+    namer.add_path_roots([str(web / "apps"), "/elsewhere/apps", str(web / "missing")])
+    assert namer.path_roots == (str(web / "apps"),)
+    assert "core.prices" in namer.aliases(prices)
+    assert "core" in namer.aliases(str(web / "apps" / "core" / "__init__.py"))
+    assert not any(alias.startswith("apps") for alias in namer.aliases(str(web / "apps" / "__init__.py")))
+
+
+@pytest.mark.parametrize("given", ["project", "one file"])
+def test_a_call_into_an_app_of_a_folder_the_settings_put_on_sys_path_is_followed(given: str) -> None:
+    target = SYS_PATH_ROOT if given == "project" else SYS_PATH_ROOT / "web" / "apps" / "exchange" / "consumers.py"
+    found = sorted((Path(f.path).name, f.line, f.code) for f in lint_paths([target]))
+    assert found == [("consumers.py", 8, "DJA401")]
+
+
 NAMESPACE_PACKAGES = {
     "pyproject.toml": "",
     "app/models.py": """
