@@ -727,8 +727,12 @@ class SummaryCollector(Check):
             self.orm.add(id(function))
         if not self._import_depth:
             self.call_ordinals.add_keyed(node, spelling_key(node))  # type: ignore[arg-type]
-            if function is not None and type(node.value) is cst.Name:
-                self._property_read(node)
+            if function is not None:
+                value = node.value
+                # ``order.total``; on the loop also ``self.store.total`` (the
+                # attribute's class from its annotation or its assignments).
+                if type(value) is cst.Name or (type(value) is cst.Attribute and type(value.value) is cst.Name and self.ctx.in_async_context):
+                    self._property_read(node)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         self.call_ordinals.add_keyed(node, ("s",))

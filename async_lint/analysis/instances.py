@@ -155,6 +155,13 @@ class InstanceClasses:
             # Known only from ``__init__`` (or the class body): reading every
             # method of every class whose ``self.x.y()`` is called costs too much.
             return None
+        # ``room: Room`` in the class body declares what every instance's
+        # ``self.room`` is: the methods' assignments (``self.room = found or
+        # Room()``, a parameter) are held to it, not read instead of it.
+        declared = {self._annotated(b.node.annotation.annotation, class_scope) for b in class_scope.bindings.get(attr, ()) if isinstance(b.node, cst.AnnAssign)}
+        if len(declared) == 1 and None not in declared:
+            found = self._self_attributes[key] = declared.pop()
+            return found
         classes: set[str | None] = set()
         for binding in class_scope.bindings.get(attr, ()):
             if isinstance(binding.node, cst.AnnAssign):
