@@ -853,7 +853,7 @@ class DjangoInference:
             value_expr = node.value
             if value_expr is None:
                 return None
-            if _is_none(value_expr) and any(isinstance(t, cst.Name) and t.value == name for t in targets):
+            if is_none_literal(value_expr) and any(isinstance(t, cst.Name) and t.value == name for t in targets):
                 return NONE
             for target in targets:
                 if isinstance(target, cst.Name) and target.value == name:
@@ -1289,7 +1289,7 @@ class DjangoInference:
         for statement in body:
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
-                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and not _is_none(small.value):
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and not is_none_literal(small.value):
                         targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
                         for target in targets:
                             if isinstance(target, cst.Name):
@@ -1866,10 +1866,6 @@ def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
         if (base.attr.value if isinstance(base, cst.Attribute) else getattr(base, "value", None)) == "Annotated":
             return _forward_reference(annotation.slice[0].slice.value)
     return annotation
-
-
-def _is_none(node: cst.BaseExpression) -> bool:
-    return type(node) is cst.Name and node.value == "None"  # type: ignore[attr-defined]
 
 
 def _self_parameter(statement: cst.CSTNode) -> str | None:
