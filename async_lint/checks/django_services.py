@@ -130,19 +130,32 @@ def class_attribute_values(ctx, owner: str, attr: str, scope: Scope, *, properti
     bindings = class_scope.bindings.get(attr, [])
     parent = class_scope.parent or class_scope
     values: list[tuple[cst.BaseExpression | None, Scope]] = []
+    assigned = self_assignments(ctx, class_scope).get(attr, ())
     for binding in bindings:
         if binding.kind == ASSIGN:
             values.append((binding.value, parent))
-        elif properties and binding.kind == DEF and isinstance(binding.node, cst.FunctionDef) and _is_property(ctx, binding.node, class_scope):
+        elif binding.kind == DEF and isinstance(binding.node, cst.FunctionDef) and _is_property(ctx, binding.node, class_scope):
+            if not properties:
+                return None
             method_scope = function_scope(ctx, binding.node, class_scope)
             returns = [ret.value for ret in nodes_in(binding.node.body, cst.Return)]
             if not returns:
                 return None
             values += [(value, method_scope) for value in returns]
+        elif binding.kind == DEF and any(_in_init(method_scope) for _value, method_scope, _node in assigned):
+            # ``def cache(self, ...)`` beside ``self.cache = cache`` in
+            # ``__init__``: a function is a non-data descriptor, so the
+            # instance's attribute hides the method from then on.
+            continue
         else:
             return None
-    values += [(value, method_scope) for value, method_scope, _node in self_assignments(ctx, class_scope).get(attr, ())]
+    values += [(value, method_scope) for value, method_scope, _node in assigned]
     return values
+
+
+def _in_init(method_scope: Scope) -> bool:
+    node = method_scope.node
+    return isinstance(node, cst.FunctionDef) and node.name.value == "__init__"
 
 
 def _is_property(ctx, function: cst.FunctionDef, class_scope: Scope) -> bool:
