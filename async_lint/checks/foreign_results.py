@@ -4,7 +4,9 @@
 code raises SynchronousOnlyOperation when ``get_created_tasks`` (in
 ``services/task.py``) returns ``Task.objects.filter(...)``; ``person = await
 sync_to_async(get_person)(pk)`` then ``person.save()`` does when it returns
-a model instance.  The calling file cannot see the other module's returns:
+a model instance, and ``user = task_user.user`` then ``user.save()`` when
+it returns an instance whose model has ``user`` as a foreign key (or
+another single relation).  The calling file cannot see the other module's returns:
 where it evaluates, or writes through, a value it knows nothing of that
 came from a function imported from elsewhere, it records a
 ``foreign_result_use`` fact with the finding it would make; each module
@@ -54,6 +56,10 @@ class ForeignResultUse(Fact):
     # A name no statement of the file binds, which a ``from module import *``
     # may bring: the other modules it may come from (``target`` is the first).
     alternatives: tuple[str, ...] = ()
+    # ``user = task_user.user`` then ``user.save()``: the value is the
+    # relation of that name of the instance the function returned, which
+    # must be a single relation (a foreign key, a one-to-one) of its model.
+    through: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +74,9 @@ class FunctionResults(Fact):
     # query did not load, each with the QuerySet method that would
     # (select_related; prefetch_related for a GenericForeignKey).
     unloaded: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    # Per function returning an instance: its model's single relations to
+    # another model (each one's value is an instance of it).
+    single: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 # Where a DJA204 message names how to load the relation and the function
@@ -93,27 +102,19 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
     name a ``for`` loop over such a result binds.  One name, or where ``f``
     is bound nowhere in the file, one per module the file imports ``*``
     from.  ``rows``: ``expr`` is a loop's iterable (no loop inside it)."""
-    from async_lint.analysis.reaching import reaching_bindings
-
     ctx = check.ctx
     value = expr
     if type(expr) is cst.Name:
-        function = ctx.current_function
-        found = ctx.lookup_with_scope(expr.value)
-        if function is None or found is None or found[0] is not function.scope:
+        # Bound to no call's result: no need to ask which binding reaches here.
+        binding = _sole_local_binding(ctx, expr, lambda b: type(b.value) in (cst.Call, cst.Await) or type(b.node) is cst.For)
+        if binding is None:
             return None
-        scope, bindings = found
-        if not any(b.kind == ASSIGN and (type(b.value) in (cst.Call, cst.Await) or type(b.node) is cst.For) for b in bindings):
-            return None  # bound to no call's result: no need to ask which binding reaches here
-        reaching = reaching_bindings(ctx, scope, bindings, expr)
-        if len(reaching) != 1 or reaching[0].kind != ASSIGN:
-            return None
-        node = reaching[0].node
+        node = binding.node
         if type(node) is cst.For:
             return None if rows else _rows_source(check, node, expr)
-        if reaching[0].value is None or not (type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name):
+        if binding.value is None or not (type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name):
             return None
-        value = reaching[0].value
+        value = binding.value
     how = "call"
     if type(value) is cst.Await:
         value, how = value.expression, "await"
@@ -132,6 +133,23 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
     return (starred, how, False) if starred else None
 
 
+def _sole_local_binding(ctx, name: cst.Name, worth_asking: Callable[[object], bool]):
+    """The one assignment of the current function that reaches ``name``
+    here, where one of the name's assignments is ``worth_asking`` about
+    (asking which binding reaches a read is not free); else None."""
+    from async_lint.analysis.reaching import reaching_bindings
+
+    function = ctx.current_function
+    found = ctx.lookup_with_scope(name.value)
+    if function is None or found is None or found[0] is not function.scope:
+        return None
+    scope, bindings = found
+    if not any(b.kind == ASSIGN and worth_asking(b) for b in bindings):
+        return None
+    reaching = reaching_bindings(ctx, scope, bindings, name)
+    return reaching[0] if len(reaching) == 1 and reaching[0].kind == ASSIGN else None
+
+
 def _star_imported_candidates(ctx, func: cst.BaseExpression) -> tuple[str, ...]:
     """``module.name`` for each ``from module import *`` of the module, where
     ``func`` is a name bound nowhere (not a builtin's)."""
@@ -148,18 +166,41 @@ def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, me
     ``need`` (the message is made only then: most values of unknown kind
     come from no such function, and rendering a long expression is not free)."""
     ctx = check.ctx
-    if type(expr) not in (cst.Name, cst.Call, cst.Await) or not ctx.in_async_context:
+    expr_type = type(expr)
+    if not (expr_type in (cst.Name, cst.Call, cst.Await) or (expr_type is cst.Attribute and need == INSTANCE and not relation)) or not ctx.in_async_context:
         return
     if check.inference.async_unsafe_opt_out or check._in_attribute_error_fallback():
         return
-    source = foreign_source(check, expr)
+    source = foreign_source(check, expr) if expr_type is not cst.Attribute else None
+    through = ""
+    if source is None and need == INSTANCE and not relation:
+        source, through = _relation_source(check, expr)
     if source is not None:
         (target, *alternatives), how, row = source
         if row:
-            if need != INSTANCE:
+            if need != INSTANCE or through:
                 return
             need = ROWS  # an item of what the function returned
-        ctx.add_fact(ForeignResultUse(target=target, how=how, need=need, code=code, message=message(), relation=relation, alternatives=tuple(alternatives)), at)
+        ctx.add_fact(ForeignResultUse(target=target, how=how, need=need, code=code, message=message(), relation=relation, alternatives=tuple(alternatives), through=through), at)
+
+
+def _relation_source(check, expr: cst.BaseExpression) -> tuple[tuple[tuple[str, ...], str, bool] | None, str]:
+    """(the source, the relation's name) where ``expr`` is a relation read
+    on a value another module's function returned: ``task_user.user``, or a
+    local name bound only to one (``user = task_user.user``)."""
+    ctx = check.ctx
+    value = expr
+    if type(expr) is cst.Name:
+        binding = _sole_local_binding(ctx, expr, lambda b: type(b.value) is cst.Attribute)
+        if binding is None:
+            return None, ""
+        node = binding.node
+        if not (type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name):
+            return None, ""
+        value = binding.value
+    if type(value) is not cst.Attribute or type(value.value) not in (cst.Name, cst.Call, cst.Await):
+        return None, ""
+    return foreign_source(check, value.value), value.attr.value
 
 
 class FunctionResultFacts(Check):
@@ -181,6 +222,7 @@ class FunctionResultFacts(Check):
             return
         results = []
         unloaded = []
+        single = []
         for statement in node.body:
             if type(statement) is not cst.FunctionDef:
                 continue
@@ -198,6 +240,9 @@ class FunctionResultFacts(Check):
             elif isinstance(value, InstanceValue) and value.model is not None:
                 results.append((statement.name.value, USER if is_user_value(value) else INSTANCE, awaited))
                 item = value
+                names = tuple(sorted(name for name, relation in value.model.relations.items() if relation.is_single))
+                if names:
+                    single.append((statement.name.value, names))
             if item is not None and item.loaded is not None:  # fetched by a query here: what it did not load runs a query
                 relations = tuple(
                     (name, "prefetch_related" if relation.kind == "generic_fk" else "select_related")
@@ -207,7 +252,7 @@ class FunctionResultFacts(Check):
                 if relations:
                     unloaded.append((statement.name.value, relations))
         if results:
-            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded)))
+            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded), single=tuple(single)))
 
 
 class ForeignResultCheck(ProjectCheck):
@@ -222,6 +267,7 @@ class ForeignResultCheck(ProjectCheck):
         results = facts.of(FunctionResults)
         known = {f"{module}.{name}": (kind, coroutine) for path, fact in results for module in facts.names_of(path, fact.module) for name, kind, coroutine in fact.results}
         unloaded = {f"{module}.{name}": dict(relations) for path, fact in results for module in facts.names_of(path, fact.module) for name, relations in fact.unloaded}
+        single = {f"{module}.{name}": frozenset(names) for path, fact in results for module in facts.names_of(path, fact.module) for name, names in fact.single}
         out = []
         for path, use in facts.of(ForeignResultUse):
             # Of a star import's modules, the first that defines the function (Python's last import wins,
@@ -231,6 +277,12 @@ class ForeignResultCheck(ProjectCheck):
             if found is None or not use.positioned:
                 continue
             kind, coroutine = found
+            if use.through:
+                # The relation of the instance it returned: an instance of the related model.
+                if kind not in (INSTANCE, USER) or use.through not in single.get(target, ()) or (use.how == "await") != coroutine:
+                    continue
+                out.append(finding_at(path, use.where, use.code, use.message))
+                continue
             # A coroutine function's result is what awaiting it gives; a plain
             # function's, what calling it (here or in a thread) gives.  Rows
             # are a list's items, or a QuerySet's (its loop is DJA202's too).
