@@ -182,6 +182,8 @@ class ReceiverInference:
         self._self_attributes: dict[int, dict[str, list[tuple[cst.BaseExpression, Scope, cst.CSTNode]]]] = {}
         self._in_progress: set[int] = set()
         self._names_in_progress: set[tuple[int, str]] = set()
+        # Class scopes made for instances of the module's classes (``_instance_class``), by class node.
+        self._class_scopes: dict[int, Scope] = {}
 
     # -- public ------------------------------------------------------------------
     def infer(self, expr: cst.BaseExpression, scope: Scope | None = None) -> Inferred | None:
@@ -307,6 +309,10 @@ class ReceiverInference:
             owner = self._self_class(expr.value.value, scope)
             if owner is not None:
                 return self._infer_self_attribute(owner, expr.attr.value)
+            instance = self._instance_class(expr.value, scope)
+            found = self._infer_self_attribute(instance, expr.attr.value) if instance is not None else None
+            if found is not None:
+                return found  # else, perhaps an attribute of a known type it derives from (below)
         base = self.infer(expr.value, scope)
         if base is None:
             return None
@@ -499,6 +505,35 @@ class ReceiverInference:
     # -- self.attribute ------------------------------------------------------------
     def _self_class(self, name: str, scope: Scope) -> Scope | None:
         return self_class_scope(name, scope)
+
+    def _instance_class(self, name: cst.Name, scope: Scope) -> Scope | None:
+        """The scope of the class of this module that ``name`` is an
+        instance of, where every binding reaching it makes one
+        (``layer = Layer()`` at module level): its attributes are read as
+        ``self``'s are (``layer.client``, a ``@property`` of ``Layer``)."""
+        found = lookup(scope, name.value)
+        if found is None:
+            return None
+        owner, bindings = found
+        if not any(b.kind == ASSIGN and type(b.value) is cst.Call and type(b.value.func) is cst.Name for b in bindings):
+            return None
+        classes = set()
+        for binding in reaching_bindings(self.ctx, owner, bindings, name):
+            value = binding.value
+            if binding.kind != ASSIGN or type(value) is not cst.Call or type(value.func) is not cst.Name:
+                return None
+            defined = defined_class(owner, value.func.value)
+            if defined is None:
+                return None
+            classes.add(defined)
+        if len(classes) != 1:
+            return None
+        node, holder = classes.pop()
+        key = id(node)
+        known = self._class_scopes.get(key)
+        if known is None or known.node is not node:
+            known = self._class_scopes[key] = class_body_scope(self.ctx, node, holder)
+        return known
 
     def _infer_self_attribute(self, class_scope: Scope, attr: str) -> Inferred | None:
         assignments = self._class_attributes(class_scope).get(attr)
