@@ -128,17 +128,19 @@ class ModuleNamer:
     # names relative to them too.
     path_roots: tuple[str, ...] = ()
 
-    def add_path_roots(self, folders) -> None:
-        """Make the project folders among ``folders`` (absolute) import roots
-        whose modules are named from them (``sys.path.insert(0, APPS_DIR)``
-        in the settings); before any file's other names are asked for."""
+    def set_path_roots(self, folders) -> None:
+        """The project folders among ``folders`` (absolute) are the import
+        roots the start-up code adds (``sys.path.insert(0, APPS_DIR)`` in the
+        settings), in place of those set before (a language server's
+        workspace reads them again at each run); before any file's other
+        names are asked for."""
         root = os.path.abspath(self.root)
-        kept = [*self.path_roots]
+        kept: list[str] = []
         for folder in folders:
             folder = os.path.normpath(folder)
             if folder not in kept and folder != root and (folder + os.sep).startswith(root + os.sep) and os.path.isdir(folder):
                 kept.append(folder)
-        if len(kept) != len(self.path_roots):
+        if tuple(kept) != self.path_roots:
             self.path_roots = tuple(kept)
             self._aliases.clear()
 

@@ -586,11 +586,14 @@ def test_files_below_a_folder_put_on_sys_path_are_named_from_it_too() -> None:
     prices = str(web / "apps" / "core" / "prices.py")
     assert namer.module_name(prices) == ("apps.core.prices", False)
     assert "core.prices" not in namer.aliases(prices)
-    namer.add_path_roots([str(web / "apps"), "/elsewhere/apps", str(web / "missing")])
+    namer.set_path_roots([str(web / "apps"), "/elsewhere/apps", str(web / "missing")])
     assert namer.path_roots == (str(web / "apps"),)
     assert "core.prices" in namer.aliases(prices)
     assert "core" in namer.aliases(str(web / "apps" / "core" / "__init__.py"))
     assert not any(alias.startswith("apps") for alias in namer.aliases(str(web / "apps" / "__init__.py")))
+    # The settings changed (a language server's next run): the names follow.
+    namer.set_path_roots([])
+    assert "core.prices" not in namer.aliases(prices)
 
 
 @pytest.mark.parametrize("given", ["project", "one file"])

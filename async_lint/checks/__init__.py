@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import importlib
 import pkgutil
+
 from async_lint.checks.base import Check, IndexCheck, ProjectCheck
 
 
