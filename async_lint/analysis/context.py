@@ -3,6 +3,7 @@ code there runs on the event loop, resolved names, and a way to report."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -161,6 +162,30 @@ class SubtreeMemo:
                 entry = (node, compute(node))
             self._asked[key] = entry
         return entry[1]
+
+
+class RecentSubtrees:
+    """Values computed from a node's own subtree, kept for the ``size``
+    nodes asked about last: for helpers given a body alone, with no file
+    context at hand, that several rules ask about the same bodies many
+    times per file.  Each entry holds its node, so that an id is never
+    another node's while it is kept."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
+
+    def get(self, node: Any, compute: Callable[[Any], Any]) -> Any:
+        key = id(node)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is node:
+            self._entries.move_to_end(key)
+            return entry[1]
+        value = compute(node)
+        self._entries[key] = (node, value)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return value
 
 
 class FileContext:

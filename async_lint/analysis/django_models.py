@@ -15,15 +15,13 @@ name from a ``models`` module) and its fields are not known in this file.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from async_lint import lazy_libcst
 
-from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS
+from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS, RecentSubtrees
 from async_lint.analysis.django_vocabulary import (
     ASYNC_INSTANCE_METHODS,
     ASYNC_PAIR_METHODS,
@@ -1945,24 +1943,14 @@ def _reads_drf_request_attributes(function: cst.FunctionDef, name: str) -> bool:
 _IS_EXPRESSION: dict[type, bool] = {}
 
 
-# A body's return statements, by body node: the inference, the summary and
-# the handoff rules ask about the same helpers many times per file.  Bounded,
-# and each entry holds its body so that an id is never reused while cached.
-_RETURNS_BY_BODY: OrderedDict[int, tuple[cst.BaseSuite, tuple[cst.Return, ...]]] = OrderedDict()
-_RETURNS_CACHE_SIZE = 512
+# A body's return statements: the inference, the summary and the handoff
+# rules ask about the same helpers many times per file.
+_RETURNS_BY_BODY = RecentSubtrees(512)
 
 
 def return_statements(body: cst.BaseSuite) -> Iterator[cst.Return]:
     """Return statements of one function body, not of nested defs/classes."""
-    cached = _RETURNS_BY_BODY.get(id(body))
-    if cached is not None and cached[0] is body:
-        _RETURNS_BY_BODY.move_to_end(id(body))
-        return iter(cached[1])
-    found = tuple(_return_statements(body))
-    _RETURNS_BY_BODY[id(body)] = (body, found)
-    if len(_RETURNS_BY_BODY) > _RETURNS_CACHE_SIZE:
-        _RETURNS_BY_BODY.popitem(last=False)
-    return iter(found)
+    return iter(_RETURNS_BY_BODY.get(body, lambda node: tuple(_return_statements(node))))
 
 
 def _return_statements(body: cst.BaseSuite) -> Iterator[cst.Return]:

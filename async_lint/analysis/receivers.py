@@ -21,7 +21,6 @@ Anything else is unknown (``None``): an unknown receiver stays silent.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 
 import functools
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from async_lint import lazy_libcst
 
-from async_lint.analysis.context import PROPERTY_DECORATORS
+from async_lint.analysis.context import PROPERTY_DECORATORS, RecentSubtrees
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, defined_class, defined_function, lookup, sole_binding
 from async_lint.catalog import load_table
@@ -529,10 +528,10 @@ class ReceiverInference:
         if len(classes) != 1:
             return None
         node, holder = classes.pop()
-        key = id(node)
-        known = self._class_scopes.get(key)
-        if known is None or known.node is not node:
-            known = self._class_scopes[key] = class_body_scope(self.ctx, node, holder)
+        # Each scope holds its class node: an id kept here is never another node's.
+        known = self._class_scopes.get(id(node))
+        if known is None:
+            known = self._class_scopes[id(node)] = class_body_scope(self.ctx, node, holder)
         return known
 
     def _infer_self_attribute(self, class_scope: Scope, attr: str) -> Inferred | None:
@@ -627,9 +626,10 @@ def returned_values(ctx: FileContext, function: cst.FunctionDef, parent: Scope) 
 def _returned_expressions(body: cst.BaseSuite) -> list[cst.BaseExpression] | None:
     """``returned_values``' reading of a body alone (kept per body: several
     rules ask about the same helper many times per file)."""
+    from async_lint.analysis.django_models import return_statements
     from async_lint.checks.django_structure_classes import nodes_in
 
-    returns = list(nodes_in(body, cst.Return))
+    returns = list(return_statements(body))
     if not returns or any(r.value is None for r in returns) or next(nodes_in(body, (cst.Yield,)), None) is not None:
         return None
     return [r.value for r in returns]  # type: ignore[misc]
@@ -677,25 +677,15 @@ def function_scope(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -
     return scope
 
 
-# A method body's attribute assignments, by body node: several rules ask
-# about the same class's methods, many times per file. Bounded, and each
-# entry holds its body so that an id is never reused while it is cached.
-_ASSIGNMENTS_BY_BODY: "OrderedDict[int, tuple[cst.BaseSuite, list]]" = OrderedDict()
-_ASSIGNMENTS_CACHE_SIZE = 256
+# A method body's attribute assignments: several rules ask about the same
+# class's methods, many times per file.
+_ASSIGNMENTS_BY_BODY = RecentSubtrees(256)
 
 
 def _attribute_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, cst.Attribute, cst.BaseExpression | None]]:
-    cached = _ASSIGNMENTS_BY_BODY.get(id(body))
-    if cached is not None and cached[0] is body:
-        _ASSIGNMENTS_BY_BODY.move_to_end(id(body))
-        return iter(cached[1])
     from async_lint.analysis.attribute_assignments import attribute_assignments
 
-    found = attribute_assignments(body)
-    _ASSIGNMENTS_BY_BODY[id(body)] = (body, found)
-    if len(_ASSIGNMENTS_BY_BODY) > _ASSIGNMENTS_CACHE_SIZE:
-        _ASSIGNMENTS_BY_BODY.popitem(last=False)
-    return iter(found)
+    return iter(_ASSIGNMENTS_BY_BODY.get(body, attribute_assignments))
 
 
 def _rooted_in(expr: cst.BaseExpression, name: str) -> bool:
