@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
-import importlib
 import json
 import os
 import re
@@ -196,13 +195,12 @@ def _skeletons(
         from async_lint.workers import Failure, WorkerPool
 
         if settings is not None:
-            # The checks that record light facts, imported here (the run's
-            # prefilter needs them too), not by each worker forked below.
+            # The functions that read light facts, imported here, not by
+            # each worker forked below.
             from async_lint.file_analysis import light_fact_checks
 
             for _hints, entry in light_fact_checks(settings):
-                if entry.light_facts_reader is not None:
-                    importlib.import_module(entry.light_facts_reader.partition(":")[0])
+                entry.light_facts_function()
 
         keys = {path: key for path, _module, _is_package, key in todo}
         installed = [item for item in ahead.items() if item[0] not in keys] if ahead is not None else []

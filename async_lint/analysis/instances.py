@@ -26,7 +26,7 @@ from typing import Any
 from async_lint import lazy_libcst
 
 from async_lint.analysis.django_models import InstanceValue, django_inference
-from async_lint.analysis.receivers import _attribute_assignments, annotation_target, self_assignments, self_class_scope
+from async_lint.analysis.receivers import annotation_target, self_assignments, self_class_scope, set_in_init
 from async_lint.analysis.scopes import ASSIGN, PARAM, Binding, Scope, lookup
 from async_lint.index import FACTORY_CALL
 
@@ -151,7 +151,7 @@ class InstanceClasses:
         if key in self._self_attributes:
             return self._self_attributes[key]
         self._self_attributes[key] = None
-        if not class_scope.bindings.get(attr) and not _set_in_init(class_scope.node, attr):  # type: ignore[arg-type]
+        if not class_scope.bindings.get(attr) and not set_in_init(class_scope.node, attr):  # type: ignore[arg-type]
             # Known only from ``__init__`` (or the class body): reading every
             # method of every class whose ``self.x.y()`` is called costs too much.
             return None
@@ -196,18 +196,6 @@ def _constructed_or_made(classes: set[str | None]) -> str | None:
         return None
     [cls] = plain
     return cls if all(m[: -len(FACTORY_CALL)].rpartition(".")[0] == cls for m in made) else None
-
-
-def _set_in_init(cls: cst.ClassDef, attr: str) -> bool:
-    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-    for statement in body:
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
-            params = (*statement.params.posonly_params, *statement.params.params)
-            if not params:
-                return False
-            self_name = params[0].name.value
-            return any(target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name for _, target, _ in _attribute_assignments(statement.body))
-    return False
 
 
 def instance_classes(ctx) -> InstanceClasses:

@@ -655,6 +655,19 @@ def self_assignments(ctx: FileContext, class_scope: Scope) -> dict[str, list[tup
     return out
 
 
+def set_in_init(cls: cst.ClassDef, attr: str) -> bool:
+    """Whether the class's ``__init__`` assigns ``self.<attr>``."""
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    for statement in body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+            params = (*statement.params.posonly_params, *statement.params.params)
+            if not params:
+                return False
+            self_name = params[0].name.value
+            return any(target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name for _, target, _ in _attribute_assignments(statement.body))
+    return False
+
+
 def class_body_scope(ctx: FileContext, node: cst.ClassDef, parent: Scope) -> Scope:
     """A class's scope, its bindings collected as the traversal collects them
     (the traversal's own is gone once it has left the class)."""

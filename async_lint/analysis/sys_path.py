@@ -51,22 +51,16 @@ def start_up_path_folders(path: str, text: str) -> list[str]:
     names: dict[str, str] = {}
     out: list[str] = []
     for statement in _top_level(tree.body):
-        if isinstance(statement, ast.Assign):
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
             value = _path_of(statement.value, path, names)
-            for target in statement.targets:
+            for target in statement.targets if isinstance(statement, ast.Assign) else [statement.target]:
                 if isinstance(target, ast.Name):
                     if value is None:
                         names.pop(target.id, None)
                     else:
                         names[target.id] = value
-        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is not None:
-            value = _path_of(statement.value, path, names)
-            if value is None:
-                names.pop(statement.target.id, None)
-            else:
-                names[statement.target.id] = value
-        for call in _calls_in(statement):
-            for argument in _added_paths(call):
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            for argument in _added_paths(statement.value):
                 folder = _path_of(argument, path, names)
                 if folder is not None and folder not in out:
                     out.append(folder)
@@ -88,13 +82,6 @@ def _top_level(body: list[ast.stmt]):
                 yield from _top_level(handler.body)
             yield from _top_level(statement.orelse)
             yield from _top_level(statement.finalbody)
-
-
-def _calls_in(statement: ast.stmt) -> list[ast.Call]:
-    """The calls of one statement itself (not of the blocks it holds)."""
-    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-        return [statement.value]
-    return []
 
 
 def _added_paths(call: ast.Call) -> list[ast.expr]:

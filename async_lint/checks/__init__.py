@@ -102,15 +102,17 @@ class CheckEntry:
         """The class itself (its module imported)."""
         return getattr(importlib.import_module(self.module), self.name)
 
+    def light_facts_function(self):
+        """The function ``light_facts_reader`` names (its module imported), or None."""
+        if self.light_facts_reader is None:
+            return None
+        module, _, function = self.light_facts_reader.partition(":")
+        return getattr(importlib.import_module(module), function)
+
     def light_facts(self, tree, module_name: str | None, is_package: bool) -> list:
         """The facts ``light_facts_reader`` reads from a file's ``ast`` tree."""
-        if self.light_facts_reader is None:
-            return []
-        module, _, function = self.light_facts_reader.partition(":")
-        return getattr(importlib.import_module(module), function)(tree, module_name, is_package)
-
-    def as_tuple(self) -> tuple:
-        return dataclasses.astuple(self)
+        reader = self.light_facts_function()
+        return reader(tree, module_name, is_package) if reader is not None else []
 
 
 _KINDS = (("file", 0), ("project", 1), ("index", 2))
@@ -156,9 +158,8 @@ def entries_for(codes: frozenset[str], kind: str = "file") -> tuple[CheckEntry, 
     return tuple(entry for entry in manifest() if entry.kind == kind and set(entry.codes) & codes)
 
 
-def manifest_source(entries: tuple[CheckEntry, ...] | None = None) -> str:
-    """The text of ``_manifest.py``."""
-    entries = computed_manifest() if entries is None else entries
+def manifest_source() -> str:
+    """The text of ``_manifest.py``, made from the check classes."""
     lines = [
         '"""What the engine reads of each check before it runs one (checks/__init__.py).',
         "",
@@ -167,7 +168,7 @@ def manifest_source(entries: tuple[CheckEntry, ...] | None = None) -> str:
         "",
         "ENTRIES = (",
     ]
-    lines.extend(f"    {entry.as_tuple()!r}," for entry in entries)
+    lines.extend(f"    {dataclasses.astuple(entry)!r}," for entry in computed_manifest())
     lines.append(")")
     return "\n".join(lines) + "\n"
 

@@ -11,7 +11,7 @@ from async_lint import fixes
 from async_lint.analysis.context import PROPERTY_DECORATORS
 from async_lint.analysis.django_twins import sync_names, target_version, twin
 from async_lint.analysis.reaching import is_none_literal
-from async_lint.analysis.receivers import annotation_target, class_body_scope, function_scope, local_callee, returned_values, self_assignments, self_class_scope
+from async_lint.analysis.receivers import annotation_target, class_body_scope, function_scope, local_callee, returned_values, self_assignments, self_class_scope, set_in_init
 from async_lint.analysis.scopes import ASSIGN, DEF, IMPORT, PARAM, Scope, defined_class, lookup
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.checks.django_structure_classes import nodes_in
@@ -142,7 +142,7 @@ def class_attribute_values(ctx, owner: str, attr: str, scope: Scope, *, properti
             if not returns:
                 return None
             values += [(value, method_scope) for value in returns]
-        elif binding.kind == DEF and any(_in_init(method_scope) for _value, method_scope, _node in assigned):
+        elif binding.kind == DEF and set_in_init(class_scope.node, attr):
             # ``def cache(self, ...)`` beside ``self.cache = cache`` in
             # ``__init__``: a function is a non-data descriptor, so the
             # instance's attribute hides the method from then on.
@@ -151,11 +151,6 @@ def class_attribute_values(ctx, owner: str, attr: str, scope: Scope, *, properti
             return None
     values += [(value, method_scope) for value, method_scope, _node in assigned]
     return values
-
-
-def _in_init(method_scope: Scope) -> bool:
-    node = method_scope.node
-    return isinstance(node, cst.FunctionDef) and node.name.value == "__init__"
 
 
 def _is_property(ctx, function: cst.FunctionDef, class_scope: Scope) -> bool:
