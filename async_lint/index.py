@@ -572,6 +572,11 @@ class ProjectIndex:
         type_name = summary.get("objects", {}).get(name)
         if type_name is not None:
             return type_name
+        made_by = summary.get("made", {}).get(name)
+        if made_by is not None:
+            # ``redis = get_redis_connection()``: what the function returns.
+            maker = self._resolve_dotted(made_by, depth + 1)
+            return (self.function(maker) or {}).get("return_type") if maker is not None else None
         target = summary["imports"].get(name)
         if target is not None:
             return self._module_object(target, depth + 1)

@@ -11,6 +11,7 @@ Shape (every key is plain JSON data)::
      "classes": {"Report": {"bases": ["shop.base.Base"], "methods": ["build"]}},
      "instances": {"gateway": "shop.payments.Gateway"},   # module-level objects, when any
      "objects": {"redis_client": "redis.Redis"},   # module-level objects with blocking methods
+     "made": {"redis": "shop.utils.get_redis"},     # module-level objects another module's function made
      "bound": {"is_admin": "c:shop.perms.IsAdmin:check"},  # module-level bound methods, when any
      "functions": {"Report.build": {
          "async": false, "thread": false, "generator": false, "decorated": false,
@@ -24,6 +25,7 @@ Shape (every key is plain JSON data)::
          "calls": [ref, ...],                  # project candidates called directly
          "returns": ["qs" | "coro" | "other" | ref],   # what its return statements return
          "orm": bool,                          # touches the ORM directly
+         "return_type": "redis.Redis",         # a module-level def returning a type with blocking methods
          "loop_reentry": bool,                 # decorated @async_to_sync: calling it re-enters the loop
          "binding": "static" | "class" | "property",   # when not a plain method
          "factory": bool,                      # a class/static method returning an instance of its class
@@ -79,7 +81,7 @@ from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import makes_task
 from async_lint.checks.coroutines import CoroutineEvidence, await_fix_at, call_spelling, coroutine_apis, expects_an_error, nested_loops_allowed
 from async_lint.checks.django_orm import MODEL_METHODS
-from async_lint.checks.foreign_objects import blocking_objects
+from async_lint.checks.foreign_objects import module_objects
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here
 from async_lint.positions import CONSTANT_NAMES, CallOrdinals, spelling_key
@@ -988,6 +990,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["returns"] = returns
         if orm:
             entry["orm"] = True
+        if "." not in info.qualname and (returned := module_objects(ctx).returns.get(info.qualname)) is not None:
+            entry["return_type"] = returned  # a type with blocking methods: the objects it makes block
         if info.node.decorators and "." not in info.qualname and not info.is_async:
             receivers = receivers or ReceiverInference(ctx)
             if makes_task(receivers, info.node, ctx.module_scope):
@@ -1067,7 +1071,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         "functions": functions,
         "sites": sites,
         **({"instances": instances} if instances else {}),
-        **({"objects": objects} if (objects := blocking_objects(ctx)) else {}),
+        **({"objects": objects} if (objects := module_objects(ctx).objects) else {}),
+        **({"made": made} if (made := module_objects(ctx).made) else {}),
         **({"bound": bound} if bound else {}),
     }
 

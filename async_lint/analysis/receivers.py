@@ -251,7 +251,7 @@ class ReceiverInference:
             return Inferred(self.model.constructors[qualified], call, scope)
         callee = local_callee(self.ctx, call.func, scope)
         if callee is not None:
-            return self._returned_by(*callee)
+            return self.returned_type(*callee)
         subclassed = self._known_base_of(call.func, scope)
         if subclassed is not None:
             return Inferred(subclassed, call, scope)
@@ -291,7 +291,7 @@ class ReceiverInference:
         kinds.discard(None)
         return kinds.pop() if len(kinds) == 1 else None
 
-    def _returned_by(self, function: cst.FunctionDef, parent: Scope) -> Inferred | None:
+    def returned_type(self, function: cst.FunctionDef, parent: Scope) -> Inferred | None:
         """What a project def of this module returns (``client =
         self.get_client()``): its return annotation, else the one type every
         ``return`` of its body agrees on."""
@@ -565,7 +565,7 @@ class ReceiverInference:
             qualified = self.ctx.qualified_name(expr, class_scope.parent or class_scope) or ""
             if qualified not in PROPERTY_DECORATORS and qualified.rpartition(".")[2] != "cached_property":
                 return None
-        return self._returned_by(node, class_scope.parent or class_scope)
+        return self.returned_type(node, class_scope.parent or class_scope)
 
     def _class_attributes(self, class_scope: Scope) -> dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]]:
         """``self.<attr> = value`` in every method of the class (read once per class)."""

@@ -15,10 +15,11 @@ an object stays silent.
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import ASSIGN
+from async_lint.analysis.scopes import ASSIGN, DEF
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -41,11 +42,16 @@ class ObjectCall(Fact):
 
 @dataclass(frozen=True, kw_only=True)
 class ModuleObjects(Fact):
-    """The module's module-level objects whose type has blocking methods: (name, type)."""
+    """The module's module-level objects whose type has blocking methods:
+    (name, type); those made by another module's function, whose type that
+    module knows: (name, the function's qualified name); and the types with
+    blocking methods its own functions return: (function, type)."""
 
     kind = "module_objects"
     module: str
     objects: tuple[tuple[str, str], ...]
+    made: tuple[tuple[str, str], ...] = ()
+    returns: tuple[tuple[str, str], ...] = ()
 
 
 @functools.lru_cache(maxsize=None)
@@ -72,7 +78,7 @@ def record_object_call(check, call: cst.Call) -> None:
     func = call.func
     if type(func) is not cst.Attribute or type(func.value) is not cst.Name or not may_block(func.attr.value):
         return
-    target = ctx.imported_from_elsewhere(func.value)
+    target = object_target(ctx, func.value)
     if target is None or check.receivers.infer(func.value) is not None:
         return
     ctx.add_fact(ObjectCall(target=target, method=func.attr.value, spelled=check._spelling(func)), call)
@@ -92,34 +98,124 @@ def record_object_op(check, call: cst.Call) -> None:
         return
     if type(func) is not cst.Attribute or type(func.value) is not cst.Name or not may_block(func.attr.value) or ctx.only_without_loop():
         return
-    target = ctx.imported_from_elsewhere(func.value)
+    target = object_target(ctx, func.value)
     if target is None or check.receivers.infer(func.value) is not None:
         return
     function.ops.append(BlockingOp("", "", call, ancestors=tuple(ctx.stack), object_call=(f"q:{target}", func.attr.value)))
 
 
-def blocking_objects(ctx) -> dict[str, str]:
-    """The module's module-level objects whose type has blocking methods:
-    name -> type (``redis_client = redis.Redis(...)``: ``redis.Redis``).
-    Read once a file (the facts and the summary both ask)."""
-    return ctx.shared(_BlockingObjects).objects
+def object_target(ctx, name: cst.Name) -> str | None:
+    """The qualified name of the module-level object ``name`` may be, whose
+    type another module knows: imported from another module of the project,
+    or this module's own object made by a function it imports
+    (``redis = get_redis_connection()``, its ``-> redis.StrictRedis`` in
+    ``utils.py``); None for anything else."""
+    target = ctx.imported_from_elsewhere(name)
+    if target is not None:
+        return target
+    if ctx.module_name is None or name.value not in module_objects(ctx).made:
+        return None
+    found = ctx.lookup_with_scope(name.value)
+    return f"{ctx.module_name}.{name.value}" if found is not None and found[0] is ctx.module_scope else None
+
+
+def module_objects(ctx) -> "_BlockingObjects":
+    """The module's objects with blocking methods, those other modules made,
+    and its functions returning such objects; read once a file (the facts
+    and the summary both ask)."""
+    return ctx.shared(_BlockingObjects)
 
 
 class _BlockingObjects:
+    """The module's objects and functions that another module's blocking
+    calls may go through: ``objects`` (name -> type, known here), ``made``
+    (name -> the qualified name of the other module's function whose call
+    made it, the type unknown here) and ``returns`` (a module-level def ->
+    the type with blocking methods it returns: its annotation, else the
+    type all its ``return`` statements agree on)."""
+
     def __init__(self, ctx) -> None:
-        from async_lint.analysis.receivers import ReceiverInference
+        from async_lint.analysis.receivers import ReceiverInference, local_callee
         from async_lint.checks.blocking import blocking_table
 
         table = blocking_table()
         receivers = None
         self.objects: dict[str, str] = {}
+        self.made: dict[str, str] = {}
+        self.returns: dict[str, str] = {}
         for name, bindings in ctx.module_scope.bindings.items():
-            if len(bindings) != 1 or bindings[0].kind != ASSIGN or type(bindings[0].value) is not cst.Call:
+            if len(bindings) != 1:
+                continue
+            binding = bindings[0]
+            if binding.kind == DEF:
+                callee = local_callee(ctx, cst.Name(name), ctx.module_scope)
+                if callee is not None and _may_return_object(ctx, *callee):
+                    receivers = receivers or ReceiverInference(ctx)
+                    found = receivers.returned_type(*callee)
+                    if found is not None and found.type in table.methods:
+                        self.returns[name] = found.type
+                continue
+            if binding.kind != ASSIGN or type(binding.value) is not cst.Call:
                 continue
             receivers = receivers or ReceiverInference(ctx)
-            found = receivers.infer(bindings[0].value, ctx.module_scope)
-            if found is not None and found.type in table.methods:
-                self.objects[name] = found.type
+            found = receivers.infer(binding.value, ctx.module_scope)
+            if found is not None:
+                if found.type in table.methods:
+                    self.objects[name] = found.type
+                continue
+            made_by = ctx.imported_from_elsewhere(binding.value.func)
+            if made_by is not None and made_by.partition(".")[0] not in sys.stdlib_module_names:
+                self.made[name] = made_by
+
+
+def _may_return_object(ctx, function: cst.FunctionDef, parent) -> bool:
+    """A def annotated with its return type, or one whose every ``return``
+    gives a call (``return redis.Redis(...)``): where a factory's type is
+    read (inferring every helper's returned names would cost more than the
+    objects they could find).  Read on CPython's tree where the file has one
+    (a walk of libcst's costs ten times more)."""
+    from async_lint.analysis.receivers import returned_values
+
+    if function.returns is not None:
+        return True
+    tree = ctx.source.python_tree
+    if tree is None:
+        returned = returned_values(ctx, function, parent)
+        return returned is not None and all(type(value) is cst.Call for value, _scope in returned)
+    return function.name.value in _call_returning_defs(ctx)
+
+
+def _call_returning_defs(ctx) -> frozenset[str]:
+    return ctx.shared(_CallReturningDefs).names
+
+
+class _CallReturningDefs:
+    """The module-level defs whose every ``return`` gives a call (one at
+    least; no ``yield``), from CPython's tree."""
+
+    def __init__(self, ctx) -> None:
+        import ast
+
+        names = set()
+        for statement in ctx.source.python_tree.body:
+            if type(statement) is not ast.FunctionDef:
+                continue
+            returns, plain = 0, True
+            stack: list[ast.AST] = list(statement.body)
+            while stack and plain:
+                node = stack.pop()
+                kind = type(node)
+                if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+                    continue
+                if kind is ast.Return:
+                    returns += 1
+                    plain = type(node.value) is ast.Call
+                elif kind in (ast.Yield, ast.YieldFrom):
+                    plain = False
+                stack.extend(ast.iter_child_nodes(node))
+            if plain and returns:
+                names.add(statement.name)
+        self.names = frozenset(names)
 
 
 class ModuleObjectFacts(Check):
@@ -133,9 +229,9 @@ class ModuleObjectFacts(Check):
         ctx = self.ctx
         if ctx.module_name is None:
             return
-        objects = blocking_objects(ctx)
-        if objects:
-            ctx.add_fact(ModuleObjects(module=ctx.module_name, objects=tuple(sorted(objects.items()))))
+        found = module_objects(ctx)
+        if found.objects or found.made or found.returns:
+            ctx.add_fact(ModuleObjects(module=ctx.module_name, objects=tuple(sorted(found.objects.items())), made=tuple(sorted(found.made.items())), returns=tuple(sorted(found.returns.items()))))
 
 
 class ForeignObjectCallCheck(ProjectCheck):
@@ -143,22 +239,32 @@ class ForeignObjectCallCheck(ProjectCheck):
     fact_kinds = (ObjectCall, ModuleObjects)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
-        """The modules the objects are imported from."""
-        return defining_paths((fact.target for _, fact in facts.of(ObjectCall)), project)
+        """The modules the objects are imported from, and those of the
+        functions that made them there."""
+        targets = {fact.target for _, fact in facts.of(ObjectCall)}
+        makers = {made_by for path, fact in facts.of(ModuleObjects) for module in facts.names_of(path, fact.module) for name, made_by in fact.made if f"{module}.{name}" in targets}
+        return defining_paths(targets | makers, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         from async_lint.checks.blocking import blocking_table
 
         table = blocking_table()
-        types = {f"{module}.{name}": type_name for path, fact in facts.of(ModuleObjects) for module in facts.names_of(path, fact.module) for name, type_name in fact.objects}
+        named = [(fact, module) for path, fact in facts.of(ModuleObjects) for module in facts.names_of(path, fact.module)]
+        # object -> (its type, where it was made, for the message)
+        types = {f"{module}.{name}": (type_name, f"made in `{module}`") for fact, module in named for name, type_name in fact.objects}
+        returned = {f"{module}.{function}": type_name for fact, module in named for function, type_name in fact.returns}
+        for fact, module in named:
+            for name, made_by in fact.made:
+                if made_by in returned:
+                    types.setdefault(f"{module}.{name}", (returned[made_by], f"made by `{made_by}()`"))
         out = []
         for path, call in facts.of(ObjectCall):
-            type_name = types.get(call.target)
+            type_name, made = types.get(call.target, (None, ""))
             entry = table.match_method(type_name, call.method) if type_name is not None and call.positioned else None
             if entry is None:
                 continue
             what = entry.receiver or f"`{type_name}.{call.method}`"
             shown = call.spelled if "…" not in call.spelled else f"{entry.called}.{call.method}"
-            message = f"`{call.spelled}()` ({what}, made in `{call.target.rpartition('.')[0]}`) {entry.blocks}; use {entry.use.replace('{call}', shown)}"
+            message = f"`{call.spelled}()` ({what}, {made}) {entry.blocks}; use {entry.use.replace('{call}', shown)}"
             out.append(finding_at(path, call.where, entry.code, message))
         return out
