@@ -178,7 +178,7 @@ def _may_return_object(ctx, function: cst.FunctionDef, parent) -> bool:
 
     if function.returns is not None:
         return True
-    tree = ctx.source.python_tree
+    tree = ctx.source.python_tree if ctx.source is not None else None
     if tree is None:
         returned = returned_values(ctx, function, parent)
         return returned is not None and all(type(value) is cst.Call for value, _scope in returned)
