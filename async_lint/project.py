@@ -143,6 +143,9 @@ class ModuleNamer:
         if tuple(kept) != self.path_roots:
             self.path_roots = tuple(kept)
             self._aliases.clear()
+            # A folder on sys.path ends the namespace packages above a module (``_enclosing_package``).
+            self._packages.clear()
+            self._names.clear()
 
     def package_dirs(self) -> dict[str, tuple[str, ...]]:
         """Folders that setuptools' ``package-dir`` (``[tool.setuptools]`` of
@@ -163,6 +166,9 @@ class ModuleNamer:
     def _has_init(self, folder: str) -> bool:
         return self._holds_file(folder, "__init__.py")
 
+    def is_package_folder(self, folder: str) -> bool:
+        return self._has_init(folder)
+
     def module_name(self, path: str) -> tuple[str, bool]:
         """(dotted module name, is_package) of a ``.py`` file."""
         known = self._names.get(path)
@@ -180,20 +186,52 @@ class ModuleNamer:
         return name or stem, is_package
 
     def _package(self, folder: str) -> tuple[str, ...]:
-        """The dotted name's parts of the package ``folder`` is, outermost
-        first (the folders upwards that hold an ``__init__.py``); () when it
-        is none.  Kept per folder: a project's files share a few folders."""
+        """The dotted name's parts of the package the modules in ``folder``
+        are in, outermost first: the folders upwards that hold an
+        ``__init__.py``; for a folder without one inside a package of the
+        project, that package's and the folders' between (a namespace
+        package of it, ``_enclosing_package``); () when it is none.  Kept
+        per folder: a project's files share a few folders."""
         known = self._packages.get(folder)
         if known is None:
-            known = ()
-            mapped = self.package_dirs().get(folder)
-            if mapped is not None:
-                known = mapped
-            elif self._has_init(folder):
-                parent = os.path.dirname(folder)
-                known = (*(self._package(parent) if parent != folder else ()), os.path.basename(folder))
+            known = self._package_chain(folder)
+            if not known and not self._has_init(folder):
+                enclosing = self._enclosing_package(folder)
+                if enclosing is not None:
+                    known = (*self._package_chain(enclosing[0]), *enclosing[1])
             self._packages[folder] = known
         return known
+
+    def _package_chain(self, folder: str) -> tuple[str, ...]:
+        """The dotted name's parts of the package ``folder`` is (the folders
+        upwards that hold an ``__init__.py``, or setuptools' mapping); ()
+        when it is none."""
+        mapped = self.package_dirs().get(folder)
+        if mapped is not None:
+            return mapped
+        if not self._has_init(folder):
+            return ()
+        parent = os.path.dirname(folder)
+        return (*(self._package_chain(parent) if parent != folder else ()), os.path.basename(folder))
+
+    def _enclosing_package(self, folder: str) -> tuple[str, tuple[str, ...]] | None:
+        """For a folder without ``__init__.py`` inside a package of the
+        project (``app/management/commands/`` below ``app/__init__.py``):
+        the package's folder and the names of the folders between, which
+        Python imports as namespace packages inside it
+        (``app.management.commands``); None where no folder up to the
+        project's root is a package."""
+        root = os.path.abspath(self.root)
+        parts: list[str] = []
+        while (folder + os.sep).startswith(root + os.sep) and folder != root:
+            base = os.path.basename(folder)
+            if not base.isidentifier() or keyword.iskeyword(base) or self._holds_manage_py(folder) or folder in self.path_roots:
+                return None  # a folder Python has on sys.path for the project: its modules are named from it
+            parts.insert(0, base)
+            folder = os.path.dirname(folder)
+            if self._has_init(folder):
+                return folder, tuple(parts)
+        return None
 
     def _holds_manage_py(self, folder: str) -> bool:
         return self._holds_file(folder, "manage.py")
@@ -222,10 +260,17 @@ class ModuleNamer:
         the project imports ``orgs.mixins`` for ``apps.orgs.mixins``; and a
         folder without ``__init__.py`` is a namespace package (PEP 420)
         below the project's root, its ``src/`` or a folder holding
-        manage.py: ``app/models.py`` is ``app.models``."""
+        manage.py: ``app/models.py`` is ``app.models``; a module in a folder
+        without ``__init__.py`` inside a package (``app/tests/test_api.py``,
+        named ``app.tests.test_api``) is also ``test_api``."""
         known = self._aliases.get(path)
         if known is None:
             known = [name for _, name in self._manage_packages(path) if name]
+            folder, filename = os.path.split(os.path.abspath(path))
+            if filename.endswith(".py") and not self._has_init(folder) and self._enclosing_package(folder) is not None:
+                # Also a top-level module where its folder is put on sys.path
+                # (pytest's default import mode for a test folder without ``__init__.py``).
+                known.append(filename[:-3])
             known.extend(name for name in self._namespace_names(path) if name not in known)
             known.extend(name for name in self._path_root_names(path) if name not in known)
             self._aliases[path] = known
@@ -278,7 +323,12 @@ class ModuleNamer:
         return [folder for folder, _ in self._manage_packages(path)]
 
     def import_root(self, path: str) -> str:
+        """The folder above the outermost package the file is in (its own
+        folder for a top-level module)."""
         folder = os.path.dirname(os.path.abspath(path))
+        enclosing = None if self._has_init(folder) else self._enclosing_package(folder)
+        if enclosing is not None:
+            folder = enclosing[0]
         while self._has_init(folder) and os.path.dirname(folder) != folder:
             folder = os.path.dirname(folder)
         return folder
@@ -438,6 +488,8 @@ def import_roots(root: str, targets: list[str], namer: ModuleNamer) -> list[str]
                 seen_folders.add(folder)
                 found.append(namer.import_root(path))
                 found.extend(namer.manage_roots(path))
+                if not namer.is_package_folder(folder):
+                    found.append(folder)  # a folder without __init__.py on sys.path (a script's, a test's)
     return roots + found + list(namer.path_roots)
 
 

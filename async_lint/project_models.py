@@ -388,6 +388,7 @@ def project_model_table(
             local_caches = None  # settings of another package: its CACHES are not read
     # Before any file's other names are asked for: those below these folders are imported by names from them.
     namer.set_path_roots(path_folders)
+    reexported.name_also(namer.aliases)
     project_modules = {namer.module_name(path)[0] for path in texts}
     module_aliases = _module_aliases(texts, namer, project_modules)
     # The table of the same files is kept whole: a warm run reads the files

@@ -525,16 +525,18 @@ NAMESPACE_TREE = {
 
 
 def test_models_of_a_namespace_package_are_known_by_their_full_dotted_name(tmp_path):
-    """``warehouse/models/`` without ``__init__.py``: its file is the
-    module ``packing_list`` (its own folder an import root) and also
-    ``warehouse.models.packing_list``, the name the views import it by.
-    The model and its relation are known by both names."""
+    """``warehouse/models/`` without ``__init__.py`` inside the package
+    ``warehouse``: its file is the module ``warehouse.models.packing_list``
+    (a namespace package of it), the name the views import it by, and also
+    ``packing_list`` (its folder on ``sys.path``).  The model and its
+    relation are known by both names."""
     project = tmp_path / "project"
     _write_tree(project, NAMESPACE_TREE)
     files = [str(project / name) for name in NAMESPACE_TREE]
     table = project_model_table(str(project), make_settings(), ModuleNamer(str(project)), targets=files)
-    assert table.canonical("warehouse.models.packing_list.PackingList") == "packing_list.PackingList"
-    assert table.model("warehouse.models.packing_list.PackingList")["relations"]["container"][1] == "container.Container"
+    assert table.canonical("warehouse.models.packing_list.PackingList") == "warehouse.models.packing_list.PackingList"
+    assert table.canonical("packing_list.PackingList") == "warehouse.models.packing_list.PackingList"
+    assert table.model("warehouse.models.packing_list.PackingList")["relations"]["container"][1] == "warehouse.models.container.Container"
     found = [(f.line, f.code) for f in lint_paths([project])]
     assert found == [(6, "DJA204")]
 

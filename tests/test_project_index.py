@@ -639,8 +639,10 @@ def test_modules_in_folders_without_init_are_found_as_namespace_packages(tmp_pat
     namer = ModuleNamer(str(tmp_path))
     assert namer.module_name(str(tmp_path / "app" / "models.py")) == ("models", False)
     assert namer.aliases(str(tmp_path / "app" / "models.py")) == ["app.models"]
-    # Within a regular package, below src/ (and, harmlessly, below the root).
-    assert namer.aliases(str(tmp_path / "src" / "pkg" / "sub" / "tools.py")) == ["pkg.sub.tools", "src.pkg.sub.tools"]
+    # Within a regular package: a namespace package of it (its relative
+    # imports resolve so); also a top-level module, and below the root.
+    assert namer.module_name(str(tmp_path / "src" / "pkg" / "sub" / "tools.py")) == ("pkg.sub.tools", False)
+    assert namer.aliases(str(tmp_path / "src" / "pkg" / "sub" / "tools.py")) == ["tools", "src.pkg.sub.tools"]
     assert namer.aliases(str(tmp_path / "scripts" / "deep" / "run.py")) == ["scripts.deep.run"]
     target = tmp_path if given == "project" else tmp_path / "app" / "views.py"
     found = sorted((Path(f.path).name, f.line, f.code) for f in lint_paths([target]))

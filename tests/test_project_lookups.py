@@ -45,13 +45,28 @@ LAYOUT = {
 }
 
 
-def reference_module_name(path: str) -> tuple[str, bool]:
+def reference_module_name(path: str, root: str) -> tuple[str, bool]:
     path = os.path.abspath(path)
     folder, filename = os.path.split(path)
     stem = filename[:-3] if filename.endswith(".py") else filename
     is_package = stem == "__init__"
     parts = [] if is_package else [stem]
-    while os.path.isfile(os.path.join(folder, "__init__.py")):
+
+    def is_package_folder(folder: str) -> bool:
+        return os.path.isfile(os.path.join(folder, "__init__.py"))
+
+    if not is_package_folder(folder):
+        # A folder below the root inside a package: a namespace package of it.
+        above = folder
+        while above.startswith(root + os.sep):
+            parts.append(os.path.basename(above))
+            above = os.path.dirname(above)
+            if is_package_folder(above):
+                folder = above
+                break
+        else:
+            del parts[1:]
+    while is_package_folder(folder):
         parts.append(os.path.basename(folder))
         parent = os.path.dirname(folder)
         if parent == folder:
@@ -67,9 +82,12 @@ def test_module_names_by_package_folder_equal_the_walk_up(tmp_path):
     assert len(paths) == len(LAYOUT)
     for _ in range(2):
         for path in paths:
-            assert namer.module_name(path) == reference_module_name(path), path
+            assert namer.module_name(path) == reference_module_name(path, str(tmp_path)), path
     assert namer.module_name(str(tmp_path / "shop/orders/deep/x.py")) == ("shop.orders.deep.x", False)
     assert namer.module_name(str(tmp_path / "shop/loose/inner/b.py")) == ("inner.b", False)
+    # A module in a folder without __init__.py inside a package: in a namespace package of it.
+    assert namer.module_name(str(tmp_path / "shop/loose/a.py")) == ("shop.loose.a", False)
+    assert "a" in namer.aliases(str(tmp_path / "shop/loose/a.py"))
 
 
 def reference_locate(namer: ModuleNamer, roots: list[str], module: str) -> list[str]:
@@ -91,7 +109,7 @@ def test_module_files_under_many_import_roots_equal_the_plain_search(tmp_path):
     namer = ModuleNamer(str(tmp_path))
     roots = [str(tmp_path), str(tmp_path / "src"), str(tmp_path / "apps"), str(tmp_path / "shop" / "loose"), str(tmp_path / "missing"), str(tmp_path / "shop.py")]
     locator = ModuleLocator(namer, roots, lambda path: False)
-    modules = {reference_module_name(str(p))[0] for p in tmp_path.rglob("*.py")}
+    modules = {reference_module_name(str(p), str(tmp_path))[0] for p in tmp_path.rglob("*.py")}
     modules |= {"shop.nothing", "nothing.at.all", "linked.models", "orgs.mixins", "inner.b", "shop.models.x", "lib.util", "a", "not-a-name.x", "shop"}
     for module in sorted(modules):
         assert list(locator.get(module)) == reference_locate(namer, roots, module), module

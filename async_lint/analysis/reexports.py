@@ -117,6 +117,18 @@ class ReexportScan:
             self.imports[module] = own
             self.paths[module] = path
 
+    def name_also(self, aliases_of) -> None:
+        """Each module that imports something is also known by the other
+        names its file is imported by (``aliases_of(path)``: the project's
+        namespace packages, the folders on ``sys.path``): ``app/`` without an
+        ``__init__.py`` makes ``services`` also ``app.services``."""
+        for module, path in list(self.paths.items()):
+            for alias in aliases_of(path):
+                if alias not in self.imports:
+                    self.modules.add(alias)
+                    self.imports[alias] = self.imports[module]
+                    self.paths[alias] = path
+
     def table(self) -> dict[str, str]:
         """``module.name -> the outside name`` for each name a project module
         imports from another that re-exports it from outside the project."""
