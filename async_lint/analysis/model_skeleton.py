@@ -87,6 +87,8 @@ class _Resolver:
         self.local = local
 
     def qualify(self, node: ast.AST) -> str | None:
+        while isinstance(node, ast.Subscript):
+            node = node.value  # a generic class's alias (``models.Manager[T]``) is the class
         dotted = _dotted(node)
         if dotted is None:
             return None
