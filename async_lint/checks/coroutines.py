@@ -36,14 +36,14 @@ from async_lint.analysis.django_models import (
     django_inference,
 )
 from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, twin
-from async_lint.analysis.reaching import is_none_literal
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding
+from async_lint.analysis.reaching import is_none_literal, reaching_bindings
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding, Scope
 from async_lint.catalog import load_table
 from async_lint.index import split_key
 from async_lint.checks.base import Check, IndexCheck, finding_at
 from async_lint.facts import Fact
 from async_lint.checks.django_request import is_user_value
-from async_lint.walk import visit_fast
+from async_lint.walk import children, visit_fast
 
 cst = lazy_libcst.bind(globals())
 
@@ -707,10 +707,10 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         super().__init__(ctx)
         # id(function) -> name -> the coroutine call assigned to it, to
         # report once the function shows every read of it as a plain value.
-        self._held: dict[int, dict[str, _Held]] = {}
-        # id(function) -> name -> how each read of it in that function uses it
-        # (None: awaited, handed on, or anything else).
-        self._reads: dict[int, dict[str, list[CoroutineUse | None]]] = {}
+        self._held: dict[int, dict[str, list[_Held]]] = {}
+        # id(function) -> name -> each read of it in that function, and how
+        # it uses the value (None: awaited, handed on, or anything else).
+        self._reads: dict[int, dict[str, list[tuple[cst.Name, CoroutineUse | None]]]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
@@ -752,11 +752,23 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         if function is None or ctx.scope is not function.scope or not (isinstance(parent, cst.Assign) and len(parent.targets) == 1):
             return
         target = parent.targets[0].target
-        # Bound once in the function (the scope knows every binding already).
-        values = self.evidence.assigned_values(target) if isinstance(target, cst.Name) else None
+        if not isinstance(target, cst.Name):
+            return
+        # The name's bindings in the function (the scope knows every one
+        # already): bound once, every read sees the coroutine; bound more
+        # often (``user = None``, or a parameter, then ``user = acreate()``
+        # in an ``if``), the reads this binding reaches do.
+        bindings = self.evidence.bindings(target)
+        values = self.evidence.assigned_values(target)
         if values is not None and len(values) == 1:
-            fix = fixes.await_call(ctx, call, message="Add `await`") if future is not None else None
-            self._held.setdefault(id(function.node), {})[target.value] = _Held(call, target, callee, future, fix)
+            binding = None
+        else:
+            binding = next((b for b in bindings if b.kind == ASSIGN and b.value is call), None)
+            if binding is None:
+                return
+        fix = fixes.await_call(ctx, call, message="Add `await`") if future is not None else None
+        in_loop = any(type(n) is cst.For or type(n) is cst.While for n in ctx.stack[ctx.stack.index(function.node) + 1 :])
+        self._held.setdefault(id(function.node), {}).setdefault(target.value, []).append(_Held(call, target, callee, future, fix, function.scope, binding, bindings, in_loop))
 
     def visit_Name(self, node: cst.Name) -> None:
         ctx = self.ctx
@@ -768,7 +780,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             return  # the assignment itself (the name is bound only there)
         if (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
             return  # ``obj.uplink``, ``f(uplink=1)``: a name, not the variable
-        self._reads.setdefault(id(function.node), {}).setdefault(node.value, []).append(coroutine_use(ctx, node))
+        self._reads.setdefault(id(function.node), {}).setdefault(node.value, []).append((node, coroutine_use(ctx, node)))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         held = self._held.pop(id(node), None)
@@ -776,18 +788,34 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         if not held:
             return
         loads = self.evidence.name_loads(node)
-        for name, found in held.items():
-            uses = reads.get(name, [])
-            # Every read is in this function (none in a nested one), each a
-            # plain value, and the name is bound once: the coroutine is never awaited.
-            if not uses or None in uses or loads.loads[name] != len(uses) or loads.out_of_sight(name):
+        for name, stores in held.items():
+            read = reads.get(name, [])
+            if not read or loads.out_of_sight(name):
                 continue
-            if found.future is None:
-                self.ctx.add_fact(HeldCall(name=name, callee=found.callee, use=tuple(uses[0].as_data())), found.call)
-                continue
-            if found.future and any(use.kind in NOT_FOR_FUTURES for use in uses):
-                continue
-            self.ctx.report(found.call, "DJA302", held_message(found.callee, found.future, name, uses[0]), fix=found.fix)
+            for found in stores:
+                if found.binding is None:
+                    # Bound once: every read is in this function (none in a nested one).
+                    if loads.loads[name] == len(read):
+                        self._report_held(found, name, read)
+                elif not found.in_loop and not _read_in_nested_scope(node, name):
+                    # Bound more often, not in a loop: the reads before the
+                    # store (not recorded) cannot see it; those after are recorded.
+                    self._report_held(found, name, read)
+
+    def _report_held(self, found: _Held, name: str, read: list[tuple[cst.Name, CoroutineUse | None]]) -> None:
+        """DJA302 where every read the coroutine's store reaches uses it as a
+        plain value: it is never awaited."""
+        if found.binding is not None:
+            read = [(node, use) for node, use in read if found.binding in reaching_bindings(self.ctx, found.scope, found.bindings, node)]
+        uses = [use for _node, use in read]
+        if not uses or None in uses:
+            return
+        if found.future is None:
+            self.ctx.add_fact(HeldCall(name=name, callee=found.callee, use=tuple(uses[0].as_data())), found.call)
+            return
+        if found.future and any(use.kind in NOT_FOR_FUTURES for use in uses):
+            return
+        self.ctx.report(found.call, "DJA302", held_message(found.callee, found.future, name, uses[0]), fix=found.fix)
 
 
 @dataclass(frozen=True)
@@ -797,6 +825,27 @@ class _Held:
     callee: str
     future: bool | None  # None: whether the callee makes a coroutine is for the project index
     fix: object
+    scope: Scope
+    # The store's binding where the name has others (its reads are those it
+    # reaches), and all of them; None where it is the only one.
+    binding: Binding | None
+    bindings: list[Binding]
+    in_loop: bool  # the store is in a loop of the function: reads before it may see it
+
+
+def _read_in_nested_scope(function: cst.FunctionDef, name: str) -> bool:
+    """Whether a def, class or lambda inside the function names ``name``
+    (where the store's reads are not recorded)."""
+    from async_lint.checks.django_structure_classes import nodes_in
+
+    for nested in nodes_in(function.body, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        stack = [nested]
+        while stack:
+            current = stack.pop()
+            if type(current) is cst.Name and current.value == name:
+                return True
+            stack.extend(children(current))
+    return False
 
 
 @dataclass(frozen=True, kw_only=True)
