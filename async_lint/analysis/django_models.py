@@ -48,7 +48,6 @@ from async_lint.analysis.receivers import _attribute_assignments, annotation_tar
 from async_lint.analysis.scopes import (
     star_imported,
     ASSIGN,
-    BUILTIN_NAMES,
     CLASS,
     DEF,
     IMPORT,
@@ -323,32 +322,6 @@ def positional_args(call: cst.Call) -> list[cst.Arg]:
     return [a for a in call.args if a.keyword is None and not a.star]
 
 
-def resolve_in(scope: Scope, expr: cst.BaseExpression, module_name: str | None) -> str | None:
-    """``ctx.qualified_name`` evaluated in a given scope."""
-    parts: list[str] = []
-    while type(expr) is cst.Attribute:
-        parts.append(expr.attr.value)  # type: ignore[attr-defined]
-        expr = expr.value  # type: ignore[attr-defined]
-    if type(expr) is not cst.Name:
-        return None
-    found = lookup(scope, expr.value)
-    if found is None:
-        base = f"builtins.{expr.value}" if expr.value in BUILTIN_NAMES else None
-    else:
-        found_scope, bindings = found
-        kind, target = binding_target(bindings)
-        if kind == IMPORT:
-            base = target
-        elif found_scope.kind == "module" and kind in (DEF, CLASS):
-            base = f"{module_name or '<module>'}.{expr.value}"
-        else:
-            base = None
-    if base is None:
-        return None
-    parts.append(base)
-    return ".".join(reversed(parts))
-
-
 def _from_models_module(qualified: str) -> bool:
     """A capitalised name imported from a project ``models`` module
     (``shop.models.Product``, ``.models.Product``): evidence of a model."""
@@ -456,7 +429,7 @@ class DjangoInference:
         inherited: list[ModelInfo] = []
         is_model = False
         for arg in node.bases:
-            name = resolve_in(scope, arg.value, self.module_name)
+            name = self.ctx.qualified_name(arg.value, scope)
             base_class = self._class_binding(scope, arg.value)
             if base_class is not None:
                 base_info = self.model_of_class(base_class, scope)
@@ -527,7 +500,7 @@ class DjangoInference:
                     info.managers.add(target.value)
 
     def _relation_field(self, name: str, call: cst.Call, scope: Scope) -> Relation | None:
-        qualified = resolve_in(scope, call.func, self.module_name) or ""
+        qualified = self.ctx.qualified_name(call.func, scope) or ""
         short = qualified.rpartition(".")[2]
         kind = RELATION_FIELDS.get(short)
         if kind is None:
@@ -549,7 +522,7 @@ class DjangoInference:
             return text.rpartition(".")[2] or None
         if isinstance(expr, cst.Name):
             return expr.value
-        qualified = resolve_in(scope, expr, self.module_name)
+        qualified = self.ctx.qualified_name(expr, scope)
         if qualified == USER_MODEL_SETTING:
             return "User"
         if isinstance(expr, cst.Attribute):
@@ -593,7 +566,7 @@ class DjangoInference:
             return True
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute) and func.func.attr.value == "from_queryset":
             return True
-        qualified = resolve_in(scope, func, self.module_name)
+        qualified = self.ctx.qualified_name(func, scope)
         if qualified in MANAGER_CLASSES:
             return True
         cls = self._class_binding(scope, func)
@@ -608,7 +581,7 @@ class DjangoInference:
             expr = arg.value
             if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "from_queryset":
                 return True
-            qualified = resolve_in(scope, expr, self.module_name)
+            qualified = self.ctx.qualified_name(expr, scope)
             if qualified in names:
                 return True
             base = self._class_binding(scope, expr)
@@ -910,11 +883,11 @@ class DjangoInference:
         alias = self._type_alias(target, scope) if depth < 5 else None
         if alias is not None:
             return self._annotated_value(alias[0], alias[1], depth + 1)
-        qualified = resolve_in(scope, target, self.module_name)
+        qualified = self.ctx.qualified_name(target, scope)
         if qualified in REQUEST_CLASSES or self._is_request_class(target, scope, qualified):
             return DjangoRequestValue()
         if isinstance(target, cst.Subscript):  # ``QuerySet[Post]``
-            qualified = resolve_in(scope, target.value, self.module_name)
+            qualified = self.ctx.qualified_name(target.value, scope)
         if qualified in QUERYSET_CLASSES:
             return QuerySetValue(self._annotated_model(target, scope))
         value = self._infer(target, scope)
@@ -1109,7 +1082,7 @@ class DjangoInference:
             # ``models.Post`` through ``from . import models``, ``import shop.models``:
             # what ``from shop.models import Post`` would give (the table's
             # model, or a class of a models module whose bases are not read).
-            qualified = resolve_in(scope, node, self.module_name)
+            qualified = self.ctx.qualified_name(node, scope)
             info = self.model_for_import(qualified) if qualified is not None and "." in qualified else None
             return ModelClass(info) if info is not None else None
         if receiver is CYCLE:
@@ -1222,7 +1195,7 @@ class DjangoInference:
         async_methods = {s.name.value for s in body if isinstance(s, cst.FunctionDef) and s.asynchronous is not None}
         # Bases all from the frameworks (a Channels consumer, a Django view):
         # their methods (``await self.send(...)``) load no project relations.
-        framework_bases = all((resolve_in(cls.scope, base.value, self.module_name) or "").partition(".")[0] in FRAMEWORK_PACKAGES for base in cls.cls.bases)
+        framework_bases = all((self.ctx.qualified_name(base.value, cls.scope) or "").partition(".")[0] in FRAMEWORK_PACKAGES for base in cls.cls.bases)
         for method in body:
             self_name = _self_parameter(method)
             if self_name is None:
@@ -1325,7 +1298,7 @@ class DjangoInference:
         """What awaiting a ``@sync_to_async``/``@database_sync_to_async`` def
         gives: what its returns agree on, else its return annotation (a model
         class: an instance whose relations are not claimed)."""
-        if not any(resolve_in(parent, _decorator_callee(d), self.module_name) in THREAD_DECORATORS for d in node.decorators):
+        if not any(self.ctx.qualified_name(_decorator_callee(d), parent) in THREAD_DECORATORS for d in node.decorators):
             return None
         key = (id(node), "thread")
         if key in self._thread_returns:
@@ -1389,7 +1362,7 @@ class DjangoInference:
             if isinstance(receiver, FormClassValue):
                 return None
             return None
-        qualified = resolve_in(scope, func, self.module_name)
+        qualified = self.ctx.qualified_name(func, scope)
         if qualified == "builtins.list" and not scope.is_async_context:
             # ``sync_to_async(lambda: list(qs))()``: the rows, fetched off the loop.
             return self._rows_list(node, scope)
@@ -1534,7 +1507,7 @@ class DjangoInference:
         if not isinstance(node, cst.Call):
             return None
         func = node.func
-        if resolve_in(scope, func, self.module_name) in THREAD_RUNNERS:
+        if self.ctx.qualified_name(func, scope) in THREAD_RUNNERS:
             # ``await asyncio.to_thread(build, ...)``
             wrapped = positional_args(node)
             return self._thread_result(wrapped[0].value, node, scope) if wrapped else None
@@ -1563,11 +1536,11 @@ class DjangoInference:
                     if isinstance(found, QuerySetValue) and found.model is not None and not found.rows:
                         return InstanceValue(found.model, found.selected)
             return None
-        if isinstance(func, cst.Call) and resolve_in(scope, func.func, self.module_name) in THREAD_DECORATORS:
+        if isinstance(func, cst.Call) and self.ctx.qualified_name(func.func, scope) in THREAD_DECORATORS:
             # ``await sync_to_async(Post.objects.filter)(...)``: what the thread hands back.
             wrapped = positional_args(func)
             return self._thread_result(wrapped[0].value, node, scope) if wrapped else None
-        qualified = resolve_in(scope, func, self.module_name)
+        qualified = self.ctx.qualified_name(func, scope)
         if qualified in ("django.shortcuts.aget_object_or_404",):
             return self._shortcut_instance(node, scope)
         function = self._function_binding(func, scope)
@@ -1592,11 +1565,11 @@ class DjangoInference:
             # ``await sync_to_async(lambda: Game.objects.select_related("t").get(pk=pk))()``:
             # the instance the query fetched, with what it selected.
             body = callable_expr.body
-            if type(body) is cst.Call and resolve_in(scope, body.func, self.module_name) == "builtins.list":
+            if type(body) is cst.Call and self.ctx.qualified_name(body.func, scope) == "builtins.list":
                 return self._rows_list(body, scope)  # ``lambda: list(qs)``: the rows, fetched in the thread
             value = self._infer(body, scope)
             return value if isinstance(value, (QuerySetValue, ManagerValue, InstanceValue, PairValue, RowsListValue)) else None
-        qualified = resolve_in(scope, callable_expr, self.module_name)
+        qualified = self.ctx.qualified_name(callable_expr, scope)
         if qualified == "builtins.list":
             return self._rows_list(call, scope)  # ``await sync_to_async(list)(qs)``
         if qualified == "django.shortcuts.get_object_or_404":

@@ -14,6 +14,8 @@ again at a line's start (a ``def``, a ``class``, an assignment) is not a
 re-export.  Kept only where another project module imports the name from that
 module, by name or with ``*``, and where the chain of re-exports ends outside
 the project (a name defined in the project is the project index's to follow).
+Also asgiref's ``sync_to_async``/``async_to_sync`` imported from a library
+module that has them (``from adrf.views import sync_to_async``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ _FROM_IMPORT = re.compile(r"from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|
 # Names a module binds again at a line's start: ``def``/``class``, and plain assignments.
 _REBOUND = re.compile(r"(?m)^(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)|(\w+)[ \t]*(?::[^=\n]*)?=(?!=))")
 MAX_CHAIN = 8
+# asgiref's adapters, which libraries import and a project may import from
+# them: the names mean asgiref's wherever a module outside the project has them.
+ASGIREF_SYNC_NAMES = frozenset({"sync_to_async", "async_to_sync"})
 
 
 def _from_imports(text: str):
@@ -134,6 +139,12 @@ class ReexportScan:
         imports from another that re-exports it from outside the project."""
         tops = {module.partition(".")[0] for module in self.modules}
         out: dict[str, str] = {}
+        for target in self.imported:
+            # ``from adrf.views import sync_to_async``: a library's module
+            # re-exporting asgiref's (they import it to wrap their own calls).
+            module, _, name = target.rpartition(".")
+            if name in ASGIREF_SYNC_NAMES and module.partition(".")[0] not in tops and module != "asgiref.sync":
+                out[target] = f"asgiref.sync.{name}"
         for module, names in self.imports.items():
             starred = module in self.starred
             for local in names:
