@@ -235,6 +235,10 @@ class PairValue:
     first: InstanceValue
 
 
+# Builtins that copy an iterable's items into a list (or iterate them in a new order).
+ROW_COPIES = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed"})
+
+
 @dataclass(frozen=True)
 class RowsListValue:
     """``list(qs)``: the rows of a QuerySet, fetched (``await
@@ -297,6 +301,16 @@ class _NoneLiteral:
 
 
 NONE = _NoneLiteral()
+
+
+@dataclass(frozen=True)
+class _EmptyCollection:
+    """Marker for ``name = []`` (or ``()``): the QuerySet or rows other
+    bindings give decide (``watchers = []`` on one branch, a QuerySet on
+    the other: evaluating it is a query on that path)."""
+
+
+EMPTY = _EmptyCollection()
 UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"
 Value = object
 
@@ -742,6 +756,12 @@ class DjangoInference:
             return self._infer_subscript(node, scope)
         if kind is cst.ListComp:
             return self._fetched_rows(node, scope)
+        if kind is cst.BinaryOperation and type(node.operator) is cst.Add:
+            # ``list(tier1) + list(tier2)``: rows of one model.
+            left, right = self._infer(node.left, scope), self._infer(node.right, scope)
+            if isinstance(left, RowsListValue) and isinstance(right, RowsListValue) and left.item.model == right.item.model:
+                loaded = left.item.loaded & right.item.loaded if left.item.loaded is not None and right.item.loaded is not None else None
+                return RowsListValue(InstanceValue(left.item.model, loaded))
         return None
 
     def _fetched_rows(self, node: cst.ListComp, scope: Scope) -> Value | None:
@@ -826,6 +846,8 @@ class DjangoInference:
                 return None
             if is_none_literal(value_expr) and any(isinstance(t, cst.Name) and t.value == name for t in targets):
                 return NONE
+            if type(value_expr) in (cst.List, cst.Tuple) and not value_expr.elements and any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return EMPTY
             for target in targets:
                 if isinstance(target, cst.Name) and target.value == name:
                     value = self._infer(value_expr, scope)
@@ -1363,8 +1385,9 @@ class DjangoInference:
                 return None
             return None
         qualified = self.ctx.qualified_name(func, scope)
-        if qualified == "builtins.list" and not scope.is_async_context:
-            # ``sync_to_async(lambda: list(qs))()``: the rows, fetched off the loop.
+        if qualified in ROW_COPIES:
+            # ``sync_to_async(lambda: list(qs))()``: the rows, fetched off the
+            # loop; ``sorted(qs)`` on it (reported there): rows all the same.
             return self._rows_list(node, scope)
         if qualified in USER_MODEL_GETTERS:
             return ModelClass(self.model_named("User") or USER_MODEL)
@@ -1594,9 +1617,10 @@ class DjangoInference:
         return LazyUserValue() if name == "user" else SessionValue()
 
     def _rows_list(self, call: cst.Call, scope: Scope) -> Value | None:
-        """``list(qs)`` of a QuerySet of model rows: its fetched instances."""
+        """``list(qs)`` of a QuerySet of model rows (or of such a list:
+        ``sorted(rows, key=...)``): its fetched instances."""
         positional = positional_args(call)
-        if len(positional) != 1 or len(call.args) != 1:
+        if len(positional) != 1 or (len(call.args) != 1 and not (call.args[0] is positional[0] and all(arg.keyword is not None for arg in call.args[1:]))):
             return None
         item = _element_of(self._infer(positional[0].value, scope))
         return RowsListValue(item) if isinstance(item, InstanceValue) else None
@@ -1711,7 +1735,12 @@ def _name_value(values: list) -> Value | None:
     # ``client = None`` before the assignments in branches: the name has their kind.
     if any(v is NONE for v in values) and not all(v is NONE for v in values):
         values = [v for v in values if v is not NONE]
-    values = [None if v is NONE else v for v in values]
+    if any(v is EMPTY for v in values):
+        # ``[]`` on one path: only rows or QuerySets on the others decide.
+        others = [v for v in values if v is not EMPTY and v is not NONE and v is not CYCLE]
+        if others and all(isinstance(v, (QuerySetValue, RowsListValue)) for v in others):
+            values = [v for v in values if v is not EMPTY]
+    values = [None if v is NONE or v is EMPTY else v for v in values]
     concrete = [v for v in values if v is not CYCLE]
     if not concrete:
         return CYCLE if values else None
