@@ -24,6 +24,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     django_inference,
 )
+from async_lint.analysis.dominance import EvaluatedPoint
 from async_lint.analysis.handoffs import covers, dotted, handed_by, root_name
 from async_lint.analysis.django_twins import since, sync_names, target_version, twin
 from async_lint.analysis.scopes import CLASS, Binding, Scope, sole_binding
@@ -127,6 +128,9 @@ class SyncOrmCheck(DjangoCheck):
         # before it) of each
         # ``refresh_from_db()`` in it, in visiting order (DJA204)
         self._refreshed: dict[int, list[tuple[str, frozenset[str] | None, cst.Call, cst.CSTNode, int]]] = {}
+        # id(function) -> (``inst.relation`` path, where, the ``inst`` name
+        # assigned to) of each assignment to an attribute (DJA204)
+        self._assigned: dict[int, list[tuple[str, EvaluatedPoint, cst.Name]]] = {}
 
     # -- explicit calls (DJA201, DJA203) -------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
@@ -459,18 +463,27 @@ class SyncOrmCheck(DjangoCheck):
         root = root_name(expr)
         if not handed or root is None:
             return False
+        path = dotted(expr)
+
+        def anchors():
+            for (handed_path, whole), anchor in handed:
+                if handed_path.partition(".")[0] != root.value:
+                    continue
+                if type(anchor) is cst.Attribute and any(outer is anchor for outer in self.ctx.stack):
+                    continue  # a read (``_note_read``) of which this one is a part: it comes first
+                if whole if path is None else covers((handed_path, whole), path, relation):
+                    yield anchor
+
+        return self._same_value_at(root, anchors())
+
+    def _same_value_at(self, root: cst.Name, anchors) -> bool:
+        """Whether ``root``'s local name holds here the value it held at one
+        of ``anchors`` (nodes of the function before this one)."""
         local = self._local(root.value)
         if local is None:
             return False
-        path = dotted(expr)
         value: set[int] | None = None
-        for (handed_path, whole), anchor in handed:
-            if handed_path.partition(".")[0] != root.value:
-                continue
-            if type(anchor) is cst.Attribute and any(outer is anchor for outer in self.ctx.stack):
-                continue  # a read (``_note_read``) of which this one is a part: it comes first
-            if not (whole if path is None else covers((handed_path, whole), path, relation)):
-                continue
+        for anchor in anchors:
             if value is None:
                 value = self._reaching(local, root)
             if self._reaching(local, anchor) == value:
@@ -529,7 +542,10 @@ class SyncOrmCheck(DjangoCheck):
         # ``type()``: run at every attribute; isinstance against libcst's
         # (ABC) classes goes through abc, and these have no subclasses.
         parent_type = type(parent)
-        if parent_type is cst.AssignTarget or parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
+        if parent_type is cst.AssignTarget:
+            self._note_assigned(node)
+            return
+        if parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
             return
         receiver = self.inference.infer(node.value)
         if receiver is None and node.attr.value in self.inference.table.single_relation_names():
@@ -562,6 +578,8 @@ class SyncOrmCheck(DjangoCheck):
             return
         if receiver.loaded is None or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name) or self._read_by_enclosing_function(node):
             return
+        if self._assigned_before(node):
+            return
         path, fetched = self._relation_path(node.value, relation.name)
         # A GenericForeignKey is no field select_related() takes (FieldError): it is prefetched.
         loader = "prefetch_related" if relation.kind == "generic_fk" else "select_related"
@@ -573,6 +591,27 @@ class SyncOrmCheck(DjangoCheck):
             )
         self.flag(node, "DJA204", f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): {advice}")
         self._note_read(node)
+
+    def _note_assigned(self, node: cst.Attribute) -> None:
+        """``inst.team = other``: Django's descriptor caches the instance
+        assigned, so reading ``inst.team`` where only this statement can have
+        run before (``_assigned_before``) runs no query."""
+        function = self.ctx.current_function
+        root = root_name(node)
+        path = dotted(node)
+        if function is not None and root is not None and path is not None and self._local(root.value) is not None:
+            self._assigned.setdefault(id(function), []).append((path, EvaluatedPoint.at(self.ctx.stack), root))
+
+    def _assigned_before(self, node: cst.Attribute) -> bool:
+        """An assignment of ``node`` (``inst.team``) on every path to it, to
+        the same value of ``inst``."""
+        function = self.ctx.current_function
+        assigned = self._assigned.get(id(function)) if function is not None else None
+        root = root_name(node)
+        path = dotted(node)
+        if not assigned or root is None or path is None:
+            return False
+        return self._same_value_at(root, (anchor for assigned_path, point, anchor in assigned if assigned_path == path and point.dominates(self.ctx.stack)))
 
     def _foreign_relation_read(self, node: cst.Attribute) -> None:
         """``member.org`` where ``member`` is what a function of another
