@@ -64,8 +64,9 @@ class ForeignResultUse(Fact):
 
 @dataclass(frozen=True, kw_only=True)
 class FunctionResults(Fact):
-    """What the module's module-level functions return, where their
-    returns agree: (name, QUERYSET or INSTANCE, is a coroutine function)."""
+    """What the module's module-level functions and its classes' methods
+    (``Repo.get``) return, where their returns agree: (name, QUERYSET or
+    INSTANCE, is a coroutine function)."""
 
     kind = "function_results"
     module: str
@@ -127,6 +128,10 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
             return None
         func, how = wrapped[0].value, "thread"
     target = ctx.imported_from_elsewhere(func)
+    if target is None and type(func) is cst.Attribute and type(func.value) is cst.Call:
+        # ``Repo().get(pk)``: the method of the class imported from elsewhere.
+        made = ctx.imported_from_elsewhere(func.value.func)
+        target = f"{made}.{func.attr.value}" if made is not None else None
     if target is not None:
         return (target,), how, False
     starred = _star_imported_candidates(ctx, func)
@@ -223,36 +228,52 @@ class FunctionResultFacts(Check):
         results = []
         unloaded = []
         single = []
+        # The module-level defs, and the methods of its classes (``Repo.get(pk)``,
+        # ``Repo().get(pk)``: a repository class's), by their names in the module.
+        functions = [(statement.name.value, statement) for statement in node.body if type(statement) is cst.FunctionDef]
         for statement in node.body:
-            if type(statement) is not cst.FunctionDef:
-                continue
+            if type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock and not _framework_class(ctx, statement):
+                functions.extend((f"{statement.name.value}.{method.name.value}", method) for method in statement.body.body if type(method) is cst.FunctionDef)
+        for name, statement in functions:
             value = inference.function_result(statement, ctx.module_scope)
             # ``@database_sync_to_async def get_room(pk)``: awaited, like an async def.
             info = ctx.function_info(statement)
             awaited = statement.asynchronous is not None or (info is not None and info.runs_in_thread)
             item = None  # the instance it returns, or each row of its rows
             if isinstance(value, QuerySetValue) and not value.rows:
-                results.append((statement.name.value, QUERYSET, awaited))
+                results.append((name, QUERYSET, awaited))
                 item = InstanceValue(value.model, value.selected) if value.model is not None else None
             elif isinstance(value, RowsListValue) and value.item.model is not None:
-                results.append((statement.name.value, ROWS, awaited))
+                results.append((name, ROWS, awaited))
                 item = value.item
             elif isinstance(value, InstanceValue) and value.model is not None:
-                results.append((statement.name.value, USER if is_user_value(value) else INSTANCE, awaited))
+                results.append((name, USER if is_user_value(value) else INSTANCE, awaited))
                 item = value
                 names = tuple(sorted(name for name, relation in value.model.relations.items() if relation.is_single))
                 if names:
-                    single.append((statement.name.value, names))
+                    single.append((name, names))
             if item is not None and item.loaded is not None:  # fetched by a query here: what it did not load runs a query
                 relations = tuple(
-                    (name, "prefetch_related" if relation.kind == "generic_fk" else "select_related")
-                    for name, relation in sorted(item.model.relations.items())
-                    if relation.is_single and not item.has_loaded(name)
+                    (relation_name, "prefetch_related" if relation.kind == "generic_fk" else "select_related")
+                    for relation_name, relation in sorted(item.model.relations.items())
+                    if relation.is_single and not item.has_loaded(relation_name)
                 )
                 if relations:
-                    unloaded.append((statement.name.value, relations))
+                    unloaded.append((name, relations))
         if results:
             ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded), single=tuple(single)))
+
+
+# Frameworks whose classes' methods the framework calls (a model's, a view's,
+# a serializer's): not what another module imports to call for a result.
+FRAMEWORK_PACKAGES = ("django", "rest_framework", "adrf", "channels", "ninja", "graphene", "celery")
+
+
+def _framework_class(ctx, node: cst.ClassDef) -> bool:
+    """A class deriving from a framework's class (or a module of the framework itself)."""
+    if ctx.module_name is not None and ctx.module_name.partition(".")[0] in FRAMEWORK_PACKAGES:
+        return True
+    return any((ctx.qualified_name(base.value) or "").partition(".")[0] in FRAMEWORK_PACKAGES for base in node.bases if base.keyword is None)
 
 
 class ForeignResultCheck(ProjectCheck):
@@ -260,8 +281,10 @@ class ForeignResultCheck(ProjectCheck):
     fact_kinds = (ForeignResultUse, FunctionResults)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
-        """The modules the functions are imported from."""
-        return defining_paths((target for _, fact in facts.of(ForeignResultUse) for target in (fact.target, *fact.alternatives)), project)
+        """The modules the functions are imported from (a method's: the
+        module its class is imported from)."""
+        targets = {target for _, fact in facts.of(ForeignResultUse) for target in (fact.target, *fact.alternatives)}
+        return defining_paths(targets | {target.rpartition(".")[0] for target in targets if target.count(".") > 1}, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         results = facts.of(FunctionResults)
