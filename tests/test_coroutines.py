@@ -52,6 +52,23 @@ def test_table_coroutines_are_coroutine_functions() -> None:
     assert checked >= 10  # asyncio's and Django's are always installed
 
 
+def test_table_client_classes_have_those_coroutine_methods() -> None:
+    # Where a client row's constructor is an installed class (asyncio's
+    # primitives and queues always are), each method it lists is a coroutine function.
+    apis = coroutine_apis()
+    checked = 0
+    for name, client in apis.clients.items():
+        value = _resolve(name)
+        if not inspect.isclass(value):
+            continue
+        for method in client.methods:
+            # ``Condition.acquire`` is its lock's, set on each instance.
+            found = getattr(value, method, None) or getattr(value(), method)
+            assert inspect.iscoroutinefunction(found), f"{name}.{method}"
+            checked += 1
+    assert checked >= 10
+
+
 def test_table_django_methods_are_coroutine_functions() -> None:
     from django.core.cache.backends.base import BaseCache
     from django.db.models import Model, QuerySet
