@@ -762,7 +762,17 @@ class DjangoInference:
             if isinstance(left, RowsListValue) and isinstance(right, RowsListValue) and left.item.model == right.item.model:
                 loaded = left.item.loaded & right.item.loaded if left.item.loaded is not None and right.item.loaded is not None else None
                 return RowsListValue(InstanceValue(left.item.model, loaded))
+        if kind is cst.IfExp:
+            # ``qs if flag else []``: as a name bound on two paths.
+            return _name_value([self._branch_value(node.body, scope), self._branch_value(node.orelse, scope)])
         return None
+
+    def _branch_value(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
+        if is_none_literal(node):
+            return NONE
+        if type(node) in (cst.List, cst.Tuple) and not node.elements:
+            return EMPTY
+        return self._infer(node, scope)
 
     def _fetched_rows(self, node: cst.ListComp, scope: Scope) -> Value | None:
         """``[m async for m in qs]``: the rows of the QuerySet, fetched (instances)."""
