@@ -19,7 +19,7 @@ from async_lint.analysis.receivers import Inferred, ReceiverInference
 from async_lint.analysis.scopes import Scope
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
-from async_lint.checks.celery_tasks import PUBLISHING_METHODS, SIGNATURE_TYPE, TASK_TYPE, record_task_call, record_task_op
+from async_lint.checks.celery_tasks import PUBLISHING_METHODS, SIGNATURE_TYPE, TASK_TYPE, task_root, record_task_call, record_task_op
 from async_lint.checks.foreign_objects import record_object_call, record_object_op
 
 cst = lazy_libcst.bind(globals())
@@ -152,13 +152,15 @@ class BlockingCallCheck(Check):
         # was wrong (the object is async after all); an awaited call of a
         # name resolved through imports (`await time.sleep(1)`) still blocks.
         awaited = isinstance(self.ctx.parent, cst.Await)
-        found = self.classify(node, self.ctx.scope, by_receiver=not awaited)
+        found = self.classify(node, self.ctx.scope, by_receiver=not awaited or self._publishes_task(node))
         if found is not None:
             entry, message = found
             fix = sleep_fix(self.ctx, node) if entry.code == "DJA101" and self.ctx.in_async_context else None
             self.ctx.report_blocking(node, entry.code, message, fix=fix)
-        elif not awaited and type(node.func) is cst.Attribute and node.func.attr.value in PUBLISHING_METHODS and self.ctx.in_async_context:
-            # Perhaps a Celery task of another module: the project check decides.
+        elif type(node.func) is cst.Attribute and node.func.attr.value in PUBLISHING_METHODS and self.ctx.in_async_context:
+            # Perhaps a Celery task of another module: the project check decides
+            # (awaited too: ``await task.delay()`` publishes, then awaits an
+            # AsyncResult, a TypeError).
             # ``task.s(...).apply_async()`` sends a signature made from the task.
             type_name = SIGNATURE_TYPE if type(node.func.value) is cst.Call else TASK_TYPE
             entry = self.table.match_method(type_name, node.func.attr.value)
@@ -174,6 +176,16 @@ class BlockingCallCheck(Check):
             # In a sync function: perhaps an object of another module, an
             # operation of the function where the project index finds one there.
             record_object_op(self, node)
+
+    def _publishes_task(self, call: cst.Call) -> bool:
+        """``task.delay()`` on a name known to be a Celery task: awaiting its
+        AsyncResult raises TypeError after the publish blocked, so an
+        ``await`` in front says nothing of the receiver."""
+        func = call.func
+        if type(func) is not cst.Attribute or func.attr.value not in PUBLISHING_METHODS:
+            return False
+        found = self.receivers.infer(task_root(func))
+        return found is not None and found.type in (TASK_TYPE, SIGNATURE_TYPE)
 
     def classify(self, call: cst.Call, scope: Scope, *, once_per_object: bool = True, by_receiver: bool = True) -> tuple[BlockingCall, str] | None:
         """The table entry a call matches, and the message for it.

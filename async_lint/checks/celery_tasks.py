@@ -54,7 +54,7 @@ class TasksDefined(Fact):
     names: tuple[str, ...]
 
 
-def _task_root(func: cst.Attribute) -> cst.BaseExpression:
+def task_root(func: cst.Attribute) -> cst.BaseExpression:
     """The expression a publishing call starts from: ``t`` of
     ``t.s(1).set(queue=q).apply_async``."""
     value = func.value
@@ -71,7 +71,7 @@ def record_task_call(check, call: cst.Call, message: str | None) -> None:
     func = call.func
     if message is None or type(func) is not cst.Attribute or func.attr.value not in PUBLISHING_METHODS or not ctx.in_async_context:
         return
-    root = _task_root(func)
+    root = task_root(func)
     target = ctx.imported_from_elsewhere(root)
     targets = [target] if target is not None else _star_candidates(ctx, root)
     if not targets or check.receivers.infer(root) is not None:
@@ -92,7 +92,7 @@ def record_task_op(check, call: cst.Call) -> None:
     function = ctx.current_function
     if ctx.in_async_context or function is None or function.runs_on_loop or ctx.in_lambda or ctx.only_without_loop():
         return
-    root = _task_root(func)
+    root = task_root(func)
     target = ctx.imported_from_elsewhere(root)
     if target is not None:
         ref = f"q:{target}"
