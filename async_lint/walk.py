@@ -225,6 +225,17 @@ def _below(node: cst.CSTNode, order: tuple[str, ...]) -> list[cst.CSTNode]:
     return out
 
 
+def mentions_name(node: cst.CSTNode, name: str) -> bool:
+    """Whether ``node`` or a node below it is the name ``name``."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is cst.Name and current.value == name:
+            return True
+        stack.extend(children(current))
+    return False
+
+
 _DISPATCH: dict[tuple[type, str], dict[str, str]] = {}
 
 

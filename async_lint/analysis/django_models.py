@@ -63,7 +63,7 @@ from async_lint.analysis.scopes import (
     sole_binding,
 )
 from async_lint.facts import Fact
-from async_lint.walk import NESTED_SCOPE_NAMES, children
+from async_lint.walk import NESTED_SCOPE_NAMES, children, mentions_name
 
 cst = lazy_libcst.bind(globals())
 
@@ -1175,7 +1175,7 @@ class DjangoInference:
             result = _merge(values)
             if isinstance(result, InstanceValue):
                 loaded = None
-                if result.loaded is not None and all(value is not None and type(value) is not cst.Name for value, _scope in assignments):
+                if result.loaded is not None and all(value is not None and (type(value) is not cst.Name or _only_tested_and_stored(value, scope)) for value, scope in assignments):
                     loaded = self._self_relations_loaded(cls, attr, result.loaded)
                 result = InstanceValue(result.model, loaded)
         self._self_attributes[key] = result
@@ -1757,6 +1757,48 @@ def _name_value(values: list) -> Value | None:
     if any(v is None for v in concrete):
         return None
     return _merge(concrete)
+
+
+def _only_tested_and_stored(name: cst.Name, scope: Scope) -> bool:
+    """Whether the local ``name`` (``self.match = match``) is used in its
+    function only to be tested (``if not match``, ``match is None``) and
+    stored: nothing it reads or hands on may have loaded its relations
+    before the store.  No nested def, class or lambda names it."""
+    function = scope.node
+    if scope.kind != "function" or type(function) is not cst.FunctionDef:
+        return False
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(child, None) for child in children(function.body)]
+    while stack:
+        node, parent = stack.pop()
+        kind = type(node)
+        if kind is cst.Name and node.value == name.value:
+            if (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
+                continue  # ``self.match``, ``f(match=...)``: a name, not the variable
+            if not _tested_or_stored(node, parent):
+                return False
+            continue
+        if kind.__name__ in NESTED_SCOPE_NAMES:
+            if mentions_name(node, name.value):
+                return False
+            continue
+        stack.extend((child, node) for child in children(node))
+    return True
+
+
+def _tested_or_stored(node: cst.Name, parent: cst.CSTNode | None) -> bool:
+    kind = type(parent)
+    if kind is cst.AssignTarget:
+        return True  # the local bound
+    if kind is cst.Assign:
+        # ``self.x = name``: the store (a plain value, one target an attribute).
+        return parent.value is node and all(type(t.target) is cst.Attribute for t in parent.targets)
+    if kind is cst.If or kind is cst.While:
+        return parent.test is node
+    if kind is cst.UnaryOperation:
+        return type(parent.operator) is cst.Not
+    if kind is cst.Comparison:
+        return all(type(c.operator) in (cst.Is, cst.IsNot) and is_none_literal(c.comparator) for c in parent.comparisons) and parent.left is node
+    return False
 
 
 def _merge(values: list[Value]) -> Value | None:

@@ -43,7 +43,7 @@ from async_lint.index import split_key
 from async_lint.checks.base import Check, IndexCheck, finding_at
 from async_lint.facts import Fact
 from async_lint.checks.django_request import is_user_value
-from async_lint.walk import children, visit_fast
+from async_lint.walk import mentions_name, visit_fast
 
 cst = lazy_libcst.bind(globals())
 
@@ -838,14 +838,7 @@ def _read_in_nested_scope(function: cst.FunctionDef, name: str) -> bool:
     (where the store's reads are not recorded)."""
     from async_lint.checks.django_structure_classes import nodes_in
 
-    for nested in nodes_in(function.body, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-        stack = [nested]
-        while stack:
-            current = stack.pop()
-            if type(current) is cst.Name and current.value == name:
-                return True
-            stack.extend(children(current))
-    return False
+    return any(mentions_name(nested, name) for nested in nodes_in(function.body, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
 
 
 @dataclass(frozen=True, kw_only=True)
