@@ -514,7 +514,7 @@ def _table_key(
 
 
 def _store_table(cache, key: str, table: ModelTable, installed: dict[str, list | None], **made_of) -> None:
-    data = [table.models, table.methods, table.aliases, table.user_model, sorted(table.request_classes)]
+    data = [table.models, table.methods, table.aliases, table.user_model, sorted(table.request_classes), sorted(table.plain_classes)]
     cache.put(key, {"findings": [], "table": data, "installed": installed, **made_of})
 
 
@@ -530,12 +530,14 @@ def _cached_table(cache, key: str, root: str) -> ModelTable | None:
 def _table_of(entry: dict) -> ModelTable | None:
     """The table a kept entry holds, or None where it is not of that shape."""
     try:
-        models, methods, aliases, user_model, request_classes = entry["table"]
+        models, methods, aliases, user_model, request_classes, plain_classes = entry["table"]
     except (TypeError, ValueError):
         return None
-    if not (isinstance(models, dict) and isinstance(methods, dict) and isinstance(aliases, dict) and isinstance(request_classes, list)):
+    if not (isinstance(models, dict) and isinstance(methods, dict) and isinstance(aliases, dict) and isinstance(request_classes, list) and isinstance(plain_classes, list)):
         return None
-    return ModelTable(models=models, methods=methods, aliases=aliases, user_model=user_model, request_classes=frozenset(request_classes), installed=entry["installed"])
+    return ModelTable(
+        models=models, methods=methods, aliases=aliases, user_model=user_model, request_classes=frozenset(request_classes), plain_classes=frozenset(plain_classes), installed=entry["installed"]
+    )
 
 
 def _table_of_same_skeletons(cache, key: str, root: str, texts: dict[str, tuple[str, bytes]], contents: dict[str, str], namer: ModuleNamer, hints: "_Hints") -> ModelTable | None:

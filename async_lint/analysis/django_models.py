@@ -453,7 +453,7 @@ class DjangoInference:
             elif name is not None and self.table.model(name) is not None:
                 is_model = True
                 inherited.append(self._table_model(name))
-            elif name is not None and (name in MODEL_BASES or _from_models_module(name)):
+            elif name is not None and (name in MODEL_BASES or (_from_models_module(name) and name not in self.table.plain_classes)):
                 is_model = True
                 if name in ("django.contrib.auth.models.AbstractUser",):
                     inherited.append(USER_MODEL)
@@ -698,7 +698,7 @@ class DjangoInference:
         known = WELL_KNOWN_MODELS.get(qualified)
         if known is not None:
             return known
-        if _from_models_module(qualified):
+        if _from_models_module(qualified) and qualified not in self.table.plain_classes:
             if qualified not in self._imported_models:
                 self._imported_models[qualified] = ModelInfo(qualified.rpartition(".")[2], qualified, defined_here=False)
             return self._imported_models[qualified]

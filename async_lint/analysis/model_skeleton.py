@@ -16,7 +16,7 @@ import re
 
 from async_lint.analysis.django_vocabulary import EVALUATING_METHODS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
 
-SKELETON_FORMAT = 3
+SKELETON_FORMAT = 4
 # Django's Model methods that load no relation onto the instance (``save``
 # reads only the relations already cached): a model that does not override
 # them hands a thread nothing of its relations with ``sync_to_async(obj.save)``.
@@ -444,6 +444,8 @@ def build_skeleton(text: str, module: str, is_package: bool, tree: ast.Module | 
                 skeleton["classes"][node.name] = _class_skeleton(node, resolver)
     except RecursionError:
         return None
+    # Classes without bases: no model, whatever the module is named.
+    skeleton["plain"] = [node.name for node in classes if not node.bases]
     match = AUTH_USER_MODEL_SETTING.search(text) if "AUTH_USER_MODEL" in text else None
     if match is not None:
         skeleton["auth_user_model"] = match.group(1)

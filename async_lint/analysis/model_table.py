@@ -73,6 +73,10 @@ class ModelTable:
     user_model: str | None = None
     # Project subclasses of Django's request classes.
     request_classes: frozenset[str] = frozenset()
+    # Classes of the project's ``models`` modules that are no models
+    # (``class Cart:`` in shop/models.py): where they are imported, the
+    # module's name is no evidence of a model (django_models._from_models_module).
+    plain_classes: frozenset[str] = frozenset()
     # The cache aliases that do no I/O by the project's settings (ALL_ALIASES: all),
     # None where not known (analysis/cache_config.py).
     local_caches: tuple[str, ...] | None = None
@@ -118,7 +122,7 @@ class ModelTable:
 
     def digest(self) -> str:
         if self._digest is None:
-            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes), self.local_caches, self.reexports], sort_keys=True)
+            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes), sorted(self.plain_classes), self.local_caches, self.reexports], sort_keys=True)
             self._digest = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
         return self._digest
 
@@ -520,6 +524,13 @@ def build_model_table(
             for qualified in merged:
                 if qualified.rpartition(".")[0] == star:
                     table.aliases.setdefault(f"{module}.{qualified.rpartition('.')[2]}", qualified)
+    plain = {
+        f"{module}.{name}"
+        for module, skeleton in list(builder.skeletons.items())
+        if skeleton is not None and module in builder.project_modules and "models" in module.split(".")
+        for name in (*skeleton["classes"], *skeleton.get("plain", ()))
+        if f"{module}.{name}" not in merged and not builder.is_model(f"{module}.{name}")
+    }
     # The classes of a module imported by another name, by that name too.
     if module_aliases:
         by_module: dict[str, list[str]] = {}
@@ -529,6 +540,8 @@ def build_model_table(
             module, _, name = qualified.rpartition(".")
             for alias in by_module.get(module, ()):
                 table.aliases.setdefault(f"{alias}.{name}", qualified)
+        plain |= {f"{alias}.{qualified.rpartition('.')[2]}" for qualified in list(plain) for alias in by_module.get(qualified.rpartition(".")[0], ())}
+    table.plain_classes = frozenset(plain)
     return table
 
 
