@@ -96,6 +96,9 @@ class ReexportScan:
         self.starred: set[str] = set()
         # module -> its file (read again for the names it binds itself, where asked)
         self.paths: dict[str, str] = {}
+        # path -> its top-level imports (two packages may share a name: ``services``
+        # of ``app/services/`` and of ``bot/services/``, each also named through its folder)
+        self.imports_of: dict[str, dict[str, str]] = {}
         self._rebound_in: dict[str, set[str]] = {}
 
     def add(self, text: str, module: str, is_package: bool, path: str) -> None:
@@ -121,17 +124,18 @@ class ReexportScan:
         if own:
             self.imports[module] = own
             self.paths[module] = path
+            self.imports_of[path] = own
 
     def name_also(self, aliases_of) -> None:
         """Each module that imports something is also known by the other
         names its file is imported by (``aliases_of(path)``: the project's
         namespace packages, the folders on ``sys.path``): ``app/`` without an
         ``__init__.py`` makes ``services`` also ``app.services``."""
-        for module, path in list(self.paths.items()):
+        for path, own in list(self.imports_of.items()):
             for alias in aliases_of(path):
                 if alias not in self.imports:
                     self.modules.add(alias)
-                    self.imports[alias] = self.imports[module]
+                    self.imports[alias] = own
                     self.paths[alias] = path
 
     def table(self) -> dict[str, str]:
