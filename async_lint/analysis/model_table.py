@@ -524,13 +524,7 @@ def build_model_table(
             for qualified in merged:
                 if qualified.rpartition(".")[0] == star:
                     table.aliases.setdefault(f"{module}.{qualified.rpartition('.')[2]}", qualified)
-    plain = {
-        f"{module}.{name}"
-        for module, skeleton in list(builder.skeletons.items())
-        if skeleton is not None and module in builder.project_modules and "models" in module.split(".")
-        for name in (*skeleton["classes"], *skeleton.get("plain", ()))
-        if f"{module}.{name}" not in merged and not builder.is_model(f"{module}.{name}")
-    }
+    plain = _plain_classes(builder, merged)
     # The classes of a module imported by another name, by that name too.
     if module_aliases:
         by_module: dict[str, list[str]] = {}
@@ -543,6 +537,26 @@ def build_model_table(
         plain |= {f"{alias}.{qualified.rpartition('.')[2]}" for qualified in list(plain) for alias in by_module.get(qualified.rpartition(".")[0], ())}
     table.plain_classes = frozenset(plain)
     return table
+
+
+def _plain_classes(builder: "_Builder", models: dict) -> set[str]:
+    """The classes of the project's ``models`` modules that are known to be
+    no models: without bases, or deriving only from such classes (or
+    ``object``).  A class with a base the table cannot read (an installed
+    mixin) is not among them: it may be a model."""
+    skeletons = [(module, skeleton) for module, skeleton in list(builder.skeletons.items()) if skeleton is not None and module in builder.project_modules and "models" in module.split(".")]
+    plain = {f"{module}.{name}" for module, skeleton in skeletons for name in skeleton.get("plain", ())}
+    derived = {f"{module}.{name}": cls["bases"] for module, skeleton in skeletons for name, cls in skeleton["classes"].items()}
+    changed = True
+    while changed:
+        changed = False
+        for qualified, bases in derived.items():
+            if qualified in plain or qualified in models:
+                continue
+            if bases and all(isinstance(base, str) and (base in plain or base == "builtins.object") for base in bases):
+                plain.add(qualified)
+                changed = True
+    return plain
 
 
 def models_module(module: str) -> bool:
