@@ -764,10 +764,14 @@ class DjangoInference:
                 return RowsListValue(InstanceValue(left.item.model, loaded))
         if kind is cst.IfExp:
             # ``qs if flag else []``: as a name bound on two paths.
-            return _name_value([self._branch_value(node.body, scope), self._branch_value(node.orelse, scope)])
+            return _name_value([self._assigned_value(node.body, scope), self._assigned_value(node.orelse, scope)])
         return None
 
-    def _branch_value(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
+    def _assigned_value(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
+        """What a value bound to a name (or one side of a conditional
+        expression) is: the NONE and EMPTY markers for ``None`` and ``[]``,
+        which leave the kind to the other bindings (``_name_value``), else
+        its inferred value."""
         if is_none_literal(node):
             return NONE
         if type(node) in (cst.List, cst.Tuple) and not node.elements:
@@ -854,13 +858,9 @@ class DjangoInference:
             value_expr = node.value
             if value_expr is None:
                 return None
-            if is_none_literal(value_expr) and any(isinstance(t, cst.Name) and t.value == name for t in targets):
-                return NONE
-            if type(value_expr) in (cst.List, cst.Tuple) and not value_expr.elements and any(isinstance(t, cst.Name) and t.value == name for t in targets):
-                return EMPTY
             for target in targets:
                 if isinstance(target, cst.Name) and target.value == name:
-                    value = self._infer(value_expr, scope)
+                    value = self._assigned_value(value_expr, scope)
                     if value is None and type(node) is cst.AnnAssign:
                         # ``post: Post = await fetch(pk)``: the annotation says what the value does not.
                         annotated = self._annotated_value(node.annotation.annotation, scope)
