@@ -86,8 +86,9 @@ def claim_directory(directory: str) -> bool:
             names = os.listdir(directory)
         except OSError as exc:
             raise CacheDirError(f"cache-dir {directory}: cannot list the folder: {exc.strerror or exc}") from exc
-        # Temporary files only: a concurrent run is creating the folder (its tag comes first).
-        if any(not name.startswith(".tmp-") for name in names) and not _is_legacy_cache(directory, names):
+        # Temporary files only: a concurrent run is creating the folder (its
+        # tag comes first, and may have landed since it was looked for).
+        if any(not name.startswith(".tmp-") for name in names) and not _is_legacy_cache(directory, names) and not _holds_tag(directory):
             raise CacheDirError(
                 f"cache-dir {directory} already holds other files and no {TAG_NAME}: async-lint writes its cache only in a folder "
                 f"it creates; name a new folder (e.g. {os.path.join(directory, CACHE_DIR_NAME)}) or use --no-cache"
