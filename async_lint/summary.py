@@ -69,7 +69,7 @@ from typing import Any
 
 from async_lint import lazy_libcst
 
-from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo
+from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo, adapters
 from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, CoroutineUse, coroutine_use
 from async_lint.analysis.django_models import return_statements
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
@@ -1000,7 +1000,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["coroutine"] = True
         if key in collector.generators and not info.is_async and CONTEXT_MANAGER_DECORATORS.intersection(info.decorators):
             entry["context_manager"] = True  # ``with fn():`` runs its body to the ``yield``, and after
-        if any(d in coroutine_apis().async_to_sync for d in info.decorators):
+        if any(d in coroutine_apis().async_to_sync for d in info.decorators) and adapters(info.decorators)[:1] != ["sync_to_async"]:
             entry["loop_reentry"] = True  # calling it runs AsyncToSync (DJA304 on the loop)
         decorator_refs = _decorator_refs(ctx, info)
         if decorator_refs:

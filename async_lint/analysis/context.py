@@ -40,6 +40,18 @@ RUN_IN_EXECUTOR = "run_in_executor"
 # By class name: a constant of libcst's classes would import libcst with this module.
 _COMPREHENSIONS = frozenset({"ListComp", "SetComp", "DictComp", "GeneratorExp"})
 SYNC_TO_ASYNC_DECORATORS = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
+ASYNC_TO_SYNC_DECORATORS = frozenset({"asgiref.sync.async_to_sync"})
+
+
+def adapters(decorators: tuple[str, ...]) -> list[str]:
+    """The asgiref adapters among a def's (resolved) decorators, outermost
+    first: "sync_to_async" or "async_to_sync".  The innermost one wraps the
+    def itself (where its body runs); the outermost one is what callers get
+    (``@sync_to_async @csrf_exempt @async_to_sync async def view``: the body
+    runs on an event loop, and callers await a coroutine function)."""
+    return ["sync_to_async" if d in SYNC_TO_ASYNC_DECORATORS else "async_to_sync" for d in decorators if d in SYNC_TO_ASYNC_DECORATORS or d in ASYNC_TO_SYNC_DECORATORS]
+
+
 # Decorators that make a method an attribute computed on read.
 PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property", "django.utils.functional.cached_property", "cached_property", "property"})
 
@@ -503,7 +515,8 @@ class FileContext:
             qualname = f"{self._qualname_prefix()}{node.name.value}"
         decorators = tuple(self._decorator_name(d) for d in node.decorators)
         is_async = node.asynchronous is not None
-        in_thread = any(d in SYNC_TO_ASYNC_DECORATORS for d in decorators)
+        found = adapters(decorators)
+        in_thread = bool(found) and found[-1] == "sync_to_async"
         runs_on_loop = (is_async or self._configured_async_context(decorators, class_node)) and not in_thread
         scope = Scope("function", node, self.scope, is_async_context=runs_on_loop)
         collector = BindingCollector(scope, self.module_name, self.is_package)

@@ -82,10 +82,15 @@ class SyncToAsyncCheck(Check):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         ctx = self.ctx
-        for decorator in node.decorators:
+        names = [ctx.qualified_name(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) for d in node.decorators]
+        # The innermost adapter wraps the def; one above it wraps what the one below made.
+        innermost = max((at for at, name in enumerate(names) if name in SYNC_TO_ASYNC or name in ASYNC_TO_SYNC), default=None)
+        for at, decorator in enumerate(node.decorators):
             expr = decorator.decorator
             call = expr if isinstance(expr, cst.Call) else None
-            name = ctx.qualified_name(call.func if call is not None else expr)
+            name = names[at]
+            if (name in SYNC_TO_ASYNC or name in ASYNC_TO_SYNC) and at != innermost:
+                continue
             if name in SYNC_TO_ASYNC and node.asynchronous is not None:
                 ctx.report(decorator, "DJA404", f"`@{name.rpartition('.')[2]}` on an `async def`: it is already a coroutine function; drop the decorator")
             elif name in ASYNC_TO_SYNC and node.asynchronous is None and not _returns_a_call(node):
