@@ -38,6 +38,8 @@ from async_lint.discovery import discover
 from async_lint.project import ModuleNamer, import_roots, is_test_module, sets_allow_async_unsafe
 from async_lint.settings import Settings
 
+# ``MIDDLEWARE = [...]`` (or ``+=``, annotated) at the top of a settings module.
+MIDDLEWARE_SETTING = re.compile(rb"(?m)^MIDDLEWARE\s*(?::[^=\n]*)?[+]?=")
 # Words that a file declaring a model, manager or QuerySet almost always has.
 FIRST_HINTS = re.compile(r"Model|Manager|QuerySet|Queryset|models|AUTH_USER_MODEL|Request\b")
 MAX_ROUNDS = 6
@@ -344,6 +346,10 @@ def project_model_table(
     reexported = ReexportScan()
     # The folders the settings (or manage.py, wsgi.py, ...) put on sys.path.
     path_folders: list[str] = []
+    # Whether the settings list MIDDLEWARE, and whether any file names Django's
+    # AuthenticationMiddleware (a settings list, a subclass, a check).
+    lists_middleware = False
+    names_auth_middleware = False
     for path in files:
         if f"{os.sep}migrations{os.sep}" in path or not path.endswith(".py"):
             continue
@@ -365,6 +371,8 @@ def project_model_table(
             path_folders.extend(start_up_path_folders(path, text))
         if b"CACHES" in data:
             cache_texts.append(text)
+        if b"AuthenticationMiddleware" in data:
+            names_auth_middleware = True
         if b"INSTALLED_APPS" in data and SETTINGS_MODULE.search(data):
             relative = os.path.relpath(path, root)
             sample = is_sample_path(relative)
@@ -372,6 +380,7 @@ def project_model_table(
                 has_settings = True
                 # ``from shared.settings import *``: settings may come from outside the tree.
                 settings_star_imports.update(STAR_IMPORT.findall(data))
+                lists_middleware = lists_middleware or MIDDLEWARE_SETTING.search(data) is not None
             # Test settings opt the tests out; an example's settings opt out nothing.
             if b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and (not sample or is_test_module(relative)) and sets_allow_async_unsafe(text):
                 async_unsafe_settings.append(path)
@@ -382,10 +391,13 @@ def project_model_table(
             reexporters.add(path)
         external_modules |= models_imports(text)
     local_caches = local_cache_aliases(cache_texts, has_settings)
-    if local_caches is not None and settings_star_imports:
+    user_set_by_project = lists_middleware and not names_auth_middleware
+    if (local_caches is not None or user_set_by_project) and settings_star_imports:
         tops = {namer.module_name(path)[0].partition(".")[0] for path in files if path.endswith(".py")}
         if any(module.decode().partition(".")[0] not in tops for module in settings_star_imports):
-            local_caches = None  # settings of another package: its CACHES are not read
+            # Settings of another package: its CACHES and MIDDLEWARE are not read.
+            local_caches = None
+            user_set_by_project = False
     # Before any file's other names are asked for: those below these folders are imported by names from them.
     namer.set_path_roots(path_folders)
     reexported.name_also(namer.aliases)
@@ -398,7 +410,7 @@ def project_model_table(
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project)
     hints = _Hints(texts, reexporters)
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
@@ -408,7 +420,7 @@ def project_model_table(
         kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
         if kept is not None:
             _store_table(cache, memo_key, kept, kept.installed)
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project)
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
     # What the table is made of: each round's files and the names it found
@@ -463,16 +475,16 @@ def project_model_table(
         _store_table(cache, memo_key, table, installed)
         _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
-    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported)
+    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project)
 
 
-def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan) -> ModelTable:
-    """The table with what the settings say of the caches and of
-    DJANGO_ALLOW_ASYNC_UNSAFE, and the names the project's modules re-export
-    from outside it: read on every run from every file's text (already read
-    here), not kept with the table, whose key covers only the files that may
-    declare a class."""
-    return dataclasses.replace(table, local_caches=local, async_unsafe_settings=tuple(async_unsafe), reexports=reexported.table(), _digest=None)
+def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan, user_set_by_project: bool) -> ModelTable:
+    """The table with what the settings say of the caches, of
+    DJANGO_ALLOW_ASYNC_UNSAFE and of the middleware, and the names the
+    project's modules re-export from outside it: read on every run from
+    every file's text (already read here), not kept with the table, whose
+    key covers only the files that may declare a class."""
+    return dataclasses.replace(table, local_caches=local, async_unsafe_settings=tuple(async_unsafe), reexports=reexported.table(), user_set_by_project=user_set_by_project, _digest=None)
 
 
 TABLE_FORMAT = 6

@@ -996,7 +996,11 @@ class DjangoInference:
         may do so.  ``what="session"``: the same for the session, which such
         a ``dispatch`` loads (``await request.auser()`` reads it with
         ``aget``); in the function itself the check follows the order of
-        its awaits (checks/django_request.py)."""
+        its awaits (checks/django_request.py).  Without Django's
+        AuthenticationMiddleware in the project, the user is whatever the
+        project's own middleware set (``ModelTable.user_set_by_project``)."""
+        if what == "user" and self.table.user_set_by_project:
+            return True
         function: Scope | None = scope
         while function is not None and function.kind != "function":
             function = function.parent

@@ -87,6 +87,10 @@ class ModelTable:
     # module imports them from there: ``app.services.get_object_or_404`` ->
     # ``django.shortcuts.get_object_or_404`` (analysis/reexports.py).
     reexports: dict[str, str] = field(default_factory=dict)
+    # The project's settings list MIDDLEWARE and nothing in the project names
+    # Django's AuthenticationMiddleware: ``request.user`` is what the project's
+    # own middleware set (a user it loaded), not Django's lazy user.
+    user_set_by_project: bool = False
     _digest: str | None = None
     # The installed modules the table was made from: module -> [path, content
     # digest], or None where the module was looked for and not found; None
@@ -122,7 +126,10 @@ class ModelTable:
 
     def digest(self) -> str:
         if self._digest is None:
-            blob = json.dumps([self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes), sorted(self.plain_classes), self.local_caches, self.reexports], sort_keys=True)
+            blob = json.dumps(
+                [self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes), sorted(self.plain_classes), self.local_caches, self.reexports, self.user_set_by_project],
+                sort_keys=True,
+            )
             self._digest = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
         return self._digest
 
