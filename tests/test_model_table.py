@@ -44,7 +44,7 @@ def _reference_own_nodes(function: ast.AST):
 
 def reference_method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str | None]:
     if isinstance(function, ast.AsyncFunctionDef):
-        return "other", None
+        return reference_async_method_kind(function)
     args = function.args.posonlyargs + function.args.args
     if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
         return "other", None
@@ -66,6 +66,37 @@ def reference_method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> t
     if returns and all(value is not None and _is_lazy_chain(value, self_names) for value in returns):
         return "lazy", None
     return "other", None
+
+
+def reference_async_method_kind(function: ast.AsyncFunctionDef) -> tuple[str, str | None]:
+    """Every return awaits the same method of a lazy chain on ``self`` that
+    selects nothing (or returns None): ("awaits", that method)."""
+    args = function.args.posonlyargs + function.args.args
+    if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
+        return "other", None
+    awaited = set()
+    for node in _reference_own_nodes(function):
+        if not isinstance(node, ast.Return) or node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
+            continue
+        value = node.value
+        if not (isinstance(value, ast.Await) and isinstance(value.value, ast.Call) and isinstance(value.value.func, ast.Attribute)):
+            return "other", None
+        chain = value.value.func.value
+        if not _is_lazy_chain(chain, {args[0].arg}):
+            return "other", None
+        steps = []
+        while isinstance(chain, (ast.Call, ast.Subscript)):
+            if isinstance(chain, ast.Subscript):
+                chain = chain.value
+            elif isinstance(chain.func, ast.Attribute):
+                steps.append(chain.func.attr)
+                chain = chain.func.value
+            else:
+                break
+        if "select_related" in steps or "prefetch_related" in steps:
+            return "other", None
+        awaited.add(value.value.func.attr)
+    return ("awaits", awaited.pop()) if len(awaited) == 1 else ("other", None)
 
 
 def functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -219,7 +250,7 @@ def test_table_of_a_project_with_custom_managers_and_querysets():
     assert table.methods["blog.querysets.PostQuerySet"] == {"visible": ["lazy", None], "total_words": ["evaluates", ".aggregate()"], "newest": ["lazy", None]}
     assert table.methods["blog.querysets.PublishedManager"] == {"headline": ["evaluates", ".first()"]}
     # Installed managers' methods are read from their source.
-    assert table.methods["django.contrib.auth.models.GroupManager"] == {"get_by_natural_key": ["evaluates", ".get()"]}
+    assert table.methods["django.contrib.auth.models.GroupManager"] == {"get_by_natural_key": ["evaluates", ".get()"], "aget_by_natural_key": ["awaits", "aget"]}
     assert table.aliases["core.entities.Publishable"] == "core.base.Publishable"
     assert table.request_classes == frozenset({"core.http.TenantRequest"})
 

@@ -1489,6 +1489,19 @@ class DjangoInference:
             return PairValue(InstanceValue(model, selected | _kwarg_names(node)))
         return None
 
+    def _awaits_instance(self, receiver: ManagerValue | QuerySetValue, method: str) -> bool:
+        """A custom async method (``aget_or_none``) that returns what
+        awaiting ``aget``/``afirst``... gives, maybe through the manager's
+        QuerySet's method of another name (model_skeleton._async_method_kind)."""
+        custom = self.custom_method(receiver, method)
+        for _depth in range(4):
+            if custom is None or custom[0] != "awaits":
+                return False
+            if custom[1] in ASYNC_INSTANCE_METHODS:
+                return True
+            custom = self.custom_method(receiver, custom[1])
+        return False
+
     def custom_method(self, receiver: ManagerValue | QuerySetValue, method: str) -> list | None:
         """[kind, what] of a custom manager or QuerySet method the project
         declares: ``["lazy", None]`` or ``["evaluates", ".count()"]``."""
@@ -1560,6 +1573,8 @@ class DjangoInference:
                     return InstanceValue(receiver.model, loaded)
                 if method in ASYNC_PAIR_METHODS:
                     return PairValue(InstanceValue(receiver.model, selected | _kwarg_names(node)))
+                if self._awaits_instance(receiver, method):
+                    return InstanceValue(receiver.model, selected)
                 return None
             if isinstance(receiver, DjangoRequestValue) and method == "auser":
                 return InstanceValue(self.model_named("User") or USER_MODEL, frozenset())

@@ -16,7 +16,7 @@ import re
 
 from async_lint.analysis.django_vocabulary import EVALUATING_METHODS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
 
-SKELETON_FORMAT = 4
+SKELETON_FORMAT = 5
 # Django's Model methods that load no relation onto the instance (``save``
 # reads only the relations already cached): a model that does not override
 # them hands a thread nothing of its relations with ``sync_to_async(obj.save)``.
@@ -257,7 +257,7 @@ def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str,
     could run a query (the first, in walk order, that does decides), the
     returns, and the locals bound from a chain on ``self``."""
     if isinstance(function, ast.AsyncFunctionDef):
-        return "other", None
+        return _async_method_kind(function)
     args = function.args.posonlyargs + function.args.args
     if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
         return "other", None
@@ -309,6 +309,45 @@ def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str,
     if returns and all(value is not None and _is_lazy_chain(value, self_names) for value in returns):
         return "lazy", None
     return "other", None
+
+
+def _async_method_kind(function: ast.AsyncFunctionDef) -> tuple[str, str | None]:
+    """("awaits", method) for ``async def aget_or_none(self, **kw): return
+    await self.aget(**kw)`` (a manager's ``await self.get_queryset().m(...)``
+    too): every return awaits the same method of ``self``'s QuerySet, or is
+    None; the inference reads what that method gives (an instance, for
+    ``aget``).  Not where the chain selects relations (what it loaded is
+    not kept): else ("other", None)."""
+    args = function.args.posonlyargs + function.args.args
+    if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
+        return "other", None
+    first = args[0].arg
+    awaited = None
+    for node in _own_nodes(function):
+        if type(node) is not ast.Return or node.value is None or (type(node.value) is ast.Constant and node.value.value is None):
+            continue
+        value = node.value
+        if type(value) is not ast.Await or type(value.value) is not ast.Call or type(value.value.func) is not ast.Attribute:
+            return "other", None
+        func = value.value.func
+        root = _lazy_root(func.value)
+        if not (root is _SUPER or root == first) or _selects(func.value) or awaited not in (None, func.attr):
+            return "other", None
+        awaited = func.attr
+    return ("awaits", awaited) if awaited is not None else ("other", None)
+
+
+def _selects(chain: ast.AST) -> bool:
+    """A ``select_related``/``prefetch_related`` step in a lazy chain."""
+    while True:
+        if type(chain) is ast.Call and type(chain.func) is ast.Attribute:
+            if chain.func.attr in ("select_related", "prefetch_related"):
+                return True
+            chain = chain.func.value
+        elif type(chain) is ast.Subscript:
+            chain = chain.value
+        else:
+            return False
 
 
 def _self_names(function: ast.AST, first: str, own_assigns: list[ast.Assign], nested: list[ast.AST]) -> set[str]:
