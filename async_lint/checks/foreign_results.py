@@ -132,10 +132,26 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
         # ``Repo().get(pk)``: the method of the class imported from elsewhere.
         made = ctx.imported_from_elsewhere(func.value.func)
         target = f"{made}.{func.attr.value}" if made is not None else None
+    if target is None and type(func) is cst.Attribute and type(func.value) is not cst.Call:
+        # ``self.repo.get(pk)``, ``repo.get(pk)``: an object of a class of another module.
+        target = _method_of_foreign_object(ctx, func)
     if target is not None:
         return (target,), how, False
     starred = _star_imported_candidates(ctx, func)
     return (starred, how, False) if starred else None
+
+
+def _method_of_foreign_object(ctx, func: cst.Attribute) -> str | None:
+    """``Class.method`` for ``obj.method`` where ``obj`` is known to be an
+    instance of a class another module defines (``self.repo = Repo()`` in
+    ``__init__``, ``repo = Repo()`` at module level, a local, an annotation:
+    analysis/instances.py)."""
+    from async_lint.analysis.instances import instance_classes
+
+    cls = instance_classes(ctx).class_of(func.value)
+    if cls is None or "." not in cls or cls.rpartition(".")[0] in (ctx.module_name, "<module>"):
+        return None
+    return f"{cls}.{func.attr.value}"
 
 
 def _sole_local_binding(ctx, name: cst.Name, worth_asking: Callable[[object], bool]):
