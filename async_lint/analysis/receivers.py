@@ -537,6 +537,10 @@ class ReceiverInference:
     def _infer_self_attribute(self, class_scope: Scope, attr: str) -> Inferred | None:
         assignments = self._class_attributes(class_scope).get(attr)
         class_bindings = class_scope.bindings.get(attr, [])
+        if assignments:
+            # ``server = None`` in the class body, the object made in
+            # ``__init__``: a default the instances replace.
+            class_bindings = [b for b in class_bindings if not (b.kind == ASSIGN and b.value is not None and is_none_literal(b.value))]
         results = [self._property_value(binding, class_scope) or self._infer_binding(binding, class_scope) for binding in class_bindings]
         assigned = list(assignments or ())
         # ``self._client = None`` in ``__init__``, the client made later (on
