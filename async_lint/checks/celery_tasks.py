@@ -47,7 +47,8 @@ class TaskCall(Fact):
 
 @dataclass(frozen=True, kw_only=True)
 class TasksDefined(Fact):
-    """The module-level defs of a module that are Celery tasks."""
+    """The module-level defs of a module that are Celery tasks (and the
+    methods of its classes that are: ``Class.name``)."""
 
     kind = "celery_tasks"
     module: str
@@ -138,6 +139,12 @@ class CeleryTaskDefinitions(Check):
         receivers = ReceiverInference(ctx)
         names = []
         for statement in node.body:
+            if type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock:
+                # ``class LoanTasks: @shared_task def approve(...)``, called as ``LoanTasks.approve.delay()``.
+                for inner in statement.body.body:
+                    if type(inner) is cst.FunctionDef and inner.decorators and makes_task(receivers, inner, ctx.module_scope):
+                        names.append(f"{statement.name.value}.{inner.name.value}")
+                continue
             if type(statement) is not cst.FunctionDef or not statement.decorators:
                 continue
             if makes_task(receivers, statement, ctx.module_scope):
