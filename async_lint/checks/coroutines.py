@@ -712,6 +712,8 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         # id(function) -> name -> each read of it in that function, and how
         # it uses the value (None: awaited, handed on, or anything else).
         self._reads: dict[int, dict[str, list[tuple[cst.Name, CoroutineUse | None]]]] = {}
+        # The file's text names no property: no attribute read runs a getter (``visit_Attribute``).
+        self._no_properties: bool | None = None
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
@@ -744,6 +746,27 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             return
         fix = fixes.await_call(ctx, node, message="Add `await`") if ctx.in_async_context else None
         ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=use, in_async=ctx.in_async_context), fix=fix)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        """``self.config`` in async code, ``config`` an ``@property async def``
+        of the class: reading it makes a coroutine, as calling a coroutine
+        function does."""
+        ctx = self.ctx
+        parent = ctx.parent
+        if not ctx.in_async_context or type(node.value) is not cst.Name or type(parent) is cst.Await or (type(parent) is cst.Call and parent.func is node):
+            return
+        if type(parent) is cst.AssignTarget or type(parent) is cst.Del or (type(parent) in (cst.AugAssign, cst.AnnAssign) and parent.target is node):
+            return
+        if self._no_properties is None:
+            text = getattr(ctx.source, "text", None)
+            self._no_properties = text is not None and "property" not in text
+        if self._no_properties or not _async_property(ctx, node):
+            return
+        use = None if isinstance(parent, cst.Expr) else coroutine_use(ctx, node)
+        if use is None and not isinstance(parent, cst.Expr):
+            return  # stored or handed on: not followed
+        spelled = f"{node.value.value}.{node.attr.value}"
+        ctx.report(node, "DJA302", unawaited_message(spelled, future=False, use=use, in_async=True))
 
     # -- a coroutine held in a local and then only used as a plain value -------------
     def _hold(self, call: cst.Call, callee: str, future: bool | None) -> None:
@@ -1045,3 +1068,22 @@ def _outermost_adapter_is(decorators, async_to_sync: frozenset[str]) -> bool:
             return False
     return False
 
+
+def _async_property(ctx, node: cst.Attribute) -> bool:
+    """``self.<name>`` where the method's class defines ``name`` only as an
+    ``@property``-decorated ``async def``."""
+    from async_lint.analysis.context import PROPERTY_DECORATORS
+    from async_lint.analysis.receivers import self_class_scope
+
+    class_scope = self_class_scope(node.value.value, ctx.scope)
+    bindings = class_scope.bindings.get(node.attr.value) if class_scope is not None else None
+    if not bindings:
+        return False
+    for binding in bindings:
+        function = binding.node
+        if binding.kind != DEF or type(function) is not cst.FunctionDef or function.asynchronous is None:
+            return False
+        names = [ctx.qualified_name(d.decorator, class_scope.parent or class_scope) or "" for d in function.decorators]
+        if not any(name in PROPERTY_DECORATORS for name in names):
+            return False
+    return True
