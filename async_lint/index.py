@@ -30,6 +30,10 @@ FunctionKey = str
 # A function reached through calls, with the class ``self`` is there (or None).
 State = tuple[FunctionKey, "tuple[str, str] | None"]
 MAX_REEXPORT_DEPTH = 12
+# The relation name a summary's ``relation_reads`` and a site's ``unloaded``
+# give a lazy QuerySet: the helper evaluates the one it is passed (its
+# parameter, or a QuerySet it built from it), the call passes one.
+PASSED_QUERYSET = "<QuerySet>"
 # Which blocking operation a chain ends at: the most severe reachable.
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -442,16 +446,21 @@ class ProjectIndex:
         if not (self.callable_sync(function) or self.entered_at(function, site)):
             return None
         start_args = json.dumps([[site["ref"], site["args"]]]) if site is not None and "args" in site else None
-        memo_key = (key, orm_ok, receiver, start_args)
+        # The call's ref and the relations not loaded on the instances it
+        # passes (summary ``unloaded``), which the function may read: kept
+        # along ``self.method()`` calls for the instance ``self`` stands for.
+        start_unloaded = json.dumps([site["ref"], site["unloaded"]]) if site is not None and "unloaded" in site else None
+        memo_key = (key, orm_ok, receiver, start_args, start_unloaded)
         if memo_key in self._chain_memo:
             return self._chain_memo[memo_key]
         usable = (lambda op: True) if orm_ok else (lambda op: op[0] not in orm_codes())
         # Breadth-first from the start, so depths only grow: a function's op
         # replaces the best so far only when more severe; an op of the top
         # severity ends the search.  A state seen before is not queued again
-        # (cycles); a state is a function, its ``self`` class and the
-        # arguments it is called with where they are kept.
-        start = (key, receiver, start_args)
+        # (cycles); a state is a function, its ``self`` class, the arguments
+        # it is called with where they are kept, and the relations not
+        # loaded on its instances where known.
+        start = (key, receiver, start_args, start_unloaded)
         parents: dict[Any, Any] = {start: None}
         best: tuple[int, Any, Any] | None = None
         queue = deque([start])
@@ -459,7 +468,9 @@ class ProjectIndex:
             current = queue.popleft()
             function = self.function(current[0]) or {}
             ruled_out = self._ruled_out_by(current[2], function, current[0]) if current[2] is not None else None
-            ops = [op for op in function.get("ops", ()) if usable(op) and not (ruled_out and len(op) > 3 and ruled_out(op[3]))]
+            unloaded = json.loads(current[3]) if current[3] is not None else None
+            own = [*function.get("ops", ()), *self._relation_ops(*unloaded, function, current[0])] if unloaded is not None else function.get("ops", ())
+            ops = [op for op in own if usable(op) and not (ruled_out and len(op) > 3 and ruled_out(op[3]))]
             ops.extend(self._task_ops(current[0], function))
             ops.extend(self._object_ops(function))
             if ops:
@@ -471,13 +482,16 @@ class ProjectIndex:
             guarded = function.get("guarded_calls", {}) if ruled_out else {}
             skipped = {ref for ref, guards in guarded.items() if ruled_out(guards)}  # type: ignore[misc]
             arguments = function.get("call_args", {})
+            # The relations not loaded on the instance ``self`` is here, for its own methods.
+            own_self = unloaded[1][2] if unloaded is not None and unloaded[1][2] and self._bound_shift(unloaded[0], function, current[0]) == 1 else None
             for ref, (target, target_receiver) in self._calls_out(current[:2]):
                 if ref in skipped:
                     continue
                 calls = arguments.get(ref)
                 if calls and None not in calls:
                     calls = [_forwarded(args, current[2]) for args in calls]
-                nxt = (target, target_receiver, json.dumps([[ref, args] for args in calls]) if calls and None not in calls else None)
+                passed = json.dumps([ref, [[], {}, own_self]]) if own_self is not None and ref[:2] in ("s:", "S:") else None
+                nxt = (target, target_receiver, json.dumps([[ref, args] for args in calls]) if calls and None not in calls else None, passed)
                 if nxt not in parents:
                     parents[nxt] = current
                     queue.append(nxt)
@@ -601,20 +615,51 @@ class ProjectIndex:
         checks = [self._call_rules_out(ref, args, function, target) for ref, args in json.loads(calls)]
         return lambda guards: all(check(guards) for check in checks)
 
+    @staticmethod
+    def _bound_shift(ref: str, function: dict, target: FunctionKey) -> int | None:
+        """How many leading parameters a call by ``ref`` fills itself: 1 for
+        a bound call (through an object, self, or a classmethod or
+        constructor by name), 0 for a plain one, None when unknown."""
+        binding = function.get("binding")
+        if binding == "static" or function.get("class") is None:
+            return 0
+        if ref[:2] in ("c:", "s:", "S:", "p:"):
+            return 1
+        constructor = target.endswith(".__init__") and not ref.endswith(".__init__")
+        return 1 if binding == "class" or constructor else None
+
+    def _relation_ops(self, ref: str, unloaded: list, function: dict, target: FunctionKey) -> list[list]:
+        """DJA204 ops of ``function`` called by ``ref``: each relation it
+        reads on a parameter (summary ``relation_reads``) where the call
+        passes an instance fetched without it (``unloaded``, as a site's:
+        the receiver of a bound call fills the first parameter)."""
+        reads = function.get("relation_reads")
+        if not reads:
+            return []
+        positional, keywords, receiver = unloaded
+        shift = self._bound_shift(ref, function, target)
+        out = []
+        for param, at, relation, line, what, *guards in reads:
+            names = None
+            if at is not None and shift is not None:
+                if shift and at == 0:
+                    names = receiver
+                elif 0 <= at - shift < len(positional):
+                    names = positional[at - shift]
+            if names is None and (at is None or shift is not None):
+                names = keywords.get(param)
+            if names and relation in names:
+                if relation == PASSED_QUERYSET:
+                    out.append(["DJA202", line, f"{what} (evaluates the QuerySet passed as `{param}`)", *guards])
+                else:
+                    out.append(["DJA204", line, f"{what} (loads the related `{relation}` with a query)", *guards])
+        return out
+
     def _call_rules_out(self, ref: str, args: list, function: dict, target: FunctionKey) -> Callable[[list], bool]:
         positional, keywords = args
         params = function.get("params", [])
         defaults = function.get("defaults", {})
-        # A bound call (through an object, self, or a classmethod or
-        # constructor by name) fills the first parameter itself.
-        binding = function.get("binding")
-        if binding == "static" or function.get("class") is None:
-            shift: int | None = 0
-        elif ref[:2] in ("c:", "s:", "S:", "p:"):
-            shift = 1
-        else:
-            constructor = target.endswith(".__init__") and not ref.endswith(".__init__")
-            shift = 1 if binding == "class" or constructor else None
+        shift = self._bound_shift(ref, function, target)
 
         def value(param: str) -> list | None:
             if shift is None:

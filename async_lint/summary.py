@@ -24,6 +24,8 @@ Shape (every key is plain JSON data)::
          "celery_task": bool,                  # a module-level def its decorators make a Celery task
          "calls": [ref, ...],                  # project candidates called directly
          "returns": ["qs" | "coro" | "other" | ref],   # what its return statements return
+         "relation_reads": [[param, position, relation, line, what]],  # ``param.relation`` read:
+                                               # DJA204 where a call passes an instance without it
          "orm": bool,                          # touches the ORM directly
          "return_type": "redis.Redis",         # a module-level def returning a type with blocking methods
          "loop_reentry": bool,                 # decorated @async_to_sync: calling it re-enters the loop
@@ -52,7 +54,9 @@ class makes ``name`` a property).
 A call site in async code carries ``args``, its arguments' literal values
 (``[[positional...], {keyword: ...}]``, each ``[value]`` or null when not a
 literal), unless it passes ``*args``/``**kwargs``; ``awaited`` where its
-value is awaited right there; ``entered`` where it is the context manager
+value is awaited right there; ``unloaded``, the single relations not loaded on the model instances it
+passes (``[[positional...], {keyword: ...}, receiver]``, each a list of
+names or null), where any; ``entered`` where it is the context manager
 of a ``with`` statement (a ``@contextmanager`` function's body then runs
 there); ``loop_ok`` where re-entering the event loop
 is expected or allowed there (DJA304); and ``patched``, the
@@ -953,7 +957,16 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         ops = []
         task_ops = []
         object_ops = []
+        relation_reads = []
         for op in info.ops:
+            if op.param_relation is not None:
+                # [parameter, its position (None: keyword-only), relation, line, what, guards?]
+                param, relation = op.param_relation
+                relation_reads.append([param, _position_of(info.node, param), relation, op.line, _what(op.node)])
+                op_guards = guards_on(op.ancestors, guards) if guards else None
+                if op_guards:
+                    relation_reads[-1].append(op_guards)
+                continue
             if op.task is not None:
                 task_ops.append([op.task, op.line, _what(op.node, op.code)])
                 continue
@@ -967,7 +980,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
         entered = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.entered_calls.get(key, ())) if r})
         returns = [r for r in (_ref_text(ctx, ref) for ref in collector.returns.get(key, ())) if r]
-        orm = key in collector.orm or any(op.code in orm_codes() for op in info.ops)
+        orm = key in collector.orm or any(op.code in orm_codes() and op.param_relation is None for op in info.ops)
         entry: dict[str, Any] = {
             "async": info.is_async,
             "thread": info.runs_in_thread,
@@ -982,6 +995,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["task_ops"] = task_ops  # DJA105 where the index finds a Celery task at the ref
         if object_ops:
             entry["object_ops"] = object_ops  # DJA1xx where the index finds a blocking object at the ref
+        if relation_reads:
+            entry["relation_reads"] = relation_reads  # DJA204 where a call site passes an instance without the relation
         if calls:
             entry["calls"] = calls
         if entered:
@@ -1015,7 +1030,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             guarded_calls = _guarded_calls(ctx, collector.call_guards.get(key, ()))
             if guarded_calls:
                 entry["guarded_calls"] = guarded_calls
-            if guarded_calls or any(len(op) > 3 for op in ops):
+            if guarded_calls or any(len(op) > 3 for op in ops) or any(len(read) > 5 for read in relation_reads):
                 entry.update(_parameters(info.node))
         functions[info.qualname] = entry
     _add_call_arguments(ctx, collector, functions)
@@ -1050,6 +1065,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             args = _literal_args(node)
             if args is not None:
                 sites[-1]["args"] = args
+        if in_async and id(node) in ctx.unloaded_at:
+            sites[-1]["unloaded"] = ctx.unloaded_at[id(node)]
         if id(node) in collector.awaited:
             sites[-1]["awaited"] = True
         if id(node) in collector.entered:
@@ -1144,6 +1161,13 @@ def _local_target(ref: str, module: str) -> str | None:
         cls, _, method = rest[len(module) + 1 :].rpartition(":")
         return f"{cls}.{method}"
     return None
+
+
+def _position_of(node: cst.FunctionDef, name: str) -> int | None:
+    """The position of a parameter among the positional ones; None for the others."""
+    params = node.params
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    return positional.index(name) if name in positional else None
 
 
 def _parameters(node: cst.FunctionDef) -> dict[str, Any]:

@@ -102,6 +102,10 @@ class BlockingOp:
     # ``name.method()`` on a name of another module (its ref, the method): an
     # operation only where the index finds there an object whose method blocks.
     object_call: tuple[str, str] | None = None
+    # ``param.relation`` read on a parameter the function never rebinds (its
+    # name, the relation's): a query only where a call site passes an
+    # instance fetched without that relation (``FileContext.unloaded_at``).
+    param_relation: tuple[str, str] | None = None
 
 
 @dataclass(eq=False)
@@ -234,6 +238,10 @@ class FileContext:
         # Try statement id -> whether its body asks asyncio.get_running_loop().
         self._running_loop_tries: dict[int, bool] = {}
         self.facts: list[RecordedFact] = []
+        # id(call or property read) on the event loop -> the relations
+        # not loaded on the instances it passes, where known:
+        # [[positional...], {keyword: ...}, receiver], each a list of names or None.
+        self.unloaded_at: dict[int, list] = {}
         self.functions: list[FunctionInfo] = []
         self.function_by_node: dict[int, FunctionInfo] = {}
         # Traversal state.

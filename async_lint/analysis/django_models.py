@@ -167,6 +167,7 @@ def _well_known_models() -> dict[str, ModelInfo]:
 
 WELL_KNOWN_MODELS = _well_known_models()
 USER_MODEL = WELL_KNOWN_MODELS["django.contrib.auth.models.User"]
+WELL_KNOWN_SINGLE_RELATIONS = frozenset(name for info in WELL_KNOWN_MODELS.values() for name, relation in info.relations.items() if relation.is_single)
 
 
 # -- inferred values -------------------------------------------------------------
@@ -379,6 +380,7 @@ class DjangoInference:
         # A table without models still says what the settings say (its caches).
         self.table: ModelTable = table if table is not None else EMPTY_TABLE
         self._table_models: dict[str, ModelInfo] = {}
+        self._single_relation_names: frozenset[str] | None = None
         self.imports_django = False
         self.foreign_request_framework = False
         self._package_bases: dict[tuple[int, str], bool] = {}
@@ -621,6 +623,14 @@ class DjangoInference:
                     related_name = model.name.lower() if relation.kind == "o2o" else f"{model.name.lower()}_set"
                 kind = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}[relation.kind]
                 target.relations.setdefault(related_name, Relation(related_name, kind, model.name))
+
+    def single_relation_names(self) -> frozenset[str]:
+        """The names of the single relations of the models this file can
+        know: the project's model table's, Django's own models', this file's."""
+        if self._single_relation_names is None:
+            own = {name for info in self.models().values() for name, relation in info.relations.items() if relation.is_single}
+            self._single_relation_names = self.table.single_relation_names() | WELL_KNOWN_SINGLE_RELATIONS | own
+        return self._single_relation_names
 
     def _enrich_from_table(self) -> None:
         """What the project's model table adds to the models this file defines:

@@ -15,6 +15,7 @@ from async_lint import lazy_libcst
 
 from async_lint import fixes
 from async_lint.analysis.django_models import (
+    LAZY_METHODS,
     EVALUATING_METHODS,
     RELATED_EVALUATING_METHODS,
     InstanceValue,
@@ -27,10 +28,13 @@ from async_lint.analysis.django_models import (
 from async_lint.analysis.dominance import EvaluatedPoint
 from async_lint.analysis.handoffs import covers, dotted, handed_by, root_name
 from async_lint.analysis.django_twins import since, sync_names, target_version, twin
-from async_lint.analysis.scopes import CLASS, Binding, Scope, sole_binding
+from async_lint.analysis.context import BlockingOp
+from async_lint.analysis.reaching import is_none_literal
+from async_lint.analysis.scopes import ASSIGN, CLASS, PARAM, Binding, Scope, sole_binding
 from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
 from async_lint.checks.foreign_results import FUNCTION, INSTANCE, LOADER, QUERYSET, record_foreign_use
+from async_lint.index import PASSED_QUERYSET
 
 cst = lazy_libcst.bind(globals())
 
@@ -131,10 +135,14 @@ class SyncOrmCheck(DjangoCheck):
         # id(function) -> (``inst.relation`` path, where, the ``inst`` name
         # assigned to) of each assignment to an attribute (DJA204)
         self._assigned: dict[int, list[tuple[str, EvaluatedPoint, cst.Name]]] = {}
+        # (id(function), parameter, relation) of the reads ``_note_parameter_relation`` recorded
+        self._parameter_relations: set[tuple[int, str, str]] = set()
 
     # -- explicit calls (DJA201, DJA203) -------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.in_async_context:
+            # Before this call's own handoff is noted: it is what may load them.
+            self._note_unloaded(node)
             self._note_handed(node)
             self._note_refresh(node)
         func = node.func
@@ -179,6 +187,10 @@ class SyncOrmCheck(DjangoCheck):
             return
         receiver = self.inference.infer(func.value)
         if receiver is None:
+            if method in EVALUATING_METHODS and not self.ctx.in_async_context:
+                root = self._parameter_queryset(func.value)
+                if root is not None:
+                    self._note_parameter_relation(node, root, PASSED_QUERYSET)
             self._foreign_method_call(node, func, method)
             return
         if isinstance(receiver, (ManagerValue, QuerySetValue)):
@@ -271,6 +283,12 @@ class SyncOrmCheck(DjangoCheck):
         ``advice``: what to do instead, where not ``iteration_advice``."""
         advice = advice or self.iteration_advice
         value = self.inference.infer(expr)
+        if value is None and not self.ctx.in_async_context:
+            # ``if qs:`` in a helper, ``qs`` its parameter (or built from it): a
+            # query where a call on the event loop passes a lazy QuerySet.
+            root = self._parameter_queryset(expr)
+            if root is not None:
+                self._note_parameter_relation(expr, root, PASSED_QUERYSET)
         if value is None:
             if iterates:
                 record_iteration(self, expr)  # a related manager of a model of another module?
@@ -293,6 +311,11 @@ class SyncOrmCheck(DjangoCheck):
             return
         owner, relation = value.owner, value.relation
         if owner is not None and relation is not None:
+            if owner.loaded is None and not self.ctx.in_async_context:
+                # ``self.tags.all()`` in a model method: a query unless the caller's instance was prefetched.
+                root = _relation_root(expr, relation.name)
+                if root is not None:
+                    self._note_parameter_relation(expr, root, relation.name)
             if owner.loaded is None or owner.has_loaded(relation.name) or self._maybe_loaded_elsewhere(expr):
                 return  # prefetched, or the instance's origin is unknown
             self.flag(
@@ -547,7 +570,12 @@ class SyncOrmCheck(DjangoCheck):
             return
         if parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
             return
+        in_async = self.ctx.in_async_context
+        if not in_async and type(node.value) is cst.Name and node.attr.value in self.inference.single_relation_names():
+            self._note_parameter_relation(node, node.value, node.attr.value)
         receiver = self.inference.infer(node.value)
+        if in_async and type(receiver) is InstanceValue and not (parent_type is cst.Call and parent.func is node):
+            self._note_unloaded_receiver(node, receiver)
         if receiver is None and node.attr.value in self.inference.table.single_relation_names():
             self._foreign_relation_read(node)
             return
@@ -592,6 +620,103 @@ class SyncOrmCheck(DjangoCheck):
         self.flag(node, "DJA204", f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): {advice}")
         self._note_read(node)
 
+    # -- relations a sync function reads on its parameters (DJA401) ----------
+    def _note_parameter_relation(self, node: cst.BaseExpression, param: cst.Name, relation: str) -> None:
+        """``post.author`` (or ``post.tags.all()`` evaluated) at ``node`` in a
+        sync function, ``post`` its parameter (never rebound): a query where
+        a call on the event loop passes an instance fetched without that
+        relation (``_note_unloaded``; the project index pairs them).
+        Recorded once per parameter and relation."""
+        ctx = self.ctx
+        function = ctx.current_function
+        if function is None or function.is_async or function.runs_on_loop or ctx.in_lambda or ctx.only_without_loop() or ctx.in_dead_code():
+            return
+        name = param.value
+        found = ctx.lookup_with_scope(name)
+        if found is None or found[0] is not function.scope or any(binding.kind != PARAM for binding in found[1]):
+            return
+        key = (id(function), name, relation)
+        if key in self._parameter_relations:
+            return
+        self._parameter_relations.add(key)
+        function.ops.append(BlockingOp("DJA204", "", node, ancestors=tuple(ctx.stack), param_relation=(name, relation)))
+
+    def _parameter_queryset(self, expr: cst.BaseExpression) -> cst.Name | None:
+        """The parameter of the sync function being visited that ``expr`` is
+        a lazy chain on (``qs``, ``qs.filter(...)[:5]``), directly or
+        through a local bound only to such chains on it (or to None)."""
+        name = _peel_lazy(expr)
+        function = self.ctx.current_function
+        if type(name) is not cst.Name or function is None:
+            return None
+        found = self.ctx.lookup_with_scope(name.value)
+        if found is None or found[0] is not function.scope:
+            return None
+        if all(binding.kind == PARAM for binding in found[1]):
+            return name
+        roots: list[cst.Name] = []
+        for binding in found[1]:
+            if binding.kind != ASSIGN or binding.value is None:
+                return None
+            if is_none_literal(binding.value):
+                continue
+            inner = _peel_lazy(binding.value)
+            if inner is binding.value or type(inner) is not cst.Name:
+                return None  # not a chain: ``qs = other`` may be anything
+            inner_found = self.ctx.lookup_with_scope(inner.value)
+            if inner_found is None or inner_found[0] is not function.scope or any(b.kind != PARAM for b in inner_found[1]):
+                return None
+            roots.append(inner)
+        return roots[0] if roots and all(root.value == roots[0].value for root in roots) else None
+
+    def _note_unloaded(self, node: cst.Call) -> None:
+        """The single relations not loaded on the instances a call on the
+        event loop passes (its arguments, and the receiver of a method):
+        what a sync function it runs may load with a query."""
+        if any(arg.star for arg in node.args):
+            return
+        positional: list = []
+        keywords: dict = {}
+        for arg in node.args:
+            names = self._unloaded(arg.value)
+            if arg.keyword is not None:
+                if names:
+                    keywords[arg.keyword.value] = names
+            else:
+                positional.append(names)
+        receiver = self._unloaded(node.func.value) if type(node.func) is cst.Attribute else None
+        if any(positional) or keywords or receiver:
+            self.ctx.unloaded_at[id(node)] = [positional, keywords, receiver]
+
+    def _note_unloaded_receiver(self, node: cst.Attribute, value: InstanceValue) -> None:
+        """``post.summary`` read on the event loop, where it may be a
+        property (not a field or relation of the model)."""
+        if value.model is None or value.loaded is None or node.attr.value in value.model.relations:
+            return
+        receiver = self._unloaded(node.value, value)
+        if receiver:
+            self.ctx.unloaded_at[id(node)] = [[], {}, receiver]
+
+    def _unloaded(self, expr: cst.BaseExpression, value=None) -> list[str] | None:
+        """The relations of the instance ``expr`` is that were neither
+        fetched with it nor loaded since; ``[PASSED_QUERYSET]`` for a lazy
+        QuerySet (not a prefetched relation's); None: neither."""
+        value = self.inference.infer(expr) if value is None else value
+        if isinstance(value, (QuerySetValue, ManagerValue)) and value.model is not None and not (isinstance(value, QuerySetValue) and value.rows):
+            owner, relation = value.owner, value.relation
+            if owner is not None and relation is not None and (owner.loaded is None or owner.has_loaded(relation.name)):
+                return None  # maybe prefetched: its rows are cached
+            return [PASSED_QUERYSET]
+        if not isinstance(value, InstanceValue) or value.model is None or value.loaded is None:
+            return None
+        path = dotted(expr)
+        names = [
+            name
+            for name in value.model.relations
+            if not value.has_loaded(name) and not self._maybe_loaded_elsewhere(expr, name) and not (path is not None and self._assigned_at(root_name(expr), f"{path}.{name}"))
+        ]
+        return sorted(names) or None
+
     def _note_assigned(self, node: cst.Attribute) -> None:
         """``inst.team = other``: Django's descriptor caches the instance
         assigned, so reading ``inst.team`` where only this statement can have
@@ -605,10 +730,12 @@ class SyncOrmCheck(DjangoCheck):
     def _assigned_before(self, node: cst.Attribute) -> bool:
         """An assignment of ``node`` (``inst.team``) on every path to it, to
         the same value of ``inst``."""
+        return self._assigned_at(root_name(node), dotted(node))
+
+    def _assigned_at(self, root: cst.Name | None, path: str | None) -> bool:
+        """``path`` (``inst.team``) assigned on every path to here, to the same value of ``root``."""
         function = self.ctx.current_function
         assigned = self._assigned.get(id(function)) if function is not None else None
-        root = root_name(node)
-        path = dotted(node)
         if not assigned or root is None or path is None:
             return False
         return self._same_value_at(root, (anchor for assigned_path, point, anchor in assigned if assigned_path == path and point.dominates(self.ctx.stack)))
@@ -672,6 +799,27 @@ class SyncOrmCheck(DjangoCheck):
 REFRESH_METHODS = frozenset({"refresh_from_db", "arefresh_from_db"})
 # ``refresh_from_db(from_queryset=...)`` arrived in Django 5.1.
 REFRESH_FROM_QUERYSET_SINCE = (5, 1)
+
+
+def _peel_lazy(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``qs`` of ``qs.filter(...).order_by(...)[:5]``: the lazy steps taken off."""
+    while True:
+        if type(expr) is cst.Call and type(expr.func) is cst.Attribute and expr.func.attr.value in LAZY_METHODS:
+            expr = expr.func.value
+        elif type(expr) is cst.Subscript and len(expr.slice) == 1 and type(expr.slice[0].slice) is cst.Slice and expr.slice[0].slice.step is None:
+            expr = expr.value
+        else:
+            return expr
+
+
+def _relation_root(expr: cst.BaseExpression, relation: str) -> cst.Name | None:
+    """``post`` of ``post.tags.all()`` / ``post.tags.filter(...)``, a chain
+    of calls on the relation read on a name; else None."""
+    while type(expr) is cst.Call and type(expr.func) is cst.Attribute:
+        expr = expr.func.value
+    if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.attr.value == relation:
+        return expr.value
+    return None
 
 
 def _statement_block(stack: list) -> cst.CSTNode | None:
