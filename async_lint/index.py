@@ -414,6 +414,10 @@ class ProjectIndex:
                 out.append((key, found))
         return out
 
+    def callees(self, key: FunctionKey) -> list[FunctionKey]:
+        """The sync project functions ``key`` calls directly (whatever ``key`` is itself)."""
+        return [edge[0] for edge in self._edges((key, None))]
+
     def reachable(self, starts: list[State]) -> list[FunctionKey]:
         """Every sync function reachable from ``starts`` through direct calls."""
         seen: set[State] = set()

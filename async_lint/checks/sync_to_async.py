@@ -349,6 +349,19 @@ def _returns_lazy_queryset(ctx, node: cst.FunctionDef) -> bool:
     return bool(values) and all(isinstance(v, QuerySetValue) for v in values)
 
 
+def _works_below(index, target: str) -> bool:
+    """A sync function the (thread-run) function calls blocks, or evaluates
+    a QuerySet it is given (summary ``relation_reads``): the thread runs
+    queries of its own."""
+    from async_lint.index import PASSED_QUERYSET
+
+    for key in index.reachable([(callee, None) for callee in index.callees(target)]):
+        function = index.function(key) or {}
+        if function.get("ops") or any(read[2] == PASSED_QUERYSET for read in function.get("relation_reads", ())):
+            return True
+    return False
+
+
 def _consumer_arguments(ctx, call: cst.Call) -> list[cst.BaseExpression]:
     """The arguments of ``call`` that a queryset consumer evaluates in a thread."""
     from async_lint.analysis.django_vocabulary import QUERYSET_CONSUMERS
@@ -412,7 +425,7 @@ class HandoffIndexCheck(IndexCheck):
         if not fact.result_safe:
             lazy = fact.lazy or (function is not None and not function["async"] and index.returns_queryset(target))
             # Blocking work of its own runs in the thread, or in a project function it calls.
-            works = lazy and function is not None and bool(function.get("ops") or index.chain(target) is not None)
+            works = lazy and function is not None and bool(function.get("ops") or index.chain(target) is not None or _works_below(index, target))
             if lazy and fact.decorator and works:
                 # Its own queries run in the thread; the QuerySet it returns does not.
                 out.append(
