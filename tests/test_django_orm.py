@@ -393,3 +393,32 @@ def test_a_user_method_handed_to_a_thread_is_read_on_the_loop():
     found = lint_text(source)
     assert [(f.code, f.line) for f in found] == [("DJA205", 7)]
     assert "read it in the thread: `sync_to_async(lambda: request.user.has_perms(...))`" in found[0].message
+
+
+def test_reassignments_in_a_loops_branches_are_resolved_once_each(monkeypatch) -> None:
+    """``qs = qs.filter(...)`` in each arm of an if/elif chain inside a loop:
+    each arm's read sees the same bindings (in another order); the
+    inference resolves each binding a bounded number of times, not once per
+    combination of arms (a 7-arm helper took over 100 s: glitchtip's
+    issue filters, reported as DJA000)."""
+    import async_lint.analysis.django_models as django_models
+
+    def source(arms: int) -> str:
+        lines = ["def filter_issues(qs, queries):", "    for name, value in queries:"]
+        for i in range(arms):
+            lines += [f"        {'if' if i == 0 else 'elif'} name == 'a{i}':", "            qs = qs.filter(level=value)"]
+        lines += ["    return qs", "", "", "async def view(request):", "    return filter_issues(1, [])", ""]
+        return "\n".join(lines)
+
+    resolved = []
+    original = django_models.DjangoInference._binding_value
+
+    def counting(self, *args, **kwargs):
+        resolved.append(args[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(django_models.DjangoInference, "_binding_value", counting)
+    for arms in (4, 12):
+        resolved.clear()
+        analyze_source("filters.py", decode_source("filters.py", source(arms).encode()), make_settings())
+        assert len(resolved) <= 3 * (arms + 1), (arms, len(resolved))

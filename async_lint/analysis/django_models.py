@@ -818,7 +818,11 @@ class DjangoInference:
         if kind == DEF:
             return None
         bindings = reaching_bindings(self.ctx, found_scope, bindings, use)
-        key = (id(found_scope), name, *map(id, bindings))
+        # The set of bindings, whatever order they reach the use in: the
+        # reads of ``qs = qs.filter(...)`` in a loop's branches each see the
+        # same set in another order, and a key by order let each one resolve
+        # the others again (time exponential in the branches).
+        key = (id(found_scope), name, *sorted(map(id, bindings)))
         # A name read where no inference is under way (no name, self
         # attribute or function's returns being resolved) is resolved once
         # for the same bindings: below it, no cycle can meet a name resolved
