@@ -76,12 +76,26 @@ def record_object_call(check, call: cst.Call) -> None:
     file knows nothing of it."""
     ctx = check.ctx
     func = call.func
-    if type(func) is not cst.Attribute or type(func.value) is not cst.Name or not may_block(func.attr.value):
+    if type(func) is not cst.Attribute or not may_block(func.attr.value):
         return
-    target = object_target(ctx, func.value)
-    if target is None or check.receivers.infer(func.value) is not None:
+    root, method = _object_method(func)
+    if root is None:
         return
-    ctx.add_fact(ObjectCall(target=target, method=func.attr.value, spelled=check._spelling(func)), call)
+    target = object_target(ctx, root)
+    if target is None or check.receivers.infer(root) is not None:
+        return
+    ctx.add_fact(ObjectCall(target=target, method=method, spelled=check._spelling(func)), call)
+
+
+def _object_method(func: cst.Attribute) -> tuple[cst.Name | None, str]:
+    """The name a method call starts from, and the attribute read on it:
+    ``redis.get`` -> (``redis``, "get"); ``client.chat.completions.create``
+    -> (``client``, "chat"), an SDK client's resource (what the blocking
+    table's rows that take any name hold as the client's own)."""
+    node, method = func.value, func.attr.value
+    while type(node) is cst.Attribute:
+        node, method = node.value, node.attr.value
+    return (node, method) if type(node) is cst.Name else (None, method)
 
 
 def record_object_op(check, call: cst.Call) -> None:
@@ -96,12 +110,15 @@ def record_object_op(check, call: cst.Call) -> None:
     function = ctx.current_function
     if ctx.in_async_context or function is None or function.runs_on_loop or ctx.in_lambda:
         return
-    if type(func) is not cst.Attribute or type(func.value) is not cst.Name or not may_block(func.attr.value) or ctx.only_without_loop():
+    if type(func) is not cst.Attribute or not may_block(func.attr.value) or ctx.only_without_loop():
         return
-    target = object_target(ctx, func.value)
-    if target is None or check.receivers.infer(func.value) is not None:
+    root, method = _object_method(func)
+    if root is None:
         return
-    function.ops.append(BlockingOp("", "", call, ancestors=tuple(ctx.stack), object_call=(f"q:{target}", func.attr.value)))
+    target = object_target(ctx, root)
+    if target is None or check.receivers.infer(root) is not None:
+        return
+    function.ops.append(BlockingOp("", "", call, ancestors=tuple(ctx.stack), object_call=(f"q:{target}", method)))
 
 
 def object_target(ctx, name: cst.Name) -> str | None:
