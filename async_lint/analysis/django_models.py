@@ -1497,7 +1497,7 @@ class DjangoInference:
         if rows:
             return None
         if method in INSTANCE_METHODS:
-            loaded = selected | (_kwarg_names(node) if method == "create" else frozenset())
+            loaded = selected | (_created_loaded(model, node) if method == "create" else frozenset())
             return InstanceValue(model, loaded)
         if method in PAIR_METHODS:
             return PairValue(InstanceValue(model, selected | _kwarg_names(node)))
@@ -1583,7 +1583,7 @@ class DjangoInference:
                 if isinstance(receiver, QuerySetValue) and receiver.rows:
                     return None
                 if method in ASYNC_INSTANCE_METHODS:
-                    loaded = selected | (_kwarg_names(node) if method == "acreate" else frozenset())
+                    loaded = selected | (_created_loaded(receiver.model, node) if method == "acreate" else frozenset())
                     return InstanceValue(receiver.model, loaded)
                 if method in ASYNC_PAIR_METHODS:
                     return PairValue(InstanceValue(receiver.model, selected | _kwarg_names(node)))
@@ -1771,6 +1771,22 @@ class DjangoInference:
                 result = annotated
         self._returns[key] = result
         return result
+
+
+# Relations whose value a new row holds itself (its own column): read on a
+# row just created without them, they are None, and no query runs.
+FORWARD_RELATION_KINDS = frozenset({"fk", "o2o", "generic_fk"})
+
+
+def _created_loaded(model: ModelInfo | None, call: cst.Call) -> frozenset[str]:
+    """What ``create(...)`` leaves loaded on the new instance: the relations
+    it was given (cached: the objects passed, whose own relations are
+    whatever they were, so nothing is claimed below them), and the forward
+    ones it was not (their id is None: reading them returns None without a
+    query)."""
+    given = _kwarg_names(call)
+    forward = frozenset(name for name, relation in model.relations.items() if relation.kind in FORWARD_RELATION_KINDS) if model is not None else frozenset()
+    return given | frozenset(f"{name}__*" for name in given) | forward
 
 
 def _name_value(values: list) -> Value | None:
