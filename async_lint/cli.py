@@ -304,8 +304,11 @@ def main_command(
         if settings.extra.get("cache_dir") is None:
             settings.extra["cache_dir"] = default_cache_dir(file_config, paths)
         baseline = read_baseline(baseline_file) if baseline_file else None
-    except (ConfigError, BaselineError, DeclarationError) as exc:
+    except (ConfigError, BaselineError) as exc:
         _error(str(exc))
+    except DeclarationError as exc:
+        # Read only to find the Django target: naming one skips the reading.
+        _error(f"{exc} (Django's version is read from the project's dependency declarations; `--django-version` or the config's `django-version` skips that)")
     if clean_cache:
         sys.exit(_clean(settings.extra["cache_dir"]))
     if show_settings or verbose:

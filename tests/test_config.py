@@ -276,6 +276,17 @@ def test_invalid_toml_is_an_error_naming_the_file(tmp_path):
     assert f"{tmp_path / 'pyproject.toml'}: invalid TOML" in result.stderr
 
 
+def test_an_unreadable_dependency_declaration_says_how_to_skip_it(tmp_path):
+    """``optional-dependencies`` as a list (not PEP 621's table): the Django
+    target cannot be read from it, and naming the target skips the reading."""
+    write_tree(tmp_path, {"pyproject.toml": '[project]\nname = "x"\noptional-dependencies = ["black"]\n', "views.py": BLOCKING_VIEW})
+    result = run_cli(["."])
+    assert result.exit_code == 2
+    assert "[project] optional-dependencies: expected a table" in result.stderr and "`--django-version`" in result.stderr
+    result = run_cli([".", "--django-version", "5.1"])
+    assert result.exit_code == 1 and "DJA101" in result.stdout
+
+
 def test_missing_config_file_and_pyproject_without_table(tmp_path):
     write_tree(tmp_path, {"views.py": BLOCKING_VIEW, "pyproject.toml": "[project]\nname = 'x'\n"})
     missing = run_cli([".", "--config", "nope.toml"])
