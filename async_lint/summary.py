@@ -1015,7 +1015,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["coroutine"] = True
         if key in collector.generators and not info.is_async and CONTEXT_MANAGER_DECORATORS.intersection(info.decorators):
             entry["context_manager"] = True  # ``with fn():`` runs its body to the ``yield``, and after
-        if any(d in coroutine_apis().async_to_sync for d in info.decorators) and adapters(info.decorators)[:1] != ["sync_to_async"]:
+        if adapters(info.decorators, coroutine_apis().async_to_sync)[:1] == ["async_to_sync"]:
             entry["loop_reentry"] = True  # calling it runs AsyncToSync (DJA304 on the loop)
         decorator_refs = _decorator_refs(ctx, info)
         if decorator_refs:
@@ -1163,16 +1163,20 @@ def _local_target(ref: str, module: str) -> str | None:
     return None
 
 
+def _positional(node: cst.FunctionDef) -> list[str]:
+    params = node.params
+    return [p.name.value for p in (*params.posonly_params, *params.params)]
+
+
 def _position_of(node: cst.FunctionDef, name: str) -> int | None:
     """The position of a parameter among the positional ones; None for the others."""
-    params = node.params
-    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    positional = _positional(node)
     return positional.index(name) if name in positional else None
 
 
 def _parameters(node: cst.FunctionDef) -> dict[str, Any]:
     params = node.params
-    out: dict[str, Any] = {"params": [p.name.value for p in (*params.posonly_params, *params.params)]}
+    out: dict[str, Any] = {"params": _positional(node)}
     defaults = {}
     for param in (*params.posonly_params, *params.params, *params.kwonly_params):
         if param.default is not None:

@@ -43,13 +43,14 @@ SYNC_TO_ASYNC_DECORATORS = frozenset({"asgiref.sync.sync_to_async", "channels.db
 ASYNC_TO_SYNC_DECORATORS = frozenset({"asgiref.sync.async_to_sync"})
 
 
-def adapters(decorators: tuple[str, ...]) -> list[str]:
+def adapters(decorators, async_to_sync: frozenset[str] = ASYNC_TO_SYNC_DECORATORS) -> list[str]:
     """The asgiref adapters among a def's (resolved) decorators, outermost
-    first: "sync_to_async" or "async_to_sync".  The innermost one wraps the
-    def itself (where its body runs); the outermost one is what callers get
-    (``@sync_to_async @csrf_exempt @async_to_sync async def view``: the body
-    runs on an event loop, and callers await a coroutine function)."""
-    return ["sync_to_async" if d in SYNC_TO_ASYNC_DECORATORS else "async_to_sync" for d in decorators if d in SYNC_TO_ASYNC_DECORATORS or d in ASYNC_TO_SYNC_DECORATORS]
+    first: "sync_to_async" or "async_to_sync" (``async_to_sync``: the names
+    taken as that one).  The innermost one wraps the def itself (where its
+    body runs); the outermost one is what callers get (``@sync_to_async
+    @csrf_exempt @async_to_sync async def view``: the body runs on an event
+    loop, and callers await a coroutine function)."""
+    return ["sync_to_async" if d in SYNC_TO_ASYNC_DECORATORS else "async_to_sync" for d in decorators if d in SYNC_TO_ASYNC_DECORATORS or d in async_to_sync]
 
 
 # Decorators that make a method an attribute computed on read.

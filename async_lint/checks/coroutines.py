@@ -35,7 +35,7 @@ from async_lint.analysis.django_models import (
     SessionValue,
     django_inference,
 )
-from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
+from async_lint.analysis.context import adapters
 from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, twin
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding, Scope
@@ -1053,20 +1053,10 @@ class EventLoopCheck(_CoroutineCheck):
         apis = evidence.apis
         defs = evidence.local_defs(func)
         if defs is not None:
-            return all(_outermost_adapter_is(evidence.decorator_names(node), apis.async_to_sync) for node in defs)
+            # ``@sync_to_async`` above the ``@async_to_sync`` makes it awaitable again.
+            return all(adapters(evidence.decorator_names(node), apis.async_to_sync)[:1] == ["async_to_sync"] for node in defs)
         values = evidence.assigned_values(func)
         return bool(values) and all(evidence.is_wrapper_call(v, apis.async_to_sync) for v in values)
-
-
-def _outermost_adapter_is(decorators, async_to_sync: frozenset[str]) -> bool:
-    """``@async_to_sync`` is the outermost asgiref adapter of a def: what its
-    callers get (``@sync_to_async`` above it makes it awaitable again)."""
-    for name in decorators:
-        if name in async_to_sync:
-            return True
-        if name in SYNC_TO_ASYNC_DECORATORS:
-            return False
-    return False
 
 
 def _async_property(ctx, node: cst.Attribute) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from async_lint import lazy_libcst
+from async_lint.analysis.context import ASYNC_TO_SYNC_DECORATORS, SYNC_TO_ASYNC_DECORATORS
 from async_lint.analysis.scopes import ASSIGN, defined_function, parameter_for
 
 from async_lint.checks.django_structure_classes import nodes_in
@@ -32,8 +33,8 @@ from async_lint.walk import visit_fast
 
 cst = lazy_libcst.bind(globals())
 
-SYNC_TO_ASYNC = frozenset({"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async"})
-ASYNC_TO_SYNC = frozenset({"asgiref.sync.async_to_sync"})
+SYNC_TO_ASYNC = SYNC_TO_ASYNC_DECORATORS
+ASYNC_TO_SYNC = ASYNC_TO_SYNC_DECORATORS
 PARTIAL = frozenset({"functools.partial"})
 
 
