@@ -1403,6 +1403,8 @@ class DjangoInference:
                 return self._method_result(receiver, method, node, scope)
             if isinstance(receiver, ClassSelf) and method == "get_queryset":
                 return self._view_queryset(receiver)
+            if isinstance(receiver, ClassSelf) and method == "filter_queryset" and self._class_method(receiver, method) is None:
+                return self._filtered_queryset(node, scope)
             if isinstance(receiver, ClassSelf):
                 return self._own_method_returns(receiver, method)  # ``self.get_orders()``
             if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super" and method == "get_queryset":
@@ -1457,6 +1459,21 @@ class DjangoInference:
             if value is not None:
                 return value
         return self._class_attribute(cls, "queryset")
+
+    def _filtered_queryset(self, node: cst.Call, scope: Scope) -> Value | None:
+        """``self.filter_queryset(self.get_queryset())`` of a generic view
+        (DRF's, adrf's, Channels REST framework's ``queryset=`` form) whose
+        class does not define the method: the QuerySet it is given, filtered
+        by the view's backends, lazy as before; anything else it is given
+        stays unknown."""
+        positional = positional_args(node)
+        given = positional[0] if positional else call_kwarg(node, "queryset")
+        if given is None:
+            return None
+        value = self._infer(given.value, scope)
+        if isinstance(value, QuerySetValue):
+            return value
+        return CYCLE if value is CYCLE else None
 
     def _shortcut_instance(self, node: cst.Call, scope: Scope) -> Value | None:
         positional = positional_args(node)
