@@ -209,7 +209,9 @@ class StreamingResponseCheck(Check):
             return
         response = self.ctx.qualified_name(node.func)
         if response not in STREAMING_RESPONSE and response not in FILE_RESPONSE:
-            return
+            if not self._streaming_subclass(node.func):
+                return
+            response = "django.http.StreamingHttpResponse"
         version = getattr(self.ctx.settings, "django_version", None)
         if version is not None and tuple(version) < (4, 2):
             return  # before 4.2 StreamingHttpResponse takes no async iterator at all
@@ -312,9 +314,58 @@ class StreamingResponseCheck(Check):
             if generator is not None and generator.asynchronous is None and _yields(generator):
                 return f"the sync generator `{func.value}()`"
             return None
+        if type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == "self":
+            method = self._own_method(func.attr.value)
+            if method is not None and method.asynchronous is None and _yields(method):
+                return f"the sync generator method `self.{func.attr.value}()`"
+            return None
         if _is_queryset_chain(func):
             return "a QuerySet (iterating it runs a sync query)"
         return None
+
+    def _own_method(self, name: str) -> cst.FunctionDef | None:
+        """The method ``name`` the enclosing class itself defines (once, not
+        a static or class method); None where it is inherited or unsure."""
+        cls = self.ctx.enclosing_class()
+        if cls is None or type(cls.body) is not cst.IndentedBlock:
+            return None
+        found = [s for s in cls.body.body if type(s) is cst.FunctionDef and s.name.value == name]
+        if len(found) != 1 or any(self.ctx.qualified_name(d.decorator) in ("builtins.staticmethod", "builtins.classmethod") for d in found[0].decorators):
+            return None
+        return found[0]
+
+    def _streaming_subclass(self, func: cst.BaseExpression) -> bool:
+        """``func`` names a class of this module that derives directly from
+        ``StreamingHttpResponse`` (``class EventStream(StreamingHttpResponse)``)
+        and takes its content first, as its base does (no ``__init__`` of its
+        own, or one whose first parameter it hands on first to the base's)."""
+        if type(func) is not cst.Name:
+            return False
+        bindings = self.ctx.lookup(func.value)
+        if not bindings or len(bindings) != 1 or type(bindings[0].node) is not cst.ClassDef:
+            return False
+        cls = bindings[0].node
+        if not any(self.ctx.qualified_name(base.value) in STREAMING_RESPONSE for base in cls.bases if base.keyword is None):
+            return False
+        body = cls.body.body if type(cls.body) is cst.IndentedBlock else ()
+        init = [s for s in body if type(s) is cst.FunctionDef and s.name.value == "__init__"]
+        if not init:
+            return True
+        params = positional_params(init[0].params)
+        if len(init) != 1 or len(params) < 2:
+            return False
+        content = params[1]
+        for call in nodes_in(init[0].body, cst.Call):
+            if (
+                type(call.func) is cst.Attribute
+                and call.func.attr.value == "__init__"
+                and type(call.func.value) is cst.Call
+                and type(call.func.value.func) is cst.Name
+                and call.func.value.func.value == "super"
+            ):
+                first = next((a for a in call.args if a.keyword is None and not a.star), None)
+                return first is not None and type(first.value) is cst.Name and first.value.value == content
+        return False
 
     def _local_function(self, name: str) -> cst.FunctionDef | None:
         bindings = self.ctx.lookup(name)
