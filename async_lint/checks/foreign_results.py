@@ -248,8 +248,13 @@ class FunctionResultFacts(Check):
         # ``Repo().get(pk)``: a repository class's), by their names in the module.
         functions = [(statement.name.value, statement) for statement in node.body if type(statement) is cst.FunctionDef]
         for statement in node.body:
-            if type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock and not _framework_class(ctx, statement):
-                functions.extend((f"{statement.name.value}.{method.name.value}", method) for method in statement.body.body if type(method) is cst.FunctionDef)
+            if type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock:
+                # A framework class's instance methods are the framework's to call; its static
+                # and class methods (a model's ``Post.get_by_slug(slug)``) the project's.
+                framework = _framework_class(ctx, statement)
+                functions.extend(
+                    (f"{statement.name.value}.{method.name.value}", method) for method in statement.body.body if type(method) is cst.FunctionDef and (not framework or _static_or_class(ctx, method))
+                )
         for name, statement in functions:
             value = inference.function_result(statement, ctx.module_scope)
             # ``@database_sync_to_async def get_room(pk)``: awaited, like an async def.
@@ -283,6 +288,10 @@ class FunctionResultFacts(Check):
 # Frameworks whose classes' methods the framework calls (a model's, a view's,
 # a serializer's): not what another module imports to call for a result.
 FRAMEWORK_PACKAGES = ("django", "rest_framework", "adrf", "channels", "ninja", "graphene", "celery")
+
+
+def _static_or_class(ctx, method: cst.FunctionDef) -> bool:
+    return any(ctx.qualified_name(d.decorator) in ("builtins.staticmethod", "builtins.classmethod") for d in method.decorators)
 
 
 def _framework_class(ctx, node: cst.ClassDef) -> bool:
