@@ -23,7 +23,7 @@ from typing import Callable
 
 from async_lint import lazy_libcst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
-from async_lint.analysis.scopes import ASSIGN, star_candidates
+from async_lint.analysis.scopes import ASSIGN, IMPORT, star_candidates
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -78,6 +78,10 @@ class FunctionResults(Fact):
     # Per function returning an instance: its model's single relations to
     # another model (each one's value is an instance of it).
     single: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A package's ``__init__``: the names it imports from other modules and
+    # so re-exports (``from .orders import get_order``: ("get_order",
+    # "repo.orders.get_order")), which another module may import from it.
+    reexports: tuple[tuple[str, str], ...] = ()
 
 
 # Where a DJA204 message names how to load the relation and the function
@@ -281,8 +285,22 @@ class FunctionResultFacts(Check):
                 )
                 if relations:
                     unloaded.append((name, relations))
-        if results:
-            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded), single=tuple(single)))
+        reexports = _package_reexports(ctx) if ctx.is_package else ()
+        if results or reexports:
+            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded), single=tuple(single), reexports=reexports))
+
+
+def _package_reexports(ctx) -> tuple[tuple[str, str], ...]:
+    """(name, what it names) of the names a package's ``__init__`` binds
+    only by an unconditional ``from ... import`` of another module."""
+    out = []
+    for name, bindings in ctx.module_scope.bindings.items():
+        if len(bindings) != 1 or bindings[0].kind != IMPORT or not bindings[0].unconditional:
+            continue
+        target = bindings[0].target
+        if target and "." in target and target.rpartition(".")[0] != ctx.module_name and type(bindings[0].node) is cst.ImportFrom:
+            out.append((name, target))
+    return tuple(sorted(out))
 
 
 # Frameworks whose classes' methods the framework calls (a model's, a view's,
@@ -307,12 +325,15 @@ class ForeignResultCheck(ProjectCheck):
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         """The modules the functions are imported from (a method's: the
-        module its class is imported from)."""
-        targets = {target for _, fact in facts.of(ForeignResultUse) for target in (fact.target, *fact.alternatives)}
+        module its class is imported from), and where a package re-exports
+        one, the module it comes from."""
+        reexports = _reexport_table(facts)
+        targets = {_reexported(target, reexports) for _, fact in facts.of(ForeignResultUse) for target in (fact.target, *fact.alternatives)}
         return defining_paths(targets | {target.rpartition(".")[0] for target in targets if target.count(".") > 1}, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         results = facts.of(FunctionResults)
+        reexports = _reexport_table(facts)
         known = {f"{module}.{name}": (kind, coroutine) for path, fact in results for module in facts.names_of(path, fact.module) for name, kind, coroutine in fact.results}
         unloaded = {f"{module}.{name}": dict(relations) for path, fact in results for module in facts.names_of(path, fact.module) for name, relations in fact.unloaded}
         single = {f"{module}.{name}": frozenset(names) for path, fact in results for module in facts.names_of(path, fact.module) for name, names in fact.single}
@@ -320,7 +341,7 @@ class ForeignResultCheck(ProjectCheck):
         for path, use in facts.of(ForeignResultUse):
             # Of a star import's modules, the first that defines the function (Python's last import wins,
             # but the modules a file imports ``*`` from rarely define the same name).
-            target = next((t for t in (use.target, *use.alternatives) if t in known), None)
+            target = next((t for t in (_reexported(t, reexports) for t in (use.target, *use.alternatives)) if t in known), None)
             found = known.get(target) if target is not None else None
             if found is None or not use.positioned:
                 continue
@@ -345,3 +366,29 @@ class ForeignResultCheck(ProjectCheck):
                 message = use.message.replace(LOADER, loader).replace(FUNCTION, target.rpartition(".")[2] + "()")
                 out.append(finding_at(path, use.where, use.code, message))
         return out
+
+
+def _reexport_table(facts: ProjectFacts) -> dict[str, str]:
+    """``package.name`` -> what it names, of every package's re-exports."""
+    return {f"{module}.{name}": target for path, fact in facts.of(FunctionResults) for module in facts.names_of(path, fact.module) for name, target in fact.reexports}
+
+
+def _reexported(target: str, reexports: dict[str, str]) -> str:
+    """``target`` with its leading part that a package re-exports replaced
+    by what it names, through chains of re-exports (``repo.Orders.get`` ->
+    ``repo.orders.Orders.get``)."""
+    if not reexports:
+        return target
+    for _ in range(MAX_REEXPORT_CHAIN):
+        parts = target.split(".")
+        for cut in range(len(parts), 1, -1):
+            head = ".".join(parts[:cut])
+            if head in reexports:
+                target = ".".join([reexports[head], *parts[cut:]])
+                break
+        else:
+            return target
+    return target
+
+
+MAX_REEXPORT_CHAIN = 8
