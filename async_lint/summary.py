@@ -615,6 +615,25 @@ class SummaryCollector(Check):
         if guards is not None:
             self.guards.setdefault(id(function), {})[id(node)] = guards
 
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        # ``me.friends.exists() if me else False``: as an ``if`` statement.
+        self.visit_If(node)  # type: ignore[arg-type]
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        """``me and me.friends.exists()``: the right operand runs only where
+        each operand before it was true (``and``) or false (``or``)."""
+        function = self.ctx.current_function
+        if function is None or self.ctx.in_async_context or function.is_async:
+            return
+        operator = type(node.operator)
+        if operator is not cst.And and operator is not cst.Or:
+            return
+        found = [guard for guard in (_guard_test(self.ctx, operand) for operand in _boolean_operands(node.left, operator)) if guard is not None]
+        if operator is cst.Or:
+            found = [(param, NEGATED_TEST[sense]) for param, sense in found]
+        if found:
+            self.guards.setdefault(id(function), {})[id(node)] = IfGuards(tuple(found), ())
+
     def visit_Import(self, node: cst.Import) -> None:
         self._import_depth += 1
 
@@ -1097,17 +1116,23 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
 def guards_on(stack: Any, guards: dict[int, IfGuards]) -> list[list[str]]:
     """The guards a node sits under, from the nodes above it (outermost
     first): ``if p:`` guards its body, and its ``else``/``elif`` with the
-    opposite test; its test itself is unguarded.  Each guard must hold for
+    opposite test; its test itself is unguarded; likewise a conditional expression's
+    branches, and the right operand of ``p and ...`` (``p or ...``: p false).  Each guard must hold for
     the node to run (``if p and q is None:`` gives its body two)."""
     out = []
     for parent, child in itertools.pairwise(stack):
         found = guards.get(id(parent))
-        if found is None or not isinstance(parent, cst.If):
+        if found is None:
             continue
-        if child is parent.body:
-            out.extend([param, test] for param, test in found.body)
-        elif child is parent.orelse:
-            out.extend([param, test] for param, test in found.orelse)
+        parent_type = type(parent)
+        if parent_type is cst.BooleanOperation:
+            if child is parent.right:
+                out.extend([param, test] for param, test in found.body)
+        elif parent_type is cst.If or parent_type is cst.IfExp:
+            if child is parent.body:
+                out.extend([param, test] for param, test in found.body)
+            elif child is parent.orelse:
+                out.extend([param, test] for param, test in found.orelse)
     return out
 
 

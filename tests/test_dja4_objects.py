@@ -277,6 +277,67 @@ def test_and_or_tests_rule_out_branches_by_each_parameter_they_read(tmp_path: Pa
     assert lines == [5, 8, 9]
 
 
+def test_boolean_operands_and_conditional_expressions_guard_by_parameter(tmp_path: Path) -> None:
+    """``elif me and me.friends.filter(...).exists():`` and ``... if me else
+    False`` run the query only where ``me`` was given (a consumer's user
+    serialised with ``me`` left out: no query)."""
+    root = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/helpers.py": """
+                import time
+
+                def is_friend(user, me=None):
+                    if me and me.id == user.id:
+                        return False
+                    elif me and time.sleep(1):
+                        return True
+                    return False
+
+                def ternary(user, me=None):
+                    return time.sleep(1) if me else False
+
+                def negated(user, me=None):
+                    return {} if me is None else time.sleep(1)
+
+                def either(user, cached=None):
+                    return cached or time.sleep(1)
+
+                def rebound(user, me=None):
+                    me = me or user
+                    return me and time.sleep(1)
+
+                def left_side(user, me=None):
+                    return time.sleep(1) and me
+
+                def unread(user, me=None):
+                    return user.ready and time.sleep(1)
+            """,
+            "app/views.py": """
+                from app.helpers import either, is_friend, left_side, negated, rebound, ternary, unread
+
+                async def view(request, user):
+                    is_friend(user)
+                    is_friend(user, None)
+                    is_friend(user, me=user)
+                    ternary(user)
+                    ternary(user, user)
+                    negated(user)
+                    negated(user, me=user)
+                    either(user, cached=1)
+                    either(user)
+                    rebound(user)
+                    left_side(user)
+                    unread(user)
+            """,
+        },
+    )
+    lines = sorted(f.line for f in lint_paths([root]) if f.code == "DJA401")
+    assert lines == [6, 8, 10, 12, 13, 14, 15]
+
+
 def test_a_keyword_forwarded_from_kwargs_rules_out_its_branch(tmp_path: Path) -> None:
     """``self._extract(kwargs.pop("request", None))``: the value is the
     keyword the function itself was called with, else the default."""
