@@ -312,6 +312,17 @@ class _EmptyCollection:
 
 
 EMPTY = _EmptyCollection()
+
+
+@dataclass(frozen=True)
+class _UnawaitedQuery:
+    """Marker for ``user = User.objects.acreate(...)`` left unawaited (its
+    DJA302 is reported where it is made): a coroutine, not what the code
+    after it means to use, which the other bindings decide (``user``, a
+    parameter, re-bound so under ``if not user:``)."""
+
+
+UNAWAITED = _UnawaitedQuery()
 UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"
 Value = object
 
@@ -786,7 +797,16 @@ class DjangoInference:
             return NONE
         if type(node) in (cst.List, cst.Tuple) and not node.elements:
             return EMPTY
+        if type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value[:1] == "a" and self._unawaited_query(node, scope):
+            return UNAWAITED
         return self._infer(node, scope)
+
+    def _unawaited_query(self, node: cst.Call, scope: Scope) -> bool:
+        """``Model.objects.acreate(...)``, ``qs.aget(...)``: an async twin of a
+        manager's or QuerySet's, called without ``await``."""
+        if not isinstance(self._infer(node.func.value, scope), (ManagerValue, QuerySetValue)):  # type: ignore[attr-defined]
+            return False
+        return self._infer_await(node, scope) is not None
 
     def _fetched_rows(self, node: cst.ListComp, scope: Scope) -> Value | None:
         """``[m async for m in qs]``: the rows of the QuerySet, fetched (instances)."""
@@ -1811,6 +1831,9 @@ def _name_value(values: list) -> Value | None:
     # ``client = None`` before the assignments in branches: the name has their kind.
     if any(v is NONE for v in values) and not all(v is NONE for v in values):
         values = [v for v in values if v is not NONE]
+    # A query's coroutine left unawaited on one path: the others say what is meant.
+    if any(v is UNAWAITED for v in values):
+        values = [v for v in values if v is not UNAWAITED] or [None]
     if any(v is EMPTY for v in values):
         # ``[]`` on one path: only rows or QuerySets on the others decide.
         others = [v for v in values if v is not EMPTY and v is not NONE and v is not CYCLE]

@@ -19,13 +19,14 @@ so are ``@async_to_sync`` functions of other modules called on the loop
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from async_lint import lazy_libcst
 
 from async_lint import fixes
-from async_lint.analysis.coroutine_uses import ATTRIBUTE, DROPPED, INDEXED, ITERATED, NONE_TESTED, NOT_FOR_FUTURES, TEXT, TRUTH, CoroutineUse, coroutine_use, unpacked, use_message
+from async_lint.analysis.coroutine_uses import ATTRIBUTE, DROPPED, INDEXED, ITERATED, NONE_TESTED, NOT_FOR_FUTURES, TEXT, TRUTH, UNPACKED, CoroutineUse, coroutine_use, unpacked, use_message
 from async_lint.analysis.django_models import (
     DjangoRequestValue,
     InstanceValue,
@@ -711,7 +712,8 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         self._held: dict[int, dict[str, list[_Held]]] = {}
         # id(function) -> name -> each read of it in that function, and how
         # it uses the value (None: awaited, handed on, or anything else).
-        self._reads: dict[int, dict[str, list[tuple[cst.Name, CoroutineUse | None]]]] = {}
+        # The read's ancestors too (``_first_read_after``).
+        self._reads: dict[int, dict[str, list[tuple[cst.Name, CoroutineUse | None, tuple]]]] = {}
         # The file's text names no property: no attribute read runs a getter (``visit_Attribute``).
         self._no_properties: bool | None = None
 
@@ -791,8 +793,9 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             if binding is None:
                 return
         fix = fixes.await_call(ctx, call, message="Add `await`") if future is not None else None
-        in_loop = any(type(n) is cst.For or type(n) is cst.While for n in ctx.stack[ctx.stack.index(function.node) + 1 :])
-        self._held.setdefault(id(function.node), {}).setdefault(target.value, []).append(_Held(call, target, callee, future, fix, function.scope, binding, bindings, in_loop))
+        below = tuple(ctx.stack[ctx.stack.index(function.node) + 1 :])
+        in_loop = any(type(n) is cst.For or type(n) is cst.While for n in below)
+        self._held.setdefault(id(function.node), {}).setdefault(target.value, []).append(_Held(call, target, callee, future, fix, function.scope, binding, bindings, in_loop, below))
 
     def visit_Name(self, node: cst.Name) -> None:
         ctx = self.ctx
@@ -804,7 +807,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             return  # the assignment itself (the name is bound only there)
         if (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
             return  # ``obj.uplink``, ``f(uplink=1)``: a name, not the variable
-        self._reads.setdefault(id(function.node), {}).setdefault(node.value, []).append((node, coroutine_use(ctx, node)))
+        self._reads.setdefault(id(function.node), {}).setdefault(node.value, []).append((node, coroutine_use(ctx, node), tuple(ctx.stack)))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         held = self._held.pop(id(node), None)
@@ -826,14 +829,21 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
                     # store (not recorded) cannot see it; those after are recorded.
                     self._report_held(found, name, read)
 
-    def _report_held(self, found: _Held, name: str, read: list[tuple[cst.Name, CoroutineUse | None]]) -> None:
+    def _report_held(self, found: _Held, name: str, read: list[tuple[cst.Name, CoroutineUse | None, tuple]]) -> None:
         """DJA302 where every read the coroutine's store reaches uses it as a
-        plain value: it is never awaited."""
+        plain value: it is never awaited; or where the read that runs first
+        after the store, on every path, fails on a coroutine (``user.name =
+        ...``: AttributeError), whatever the later ones do with it."""
         if found.binding is not None:
-            read = [(node, use) for node, use in read if found.binding in reaching_bindings(self.ctx, found.scope, found.bindings, node)]
-        uses = [use for _node, use in read]
-        if not uses or None in uses:
+            read = [entry for entry in read if found.binding in reaching_bindings(self.ctx, found.scope, found.bindings, entry[0])]
+        uses = [entry[1] for entry in read]
+        if not uses:
             return
+        if None in uses:
+            first = None if found.future is not False or found.in_loop else _first_read_after(found.path, read)
+            if first is None or first[1] is None or first[1].kind not in FAILING_USES:
+                return
+            uses = [first[1]]
         if found.future is None:
             self.ctx.add_fact(HeldCall(name=name, callee=found.callee, use=tuple(uses[0].as_data())), found.call)
             return
@@ -855,6 +865,61 @@ class _Held:
     binding: Binding | None
     bindings: list[Binding]
     in_loop: bool  # the store is in a loop of the function: reads before it may see it
+    path: tuple  # the store's ancestors below its function
+
+
+# Uses that raise on a coroutine: the code stops there.
+FAILING_USES = frozenset({ATTRIBUTE, INDEXED, ITERATED, UNPACKED})
+
+
+def _first_read_after(store: tuple, reads: list[tuple[cst.Name, CoroutineUse | None, tuple]]):
+    """The read of ``reads`` (in source order, each with its ancestors) that
+    runs first after the store whose ancestors below its function are
+    ``store``, on every path: in the first statement after it, in its block
+    or, that block ending, in the blocks around it, that reads the name,
+    where that statement is a simple one (the read not under ``and``/``or``,
+    a conditional expression, a lambda or a comprehension), or the test of
+    an ``if``/``while``, or the iterable of a ``for``.  None where control
+    may go elsewhere first (a ``try``, a one-line suite) or no such read is
+    found."""
+    position = len(store) - 1
+    while position > 0 and type(store[position]) is not cst.SimpleStatementLine:
+        position -= 1
+    while position > 0:
+        statement, block = store[position], store[position - 1]
+        if type(block) is not cst.IndentedBlock:
+            return None
+        following = block.body[next(i for i, s in enumerate(block.body) if s is statement) + 1 :]
+        for later in following:
+            here = [entry for entry in reads if _has_ancestor(entry[2], later)]
+            if not here:
+                if type(later) is cst.SimpleStatementLine and any(type(small) in (cst.Return, cst.Raise, cst.Break, cst.Continue) for small in later.body):
+                    return None
+                continue
+            entry = here[0]
+            path = entry[2][next(i for i, n in enumerate(entry[2]) if n is later) :]
+            unconditional = not any(
+                type(n) in (cst.IfExp, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp) or (type(n) is cst.BooleanOperation and n.left is not child)
+                for n, child in itertools.pairwise(path)
+            )
+            if type(later) is cst.SimpleStatementLine:
+                return entry if unconditional else None
+            if (type(later) in (cst.If, cst.While) and path[1] is later.test) or (type(later) is cst.For and path[1] is later.iter):
+                return entry if unconditional else None
+            return None
+        # The block ends: on after the statement that holds it (an ``if``
+        # with its ``elif``/``else`` branches, a ``with``), not out of a
+        # ``try``, a loop or the function.
+        position -= 2
+        while position > 0 and type(store[position]) in (cst.If, cst.Else) and type(store[position - 1]) in (cst.If, cst.Else):
+            position -= 1
+        if position <= 0 or type(store[position]) not in (cst.If, cst.With):
+            return None
+    return None
+
+
+def _has_ancestor(path: tuple, node: cst.CSTNode) -> bool:
+    return any(n is node for n in path)
 
 
 def _read_in_nested_scope(function: cst.FunctionDef, name: str) -> bool:
