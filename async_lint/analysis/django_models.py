@@ -1339,8 +1339,10 @@ class DjangoInference:
             if self_name is None:
                 continue
             method_scope = self._scope_of(statement, class_scope)
-            for _node, target, value in _attribute_assignments(statement.body):
+            for node, target, value in _attribute_assignments(statement.body):
                 if isinstance(target.value, cst.Name) and target.value.value == self_name:
+                    if value is None and type(node) is cst.Assign:
+                        value = _first_of_pair(node, target)
                     out.setdefault(target.attr.value, []).append((value, method_scope))
         self._class_assignments[id(cls.cls)] = out
         return out
@@ -2044,6 +2046,18 @@ def _kwarg_names(call: cst.Call) -> frozenset[str]:
                 if key:
                     names.add(key)
     return frozenset(names)
+
+
+def _first_of_pair(node: cst.Assign, target: cst.Attribute) -> cst.BaseExpression | None:
+    """``self.room, created = await Room.objects.aget_or_create(...)``: the
+    value ``self.room`` gets, spelled as the pair's first item (``value[0]``);
+    None where ``target`` is not the first item of a two-item target."""
+    if len(node.targets) != 1 or type(node.targets[0].target) not in (cst.Tuple, cst.List):
+        return None
+    elements = node.targets[0].target.elements
+    if len(elements) != 2 or elements[0].value is not target:
+        return None
+    return cst.Subscript(value=node.value, slice=[cst.SubscriptElement(slice=cst.Index(value=cst.Integer("0")))])
 
 
 def _index_in_target(target: cst.Tuple | cst.List, name: str) -> int | None:
