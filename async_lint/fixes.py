@@ -285,11 +285,35 @@ def _handed_to_thread(ctx: "FileContext", call: cst.Call) -> bool:
     return isinstance(arg, cst.Arg) and arg.value is call and isinstance(outer, cst.Call) and handed_callable(ctx, outer) is arg
 
 
+def misplaced_await(ctx: "FileContext", call: cst.Call) -> tuple[cst.Await, cst.BaseExpression, bool] | None:
+    """``await f()[0]``, ``await f().name``, ``await f().m()`` (``call`` is
+    ``f()``, being visited): the ``await`` applies to the index, attribute or
+    method call made on the coroutine, not to the coroutine.  The ``Await``,
+    the expression it awaits and whether a call is made on the coroutine's
+    value there (``.m()``: which of the two is to be awaited is the
+    author's call), or None."""
+    if not (ctx.stack and ctx.stack[-1] is call):
+        return None
+    child: cst.CSTNode = call
+    called = False
+    for parent in ctx.ancestors():
+        kind = type(parent)
+        if (kind is cst.Subscript or kind is cst.Attribute) and parent.value is child:
+            child = parent
+        elif kind is cst.Call and parent.func is child:
+            child, called = parent, True
+        elif kind is cst.Await and parent.expression is child and child is not call:
+            return parent, child, called
+        else:
+            return None
+    return None
+
+
 def await_call(ctx: "FileContext", call: cst.Call, new_func: FuncSpec = None, *, message: str | None = None) -> NodeFix | None:
     """``f(args)`` -> ``await f(args)``, or ``await <new_func>(args)``.
 
     Call it while visiting ``call``.  A call that is already awaited only has
-    its function replaced."""
+    its function replaced; ``await f()[0]`` becomes ``(await f())[0]``."""
     if not can_await_here(ctx) or _handed_to_thread(ctx, call):
         return None
     resolved = _resolve_func(ctx, new_func)
@@ -297,6 +321,17 @@ def await_call(ctx: "FileContext", call: cst.Call, new_func: FuncSpec = None, *,
         return None
     func, imports = resolved
     new_call = call.with_changes(func=func) if func is not None else call
+    misplaced = misplaced_await(ctx, call)
+    if misplaced is not None:
+        # The await moves onto the call: ``await f()[0]`` -> ``(await f())[0]``.
+        outer, chain, called = misplaced
+        if called:
+            return None
+        inner = cst.Await(expression=_strip_parens(new_call), lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        moved = chain.deep_replace(call, inner)
+        if outer.lpar:
+            moved = moved.with_changes(lpar=[*outer.lpar, *moved.lpar], rpar=[*moved.rpar, *outer.rpar])
+        return replace_node(ctx, outer, moved, message or "Move the `await` onto the call", imports)
     if _is_awaited(ctx, call):
         if func is None:
             return None

@@ -74,7 +74,7 @@ from typing import Any
 from async_lint import lazy_libcst
 
 from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo, adapters
-from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, CoroutineUse, coroutine_use
+from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, ATTRIBUTE, INDEXED, CoroutineUse, coroutine_use
 from async_lint.analysis.django_models import return_statements
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
@@ -87,7 +87,7 @@ from async_lint.checks.coroutines import CoroutineEvidence, await_fix_at, call_s
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.foreign_objects import module_objects
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
-from async_lint.fixes import ImportRequest, can_await_here
+from async_lint.fixes import ImportRequest, can_await_here, misplaced_await
 from async_lint.positions import CONSTANT_NAMES, CallOrdinals, spelling_key
 
 cst = lazy_libcst.bind(globals())
@@ -496,7 +496,8 @@ class SummaryCollector(Check):
         if in_async or ((discarded or use is not None) and not through_object):
             self.sites.append((node, ref, function, in_async, discarded))
             if discarded or use is not None:
-                self.uses[id(node)] = (use, in_async and can_await_here(ctx))
+                # ``await f()[0]``: where the await goes is for the author (fixes.misplaced_await).
+                self.uses[id(node)] = (use, in_async and can_await_here(ctx) and misplaced_await(ctx, node) is None)
             if in_async:
                 recipe = thread_recipe(self.ctx, node, self._wrappers)
                 if recipe is not None:
@@ -1079,7 +1080,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         if (discarded or use is not None) and isinstance(node, cst.Call):
             sites[-1]["spelled"] = call_spelling(node)
         if awaitable:
-            sites[-1]["await_fix"] = await_fix_at(where.start.line, where.start.column + 1)
+            tighter = use is not None and use.kind in (INDEXED, ATTRIBUTE)
+            sites[-1]["await_fix"] = await_fix_at(where.start.line, where.start.column + 1, (where.end.line, where.end.column + 1) if tighter else None)
         if in_async and isinstance(node, cst.Call):
             args = _literal_args(node)
             if args is not None:

@@ -591,10 +591,14 @@ def _bound_names(statement: cst.CSTNode) -> list[str]:
     return names
 
 
-def await_fix_at(line: int, column: int) -> dict:
+def await_fix_at(line: int, column: int, end: tuple[int, int] | None = None) -> dict:
     """DJA302's "Add `await`" as plain data (the index check reports from
-    summaries): ``await `` inserted where the call starts."""
-    return {"message": "Add `await`", "applicability": "safe", "edits": [["await ", line, column, line, column]]}
+    summaries): ``await `` inserted where the call starts; with ``end``
+    (where it ends), ``(await `` and ``)``, for a call indexed or read for
+    an attribute (``(await f())[0]``: ``await`` binds looser)."""
+    if end is None:
+        return {"message": "Add `await`", "applicability": "safe", "edits": [["await ", line, column, line, column]]}
+    return {"message": "Add `await`", "applicability": "safe", "edits": [["(await ", line, column, line, column], [")", *end, *end]]}
 
 
 def call_spelling(expr: cst.BaseExpression) -> str:

@@ -1,0 +1,2 @@
+async def votes(poll):
+    return [poll]
