@@ -1635,6 +1635,9 @@ class DjangoInference:
                 method_node = self._class_method(receiver, method)
                 if method_node is not None and method_node.asynchronous is None:
                     return self._thread_function_returns(method_node, Scope("class", receiver.cls, receiver.scope))
+                if method_node is not None and not _static_or_class_method(method_node):
+                    # ``qs = await self.fetch_open()``: what the class's own ``async def`` returns.
+                    return self._function_returns(method_node, receiver.scope, class_node=receiver.cls, instances=True)
                 if method == "aget_object" and method_node is None and self._derives_from_package(receiver.cls, receiver.scope, "adrf"):
                     # adrf's generic views: ``aget_object_or_404`` over the view's QuerySet.
                     found = self._view_queryset(receiver)
@@ -2046,6 +2049,10 @@ def _kwarg_names(call: cst.Call) -> frozenset[str]:
                 if key:
                     names.add(key)
     return frozenset(names)
+
+
+def _static_or_class_method(node: cst.FunctionDef) -> bool:
+    return any(type(d.decorator) is cst.Name and d.decorator.value in ("staticmethod", "classmethod") for d in node.decorators)
 
 
 def _first_of_pair(node: cst.Assign, target: cst.Attribute) -> cst.BaseExpression | None:

@@ -141,8 +141,28 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
         target = _method_of_foreign_object(ctx, func)
     if target is not None:
         return (target,), how, False
+    inherited = _inherited_method_candidates(ctx, func)
+    if inherited:
+        return inherited, how, False
     starred = _star_imported_candidates(ctx, func)
     return (starred, how, False) if starred else None
+
+
+def _inherited_method_candidates(ctx, func: cst.BaseExpression) -> tuple[str, ...]:
+    """``self.get_responses()`` in a method of a class that does not define
+    it: ``Base.get_responses`` for each base imported from another module,
+    in the order the bases are listed (a mixin's ``@database_sync_to_async``
+    getter)."""
+    if type(func) is not cst.Attribute or type(func.value) is not cst.Name or func.value.value != "self":
+        return ()
+    cls = ctx.enclosing_class()
+    if cls is None or type(cls.body) is not cst.IndentedBlock:
+        return ()
+    method = func.attr.value
+    if any(type(s) is cst.FunctionDef and s.name.value == method for s in cls.body.body):
+        return ()
+    bases = (ctx.imported_from_elsewhere(base.value) for base in cls.bases if base.keyword is None)
+    return tuple(f"{base}.{method}" for base in bases if base is not None)
 
 
 def _method_of_foreign_object(ctx, func: cst.Attribute) -> str | None:
