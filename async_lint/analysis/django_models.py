@@ -1044,6 +1044,19 @@ class DjangoInference:
         if isinstance(request, cst.Name):
             if what == "user" and _sets_user(function.node.body, request.value, None):
                 return True
+            # A closure's ``request`` (an SSE view's nested generator): the
+            # function that binds it may set the user before the closure runs.
+            found = lookup(scope, request.value)
+            owner = found[0] if found is not None else None
+            if (
+                what == "user"
+                and owner is not None
+                and owner is not function
+                and owner.kind == "function"
+                and isinstance(owner.node, cst.FunctionDef)
+                and _sets_user(owner.node.body, request.value, None)
+            ):
+                return True
             params = positional_params(function.node.params)
             if cls is None or len(params) < 2 or params[1] != request.value:
                 return False
