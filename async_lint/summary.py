@@ -74,7 +74,7 @@ from typing import Any
 from async_lint import lazy_libcst
 
 from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo, adapters
-from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, ATTRIBUTE, INDEXED, CoroutineUse, coroutine_use
+from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, ATTRIBUTE, INDEXED, NO_AWAIT_FIX, CoroutineUse, coroutine_use
 from async_lint.analysis.django_models import return_statements
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
@@ -1079,7 +1079,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             sites[-1]["use"] = use.as_data()
         if (discarded or use is not None) and isinstance(node, cst.Call):
             sites[-1]["spelled"] = call_spelling(node)
-        if awaitable:
+        if awaitable and (use is None or use.kind not in NO_AWAIT_FIX):
             tighter = use is not None and use.kind in (INDEXED, ATTRIBUTE)
             sites[-1]["await_fix"] = await_fix_at(where.start.line, where.start.column + 1, (where.end.line, where.end.column + 1) if tighter else None)
         if in_async and isinstance(node, cst.Call):

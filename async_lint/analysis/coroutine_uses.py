@@ -26,6 +26,7 @@ INDEXED = "indexed"  # `call()[0]`: TypeError
 ATTRIBUTE = "attribute"  # `call().name`: AttributeError (consumer: the name)
 ITERATED = "iterated"  # `for x in call()`: TypeError
 UNPACKED = "unpacked"  # `a, b = call()`: TypeError
+RAISED = "raised"  # `raise call()`: TypeError (exceptions must derive from BaseException)
 NONE_TESTED = "none_tested"  # `call() is None`: never true
 # `on_commit(lambda: call())`: a lambda returns it to a callable that calls
 # the lambda and drops its result (consumer: that callable).
@@ -36,7 +37,10 @@ NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED, CALLBACK})
 # Uses the module summary keeps only in async code: in sync code they are
 # everyday shapes (``for x in f()``, ``f().name``, ``a, b = f()``) whose
 # callees in other modules the project index would load to no end.
-ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED})
+ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED, RAISED})
+# Uses where an added ``await`` is no fix: ``raise await f()`` raises what
+# the coroutine returns (the author means to await it, then raise or return).
+NO_AWAIT_FIX = frozenset({RAISED})
 
 # What a coroutine or a future answers: ``coro.close()``, ``task.add_done_callback(...)``.
 _AWAITABLE_ATTRIBUTES = frozenset(
@@ -204,7 +208,7 @@ def _compared_with_none(parent: cst.CSTNode, value: cst.BaseExpression) -> bool:
 
 def _failing_use(parent: cst.CSTNode, value: cst.BaseExpression) -> CoroutineUse | None:
     """A use of ``value`` that raises on a coroutine object: indexed, an
-    attribute of it read, iterated by a sync ``for``, or unpacked."""
+    attribute of it read, iterated by a sync ``for``, unpacked, or raised."""
     kind = type(parent)
     if kind is cst.Subscript and parent.value is value:
         return CoroutineUse(INDEXED)
@@ -217,6 +221,8 @@ def _failing_use(parent: cst.CSTNode, value: cst.BaseExpression) -> CoroutineUse
         return CoroutineUse(ITERATED)
     if unpacked(parent, value):
         return CoroutineUse(UNPACKED)
+    if kind is cst.Raise and parent.exc is value:
+        return CoroutineUse(RAISED)
     return None
 
 
@@ -235,6 +241,7 @@ _USE_WORDING = {
     ATTRIBUTE: ": `.{consumer}` is looked up on the {thing} object, not on its result (AttributeError)",
     ITERATED: ", which a `for` loop cannot iterate (TypeError)",
     UNPACKED: ", which cannot be unpacked (TypeError)",
+    RAISED: ", which cannot be raised (TypeError: exceptions must derive from BaseException)",
     NONE_TESTED: ", which is never None: the test never sees its result",
     CALLBACK: " that a lambda hands to {consumer}, which calls the lambda and drops what it returns",
     ARGUMENT: ": {consumer} gets the {thing} object, not its result",
@@ -248,6 +255,8 @@ def use_message(callee: str, use: CoroutineUse, future: bool, awaitable_here: bo
     lost = "its results and exceptions are lost" if future else "its body never runs"
     if use.kind == CALLBACK:
         how = "run it inside the callback: `lambda: async_to_sync(f)(...)`"
+    elif use.kind == RAISED:
+        how = "await it as a statement of its own, then raise an exception (or return)"
     else:
         how = "add `await`" if awaitable_here else "`await` it from async code, or run it with `async_to_sync(...)`"
     return f"{what}, and {lost}; {how}"

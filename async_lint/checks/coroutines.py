@@ -26,7 +26,23 @@ from typing import TYPE_CHECKING
 from async_lint import lazy_libcst
 
 from async_lint import fixes
-from async_lint.analysis.coroutine_uses import ATTRIBUTE, DROPPED, INDEXED, ITERATED, NONE_TESTED, NOT_FOR_FUTURES, TEXT, TRUTH, UNPACKED, CoroutineUse, coroutine_use, unpacked, use_message
+from async_lint.analysis.coroutine_uses import (
+    ATTRIBUTE,
+    DROPPED,
+    INDEXED,
+    ITERATED,
+    NO_AWAIT_FIX,
+    NONE_TESTED,
+    NOT_FOR_FUTURES,
+    RAISED,
+    TEXT,
+    TRUTH,
+    UNPACKED,
+    CoroutineUse,
+    coroutine_use,
+    unpacked,
+    use_message,
+)
 from async_lint.analysis.django_models import (
     DjangoRequestValue,
     InstanceValue,
@@ -750,7 +766,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
                 return
             ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=None, in_async=True, stored_in=target.value))
             return
-        fix = fixes.await_call(ctx, node, message="Add `await`") if ctx.in_async_context else None
+        fix = fixes.await_call(ctx, node, message="Add `await`") if ctx.in_async_context and (use is None or use.kind not in NO_AWAIT_FIX) else None
         ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=use, in_async=ctx.in_async_context), fix=fix)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -873,7 +889,7 @@ class _Held:
 
 
 # Uses that raise on a coroutine: the code stops there.
-FAILING_USES = frozenset({ATTRIBUTE, INDEXED, ITERATED, UNPACKED})
+FAILING_USES = frozenset({ATTRIBUTE, INDEXED, ITERATED, UNPACKED, RAISED})
 
 
 def _first_read_after(store: tuple, reads: list[tuple[cst.Name, CoroutineUse | None, tuple]]):
@@ -957,6 +973,7 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse) -> str
         INDEXED: "indexed (TypeError)",
         ATTRIBUTE: f"read for its attribute `.{use.consumer}` (AttributeError)",
         ITERATED: "iterated by a `for` loop (TypeError)",
+        RAISED: "raised (TypeError)",
         NONE_TESTED: "only compared with None (never None)",
     }.get(use.kind, f"only passed to {use.consumer}")
     return f"`{callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; add `await`"
