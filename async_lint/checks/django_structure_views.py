@@ -143,6 +143,9 @@ def mixed_handlers_message(registry: ClassRegistry, facts: ClassFacts, settings)
     own_handlers = [n for n in facts.methods if n in view_table().http_method_names]
     if not own_handlers or not registry.frameworks(facts) or registry.has_framework_class(facts, DRF_VIEWSET):
         return None  # a mix is reported on the class that makes it; viewsets route to actions
+    overridden = registry.method(facts, "view_is_async")
+    if overridden is not None and not isinstance(overridden[0], FrameworkClass):
+        return None  # the project's own ``view_is_async`` decides, not Django's test
     kinds = handler_kinds(registry, facts, settings)
     if not kinds:
         return None
