@@ -38,25 +38,47 @@ PASSED_QUERYSET = "<QuerySet>"
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-def _forwarded(args: list, incoming: str | None) -> list:
+def _forwarded(args: list, incoming: str | None, shift: int | None = None) -> list | None:
     """A call's literal arguments (summary ``call_args``) with each value the
     calling function takes from its ``**kwargs`` (``{"kwarg": name,
-    "default": ...}``) read from the one call that reached it (``incoming``:
-    JSON [[ref, args]]): the keyword if that call passed it, else the
-    default; unknown (None) where more calls, or none with known arguments,
-    reached it."""
+    "default": ...}``) or hands on from a parameter (``{"param": name,
+    "position": ..., "default": ...}``) read from the one call that reached
+    it (``incoming``: JSON [[ref, args]]): the value that call passed, else
+    the default; unknown (None) where more calls, or none with known
+    arguments, reached it; ``shift``: how many leading parameters that
+    call filled itself (a bound method's ``self``; None: unknown, so no
+    parameter is read by its position).  ``**kwargs`` handed on whole (the
+    keyword ``"**"``) brings that call's keywords; unknown ones make the
+    whole call unknown (None)."""
     known = json.loads(incoming) if incoming is not None else None
-    keywords = known[0][1][1] if known is not None and len(known) == 1 and known[0][1] is not None else None
+    given = known[0][1] if known is not None and len(known) == 1 and known[0][1] is not None else None
+    keywords = given[1] if given is not None else None
 
     def resolved(value):
         if not isinstance(value, dict):
             return value
         if keywords is None:
             return None
+        if "param" in value:
+            name, position = value["param"], value["position"]
+            if name in keywords:
+                return keywords[name]
+            if position is None:
+                return value["default"]
+            if shift is None or position < shift:
+                return None
+            if position - shift < len(given[0]):
+                return given[0][position - shift]
+            return value["default"]
         return keywords[value["kwarg"]] if value["kwarg"] in keywords else value["default"]
 
     positional, named = args
-    return [[resolved(v) for v in positional], {k: resolved(v) for k, v in named.items()}]
+    out_named = {k: resolved(v) for k, v in named.items() if k != "**"}
+    if "**" in named:
+        if keywords is None:
+            return None
+        out_named = {**{k: v for k, v in keywords.items() if k != "**"}, **out_named}
+    return [[resolved(v) for v in positional], out_named]
 
 
 def blocking_code(type_name: str, method: str) -> str | None:
@@ -493,7 +515,9 @@ class ProjectIndex:
                     continue
                 calls = arguments.get(ref)
                 if calls and None not in calls:
-                    calls = [_forwarded(args, current[2]) for args in calls]
+                    incoming = json.loads(current[2]) if current[2] is not None else None
+                    shift = self._bound_shift(incoming[0][0], function, current[0]) if incoming is not None and len(incoming) == 1 else None
+                    calls = [_forwarded(args, current[2], shift) for args in calls]
                 passed = json.dumps([ref, [[], {}, own_self]]) if own_self is not None and ref[:2] in ("s:", "S:") else None
                 nxt = (target, target_receiver, json.dumps([[ref, args] for args in calls]) if calls and None not in calls else None, passed)
                 if nxt not in parents:

@@ -304,18 +304,26 @@ def _literal(node: cst.BaseExpression) -> list[Any] | None:
     return None
 
 
-def _literal_args(call: cst.Call, kwargs_name: str | None = None) -> list[Any] | None:
+def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[str, dict] | None = None) -> list[Any] | None:
     """``[[positional...], {keyword: ...}]``, each ``[literal]`` or None;
     with ``kwargs_name`` (the calling function's ``**kwargs``), a value taken
     from it (``kwargs.pop("request", None)``, ``kwargs.get("request")``) is
-    ``{"kwarg": name, "default": [literal] | None}``: the index reads it from
-    the keywords the function itself was called with."""
+    ``{"kwarg": name, "default": [literal] | None}``, and ``**kwargs`` handed
+    on whole is the keyword ``"**"``; with ``params`` (its parameters it
+    never rebinds, ``_forwardable_params``), one handed on by name is
+    ``{"param": name, "position": ..., "default": ...}``: the index reads
+    them from the call the function itself was called with."""
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
     for arg in call.args:
+        if arg.star == "**" and kwargs_name is not None and type(arg.value) is cst.Name and arg.value.value == kwargs_name and "**" not in keywords:
+            keywords["**"] = True
+            continue
         if arg.star:
             return None
         value = _from_kwargs(arg.value, kwargs_name) if kwargs_name is not None else None
+        if value is None and params and type(arg.value) is cst.Name:
+            value = params.get(arg.value.value)
         if value is None:
             value = _literal(arg.value)
         if arg.keyword is not None:
@@ -323,6 +331,26 @@ def _literal_args(call: cst.Call, kwargs_name: str | None = None) -> list[Any] |
         else:
             positional.append(value)
     return [positional, keywords]
+
+
+def _forwardable_params(info: FunctionInfo) -> dict[str, dict]:
+    """The function's parameters that it never rebinds, each as the value it
+    hands on when it passes one by name (``self.decrypt(user=user)``): its
+    position among the positional parameters (``self`` counted; None:
+    keyword-only), and its literal default."""
+    params = info.node.params
+    positional = [*params.posonly_params, *params.params]
+    out: dict[str, dict] = {}
+    for index, param in enumerate([*positional, *params.kwonly_params]):
+        name = param.name.value
+        bindings = info.scope.bindings.get(name)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != PARAM:
+            continue
+        default = _literal(param.default) if param.default is not None else None
+        if param.default is not None and default is None:
+            continue  # a default of unknown value: nothing to forward
+        out[name] = {"param": name, "position": index if index < len(positional) else None, "default": default}
+    return out
 
 
 def _from_kwargs(node: cst.BaseExpression, kwargs_name: str) -> dict | None:
@@ -1166,10 +1194,13 @@ def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions
         found: dict[str, list[Any]] = {}
         star_kwarg = info.node.params.star_kwarg
         kwargs_name = star_kwarg.name.value if isinstance(star_kwarg, cst.Param) else None
+        forwarded = None
         for ref, node in collector.call_sites.get(id(info), ()):
             text = _ref_text(ctx, ref)
             if text and _local_target(text, module) in guarded:
-                found.setdefault(text, []).append(_literal_args(node, kwargs_name) if node is not None else None)
+                if forwarded is None:
+                    forwarded = _forwardable_params(info)
+                found.setdefault(text, []).append(_literal_args(node, kwargs_name, forwarded) if node is not None else None)
         if found:
             entry["call_args"] = found
 

@@ -338,6 +338,61 @@ def test_boolean_operands_and_conditional_expressions_guard_by_parameter(tmp_pat
     assert lines == [6, 8, 10, 12, 13, 14, 15]
 
 
+def test_a_parameter_or_kwargs_handed_on_carries_the_callers_value(tmp_path: Path) -> None:
+    """``get_credential_data(**kwargs)`` -> ``decrypt_data(**kwargs)``, whose
+    audit write runs only ``if user:``; ``via(user=None)`` ->
+    ``decrypt_data(user=user)``: a call leaving ``user`` out runs no write."""
+    root = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/credentials.py": """
+                import time
+
+                class Credential:
+                    def decrypt_data(self, user=None, note=""):
+                        if user:
+                            time.sleep(1)  # the audit log's write, say
+                        return {}
+
+                    def get_credential_data(self, **kwargs):
+                        return self.decrypt_data(**kwargs)
+
+                    def via(self, user=None):
+                        return self.decrypt_data(user=user)
+
+                    def positional(self, user=None):
+                        return self.decrypt_data(user)
+
+                    def rebound(self, user=None):
+                        user = user or "admin"
+                        return self.decrypt_data(user=user)
+
+                    def computed(self, user=None, fallback=object()):
+                        return self.decrypt_data(user=fallback)
+            """,
+            "app/views.py": """
+                from app.credentials import Credential
+
+                async def view(request):
+                    credential = Credential()
+                    credential.get_credential_data()
+                    credential.get_credential_data(note="x")
+                    credential.get_credential_data(user=request.user)
+                    credential.via()
+                    credential.via(request.user)
+                    credential.positional()
+                    credential.positional(user=1)
+                    credential.rebound()
+                    credential.computed()
+            """,
+        },
+    )
+    lines = sorted(f.line for f in lint_paths([root]) if f.code == "DJA401")
+    assert lines == [7, 9, 11, 12, 13]
+
+
 def test_a_keyword_forwarded_from_kwargs_rules_out_its_branch(tmp_path: Path) -> None:
     """``self._extract(kwargs.pop("request", None))``: the value is the
     keyword the function itself was called with, else the default."""
