@@ -18,6 +18,7 @@ tell nothing, stays silent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -46,7 +47,9 @@ class ForeignResultUse(Fact):
 
     kind = "foreign_result_use"
     target: str  # the function's qualified name
-    how: str  # "call" (a sync call), "await" (a coroutine awaited) or "thread" (sync_to_async(f)(...))
+    # "call" (a sync call), "await" (a coroutine awaited), "thread"
+    # (sync_to_async(f)(...)) or VALUE (the name itself: a module-level value)
+    how: str
     need: str  # QUERYSET or INSTANCE: what the value must be for the finding
     code: str
     message: str
@@ -82,7 +85,16 @@ class FunctionResults(Fact):
     # so re-exports (``from .orders import get_order``: ("get_order",
     # "repo.orders.get_order")), which another module may import from it.
     reexports: tuple[tuple[str, str], ...] = ()
+    # Module-level names bound once to a lazy QuerySet (``ADMINS =
+    # Admin.objects.all()`` in a settings module): values, not functions;
+    # each with whether its rows are dicts or tuples (``values()``).
+    querysets: tuple[tuple[str, bool], ...] = ()
 
+
+# A use of the imported name itself (``for admin in ADMINS:``), not of a call's result.
+VALUE = "value"
+# A module-level name bound to a chain on a manager (``ADMINS = Admin.objects.all()``).
+MODULE_QUERYSET = re.compile(rb"(?m)^[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*[\w.]+\.objects\.")
 
 # Where a DJA204 message names how to load the relation and the function
 # whose query to change, known only once the project check has its facts.
@@ -109,6 +121,10 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
     from.  ``rows``: ``expr`` is a loop's iterable (no loop inside it)."""
     ctx = check.ctx
     value = expr
+    if type(expr) is cst.Attribute or (type(expr) is cst.Name and ctx.lookup(expr.value) and all(b.kind == IMPORT for b in ctx.lookup(expr.value))):
+        # ``ADMINS`` imported from another module, ``settings_qs.ADMINS``: a module-level value there.
+        target = ctx.imported_from_elsewhere(expr)
+        return ((target,), VALUE, False) if target is not None else None
     if type(expr) is cst.Name:
         # Bound to no call's result: no need to ask which binding reaches here.
         binding = _sole_local_binding(ctx, expr, lambda b: type(b.value) in (cst.Call, cst.Await) or type(b.node) is cst.For)
@@ -212,14 +228,16 @@ def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, me
     come from no such function, and rendering a long expression is not free)."""
     ctx = check.ctx
     expr_type = type(expr)
-    if not (expr_type in (cst.Name, cst.Call, cst.Await) or (expr_type is cst.Attribute and need == INSTANCE and not relation)) or not ctx.in_async_context:
+    if not (expr_type in (cst.Name, cst.Call, cst.Await) or (expr_type is cst.Attribute and ((need == INSTANCE and not relation) or need == QUERYSET))) or not ctx.in_async_context:
         return
     if check.inference.async_unsafe_opt_out or check._in_attribute_error_fallback():
         return
-    source = foreign_source(check, expr) if expr_type is not cst.Attribute else None
+    source = foreign_source(check, expr) if expr_type is not cst.Attribute or need == QUERYSET else None
     through = ""
     if source is None and need == INSTANCE and not relation:
         source, through = _relation_source(check, expr)
+    if source is not None and source[1] == VALUE and need != QUERYSET:
+        return  # an imported value: only a module-level QuerySet of another module is known
     if source is not None:
         (target, *alternatives), how, row = source
         if row:
@@ -306,8 +324,30 @@ class FunctionResultFacts(Check):
                 if relations:
                     unloaded.append((name, relations))
         reexports = _package_reexports(ctx) if ctx.is_package else ()
-        if results or reexports:
-            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded), single=tuple(single), reexports=reexports))
+        querysets = _module_querysets(ctx, node, inference)
+        if results or reexports or querysets:
+            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded), single=tuple(single), reexports=reexports, querysets=querysets))
+
+
+def _module_querysets(ctx, module: cst.Module, inference) -> tuple[tuple[str, bool], ...]:
+    """The module-level names bound once, by a plain assignment, to a lazy QuerySet."""
+    from async_lint.analysis.django_models import QuerySetValue
+
+    out = []
+    for statement in module.body:
+        if type(statement) is not cst.SimpleStatementLine:
+            continue
+        for small in statement.body:
+            if type(small) is not cst.Assign or len(small.targets) != 1 or type(small.targets[0].target) is not cst.Name:
+                continue
+            name = small.targets[0].target.value
+            bindings = ctx.module_scope.bindings.get(name)
+            if not bindings or len(bindings) != 1:
+                continue
+            value = inference.infer(small.value, ctx.module_scope)
+            if isinstance(value, QuerySetValue):
+                out.append((name, value.rows))
+    return tuple(sorted(out))
 
 
 def _package_reexports(ctx) -> tuple[tuple[str, str], ...]:
@@ -348,19 +388,32 @@ class ForeignResultCheck(ProjectCheck):
         module its class is imported from), and where a package re-exports
         one, the module it comes from."""
         reexports = _reexport_table(facts)
-        targets = {_reexported(target, reexports) for _, fact in facts.of(ForeignResultUse) for target in (fact.target, *fact.alternatives)}
-        return defining_paths(targets | {target.rpartition(".")[0] for target in targets if target.count(".") > 1}, project)
+        uses = [fact for _, fact in facts.of(ForeignResultUse)]
+        targets = {_reexported(target, reexports) for fact in uses if fact.how != VALUE for target in (fact.target, *fact.alternatives)}
+        paths = defining_paths(targets | {target.rpartition(".")[0] for target in targets if target.count(".") > 1}, project)
+        values = {_reexported(fact.target, reexports) for fact in uses if fact.how == VALUE}
+        if values:
+            # An imported name used as a QuerySet: only a module binding one at its top level is read.
+            paths |= {path for path in defining_paths(values, project) if _binds_module_queryset(path)}
+        return paths
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         results = facts.of(FunctionResults)
         reexports = _reexport_table(facts)
         known = {f"{module}.{name}": (kind, coroutine) for path, fact in results for module in facts.names_of(path, fact.module) for name, kind, coroutine in fact.results}
+        values = {f"{module}.{name}": rows for path, fact in results for module in facts.names_of(path, fact.module) for name, rows in fact.querysets}
         unloaded = {f"{module}.{name}": dict(relations) for path, fact in results for module in facts.names_of(path, fact.module) for name, relations in fact.unloaded}
         single = {f"{module}.{name}": frozenset(names) for path, fact in results for module in facts.names_of(path, fact.module) for name, names in fact.single}
         out = []
         for path, use in facts.of(ForeignResultUse):
             # Of a star import's modules, the first that defines the function (Python's last import wins,
             # but the modules a file imports ``*`` from rarely define the same name).
+            if use.how == VALUE:
+                # A module-level QuerySet of another module, used as itself.
+                target = _reexported(use.target, reexports)
+                if target in values and (use.need == QUERYSET or (use.need == ROWS and not values[target])) and not use.through and not use.relation and use.positioned:
+                    out.append(finding_at(path, use.where, use.code, use.message))
+                continue
             target = next((t for t in (_reexported(t, reexports) for t in (use.target, *use.alternatives)) if t in known), None)
             found = known.get(target) if target is not None else None
             if found is None or not use.positioned:
@@ -386,6 +439,15 @@ class ForeignResultCheck(ProjectCheck):
                 message = use.message.replace(LOADER, loader).replace(FUNCTION, target.rpartition(".")[2] + "()")
                 out.append(finding_at(path, use.where, use.code, message))
         return out
+
+
+def _binds_module_queryset(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    return b".objects." in data and MODULE_QUERYSET.search(data) is not None
 
 
 def _reexport_table(facts: ProjectFacts) -> dict[str, str]:
