@@ -61,7 +61,7 @@ from async_lint.index import split_key
 from async_lint.checks.base import Check, IndexCheck, finding_at
 from async_lint.facts import Fact
 from async_lint.checks.django_request import is_user_value
-from async_lint.walk import mentions_name, visit_fast
+from async_lint.walk import children, mentions_name, visit_fast
 
 cst = lazy_libcst.bind(globals())
 
@@ -736,6 +736,8 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         self._reads: dict[int, dict[str, list[tuple[cst.Name, CoroutineUse | None, tuple]]]] = {}
         # The file's text names no property: no attribute read runs a getter (``visit_Attribute``).
         self._no_properties: bool | None = None
+        # id(class) -> (call, attribute, callee, fix) of each coroutine stored on ``self``.
+        self._held_on_self: dict[int, list[tuple]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
@@ -798,6 +800,9 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         if function is None or ctx.scope is not function.scope or not (isinstance(parent, cst.Assign) and len(parent.targets) == 1):
             return
         target = parent.targets[0].target
+        if type(target) is cst.Attribute:
+            self._hold_on_self(call, callee, future, target)
+            return
         if not isinstance(target, cst.Name):
             return
         # The name's bindings in the function (the scope knows every one
@@ -816,6 +821,34 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         below = tuple(ctx.stack[ctx.stack.index(function.node) + 1 :])
         in_loop = any(type(n) is cst.For or type(n) is cst.While for n in below)
         self._held.setdefault(id(function.node), {}).setdefault(target.value, []).append(_Held(call, target, callee, future, fix, function.scope, binding, bindings, in_loop, below))
+
+    def _hold_on_self(self, call: cst.Call, callee: str, future: bool | None, target: cst.Attribute) -> None:
+        """``self.room = database_sync_to_async(get_room)(pk)`` in a method:
+        a candidate until the class's reads of ``self.room`` are known (a
+        future or task kept on ``self`` is a reference kept on purpose)."""
+        function = self.ctx.current_function
+        if future is not False or function is None or function.class_name is None or type(target.value) is not cst.Name:
+            return
+        params = function.node.params.params
+        cls = self.ctx.enclosing_class()
+        if not params or params[0].name.value != target.value.value or cls is None or _static_or_class(function.node):
+            return
+        fix = fixes.await_call(self.ctx, call, message="Add `await`")
+        self._held_on_self.setdefault(id(cls), []).append((call, target.attr.value, callee, fix))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        held = self._held_on_self.pop(id(node), None)
+        if not held:
+            return
+        reads = _self_attribute_uses(self.ctx, node, {attr for _call, attr, _callee, _fix in held})
+        for call, attr, callee, fix in held:
+            uses = reads.get(attr, [])
+            if None in uses:
+                continue  # awaited, handed on, or stored elsewhere somewhere in the class
+            if uses:
+                self.ctx.report(call, "DJA302", held_message(callee, False, f"self.{attr}", uses[0]), fix=fix)
+            else:
+                self.ctx.report(call, "DJA302", unawaited_message(callee, future=False, use=None, in_async=True, stored_in=f"self.{attr}"), fix=fix)
 
     def visit_Name(self, node: cst.Name) -> None:
         ctx = self.ctx
@@ -886,6 +919,51 @@ class _Held:
     bindings: list[Binding]
     in_loop: bool  # the store is in a loop of the function: reads before it may see it
     path: tuple  # the store's ancestors below its function
+
+
+def _static_or_class(node: cst.FunctionDef) -> bool:
+    return any(type(d.decorator) is cst.Name and d.decorator.value in ("staticmethod", "classmethod") for d in node.decorators)
+
+
+class _StackView:
+    """The file's context as seen with ``stack`` as the nodes being visited
+    (``coroutine_use`` reads a node's ancestors from ``ctx.stack``)."""
+
+    def __init__(self, ctx, stack: list) -> None:
+        self._ctx, self.stack = ctx, stack
+
+    @property
+    def parent(self):
+        return self.stack[-2] if len(self.stack) >= 2 else None
+
+    def __getattr__(self, name: str):
+        return getattr(self._ctx, name)
+
+
+def _self_attribute_uses(ctx, cls: cst.ClassDef, attrs: set[str]) -> dict[str, list[CoroutineUse | None]]:
+    """How each read of ``self.<attr>`` (``attrs``) in the class's methods,
+    nested defs included, uses the value (``coroutine_use``; None: awaited,
+    handed on or anything else).  A store (``self.attr = ...``) is no read."""
+    out: dict[str, list[CoroutineUse | None]] = {}
+    body = cls.body.body if type(cls.body) is cst.IndentedBlock else ()
+    for method in body:
+        if type(method) is not cst.FunctionDef or not method.params.params:
+            continue
+        self_name = method.params.params[0].name.value
+        stack: list = [cls, method]
+        pending = [(child, 2) for child in reversed(list(children(method)))]
+        while pending:
+            node, depth = pending.pop()
+            del stack[depth:]
+            stack.append(node)
+            if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value == self_name and node.attr.value in attrs:
+                parent = stack[-2]
+                stored = (type(parent) is cst.AssignTarget and parent.target is node) or (type(parent) in (cst.AugAssign, cst.AnnAssign) and parent.target is node) or type(parent) is cst.Del
+                if not stored:
+                    use = None if type(parent) is cst.Await else coroutine_use(_StackView(ctx, stack), node)
+                    out.setdefault(node.attr.value, []).append(use)
+            pending.extend((child, depth + 1) for child in reversed(list(children(node))))
+    return out
 
 
 # Uses that raise on a coroutine: the code stops there.
