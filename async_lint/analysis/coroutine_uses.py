@@ -27,6 +27,7 @@ ATTRIBUTE = "attribute"  # `call().name`: AttributeError (consumer: the name)
 ITERATED = "iterated"  # `for x in call()`: TypeError
 UNPACKED = "unpacked"  # `a, b = call()`: TypeError
 RAISED = "raised"  # `raise call()`: TypeError (exceptions must derive from BaseException)
+KEY = "key"  # `d[call()]`: the coroutine object itself is the key or index
 NONE_TESTED = "none_tested"  # `call() is None`: never true
 # `on_commit(lambda: call())`: a lambda returns it to a callable that calls
 # the lambda and drops its result (consumer: that callable).
@@ -137,12 +138,19 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
         return CoroutineUse(TEXT)
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Modulo) and parent.right is call and _is_text_literal(parent.left):
         return CoroutineUse(TEXT)
-    if not (isinstance(parent, cst.Arg) and parent.value is call and not parent.star and index >= 2):
+    if type(parent) is cst.Index and parent.value is call and index >= 3 and type(stack[index - 2]) is cst.SubscriptElement and type(stack[index - 3]) is cst.Subscript:
+        return CoroutineUse(KEY)
+    if not (isinstance(parent, cst.Arg) and parent.value is call and index >= 2):
         return None
     consumer = stack[index - 2]
     if not isinstance(consumer, cst.Call):
         return None
+    if parent.star:
+        return CoroutineUse(UNPACKED)  # ``f(*coro)``: TypeError, not iterable (``**``: not a mapping)
     func = consumer.func
+    if type(func) is cst.Call and ctx.qualified_name(func.func) in _thread_adapters():
+        # ``await sync_to_async(check)(perms)``: sync code, in a thread, gets the coroutine object.
+        return CoroutineUse(ARGUMENT, f"`{_short_spelling(ctx, func)}()` (sync code in a thread)")
     if isinstance(func, cst.Attribute) and func.attr.value == "format" and _is_text_literal(func.value):
         return CoroutineUse(TEXT)
     name = ctx.qualified_name(func)
@@ -154,6 +162,13 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
         # the ORM uses its arguments' values (a sync call, or an async twin's thread).
         return CoroutineUse(ARGUMENT, f"`{_short_spelling(ctx, func)}()`")
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _thread_adapters() -> frozenset[str]:
+    from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
+
+    return frozenset(SYNC_TO_ASYNC_DECORATORS)
 
 
 @functools.lru_cache(maxsize=None)
@@ -241,6 +256,7 @@ _USE_WORDING = {
     ATTRIBUTE: ": `.{consumer}` is looked up on the {thing} object, not on its result (AttributeError)",
     ITERATED: ", which a `for` loop cannot iterate (TypeError)",
     UNPACKED: ", which cannot be unpacked (TypeError)",
+    KEY: ", which is used as a key or index itself: the code never sees its result",
     RAISED: ", which cannot be raised (TypeError: exceptions must derive from BaseException)",
     NONE_TESTED: ", which is never None: the test never sees its result",
     CALLBACK: " that a lambda hands to {consumer}, which calls the lambda and drops what it returns",

@@ -31,6 +31,7 @@ from async_lint.analysis.coroutine_uses import (
     DROPPED,
     INDEXED,
     ITERATED,
+    KEY,
     NO_AWAIT_FIX,
     NONE_TESTED,
     NOT_FOR_FUTURES,
@@ -1052,6 +1053,7 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse) -> str
         ATTRIBUTE: f"read for its attribute `.{use.consumer}` (AttributeError)",
         ITERATED: "iterated by a `for` loop (TypeError)",
         RAISED: "raised (TypeError)",
+        KEY: "used as a key or index itself",
         NONE_TESTED: "only compared with None (never None)",
     }.get(use.kind, f"only passed to {use.consumer}")
     return f"`{callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; add `await`"
