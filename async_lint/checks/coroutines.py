@@ -739,6 +739,8 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         self._no_properties: bool | None = None
         # id(class) -> (call, attribute, callee, fix) of each coroutine stored on ``self``.
         self._held_on_self: dict[int, list[tuple]] = {}
+        # id(function) -> name -> (call, assignment) of each coroutine in a dict bound to the name.
+        self._tables: dict[int, dict[str, list[tuple]]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
@@ -748,6 +750,8 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         if not bare and not isinstance(parent, (cst.Assign, cst.AnnAssign)) or unpacked(parent, node):
             use = coroutine_use(ctx, node)
             if use is None:
+                if type(parent) is cst.DictElement and parent.value is node and ctx.in_async_context:
+                    self._hold_in_dispatch_table(node, parent)
                 return
         evidence = self.evidence
         is_future = evidence.coroutine_call(node)
@@ -823,6 +827,42 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         in_loop = any(type(n) is cst.For or type(n) is cst.While for n in below)
         self._held.setdefault(id(function.node), {}).setdefault(target.value, []).append(_Held(call, target, callee, future, fix, function.scope, binding, bindings, in_loop, below))
 
+    def _hold_in_dispatch_table(self, call: cst.Call, element: cst.DictElement) -> None:
+        """``commands = {"a": self.fetch_a(x), "b": self.fetch_b(x)}`` in an
+        async function: a candidate until the function's reads of
+        ``commands`` are known (only one entry looked up: the others never run)."""
+        ctx = self.ctx
+        function = ctx.current_function
+        stack = ctx.stack
+        if function is None or len(stack) < 4 or type(stack[-3]) is not cst.Dict or type(stack[-4]) is not cst.Assign or ctx.scope is not function.scope:
+            return
+        assign = stack[-4]
+        if len(assign.targets) != 1 or type(assign.targets[0].target) is not cst.Name or assign.value is not stack[-3]:
+            return
+        if self.evidence.coroutine_call(call) is not False:
+            return  # a coroutine the file knows (not a future): only those
+        name = assign.targets[0].target.value
+        self._tables.setdefault(id(function.node), {}).setdefault(name, []).append((call, assign))
+
+    def _report_dispatch_tables(self, function: cst.FunctionDef) -> None:
+        """DJA302 on each coroutine of a dict bound once in ``function``
+        (two coroutines at least) that the function only looks entries up in."""
+        tables = self._tables.pop(id(function), None)
+        if not tables:
+            return
+        lookups = _lookup_only_names(function, set(tables))
+        for name, calls in tables.items():
+            if len(calls) < 2 or name not in lookups or len({id(assign) for _call, assign in calls}) != 1:
+                continue
+            for call, _assign in calls:
+                self.ctx.report(
+                    call,
+                    "DJA302",
+                    f"`{call_spelling(call)}` returns a coroutine that is stored in the dict `{name}`, of which only the entry "
+                    "looked up is used: the others are made and never awaited (their bodies never run); map the keys to "
+                    "the functions and call the one looked up (`await table[key](...)`)",
+                )
+
     def _hold_on_self(self, call: cst.Call, callee: str, future: bool | None, target: cst.Attribute) -> None:
         """``self.room = database_sync_to_async(get_room)(pk)`` in a method:
         a candidate until the class's reads of ``self.room`` are known (a
@@ -864,6 +904,8 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         self._reads.setdefault(id(function.node), {}).setdefault(node.value, []).append((node, coroutine_use(ctx, node), tuple(ctx.stack)))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self._tables:
+            self._report_dispatch_tables(node)
         held = self._held.pop(id(node), None)
         reads = self._reads.pop(id(node), {})
         if not held:
@@ -920,6 +962,34 @@ class _Held:
     bindings: list[Binding]
     in_loop: bool  # the store is in a loop of the function: reads before it may see it
     path: tuple  # the store's ancestors below its function
+
+
+def _lookup_only_names(function: cst.FunctionDef, names: set[str]) -> set[str]:
+    """Of ``names``, those the function binds once and reads only to look
+    an entry up (``table[key]``, ``table.get(key)``), nested scopes included."""
+    uses: dict[str, list[str]] = {}  # name -> "store", "lookup" or "other", per occurrence
+    stack: list = [function]
+    pending = [(child, 1) for child in reversed(list(children(function)))]
+    while pending:
+        node, depth = pending.pop()
+        del stack[depth:]
+        stack.append(node)
+        if type(node) is cst.Name and node.value in names:
+            parent, above = stack[-2], stack[-3] if len(stack) > 2 else None
+            if type(parent) is cst.AssignTarget and parent.target is node:
+                how = "store"
+            elif type(parent) is cst.Subscript and parent.value is node:
+                how = "other" if type(above) in (cst.AssignTarget, cst.Del) else "lookup"
+            elif type(parent) is cst.Attribute and parent.value is node:
+                how = "lookup" if parent.attr.value == "get" and type(above) is cst.Call and above.func is parent else "other"
+            elif (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
+                how = ""  # ``obj.commands``, ``f(commands=...)``: a name, not the variable
+            else:
+                how = "other"
+            if how:
+                uses.setdefault(node.value, []).append(how)
+        pending.extend((child, depth + 1) for child in reversed(list(children(node))))
+    return {name for name, found in uses.items() if found.count("store") == 1 and "lookup" in found and "other" not in found}
 
 
 def _static_or_class(node: cst.FunctionDef) -> bool:
