@@ -1010,7 +1010,8 @@ class DjangoInference:
         if not isinstance(function, cst.FunctionDef):
             return False
         params = list(function.params.posonly_params) + list(function.params.params)
-        position = 1 if scope.parent is not None and scope.parent.kind == "class" else 0
+        # A method's request follows ``self`` (``cls``); a static method's comes first.
+        position = 1 if scope.parent is not None and scope.parent.kind == "class" and not _static_or_class_method(function, static_only=True) else 0
         return len(params) > position and params[position] is param
 
     def _in_drf_handler(self, scope: Scope) -> bool:
@@ -2064,8 +2065,9 @@ def _kwarg_names(call: cst.Call) -> frozenset[str]:
     return frozenset(names)
 
 
-def _static_or_class_method(node: cst.FunctionDef) -> bool:
-    return any(type(d.decorator) is cst.Name and d.decorator.value in ("staticmethod", "classmethod") for d in node.decorators)
+def _static_or_class_method(node: cst.FunctionDef, *, static_only: bool = False) -> bool:
+    names = ("staticmethod",) if static_only else ("staticmethod", "classmethod")
+    return any(type(d.decorator) is cst.Name and d.decorator.value in names for d in node.decorators)
 
 
 def _first_of_pair(node: cst.Assign, target: cst.Attribute) -> cst.BaseExpression | None:
