@@ -382,6 +382,9 @@ class DjangoInference:
         self._imported_models: dict[str, ModelInfo] = {}
         self._memo: dict[tuple[int, int], Value | None] = {}
         self._self_attributes: dict[tuple[int, str], Value | None] = {}
+        # id(function) -> id(a ``<x>.user`` attribute node) -> the index of its
+        # top-level statement in the function's body (``_user_set_before``).
+        self._user_attribute_rows: dict[int, dict[int, int]] = {}
         self._unannotated_params: dict[tuple[int, int], tuple[cst.Param, Scope, Value | None]] = {}
         self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
         self._class_handoff_scans: dict[int, tuple[list[tuple[str, bool]], set[str]]] = {}
@@ -1014,6 +1017,27 @@ class DjangoInference:
         position = 1 if scope.parent is not None and scope.parent.kind == "class" and not _static_or_class_method(function, static_only=True) else 0
         return len(params) > position and params[position] is param
 
+    def _user_set_before(self, function: cst.FunctionDef, request: str, read: cst.Attribute | None) -> bool:
+        """The function assigns ``<request>.user``, not only in top-level
+        statements of its body after the one that holds ``read`` (the read
+        ``request.user``, None: anywhere): an assignment after the read in
+        the body's order cannot have run before it."""
+        assignments = [target for _statement, target, _value in _attribute_assignments(function.body) if target.attr.value == "user" and _is_request(target.value, request, None)]
+        if not assignments:
+            return False
+        if read is None:
+            return True
+        rows = self._user_attribute_rows.get(id(function))
+        if rows is None:
+            rows = self._user_attribute_rows[id(function)] = {}
+            body = function.body.body if type(function.body) is cst.IndentedBlock else ()
+            for index, statement in enumerate(body):
+                for node in _walk(statement):
+                    if type(node) is cst.Attribute and node.attr.value == "user":  # type: ignore[attr-defined]
+                        rows[id(node)] = index
+        at = rows.get(id(read))
+        return at is None or any(rows.get(id(target), -1) <= at for target in assignments)
+
     def _in_drf_handler(self, scope: Scope) -> bool:
         """``scope`` is a method of a DRF or adrf view (an ``APIView``
         subclass) or an ``@api_view`` function: its request is DRF's."""
@@ -1021,7 +1045,7 @@ class DjangoInference:
             return self._drf_view(scope.parent.node, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
         return any((self.ctx.qualified_name(_decorator_callee(d), scope.parent or scope) or "") in DRF_FUNCTION_VIEWS for d in scope.node.decorators)  # type: ignore[union-attr]
 
-    def _user_replaced(self, request: cst.BaseExpression, scope: Scope, what: str = "user") -> bool:
+    def _user_replaced(self, request: cst.BaseExpression, scope: Scope, what: str = "user", read: cst.Attribute | None = None) -> bool:
         """The code may have set the user itself, so ``request.user`` may be
         that object, not the lazy one: ``request.user = await aauthenticate(...)``
         in the function, or, in a method of a view, ``request.user = ...`` /
@@ -1043,7 +1067,7 @@ class DjangoInference:
             return False
         cls = function.parent if function.parent is not None and function.parent.kind == "class" else None
         if isinstance(request, cst.Name):
-            if what == "user" and _sets_user(function.node.body, request.value, None):
+            if what == "user" and self._user_set_before(function.node, request.value, read):
                 return True
             # A closure's ``request`` (an SSE view's nested generator): the
             # function that binds it may set the user before the closure runs.
@@ -1188,7 +1212,7 @@ class DjangoInference:
             return ManagerValue(target, owner=receiver, relation=relation)
         if isinstance(receiver, DjangoRequestValue):
             if attr == "user":
-                return None if self._user_replaced(node.value, scope) else LazyUserValue()
+                return None if self._user_replaced(node.value, scope, read=node) else LazyUserValue()
             if attr == "session":
                 return None if self._user_replaced(node.value, scope, "session") else SessionValue()
             return None
