@@ -122,6 +122,9 @@ class SyncOrmCheck(DjangoCheck):
 
     def __init__(self, ctx):
         super().__init__(ctx)
+        # The bindings of local names of a many-relation's QuerySet already
+        # evaluated (``_manager_chain``): the later evaluations read its rows.
+        self._evaluated_managers: set[int] = set()
         # id(function) -> the names ``async for`` iterated in it, in visiting order
         self._async_iterated: dict[int, list[cst.Name]] = {}
         # id(function) -> (name, the call that hands it on) of the values a
@@ -298,6 +301,18 @@ class SyncOrmCheck(DjangoCheck):
                 return f"{how} evaluates the QuerySet `{shown(self.ctx, expr)}` synchronously (SynchronousOnlyOperation in async code); " + advice()
 
             record_foreign_use(self, expr, QUERYSET, "DJA202", message, expr)
+            found = _manager_chain(self.ctx, expr, self._evaluated_managers)
+            if found is not None:
+                # ``order.candidates.all()``, ``order`` what another module's function fetched.
+                base, name = found
+
+                def many_message() -> str:
+                    return (
+                        f"`{shown(self.ctx, expr)}` loads `{name}` with a query in async code (SynchronousOnlyOperation): "
+                        f'add `prefetch_related("{name}")` to the query in `{FUNCTION}`, or iterate it with `async for`'
+                    )
+
+                record_foreign_use(self, base, INSTANCE, "DJA204", many_message, expr, relation=name, many=True)
         if isinstance(value, IteratorValue) and iterates:
             fix = self.suggestion("queryset", "iterator", lambda twin: f"`async for x in qs.{twin}()`", "`await sync_to_async(list)(qs.iterator())`")
             self.flag(
@@ -810,6 +825,29 @@ def _peel_lazy(expr: cst.BaseExpression) -> cst.BaseExpression:
             expr = expr.value
         else:
             return expr
+
+
+def _manager_chain(ctx, expr: cst.BaseExpression, seen: set[int]) -> tuple[cst.BaseExpression, str] | None:
+    """(``order``, ``"candidates"``) for ``order.candidates.all()`` (lazy
+    QuerySet steps on a manager read as an attribute of a name), or a local
+    name bound only to one where it is read, the first time (``seen``: the
+    bindings evaluated before, whose QuerySet then holds its rows), else None."""
+    if type(expr) is cst.Name:
+        from async_lint.checks.foreign_results import sole_local_binding
+
+        binding = sole_local_binding(ctx, expr, lambda b: type(b.value) is cst.Call)
+        if binding is None or type(binding.node) is not cst.Assign or binding.value is None or id(binding) in seen:
+            return None
+        seen.add(id(binding))
+        expr = binding.value
+    if type(expr) is not cst.Call:
+        return None
+    node: cst.BaseExpression = expr
+    while type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in LAZY_METHODS:
+        node = node.func.value
+    if node is expr or type(node) is not cst.Attribute or type(node.value) is not cst.Name:
+        return None
+    return node.value, node.attr.value
 
 
 def _relation_root(expr: cst.BaseExpression, relation: str) -> cst.Name | None:

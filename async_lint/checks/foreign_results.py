@@ -63,6 +63,9 @@ class ForeignResultUse(Fact):
     # relation of that name of the instance the function returned, which
     # must be a single relation (a foreign key, a one-to-one) of its model.
     through: str = ""
+    # ``order.candidates.all()`` evaluated: ``relation`` is a many-relation
+    # (a many-to-many, a reverse foreign key) the query must not have prefetched.
+    many: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +88,9 @@ class FunctionResults(Fact):
     # so re-exports (``from .orders import get_order``: ("get_order",
     # "repo.orders.get_order")), which another module may import from it.
     reexports: tuple[tuple[str, str], ...] = ()
+    # Per function returning an instance fetched by a query there: its
+    # model's many-relations that the query did not prefetch.
+    unloaded_many: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Module-level names bound once to a lazy QuerySet (``ADMINS =
     # Admin.objects.all()`` in a settings module): values, not functions;
     # each with whether its rows are dicts or tuples (``values()``).
@@ -127,7 +133,7 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
         return ((target,), VALUE, False) if target is not None else None
     if type(expr) is cst.Name:
         # Bound to no call's result: no need to ask which binding reaches here.
-        binding = _sole_local_binding(ctx, expr, lambda b: type(b.value) in (cst.Call, cst.Await) or type(b.node) is cst.For)
+        binding = sole_local_binding(ctx, expr, lambda b: type(b.value) in (cst.Call, cst.Await) or type(b.node) is cst.For)
         if binding is None:
             return None
         node = binding.node
@@ -194,7 +200,7 @@ def _method_of_foreign_object(ctx, func: cst.Attribute) -> str | None:
     return f"{cls}.{func.attr.value}"
 
 
-def _sole_local_binding(ctx, name: cst.Name, worth_asking: Callable[[object], bool]):
+def sole_local_binding(ctx, name: cst.Name, worth_asking: Callable[[object], bool]):
     """The one assignment of the current function that reaches ``name``
     here, where one of the name's assignments is ``worth_asking`` about
     (asking which binding reaches a read is not free); else None."""
@@ -221,7 +227,7 @@ def _star_imported_candidates(ctx, func: cst.BaseExpression) -> tuple[str, ...]:
     return tuple(c for c in star_candidates(ctx.module_scope, func.value) if c.rpartition(".")[0] != ctx.module_name)
 
 
-def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode, relation: str = "") -> None:
+def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode, relation: str = "", many: bool = False) -> None:
     """Record the finding ``message()`` at ``at``, should ``expr`` (of
     unknown value here) come from a function of another module returning
     ``need`` (the message is made only then: most values of unknown kind
@@ -244,7 +250,9 @@ def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, me
             if need != INSTANCE or through:
                 return
             need = ROWS  # an item of what the function returned
-        ctx.add_fact(ForeignResultUse(target=target, how=how, need=need, code=code, message=message(), relation=relation, alternatives=tuple(alternatives), through=through), at)
+        if many and (row or through):
+            return
+        ctx.add_fact(ForeignResultUse(target=target, how=how, need=need, code=code, message=message(), relation=relation, alternatives=tuple(alternatives), through=through, many=many), at)
 
 
 def _relation_source(check, expr: cst.BaseExpression) -> tuple[tuple[tuple[str, ...], str, bool] | None, str]:
@@ -254,7 +262,7 @@ def _relation_source(check, expr: cst.BaseExpression) -> tuple[tuple[tuple[str, 
     ctx = check.ctx
     value = expr
     if type(expr) is cst.Name:
-        binding = _sole_local_binding(ctx, expr, lambda b: type(b.value) is cst.Attribute)
+        binding = sole_local_binding(ctx, expr, lambda b: type(b.value) is cst.Attribute)
         if binding is None:
             return None, ""
         node = binding.node
@@ -285,6 +293,7 @@ class FunctionResultFacts(Check):
             return
         results = []
         unloaded = []
+        unloaded_many = []
         single = []
         # The module-level defs, and the methods of its classes (``Repo.get(pk)``,
         # ``Repo().get(pk)``: a repository class's), by their names in the module.
@@ -323,10 +332,17 @@ class FunctionResultFacts(Check):
                 )
                 if relations:
                     unloaded.append((name, relations))
+                many = tuple(relation_name for relation_name, relation in sorted(item.model.relations.items()) if not relation.is_single and not item.has_loaded(relation_name))
+                if many:
+                    unloaded_many.append((name, many))
         reexports = _package_reexports(ctx) if ctx.is_package else ()
         querysets = _module_querysets(ctx, node, inference)
         if results or reexports or querysets:
-            ctx.add_fact(FunctionResults(module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded), single=tuple(single), reexports=reexports, querysets=querysets))
+            ctx.add_fact(
+                FunctionResults(
+                    module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded), single=tuple(single), reexports=reexports, querysets=querysets, unloaded_many=tuple(unloaded_many)
+                )
+            )
 
 
 def _module_querysets(ctx, module: cst.Module, inference) -> tuple[tuple[str, bool], ...]:
@@ -404,6 +420,7 @@ class ForeignResultCheck(ProjectCheck):
         values = {f"{module}.{name}": rows for path, fact in results for module in facts.names_of(path, fact.module) for name, rows in fact.querysets}
         unloaded = {f"{module}.{name}": dict(relations) for path, fact in results for module in facts.names_of(path, fact.module) for name, relations in fact.unloaded}
         single = {f"{module}.{name}": frozenset(names) for path, fact in results for module in facts.names_of(path, fact.module) for name, names in fact.single}
+        unloaded_many = {f"{module}.{name}": frozenset(names) for path, fact in results for module in facts.names_of(path, fact.module) for name, names in fact.unloaded_many}
         out = []
         for path, use in facts.of(ForeignResultUse):
             # Of a star import's modules, the first that defines the function (Python's last import wins,
@@ -433,6 +450,10 @@ class ForeignResultCheck(ProjectCheck):
                 continue
             if not use.relation:
                 out.append(finding_at(path, use.where, use.code, use.message))
+                continue
+            if use.many:
+                if use.relation in unloaded_many.get(target, ()):
+                    out.append(finding_at(path, use.where, use.code, use.message.replace(FUNCTION, target.rpartition(".")[2] + "()")))
                 continue
             loader = unloaded.get(target, {}).get(use.relation)
             if loader is not None:
