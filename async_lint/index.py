@@ -533,6 +533,50 @@ class ProjectIndex:
         self._chain_memo[memo_key] = found
         return found
 
+    def relation_chain(self, key: FunctionKey, receiver: tuple[str, str] | None, site: dict) -> list[Any] | None:
+        """A coroutine function called on the loop (``await
+        conversation.end()``) with instances fetched without some relations
+        (the site's ``unloaded``): the chain [key, ..., op] by which it reads
+        one (summary ``relation_reads``, not under a guard), in its own body
+        or through the ``self.method()`` calls it makes on the instance, sync
+        or async; None where it reads none.  Its other operations are the
+        file's own findings (or its sync calls' DJA401), not followed here."""
+        if "unloaded" not in site:
+            return None
+        start = (key, receiver, json.dumps([site["ref"], site["unloaded"]]))
+        parents: dict[Any, Any] = {start: None}
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            function = self.function(current[0]) or {}
+            unloaded = json.loads(current[2])
+            ops = [op for op in self._relation_ops(*unloaded, function, current[0]) if len(op) == 3]
+            if ops:
+                path = [current]
+                while parents[path[-1]] is not None:
+                    path.append(parents[path[-1]])
+                return [*(state[0] for state in reversed(path)), min(ops, key=lambda op: op[1])]
+            own_self = unloaded[1][2] if unloaded[1][2] and self._bound_shift(unloaded[0], function, current[0]) == 1 else None
+            if own_self is None:
+                continue
+            module, qualname = split_key(current[0])
+            calls = function.get("calls", ())
+            if function.get("async"):
+                # A coroutine function's calls are its module's call sites on the loop.
+                summary = self.summary_of(module) or {}
+                calls = [site["ref"] for site in summary.get("sites", ()) if site.get("function") == qualname]
+            for ref in calls:
+                if ref[:2] not in ("s:", "S:"):
+                    continue
+                target = self.resolve(ref, module, current[1])
+                if target is None or target == current[0] or self.function(target) is None:
+                    continue
+                nxt = (target, current[1] if ref.startswith("s:") else self.receiver_of(ref, module), json.dumps([ref, [[], {}, own_self]]))
+                if nxt not in parents:
+                    parents[nxt] = current
+                    queue.append(nxt)
+        return None
+
     # -- QuerySets and the ORM -------------------------------------------------------------
     def returns_queryset(self, key: FunctionKey, depth: int = 0) -> bool:
         """Every value the function returns is a lazy QuerySet chain (at least one)."""

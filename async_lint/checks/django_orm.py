@@ -326,7 +326,7 @@ class SyncOrmCheck(DjangoCheck):
             return
         owner, relation = value.owner, value.relation
         if owner is not None and relation is not None:
-            if owner.loaded is None and not self.ctx.in_async_context:
+            if owner.loaded is None and (not self.ctx.in_async_context or self._in_async_def()):
                 # ``self.tags.all()`` in a model method: a query unless the caller's instance was prefetched.
                 root = _relation_root(expr, relation.name)
                 if root is not None:
@@ -586,7 +586,7 @@ class SyncOrmCheck(DjangoCheck):
         if parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
             return
         in_async = self.ctx.in_async_context
-        if not in_async and type(node.value) is cst.Name and node.attr.value in self.inference.single_relation_names():
+        if (not in_async or self._in_async_def()) and type(node.value) is cst.Name and node.attr.value in self.inference.single_relation_names():
             self._note_parameter_relation(node, node.value, node.attr.value)
         receiver = self.inference.infer(node.value)
         if in_async and type(receiver) is InstanceValue and not (parent_type is cst.Call and parent.func is node):
@@ -636,20 +636,29 @@ class SyncOrmCheck(DjangoCheck):
         self._note_read(node)
 
     # -- relations a sync function reads on its parameters (DJA401) ----------
+    def _in_async_def(self) -> bool:
+        """In the body of an ``async def`` itself (not a nested def or lambda)."""
+        function = self.ctx.current_function
+        return function is not None and function.is_async and not self.ctx.in_lambda
+
     def _note_parameter_relation(self, node: cst.BaseExpression, param: cst.Name, relation: str) -> None:
         """``post.author`` (or ``post.tags.all()`` evaluated) at ``node`` in a
         sync function, ``post`` its parameter (never rebound): a query where
         a call on the event loop passes an instance fetched without that
-        relation (``_note_unloaded``; the project index pairs them).
-        Recorded once per parameter and relation."""
+        relation (``_note_unloaded``; the project index pairs them).  Also in
+        an ``async def`` (``self.user`` in a model's async method), where
+        only a call passing such an instance is evidence (the index's
+        ``relation_chain``).  Recorded once per parameter and relation."""
         ctx = self.ctx
         function = ctx.current_function
-        if function is None or function.is_async or function.runs_on_loop or ctx.in_lambda or ctx.only_without_loop() or ctx.in_dead_code():
+        if function is None or (function.runs_on_loop and not function.is_async) or ctx.in_lambda or ctx.only_without_loop() or ctx.in_dead_code():
             return
         name = param.value
         found = ctx.lookup_with_scope(name)
         if found is None or found[0] is not function.scope or any(binding.kind != PARAM for binding in found[1]):
             return
+        if function.is_async and self._maybe_loaded_elsewhere(param, relation):
+            return  # handed to a thread or an awaited call before: it may have loaded it
         key = (id(function), name, relation)
         if key in self._parameter_relations:
             return
