@@ -187,9 +187,17 @@ def _orm_receiver(ctx, receiver: cst.BaseExpression) -> bool:
     return isinstance(django_inference(ctx).infer(receiver), (ManagerValue, QuerySetValue))
 
 
-def _short_spelling(ctx, func: cst.Attribute) -> str:
+def _short_spelling(ctx, func: cst.BaseExpression) -> str:
+    """``func`` as written, or shortened to its last attribute (a call:
+    ``adapter(...)``) where longer than 48 characters."""
     text = " ".join(ctx.module.code_for_node(func).split())
-    return text if len(text) <= 48 else f"….{func.attr.value}"
+    if len(text) <= 48:
+        return text
+    if type(func) is cst.Attribute:
+        return f"….{func.attr.value}"
+    if type(func) is cst.Call:
+        return f"{_short_spelling(ctx, func.func)}(...)"
+    return "…"
 
 
 def _returned_to_dropping_caller(ctx, stack: list[cst.CSTNode], index: int) -> CoroutineUse | None:
