@@ -30,6 +30,9 @@ Place = tuple[int, tuple[int, ...]]
 class StatementOrder:
     places: dict[int, Place]
     loop_blocks: frozenset[int]
+    # The bodies of ``with`` statements: whatever runs after such a
+    # statement ran its body first (unless it raised).
+    with_blocks: frozenset[int] = frozenset()
 
     def reaching(self, bindings: list, use: cst.CSTNode) -> list:
         where = self.places.get(id(use))
@@ -72,6 +75,7 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
     """Places of every node of a function body (not of nested defs and classes)."""
     places: dict[int, Place] = {}
     loop_blocks: set[int] = set()
+    with_blocks: set[int] = set()
     counter = 0
 
     def mark(node: cst.CSTNode, place: Place) -> None:
@@ -112,6 +116,8 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
                 inner = path + (id(child),)
                 if is_loop and child is statement.body:  # type: ignore[attr-defined]
                     loop_blocks.add(id(child))
+                elif type(statement) is cst.With and child is statement.body:  # type: ignore[attr-defined]
+                    with_blocks.add(id(child))
                 block(child, inner)
             elif kind is cst.Else or kind is cst.Finally:
                 inner = path + (id(child),)
@@ -126,7 +132,7 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
     body = getattr(function, "body", None)
     if body is not None:
         block(body, ())
-    return StatementOrder(places, frozenset(loop_blocks))
+    return StatementOrder(places, frozenset(loop_blocks), frozenset(with_blocks))
 
 
 def reaching_bindings(ctx, scope, bindings: list, use: cst.CSTNode | None) -> list:

@@ -388,7 +388,12 @@ class SyncOrmCheck(DjangoCheck):
         value = self._reaching(local, expr)
         for iterated in earlier:
             place = order.places.get(id(iterated))
-            if iterated.value != expr.value or place is None or place[0] >= use[0] or use[1][: len(place[1])] != place[1]:
+            if iterated.value != expr.value or place is None or place[0] >= use[0]:
+                continue
+            path = place[1]
+            while path and path[-1] in order.with_blocks and use[1][: len(path)] != path:
+                path = path[:-1]  # a ``with`` body runs whole before what follows the statement
+            if use[1][: len(path)] != path:
                 continue
             if self._reaching(local, iterated) == value:
                 return True
