@@ -766,6 +766,10 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         name = call_spelling(node)
         if use is None and not bare:
             if not ctx.in_async_context:
+                # ``r = self._execute_trade(...)`` then ``if r:`` in a plain def:
+                # the reads decide (a known coroutine, not a future, which sync code may keep).
+                if is_future is False and not ctx.in_lambda:
+                    self._hold(node, name, is_future)
                 return
             target = evidence.discarded_by_assignment(node)
             if target is None:
@@ -825,7 +829,9 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         fix = fixes.await_call(ctx, call, message="Add `await`") if future is not None else None
         below = tuple(ctx.stack[ctx.stack.index(function.node) + 1 :])
         in_loop = any(type(n) is cst.For or type(n) is cst.While for n in below)
-        self._held.setdefault(id(function.node), {}).setdefault(target.value, []).append(_Held(call, target, callee, future, fix, function.scope, binding, bindings, in_loop, below))
+        self._held.setdefault(id(function.node), {}).setdefault(target.value, []).append(
+            _Held(call, target, callee, future, fix, function.scope, binding, bindings, in_loop, below, ctx.in_async_context)
+        )
 
     def _hold_in_dispatch_table(self, call: cst.Call, element: cst.DictElement) -> None:
         """``commands = {"a": self.fetch_a(x), "b": self.fetch_b(x)}`` in an
@@ -945,7 +951,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             return
         if found.future and any(use.kind in NOT_FOR_FUTURES for use in uses):
             return
-        self.ctx.report(found.call, "DJA302", held_message(found.callee, found.future, name, uses[0]), fix=found.fix)
+        self.ctx.report(found.call, "DJA302", held_message(found.callee, found.future, name, uses[0], found.in_async), fix=found.fix)
 
 
 @dataclass(frozen=True)
@@ -962,6 +968,7 @@ class _Held:
     bindings: list[Binding]
     in_loop: bool  # the store is in a loop of the function: reads before it may see it
     path: tuple  # the store's ancestors below its function
+    in_async: bool = True  # made in code that may ``await``
 
 
 def _lookup_only_names(function: cst.FunctionDef, names: set[str]) -> set[str]:
@@ -1112,7 +1119,7 @@ class HeldCall(Fact):
     use: tuple[str, str]
 
 
-def held_message(callee: str, future: bool, name: str, use: CoroutineUse) -> str:
+def held_message(callee: str, future: bool, name: str, use: CoroutineUse, in_async: bool = True) -> str:
     made = "a future" if future else "a coroutine"
     lost = "its results and exceptions are lost" if future else "its body never runs"
     how = {
@@ -1126,7 +1133,8 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse) -> str
         KEY: "used as a key or index itself",
         NONE_TESTED: "only compared with None (never None)",
     }.get(use.kind, f"only passed to {use.consumer}")
-    return f"`{callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; add `await`"
+    advice = "add `await`" if in_async else "`await` it from async code, or run it with `async_to_sync(...)`"
+    return f"`{callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; {advice}"
 
 
 def unawaited_message(callee: str, *, future: bool, use: CoroutineUse | None, in_async: bool, stored_in: str | None = None) -> str:
