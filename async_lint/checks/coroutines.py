@@ -760,8 +760,13 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         if is_future is None:
             # Its callee may be a coroutine function of another module: the
             # project index decides once the function shows how it is used.
-            if use is None and not bare and ctx.in_async_context and not ctx.in_lambda and evidence.discarded_by_assignment(node) is None:
-                self._hold(node, call_spelling(node), None)
+            if use is None and not bare and ctx.in_async_context and not ctx.in_lambda:
+                target = evidence.discarded_by_assignment(node)
+                if target is None:
+                    self._hold(node, call_spelling(node), None)
+                else:
+                    # ``answer = generate_answer(q)``, ``answer`` never used again.
+                    ctx.add_fact(HeldCall(name=target.value, callee=call_spelling(node), use=(UNUSED, "")), node)
             return
         name = call_spelling(node)
         if use is None and not bare:
@@ -1106,6 +1111,10 @@ def _read_in_nested_scope(function: cst.FunctionDef, name: str) -> bool:
     return any(mentions_name(nested, name) for nested in nodes_in(function.body, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
 
 
+# A ``HeldCall``'s use where the name is never read again.
+UNUSED = "unused"
+
+
 @dataclass(frozen=True, kw_only=True)
 class HeldCall(Fact):
     """A call in async code whose value is stored in a local bound once and
@@ -1232,7 +1241,11 @@ class CrossModuleUnawaitedCheck(IndexCheck):
             kind = "`async def`" if function["async"] else "a `@sync_to_async` def"
             fix = site.get("await_fix")
             if stored is not None:
-                message = held_message(stored["callee"], False, stored["name"], CoroutineUse.from_data(stored["use"]))
+                use = CoroutineUse.from_data(stored["use"])
+                if use.kind == UNUSED:
+                    message = unawaited_message(stored["callee"], future=False, use=None, in_async=True, stored_in=stored["name"])
+                else:
+                    message = held_message(stored["callee"], False, stored["name"], use)
                 # ``name = await callee(...)``: the await goes before the call.
                 fix = await_fix_at(site["line"], site["column"])
             else:
