@@ -1014,7 +1014,7 @@ class DjangoInference:
             return False
         params = list(function.params.posonly_params) + list(function.params.params)
         # A method's request follows ``self`` (``cls``); a static method's comes first.
-        position = 1 if scope.parent is not None and scope.parent.kind == "class" and not _static_or_class_method(function, static_only=True) else 0
+        position = 1 if scope.parent is not None and scope.parent.kind == "class" and not static_or_class_method(function, static_only=True) else 0
         return len(params) > position and params[position] is param
 
     def _user_set_before(self, function: cst.FunctionDef, request: str, read: cst.Attribute | None) -> bool:
@@ -1673,7 +1673,7 @@ class DjangoInference:
                 method_node = self._class_method(receiver, method)
                 if method_node is not None and method_node.asynchronous is None:
                     return self._thread_function_returns(method_node, Scope("class", receiver.cls, receiver.scope))
-                if method_node is not None and not _static_or_class_method(method_node):
+                if method_node is not None and not static_or_class_method(method_node):
                     # ``qs = await self.fetch_open()``: what the class's own ``async def`` returns.
                     return self._function_returns(method_node, receiver.scope, class_node=receiver.cls, instances=True)
                 if method == "aget_object" and method_node is None and self._derives_from_package(receiver.cls, receiver.scope, "adrf"):
@@ -2055,14 +2055,16 @@ def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
 def _self_parameter(statement: cst.CSTNode) -> str | None:
     """The name a method of a class body calls its instance (or class), or
     None for another statement, a static method or one without parameters."""
-    if not isinstance(statement, cst.FunctionDef) or _is_static(statement):
+    if not isinstance(statement, cst.FunctionDef) or static_or_class_method(statement):
         return None
     params = (*statement.params.posonly_params, *statement.params.params)
     return params[0].name.value if params else None
 
 
-def _is_static(node: cst.FunctionDef) -> bool:
-    return any(isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod") for d in node.decorators)
+def static_or_class_method(node: cst.FunctionDef, *, static_only: bool = False) -> bool:
+    """``@staticmethod`` (or ``@classmethod``, unless ``static_only``) on ``node``."""
+    names = ("staticmethod",) if static_only else ("staticmethod", "classmethod")
+    return any(type(d.decorator) is cst.Name and d.decorator.value in names for d in node.decorators)
 
 
 def _decorator_callee(decorator: cst.Decorator) -> cst.BaseExpression:
@@ -2087,11 +2089,6 @@ def _kwarg_names(call: cst.Call) -> frozenset[str]:
                 if key:
                     names.add(key)
     return frozenset(names)
-
-
-def _static_or_class_method(node: cst.FunctionDef, *, static_only: bool = False) -> bool:
-    names = ("staticmethod",) if static_only else ("staticmethod", "classmethod")
-    return any(type(d.decorator) is cst.Name and d.decorator.value in names for d in node.decorators)
 
 
 def _first_of_pair(node: cst.Assign, target: cst.Attribute) -> cst.BaseExpression | None:

@@ -52,6 +52,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     SessionValue,
     django_inference,
+    static_or_class_method,
 )
 from async_lint.analysis.context import adapters
 from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, twin
@@ -883,7 +884,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
             return
         params = function.node.params.params
         cls = self.ctx.enclosing_class()
-        if not params or params[0].name.value != target.value.value or cls is None or _static_or_class(function.node):
+        if not params or params[0].name.value != target.value.value or cls is None or static_or_class_method(function.node):
             return
         fix = fixes.await_call(self.ctx, call, message="Add `await`")
         self._held_on_self.setdefault(id(cls), []).append((call, target.attr.value, callee, fix))
@@ -1002,10 +1003,6 @@ def _lookup_only_names(function: cst.FunctionDef, names: set[str]) -> set[str]:
                 uses.setdefault(node.value, []).append(how)
         pending.extend((child, depth + 1) for child in reversed(list(children(node))))
     return {name for name, found in uses.items() if found.count("store") == 1 and "lookup" in found and "other" not in found}
-
-
-def _static_or_class(node: cst.FunctionDef) -> bool:
-    return any(type(d.decorator) is cst.Name and d.decorator.value in ("staticmethod", "classmethod") for d in node.decorators)
 
 
 class _StackView:

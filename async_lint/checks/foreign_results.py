@@ -282,7 +282,7 @@ class FunctionResultFacts(Check):
     text_hints = (r"\basync\s+def\b",)
 
     def leave_Module(self, node: cst.Module) -> None:
-        from async_lint.analysis.django_models import InstanceValue, QuerySetValue, RowsListValue, django_inference
+        from async_lint.analysis.django_models import InstanceValue, QuerySetValue, RowsListValue, django_inference, static_or_class_method
         from async_lint.checks.django_request import is_user_value
 
         ctx = self.ctx
@@ -304,7 +304,7 @@ class FunctionResultFacts(Check):
                 # and class methods (a model's ``Post.get_by_slug(slug)``) the project's.
                 framework = _framework_class(ctx, statement)
                 functions.extend(
-                    (f"{statement.name.value}.{method.name.value}", method) for method in statement.body.body if type(method) is cst.FunctionDef and (not framework or _static_or_class(ctx, method))
+                    (f"{statement.name.value}.{method.name.value}", method) for method in statement.body.body if type(method) is cst.FunctionDef and (not framework or static_or_class_method(method))
                 )
         for name, statement in functions:
             value = inference.function_result(statement, ctx.module_scope)
@@ -382,10 +382,6 @@ def _package_reexports(ctx) -> tuple[tuple[str, str], ...]:
 # Frameworks whose classes' methods the framework calls (a model's, a view's,
 # a serializer's): not what another module imports to call for a result.
 FRAMEWORK_PACKAGES = ("django", "rest_framework", "adrf", "channels", "ninja", "graphene", "celery")
-
-
-def _static_or_class(ctx, method: cst.FunctionDef) -> bool:
-    return any(ctx.qualified_name(d.decorator) in ("builtins.staticmethod", "builtins.classmethod") for d in method.decorators)
 
 
 def _framework_class(ctx, node: cst.ClassDef) -> bool:
