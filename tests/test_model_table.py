@@ -64,8 +64,22 @@ def reference_method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> t
             return "evaluates", "iteration"
     returns = [n.value for n in _reference_own_nodes(function) if isinstance(n, ast.Return)]
     if returns and all(value is not None and _is_lazy_chain(value, self_names) for value in returns):
-        return "lazy", None
+        return "lazy", ("selects" if any(_reference_selects(value) for value in returns) else None)
     return "other", None
+
+
+def _reference_selects(value: ast.AST) -> bool:
+    """A ``select_related``/``prefetch_related`` step of the chain itself (not in its arguments)."""
+    while isinstance(value, (ast.Call, ast.Subscript)):
+        if isinstance(value, ast.Subscript):
+            value = value.value
+            continue
+        if not isinstance(value.func, ast.Attribute):
+            return False
+        if value.func.attr in ("select_related", "prefetch_related"):
+            return True
+        value = value.func.value
+    return False
 
 
 def reference_async_method_kind(function: ast.AsyncFunctionDef) -> tuple[str, str | None]:
@@ -168,6 +182,10 @@ CRAFTED = {
     "def m(this, /):\n    return this.filter().first()": ("evaluates", ".first()"),
     "def m(self, limit=self.count()):\n    return 1": ("evaluates", ".count()"),
     "def m(self):\n    self = self.all()\n    x = self.filter()\n    return x": ("lazy", None),
+    # What a chain selects or prefetches is not kept: that it does is.
+    "def m(self):\n    return self.select_related('video', 'voice')": ("lazy", "selects"),
+    "def m(self):\n    return self.filter(a=1).prefetch_related('tags')[:5]": ("lazy", "selects"),
+    "def m(self):\n    return self.filter(tags__in=Prefetch('tags', queryset=Tag.objects.select_related('a')))": ("lazy", None),
 }
 
 

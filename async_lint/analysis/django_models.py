@@ -1569,8 +1569,11 @@ class DjangoInference:
             return IteratorValue(model)
         custom = self.custom_method(receiver, method)
         if custom is not None:
-            # A custom manager/QuerySet method: lazy ones give the QuerySet on.
-            return QuerySetValue(model, selected, rows, queryset_class=receiver.queryset_class) if custom[0] == "lazy" else None
+            # A custom manager/QuerySet method: lazy ones give the QuerySet on
+            # (one that selects or prefetches: with any relation maybe loaded).
+            if custom[0] != "lazy":
+                return None
+            return QuerySetValue(model, selected | {"*"} if custom[1] == "selects" else selected, rows, queryset_class=receiver.queryset_class)
         if rows:
             return None
         if method in INSTANCE_METHODS:

@@ -16,7 +16,7 @@ import re
 
 from async_lint.analysis.django_vocabulary import EVALUATING_METHODS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
 
-SKELETON_FORMAT = 5
+SKELETON_FORMAT = 6
 # Django's Model methods that load no relation onto the instance (``save``
 # reads only the relations already cached): a model that does not override
 # them hands a thread nothing of its relations with ``sync_to_async(obj.save)``.
@@ -307,7 +307,9 @@ def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str,
         elif _is_self_chain(node.iter, self_names):
             return "evaluates", "iteration"
     if returns and all(value is not None and _is_lazy_chain(value, self_names) for value in returns):
-        return "lazy", None
+        # ``return self.select_related("video", ...)``: what it loads is not
+        # kept, so its rows' relations count as loaded (not claimed unloaded).
+        return "lazy", ("selects" if any(_selects(value) for value in returns) else None)
     return "other", None
 
 
