@@ -1013,8 +1013,10 @@ class DjangoInference:
         if not isinstance(function, cst.FunctionDef):
             return False
         params = list(function.params.posonly_params) + list(function.params.params)
-        # A method's request follows ``self`` (``cls``); a static method's comes first.
-        position = 1 if scope.parent is not None and scope.parent.kind == "class" and not static_or_class_method(function, static_only=True) else 0
+        # A method's request follows ``self`` (``cls``); a static HTTP handler's
+        # (``@staticmethod async def delete(request)``) comes first.
+        static_handler = function.name.value in HTTP_HANDLERS and static_or_class_method(function, static_only=True)
+        position = 1 if scope.parent is not None and scope.parent.kind == "class" and not static_handler else 0
         return len(params) > position and params[position] is param
 
     def _user_set_before(self, function: cst.FunctionDef, request: str, read: cst.Attribute | None) -> bool:
