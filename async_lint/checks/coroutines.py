@@ -981,12 +981,7 @@ def _lookup_only_names(function: cst.FunctionDef, names: set[str]) -> set[str]:
     """Of ``names``, those the function binds once and reads only to look
     an entry up (``table[key]``, ``table.get(key)``), nested scopes included."""
     uses: dict[str, list[str]] = {}  # name -> "store", "lookup" or "other", per occurrence
-    stack: list = [function]
-    pending = [(child, 1) for child in reversed(list(children(function)))]
-    while pending:
-        node, depth = pending.pop()
-        del stack[depth:]
-        stack.append(node)
+    for node, stack in _with_ancestors(function, [function]):
         if type(node) is cst.Name and node.value in names:
             parent, above = stack[-2], stack[-3] if len(stack) > 2 else None
             if type(parent) is cst.AssignTarget and parent.target is node:
@@ -1001,7 +996,6 @@ def _lookup_only_names(function: cst.FunctionDef, names: set[str]) -> set[str]:
                 how = "other"
             if how:
                 uses.setdefault(node.value, []).append(how)
-        pending.extend((child, depth + 1) for child in reversed(list(children(node))))
     return {name for name, found in uses.items() if found.count("store") == 1 and "lookup" in found and "other" not in found}
 
 
@@ -1030,20 +1024,29 @@ def _self_attribute_uses(ctx, cls: cst.ClassDef, attrs: set[str]) -> dict[str, l
         if type(method) is not cst.FunctionDef or not method.params.params:
             continue
         self_name = method.params.params[0].name.value
-        stack: list = [cls, method]
-        pending = [(child, 2) for child in reversed(list(children(method)))]
-        while pending:
-            node, depth = pending.pop()
-            del stack[depth:]
-            stack.append(node)
+        for node, stack in _with_ancestors(method, [cls, method]):
             if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value == self_name and node.attr.value in attrs:
                 parent = stack[-2]
                 stored = (type(parent) is cst.AssignTarget and parent.target is node) or (type(parent) in (cst.AugAssign, cst.AnnAssign) and parent.target is node) or type(parent) is cst.Del
                 if not stored:
                     use = None if type(parent) is cst.Await else coroutine_use(_StackView(ctx, stack), node)
                     out.setdefault(node.attr.value, []).append(use)
-            pending.extend((child, depth + 1) for child in reversed(list(children(node))))
     return out
+
+
+def _with_ancestors(root: cst.CSTNode, above: list):
+    """Each node below ``root`` in libcst's order, with the list of its
+    ancestors and itself (``above``: those of ``root``, ``root`` last),
+    the same list reused: read it before the next node."""
+    stack = above
+    base = len(above)
+    pending = [(child, base) for child in reversed(children(root))]
+    while pending:
+        node, depth = pending.pop()
+        del stack[depth:]
+        stack.append(node)
+        yield node, stack
+        pending.extend((child, depth + 1) for child in reversed(children(node)))
 
 
 # Uses that raise on a coroutine: the code stops there.

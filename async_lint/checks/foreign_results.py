@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from async_lint import lazy_libcst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
@@ -127,7 +127,8 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
     from.  ``rows``: ``expr`` is a loop's iterable (no loop inside it)."""
     ctx = check.ctx
     value = expr
-    if type(expr) is cst.Attribute or (type(expr) is cst.Name and ctx.lookup(expr.value) and all(b.kind == IMPORT for b in ctx.lookup(expr.value))):
+    bindings = ctx.lookup(expr.value) if type(expr) is cst.Name else None
+    if type(expr) is cst.Attribute or (bindings and all(b.kind == IMPORT for b in bindings)):
         # ``ADMINS`` imported from another module, ``settings_qs.ADMINS``: a module-level value there.
         target = ctx.imported_from_elsewhere(expr)
         return ((target,), VALUE, False) if target is not None else None
@@ -406,27 +407,26 @@ class ForeignResultCheck(ProjectCheck):
         values = {_reexported(fact.target, reexports) for fact in uses if fact.how == VALUE}
         if values:
             # An imported name used as a QuerySet: only a module binding one at its top level is read.
-            paths |= {path for path in defining_paths(values, project) if _binds_module_queryset(path)}
+            paths |= {path for path in defining_paths(values, project) if project.file_matches(path, MODULE_QUERYSET)}
         return paths
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        results = facts.of(FunctionResults)
         reexports = _reexport_table(facts)
-        known = {f"{module}.{name}": (kind, coroutine) for path, fact in results for module in facts.names_of(path, fact.module) for name, kind, coroutine in fact.results}
-        values = {f"{module}.{name}": rows for path, fact in results for module in facts.names_of(path, fact.module) for name, rows in fact.querysets}
-        unloaded = {f"{module}.{name}": dict(relations) for path, fact in results for module in facts.names_of(path, fact.module) for name, relations in fact.unloaded}
-        single = {f"{module}.{name}": frozenset(names) for path, fact in results for module in facts.names_of(path, fact.module) for name, names in fact.single}
-        unloaded_many = {f"{module}.{name}": frozenset(names) for path, fact in results for module in facts.names_of(path, fact.module) for name, names in fact.unloaded_many}
+        known = _by_qualified_name(facts, lambda fact: ((name, (kind, coroutine)) for name, kind, coroutine in fact.results))
+        values = _by_qualified_name(facts, lambda fact: fact.querysets)
+        unloaded = {name: dict(relations) for name, relations in _by_qualified_name(facts, lambda fact: fact.unloaded).items()}
+        single = {name: frozenset(names) for name, names in _by_qualified_name(facts, lambda fact: fact.single).items()}
+        unloaded_many = {name: frozenset(names) for name, names in _by_qualified_name(facts, lambda fact: fact.unloaded_many).items()}
         out = []
         for path, use in facts.of(ForeignResultUse):
-            # Of a star import's modules, the first that defines the function (Python's last import wins,
-            # but the modules a file imports ``*`` from rarely define the same name).
             if use.how == VALUE:
                 # A module-level QuerySet of another module, used as itself.
                 target = _reexported(use.target, reexports)
                 if target in values and (use.need == QUERYSET or (use.need == ROWS and not values[target])) and not use.through and not use.relation and use.positioned:
                     out.append(finding_at(path, use.where, use.code, use.message))
                 continue
+            # Of a star import's modules, the first that defines the function (Python's last import wins,
+            # but the modules a file imports ``*`` from rarely define the same name).
             target = next((t for t in (_reexported(t, reexports) for t in (use.target, *use.alternatives)) if t in known), None)
             found = known.get(target) if target is not None else None
             if found is None or not use.positioned:
@@ -458,18 +458,15 @@ class ForeignResultCheck(ProjectCheck):
         return out
 
 
-def _binds_module_queryset(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return False
-    return b".objects." in data and MODULE_QUERYSET.search(data) is not None
+def _by_qualified_name(facts: ProjectFacts, pairs: Callable[[FunctionResults], Any]) -> dict[str, Any]:
+    """``module.name`` -> value of the (name, value) ``pairs`` of each
+    module's function-results fact, under every name the module goes by."""
+    return {f"{module}.{name}": value for path, fact in facts.of(FunctionResults) for module in facts.names_of(path, fact.module) for name, value in pairs(fact)}
 
 
 def _reexport_table(facts: ProjectFacts) -> dict[str, str]:
     """``package.name`` -> what it names, of every package's re-exports."""
-    return {f"{module}.{name}": target for path, fact in facts.of(FunctionResults) for module in facts.names_of(path, fact.module) for name, target in fact.reexports}
+    return _by_qualified_name(facts, lambda fact: fact.reexports)
 
 
 def _reexported(target: str, reexports: dict[str, str]) -> str:
