@@ -38,19 +38,18 @@ PASSED_QUERYSET = "<QuerySet>"
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-def _forwarded(args: list, incoming: str | None, shift: int | None = None) -> list | None:
+def _forwarded(args: list, known: list | None, shift: int | None = None) -> list | None:
     """A call's literal arguments (summary ``call_args``) with each value the
     calling function takes from its ``**kwargs`` (``{"kwarg": name,
     "default": ...}``) or hands on from a parameter (``{"param": name,
     "position": ..., "default": ...}``) read from the one call that reached
-    it (``incoming``: JSON [[ref, args]]): the value that call passed, else
+    it (``known``: [[ref, args]], parsed): the value that call passed, else
     the default; unknown (None) where more calls, or none with known
     arguments, reached it; ``shift``: how many leading parameters that
     call filled itself (a bound method's ``self``; None: unknown, so no
     parameter is read by its position).  ``**kwargs`` handed on whole (the
     keyword ``"**"``) brings that call's keywords; unknown ones make the
     whole call unknown (None)."""
-    known = json.loads(incoming) if incoming is not None else None
     given = known[0][1] if known is not None and len(known) == 1 and known[0][1] is not None else None
     keywords = given[1] if given is not None else None
 
@@ -79,6 +78,15 @@ def _forwarded(args: list, incoming: str | None, shift: int | None = None) -> li
             return None
         out_named = {**{k: v for k, v in keywords.items() if k != "**"}, **out_named}
     return [[resolved(v) for v in positional], out_named]
+
+
+def _path_to(parents: dict, state: Any) -> list:
+    """The states from a search's start to ``state``, by their ``parents``."""
+    path = [state]
+    while parents[path[-1]] is not None:
+        path.append(parents[path[-1]])
+    path.reverse()
+    return path
 
 
 def blocking_code(type_name: str, method: str) -> str | None:
@@ -509,7 +517,7 @@ class ProjectIndex:
             skipped = {ref for ref, guards in guarded.items() if ruled_out(guards)}  # type: ignore[misc]
             arguments = function.get("call_args", {})
             # The relations not loaded on the instance ``self`` is here, for its own methods.
-            own_self = unloaded[1][2] if unloaded is not None and unloaded[1][2] and self._bound_shift(unloaded[0], function, current[0]) == 1 else None
+            own_self = self._own_self(unloaded, function, current[0]) if unloaded is not None else None
             for ref, (target, target_receiver) in self._calls_out(current[:2]):
                 if ref in skipped:
                     continue
@@ -517,7 +525,7 @@ class ProjectIndex:
                 if calls and None not in calls:
                     incoming = json.loads(current[2]) if current[2] is not None else None
                     shift = self._bound_shift(incoming[0][0], function, current[0]) if incoming is not None and len(incoming) == 1 else None
-                    calls = [_forwarded(args, current[2], shift) for args in calls]
+                    calls = [_forwarded(args, incoming, shift) for args in calls]
                 passed = json.dumps([ref, [[], {}, own_self]]) if own_self is not None and ref[:2] in ("s:", "S:") else None
                 nxt = (target, target_receiver, json.dumps([[ref, args] for args in calls]) if calls and None not in calls else None, passed)
                 if nxt not in parents:
@@ -525,13 +533,15 @@ class ProjectIndex:
                     queue.append(nxt)
         found = None
         if best is not None:
-            path = [best[1]]
-            while parents[path[-1]] is not None:
-                path.append(parents[path[-1]])
-            path.reverse()
-            found = [*(state[0] for state in path), best[2]]
+            found = [*(state[0] for state in _path_to(parents, best[1])), best[2]]
         self._chain_memo[memo_key] = found
         return found
+
+    def _own_self(self, unloaded: list, function: dict, key: FunctionKey) -> list | None:
+        """The relations not loaded on the instance ``self`` stands for in
+        ``function`` (its call's receiver, where the call bound it), for the
+        ``self.method()`` calls it makes; None where unknown."""
+        return unloaded[1][2] if unloaded[1][2] and self._bound_shift(unloaded[0], function, key) == 1 else None
 
     def relation_chain(self, key: FunctionKey, receiver: tuple[str, str] | None, site: dict) -> list[Any] | None:
         """A coroutine function called on the loop (``await
@@ -552,11 +562,8 @@ class ProjectIndex:
             unloaded = json.loads(current[2])
             ops = [op for op in self._relation_ops(*unloaded, function, current[0]) if len(op) == 3]
             if ops:
-                path = [current]
-                while parents[path[-1]] is not None:
-                    path.append(parents[path[-1]])
-                return [*(state[0] for state in reversed(path)), min(ops, key=lambda op: op[1])]
-            own_self = unloaded[1][2] if unloaded[1][2] and self._bound_shift(unloaded[0], function, current[0]) == 1 else None
+                return [*(state[0] for state in _path_to(parents, current)), min(ops, key=lambda op: op[1])]
+            own_self = self._own_self(unloaded, function, current[0])
             if own_self is None:
                 continue
             module, qualname = split_key(current[0])
