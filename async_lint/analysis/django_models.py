@@ -1024,7 +1024,7 @@ class DjangoInference:
         statements of its body after the one that holds ``read`` (the read
         ``request.user``, None: anywhere): an assignment after the read in
         the body's order cannot have run before it."""
-        assignments = [target for _statement, target, _value in _attribute_assignments(function.body) if target.attr.value == "user" and _is_request(target.value, request, None)]
+        assignments = _user_assignments(function.body, request, None)
         if not assignments:
             return False
         if read is None:
@@ -1961,9 +1961,14 @@ def _merge(values: list[Value]) -> Value | None:
     return None
 
 
+def _user_assignments(body: cst.BaseSuite, request: str | None, self_name: str | None) -> list[cst.Attribute]:
+    """The targets of the body's ``<request>.user = ...`` or ``<self>.request.user = ...``."""
+    return [target for _statement, target, _value in _attribute_assignments(body) if target.attr.value == "user" and _is_request(target.value, request, self_name)]
+
+
 def _sets_user(body: cst.BaseSuite, request: str | None, self_name: str | None) -> bool:
     """The body assigns ``<request>.user`` or ``<self>.request.user``."""
-    return any(target.attr.value == "user" and _is_request(target.value, request, self_name) for _statement, target, _value in _attribute_assignments(body))
+    return bool(_user_assignments(body, request, self_name))
 
 
 def _loads_session(function: cst.FunctionDef, request: str | None, self_name: str | None) -> bool:
