@@ -140,6 +140,8 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
         return CoroutineUse(TEXT)
     if type(parent) is cst.Index and parent.value is call and index >= 3 and type(stack[index - 2]) is cst.SubscriptElement and type(stack[index - 3]) is cst.Subscript:
         return CoroutineUse(KEY)
+    if type(parent) in (cst.Element, cst.DictElement) and parent.value is call:
+        return _inside_literal_argument(ctx, stack, index)
     if not (isinstance(parent, cst.Arg) and parent.value is call and index >= 2):
         return None
     consumer = stack[index - 2]
@@ -162,6 +164,35 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
         # the ORM uses its arguments' values (a sync call, or an async twin's thread).
         return CoroutineUse(ARGUMENT, f"`{_short_spelling(ctx, func)}()`")
     return None
+
+
+# Sync consumers that build a container of their argument's items: the
+# coroutines in ``list([f(), g()])`` are handed on (to ``gather(*...)``), not lost.
+_CONTAINER_BUILDERS = frozenset({"builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.sorted"})
+_LITERAL_NAMES = {"List": "a list", "Tuple": "a tuple", "Set": "a set", "Dict": "a dict"}
+
+
+def _inside_literal_argument(ctx, stack: list[cst.CSTNode], index: int) -> CoroutineUse | None:
+    """``JsonResponse({"count": f()})``, ``print([f()])``: the value at
+    ``stack[index]`` is an item of a list, tuple, set or dict literal (nested
+    ones too) that is itself an argument of a sync consumer, which uses the
+    items' values and never awaits them."""
+    literal = None
+    while index >= 2 and type(stack[index - 1]) in (cst.Element, cst.DictElement) and stack[index - 1].value is stack[index]:
+        container = stack[index - 2]
+        if type(container).__name__ not in _LITERAL_NAMES:
+            return None
+        literal = literal or container
+        index -= 2
+    if literal is None or index < 2 or type(stack[index - 1]) is not cst.Arg or stack[index - 1].value is not stack[index] or stack[index - 1].star:
+        return None
+    consumer = stack[index - 2]
+    if type(consumer) is not cst.Call:
+        return None
+    name = ctx.qualified_name(consumer.func)
+    if name is None or name not in sync_consumers() or name in _CONTAINER_BUILDERS:
+        return None
+    return CoroutineUse(ARGUMENT, f"`{name.removeprefix('builtins.')}()`, in {_LITERAL_NAMES[type(literal).__name__]},")
 
 
 @functools.lru_cache(maxsize=None)
