@@ -27,6 +27,7 @@ from async_lint import lazy_libcst
 
 from async_lint import fixes
 from async_lint.analysis.coroutine_uses import (
+    ARGUMENT,
     ATTRIBUTE,
     DROPPED,
     INDEXED,
@@ -740,7 +741,7 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         self._no_properties: bool | None = None
         # id(class) -> (call, attribute, callee, fix) of each coroutine stored on ``self``.
         self._held_on_self: dict[int, list[tuple]] = {}
-        # id(function) -> name -> (call, assignment) of each coroutine in a dict bound to the name.
+        # id(function) -> name -> (call, assignment, fix) of each coroutine in a dict bound to the name.
         self._tables: dict[int, dict[str, list[tuple]]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -854,7 +855,8 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         if self.evidence.coroutine_call(call) is not False:
             return  # a coroutine the file knows (not a future): only those
         name = assign.targets[0].target.value
-        self._tables.setdefault(id(function.node), {}).setdefault(name, []).append((call, assign))
+        fix = fixes.await_call(ctx, call, message="Add `await`")
+        self._tables.setdefault(id(function.node), {}).setdefault(name, []).append((call, assign, fix))
 
     def _report_dispatch_tables(self, function: cst.FunctionDef) -> None:
         """DJA302 on each coroutine of a dict bound once in ``function``
@@ -863,10 +865,18 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         if not tables:
             return
         lookups = _lookup_only_names(function, set(tables))
+        consumed = _consumed_only_names(self.ctx, function, set(tables) - lookups)
         for name, calls in tables.items():
-            if len(calls) < 2 or name not in lookups or len({id(assign) for _call, assign in calls}) != 1:
+            if len({id(assign) for _call, assign, _fix in calls}) != 1:
                 continue
-            for call, _assign in calls:
+            use = consumed.get(name)
+            if use is not None:
+                for call, _assign, fix in calls:
+                    self.ctx.report(call, "DJA302", held_message(call_spelling(call), False, name, use, container="the dict "), fix=fix)
+                continue
+            if len(calls) < 2 or name not in lookups:
+                continue
+            for call, _assign, _fix in calls:
                 self.ctx.report(
                     call,
                     "DJA302",
@@ -975,6 +985,44 @@ class _Held:
     in_loop: bool  # the store is in a loop of the function: reads before it may see it
     path: tuple  # the store's ancestors below its function
     in_async: bool = True  # made in code that may ``await``
+
+
+# How a dict's reads may use it where the coroutines in it are then never
+# awaited: given to a sync consumer (or in a literal given to one), formatted,
+# tested for truth.
+_CONSUMING_USES = frozenset({ARGUMENT, TEXT, TRUTH})
+
+
+def _consumed_only_names(ctx, function: cst.FunctionDef, names: set[str]) -> dict[str, CoroutineUse]:
+    """Of ``names``, those the function binds once and otherwise only hands
+    to callables that never await what they are given (``render(request,
+    "page.html", context)``, ``JsonResponse(data)``) or adds entries to
+    (``context["user"] = user``, ``context.update(...)``), nested scopes
+    included, with the first such use."""
+    uses: dict[str, list[CoroutineUse | str]] = {}
+    for node, stack in _with_ancestors(function, [function]):
+        if type(node) is not cst.Name or node.value not in names:
+            continue
+        parent, above = stack[-2], stack[-3] if len(stack) > 2 else None
+        if (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
+            continue  # ``obj.context``, ``f(context=...)``: a name, not the variable
+        found: CoroutineUse | str
+        if type(parent) is cst.AssignTarget and parent.target is node:
+            found = "store"
+        elif type(parent) is cst.Subscript and parent.value is node and type(above) in (cst.AssignTarget, cst.Del):
+            found = "entry"  # ``context["user"] = user``: no entry read
+        elif type(parent) is cst.Attribute and parent.value is node and parent.attr.value == "update" and type(above) is cst.Call and len(stack) > 3 and type(stack[-4]) is cst.Expr:
+            found = "entry"
+        else:
+            use = coroutine_use(_StackView(ctx, list(stack)), node)
+            found = use if use is not None and use.kind in _CONSUMING_USES else "other"
+        uses.setdefault(node.value, []).append(found)
+    out: dict[str, CoroutineUse] = {}
+    for name, found in uses.items():
+        consumers = [use for use in found if isinstance(use, CoroutineUse)]
+        if found.count("store") == 1 and consumers and "other" not in found:
+            out[name] = consumers[0]
+    return out
 
 
 def _lookup_only_names(function: cst.FunctionDef, names: set[str]) -> set[str]:
@@ -1128,7 +1176,8 @@ class HeldCall(Fact):
     use: tuple[str, str]
 
 
-def held_message(callee: str, future: bool, name: str, use: CoroutineUse, in_async: bool = True) -> str:
+def held_message(callee: str, future: bool, name: str, use: CoroutineUse, in_async: bool = True, container: str = "") -> str:
+    """``container``: what ``name`` holds the coroutine in (``"the dict "``), where not the coroutine itself."""
     made = "a future" if future else "a coroutine"
     lost = "its results and exceptions are lost" if future else "its body never runs"
     how = {
@@ -1143,7 +1192,7 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse, in_asy
         NONE_TESTED: "only compared with None (never None)",
     }.get(use.kind, f"only passed to {use.consumer}")
     advice = "add `await`" if in_async else "`await` it from async code, or run it with `async_to_sync(...)`"
-    return f"`{callee}` returns {made} that is stored in `{name}`, which is {how} and never awaited: {lost}; {advice}"
+    return f"`{callee}` returns {made} that is stored in {container}`{name}`, which is {how} and never awaited: {lost}; {advice}"
 
 
 def unawaited_message(callee: str, *, future: bool, use: CoroutineUse | None, in_async: bool, stored_in: str | None = None) -> str:
