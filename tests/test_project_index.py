@@ -336,6 +336,8 @@ UNSAFE = 'os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"\n'
         # The project's settings turn the guard off for the whole process.
         ({"config/settings/base.py": SETTINGS_TEXT + UNSAFE}, []),
         ({"config/settings.py": SETTINGS_TEXT + UNSAFE}, []),
+        # Settings written with annotations are settings too.
+        ({"config/settings/base.py": 'import os\n\nINSTALLED_APPS: list[str] = [\n    "shop",\n]\n' + UNSAFE}, []),
         # Test settings turn it off for the tests only.
         ({"config/settings.py": SETTINGS_TEXT, "config/test_settings.py": SETTINGS_TEXT + UNSAFE}, ["shop/views.py"]),
         ({"config/settings.py": SETTINGS_TEXT, "shop/tests/settings.py": SETTINGS_TEXT + UNSAFE}, ["shop/views.py"]),

@@ -20,8 +20,9 @@ import re
 
 LOCAL_BACKENDS = frozenset({"django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache"})
 ALL_ALIASES = "*"
-# A settings module: the project's own configuration is in the tree.
-SETTINGS_MODULE = re.compile(rb"(?m)^INSTALLED_APPS\s*[:+]?=")
+# A settings module: the project's own configuration is in the tree
+# (``INSTALLED_APPS = [``, ``+=``, annotated: ``INSTALLED_APPS: list[str] = [``).
+SETTINGS_MODULE = re.compile(rb"(?m)^INSTALLED_APPS\s*(?::[^=\n]*)?[+]?=")
 # Folders of a project's tests, examples and docs (``is_sample_path``).
 SAMPLE_FOLDERS = frozenset(
     {"tests", "test", "testing", "testproject", "test_project", "testapp", "test_app", "example", "examples", "example_project", "demo", "demos", "sample", "samples", "sandbox", "docs"}
