@@ -29,6 +29,7 @@ UNPACKED = "unpacked"  # `a, b = call()`: TypeError
 RAISED = "raised"  # `raise call()`: TypeError (exceptions must derive from BaseException)
 KEY = "key"  # `d[call()]`: the coroutine object itself is the key or index
 NONE_TESTED = "none_tested"  # `call() is None`: never true
+COMPARED = "compared"  # `call() == "done"`: a coroutine equals only itself
 # `on_commit(lambda: call())`: a lambda returns it to a callable that calls
 # the lambda and drops its result (consumer: that callable).
 CALLBACK = "callback"
@@ -38,7 +39,7 @@ NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED, CALLBACK})
 # Uses the module summary keeps only in async code: in sync code they are
 # everyday shapes (``for x in f()``, ``f().name``, ``a, b = f()``) whose
 # callees in other modules the project index would load to no end.
-ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED, RAISED})
+ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED, COMPARED, RAISED})
 # Uses where an added ``await`` is no fix: ``raise await f()`` raises what
 # the coroutine returns (the author means to await it, then raise or return).
 NO_AWAIT_FIX = frozenset({RAISED})
@@ -134,6 +135,8 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
         return failing
     if _compared_with_none(parent, call):
         return CoroutineUse(NONE_TESTED)
+    if _compared_with_a_literal(stack[index - 2] if type(parent) is cst.ComparisonTarget and index >= 2 else parent, call):
+        return CoroutineUse(COMPARED)
     if isinstance(parent, cst.FormattedStringExpression) and parent.expression is call:
         return CoroutineUse(TEXT)
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Modulo) and parent.right is call and _is_text_literal(parent.left):
@@ -260,6 +263,35 @@ def _compared_with_none(parent: cst.CSTNode, value: cst.BaseExpression) -> bool:
     return type(target.operator) in (cst.Is, cst.IsNot) and type(target.comparator) is cst.Name and target.comparator.value == "None"
 
 
+def _is_literal(node: cst.BaseExpression) -> bool:
+    """A string, a number, ``True``/``False``/``None``, or a tuple, list or set of them."""
+    kind = type(node)
+    if kind in (cst.Integer, cst.Float) or _is_text_literal(node):
+        return True
+    if kind is cst.Name:
+        return node.value in ("True", "False", "None")
+    if kind is cst.UnaryOperation:
+        return type(node.expression) in (cst.Integer, cst.Float)
+    if kind in (cst.Tuple, cst.List, cst.Set):
+        return all(type(e) is cst.Element and _is_literal(e.value) for e in node.elements)
+    return False
+
+
+def _compared_with_a_literal(parent: cst.CSTNode, value: cst.BaseExpression) -> bool:
+    """``value == "connected"``, ``"ok" != value``, ``value in ("a", "b")``: a
+    coroutine or a future equals only itself, so the test has one answer."""
+    if type(parent) is not cst.Comparison or len(parent.comparisons) != 1:
+        return False
+    target = parent.comparisons[0]
+    operator = type(target.operator)
+    if operator in (cst.Equal, cst.NotEqual):
+        other = target.comparator if parent.left is value else parent.left if target.comparator is value else None
+        return other is not None and type(other) not in (cst.Tuple, cst.List, cst.Set) and _is_literal(other)
+    if operator in (cst.In, cst.NotIn) and parent.left is value:
+        return type(target.comparator) in (cst.Tuple, cst.List, cst.Set) and _is_literal(target.comparator)
+    return False
+
+
 def _failing_use(parent: cst.CSTNode, value: cst.BaseExpression) -> CoroutineUse | None:
     """A use of ``value`` that raises on a coroutine object: indexed, an
     attribute of it read, iterated by a sync ``for``, unpacked, or raised."""
@@ -298,6 +330,7 @@ _USE_WORDING = {
     KEY: ", which is used as a key or index itself: the code never sees its result",
     RAISED: ", which cannot be raised (TypeError: exceptions must derive from BaseException)",
     NONE_TESTED: ", which is never None: the test never sees its result",
+    COMPARED: ", which equals no other value: the comparison never sees its result",
     CALLBACK: " that a lambda hands to {consumer}, which calls the lambda and drops what it returns",
     ARGUMENT: ": {consumer} gets the {thing} object, not its result",
 }

@@ -29,6 +29,7 @@ from async_lint import fixes
 from async_lint.analysis.coroutine_uses import (
     ARGUMENT,
     ATTRIBUTE,
+    COMPARED,
     DROPPED,
     INDEXED,
     ITERATED,
@@ -1190,6 +1191,7 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse, in_asy
         RAISED: "raised (TypeError)",
         KEY: "used as a key or index itself",
         NONE_TESTED: "only compared with None (never None)",
+        COMPARED: "only compared with a value (never equal)",
     }.get(use.kind, f"only passed to {use.consumer}")
     advice = "add `await`" if in_async else "`await` it from async code, or run it with `async_to_sync(...)`"
     return f"`{callee}` returns {made} that is stored in {container}`{name}`, which is {how} and never awaited: {lost}; {advice}"
