@@ -47,11 +47,12 @@ class MissingSyncToAsyncCheck(IndexCheck):
             function = index.function(target) if target is not None else None
             chain = None
             if target is not None and (index.callable_sync(function) or index.entered_at(function, site)):
-                if site.get("awaited") and function.get("decorated"):
+                if site.get("awaited") and function.get("decorated") and not function.get("celery_task"):
                     # ``await fn()`` of a def under a decorator the analysis does
                     # not know (a project's own thread adapter, ``database_sync_to_async``
                     # re-exported): an awaited sync def would be a TypeError, so the
-                    # decorator made it awaitable.
+                    # decorator made it awaitable.  A Celery task is no such
+                    # decorator: calling it runs its body here, then awaits what it returns.
                     continue
                 chain = self._unmocked(index.chain(target, orm_ok=not orm_opt_out, receiver=receiver, site=site), site)
             if chain is not None:
