@@ -8,6 +8,53 @@ import libcst as cst
 
 from async_lint.checks.sync_to_async import _consumer_arguments
 from async_lint.summary import is_manager_expression
+from async_lint.walk import visit_fast
+
+
+# Django's paginator: holds the QuerySet it is given, lazily.
+PAGINATORS = frozenset({"django.core.paginator.Paginator"})
+# What a paginator caches once a page was asked for (``validate_number``).
+_PAGINATOR_CACHED = frozenset({"count", "num_pages", "page_range"})
+
+
+class _PaginatorUses(cst.CSTVisitor):
+    """The reads of a paginator's name in a function body: how many are in
+    threads (``in_thread``), and whether any other (one that may evaluate
+    the QuerySet on the loop) is there; ``count``/``num_pages`` read after
+    a thread's use are the cached values."""
+
+    def __init__(self, name: str, in_thread) -> None:
+        self.name = name
+        self.in_thread = in_thread
+        self.stack: list[cst.CSTNode] = []
+        self.stores = 0
+        self.in_threads = 0
+        self.unsafe = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.stack.append(node)
+        if type(node) is cst.Name and node.value == self.name:
+            self._read(node)
+        return not self.unsafe and super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+        super().on_leave(original_node)
+
+    def _read(self, node: cst.Name) -> None:
+        stack = self.stack
+        parent = stack[-2] if len(stack) >= 2 else None
+        above = stack[-3] if len(stack) >= 3 else None
+        if type(parent) is cst.AssignTarget and parent.target is node:
+            self.stores += 1
+        elif (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
+            return  # ``obj.paginator``, ``f(paginator=...)``: a name, not the variable
+        elif self.in_thread(stack):
+            self.in_threads += 1
+        elif self.in_threads and type(parent) is cst.Attribute and parent.attr.value in _PAGINATOR_CACHED and not (type(above) is cst.Call and above.func is parent):
+            return
+        else:
+            self.unsafe = True
 
 
 class ManagerFinder(cst.CSTVisitor):
@@ -72,8 +119,16 @@ class ResultUses(cst.CSTVisitor):
             return True
         if self._listed_by_async_serializer():
             return True
+        if self._paginated_in_threads():
+            return True
         # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``,
         # or of a name bound to such an adapter (``render_async(request, t, {"qs": qs})``).
+        return self._in_thread(stack)
+
+    def _in_thread(self, stack: list[cst.CSTNode]) -> bool:
+        """The node at the end of ``stack`` is (in) an argument of
+        ``sync_to_async(f)(...)``, inside ``sync_to_async(lambda: ...)``, or
+        of a name bound to such an adapter, within its statement."""
         for ancestor in reversed(stack[:-1]):
             if isinstance(ancestor, cst.Call):
                 func = ancestor.func
@@ -84,6 +139,26 @@ class ResultUses(cst.CSTVisitor):
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
                 break
         return False
+
+    def _paginated_in_threads(self) -> bool:
+        """``paginator = Paginator(qs, 20)``: a lazy holder of the QuerySet,
+        bound once, whose pages are only asked for in threads
+        (``await sync_to_async(lambda: paginator.get_page(n))()``); reading
+        its ``count`` or ``num_pages`` after such a call reads what the
+        thread cached (``get_page`` and ``page`` compute them)."""
+        stack = self.stack
+        if len(stack) < 4:
+            return False
+        arg, call, holder = stack[-2], stack[-3], stack[-4]
+        if type(arg) is not cst.Arg or arg.value is not stack[-1] or arg.keyword is not None or type(call) is not cst.Call or not call.args or call.args[0] is not arg:
+            return False
+        if self.resolve(call.func) not in PAGINATORS:
+            return False
+        if type(holder) is not cst.Assign or holder.value is not call or len(holder.targets) != 1 or type(holder.targets[0].target) is not cst.Name:
+            return False
+        uses = _PaginatorUses(holder.targets[0].target.value, self._in_thread)
+        visit_fast(stack[0], uses)
+        return uses.stores == 1 and uses.in_threads > 0 and not uses.unsafe
 
     def _bound_here(self) -> bool:
         """The name is (part of) an assignment's target: ``qs = ...``,
@@ -219,7 +294,6 @@ def awaited_results_safe(root: cst.CSTNode, callee: str, adapters: frozenset[str
     """Every call of ``callee`` below ``root`` is awaited and its result
     only used safely (returned, iterated with ``async for``, given to an
     async method or another thread: ``ResultUses``); and there is one."""
-    from async_lint.walk import visit_fast
 
     calls = AwaitedCalls(callee)
     visit_fast(root, calls)
