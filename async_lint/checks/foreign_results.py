@@ -140,7 +140,7 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
         node = binding.node
         if type(node) is cst.For:
             return None if rows else _rows_source(check, node, expr)
-        if binding.value is None or not (type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name):
+        if binding.value is None or not _stores_one_name(node):
             return None
         value = binding.value
     how = "call"
@@ -169,6 +169,13 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
         return inherited, how, False
     starred = _star_imported_candidates(ctx, func)
     return (starred, how, False) if starred else None
+
+
+def _stores_one_name(node: cst.CSTNode) -> bool:
+    """``x = value`` or ``(x := value)``: the statement binds one name to the value."""
+    if type(node) is cst.Assign:
+        return len(node.targets) == 1 and type(node.targets[0].target) is cst.Name
+    return type(node) is cst.NamedExpr and type(node.target) is cst.Name
 
 
 def _inherited_method_candidates(ctx, func: cst.BaseExpression) -> tuple[str, ...]:
@@ -266,8 +273,7 @@ def _relation_source(check, expr: cst.BaseExpression) -> tuple[tuple[tuple[str, 
         binding = sole_local_binding(ctx, expr, lambda b: type(b.value) is cst.Attribute)
         if binding is None:
             return None, ""
-        node = binding.node
-        if not (type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name):
+        if not _stores_one_name(binding.node):
             return None, ""
         value = binding.value
     if type(value) is not cst.Attribute or type(value.value) not in (cst.Name, cst.Call, cst.Await):
