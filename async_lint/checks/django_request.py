@@ -94,6 +94,11 @@ def _shortcuts() -> frozenset[str]:
     return sync_names("shortcut")
 
 
+# The methods of Django's database connection that open or use it
+# (``@async_unsafe`` in django/db/backends/base/base.py); none has an async twin.
+CONNECTION_METHODS = frozenset({"cursor", "connect", "ensure_connection", "commit", "rollback"})
+
+
 class RequestUserCheck(DjangoCheck):
     """DJA205: forcing the lazy ``request.user``, or using ``request.session``
     synchronously, on the event loop."""
@@ -566,12 +571,25 @@ class SyncShortcutCheck(DjangoCheck):
             fix = self.suggestion("shortcut", name, lambda twin: f"`await {twin}(...)` (from {module})", f"`await sync_to_async({short})(...)`")
             self.flag(node, "DJA206", f"`{short}()` queries the database synchronously (SynchronousOnlyOperation in async code); use {fix}")
             return
+        if type(func) is cst.Attribute and func.attr.value in CONNECTION_METHODS and self._django_connection(func.value):
+            self.flag(
+                node,
+                "DJA206",
+                f"`{shown(self.ctx, node)}` uses Django's database connection synchronously (SynchronousOnlyOperation in async code); run the raw SQL in a sync function: `await sync_to_async(fn)()`",
+            )
+            return
         if isinstance(func, cst.Attribute) and func.attr.value in self.user_methods:
             if self._is_user(func.value):
                 self.flag(node, "DJA206", self._user_method_message(node, func))
             elif self.inference.infer(func.value) is None:
                 # Perhaps a user another module's function returned: the project check decides.
                 record_foreign_use(self, func.value, USER, "DJA206", lambda: self._user_method_message(node, func), node)
+
+    def _django_connection(self, expr: cst.BaseExpression) -> bool:
+        """``connection`` (``django.db.connection``) or ``connections[alias]``."""
+        if type(expr) is cst.Subscript:
+            return self.ctx.qualified_name(expr.value) == "django.db.connections"
+        return self.ctx.qualified_name(expr) == "django.db.connection"
 
     def _user_method_message(self, node: cst.Call, func: cst.Attribute) -> str:
         method = func.attr.value
