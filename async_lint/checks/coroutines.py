@@ -404,7 +404,7 @@ class CoroutineEvidence:
             annotated = self.param_annotation(receiver)
             if annotated is not None:
                 return apis.clients.get(annotated)
-            values = self.assigned_values(receiver)
+            values = _not_none(self.assigned_values(receiver))
             if values:
                 kinds = {self.client_kind(self._unwrap(v), depth + 1) for v in values}
                 if len(kinds) == 1:
@@ -561,7 +561,9 @@ class CoroutineEvidence:
 
     def instance_attribute_values(self, classdef: cst.ClassDef, attr: str) -> list[cst.Call] | None:
         """What ``self.<attr>`` is assigned in the class's own methods, when
-        every assignment is a call (``self.client = httpx.AsyncClient()``)."""
+        every assignment is a call (``self.client = httpx.AsyncClient()``),
+        but a ``None`` placeholder (``self.client = None`` in ``__init__``,
+        the client made later, in ``__aenter__``)."""
         key = (id(classdef), attr)
         if key not in self._attributes:
             from async_lint.checks import _coroutine_scans as coroutine_scans
@@ -570,6 +572,7 @@ class CoroutineEvidence:
             for statement in _class_body(classdef):
                 if isinstance(statement, cst.FunctionDef):
                     values.extend(self._scan(statement, coroutine_scans.SelfAssignments).values.get(attr, ()))
+            values = _not_none(values)
             calls = [v for v in values if isinstance(v, cst.Call)]
             self._attributes[key] = calls if values and len(calls) == len(values) else None
         return self._attributes[key]
@@ -1046,6 +1049,15 @@ def _lookup_only_names(function: cst.FunctionDef, names: set[str]) -> set[str]:
             if how:
                 uses.setdefault(node.value, []).append(how)
     return {name for name, found in uses.items() if found.count("store") == 1 and "lookup" in found and "other" not in found}
+
+
+def _not_none(values):
+    """The values but a ``None`` placeholder, where another value is assigned too."""
+    if not values:
+        return values
+    from async_lint.analysis.reaching import is_none_literal
+
+    return [v for v in values if not is_none_literal(v)] or values
 
 
 class _StackView:
