@@ -33,6 +33,10 @@ from async_lint.index import FACTORY_CALL
 cst = lazy_libcst.bind(globals())
 
 MAX_DEPTH = 8
+# Methods that run before a class's handlers and set up what they use: a
+# view's ``setup``, a consumer's ``connect``, an async context manager's
+# ``__aenter__``, a test's ``setUp``.
+SETUP_METHODS = frozenset({"__init__", "setup", "connect", "websocket_connect", "__aenter__", "setUp", "asyncSetUp"})
 
 
 class InstanceClasses:
@@ -151,9 +155,10 @@ class InstanceClasses:
         if key in self._self_attributes:
             return self._self_attributes[key]
         self._self_attributes[key] = None
-        if not class_scope.bindings.get(attr) and not set_in_init(class_scope.node, attr):  # type: ignore[arg-type]
-            # Known only from ``__init__`` (or the class body): reading every
-            # method of every class whose ``self.x.y()`` is called costs too much.
+        if not class_scope.bindings.get(attr) and not set_in_init(class_scope.node, attr, SETUP_METHODS):  # type: ignore[arg-type]
+            # Known only from ``__init__``, the methods that run before any
+            # handler (or the class body): reading every method of every
+            # class whose ``self.x.y()`` is called costs too much.
             return None
         # ``room: Room`` in the class body declares what every instance's
         # ``self.room`` is: the methods' assignments (``self.room = found or

@@ -659,16 +659,17 @@ def self_assignments(ctx: FileContext, class_scope: Scope) -> dict[str, list[tup
     return out
 
 
-def set_in_init(cls: cst.ClassDef, attr: str) -> bool:
-    """Whether the class's ``__init__`` assigns ``self.<attr>``."""
+def set_in_init(cls: cst.ClassDef, attr: str, methods: frozenset[str] = frozenset({"__init__"})) -> bool:
+    """Whether the class's ``__init__`` (or another of ``methods``) assigns ``self.<attr>``."""
     body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
     for statement in body:
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+        if isinstance(statement, cst.FunctionDef) and statement.name.value in methods:
             params = (*statement.params.posonly_params, *statement.params.params)
             if not params:
-                return False
+                continue
             self_name = params[0].name.value
-            return any(target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name for _, target, _ in _attribute_assignments(statement.body))
+            if any(target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name for _, target, _ in _attribute_assignments(statement.body)):
+                return True
     return False
 
 
