@@ -515,13 +515,15 @@ class SummaryCollector(Check):
             return
         parent = ctx.parent
         discarded = isinstance(parent, cst.Expr)
-        # A call through an object feeds DJA401 only: a discarded one in sync
-        # code would make the index load modules for nothing, and DJA302 does
-        # not follow objects.
-        use = None if discarded or through_object else coroutine_use(ctx, node)
+        # A call through an object in sync code feeds DJA401 only (a
+        # discarded one there would make the index load modules for
+        # nothing), but for a discarded one in a def handed to a thread
+        # (``@sync_to_async``), next to the async code it serves.
+        use = None if discarded or (through_object and not in_async) else coroutine_use(ctx, node)
         if use is not None and not in_async and use.kind in ASYNC_CODE_ONLY:
             use = None
-        if in_async or ((discarded or use is not None) and not through_object):
+        in_thread = discarded and through_object and in_sync_body and function.runs_in_thread
+        if in_async or ((discarded or use is not None) and not through_object) or in_thread:
             self.sites.append((node, ref, function, in_async, discarded))
             if discarded or use is not None:
                 # ``await f()[0]``: where the await goes is for the author (fixes.misplaced_await).

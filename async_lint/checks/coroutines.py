@@ -1290,8 +1290,12 @@ class CrossModuleUnawaitedCheck(IndexCheck):
         out = []
         for site in summary["sites"]:
             stored = held.get((site["line"], site["column"])) if site["async"] else None
-            # DJA302 does not follow calls through objects (their class may be a subclass's).
-            if not (site["discarded"] or site.get("use") or stored) or site["ref"][:2] in ("c:", "p:"):
+            # A call through an object of a project class (``manager =
+            # RoomManager()`` then ``manager.remove_room(pk)``): the class's
+            # ``async def`` (a subclass that made it a plain def would break
+            # every caller that awaits it).  Not a parameter's.
+            through_object = site["ref"][:2] == "c:"
+            if not (site["discarded"] or site.get("use") or stored) or site["ref"][:2] == "p:":
                 continue
             receiver = index.receiver_of(site["ref"], module)
             target = index.resolve(site["ref"], module, receiver)
@@ -1299,8 +1303,8 @@ class CrossModuleUnawaitedCheck(IndexCheck):
             if function is None or not function.get("coroutine") or (site["async"] and index.callable_sync(function)):
                 continue
             defined_in, _ = split_key(target)
-            if defined_in == module:
-                continue  # the file's own check reports it
+            if defined_in == module and not through_object:
+                continue  # the file's own check reports it (calls through objects it does not follow)
             kind = "`async def`" if function["async"] else "a `@sync_to_async` def"
             fix = site.get("await_fix")
             if stored is not None:
