@@ -30,6 +30,9 @@ RAISED = "raised"  # `raise call()`: TypeError (exceptions must derive from Base
 KEY = "key"  # `d[call()]`: the coroutine object itself is the key or index
 NONE_TESTED = "none_tested"  # `call() is None`: never true
 COMPARED = "compared"  # `call() == "done"`: a coroutine equals only itself
+# `return call()` in a def run in a thread (`@sync_to_async`): the async
+# caller gets the coroutine object; asgiref never awaits what it returns.
+THREAD_RETURNED = "thread_returned"
 # `on_commit(lambda: call())`: a lambda returns it to a callable that calls
 # the lambda and drops its result (consumer: that callable).
 CALLBACK = "callback"
@@ -40,9 +43,10 @@ NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED, CALLBACK})
 # everyday shapes (``for x in f()``, ``f().name``, ``a, b = f()``) whose
 # callees in other modules the project index would load to no end.
 ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED, COMPARED, RAISED})
+# Uses only sync code has (``await`` is no fix there, nor anywhere for these).
 # Uses where an added ``await`` is no fix: ``raise await f()`` raises what
 # the coroutine returns (the author means to await it, then raise or return).
-NO_AWAIT_FIX = frozenset({RAISED})
+NO_AWAIT_FIX = frozenset({RAISED, THREAD_RETURNED})
 
 # What a coroutine or a future answers: ``coro.close()``, ``task.add_done_callback(...)``.
 _AWAITABLE_ATTRIBUTES = frozenset(
@@ -126,6 +130,8 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     if _truth_tested(stack, index):
         return CoroutineUse(TRUTH)
     parent = stack[index - 1]
+    if type(parent) is cst.Return and parent.value is call and _returned_from_a_thread(ctx):
+        return CoroutineUse(THREAD_RETURNED)
     if isinstance(parent, cst.BooleanOperation) and _statement_value(stack, index):
         return CoroutineUse(DROPPED)
     if type(parent) is cst.Lambda:
@@ -255,6 +261,13 @@ def _returned_to_dropping_caller(ctx, stack: list[cst.CSTNode], index: int) -> C
     return CoroutineUse(CALLBACK, f"`{name.removeprefix('django.db.').removeprefix('builtins.')}()`")
 
 
+def _returned_from_a_thread(ctx) -> bool:
+    """The ``return`` being visited is of a plain def that runs in a thread
+    (``@sync_to_async``, ``@database_sync_to_async``), not of a lambda."""
+    function = ctx.current_function
+    return function is not None and function.runs_in_thread and not function.is_async and not ctx.in_lambda
+
+
 def _compared_with_none(parent: cst.CSTNode, value: cst.BaseExpression) -> bool:
     """``value is None`` / ``value is not None``: a coroutine or a future is never None."""
     if type(parent) is not cst.Comparison or parent.left is not value or len(parent.comparisons) != 1:
@@ -331,6 +344,7 @@ _USE_WORDING = {
     RAISED: ", which cannot be raised (TypeError: exceptions must derive from BaseException)",
     NONE_TESTED: ", which is never None: the test never sees its result",
     COMPARED: ", which equals no other value: the comparison never sees its result",
+    THREAD_RETURNED: " that this def, which runs in a thread, returns: `sync_to_async` hands its async caller the {thing} object and never awaits it",
     CALLBACK: " that a lambda hands to {consumer}, which calls the lambda and drops what it returns",
     ARGUMENT: ": {consumer} gets the {thing} object, not its result",
 }
@@ -345,6 +359,8 @@ def use_message(callee: str, use: CoroutineUse, future: bool, awaitable_here: bo
         how = "run it inside the callback: `lambda: async_to_sync(f)(...)`"
     elif use.kind == RAISED:
         how = "await it as a statement of its own, then raise an exception (or return)"
+    elif use.kind == THREAD_RETURNED:
+        how = "use the sync call here (the def runs in a thread), or await the call in the async caller"
     else:
         how = "add `await`" if awaitable_here else "`await` it from async code, or run it with `async_to_sync(...)`"
     return f"{what}, and {lost}; {how}"

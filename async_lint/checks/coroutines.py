@@ -39,6 +39,7 @@ from async_lint.analysis.coroutine_uses import (
     NOT_FOR_FUTURES,
     RAISED,
     TEXT,
+    THREAD_RETURNED,
     TRUTH,
     UNPACKED,
     CoroutineUse,
@@ -1204,8 +1205,11 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse, in_asy
         KEY: "used as a key or index itself",
         NONE_TESTED: "only compared with None (never None)",
         COMPARED: "only compared with a value (never equal)",
+        THREAD_RETURNED: "only returned by this def, which runs in a thread (its async caller gets the coroutine object),",
     }.get(use.kind, f"only passed to {use.consumer}")
     advice = "add `await`" if in_async else "`await` it from async code, or run it with `async_to_sync(...)`"
+    if use.kind == THREAD_RETURNED:
+        advice = "use the sync call here (the def runs in a thread), or await the call in the async caller"
     return f"`{callee}` returns {made} that is stored in {container}`{name}`, which is {how} and never awaited: {lost}; {advice}"
 
 
