@@ -38,6 +38,9 @@ class ObjectCall(Fact):
     target: str  # the qualified name the receiver resolves to
     method: str
     spelled: str  # the called expression as written (for the message)
+    # "/": the receiver is ``target / x`` (``DATA_PATH / "a.pdf"``), of the
+    # type the target's type gives that operator; "": the target itself.
+    through: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,12 +82,36 @@ def record_object_call(check, call: cst.Call) -> None:
     if type(func) is not cst.Attribute or not may_block(func.attr.value):
         return
     root, method = _object_method(func)
+    through = ""
+    if root is None and _divided_name(func.value) is not None:
+        # ``(DATA_PATH / "a.pdf").read_bytes()``
+        root, method, through = _divided_name(func.value), func.attr.value, "/"
     if root is None:
         return
     target = object_target(ctx, root)
+    if target is None and not through and method == func.attr.value:
+        # ``path = DATA_PATH / "a.pdf"`` then ``path.read_bytes()``
+        root, through = _divided_binding(ctx, root), "/"
+        target = object_target(ctx, root) if root is not None else None
     if target is None or check.receivers.infer(root) is not None:
         return
-    ctx.add_fact(ObjectCall(target=target, method=method, spelled=check._spelling(func)), call)
+    ctx.add_fact(ObjectCall(target=target, method=method, spelled=check._spelling(func), through=through), call)
+
+
+def _divided_name(expr: cst.BaseExpression) -> cst.Name | None:
+    """``name / x``: the name."""
+    if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Divide and type(expr.left) is cst.Name:
+        return expr.left
+    return None
+
+
+def _divided_binding(ctx, name: cst.Name) -> cst.Name | None:
+    """The name ``name`` is bound to ``<it> / x`` by the one assignment of the
+    function that reaches it here: ``<it>``."""
+    from async_lint.checks.foreign_results import sole_local_binding
+
+    binding = sole_local_binding(ctx, name, lambda b: type(b.value) is cst.BinaryOperation)
+    return _divided_name(binding.value) if binding is not None and binding.value is not None else None
 
 
 def _object_method(func: cst.Attribute) -> tuple[cst.Name | None, str]:
@@ -172,13 +199,16 @@ class _BlockingObjects:
                     if found is not None and found.type in table.methods:
                         self.returns[name] = found.type
                 continue
-            if binding.kind != ASSIGN or type(binding.value) is not cst.Call:
+            # ``redis = Redis(...)``; ``DATA = Path(__file__).parent``, ``ROOT / "data"``.
+            if binding.kind != ASSIGN or type(binding.value) not in (cst.Call, cst.Attribute, cst.BinaryOperation):
                 continue
             receivers = receivers or ReceiverInference(ctx)
             found = receivers.infer(binding.value, ctx.module_scope)
             if found is not None:
                 if found.type in table.methods:
                     self.objects[name] = found.type
+                continue
+            if type(binding.value) is not cst.Call:
                 continue
             made_by = ctx.imported_from_elsewhere(binding.value.func)
             if made_by is not None and made_by.partition(".")[0] not in sys.stdlib_module_names:
@@ -277,6 +307,11 @@ class ForeignObjectCallCheck(ProjectCheck):
         out = []
         for path, call in facts.of(ObjectCall):
             type_name, made = types.get(call.target, (None, ""))
+            if call.through and type_name is not None:
+                from async_lint.analysis.receivers import default_type_model
+
+                spec = default_type_model().types.get(type_name)
+                type_name = spec.operators.get(call.through) if spec is not None else None
             entry = table.match_method(type_name, call.method) if type_name is not None and call.positioned else None
             if entry is None:
                 continue
