@@ -60,6 +60,18 @@ class StatementOrder:
                     out.append(binding)
         return out or bindings
 
+    def runs_before(self, earlier: cst.CSTNode, later: cst.CSTNode) -> bool:
+        """``earlier``'s statement runs, whole, on every path to ``later``'s
+        (a statement before it in its block or an enclosing one; a ``with``
+        body runs whole before what follows the ``with``)."""
+        place, use = self.places.get(id(earlier)), self.places.get(id(later))
+        if place is None or use is None or place[0] >= use[0]:
+            return False
+        path = place[1]
+        while path and path[-1] in self.with_blocks and use[1][: len(path)] != path:
+            path = path[:-1]
+        return use[1][: len(path)] == path
+
 
 # Classes of the statement tree, tested by name (they have no subclasses):
 # isinstance against libcst's ABCs goes through abc each time, and a

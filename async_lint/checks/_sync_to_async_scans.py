@@ -74,7 +74,7 @@ class ResultUses(cst.CSTVisitor):
     """Classifies the uses of a name bound to ``await sync_to_async(...)(...)``
     in one function body: only ``async for`` and hand-offs to another thread are safe."""
 
-    def __init__(self, name: str, adapters: frozenset[str], resolve, sees_the_result=lambda use: True, thread_callable=lambda func: False, awaited_callee=lambda call, arg: True):
+    def __init__(self, name: str, adapters: frozenset[str], resolve, sees_the_result=lambda use: True, thread_callable=lambda func: False, awaited_callee=lambda call, arg: True, runs_before=None):
         self.name = name
         self.adapters = adapters
         self.resolve = resolve
@@ -87,14 +87,25 @@ class ResultUses(cst.CSTVisitor):
         # ``await f(qs)``: whether ``f`` (a coroutine function) only hands
         # the argument ``arg`` on safely; what it does not know is its own.
         self.awaited_callee = awaited_callee
+        # ``runs_before(a, b)``: a's statement runs whole on every path to
+        # b's (reaching.StatementOrder.runs_before); None: not known.
+        self.runs_before = runs_before
+        # The name as the iterable of each ``async for`` visited so far.
+        self.iterated: list[cst.Name] = []
         self.stack: list[cst.CSTNode] = []
         self.unsafe = False
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.stack.append(node)
-        if isinstance(node, cst.Name) and node.value == self.name and not self._safe() and self.sees_the_result(node):
+        if isinstance(node, cst.Name) and node.value == self.name and not self._safe() and self.sees_the_result(node) and not self._filled_before(node):
             self.unsafe = True
         return not self.unsafe and super().on_visit(node)
+
+    def _filled_before(self, node: cst.Name) -> bool:
+        """An ``async for`` over the name ran before this read on every path:
+        ``QuerySet.__aiter__`` fetched every row into the result cache, so
+        ``len(qs)`` or another loop reads the cache and runs no query."""
+        return self.runs_before is not None and any(self.runs_before(iterated, node) and self.sees_the_result(iterated) for iterated in self.iterated)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self.stack.pop()
@@ -108,6 +119,7 @@ class ResultUses(cst.CSTVisitor):
         if isinstance(parent, cst.Arg) and parent.keyword is stack[-1]:
             return True  # ``f(qs=other)``: the keyword, not a read of the name
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.asynchronous is not None and parent.iter is stack[-1]:
+            self.iterated.append(stack[-1])
             return True
         if isinstance(parent, cst.Return) and parent.value is stack[-1]:
             return True  # the caller's to evaluate, as ``return await sync_to_async(...)()`` is

@@ -382,22 +382,8 @@ class SyncOrmCheck(DjangoCheck):
         from async_lint.analysis.reaching import statement_order_of
 
         order = statement_order_of(self.ctx, local[0])
-        use = order.places.get(id(expr))
-        if use is None:
-            return False
         value = self._reaching(local, expr)
-        for iterated in earlier:
-            place = order.places.get(id(iterated))
-            if iterated.value != expr.value or place is None or place[0] >= use[0]:
-                continue
-            path = place[1]
-            while path and path[-1] in order.with_blocks and use[1][: len(path)] != path:
-                path = path[:-1]  # a ``with`` body runs whole before what follows the statement
-            if use[1][: len(path)] != path:
-                continue
-            if self._reaching(local, iterated) == value:
-                return True
-        return False
+        return any(iterated.value == expr.value and order.runs_before(iterated, expr) and self._reaching(local, iterated) == value for iterated in earlier)
 
     def _local(self, name: str) -> tuple[Scope, list[Binding]] | None:
         """The scope and bindings of ``name`` where it is a local of the

@@ -260,7 +260,10 @@ class SyncToAsyncCheck(Check):
                 # A read after ``qs = await sync_to_async(list)(qs)`` sees the list.
                 return not mine or any(b in mine for b in reaching_bindings(ctx, scope, bindings, use))
 
-            uses = ResultUses(name, SYNC_TO_ASYNC, ctx.qualified_name, sees_the_result, thread_callable=self._thread_callable, awaited_callee=self._awaited_callee_safe)
+            from async_lint.analysis.reaching import statement_order_of
+
+            order = statement_order_of(ctx, scope)
+            uses = ResultUses(name, SYNC_TO_ASYNC, ctx.qualified_name, sees_the_result, thread_callable=self._thread_callable, awaited_callee=self._awaited_callee_safe, runs_before=order.runs_before)
             visit_fast(function.node.body, uses)
             return not uses.unsafe
         return False
