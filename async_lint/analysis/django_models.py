@@ -1582,7 +1582,7 @@ class DjangoInference:
             loaded = selected | (_created_loaded(model, node) if method == "create" else frozenset())
             return InstanceValue(model, loaded)
         if method in PAIR_METHODS:
-            return PairValue(InstanceValue(model, selected | _kwarg_names(node)))
+            return PairValue(InstanceValue(model, selected | _pair_loaded(method, node)))
         return None
 
     def _awaits_instance(self, receiver: ManagerValue | QuerySetValue, method: str) -> bool:
@@ -1668,7 +1668,7 @@ class DjangoInference:
                     loaded = selected | (_created_loaded(receiver.model, node) if method == "acreate" else frozenset())
                     return InstanceValue(receiver.model, loaded)
                 if method in ASYNC_PAIR_METHODS:
-                    return PairValue(InstanceValue(receiver.model, selected | _kwarg_names(node)))
+                    return PairValue(InstanceValue(receiver.model, selected | _pair_loaded(method, node)))
                 if self._awaits_instance(receiver, method):
                     return InstanceValue(receiver.model, selected)
                 return None
@@ -2080,6 +2080,23 @@ def static_or_class_method(node: cst.FunctionDef, *, static_only: bool = False) 
 def _decorator_callee(decorator: cst.Decorator) -> cst.BaseExpression:
     expr = decorator.decorator
     return expr.func if isinstance(expr, cst.Call) else expr
+
+
+def _pair_loaded(method: str, call: cst.Call) -> frozenset[str]:
+    """What ``get_or_create``/``update_or_create`` (and their twins) leave
+    loaded on the instance whichever path ran: an existing row is fetched
+    with ``get(**kwargs)``, which caches none of the lookups' objects (only a
+    new row is made from them); ``update_or_create`` then sets its
+    ``defaults`` on either (django/db/models/query.py)."""
+    if method.lstrip("a") != "update_or_create":
+        return frozenset()
+    defaults = call_kwarg(call, "defaults")
+    if defaults is None or not isinstance(defaults.value, cst.Dict):
+        return frozenset({"*"}) if defaults is not None else frozenset()
+    names = {string_value(e.key) for e in defaults.value.elements if isinstance(e, cst.DictElement)}
+    if any(not isinstance(e, cst.DictElement) or not string_value(e.key) for e in defaults.value.elements):
+        names.add("*")
+    return frozenset(n for n in names if n)
 
 
 def _kwarg_names(call: cst.Call) -> frozenset[str]:

@@ -9,6 +9,8 @@ recorded for the project index's call chains (DJA401).
 
 from __future__ import annotations
 
+import itertools
+
 from typing import Callable
 
 from async_lint import lazy_libcst
@@ -612,7 +614,7 @@ class SyncOrmCheck(DjangoCheck):
             return
         if receiver.loaded is None or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name) or self._read_by_enclosing_function(node):
             return
-        if self._assigned_before(node):
+        if self._assigned_before(node) or self._read_when_created(node, relation.name):
             return
         path, fetched = self._relation_path(node.value, relation.name)
         # A GenericForeignKey is no field select_related() takes (FieldError): it is prefetched.
@@ -741,6 +743,30 @@ class SyncOrmCheck(DjangoCheck):
         path = dotted(node)
         if function is not None and root is not None and path is not None and self._local(root.value) is not None:
             self._assigned.setdefault(id(function), []).append((path, EvaluatedPoint.at(self.ctx.stack), root))
+
+    def _read_when_created(self, node: cst.Attribute, name: str) -> bool:
+        """``obj, created = await X.objects.aget_or_create(user=user)`` then
+        ``if created: obj.user``: a row just made from the lookups has their
+        objects cached (an existing one, fetched, has not)."""
+        if type(node.value) is not cst.Name:
+            return False
+        local = self._local(node.value.value)
+        if local is None:
+            return False
+        from async_lint.analysis.reaching import reaching_bindings
+
+        reaching = reaching_bindings(self.ctx, local[0], local[1], node.value)
+        if len(reaching) != 1 or type(reaching[0].node) is not cst.Assign:
+            return False
+        assign = reaching[0].node
+        target = assign.targets[0].target if len(assign.targets) == 1 else None
+        if type(target) not in (cst.Tuple, cst.List) or len(target.elements) != 2 or type(target.elements[1].value) is not cst.Name:
+            return False
+        call = assign.value.expression if type(assign.value) is cst.Await else assign.value
+        if type(call) is not cst.Call or not any(arg.keyword is not None and arg.keyword.value == name for arg in call.args):
+            return False
+        flag = target.elements[1].value.value
+        return any(type(outer) is cst.If and inner is outer.body and type(outer.test) is cst.Name and outer.test.value == flag for inner, outer in itertools.pairwise(self.ctx.ancestors()))
 
     def _assigned_before(self, node: cst.Attribute) -> bool:
         """An assignment of ``node`` (``inst.team``) on every path to it, to
