@@ -26,6 +26,7 @@ from typing import Any
 from async_lint import lazy_libcst
 
 from async_lint.analysis.django_models import InstanceValue, django_inference
+from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.receivers import annotation_target, self_assignments, self_class_scope, set_in_init
 from async_lint.analysis.scopes import ASSIGN, PARAM, Binding, Scope, lookup
 from async_lint.index import FACTORY_CALL
@@ -81,6 +82,9 @@ class InstanceClasses:
             if model is not None:
                 return model
             owner, bindings = found
+            # ``client = None`` on the path that failed to make it (``try:
+            # client = LLMClient()`` / ``except: client = None``): the others decide.
+            bindings = [b for b in bindings if not (b.kind == ASSIGN and is_none_literal(b.value))] or bindings
             classes = {self._from_binding(b, owner) for b in bindings}
             return classes.pop() if len(classes) == 1 else None
         if isinstance(expr, cst.Attribute):
