@@ -209,10 +209,14 @@ def callee_ref(ctx: FileContext, func: cst.BaseExpression) -> Any:
             if owner is not None:
                 return f"S:{owner.qualname.rpartition('.')[0]}:{func.attr.value}"
     name = ctx.qualified_name(func)
-    if name is None and type(func) is cst.Name and ctx.lookup(func.value) is None and ctx.module_scope.bindings.get("*"):
-        # Bound nowhere here, and the module star-imports: the index looks
-        # the name up in this module, and so through its ``import *``s.
-        return f"q:{ctx.module_name or '<module>'}.{func.value}"
+    if name is None and ctx.module_scope.bindings.get("*"):
+        # Bound nowhere here (``helper()``, ``Cart.count_for(user)``), and
+        # the module star-imports: the index looks the name up in this
+        # module, and so through its ``import *``s.
+        spelled = dotted_name(func)
+        root = spelled.partition(".")[0] if spelled is not None else None
+        if root is not None and ctx.lookup(root) is None:
+            return f"q:{ctx.module_name or '<module>'}.{spelled}"
     if name is None and type(func) is cst.Name:
         found = ctx.lookup_with_scope(func.value)
         if found is not None and found[0].kind == "module" and len(found[1]) == 1 and bound_method_ref(ctx, found[1][0]) is not None:
