@@ -74,6 +74,7 @@ def handed_by(
     is_instance: Callable[[cst.BaseExpression], bool],
     is_django_call: Callable[[cst.Call], bool],
     loads_nothing: Callable[[cst.Attribute], bool] = lambda method: False,
+    runs_in_a_thread: Callable[[cst.Attribute], bool] = lambda method: False,
 ) -> list[Path]:
     """What ``call`` (made on the loop, in ``scope``) hands to code that may
     load relations off the loop: what the callable a thread runs reads (a
@@ -83,7 +84,9 @@ def handed_by(
     async helper may load it in a thread), unless it is Django's own
     (``is_django_call``: ``await Comment.objects.acreate(post=post)``).
     ``loads_nothing(method)``: a bound method handed to a thread that loads
-    no relation onto its instance (a model's own ``save``)."""
+    no relation onto its instance (a model's own ``save``);
+    ``runs_in_a_thread(method)``: an awaited method of a fetched instance
+    that runs in a thread, where it may load the instance's relations."""
     index = handoff_callable_index(ctx, call, scope)
     if index is not None:
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
@@ -92,7 +95,11 @@ def handed_by(
     if type(call.func) is cst.Call and handoff_callable_index(ctx, call.func, scope) is not None:
         return _argument_paths(call, is_instance)
     if awaited and not is_django_call(call):
-        return _argument_paths(call, is_instance)
+        # ``await p.aget_host()``: a method of the instance run in a thread
+        # (``@database_sync_to_async``) may load anything below ``p``.
+        method = call.func if type(call.func) is cst.Attribute else None
+        path = dotted(method.value) if method is not None and runs_in_a_thread(method) else None
+        return _argument_paths(call, is_instance) + ([(path, True)] if path is not None else [])
     return []
 
 

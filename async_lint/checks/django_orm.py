@@ -62,6 +62,16 @@ def _model_method_does(method: str) -> str:
     return "reads the row from the database" if method == "refresh_from_db" else "writes to the database"
 
 
+def _instance_twin_names() -> frozenset[str]:
+    from async_lint.analysis.django_vocabulary import _twin_names
+
+    return frozenset({*_twin_names("model").values(), *_twin_names("user").values()})
+
+
+# Django's async methods of a model instance (``asave``, ``ahas_perm``...).
+_INSTANCE_TWINS = _instance_twin_names()
+
+
 class DjangoCheck(Check):
     """Shared plumbing of the DJA2xx checks: the file's inference, the
     deliberate opt-out, and twin-aware suggestions."""
@@ -418,12 +428,36 @@ class SyncOrmCheck(DjangoCheck):
             None,
             awaited=type(self.ctx.parent) is cst.Await,
             local_def=lambda name: next(function.local_defs(name), None),
-            is_instance=lambda value: isinstance(self.inference.infer(value), InstanceValue),
+            is_instance=self._is_model_instance,
+            runs_in_a_thread=self._runs_in_a_thread,
             is_django_call=self._is_orm_call,
             loads_nothing=self._plain_model_method,
         )
         if handed:
             self._handed.setdefault(id(function), []).extend((path, node) for path in handed)
+
+    def _is_model_instance(self, value: cst.BaseExpression) -> bool:
+        inferred = self.inference.infer(value)
+        return isinstance(inferred, InstanceValue) and inferred.model is not None
+
+    def _runs_in_a_thread(self, attribute: cst.Attribute) -> bool:
+        """``p.aget_host`` where ``p`` is an instance the analysis fetched, of
+        a model this module defines, whose ``aget_host`` (a method or a
+        property's getter) is decorated to run in a thread: what it loads
+        there stays cached on ``p``."""
+        inferred = self.inference.infer(attribute.value)
+        if not isinstance(inferred, InstanceValue) or inferred.model is None or inferred.loaded is None or not inferred.model.defined_here:
+            return False
+        from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
+
+        name = attribute.attr.value
+        for statement in self.ctx.module.body:
+            if type(statement) is cst.ClassDef and statement.name.value == inferred.model.name and type(statement.body) is cst.IndentedBlock:
+                for member in statement.body.body:
+                    if type(member) is cst.FunctionDef and member.name.value == name:
+                        decorators = (d.decorator.func if type(d.decorator) is cst.Call else d.decorator for d in member.decorators)
+                        return any(self.ctx.qualified_name(d) in SYNC_TO_ASYNC_DECORATORS for d in decorators)
+        return False
 
     def _plain_model_method(self, method: cst.Attribute) -> bool:
         """``obj.save`` / ``obj.delete`` of a model instance whose model (and
@@ -480,9 +514,28 @@ class SyncOrmCheck(DjangoCheck):
 
     def _is_orm_call(self, call: cst.Call) -> bool:
         """``await Comment.objects.acreate(post=post)``, ``await post.asave()``:
-        Django's own methods, which load no relation of their arguments."""
+        Django's own methods, which load no relation of their arguments (an
+        instance's own: its async twins; a method the model defines, ``await
+        p.aget_host()``, may load relations of ``p`` in a thread)."""
         func = call.func
-        return type(func) is cst.Attribute and isinstance(self.inference.infer(func.value), (ManagerValue, QuerySetValue, InstanceValue))
+        if type(func) is not cst.Attribute:
+            return False
+        receiver = self.inference.infer(func.value)
+        if isinstance(receiver, InstanceValue):
+            return func.attr.value in _INSTANCE_TWINS
+        return isinstance(receiver, (ManagerValue, QuerySetValue))
+
+    def visit_Await(self, node: cst.Await) -> None:
+        """``await p.username_async``: a property whose getter runs in a
+        thread (``@property @database_sync_to_async``) may load any relation
+        of ``p`` there; later reads of them on the loop run no query."""
+        expr = node.expression
+        function = self.ctx.current_function
+        if function is None or type(expr) is not cst.Attribute or not self.ctx.in_async_context:
+            return
+        path = dotted(expr.value)
+        if path is not None and self._runs_in_a_thread(expr):
+            self._handed.setdefault(id(function), []).append(((path, True), expr))
 
     def _maybe_loaded_elsewhere(self, expr: cst.BaseExpression, relation: str | None = None, since: int = 0) -> bool:
         """``relation`` of ``expr`` (None: anything below it) may have been
