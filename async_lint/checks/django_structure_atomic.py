@@ -39,7 +39,7 @@ from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.checks.django_structure_classes import ClassRegistry, literal_value, positional_params
 from async_lint.checks.django_structure_views import handler_kinds
 from async_lint.facts import ATOMIC_FACTS, Fact, ProjectFacts
-from async_lint.project import find_project_root
+from async_lint.project import ROOT_MARKERS, find_project_root
 from async_lint.findings import Finding
 
 cst = lazy_libcst.bind(globals())
@@ -317,8 +317,25 @@ class AtomicRequestsCheck(ProjectCheck):
         return None
 
 
+# Files that mark a distribution's root, which a package (a folder with an
+# ``__init__.py``) cannot be: a ``setup.py`` there is a module of the package.
+_DISTRIBUTION_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
 def _project_root(path: str) -> str:
-    return find_project_root([path])
+    """The project a settings module belongs to: the nearest folder upwards
+    with a root marker, passing over packages whose only markers are a
+    distribution's (``config/setup.py`` beside ``config/__init__.py``)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while True:
+        markers = [m for m in ROOT_MARKERS if os.path.exists(os.path.join(folder, m))]
+        package = os.path.exists(os.path.join(folder, "__init__.py"))
+        if markers and not (package and all(m in _DISTRIBUTION_MARKERS for m in markers)):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return find_project_root([path])
+        folder = parent
 
 
 def _is_under(path: str, root: str) -> bool:
