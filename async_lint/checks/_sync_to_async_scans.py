@@ -118,6 +118,8 @@ class ResultUses(cst.CSTVisitor):
             return True
         if isinstance(parent, cst.Arg) and parent.keyword is stack[-1]:
             return True  # ``f(qs=other)``: the keyword, not a read of the name
+        if type(parent) is cst.Attribute and parent.attr is stack[-1]:
+            return True  # ``self.qs``: an attribute of that name, not the variable
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.asynchronous is not None and parent.iter is stack[-1]:
             self.iterated.append(stack[-1])
             return True
