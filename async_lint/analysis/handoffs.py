@@ -75,6 +75,7 @@ def handed_by(
     is_django_call: Callable[[cst.Call], bool],
     loads_nothing: Callable[[cst.Attribute], bool] = lambda method: False,
     runs_in_a_thread: Callable[[cst.Attribute], bool] = lambda method: False,
+    is_orm_method: Callable[[cst.BaseExpression], bool] = lambda callable_: False,
 ) -> list[Path]:
     """What ``call`` (made on the loop, in ``scope``) hands to code that may
     load relations off the loop: what the callable a thread runs reads (a
@@ -86,14 +87,25 @@ def handed_by(
     ``loads_nothing(method)``: a bound method handed to a thread that loads
     no relation onto its instance (a model's own ``save``);
     ``runs_in_a_thread(method)``: an awaited method of a fetched instance
-    that runs in a thread, where it may load the instance's relations."""
+    that runs in a thread, where it may load the instance's relations;
+    ``is_orm_method(callable)``: a manager's or QuerySet's method handed to
+    a thread, which loads no relation of the values it is given."""
     index = handoff_callable_index(ctx, call, scope)
     if index is not None:
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
         out = _callable_reads(positional[index], local_def, loads_nothing) if index < len(positional) else []
+        if index < len(positional) and is_orm_method(positional[index]):
+            return out  # ``to_thread(Order.objects.create, user=u)``: the ORM loads nothing of its values
         return out + _argument_paths(call, is_instance, skip=index + 1)
-    if type(call.func) is cst.Call and handoff_callable_index(ctx, call.func, scope) is not None:
-        return _argument_paths(call, is_instance)
+    if type(call.func) is cst.Call:
+        index = handoff_callable_index(ctx, call.func, scope)
+        if index is not None:
+            positional = [a.value for a in call.func.args if a.keyword is None and not a.star]
+            if index < len(positional) and is_orm_method(positional[index]):
+                # ``sync_to_async(Order.objects.create)(user=profile)``: Django
+                # stores the instances it is given and loads none of their relations.
+                return []
+            return _argument_paths(call, is_instance)
     if awaited and not is_django_call(call):
         # ``await p.aget_host()``: a method of the instance run in a thread
         # (``@database_sync_to_async``) may load anything below ``p``.

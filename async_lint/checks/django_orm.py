@@ -430,6 +430,7 @@ class SyncOrmCheck(DjangoCheck):
             local_def=lambda name: next(function.local_defs(name), None),
             is_instance=self._is_model_instance,
             runs_in_a_thread=self._runs_in_a_thread,
+            is_orm_method=self._is_orm_method,
             is_django_call=self._is_orm_call,
             loads_nothing=self._plain_model_method,
         )
@@ -511,6 +512,10 @@ class SyncOrmCheck(DjangoCheck):
             if any(outer is block for outer in stack) and self._reaching(local, anchor) == value:
                 return handed_before
         return None
+
+    def _is_orm_method(self, method: cst.BaseExpression) -> bool:
+        """``Order.objects.create``, ``qs.update``: a manager's or a QuerySet's method."""
+        return type(method) is cst.Attribute and isinstance(self.inference.infer(method.value), (ManagerValue, QuerySetValue))
 
     def _is_orm_call(self, call: cst.Call) -> bool:
         """``await Comment.objects.acreate(post=post)``, ``await post.asave()``:
