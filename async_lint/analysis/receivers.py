@@ -414,6 +414,10 @@ class ReceiverInference:
                     return self.from_annotation(key if method == "keys" else value, scope)
         if position is not None:
             return None
+        copied = self._copied_iterable(iterated, scope)
+        if copied is not None:
+            # ``list(root.rglob("*.txt"))``, or a name bound once to it: the same items.
+            return self._iterated_item(copied, scope)
         container = self.infer(iterated, scope)
         spec = self.spec(container.type) if container is not None else None
         if spec is not None:
@@ -428,6 +432,18 @@ class ReceiverInference:
             found = self._agree([self.infer(e.value, scope) for e in iterated.elements])
             return Inferred(found.type) if found is not None else None
         return None
+
+    def _copied_iterable(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression | None:
+        """The iterable ``list(...)``/``tuple(...)``/``sorted(...)`` copies, in
+        ``expr`` or in the one binding of the name ``expr``."""
+        if type(expr) is cst.Name:
+            found = sole_binding(scope, expr.value)
+            if found is None or found[0].kind != ASSIGN or type(found[0].node) is not cst.Assign:
+                return None
+            expr = found[0].value
+        if type(expr) is not cst.Call or len(expr.args) != 1 or expr.args[0].keyword is not None or expr.args[0].star:
+            return None
+        return expr.args[0].value if self.ctx.qualified_name(expr.func, scope) in _ITEM_COPIES else None
 
     def _annotated_container(self, expr: cst.BaseExpression, scope: Scope) -> tuple[str, list[cst.BaseExpression]] | None:
         """("sequence" | "mapping", the annotation's arguments) of a name whose
@@ -579,6 +595,9 @@ class ReceiverInference:
             cached = self._self_attributes[key] = self_assignments(self.ctx, class_scope)
         return cached
 
+
+# Builtins whose result holds the items of the iterable they are given.
+_ITEM_COPIES = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed"})
 
 # Generic containers whose annotation names the type of their items (by the
 # name a ``typing``/``collections.abc`` import or the builtin gives them).
