@@ -1157,10 +1157,18 @@ def guards_on(stack: Any, guards: dict[int, IfGuards]) -> list[list[str]]:
     the node to run (``if p and q is None:`` gives its body two)."""
     out = []
     for parent, child in itertools.pairwise(stack):
+        parent_type = type(parent)
+        if parent_type is cst.IndentedBlock:
+            # ``if not p: return`` before the statement: it runs only where p held.
+            for sibling in parent.body:
+                if sibling is child:
+                    break
+                if type(sibling) is cst.If and sibling.orelse is None and id(sibling) in guards and _always_leaves(sibling.body):
+                    out.extend([param, test] for param, test in guards[id(sibling)].orelse)
+            continue
         found = guards.get(id(parent))
         if found is None:
             continue
-        parent_type = type(parent)
         if parent_type is cst.BooleanOperation:
             if child is parent.right:
                 out.extend([param, test] for param, test in found.body)
@@ -1170,6 +1178,16 @@ def guards_on(stack: Any, guards: dict[int, IfGuards]) -> list[list[str]]:
             elif child is parent.orelse:
                 out.extend([param, test] for param, test in found.orelse)
     return out
+
+
+def _always_leaves(body: cst.BaseSuite) -> bool:
+    """The block ends in ``return`` or ``raise``: what follows its ``if`` runs only where the test failed."""
+    statements = body.body
+    if not statements:
+        return False
+    last = statements[-1]
+    small = last.body[-1] if type(last) is cst.SimpleStatementLine and last.body else last
+    return type(small) in (cst.Return, cst.Raise)
 
 
 def _guarded_calls(ctx: FileContext, call_guards: Any) -> dict[str, list[list[str]]]:
