@@ -276,16 +276,24 @@ class AwaitedCalls(cst.CSTVisitor):
     used: ``"safe"`` (returned, iterated with ``async for``) or ``"unsafe"``;
     and the innermost ``def`` holding each."""
 
-    def __init__(self, callee: str) -> None:
+    def __init__(self, callee: str, method: bool = False) -> None:
         self.callee = callee
+        # ``method``: calls of a method of that name (``self.load(...)``,
+        # ``consumer.load(...)``), not of a name.
+        self.method = method
         self.stack: list[cst.CSTNode] = []
         self.found: list[tuple[str, cst.FunctionDef | None]] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.stack.append(node)
-        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == self.callee:
+        if type(node) is cst.Call and self._calls_callee(node.func):
             self.found.append((self._use(), next((n for n in reversed(self.stack) if type(n) is cst.FunctionDef), None)))
         return True
+
+    def _calls_callee(self, func: cst.BaseExpression) -> bool:
+        if self.method:
+            return type(func) is cst.Attribute and func.attr.value == self.callee
+        return type(func) is cst.Name and func.value == self.callee
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self.stack.pop()
@@ -304,12 +312,13 @@ class AwaitedCalls(cst.CSTVisitor):
         return "unsafe"
 
 
-def awaited_results_safe(root: cst.CSTNode, callee: str, adapters: frozenset[str], resolve, thread_callable=lambda func: False) -> bool:
-    """Every call of ``callee`` below ``root`` is awaited and its result
-    only used safely (returned, iterated with ``async for``, given to an
-    async method or another thread: ``ResultUses``); and there is one."""
+def awaited_results_safe(root: cst.CSTNode, callee: str, adapters: frozenset[str], resolve, thread_callable=lambda func: False, method: bool = False) -> bool:
+    """Every call of ``callee`` below ``root`` (``method``: of a method of
+    that name) is awaited and its result only used safely (returned,
+    iterated with ``async for``, given to an async method or another
+    thread: ``ResultUses``); and there is one."""
 
-    calls = AwaitedCalls(callee)
+    calls = AwaitedCalls(callee, method)
     visit_fast(root, calls)
     if not calls.found:
         return False

@@ -114,7 +114,11 @@ class SyncToAsyncCheck(Check):
                     guarded=False,
                     # A private def (``_pre``) is called in this module only: where each call's
                     # result is used safely there, the lazy QuerySet never meets a sync evaluation.
-                    result_safe=not lazy or (node.name.value.startswith("_") and _private_results_safe(ctx, node.name.value)),
+                    # A method (``self.get_messages()``): where each call of a method of
+                    # that name in the module uses its result safely, likewise.
+                    result_safe=not lazy
+                    or (node.name.value.startswith("_") and _private_results_safe(ctx, node.name.value))
+                    or (ctx.enclosing_class() is not None and _method_results_safe(ctx, node.name.value)),
                     decorator=name.rpartition(".")[2],
                     text=node.name.value,
                 )
@@ -333,6 +337,14 @@ def _private_results_safe(ctx, name: str) -> bool:
     from async_lint.checks._sync_to_async_scans import awaited_results_safe
 
     return awaited_results_safe(ctx.module, name, SYNC_TO_ASYNC, ctx.qualified_name)
+
+
+def _method_results_safe(ctx, name: str) -> bool:
+    """Each call in the module of a method named ``name`` (``self.name(...)``,
+    on any receiver) is awaited and its result used safely."""
+    from async_lint.checks._sync_to_async_scans import awaited_results_safe
+
+    return awaited_results_safe(ctx.module, name, SYNC_TO_ASYNC, ctx.qualified_name, method=True)
 
 
 def _shortened(code: str, width: int = 60) -> str:
