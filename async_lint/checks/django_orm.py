@@ -37,6 +37,7 @@ from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
 from async_lint.checks.foreign_results import FUNCTION, INSTANCE, LOADER, QUERYSET, record_foreign_use
 from async_lint.index import PASSED_QUERYSET
+from async_lint.walk import children
 
 cst = lazy_libcst.bind(globals())
 
@@ -60,6 +61,30 @@ def shown(ctx, node: cst.CSTNode) -> str:
 def _model_method_does(method: str) -> str:
     """What a model instance's sync method does to the database."""
     return "reads the row from the database" if method == "refresh_from_db" else "writes to the database"
+
+
+# Builtins that run a QuerySet's query and fill its result cache.
+_FILLING_BUILTINS = frozenset({"len", "list", "bool", "tuple", "sorted"})
+
+
+def _sync_evaluations(body: cst.BaseSuite, name: str) -> list[cst.Name]:
+    """The reads of ``name`` in ``body`` (not in nested defs) that evaluate it
+    whole: ``len(name)`` and the like, a ``for`` loop over it."""
+    out: list[cst.Name] = []
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None, cst.CSTNode | None]] = [(body, None, None)]
+    while stack:
+        node, parent, above = stack.pop()
+        kind = type(node)
+        if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and parent is not None:
+            continue
+        if kind is cst.Name and node.value == name:
+            if type(parent) is cst.For and parent.iter is node:
+                out.append(node)
+            elif type(parent) is cst.Arg and parent.value is node and type(above) is cst.Call and type(above.func) is cst.Name and above.func.value in _FILLING_BUILTINS and len(above.args) == 1:
+                out.append(node)
+            continue
+        stack.extend((child, node, parent) for child in children(node))
+    return out
 
 
 def _instance_twin_names() -> frozenset[str]:
@@ -352,7 +377,7 @@ class SyncOrmCheck(DjangoCheck):
                 f'add `prefetch_related("{relation.name}")` to the query that fetched the instance, or iterate it with `async for`',
             )
             return
-        if self._filled_by_async_iteration(expr):
+        if self._filled_by_async_iteration(expr) or self._evaluated_by_enclosing_function(expr):
             return
         self.flag(
             expr,
@@ -396,6 +421,30 @@ class SyncOrmCheck(DjangoCheck):
         order = statement_order_of(self.ctx, local[0])
         value = self._reaching(local, expr)
         return any(iterated.value == expr.value and order.runs_before(iterated, expr) and self._reaching(local, iterated) == value for iterated in earlier)
+
+    def _evaluated_by_enclosing_function(self, expr: cst.BaseExpression) -> bool:
+        """``users`` of an enclosing plain def that evaluated it (``len(users)``,
+        ``list(users)``, a ``for`` loop) before the statement defining this
+        coroutine: its rows are cached, so the closure's loop runs no query
+        (``asyncio.run(send())`` in a Celery task)."""
+        if type(expr) is not cst.Name:
+            return False
+        found = self.ctx.lookup_with_scope(expr.value)
+        function = self.ctx.current_function
+        if found is None or function is None or found[0] is function.scope or found[0].kind != "function" or len(found[1]) != 1:
+            return False
+        outer = found[0].node
+        if type(outer) is not cst.FunctionDef or outer.asynchronous is not None:
+            return False
+        stack = self.ctx.stack
+        at = next((i for i, node in enumerate(stack) if node is outer), None)
+        nested = next((node for node in stack[at + 1 :] if type(node) is cst.FunctionDef), None) if at is not None else None
+        if nested is None:
+            return False
+        from async_lint.analysis.reaching import statement_order_of
+
+        order = statement_order_of(self.ctx, found[0])
+        return any(order.runs_before(read, nested) for read in _sync_evaluations(outer.body, expr.value))
 
     def _local(self, name: str) -> tuple[Scope, list[Binding]] | None:
         """The scope and bindings of ``name`` where it is a local of the
