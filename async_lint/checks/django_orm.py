@@ -431,7 +431,7 @@ class SyncOrmCheck(DjangoCheck):
             return False
         found = self.ctx.lookup_with_scope(expr.value)
         function = self.ctx.current_function
-        if found is None or function is None or found[0] is function.scope or found[0].kind != "function" or len(found[1]) != 1:
+        if found is None or function is None or found[0] is function.scope or found[0].kind != "function":
             return False
         outer = found[0].node
         if type(outer) is not cst.FunctionDef or outer.asynchronous is not None:
@@ -444,7 +444,16 @@ class SyncOrmCheck(DjangoCheck):
         from async_lint.analysis.reaching import statement_order_of
 
         order = statement_order_of(self.ctx, found[0])
-        return any(order.runs_before(read, nested) for read in _sync_evaluations(outer.body, expr.value))
+        # Bound again after the evaluation (``users = users.filter(...)``): a new, unevaluated QuerySet.
+        bound_at = [order.places.get(id(binding.node)) for binding in found[1]]
+        if any(place is None for place in bound_at):
+            return False
+
+        def last_value(read: cst.Name) -> bool:
+            at = order.places.get(id(read))
+            return at is not None and all(place[0] < at[0] for place in bound_at)
+
+        return any(order.runs_before(read, nested) and last_value(read) for read in _sync_evaluations(outer.body, expr.value))
 
     def _local(self, name: str) -> tuple[Scope, list[Binding]] | None:
         """The scope and bindings of ``name`` where it is a local of the
