@@ -1456,6 +1456,13 @@ class DjangoInference:
 
     def _infer_call(self, node: cst.Call, scope: Scope) -> Value | None:
         func = node.func
+        if type(func) is cst.Attribute and func.attr.value == "get" and node.args and node.args[0].keyword is None:
+            # ``self.scope.get("user")``: as ``self.scope["user"]``.
+            key = self._scope_key_of(func.value, node.args[0].value, scope)
+            if key == "user":
+                return InstanceValue(self.user_model(), frozenset())
+            if key == "session":
+                return ScopeSessionValue()
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = self._infer(func.value, scope)
@@ -1784,23 +1791,33 @@ class DjangoInference:
         scope = scope or self.ctx.scope
         if type(expr) is cst.Name:
             found = sole_binding(scope, expr.value)
-            if found is None or found[0].kind != ASSIGN or type(found[0].value) is not cst.Subscript:
+            if found is None or found[0].kind != ASSIGN or type(found[0].value) not in (cst.Subscript, cst.Call):
                 return False
             expr, scope = found[0].value, found[1]
+        if type(expr) is cst.Call:
+            # ``self.scope.get("user")``
+            func = expr.func
+            return type(func) is cst.Attribute and func.attr.value == "get" and bool(expr.args) and self._scope_key_of(func.value, expr.args[0].value, scope) == "user"
         return type(expr) is cst.Subscript and self._consumer_scope_key(expr, scope) == "user"
 
     def _consumer_scope_key(self, node: cst.Subscript, scope: Scope) -> str | None:
         """``"user"`` for ``self.scope["user"]`` (``"session"`` for
         ``self.scope["session"]``) in a method of a Channels consumer; else None."""
-        holder = node.value
-        if type(holder) is not cst.Attribute or holder.attr.value != "scope" or len(node.slice) != 1:
+        if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Index:
             return None
-        key = node.slice[0].slice
-        if type(key) is not cst.Index or type(key.value) is not cst.SimpleString or key.value.evaluated_value not in ("user", "session"):
+        return self._scope_key_of(node.value, node.slice[0].slice.value, scope)
+
+    def _scope_key_of(self, holder: cst.BaseExpression, key: cst.BaseExpression, scope: Scope) -> str | None:
+        """``"user"``/``"session"`` where ``holder`` is a Channels consumer's
+        ``self.scope`` and ``key`` that string (``self.scope["user"]``,
+        ``self.scope.get("user")``); else None."""
+        if type(holder) is not cst.Attribute or holder.attr.value != "scope":
+            return None
+        if type(key) is not cst.SimpleString or key.evaluated_value not in ("user", "session"):
             return None
         owner = self._infer(holder.value, scope)
         if isinstance(owner, ClassSelf) and self._derives_from_package(owner.cls, owner.scope, "channels"):
-            return key.value.evaluated_value
+            return key.evaluated_value
         return None
 
     # -- functions of this file --------------------------------------------------
