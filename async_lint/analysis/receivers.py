@@ -61,6 +61,10 @@ class TypeModel:
     values: dict[str, str]  # qualified names known to be instances (settings.BASE_DIR)
     decorators: dict[str, str]  # qualified decorator -> type of the decorated def
     module_suffixes: dict[str, str]  # last module component -> type of names imported from it
+    # qualified callable -> (qualified argument, type): called with that
+    # argument, the callable makes the other type (``socket.socket(AF_INET,
+    # SOCK_DGRAM)``: a datagram socket, whose connect() sends nothing).
+    argument_variants: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @classmethod
     def from_rows(cls, rows: list[dict]) -> TypeModel:
@@ -70,8 +74,11 @@ class TypeModel:
         values: dict[str, str] = {}
         decorators: dict[str, str] = {}
         suffixes: dict[str, str] = {}
+        variants: dict[str, list[tuple[str, str]]] = {}
         for row in rows:
             name = row["name"]
+            for variant in row.get("made_with", ()):
+                variants.setdefault(variant["callable"], []).append((variant["argument"], name))
             types[name] = TypeSpec(
                 name=name,
                 deep=bool(row.get("deep", False)),
@@ -95,7 +102,7 @@ class TypeModel:
                 decorators[qualified] = name
             for suffix in row.get("module_suffixes", ()):
                 suffixes[suffix] = name
-        return cls(types, constructors, annotations, values, decorators, suffixes)
+        return cls(types, constructors, annotations, values, decorators, suffixes, {k: tuple(v) for k, v in variants.items()})
 
 
 @functools.lru_cache(maxsize=None)
@@ -248,6 +255,9 @@ class ReceiverInference:
     def _infer_call(self, call: cst.Call, scope: Scope) -> Inferred | None:
         qualified = self.ctx.qualified_name(call.func, scope)
         if qualified is not None and qualified in self.model.constructors:
+            for argument, variant in self.model.argument_variants.get(qualified, ()):
+                if any(self.ctx.qualified_name(arg.value, scope) == argument for arg in call.args if not arg.star):
+                    return Inferred(variant, call, scope)
             return Inferred(self.model.constructors[qualified], call, scope)
         callee = local_callee(self.ctx, call.func, scope)
         if callee is not None:
