@@ -43,7 +43,6 @@ NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED, CALLBACK})
 # everyday shapes (``for x in f()``, ``f().name``, ``a, b = f()``) whose
 # callees in other modules the project index would load to no end.
 ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED, COMPARED, RAISED})
-# Uses only sync code has (``await`` is no fix there, nor anywhere for these).
 # Uses where an added ``await`` is no fix: ``raise await f()`` raises what
 # the coroutine returns (the author means to await it, then raise or return).
 NO_AWAIT_FIX = frozenset({RAISED, THREAD_RETURNED})

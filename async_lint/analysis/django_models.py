@@ -1456,9 +1456,9 @@ class DjangoInference:
 
     def _infer_call(self, node: cst.Call, scope: Scope) -> Value | None:
         func = node.func
-        if type(func) is cst.Attribute and func.attr.value == "get" and node.args and node.args[0].keyword is None:
+        if type(func) is cst.Attribute and func.attr.value == "get":
             # ``self.scope.get("user")``: as ``self.scope["user"]``.
-            key = self._scope_key_of(func.value, node.args[0].value, scope)
+            key = self._scope_get_key(node, scope)
             if key == "user":
                 return InstanceValue(self.user_model(), frozenset())
             if key == "session":
@@ -1795,9 +1795,7 @@ class DjangoInference:
                 return False
             expr, scope = found[0].value, found[1]
         if type(expr) is cst.Call:
-            # ``self.scope.get("user")``
-            func = expr.func
-            return type(func) is cst.Attribute and func.attr.value == "get" and bool(expr.args) and self._scope_key_of(func.value, expr.args[0].value, scope) == "user"
+            return self._scope_get_key(expr, scope) == "user"
         return type(expr) is cst.Subscript and self._consumer_scope_key(expr, scope) == "user"
 
     def _consumer_scope_key(self, node: cst.Subscript, scope: Scope) -> str | None:
@@ -1806,6 +1804,14 @@ class DjangoInference:
         if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Index:
             return None
         return self._scope_key_of(node.value, node.slice[0].slice.value, scope)
+
+    def _scope_get_key(self, call: cst.Call, scope: Scope) -> str | None:
+        """``"user"`` for ``self.scope.get("user")`` (``"session"``) in a
+        method of a Channels consumer; else None."""
+        func = call.func
+        if type(func) is not cst.Attribute or func.attr.value != "get" or not call.args or call.args[0].keyword is not None:
+            return None
+        return self._scope_key_of(func.value, call.args[0].value, scope)
 
     def _scope_key_of(self, holder: cst.BaseExpression, key: cst.BaseExpression, scope: Scope) -> str | None:
         """``"user"``/``"session"`` where ``holder`` is a Channels consumer's
@@ -2105,7 +2111,7 @@ def _pair_loaded(method: str, call: cst.Call) -> frozenset[str]:
     with ``get(**kwargs)``, which caches none of the lookups' objects (only a
     new row is made from them); ``update_or_create`` then sets its
     ``defaults`` on either (django/db/models/query.py)."""
-    if method.lstrip("a") != "update_or_create":
+    if method not in ("update_or_create", "aupdate_or_create"):
         return frozenset()
     defaults = call_kwarg(call, "defaults")
     if defaults is None or not isinstance(defaults.value, cst.Dict):
@@ -2117,22 +2123,8 @@ def _pair_loaded(method: str, call: cst.Call) -> frozenset[str]:
 
 
 def _kwarg_names(call: cst.Call) -> frozenset[str]:
-    names = set()
-    for arg in call.args:
-        if arg.keyword is not None:
-            names.add(arg.keyword.value)
-        elif arg.star == "**" and isinstance(arg.value, cst.Dict):
-            names.add("*")
-        elif arg.star == "**":
-            names.add("*")
-    defaults = call_kwarg(call, "defaults")
-    if defaults is not None and isinstance(defaults.value, cst.Dict):
-        for element in defaults.value.elements:
-            if isinstance(element, cst.DictElement):
-                key = string_value(element.key)
-                if key:
-                    names.add(key)
-    return frozenset(names)
+    """The keywords a call (a model's constructor, ``create``) is given; "*" for a ``**`` one."""
+    return frozenset(arg.keyword.value if arg.keyword is not None else "*" for arg in call.args if arg.keyword is not None or arg.star == "**")
 
 
 def _first_of_pair(node: cst.Assign, target: cst.Attribute) -> cst.BaseExpression | None:

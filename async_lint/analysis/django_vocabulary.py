@@ -53,6 +53,7 @@ QUERYSET_CONSUMER_WORDS = frozenset(parts[-2] if len(parts) > 1 and parts[-2][:1
 QUERYSET_TWINS = _twin_names("queryset")
 RELATED_TWINS = _twin_names("related")
 MODEL_TWINS = _twin_names("model")
+USER_TWINS = _twin_names("user")
 
 # Sync QuerySet/Manager methods that run a query (``iterator`` only once iterated).
 EVALUATING_METHODS = frozenset(name for name in QUERYSET_TWINS if name != "iterator")

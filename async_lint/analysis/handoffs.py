@@ -92,16 +92,16 @@ def handed_by(
     a thread, which loads no relation of the values it is given."""
     index = handoff_callable_index(ctx, call, scope)
     if index is not None:
-        positional = [a.value for a in call.args if a.keyword is None and not a.star]
-        out = _callable_reads(positional[index], local_def, loads_nothing) if index < len(positional) else []
-        if index < len(positional) and is_orm_method(positional[index]):
+        handed = _positional(call, index)
+        out = _callable_reads(handed, local_def, loads_nothing) if handed is not None else []
+        if handed is not None and is_orm_method(handed):
             return out  # ``to_thread(Order.objects.create, user=u)``: the ORM loads nothing of its values
         return out + _argument_paths(call, is_instance, skip=index + 1)
     if type(call.func) is cst.Call:
         index = handoff_callable_index(ctx, call.func, scope)
         if index is not None:
-            positional = [a.value for a in call.func.args if a.keyword is None and not a.star]
-            if index < len(positional) and is_orm_method(positional[index]):
+            handed = _positional(call.func, index)
+            if handed is not None and is_orm_method(handed):
                 # ``sync_to_async(Order.objects.create)(user=profile)``: Django
                 # stores the instances it is given and loads none of their relations.
                 return []
@@ -113,6 +113,12 @@ def handed_by(
         path = dotted(method.value) if method is not None and runs_in_a_thread(method) else None
         return _argument_paths(call, is_instance) + ([(path, True)] if path is not None else [])
     return []
+
+
+def _positional(call: cst.Call, index: int) -> cst.BaseExpression | None:
+    """The call's ``index``-th positional argument (no ``*`` ones), if it has one."""
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    return positional[index] if index < len(positional) else None
 
 
 def _callable_reads(handed: cst.BaseExpression, local_def: Callable[[str], cst.FunctionDef | None], loads_nothing: Callable[[cst.Attribute], bool] = lambda method: False) -> list[Path]:

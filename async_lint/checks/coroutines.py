@@ -869,8 +869,9 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
         tables = self._tables.pop(id(function), None)
         if not tables:
             return
-        lookups = _lookup_only_names(function, set(tables))
-        consumed = _consumed_only_names(self.ctx, function, set(tables) - lookups)
+        uses = _dict_name_uses(self.ctx, function, set(tables))
+        lookups = _lookup_only_names(uses)
+        consumed = _consumed_only_names(uses)
         for name, calls in tables.items():
             if len({id(assign) for _call, assign, _fix in calls}) != 1:
                 continue
@@ -998,12 +999,13 @@ class _Held:
 _CONSUMING_USES = frozenset({ARGUMENT, TEXT, TRUTH})
 
 
-def _consumed_only_names(ctx, function: cst.FunctionDef, names: set[str]) -> dict[str, CoroutineUse]:
-    """Of ``names``, those the function binds once and otherwise only hands
-    to callables that never await what they are given (``render(request,
-    "page.html", context)``, ``JsonResponse(data)``) or adds entries to
-    (``context["user"] = user``, ``context.update(...)``), nested scopes
-    included, with the first such use."""
+def _dict_name_uses(ctx, function: cst.FunctionDef, names: set[str]) -> dict[str, list[CoroutineUse | str]]:
+    """How each occurrence of ``names`` in the function, nested scopes
+    included, uses the dict it names: ``"store"`` (bound), ``"lookup"``
+    (``table[key]``, ``table.get(key)``), ``"entry"`` (``context["user"] =
+    user``, ``del context[k]``, ``context.update(...)`` as a statement: no
+    entry read), the use where it is handed to a callable that never awaits
+    it, formats or tests it (``render(request, t, context)``), or ``"other"``."""
     uses: dict[str, list[CoroutineUse | str]] = {}
     for node, stack in _with_ancestors(function, [function]):
         if type(node) is not cst.Name or node.value not in names:
@@ -1014,50 +1016,41 @@ def _consumed_only_names(ctx, function: cst.FunctionDef, names: set[str]) -> dic
         found: CoroutineUse | str
         if type(parent) is cst.AssignTarget and parent.target is node:
             found = "store"
-        elif type(parent) is cst.Subscript and parent.value is node and type(above) in (cst.AssignTarget, cst.Del):
-            found = "entry"  # ``context["user"] = user``: no entry read
+        elif type(parent) is cst.Subscript and parent.value is node:
+            found = "entry" if type(above) in (cst.AssignTarget, cst.Del) else "lookup"
+        elif type(parent) is cst.Attribute and parent.value is node and parent.attr.value == "get" and type(above) is cst.Call and above.func is parent:
+            found = "lookup"
         elif type(parent) is cst.Attribute and parent.value is node and parent.attr.value == "update" and type(above) is cst.Call and len(stack) > 3 and type(stack[-4]) is cst.Expr:
             found = "entry"
         else:
             use = coroutine_use(_StackView(ctx, list(stack)), node)
             found = use if use is not None and use.kind in _CONSUMING_USES else "other"
         uses.setdefault(node.value, []).append(found)
+    return uses
+
+
+def _lookup_only_names(uses: dict[str, list[CoroutineUse | str]]) -> set[str]:
+    """Of the names ``_dict_name_uses`` read, those bound once and read only
+    to look an entry up."""
+    return {name for name, found in uses.items() if found.count("store") == 1 and "lookup" in found and all(kind in ("store", "lookup") for kind in found)}
+
+
+def _consumed_only_names(uses: dict[str, list[CoroutineUse | str]]) -> dict[str, CoroutineUse]:
+    """Of the names ``_dict_name_uses`` read, those bound once and otherwise
+    only handed to callables that never await what they are given, or
+    added entries to, with the first such use."""
     out: dict[str, CoroutineUse] = {}
     for name, found in uses.items():
         consumers = [use for use in found if isinstance(use, CoroutineUse)]
-        if found.count("store") == 1 and consumers and "other" not in found:
+        if found.count("store") == 1 and consumers and all(isinstance(kind, CoroutineUse) or kind in ("store", "entry") for kind in found):
             out[name] = consumers[0]
     return out
-
-
-def _lookup_only_names(function: cst.FunctionDef, names: set[str]) -> set[str]:
-    """Of ``names``, those the function binds once and reads only to look
-    an entry up (``table[key]``, ``table.get(key)``), nested scopes included."""
-    uses: dict[str, list[str]] = {}  # name -> "store", "lookup" or "other", per occurrence
-    for node, stack in _with_ancestors(function, [function]):
-        if type(node) is cst.Name and node.value in names:
-            parent, above = stack[-2], stack[-3] if len(stack) > 2 else None
-            if type(parent) is cst.AssignTarget and parent.target is node:
-                how = "store"
-            elif type(parent) is cst.Subscript and parent.value is node:
-                how = "other" if type(above) in (cst.AssignTarget, cst.Del) else "lookup"
-            elif type(parent) is cst.Attribute and parent.value is node:
-                how = "lookup" if parent.attr.value == "get" and type(above) is cst.Call and above.func is parent else "other"
-            elif (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
-                how = ""  # ``obj.commands``, ``f(commands=...)``: a name, not the variable
-            else:
-                how = "other"
-            if how:
-                uses.setdefault(node.value, []).append(how)
-    return {name for name, found in uses.items() if found.count("store") == 1 and "lookup" in found and "other" not in found}
 
 
 def _not_none(values):
     """The values but a ``None`` placeholder, where another value is assigned too."""
     if not values:
         return values
-    from async_lint.analysis.reaching import is_none_literal
-
     return [v for v in values if not is_none_literal(v)] or values
 
 

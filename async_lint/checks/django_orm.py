@@ -27,6 +27,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     django_inference,
 )
+from async_lint.analysis.django_vocabulary import MODEL_TWINS, USER_TWINS
 from async_lint.analysis.dominance import EvaluatedPoint
 from async_lint.analysis.handoffs import covers, dotted, handed_by, root_name
 from async_lint.analysis.django_twins import since, sync_names, target_version, twin
@@ -87,14 +88,8 @@ def _sync_evaluations(body: cst.BaseSuite, name: str) -> list[cst.Name]:
     return out
 
 
-def _instance_twin_names() -> frozenset[str]:
-    from async_lint.analysis.django_vocabulary import _twin_names
-
-    return frozenset({*_twin_names("model").values(), *_twin_names("user").values()})
-
-
 # Django's async methods of a model instance (``asave``, ``ahas_perm``...).
-_INSTANCE_TWINS = _instance_twin_names()
+_INSTANCE_TWINS = frozenset({*MODEL_TWINS.values(), *USER_TWINS.values()})
 
 
 class DjangoCheck(Check):

@@ -293,6 +293,7 @@ class ForeignObjectCallCheck(ProjectCheck):
         return defining_paths(targets | makers, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
+        from async_lint.analysis.receivers import default_type_model
         from async_lint.checks.blocking import blocking_table
 
         table = blocking_table()
@@ -308,8 +309,6 @@ class ForeignObjectCallCheck(ProjectCheck):
         for path, call in facts.of(ObjectCall):
             type_name, made = types.get(call.target, (None, ""))
             if call.through and type_name is not None:
-                from async_lint.analysis.receivers import default_type_model
-
                 spec = default_type_model().types.get(type_name)
                 type_name = spec.operators.get(call.through) if spec is not None else None
             entry = table.match_method(type_name, call.method) if type_name is not None and call.positioned else None
