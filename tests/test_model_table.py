@@ -62,10 +62,36 @@ def reference_method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> t
                 return "evaluates", f"{func.id}()"
         elif isinstance(node, (ast.For, ast.comprehension)) and not getattr(node, "is_async", 0) and _is_self_chain(node.iter, self_names):
             return "evaluates", "iteration"
-    returns = [n.value for n in _reference_own_nodes(function) if isinstance(n, ast.Return)]
+    first = args[0].arg
+    own = list(_reference_own_nodes(function))
+    # A save() of an object made through self, or saved to the manager's database.
+    made = {n.targets[0].id for n in own if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and _reference_made(n.value, first)}
+    for node in own:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "save":
+            receiver = node.func.value
+            using = [k.value for k in node.keywords if k.arg == "using"]
+            if (
+                _reference_made(receiver, first)
+                or (isinstance(receiver, ast.Name) and receiver.id in made)
+                or any(isinstance(u, ast.Attribute) and u.attr in ("_db", "db") and isinstance(u.value, ast.Name) and u.value.id == first for u in using)
+            ):
+                return "evaluates", ".save()"
+    returns = [n.value for n in own if isinstance(n, ast.Return)]
     if returns and all(value is not None and _is_lazy_chain(value, self_names) for value in returns):
         return "lazy", ("selects" if any(_reference_selects(value) for value in returns) else None)
+    called = []
+    for node in own:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id == first:
+            name = node.func.attr
+            if name not in evaluating and name not in model_skeleton.LAZY_METHODS and name not in ("save", "get_queryset"):
+                called.append(name)
+    if called:
+        return "calls", list(dict.fromkeys(reversed(called)))
     return "other", None
+
+
+def _reference_made(node: ast.AST, first: str) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id == first
 
 
 def _reference_selects(value: ast.AST) -> bool:

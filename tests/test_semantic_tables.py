@@ -118,14 +118,14 @@ def test_every_coroutine_twin_is_a_coroutine_function_of_real_django() -> None:
 import inspect, json, sys
 from tests.django_runtime.runner import setup_django
 setup_django("file:twin_probe?mode=memory&cache=shared")
-from django.contrib.auth.models import User
+from django.contrib.auth.models import User, UserManager
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache.backends.base import BaseCache
 from django.db.models import QuerySet
 from django.dispatch import Signal
 import django.contrib.auth, django.shortcuts
 owners = {
-    "queryset": [QuerySet], "related": [User.groups.related_manager_cls], "model": [User], "user": [User],
+    "queryset": [QuerySet], "related": [User.groups.related_manager_cls], "model": [User], "user": [User], "user_manager": [UserManager],
     "session": [SessionStore], "cache": [BaseCache], "signal": [Signal],
 }
 kinds = json.loads(sys.stdin.read())

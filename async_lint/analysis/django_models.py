@@ -152,6 +152,7 @@ def _well_known_models() -> dict[str, ModelInfo]:
         Relation("groups", "m2m", "Group"),
         Relation("user_permissions", "m2m", "Permission"),
     )
+    user.manager_classes["objects"] = ("django.contrib.auth.models.UserManager", None)
     return {
         "django.contrib.auth.models.User": user,
         "django.contrib.auth.models.Group": model("Group", "django.contrib.auth.models.Group", Relation("permissions", "m2m", "Permission"), Relation("user_set", "reverse_m2m", "User")),

@@ -14,13 +14,16 @@ from __future__ import annotations
 import ast
 import re
 
-from async_lint.analysis.django_vocabulary import EVALUATING_METHODS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
+from async_lint.analysis.django_vocabulary import DJANGO_MANAGER_METHODS, EVALUATING_METHODS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
 
-SKELETON_FORMAT = 6
+SKELETON_FORMAT = 7
 # Django's Model methods that load no relation onto the instance (``save``
 # reads only the relations already cached): a model that does not override
 # them hands a thread nothing of its relations with ``sync_to_async(obj.save)``.
 RELATION_NEUTRAL_METHODS = ("delete", "save")
+# The query methods of Django's own managers (``create_user``), which a
+# method of a project's manager may call or define anew.
+DJANGO_MANAGER_METHOD_NAMES = frozenset(name for methods in DJANGO_MANAGER_METHODS.values() for name in methods)
 
 # A file worth reading for model facts: it defines a class on some base.
 CLASS_WITH_BASES = re.compile(r"(?m)^[ \t]*class[ \t]+\w+[ \t]*\(")
@@ -248,9 +251,11 @@ def _lazy_root(node: ast.AST):
             return None
 
 
-def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str | None]:
-    """("evaluates", what) when the body runs a query on ``self``'s QuerySet;
+def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str | list[str] | None]:
+    """("evaluates", what) when the body runs a query on ``self``'s QuerySet
+    or saves a row it made (``user = self.model(...)``; ``user.save()``);
     ("lazy", None) when every return is a QuerySet built from ``self``;
+    ("calls", names) when it calls other methods of ``self``, which may;
     else ("other", None).
 
     One walk of the body gathers what can decide it: the calls and loops that
@@ -261,10 +266,13 @@ def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str,
     args = function.args.posonlyargs + function.args.args
     if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
         return "other", None
+    first = args[0].arg
     evaluating: list[ast.AST] = []
     returns: list[ast.AST | None] = []
     assigns: list[ast.Assign] = []
     nested: list[ast.AST] = []
+    saves: list[ast.Call] = []  # ``user.save(...)``
+    own_calls: list[str] = []  # ``self.create_user(...)``: methods of the class it calls
     stack: list = []
     _push_children(function, stack)
     while stack:
@@ -273,7 +281,15 @@ def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str,
         if node_type is ast.Call:
             func = node.func
             func_type = type(func)
-            if (func_type is ast.Attribute and func.attr in _EVALUATING_ATTRIBUTES) or (func_type is ast.Name and func.id in _EVALUATING_BUILTINS and node.args):
+            if func_type is ast.Attribute:
+                attr = func.attr
+                if attr in _EVALUATING_ATTRIBUTES:
+                    evaluating.append(node)
+                elif attr == "save":
+                    saves.append(node)
+                elif type(func.value) is ast.Name and func.value.id == first and attr not in LAZY_METHODS and attr != "get_queryset":
+                    own_calls.append(attr)
+            elif func_type is ast.Name and func.id in _EVALUATING_BUILTINS and node.args:
                 evaluating.append(node)
         elif node_type is ast.For or node_type is ast.comprehension:
             if not getattr(node, "is_async", 0):
@@ -293,9 +309,9 @@ def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str,
                 stack.extend([item for item in value if type(item) in _BRANCHES])
             elif type(value) in _BRANCHES:
                 stack.append(value)
-    if not evaluating and not returns:
+    if not evaluating and not returns and not saves and not own_calls:
         return "other", None
-    self_names = _self_names(function, args[0].arg, assigns, nested)
+    self_names = _self_names(function, first, assigns, nested)
     for node in evaluating:
         if type(node) is ast.Call:
             func = node.func
@@ -306,11 +322,38 @@ def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str,
                 return "evaluates", f"{func.id}()"
         elif _is_self_chain(node.iter, self_names):
             return "evaluates", "iteration"
+    if saves and _saves_a_row(saves, assigns, first):
+        return "evaluates", ".save()"
     if returns and all(value is not None and _is_lazy_chain(value, self_names) for value in returns):
         # ``return self.select_related("video", ...)``: what it loads is not
         # kept, so its rows' relations count as loaded (not claimed unloaded).
         return "lazy", ("selects" if any(_selects(value) for value in returns) else None)
+    if own_calls:
+        # What the called methods do is read with the class's other methods (model_table.py).
+        return "calls", list(dict.fromkeys(reversed(own_calls)))
     return "other", None
+
+
+def _made_by_self(node: ast.AST, first: str) -> bool:
+    """``self.model(...)``, ``self._create_user_object(...)``: an object a
+    manager method makes through ``self``."""
+    return type(node) is ast.Call and type(node.func) is ast.Attribute and type(node.func.value) is ast.Name and node.func.value.id == first
+
+
+def _saves_a_row(saves: list[ast.Call], assigns: list[ast.Assign], first: str) -> bool:
+    """A ``save()`` in a manager method that writes a row: of an instance the
+    method made through ``self`` (``user = self.model(...)``), or saved to
+    the manager's database (``user.save(using=self._db)``)."""
+    made = {node.targets[0].id for node in assigns if _made_by_self(node.value, first)}
+    for call in saves:
+        receiver = call.func.value  # type: ignore[attr-defined]
+        if _made_by_self(receiver, first) or (type(receiver) is ast.Name and receiver.id in made):
+            return True
+        for keyword in call.keywords:
+            value = keyword.value
+            if keyword.arg == "using" and type(value) is ast.Attribute and value.attr in ("_db", "db") and type(value.value) is ast.Name and value.value.id == first:
+                return True
+    return False
 
 
 def _async_method_kind(function: ast.AsyncFunctionDef) -> tuple[str, str | None]:
@@ -432,6 +475,7 @@ def _class_skeleton(node: ast.ClassDef, resolver: _Resolver) -> dict:
         qualified = resolver.qualify(base)
         bases.append(qualified if qualified is not None else None)
     out: dict = {"bases": bases, "abstract": False, "proxy": False, "relations": {}, "managers": {}, "methods": {}, "get_queryset": None, "defines": []}
+    own = {statement.name for statement in node.body if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))}
     for statement in node.body:
         if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
             for inner in statement.body:
@@ -446,8 +490,14 @@ def _class_skeleton(node: ast.ClassDef, resolver: _Resolver) -> dict:
             if isinstance(statement, ast.FunctionDef) and statement.name == "get_queryset":
                 out["get_queryset"] = _get_queryset_class(statement, resolver)
             kind, what = _method_kind(statement)
+            if kind == "calls":
+                # Only the class's own methods, and the query methods of Django's managers it may derive from.
+                what = [name for name in what if name in own or name in DJANGO_MANAGER_METHOD_NAMES]  # type: ignore[union-attr]
+                kind = kind if what else "other"
             if kind != "other":
                 out["methods"][statement.name] = [kind, what]
+            elif statement.name in DJANGO_MANAGER_METHOD_NAMES:
+                out["defines"].append(statement.name)  # hides Django's method of that name
             continue
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target, value = statement.targets[0], statement.value

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from async_lint.analysis.cache_config import ALL_ALIASES
-from async_lint.analysis.django_vocabulary import MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES, USER_BASES
+from async_lint.analysis.django_vocabulary import DJANGO_MANAGER_METHODS, MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES, USER_BASES
 from async_lint.analysis.model_skeleton import RELATION_NEUTRAL_METHODS, build_skeleton, lines_matching
 
 # Contrib apps whose models real projects use without declaring them.
@@ -118,7 +118,8 @@ class ModelTable:
     def method_kind(self, cls: str | None, method: str) -> list | None:
         if cls is None:
             return None
-        return self.methods.get(cls, {}).get(method)
+        # Django's own managers' query methods are known without a table.
+        return self.methods.get(cls, DJANGO_MANAGER_METHODS.get(cls, {})).get(method)
 
     def is_queryset_class(self, qualified: str) -> bool:
         qualified = self.canonical(qualified)
@@ -297,21 +298,45 @@ class _Builder:
     def is_request(self, qualified: str | None) -> bool:
         return self._derives(qualified, REQUEST_CLASSES)
 
-    def class_methods(self, qualified: str | None, depth: int = 0) -> dict[str, list]:
-        """Method kinds of a project or installed QuerySet/manager class, inherited ones included."""
-        if not qualified or depth > MAX_DEPTH or qualified in QUERYSET_CLASSES or qualified in MANAGER_CLASSES:
+    def class_methods(self, qualified: str | None) -> dict[str, list]:
+        """Method kinds of a project or installed QuerySet/manager class,
+        inherited ones included; a method that calls others of the class
+        (``return self.create_user(...)``) runs a query where one of them does."""
+        out = self._class_methods(qualified, 0)
+        calls = {name: kind[1] for name, kind in out.items() if kind[0] == "calls"}
+        for name in calls:
+            del out[name]
+        for _round in range(4):  # chains of calls, a few deep
+            found = {name: next((callee for callee in callees if out.get(callee, [None])[0] in ("evaluates", "django")), None) for name, callees in calls.items()}
+            found = {name: callee for name, callee in found.items() if callee is not None}
+            if not found:
+                break
+            for name, callee in found.items():
+                out[name] = ["evaluates", out[callee][1] if out[callee][0] == "evaluates" else f".{callee}()"]
+                del calls[name]
+        return out
+
+    def _class_methods(self, qualified: str | None, depth: int) -> dict[str, list]:
+        if not qualified or depth > MAX_DEPTH or qualified in QUERYSET_CLASSES:
             return {}
+        if qualified in DJANGO_MANAGER_METHODS or qualified in MANAGER_CLASSES:
+            return dict(DJANGO_MANAGER_METHODS.get(qualified, {}))
         found = self.resolve(qualified)
         if found is None:
             return {}
-        _canonical, cls = found
+        canonical, cls = found
+        if canonical in DJANGO_MANAGER_METHODS or canonical in MANAGER_CLASSES or canonical in QUERYSET_CLASSES:
+            return dict(DJANGO_MANAGER_METHODS.get(canonical, {}))
         out: dict[str, list] = {}
         for base in reversed(cls["bases"]):
             if isinstance(base, dict):
-                out.update(self.class_methods(base.get("from_queryset"), depth + 1))
-                out.update(self.class_methods(base.get("manager"), depth + 1))
+                out.update(self._class_methods(base.get("from_queryset"), depth + 1))
+                out.update(self._class_methods(base.get("manager"), depth + 1))
             else:
-                out.update(self.class_methods(base, depth + 1))
+                out.update(self._class_methods(base, depth + 1))
+        for name in cls.get("defines", ()):
+            if out.get(name, [None])[0] == "django":
+                del out[name]  # the class's own method of that name, which runs no query
         out.update(cls["methods"])
         return out
 

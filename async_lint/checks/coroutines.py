@@ -58,7 +58,7 @@ from async_lint.analysis.django_models import (
     static_or_class_method,
 )
 from async_lint.analysis.context import adapters
-from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, twin
+from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, sync_names, twin
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding, Scope
 from async_lint.catalog import load_table
@@ -94,7 +94,7 @@ _VALUE_TWIN_KINDS = {
     SessionValue: ("session",),
     DjangoRequestValue: ("request",),
 }
-RECEIVER_TWIN_KINDS = ("queryset", "related", "model", "user", "session", "request")
+RECEIVER_TWIN_KINDS = ("queryset", "related", "model", "user", "user_manager", "session", "request")
 # QuerySet methods a Manager does not copy (``queryset_only = True`` in Django).
 QUERYSET_ONLY = ("delete",)
 
@@ -451,11 +451,21 @@ class CoroutineEvidence:
             kinds = ("queryset", "related") if value.relation is not None else ("queryset",)
             if method in self._queryset_only:
                 return False
+            sync = self._user_manager_sync_names.get(method)
+            if sync is not None:
+                # ``User.objects.acreate_user(...)``: where the manager has Django's method.
+                custom = django_inference(self.ctx).custom_method(value, sync)
+                return custom is not None and custom[0] == "django"
         else:
             kinds = _VALUE_TWIN_KINDS.get(type(value), ())
             if isinstance(value, InstanceValue) and is_user_value(value):
                 kinds = ("model", "user")
         return any(method in self.apis.django_twins[kind] for kind in kinds)
+
+    @functools.cached_property
+    def _user_manager_sync_names(self) -> dict[str, str]:
+        """The user managers' coroutine methods, and the sync name of each."""
+        return {twin("user_manager", sync, None): sync for sync in sync_names("user_manager", coroutine_twins_only=True)}
 
     @functools.cached_property
     def _queryset_only(self) -> frozenset[str]:

@@ -275,6 +275,10 @@ class SyncOrmCheck(DjangoCheck):
         if not isinstance(receiver, (ManagerValue, QuerySetValue)):
             return
         custom = self.inference.custom_method(receiver, method)
+        if custom is not None and custom[0] == "django":
+            # ``User.objects.create_user(...)``: a query method of Django's own manager.
+            self._query_method(node, func, method, receiver, kind=custom[1])
+            return
         if custom is None or custom[0] != "evaluates":
             return
         base = shown(self.ctx, func.value)
@@ -286,7 +290,7 @@ class SyncOrmCheck(DjangoCheck):
             f"(SynchronousOnlyOperation in async code); use `await sync_to_async({base}.{method}){'(...)' if node.args else '()'}`",
         )
 
-    def _query_method(self, node: cst.Call, func: cst.Attribute, method: str, receiver: ManagerValue | QuerySetValue) -> None:
+    def _query_method(self, node: cst.Call, func: cst.Attribute, method: str, receiver: ManagerValue | QuerySetValue, kind: str | None = None) -> None:
         related = receiver.relation is not None and isinstance(receiver, ManagerValue)
         if method in RELATED_EVALUATING_METHODS and not related:
             return
@@ -297,7 +301,7 @@ class SyncOrmCheck(DjangoCheck):
         owner = receiver.owner
         if related and method in ("count", "exists") and owner is not None and owner.loaded is not None and owner.has_loaded(receiver.relation.name):  # type: ignore[union-attr]
             return  # answered from the prefetch cache
-        kind = "related" if related and method in RELATED_TWINS else "queryset"
+        kind = kind or ("related" if related and method in RELATED_TWINS else "queryset")
         if method == "iterator":
             return  # lazy until iterated: see evaluated()
         base = shown(self.ctx, func.value)
