@@ -196,6 +196,13 @@ def orm_codes() -> frozenset[str]:
     return frozenset(code for code, rule in catalog().items() if rule.orm)
 
 
+def async_unsafe_codes() -> frozenset[str]:
+    """The rules that DJANGO_ALLOW_ASYNC_UNSAFE silences where it is set: the
+    ORM rules, and those whose finding is that a later ORM use raises
+    (``async_unsafe_opt_out = true`` in the catalog: DJA402)."""
+    return orm_codes() | frozenset(code for code, rule in catalog().items() if rule.extra.get("async_unsafe_opt_out") is True)
+
+
 def select_codes(select: list[str] | None, ignore: list[str] | None, extend_select: list[str] | None = None) -> frozenset[str]:
     """Resolve ``--select``/``--ignore`` (codes or prefixes like ``DJA1``) to codes.
 

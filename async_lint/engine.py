@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from async_lint.catalog import PARSE_ERROR_CODE, level_of, orm_codes
+from async_lint.catalog import PARSE_ERROR_CODE, async_unsafe_codes, level_of
 from async_lint.discovery import Discovery, discover, discover_folder_and_root, display_path, gitignore_spec
 from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabled_index_checks, parse_error_finding, project_index_findings
 from async_lint.file_pool import PARALLEL_THRESHOLD, FileWorkers, start_early_workers
@@ -488,7 +488,7 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
         whole = analyzer.reports_whole(path)
         local = [f for f in result.findings if f.code in settings.enabled and (whole or f.code == PARSE_ERROR_CODE)]
         if opt_out is not None:
-            local = [f for f in local if f.code not in orm_codes()]
+            local = [f for f in local if f.code not in async_unsafe_codes()]
             notes.setdefault(path, []).append(f"ORM rules skipped: DJANGO_ALLOW_ASYNC_UNSAFE is set in {relative_display(opt_out, root)}")
         findings.extend(local)
         if result.notes:
@@ -574,7 +574,7 @@ def analyze_in_project(path: str, source: SourceFile, settings: Settings, run_re
 
     opted_out = path in run_result.orm_opt_outs
     project = ProjectIndex({**index.by_path, path: result.summary}, index.known, level_of=index.level_of, display=index.display)
-    findings = [f for f in result.findings if not (opted_out and f.code in orm_codes())]
+    findings = [f for f in result.findings if not (opted_out and f.code in async_unsafe_codes())]
     findings.extend(project_index_findings(project, path, settings, orm_opt_out=opted_out))
     return sorted(findings, key=lambda f: f.sort_key)
 

@@ -92,9 +92,9 @@ class Suppressions:
         from async_lint.baseline import new_findings
         from async_lint.config import apply_per_file_ignores
 
-        from async_lint.catalog import orm_codes
+        from async_lint.catalog import async_unsafe_codes
 
-        orm = orm_codes()
+        orm = async_unsafe_codes()
         kept = [f for f in findings if not (f.path in self.orm_opt_outs and f.code in orm)]
         kept = apply_per_file_ignores(kept, self.settings)
         if self.baseline is not None:

@@ -72,10 +72,16 @@ def index_checks_for(codes: frozenset[str]) -> tuple[type[IndexCheck], ...]:
 
 
 def index_findings(index, path: str, codes: frozenset[str], orm_opt_out: bool = False) -> list:
-    """The findings of the enabled index checks on one file the index holds."""
+    """The findings of the enabled index checks on one file the index holds
+    (``orm_opt_out``: DJANGO_ALLOW_ASYNC_UNSAFE is set for it, which silences
+    the rules ``async_unsafe_codes`` names)."""
+    from async_lint.catalog import async_unsafe_codes
+
     summary = index.by_path.get(path)
     if summary is None:
         return []
+    if orm_opt_out:
+        codes = codes - async_unsafe_codes()
     return [f for check in index_checks_for(codes) for f in check(index).findings_for(path, summary, orm_opt_out) if f.code in codes]
 
 
