@@ -9,6 +9,11 @@ sync callback), and a project's async auth sees the request first and may set
 a lazy user; where it has none (``auth=None``, or no auth anywhere in the
 project) the lazy user is still the one Django's middleware set.
 
+django-ninja-extra runs a route's auth and permissions (the route's, or
+else its controller's) before the route, a sync permission in a thread
+(``sync_to_async(permission.has_permission)``): a permission other than
+``AllowAny`` asks about the user, which is then loaded.
+
 The operation's own decorator and a router or API built in the same module
 with an ``auth=`` decide in the file (``route_auth``); a router without one,
 which an API of the project may give its auth when it adds the router, is
@@ -36,6 +41,9 @@ cst = lazy_libcst.bind(globals())
 OPERATION_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "api_operation"})
 ROUTERS = frozenset({"ninja.Router", "ninja.router.Router"})
 APIS = frozenset({"ninja.NinjaAPI", "ninja.main.NinjaAPI"})
+# django-ninja-extra's route decorators, and its controller decorators.
+EXTRA_OPERATIONS = frozenset({"http_get", "http_post", "http_put", "http_patch", "http_delete", "http_generic"})
+EXTRA_CONTROLLERS = frozenset({"api_controller", "ApiController", "router"})  # router: its older name
 # A file that may build a router or an API with an auth.
 AUTH_TEXT = re.compile(rb"\b(?:NinjaAPI|Router|add_router)\s*\(")
 
@@ -53,6 +61,9 @@ def route_auth(ctx, function) -> tuple[str, str] | None:
     ``<router>.get(...)`` in a module that imports ninja)."""
     if function is None or not _imports_ninja(ctx):
         return None
+    extra = _extra_operation_auth(ctx, function)
+    if extra is not None:
+        return extra, ""
     for decorator in function.node.decorators:
         call = decorator.decorator
         if type(call) is not cst.Call or type(call.func) is not cst.Attribute or call.func.attr.value not in OPERATION_METHODS:
@@ -80,6 +91,62 @@ def route_auth(ctx, function) -> tuple[str, str] | None:
     return None
 
 
+def _extra_operation_auth(ctx, function) -> str | None:
+    """AUTH or NO_AUTH for a django-ninja-extra route (``@http_get(...)``,
+    ``@route.post(...)`` in a controller): ninja-extra runs the route's, or
+    else its controller's, auth and permissions before it (a sync
+    permission in a thread, ``sync_to_async(permission.has_permission)``),
+    and a permission asks about the user.  None where it is no such route."""
+    route = next((d.decorator for d in function.node.decorators if type(d.decorator) is cst.Call and _is_extra_operation(ctx.qualified_name(d.decorator.func, function.scope.parent) or "")), None)
+    if route is None:
+        return None
+    auth, permissions = _auth_argument(route), _permissions_argument(route)
+    scope = function.scope.parent
+    if scope is not None and scope.kind == "class":
+        for decorator in scope.node.decorators:
+            call = decorator.decorator
+            controller = (ctx.qualified_name(call.func, scope.parent) or "") if type(call) is cst.Call else ""
+            if controller.partition(".")[0] == "ninja_extra" and controller.rpartition(".")[2] in EXTRA_CONTROLLERS:
+                auth = auth or _auth_argument(call)
+                permissions = permissions if permissions is not None else _permissions_argument(call)
+        if permissions is None:
+            # ``permission_classes = [IsAuthenticated]`` in the controller's body.
+            for statement in scope.node.body.body:
+                if type(statement) is cst.SimpleStatementLine and type(statement.body[0]) is cst.Assign:
+                    assign = statement.body[0]
+                    if any(type(t.target) is cst.Name and t.target.value == "permission_classes" for t in assign.targets):
+                        permissions = _permissions_value(assign.value)
+    return AUTH if auth == AUTH or permissions else NO_AUTH
+
+
+def _is_extra_operation(qualified: str) -> bool:
+    if qualified.partition(".")[0] != "ninja_extra":
+        return False
+    owner, _, last = qualified.rpartition(".")
+    return last in EXTRA_OPERATIONS or (last in OPERATION_METHODS and owner.rpartition(".")[2] == "route")
+
+
+def _permissions_argument(call) -> bool | None:
+    """Whether a call's ``permissions=`` names a permission other than
+    ``AllowAny``; None without the argument."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "permissions":
+            return _permissions_value(arg.value)
+    return None
+
+
+def _permissions_value(value) -> bool:
+    """A list of permissions holds one other than ``AllowAny`` (what cannot be read counts as one)."""
+    if type(value) not in (cst.List, cst.Tuple):
+        return not is_none_literal(value)
+    for element in value.elements:
+        named = element.value.func if type(element.value) is cst.Call else element.value
+        last = named.attr.value if type(named) is cst.Attribute else named.value if type(named) is cst.Name else ""
+        if last != "AllowAny":
+            return True
+    return False
+
+
 def _auth_argument(call) -> str | None:
     """AUTH or NO_AUTH by a call's ``auth=`` argument; None without one."""
     for arg in call.args:
@@ -89,7 +156,7 @@ def _auth_argument(call) -> str | None:
 
 
 def _imports_ninja(ctx) -> bool:
-    return any(binding.kind == IMPORT and (binding.target or "").partition(".")[0] == "ninja" for bindings in ctx.module_scope.bindings.values() for binding in bindings)
+    return any(binding.kind == IMPORT and (binding.target or "").partition(".")[0] in ("ninja", "ninja_extra") for bindings in ctx.module_scope.bindings.values() for binding in bindings)
 
 
 @dataclass(frozen=True, kw_only=True)
