@@ -93,6 +93,8 @@ DRF_FUNCTION_VIEWS = frozenset({"rest_framework.decorators.api_view", "adrf.deco
 # (django-bolt's is a Rust request whose ``user`` is loaded its own way).
 FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado", "django_bolt")
 USER_MODEL_GETTERS = MODEL_FACTORIES
+# Django's app registry's model lookup by app label and model name.
+APP_REGISTRY_GET_MODEL = frozenset({"django.apps.apps.get_model", "django.apps.registry.apps.get_model"})
 # Packages whose classes a project class may derive from without its own code
 # running in their methods.
 FRAMEWORK_PACKAGES = frozenset({"django", "channels", "rest_framework", "adrf", "ninja", "asgiref"})
@@ -1455,6 +1457,19 @@ class DjangoInference:
                 return statement
         return None
 
+    def _registry_model(self, node: cst.Call) -> Value | None:
+        """``apps.get_model("shop", "Product")`` (or ``"shop.Product"``,
+        ``model_name=``): the model of that app label and name the table
+        knows (an app's default label, its package's last name)."""
+        texts = [string_value(arg.value) for arg in node.args if arg.keyword is None and arg.star == ""]
+        keywords = {arg.keyword.value: string_value(arg.value) for arg in node.args if arg.keyword is not None}
+        label = texts[0] if texts else keywords.get("app_label")
+        name = texts[1] if len(texts) > 1 else keywords.get("model_name")
+        if label is not None and name is None and "." in label:
+            label, _, name = label.partition(".")
+        qualified = self.table.model_by_label(label, name) if label and name else None
+        return ModelClass(self._table_model(qualified)) if qualified is not None else None
+
     def _infer_call(self, node: cst.Call, scope: Scope) -> Value | None:
         func = node.func
         if type(func) is cst.Attribute and func.attr.value == "get":
@@ -1464,6 +1479,8 @@ class DjangoInference:
                 return InstanceValue(self.user_model(), frozenset())
             if key == "session":
                 return ScopeSessionValue()
+        if type(func) is cst.Attribute and func.attr.value == "get_model" and self.ctx.qualified_name(func, scope) in APP_REGISTRY_GET_MODEL:
+            return self._registry_model(node)
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = self._infer(func.value, scope)

@@ -98,6 +98,7 @@ class ModelTable:
     # result of the table must check is still there.
     installed: dict[str, list | None] | None = field(default=None, compare=False, repr=False)
     _single_relations: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    _labels: dict[tuple[str, str], str] | None = field(default=None, compare=False, repr=False)
 
     def single_relation_names(self) -> frozenset[str]:
         """The names of the single relations of every model the table knows
@@ -114,6 +115,17 @@ class ModelTable:
         if not qualified:
             return None
         return self.models.get(self.canonical(qualified))
+
+    def model_by_label(self, label: str, name: str) -> str | None:
+        """The qualified name of the model ``apps.get_model(label, name)``
+        gives (Django matches the model name in any case), by its app's
+        default label."""
+        if self._labels is None:
+            self._labels = {}
+            for qualified in self.models:
+                module, _, model = qualified.rpartition(".")
+                self._labels.setdefault((app_label(module), model.lower()), qualified)
+        return self._labels.get((label, name.lower()))
 
     def method_kind(self, cls: str | None, method: str) -> list | None:
         if cls is None:
