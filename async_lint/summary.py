@@ -226,9 +226,23 @@ def callee_ref(ctx: FileContext, func: cst.BaseExpression) -> Any:
         return None
     if name.startswith("builtins.") or "." not in name:
         return None
+    if type(func) is cst.Name and _rebound_to_thread_wrapper(ctx, func.value):
+        return None
     if name.startswith("<module>."):
         name = f"{ctx.module_name or '<module>'}.{name.split('.', 1)[1]}"
     return f"q:{name}"
+
+
+def _rebound_to_thread_wrapper(ctx: FileContext, name: str) -> bool:
+    """``check = sync_to_async(check)`` at the end of the module's bindings
+    of the name, read from a function: a call of ``check`` there runs the
+    def (or the imported function) in a thread."""
+    found = ctx.lookup_with_scope(name)
+    if found is None or found[0].kind != "module" or found[0] is ctx.scope:
+        return False
+    last = found[1][-1]
+    value = last.value
+    return last.kind == ASSIGN and last.unconditional and type(value) is cst.Call and ctx.qualified_name(value.func, found[0]) in SYNC_TO_ASYNC_DECORATORS
 
 
 def _entered_here(ctx: FileContext, call: cst.Call) -> bool:

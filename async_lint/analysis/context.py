@@ -361,13 +361,15 @@ class FileContext:
         return target
 
     def resolve_name(self, name: str, scope: Scope | None = None) -> str | None:
-        found = lookup(scope or self.scope, name)
+        start = scope or self.scope
+        found = lookup(start, name)
         if found is None:
             if name in BUILTIN_NAMES:
                 return f"builtins.{name}"
             return self._star_imported(name)
         scope, bindings = found
-        kind, target = binding_target(bindings)
+        # Read from a nested scope (a function's body): as the enclosing body left it.
+        kind, target = binding_target(bindings, final=scope is not start)
         if kind == IMPORT:
             return self.reexports.get(target, target) if self.reexports and target else target
         if scope.kind == "module" and kind in (DEF, CLASS):

@@ -340,7 +340,12 @@ class ReceiverInference:
         if found is None:
             return None
         owner, bindings = found
-        bindings = reaching_bindings(self.ctx, owner, bindings, use)
+        if owner is not scope and owner.kind == "module" and len(bindings) > 1 and bindings[-1].kind == ASSIGN and bindings[-1].unconditional and bindings[-1].value is not None:
+            # Read in a function: the module's last binding, a plain statement
+            # of its body, is what the name is (``redis = redis.Redis(...)``).
+            bindings = bindings[-1:]
+        else:
+            bindings = reaching_bindings(self.ctx, owner, bindings, use)
         # ``client = None`` then assigned in branches: the assignments decide.
         if len(bindings) > 1:
             assigned = [b for b in bindings if not (b.kind == ASSIGN and is_none_literal(b.value))]

@@ -38,8 +38,9 @@ class Binding:
     target: str | None = None
     # For assignments: the assigned value (used by receiver inference).
     value: cst.BaseExpression | None = None
-    # For imports: made by a statement of the scope's own body, not one
-    # under an ``if``, ``try``, loop or ``with`` (it always runs, in order).
+    # For imports and assignments: made by a statement of the scope's own
+    # body, not one under an ``if``, ``try``, loop or ``with`` (it always
+    # runs, in order).
     unconditional: bool = False
 
 
@@ -124,9 +125,9 @@ class BindingCollector:
             if isinstance(star, cst.Param):
                 self.scope.add(Binding(star.name.value, PARAM, star))
 
-    def collect_target(self, target: cst.BaseExpression, node: cst.CSTNode, value: cst.BaseExpression | None = None) -> None:
+    def collect_target(self, target: cst.BaseExpression, node: cst.CSTNode, value: cst.BaseExpression | None = None, unconditional: bool = False) -> None:
         if isinstance(target, cst.Name):
-            self.scope.add(Binding(target.value, ASSIGN, node, value=value))
+            self.scope.add(Binding(target.value, ASSIGN, node, value=value, unconditional=unconditional))
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self.collect_target(element.value, node)
@@ -221,9 +222,9 @@ class BindingCollector:
         kind = type(small)
         if kind is cst.Assign:
             for target in small.targets:
-                self.collect_target(target.target, small, value=small.value)
+                self.collect_target(target.target, small, value=small.value, unconditional=not self._depth)
         elif kind is cst.AnnAssign:
-            self.collect_target(small.target, small, value=small.value)
+            self.collect_target(small.target, small, value=small.value, unconditional=not self._depth and small.value is not None)
         elif kind is cst.AugAssign:
             self.collect_target(small.target, small)
         elif kind.__name__ == "TypeAlias":  # ``type QS = QuerySet[Post]`` (PEP 695)
@@ -324,17 +325,24 @@ def defined_class(scope: Scope, name: str) -> tuple[cst.ClassDef, Scope] | None:
     return found[0].node, found[1]
 
 
-def binding_target(bindings: list[Binding]) -> tuple[str, str | None]:
+def binding_target(bindings: list[Binding], final: bool = False) -> tuple[str, str | None]:
     """Reduce a name's bindings to (kind, import target).
 
     A ``def``/``class`` anywhere shadows imports of the same name; otherwise an
     import wins over plain assignments (the ``try: import x / except: x = None``
     pattern).  Of several imports, one that always runs after the others
     (a plain statement of the scope's body, the last import of the name) is
-    what the name is once the module has loaded; else the first."""
+    what the name is once the module has loaded; else the first.
+
+    ``final``: the name as code run after the scope's body sees it (a
+    function reading a module's name): where the last binding is an
+    assignment of the body itself (``check = sync_to_async(check)``,
+    ``redis = redis.Redis()`` after the import), the name is what it made."""
     kinds = {b.kind for b in bindings}
     if DEF in kinds or CLASS in kinds:
         return (DEF if DEF in kinds else CLASS), None
+    if final and IMPORT in kinds and bindings[-1].kind == ASSIGN and bindings[-1].unconditional:
+        return ASSIGN, None
     imports = [b for b in bindings if b.kind == IMPORT]
     if len(imports) > 1 and imports[-1].unconditional:
         return IMPORT, imports[-1].target
