@@ -24,6 +24,9 @@ from async_lint.catalog import orm_codes
 # (``shop.Index.load()``, analysis/instances.py): the class, where the
 # method's summary marks it a factory (``_class``).
 FACTORY_CALL = "()"
+# ``<function>->``: what a call of that project function gives, by its return
+# annotation (the summary's ``returns_class``).
+RETURNED_BY = "->"
 
 # A function key: "module:qualname".
 FunctionKey = str
@@ -331,6 +334,10 @@ class ProjectIndex:
         """(module, class qualname) of a dotted class name, through re-exports;
         ``Class.method()`` (FACTORY_CALL): the class, where that
         method is a factory of its own class."""
+        if dotted.endswith(RETURNED_BY):
+            function = self._resolve_dotted(dotted[: -len(RETURNED_BY)], depth)
+            made = (self.function(function) or {}).get("returns_class") if function is not None else None
+            return self._class(made, depth + 1) if isinstance(made, str) and depth < 8 else None
         if dotted.endswith(FACTORY_CALL):
             factory = self._resolve_dotted(dotted[: -len(FACTORY_CALL)], depth)
             if factory is None or not (self.function(factory) or {}).get("factory"):

@@ -78,7 +78,7 @@ from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, ATTRIBUTE, INDEX
 from async_lint.analysis.django_models import return_statements
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
-from async_lint.analysis.receivers import ReceiverInference, self_assignments
+from async_lint.analysis.receivers import ReceiverInference, annotation_target, self_assignments
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope, dotted_name
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
@@ -272,6 +272,19 @@ def object_ref(ctx: FileContext, func: cst.BaseExpression) -> str | None:
     if cls is None or cls in classes.models and func.attr.value in MODEL_METHODS:
         return None  # ``order.save()``: DJA203's, even where the model overrides it
     return f"c:{cls}:{func.attr.value}"
+
+
+def _annotated_class(ctx: FileContext, info: FunctionInfo) -> str | None:
+    """The dotted name of the class a sync function's return annotation
+    names (``-> SarvamASR``, ``-> Optional[Room]``), as this module imports
+    it; None for a builtin, typing's or an unknown name."""
+    target = annotation_target(info.node.returns.annotation)  # type: ignore[union-attr]
+    if type(target) not in (cst.Name, cst.Attribute):
+        return None
+    name = ctx.qualified_name(target, info.scope.parent or ctx.module_scope)
+    if name is None or name.startswith(("builtins.", "typing.", "typing_extensions.", "collections.")) or "." not in name:
+        return None
+    return f"{ctx.module_name or '<module>'}.{name[9:]}" if name.startswith("<module>.") else name
 
 
 def _constructor_call(value: cst.BaseExpression | None) -> bool:
@@ -1090,6 +1103,10 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["decorators"] = decorator_refs  # what the index asks whether they defer the body
         if binding in ("class", "static") and not info.is_async and _makes_own_class(ctx, info):
             entry["factory"] = True  # ``Cls.method()`` returns an instance of the class
+        if not info.is_async and binding is None and info.node.returns is not None:
+            made = _annotated_class(ctx, info)
+            if made is not None:
+                entry["returns_class"] = made  # ``def get_asr() -> SarvamASR``: what a call gives
         if info.class_name is None and not info.is_async and _defers_wrapped(info.node):
             entry["defers"] = True  # a decorator whose wrapper does not call the function it wraps
         if binding is not None:

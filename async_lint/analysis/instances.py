@@ -29,7 +29,7 @@ from async_lint.analysis.django_models import InstanceValue, django_inference
 from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.receivers import annotation_target, self_assignments, self_class_scope, set_in_init
 from async_lint.analysis.scopes import ASSIGN, PARAM, Binding, Scope, lookup
-from async_lint.index import FACTORY_CALL
+from async_lint.index import FACTORY_CALL, RETURNED_BY
 
 cst = lazy_libcst.bind(globals())
 
@@ -73,7 +73,7 @@ class InstanceClasses:
 
     def _class_of(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
         if isinstance(expr, cst.Call):
-            return self._model_instance(expr, scope) or self._constructed(expr, scope) or self._factory_made(expr, scope)
+            return self._model_instance(expr, scope) or self._constructed(expr, scope) or self._factory_made(expr, scope) or self._returned_by(expr, scope)
         if isinstance(expr, cst.Name):
             found = lookup(scope, expr.value)
             if found is None or any(b.kind not in (ASSIGN, PARAM) for b in found[1]):
@@ -138,6 +138,22 @@ class InstanceClasses:
         if owner is None or owner.startswith("builtins.") or not owner.rpartition(".")[2][:1].isupper():
             return None
         return self._qualified(f"{owner}.{func.attr.value}") + FACTORY_CALL
+
+    def _returned_by(self, call: cst.Call, scope: Scope) -> str | None:
+        """``get_asr()``, ``self._context(api)``: a call of a project function
+        or of a method of this class, whose return annotation (read by the
+        project index, ``returns_class``) may name a class."""
+        func = call.func
+        if type(func) is cst.Attribute and type(func.value) is cst.Name:
+            owner = self_class_scope(func.value.value, scope)
+            if owner is None:
+                return None
+            module = self.ctx.module_name or "<module>"
+            return f"{module}.{owner.node.name.value}.{func.attr.value}{RETURNED_BY}"  # type: ignore[attr-defined]
+        name = self.ctx.qualified_name(func, scope)
+        if name is None or name.startswith("builtins.") or "." not in name or name.rpartition(".")[2][:1].isupper():
+            return None
+        return self._qualified(name) + RETURNED_BY
 
     def _annotated(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
         target = annotation_target(annotation)
