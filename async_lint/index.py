@@ -424,11 +424,13 @@ class ProjectIndex:
         function = self.function(key)
         out = []
         entered = (function or {}).get("entered", ())
+        consumed = (function or {}).get("consumed", ())
         for ref in (function or {}).get("calls", ()):
             target = self.resolve(ref, module, receiver)
             callee = self.function(target) if target is not None and target != key else None
-            # ``with cm():`` of a @contextmanager def runs its body to the ``yield`` here.
-            if self.callable_sync(callee) or (ref in entered and self.entered_at(callee, {"entered": True})):
+            # ``with cm():`` of a @contextmanager def runs its body to the ``yield`` here;
+            # ``list(gen())`` a generator function's body, to its end.
+            if self.callable_sync(callee) or (ref in entered and self.entered_at(callee, {"entered": True})) or (ref in consumed and self.consumed_at(callee, {"consumed": True})):
                 out.append((ref, (target, receiver if ref.startswith("s:") else self.receiver_of(ref, module))))
             if ref in entered:
                 out.extend((ref, state) for state in self.entered_methods(ref, module) if state[0] != key)
@@ -477,6 +479,23 @@ class ProjectIndex:
         its body runs in the caller's thread."""
         return site is not None and bool(site.get("entered")) and function is not None and bool(function.get("context_manager")) and not function["async"] and not function.get("thread")
 
+    def consumed_at(self, function: dict | None, site: dict | None) -> bool:
+        """A sync generator function whose result ``site`` iterates where it
+        is (``list(gen())``, ``for x in gen():``): its body runs there."""
+        return (
+            site is not None
+            and bool(site.get("consumed"))
+            and function is not None
+            and bool(function.get("generator"))
+            and not function["async"]
+            and not function.get("thread")
+            and not self._deferred(function)
+        )
+
+    def runs_at(self, function: dict | None, site: dict | None) -> bool:
+        """A function whose body runs in the caller's thread at ``site``."""
+        return self.callable_sync(function) or self.entered_at(function, site) or self.consumed_at(function, site)
+
     def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None, site: dict | None = None) -> list[Any] | None:
         """The chain [key, ..., op] by which ``key`` blocks, or None: the one
         ending at the most severe operation reachable, the shortest of those.
@@ -484,7 +503,7 @@ class ProjectIndex:
         branches of ``key`` (its ops and calls under them are skipped); the
         same holds further down for calls whose arguments the summary keeps."""
         function = self.function(key)
-        if not (self.callable_sync(function) or self.entered_at(function, site)):
+        if not self.runs_at(function, site):
             return None
         start_args = json.dumps([[site["ref"], site["args"]]]) if site is not None and "args" in site else None
         # The call's ref and the relations not loaded on the instances it

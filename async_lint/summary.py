@@ -233,6 +233,43 @@ def callee_ref(ctx: FileContext, func: cst.BaseExpression) -> Any:
     return f"q:{name}"
 
 
+# Builtins that iterate their (first) argument to the end, or to its first item.
+_CONSUMING_BUILTINS = frozenset(
+    {
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.dict",
+        "builtins.sorted",
+        "builtins.sum",
+        "builtins.any",
+        "builtins.all",
+        "builtins.min",
+        "builtins.max",
+        "builtins.next",
+    }
+)
+
+
+def _consumed_here(ctx: FileContext, call: cst.Call) -> bool:
+    """The call being visited is iterated where it is: a sync ``for``
+    statement's iterable, the first iterable of a list, set or dict
+    comprehension (not of a generator expression, which iterates later), or
+    the first argument of ``list()``/``sorted()``/``next()``... ."""
+    stack = ctx.stack
+    if len(stack) < 3:
+        return False
+    parent, above = stack[-2], stack[-3]
+    if type(parent) is cst.For:
+        return parent.iter is call and parent.asynchronous is None
+    if type(parent) is cst.CompFor:
+        return parent.iter is call and parent.asynchronous is None and type(above) in (cst.ListComp, cst.SetComp, cst.DictComp) and above.for_in is parent
+    if type(parent) is cst.Arg and parent.value is call and parent.keyword is None and type(above) is cst.Call and above.args[0] is parent:
+        return ctx.qualified_name(above.func) in _CONSUMING_BUILTINS
+    return False
+
+
 def _rebound_to_thread_wrapper(ctx: FileContext, name: str) -> bool:
     """``check = sync_to_async(check)`` at the end of the module's bindings
     of the name, read from a function: a call of ``check`` there runs the
@@ -504,6 +541,10 @@ class SummaryCollector(Check):
         # id(sync function) -> refs of the calls it enters as context managers
         # (``with cm():``, ``stack.enter_context(cm())``).
         self.entered_calls: dict[int, list[Any]] = {}
+        # Calls whose result a sync loop, comprehension or builtin iterates
+        # here: a generator function's body runs (``list(gen())``).
+        self.consumed: set[int] = set()
+        self.consumed_calls: dict[int, list[Any]] = {}
         # id(call) of the call sites in async code where re-entering the loop
         # is expected (``pytest.raises``) or allowed (``nest_asyncio``)
         self.loop_ok: set[int] = set()
@@ -570,12 +611,16 @@ class SummaryCollector(Check):
                     self.awaited.add(id(node))
                 elif _entered_here(ctx, node):
                     self.entered.add(id(node))
+                elif _consumed_here(ctx, node):
+                    self.consumed.add(id(node))
                 if self._loop_reentry_ok():
                     self.loop_ok.add(id(node))
         if in_sync_body:
             self._add_call(function, ref, node)
             if _entered_here(ctx, node):
                 self.entered_calls.setdefault(id(function), []).append(ref)
+            elif _consumed_here(ctx, node):
+                self.consumed_calls.setdefault(id(function), []).append(ref)
 
     def _loop_reentry_ok(self) -> bool:
         if self._nested_loops is None:
@@ -1060,6 +1105,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 ops[-1].append(op_guards)
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
         entered = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.entered_calls.get(key, ())) if r})
+        consumed = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.consumed_calls.get(key, ())) if r})
         returns = [r for r in (_ref_text(ctx, ref) for ref in collector.returns.get(key, ())) if r]
         orm = key in collector.orm or any(op.code in orm_codes() and op.param_relation is None for op in info.ops)
         entry: dict[str, Any] = {
@@ -1082,6 +1128,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["calls"] = calls
         if entered:
             entry["entered"] = entered  # a @contextmanager def entered here runs to its ``yield``
+        if consumed:
+            entry["consumed"] = consumed  # a generator function's result iterated here runs its body
         if returns:
             entry["returns"] = returns
         if orm:
@@ -1157,6 +1205,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             sites[-1]["awaited"] = True
         if id(node) in collector.entered:
             sites[-1]["entered"] = True
+        if id(node) in collector.consumed:
+            sites[-1]["consumed"] = True
         if id(node) in collector.loop_ok:
             sites[-1]["loop_ok"] = True
         if id(node) in collector.patched:

@@ -46,7 +46,7 @@ class MissingSyncToAsyncCheck(IndexCheck):
             target = index.resolve(site["ref"], module, receiver)
             function = index.function(target) if target is not None else None
             chain = None
-            if target is not None and (index.callable_sync(function) or index.entered_at(function, site)):
+            if target is not None and index.runs_at(function, site):
                 if site.get("awaited") and function.get("decorated") and not function.get("celery_task"):
                     # ``await fn()`` of a def under a decorator the analysis does
                     # not know (a project's own thread adapter, ``database_sync_to_async``
@@ -107,6 +107,13 @@ def _finding(index: ProjectIndex, path: str, site: dict, target: str, chain: lis
         # A thread cannot enter it for this ``with``: the block must move.
         message = (
             f"`with {site['callee']}` runs sync code that blocks the event loop: {chain_text(index, chain)}; move the `with` block into a sync function and run that with `await sync_to_async(fn)()`"
+        )
+        return finding_at(path, site, "DJA401", message, level=level, extra=_extra(index, target, chain, callee))
+    if index.consumed_at(index.function(target), site):
+        # ``sync_to_async(gen)`` would only make the generator in the thread.
+        message = (
+            f"iterating `{site['callee']}` runs sync code that blocks the event loop (a generator function): {chain_text(index, chain)}; "
+            f"iterate it in a thread: `await sync_to_async(lambda: list({callee}(...)))()`"
         )
         return finding_at(path, site, "DJA401", message, level=level, extra=_extra(index, target, chain, callee))
     if site["ref"].startswith("p:"):
