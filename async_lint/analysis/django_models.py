@@ -1135,7 +1135,11 @@ class DjangoInference:
             if isinstance(statement, cst.FunctionDef):
                 params = positional_params(statement.params)
                 request_name, self_name = (params[1] if len(params) > 1 else None), (params[0] if params else None)
-                if _sets_user(statement.body, request_name, self_name) or (what == "session" and _loads_session(statement, request_name, self_name)):
+                if (
+                    _sets_user(statement.body, request_name, self_name)
+                    or (what == "session" and _loads_session(statement, request_name, self_name))
+                    or (what == "user" and statement.name.value in ("dispatch", "setup") and _loads_user_in_thread(statement, request_name, self_name))
+                ):
                     found = True
                     break
         if not found:
@@ -2024,6 +2028,25 @@ def _loads_session(function: cst.FunctionDef, request: str | None, self_name: st
             return True
         name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
         if name in {login.rpartition(".")[2] for login in AUTH_LOGINS} and call.args and _is_request(call.args[0].value, request, self_name):
+            return True
+    return False
+
+
+THREAD_ADAPTER_NAMES = frozenset({"sync_to_async", "database_sync_to_async"})
+
+
+def _loads_user_in_thread(function: cst.FunctionDef, request: str | None, self_name: str | None) -> bool:
+    """A view's ``dispatch``/``setup`` reads ``<request>.user`` in a lambda it
+    runs in a thread (``await sync_to_async(lambda: request.user.is_authenticated)()``):
+    the request's lazy user is loaded, and the handlers after it read it without a query."""
+    for node in _walk(function.body):
+        if type(node) is not cst.Call or not node.args or type(node.args[0].value) is not cst.Lambda:  # type: ignore[attr-defined]
+            continue
+        func = node.func  # type: ignore[attr-defined]
+        name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
+        if name in THREAD_ADAPTER_NAMES and any(
+            type(inner) is cst.Attribute and inner.attr.value == "user" and _is_request(inner.value, request, self_name) for inner in _walk(node.args[0].value.body)
+        ):  # type: ignore[attr-defined]
             return True
     return False
 

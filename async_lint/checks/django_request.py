@@ -485,7 +485,7 @@ class RequestSetupClasses(Fact):
     classes: tuple[tuple[str, str, str], ...]
 
 
-_SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:)|\bauser\b|\balog(?:in|out)\b")
+_SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:)|\bauser\b|\balog(?:in|out)\b|sync_to_async\(\s*lambda\b[^\n]*\.user\b")
 
 
 _VIEW_SETUP_METHODS = frozenset({"dispatch", "setup", "get", "post", "put", "patch", "delete", "head", "options"})
@@ -518,8 +518,9 @@ class RequestSetupFacts(DjangoCheck):
         if ctx.module_name is None:
             return
         scope = ctx.module_scope
-        # No ``.user = ``, ``auser`` or ``alogin``/``alogout`` in the text: no
-        # method sets the user or loads the session (only bases may).
+        # No ``.user = ``, ``auser``, ``alogin``/``alogout`` or a thread's
+        # lambda reading ``.user`` in the text: no method sets or loads the
+        # user or loads the session (only bases may).
         text = getattr(ctx.source, "text", None)
         methods = text is None or _SETS_REQUEST.search(text) is not None
         classes = []
