@@ -70,7 +70,8 @@ _FILLING_BUILTINS = frozenset({"len", "list", "bool", "tuple", "sorted"})
 
 def _sync_evaluations(body: cst.BaseSuite, name: str) -> list[cst.Name]:
     """The reads of ``name`` in ``body`` (not in nested defs) that evaluate it
-    whole: ``len(name)`` and the like, a ``for`` loop over it."""
+    whole: ``len(name)`` and the like, a ``for`` loop over it, the test of an
+    ``if`` or ``while`` (``if not name:`` too: ``__bool__`` fetches the rows)."""
     out: list[cst.Name] = []
     stack: list[tuple[cst.CSTNode, cst.CSTNode | None, cst.CSTNode | None]] = [(body, None, None)]
     while stack:
@@ -80,6 +81,10 @@ def _sync_evaluations(body: cst.BaseSuite, name: str) -> list[cst.Name]:
             continue
         if kind is cst.Name and node.value == name:
             if type(parent) is cst.For and parent.iter is node:
+                out.append(node)
+            elif type(parent) in (cst.If, cst.While) and parent.test is node:
+                out.append(node)
+            elif type(parent) is cst.UnaryOperation and type(parent.operator) is cst.Not and type(above) in (cst.If, cst.While) and above.test is parent:
                 out.append(node)
             elif type(parent) is cst.Arg and parent.value is node and type(above) is cst.Call and type(above.func) is cst.Name and above.func.value in _FILLING_BUILTINS and len(above.args) == 1:
                 out.append(node)
@@ -369,6 +374,8 @@ class SyncOrmCheck(DjangoCheck):
                     self._note_parameter_relation(expr, root, relation.name)
             if owner.loaded is None or owner.has_loaded(relation.name) or self._maybe_loaded_elsewhere(expr):
                 return  # prefetched, or the instance's origin is unknown
+            if self._filled_by_async_iteration(expr) or self._evaluated_by_enclosing_function(expr):
+                return  # its result cache is filled: no query here
             self.flag(
                 expr,
                 "DJA204",
