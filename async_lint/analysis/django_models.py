@@ -1739,7 +1739,12 @@ class DjangoInference:
             if isinstance(receiver, (ManagerValue, QuerySetValue)):
                 return self._method_result(receiver, callable_expr.attr.value, call, scope)
             if isinstance(receiver, ClassSelf):
-                return self._own_method_returns(receiver, callable_expr.attr.value)  # ``sync_to_async(self.get_orders)()``
+                # ``sync_to_async(self.get_orders)()``, ``sync_to_async(self._find_agent)(pk)``:
+                # the QuerySet or the instance the method hands back.
+                method = self._class_method(receiver, callable_expr.attr.value)
+                if method is None or method.asynchronous is not None:
+                    return None
+                return self._function_returns(method, receiver.scope, class_node=receiver.cls, instances=True)
             return None
         if isinstance(callable_expr, cst.Lambda) and not callable_expr.params.params:
             # ``await sync_to_async(lambda: Game.objects.select_related("t").get(pk=pk))()``:
