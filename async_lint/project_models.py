@@ -487,7 +487,7 @@ def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async
     return dataclasses.replace(table, local_caches=local, async_unsafe_settings=tuple(async_unsafe), reexports=reexported.table(), user_set_by_project=user_set_by_project, _digest=None)
 
 
-TABLE_FORMAT = 7
+TABLE_FORMAT = 8
 
 
 def _module_aliases(texts, namer: ModuleNamer, project_modules: set[str]) -> dict[str, str]:

@@ -27,6 +27,7 @@ from async_lint.analysis.django_vocabulary import (
     ASYNC_PAIR_METHODS,
     DEFAULT_MANAGERS,
     EVALUATING_METHODS,  # noqa: F401 - re-exported to the checks
+    FILE_FIELDS,
     INSTANCE_METHODS,
     LAZY_METHODS,
     MANAGER_CLASSES,
@@ -140,6 +141,8 @@ class ModelInfo:
     # Django's relation-neutral methods (``save``, ``delete``) that neither the
     # model nor a base overrides, where the table knows every base.
     plain_methods: frozenset[str] = frozenset()
+    # Its ``FileField``/``ImageField`` attributes (their values are FieldFiles).
+    file_fields: set[str] = field(default_factory=set)
 
 
 def _well_known_models() -> dict[str, ModelInfo]:
@@ -392,6 +395,7 @@ class DjangoInference:
         self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
         self._class_handoff_scans: dict[int, tuple[list[tuple[str, bool]], set[str]]] = {}
         self._thread_returns: dict[tuple[int, str], Value | None] = {}
+        self._file_field_names: frozenset[str] | None = None
         settings = ctx.settings
         table = getattr(settings, "models", None)
         # A table without models still says what the settings say (its caches).
@@ -453,6 +457,20 @@ class DjangoInference:
             self._add_reverse_relations(self._models_by_name)
         return self._models_by_name
 
+    def file_field_names(self) -> frozenset[str]:
+        """The names of the file fields of the models of the table and of this file."""
+        if self._file_field_names is None:
+            self._file_field_names = self.table.file_field_names() | {name for info in self.models().values() for name in info.file_fields}
+        return self._file_field_names
+
+    def field_file(self, node: cst.Attribute, scope: Scope | None = None) -> bool:
+        """``doc.attachment`` where ``doc`` is an instance of a model whose
+        ``attachment`` is a ``FileField``/``ImageField``: a FieldFile."""
+        if node.attr.value not in self.file_field_names():
+            return False
+        receiver = self.infer(node.value, scope)
+        return isinstance(receiver, InstanceValue) and receiver.model is not None and node.attr.value in receiver.model.file_fields
+
     def model_of_class(self, node: cst.ClassDef, scope: Scope) -> ModelInfo | None:
         key = id(node)
         if key in self._models:
@@ -484,6 +502,7 @@ class DjangoInference:
         for base in inherited:
             info.relations.update({k: v for k, v in base.relations.items() if not v.kind.startswith("reverse")})
             info.managers |= base.managers
+            info.file_fields |= base.file_fields
         self._read_class_body(node, scope, info)
         self._models[key] = info
         return info
@@ -529,6 +548,8 @@ class DjangoInference:
                 relation = self._relation_field(target.value, value, scope)
                 if relation is not None:
                     info.relations[target.value] = relation
+                elif self.ctx.qualified_name(value.func, scope) in FILE_FIELDS:
+                    info.file_fields.add(target.value)
                 elif self._is_manager_call(value, scope):
                     info.managers.add(target.value)
 
@@ -684,6 +705,7 @@ class DjangoInference:
             from_table=True,
             plain_methods=frozenset(entry.get("plain", ())),
             bases=("django.contrib.auth.base_user.AbstractBaseUser",) if entry.get("user") else (),
+            file_fields=set(entry.get("files", ())),
         )
         info.managers |= set(entry["managers"])
         self._table_models[canonical] = info

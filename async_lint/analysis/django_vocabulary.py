@@ -33,6 +33,9 @@ USER_MODEL_SETTING: str = _TABLE["user_model_setting"]
 DEFAULT_MANAGERS = frozenset(_TABLE["default_managers"])
 MANAGER_CLASSES = frozenset(_TABLE["manager_classes"])
 QUERYSET_CLASSES = frozenset(_TABLE["queryset_classes"])
+FILE_FIELDS = frozenset(_TABLE["file_fields"])
+# What a file field of a model instance is (rules/receiver_types.toml).
+FIELD_FILE_TYPE = "django.db.models.fields.files.FieldFile"
 # Django manager class -> {its own query method: ["django", twin kind]}, the
 # entry a project manager deriving from it gets in the model table.
 DJANGO_MANAGER_METHODS: dict[str, dict[str, list[str]]] = {cls: {name: ["django", "user_manager"] for name in names} for cls, names in _TABLE["manager_methods"].items()}

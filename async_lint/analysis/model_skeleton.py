@@ -14,9 +14,9 @@ from __future__ import annotations
 import ast
 import re
 
-from async_lint.analysis.django_vocabulary import DJANGO_MANAGER_METHODS, EVALUATING_METHODS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
+from async_lint.analysis.django_vocabulary import DJANGO_MANAGER_METHODS, EVALUATING_METHODS, FILE_FIELDS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
 
-SKELETON_FORMAT = 7
+SKELETON_FORMAT = 8
 # Django's Model methods that load no relation onto the instance (``save``
 # reads only the relations already cached): a model that does not override
 # them hands a thread nothing of its relations with ``sync_to_async(obj.save)``.
@@ -510,6 +510,9 @@ def _class_skeleton(node: ast.ClassDef, resolver: _Resolver) -> dict:
         relation = _relation(value, resolver)
         if relation is not None:
             out["relations"][target.id] = relation
+            continue
+        if isinstance(value, ast.Call) and resolver.qualify(value.func) in FILE_FIELDS:
+            out.setdefault("files", []).append(target.id)
             continue
         manager = _manager_expression(value, resolver)
         if manager is not None:

@@ -99,6 +99,7 @@ class ModelTable:
     installed: dict[str, list | None] | None = field(default=None, compare=False, repr=False)
     _single_relations: frozenset[str] | None = field(default=None, compare=False, repr=False)
     _labels: dict[tuple[str, str], str] | None = field(default=None, compare=False, repr=False)
+    _file_fields: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     def single_relation_names(self) -> frozenset[str]:
         """The names of the single relations of every model the table knows
@@ -115,6 +116,12 @@ class ModelTable:
         if not qualified:
             return None
         return self.models.get(self.canonical(qualified))
+
+    def file_field_names(self) -> frozenset[str]:
+        """The names of the file fields of every model the table knows."""
+        if self._file_fields is None:
+            self._file_fields = frozenset(name for entry in self.models.values() for name in entry.get("files", ()))
+        return self._file_fields
 
     def model_by_label(self, label: str, name: str) -> str | None:
         """The qualified name of the model ``apps.get_model(label, name)``
@@ -465,7 +472,10 @@ def build_model_table(
             manager = builder.manager_of(spec)
             if manager is not None:
                 managers[attr] = manager
-        return {"name": name, "module": module, "abstract": bool(cls["abstract"]), "relations": relations, "managers": managers}
+        entry = {"name": name, "module": module, "abstract": bool(cls["abstract"]), "relations": relations, "managers": managers}
+        if cls.get("files"):
+            entry["files"] = list(cls["files"])
+        return entry
 
     entries = {f"{module}.{name}": own_entry(module, name, cls) for module, name, cls in models}
 
@@ -518,6 +528,9 @@ def build_model_table(
         relations.update(entry["relations"])
         managers.update(entry["managers"])
         merged[qualified] = {**entry, "relations": relations, "managers": managers, "plain": plain_methods([*chain, qualified])}
+        files = sorted({name for q in [*chain, qualified] for name in entries[q].get("files", ())})
+        if files:
+            merged[qualified]["files"] = files
         if derives_from_user([*chain, qualified]):
             merged[qualified]["user"] = True  # a user model: its password and permission methods
 

@@ -317,14 +317,15 @@ class ReceiverInference:
         if isinstance(expr.value, cst.Name):
             owner = self._self_class(expr.value.value, scope)
             if owner is not None:
-                return self._infer_self_attribute(owner, expr.attr.value)
+                # ``self.attachment`` in a model's method: perhaps a file field.
+                return self._infer_self_attribute(owner, expr.attr.value) or self._field_file(expr, scope)
             instance = self._instance_class(expr.value, scope)
             found = self._infer_self_attribute(instance, expr.attr.value) if instance is not None else None
             if found is not None:
                 return found  # else, perhaps an attribute of a known type it derives from (below)
         base = self.infer(expr.value, scope)
         if base is None:
-            return None
+            return self._field_file(expr, scope)
         spec = self.spec(base.type)
         if spec is None:
             return None
@@ -333,6 +334,21 @@ class ReceiverInference:
         if spec.deep:
             return Inferred(base.type, base.origin, base.scope)
         return None
+
+    def _field_file(self, expr: cst.Attribute, scope: Scope) -> Inferred | None:
+        """``doc.attachment``, a model instance's file field: a FieldFile,
+        whose reads and writes go to the storage."""
+        from async_lint.analysis.django_models import django_inference
+        from async_lint.analysis.django_vocabulary import FIELD_FILE_TYPE
+
+        table = getattr(self.ctx.settings, "models", None)
+        if not ((table is not None and expr.attr.value in table.file_field_names()) or "FileField" in self._text or "ImageField" in self._text):
+            return None  # no model of the table nor of this file has a file field of that name
+        return Inferred(FIELD_FILE_TYPE) if django_inference(self.ctx).field_file(expr, scope) else None
+
+    @functools.cached_property
+    def _text(self) -> str:
+        return getattr(self.ctx.source, "text", "") or ""
 
     # -- names -------------------------------------------------------------------
     def _infer_name(self, name: str, scope: Scope, use: cst.CSTNode | None = None) -> Inferred | None:
