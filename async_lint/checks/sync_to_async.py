@@ -166,6 +166,15 @@ class SyncToAsyncCheck(Check):
             wrapper = _shortened(cst.Module([]).code_for_node(node.func), 40)
             ctx.report(node, "DJA404", f"`{wrapper}({text})` wraps a coroutine function (`{text}` is async: asgiref raises TypeError); await it directly: `await {text}(...)`")
             return
+        if adapter == "sync_to_async" and type(wrapped) is cst.Call and self._not_callable(wrapped):
+            text = _shortened(cst.Module([]).code_for_node(node.args[0].value))
+            wrapper = _shortened(cst.Module([]).code_for_node(node.func), 40)
+            ctx.report(
+                node,
+                "DJA404",
+                f"`{wrapper}({text})` is given what `{text}` returns, which is not callable (asgiref raises TypeError); pass a function: `await {wrapper}(lambda: list({text}))()`",
+            )
+            return
         if ref is None and not lazy and not orm:
             return
         fact = Handoff(
@@ -182,6 +191,13 @@ class SyncToAsyncCheck(Check):
             wrapper=_shortened(cst.Module([]).code_for_node(node.func), 40),
         )
         ctx.add_fact(fact, node)
+
+    def _not_callable(self, wrapped: cst.Call) -> bool:
+        """``sync_to_async(User.objects.filter(role=...))``: a call that gives
+        a QuerySet, a manager or a model instance, none of which is callable."""
+        from async_lint.analysis.django_models import InstanceValue, ManagerValue, QuerySetValue, django_inference
+
+        return isinstance(django_inference(self.ctx).infer(wrapped), (QuerySetValue, ManagerValue, InstanceValue))
 
     def _given_to_queryset_consumer(self, stack: list[cst.CSTNode]) -> bool:
         """The wrapped call's result flows straight into a queryset consumer: the
