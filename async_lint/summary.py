@@ -945,8 +945,9 @@ def _what(node: cst.CSTNode, code: str | None = None) -> str:
     else:
         text = cst.Module([]).code_for_node(node)
     text = " ".join(text.split())  # whole: a chain step is code to find, never cut
-    if code == "DJA202" and not isinstance(node, cst.Call):
-        return f"iterating the QuerySet `{text}`"
+    if code == "DJA202":
+        # ``list(queryset.order_by("rank"))``: the QuerySet the call builds is what runs the query.
+        return f"iterating the QuerySet `{text[:-2] + '(...)' if isinstance(node, cst.Call) and node.args else text}`"
     return text
 
 

@@ -117,6 +117,21 @@ def test_chain_message_quotes_odd_source_intact(tmp_path) -> None:
     _check(lint_paths([tmp_path]), "DJA401", f"iterating the QuerySet `Label.objects.filter(name={ODD})[:2]`")
 
 
+def test_chain_names_the_queryset_a_call_builds(tmp_path) -> None:
+    """``list(queryset.order_by("rank"))`` in a helper: the chain names the
+    QuerySet evaluated, not ``queryset.order_by()`` as if that call blocked."""
+    write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/models.py": "from django.db import models\n\n\nclass Chunk(models.Model):\n    rank = models.IntegerField()\n",
+            "app/services.py": 'from app.models import Chunk\n\n\ndef ranked():\n    queryset = Chunk.objects.all()\n    return list(queryset.order_by("rank"))\n',
+            "app/views.py": "from app.services import ranked\n\n\nasync def view(request):\n    ranked()\n",
+        },
+    )
+    _check(lint_paths([tmp_path]), "DJA401", "ranked() -> iterating the QuerySet `queryset.order_by(...)` at ")
+
+
 @pytest.mark.parametrize("fmt", ["concise", "rich", "github", "json", "sarif"])
 def test_every_format_prints_the_quoted_text(tmp_path, monkeypatch, fmt: str) -> None:
     write_tree(tmp_path, {"view.py": f"from django.http import HttpRequest\n\nasync def view(request: HttpRequest):\n    return request.session[{ODD}]\n"})
