@@ -166,13 +166,15 @@ class SyncToAsyncCheck(Check):
             wrapper = _shortened(cst.Module([]).code_for_node(node.func), 40)
             ctx.report(node, "DJA404", f"`{wrapper}({text})` wraps a coroutine function (`{text}` is async: asgiref raises TypeError); await it directly: `await {text}(...)`")
             return
-        if adapter == "sync_to_async" and type(wrapped) is cst.Call and self._not_callable(wrapped):
+        given = self._not_callable(wrapped) if adapter == "sync_to_async" and type(wrapped) is cst.Call else None
+        if given is not None:
             text = _shortened(cst.Module([]).code_for_node(node.args[0].value))
             wrapper = _shortened(cst.Module([]).code_for_node(node.func), 40)
+            body = f"list({text})" if given == "a QuerySet" else text
             ctx.report(
                 node,
                 "DJA404",
-                f"`{wrapper}({text})` is given what `{text}` returns, which is not callable (asgiref raises TypeError); pass a function: `await {wrapper}(lambda: list({text}))()`",
+                f"`{wrapper}({text})` is given what `{text}` returns ({given}), which is not callable (asgiref raises TypeError); pass a function: `await {wrapper}(lambda: {body})()`",
             )
             return
         if ref is None and not lazy and not orm:
@@ -192,12 +194,20 @@ class SyncToAsyncCheck(Check):
         )
         ctx.add_fact(fact, node)
 
-    def _not_callable(self, wrapped: cst.Call) -> bool:
-        """``sync_to_async(User.objects.filter(role=...))``: a call that gives
-        a QuerySet, a manager or a model instance, none of which is callable."""
+    def _not_callable(self, wrapped: cst.Call) -> str | None:
+        """``sync_to_async(User.objects.filter(role=...))``: what a call gives
+        where it is a QuerySet, a manager or a model instance, none of which
+        is callable; else None."""
         from async_lint.analysis.django_models import InstanceValue, ManagerValue, QuerySetValue, django_inference
 
-        return isinstance(django_inference(self.ctx).infer(wrapped), (QuerySetValue, ManagerValue, InstanceValue))
+        value = django_inference(self.ctx).infer(wrapped)
+        if isinstance(value, QuerySetValue):
+            return "a QuerySet"
+        if isinstance(value, ManagerValue):
+            return "a manager"
+        if isinstance(value, InstanceValue):
+            return "a model instance"
+        return None
 
     def _given_to_queryset_consumer(self, stack: list[cst.CSTNode]) -> bool:
         """The wrapped call's result flows straight into a queryset consumer: the
