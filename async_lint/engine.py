@@ -779,8 +779,9 @@ def orm_opt_outs(targets: list[str], texts: dict[str, bytes], root: str, unsafe_
         data = texts.get(path)
         if data is not None and b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(data.decode("utf-8", "replace")):
             out.setdefault(path, path)
-    for settings_path in sorted(unsafe_settings, key=lambda path: opts_out_for(os.path.relpath(path, root)) != "all"):
-        scope = opts_out_for(os.path.relpath(settings_path, root))
+    scopes = {path: opts_out_for(os.path.relpath(path, root), read_text(path) if os.path.isfile(path) else None) for path in unsafe_settings}
+    for settings_path in sorted(unsafe_settings, key=lambda path: scopes[path] != "all"):
+        scope = scopes[settings_path]
         for path in targets:
             if scope == "all" or (scope == "tests" and is_test_module(os.path.relpath(path, root))):
                 out.setdefault(path, settings_path)

@@ -84,14 +84,61 @@ def is_test_module(path: str) -> bool:
 _DEVELOPMENT_SETTINGS = frozenset({"local", "dev", "develop", "development", "debug", "local_settings", "settings_local", "dev_settings", "settings_dev"})
 
 
-def opts_out_for(settings_path: str) -> str | None:
+def opts_out_for(settings_path: str, text: str | None = None) -> str | None:
     """Where DJANGO_ALLOW_ASYNC_UNSAFE set in this settings module holds:
     ``"all"`` (the project's settings, imported by every process), ``"tests"``
-    (test settings), None (a developer's local settings)."""
+    (test settings, or settings that set it only when a test run is
+    detected: ``if "test" in sys.argv:``), None (a developer's local
+    settings).  ``text``: the module's source, where known."""
     stem = os.path.basename(settings_path)[:-3]
     if is_test_module(settings_path):
         return "tests"
-    return None if stem in _DEVELOPMENT_SETTINGS else "all"
+    if stem in _DEVELOPMENT_SETTINGS:
+        return None
+    return "tests" if text is not None and _sets_only_for_tests(text) else "all"
+
+
+def _sets_only_for_tests(text: str) -> bool:
+    """Every statement of the module that sets DJANGO_ALLOW_ASYNC_UNSAFE is
+    in the body of an ``if`` that tests for a test run (``"test" in
+    sys.argv``, ``RUNNING_TESTS``, ``settings.TESTING``): the variable is set
+    for the tests, not where the project serves requests."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    guarded: list[bool] = []
+
+    def visit(node: ast.AST, under_test: bool) -> None:
+        if isinstance(node, ast.If):
+            visit(node.test, under_test)
+            for child in node.body:
+                visit(child, under_test or _tests_for_a_test_run(node.test))
+            for child in node.orelse:
+                visit(child, under_test)
+            return
+        if _sets_in_code(node):
+            guarded.append(under_test)
+        for child in ast.iter_child_nodes(node):
+            visit(child, under_test)
+
+    visit(tree, False)
+    return bool(guarded) and all(guarded)
+
+
+def _tests_for_a_test_run(test: ast.AST) -> bool:
+    """An ``if`` test that holds in a test run: it names a test flag or the
+    word "test" (``"test" in sys.argv``, ``TESTING``, ``"pytest" in
+    sys.modules``), not negated."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return False
+    for node in ast.walk(test):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return False
+        word = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+        if word is not None and "test" in word.lower():
+            return True
+    return False
 
 
 def find_project_root(paths: list[str]) -> str:

@@ -4,6 +4,9 @@ opt-out fact, model facts for the project index, ops in sync functions."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
+
+import pytest
 
 import libcst as cst
 
@@ -98,6 +101,56 @@ def test_mentioning_the_variable_is_not_an_opt_out():
         select=["DJA2"],
     )
     assert [f.code for f in found] == ["DJA201"]
+
+
+@pytest.mark.parametrize(
+    "settings_text,scope",
+    [
+        ('import os, sys\nif "test" in sys.argv:\n    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")\n', "tests"),
+        ('import os\nTESTING = True\nif TESTING and os.name:\n    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"\n', "tests"),
+        ('import os\nTESTING = False\nif not TESTING:\n    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"\n', "all"),
+        ('import os, sys\nif "test" in sys.argv:\n    pass\nelse:\n    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"\n', "all"),
+        ('import os, sys\nos.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"\nif "test" in sys.argv:\n    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"\n', "all"),
+        ('import os\nos.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"\n', "all"),
+    ],
+    ids=["argv", "flag", "negated", "else-branch", "also-unguarded", "plain"],
+)
+def test_settings_that_set_the_variable_for_a_test_run_only(settings_text: str, scope: str) -> None:
+    from async_lint.project import opts_out_for
+
+    assert opts_out_for("proj/settings.py", settings_text) == scope
+    assert opts_out_for("proj/settings/local.py", settings_text) is None
+
+
+def test_a_test_run_opt_out_in_the_settings_holds_for_the_tests_only(tmp_path) -> None:
+    """Settings that set the variable under ``if RUNNING_TESTS:`` leave the
+    served code's ORM rules on (PROCOLLAB's shape), and the tests' off."""
+    from tests.cli_helpers import write_tree
+    from tests.helpers import lint_paths
+
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'chats'\n",
+            "proj/__init__.py": "",
+            "proj/settings.py": """
+                import os
+                import sys
+
+                INSTALLED_APPS = ["django.contrib.contenttypes", "shop"]
+                RUNNING_TESTS = "test" in sys.argv
+                if RUNNING_TESTS:
+                    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+            """,
+            "shop/__init__.py": "",
+            "shop/models.py": "from django.db import models\n\n\nclass Chat(models.Model):\n    title = models.CharField(max_length=50)\n",
+            "shop/consumers.py": "from shop.models import Chat\n\n\nasync def open_chat(pk):\n    return Chat.objects.get(pk=pk)\n",
+            "tests/__init__.py": "",
+            "tests/test_chats.py": "from shop.models import Chat\n\n\nasync def test_open_chat():\n    assert Chat.objects.get(pk=1)\n",
+        },
+    )
+    found = [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in lint_paths([tmp_path], select=["DJA2"])]
+    assert found == [("shop/consumers.py", "DJA201")]
 
 
 def test_model_facts_for_the_project_index():
