@@ -791,7 +791,12 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
                 # ``r = self._execute_trade(...)`` then ``if r:`` in a plain def:
                 # the reads decide (a known coroutine, not a future, which sync code may keep).
                 if is_future is False and not ctx.in_lambda:
-                    self._hold(node, name, is_future)
+                    target = evidence.discarded_by_assignment(node)
+                    if target is not None:
+                        # ``comment = Comment.objects.acreate(...)`` in a sync view, never read again.
+                        ctx.report(node, "DJA302", unawaited_message(name, future=False, use=None, in_async=False, stored_in=target.value))
+                    else:
+                        self._hold(node, name, is_future)
                 return
             target = evidence.discarded_by_assignment(node)
             if target is None:
@@ -1225,7 +1230,8 @@ def unawaited_message(callee: str, *, future: bool, use: CoroutineUse | None, in
     made = "a future" if future else "a coroutine"
     lost = "its results and exceptions are lost" if future else "its body never runs"
     if stored_in is not None:
-        return f"`{callee}` returns {made} that is stored in `{stored_in}` and never awaited: {lost}; add `await`"
+        advice = "add `await`" if in_async else "`await` it from async code, or run it with `async_to_sync(...)`"
+        return f"`{callee}` returns {made} that is stored in `{stored_in}` and never awaited: {lost}; {advice}"
     if in_async:
         return f"`{callee}` returns {made} that is never awaited: {lost}; add `await`"
     return f"`{callee}` returns {made} that is dropped here: {lost}; `await` it from async code, or run it with `async_to_sync(...)`/`asyncio.run(...)`"
