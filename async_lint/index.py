@@ -430,7 +430,7 @@ class ProjectIndex:
             callee = self.function(target) if target is not None and target != key else None
             # ``with cm():`` of a @contextmanager def runs its body to the ``yield`` here;
             # ``list(gen())`` a generator function's body, to its end.
-            if self.callable_sync(callee) or (ref in entered and self.entered_at(callee, {"entered": True})) or (ref in consumed and self.consumed_at(callee, {"consumed": True})):
+            if self.runs_at(callee, {"entered": ref in entered, "consumed": ref in consumed}):
                 out.append((ref, (target, receiver if ref.startswith("s:") else self.receiver_of(ref, module))))
             if ref in entered:
                 out.extend((ref, state) for state in self.entered_methods(ref, module) if state[0] != key)

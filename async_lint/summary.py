@@ -78,8 +78,8 @@ from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, ATTRIBUTE, INDEX
 from async_lint.analysis.django_models import return_statements
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
-from async_lint.analysis.receivers import ReceiverInference, annotation_target, self_assignments
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope, dotted_name
+from async_lint.analysis.receivers import ReceiverInference, self_assignments
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope, dotted_name, final_assignment
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import makes_task
@@ -277,9 +277,8 @@ def _rebound_to_thread_wrapper(ctx: FileContext, name: str) -> bool:
     found = ctx.lookup_with_scope(name)
     if found is None or found[0].kind != "module" or found[0] is ctx.scope:
         return False
-    last = found[1][-1]
-    value = last.value
-    return last.kind == ASSIGN and last.unconditional and type(value) is cst.Call and ctx.qualified_name(value.func, found[0]) in SYNC_TO_ASYNC_DECORATORS
+    last = final_assignment(found[1])
+    return last is not None and type(last.value) is cst.Call and ctx.qualified_name(last.value.func, found[0]) in SYNC_TO_ASYNC_DECORATORS
 
 
 def _entered_here(ctx: FileContext, call: cst.Call) -> bool:
@@ -309,19 +308,6 @@ def object_ref(ctx: FileContext, func: cst.BaseExpression) -> str | None:
     if cls is None or cls in classes.models and func.attr.value in MODEL_METHODS:
         return None  # ``order.save()``: DJA203's, even where the model overrides it
     return f"c:{cls}:{func.attr.value}"
-
-
-def _annotated_class(ctx: FileContext, info: FunctionInfo) -> str | None:
-    """The dotted name of the class a sync function's return annotation
-    names (``-> SarvamASR``, ``-> Optional[Room]``), as this module imports
-    it; None for a builtin, typing's or an unknown name."""
-    target = annotation_target(info.node.returns.annotation)  # type: ignore[union-attr]
-    if type(target) not in (cst.Name, cst.Attribute):
-        return None
-    name = ctx.qualified_name(target, info.scope.parent or ctx.module_scope)
-    if name is None or name.startswith(("builtins.", "typing.", "typing_extensions.", "collections.")) or "." not in name:
-        return None
-    return f"{ctx.module_name or '<module>'}.{name[9:]}" if name.startswith("<module>.") else name
 
 
 def _constructor_call(value: cst.BaseExpression | None) -> bool:
@@ -1153,7 +1139,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         if binding in ("class", "static") and not info.is_async and _makes_own_class(ctx, info):
             entry["factory"] = True  # ``Cls.method()`` returns an instance of the class
         if not info.is_async and binding is None and info.node.returns is not None:
-            made = _annotated_class(ctx, info)
+            made = instance_classes(ctx).annotated_class(info.node.returns.annotation, info.scope.parent or ctx.module_scope)
             if made is not None:
                 entry["returns_class"] = made  # ``def get_asr() -> SarvamASR``: what a call gives
         if info.class_name is None and not info.is_async and _defers_wrapped(info.node):

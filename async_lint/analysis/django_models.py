@@ -1550,12 +1550,13 @@ class DjangoInference:
             return self._function_returns(*function, instances=True)
         return None
 
-    def _own_method_returns(self, cls: ClassSelf, method: str) -> Value | None:
-        """The QuerySet a plain method of the class (in this file) returns."""
+    def _own_method_returns(self, cls: ClassSelf, method: str, *, instances: bool = False) -> Value | None:
+        """The QuerySet a plain method of the class (in this file) returns
+        (``instances``: or the model instance, as ``_function_returns``)."""
         node = self._class_method(cls, method)
         if node is None or node.asynchronous is not None:
             return None
-        return self._function_returns(node, cls.scope, class_node=cls.cls)
+        return self._function_returns(node, cls.scope, class_node=cls.cls, instances=instances)
 
     def _enclosing_class_self(self, scope: Scope) -> ClassSelf | None:
         current: Scope | None = scope
@@ -1763,10 +1764,7 @@ class DjangoInference:
             if isinstance(receiver, ClassSelf):
                 # ``sync_to_async(self.get_orders)()``, ``sync_to_async(self._find_agent)(pk)``:
                 # the QuerySet or the instance the method hands back.
-                method = self._class_method(receiver, callable_expr.attr.value)
-                if method is None or method.asynchronous is not None:
-                    return None
-                return self._function_returns(method, receiver.scope, class_node=receiver.cls, instances=True)
+                return self._own_method_returns(receiver, callable_expr.attr.value, instances=True)
             return None
         if isinstance(callable_expr, cst.Lambda) and not callable_expr.params.params:
             # ``await sync_to_async(lambda: Game.objects.select_related("t").get(pk=pk))()``:

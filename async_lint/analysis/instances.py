@@ -109,9 +109,9 @@ class InstanceClasses:
     def _from_binding(self, binding: Binding, scope: Scope) -> str | None:
         node = binding.node
         if binding.kind == PARAM and isinstance(node, cst.Param):
-            return self._annotated(node.annotation.annotation, scope.parent or scope) if node.annotation is not None else None
+            return self.annotated_class(node.annotation.annotation, scope.parent or scope) if node.annotation is not None else None
         if isinstance(node, cst.AnnAssign):
-            return self._annotated(node.annotation.annotation, scope)
+            return self.annotated_class(node.annotation.annotation, scope)
         if isinstance(node, cst.Assign) and binding.value is not None and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             return self.class_of(binding.value, scope)
         if isinstance(node, cst.With) and isinstance(binding.value, cst.Call):
@@ -155,7 +155,10 @@ class InstanceClasses:
             return None
         return self._qualified(name) + RETURNED_BY
 
-    def _annotated(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
+    def annotated_class(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
+        """The dotted name of the class an annotation names (``PaymentGateway``,
+        ``Optional[...]``, ``X | None``), as this module imports it; None for a
+        builtin, typing's or an unknown name."""
         target = annotation_target(annotation)
         if target is None or not isinstance(target, (cst.Name, cst.Attribute)):
             return None
@@ -183,14 +186,14 @@ class InstanceClasses:
         # ``room: Room`` in the class body declares what every instance's
         # ``self.room`` is: the methods' assignments (``self.room = found or
         # Room()``, a parameter) are held to it, not read instead of it.
-        declared = {self._annotated(b.node.annotation.annotation, class_scope) for b in class_scope.bindings.get(attr, ()) if isinstance(b.node, cst.AnnAssign)}
+        declared = {self.annotated_class(b.node.annotation.annotation, class_scope) for b in class_scope.bindings.get(attr, ()) if isinstance(b.node, cst.AnnAssign)}
         if len(declared) == 1 and None not in declared:
             found = self._self_attributes[key] = declared.pop()
             return found
         classes: set[str | None] = set()
         for binding in class_scope.bindings.get(attr, ()):
             if isinstance(binding.node, cst.AnnAssign):
-                classes.add(self._annotated(binding.node.annotation.annotation, class_scope))
+                classes.add(self.annotated_class(binding.node.annotation.annotation, class_scope))
             elif isinstance(binding.node, cst.Assign) and type(binding.value) is cst.Call and len(binding.node.targets) == 1:
                 # ``service = RoomService()`` in the class body: one instance the methods share.
                 classes.add(self._constructed(binding.value, class_scope.parent or class_scope))
@@ -201,7 +204,7 @@ class InstanceClasses:
             assignments = self._assignments[id(class_scope.node)] = self_assignments(self.ctx, class_scope)
         for value, method_scope, node in assignments.get(attr, ()):
             if isinstance(node, cst.AnnAssign):
-                classes.add(self._annotated(node.annotation.annotation, method_scope))
+                classes.add(self.annotated_class(node.annotation.annotation, method_scope))
             elif value is not None and not isinstance(node, cst.WithItem):
                 classes.add(self.class_of(value, method_scope))
             else:

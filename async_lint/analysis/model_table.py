@@ -43,6 +43,12 @@ MAX_EXTERNAL_MODULES = 300
 MAX_DEPTH = 30
 
 
+def _is_django_class(qualified: str) -> bool:
+    """One of Django's own QuerySet and manager classes: its methods are the
+    vocabulary's (``DJANGO_MANAGER_METHODS``), not read from its source."""
+    return qualified in DJANGO_MANAGER_METHODS or qualified in MANAGER_CLASSES or qualified in QUERYSET_CLASSES
+
+
 def app_label(module: str) -> str:
     """Django's default app label for a model's module: the app package's last
     component (``shop.models`` -> ``shop``, ``apps.shop.models.orders`` -> ``shop``,
@@ -336,15 +342,15 @@ class _Builder:
         return out
 
     def _class_methods(self, qualified: str | None, depth: int) -> dict[str, list]:
-        if not qualified or depth > MAX_DEPTH or qualified in QUERYSET_CLASSES:
+        if not qualified or depth > MAX_DEPTH:
             return {}
-        if qualified in DJANGO_MANAGER_METHODS or qualified in MANAGER_CLASSES:
+        if _is_django_class(qualified):
             return dict(DJANGO_MANAGER_METHODS.get(qualified, {}))
         found = self.resolve(qualified)
         if found is None:
             return {}
         canonical, cls = found
-        if canonical in DJANGO_MANAGER_METHODS or canonical in MANAGER_CLASSES or canonical in QUERYSET_CLASSES:
+        if _is_django_class(canonical):
             return dict(DJANGO_MANAGER_METHODS.get(canonical, {}))
         out: dict[str, list] = {}
         for base in reversed(cls["bases"]):

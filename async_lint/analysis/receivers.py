@@ -30,7 +30,7 @@ from async_lint import lazy_libcst
 
 from async_lint.analysis.context import PROPERTY_DECORATORS, RecentSubtrees
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
-from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, defined_class, defined_function, lookup, sole_binding
+from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, defined_class, defined_function, final_assignment, lookup, sole_binding
 from async_lint.catalog import load_table
 
 cst = lazy_libcst.bind(globals())
@@ -356,10 +356,11 @@ class ReceiverInference:
         if found is None:
             return None
         owner, bindings = found
-        if owner is not scope and owner.kind == "module" and len(bindings) > 1 and bindings[-1].kind == ASSIGN and bindings[-1].unconditional and bindings[-1].value is not None:
+        last = final_assignment(bindings) if owner is not scope and owner.kind == "module" and len(bindings) > 1 else None
+        if last is not None and last.value is not None:
             # Read in a function: the module's last binding, a plain statement
             # of its body, is what the name is (``redis = redis.Redis(...)``).
-            bindings = bindings[-1:]
+            bindings = [last]
         else:
             bindings = reaching_bindings(self.ctx, owner, bindings, use)
         # ``client = None`` then assigned in branches: the assignments decide.

@@ -325,6 +325,14 @@ def defined_class(scope: Scope, name: str) -> tuple[cst.ClassDef, Scope] | None:
     return found[0].node, found[1]
 
 
+def final_assignment(bindings: list[Binding]) -> Binding | None:
+    """The name's last binding where it is an assignment of the scope's own
+    body (not under an ``if``, ``try``, loop or ``with``): what the name
+    holds once the body has run (``check = sync_to_async(check)``)."""
+    last = bindings[-1] if bindings else None
+    return last if last is not None and last.kind == ASSIGN and last.unconditional else None
+
+
 def binding_target(bindings: list[Binding], final: bool = False) -> tuple[str, str | None]:
     """Reduce a name's bindings to (kind, import target).
 
@@ -341,7 +349,7 @@ def binding_target(bindings: list[Binding], final: bool = False) -> tuple[str, s
     kinds = {b.kind for b in bindings}
     if DEF in kinds or CLASS in kinds:
         return (DEF if DEF in kinds else CLASS), None
-    if final and IMPORT in kinds and bindings[-1].kind == ASSIGN and bindings[-1].unconditional:
+    if final and IMPORT in kinds and final_assignment(bindings) is not None:
         return ASSIGN, None
     imports = [b for b in bindings if b.kind == IMPORT]
     if len(imports) > 1 and imports[-1].unconditional:

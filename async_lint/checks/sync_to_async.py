@@ -162,14 +162,12 @@ class SyncToAsyncCheck(Check):
             info = ctx.function_info(ref)
             ref = f"l:{info.qualname}" if info is not None else None
         if adapter == "sync_to_async" and adapter_for_ref == adapter and self._api_coroutine_function(wrapped):
-            text = _shortened(cst.Module([]).code_for_node(node.args[0].value))
-            wrapper = _shortened(cst.Module([]).code_for_node(node.func), 40)
+            text, wrapper = _spelled(node)
             ctx.report(node, "DJA404", f"`{wrapper}({text})` wraps a coroutine function (`{text}` is async: asgiref raises TypeError); await it directly: `await {text}(...)`")
             return
         given = self._not_callable(wrapped) if adapter == "sync_to_async" and type(wrapped) is cst.Call else None
         if given is not None:
-            text = _shortened(cst.Module([]).code_for_node(node.args[0].value))
-            wrapper = _shortened(cst.Module([]).code_for_node(node.func), 40)
+            text, wrapper = _spelled(node)
             body = f"list({text})" if given == "a QuerySet" else text
             ctx.report(
                 node,
@@ -179,6 +177,7 @@ class SyncToAsyncCheck(Check):
             return
         if ref is None and not lazy and not orm:
             return
+        text, wrapper = _spelled(node)
         fact = Handoff(
             adapter=adapter,
             ref=ref,
@@ -189,8 +188,8 @@ class SyncToAsyncCheck(Check):
             unsafe_thread=adapter == "sync_to_async" and _thread_sensitive_false(node),
             guarded=_guarded_by_iscoroutinefunction(ctx),
             result_safe=self._result_safe(node),
-            text=_shortened(cst.Module([]).code_for_node(node.args[0].value)),
-            wrapper=_shortened(cst.Module([]).code_for_node(node.func), 40),
+            text=text,
+            wrapper=wrapper,
         )
         ctx.add_fact(fact, node)
 
@@ -425,6 +424,11 @@ def _is_orm_object(ctx, node: cst.BaseExpression) -> bool:
     from async_lint.analysis.django_models import ManagerValue, QuerySetValue, django_inference
 
     return isinstance(django_inference(ctx).infer(node), (QuerySetValue, ManagerValue))
+
+
+def _spelled(call: cst.Call) -> tuple[str, str]:
+    """How a message quotes an adapter call: what it wraps, and the adapter."""
+    return _shortened(cst.Module([]).code_for_node(call.args[0].value)), _shortened(cst.Module([]).code_for_node(call.func), 40)
 
 
 def _thread_sensitive_false(call: cst.Call) -> bool:
