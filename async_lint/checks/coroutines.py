@@ -689,7 +689,8 @@ class DanglingTaskCheck(_CoroutineCheck):
     def visit_Call(self, node: cst.Call) -> None:
         evidence = self.evidence
         factory = self._factory(evidence, node)
-        if factory is None:
+        foreign = self._foreign_loop(evidence, node) if factory is None else None
+        if factory is None and foreign is None:
             return
         parent = self.ctx.parent
         if isinstance(parent, cst.Expr):
@@ -701,6 +702,11 @@ class DanglingTaskCheck(_CoroutineCheck):
             if target is None:
                 return
             what = f"`{target.value}` is never used again"
+        if foreign is not None:
+            from async_lint.checks.foreign_loops import LoopTaskCall
+
+            self.ctx.add_fact(LoopTaskCall(target=foreign, spelled=call_spelling(node), dropped=what), node)
+            return
         function = self.ctx.current_function
         if function is not None and function.runs_in_thread and not self.ctx.in_lambda and self.ctx.qualified_name(node.func) in evidence.apis.task_factories:
             # ``@sync_to_async def``: a worker thread, where no loop runs.
@@ -711,11 +717,9 @@ class DanglingTaskCheck(_CoroutineCheck):
                 "and the task never starts; create the task in the async caller, or pass it the loop and use `asyncio.run_coroutine_threadsafe(coro, loop)`",
             )
             return
-        self.ctx.report(
-            node,
-            "DJA301",
-            f"The task from `{factory}` may be garbage-collected before it finishes: {what}; keep a reference (a set + `task.add_done_callback(tasks.discard)`) or use `asyncio.TaskGroup`",
-        )
+        from async_lint.checks.foreign_loops import dropped_task_message
+
+        self.ctx.report(node, "DJA301", dropped_task_message(factory, what))
 
     def _factory(self, evidence: CoroutineEvidence, node: cst.Call) -> str | None:
         name = self.ctx.qualified_name(node.func)
@@ -729,6 +733,21 @@ class DanglingTaskCheck(_CoroutineCheck):
             if evidence.is_loop(func.value):
                 return call_spelling(node)
         return None
+
+    def _foreign_loop(self, evidence: CoroutineEvidence, node: cst.Call) -> str | None:
+        """``name.create_task(...)`` (or ``module.name.create_task``), ``name``
+        imported from another module of the project and not known here: the
+        qualified name a module-level loop there may have (foreign_loops.py)."""
+        func = node.func
+        if type(func) is not cst.Attribute or func.attr.value not in evidence.apis.loop_task_methods:
+            return None
+        receiver = func.value
+        root = receiver
+        while type(root) is cst.Attribute:
+            root = root.value
+        if type(root) is not cst.Name:
+            return None
+        return self.ctx.imported_from_elsewhere(receiver)
 
     def _chained_statement(self) -> bool:
         """``create_task(...).add_done_callback(cb)`` as a whole statement."""
