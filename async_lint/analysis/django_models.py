@@ -94,6 +94,14 @@ DRF_FUNCTION_VIEWS = frozenset({"rest_framework.decorators.api_view", "adrf.deco
 # (django-bolt's is a Rust request whose ``user`` is loaded its own way).
 FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado", "django_bolt")
 USER_MODEL_GETTERS = MODEL_FACTORIES
+# Django's auth functions that return the user (an instance of the user
+# model, or None / AnonymousUser, whose ``save()`` is no better): sync, and
+# the async twins (what awaiting them gives).
+USER_RETURNING_FUNCTIONS = frozenset({"django.contrib.auth.authenticate", "django.contrib.auth.get_user"})
+AWAITED_USER_FUNCTIONS = frozenset({"django.contrib.auth.aauthenticate", "django.contrib.auth.aget_user"})
+# A user manager's methods that return a user: ``create_user``,
+# ``get_by_natural_key`` (model_table: the "user_manager" kind), and their a-twins awaited.
+USER_MANAGER_KIND = ["django", "user_manager"]
 # Django's app registry's model lookup by app label and model name.
 APP_REGISTRY_GET_MODEL = frozenset({"django.apps.apps.get_model", "django.apps.registry.apps.get_model"})
 # Packages whose classes a project class may derive from without its own code
@@ -1538,6 +1546,8 @@ class DjangoInference:
             return self._getattr_of_request(node, scope)
         if qualified in ("django.shortcuts.get_object_or_404",):
             return self._shortcut_instance(node, scope)
+        if qualified in USER_RETURNING_FUNCTIONS:
+            return InstanceValue(self.user_model(), frozenset())
         callee = self._infer(func, scope)
         if isinstance(callee, ModelClass):
             return InstanceValue(callee.model, _kwarg_names(node))
@@ -1622,6 +1632,8 @@ class DjangoInference:
         if method == "iterator":
             return IteratorValue(model)
         custom = self.custom_method(receiver, method)
+        if custom == USER_MANAGER_KIND and not rows:
+            return InstanceValue(model, frozenset())  # ``User.objects.create_user(...)``
         if custom is not None:
             # A custom manager/QuerySet method: lazy ones give the QuerySet on
             # (one that selects or prefetches: with any relation maybe loaded).
@@ -1723,6 +1735,8 @@ class DjangoInference:
                     return PairValue(InstanceValue(receiver.model, selected | _pair_loaded(method, node)))
                 if self._awaits_instance(receiver, method):
                     return InstanceValue(receiver.model, selected)
+                if method.startswith("a") and self.custom_method(receiver, method[1:]) == USER_MANAGER_KIND and not isinstance(receiver, QuerySetValue):
+                    return InstanceValue(receiver.model, frozenset())  # ``await User.objects.acreate_user(...)``
                 return None
             if isinstance(receiver, DjangoRequestValue) and method == "auser":
                 return InstanceValue(self.model_named("User") or USER_MODEL, frozenset())
@@ -1746,6 +1760,8 @@ class DjangoInference:
         qualified = self.ctx.qualified_name(func, scope)
         if qualified in ("django.shortcuts.aget_object_or_404",):
             return self._shortcut_instance(node, scope)
+        if qualified in AWAITED_USER_FUNCTIONS:
+            return InstanceValue(self.user_model(), frozenset())
         function = self._function_binding(func, scope)
         if function is not None and function[0].asynchronous is not None:
             return self._function_returns(*function, instances=True)
