@@ -46,6 +46,10 @@ cst = lazy_libcst.bind(globals())
 # Functions that render a template where they are called: qualified name ->
 # the position of their ``context`` argument.
 RENDERING_FUNCTIONS = {"django.shortcuts.render": 2, "django.template.loader.render_to_string": 1}
+# Django functions that iterate a QuerySet argument where they are called:
+# qualified name -> (its position, its keyword).  ``serialize("json", qs)``
+# loops over ``qs`` (core/serializers/base.py ``Serializer.serialize``).
+QUERYSET_ITERATING_FUNCTIONS = {"django.core.serializers.serialize": (1, "queryset")}
 ITERATING_BUILTINS = frozenset("list tuple set frozenset sorted sum max min any all enumerate zip map filter iter next reversed dict".split())
 # These evaluate a QuerySet (len, truth, repr) but not a generator such as qs.iterator().
 EVALUATING_BUILTINS = ITERATING_BUILTINS | {"len", "bool", "repr", "str", "print"}
@@ -57,6 +61,18 @@ def shown(ctx, node: cst.CSTNode) -> str:
     """The code as a message shows it: on one line and whole, so that a
     suggested replacement built from it can be pasted back."""
     return " ".join(ctx.module.code_for_node(node).split())
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The argument ``call`` passes at ``position`` or as ``keyword`` (None
+    where a star argument comes first, or none is passed)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [arg for arg in call.args if arg.keyword is None]
+    if len(positional) <= position or any(arg.star for arg in positional[: position + 1]):
+        return None
+    return positional[position].value
 
 
 def _model_method_does(method: str) -> str:
@@ -196,6 +212,16 @@ class SyncOrmCheck(DjangoCheck):
         for arg in node.args:
             if arg.star == "*":
                 self.evaluated(arg.value, "star-unpacking")
+        if name in QUERYSET_ITERATING_FUNCTIONS:
+            iterated = _argument(node, *QUERYSET_ITERATING_FUNCTIONS[name])
+            if iterated is not None:
+                short = name.rpartition(".")[2]
+
+                def advice() -> str:
+                    first = "`[x async for x in qs]`" if twin("iteration", "__iter__", target_version(self.ctx)) is not None else "`await sync_to_async(list)(qs)`"
+                    return f"evaluate it first ({first}), or call `await sync_to_async({short})(...)`"
+
+                self.evaluated(iterated, f"`{short}()`", advice=advice)
         if name in RENDERING_FUNCTIONS and self.ctx.in_async_context:
             self._rendered_context(node, name)
 
