@@ -31,6 +31,7 @@ from async_lint.discovery import Discovery, discover, discover_folder_and_root, 
 from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabled_index_checks, parse_error_finding, project_index_findings
 from async_lint.file_pool import PARALLEL_THRESHOLD, FileWorkers, start_early_workers
 from async_lint.findings import Finding, finding_from_located, finding_from_record, finding_record, located_record
+from async_lint.analysis.cache_config import sample_project_folder
 from async_lint.project import (
     ModuleLocator,
     ModuleNamer,
@@ -782,7 +783,10 @@ def orm_opt_outs(targets: list[str], texts: dict[str, bytes], root: str, unsafe_
     scopes = {path: opts_out_for(os.path.relpath(path, root), read_text(path) if os.path.isfile(path) else None) for path in unsafe_settings}
     for settings_path in sorted(unsafe_settings, key=lambda path: scopes[path] != "all"):
         scope = scopes[settings_path]
+        # An example's (a demo's, a sandbox's) settings: its own project's files only.
+        folder = sample_project_folder(os.path.relpath(settings_path, root)) if scope == "all" else None
         for path in targets:
-            if scope == "all" or (scope == "tests" and is_test_module(os.path.relpath(path, root))):
+            relative = os.path.relpath(path, root)
+            if scope == "all" and (folder is None or (relative.replace(os.sep, "/") + "/").startswith(folder + "/")) or (scope == "tests" and is_test_module(relative)):
                 out.setdefault(path, settings_path)
     return out

@@ -35,7 +35,7 @@ from async_lint.analysis.model_table import (
 from async_lint.cache import content_digest
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
-from async_lint.project import ModuleNamer, import_roots, is_test_module, sets_allow_async_unsafe
+from async_lint.project import ModuleNamer, import_roots, sets_allow_async_unsafe
 from async_lint.settings import Settings
 
 # ``MIDDLEWARE = [...]`` (or ``+=``, annotated) at the top of a settings module.
@@ -381,8 +381,8 @@ def project_model_table(
                 # ``from shared.settings import *``: settings may come from outside the tree.
                 settings_star_imports.update(STAR_IMPORT.findall(data))
                 lists_middleware = lists_middleware or MIDDLEWARE_SETTING.search(data) is not None
-            # Test settings opt the tests out; an example's settings opt out nothing.
-            if b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and (not sample or is_test_module(relative)) and sets_allow_async_unsafe(text):
+            # Test settings opt the tests out; an example's settings opt out its own project (engine.orm_opt_outs).
+            if b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(text):
                 async_unsafe_settings.append(path)
         if defines_class_with_bases(text) or "AUTH_USER_MODEL" in text:
             texts[path] = (text, data)

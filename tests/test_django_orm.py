@@ -153,6 +153,43 @@ def test_a_test_run_opt_out_in_the_settings_holds_for_the_tests_only(tmp_path) -
     assert found == [("shop/consumers.py", "DJA201")]
 
 
+def test_an_example_projects_opt_out_holds_for_that_project_only(tmp_path) -> None:
+    """A demo project under ``sandbox/`` (or ``examples/shop/``) that sets
+    the variable in its settings runs with the guard off: its own files are
+    opted out, the library beside it and another example are not."""
+    from tests.cli_helpers import write_tree
+    from tests.helpers import lint_paths
+
+    consumer = "from {app}.models import Chat\n\n\nasync def open_chat(pk):\n    return Chat.objects.get(pk=pk)\n"
+    models = "from django.db import models\n\n\nclass Chat(models.Model):\n    title = models.CharField(max_length=50)\n"
+    settings = 'import os\n\nINSTALLED_APPS = ["{app}"]\nos.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"\n'
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'chats'\n",
+            "sandbox/manage.py": "",
+            "sandbox/sandbox/__init__.py": "",
+            "sandbox/sandbox/settings.py": settings.format(app="worker"),
+            "sandbox/worker/__init__.py": "",
+            "sandbox/worker/models.py": models,
+            "sandbox/worker/consumers.py": consumer.format(app="worker"),
+            "examples/shop/shop/__init__.py": "",
+            "examples/shop/shop/settings.py": settings.format(app="orders"),
+            "examples/shop/orders/__init__.py": "",
+            "examples/shop/orders/models.py": models,
+            "examples/shop/orders/consumers.py": consumer.format(app="orders"),
+            "examples/blog/posts/__init__.py": "",
+            "examples/blog/posts/models.py": models,
+            "examples/blog/posts/consumers.py": consumer.format(app="posts"),
+            "chats/__init__.py": "",
+            "chats/models.py": models,
+            "chats/consumers.py": consumer.format(app="chats"),
+        },
+    )
+    found = sorted(Path(f.path).relative_to(tmp_path).as_posix() for f in lint_paths([tmp_path], select=["DJA2"]))
+    assert found == ["chats/consumers.py", "examples/blog/posts/consumers.py"]
+
+
 def test_model_facts_for_the_project_index():
     result = _analyze(
         """

@@ -96,6 +96,19 @@ def is_sample_path(relative: str) -> bool:
     return bool(SAMPLE_FOLDERS.intersection(parts[:-1])) or name.startswith("test_") or name in ("tests.py", "conftest.py")
 
 
+def sample_project_folder(relative: str) -> str | None:
+    """The folder of the demo project whose settings module is ``relative``
+    (a file under a sample folder: ``sandbox/sandbox/settings.py`` ->
+    ``sandbox``, ``examples/shop/shop/settings.py`` -> ``examples/shop``):
+    the settings package's parent, but never above the outermost sample
+    folder; None for a file under no sample folder."""
+    parts = relative.replace("\\", "/").split("/")
+    outermost = next((i for i, part in enumerate(parts[:-1]) if part in SAMPLE_FOLDERS), None)
+    if outermost is None:
+        return None
+    return "/".join(parts[: max(outermost + 1, len(parts) - 2)])
+
+
 def local_cache_aliases(texts: list[str], has_settings: bool) -> tuple[str, ...] | None:
     """The cache aliases that do no I/O (``("*",)``: all of them), from the
     texts of the project's files that mention ``CACHES`` (its tests' and
