@@ -278,3 +278,20 @@ def _subfolders(folder: Path, depth: int) -> list[Path]:
         out.extend(following)
         level = following
     return out
+
+
+# Django 3.0 added the async-safety guard (``async_unsafe``): before it, the
+# ORM and the other guarded APIs called from async code block the event
+# loop instead of raising SynchronousOnlyOperation.
+ASYNC_SAFETY_VERSION = (3, 0)
+_RAISES = "raises SynchronousOnlyOperation"
+
+
+def without_async_safety(message: str) -> str:
+    """A finding's message for a target without the guard (before Django
+    3.0): what the call does there, and what a newer Django does."""
+    if "(SynchronousOnlyOperation" in message:
+        return message.replace("(SynchronousOnlyOperation", "(it blocks the event loop; Django 3.0 and later raise SynchronousOnlyOperation", 1)
+    if _RAISES in message:
+        return message.replace(_RAISES, "blocks the event loop (Django 3.0 and later raise SynchronousOnlyOperation)", 1)
+    return message

@@ -32,6 +32,7 @@ from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabl
 from async_lint.file_pool import PARALLEL_THRESHOLD, FileWorkers, start_early_workers
 from async_lint.findings import Finding, finding_from_located, finding_from_record, finding_record, located_record
 from async_lint.analysis.cache_config import sample_project_folder
+from async_lint.django_version import ASYNC_SAFETY_VERSION, without_async_safety
 from async_lint.project import (
     ModuleLocator,
     ModuleNamer,
@@ -507,6 +508,8 @@ def _lint_targets(analyzer: "_Analyzer", targets: list[str], paths: list[str], r
     for finding in _project_check_findings(settings, facts, cache, analyzer.namer.aliases):
         if finding.code in settings.enabled and finding.path in reported and not _noqa_suppressed(finding, analyzer):
             findings.append(finding)
+    if settings.django_version is not None and settings.django_version < ASYNC_SAFETY_VERSION:
+        findings = [dataclasses.replace(f, message=without_async_safety(f.message)) for f in findings]
     findings.sort(key=lambda f: f.sort_key)
     return RunResult(
         files=targets,

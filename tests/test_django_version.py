@@ -128,3 +128,32 @@ def test_a_utf16_requirements_file_is_read(tmp_path: Path):
     assert detect_django_version([str(tmp_path)]) == (3, 2)
     (tmp_path / "requirements.txt").write_bytes("\ufeffDjango==4.1\n".encode("utf-8"))
     assert detect_django_version([str(tmp_path)]) == (4, 1)
+
+
+def test_a_target_before_the_async_safety_guard_says_the_loop_blocks(tmp_path: Path) -> None:
+    """Before Django 3.0 the ORM has no async-safety guard: a query in async
+    code blocks the loop, and the message says so (not that it raises)."""
+    from tests.cli_helpers import run_cli, write_tree
+
+    models = "from django.db import models\n\n\nclass Chat(models.Model):\n    title = models.CharField(max_length=50)\n"
+    consumer = "from chats.models import Chat\n\n\nasync def open_chat(pk):\n    return Chat.objects.get(pk=pk)\n"
+    for pin, blocks in (("Django==2.2.18", True), ("Django==3.0", False), ("Django>=4.2", False)):
+        folder = tmp_path / pin.replace("=", "_").replace(">", "_")
+        write_tree(folder, {"requirements.txt": pin + "\n", "chats/__init__.py": "", "chats/models.py": models, "chats/consumers.py": consumer})
+        (found,) = [line for line in run_cli(["--no-cache", "--select", "DJA201", "--format", "concise", str(folder)]).stdout.splitlines() if ": DJA201 " in line]
+        assert ("it blocks the event loop; Django 3.0 and later raise SynchronousOnlyOperation" in found) is blocks, found
+        assert ("(SynchronousOnlyOperation in async code)" in found) is not blocks
+
+
+@pytest.mark.parametrize(
+    "message,expected",
+    [
+        ("`x.get()` runs a query synchronously (SynchronousOnlyOperation in async code); use y", "`x.get()` runs a query synchronously (it blocks the event loop; Django 3.0 and later raise SynchronousOnlyOperation in async code); use y"),
+        ("evaluating it later in async code raises SynchronousOnlyOperation; evaluate it", "evaluating it later in async code blocks the event loop (Django 3.0 and later raise SynchronousOnlyOperation); evaluate it"),
+        ("`time.sleep()` blocks the event loop", "`time.sleep()` blocks the event loop"),
+    ],
+)
+def test_without_async_safety(message: str, expected: str) -> None:
+    from async_lint.django_version import without_async_safety
+
+    assert without_async_safety(message) == expected
