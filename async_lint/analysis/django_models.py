@@ -181,6 +181,14 @@ def _well_known_models() -> dict[str, ModelInfo]:
 
 WELL_KNOWN_MODELS = _well_known_models()
 USER_MODEL = WELL_KNOWN_MODELS["django.contrib.auth.models.User"]
+# Some model, which one unknown (``apps.get_model(label)``, a parameter
+# annotated ``type[models.Model]``): its default managers query, its
+# instances' ``save()`` writes; no relation of it is known.
+ANY_MODEL = ModelInfo("Model", None, defined_here=False)
+# Django's model base class, as an annotation names it.
+MODEL_BASE_CLASSES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+# ``type[X]``: the class ``X`` itself.
+CLASS_OF = frozenset({"builtins.type", "typing.Type"})
 WELL_KNOWN_SINGLE_RELATIONS = frozenset(name for info in WELL_KNOWN_MODELS.values() for name, relation in info.relations.items() if relation.is_single)
 
 
@@ -988,14 +996,30 @@ class DjangoInference:
         qualified = self.ctx.qualified_name(target, scope)
         if qualified in REQUEST_CLASSES or self._is_request_class(target, scope, qualified):
             return DjangoRequestValue()
+        if qualified in MODEL_BASE_CLASSES:
+            return InstanceValue(ANY_MODEL, None)  # ``obj: models.Model``
         if isinstance(target, cst.Subscript):  # ``QuerySet[Post]``
             qualified = self.ctx.qualified_name(target.value, scope)
         if qualified in QUERYSET_CLASSES:
             return QuerySetValue(self._annotated_model(target, scope))
+        if qualified in CLASS_OF and isinstance(target, cst.Subscript):
+            return self._annotated_class(target, scope)
         value = self._infer(target, scope)
         if isinstance(value, ModelClass):
             return InstanceValue(value.model, None)
         return None
+
+    def _annotated_class(self, annotation: cst.Subscript, scope: Scope) -> Value | None:
+        """``type[Post]``: the model class; ``type[models.Model]``: some model class."""
+        if len(annotation.slice) != 1 or not isinstance(annotation.slice[0].slice, cst.Index):
+            return None
+        inner = annotation_target(_forward_reference(annotation.slice[0].slice.value))
+        if inner is None:
+            return None
+        if self.ctx.qualified_name(inner, scope) in MODEL_BASE_CLASSES:
+            return ModelClass(ANY_MODEL)
+        value = self._infer(inner, scope)
+        return value if isinstance(value, ModelClass) else None
 
     @staticmethod
     def _type_alias(target: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, Scope] | None:
@@ -1502,7 +1526,8 @@ class DjangoInference:
         if label is not None and name is None and "." in label:
             label, _, name = label.partition(".")
         qualified = self.table.model_by_label(label, name) if label and name else None
-        return ModelClass(self._table_model(qualified)) if qualified is not None else None
+        # Another label, or one the code computes: the registry returns a model (or raises).
+        return ModelClass(self._table_model(qualified)) if qualified is not None else ModelClass(ANY_MODEL)
 
     def _infer_call(self, node: cst.Call, scope: Scope) -> Value | None:
         func = node.func
