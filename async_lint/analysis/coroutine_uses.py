@@ -167,11 +167,31 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     if name in sync_consumers():
         short = name.removeprefix("builtins.")
         return CoroutineUse(ARGUMENT, f"`{short}()`")
+    if type(func) is cst.Attribute and _websocket_payload(func, parent, consumer):
+        # ``await self.send(text_data=coro)``: a websocket frame's text (or bytes,
+        # or JSON-encoded content) is the value itself, never awaited.
+        return CoroutineUse(ARGUMENT, f"`{_short_spelling(ctx, func)}()`")
     if type(func) is cst.Attribute and func.attr.value in orm_methods() and _orm_receiver(ctx, func.value):
         # ``user.groups.add(Group.objects.aget(pk=1))``, ``filter(owner=request.auser())``:
         # the ORM uses its arguments' values (a sync call, or an async twin's thread).
         return CoroutineUse(ARGUMENT, f"`{_short_spelling(ctx, func)}()`")
     return None
+
+
+# Websocket senders' payload arguments (Channels' consumers, Starlette's
+# WebSocket): method -> (the payload's keywords, whether the first positional
+# argument is one).  A coroutine there is sent as text or encoded, never awaited.
+_WEBSOCKET_PAYLOADS = {"send": (("text_data", "bytes_data"), False), "send_json": (("content", "data"), True)}
+
+
+def _websocket_payload(func: cst.Attribute, arg: cst.Arg, call: cst.Call) -> bool:
+    found = _WEBSOCKET_PAYLOADS.get(func.attr.value)
+    if found is None:
+        return False
+    keywords, first = found
+    if arg.keyword is not None:
+        return arg.keyword.value in keywords
+    return first and bool(call.args) and call.args[0] is arg
 
 
 # Sync consumers that build a container of their argument's items: the
