@@ -158,6 +158,8 @@ class SyncToAsyncCheck(Check):
             if not lazy and isinstance(wrapped, (cst.Name, cst.Attribute)):
                 # ``service.method``: a method of the class the receiver is an instance of.
                 ref = callee_ref(ctx, wrapped) or object_ref(ctx, wrapped)
+        if not orm and adapter == "sync_to_async" and _thread_sensitive_false(node) and self._copies_a_queryset(node, wrapped):
+            orm = True  # ``sync_to_async(list, thread_sensitive=False)(qs)``: the query runs there
         if isinstance(ref, cst.FunctionDef):
             info = ctx.function_info(ref)
             ref = f"l:{info.qualname}" if info is not None else None
@@ -192,6 +194,19 @@ class SyncToAsyncCheck(Check):
             wrapper=wrapper,
         )
         ctx.add_fact(fact, node)
+
+    def _copies_a_queryset(self, node: cst.Call, wrapped: cst.BaseExpression) -> bool:
+        """``sync_to_async(list)(qs)``: a builtin that iterates its argument,
+        called at once with a QuerySet or manager (its query runs in the thread)."""
+        from async_lint.analysis.django_models import ManagerValue, QuerySetValue, django_inference
+
+        ctx = self.ctx
+        parent = ctx.parent
+        if type(parent) is not cst.Call or parent.func is not node or not parent.args or parent.args[0].keyword is not None or parent.args[0].star:
+            return False
+        if ctx.qualified_name(wrapped) not in QUERYSET_COPIES:
+            return False
+        return isinstance(django_inference(ctx).infer(parent.args[0].value), (ManagerValue, QuerySetValue))
 
     def _not_callable(self, wrapped: cst.Call) -> str | None:
         """``sync_to_async(User.objects.filter(role=...))``: what a call gives
@@ -429,6 +444,10 @@ def _is_orm_object(ctx, node: cst.BaseExpression) -> bool:
 def _spelled(call: cst.Call) -> tuple[str, str]:
     """How a message quotes an adapter call: what it wraps, and the adapter."""
     return _shortened(cst.Module([]).code_for_node(call.args[0].value)), _shortened(cst.Module([]).code_for_node(call.func), 40)
+
+
+# Builtins that iterate the QuerySet they are given (its query runs where they are called).
+QUERYSET_COPIES = frozenset({"builtins.list", "builtins.tuple", "builtins.set", "builtins.sorted", "builtins.len", "builtins.bool"})
 
 
 def _thread_sensitive_false(call: cst.Call) -> bool:
