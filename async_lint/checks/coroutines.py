@@ -625,6 +625,10 @@ def _bound_names(statement: cst.CSTNode) -> list[str]:
     return names
 
 
+# What a thread without a loop of its own cannot get (RuntimeError there).
+CURRENT_LOOP_GETTERS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.events.get_running_loop", "asyncio.events.get_event_loop"})
+
+
 def await_fix_at(line: int, column: int, end: tuple[int, int] | None = None) -> dict:
     """DJA302's "Add `await`" as plain data (the index check reports from
     summaries): ``await `` inserted where the call starts; with ``end``
@@ -702,6 +706,8 @@ class DanglingTaskCheck(_CoroutineCheck):
             if target is None:
                 return
             what = f"`{target.value}` is never used again"
+        if factory is not None and self._current_loop_in_thread(evidence, node):
+            return
         if foreign is not None:
             from async_lint.checks.foreign_loops import LoopTaskCall
 
@@ -733,6 +739,18 @@ class DanglingTaskCheck(_CoroutineCheck):
             if evidence.is_loop(func.value):
                 return call_spelling(node)
         return None
+
+    def _current_loop_in_thread(self, evidence: CoroutineEvidence, node: cst.Call) -> bool:
+        """``loop.create_task(...)`` in a def handed to a thread, ``loop``
+        got there from ``get_running_loop()``/``get_event_loop()``: a worker
+        thread runs no loop, so getting it raises RuntimeError and no task
+        is ever made (``@sync_to_async def``, guarded by ``except RuntimeError``)."""
+        function = self.ctx.current_function
+        func = node.func
+        if function is None or not function.runs_in_thread or self.ctx.in_lambda or type(func) is not cst.Attribute or type(func.value) is not cst.Name:
+            return False
+        values = evidence.assigned_values(func.value)
+        return bool(values) and all(evidence.call_name(evidence._unwrap(value)) in CURRENT_LOOP_GETTERS for value in values)
 
     def _foreign_loop(self, evidence: CoroutineEvidence, node: cst.Call) -> str | None:
         """``name.create_task(...)`` (or ``module.name.create_task``), ``name``
