@@ -4,6 +4,7 @@ Made by ``python -m async_lint.checks --write``; do not edit.
 """
 
 ENTRIES = (
+    ("async_lint.checks.async_syntax", "AsyncSyntaxCheck", "file", ("DJA000",), ("\\basync\\s+def\\b",), None, (), None, False, ()),
     ("async_lint.checks.blocking", "BlockingCallCheck", "file", ("DJA101", "DJA102", "DJA103", "DJA104", "DJA105", "DJA106"), ("\\basync\\s+def\\b",), None, (), None, False, ()),
     ("async_lint.checks.celery_tasks", "CeleryTaskDefinitions", "file", ("DJA105",), ("\\basync\\s+def\\b",), None, (), None, False, ()),
     (
