@@ -217,10 +217,44 @@ def _inside_literal_argument(ctx, stack: list[cst.CSTNode], index: int) -> Corou
     consumer = stack[index - 2]
     if type(consumer) is not cst.Call:
         return None
+    if type(literal) is cst.Dict and (
+        _channel_layer_message(ctx, consumer, stack[index - 1]) or (type(consumer.func) is cst.Attribute and _websocket_payload(consumer.func, stack[index - 1], consumer))
+    ):
+        # ``group_send(group, {"type": ..., "count": coro})``: the layer copies or
+        # serializes the message (a coroutine cannot be), and nothing awaits it;
+        # ``send_json({"count": coro})`` encodes it.
+        return CoroutineUse(ARGUMENT, f"`{_short_spelling(ctx, consumer.func)}()`, in a dict,")
     name = ctx.qualified_name(consumer.func)
     if name is None or name not in sync_consumers() or name in _CONTAINER_BUILDERS:
         return None
     return CoroutineUse(ARGUMENT, f"`{name.removeprefix('builtins.')}()`, in {_LITERAL_NAMES[type(literal).__name__]},")
+
+
+GET_CHANNEL_LAYER = frozenset({"channels.layers.get_channel_layer"})
+
+
+def _channel_layer_message(ctx, call: cst.Call, arg: cst.Arg) -> bool:
+    """``arg`` is the message of a Channels layer's ``send``/``group_send``
+    (its second positional argument or ``message=``), on a channel layer:
+    ``self.channel_layer`` (a consumer's), ``get_channel_layer()`` or a name
+    bound to it."""
+    func = call.func
+    if type(func) is not cst.Attribute or func.attr.value not in ("send", "group_send"):
+        return False
+    if arg.keyword is not None:
+        if arg.keyword.value != "message":
+            return False
+    elif len(call.args) < 2 or call.args[1] is not arg:
+        return False
+    layer = func.value
+    if type(layer) is cst.Attribute:
+        return layer.attr.value == "channel_layer"
+    if type(layer) is cst.Call:
+        return ctx.qualified_name(layer.func) in GET_CHANNEL_LAYER
+    if type(layer) is cst.Name:
+        bindings = ctx.lookup(layer.value) or []
+        return bool(bindings) and all(b.value is not None and type(b.value) is cst.Call and ctx.qualified_name(b.value.func) in GET_CHANNEL_LAYER for b in bindings)
+    return False
 
 
 @functools.lru_cache(maxsize=None)
