@@ -228,6 +228,11 @@ def _parse(source: SourceFile, parses=None) -> cst.Module:
             line, column = int(where.group(1)), int(where.group(2)) + 1
             message = message[: where.start()] + message[where.end() :]
         message = message.replace("parser error:", "").replace("tokenizer error:", "").strip(" :")
+        if python_error is None and source.python_tree is not None:
+            # Python compiles it: not the code's error, the parser's (libcst's
+            # tokenizer rejects some indentation that mixes tabs and spaces).
+            hint = "; indentation that mixes tabs and spaces?" if "dedent" in message or "indent" in message else ""
+            raise SourceError(f"async-lint's parser (libcst) rejects this file, which Python accepts ({message}{hint}); none of its code is checked", line, column) from exc
         raise SourceError(f"syntax error: {message}", line, column) from exc
     except RecursionError as exc:
         raise SourceError(TOO_DEEP) from exc

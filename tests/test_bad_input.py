@@ -222,3 +222,15 @@ def test_bad_tree_through_the_cli(tmp_path):
     assert any(line.startswith("proj/py2.py:1:1: DJA000") and "print" in line for line in lines)
     assert len(lines) == 7, proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_a_file_python_accepts_and_libcst_rejects_says_so(tmp_path):
+    """A method body indented with a tab then spaces under a 4-space def:
+    Python compiles it, libcst's tokenizer refuses it. The file is still
+    reported (nothing in it is checked), but not as the code's syntax error."""
+    path = tmp_path / "models.py"
+    path.write_text('class Shop:\n    def __str__(self):\n\t    return "shop"\n\n\nasync def view(request):\n    return request\n', encoding="utf-8")
+    compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    (found,) = lint_paths([tmp_path])
+    assert found.code == "DJA000"
+    assert "which Python accepts" in found.message and "syntax error" not in found.message, found.message

@@ -148,8 +148,14 @@ def test_a_target_before_the_async_safety_guard_says_the_loop_blocks(tmp_path: P
 @pytest.mark.parametrize(
     "message,expected",
     [
-        ("`x.get()` runs a query synchronously (SynchronousOnlyOperation in async code); use y", "`x.get()` runs a query synchronously (it blocks the event loop; Django 3.0 and later raise SynchronousOnlyOperation in async code); use y"),
-        ("evaluating it later in async code raises SynchronousOnlyOperation; evaluate it", "evaluating it later in async code blocks the event loop (Django 3.0 and later raise SynchronousOnlyOperation); evaluate it"),
+        (
+            "`x.get()` runs a query synchronously (SynchronousOnlyOperation in async code); use y",
+            "`x.get()` runs a query synchronously (it blocks the event loop; Django 3.0 and later raise SynchronousOnlyOperation in async code); use y",
+        ),
+        (
+            "evaluating it later in async code raises SynchronousOnlyOperation; evaluate it",
+            "evaluating it later in async code blocks the event loop (Django 3.0 and later raise SynchronousOnlyOperation); evaluate it",
+        ),
         ("`time.sleep()` blocks the event loop", "`time.sleep()` blocks the event loop"),
     ],
 )
