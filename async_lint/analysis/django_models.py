@@ -1778,6 +1778,12 @@ class DjangoInference:
                     if isinstance(found, QuerySetValue) and found.model is not None and not found.rows:
                         return InstanceValue(found.model, found.selected)
             return None
+        if type(func) is cst.Name:
+            # ``aget_object_or_404 = sync_to_async(get_object_or_404)`` (bound once), then
+            # ``await aget_object_or_404(Post, pk=pk)``: as the wrapper called in place.
+            wrapper = self._thread_wrapper_alias(func, scope)
+            if wrapper is not None:
+                func, scope = wrapper
         if isinstance(func, cst.Call) and self.ctx.qualified_name(func.func, scope) in THREAD_DECORATORS:
             # ``await sync_to_async(Post.objects.filter)(...)``: what the thread hands back.
             wrapped = positional_args(func)
@@ -1793,6 +1799,18 @@ class DjangoInference:
         if function is not None:
             return self._thread_function_returns(*function)
         return None
+
+    def _thread_wrapper_alias(self, name: cst.Name, scope: Scope) -> tuple[cst.Call, Scope] | None:
+        """The ``sync_to_async(f)`` call (and the scope it is read in) a name
+        is bound to by its one assignment, else None."""
+        found = lookup(scope, name.value)
+        if found is None or len(found[1]) != 1:
+            return None
+        binding = found[1][0]
+        value = binding.value if binding.kind == ASSIGN else None
+        if type(value) is not cst.Call or self.ctx.qualified_name(value.func, found[0]) not in THREAD_DECORATORS:
+            return None
+        return value, found[0]
 
     def _thread_result(self, callable_expr: cst.BaseExpression, call: cst.Call, scope: Scope) -> Value | None:
         """The value a thread hands back for ``callable_expr`` called with
