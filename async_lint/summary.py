@@ -1276,8 +1276,6 @@ def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions
     chain too (a callee in another module is not followed this way: its
     guards are not known here)."""
     guarded = {name for name, entry in functions.items() if "params" in entry}
-    if not guarded:
-        return
     module = ctx.module_name or "<module>"
     for info in ctx.functions:
         entry = functions.get(info.qualname)
@@ -1289,10 +1287,19 @@ def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions
         forwarded = None
         for ref, node in collector.call_sites.get(id(info), ()):
             text = _ref_text(ctx, ref)
-            if text and _local_target(text, module) in guarded:
+            if not text:
+                continue
+            local = _local_target(text, module)
+            if local in guarded:
                 if forwarded is None:
                     forwarded = _forwardable_params(info)
                 found.setdefault(text, []).append(_literal_args(node, kwargs_name, forwarded) if node is not None else None)
+            elif local is None and text.startswith("q:") and node is not None:
+                # Another module's function (``EventRequest()``): its literal arguments
+                # may rule out its guarded branches (a default left ``None``).
+                found.setdefault(text, []).append(_literal_args(node))
+        # A ref whose calls are not all known says nothing: left out.
+        found = {ref: calls for ref, calls in found.items() if _local_target(ref, module) in guarded or None not in calls}
         if found:
             entry["call_args"] = found
 
