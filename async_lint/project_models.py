@@ -342,6 +342,7 @@ def project_model_table(
     has_settings = False
     settings_star_imports: set[bytes] = set()
     async_unsafe_settings: list[str] = []
+    settings_paths: list[str] = []
     root_of_folder: dict[str, str] = {}
     reexported = ReexportScan()
     # The folders the settings (or manage.py, wsgi.py, ...) put on sys.path.
@@ -378,6 +379,7 @@ def project_model_table(
             sample = is_sample_path(relative)
             if not sample:
                 has_settings = True
+                settings_paths.append(path)
                 # ``from shared.settings import *``: settings may come from outside the tree.
                 settings_star_imports.update(STAR_IMPORT.findall(data))
                 lists_middleware = lists_middleware or MIDDLEWARE_SETTING.search(data) is not None
@@ -410,7 +412,7 @@ def project_model_table(
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
     hints = _Hints(texts, reexporters)
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
@@ -420,7 +422,7 @@ def project_model_table(
         kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
         if kept is not None:
             _store_table(cache, memo_key, kept, kept.installed)
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
     # What the table is made of: each round's files and the names it found
@@ -475,16 +477,24 @@ def project_model_table(
         _store_table(cache, memo_key, table, installed)
         _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
-    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project)
+    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
 
 
-def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan, user_set_by_project: bool) -> ModelTable:
+def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan, user_set_by_project: bool, settings_paths: list[str]) -> ModelTable:
     """The table with what the settings say of the caches, of
     DJANGO_ALLOW_ASYNC_UNSAFE and of the middleware, and the names the
     project's modules re-export from outside it: read on every run from
     every file's text (already read here), not kept with the table, whose
     key covers only the files that may declare a class."""
-    return dataclasses.replace(table, local_caches=local, async_unsafe_settings=tuple(async_unsafe), reexports=reexported.table(), user_set_by_project=user_set_by_project, _digest=None)
+    return dataclasses.replace(
+        table,
+        local_caches=local,
+        async_unsafe_settings=tuple(async_unsafe),
+        reexports=reexported.table(),
+        user_set_by_project=user_set_by_project,
+        settings_paths=tuple(sorted(settings_paths)),
+        _digest=None,
+    )
 
 
 TABLE_FORMAT = 8

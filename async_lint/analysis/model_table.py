@@ -97,6 +97,9 @@ class ModelTable:
     # Django's AuthenticationMiddleware: ``request.user`` is what the project's
     # own middleware set (a user it loaded), not Django's lazy user.
     user_set_by_project: bool = False
+    # The project's settings modules (not its tests' or examples'): what
+    # ``django.conf.settings.NAME`` reads (foreign_objects.py).
+    settings_paths: tuple[str, ...] = field(default=(), compare=False)
     _digest: str | None = None
     # The installed modules the table was made from: module -> [path, content
     # digest], or None where the module was looked for and not found; None

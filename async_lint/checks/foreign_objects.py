@@ -81,6 +81,12 @@ def record_object_call(check, call: cst.Call) -> None:
     func = call.func
     if type(func) is not cst.Attribute or not may_block(func.attr.value):
         return
+    setting = settings_object(ctx, func.value)
+    if setting is not None:
+        # ``settings.REDIS.set(k, v)``: what the project's settings bound REDIS to.
+        if check.receivers.infer(func.value) is None:
+            ctx.add_fact(ObjectCall(target=setting, method=func.attr.value, spelled=check._spelling(func)), call)
+        return
     root, method = _object_method(func)
     through = ""
     if root is None and _divided_name(func.value) is not None:
@@ -96,6 +102,17 @@ def record_object_call(check, call: cst.Call) -> None:
     if target is None or check.receivers.infer(root) is not None:
         return
     ctx.add_fact(ObjectCall(target=target, method=method, spelled=check._spelling(func), through=through), call)
+
+
+DJANGO_SETTINGS = "django.conf.settings"
+
+
+def settings_object(ctx, expr: cst.BaseExpression) -> str | None:
+    """``settings.NAME`` (Django's lazy settings): ``django.conf.settings.NAME``,
+    which the project's settings modules define; else None."""
+    if type(expr) is not cst.Attribute or type(expr.value) is not cst.Name:
+        return None
+    return f"{DJANGO_SETTINGS}.{expr.attr.value}" if ctx.qualified_name(expr.value) == DJANGO_SETTINGS else None
 
 
 def _divided_name(expr: cst.BaseExpression) -> cst.Name | None:
@@ -208,6 +225,10 @@ class _BlockingObjects:
                 if found.type in table.methods:
                     self.objects[name] = found.type
                 continue
+            setting = settings_object(ctx, binding.value)
+            if setting is not None:
+                self.made[name] = setting  # ``REDIS = settings.REDIS``: the settings' object
+                continue
             if type(binding.value) is not cst.Call:
                 continue
             made_by = ctx.imported_from_elsewhere(binding.value.func)
@@ -286,11 +307,18 @@ class ForeignObjectCallCheck(ProjectCheck):
     fact_kinds = (ObjectCall, ModuleObjects)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
-        """The modules the objects are imported from, and those of the
-        functions that made them there."""
+        """The modules the objects are imported from, those of the
+        functions that made them there, and the project's settings modules
+        where an object is a setting (``settings.REDIS``)."""
         targets = {fact.target for _, fact in facts.of(ObjectCall)}
         makers = {made_by for path, fact in facts.of(ModuleObjects) for module in facts.names_of(path, fact.module) for name, made_by in fact.made if f"{module}.{name}" in targets}
-        return defining_paths(targets | makers, project)
+        wanted = targets | makers
+        settings = set(self._settings_paths()) if any(name.startswith(DJANGO_SETTINGS + ".") for name in wanted) else set()
+        return defining_paths({name for name in wanted if not name.startswith(DJANGO_SETTINGS + ".")}, project) | settings
+
+    def _settings_paths(self) -> tuple[str, ...]:
+        table = self.settings.models
+        return table.settings_paths if table is not None else ()
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         from async_lint.analysis.receivers import default_type_model
@@ -301,10 +329,18 @@ class ForeignObjectCallCheck(ProjectCheck):
         # object -> (its type, where it was made, for the message)
         types = {f"{module}.{name}": (type_name, f"made in `{module}`") for fact, module in named for name, type_name in fact.objects}
         returned = {f"{module}.{function}": type_name for fact, module in named for function, type_name in fact.returns}
+        # ``django.conf.settings.NAME``: the object a settings module of the project binds NAME to.
+        settings_paths = set(self._settings_paths())
+        for path, fact in facts.of(ModuleObjects):
+            if path in settings_paths:
+                for name, type_name in fact.objects:
+                    types.setdefault(f"{DJANGO_SETTINGS}.{name}", (type_name, f"made in the settings, `{fact.module}`"))
         for fact, module in named:
             for name, made_by in fact.made:
                 if made_by in returned:
                     types.setdefault(f"{module}.{name}", (returned[made_by], f"made by `{made_by}()`"))
+                elif made_by in types:
+                    types.setdefault(f"{module}.{name}", types[made_by])
         out = []
         for path, call in facts.of(ObjectCall):
             type_name, made = types.get(call.target, (None, ""))
