@@ -37,6 +37,12 @@ MAX_REEXPORT_DEPTH = 12
 # give a lazy QuerySet: the helper evaluates the one it is passed (its
 # parameter, or a QuerySet it built from it), the call passes one.
 PASSED_QUERYSET = "<QuerySet>"
+# The guard a summary gives a session read on a request parameter
+# (``request.session.get()`` in a helper): it holds unless the call passes
+# the value SESSION_LOADED, a view's request whose session a decorator
+# loaded (``login_required`` on an ``async def``, Django 5.1+).
+SESSION_NOT_LOADED = "session"
+SESSION_LOADED = {"session": "loaded"}
 # Which blocking operation a chain ends at: the most severe reachable.
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -782,6 +788,8 @@ class ProjectIndex:
         def fails(guard: list) -> bool:
             param, test = guard
             found = value(param)
+            if test == SESSION_NOT_LOADED:
+                return found == SESSION_LOADED  # a request whose session a decorator loaded
             if not isinstance(found, list):
                 return False  # unknown, or a ``**kwargs`` value not read (``_forwarded``)
             literal = found[0]

@@ -358,7 +358,13 @@ def _literal(node: cst.BaseExpression) -> list[Any] | None:
     return None
 
 
-def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[str, dict] | None = None) -> list[Any] | None:
+def _session_loaded(ctx: FileContext, function: FunctionInfo | None) -> str | None:
+    from async_lint.checks.django_request import session_loaded_request
+
+    return session_loaded_request(ctx, function) if function is not None and function.is_async else None
+
+
+def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[str, dict] | None = None, loaded: str | None = None) -> list[Any] | None:
     """``[[positional...], {keyword: ...}]``, each ``[literal]`` or None;
     with ``kwargs_name`` (the calling function's ``**kwargs``), a value taken
     from it (``kwargs.pop("request", None)``, ``kwargs.get("request")``) is
@@ -378,6 +384,10 @@ def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[s
         value = _from_kwargs(arg.value, kwargs_name) if kwargs_name is not None else None
         if value is None and params and type(arg.value) is cst.Name:
             value = params.get(arg.value.value)
+        if value is None and loaded is not None and type(arg.value) is cst.Name and arg.value.value == loaded:
+            from async_lint.index import SESSION_LOADED
+
+            value = SESSION_LOADED  # the view's request, its session loaded by a decorator
         if value is None:
             value = _literal(arg.value)
         if arg.keyword is not None:
@@ -1088,6 +1098,11 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 continue
             ops.append([op.code, op.line, _what(op.node, op.code)])
             op_guards = guards_on(op.ancestors, guards) if guards else None
+            if op.session_param is not None:
+                # ``request.session.get()``: none where the caller's request has its session loaded.
+                from async_lint.index import SESSION_NOT_LOADED
+
+                op_guards = [*(op_guards or ()), [op.session_param, SESSION_NOT_LOADED]]
             if op_guards:
                 ops[-1].append(op_guards)
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
@@ -1152,6 +1167,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 entry["guarded_calls"] = guarded_calls
             if guarded_calls or any(len(op) > 3 for op in ops) or any(len(read) > 5 for read in relation_reads):
                 entry.update(_parameters(info.node))
+        elif any(len(op) > 3 for op in ops):
+            entry.update(_parameters(info.node))  # a session read's guard (no branch guards)
         functions[info.qualname] = entry
     _add_call_arguments(ctx, collector, functions)
     sites = []
@@ -1183,7 +1200,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             tighter = use is not None and use.kind in (INDEXED, ATTRIBUTE)
             sites[-1]["await_fix"] = await_fix_at(where.start.line, where.start.column + 1, (where.end.line, where.end.column + 1) if tighter else None)
         if in_async and isinstance(node, cst.Call):
-            args = _literal_args(node)
+            args = _literal_args(node, loaded=_session_loaded(ctx, function))
             if args is not None:
                 sites[-1]["args"] = args
         if in_async and id(node) in ctx.unloaded_at:

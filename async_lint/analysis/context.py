@@ -107,6 +107,10 @@ class BlockingOp:
     # name, the relation's): a query only where a call site passes an
     # instance fetched without that relation (``FileContext.unloaded_at``).
     param_relation: tuple[str, str] | None = None
+    # ``param.session.get(...)`` on a parameter the function never rebinds:
+    # no query where the call site passes a request whose session a view's
+    # decorator loaded already (``login_required`` on an ``async def``).
+    session_param: str | None = None
 
 
 @dataclass(eq=False)
@@ -420,7 +424,7 @@ class FileContext:
                     return True
         return False
 
-    def report_blocking(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, **extra: Any) -> None:
+    def report_blocking(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, session_param: str | None = None, **extra: Any) -> None:
         """Something that blocks the loop or is sync-only: a finding where it
         runs on the event loop, else recorded on its sync function (for the
         project index's call chains).  Nothing where it runs only when no
@@ -432,7 +436,7 @@ class FileContext:
             return
         function = self.current_function
         if function is not None and not function.runs_on_loop and not self.in_lambda and not self.in_dead_code():
-            function.ops.append(BlockingOp(code, message, node, ancestors=tuple(self.stack)))
+            function.ops.append(BlockingOp(code, message, node, ancestors=tuple(self.stack), session_param=session_param))
 
     def only_without_loop(self) -> bool:
         """The node being visited is in the ``except RuntimeError:`` of a

@@ -31,7 +31,7 @@ from async_lint.analysis.django_models import (
 from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.dominance import EvaluatedPoint
 from async_lint.analysis.django_vocabulary import USER_BASES
-from async_lint.analysis.scopes import Scope, defined_function, parameter_for
+from async_lint.analysis.scopes import PARAM, Scope, defined_function, parameter_for
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
 from async_lint.checks.django_ninja import AUTH, ELSEWHERE, NinjaRequestUse, route_auth
 from async_lint.checks.django_orm import DjangoCheck, shown
@@ -53,8 +53,24 @@ FORCING_BUILTINS = frozenset({"isinstance", "str", "repr", "bool", "getattr", "h
 # Session methods that never load the session data.
 # Awaited with the request, they read its session with ``aget``.
 AUTH_USER_GETTERS = frozenset({"django.contrib.auth.aget_user"})
+
+
 # Django's decorators that, on an ``async def`` view (Django 5.1+), await
 # ``request.auser()`` before calling it.
+def session_loaded_request(ctx, function) -> str | None:
+    """The request parameter whose session the view's decorators load before
+    its body runs: on an ``async def``, Django's ``login_required``/
+    ``user_passes_test``/``permission_required`` (5.1+) await
+    ``request.auser()``, which reads the session with ``aget``; else None."""
+    if function is None or not function.is_async or not AUTH_TEST_DECORATORS.intersection(function.decorators):
+        return None
+    version = ctx.settings.django_version
+    params = function.node.params.params
+    if (version is not None and tuple(version) < (5, 1)) or not params or function.node.params.posonly_params:
+        return None
+    return params[0].name.value
+
+
 AUTH_TEST_DECORATORS = frozenset(f"django.contrib.auth.decorators.{name}" for name in ("login_required", "user_passes_test", "permission_required"))
 SESSION_NON_LOADING = frozenset({"is_empty", "clear", "get_session_cookie_age", "encode", "decode"})
 # Session methods that only read or write the loaded data (``_session_cache``)
@@ -137,17 +153,9 @@ class RequestUserCheck(DjangoCheck):
         return loaded
 
     def _loaded_on_entry(self, function) -> set[str]:
-        """What the view's decorators load before its body runs: on an
-        ``async def``, Django's ``login_required``/``user_passes_test``/
-        ``permission_required`` (5.1+) await ``request.auser()``, which
-        reads the session with ``aget``."""
-        if function is None or not function.is_async or not AUTH_TEST_DECORATORS.intersection(function.decorators):
-            return set()
-        version = self.ctx.settings.django_version
-        params = function.node.params.params
-        if (version is not None and tuple(version) < (5, 1)) or not params or function.node.params.posonly_params:
-            return set()
-        return {f"{params[0].name.value}.session"}
+        """What the view's decorators load before its body runs (``request.session``)."""
+        request = session_loaded_request(self.ctx, function)
+        return {f"{request}.session"} if request is not None else set()
 
     def _text(self, expr: cst.BaseExpression) -> str:
         return "".join(self.ctx.module.code_for_node(expr).split())
@@ -169,7 +177,7 @@ class RequestUserCheck(DjangoCheck):
         bases = self.inference.inherited_setters.get(id(expr.value), ())
         return () if bases and what == "user" and self._text(expr) in self._loaded_here() else bases
 
-    def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str) -> None:
+    def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str, session_param: str | None = None) -> None:
         ctx = self.ctx
         if not inherited and what == "user":
             # A django-ninja operation: an auth that runs before it loaded or set the user.
@@ -180,7 +188,7 @@ class RequestUserCheck(DjangoCheck):
                 self._record_use(NinjaRequestUse(message=message, router=router), node)
                 return
         if not inherited:
-            self.flag(node, "DJA205", message)
+            self.flag(node, "DJA205", message, session_param=session_param)
             return
         self._record_use(InheritedRequestUse(bases=inherited, what=what, message=message), node)
 
@@ -212,7 +220,22 @@ class RequestUserCheck(DjangoCheck):
             return
         request = _request_spelling(self.ctx, session)
         fix = self.suggestion("session", name, lambda twin: f"`await {request}.session.{twin}(...)`", "`await sync_to_async(...)` around the session access")
-        self._report(node, f"`{what}` loads or saves the session synchronously (SynchronousOnlyOperation in async code with a database-backed session); use {fix}", inherited, "session")
+        # A read of the session's cache, on a request parameter of a sync helper: no
+        # query where the caller's decorator loaded the session (summary: a guard).
+        param = self._request_parameter(session) if name in SESSION_CACHED and not self.ctx.in_async_context else None
+        self._report(
+            node, f"`{what}` loads or saves the session synchronously (SynchronousOnlyOperation in async code with a database-backed session); use {fix}", inherited, "session", session_param=param
+        )
+
+    def _request_parameter(self, session: cst.BaseExpression | None) -> str | None:
+        """``request`` of ``request.session``, where it is a parameter the
+        current function never rebinds."""
+        if type(session) is not cst.Attribute or type(session.value) is not cst.Name:
+            return None
+        function = self.ctx.current_function
+        name = session.value.value
+        bindings = function.scope.bindings.get(name) if function is not None else None
+        return name if bindings is not None and len(bindings) == 1 and bindings[0].kind == PARAM else None
 
     def _scope_session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression) -> None:
         """A Channels consumer's ``self.scope["session"]``: its data is read
