@@ -42,6 +42,8 @@ from async_lint.walk import children
 
 cst = lazy_libcst.bind(globals())
 
+# Builtins that read an attribute named by a string: a relation's descriptor runs.
+RELATION_PROBES = frozenset({"builtins.hasattr", "builtins.getattr"})
 # Builtins that iterate (or otherwise evaluate) their argument at call time.
 # Functions that render a template where they are called: qualified name ->
 # the position of their ``context`` argument.
@@ -224,6 +226,8 @@ class SyncOrmCheck(DjangoCheck):
                 self.evaluated(iterated, f"`{short}()`", advice=advice)
         if name in RENDERING_FUNCTIONS and self.ctx.in_async_context:
             self._rendered_context(node, name)
+        if name in RELATION_PROBES and self.ctx.in_async_context:
+            self._relation_probe(node)
 
     def _rendered_context(self, node: cst.Call, name: str) -> None:
         """``render(request, "page.html", {"posts": qs})`` renders the
@@ -760,6 +764,12 @@ class SyncOrmCheck(DjangoCheck):
                 )
                 self._note_read(node)
             return
+        self._unloaded_relation_read(node, node, receiver, relation)
+
+    def _unloaded_relation_read(self, shown_node: cst.CSTNode, node: cst.Attribute, receiver: InstanceValue, relation) -> None:
+        """DJA204 at ``shown_node`` for ``node`` (``inst.rel``, maybe spelled
+        ``hasattr(inst, "rel")``), ``receiver`` an instance whose relations
+        are known, unless the relation may be loaded by now."""
         if receiver.loaded is None or receiver.has_loaded(relation.name) or self._maybe_loaded_elsewhere(node.value, relation.name) or self._read_by_enclosing_function(node):
             return
         if self._assigned_before(node) or self._read_when_created(node, relation.name):
@@ -773,8 +783,26 @@ class SyncOrmCheck(DjangoCheck):
                 f"Channels' `AuthMiddleware` fetched `{shown(self.ctx, fetched)}` without its relations; "
                 f'fetch the user again with `{loader}("{path}")`, or read it in a thread (`database_sync_to_async`)'
             )
-        self.flag(node, "DJA204", f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): {advice}")
+        self.flag(shown_node, "DJA204", f"`{shown(self.ctx, shown_node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation): {advice}")
         self._note_read(node)
+
+    def _relation_probe(self, call: cst.Call) -> None:
+        """``hasattr(user, "profile")``, ``getattr(user, "profile", None)``:
+        the descriptor runs as for ``user.profile`` (a query where it is not
+        loaded), and SynchronousOnlyOperation is no AttributeError, so
+        neither ``hasattr`` nor the default stops it."""
+        args = call.args
+        if len(args) not in (2, 3) or any(arg.keyword is not None or arg.star for arg in args) or type(args[1].value) is not cst.SimpleString:
+            return
+        name = args[1].value.evaluated_value
+        if not isinstance(name, str) or name not in self.inference.single_relation_names():
+            return
+        receiver = self.inference.infer(args[0].value)
+        if type(receiver) is not InstanceValue or receiver.model is None:
+            return
+        relation = receiver.model.relations.get(name)
+        if relation is not None and relation.is_single:
+            self._unloaded_relation_read(call, cst.Attribute(value=args[0].value, attr=cst.Name(name)), receiver, relation)
 
     # -- relations a sync function reads on its parameters (DJA401) ----------
     def _in_async_def(self) -> bool:
