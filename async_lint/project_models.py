@@ -497,7 +497,7 @@ def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async
     )
 
 
-TABLE_FORMAT = 8
+TABLE_FORMAT = 9
 
 
 def _module_aliases(texts, namer: ModuleNamer, project_modules: set[str]) -> dict[str, str]:

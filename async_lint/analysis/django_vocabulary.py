@@ -28,6 +28,7 @@ def _twin_names(kind: str) -> dict[str, str]:
 _TABLE = _orm()
 
 MODEL_BASES = frozenset(_TABLE["model_bases"])
+NON_ORM_MODEL_BASES = frozenset(_TABLE["non_orm_model_bases"])
 MODEL_FACTORIES = frozenset(_TABLE["model_factories"])
 USER_MODEL_SETTING: str = _TABLE["user_model_setting"]
 DEFAULT_MANAGERS = frozenset(_TABLE["default_managers"])

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from async_lint.analysis.cache_config import ALL_ALIASES
-from async_lint.analysis.django_vocabulary import DJANGO_MANAGER_METHODS, MANAGER_CLASSES, MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES, USER_BASES
+from async_lint.analysis.django_vocabulary import DJANGO_MANAGER_METHODS, MANAGER_CLASSES, MODEL_BASES, NON_ORM_MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES, USER_BASES
 from async_lint.analysis.model_skeleton import RELATION_NEUTRAL_METHODS, build_skeleton, lines_matching
 
 # Contrib apps whose models real projects use without declaring them.
@@ -608,7 +608,7 @@ def build_model_table(
 def _plain_classes(builder: "_Builder", models: dict) -> set[str]:
     """The classes of the project's ``models`` modules that are known to be
     no models: without bases, or deriving only from such classes (or
-    ``object``).  A class with a base the table cannot read (an installed
+    ``object``, or another mapper's model base: ``DjangoCassandraModel``).  A class with a base the table cannot read (an installed
     mixin) is not among them: it may be a model."""
     skeletons = [(module, skeleton) for module, skeleton in list(builder.skeletons.items()) if skeleton is not None and module in builder.project_modules and "models" in module.split(".")]
     plain = {f"{module}.{name}" for module, skeleton in skeletons for name in skeleton.get("plain", ())}
@@ -619,7 +619,7 @@ def _plain_classes(builder: "_Builder", models: dict) -> set[str]:
         for qualified, bases in derived.items():
             if qualified in plain or qualified in models:
                 continue
-            if bases and all(isinstance(base, str) and (base in plain or base == "builtins.object") for base in bases):
+            if bases and all(isinstance(base, str) and (base in plain or base == "builtins.object" or base in NON_ORM_MODEL_BASES) for base in bases):
                 plain.add(qualified)
                 changed = True
     return plain
