@@ -1421,10 +1421,17 @@ class EventLoopCheck(_CoroutineCheck):
         return loop_reentry_message(call_spelling(node), use)
 
     def _names_async_to_sync(self, evidence: CoroutineEvidence, func: cst.BaseExpression) -> bool:
-        """A name bound to ``async_to_sync(f)`` or a def decorated ``@async_to_sync``."""
+        """A name bound to ``async_to_sync(f)`` or a def decorated
+        ``@async_to_sync``; ``self.send_group`` every method of the class
+        assigns ``async_to_sync(...)`` (``self.send_group =
+        async_to_sync(self.channel_layer.group_send)`` in ``connect``)."""
+        apis = evidence.apis
+        if type(func) is cst.Attribute:
+            owner = evidence.method_owner(func.value)
+            values = evidence.instance_attribute_values(owner[0], func.attr.value) if owner is not None else None
+            return bool(values) and all(evidence.is_wrapper_call(v, apis.async_to_sync) for v in values)
         if not isinstance(func, cst.Name):
             return False
-        apis = evidence.apis
         defs = evidence.local_defs(func)
         if defs is not None:
             # ``@sync_to_async`` above the ``@async_to_sync`` makes it awaitable again.
