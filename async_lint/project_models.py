@@ -490,7 +490,9 @@ def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async
         table,
         local_caches=local,
         async_unsafe_settings=tuple(async_unsafe),
-        reexports=reexported.table(),
+        # A project model re-exported by a module that is not its own
+        # (``from app.services import Category``): the model's name.
+        reexports=reexported.table(keep=lambda qualified: qualified in table.models),
         user_set_by_project=user_set_by_project,
         settings_paths=tuple(sorted(settings_paths)),
         _digest=None,

@@ -9,9 +9,9 @@ import textwrap
 from async_lint.analysis.reexports import ReexportScan
 
 
-def scan(modules: dict[str, str], packages: frozenset[str] = frozenset()) -> dict[str, str]:
+def scan(modules: dict[str, str], packages: frozenset[str] = frozenset(), keep=None) -> dict[str, str]:
     """The table of these modules' texts, each written to a file (read again
-    for the names a module binds itself)."""
+    for the names a module binds itself); ``keep``: project names kept too."""
     found = ReexportScan()
     with tempfile.TemporaryDirectory() as folder:
         for module, text in modules.items():
@@ -20,7 +20,7 @@ def scan(modules: dict[str, str], packages: frozenset[str] = frozenset()) -> dic
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(text)
             found.add(text, module, module in packages, path)
-        return found.table()
+        return found.table(keep=keep)
 
 
 def test_a_name_imported_from_a_module_that_imports_it_from_outside() -> None:
@@ -92,3 +92,20 @@ def test_an_import_spelled_in_a_string_or_after_code_on_a_line() -> None:
     table = scan({"app.a": 'x = 1; from os import path\nDOC = """\nfrom os import sep\n"""\n', "app.b": "from app.a import path, sep\n"})
     # Only statements at a line's start are read (a docstring's line is one, harmlessly).
     assert table == {"app.a.sep": "os.sep"}
+
+
+def test_a_project_model_re_exported_by_another_module_of_the_project() -> None:
+    """A chain that ends at a project name is kept only where ``keep``
+    accepts it (the model table's models): ``from app.services import
+    Category`` is the model; a class the service module defines itself, and
+    a helper re-exported from the project, are the project index's."""
+    modules = {
+        "app.models": "from django.db import models\n\n\nclass Category(models.Model):\n    pass\n",
+        "app.services": "from app.models import Category\nfrom app.helpers import slugify\n\n\nclass Receipt:\n    pass\n",
+        "app.api": "from app.services import *\n",
+        "app.views": "from app.services import Category, Receipt, slugify\n",
+        "app.helpers": "def slugify(text):\n    return text\n",
+    }
+    models = {"app.models.Category"}
+    assert scan(modules, keep=models.__contains__) == {"app.services.Category": "app.models.Category"}
+    assert scan(modules) == {}

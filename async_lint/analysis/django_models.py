@@ -758,6 +758,8 @@ class DjangoInference:
         return self.model_for_import(target) if kind == IMPORT and target else None
 
     def model_for_import(self, qualified: str) -> ModelInfo | None:
+        # ``from app.services import Category``, re-exported from app/models.py (analysis/reexports.py).
+        qualified = self.ctx.reexports.get(qualified, qualified)
         if self.table.model(qualified) is not None:
             return self._table_model(qualified)
         known = WELL_KNOWN_MODELS.get(qualified)
@@ -864,7 +866,8 @@ class DjangoInference:
         found = lookup(scope, name)
         if found is None:
             # ``from shop.models import *``: a model of the project by that name.
-            starred = star_imported(scope, name, lambda qualified: self.table.model(qualified) is not None) if self.table else None
+            reexports = self.ctx.reexports
+            starred = star_imported(scope, name, lambda qualified: self.table.model(reexports.get(qualified, qualified)) is not None) if self.table else None
             return self._imported_value(starred) if starred is not None else None
         found_scope, bindings = found
         kind, target = binding_target(bindings)

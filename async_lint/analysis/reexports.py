@@ -21,6 +21,7 @@ module that has them (``from adrf.views import sync_to_async``).
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from async_lint.analysis.model_skeleton import resolve_relative
 
@@ -138,9 +139,13 @@ class ReexportScan:
                     self.imports[alias] = own
                     self.paths[alias] = path
 
-    def table(self) -> dict[str, str]:
+    def table(self, keep: Callable[[str], bool] | None = None) -> dict[str, str]:
         """``module.name -> the outside name`` for each name a project module
-        imports from another that re-exports it from outside the project."""
+        imports from another that re-exports it from outside the project;
+        ``keep(qualified)``: also where the chain ends at such a name of the
+        project (a model class: ``from app.services import Category``, which
+        app/services.py imports from app/models.py), which a file's own
+        analysis would not know otherwise."""
         tops = {module.partition(".")[0] for module in self.modules}
         out: dict[str, str] = {}
         for target in self.imported:
@@ -154,20 +159,21 @@ class ReexportScan:
             for local in names:
                 qualified = f"{module}.{local}"
                 if starred or qualified in self.imported:
-                    final = self._follow(module, local, tops)
+                    final = self._follow(module, local, tops, keep)
                     if final is not None:
                         out[qualified] = final
         return out
 
-    def _follow(self, module: str, name: str, tops: set[str]) -> str | None:
+    def _follow(self, module: str, name: str, tops: set[str], keep: Callable[[str], bool] | None = None) -> str | None:
         """Where the chain of re-exports of ``module.name`` ends, when outside
-        the project and no module on the way binds the name itself."""
+        the project (or at a project name ``keep`` accepts) and no module on
+        the way binds the name itself."""
         for _ in range(MAX_CHAIN):
             target = self.imports.get(module, {}).get(name)
             if target is None or name in self._rebound(module):
                 return None  # defined in the project (or not known): the index's
             module, _dot, name = target.rpartition(".")
-            if module.partition(".")[0] not in tops:
+            if module.partition(".")[0] not in tops or (keep is not None and keep(target)):
                 return target
         return None
 
