@@ -499,7 +499,7 @@ def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async
     )
 
 
-TABLE_FORMAT = 9
+TABLE_FORMAT = 10
 
 
 def _module_aliases(texts, namer: ModuleNamer, project_modules: set[str]) -> dict[str, str]:
@@ -538,7 +538,7 @@ def _table_key(
 
 
 def _store_table(cache, key: str, table: ModelTable, installed: dict[str, list | None], **made_of) -> None:
-    data = [table.models, table.methods, table.aliases, table.user_model, sorted(table.request_classes), sorted(table.plain_classes)]
+    data = [table.models, table.methods, table.aliases, table.user_model, sorted(table.request_classes), sorted(table.plain_classes), sorted(table.model_serializers)]
     cache.put(key, {"findings": [], "table": data, "installed": installed, **made_of})
 
 
@@ -554,13 +554,27 @@ def _cached_table(cache, key: str, root: str) -> ModelTable | None:
 def _table_of(entry: dict) -> ModelTable | None:
     """The table a kept entry holds, or None where it is not of that shape."""
     try:
-        models, methods, aliases, user_model, request_classes, plain_classes = entry["table"]
+        models, methods, aliases, user_model, request_classes, plain_classes, model_serializers = entry["table"]
     except (TypeError, ValueError):
         return None
-    if not (isinstance(models, dict) and isinstance(methods, dict) and isinstance(aliases, dict) and isinstance(request_classes, list) and isinstance(plain_classes, list)):
+    if not (
+        isinstance(models, dict)
+        and isinstance(methods, dict)
+        and isinstance(aliases, dict)
+        and isinstance(request_classes, list)
+        and isinstance(plain_classes, list)
+        and isinstance(model_serializers, list)
+    ):
         return None
     return ModelTable(
-        models=models, methods=methods, aliases=aliases, user_model=user_model, request_classes=frozenset(request_classes), plain_classes=frozenset(plain_classes), installed=entry["installed"]
+        models=models,
+        methods=methods,
+        aliases=aliases,
+        user_model=user_model,
+        request_classes=frozenset(request_classes),
+        plain_classes=frozenset(plain_classes),
+        model_serializers=frozenset(model_serializers),
+        installed=entry["installed"],
     )
 
 

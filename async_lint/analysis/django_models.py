@@ -26,6 +26,7 @@ from async_lint.analysis.django_vocabulary import (
     ASYNC_INSTANCE_METHODS,
     ASYNC_PAIR_METHODS,
     DEFAULT_MANAGERS,
+    DRF_MODEL_SERIALIZERS,
     EVALUATING_METHODS,  # noqa: F401 - re-exported to the checks
     FILE_FIELDS,
     INSTANCE_METHODS,
@@ -300,6 +301,16 @@ class ModelFormValue:
 @dataclass(frozen=True)
 class FormClassValue:
     pass
+
+
+@dataclass(frozen=True)
+class ModelSerializerClass:
+    """A DRF (or adrf) model serializer class of the project."""
+
+
+@dataclass(frozen=True)
+class ModelSerializerValue:
+    """An instance of one: its ``save()`` writes through the ORM."""
 
 
 @dataclass(frozen=True)
@@ -881,6 +892,8 @@ class DjangoInference:
                         return ModelClass(self.models().get(info.name, info))
                     if self._derives_from(binding.node, found_scope, MODELFORM_BASES | CONTRIB_SAVING_FORMS):
                         return FormClassValue()
+                    if self._derives_from(binding.node, found_scope, DRF_MODEL_SERIALIZERS):
+                        return ModelSerializerClass()
             return None
         if kind == DEF:
             return None
@@ -922,6 +935,8 @@ class DjangoInference:
             return ModelClass(info)
         if target in MODELFORM_BASES or target in CONTRIB_SAVING_FORMS:
             return FormClassValue()
+        if self.table.model_serializers and self.ctx.reexports.get(target, target) in self.table.model_serializers:
+            return ModelSerializerClass()  # ``from .serializers import PostSerializer``
         module, _, name = target.rpartition(".")
         if name.endswith("Form") and module.rpartition(".")[2] == "forms" and not module.startswith("django."):
             # A project form with a save(): a ModelForm (plain forms have none).
@@ -1581,6 +1596,8 @@ class DjangoInference:
             return InstanceValue(callee.model, _kwarg_names(node))
         if isinstance(callee, FormClassValue):
             return ModelFormValue()
+        if isinstance(callee, ModelSerializerClass):
+            return ModelSerializerValue()
         function = self._function_binding(func, scope)
         if function is not None and function[0].asynchronous is None:
             # ``thing = get_thing(pk)``: the QuerySet, or the instance, a def of this module returns

@@ -29,6 +29,7 @@ _TABLE = _orm()
 
 MODEL_BASES = frozenset(_TABLE["model_bases"])
 NON_ORM_MODEL_BASES = frozenset(_TABLE["non_orm_model_bases"])
+DRF_MODEL_SERIALIZERS = frozenset(_TABLE["model_serializers"])
 MODEL_FACTORIES = frozenset(_TABLE["model_factories"])
 USER_MODEL_SETTING: str = _TABLE["user_model_setting"]
 DEFAULT_MANAGERS = frozenset(_TABLE["default_managers"])

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from async_lint.analysis.cache_config import ALL_ALIASES
-from async_lint.analysis.django_vocabulary import DJANGO_MANAGER_METHODS, MANAGER_CLASSES, MODEL_BASES, NON_ORM_MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES, USER_BASES
+from async_lint.analysis.django_vocabulary import DJANGO_MANAGER_METHODS, DRF_MODEL_SERIALIZERS, MANAGER_CLASSES, MODEL_BASES, NON_ORM_MODEL_BASES, QUERYSET_CLASSES, REQUEST_CLASSES, USER_BASES
 from async_lint.analysis.model_skeleton import RELATION_NEUTRAL_METHODS, build_skeleton, lines_matching
 
 # Contrib apps whose models real projects use without declaring them.
@@ -83,6 +83,10 @@ class ModelTable:
     # (``class Cart:`` in shop/models.py): where they are imported, the
     # module's name is no evidence of a model (django_models._from_models_module).
     plain_classes: frozenset[str] = frozenset()
+    # The project's DRF model serializers (classes deriving, through project
+    # classes too, from ``rest_framework``'s or adrf's ``ModelSerializer``):
+    # their ``save()`` writes the model instance through the ORM.
+    model_serializers: frozenset[str] = frozenset()
     # The cache aliases that do no I/O by the project's settings (ALL_ALIASES: all),
     # None where not known (analysis/cache_config.py).
     local_caches: tuple[str, ...] | None = None
@@ -156,7 +160,18 @@ class ModelTable:
     def digest(self) -> str:
         if self._digest is None:
             blob = json.dumps(
-                [self.models, self.methods, self.aliases, self.user_model, sorted(self.request_classes), sorted(self.plain_classes), self.local_caches, self.reexports, self.user_set_by_project],
+                [
+                    self.models,
+                    self.methods,
+                    self.aliases,
+                    self.user_model,
+                    sorted(self.request_classes),
+                    sorted(self.plain_classes),
+                    self.local_caches,
+                    self.reexports,
+                    self.user_set_by_project,
+                    sorted(self.model_serializers),
+                ],
                 sort_keys=True,
             )
             self._digest = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
@@ -602,7 +617,28 @@ def build_model_table(
                 table.aliases.setdefault(f"{alias}.{name}", qualified)
         plain |= {f"{alias}.{qualified.rpartition('.')[2]}" for qualified in list(plain) for alias in by_module.get(qualified.rpartition(".")[0], ())}
     table.plain_classes = frozenset(plain)
+    table.model_serializers = frozenset(_model_serializers(builder))
     return table
+
+
+def _model_serializers(builder: "_Builder") -> set[str]:
+    """The classes of the project's skeletons that derive from a DRF (or
+    adrf) model serializer, directly or through other such classes."""
+    derived = {
+        f"{module}.{name}": cls["bases"]
+        for module, skeleton in list(builder.skeletons.items())
+        if skeleton is not None and module in builder.project_modules
+        for name, cls in skeleton["classes"].items()
+    }
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for qualified, bases in derived.items():
+            if qualified not in found and any(isinstance(base, str) and (base in DRF_MODEL_SERIALIZERS or base in found) for base in bases):
+                found.add(qualified)
+                changed = True
+    return found
 
 
 def _plain_classes(builder: "_Builder", models: dict) -> set[str]:

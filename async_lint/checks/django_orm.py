@@ -24,6 +24,7 @@ from async_lint.analysis.django_models import (
     IteratorValue,
     ManagerValue,
     ModelFormValue,
+    ModelSerializerValue,
     QuerySetValue,
     django_inference,
 )
@@ -279,6 +280,14 @@ class SyncOrmCheck(DjangoCheck):
                 "DJA203",
                 f"`{shown(self.ctx, node)}` saves the form's model instance synchronously (SynchronousOnlyOperation in async code); "
                 f"use `await sync_to_async({shown(self.ctx, func)})()`, or `save(commit=False)` then `await instance.asave()`",
+            )
+        elif isinstance(receiver, ModelSerializerValue) and method == "save":
+            # DRF's ModelSerializer.save() runs create()/update(): Model._default_manager.create(...), instance.save().
+            self.flag(
+                node,
+                "DJA203",
+                f"`{shown(self.ctx, node)}` saves the serializer's model instance synchronously (SynchronousOnlyOperation in async code); "
+                f"use `await sync_to_async({shown(self.ctx, func)})()` (with adrf's serializers: `await {shown(self.ctx, func.value)}.asave()`)",
             )
 
     def _foreign_method_call(self, node: cst.Call, func: cst.Attribute, method: str) -> None:
