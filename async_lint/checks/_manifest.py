@@ -126,6 +126,7 @@ ENTRIES = (
     ("async_lint.checks.django_structure_middleware", "MiddlewareCheck", "file", ("DJA501", "DJA502", "DJA506"), ("\\basync\\s+def\\b", "\\bget_response\\b(?!\\s*\\()"), None, (), None, False, ()),
     ("async_lint.checks.django_structure_views", "ViewHandlersCheck", "file", ("DJA503", "DJA504"), ("\\basync\\s+def\\b", "\\badrf\\b"), None, (), None, False, ()),
     ("async_lint.checks.django_structure_views", "StreamingResponseCheck", "file", ("DJA505",), ("\\basync\\s+def\\b",), None, (), None, False, ()),
+    ("async_lint.checks.foreign_generators", "ModuleGeneratorFacts", "file", ("DJA505",), ("\\basync\\s+def\\b",), None, (), None, False, ()),
     (
         "async_lint.checks.foreign_loops",
         "ModuleLoopFacts",
@@ -170,6 +171,7 @@ ENTRIES = (
         False,
         ("structure.databases", "structure.atomic_requests", "structure.settings_module", "structure.root_urlconf", "structure.url_include", "structure.url_view", "structure.async_view"),
     ),
+    ("async_lint.checks.foreign_generators", "ForeignStreamedGenerator", "project", ("DJA505",), None, None, (), None, False, ("streamed_call", "module_generators")),
     ("async_lint.checks.foreign_loops", "ForeignLoopTaskCheck", "project", ("DJA301",), None, None, (), None, False, ("loop_task_call", "module_loops")),
     (
         "async_lint.checks.foreign_objects",

@@ -15,6 +15,7 @@ from async_lint import lazy_libcst
 
 from async_lint.analysis.django_models import DRF_FUNCTION_VIEWS
 from async_lint.checks.base import Check
+from async_lint.checks.foreign_generators import streamed_message
 from async_lint.checks.django_structure_classes import (
     UNKNOWN,
     ClassFacts,
@@ -238,13 +239,23 @@ class StreamingResponseCheck(Check):
             )
         else:
             what = self._sync_iterable(content, follow=True)
-            message = (
-                f"StreamingHttpResponse over {what} in an async view: under ASGI Django warns and reads the whole "
-                "iterator into memory in a thread before sending anything; stream an async generator "
-                "(`async def` with `yield`) instead"
-            )
+            if what is None:
+                self._imported_generator(node, content)
+            message = streamed_message(what or "")
         if what:
             self.ctx.report(node, "DJA505", message)
+
+    def _imported_generator(self, node: cst.Call, content: cst.BaseExpression) -> None:
+        """``StreamingHttpResponse(frames())``, ``frames`` imported from another
+        module of the project: whether it is a sync generator is that
+        module's to say (foreign_generators.py)."""
+        if type(content) is not cst.Call or type(content.func) is not cst.Name:
+            return
+        target = self.ctx.imported_from_elsewhere(content.func)
+        if target is not None:
+            from async_lint.checks.foreign_generators import StreamedCall
+
+            self.ctx.add_fact(StreamedCall(target=target, spelled=content.func.value), node)
 
     def _in_view(self) -> bool:
         """In an async function taking the request (a view, or a handler
@@ -314,12 +325,12 @@ class StreamingResponseCheck(Check):
             return STRING_CONTENT
         if isinstance(func, cst.Name):
             generator = self._local_function(func.value)
-            if generator is not None and generator.asynchronous is None and _yields(generator):
+            if generator is not None and generator.asynchronous is None and yields(generator):
                 return f"the sync generator `{func.value}()`"
             return None
         if type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == "self":
             method = self._own_method(func.attr.value)
-            if method is not None and method.asynchronous is None and _yields(method):
+            if method is not None and method.asynchronous is None and yields(method):
                 return f"the sync generator method `self.{func.attr.value}()`"
             return None
         if _is_queryset_chain(func):
@@ -377,7 +388,7 @@ class StreamingResponseCheck(Check):
         return None
 
 
-def _yields(function: cst.FunctionDef) -> bool:
+def yields(function: cst.FunctionDef) -> bool:
     return any(True for _ in nodes_in(function.body, cst.Yield))
 
 
