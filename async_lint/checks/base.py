@@ -108,6 +108,13 @@ def defining_paths(targets, project: "ProjectFiles") -> set[str]:
     return {path for module in modules for path in project.paths_of(module)}
 
 
+def qualified_module_names(facts: ProjectFacts, kind: type) -> set[str]:
+    """``module.name`` of each name a fact of ``kind`` (with ``module`` and
+    ``names``: the module's loops, its sync generators) lists, by every name
+    its module is known by."""
+    return {f"{module}.{name}" for path, fact in facts.of(kind) for module in facts.names_of(path, fact.module) for name in fact.names}
+
+
 class IndexCheck:
     """A rule decided, for one file, over the project index: what a call of
     that file does depends on code in other modules (a helper that blocks,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
+from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at, qualified_module_names
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.file_analysis import ASYNC_DEF_HINT
 from async_lint.findings import Finding
@@ -80,7 +80,7 @@ class ForeignStreamedGenerator(ProjectCheck):
         return defining_paths({fact.target for _, fact in facts.of(StreamedCall)}, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        generators = {f"{module}.{name}" for path, fact in facts.of(ModuleGenerators) for module in facts.names_of(path, fact.module) for name in fact.names}
+        generators = qualified_module_names(facts, ModuleGenerators)
         return [
             finding_at(path, call.where, "DJA505", streamed_message(f"the sync generator `{call.spelled}()`")) for path, call in facts.of(StreamedCall) if call.target in generators and call.positioned
         ]

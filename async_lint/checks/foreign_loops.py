@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from async_lint import lazy_libcst
 from async_lint.analysis.scopes import ASSIGN
-from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
+from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at, qualified_module_names
 from async_lint.checks.coroutines import ASYNCIO_USE
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -88,5 +88,5 @@ class ForeignLoopTaskCheck(ProjectCheck):
         return defining_paths({fact.target for _, fact in facts.of(LoopTaskCall)}, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        loops = {f"{module}.{name}" for path, fact in facts.of(ModuleLoops) for module in facts.names_of(path, fact.module) for name in fact.names}
+        loops = qualified_module_names(facts, ModuleLoops)
         return [finding_at(path, call.where, "DJA301", dropped_task_message(call.spelled, call.dropped)) for path, call in facts.of(LoopTaskCall) if call.target in loops and call.positioned]
