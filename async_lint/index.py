@@ -711,6 +711,22 @@ class ProjectIndex:
                 return type_name
         return None
 
+    def loop_wrapper_module(self, dotted: str, depth: int = 0) -> str | None:
+        """The module whose module-level ``async_to_sync`` wrapper ``dotted``
+        names (summary ``loop_wrappers``), through imports; else None."""
+        if self._has_module(dotted):
+            return None
+        found = self._module_prefix(dotted, depth)
+        if found is None:
+            return None
+        summary, module, rest = found
+        if len(rest) != 1:
+            return None
+        if rest[0] in summary.get("loop_wrappers", ()):
+            return module
+        target = summary["imports"].get(rest[0])
+        return self.loop_wrapper_module(target, depth + 1) if target is not None else None
+
     def touches_orm(self, key: FunctionKey) -> bool:
         for node in self.reachable([(key, None)]):
             function = self.function(node) or {}

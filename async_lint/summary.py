@@ -1231,7 +1231,24 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         **({"objects": objects} if (objects := module_objects(ctx).objects) else {}),
         **({"made": made} if (made := module_objects(ctx).made) else {}),
         **({"bound": bound} if bound else {}),
+        **({"loop_wrappers": wrappers} if (wrappers := _loop_wrappers(ctx)) else {}),
     }
+
+
+def _loop_wrappers(ctx: FileContext) -> list[str]:
+    """The module-level names every binding of which is an ``async_to_sync(f)``
+    wrapper (``broadcast = async_to_sync(channel_layer.group_send)``): calling
+    one on the event loop raises RuntimeError, from whichever module."""
+    if "async_to_sync" not in ctx.source.text and "AsyncToSync" not in ctx.source.text:
+        return []
+    from async_lint.checks.coroutines import coroutine_apis
+
+    adapters = coroutine_apis().async_to_sync
+    return sorted(
+        name
+        for name, bindings in ctx.module_scope.bindings.items()
+        if bindings and all(binding.kind == ASSIGN and type(binding.value) is cst.Call and ctx.qualified_name(binding.value.func) in adapters for binding in bindings)
+    )
 
 
 def guards_on(stack: Any, guards: dict[int, IfGuards]) -> list[list[str]]:

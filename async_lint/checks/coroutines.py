@@ -1316,6 +1316,13 @@ class CrossModuleLoopReentryCheck(IndexCheck):
                 continue
             target = index.resolve(site["ref"], module, index.receiver_of(site["ref"], module))
             function = index.function(target) if target is not None else None
+            if target is None and site["ref"].startswith("q:"):
+                # ``broadcast = async_to_sync(_broadcast)`` in another module, imported and called here.
+                wrapped_in = index.loop_wrapper_module(site["ref"][2:])
+                if wrapped_in is not None and wrapped_in != module:
+                    message = loop_reentry_message(site["callee"], "`await` the async function directly") + f" (an `async_to_sync` wrapper of {index.display_module(wrapped_in)})"
+                    out.append(finding_at(path, site, "DJA304", message, extra={"callee": site["callee"].removesuffix("()")}))
+                continue
             if function is None or not function.get("loop_reentry"):
                 continue
             defined_in, _ = split_key(target)
