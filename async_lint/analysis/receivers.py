@@ -262,7 +262,7 @@ class ReceiverInference:
         callee = local_callee(self.ctx, call.func, scope)
         if callee is not None:
             return self.returned_type(*callee)
-        subclassed = self._known_base_of(call.func, scope)
+        subclassed = self.known_base_of(call.func, scope)
         if subclassed is not None:
             return Inferred(subclassed, call, scope)
         if isinstance(call.func, cst.Attribute):
@@ -277,7 +277,7 @@ class ReceiverInference:
                 return Inferred(receiver.type, call, scope)
         return None
 
-    def _known_base_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+    def known_base_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
         """The known type a class of this module derives from
         (``class RotatingClient(WebClient)``: a ``slack_sdk.WebClient``), its
         own or through classes of the module; None where the class (or one
@@ -297,7 +297,7 @@ class ReceiverInference:
                 continue
             qualified = self.ctx.qualified_name(base.value, holder)
             known = self.model.annotations.get(qualified) if qualified is not None else None
-            kinds.add(known if known is not None else self._known_base_of(base.value, holder, depth + 1))
+            kinds.add(known if known is not None else self.known_base_of(base.value, holder, depth + 1))
         kinds.discard(None)
         return kinds.pop() if len(kinds) == 1 else None
 

@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import ASSIGN, DEF
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -96,6 +96,9 @@ def record_object_call(check, call: cst.Call) -> None:
         return
     target = object_target(ctx, root)
     if target is None and not through and method == func.attr.value:
+        # ``client = make_redis_client()``, the factory imported from another module.
+        target = _made_by_imported_factory(ctx, root)
+    if target is None and not through and method == func.attr.value:
         # ``path = DATA_PATH / "a.pdf"`` then ``path.read_bytes()``
         root, through = _divided_binding(ctx, root), "/"
         target = object_target(ctx, root) if root is not None else None
@@ -113,6 +116,25 @@ def settings_object(ctx, expr: cst.BaseExpression) -> str | None:
     if type(expr) is not cst.Attribute or type(expr.value) is not cst.Name:
         return None
     return f"{DJANGO_SETTINGS}.{expr.attr.value}" if ctx.qualified_name(expr.value) == DJANGO_SETTINGS else None
+
+
+# A target that is the result of calling the function it names (``module.make()``).
+CALLED = "()"
+
+
+def _made_by_imported_factory(ctx, name: cst.Name) -> str | None:
+    """``client = make_redis_client()`` in the function, the one assignment
+    reaching ``name`` here, its callee imported from another module:
+    ``module.make_redis_client()`` (what that function returns is its
+    module's to say, ``ModuleObjects.returns``)."""
+    from async_lint.checks.foreign_results import sole_local_binding
+
+    binding = sole_local_binding(ctx, name, lambda b: type(b.value) is cst.Call)
+    value = binding.value if binding is not None else None
+    if type(value) is not cst.Call:
+        return None
+    made_by = ctx.imported_from_elsewhere(value.func)
+    return made_by + CALLED if made_by is not None else None
 
 
 def _divided_name(expr: cst.BaseExpression) -> cst.Name | None:
@@ -193,7 +215,8 @@ class _BlockingObjects:
     (name -> the qualified name of the other module's function whose call
     made it, the type unknown here) and ``returns`` (a module-level def ->
     the type with blocking methods it returns: its annotation, else the
-    type all its ``return`` statements agree on)."""
+    type all its ``return`` statements agree on; a class deriving from
+    such a type -> that type, what calling it makes)."""
 
     def __init__(self, ctx) -> None:
         from async_lint.analysis.receivers import ReceiverInference, local_callee
@@ -208,6 +231,14 @@ class _BlockingObjects:
             if len(bindings) != 1:
                 continue
             binding = bindings[0]
+            if binding.kind == CLASS:
+                # ``class RedisClient(redis.Redis)``: what calling it makes, for the
+                # modules that import it (``client = RedisClient()`` there).
+                receivers = receivers or ReceiverInference(ctx)
+                known = receivers.known_base_of(cst.Name(name), ctx.module_scope)
+                if known is not None and known in table.methods:
+                    self.returns[name] = known
+                continue
             if binding.kind == DEF:
                 callee = local_callee(ctx, cst.Name(name), ctx.module_scope)
                 if callee is not None and _may_return_object(ctx, *callee):
@@ -310,7 +341,7 @@ class ForeignObjectCallCheck(ProjectCheck):
         """The modules the objects are imported from, those of the
         functions that made them there, and the project's settings modules
         where an object is a setting (``settings.REDIS``)."""
-        targets = {fact.target for _, fact in facts.of(ObjectCall)}
+        targets = {fact.target.removesuffix(CALLED) for _, fact in facts.of(ObjectCall)}
         makers = {made_by for path, fact in facts.of(ModuleObjects) for module in facts.names_of(path, fact.module) for name, made_by in fact.made if f"{module}.{name}" in targets}
         wanted = targets | makers
         settings = set(self._settings_paths()) if any(name.startswith(DJANGO_SETTINGS + ".") for name in wanted) else set()
@@ -335,6 +366,8 @@ class ForeignObjectCallCheck(ProjectCheck):
             if path in settings_paths:
                 for name, type_name in fact.objects:
                     types.setdefault(f"{DJANGO_SETTINGS}.{name}", (type_name, f"made in the settings, `{fact.module}`"))
+        for function, type_name in returned.items():
+            types.setdefault(function + CALLED, (type_name, f"made by `{function}()`"))
         for fact, module in named:
             for name, made_by in fact.made:
                 if made_by in returned:
