@@ -189,6 +189,8 @@ class CoroutineEvidence:
         self.ctx = ctx
         self.apis = coroutine_apis()
         self._attributes: dict[tuple[int, str], list[cst.Call] | None] = {}
+        # id(value) -> the method whose ``self.<attr> = value`` it is (instance_attribute_values).
+        self._assigned_in: dict[int, cst.FunctionDef] = {}
         self._class_members: dict[int, tuple[cst.ClassDef, dict[str, list[cst.CSTNode]]]] = {}
         self._nested_loops_allowed: bool | None = None
         self._resolving: set[str] = set()
@@ -484,8 +486,15 @@ class CoroutineEvidence:
         if isinstance(expr, cst.Attribute):
             owner = self.method_owner(expr.value)
             values = self.instance_attribute_values(owner[0], expr.attr.value) if owner is not None else None
-            return bool(values) and all(self.is_loop(v, depth + 1) for v in values)
+            return bool(values) and all(self.is_loop(v, depth + 1) or self._loop_made_in_method(v) for v in values)
         return False
+
+    def _loop_made_in_method(self, value: cst.Call) -> bool:
+        """``self.loop = asyncio.get_event_loop()`` in a method that imports
+        ``asyncio`` itself: the call read with that method's names."""
+        method = self._assigned_in.get(id(value))
+        info = self.ctx.function_info(method) if method is not None else None
+        return info is not None and self.ctx.qualified_name(value.func, info.scope) in self.apis.loop_factories
 
     # -- classes -----------------------------------------------------------------
     def local_class(self, name: cst.Name) -> cst.ClassDef | None:
@@ -582,7 +591,9 @@ class CoroutineEvidence:
             values: list[cst.BaseExpression] = []
             for statement in _class_body(classdef):
                 if isinstance(statement, cst.FunctionDef):
-                    values.extend(self._scan(statement, coroutine_scans.SelfAssignments).values.get(attr, ()))
+                    assigned = self._scan(statement, coroutine_scans.SelfAssignments).values.get(attr, ())
+                    values.extend(assigned)
+                    self._assigned_in.update((id(value), statement) for value in assigned)
             values = _not_none(values)
             calls = [v for v in values if isinstance(v, cst.Call)]
             self._attributes[key] = calls if values and len(calls) == len(values) else None
