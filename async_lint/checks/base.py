@@ -108,11 +108,29 @@ def defining_paths(targets, project: "ProjectFiles") -> set[str]:
     return {path for module in modules for path in project.paths_of(module)}
 
 
-def qualified_module_names(facts: ProjectFacts, kind: type) -> set[str]:
-    """``module.name`` of each name a fact of ``kind`` (with ``module`` and
-    ``names``: the module's loops, its sync generators) lists, by every name
-    its module is known by."""
-    return {f"{module}.{name}" for path, fact in facts.of(kind) for module in facts.names_of(path, fact.module) for name in fact.names}
+class ImportedNameCheck(ProjectCheck):
+    """A use of a name imported from another module of the project (a fact
+    of ``use_fact``, its ``target`` the name's qualified name), reported
+    where the defining module lists the name among its ``names`` of some
+    kind (a fact of ``names_fact``, with ``module`` and ``names``: its
+    Celery tasks, its loops, its sync generators)."""
+
+    use_fact: ClassVar[type[Fact]]
+    names_fact: ClassVar[type[Fact]]
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.fact_kinds = (cls.use_fact, cls.names_fact)
+
+    def needs(self, facts: ProjectFacts, project: "ProjectFiles") -> set[str]:
+        """The modules the used names are imported from."""
+        return defining_paths({fact.target for _, fact in facts.of(self.use_fact)}, project)
+
+    def uses_of_listed_names(self, facts: ProjectFacts) -> list[tuple[str, Fact]]:
+        """(path, use) of each positioned use whose name its module lists, by
+        any name the module is known by."""
+        listed = {f"{module}.{name}" for path, fact in facts.of(self.names_fact) for module in facts.names_of(path, fact.module) for name in fact.names}
+        return [(path, use) for path, use in facts.of(self.use_fact) if use.positioned and use.target in listed]
 
 
 class IndexCheck:

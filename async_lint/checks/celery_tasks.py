@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from async_lint import lazy_libcst
 from async_lint.analysis.scopes import IMPORT, star_candidates
-from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
+from async_lint.checks.base import Check, ImportedNameCheck, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
 
@@ -160,18 +160,13 @@ class CeleryTaskDefinitions(Check):
             ctx.add_fact(TasksDefined(module=ctx.module_name, names=tuple(names)))
 
 
-class CrossModuleTaskCall(ProjectCheck):
+class CrossModuleTaskCall(ImportedNameCheck):
     codes = ("DJA105",)
-    fact_kinds = (TaskCall, TasksDefined)
-
-    def needs(self, facts: ProjectFacts, project) -> set[str]:
-        """The modules the called names are imported from."""
-        return defining_paths((fact.target for _, fact in facts.of(TaskCall)), project)
+    use_fact = TaskCall
+    names_fact = TasksDefined
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        tasks = {f"{module}.{name}" for path, fact in facts.of(TasksDefined) for module in facts.names_of(path, fact.module) for name in fact.names}
         out: dict[tuple, Finding] = {}  # one finding per call, whichever star import brings the task
-        for path, fact in facts.of(TaskCall):
-            if fact.positioned and fact.target in tasks:
-                out.setdefault((path, str(fact.where)), finding_at(path, fact.where, "DJA105", fact.message))
+        for path, fact in self.uses_of_listed_names(facts):
+            out.setdefault((path, str(fact.where)), finding_at(path, fact.where, "DJA105", fact.message))
         return list(out.values())

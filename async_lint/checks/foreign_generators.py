@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at, qualified_module_names
+from async_lint.checks.base import Check, ImportedNameCheck, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.file_analysis import ASYNC_DEF_HINT
 from async_lint.findings import Finding
@@ -72,15 +72,10 @@ class ModuleGeneratorFacts(Check):
             ctx.add_fact(ModuleGenerators(module=ctx.module_name, names=tuple(names)))
 
 
-class ForeignStreamedGenerator(ProjectCheck):
+class ForeignStreamedGenerator(ImportedNameCheck):
     codes = ("DJA505",)
-    fact_kinds = (StreamedCall, ModuleGenerators)
-
-    def needs(self, facts: ProjectFacts, project) -> set[str]:
-        return defining_paths({fact.target for _, fact in facts.of(StreamedCall)}, project)
+    use_fact = StreamedCall
+    names_fact = ModuleGenerators
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        generators = qualified_module_names(facts, ModuleGenerators)
-        return [
-            finding_at(path, call.where, "DJA505", streamed_message(f"the sync generator `{call.spelled}()`")) for path, call in facts.of(StreamedCall) if call.target in generators and call.positioned
-        ]
+        return [finding_at(path, call.where, "DJA505", streamed_message(f"the sync generator `{call.spelled}()`")) for path, call in self.uses_of_listed_names(facts)]

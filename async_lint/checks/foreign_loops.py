@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from async_lint import lazy_libcst
 from async_lint.analysis.scopes import ASSIGN
-from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at, qualified_module_names
+from async_lint.checks.base import Check, ImportedNameCheck, finding_at
 from async_lint.checks.coroutines import ASYNCIO_USE
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -80,13 +80,10 @@ class ModuleLoopFacts(Check):
             ctx.add_fact(ModuleLoops(module=ctx.module_name, names=tuple(names)))
 
 
-class ForeignLoopTaskCheck(ProjectCheck):
+class ForeignLoopTaskCheck(ImportedNameCheck):
     codes = ("DJA301",)
-    fact_kinds = (LoopTaskCall, ModuleLoops)
-
-    def needs(self, facts: ProjectFacts, project) -> set[str]:
-        return defining_paths({fact.target for _, fact in facts.of(LoopTaskCall)}, project)
+    use_fact = LoopTaskCall
+    names_fact = ModuleLoops
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        loops = qualified_module_names(facts, ModuleLoops)
-        return [finding_at(path, call.where, "DJA301", dropped_task_message(call.spelled, call.dropped)) for path, call in facts.of(LoopTaskCall) if call.target in loops and call.positioned]
+        return [finding_at(path, call.where, "DJA301", dropped_task_message(call.spelled, call.dropped)) for path, call in self.uses_of_listed_names(facts)]
