@@ -1243,12 +1243,7 @@ def _loop_wrappers(ctx: FileContext) -> list[str]:
         return []
     from async_lint.checks.coroutines import coroutine_apis
 
-    adapters = coroutine_apis().async_to_sync
-    return sorted(
-        name
-        for name, bindings in ctx.module_scope.bindings.items()
-        if bindings and all(binding.kind == ASSIGN and type(binding.value) is cst.Call and ctx.qualified_name(binding.value.func) in adapters for binding in bindings)
-    )
+    return ctx.module_names_bound_to_calls(coroutine_apis().async_to_sync)
 
 
 def guards_on(stack: Any, guards: dict[int, IfGuards]) -> list[list[str]]:

@@ -11,6 +11,7 @@ from async_lint import lazy_libcst
 from async_lint.catalog import known_api_names
 
 from async_lint.analysis.scopes import (
+    ASSIGN,
     BUILTIN_NAMES,
     CLASS,
     DEF,
@@ -317,6 +318,15 @@ class FileContext:
     def lookup(self, name: str) -> list[Binding] | None:
         found = lookup(self.scope, name)
         return found[1] if found else None
+
+    def bound_only_to_calls(self, bindings: list[Binding], callees: frozenset[str]) -> bool:
+        """Every one of ``bindings`` (one at least) assigns a call of one of
+        ``callees`` (qualified names): ``loop = asyncio.new_event_loop()``."""
+        return bool(bindings) and all(b.kind == ASSIGN and type(b.value) is cst.Call and self.qualified_name(b.value.func) in callees for b in bindings)
+
+    def module_names_bound_to_calls(self, callees: frozenset[str]) -> list[str]:
+        """The module-level names every binding of which assigns a call of one of ``callees``."""
+        return sorted(name for name, bindings in self.module_scope.bindings.items() if self.bound_only_to_calls(bindings, callees))
 
     def lookup_with_scope(self, name: str) -> tuple[Scope, list[Binding]] | None:
         return lookup(self.scope, name)

@@ -252,8 +252,7 @@ def _channel_layer_message(ctx, call: cst.Call, arg: cst.Arg) -> bool:
     if type(layer) is cst.Call:
         return ctx.qualified_name(layer.func) in GET_CHANNEL_LAYER
     if type(layer) is cst.Name:
-        bindings = ctx.lookup(layer.value) or []
-        return bool(bindings) and all(b.value is not None and type(b.value) is cst.Call and ctx.qualified_name(b.value.func) in GET_CHANNEL_LAYER for b in bindings)
+        return ctx.bound_only_to_calls(ctx.lookup(layer.value) or [], GET_CHANNEL_LAYER)
     return False
 
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import ASSIGN
 from async_lint.checks.base import Check, ImportedNameCheck, finding_at
-from async_lint.checks.coroutines import ASYNCIO_USE
+from async_lint.checks.coroutines import ASYNCIO_USE, coroutine_apis
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
 
@@ -49,20 +48,6 @@ def dropped_task_message(spelled: str, dropped: str) -> str:
     return f"The task from `{spelled}` may be garbage-collected before it finishes: {dropped}; keep a reference (a set + `task.add_done_callback(tasks.discard)`) or use `asyncio.TaskGroup`"
 
 
-def module_loop_names(ctx) -> list[str]:
-    """The module-level names every binding of which assigns a loop
-    factory's call (``asyncio.new_event_loop()``, ``asyncio.get_event_loop()``;
-    ``try: loop = get_running_loop() except RuntimeError: loop = new_event_loop()``)."""
-    from async_lint.checks.coroutines import coroutine_apis
-
-    factories = coroutine_apis().loop_factories
-    names = []
-    for name, bindings in ctx.module_scope.bindings.items():
-        if bindings and all(binding.kind == ASSIGN and type(binding.value) is cst.Call and ctx.qualified_name(binding.value.func) in factories for binding in bindings):
-            names.append(name)
-    return sorted(names)
-
-
 class ModuleLoopFacts(Check):
     """Records the module's loops (in files given a full pass: those whose
     text may create or use a loop, and the modules ``ForeignLoopTaskCheck`` needs)."""
@@ -75,7 +60,9 @@ class ModuleLoopFacts(Check):
         ctx = self.ctx
         if ctx.module_name is None:
             return
-        names = module_loop_names(ctx)
+        # ``loop = asyncio.new_event_loop()``; ``try: loop = get_running_loop()
+        # except RuntimeError: loop = new_event_loop()`` (every binding).
+        names = ctx.module_names_bound_to_calls(coroutine_apis().loop_factories)
         if names:
             ctx.add_fact(ModuleLoops(module=ctx.module_name, names=tuple(names)))
 
