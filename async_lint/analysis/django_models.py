@@ -1867,13 +1867,11 @@ class DjangoInference:
     def _getattr_of_request(self, call: cst.Call, scope: Scope) -> Value | None:
         """``getattr(request, "user", None)``: ``request.user`` (the lazy user,
         where the code did not set it), ``getattr(request, "session")`` its session."""
-        args = call.args
-        if len(args) not in (2, 3) or any(arg.keyword is not None or arg.star for arg in args) or type(args[1].value) is not cst.SimpleString:
+        read = literal_attribute_read(call)
+        if read is None or read[1] not in ("user", "session") or not isinstance(self._infer(read[0], scope), DjangoRequestValue):
             return None
-        name = args[1].value.evaluated_value
-        if name not in ("user", "session") or not isinstance(self._infer(args[0].value, scope), DjangoRequestValue):
-            return None
-        if self._user_replaced(args[0].value, scope, name):
+        request, name = read
+        if self._user_replaced(request, scope, name):
             return None
         return LazyUserValue() if name == "user" else SessionValue()
 
@@ -2237,6 +2235,17 @@ def _self_parameter(statement: cst.CSTNode) -> str | None:
         return None
     params = (*statement.params.posonly_params, *statement.params.params)
     return params[0].name.value if params else None
+
+
+def literal_attribute_read(call: cst.Call) -> tuple[cst.BaseExpression, str] | None:
+    """``getattr(obj, "name"[, default])`` (or ``hasattr(obj, "name")``),
+    the name a string literal: (obj, name); else None (the caller has
+    checked which builtin it is)."""
+    args = call.args
+    if len(args) not in (2, 3) or any(arg.keyword is not None or arg.star for arg in args) or type(args[1].value) is not cst.SimpleString:
+        return None
+    name = args[1].value.evaluated_value
+    return (args[0].value, name) if isinstance(name, str) else None
 
 
 def static_or_class_method(node: cst.FunctionDef, *, static_only: bool = False) -> bool:

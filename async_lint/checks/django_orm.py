@@ -27,6 +27,7 @@ from async_lint.analysis.django_models import (
     ModelSerializerValue,
     QuerySetValue,
     django_inference,
+    literal_attribute_read,
 )
 from async_lint.analysis.django_vocabulary import MODEL_TWINS, USER_TWINS
 from async_lint.analysis.dominance import EvaluatedPoint
@@ -221,8 +222,7 @@ class SyncOrmCheck(DjangoCheck):
                 short = name.rpartition(".")[2]
 
                 def advice() -> str:
-                    first = "`[x async for x in qs]`" if twin("iteration", "__iter__", target_version(self.ctx)) is not None else "`await sync_to_async(list)(qs)`"
-                    return f"evaluate it first ({first}), or call `await sync_to_async({short})(...)`"
+                    return f"evaluate it first ({self._listed_first()}), or call `await sync_to_async({short})(...)`"
 
                 self.evaluated(iterated, f"`{short}()`", advice=advice)
         if name in RENDERING_FUNCTIONS and self.ctx.in_async_context:
@@ -235,21 +235,21 @@ class SyncOrmCheck(DjangoCheck):
         template here, on the event loop: the template's ``{% for %}`` (or
         any read) evaluates a QuerySet of its context synchronously.  (A
         ``TemplateResponse`` is rendered later, by Django, in a thread.)"""
-        position = RENDERING_FUNCTIONS[name]
-        context = next((arg.value for arg in node.args if arg.keyword is not None and arg.keyword.value == "context"), None)
+        context = _argument(node, RENDERING_FUNCTIONS[name], "context")
         if context is None:
-            positional = [arg for arg in node.args if arg.keyword is None]
-            if len(positional) <= position or any(arg.star for arg in positional[: position + 1]):
-                return
-            context = positional[position].value
+            return
         short = name.rpartition(".")[2]
 
         def advice() -> str:
-            first = "`[x async for x in qs]`" if twin("iteration", "__iter__", target_version(self.ctx)) is not None else "`await sync_to_async(list)(qs)`"
-            return f"evaluate it first ({first}), return a `TemplateResponse` (Django renders it in a thread), or call `await sync_to_async({short})(...)`"
+            return f"evaluate it first ({self._listed_first()}), return a `TemplateResponse` (Django renders it in a thread), or call `await sync_to_async({short})(...)`"
 
         for value in _context_values(self.ctx, context):
             self.evaluated(value, f"rendering the template with `{short}()` on the event loop", advice=advice)
+
+    def _listed_first(self) -> str:
+        """How to evaluate a QuerySet in async code on the target Django
+        (``async for`` needs QuerySet.__aiter__, 4.1)."""
+        return "`[x async for x in qs]`" if twin("iteration", "__iter__", target_version(self.ctx)) is not None else "`await sync_to_async(list)(qs)`"
 
     def _method_call(self, node: cst.Call, func: cst.Attribute) -> None:
         method = func.attr.value
@@ -800,18 +800,16 @@ class SyncOrmCheck(DjangoCheck):
         the descriptor runs as for ``user.profile`` (a query where it is not
         loaded), and SynchronousOnlyOperation is no AttributeError, so
         neither ``hasattr`` nor the default stops it."""
-        args = call.args
-        if len(args) not in (2, 3) or any(arg.keyword is not None or arg.star for arg in args) or type(args[1].value) is not cst.SimpleString:
+        read = literal_attribute_read(call)
+        if read is None or read[1] not in self.inference.single_relation_names():
             return
-        name = args[1].value.evaluated_value
-        if not isinstance(name, str) or name not in self.inference.single_relation_names():
-            return
-        receiver = self.inference.infer(args[0].value)
+        obj, name = read
+        receiver = self.inference.infer(obj)
         if type(receiver) is not InstanceValue or receiver.model is None:
             return
         relation = receiver.model.relations.get(name)
         if relation is not None and relation.is_single:
-            self._unloaded_relation_read(call, cst.Attribute(value=args[0].value, attr=cst.Name(name)), receiver, relation)
+            self._unloaded_relation_read(call, cst.Attribute(value=obj, attr=cst.Name(name)), receiver, relation)
 
     # -- relations a sync function reads on its parameters (DJA401) ----------
     def _in_async_def(self) -> bool:
