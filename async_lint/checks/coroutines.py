@@ -484,8 +484,7 @@ class CoroutineEvidence:
                 return annotated in self.apis.loop_types
             return self.all_values(expr, self.is_loop, depth)
         if isinstance(expr, cst.Attribute):
-            owner = self.method_owner(expr.value)
-            values = self.instance_attribute_values(owner[0], expr.attr.value) if owner is not None else None
+            values = self.self_attribute_values(expr)
             return bool(values) and all(self.is_loop(v, depth + 1) or self._loop_made_in_method(v) for v in values)
         return False
 
@@ -598,6 +597,12 @@ class CoroutineEvidence:
             calls = [v for v in values if isinstance(v, cst.Call)]
             self._attributes[key] = calls if values and len(calls) == len(values) else None
         return self._attributes[key]
+
+    def self_attribute_values(self, expr: cst.Attribute) -> list[cst.Call] | None:
+        """``instance_attribute_values`` of ``self.<attr>`` read in a method
+        of a class of this file (None for any other receiver)."""
+        owner = self.method_owner(expr.value)
+        return self.instance_attribute_values(owner[0], expr.attr.value) if owner is not None else None
 
     def consumer_methods(self, classdef: cst.ClassDef) -> frozenset[str] | None:
         for owner in self.class_hierarchy(classdef):
@@ -1445,8 +1450,7 @@ class EventLoopCheck(_CoroutineCheck):
         async_to_sync(self.channel_layer.group_send)`` in ``connect``)."""
         apis = evidence.apis
         if type(func) is cst.Attribute:
-            owner = evidence.method_owner(func.value)
-            values = evidence.instance_attribute_values(owner[0], func.attr.value) if owner is not None else None
+            values = evidence.self_attribute_values(func)
             return bool(values) and all(evidence.is_wrapper_call(v, apis.async_to_sync) for v in values)
         if not isinstance(func, cst.Name):
             return False
