@@ -630,35 +630,33 @@ def _model_serializers(builder: "_Builder") -> set[str]:
         if skeleton is not None and module in builder.project_modules
         for name, cls in skeleton["classes"].items()
     }
-    found: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for qualified, bases in derived.items():
-            if qualified not in found and any(isinstance(base, str) and (base in DRF_MODEL_SERIALIZERS or base in found) for base in bases):
-                found.add(qualified)
-                changed = True
-    return found
+    return _grown(set(), derived, lambda bases, found: any(isinstance(base, str) and (base in DRF_MODEL_SERIALIZERS or base in found) for base in bases))
 
 
 def _plain_classes(builder: "_Builder", models: dict) -> set[str]:
     """The classes of the project's ``models`` modules that are known to be
     no models: without bases, or deriving only from such classes (or
-    ``object``, or another mapper's model base: ``DjangoCassandraModel``).  A class with a base the table cannot read (an installed
-    mixin) is not among them: it may be a model."""
+    ``object``, or another mapper's model base: ``DjangoCassandraModel``).
+    A class with a base the table cannot read (an installed mixin) is not
+    among them: it may be a model."""
     skeletons = [(module, skeleton) for module, skeleton in list(builder.skeletons.items()) if skeleton is not None and module in builder.project_modules and "models" in module.split(".")]
     plain = {f"{module}.{name}" for module, skeleton in skeletons for name in skeleton.get("plain", ())}
-    derived = {f"{module}.{name}": cls["bases"] for module, skeleton in skeletons for name, cls in skeleton["classes"].items()}
+    derived = {f"{module}.{name}": cls["bases"] for module, skeleton in skeletons for name, cls in skeleton["classes"].items() if f"{module}.{name}" not in models}
+    return _grown(plain, derived, lambda bases, found: bool(bases) and all(isinstance(base, str) and (base in found or base == "builtins.object" or base in NON_ORM_MODEL_BASES) for base in bases))
+
+
+def _grown(found: set[str], derived: dict[str, list], joins: Callable[[list, set[str]], bool]) -> set[str]:
+    """``found`` grown by each class of ``derived`` (qualified name -> its
+    bases) whose bases ``joins`` accepts, given the classes found so far,
+    until no more join (a class's bases may be found after it)."""
     changed = True
     while changed:
         changed = False
         for qualified, bases in derived.items():
-            if qualified in plain or qualified in models:
-                continue
-            if bases and all(isinstance(base, str) and (base in plain or base == "builtins.object" or base in NON_ORM_MODEL_BASES) for base in bases):
-                plain.add(qualified)
+            if qualified not in found and joins(bases, found):
+                found.add(qualified)
                 changed = True
-    return plain
+    return found
 
 
 def models_module(module: str) -> bool:
