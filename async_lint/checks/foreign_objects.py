@@ -344,8 +344,8 @@ class ForeignObjectCallCheck(ProjectCheck):
         targets = {fact.target.removesuffix(CALLED) for _, fact in facts.of(ObjectCall)}
         makers = {made_by for path, fact in facts.of(ModuleObjects) for module in facts.names_of(path, fact.module) for name, made_by in fact.made if f"{module}.{name}" in targets}
         wanted = targets | makers
-        settings = set(self._settings_paths()) if any(name.startswith(DJANGO_SETTINGS + ".") for name in wanted) else set()
-        return defining_paths({name for name in wanted if not name.startswith(DJANGO_SETTINGS + ".")}, project) | settings
+        settings_files = set(self._settings_paths()) if any(name.startswith(DJANGO_SETTINGS + ".") for name in wanted) else set()
+        return defining_paths({name for name in wanted if not name.startswith(DJANGO_SETTINGS + ".")}, project) | settings_files
 
     def _settings_paths(self) -> tuple[str, ...]:
         table = self.settings.models
@@ -366,14 +366,15 @@ class ForeignObjectCallCheck(ProjectCheck):
             if path in settings_paths:
                 for name, type_name in fact.objects:
                     types.setdefault(f"{DJANGO_SETTINGS}.{name}", (type_name, f"made in the settings, `{fact.module}`"))
+        # ``maker()``: what calling a function (or a class) of the project makes.
         for function, type_name in returned.items():
             types.setdefault(function + CALLED, (type_name, f"made by `{function}()`"))
         for fact, module in named:
             for name, made_by in fact.made:
-                if made_by in returned:
-                    types.setdefault(f"{module}.{name}", (returned[made_by], f"made by `{made_by}()`"))
-                elif made_by in types:
-                    types.setdefault(f"{module}.{name}", types[made_by])
+                # ``redis = get_redis_connection()``: what the call made; ``REDIS = settings.REDIS``: the setting.
+                made = types.get(made_by + CALLED) or types.get(made_by)
+                if made is not None:
+                    types.setdefault(f"{module}.{name}", made)
         out = []
         for path, call in facts.of(ObjectCall):
             type_name, made = types.get(call.target, (None, ""))
