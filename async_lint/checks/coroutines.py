@@ -1330,23 +1330,27 @@ class CrossModuleLoopReentryCheck(IndexCheck):
         for site in summary["sites"]:
             if not site["async"] or site.get("loop_ok") or site["ref"][:2] in ("c:", "p:"):
                 continue
-            target = index.resolve(site["ref"], module, index.receiver_of(site["ref"], module))
-            function = index.function(target) if target is not None else None
-            if target is None and site["ref"].startswith("q:"):
-                # ``broadcast = async_to_sync(_broadcast)`` in another module, imported and called here.
-                wrapped_in = index.loop_wrapper_module(site["ref"][2:])
-                if wrapped_in is not None and wrapped_in != module:
-                    message = loop_reentry_message(site["callee"], "`await` the async function directly") + f" (an `async_to_sync` wrapper of {index.display_module(wrapped_in)})"
-                    out.append(finding_at(path, site, "DJA304", message, extra={"callee": site["callee"].removesuffix("()")}))
-                continue
-            if function is None or not function.get("loop_reentry"):
-                continue
-            defined_in, _ = split_key(target)
-            if defined_in == module:
-                continue  # the file's own check reports it
-            message = loop_reentry_message(site["callee"], "`await` the async function directly") + f" (`@async_to_sync` in {index.display_module(defined_in)})"
-            out.append(finding_at(path, site, "DJA304", message, extra={"callee": site["callee"].removesuffix("()")}))
+            where = self._made_elsewhere(site["ref"], module)
+            if where is not None:
+                message = loop_reentry_message(site["callee"], "`await` the async function directly") + f" ({where})"
+                out.append(finding_at(path, site, "DJA304", message, extra={"callee": site["callee"].removesuffix("()")}))
         return out
+
+    def _made_elsewhere(self, ref: str, module: str) -> str | None:
+        """Where the sync entry point ``ref`` calls was made, in another
+        module than ``module`` (the file's own check reports its own): a
+        function decorated ``@async_to_sync``, or a module-level
+        ``broadcast = async_to_sync(_broadcast)``; None for anything else."""
+        index = self.index
+        target = index.resolve(ref, module, index.receiver_of(ref, module))
+        if target is None:
+            wrapped_in = index.loop_wrapper_module(ref[2:]) if ref.startswith("q:") else None
+            return f"an `async_to_sync` wrapper of {index.display_module(wrapped_in)}" if wrapped_in is not None and wrapped_in != module else None
+        function = index.function(target)
+        defined_in, _ = split_key(target)
+        if function is None or not function.get("loop_reentry") or defined_in == module:
+            return None
+        return f"`@async_to_sync` in {index.display_module(defined_in)}"
 
 
 class CrossModuleUnawaitedCheck(IndexCheck):
