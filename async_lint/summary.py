@@ -359,6 +359,8 @@ def _literal(node: cst.BaseExpression) -> list[Any] | None:
 
 
 def _session_loaded(ctx: FileContext, function: FunctionInfo | None) -> str | None:
+    """The request parameter of an async view whose session its decorators
+    load before its body runs (``login_required``), else None."""
     from async_lint.checks.django_request import session_loaded_request
 
     return session_loaded_request(ctx, function) if function is not None and function.is_async else None
@@ -372,7 +374,9 @@ def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[s
     on whole is the keyword ``"**"``; with ``params`` (its parameters it
     never rebinds, ``_forwardable_params``), one handed on by name is
     ``{"param": name, "position": ..., "default": ...}``: the index reads
-    them from the call the function itself was called with."""
+    them from the call the function itself was called with; with
+    ``loaded`` (the view's request whose session a decorator loaded,
+    ``_session_loaded``), that name passed on is ``index.SESSION_LOADED``."""
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
     for arg in call.args:
@@ -1300,10 +1304,11 @@ def _guarded_calls(ctx: FileContext, call_guards: Any) -> dict[str, list[list[st
 
 def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions: dict[str, dict[str, Any]]) -> None:
     """``call_args`` of the calls from one function of the file to another
-    one with guarded branches (``params`` recorded): the literal arguments
-    of each call, so that the index can rule branches out further down a
-    chain too (a callee in another module is not followed this way: its
-    guards are not known here)."""
+    one with guarded branches (``params`` recorded), and of the calls of
+    other modules' functions (whose guards are not known here): the
+    literal arguments of each call, so that the index can rule branches out
+    further down a chain too (``EventRequest()`` leaves ``http_request``
+    None)."""
     guarded = {name for name, entry in functions.items() if "params" in entry}
     module = ctx.module_name or "<module>"
     for info in ctx.functions:

@@ -50,13 +50,22 @@ cst = lazy_libcst.bind(globals())
 
 # Builtins that look inside the lazy user (its class, its str, its truth).
 FORCING_BUILTINS = frozenset({"isinstance", "str", "repr", "bool", "getattr", "hasattr", "hash", "int", "issubclass"})
-# Session methods that never load the session data.
 # Awaited with the request, they read its session with ``aget``.
 AUTH_USER_GETTERS = frozenset({"django.contrib.auth.aget_user"})
-
-
 # Django's decorators that, on an ``async def`` view (Django 5.1+), await
 # ``request.auser()`` before calling it.
+AUTH_TEST_DECORATORS = frozenset(f"django.contrib.auth.decorators.{name}" for name in ("login_required", "user_passes_test", "permission_required"))
+# Session methods that never load the session data.
+SESSION_NON_LOADING = frozenset({"is_empty", "clear", "get_session_cookie_age", "encode", "decode"})
+# Session methods that only read or write the loaded data (``_session_cache``)
+# and so run no query once the session is loaded; save/flush/cycle_key/... still write.
+SESSION_CACHED = frozenset(
+    "get pop setdefault update keys values items has_key set_expiry get_expiry_age get_expiry_date "
+    "get_expire_at_browser_close set_test_cookie test_cookie_worked delete_test_cookie "
+    "__getitem__ __setitem__ __delitem__ __contains__".split()
+)
+
+
 def session_loaded_request(ctx, function) -> str | None:
     """The request parameter whose session the view's decorators load before
     its body runs: on an ``async def``, Django's ``login_required``/
@@ -69,17 +78,6 @@ def session_loaded_request(ctx, function) -> str | None:
     if (version is not None and tuple(version) < (5, 1)) or not params or function.node.params.posonly_params:
         return None
     return params[0].name.value
-
-
-AUTH_TEST_DECORATORS = frozenset(f"django.contrib.auth.decorators.{name}" for name in ("login_required", "user_passes_test", "permission_required"))
-SESSION_NON_LOADING = frozenset({"is_empty", "clear", "get_session_cookie_age", "encode", "decode"})
-# Session methods that only read or write the loaded data (``_session_cache``)
-# and so run no query once the session is loaded; save/flush/cycle_key/... still write.
-SESSION_CACHED = frozenset(
-    "get pop setdefault update keys values items has_key set_expiry get_expiry_age get_expiry_date "
-    "get_expire_at_browser_close set_test_cookie test_cookie_worked delete_test_cookie "
-    "__getitem__ __setitem__ __delitem__ __contains__".split()
-)
 
 
 def is_user_value(value: object) -> bool:
