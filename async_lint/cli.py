@@ -147,6 +147,9 @@ def _render(findings, fmt: str, out, *, root: str, files_checked: int, quiet: bo
         from async_lint.formats import concise
 
         concise.render(findings, out)
+        # The summary goes to stderr: the findings must be out first, whole
+        # lines, where both streams share a terminal or a log.
+        out.flush()
         if findings and not quiet:
             click.echo(f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''}.", err=True)
             fixable = fixable_summary(findings)
