@@ -1194,23 +1194,9 @@ def _first_read_after(store: tuple, reads: list[tuple[cst.Name, CoroutineUse | N
         if type(block) is not cst.IndentedBlock:
             return None
         following = block.body[next(i for i, s in enumerate(block.body) if s is statement) + 1 :]
-        for later in following:
-            here = [entry for entry in reads if _has_ancestor(entry[2], later)]
-            if not here:
-                if type(later) is cst.SimpleStatementLine and any(type(small) in (cst.Return, cst.Raise, cst.Break, cst.Continue) for small in later.body):
-                    return None
-                continue
-            entry = here[0]
-            path = entry[2][next(i for i, n in enumerate(entry[2]) if n is later) :]
-            unconditional = not any(
-                type(n) in (cst.IfExp, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp) or (type(n) is cst.BooleanOperation and n.left is not child)
-                for n, child in itertools.pairwise(path)
-            )
-            if type(later) is cst.SimpleStatementLine:
-                return entry if unconditional else None
-            if (type(later) in (cst.If, cst.While) and path[1] is later.test) or (type(later) is cst.For and path[1] is later.iter):
-                return entry if unconditional else None
-            return None
+        found, entry = _first_read_in(following, reads)
+        if found:
+            return entry
         # The block ends: on after the statement that holds it (an ``if``
         # with its ``elif``/``else`` branches, a ``with``), not out of a
         # ``try``, a loop or the function.
@@ -1220,6 +1206,34 @@ def _first_read_after(store: tuple, reads: list[tuple[cst.Name, CoroutineUse | N
         if position <= 0 or type(store[position]) not in (cst.If, cst.With):
             return None
     return None
+
+
+def _first_read_in(statements, reads) -> tuple[bool, tuple | None]:
+    """``_first_read_after`` within a run of statements: (whether control
+    stops here, the read that runs first on every path or None).  A ``try``
+    runs its body's statements first, in order: the first read there
+    counts as one of the run's own."""
+    for later in statements:
+        here = [entry for entry in reads if _has_ancestor(entry[2], later)]
+        if not here:
+            if type(later) is cst.SimpleStatementLine and any(type(small) in (cst.Return, cst.Raise, cst.Break, cst.Continue) for small in later.body):
+                return True, None
+            continue
+        entry = here[0]
+        path = entry[2][next(i for i, n in enumerate(entry[2]) if n is later) :]
+        if type(later) is cst.Try and type(later.body) is cst.IndentedBlock and _has_ancestor(path, later.body):
+            found, first = _first_read_in(later.body.body, here)
+            return True, first if found else None
+        unconditional = not any(
+            type(n) in (cst.IfExp, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp) or (type(n) is cst.BooleanOperation and n.left is not child)
+            for n, child in itertools.pairwise(path)
+        )
+        if type(later) is cst.SimpleStatementLine:
+            return True, entry if unconditional else None
+        if (type(later) in (cst.If, cst.While) and path[1] is later.test) or (type(later) is cst.For and path[1] is later.iter):
+            return True, entry if unconditional else None
+        return True, None
+    return False, None
 
 
 def _has_ancestor(path: tuple, node: cst.CSTNode) -> bool:
@@ -1260,7 +1274,7 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse, in_asy
         TEXT: "only formatted into text",
         DROPPED: "only the value of a dropped expression",
         INDEXED: "indexed (TypeError)",
-        ATTRIBUTE: f"read for its attribute `.{use.consumer}` (AttributeError)",
+        ATTRIBUTE: f"used for its attribute `.{use.consumer}` (AttributeError)",
         ITERATED: "iterated by a `for` loop (TypeError)",
         RAISED: "raised (TypeError)",
         KEY: "used as a key or index itself",
