@@ -676,7 +676,12 @@ class ProjectIndex:
         the DJA1xx operations the per-file rule would report on it."""
         out = []
         for ref, method, line, what in function.get("object_ops", ()):
-            type_name = self._module_object(ref[2:], 0)
+            if ref.endswith("()"):
+                # ``make_client().get(k)``: what the function (or class) returns.
+                maker = self._resolve_dotted(ref[2:-2], 0)
+                type_name = (self.function(maker) or {}).get("return_type") if maker is not None else None
+            else:
+                type_name = self._module_object(ref[2:], 0)
             code = blocking_code(type_name, method) if type_name is not None else None
             if code is not None:
                 out.append([code, line, what])

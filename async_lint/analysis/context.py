@@ -356,20 +356,21 @@ class FileContext:
         # app/services re-exports Django's: Django's name (analysis/reexports.py).
         return self.reexports.get(qualified, qualified) if self.reexports and len(parts) > 1 else qualified
 
-    def imported_from_elsewhere(self, node: cst.BaseExpression) -> str | None:
+    def imported_from_elsewhere(self, node: cst.BaseExpression, scope: Scope | None = None) -> str | None:
         """The dotted name ``node`` (a name, or attributes of one) refers to
         when its root name is only imported here and the name is not of this
         module (``from jobs.indexing import reindex``: ``jobs.indexing.reindex``),
-        else None: what another module of the project may define."""
+        else None: what another module of the project may define.  Looked
+        up from ``scope`` (default: here)."""
         root = node
         while type(root) is cst.Attribute:
             root = root.value
         if type(root) is not cst.Name:
             return None
-        found = self.lookup_with_scope(root.value)
+        found = lookup(scope or self.scope, root.value)
         if found is None or any(binding.kind != IMPORT for binding in found[1]):
             return None
-        target = self.qualified_name(node)
+        target = self.qualified_name(node, scope)
         if target is None or "." not in target or self.module_name is None or target.rpartition(".")[0] == self.module_name:
             return None
         return target

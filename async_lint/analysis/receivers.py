@@ -367,6 +367,12 @@ class ReceiverInference:
         if len(bindings) > 1:
             assigned = [b for b in bindings if not (b.kind == ASSIGN and is_none_literal(b.value))]
             bindings = assigned or bindings
+        elif owner.kind == "module" and bindings and bindings[0].kind == ASSIGN and is_none_literal(bindings[0].value):
+            # ``_client = None`` at import, made by the defs that declare it
+            # ``global`` (a lazy singleton's getter): what they assign.
+            made = global_assignments(self.ctx).get(name)
+            if made:
+                return self._agree([self._infer_binding(binding, where) for binding, where in made])
         # ``text = text.strip()`` rebound many times: each binding's value
         # names the same variable again, so without this guard the search
         # visits every binding from every binding (exponential).
@@ -619,6 +625,10 @@ class ReceiverInference:
                 return None
         return self.returned_type(node, class_scope.parent or class_scope)
 
+    def self_attribute_assignments(self, class_scope: Scope) -> dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]]:
+        """``self_assignments`` of the class, read once per class."""
+        return self._class_attributes(class_scope)
+
     def _class_attributes(self, class_scope: Scope) -> dict[str, list[tuple[cst.BaseExpression | None, Scope, cst.CSTNode]]]:
         """``self.<attr> = value`` in every method of the class (read once per class)."""
         key = id(class_scope.node)
@@ -730,6 +740,59 @@ def class_body_scope(ctx: FileContext, node: cst.ClassDef, parent: Scope) -> Sco
     scope = Scope("class", node, parent)
     BindingCollector(scope, ctx.module_name, ctx.is_package)._block(node.body)
     return scope
+
+
+def global_assignments(ctx: FileContext) -> dict[str, list[tuple[Binding, Scope]]]:
+    """Module-level names assigned by the module's top-level defs that declare
+    them ``global`` (``global _client; _client = redis.Redis()``): name ->
+    each assignment with the def's scope."""
+    return ctx.shared(_GlobalAssignments).made
+
+
+class _GlobalAssignments:
+    def __init__(self, ctx: FileContext) -> None:
+        from async_lint.analysis.scopes import GLOBAL
+
+        self.made: dict[str, list[tuple[Binding, Scope]]] = {}
+        module = ctx.module_scope
+        for name in _defs_declaring_globals(ctx):
+            found = module.bindings.get(name)
+            if not found or len(found) != 1 or found[0].kind != DEF or not isinstance(found[0].node, cst.FunctionDef):
+                continue
+            scope = function_scope(ctx, found[0].node, module)
+            declared = [n for n, b in scope.bindings.items() if b and b[0].kind == GLOBAL]
+            for global_name in declared:
+                for binding in scope.bindings[global_name][1:]:
+                    if binding.kind == ASSIGN and binding.value is not None:
+                        self.made.setdefault(global_name, []).append((binding, scope))
+
+
+def _defs_declaring_globals(ctx: FileContext) -> list[str]:
+    """The module's top-level defs with a ``global`` statement of their own,
+    found on CPython's tree where the file has one (else libcst's)."""
+    import ast
+
+    if ctx.source is None or "global" not in ctx.source.text:
+        return []
+    tree = ctx.source.python_tree
+    if tree is None:
+        return [
+            b[0].node.name.value for b in ctx.module_scope.bindings.values() if b and b[0].kind == DEF and isinstance(b[0].node, cst.FunctionDef) and "global" in ctx.module.code_for_node(b[0].node)
+        ]
+    names = []
+    for statement in tree.body:
+        if type(statement) is not ast.FunctionDef:
+            continue
+        stack: list[ast.AST] = list(statement.body)
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is ast.Global:
+                names.append(statement.name)
+                break
+            if kind not in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+                stack.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def function_scope(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -> Scope:

@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, lookup
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -87,12 +87,21 @@ def record_object_call(check, call: cst.Call) -> None:
         if check.receivers.infer(func.value) is None:
             ctx.add_fact(ObjectCall(target=setting, method=func.attr.value, spelled=check._spelling(func)), call)
         return
+    held = _self_attribute_object(check, func)
+    if held is not None:
+        # ``self.client.get(k)``, the attribute set to another module's object.
+        ctx.add_fact(ObjectCall(target=held[0], method=held[1], spelled=check._spelling(func)), call)
+        return
     root, method = _object_method(func)
     through = ""
     if root is None and _divided_name(func.value) is not None:
         # ``(DATA_PATH / "a.pdf").read_bytes()``
         root, method, through = _divided_name(func.value), func.attr.value, "/"
     if root is None:
+        # ``make_redis_client().get(k)``, the factory imported from another module.
+        made = _called_factory(ctx, func)
+        if made is not None and check.receivers.infer(func.value) is None:
+            ctx.add_fact(ObjectCall(target=made[0], method=made[1], spelled=check._spelling(func)), call)
         return
     target = object_target(ctx, root)
     if target is None and not through and method == func.attr.value:
@@ -153,6 +162,87 @@ def _divided_binding(ctx, name: cst.Name) -> cst.Name | None:
     return _divided_name(binding.value) if binding is not None and binding.value is not None else None
 
 
+def _called_factory(ctx, func: cst.Attribute) -> tuple[str, str] | None:
+    """``make_client().get`` (``make_client().chat.completions.create``), the
+    function imported from another module: (``module.make_client()``, the
+    attribute read on its result); else None."""
+    node, method = func.value, func.attr.value
+    while type(node) is cst.Attribute:
+        node, method = node.value, node.attr.value
+    if type(node) is not cst.Call:
+        return None
+    made_by = ctx.imported_from_elsewhere(node.func)
+    return (made_by + CALLED, method) if made_by is not None and not _library_name(ctx, made_by) else None
+
+
+@functools.lru_cache(maxsize=None)
+def _library_packages() -> frozenset[str]:
+    """The top-level packages of the standard library and of the APIs the
+    rule tables name (``requests``, ``django``; not the names their
+    messages show a call as, ``called = "app.control"``): not the project's."""
+    from async_lint.catalog import load_table, rules_dir
+
+    tops: set[str] = set(sys.stdlib_module_names)
+
+    def collect(value, key: str | None = None) -> None:
+        if isinstance(value, str):
+            if key != "called" and "." in value and value.partition(".")[0].isidentifier():
+                tops.add(value.partition(".")[0])
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                collect(name)
+                collect(item, name)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item, key)
+
+    for path in sorted(rules_dir().glob("*.toml")):
+        collect(load_table(path.stem))
+    return frozenset(tops)
+
+
+def _library_name(ctx, dotted: str) -> bool:
+    """``requests.get``, ``timezone.now`` of ``django.utils``: a library's
+    function, whose result no module of the project describes (a package
+    of the project's models is the project's, whatever a table calls it)."""
+    top = dotted.partition(".")[0]
+    if top not in _library_packages():
+        return False
+    table = getattr(ctx.settings, "models", None)
+    return table is None or not any(name.partition(".")[0] == top for name in table.models)
+
+
+def _self_attribute_object(check, func: cst.Attribute) -> tuple[str, str] | None:
+    """``self.client.get`` in a method, where the class's methods set
+    ``self.client`` only to one object of another module (``client`` or
+    ``make_client()`` imported from it; a ``None`` placeholder aside) and the
+    class body binds no ``client``: (that object's target, ``get``)."""
+    from async_lint.analysis.reaching import is_none_literal
+    from async_lint.analysis.receivers import self_class_scope
+
+    node, method = func.value, func.attr.value
+    while type(node) is cst.Attribute and type(node.value) is cst.Attribute:
+        node, method = node.value, node.attr.value
+    if type(node) is not cst.Attribute or type(node.value) is not cst.Name:
+        return None
+    ctx = check.ctx
+    class_scope = self_class_scope(node.value.value, ctx.scope)
+    if class_scope is None or node.attr.value in class_scope.bindings:
+        return None
+    assigned = check.receivers.self_attribute_assignments(class_scope).get(node.attr.value)
+    values = [(value, scope) for value, scope, _statement in assigned or () if value is None or not is_none_literal(value)]
+    targets = set()
+    for value, scope in values:
+        if type(value) is cst.Call:
+            made_by = ctx.imported_from_elsewhere(value.func, scope)
+            targets.add(made_by + CALLED if made_by is not None else None)
+        else:
+            targets.add(ctx.imported_from_elsewhere(value, scope) if value is not None else None)
+    if len(targets) != 1 or None in targets or _library_name(ctx, next(iter(targets))) or check.receivers.infer(node) is not None:
+        return None
+    return targets.pop(), method
+
+
 def _object_method(func: cst.Attribute) -> tuple[cst.Name | None, str]:
     """The name a method call starts from, and the attribute read on it:
     ``redis.get`` -> (``redis``, "get"); ``client.chat.completions.create``
@@ -179,11 +269,18 @@ def record_object_op(check, call: cst.Call) -> None:
     if type(func) is not cst.Attribute or not may_block(func.attr.value) or ctx.only_without_loop():
         return
     root, method = _object_method(func)
-    if root is None:
-        return
-    target = object_target(ctx, root)
-    if target is None or check.receivers.infer(root) is not None:
-        return
+    held = _self_attribute_object(check, func)
+    if held is not None:
+        target, method = held
+    elif root is None:
+        made = _called_factory(ctx, func)
+        if made is None or check.receivers.infer(func.value) is not None:
+            return
+        target, method = made
+    else:
+        target = object_target(ctx, root)
+        if target is None or check.receivers.infer(root) is not None:
+            return
     function.ops.append(BlockingOp("", "", call, ancestors=tuple(ctx.stack), object_call=(f"q:{target}", method)))
 
 
@@ -280,8 +377,13 @@ def _may_return_object(ctx, function: cst.FunctionDef, parent) -> bool:
     tree = ctx.source.python_tree if ctx.source is not None else None
     if tree is None:
         returned = returned_values(ctx, function, parent)
-        return returned is not None and all(type(value) is cst.Call for value, _scope in returned)
+        return returned is not None and all(type(value) is cst.Call or (type(value) is cst.Name and _module_level(value, scope)) for value, scope in returned)
     return function.name.value in _call_returning_defs(ctx)
+
+
+def _module_level(name: cst.Name, scope) -> bool:
+    found = lookup(scope, name.value)
+    return found is not None and found[0].kind == "module"
 
 
 def _call_returning_defs(ctx) -> frozenset[str]:
@@ -300,19 +402,35 @@ class _CallReturningDefs:
             if type(statement) is not ast.FunctionDef:
                 continue
             returns, plain = 0, True
+            # ``return _client``: a name of the module (one the def declares
+            # ``global``, or never binds), what a lazy singleton's getter gives.
+            returned_names: set[str] = set()
+            bound: set[str] = {a.arg for a in ast.walk(statement.args) if type(a) is ast.arg}
+            declared: set[str] = set()
             stack: list[ast.AST] = list(statement.body)
             while stack and plain:
                 node = stack.pop()
                 kind = type(node)
                 if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+                    if kind is not ast.Lambda:
+                        bound.add(node.name)
                     continue
                 if kind is ast.Return:
                     returns += 1
-                    plain = type(node.value) is ast.Call
+                    if type(node.value) is ast.Name:
+                        returned_names.add(node.value.id)
+                    else:
+                        plain = type(node.value) is ast.Call
                 elif kind in (ast.Yield, ast.YieldFrom):
                     plain = False
+                elif kind is ast.Global:
+                    declared.update(node.names)
+                elif kind is ast.Name and type(node.ctx) is not ast.Load:
+                    bound.add(node.id)
+                elif kind in (ast.Import, ast.ImportFrom):
+                    bound.update((alias.asname or alias.name).partition(".")[0] for alias in node.names)
                 stack.extend(ast.iter_child_nodes(node))
-            if plain and returns:
+            if plain and returns and all(name in declared or name not in bound for name in returned_names):
                 names.add(statement.name)
         self.names = frozenset(names)
 
