@@ -8,7 +8,7 @@ import re
 from async_lint import lazy_libcst
 
 from async_lint import fixes
-from async_lint.analysis.context import PROPERTY_DECORATORS
+from async_lint.analysis.context import ASYNC_TO_SYNC_DECORATORS, PROPERTY_DECORATORS
 from async_lint.analysis.django_twins import sync_names, target_version, twin
 from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.receivers import annotation_target, class_body_scope, function_scope, local_callee, returned_values, self_assignments, self_class_scope, set_in_init
@@ -169,6 +169,11 @@ class TransactionCheck(DjangoCheck):
             expr = expr.func
         return self.ctx.qualified_name(expr) in ATOMIC
 
+    def _made_sync_below(self, decorators) -> bool:
+        """``@atomic @async_to_sync async def``: a decorator applied before
+        ``atomic`` made the function sync, which ``atomic`` then wraps."""
+        return any(self.ctx.qualified_name(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) in ASYNC_TO_SYNC_DECORATORS for d in decorators)
+
     def visit_With(self, node: cst.With) -> None:
         for item in node.items:
             if self._is_atomic(item.item):
@@ -197,8 +202,8 @@ class TransactionCheck(DjangoCheck):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.asynchronous is None:
             return
-        for decorator in node.decorators:
-            if self._is_atomic(decorator.decorator):
+        for at, decorator in enumerate(node.decorators):
+            if self._is_atomic(decorator.decorator) and not self._made_sync_below(node.decorators[at + 1 :]):
                 # Not an operation on the loop but a broken definition: a plain report.
                 self.ctx.report(
                     decorator,
