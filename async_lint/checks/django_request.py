@@ -353,12 +353,18 @@ class RequestUserCheck(DjangoCheck):
         handed = handed_callable(self.ctx, node)
         if handed is None:
             return
+        method = handed.value
+        if type(method) is cst.Attribute and method.attr.value in self.session_methods and isinstance(self.inference.infer(method.value), SessionValue):
+            # ``await sync_to_async(request.session.get)("k")``: the thread filled the session's cache.
+            self._loaded_here().add(self._text(method.value))
+            return
         found = self._thread_body(handed.value)
         if found is None:
             return
         body, scope = found
         for attribute in _attributes(body):
-            if isinstance(self.inference.infer(attribute.value, scope), LazyUserValue):
+            inferred = self.inference.infer(attribute.value, scope)
+            if isinstance(inferred, LazyUserValue) or (isinstance(inferred, SessionValue) and attribute.attr.value in self.session_methods):
                 self._loaded_here().add(self._text(attribute.value))
 
     def _request_loading(self, call: cst.Call) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
