@@ -1119,7 +1119,8 @@ class DjangoInference:
         """``scope`` is a method of a DRF or adrf view (an ``APIView``
         subclass) or an ``@api_view`` function: its request is DRF's."""
         if scope.parent is not None and scope.parent.kind == "class":
-            return self._drf_view(scope.parent.node, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
+            cls, outer = scope.parent.node, scope.parent.parent or scope.parent
+            return self._drf_view(cls, outer) or self._mixed_into_drf_view(cls)  # type: ignore[arg-type]
         return any((self.ctx.qualified_name(_decorator_callee(d), scope.parent or scope) or "") in DRF_FUNCTION_VIEWS for d in scope.node.decorators)  # type: ignore[union-attr]
 
     def _user_replaced(self, request: cst.BaseExpression, scope: Scope, what: str = "user", read: cst.Attribute | None = None) -> bool:
@@ -1239,6 +1240,26 @@ class DjangoInference:
         ``user`` the view's ``initial()`` authenticated before the handler
         ran (adrf runs it in a thread), not Django's lazy one."""
         return any(self._derives_from_package(cls, scope, package) for package in DRF_PACKAGES)
+
+    def _mixed_into_drf_view(self, cls: cst.ClassDef) -> bool:
+        """A mixin of this file that a DRF or adrf view of this file derives
+        from (``class CachedViewSet(CacheMixin, GenericViewSet)``): its
+        methods get that view's ``Request``."""
+        key = (id(cls), "mixed into a DRF view")
+        known = self._package_bases.get(key)
+        if known is None:
+            module = self.ctx.module_scope
+            views = [s for s in self.ctx.module.body if type(s) is cst.ClassDef and s is not cls and self._drf_view(s, module)]
+            known = self._package_bases[key] = any(self._derives_from_local(view, cls, module) for view in views)
+        return known
+
+    def _derives_from_local(self, cls: cst.ClassDef, base: cst.ClassDef, scope: Scope, depth: int = 0) -> bool:
+        """``base`` is a base of ``cls``, directly or through classes of this file."""
+        for expr in cls.bases:
+            local = self._local_class(expr.value, scope)
+            if local is base or (local is not None and depth < 20 and self._derives_from_local(local, base, scope, depth + 1)):
+                return True
+        return False
 
     def _derives_from_package(self, cls: cst.ClassDef, scope: Scope, package: str, depth: int = 0) -> bool:
         """A base of ``cls`` (directly, or through classes of this file) is
