@@ -1400,12 +1400,23 @@ class DjangoInference:
             return self._class_handoff_scans[key]
         paths: list[tuple[str, bool]] = []
         nested_sets: set[str] = set()
+        # While the scan infers the class's own attributes (a handed method's
+        # instance): nothing claimed of them (``self`` handed on whole).
+        self._class_handoff_scans[key] = ([("self", True)], set())
         class_scope = Scope("class", cls.cls, cls.scope)
         body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
         async_methods = {s.name.value for s in body if isinstance(s, cst.FunctionDef) and s.asynchronous is not None}
         # Bases all from the frameworks (a Channels consumer, a Django view):
         # their methods (``await self.send(...)``) load no project relations.
         framework_bases = all((self.ctx.qualified_name(base.value, cls.scope) or "").partition(".")[0] in FRAMEWORK_PACKAGES for base in cls.cls.bases)
+        defined = {s.name.value for s in body if isinstance(s, cst.FunctionDef)}
+
+        def framework_method(call: cst.Call, self_name: str) -> bool:
+            # ``await self.send(text_data=...)`` of a Channels consumer: the
+            # framework's own method, which loads no relation of its arguments.
+            func = call.func
+            return framework_bases and type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == self_name and func.attr.value not in defined
+
         for method in body:
             self_name = _self_parameter(method)
             if self_name is None:
@@ -1444,7 +1455,9 @@ class DjangoInference:
                             awaited=awaited,
                             local_def=lambda name: None,
                             is_instance=lambda value: True,
-                            is_django_call=lambda call, scope=scope: type(call.func) is cst.Attribute and isinstance(self._infer(call.func.value, scope), (ManagerValue, QuerySetValue)),
+                            is_django_call=lambda call, scope=scope, self_name=self_name: framework_method(call, self_name)
+                            or (type(call.func) is cst.Attribute and isinstance(self._infer(call.func.value, scope), (ManagerValue, QuerySetValue))),
+                            loads_nothing=lambda method, self_name=self_name: self._plain_method_on_self(cls, self_name, method),
                         )
                     )
                 elif kind is cst.AssignTarget or kind is cst.AugAssign or kind is cst.AnnAssign:
@@ -1456,6 +1469,23 @@ class DjangoInference:
         result = (paths, nested_sets)
         self._class_handoff_scans[key] = result
         return result
+
+    def _plain_method_on_self(self, cls: ClassSelf, self_name: str, method: cst.Attribute) -> bool:
+        """``self.game.save`` handed to a thread, where every value the
+        class's methods set ``self.game`` to is an instance of a model whose
+        ``save`` (``delete``) no class of it overrides: it loads no relation
+        onto the instance."""
+        owner = method.value
+        if type(owner) is not cst.Attribute or type(owner.value) is not cst.Name or owner.value.value != self_name:
+            return False
+        assigned = [(value, scope) for value, scope in self._assignments_on_self(cls).get(owner.attr.value, ()) if value is not None and not is_none_literal(value)]
+        if not assigned:
+            return False
+        for value, scope in assigned:
+            found = self._infer(value, scope)
+            if not isinstance(found, InstanceValue) or found.model is None or method.attr.value not in found.model.plain_methods:
+                return False
+        return True
 
     def _assignments_on_self(self, cls: ClassSelf) -> dict[str, list[tuple[cst.BaseExpression | None, Scope]]]:
         """attribute -> (value, scope) of every ``self.<attribute> = value`` in
