@@ -33,7 +33,7 @@ from async_lint.analysis.django_vocabulary import MODEL_TWINS, USER_TWINS
 from async_lint.analysis.dominance import EvaluatedPoint
 from async_lint.analysis.handoffs import covers, dotted, handed_by, root_name
 from async_lint.analysis.django_twins import since, sync_names, target_version, twin
-from async_lint.analysis.context import BlockingOp
+from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS, BlockingOp
 from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.scopes import ASSIGN, CLASS, PARAM, Binding, Scope, sole_binding
 from async_lint.checks.base import Check
@@ -205,6 +205,7 @@ class SyncOrmCheck(DjangoCheck):
             self._note_unloaded(node)
             self._note_handed(node)
             self._note_refresh(node)
+            self._note_thread_evaluation(node)
         func = node.func
         if isinstance(func, cst.Attribute):
             self._method_call(node, func)
@@ -444,6 +445,19 @@ class SyncOrmCheck(DjangoCheck):
             self._note_async_iteration(node.iter)
 
     # -- QuerySets whose result cache ``async for`` filled ----------------------
+    def _note_thread_evaluation(self, node: cst.Call) -> None:
+        """``await sync_to_async(len)(qs)``: the builtin iterates ``qs`` in
+        the thread, filling its result cache as ``async for`` does."""
+        from async_lint.checks.sync_to_async import QUERYSET_COPIES
+
+        func = node.func
+        if type(func) is not cst.Call or len(func.args) != 1 or func.args[0].keyword is not None or type(self.ctx.parent) is not cst.Await:
+            return
+        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star or type(node.args[0].value) is not cst.Name:
+            return
+        if self.ctx.qualified_name(func.func) in SYNC_TO_ASYNC_DECORATORS and self.ctx.qualified_name(func.args[0].value) in QUERYSET_COPIES:
+            self._note_async_iteration(node.args[0].value)
+
     def _note_async_iteration(self, iterated: cst.BaseExpression) -> None:
         function = self.ctx.current_function
         if function is not None and type(iterated) is cst.Name:
@@ -552,7 +566,6 @@ class SyncOrmCheck(DjangoCheck):
         inferred = self.inference.infer(attribute.value)
         if not isinstance(inferred, InstanceValue) or inferred.model is None or inferred.loaded is None or not inferred.model.defined_here:
             return False
-        from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
 
         name = attribute.attr.value
         for statement in self.ctx.module.body:
