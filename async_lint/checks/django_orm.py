@@ -537,7 +537,7 @@ class SyncOrmCheck(DjangoCheck):
         the loop (``handoffs.handed_by``), with the call: reading such a
         relation later on the loop runs no query."""
         function = self.ctx.current_function
-        if function is None:
+        if function is None or self._thread_refresh(node):
             return
         handed = handed_by(
             self.ctx,
@@ -576,6 +576,18 @@ class SyncOrmCheck(DjangoCheck):
                         return any(self.ctx.qualified_name(d) in SYNC_TO_ASYNC_DECORATORS for d in decorators)
         return False
 
+    def _thread_refresh(self, node: cst.Call) -> bool:
+        """``sync_to_async(inst.refresh_from_db)`` called at once, without
+        ``from_queryset``: it reloads fields in the thread and loads no
+        relation (``_note_refresh`` keeps it as the refresh it is)."""
+        parent = self.ctx.parent
+        if type(parent) is not cst.Call or parent.func is not node or len(node.args) != 1 or node.args[0].keyword is not None:
+            return False
+        method = node.args[0].value
+        if type(method) is not cst.Attribute or method.attr.value != "refresh_from_db" or self.ctx.qualified_name(node.func) not in SYNC_TO_ASYNC_DECORATORS:
+            return False
+        return _refreshed_fields(parent) is not False
+
     def _plain_model_method(self, method: cst.Attribute) -> bool:
         """``obj.save`` / ``obj.delete`` of a model instance whose model (and
         every base) leaves Django's own: it loads no relation."""
@@ -590,6 +602,11 @@ class SyncOrmCheck(DjangoCheck):
         ``from_queryset`` (its ``select_related`` may load them again), nor
         with fields this cannot read."""
         func = node.func
+        if type(func) is cst.Call and len(func.args) == 1 and func.args[0].keyword is None and self.ctx.qualified_name(func.func) in SYNC_TO_ASYNC_DECORATORS:
+            # ``await sync_to_async(inst.refresh_from_db)()``: the same refresh, in a thread.
+            func = func.args[0].value
+            if type(func) is not cst.Attribute or func.attr.value != "refresh_from_db":
+                return
         if type(func) is not cst.Attribute or func.attr.value not in REFRESH_METHODS:
             return
         function = self.ctx.current_function
