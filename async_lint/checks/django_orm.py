@@ -312,6 +312,17 @@ class SyncOrmCheck(DjangoCheck):
                 return f"`{base}.{method}()` runs a database query synchronously (SynchronousOnlyOperation in async code); use {fix}"
 
             record_foreign_use(self, func.value, QUERYSET, "DJA201", query_message, node)
+        if method in RELATED_EVALUATING_METHODS and type(func.value) is cst.Attribute:
+            # ``order.candidates.clear()``, ``order`` what another module's function fetched:
+            # a many-relation's write runs its query whatever the fetch prefetched.
+
+            def relation_message() -> str:
+                base = shown(self.ctx, func.value)
+                args = "(...)" if node.args else "()"
+                fix = self.suggestion("related", method, lambda twin: f"`await {base}.{twin}{args}`", f"`await sync_to_async({base}.{method}){args}`")
+                return f"`{base}.{method}()` runs a database query synchronously (SynchronousOnlyOperation in async code); use {fix}"
+
+            record_foreign_use(self, func.value.value, INSTANCE, "DJA201", relation_message, node, relation=func.value.attr.value, many=True, written=True)
 
     def _custom_query_method(self, node: cst.Call, func: cst.Attribute, method: str) -> None:
         """A custom manager or QuerySet method whose body runs a query

@@ -66,6 +66,9 @@ class ForeignResultUse(Fact):
     # ``order.candidates.all()`` evaluated: ``relation`` is a many-relation
     # (a many-to-many, a reverse foreign key) the query must not have prefetched.
     many: bool = False
+    # ``order.candidates.clear()``: a many-relation written, which runs its
+    # query whatever the fetch prefetched (``relation`` need only be one).
+    written: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +94,8 @@ class FunctionResults(Fact):
     # Per function returning an instance fetched by a query there: its
     # model's many-relations that the query did not prefetch.
     unloaded_many: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Per function returning an instance: its model's many-relations.
+    many: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Module-level names bound once to a lazy QuerySet (``ADMINS =
     # Admin.objects.all()`` in a settings module): values, not functions;
     # each with whether its rows are dicts or tuples (``values()``).
@@ -235,7 +240,7 @@ def _star_imported_candidates(ctx, func: cst.BaseExpression) -> tuple[str, ...]:
     return tuple(c for c in star_candidates(ctx.module_scope, func.value) if c.rpartition(".")[0] != ctx.module_name)
 
 
-def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode, relation: str = "", many: bool = False) -> None:
+def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, message: Callable[[], str], at: cst.CSTNode, relation: str = "", many: bool = False, written: bool = False) -> None:
     """Record the finding ``message()`` at ``at``, should ``expr`` (of
     unknown value here) come from a function of another module returning
     ``need`` (the message is made only then: most values of unknown kind
@@ -260,7 +265,9 @@ def record_foreign_use(check, expr: cst.BaseExpression, need: str, code: str, me
             need = ROWS  # an item of what the function returned
         if many and (row or through):
             return
-        ctx.add_fact(ForeignResultUse(target=target, how=how, need=need, code=code, message=message(), relation=relation, alternatives=tuple(alternatives), through=through, many=many), at)
+        ctx.add_fact(
+            ForeignResultUse(target=target, how=how, need=need, code=code, message=message(), relation=relation, alternatives=tuple(alternatives), through=through, many=many, written=written), at
+        )
 
 
 def _relation_source(check, expr: cst.BaseExpression) -> tuple[tuple[tuple[str, ...], str, bool] | None, str]:
@@ -301,6 +308,7 @@ class FunctionResultFacts(Check):
         results = []
         unloaded = []
         unloaded_many = []
+        many_relations = []
         single = []
         # The module-level defs, and the methods of its classes (``Repo.get(pk)``,
         # ``Repo().get(pk)``: a repository class's), by their names in the module.
@@ -331,6 +339,9 @@ class FunctionResultFacts(Check):
                 names = tuple(sorted(name for name, relation in value.model.relations.items() if relation.is_single))
                 if names:
                     single.append((name, names))
+                many_names = tuple(sorted(name for name, relation in value.model.relations.items() if not relation.is_single))
+                if many_names:
+                    many_relations.append((name, many_names))
             if item is not None and item.loaded is not None:  # fetched by a query here: what it did not load runs a query
                 relations = tuple(
                     (relation_name, "prefetch_related" if relation.kind == "generic_fk" else "select_related")
@@ -347,7 +358,14 @@ class FunctionResultFacts(Check):
         if results or reexports or querysets:
             ctx.add_fact(
                 FunctionResults(
-                    module=ctx.module_name, results=tuple(results), unloaded=tuple(unloaded), single=tuple(single), reexports=reexports, querysets=querysets, unloaded_many=tuple(unloaded_many)
+                    module=ctx.module_name,
+                    results=tuple(results),
+                    unloaded=tuple(unloaded),
+                    single=tuple(single),
+                    reexports=reexports,
+                    querysets=querysets,
+                    unloaded_many=tuple(unloaded_many),
+                    many=tuple(many_relations),
                 )
             )
 
@@ -423,6 +441,7 @@ class ForeignResultCheck(ProjectCheck):
         unloaded = {name: dict(relations) for name, relations in _by_qualified_name(facts, lambda fact: fact.unloaded).items()}
         single = {name: frozenset(names) for name, names in _by_qualified_name(facts, lambda fact: fact.single).items()}
         unloaded_many = {name: frozenset(names) for name, names in _by_qualified_name(facts, lambda fact: fact.unloaded_many).items()}
+        many = {name: frozenset(names) for name, names in _by_qualified_name(facts, lambda fact: fact.many).items()}
         out = []
         for path, use in facts.of(ForeignResultUse):
             if use.how == VALUE:
@@ -452,6 +471,10 @@ class ForeignResultCheck(ProjectCheck):
                 continue
             if not use.relation:
                 out.append(finding_at(path, use.where, use.code, use.message))
+                continue
+            if use.written:
+                if use.relation in many.get(target, ()):
+                    out.append(finding_at(path, use.where, use.code, use.message))
                 continue
             if use.many:
                 if use.relation in unloaded_many.get(target, ()):
