@@ -1455,8 +1455,9 @@ class DjangoInference:
                             awaited=awaited,
                             local_def=lambda name: None,
                             is_instance=lambda value: True,
-                            is_django_call=lambda call, scope=scope, self_name=self_name: framework_method(call, self_name)
-                            or (type(call.func) is cst.Attribute and isinstance(self._infer(call.func.value, scope), (ManagerValue, QuerySetValue))),
+                            is_django_call=lambda call, scope=scope, self_name=self_name: (
+                                framework_method(call, self_name) or (type(call.func) is cst.Attribute and isinstance(self._infer(call.func.value, scope), (ManagerValue, QuerySetValue)))
+                            ),
                             loads_nothing=lambda method, self_name=self_name: self._plain_method_on_self(cls, self_name, method),
                         )
                     )
