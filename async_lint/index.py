@@ -37,12 +37,22 @@ MAX_REEXPORT_DEPTH = 12
 # give a lazy QuerySet: the helper evaluates the one it is passed (its
 # parameter, or a QuerySet it built from it), the call passes one.
 PASSED_QUERYSET = "<QuerySet>"
-# The guard a summary gives a session read on a request parameter
-# (``request.session.get()`` in a helper): it holds unless the call passes
-# the value SESSION_LOADED, a view's request whose session a decorator
-# loaded (``login_required`` on an ``async def``, Django 5.1+).
+# The guards a summary gives a session read, and a read of the lazy user,
+# on a request parameter (``request.session.get()``, ``request.user.pk`` in
+# a helper): each holds unless the call passes a request value saying that
+# part is loaded: SESSION_LOADED, a view's request whose session a decorator
+# loaded (``login_required`` on an ``async def``, Django 5.1+), or one a
+# thread read earlier on the loop (``{"user": "loaded"}``, ``loaded_request``).
 SESSION_NOT_LOADED = "session"
+USER_NOT_LOADED = "user"
 SESSION_LOADED = {"session": "loaded"}
+
+
+def loaded_request(parts) -> dict[str, str]:
+    """The value of a request whose ``parts`` ("session", "user") are loaded."""
+    return {part: "loaded" for part in parts}
+
+
 # Which blocking operation a chain ends at: the most severe reachable.
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -809,8 +819,8 @@ class ProjectIndex:
         def fails(guard: list) -> bool:
             param, test = guard
             found = value(param)
-            if test == SESSION_NOT_LOADED:
-                return found == SESSION_LOADED  # a request whose session a decorator loaded
+            if test in (SESSION_NOT_LOADED, USER_NOT_LOADED):
+                return isinstance(found, dict) and found.get(test) == "loaded"  # a request with that part loaded
             if not isinstance(found, list):
                 return False  # unknown, or a ``**kwargs`` value not read (``_forwarded``)
             literal = found[0]

@@ -366,7 +366,7 @@ def _session_loaded(ctx: FileContext, function: FunctionInfo | None) -> str | No
     return session_loaded_request(ctx, function) if function is not None and function.is_async else None
 
 
-def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[str, dict] | None = None, loaded: str | None = None) -> list[Any] | None:
+def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[str, dict] | None = None, loaded: str | None = None, loads: dict[str, list[str]] | None = None) -> list[Any] | None:
     """``[[positional...], {keyword: ...}]``, each ``[literal]`` or None;
     with ``kwargs_name`` (the calling function's ``**kwargs``), a value taken
     from it (``kwargs.pop("request", None)``, ``kwargs.get("request")``) is
@@ -376,7 +376,9 @@ def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[s
     ``{"param": name, "position": ..., "default": ...}``: the index reads
     them from the call the function itself was called with; with
     ``loaded`` (the view's request whose session a decorator loaded,
-    ``_session_loaded``), that name passed on is ``index.SESSION_LOADED``."""
+    ``_session_loaded``), that name passed on is ``index.SESSION_LOADED``;
+    with ``loads`` (``FileContext.request_loads_at``: what of a request is
+    loaded at this call), its parts too (``index.loaded_request``)."""
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
     for arg in call.args:
@@ -388,10 +390,12 @@ def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[s
         value = _from_kwargs(arg.value, kwargs_name) if kwargs_name is not None else None
         if value is None and params and type(arg.value) is cst.Name:
             value = params.get(arg.value.value)
-        if value is None and loaded is not None and type(arg.value) is cst.Name and arg.value.value == loaded:
-            from async_lint.index import SESSION_LOADED
+        if value is None and type(arg.value) is cst.Name and (arg.value.value == loaded or (loads and arg.value.value in loads)):
+            from async_lint.index import loaded_request
 
-            value = SESSION_LOADED  # the view's request, its session loaded by a decorator
+            # The view's request, its session loaded by a decorator; its user or session loaded by a thread.
+            parts = {*(loads or {}).get(arg.value.value, ()), *(("session",) if arg.value.value == loaded else ())}
+            value = loaded_request(sorted(parts))
         if value is None:
             value = _literal(arg.value)
         if arg.keyword is not None:
@@ -1107,6 +1111,11 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 from async_lint.index import SESSION_NOT_LOADED
 
                 op_guards = [*(op_guards or ()), [op.session_param, SESSION_NOT_LOADED]]
+            if op.user_param is not None:
+                # ``request.user.pk``: none where the caller's request has its user loaded.
+                from async_lint.index import USER_NOT_LOADED
+
+                op_guards = [*(op_guards or ()), [op.user_param, USER_NOT_LOADED]]
             if op_guards:
                 ops[-1].append(op_guards)
         calls = sorted({r for r in (_ref_text(ctx, ref) for ref in collector.calls.get(key, ())) if r})
@@ -1204,7 +1213,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             tighter = use is not None and use.kind in (INDEXED, ATTRIBUTE)
             sites[-1]["await_fix"] = await_fix_at(where.start.line, where.start.column + 1, (where.end.line, where.end.column + 1) if tighter else None)
         if in_async and isinstance(node, cst.Call):
-            args = _literal_args(node, loaded=_session_loaded(ctx, function))
+            args = _literal_args(node, loaded=_session_loaded(ctx, function), loads=ctx.request_loads_at.get(id(node)))
             if args is not None:
                 sites[-1]["args"] = args
         if in_async and id(node) in ctx.unloaded_at:

@@ -112,6 +112,10 @@ class BlockingOp:
     # no query where the call site passes a request whose session a view's
     # decorator loaded already (``login_required`` on an ``async def``).
     session_param: str | None = None
+    # ``param.user.pk`` on a parameter the function never rebinds: no query
+    # where the call site passes a request whose user is loaded already (a
+    # thread read it: ``FileContext.request_loads_at``).
+    user_param: str | None = None
 
 
 @dataclass(eq=False)
@@ -248,6 +252,9 @@ class FileContext:
         # not loaded on the instances it passes, where known:
         # [[positional...], {keyword: ...}, receiver], each a list of names or None.
         self.unloaded_at: dict[int, list] = {}
+        # id(call on the event loop) -> {name of a request it passes: what of
+        # it is loaded there ("user", "session")}, where something is.
+        self.request_loads_at: dict[int, dict[str, list[str]]] = {}
         self.functions: list[FunctionInfo] = []
         self.function_by_node: dict[int, FunctionInfo] = {}
         # Traversal state.
@@ -435,7 +442,7 @@ class FileContext:
                     return True
         return False
 
-    def report_blocking(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, session_param: str | None = None, **extra: Any) -> None:
+    def report_blocking(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, session_param: str | None = None, user_param: str | None = None, **extra: Any) -> None:
         """Something that blocks the loop or is sync-only: a finding where it
         runs on the event loop, else recorded on its sync function (for the
         project index's call chains).  Nothing where it runs only when no
@@ -447,7 +454,7 @@ class FileContext:
             return
         function = self.current_function
         if function is not None and not function.runs_on_loop and not self.in_lambda and not self.in_dead_code():
-            function.ops.append(BlockingOp(code, message, node, ancestors=tuple(self.stack), session_param=session_param))
+            function.ops.append(BlockingOp(code, message, node, ancestors=tuple(self.stack), session_param=session_param, user_param=user_param))
 
     def only_without_loop(self) -> bool:
         """The node being visited is in the ``except RuntimeError:`` of a

@@ -125,12 +125,12 @@ class DjangoCheck(Check):
         super().__init__(ctx)
         self.inference = django_inference(ctx)
 
-    def flag(self, node: cst.CSTNode, code: str, message: str, fix=None, session_param: str | None = None) -> None:
+    def flag(self, node: cst.CSTNode, code: str, message: str, fix=None, session_param: str | None = None, user_param: str | None = None) -> None:
         if self.inference.async_unsafe_opt_out and self.ctx.in_async_context:
             return
         if self._in_attribute_error_fallback():
             return
-        self.ctx.report_blocking(node, code, message, fix=fix, session_param=session_param)
+        self.ctx.report_blocking(node, code, message, fix=fix, session_param=session_param, user_param=user_param)
 
     def _in_attribute_error_fallback(self) -> bool:
         """Inside ``except AttributeError:`` (duck typing: ``try: await

@@ -175,7 +175,7 @@ class RequestUserCheck(DjangoCheck):
         bases = self.inference.inherited_setters.get(id(expr.value), ())
         return () if bases and what == "user" and self._text(expr) in self._loaded_here() else bases
 
-    def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str, session_param: str | None = None) -> None:
+    def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str, session_param: str | None = None, user_param: str | None = None) -> None:
         ctx = self.ctx
         if not inherited and what == "user":
             # A django-ninja operation: an auth that runs before it loaded or set the user.
@@ -186,7 +186,7 @@ class RequestUserCheck(DjangoCheck):
                 self._record_use(NinjaRequestUse(message=message, router=router), node)
                 return
         if not inherited:
-            self.flag(node, "DJA205", message, session_param=session_param)
+            self.flag(node, "DJA205", message, session_param=session_param, user_param=user_param)
             return
         self._record_use(InheritedRequestUse(bases=inherited, what=what, message=message), node)
 
@@ -208,7 +208,16 @@ class RequestUserCheck(DjangoCheck):
                 return
             loads.append(EvaluatedPoint.at(self.ctx.stack))
         fix = self.suggestion("request", "user", lambda twin: f"`user = await {request}.{twin}()` and use `user`", "`await sync_to_async(...)` around the code that reads the user")
-        self._report(node, f"{how} `{shown(self.ctx, expr)}` loads the lazy `request.user` from the database synchronously (SynchronousOnlyOperation in async code); use {fix}", inherited, "user")
+        # A read of the user on a request parameter of a sync helper: no query
+        # where the caller's request has its user loaded (summary: a guard).
+        param = self._request_parameter(_user_of_request(expr)) if not self.ctx.in_async_context else None
+        self._report(
+            node,
+            f"{how} `{shown(self.ctx, expr)}` loads the lazy `request.user` from the database synchronously (SynchronousOnlyOperation in async code); use {fix}",
+            inherited,
+            "user",
+            user_param=param,
+        )
 
     def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None, inherited: tuple[str, ...] = ()) -> None:
         if session is not None and name in SESSION_CACHED and self._text(session) in self._loaded_here():
@@ -327,6 +336,7 @@ class RequestUserCheck(DjangoCheck):
                 self._session(node, func.attr.value, f"{shown(self.ctx, func)}()", func.value, inherited)
                 return
         if self.ctx.in_async_context:
+            self._note_request_loads_at(node)
             self._note_loads(node)
         if not any(self._is_lazy_user(arg.value) for arg in node.args):
             return
@@ -334,6 +344,23 @@ class RequestUserCheck(DjangoCheck):
             for arg in node.args:
                 if self._is_lazy_user(arg.value):
                     self._user(arg.value, arg.value, "passing")
+
+    def _note_request_loads_at(self, node: cst.Call) -> None:
+        """What of each request this call passes on by name is loaded here
+        (``FileContext.request_loads_at``): a sync helper's read of it runs
+        no query then (the project index rules its finding out)."""
+        loaded = self._loaded_here()
+        if not loaded:
+            return
+        found: dict[str, list[str]] = {}
+        for arg in node.args:
+            if type(arg.value) is cst.Name and not arg.star:
+                name = arg.value.value
+                parts = [what for what in ("session", "user") if f"{name}.{what}" in loaded]
+                if parts:
+                    found[name] = parts
+        if found:
+            self.ctx.request_loads_at[id(node)] = found
 
     def _note_loads(self, node: cst.Call) -> None:
         """Record what this call leaves loaded for the rest of the function:
@@ -364,7 +391,11 @@ class RequestUserCheck(DjangoCheck):
         body, scope = found
         for attribute in _attributes(body):
             inferred = self.inference.infer(attribute.value, scope)
-            if isinstance(inferred, LazyUserValue) or (isinstance(inferred, SessionValue) and attribute.attr.value in self.session_methods):
+            if isinstance(inferred, LazyUserValue):
+                # Django's lazy user reads the session to find the user: both are loaded.
+                user = self._text(attribute.value)
+                self._loaded_here().update((user, user.removesuffix(".user") + ".session"))
+            elif isinstance(inferred, SessionValue) and attribute.attr.value in self.session_methods:
                 self._loaded_here().add(self._text(attribute.value))
 
     def _request_loading(self, call: cst.Call) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
@@ -372,7 +403,7 @@ class RequestUserCheck(DjangoCheck):
         user set (``_loads``), or an awaited helper of this module that
         awaits one on the request it is given (``_loading_helper``)."""
         found = self._loads(call, self.ctx.scope, lambda expr: isinstance(self.inference.infer(expr), DjangoRequestValue))
-        if found is None and type(call.func) is cst.Name:
+        if found is None and type(call.func) in (cst.Name, cst.Attribute):
             return self._loading_helper(call)
         return found
 
@@ -396,19 +427,44 @@ class RequestUserCheck(DjangoCheck):
     def _loading_helper(self, call: cst.Call) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
         """``await require_login(request)``: an ``async def`` of this module
         that awaits what loads the request it is given (``auser()``,
-        ``aget_user``, ``alogin``/``alogout``) leaves it loaded for its caller too."""
-        found = defined_function(self.ctx.scope, call.func.value)  # type: ignore[attr-defined]
-        if found is None or found[0].asynchronous is None:
+        ``aget_user``, ``alogin``/``alogout``) leaves it loaded for its caller
+        too; so does a def run in a thread (``@sync_to_async``, a method of
+        the view: ``await self._get_user(request)``) that reads the user of
+        the request it is given (``if request.user:``, ``request.user.pk``)."""
+        found = self._helper_def(call.func)
+        if found is None:
             return None
         helper, scope = found
+        in_thread = helper.asynchronous is None
+        if in_thread and not any(self.ctx.qualified_name(d.decorator, scope) in THREAD_DECORATORS for d in helper.decorators):
+            return None
         for arg in call.args:
             if arg.star or not isinstance(self.inference.infer(arg.value), DjangoRequestValue):
                 continue
-            param = parameter_for(helper, call, arg)
-            loads = self._helper_loads(helper, scope, param) if param is not None else ()
+            param = parameter_for(helper, call, arg) if type(call.func) is cst.Name else _method_parameter_for(helper, call, arg)
+            if param is None:
+                continue
+            loads = _thread_user_loads(helper, param) if in_thread else self._helper_loads(helper, scope, param)
             if loads:
                 return arg.value, loads
         return None
+
+    def _helper_def(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, Scope] | None:
+        """The def a call names: a function of this module, or a method of
+        the class of ``self`` (the method's first parameter)."""
+        from async_lint.analysis.receivers import self_class_scope
+
+        if type(func) is cst.Name:
+            return defined_function(self.ctx.scope, func.value)
+        if type(func) is not cst.Attribute or type(func.value) is not cst.Name:
+            return None
+        class_scope = self_class_scope(func.value.value, self.ctx.scope)
+        if class_scope is None:
+            return None
+        classdef = class_scope.node
+        body = classdef.body.body if type(classdef.body) is cst.IndentedBlock else ()
+        methods = [s for s in body if type(s) is cst.FunctionDef and s.name.value == func.attr.value]
+        return (methods[0], class_scope.parent or class_scope) if len(methods) == 1 else None
 
     def _helper_loads(self, helper: cst.FunctionDef, scope: Scope, param: str) -> tuple[str, ...]:
         """What the helper's own awaited calls load of its parameter ``param``
@@ -628,3 +684,56 @@ class SyncShortcutCheck(DjangoCheck):
     def _is_user(self, expr: cst.BaseExpression) -> bool:
         value = self.inference.infer(expr)
         return isinstance(value, LazyUserValue) or is_user_value(value)
+
+
+def _method_parameter_for(method: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
+    """The parameter of a method (called as ``self.method(...)``) that
+    ``arg`` binds: ``parameter_for`` past its ``self``."""
+    params = [*method.params.posonly_params, *method.params.params]
+    if not params:
+        return None
+    shifted = method.with_changes(params=method.params.with_changes(posonly_params=(), params=params[1:]))
+    return parameter_for(shifted, call, arg)
+
+
+def _thread_user_loads(helper: cst.FunctionDef, param: str) -> tuple[str, ...]:
+    """``("session", "user")`` where the body of a def run in a thread evaluates the
+    lazy user of its request parameter ``param`` in a statement of its own
+    body, not under a branch: ``if request.user:`` (the test),
+    ``request.user.pk``; else ()."""
+    body = helper.body.body if type(helper.body) is cst.IndentedBlock else ()
+    for statement in body:
+        if type(statement) is cst.If:
+            tested = statement.test
+            if _is_user_of(tested, param) or (type(tested) is cst.Attribute and _is_user_of(tested.value, param)):
+                return USER_AND_SESSION
+            continue
+        if type(statement) is not cst.SimpleStatementLine:
+            continue
+        stack: list[cst.CSTNode] = list(statement.body)
+        while stack:
+            node = stack.pop()
+            if type(node) in (cst.Lambda, cst.IfExp, cst.BooleanOperation, cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp):
+                continue
+            if type(node) is cst.Attribute and _is_user_of(node.value, param):
+                return USER_AND_SESSION
+            stack.extend(children(node))
+    return ()
+
+
+# Evaluating Django's lazy user reads the session (``get_user(request)``): both are loaded.
+USER_AND_SESSION = ("session", "user")
+
+
+def _is_user_of(expr: cst.BaseExpression, param: str) -> bool:
+    return type(expr) is cst.Attribute and expr.attr.value == "user" and type(expr.value) is cst.Name and expr.value.value == param
+
+
+def _user_of_request(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``request.user`` in ``request.user.profile.pk`` (the lazy user an
+    attribute chain starts from), where it is a name's ``user``."""
+    while type(expr) is cst.Attribute:
+        if expr.attr.value == "user" and type(expr.value) is cst.Name:
+            return expr
+        expr = expr.value
+    return None
