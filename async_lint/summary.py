@@ -1320,31 +1320,55 @@ def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions
     None)."""
     guarded = {name for name, entry in functions.items() if "params" in entry}
     module = ctx.module_name or "<module>"
-    for info in ctx.functions:
-        entry = functions.get(info.qualname)
-        if entry is None or "calls" not in entry:
-            continue
-        found: dict[str, list[Any]] = {}
-        star_kwarg = info.node.params.star_kwarg
-        kwargs_name = star_kwarg.name.value if isinstance(star_kwarg, cst.Param) else None
-        forwarded = None
-        for ref, node in collector.call_sites.get(id(info), ()):
-            text = _ref_text(ctx, ref)
-            if not text:
+
+    def record(guarded: set[str]) -> None:
+        for info in ctx.functions:
+            entry = functions.get(info.qualname)
+            if entry is None or "calls" not in entry:
                 continue
-            local = _local_target(text, module)
-            if local in guarded:
-                if forwarded is None:
-                    forwarded = _forwardable_params(info)
-                found.setdefault(text, []).append(_literal_args(node, kwargs_name, forwarded) if node is not None else None)
-            elif local is None and text.startswith("q:") and node is not None:
-                # Another module's function (``EventRequest()``): its literal arguments
-                # may rule out its guarded branches (a default left ``None``).
-                found.setdefault(text, []).append(_literal_args(node))
-        # A ref whose calls are not all known says nothing: left out.
-        found = {ref: calls for ref, calls in found.items() if _local_target(ref, module) in guarded or None not in calls}
-        if found:
-            entry["call_args"] = found
+            found: dict[str, list[Any]] = {}
+            star_kwarg = info.node.params.star_kwarg
+            kwargs_name = star_kwarg.name.value if isinstance(star_kwarg, cst.Param) else None
+            forwarded = None
+            for ref, node in collector.call_sites.get(id(info), ()):
+                text = _ref_text(ctx, ref)
+                if not text:
+                    continue
+                local = _local_target(text, module)
+                if local in guarded:
+                    if forwarded is None:
+                        forwarded = _forwardable_params(info)
+                    found.setdefault(text, []).append(_literal_args(node, kwargs_name, forwarded) if node is not None else None)
+                elif local is None and text.startswith("q:") and node is not None:
+                    # Another module's function (``EventRequest()``): its literal arguments
+                    # may rule out its guarded branches (a default left ``None``).
+                    found.setdefault(text, []).append(_literal_args(node))
+            # A ref whose calls are not all known says nothing: left out.
+            found = {ref: calls for ref, calls in found.items() if _local_target(ref, module) in guarded or None not in calls}
+            if found:
+                entry["call_args"] = found
+            else:
+                entry.pop("call_args", None)
+
+    record(guarded)
+    # A class whose ``__init__`` hands its parameters on to a guarded method
+    # (``self._init_cache(cache_url)``): calling the class passes them there,
+    # so its calls' arguments are kept too (a second round, rare).
+    constructors = {name.removesuffix(".__init__") for name, entry in functions.items() if name.endswith(".__init__") and _forwards_params(entry)}
+    if constructors - guarded:
+        record(guarded | constructors)
+
+
+def _forwards_params(entry: dict[str, Any]) -> bool:
+    """A function that hands one of its parameters on to another call."""
+    return any(
+        isinstance(value, dict) and "param" in value
+        for calls in entry.get("call_args", {}).values()
+        for call in calls
+        if call
+        for part in call
+        for value in (part.values() if isinstance(part, dict) else part)
+    )
 
 
 def _local_target(ref: str, module: str) -> str | None:
