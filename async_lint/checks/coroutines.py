@@ -378,6 +378,15 @@ class CoroutineEvidence:
             return method in kind.methods
         if method in self.apis.django_twin_names and self.is_django_coroutine_method(receiver, method):
             return True
+        # ``llm.chat.completions.create``: a method of an async SDK client's
+        # resource, listed with its path (``chat.completions.create``).
+        path = [method]
+        while type(receiver) is cst.Attribute and len(path) < 4:
+            path.insert(0, receiver.attr.value)
+            receiver = receiver.value
+            kind = self.client_kind(receiver, depth)
+            if kind is not None:
+                return True if ".".join(path) in kind.methods else None
         return None
 
     # -- receivers ---------------------------------------------------------------
