@@ -1710,7 +1710,7 @@ class DjangoInference:
 
     def _method_result(self, receiver: ManagerValue | QuerySetValue, method: str, node: cst.Call, scope: Scope) -> Value | None:
         model = receiver.model
-        selected = receiver.selected if isinstance(receiver, QuerySetValue) else frozenset()
+        selected = receiver.selected if isinstance(receiver, QuerySetValue) else _back_reference(receiver)
         rows = receiver.rows if isinstance(receiver, QuerySetValue) else False
         if method in LAZY_METHODS:
             if method in ("select_related", "prefetch_related"):
@@ -1822,7 +1822,7 @@ class DjangoInference:
             method = func.attr.value
             receiver = self._infer(func.value, scope)
             if isinstance(receiver, (ManagerValue, QuerySetValue)):
-                selected = receiver.selected if isinstance(receiver, QuerySetValue) else frozenset()
+                selected = receiver.selected if isinstance(receiver, QuerySetValue) else _back_reference(receiver)
                 if isinstance(receiver, QuerySetValue) and receiver.rows:
                     return None
                 if method in ASYNC_INSTANCE_METHODS:
@@ -2227,6 +2227,23 @@ def _with_reads(result: Value | None, body: cst.BaseSuite, returned: list[cst.Ba
         return result
     read = frozenset(node.attr.value for node in _walk(body) if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value in names)  # type: ignore[attr-defined]
     return InstanceValue(result.model, result.loaded | read) if read else result
+
+
+def _back_reference(manager: ManagerValue) -> frozenset[str]:
+    """``product.variants``: a reverse foreign key's manager gives rows whose
+    foreign key back to ``product`` is set to it already (Django's related
+    manager sets ``_known_related_objects``, which every QuerySet made from
+    it keeps): that relation of its rows counts as loaded."""
+    relation, owner, model = manager.relation, manager.owner, manager.model
+    if relation is None or relation.kind != "reverse_fk" or owner is None or owner.model is None or model is None:
+        return frozenset()
+    default = f"{model.name.lower()}_set"
+    back = [
+        r.name
+        for r in model.relations.values()
+        if r.kind == "fk" and (r.target or "").rpartition(".")[2] == owner.model.name and (r.related_name == relation.name or (r.related_name is None and relation.name == default))
+    ]
+    return frozenset(back) if len(back) == 1 else frozenset()
 
 
 def _returns_what_async_for_filled(function: cst.FunctionDef) -> bool:
