@@ -280,10 +280,12 @@ def lookup(scope: Scope, name: str) -> tuple[Scope, list[Binding]] | None:
     return None
 
 
-def parameter_for(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
+def parameter_for(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg, bound: int = 0) -> str | None:
     """The parameter of ``function`` that ``arg`` of ``call`` binds, or None
-    (after a ``*args``, or no such parameter)."""
-    params = [*function.params.posonly_params, *function.params.params]
+    (after a ``*args``, or no such parameter).  ``bound``: how many leading
+    parameters the call does not pass (1 for a method called through its
+    instance, ``self.method(...)``)."""
+    params = [*function.params.posonly_params, *function.params.params][bound:]
     if arg.keyword is not None:
         names = {p.name.value for p in (*params, *function.params.kwonly_params)}
         return arg.keyword.value if arg.keyword.value in names else None

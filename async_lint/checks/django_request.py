@@ -441,7 +441,7 @@ class RequestUserCheck(DjangoCheck):
         for arg in call.args:
             if arg.star or not isinstance(self.inference.infer(arg.value), DjangoRequestValue):
                 continue
-            param = parameter_for(helper, call, arg) if type(call.func) is cst.Name else _method_parameter_for(helper, call, arg)
+            param = parameter_for(helper, call, arg, bound=0 if type(call.func) is cst.Name else 1)
             if param is None:
                 continue
             loads = _thread_user_loads(helper, param) if in_thread else self._helper_loads(helper, scope, param)
@@ -684,16 +684,6 @@ class SyncShortcutCheck(DjangoCheck):
     def _is_user(self, expr: cst.BaseExpression) -> bool:
         value = self.inference.infer(expr)
         return isinstance(value, LazyUserValue) or is_user_value(value)
-
-
-def _method_parameter_for(method: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
-    """The parameter of a method (called as ``self.method(...)``) that
-    ``arg`` binds: ``parameter_for`` past its ``self``."""
-    params = [*method.params.posonly_params, *method.params.params]
-    if not params:
-        return None
-    shifted = method.with_changes(params=method.params.with_changes(posonly_params=(), params=params[1:]))
-    return parameter_for(shifted, call, arg)
 
 
 def _thread_user_loads(helper: cst.FunctionDef, param: str) -> tuple[str, ...]:
