@@ -40,12 +40,11 @@ PASSED_QUERYSET = "<QuerySet>"
 # The guards a summary gives a session read, and a read of the lazy user,
 # on a request parameter (``request.session.get()``, ``request.user.pk`` in
 # a helper): each holds unless the call passes a request value saying that
-# part is loaded: SESSION_LOADED, a view's request whose session a decorator
-# loaded (``login_required`` on an ``async def``, Django 5.1+), or one a
-# thread read earlier on the loop (``{"user": "loaded"}``, ``loaded_request``).
+# part is loaded (``loaded_request``): a view's request whose session a
+# decorator loaded (``login_required`` on an ``async def``, Django 5.1+), or
+# one whose user or session a thread read earlier on the loop.
 SESSION_NOT_LOADED = "session"
 USER_NOT_LOADED = "user"
-SESSION_LOADED = {"session": "loaded"}
 
 
 def loaded_request(parts) -> dict[str, str]:

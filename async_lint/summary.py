@@ -358,15 +358,23 @@ def _literal(node: cst.BaseExpression) -> list[Any] | None:
     return None
 
 
-def _session_loaded(ctx: FileContext, function: FunctionInfo | None) -> str | None:
-    """The request parameter of an async view whose session its decorators
-    load before its body runs (``login_required``), else None."""
+def _request_loads(ctx: FileContext, function: FunctionInfo | None, call: cst.Call) -> dict[str, list[str]] | None:
+    """What of each request a call on the loop passes is loaded there (request
+    name -> "session", "user"): the session of an async view's request its
+    decorators loaded before its body runs (``login_required``), and what the
+    request check saw loaded before the call (``FileContext.request_loads_at``)."""
     from async_lint.checks.django_request import session_loaded_request
 
-    return session_loaded_request(ctx, function) if function is not None and function.is_async else None
+    seen = ctx.request_loads_at.get(id(call))
+    decorated = session_loaded_request(ctx, function) if function is not None and function.is_async else None
+    if decorated is None:
+        return seen
+    loads = {name: list(parts) for name, parts in (seen or {}).items()}
+    loads[decorated] = sorted({*loads.get(decorated, ()), "session"})
+    return loads
 
 
-def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[str, dict] | None = None, loaded: str | None = None, loads: dict[str, list[str]] | None = None) -> list[Any] | None:
+def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[str, dict] | None = None, loads: dict[str, list[str]] | None = None) -> list[Any] | None:
     """``[[positional...], {keyword: ...}]``, each ``[literal]`` or None;
     with ``kwargs_name`` (the calling function's ``**kwargs``), a value taken
     from it (``kwargs.pop("request", None)``, ``kwargs.get("request")``) is
@@ -375,10 +383,8 @@ def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[s
     never rebinds, ``_forwardable_params``), one handed on by name is
     ``{"param": name, "position": ..., "default": ...}``: the index reads
     them from the call the function itself was called with; with
-    ``loaded`` (the view's request whose session a decorator loaded,
-    ``_session_loaded``), that name passed on is ``index.SESSION_LOADED``;
-    with ``loads`` (``FileContext.request_loads_at``: what of a request is
-    loaded at this call), its parts too (``index.loaded_request``)."""
+    ``loads`` (``_request_loads``: each request name passed on, with what
+    of it is loaded at this call), that name is ``index.loaded_request``."""
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
     for arg in call.args:
@@ -390,12 +396,10 @@ def _literal_args(call: cst.Call, kwargs_name: str | None = None, params: dict[s
         value = _from_kwargs(arg.value, kwargs_name) if kwargs_name is not None else None
         if value is None and params and type(arg.value) is cst.Name:
             value = params.get(arg.value.value)
-        if value is None and type(arg.value) is cst.Name and (arg.value.value == loaded or (loads and arg.value.value in loads)):
+        if value is None and loads and type(arg.value) is cst.Name and arg.value.value in loads:
             from async_lint.index import loaded_request
 
-            # The view's request, its session loaded by a decorator; its user or session loaded by a thread.
-            parts = {*(loads or {}).get(arg.value.value, ()), *(("session",) if arg.value.value == loaded else ())}
-            value = loaded_request(sorted(parts))
+            value = loaded_request(loads[arg.value.value])
         if value is None:
             value = _literal(arg.value)
         if arg.keyword is not None:
@@ -1213,7 +1217,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             tighter = use is not None and use.kind in (INDEXED, ATTRIBUTE)
             sites[-1]["await_fix"] = await_fix_at(where.start.line, where.start.column + 1, (where.end.line, where.end.column + 1) if tighter else None)
         if in_async and isinstance(node, cst.Call):
-            args = _literal_args(node, loaded=_session_loaded(ctx, function), loads=ctx.request_loads_at.get(id(node)))
+            args = _literal_args(node, loads=_request_loads(ctx, function, node))
             if args is not None:
                 sites[-1]["args"] = args
         if in_async and id(node) in ctx.unloaded_at:
