@@ -685,12 +685,8 @@ class ProjectIndex:
         the DJA1xx operations the per-file rule would report on it."""
         out = []
         for ref, method, line, what in function.get("object_ops", ()):
-            if ref.endswith("()"):
-                # ``make_client().get(k)``: what the function (or class) returns.
-                maker = self._resolve_dotted(ref[2:-2], 0)
-                type_name = (self.function(maker) or {}).get("return_type") if maker is not None else None
-            else:
-                type_name = self._module_object(ref[2:], 0)
+            # ``make_client().get(k)``: what the function (or class) returns.
+            type_name = self._returned_type(ref[2:-2], 0) if ref.endswith("()") else self._module_object(ref[2:], 0)
             code = blocking_code(type_name, method) if type_name is not None else None
             if code is not None:
                 out.append([code, line, what])
@@ -698,36 +694,35 @@ class ProjectIndex:
 
     def _module_object(self, dotted: str, depth: int) -> str | None:
         """The type of the module-level object ``dotted`` names (``objects``
-        of its module's summary), through imports and star imports."""
-        if self._has_module(dotted):
-            return None  # ``from pkg import submodule``: ``submodule.f()`` calls a function
-        found = self._module_prefix(dotted, depth)
-        if found is None:
-            return None
-        summary, _module, rest = found
-        if len(rest) != 1:
-            return None
-        name = rest[0]
-        type_name = summary.get("objects", {}).get(name)
-        if type_name is not None:
-            return type_name
-        made_by = summary.get("made", {}).get(name)
-        if made_by is not None:
-            # ``redis = get_redis_connection()``: what the function returns.
-            maker = self._resolve_dotted(made_by, depth + 1)
-            return (self.function(maker) or {}).get("return_type") if maker is not None else None
-        target = summary["imports"].get(name)
-        if target is not None:
-            return self._module_object(target, depth + 1)
-        for star in summary.get("star_imports", ()):
-            type_name = self._module_object(f"{star}.{name}", depth + 1)
+        of its module's summary, or what the function that made it returns),
+        through imports and star imports."""
+
+        def object_type(summary: dict, _module: str, name: str, depth: int) -> str | None:
+            type_name = summary.get("objects", {}).get(name)
             if type_name is not None:
                 return type_name
-        return None
+            made_by = summary.get("made", {}).get(name)
+            return self._returned_type(made_by, depth + 1) if made_by is not None else None  # ``redis = get_redis_connection()``
+
+        return self._module_level_name(dotted, depth, object_type, through_stars=True)
+
+    def _returned_type(self, dotted: str, depth: int) -> str | None:
+        """The type with blocking methods the project function (or class)
+        ``dotted`` names returns (its summary's ``return_type``)."""
+        maker = self._resolve_dotted(dotted, depth)
+        return (self.function(maker) or {}).get("return_type") if maker is not None else None
 
     def loop_wrapper_module(self, dotted: str, depth: int = 0) -> str | None:
         """The module whose module-level ``async_to_sync`` wrapper ``dotted``
         names (summary ``loop_wrappers``), through imports; else None."""
+        return self._module_level_name(dotted, depth, lambda summary, module, name, _depth: module if name in summary.get("loop_wrappers", ()) else None)
+
+    def _module_level_name(self, dotted: str, depth: int, found_in: Callable[[dict, str, str, int], Any], *, through_stars: bool = False) -> Any:
+        """What ``found_in(summary, module, name, depth)`` says of the
+        module-level name ``dotted`` in the module that defines it, followed
+        through imports (and star imports where asked); None where no module
+        of the project says anything (``from pkg import submodule`` names a
+        module, not a name of one)."""
         if self._has_module(dotted):
             return None
         found = self._module_prefix(dotted, depth)
@@ -736,10 +731,18 @@ class ProjectIndex:
         summary, module, rest = found
         if len(rest) != 1:
             return None
-        if rest[0] in summary.get("loop_wrappers", ()):
-            return module
-        target = summary["imports"].get(rest[0])
-        return self.loop_wrapper_module(target, depth + 1) if target is not None else None
+        name = rest[0]
+        value = found_in(summary, module, name, depth)
+        if value is not None:
+            return value
+        target = summary["imports"].get(name)
+        if target is not None:
+            return self._module_level_name(target, depth + 1, found_in, through_stars=through_stars)
+        for star in summary.get("star_imports", ()) if through_stars else ():
+            value = self._module_level_name(f"{star}.{name}", depth + 1, found_in, through_stars=True)
+            if value is not None:
+                return value
+        return None
 
     def touches_orm(self, key: FunctionKey) -> bool:
         for node in self.reachable([(key, None)]):
