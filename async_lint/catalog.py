@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,28 +95,42 @@ def _load_table_cached(root: str, name: str) -> dict[str, Any]:
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
+def _table_names(skipped_keys: frozenset[str] = frozenset()) -> set[str]:
+    """Every dotted name the API tables (``rules/*.toml``) hold, as a value
+    or a key, but the values of ``skipped_keys``."""
+    names: set[str] = set()
+
+    def collect(value: Any, key: str | None = None) -> None:
+        if isinstance(value, str):
+            if key not in skipped_keys and _DOTTED_NAME.fullmatch(value):
+                names.add(value)
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                collect(name)
+                collect(item, name)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item, key)
+
+    for path in sorted(rules_dir().glob("*.toml")):
+        collect(load_table(path.stem))
+    return names
+
+
 @functools.lru_cache(maxsize=None)
 def known_api_names() -> frozenset[str]:
     """Every dotted name an API table (``rules/*.toml``) holds, as a value or
     a key: the functions, classes and objects some rule knows by that name
     (``time.sleep``, ``django.shortcuts.get_object_or_404``)."""
-    names: set[str] = set()
+    return frozenset(_table_names())
 
-    def collect(value: Any) -> None:
-        if isinstance(value, str):
-            if _DOTTED_NAME.fullmatch(value):
-                names.add(value)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                collect(key)
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
 
-    for path in sorted(rules_dir().glob("*.toml")):
-        collect(load_table(path.stem))
-    return frozenset(names)
+@functools.lru_cache(maxsize=None)
+def library_packages() -> frozenset[str]:
+    """The top-level packages of the standard library and of the APIs the
+    tables name (``requests``, ``django``; not the names their messages show
+    a call as, ``called = "app.control"``): not the project's."""
+    return frozenset({*sys.stdlib_module_names, *(name.partition(".")[0] for name in _table_names(frozenset({"called"})))})
 
 
 @functools.lru_cache(maxsize=None)

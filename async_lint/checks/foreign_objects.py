@@ -175,38 +175,14 @@ def _called_factory(ctx, func: cst.Attribute) -> tuple[str, str] | None:
     return (made_by + CALLED, method) if made_by is not None and not _library_name(ctx, made_by) else None
 
 
-@functools.lru_cache(maxsize=None)
-def _library_packages() -> frozenset[str]:
-    """The top-level packages of the standard library and of the APIs the
-    rule tables name (``requests``, ``django``; not the names their
-    messages show a call as, ``called = "app.control"``): not the project's."""
-    from async_lint.catalog import load_table, rules_dir
-
-    tops: set[str] = set(sys.stdlib_module_names)
-
-    def collect(value, key: str | None = None) -> None:
-        if isinstance(value, str):
-            if key != "called" and "." in value and value.partition(".")[0].isidentifier():
-                tops.add(value.partition(".")[0])
-        elif isinstance(value, dict):
-            for name, item in value.items():
-                collect(name)
-                collect(item, name)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item, key)
-
-    for path in sorted(rules_dir().glob("*.toml")):
-        collect(load_table(path.stem))
-    return frozenset(tops)
-
-
 def _library_name(ctx, dotted: str) -> bool:
     """``requests.get``, ``timezone.now`` of ``django.utils``: a library's
     function, whose result no module of the project describes (a package
     of the project's models is the project's, whatever a table calls it)."""
+    from async_lint.catalog import library_packages
+
     top = dotted.partition(".")[0]
-    if top not in _library_packages():
+    if top not in library_packages():
         return False
     table = getattr(ctx.settings, "models", None)
     return table is None or not any(name.partition(".")[0] == top for name in table.models)
