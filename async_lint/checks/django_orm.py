@@ -461,12 +461,10 @@ class SyncOrmCheck(DjangoCheck):
         the thread, filling its result cache as ``async for`` does."""
         from async_lint.checks.sync_to_async import QUERYSET_COPIES
 
-        func = node.func
-        if type(func) is not cst.Call or len(func.args) != 1 or func.args[0].keyword is not None or type(self.ctx.parent) is not cst.Await:
+        wrapped = _sync_to_async_callable(self.ctx, node.func) if type(node.func) is cst.Call and type(self.ctx.parent) is cst.Await else None
+        if wrapped is None or len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star or type(node.args[0].value) is not cst.Name:
             return
-        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star or type(node.args[0].value) is not cst.Name:
-            return
-        if self.ctx.qualified_name(func.func) in SYNC_TO_ASYNC_DECORATORS and self.ctx.qualified_name(func.args[0].value) in QUERYSET_COPIES:
+        if self.ctx.qualified_name(wrapped) in QUERYSET_COPIES:
             self._note_async_iteration(node.args[0].value)
 
     def _note_async_iteration(self, iterated: cst.BaseExpression) -> None:
@@ -592,10 +590,8 @@ class SyncOrmCheck(DjangoCheck):
         ``from_queryset``: it reloads fields in the thread and loads no
         relation (``_note_refresh`` keeps it as the refresh it is)."""
         parent = self.ctx.parent
-        if type(parent) is not cst.Call or parent.func is not node or len(node.args) != 1 or node.args[0].keyword is not None:
-            return False
-        method = node.args[0].value
-        if type(method) is not cst.Attribute or method.attr.value != "refresh_from_db" or self.ctx.qualified_name(node.func) not in SYNC_TO_ASYNC_DECORATORS:
+        method = _sync_to_async_callable(self.ctx, node) if type(parent) is cst.Call and parent.func is node else None
+        if type(method) is not cst.Attribute or method.attr.value != "refresh_from_db":
             return False
         return _refreshed_fields(parent) is not False
 
@@ -613,9 +609,10 @@ class SyncOrmCheck(DjangoCheck):
         ``from_queryset`` (its ``select_related`` may load them again), nor
         with fields this cannot read."""
         func = node.func
-        if type(func) is cst.Call and len(func.args) == 1 and func.args[0].keyword is None and self.ctx.qualified_name(func.func) in SYNC_TO_ASYNC_DECORATORS:
+        wrapped = _sync_to_async_callable(self.ctx, func) if type(func) is cst.Call else None
+        if wrapped is not None:
             # ``await sync_to_async(inst.refresh_from_db)()``: the same refresh, in a thread.
-            func = func.args[0].value
+            func = wrapped
             if type(func) is not cst.Attribute or func.attr.value != "refresh_from_db":
                 return
         if type(func) is not cst.Attribute or func.attr.value not in REFRESH_METHODS:
@@ -1108,6 +1105,14 @@ def _relation_root(expr: cst.BaseExpression, relation: str) -> cst.Name | None:
     if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.attr.value == relation:
         return expr.value
     return None
+
+
+def _sync_to_async_callable(ctx, call: cst.Call) -> cst.BaseExpression | None:
+    """``f`` of ``sync_to_async(f)`` (asgiref's or Channels' adapter, given
+    the callable alone), else None."""
+    if len(call.args) != 1 or call.args[0].keyword is not None or ctx.qualified_name(call.func) not in SYNC_TO_ASYNC_DECORATORS:
+        return None
+    return call.args[0].value
 
 
 def _statement_block(stack: list) -> cst.CSTNode | None:
