@@ -307,7 +307,9 @@ def run(
     # The light passes' facts of the files the table parses (their bytes with them).
     light_facts: dict[str, tuple[bytes, list[dict]]] = {}
     try:
-        settings = _with_model_table(settings, root, namer, cache, discovery.files, project_files=project.files if project is not None else None, light_facts=light_facts)
+        settings = _with_model_table(
+            settings, root, namer, cache, discovery.files, project_files=project.files if project is not None else None, light_facts=light_facts, texts_linted=list(texts.values())
+        )
     except BaseException:
         from async_lint.workers import stop
 
@@ -543,17 +545,21 @@ def _with_model_table(
     processes: bool = True,
     project_files: list[str] | None = None,
     light_facts: dict[str, tuple[bytes, list[dict]]] | None = None,
+    texts_linted: list[bytes] | None = None,
 ) -> Settings:
     """The settings with the project's model table, which every file's
     analysis reads: the whole project declares the models, also on a run
     given a few files.  ``project_files``: the files of the whole project,
     where the run has them (else they are discovered here).  ``light_facts``:
-    where the table puts the light passes' facts of the files it parsed."""
+    where the table puts the light passes' facts of the files it parsed.
+    ``texts_linted``: the texts linted in place of files, where the run's
+    inputs are all known; None: texts not known yet may be (an editor's
+    buffers), so the table is built whatever the files hold."""
     from async_lint.project_models import project_model_table
 
     if not _builds_model_table(settings):
         return settings
-    table = project_model_table(root, settings, namer, cache, files=project_files, targets=targets, processes=processes, light_facts=light_facts)
+    table = project_model_table(root, settings, namer, cache, files=project_files, targets=targets, processes=processes, light_facts=light_facts, texts_linted=texts_linted)
     return dataclasses.replace(settings, models=table)
 
 

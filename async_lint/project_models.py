@@ -18,6 +18,7 @@ import re
 from typing import Callable
 
 from async_lint.analysis.cache_config import SETTINGS_MODULE, STAR_IMPORT, is_sample_path, local_cache_aliases
+from async_lint.analysis.model_evidence import may_use_models
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases, resolve_relative
 from async_lint.analysis.reexports import ReexportScan
 from async_lint.analysis.sys_path import is_start_up_module, start_up_path_folders
@@ -316,6 +317,7 @@ def project_model_table(
     *,
     processes: bool = True,
     light_facts: dict[str, tuple[bytes, list[dict]]] | None = None,
+    texts_linted: list[bytes] | None = None,
 ) -> ModelTable:
     """The model table of the project under ``root`` (its files, or ``files``
     when given): the modules importable from its import roots (as the project
@@ -323,7 +325,12 @@ def project_model_table(
     mixed with its neighbours.  ``processes``: False where no worker process
     may be forked (a language server's threads).  ``light_facts``: where to
     put, for each file whose skeleton the first round builds, its bytes and
-    the facts a light pass of it will record (``_skeletons``)."""
+    the facts a light pass of it will record (``_skeletons``).
+    ``texts_linted``: where the run's inputs are all known (the command
+    line), the texts it lints in place of files (stdin); then, where none of
+    them nor any file of the project has code the table can change a finding
+    in (``model_evidence.py``), the table is empty.  None: texts not known
+    yet may be linted (an editor's buffers), the table is built."""
     root = os.path.abspath(root)
     roots = set(import_roots(root, list(targets), namer))
     if files is None:
@@ -351,13 +358,20 @@ def project_model_table(
     # AuthenticationMiddleware (a settings list, a subclass, a check).
     lists_middleware = False
     names_auth_middleware = False
+    # Whether a file read has code the table can change a finding in, and
+    # the files not read here (to be read for that only while none has).
+    uses_models = texts_linted is None or bool(settings.extra_async_contexts) or any(map(may_use_models, texts_linted))
+    listed = set(files)
+    unread: list[str] = [path for path in targets if path not in listed]
     for path in files:
         if f"{os.sep}migrations{os.sep}" in path or not path.endswith(".py"):
+            unread.append(path)
             continue
         folder = os.path.dirname(path)
         if folder not in root_of_folder:
             root_of_folder[folder] = namer.import_root(path)
         if root_of_folder[folder] not in roots:
+            unread.append(path)
             continue
         try:
             if not os.path.isfile(path):
@@ -366,6 +380,7 @@ def project_model_table(
                 data = fh.read()
         except OSError:
             continue
+        uses_models = uses_models or may_use_models(data)
         text = data.decode("utf-8", "replace")
         reexported.add(text, *namer.module_name(path), path)
         if b"sys.path" in data and is_start_up_module(path, text):
@@ -403,6 +418,10 @@ def project_model_table(
     # Before any file's other names are asked for: those below these folders are imported by names from them.
     namer.set_path_roots(path_folders)
     reexported.name_also(namer.aliases)
+    if not uses_models and not any(map(_file_may_use_models, unread)):
+        table = ModelTable()
+        table.installed = {}  # no installed module read
+        return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
     project_modules = {namer.module_name(path)[0] for path in texts}
     module_aliases = _module_aliases(texts, namer, project_modules)
     # The table of the same files is kept whole: a warm run reads the files
@@ -478,6 +497,14 @@ def project_model_table(
         _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
     return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
+
+
+def _file_may_use_models(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return may_use_models(fh.read())
+    except OSError:
+        return False  # not linted either: the run reports it
 
 
 def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan, user_set_by_project: bool, settings_paths: list[str]) -> ModelTable:

@@ -31,6 +31,23 @@ def twin_table() -> dict[tuple[str, str], tuple[str, tuple[int, ...]]]:
 
 
 @functools.lru_cache(maxsize=None)
+def twin_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The names of Django's async twins: the methods (``asave``, ``asend``)
+    and the functions (``aget_object_or_404``)."""
+    methods = frozenset(twin for (kind, _), (twin, _) in twin_table().items() if kind != SHORTCUT and not twin.startswith("__"))
+    functions = frozenset(twin for (kind, _), (twin, _) in twin_table().items() if kind == SHORTCUT)
+    return methods, functions
+
+
+def twin_call_hints() -> tuple[str, str]:
+    """A call of one of Django's async twins (``obj.asave()``,
+    ``signal.asend(...)``, ``aget_object_or_404(...)``), spelled in a file
+    with no other async code: a sync function that drops it (DJA302)."""
+    methods, functions = twin_names()
+    return r"\.(?:" + "|".join(sorted(methods)) + r")\s*\(", r"\b(?:" + "|".join(sorted(functions)) + r")\s*\("
+
+
+@functools.lru_cache(maxsize=None)
 def coroutine_twins(kind: str) -> frozenset[str]:
     """The twins of ``kind`` whose call returns a coroutine: method names, or
     for ``shortcut`` rows qualified function names (the sync function's module

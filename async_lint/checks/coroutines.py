@@ -58,7 +58,7 @@ from async_lint.analysis.django_models import (
     static_or_class_method,
 )
 from async_lint.analysis.context import adapters
-from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, sync_names, twin
+from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, sync_names, twin, twin_call_hints
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding, Scope
 from async_lint.catalog import load_table
@@ -681,17 +681,6 @@ def call_spelling(expr: cst.BaseExpression) -> str:
 # (``django.utils.asyncio``'s ``async_unsafe``, ``pytest.mark.asyncio``) nor
 # the word in prose ("the current thread or asyncio task").
 ASYNCIO_USE = (r"asyncio(?<![\w.]asyncio)\s*\.", r"\bimport\s+asyncio\b", r"\bfrom\s+asyncio\b", r"asyncio(?<![\w.]asyncio)\s+as\b")
-
-
-def twin_call_hints() -> tuple[str, str]:
-    """A call of one of Django's async twins (``obj.asave()``,
-    ``signal.asend(...)``, ``aget_object_or_404(...)``), spelled in a file
-    with no other async code: a sync function that drops it (DJA302)."""
-    from async_lint.analysis.django_twins import SHORTCUT, twin_table
-
-    methods = sorted({twin for (kind, _), (twin, _) in twin_table().items() if kind != SHORTCUT and not twin.startswith("__")})
-    functions = sorted({twin for (kind, _), (twin, _) in twin_table().items() if kind == SHORTCUT})
-    return r"\.(?:" + "|".join(methods) + r")\s*\(", r"\b(?:" + "|".join(functions) + r")\s*\("
 
 
 class _CoroutineCheck(Check):

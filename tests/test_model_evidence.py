@@ -1,0 +1,138 @@
+"""A project with no code the model table can change a finding in (no async
+code, no ``sync_to_async``, no Django async twin) gets an empty table, and
+the same findings as with the table; any such code, wherever the run finds
+it, gets the table."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from async_lint.analysis.model_evidence import may_use_models
+from async_lint.engine import run
+from tests.helpers import codes, make_settings
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "async def view(request):\n    return 1\n",
+        "class V:\n    @decorator\n    async  def get(self):\n        pass\n",
+        "from asgiref.sync import sync_to_async\n",
+        "import asgiref.sync\nf = asgiref.sync.sync_to_async(len)\n",
+        "from channels.db import database_sync_to_async\n",
+        "def f(order):\n    order.asave()\n",
+        "def f(user):\n    signal.asend(sender=None)\n",
+        "from django.shortcuts import aget_object_or_404 as get\n",
+        "def f(request):\n    aget_object_or_404(Post, pk=1)\n",
+        # CPython cannot read it: counted, the full pass says why.
+        "async def view(request:\n",
+    ],
+)
+def test_code_the_table_can_matter_to(source):
+    assert may_use_models(source.encode())
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def view(request):\n    return 1\n",
+        # The words in prose, comments and strings are not code.
+        '"""Use sync_to_async, or write an async def view."""\n',
+        "x = 1  # async def, obj.asave(), aget_object_or_404(\n",
+        "MESSAGE = 'call obj.asave() from async code'\n",
+        # Names that only begin like a twin, and a sync twin.
+        "def f(order):\n    order.asave_later()\n    order.save()\n    asynchronous = True\n",
+        "from asgiref.sync import async_to_sync\n",
+    ],
+)
+def test_code_the_table_cannot_matter_to(source):
+    assert not may_use_models(source.encode())
+
+
+MODELS = """
+    from django.db import models
+
+
+    class PublishedManager(models.Manager):
+        def get_queryset(self):
+            return super().get_queryset().filter(published=True)
+
+
+    class Post(models.Model):
+        published = models.BooleanField()
+        posts = PublishedManager()
+"""
+SYNC_VIEW = """
+    from blog.models import Post
+
+
+    def index(request):
+        return Post.posts.count()
+"""
+ASYNC_VIEW = """
+    from blog.models import Post
+
+
+    async def latest(request):
+        return Post.posts.get(pk=1)
+"""
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    (root / "pyproject.toml").write_text("[tool.async-lint]\n")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def test_a_project_with_no_async_code_gets_an_empty_table(tmp_path):
+    root = _project(tmp_path, {"blog/__init__.py": "", "blog/models.py": MODELS, "blog/views.py": SYNC_VIEW})
+    result = run([str(root)], make_settings())
+    assert result.models is not None and not result.models.models
+    assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "blog/async_views.py",
+        # Files the table itself does not read are still asked.
+        "blog/migrations/0002_backfill.py",
+    ],
+)
+def test_async_code_anywhere_in_the_project_gets_the_table(tmp_path, where):
+    root = _project(tmp_path, {"blog/__init__.py": "", "blog/models.py": MODELS, "blog/views.py": SYNC_VIEW, where: ASYNC_VIEW})
+    result = run([str(root)], make_settings())
+    assert "blog.models.Post" in result.models.models
+    # The custom manager is known from the table only.
+    assert codes(result.findings) == ["DJA201"]
+
+
+def test_a_text_linted_in_place_of_a_file_counts(tmp_path):
+    root = _project(tmp_path, {"blog/__init__.py": "", "blog/models.py": MODELS, "blog/views.py": SYNC_VIEW})
+    stdin = str(root / "blog" / "api.py")
+    result = run([stdin], make_settings(), texts={stdin: textwrap.dedent(ASYNC_VIEW).encode()})
+    assert "blog.models.Post" in result.models.models
+    assert [(f.path, f.code) for f in result.findings] == [(stdin, "DJA201")]
+
+
+def test_sync_to_async_in_sync_code_gets_the_table(tmp_path):
+    # DJA402 reads the wrapped function's QuerySet, which the table names.
+    helper = """
+        from asgiref.sync import sync_to_async
+
+        from blog.models import Post
+
+
+        @sync_to_async
+        def published():
+            return Post.posts.all()
+    """
+    root = _project(tmp_path, {"blog/__init__.py": "", "blog/models.py": MODELS, "blog/queries.py": helper})
+    result = run([str(root)], make_settings())
+    assert codes(result.findings) == ["DJA402"]
