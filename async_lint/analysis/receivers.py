@@ -61,10 +61,12 @@ class TypeModel:
     values: dict[str, str]  # qualified names known to be instances (settings.BASE_DIR)
     decorators: dict[str, str]  # qualified decorator -> type of the decorated def
     module_suffixes: dict[str, str]  # last module component -> type of names imported from it
-    # qualified callable -> (qualified argument, type): called with that
-    # argument, the callable makes the other type (``socket.socket(AF_INET,
-    # SOCK_DGRAM)``: a datagram socket, whose connect() sends nothing).
-    argument_variants: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # qualified callable -> (what a call passes, type): called so, the
+    # callable makes the other type (``socket.socket(AF_INET, SOCK_DGRAM)``:
+    # a datagram socket, whose connect() sends nothing).  What it passes:
+    # ("argument", a qualified name), ("literal", a string any argument is)
+    # or ("keyword", a keyword argument's name).
+    argument_variants: dict[str, tuple[tuple[tuple[str, str], str], ...]] = field(default_factory=dict)
 
     @classmethod
     def from_rows(cls, rows: list[dict]) -> TypeModel:
@@ -74,11 +76,12 @@ class TypeModel:
         values: dict[str, str] = {}
         decorators: dict[str, str] = {}
         suffixes: dict[str, str] = {}
-        variants: dict[str, list[tuple[str, str]]] = {}
+        variants: dict[str, list[tuple[tuple[str, str], str]]] = {}
         for row in rows:
             name = row["name"]
             for variant in row.get("made_with", ()):
-                variants.setdefault(variant["callable"], []).append((variant["argument"], name))
+                passed = next((kind, variant[kind]) for kind in ("argument", "literal", "keyword") if kind in variant)
+                variants.setdefault(variant["callable"], []).append((passed, name))
             types[name] = TypeSpec(
                 name=name,
                 deep=bool(row.get("deep", False)),
@@ -252,11 +255,21 @@ class ReceiverInference:
                 return Inferred(type_name)
         return None
 
+    def _passes(self, call: cst.Call, passed: tuple[str, str], scope: Scope) -> bool:
+        """Whether ``call`` passes what a ``made_with`` row names."""
+        kind, value = passed
+        arguments = [arg for arg in call.args if not arg.star]
+        if kind == "keyword":
+            return any(arg.keyword is not None and arg.keyword.value == value for arg in arguments)
+        if kind == "literal":
+            return any(type(arg.value) is cst.SimpleString and arg.value.evaluated_value == value for arg in arguments)
+        return any(self.ctx.qualified_name(arg.value, scope) == value for arg in arguments)
+
     def _infer_call(self, call: cst.Call, scope: Scope) -> Inferred | None:
         qualified = self.ctx.qualified_name(call.func, scope)
         if qualified is not None and qualified in self.model.constructors:
-            for argument, variant in self.model.argument_variants.get(qualified, ()):
-                if any(self.ctx.qualified_name(arg.value, scope) == argument for arg in call.args if not arg.star):
+            for passed, variant in self.model.argument_variants.get(qualified, ()):
+                if self._passes(call, passed, scope):
                     return Inferred(variant, call, scope)
             return Inferred(self.model.constructors[qualified], call, scope)
         callee = local_callee(self.ctx, call.func, scope)
