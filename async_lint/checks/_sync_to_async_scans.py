@@ -74,8 +74,25 @@ class ResultUses(cst.CSTVisitor):
     """Classifies the uses of a name bound to ``await sync_to_async(...)(...)``
     in one function body: only ``async for`` and hand-offs to another thread are safe."""
 
-    def __init__(self, name: str, adapters: frozenset[str], resolve, sees_the_result=lambda use: True, thread_callable=lambda func: False, awaited_callee=lambda call, arg: True, runs_before=None):
+    # How many plain aliases (``queryset = qs``) deep the uses are followed.
+    MAX_ALIASES = 3
+
+    def __init__(
+        self,
+        name: str,
+        adapters: frozenset[str],
+        resolve,
+        sees_the_result=lambda use: True,
+        thread_callable=lambda func: False,
+        awaited_callee=lambda call, arg: True,
+        runs_before=None,
+        aliases: int = 0,
+        alias_memo: dict[str, bool] | None = None,
+    ):
         self.name = name
+        self.aliases = aliases
+        # alias -> whether its reads are safe, shared by the visits of one body.
+        self.alias_memo: dict[str, bool] = {} if alias_memo is None else alias_memo
         self.adapters = adapters
         self.resolve = resolve
         # Whether a read of the name can see the thread's result (another
@@ -135,6 +152,8 @@ class ResultUses(cst.CSTVisitor):
             return True
         if self._paginated_in_threads():
             return True
+        if self._aliased_safely():
+            return True
         # The argument of ``sync_to_async(f)(qs)`` or inside ``sync_to_async(lambda: list(qs))``,
         # or of a name bound to such an adapter (``render_async(request, t, {"qs": qs})``).
         return self._in_thread(stack)
@@ -153,6 +172,32 @@ class ResultUses(cst.CSTVisitor):
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
                 break
         return False
+
+    def _aliased_safely(self) -> bool:
+        """``queryset = qs``: a plain alias, safe where every read of the
+        alias in the body is (whichever value each read sees)."""
+        stack = self.stack
+        parent = stack[-2] if len(stack) >= 2 else None
+        if type(parent) is not cst.Assign or parent.value is not stack[-1] or len(parent.targets) != 1 or self.aliases >= self.MAX_ALIASES:
+            return False
+        target = parent.targets[0].target
+        if type(target) is not cst.Name or target.value == self.name:
+            return False
+        safe = self.alias_memo.get(target.value)
+        if safe is None:
+            uses = ResultUses(
+                target.value,
+                self.adapters,
+                self.resolve,
+                thread_callable=self.thread_callable,
+                awaited_callee=self.awaited_callee,
+                runs_before=self.runs_before,
+                aliases=self.aliases + 1,
+                alias_memo=self.alias_memo,
+            )
+            visit_fast(stack[0], uses)
+            safe = self.alias_memo[target.value] = not uses.unsafe
+        return safe
 
     def _paginated_in_threads(self) -> bool:
         """``paginator = Paginator(qs, 20)``: a lazy holder of the QuerySet,
