@@ -355,13 +355,16 @@ class ReceiverInference:
         from async_lint.analysis.django_vocabulary import FIELD_FILE_TYPE
 
         table = getattr(self.ctx.settings, "models", None)
-        if not ((table is not None and expr.attr.value in table.file_field_names()) or "FileField" in self._text or "ImageField" in self._text):
+        if not ((table is not None and expr.attr.value in table.file_field_names()) or self._declares_file_fields):
             return None  # no model of the table nor of this file has a file field of that name
         return Inferred(FIELD_FILE_TYPE) if django_inference(self.ctx).field_file(expr, scope) else None
 
     @functools.cached_property
-    def _text(self) -> str:
-        return getattr(self.ctx.source, "text", "") or ""
+    def _declares_file_fields(self) -> bool:
+        """The file's text names a file field class (read once: asked of
+        each unknown attribute read, it was 2 s of a 1 MB module)."""
+        text = getattr(self.ctx.source, "text", "") or ""
+        return "FileField" in text or "ImageField" in text
 
     # -- names -------------------------------------------------------------------
     def _infer_name(self, name: str, scope: Scope, use: cst.CSTNode | None = None) -> Inferred | None:
