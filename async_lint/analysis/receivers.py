@@ -317,12 +317,14 @@ class ReceiverInference:
     def returned_type(self, function: cst.FunctionDef, parent: Scope) -> Inferred | None:
         """What a project def of this module returns (``client =
         self.get_client()``): its return annotation, else the one type every
-        ``return`` of its body agrees on."""
+        ``return`` of its body agrees on (a ``return None`` aside: the
+        object it makes when it makes one)."""
         if function.returns is not None:
             return self.from_annotation(function.returns.annotation, parent)
         returned = returned_values(self.ctx, function, parent)
         if returned is None:
             return None
+        returned = [(value, where) for value, where in returned if not (type(value) is cst.Name and value.value == "None")]
         agreed = self._agree([self.infer(value, where) for value, where in returned])
         return Inferred(agreed.type) if agreed is not None else None
 

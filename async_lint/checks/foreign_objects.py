@@ -367,8 +367,10 @@ def _call_returning_defs(ctx) -> frozenset[str]:
 
 
 class _CallReturningDefs:
-    """The module-level defs whose every ``return`` gives a call (one at
-    least; no ``yield``), from CPython's tree."""
+    """The module-level defs whose every ``return`` gives a call, a name of
+    the module, a local bound only to calls (``client = boto3.client(...)``
+    then ``return client``) or None (one at least that is not None; no
+    ``yield``), from CPython's tree."""
 
     def __init__(self, ctx) -> None:
         import ast
@@ -392,11 +394,17 @@ class _CallReturningDefs:
                         bound.add(node.name)
                     continue
                 if kind is ast.Return:
-                    returns += 1
                     if type(node.value) is ast.Name:
+                        returns += 1
                         returned_names.add(node.value.id)
-                    else:
+                    elif type(node.value) is not ast.Constant or node.value.value is not None:
+                        returns += 1
                         plain = type(node.value) is ast.Call
+                elif kind is ast.Assign and len(node.targets) == 1 and type(node.targets[0]) is ast.Name and type(node.value) is ast.Call:
+                    # ``client = boto3.client(...)``: bound to a call, not put in
+                    # ``bound`` (its other stores put it there).
+                    stack.append(node.value)
+                    continue
                 elif kind in (ast.Yield, ast.YieldFrom):
                     plain = False
                 elif kind is ast.Global:
