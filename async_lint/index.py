@@ -322,7 +322,7 @@ class ProjectIndex:
         functions = summary["functions"]
         if head in summary["classes"]:
             if len(rest) == 1:
-                return self._method(module, head, "__init__")
+                return self._constructor(module, head, summary["classes"][head])
             if len(rest) == 2:
                 return self._method(module, head, rest[1])
             return None
@@ -344,6 +344,15 @@ class ProjectIndex:
             if found is not None:
                 return found
         return None
+
+    def _constructor(self, module: str, cls: str, info: dict) -> FunctionKey | None:
+        """What calling the class runs: its ``__init__`` (through its bases),
+        or, where a dataclass or attrs decorator generates that ``__init__``,
+        the hook the generated one calls (``__post_init__``)."""
+        hook = info.get("post_init")
+        if hook is not None and "__init__" not in info["methods"]:
+            return self._method(module, cls, hook)
+        return self._method(module, cls, "__init__")
 
     def _class(self, dotted: str, depth: int = 0) -> tuple[str, str] | None:
         """(module, class qualname) of a dotted class name, through re-exports;

@@ -507,6 +507,23 @@ def _guard_test(ctx: FileContext, test: cst.BaseExpression) -> tuple[str, str] |
     return test.value, sense
 
 
+# Class decorators whose generated ``__init__`` ends by calling a hook of
+# the class (dataclasses, pydantic's dataclasses, attrs); ``init=False``
+# turns the generated ``__init__`` off.
+GENERATED_INIT_HOOKS = {
+    "dataclasses.dataclass": "__post_init__",
+    "pydantic.dataclasses.dataclass": "__post_init__",
+    "attr.s": "__attrs_post_init__",
+    "attr.attrs": "__attrs_post_init__",
+    "attr.define": "__attrs_post_init__",
+    "attr.mutable": "__attrs_post_init__",
+    "attr.frozen": "__attrs_post_init__",
+    "attrs.define": "__attrs_post_init__",
+    "attrs.mutable": "__attrs_post_init__",
+    "attrs.frozen": "__attrs_post_init__",
+}
+
+
 class SummaryCollector(Check):
     """Rides along with the checks in the file's one traversal."""
 
@@ -578,7 +595,27 @@ class SummaryCollector(Check):
                         name = f"{self.ctx.module_name or '<module>'}.{name[9:]}"
                     bases.append(name)
         methods = [s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)]
-        self.classes[f"{prefix}{node.name.value}"] = {"bases": bases, "methods": methods}
+        entry: dict[str, Any] = {"bases": bases, "methods": methods}
+        post_init = self._generated_init_calls(node)
+        if post_init is not None:
+            entry["post_init"] = post_init  # its generated ``__init__`` calls this method
+        self.classes[f"{prefix}{node.name.value}"] = entry
+
+    def _generated_init_calls(self, node: cst.ClassDef) -> str | None:
+        """The method a dataclass's (or an attrs class's) generated
+        ``__init__`` calls at its end, where the class has such a
+        decorator and no ``__init__`` of its own (which the decorator keeps)."""
+        for decorator in node.decorators:
+            target = decorator.decorator.func if type(decorator.decorator) is cst.Call else decorator.decorator
+            name = self.ctx.qualified_name(target)
+            post_init = GENERATED_INIT_HOOKS.get(name) if name is not None else None
+            if post_init is not None:
+                if type(decorator.decorator) is cst.Call and any(
+                    arg.keyword is not None and arg.keyword.value == "init" and type(arg.value) is cst.Name and arg.value.value == "False" for arg in decorator.decorator.args
+                ):
+                    return None  # ``@dataclass(init=False)``: no generated ``__init__``
+                return post_init
+        return None
 
     def visit_Call(self, node: cst.Call) -> None:
         self.call_ordinals.add(node)
