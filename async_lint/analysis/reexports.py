@@ -11,7 +11,9 @@ Read from text, not parsed: only ``from ... import`` statements at a line's
 start (a module's unconditional top-level imports; an import inside ``if``,
 ``try`` or a function is indented and left out), and a name the module binds
 again at a line's start (a ``def``, a ``class``, an assignment) is not a
-re-export.  Kept only where another project module imports the name from that
+re-export, unless that binding is the module's one plain alias of an imported
+name at a line's start (``cache = default_cache`` after ``from
+django.core.cache import cache as default_cache``).  Kept only where another project module imports the name from that
 module, by name or with ``*``, and where the chain of re-exports ends outside
 the project (a name defined in the project is the project index's to follow).
 Also asgiref's ``sync_to_async``/``async_to_sync`` imported from a library
@@ -30,6 +32,8 @@ from async_lint.analysis.model_skeleton import resolve_relative
 _FROM_IMPORT = re.compile(r"from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n;\\]*)")
 # Names a module binds again at a line's start: ``def``/``class``, and plain assignments.
 _REBOUND = re.compile(r"(?m)^(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)|(\w+)[ \t]*(?::[^=\n]*)?=(?!=))")
+# ``name = other`` alone on a line's start: a plain alias of another name.
+_ALIAS = re.compile(r"(?m)^(\w+)[ \t]*=[ \t]*(\w+)[ \t]*(?:#[^\n]*)?$")
 MAX_CHAIN = 8
 # asgiref's adapters, which libraries import and a project may import from
 # them: the names mean asgiref's wherever a module outside the project has them.
@@ -64,21 +68,30 @@ def _aliases(names: str) -> list[tuple[str, str]]:
     return out
 
 
-def _rebound(path: str) -> set[str]:
-    """The names a module binds at a line's start with a def, a class or an
-    assignment (its file read again: asked only of a module a re-export was
-    found in)."""
+def _rebound(path: str) -> dict[str, int]:
+    """How often a module binds each name at a line's start with a def, a
+    class or an assignment (its file read again: asked only of a module a
+    re-export was found in)."""
     try:
         with open(path, "rb") as fh:
             text = fh.read().decode("utf-8", "replace")
     except OSError:
         return _EVERY_NAME  # unreadable now: nothing of it is kept
-    return {match.group(1) or match.group(2) or match.group(3) for match in _REBOUND.finditer(text)}
+    counts: dict[str, int] = {}
+    for match in _REBOUND.finditer(text):
+        name = match.group(1) or match.group(2) or match.group(3)
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
-class _EveryName:
+class _EveryName(dict):
+    """Every name bound more often than any count asks."""
+
     def __contains__(self, name: object) -> bool:
         return True
+
+    def get(self, name, default=None):
+        return 2**31
 
 
 _EVERY_NAME = _EveryName()
@@ -100,7 +113,9 @@ class ReexportScan:
         # path -> its top-level imports (two packages may share a name: ``services``
         # of ``app/services/`` and of ``bot/services/``, each also named through its folder)
         self.imports_of: dict[str, dict[str, str]] = {}
-        self._rebound_in: dict[str, set[str]] = {}
+        # path -> the names its module binds by a plain alias of an imported name
+        self.aliased: dict[str, set[str]] = {}
+        self._rebound_in: dict[str, dict[str, int]] = {}
 
     def add(self, text: str, module: str, is_package: bool, path: str) -> None:
         self.modules.add(module)
@@ -122,6 +137,11 @@ class ReexportScan:
                 self.imported.add(target)
                 if top_level:
                     own[local] = target
+        if own and "=" in text:
+            for alias, name in _ALIAS.findall(text):
+                if name in own and alias not in own:
+                    own[alias] = own[name]
+                    self.aliased.setdefault(path, set()).add(alias)
         if own:
             self.imports[module] = own
             self.paths[module] = path
@@ -170,14 +190,16 @@ class ReexportScan:
         the way binds the name itself."""
         for _ in range(MAX_CHAIN):
             target = self.imports.get(module, {}).get(name)
-            if target is None or name in self._rebound(module):
+            # Bound at a line's start only by its alias, or not at all.
+            allowed = 1 if name in self.aliased.get(self.paths.get(module, ""), ()) else 0
+            if target is None or self._rebound(module).get(name, 0) > allowed:
                 return None  # defined in the project (or not known): the index's
             module, _dot, name = target.rpartition(".")
             if module.partition(".")[0] not in tops or (keep is not None and keep(target)):
                 return target
         return None
 
-    def _rebound(self, module: str) -> set[str]:
+    def _rebound(self, module: str) -> dict[str, int]:
         found = self._rebound_in.get(module)
         if found is None:
             found = self._rebound_in[module] = _rebound(self.paths[module])
