@@ -606,9 +606,11 @@ class ReceiverInference:
             known = self._class_scopes[id(node)] = class_body_scope(self.ctx, node, holder)
         return known
 
-    def _infer_self_attribute(self, class_scope: Scope, attr: str) -> Inferred | None:
+    def _infer_self_attribute(self, class_scope: Scope, attr: str, depth: int = 0) -> Inferred | None:
         assignments = self._class_attributes(class_scope).get(attr)
         class_bindings = class_scope.bindings.get(attr, [])
+        if not assignments and not class_bindings:
+            return self._inherited_attribute(class_scope, attr, depth)
         if assignments:
             # ``server = None`` in the class body, the object made in
             # ``__init__``: a default the instances replace.
@@ -627,6 +629,32 @@ class ReceiverInference:
                     continue
             results.append(self.infer(value, scope) if value is not None else None)
         return self._agree(results)
+
+    def _inherited_attribute(self, class_scope: Scope, attr: str, depth: int) -> Inferred | None:
+        """An attribute the class neither sets nor defines, read where its
+        bases of this module do (``self.redis_client``, a property of a mixin
+        the consumer derives from): the first base that has it, depth first,
+        left to right, as Python's order finds it for single inheritance and
+        mixins; nothing once a base of another module comes first (it may
+        have the attribute: a test case's ``client``)."""
+        node, holder = class_scope.node, class_scope.parent
+        if depth >= MAX_INHERITED_DEPTH or type(node) is not cst.ClassDef or holder is None:
+            return None
+        for arg in node.bases:
+            if arg.keyword is not None:
+                continue
+            if type(arg.value) is not cst.Name:
+                return None
+            defined = defined_class(holder, arg.value.value)
+            if defined is None:
+                return None
+            base, base_holder = defined
+            scope = self._class_scopes.get(id(base))
+            if scope is None:
+                scope = self._class_scopes[id(base)] = class_body_scope(self.ctx, base, base_holder)
+            if self._class_attributes(scope).get(attr) or scope.bindings.get(attr) or self._inherited_attribute(scope, attr, depth + 1) is not None:
+                return self._infer_self_attribute(scope, attr, depth + 1)
+        return None
 
     def _property_value(self, binding: Binding, class_scope: Scope) -> Inferred | None:
         """``self.client`` where the class defines ``client`` as a
@@ -750,6 +778,10 @@ def set_in_init(cls: cst.ClassDef, attr: str, methods: frozenset[str] = frozense
             if any(target.attr.value == attr and isinstance(target.value, cst.Name) and target.value.value == self_name for _, target, _ in _attribute_assignments(statement.body)):
                 return True
     return False
+
+
+# How many bases deep an inherited attribute is looked for.
+MAX_INHERITED_DEPTH = 4
 
 
 def class_body_scope(ctx: FileContext, node: cst.ClassDef, parent: Scope) -> Scope:
