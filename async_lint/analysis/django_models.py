@@ -935,7 +935,7 @@ class DjangoInference:
             return ModelClass(info)
         if target in MODELFORM_BASES or target in CONTRIB_SAVING_FORMS:
             return FormClassValue()
-        if self.table.model_serializers and self.ctx.reexports.get(target, target) in self.table.model_serializers:
+        if self.table.model_serializers and self.table.canonical(self.ctx.reexports.get(target, target)) in self.table.model_serializers:
             return ModelSerializerClass()  # ``from .serializers import PostSerializer``
         module, _, name = target.rpartition(".")
         if name.endswith("Form") and module.rpartition(".")[2] == "forms" and not module.startswith("django."):

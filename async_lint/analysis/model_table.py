@@ -606,18 +606,19 @@ def build_model_table(
                 if qualified.rpartition(".")[0] == star:
                     table.aliases.setdefault(f"{module}.{qualified.rpartition('.')[2]}", qualified)
     plain = _plain_classes(builder, merged)
+    serializers = _model_serializers(builder)
     # The classes of a module imported by another name, by that name too.
     if module_aliases:
         by_module: dict[str, list[str]] = {}
         for alias, module in module_aliases.items():
             by_module.setdefault(module, []).append(alias)
-        for qualified in (*merged, *table.methods, *table.request_classes):
+        for qualified in (*merged, *table.methods, *table.request_classes, *sorted(serializers)):
             module, _, name = qualified.rpartition(".")
             for alias in by_module.get(module, ()):
                 table.aliases.setdefault(f"{alias}.{name}", qualified)
         plain |= {f"{alias}.{qualified.rpartition('.')[2]}" for qualified in list(plain) for alias in by_module.get(qualified.rpartition(".")[0], ())}
     table.plain_classes = frozenset(plain)
-    table.model_serializers = frozenset(_model_serializers(builder))
+    table.model_serializers = frozenset(serializers)
     return table
 
 
