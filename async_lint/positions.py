@@ -44,7 +44,7 @@ class CallOrdinals:
         # Other nodes CPython's tree has a node (or a span) for, numbered
         # among the nodes of the same key (``spelling_key``): id -> (key,
         # ordinal).  Attributes outside import statements, subscripts,
-        # comparisons, assignments, dict elements, and names where CPython
+        # comparisons, assignments, dict elements, awaits, and names where CPython
         # has a Name (not ``a.b``'s ``b``, a keyword, a def's or parameter's
         # name, ``global`` or ``except ... as`` names).
         self.keyed_ordinal: dict[int, tuple[tuple, int]] = {}
@@ -94,6 +94,8 @@ def spelling_key(node: cst.CSTNode) -> tuple | None:
         return ("=",)
     if kind is cst.DictElement:
         return ("d",)
+    if kind is cst.Await:
+        return ("w",)
     return None
 
 
@@ -110,10 +112,12 @@ def _ast_key(node: ast.AST) -> tuple | None:
         return ("c",)
     if kind is ast.Assign:
         return ("=",)
+    if kind is ast.Await:
+        return ("w",)
     return None
 
 
-_KEYED_TYPES = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.Compare, ast.Assign, ast.Dict})
+_KEYED_TYPES = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.Compare, ast.Assign, ast.Dict, ast.Await})
 
 
 class _Span:

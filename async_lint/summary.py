@@ -920,6 +920,9 @@ class SummaryCollector(Check):
     def visit_Assign(self, node: cst.Assign) -> None:
         self.call_ordinals.add_keyed(node, ("=",))
 
+    def visit_Await(self, node: cst.Await) -> None:
+        self.call_ordinals.add_keyed(node, ("w",))
+
     def visit_DictElement(self, node: cst.DictElement) -> None:
         # Counted, but not placed by CPython, with a parenthesized key or
         # value: libcst's range holds the parentheses, CPython's nodes not.

@@ -101,6 +101,15 @@ KEYED_SOURCE = textwrap.dedent(
         if (n := len(y)) > 1 and not True and None is False:
             return [i.v for i in x.items if i.v[0] == n]
         return x.attr.attr, y, osp.join, d, Café.ménage, None.__class__
+
+
+    async def h(x):
+        # Awaits: nested, parenthesized, in a comprehension and an f-string.
+        v = await (await x.open())
+        w = (await x.read()).strip() + (
+            await x.close()
+        )
+        return [await i for i in v], f"{await x.name()}", w
     """
 )
 
@@ -136,7 +145,8 @@ def _every_numbered_node_placed_as_libcst_places_it(text: str) -> int:
 def test_attributes_subscripts_comparisons_and_names_are_placed_as_libcst_places_them() -> None:
     _source, _module, ordinals = _collected(KEYED_SOURCE)
     kinds = {key[0] for key in ordinals.keyed_count}
-    assert kinds == {"a", "s", "c", "n", "=", "d"}
+    assert kinds == {"a", "s", "c", "n", "=", "d", "w"}
+    assert ordinals.keyed_count[("w",)] == 6
     # Five ``key: value`` elements, the parenthesized key's counted but left to libcst.
     assert ordinals.keyed_count[("d",)] == 5 and sum(key == ("d",) for key, _ in ordinals.keyed_ordinal.values()) == 4
     # Not numbered: a keyword's name, ``except ... as``'s name, pattern
