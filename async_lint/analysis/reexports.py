@@ -23,6 +23,8 @@ module that has them (``from adrf.views import sync_to_async``).
 from __future__ import annotations
 
 import re
+import sys
+from dataclasses import dataclass
 from typing import Callable
 
 from async_lint.analysis.model_skeleton import resolve_relative
@@ -68,33 +70,40 @@ def _aliases(names: str) -> list[tuple[str, str]]:
     return out
 
 
-def _rebound(path: str) -> dict[str, int]:
-    """How often a module binds each name at a line's start with a def, a
-    class or an assignment (its file read again: asked only of a module a
-    re-export was found in)."""
+@dataclass(frozen=True)
+class _Bindings:
+    """What a module binds at a line's start, read again from its file (asked
+    only of a module a re-export may pass through): how often each name is
+    bound (None: the file could not be read again, every name counts as
+    bound, nothing of it is kept), and its plain aliases of an imported name
+    (``cache = default_cache``: alias -> the import's target)."""
+
+    counts: dict[str, int] | None
+    aliases: dict[str, str]
+
+    def bound(self, name: str) -> int:
+        return self.counts.get(name, 0) if self.counts is not None else sys.maxsize
+
+
+def _bindings(path: str, own: dict[str, str]) -> _Bindings:
+    """``_Bindings`` of the module at ``path`` whose top-level imports are ``own``."""
     try:
         with open(path, "rb") as fh:
             text = fh.read().decode("utf-8", "replace")
     except OSError:
-        return _EVERY_NAME  # unreadable now: nothing of it is kept
+        return _Bindings(None, {})
     counts: dict[str, int] = {}
     for match in _REBOUND.finditer(text):
         name = match.group(1) or match.group(2) or match.group(3)
         counts[name] = counts.get(name, 0) + 1
-    return counts
-
-
-class _EveryName(dict):
-    """Every name bound more often than any count asks."""
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-    def get(self, name, default=None):
-        return 2**31
-
-
-_EVERY_NAME = _EveryName()
+    aliases: dict[str, str] = {}
+    if "=" in text:
+        # In the text's order: an alias of an alias is the first one's import.
+        for alias, name in _ALIAS.findall(text):
+            target = own.get(name) or aliases.get(name)
+            if target is not None and alias not in own and alias not in aliases:
+                aliases[alias] = target
+    return _Bindings(counts, aliases)
 
 
 class ReexportScan:
@@ -113,9 +122,7 @@ class ReexportScan:
         # path -> its top-level imports (two packages may share a name: ``services``
         # of ``app/services/`` and of ``bot/services/``, each also named through its folder)
         self.imports_of: dict[str, dict[str, str]] = {}
-        # path -> the names its module binds by a plain alias of an imported name
-        self.aliased: dict[str, set[str]] = {}
-        self._rebound_in: dict[str, dict[str, int]] = {}
+        self._bindings_of: dict[str, _Bindings] = {}
 
     def add(self, text: str, module: str, is_package: bool, path: str) -> None:
         self.modules.add(module)
@@ -137,11 +144,6 @@ class ReexportScan:
                 self.imported.add(target)
                 if top_level:
                     own[local] = target
-        if own and "=" in text:
-            for alias, name in _ALIAS.findall(text):
-                if name in own and alias not in own:
-                    own[alias] = own[name]
-                    self.aliased.setdefault(path, set()).add(alias)
         if own:
             self.imports[module] = own
             self.paths[module] = path
@@ -174,14 +176,23 @@ class ReexportScan:
             module, _, name = target.rpartition(".")
             if name in ASGIREF_SYNC_NAMES and module.partition(".")[0] not in tops and module != "asgiref.sync":
                 out[target] = f"asgiref.sync.{name}"
+        # The names imported from each module that its imports do not bind:
+        # perhaps its aliases (read from its file only then).
+        other_names: dict[str, set[str]] = {}
+        for target in self.imported:
+            module, _, name = target.rpartition(".")
+            own = self.imports.get(module)
+            if own is not None and name not in own:
+                other_names.setdefault(module, set()).add(name)
         for module, names in self.imports.items():
             starred = module in self.starred
-            for local in names:
-                qualified = f"{module}.{local}"
-                if starred or qualified in self.imported:
-                    final = self._follow(module, local, tops, keep)
-                    if final is not None:
-                        out[qualified] = final
+            wanted = [local for local in names if starred or f"{module}.{local}" in self.imported]
+            if starred or module in other_names:
+                wanted += [alias for alias in self._bindings(module).aliases if starred or alias in other_names[module]]
+            for local in wanted:
+                final = self._follow(module, local, tops, keep)
+                if final is not None:
+                    out[f"{module}.{local}"] = final
         return out
 
     def _follow(self, module: str, name: str, tops: set[str], keep: Callable[[str], bool] | None = None) -> str | None:
@@ -189,18 +200,25 @@ class ReexportScan:
         the project (or at a project name ``keep`` accepts) and no module on
         the way binds the name itself."""
         for _ in range(MAX_CHAIN):
-            target = self.imports.get(module, {}).get(name)
+            own = self.imports.get(module)
+            if own is None:
+                return None  # not a project module that imports anything
+            target = own.get(name)
+            bindings = self._bindings(module)
             # Bound at a line's start only by its alias, or not at all.
-            allowed = 1 if name in self.aliased.get(self.paths.get(module, ""), ()) else 0
-            if target is None or self._rebound(module).get(name, 0) > allowed:
+            allowed = 0
+            if target is None:
+                target, allowed = bindings.aliases.get(name), 1
+            if target is None or bindings.bound(name) > allowed:
                 return None  # defined in the project (or not known): the index's
             module, _dot, name = target.rpartition(".")
             if module.partition(".")[0] not in tops or (keep is not None and keep(target)):
                 return target
         return None
 
-    def _rebound(self, module: str) -> dict[str, int]:
-        found = self._rebound_in.get(module)
+    def _bindings(self, module: str) -> _Bindings:
+        path = self.paths[module]
+        found = self._bindings_of.get(path)
         if found is None:
-            found = self._rebound_in[module] = _rebound(self.paths[module])
+            found = self._bindings_of[path] = _bindings(path, self.imports_of[path])
         return found
