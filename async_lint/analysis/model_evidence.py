@@ -31,13 +31,19 @@ ADAPTER = "sync_to_async"
 
 
 @functools.lru_cache(maxsize=None)
+def _twins() -> frozenset[str]:
+    methods, functions = twin_names()
+    return methods | functions
+
+
+@functools.lru_cache(maxsize=None)
 def _words() -> tuple[re.Pattern[bytes], AnyOf]:
     """A scan of the bytes for the words (``async``, each twin's name: one
     pass of ``re`` over the file, where ``AnyOf``'s required words left 381
     of Django's 847 files without async code to search), and the patterns
     that spell them as names in the text."""
     methods, functions = twin_names()
-    names = sorted(methods | functions, key=lambda name: (-len(name), name))
+    names = sorted(_twins(), key=lambda name: (-len(name), name))
     scan = re.compile(b"async|" + b"|".join(re.escape(name.encode()) for name in names))
     return scan, AnyOf([r"\basync\s+def\b", ADAPTER, r"\.(?:" + "|".join(sorted(methods)) + r")\b", r"\b(?:" + "|".join(sorted(functions)) + r")\b"])
 
@@ -60,8 +66,7 @@ def _in_code(text: str) -> bool:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return True
-    methods, functions = twin_names()
-    twins = methods | functions
+    twins = _twins()
     for node in ast.walk(tree):
         kind = type(node)
         if kind is ast.AsyncFunctionDef:  # await, async for and async with live in one

@@ -599,7 +599,10 @@ class ReceiverInference:
             classes.add(defined)
         if len(classes) != 1:
             return None
-        node, holder = classes.pop()
+        return self._class_scope(*classes.pop())
+
+    def _class_scope(self, node: cst.ClassDef, holder: Scope) -> Scope:
+        """A class of this module's body scope, made once a class."""
         # Each scope holds its class node: an id kept here is never another node's.
         known = self._class_scopes.get(id(node))
         if known is None:
@@ -648,12 +651,12 @@ class ReceiverInference:
             defined = defined_class(holder, arg.value.value)
             if defined is None:
                 return None
-            base, base_holder = defined
-            scope = self._class_scopes.get(id(base))
-            if scope is None:
-                scope = self._class_scopes[id(base)] = class_body_scope(self.ctx, base, base_holder)
-            if self._class_attributes(scope).get(attr) or scope.bindings.get(attr) or self._inherited_attribute(scope, attr, depth + 1) is not None:
+            scope = self._class_scope(*defined)
+            if self._class_attributes(scope).get(attr) or scope.bindings.get(attr):
                 return self._infer_self_attribute(scope, attr, depth + 1)
+            found = self._inherited_attribute(scope, attr, depth + 1)
+            if found is not None:
+                return found
         return None
 
     def _property_value(self, binding: Binding, class_scope: Scope) -> Inferred | None:
