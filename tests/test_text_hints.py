@@ -128,6 +128,14 @@ def test_literal_first_rewrites_only_what_it_can_keep_exact(pattern, expected):
         (r"(?i:abc)de", [{"de"}]),
         # Not a pattern at all: nothing known (re reports the error when compiled).
         (r"(ab", []),
+        # The literals before an alternation and each branch's first ones are
+        # one word: the parser reads ``\.(?:aget|asave)`` as ``.a`` and
+        # ``get|save``, and ``get`` alone is in every file.
+        (r"\.(?:aget|asave)\s*\(", [{".aget", ".asave"}]),
+        (r"(?:aauthenticate|alogin)\(", [{"aauthenticate", "alogin"}]),
+        # A branch with no literal of its own: the run before it, then what each branch requires.
+        (r"ab(?:c|\d+xy)", [{"ab"}]),
+        (r"ab(?:cd|[0-9]xy)", [{"ab"}, {"cd", "xy"}]),
     ],
 )
 def test_required_words_are_read_from_the_parsed_pattern(pattern, words):
@@ -241,3 +249,19 @@ def test_the_middleware_hint_asks_for_get_response_as_a_parameter_not_a_call():
     assert not _needs_full_pass(api_test, settings)
     middleware = "class Timing:\n    def __init__(self, get_response):\n        self.get_response = get_response\n\n    def __call__(self, request):\n        return self.get_response(request)\n"
     assert _needs_full_pass(middleware, settings)
+
+
+def test_the_twin_hints_rule_out_a_file_of_plain_method_calls_by_its_bytes():
+    """The Django twins' hints (``\\.(?:aadd|...|asave)\\s*\\(``) require a
+    twin's whole name: a file that calls ``.add()`` or ``.aggregate()`` is
+    told apart by its bytes (it travels to a worker in a batch), where the
+    parser's reading (``.a`` and ``add|aggregate|...``) made every file a maybe."""
+    from async_lint.analysis.django_twins import twin_call_hints
+
+    hint = AnyOf(list(twin_call_hints()))
+    plain = "items.add(x)\ntotal = qs.aggregate(Sum('n'))\nuser.get_user()\n"
+    assert not hint.may_match_bytes(plain.encode())
+    assert hint.search(plain) is None
+    for text in ("await obj.asave()\n", "obj.asave ()\n", "u = aget_object_or_404(Model, pk=1)\n"):
+        assert hint.may_match_bytes(text.encode()), text
+        assert hint.search(text) is not None, text
