@@ -166,6 +166,7 @@ class ModuleNamer:
     _holds: dict[str, bool] = field(default_factory=dict)
     _names: dict[str, tuple[str, bool]] = field(default_factory=dict)
     _packages: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _manage_above: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # (project root, the files linted) -> the import roots of those files (``import_roots``).
     _roots: dict[tuple[str, tuple[str, ...]], list[str]] = field(default_factory=dict)
     _aliases: dict[str, list[str]] = field(default_factory=dict)
@@ -288,17 +289,27 @@ class ModuleNamer:
         above ``path`` that holds a manage.py, innermost first."""
         folder, filename = os.path.split(os.path.abspath(path))
         stem = filename[:-3] if filename.endswith(".py") else filename
-        parts = [] if stem == "__init__" else [stem]
-        out = []
-        while self._has_init(folder):
-            if self._holds_manage_py(folder):
-                out.append((folder, ".".join(reversed(parts))))
-            parts.append(os.path.basename(folder))
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
-        return out
+        return [(above, ".".join(filter(None, (between, "" if stem == "__init__" else stem)))) for above, between in self._manage_folders(folder)]
+
+    def _manage_folders(self, folder: str) -> tuple[tuple[str, str], ...]:
+        """(folder, ``folder``'s dotted name below it) of each package folder
+        from ``folder`` upwards that holds a manage.py, innermost first: kept
+        per folder (the model table asks it of every file)."""
+        known = self._manage_above.get(folder)
+        if known is None:
+            out = []
+            parts: list[str] = []
+            current = folder
+            while self._has_init(current):
+                if self._holds_manage_py(current):
+                    out.append((current, ".".join(reversed(parts))))
+                parts.append(os.path.basename(current))
+                parent = os.path.dirname(current)
+                if parent == current:
+                    break
+                current = parent
+            known = self._manage_above[folder] = tuple(out)
+        return known
 
     def aliases(self, path: str) -> list[str]:
         """Other names the file is imported by: ``python manage.py`` puts
