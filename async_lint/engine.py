@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from async_lint.catalog import PARSE_ERROR_CODE, async_unsafe_codes, level_of
 from async_lint.discovery import Discovery, discover, discover_folder_and_root, display_path, gitignore_spec
-from async_lint.file_analysis import FileResult, FileTask, analyze_source, enabled_index_checks, parse_error_finding, project_index_findings
+from async_lint.file_analysis import FileResult, FileTask, analyze_source, async_free, enabled_index_checks, parse_error_finding, project_index_findings
 from async_lint.file_pool import PARALLEL_THRESHOLD, FileWorkers, start_early_workers
 from async_lint.findings import Finding, finding_from_located, finding_from_record, finding_record, located_record
 from async_lint.analysis.cache_config import sample_project_folder
@@ -645,7 +645,8 @@ def _project_checks(settings: Settings, facts: dict[str, list[dict]]) -> list:
     # and needs come from its facts, and importing the others would cost
     # more than a small run's analysis.
     present = {record.get("kind") for records in facts.values() for record in records}
-    return [entry.load() for entry in entries_for(settings.enabled, "project") if present.intersection(entry.fact_kinds)]
+    skipped = async_free(settings)
+    return [entry.load() for entry in entries_for(settings.enabled, "project") if present.intersection(entry.fact_kinds) and not (skipped and entry.async_code_only)]
 
 
 def _build_index(analyzer: _Analyzer, targets: list[str], paths: list[str], root: str, settings: Settings, *, whole_tree: bool = False):

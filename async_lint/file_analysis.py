@@ -284,12 +284,16 @@ def _check_hints(check_class) -> tuple[str, ...] | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _prefilter(enabled: frozenset[str]):
-    """One compiled pattern for the enabled checks' hints; None: every file needs a full pass."""
+def _prefilter(enabled: frozenset[str], async_free: bool = False):
+    """One compiled pattern for the enabled checks' hints (``async_free``:
+    of those that matter in a project with no async code); None: every file
+    needs a full pass."""
     from async_lint.checks import entries_for
 
     patterns = []
     for entry in entries_for(enabled):
+        if async_free and entry.async_code_only:
+            continue
         hints = entry.text_hints
         if hints is None:
             return None
@@ -297,11 +301,17 @@ def _prefilter(enabled: frozenset[str]):
     return _any_of(patterns)
 
 
+def async_free(settings: Settings) -> bool:
+    """Whether the project has no async code at all (``ModelTable.async_free``):
+    the checks that need some (``Check.async_code_only``) are then skipped."""
+    return bool(getattr(settings.models, "async_free", False))
+
+
 def _full_pass_hints(settings: Settings) -> AnyOf | None:
     """What a file's text must match to need a full pass; None: every file does."""
     if settings.extra_async_contexts:
         return None
-    return _prefilter(checked_codes(settings.enabled))
+    return _prefilter(checked_codes(settings.enabled), async_free(settings))
 
 
 def _needs_full_pass(text: str, settings: Settings) -> bool:
@@ -347,11 +357,11 @@ def _waited_facts(text: str, settings: Settings) -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def _light_fact_checks(enabled: frozenset[str]) -> tuple[tuple[AnyOf, CheckEntry], ...]:
+def _light_fact_checks(enabled: frozenset[str], async_free: bool = False) -> tuple[tuple[AnyOf, CheckEntry], ...]:
     """(compiled ``light_fact_hints``, manifest entry) of the enabled checks that record facts on a light pass."""
     from async_lint.checks import entries_for
 
-    return tuple((_any_of(e.light_fact_hints), e) for e in entries_for(enabled) if e.light_fact_hints)
+    return tuple((_any_of(e.light_fact_hints), e) for e in entries_for(enabled) if e.light_fact_hints and not (async_free and e.async_code_only))
 
 
 def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: bool) -> FileResult | None:
@@ -381,7 +391,7 @@ def _light_result(task: FileTask, text: str, settings: Settings, check_syntax: b
 
 def light_fact_checks(settings: Settings) -> tuple[tuple[AnyOf, CheckEntry], ...]:
     """(hints, check) of the enabled checks that record facts on a light pass."""
-    return _light_fact_checks(checked_codes(settings.enabled))
+    return _light_fact_checks(checked_codes(settings.enabled), async_free(settings))
 
 
 def light_fact_records(path: str, text: str, module_name: str | None, is_package: bool, settings: Settings, tree) -> list[dict] | None:

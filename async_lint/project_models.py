@@ -18,7 +18,7 @@ import re
 from typing import Callable
 
 from async_lint.analysis.cache_config import SETTINGS_MODULE, STAR_IMPORT, is_sample_path, local_cache_aliases
-from async_lint.analysis.model_evidence import may_use_models
+from async_lint.analysis.model_evidence import may_use_models, names_async_framework
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases, resolve_relative
 from async_lint.analysis.reexports import ReexportScan
 from async_lint.analysis.sys_path import is_start_up_module, start_up_path_folders
@@ -361,6 +361,7 @@ def project_model_table(
     # Whether a file read has code the table can change a finding in, and
     # the files not read here (to be read for that only while none has).
     uses_models = texts_linted is None or bool(settings.extra_async_contexts) or any(map(may_use_models, texts_linted))
+    async_framework = texts_linted is not None and any(map(names_async_framework, texts_linted))
     listed = set(files)
     unread: list[str] = [path for path in targets if path not in listed]
     for path in files:
@@ -381,6 +382,7 @@ def project_model_table(
         except OSError:
             continue
         uses_models = uses_models or may_use_models(data)
+        async_framework = async_framework or names_async_framework(data)
         text = data.decode("utf-8", "replace")
         reexported.add(text, *namer.module_name(path), path)
         if b"sys.path" in data and is_start_up_module(path, text):
@@ -419,7 +421,8 @@ def project_model_table(
     namer.set_path_roots(path_folders)
     reexported.name_also(namer.aliases)
     if not uses_models and not any(map(_file_may_use_models, unread)):
-        table = ModelTable()
+        # Every file was read for that: whether one names an async framework too.
+        table = ModelTable(async_free=not async_framework and not any(map(_file_names_async_framework, unread)))
         table.installed = {}  # no installed module read
         return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
     project_modules = {namer.module_name(path)[0] for path in texts}
@@ -505,6 +508,14 @@ def _file_may_use_models(path: str) -> bool:
             return may_use_models(fh.read())
     except OSError:
         return False  # not linted either: the run reports it
+
+
+def _file_names_async_framework(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return names_async_framework(fh.read())
+    except OSError:
+        return False
 
 
 def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan, user_set_by_project: bool, settings_paths: list[str]) -> ModelTable:

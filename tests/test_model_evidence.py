@@ -136,3 +136,82 @@ def test_sync_to_async_in_sync_code_gets_the_table(tmp_path):
     root = _project(tmp_path, {"blog/__init__.py": "", "blog/models.py": MODELS, "blog/queries.py": helper})
     result = run([str(root)], make_settings())
     assert codes(result.findings) == ["DJA402"]
+
+
+# -- a project with no async code at all (ModelTable.async_free) -----------------------------
+MIDDLEWARE = """
+    class TimingMiddleware:
+        def __init__(self, get_response):
+            self.get_response = get_response
+
+        def __call__(self, request):
+            return self.get_response(request)
+
+
+    class BrokenMiddleware:
+        def __init__(self, get_response):
+            self.get_response = get_response
+
+        def __call__(self, request, get_response):
+            return get_response(request)
+"""
+ADRF_BASE = """
+    from adrf.generics import ListAPIView
+
+
+    class BaseListView(ListAPIView):
+        pass
+"""
+ADRF_VIEW = """
+    from blog.base import BaseListView
+
+
+    class PostListView(BaseListView):
+        def post(self, request):
+            return None
+"""
+
+
+def test_a_project_with_no_async_code_is_async_free_and_keeps_its_sync_findings(tmp_path):
+    root = _project(tmp_path, {"blog/__init__.py": "", "blog/models.py": MODELS, "blog/views.py": SYNC_VIEW, "blog/middleware.py": MIDDLEWARE})
+    result = run([str(root)], make_settings())
+    assert result.models.async_free
+    # A rule that reports in sync code still does: the middleware check is not skipped.
+    assert [(Path(f.path).name, f.code, f.line) for f in result.findings] == [("middleware.py", "DJA502", 14)]
+
+
+@pytest.mark.parametrize("where", ["blog/async_views.py", "blog/migrations/0002_backfill.py"])
+def test_async_code_anywhere_makes_the_project_not_async_free(tmp_path, where):
+    root = _project(tmp_path, {"blog/__init__.py": "", "blog/models.py": MODELS, "blog/views.py": SYNC_VIEW, where: ASYNC_VIEW})
+    assert not run([str(root)], make_settings()).models.async_free
+
+
+def test_a_view_of_an_async_framework_makes_the_project_not_async_free(tmp_path):
+    """No ``async def`` in the project, but adrf's generic views have async
+    handlers: a subclass's sync ``post`` in another module mixes them (DJA503
+    through the class facts an async-free project skips)."""
+    root = _project(tmp_path, {"blog/__init__.py": "", "blog/base.py": ADRF_BASE, "blog/views.py": ADRF_VIEW})
+    result = run([str(root)], make_settings())
+    assert not result.models.async_free
+    assert [(Path(f.path).name, f.code) for f in result.findings] == [("views.py", "DJA503")]
+
+
+def test_an_async_free_project_gives_no_pass_for_the_checks_that_need_async_code():
+    """``ATOMIC_REQUESTS`` alone asks for DJA507's full pass, and a view
+    class for the structure rules' class facts: neither matters without async
+    views or an async ``__call__``."""
+    import dataclasses
+
+    from async_lint.analysis.model_table import ModelTable
+    from async_lint.file_analysis import _needs_full_pass, light_fact_checks
+
+    settings = make_settings()
+    free = dataclasses.replace(settings, models=ModelTable(async_free=True))
+    busy = dataclasses.replace(settings, models=ModelTable())
+    text = "DATABASES = {'default': {'ATOMIC_REQUESTS': True}}\n"
+    assert _needs_full_pass(text, busy) and not _needs_full_pass(text, free)
+    view = "class PostView(View):\n    def get(self, request):\n        pass\n"
+    assert any(pattern.search(view) for pattern, _ in light_fact_checks(busy))
+    assert not any(pattern.search(view) for pattern, _ in light_fact_checks(free))
+    # A sync middleware still gets the middleware check's pass (DJA502 on a sync ``__call__``).
+    assert _needs_full_pass("def __init__(self, get_response):\n    pass\n", free)

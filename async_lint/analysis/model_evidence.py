@@ -88,3 +88,18 @@ def _in_code(text: str) -> bool:
 
 def _named(name: str, twins: frozenset[str]) -> bool:
     return ADAPTER in name or name in twins
+
+
+@functools.lru_cache(maxsize=None)
+def _async_frameworks() -> tuple[bytes, ...]:
+    """The packages whose views have async handlers of their own (adrf's
+    generics: the view table's ``async_handlers``)."""
+    from async_lint.checks.django_structure_classes import view_table
+
+    return tuple(sorted({name.partition(".")[0].encode() for name, entry in view_table().classes.items() if entry.async_handlers}))
+
+
+def names_async_framework(data: bytes) -> bool:
+    """Whether a module's bytes name a package whose views are async
+    (``adrf``): a project with no ``async def`` may still subclass them."""
+    return any(name in data for name in _async_frameworks())

@@ -104,6 +104,11 @@ class ModelTable:
     # The project's settings modules (not its tests' or examples'): what
     # ``django.conf.settings.NAME`` reads (foreign_objects.py).
     settings_paths: tuple[str, ...] = field(default=(), compare=False)
+    # The project has no async code at all: no ``async def`` nor any other
+    # code the table could change a finding in (model_evidence.py), and no
+    # view of an async framework (adrf): the checks that need async code
+    # (``Check.async_code_only``) are skipped.
+    async_free: bool = False
     _digest: str | None = None
     # The installed modules the table was made from: module -> [path, content
     # digest], or None where the module was looked for and not found; None
@@ -171,6 +176,7 @@ class ModelTable:
                     self.reexports,
                     self.user_set_by_project,
                     sorted(self.model_serializers),
+                    self.async_free,
                 ],
                 sort_keys=True,
             )

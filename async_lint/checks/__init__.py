@@ -103,6 +103,8 @@ class CheckEntry:
     follows_blocking_calls: bool = False
     # A project check's: the kinds of the facts it reads (``Fact.kind``).
     fact_kinds: tuple[str, ...] = ()
+    # ``Check.async_code_only``: skipped in a project with no async code.
+    async_code_only: bool = False
 
     def load(self) -> type:
         """The class itself (its module imported)."""
@@ -143,6 +145,7 @@ def computed_manifest() -> tuple[CheckEntry, ...]:
                     light_facts_reader=getattr(cls, "light_facts_reader", None),
                     follows_blocking_calls=bool(getattr(cls, "follows_blocking_calls", False)),
                     fact_kinds=tuple(fact.kind for fact in getattr(cls, "fact_kinds", ())),
+                    async_code_only=bool(getattr(cls, "async_code_only", False)),
                 )
             )
     return tuple(entries)

@@ -47,6 +47,11 @@ class Check:
     # method, so that a run reads those facts without importing the check.
     light_fact_hints: ClassVar[tuple[str, ...]] = ()
     light_facts_reader: ClassVar[str | None] = None
+    # True: what the check records and reports needs async code of the
+    # project (an ``async def``, or a view of an async framework such as
+    # adrf), so a project with none (``ModelTable.async_free``) gives no
+    # file a full pass, nor a light reading, for this check.
+    async_code_only: ClassVar[bool] = False
 
     def __init__(self, ctx: FileContext):
         self.ctx = ctx
@@ -87,6 +92,9 @@ class ProjectCheck:
     # read with CPython's ``ast`` instead (checks/class_shapes_ast.py,
     # checks/atomic_facts_ast.py).  None: the files need a full pass.
     ast_facts: ClassVar[str | None] = None
+    # As ``Check.async_code_only``: in a project with no async code the
+    # check is not run, and asks for no file.
+    async_code_only: ClassVar[bool] = False
 
     def __init__(self, settings: "Settings"):
         self.settings = settings

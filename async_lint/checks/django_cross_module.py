@@ -329,6 +329,9 @@ class ClassShapes(Check):
     # async code through another module (``class_hierarchy``).
     text_hints = (r"\basync\s+def\b", GET_RESPONSE_PARAMETER)
     light_fact_hints = VIEW_CLASS_HINTS
+    # What a class inherits matters only where async handlers or an async
+    # ``__call__`` are somewhere in the project (its own or adrf's views).
+    async_code_only = True
     light_facts_reader = "async_lint.checks.class_hierarchy:class_bases"
 
     def __init__(self, ctx):
@@ -533,6 +536,7 @@ class CrossModuleViewCheck(ProjectCheck):
     fact_kinds = (ClassShape, ClassBases)
 
     ast_facts = CLASS_FACTS
+    async_code_only = True
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         return _base_modules(facts, project)
@@ -561,6 +565,7 @@ class CrossModuleMiddlewareCheck(ProjectCheck):
     fact_kinds = (ClassShape, MethodAt, ClassBases)
 
     ast_facts = CLASS_FACTS
+    async_code_only = True
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         return _base_modules(facts, project)

@@ -119,6 +119,8 @@ class AtomicRequestsFacts(Check):
     # project's other settings, URLconfs and routers matter, and
     # ``AtomicRequestsCheck.needs`` asks for them.
     text_hints = (r"\basync\s+def\b", r"ATOMIC_REQUESTS")
+    # DJA507 needs async views.
+    async_code_only = True
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -250,6 +252,7 @@ class AtomicRequestsCheck(ProjectCheck):
     # The files ``needs`` names without async code of their own hold only
     # settings, URLconf and router facts: read with ``ast`` (atomic_facts_ast.py).
     ast_facts = ATOMIC_FACTS
+    async_code_only = True
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         """With ATOMIC_REQUESTS set, the views of its project: the URLconfs the
