@@ -421,8 +421,12 @@ def project_model_table(
     namer.set_path_roots(path_folders)
     reexported.name_also(namer.aliases)
     if not uses_models and not any(map(_file_may_use_models, unread)):
-        # Every file was read for that: whether one names an async framework too.
-        table = ModelTable(async_free=not async_framework and not any(map(_file_names_async_framework, unread)))
+        # Every file was read for that: whether one names an async framework
+        # too. A package named as the root (``config/`` with its own
+        # setup.py) is imported from the folder above it, whose other files
+        # the project checks may read: no verdict then.
+        inside = all(folder == root or folder.startswith(root + os.sep) for folder in roots)
+        table = ModelTable(async_free=inside and not async_framework and not any(map(_file_names_async_framework, unread)))
         table.installed = {}  # no installed module read
         return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
     project_modules = {namer.module_name(path)[0] for path in texts}

@@ -215,3 +215,14 @@ def test_an_async_free_project_gives_no_pass_for_the_checks_that_need_async_code
     assert not any(pattern.search(view) for pattern, _ in light_fact_checks(free))
     # A sync middleware still gets the middleware check's pass (DJA502 on a sync ``__call__``).
     assert _needs_full_pass("def __init__(self, get_response):\n    pass\n", free)
+
+
+def test_a_root_that_is_a_package_gives_no_async_free_verdict():
+    """``config/`` with its own setup.py is the root of a run given its
+    settings file, but Python imports it from the folder above, where the
+    async views are that DJA507 reads (tests/test_partial_runs.py)."""
+    fixture = Path(__file__).parent / "fixtures" / "dja5_atomic_packaged_config"
+    result = run([str(fixture / "config" / "settings" / "base.py")], make_settings())
+    assert Path(result.root).name == "config"
+    assert not result.models.async_free
+    assert codes(result.findings) == ["DJA507"]
