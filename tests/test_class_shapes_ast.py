@@ -64,7 +64,15 @@ TRICKY = {
 
         class Legacy(Mixin):
             def __init__(self, get_response=None):
-                self._is_coroutine = None
+                self._is_coroutine = asyncio.coroutines._is_coroutine if get_response else None
+                super().__init__(get_response)
+
+            async def process_request(self, request):
+                pass
+
+        class OwnFlag(Mixin):
+            def __init__(self, get_response=None):
+                self._is_coroutine = iscoroutinefunction(get_response)
                 super().__init__(get_response)
 
             async def process_request(self, request):
@@ -208,6 +216,8 @@ def test_the_tricky_cases_exercise_what_they_name() -> None:
     # Flags: the body's, then the decorator's, then ``Timing.sync_capable = True`` below it.
     assert timing["init"][0] is True and timing["attributes"] == {"async_capable": True, "sync_capable": True}
     assert legacy["init"] == ["legacy", True] and legacy["attributes"] == {"async_capable": False}
+    # A bool of its own under the marker's name marks nothing.
+    assert next(r for r in middleware if r.get("name") == "OwnFlag")["init"] == [False, True]
 
 
 def _python_files(*roots: Path) -> list[Path]:

@@ -173,6 +173,25 @@ def test_the_legacy_coroutine_mark_is_what_older_django_targets_use():
     assert newer == [("DJA506", True)]
 
 
+# A flag of the middleware's own stored under the marker's name (a bool).
+FLAG_NAMED_LIKE_MARK = "        self._is_coroutine = asyncio.iscoroutinefunction(self.get_response)\n"
+FLAGGED_FLAG_NAMED = "import asyncio\n" + CLASS_MIDDLEWARE.format(flags=FLAGS, mark=FLAG_NAMED_LIKE_MARK)
+
+
+def test_a_flag_stored_under_the_marks_name_marks_nothing():
+    """``self._is_coroutine = asyncio.iscoroutinefunction(get_response)``
+    stores a bool, not asyncio's marker: the instance is unmarked, on every
+    Python, and exceptions raised in it escape Django's handling (measured
+    below); the message asks for the mark, and older targets are not
+    silenced as by the legacy mark."""
+    newest = lint_text(FLAGGED_FLAG_NAMED, select=STRUCTURE)
+    assert [(f.code, "never calls `markcoroutinefunction(self)`" in f.message) for f in newest] == [("DJA506", True)]
+    older = lint_text(FLAGGED_FLAG_NAMED, select=STRUCTURE, django_version=(3, 2))
+    assert [(f.code, "never marks it" in f.message) for f in older] == [("DJA506", True)]
+    with pytest.raises(ValueError, match="boom"):
+        middleware_request(FLAGGED_FLAG_NAMED, "TimingMiddleware", raise_request_exception=False)
+
+
 DISPATCHING_MIDDLEWARE = """
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 

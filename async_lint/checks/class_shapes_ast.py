@@ -24,7 +24,7 @@ from typing import Any, Iterator, NamedTuple
 
 from async_lint.analysis.model_skeleton import _dotted
 from async_lint.analysis.scopes import ASSIGN, BUILTIN_NAMES, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, PARAM, STAR, Binding, Scope, binding_target, lookup, resolve_relative
-from async_lint.checks.django_structure_classes import MARK_COROUTINE, MARK_COROUTINE_NAME, MIDDLEWARE_MIXIN, UNKNOWN, own_flags
+from async_lint.checks.django_structure_classes import LEGACY_MARKER, MARK_COROUTINE, MARK_COROUTINE_NAME, MIDDLEWARE_MIXIN, UNKNOWN, own_flags
 from async_lint.positions import char_column
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -346,7 +346,7 @@ class _Recorder:
                 delegates = True
         for assign in _nodes_in(node.body, ast.Assign):
             for target in assign.targets:
-                if type(target) is ast.Attribute and target.attr == "_is_coroutine":
+                if type(target) is ast.Attribute and target.attr == "_is_coroutine" and _is_marker(assign.value):
                     return "legacy", delegates
         for call in _nodes_in(node.body, ast.Call):
             func = call.func
@@ -390,6 +390,15 @@ def _first_argument(call: ast.Call) -> ast.expr | None:
     """The value of the call's first argument as written (positional, ``*``, or keyword)."""
     arguments = call_arguments(call)
     return arguments[0] if arguments else None
+
+
+def _is_marker(value: ast.expr) -> bool:
+    """``django_structure_middleware._is_marker``."""
+    if type(value) is ast.Name:
+        return value.id == LEGACY_MARKER
+    if type(value) is ast.Attribute:
+        return value.attr == LEGACY_MARKER
+    return type(value) is ast.IfExp and (_is_marker(value.body) or _is_marker(value.orelse))
 
 
 def _nodes_in(body: list[ast.stmt], kind: type) -> Iterator[Any]:

@@ -40,6 +40,9 @@ MIDDLEWARE_MIXIN = "django.utils.deprecation.MiddlewareMixin"
 MARK_COROUTINE = frozenset({"asgiref.sync.markcoroutinefunction", "inspect.markcoroutinefunction"})
 # A function of this name applied to ``self`` marks it, however it was imported.
 MARK_COROUTINE_NAME = "markcoroutinefunction"
+# asyncio's marker of a coroutine function before Python 3.12 (``asyncio.coroutines._is_coroutine``),
+# which ``asyncio.iscoroutinefunction`` honours where an instance carries it.
+LEGACY_MARKER = "_is_coroutine"
 # Text a module with no ``async def`` holds where a middleware rule can fire
 # in it: ``get_response`` as a parameter (``__init__(self, get_response)``,
 # a factory's ``def mw(get_response)``, the ``__call__(self, request,

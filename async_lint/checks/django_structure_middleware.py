@@ -21,6 +21,7 @@ from async_lint.analysis.django_twins import target_version
 from async_lint.checks.base import Check
 from async_lint.checks.django_structure_classes import (
     GET_RESPONSE_PARAMETER,
+    LEGACY_MARKER,
     MARK_COROUTINE,
     MARK_COROUTINE_NAME,
     MIDDLEWARE_DECORATORS,
@@ -172,13 +173,25 @@ def init_summary(ctx, node: cst.FunctionDef, methods: dict[str, cst.FunctionDef]
     for assign in nodes_in(node.body, cst.Assign):
         for target in assign.targets:
             t = target.target
-            if isinstance(t, cst.Attribute) and t.attr.value == "_is_coroutine":
+            if isinstance(t, cst.Attribute) and t.attr.value == "_is_coroutine" and _is_marker(assign.value):
                 return "legacy", delegates
     for call in nodes_in(node.body, cst.Call):
         helper = _own_method_called(call, methods)
         if helper is not None and any(_marks_self(ctx, inner) for inner in nodes_in(helper.body, cst.Call)):
             return True, delegates
     return False, delegates
+
+
+def _is_marker(value: cst.BaseExpression) -> bool:
+    """Whether the value assigned to ``self._is_coroutine`` is asyncio's
+    marker (``asyncio.coroutines._is_coroutine``, however imported, also in
+    a conditional expression): a flag of the middleware's own under that
+    name (``= iscoroutinefunction(get_response)``, a bool) marks nothing."""
+    if type(value) is cst.Name:
+        return value.value == LEGACY_MARKER
+    if type(value) is cst.Attribute:
+        return value.attr.value == LEGACY_MARKER
+    return type(value) is cst.IfExp and (_is_marker(value.body) or _is_marker(value.orelse))
 
 
 def _marks_self(ctx, call: cst.Call) -> bool:
