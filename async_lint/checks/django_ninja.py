@@ -187,10 +187,14 @@ def authed_routers(tree: ast.Module, module_name: str | None, is_package: bool) 
     module = module_name or "<module>"
     ninja: dict[str, str] = {}  # local name -> "NinjaAPI" | "Router" | "ninja"
     imported: dict[str, str] = {}  # local name -> what it imports
+    starred: list[str] = []  # the modules of its ``from module import *``
     for node in tree.body:
         if isinstance(node, ast.ImportFrom):
             source = resolve_relative(node.module, node.level, module, is_package)
             for alias in node.names:
+                if alias.name == "*":
+                    starred.append(source)
+                    continue
                 imported[alias.asname or alias.name] = f"{source}.{alias.name}"
                 if source.partition(".")[0] == "ninja" and alias.name in ("NinjaAPI", "Router"):
                     ninja[alias.asname or alias.name] = alias.name
@@ -208,14 +212,19 @@ def authed_routers(tree: ast.Module, module_name: str | None, is_package: bool) 
             if kind is not None:
                 built.update({target.id: (kind, _has_auth(node.value)) for target in node.targets if isinstance(target, ast.Name)})
 
-    def qualified(expr: ast.expr) -> str | None:
+    def qualified(expr: ast.expr) -> list[str]:
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-            return expr.value
+            return [expr.value]
         if isinstance(expr, ast.Name):
-            return imported.get(expr.id) or (f"{module}.{expr.id}" if expr.id in built else None)
+            found = imported.get(expr.id) or (f"{module}.{expr.id}" if expr.id in built else None)
+            if found is not None:
+                return [found]
+            # Bound nowhere here: ``from app.views import *`` brought it
+            # (which of those modules binds it is theirs to say).
+            return [f"{source}.{expr.id}" for source in starred]
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in imported:
-            return f"{imported[expr.value.id]}.{expr.attr}"
-        return None
+            return [f"{imported[expr.value.id]}.{expr.attr}"]
+        return []
 
     routers = [f"{module}.{name}" for name, (kind, auth) in built.items() if kind == "Router" and auth]
     for node in ast.walk(tree):
@@ -226,9 +235,7 @@ def authed_routers(tree: ast.Module, module_name: str | None, is_package: bool) 
         owner = node.func.value
         api_auth = isinstance(owner, ast.Name) and built.get(owner.id, ("", False))[1]
         if added is not None and (api_auth or _has_auth(node)):
-            router = qualified(added)
-            if router is not None:
-                routers.append(router)
+            routers.extend(qualified(added))
     return [NinjaAuthedRouters(routers=tuple(dict.fromkeys(routers)))] if routers else []
 
 
