@@ -318,7 +318,8 @@ def _inferred(path, settings) -> list[str]:
 
 def test_a_name_resolved_once_gives_what_resolving_it_at_every_read_gives(monkeypatch):
     """The inference keeps a name's value where no other inference is under
-    way (``DjangoInference._names``); every name, attribute and call has
+    way, or where resolving it met none under way (``DjangoInference._names``),
+    and one the depth limit cut, by its depth (``_cut_names``); every name, attribute and call has
     the kind an inference that resolves the name at every read gives it,
     on the fixtures, the example project and Django's models, views and auth."""
     import os
@@ -341,6 +342,7 @@ def test_a_name_resolved_once_gives_what_resolving_it_at_every_read_gives(monkey
     def resolving_init(self, ctx):
         original_init(self, ctx)
         self._names = _KeepsNothing()
+        self._cut_names = _KeepsNothing()
 
     monkeypatch.setattr(django_models.DjangoInference, "__init__", resolving_init)
     for path in files:
@@ -512,3 +514,41 @@ def test_reassignments_in_a_loops_branches_are_resolved_once_each(monkeypatch) -
         resolved.clear()
         analyze_source("filters.py", decode_source("filters.py", source(arms).encode()), make_settings())
         assert len(resolved) <= 3 * (arms + 1), (arms, len(resolved))
+
+
+def test_a_queryset_reassigned_under_many_ifs_is_resolved_in_polynomial_work(monkeypatch):
+    """``queryset = queryset.filter(...)`` under each of many ``if``s (a
+    search form's optional filters): each read of ``queryset`` reaches every
+    earlier assignment, and resolving each of those anew read 2**n chains of
+    bindings (OneSila's 14 filters took 21 s, a DJA000 past the budget).
+    The work now grows with the square of the filters, and is counted here,
+    not timed."""
+    from async_lint.analysis import django_models
+
+    calls = 0
+    original = django_models.DjangoInference._infer_name
+
+    def counting(self, *args, **kwargs):
+        nonlocal calls
+        calls += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(django_models.DjangoInference, "_infer_name", counting)
+    blocks = 14
+    lines = [
+        "from asgiref.sync import sync_to_async",
+        "from django.db import models",
+        "",
+        "",
+        "class Product(models.Model):",
+        "    sku = models.CharField(max_length=20)",
+        "",
+        "",
+        "def search(" + ", ".join(f"a{i}=None" for i in range(blocks)) + "):",
+        "    queryset = Product.objects.all()",
+    ]
+    for i in range(blocks):
+        lines += [f"    if a{i} is not None:", f"        queryset = queryset.filter(sku=a{i})"]
+    lines += ["    return queryset.count()", ""]
+    assert lint_text("\n".join(lines), dedent=False) == []
+    assert 0 < calls <= 20 * blocks**2

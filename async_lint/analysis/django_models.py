@@ -412,6 +412,15 @@ class DjangoInference:
         self._busy = 0
         self._depth_cuts = 0
         self._deepest = 0
+        # How often an inference met one under way (a cycle's CYCLE, a memo's
+        # placeholder): a name resolved below an inference under way is kept
+        # (``_names``) only where it met none, its value then being the
+        # same wherever it is read. The memos' keys whose placeholder stands.
+        self._unfinished = 0
+        self._placeholders: set[tuple] = set()
+        # Names whose resolution the depth limit cut, by (key, depth): what
+        # is cut depends on the depth it starts at, and on nothing else.
+        self._cut_names: dict[tuple, tuple[Value | None, list[Binding], Scope]] = {}
         self._imported_models: dict[str, ModelInfo] = {}
         self._memo: dict[tuple[int, int], Value | None] = {}
         self._self_attributes: dict[tuple[int, str], Value | None] = {}
@@ -796,15 +805,24 @@ class DjangoInference:
         return value
 
     @contextmanager
-    def _under_way(self) -> Iterator[None]:
+    def _under_way(self, placeholder: tuple) -> Iterator[None]:
         """An inference whose memo holds a placeholder until it is done
-        (a self attribute's, a function's returns): no name read below it is
-        kept (``_infer_name``)."""
+        (a self attribute's, a function's returns): a name read below it is
+        kept only where it read no placeholder (``_infer_name``)."""
         self._busy += 1
+        self._placeholders.add(placeholder)
         try:
             yield
         finally:
+            self._placeholders.discard(placeholder)
             self._busy -= 1
+
+    def _placeholder_read(self, placeholder: tuple, value: Value | None) -> Value | None:
+        """A memo's value; where it is still the placeholder of an inference
+        under way, what is inferred from it is not kept (``_unfinished``)."""
+        if placeholder in self._placeholders:
+            self._unfinished += 1
+        return value
 
     def _infer(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
         if self._depth > self.MAX_DEPTH:
@@ -903,20 +921,30 @@ class DjangoInference:
         # same set in another order, and a key by order let each one resolve
         # the others again (time exponential in the branches).
         key = (id(found_scope), name, *sorted(map(id, bindings)))
-        # A name read where no inference is under way (no name, self
-        # attribute or function's returns being resolved) is resolved once
-        # for the same bindings: below it, no cycle can meet a name resolved
-        # outside, and no memo is half made.  Kept only when the depth limit
-        # cut nothing, and served where it would cut nothing either.
+        # A name is resolved once for the same bindings: where no inference
+        # is under way (no name, self attribute or function's returns being
+        # resolved), since below it no cycle can meet a name resolved
+        # outside and no memo is half made; below one, where it met no
+        # cycle and no placeholder (``_unfinished``), its value then being
+        # the same wherever it is read (``qs = qs.filter(...)`` under each
+        # of 16 ``if``s read 2**16 chains of bindings otherwise).  Kept only
+        # when the depth limit cut nothing, and served where it would cut
+        # nothing either.
         outermost = not self._busy
-        if outermost:
-            known = self._names.get(key)
-            if known is not None and self._depth + known[3] <= self.MAX_DEPTH:
-                return known[2]
-            cuts, start = self._depth_cuts, self._depth
-            self._deepest = start
+        known = self._names.get(key)
+        if known is not None and self._depth + known[3] <= self.MAX_DEPTH:
+            self._deepest = max(self._deepest, self._depth + known[3])
+            return known[2]
         if key in self._resolving:
+            self._unfinished += 1
             return CYCLE
+        cut = self._cut_names.get((key, self._depth))
+        if cut is not None:
+            self._depth_cuts += 1  # what reads it was cut too
+            return cut[0]
+        cuts, start, deepest = self._depth_cuts, self._depth, self._deepest
+        self._deepest = start
+        unfinished = self._unfinished
         self._resolving.add(key)
         self._busy += 1
         try:
@@ -925,8 +953,13 @@ class DjangoInference:
             self._resolving.discard(key)
             self._busy -= 1
         value = _name_value(values)
-        if outermost and self._depth_cuts == cuts:
-            self._names[key] = (bindings, found_scope, value, self._deepest - start)
+        if outermost or self._unfinished == unfinished:
+            if self._depth_cuts == cuts:
+                self._names[key] = (bindings, found_scope, value, self._deepest - start)
+            else:
+                # Cut by the depth limit: the same wherever it is read at this depth.
+                self._cut_names[(key, start)] = (value, bindings, found_scope)
+        self._deepest = max(deepest, self._deepest)
         return value
 
     def _imported_value(self, target: str) -> Value | None:
@@ -1339,10 +1372,10 @@ class DjangoInference:
         relations hold is not claimed (another method may have loaded them)."""
         key = (id(cls.cls), attr)
         if key in self._self_attributes:
-            return self._self_attributes[key]
+            return self._placeholder_read(("self", key), self._self_attributes[key])
         self._self_attributes[key] = None  # ``self.x = self.x.parent``: no evidence from a cycle
         assignments = _without_none_placeholders(self._assignments_on_self(cls).get(attr, ()))
-        with self._under_way():
+        with self._under_way(("self", key)):
             values = [self._infer(value, scope) if value is not None else None for value, scope in assignments]
         result: Value | None = None
         if not values:
@@ -1545,9 +1578,9 @@ class DjangoInference:
             return None
         key = (id(node), "thread")
         if key in self._thread_returns:
-            return self._thread_returns[key]
+            return self._placeholder_read(("thread", key), self._thread_returns[key])
         self._thread_returns[key] = None
-        with self._under_way():
+        with self._under_way(("thread", key)):
             scope = self._scope_of(node, parent)
             # ``except DoesNotExist: return None``: the other paths' value.
             returned = [ret.value for ret in return_statements(node.body) if not _is_none(ret.value)]
@@ -2019,7 +2052,7 @@ class DjangoInference:
         its returns agree on, with what the def read of it taken as possibly loaded."""
         key = (id(node), instances)
         if key in self._returns:
-            return self._returns[key]
+            return self._placeholder_read(("returns", key), self._returns[key])
         self._returns[key] = None
         info = self.ctx.function_info(node)
         if info is not None:
@@ -2031,7 +2064,7 @@ class DjangoInference:
             collector = BindingCollector(scope, self.module_name, self.ctx.is_package)
             collector.collect_parameters(node.params)
             collector._block(node.body)
-        with self._under_way():
+        with self._under_way(("returns", key)):
             returned = [ret.value for ret in return_statements(node.body)]
             values = [self._infer(value, scope) if value is not None else None for value in returned]
         result = None
