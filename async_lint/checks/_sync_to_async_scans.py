@@ -161,14 +161,27 @@ class ResultUses(cst.CSTVisitor):
     def _in_thread(self, stack: list[cst.CSTNode]) -> bool:
         """The node at the end of ``stack`` is (in) an argument of
         ``sync_to_async(f)(...)``, inside ``sync_to_async(lambda: ...)``, or
-        of a name bound to such an adapter, within its statement."""
-        for ancestor in reversed(stack[:-1]):
-            if isinstance(ancestor, cst.Call):
+        of a name bound to such an adapter, within its statement; not where
+        a builtin that evaluates it comes first (``sync_to_async(f)(list(qs))``:
+        the arguments are evaluated on the event loop, before the thread
+        runs), outside a lambda (whose body the thread runs)."""
+        from async_lint.checks.django_orm import EVALUATING_BUILTINS
+
+        evaluated = False
+        for index in range(len(stack) - 2, -1, -1):
+            ancestor = stack[index]
+            kind = type(ancestor)
+            if kind is cst.Lambda:
+                evaluated = False  # its body runs where the lambda is called
+            elif kind is cst.Call:
                 func = ancestor.func
                 if isinstance(func, cst.Call) and self.resolve(func.func) in self.adapters:
-                    return True
+                    return not evaluated
                 if self.resolve(func) in self.adapters or self.thread_callable(func):
-                    return True
+                    return not evaluated
+                name = self.resolve(func)
+                if name is not None and name.startswith("builtins.") and name[9:] in EVALUATING_BUILTINS and any(arg is stack[index + 1] for arg in ancestor.args):
+                    evaluated = True
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):
                 break
         return False
