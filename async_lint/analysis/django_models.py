@@ -2370,7 +2370,11 @@ def _pair_loaded(method: str, call: cst.Call) -> frozenset[str]:
     if method not in ("update_or_create", "aupdate_or_create"):
         return frozenset()
     defaults = call_kwarg(call, "defaults")
-    if defaults is None or not isinstance(defaults.value, cst.Dict):
+    value = defaults.value if defaults is not None else None
+    if type(value) is cst.Call and type(value.func) is cst.Name and value.func.value == "dict":
+        # ``defaults=dict(scopes=...)``: its keywords, as a literal's keys.
+        return _kwarg_names(value) | ({"*"} if any(arg.keyword is None for arg in value.args) else frozenset())
+    if defaults is None or not isinstance(value, cst.Dict):
         return frozenset({"*"}) if defaults is not None else frozenset()
     names = {string_value(e.key) for e in defaults.value.elements if isinstance(e, cst.DictElement)}
     if any(not isinstance(e, cst.DictElement) or not string_value(e.key) for e in defaults.value.elements):
