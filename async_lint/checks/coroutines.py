@@ -855,6 +855,12 @@ class UnawaitedCoroutineCheck(_CoroutineCheck):
                 return
             ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=None, in_async=True, stored_in=target.value))
             return
+        if bare and is_future and not ctx.in_async_context:
+            # ``asyncio.gather(task)`` dropped in a plain def (a protocol's
+            # callback the loop calls): the awaitables are scheduled already
+            # and run; that code cannot await the future, and asyncio.run
+            # there would raise (a dropped task is DJA301's).
+            return
         fix = fixes.await_call(ctx, node, message="Add `await`") if ctx.in_async_context and (use is None or use.kind not in NO_AWAIT_FIX) else None
         ctx.report(node, "DJA302", unawaited_message(name, future=is_future, use=use, in_async=ctx.in_async_context), fix=fix)
 
