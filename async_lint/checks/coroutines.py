@@ -411,7 +411,7 @@ class CoroutineEvidence:
             for prefix, kind in apis.object_prefixes:
                 if name.startswith(prefix):
                     return kind
-            return None
+            return self._class_attribute_kind(receiver, depth) if type(receiver) is cst.Attribute else None
         if isinstance(receiver, cst.Name):
             annotated = self.param_annotation(receiver)
             if annotated is not None:
@@ -425,7 +425,7 @@ class CoroutineEvidence:
         if isinstance(receiver, cst.Attribute):
             owner = self.method_owner(receiver.value)
             if owner is None:
-                return None
+                return self._class_attribute_kind(receiver, depth)
             if receiver.attr.value == "channel_layer" and self.consumer_methods(owner[0]) is not None:
                 return apis.clients["channels.layers.get_channel_layer"]
             values = self.instance_attribute_values(owner[0], receiver.attr.value)
@@ -434,6 +434,16 @@ class CoroutineEvidence:
                 if len(kinds) == 1:
                     return kinds.pop()
         return None
+
+    def _class_attribute_kind(self, receiver: cst.Attribute, depth: int) -> ClientKind | None:
+        """``Scheduler.running``: the client a class of this module binds the
+        attribute to in its body (``running = asyncio.Event()``)."""
+        classdef = self.class_named(receiver.value)
+        values = _class_level_values(classdef, receiver.attr.value) if classdef is not None else []
+        if not values or any(type(value) is not cst.Call for value in values):
+            return None
+        kinds = {self.client_kind(value, depth + 1) for value in values}
+        return kinds.pop() if len(kinds) == 1 else None
 
     def _returned_client(self, call: cst.Call, depth: int) -> ClientKind | None:
         """The async client a plain def of this module returns
@@ -510,6 +520,18 @@ class CoroutineEvidence:
         if len(bindings) == 1 and bindings[0].kind == CLASS:
             return bindings[0].node  # type: ignore[return-value]
         return None
+
+    def class_named(self, receiver: cst.BaseExpression) -> cst.ClassDef | None:
+        """The class of this module a name is bound to, bound once (``Scheduler``)."""
+        if type(receiver) is not cst.Name:
+            return None
+        found = self.ctx.lookup_with_scope(receiver.value)
+        if found is None:
+            return None
+        _scope, bindings = found
+        if len(bindings) != 1 or bindings[0].kind != CLASS or type(bindings[0].node) is not cst.ClassDef:
+            return None
+        return bindings[0].node
 
     def method_owner(self, receiver: cst.BaseExpression) -> tuple[cst.ClassDef, bool] | None:
         """For ``self``/``cls`` (the first parameter of a method) or ``super()``:
@@ -602,6 +624,9 @@ class CoroutineEvidence:
                     assigned = self._scan(statement, coroutine_scans.SelfAssignments).values.get(attr, ())
                     values.extend(assigned)
                     self._assigned_in.update((id(value), statement) for value in assigned)
+            # ``running = asyncio.Event()`` in the class body: what ``self.running`` reads
+            # where no method assigns it, and beside the methods' values.
+            values.extend(_class_level_values(classdef, attr))
             values = _not_none(values)
             calls = [v for v in values if isinstance(v, cst.Call)]
             self._attributes[key] = calls if values and len(calls) == len(values) else None
@@ -624,6 +649,20 @@ class CoroutineEvidence:
         if self._nested_loops_allowed is None:
             self._nested_loops_allowed = nested_loops_allowed(self.ctx)
         return self._nested_loops_allowed
+
+
+def _class_level_values(classdef: cst.ClassDef, attr: str) -> list[cst.BaseExpression]:
+    """The values a class's body binds ``attr`` to (``running = asyncio.Event()``)."""
+    values: list[cst.BaseExpression] = []
+    for statement in _class_body(classdef):
+        if type(statement) is not cst.SimpleStatementLine:
+            continue
+        for small in statement.body:
+            if type(small) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == attr for t in small.targets):
+                values.append(small.value)
+            elif type(small) is cst.AnnAssign and type(small.target) is cst.Name and small.target.value == attr and small.value is not None:
+                values.append(small.value)
+    return values
 
 
 def _class_body(classdef: cst.ClassDef) -> list[cst.CSTNode]:
