@@ -561,12 +561,11 @@ class RequestSetupClasses(Fact):
     """What the module's classes do to the request before a view's handler
     runs: per class, for the user and for the session, "sets" (a method
     sets ``request.user``; loads the session), "no", or "maybe" (a base of
-    another module may), and for a "maybe" those bases' qualified names
-    (``InheritedRequestSetup`` follows them to their modules)."""
+    another module may)."""
 
     kind = "request.setup_classes"
     module: str
-    classes: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...]
+    classes: tuple[tuple[str, str, str], ...]
 
 
 _SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:)|\bauser\b|\balog(?:in|out)\b|sync_to_async\(\s*lambda\b[^\n]*\.user\b")
@@ -612,7 +611,7 @@ class RequestSetupFacts(DjangoCheck):
             if type(statement) is cst.ClassDef and _may_prepare_a_view(statement):
                 user = self.inference.view_sets_user(statement, scope, 0, "user", methods=methods)
                 session = self.inference.view_sets_user(statement, scope, 0, "session", methods=methods)
-                classes.append((statement.name.value, _verdict(*user), _verdict(*session), user[1], session[1]))
+                classes.append((statement.name.value, _verdict(*user), _verdict(*session)))
         if classes:
             ctx.add_fact(RequestSetupClasses(module=ctx.module_name, classes=tuple(classes)))
 
@@ -622,36 +621,16 @@ class InheritedRequestSetup(ProjectCheck):
     fact_kinds = (InheritedRequestUse, RequestSetupClasses)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
-        """The modules the views' bases are imported from, and those their
-        bases of other modules are (a view two modules from Django's)."""
-        bases = {base for _, fact in facts.of(InheritedRequestUse) for base in fact.bases}
-        if bases:
-            bases |= {base for _, fact in facts.of(RequestSetupClasses) for entry in fact.classes for base in (*entry[3], *entry[4])}
-        return defining_paths(bases, project)
+        """The modules the views' bases are imported from."""
+        return defining_paths({base for _, fact in facts.of(InheritedRequestUse) for base in fact.bases}, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        recorded = {f"{module}.{entry[0]}": entry for path, fact in facts.of(RequestSetupClasses) for module in facts.names_of(path, fact.module) for entry in fact.classes}
-        known: dict[tuple[str, int], str] = {}
-
-        def verdict(base: str, which: int) -> str:
-            """ "no" where neither the class nor a base of it, through the
-            modules that declare them, prepares the request; a base no
-            module of the project declares (a library's, one re-exported),
-            or a cycle, may."""
-            key = (base, which)
-            if key not in known:
-                known[key] = "maybe"
-                entry = recorded.get(base)
-                found = "maybe" if entry is None else entry[1 + which]
-                if found == "maybe" and entry is not None and entry[3 + which]:
-                    found = "no" if all(verdict(below, which) == "no" for below in entry[3 + which]) else "maybe"
-                known[key] = found
-            return known[key]
-
+        verdicts = {f"{module}.{name}": (user, session) for path, fact in facts.of(RequestSetupClasses) for module in facts.names_of(path, fact.module) for name, user, session in fact.classes}
         out = []
         for path, fact in facts.of(InheritedRequestUse):
             which = 0 if fact.what == "user" else 1
-            if fact.positioned and all(verdict(base, which) == "no" for base in fact.bases):
+            # A base no module of the project declares (a library's, one re-exported) may prepare it.
+            if fact.positioned and all(verdicts.get(base, ("maybe", "maybe"))[which] == "no" for base in fact.bases):
                 out.append(finding_at(path, fact.where, "DJA205", fact.message))
         return out
 
