@@ -2216,6 +2216,24 @@ def _loads_session(function: cst.FunctionDef, request: str | None, self_name: st
         name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
         if name in {login.rpartition(".")[2] for login in AUTH_LOGINS} and call.args and _is_request(call.args[0].value, request, self_name):
             return True
+        if type(func) is cst.Call and func.args and _session_read_in_thread(func, request, self_name):
+            return True
+    return False
+
+
+def _session_read_in_thread(adapter: cst.Call, request: str | None, self_name: str | None) -> bool:
+    """``sync_to_async(<request>.session.get)`` (a session method, or a
+    lambda reading the session, handed to a thread): awaited, the session
+    is loaded (``SessionBase._session`` fills its cache on the first read)."""
+    func = adapter.func
+    name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
+    if name not in THREAD_ADAPTER_NAMES:
+        return False
+    wrapped = adapter.args[0].value
+    if type(wrapped) is cst.Attribute and type(wrapped.value) is cst.Attribute and wrapped.value.attr.value == "session":
+        return _is_request(wrapped.value.value, request, self_name)
+    if type(wrapped) is cst.Lambda:
+        return any(type(inner) is cst.Attribute and inner.attr.value == "session" and _is_request(inner.value, request, self_name) for inner in _walk(wrapped.body))
     return False
 
 
