@@ -1247,7 +1247,7 @@ class DjangoInference:
                 request_name, self_name = (params[1] if len(params) > 1 else None), (params[0] if params else None)
                 if (
                     _sets_user(statement.body, request_name, self_name)
-                    or (what == "session" and _loads_session(statement, request_name, self_name))
+                    or (what == "session" and _loads_session(statement, request_name, self_name, in_thread=statement.name.value in ("dispatch", "setup")))
                     or (what == "user" and statement.name.value in ("dispatch", "setup") and _loads_user_in_thread(statement, request_name, self_name))
                 ):
                     found = True
@@ -2207,9 +2207,11 @@ def _sets_user(body: cst.BaseSuite, request: str | None, self_name: str | None) 
     return bool(_user_assignments(body, request, self_name))
 
 
-def _loads_session(function: cst.FunctionDef, request: str | None, self_name: str | None) -> bool:
+def _loads_session(function: cst.FunctionDef, request: str | None, self_name: str | None, in_thread: bool = False) -> bool:
     """The method awaits ``<request>.auser()`` (or ``self.request.auser()``),
-    or ``alogin``/``alogout`` on it: the request's session is then loaded."""
+    or ``alogin``/``alogout`` on it: the request's session is then loaded.
+    ``in_thread`` (a view's ``dispatch``/``setup``, which runs before its
+    handlers): also where it awaits a session method run in a thread."""
     for node in _walk(function.body):
         if type(node) is not cst.Await or type(node.expression) is not cst.Call:  # type: ignore[attr-defined]
             continue
@@ -2220,7 +2222,7 @@ def _loads_session(function: cst.FunctionDef, request: str | None, self_name: st
         name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
         if name in {login.rpartition(".")[2] for login in AUTH_LOGINS} and call.args and _is_request(call.args[0].value, request, self_name):
             return True
-        if type(func) is cst.Call and func.args and _session_read_in_thread(func, request, self_name):
+        if in_thread and type(func) is cst.Call and func.args and _session_read_in_thread(func, request, self_name):
             return True
     return False
 
