@@ -231,6 +231,9 @@ class AnyOf:
         self._byte_words = tuple(tuple(sorted((frozenset(word.encode() for word in choices) for choices in w), key=lambda c: -min(map(len, c)))) or None for w in words)
         # The sets of more words than are worth a scan each: one search.
         self._byte_alternations = {choices: _word_test(choices, bytes) for w in self._byte_words if w for choices in w if len(choices) > MAX_SCANNED_WORDS}
+        # Per word looked for one by one, the others it holds.
+        scanned = {word for w in self._byte_words if w for choices in w if len(choices) <= MAX_SCANNED_WORDS for word in choices}
+        self._parts = {word: tuple(part for part in scanned if part != word and part in word) for word in scanned}
 
     def may_match_bytes(self, data: bytes) -> bool:
         """False only when no pattern can match the text these bytes encode
@@ -253,7 +256,9 @@ class AnyOf:
                 for word in choices:
                     found = present.get(word)
                     if found is None:
-                        found = present[word] = word in data
+                        # A word that holds a shorter one known absent is absent too
+                        # (``asyncio``, ``sync_to_async`` once ``async`` is): no scan.
+                        found = present[word] = not any(present.get(part) is False for part in self._parts[word]) and word in data
                     if found:
                         break
                 else:
