@@ -420,13 +420,16 @@ def project_model_table(
     # Before any file's other names are asked for: those below these folders are imported by names from them.
     namer.set_path_roots(path_folders)
     reexported.name_also(namer.aliases)
-    if not uses_models and not any(map(_file_may_use_models, unread)):
-        # Every file was read for that: whether one names an async framework
-        # too. A package named as the root (``config/`` with its own
+    if not uses_models:
+        uses_models, unread_framework = _unread_evidence(unread)
+        async_framework = async_framework or unread_framework
+    if not uses_models:
+        # Every file was read for that, and whether it names an async
+        # framework. A package named as the root (``config/`` with its own
         # setup.py) is imported from the folder above it, whose other files
         # the project checks may read: no verdict then.
         inside = all(folder == root or folder.startswith(root + os.sep) for folder in roots)
-        table = ModelTable(async_free=inside and not async_framework and not any(map(_file_names_async_framework, unread)))
+        table = ModelTable(async_free=inside and not async_framework)
         table.installed = {}  # no installed module read
         return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
     project_modules = {namer.module_name(path)[0] for path in texts}
@@ -506,20 +509,21 @@ def project_model_table(
     return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
 
 
-def _file_may_use_models(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return may_use_models(fh.read())
-    except OSError:
-        return False  # not linted either: the run reports it
-
-
-def _file_names_async_framework(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return names_async_framework(fh.read())
-    except OSError:
-        return False
+def _unread_evidence(paths: list[str]) -> tuple[bool, bool]:
+    """Of the files the table's read left out, each read once: whether one
+    has code the table can change a finding in (the first that has ends the
+    read), and whether one read names an async framework."""
+    framework = False
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue  # not linted either: the run reports it
+        if may_use_models(data):
+            return True, framework
+        framework = framework or names_async_framework(data)
+    return False, framework
 
 
 def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan, user_set_by_project: bool, settings_paths: list[str]) -> ModelTable:

@@ -104,20 +104,22 @@ _REPEATS = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIV
 def _requirements(items, out: list[frozenset[str]]) -> None:
     """Append to ``out`` the requirements of a parsed sequence: each a set of
     strings one of which every match contains."""
-    run: list[str] = []
-
-    def end_run() -> None:
-        if len(run) >= 2:
-            out.append(frozenset({"".join(run)}))
-        run.clear()
-
+    run: list[str] = []  # the literal characters since the last other item
     for op, value in items:
         if op is _sre.LITERAL:
             run.append(chr(value))
             continue
         pending = "".join(run)
         run.clear()
-        if op is not _sre.BRANCH and len(pending) >= 2:
+        if op is _sre.BRANCH and pending:
+            # ``\.(?:aget|asave)``, which the parser reads as ``.a`` and a
+            # branch of ``get|save``: the run and each branch's leading
+            # literals are one word (``.aget``), rarer than either part.
+            joined = {pending + _leading_literals(branch) for branch in value[1]}
+            if min(map(len, joined)) > len(pending):
+                out.append(frozenset(joined))
+                continue
+        if len(pending) >= 2:
             out.append(frozenset({pending}))
         if op is _sre.SUBPATTERN:
             _group, add_flags, _del_flags, inner = value
@@ -128,17 +130,6 @@ def _requirements(items, out: list[frozenset[str]]) -> None:
         elif op is _sre.BRANCH:
             # One of the branches' words, when every branch requires some.
             choices: set[str] = set()
-            prefix = pending
-            if prefix:
-                # ``\.(?:aget|asave)``, which the parser reads as ``.a`` and a
-                # branch of ``get|save``: the run and each branch's leading
-                # literals are one word (``.aget``), rarer than either part.
-                joined = {prefix + _leading_literals(branch) for branch in value[1]}
-                if min(map(len, joined)) > len(prefix):
-                    out.append(frozenset(joined))
-                    continue
-                if len(prefix) >= 2:
-                    out.append(frozenset({prefix}))
             for branch in value[1]:
                 found: list[frozenset[str]] = []
                 _requirements(branch, found)
@@ -148,7 +139,8 @@ def _requirements(items, out: list[frozenset[str]]) -> None:
                 choices |= max(found, key=lambda words: min(map(len, words)))
             if choices:
                 out.append(frozenset(choices))
-    end_run()
+    if len(run) >= 2:
+        out.append(frozenset({"".join(run)}))
 
 
 def _leading_literals(items) -> str:

@@ -177,9 +177,9 @@ class ResultUses(cst.CSTVisitor):
                 func = ancestor.func
                 if isinstance(func, cst.Call) and self.resolve(func.func) in self.adapters:
                     return not evaluated
-                if self.resolve(func) in self.adapters or self.thread_callable(func):
-                    return not evaluated
                 name = self.resolve(func)
+                if name in self.adapters or self.thread_callable(func):
+                    return not evaluated
                 if name is not None and name.startswith("builtins.") and name[9:] in EVALUATING_BUILTINS and any(arg is stack[index + 1] for arg in ancestor.args):
                     evaluated = True
             if isinstance(ancestor, (cst.FunctionDef, cst.SimpleStatementLine)):

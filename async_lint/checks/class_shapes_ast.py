@@ -346,7 +346,7 @@ class _Recorder:
                 delegates = True
         for assign in _nodes_in(node.body, ast.Assign):
             for target in assign.targets:
-                if type(target) is ast.Attribute and target.attr == "_is_coroutine" and _is_marker(assign.value):
+                if type(target) is ast.Attribute and target.attr == LEGACY_MARKER and _is_marker(assign.value):
                     return "legacy", delegates
         for call in _nodes_in(node.body, ast.Call):
             func = call.func

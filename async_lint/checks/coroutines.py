@@ -438,7 +438,7 @@ class CoroutineEvidence:
     def _class_attribute_kind(self, receiver: cst.Attribute, depth: int) -> ClientKind | None:
         """``Scheduler.running``: the client a class of this module binds the
         attribute to in its body (``running = asyncio.Event()``)."""
-        classdef = self.class_named(receiver.value)
+        classdef = self.local_class(receiver.value) if type(receiver.value) is cst.Name else None
         values = _class_level_values(classdef, receiver.attr.value) if classdef is not None else []
         if not values or any(type(value) is not cst.Call for value in values):
             return None
@@ -520,18 +520,6 @@ class CoroutineEvidence:
         if len(bindings) == 1 and bindings[0].kind == CLASS:
             return bindings[0].node  # type: ignore[return-value]
         return None
-
-    def class_named(self, receiver: cst.BaseExpression) -> cst.ClassDef | None:
-        """The class of this module a name is bound to, bound once (``Scheduler``)."""
-        if type(receiver) is not cst.Name:
-            return None
-        found = self.ctx.lookup_with_scope(receiver.value)
-        if found is None:
-            return None
-        _scope, bindings = found
-        if len(bindings) != 1 or bindings[0].kind != CLASS or type(bindings[0].node) is not cst.ClassDef:
-            return None
-        return bindings[0].node
 
     def method_owner(self, receiver: cst.BaseExpression) -> tuple[cst.ClassDef, bool] | None:
         """For ``self``/``cls`` (the first parameter of a method) or ``super()``:

@@ -173,7 +173,7 @@ def init_summary(ctx, node: cst.FunctionDef, methods: dict[str, cst.FunctionDef]
     for assign in nodes_in(node.body, cst.Assign):
         for target in assign.targets:
             t = target.target
-            if isinstance(t, cst.Attribute) and t.attr.value == "_is_coroutine" and _is_marker(assign.value):
+            if isinstance(t, cst.Attribute) and t.attr.value == LEGACY_MARKER and _is_marker(assign.value):
                 return "legacy", delegates
     for call in nodes_in(node.body, cst.Call):
         helper = _own_method_called(call, methods)
