@@ -298,12 +298,18 @@ def run(
     builds_table = _builds_model_table(settings)
     preread = memo.texts if memo is not None else _read_few(targets, texts)
     fingerprint_key = _fingerprint_key(root, settings) if cache is not None else None
-    # A few files named (a pre-commit hook): their workers import the
-    # analysis while this process builds the model table, unless the cache
-    # holds their results under the settings of the project's last run.
+    # The workers import the analysis while this process builds the model
+    # table: for a few files named (a pre-commit hook), unless the cache
+    # holds their results under the settings of the project's last run; for
+    # many, unless the project was linted with these settings before (the
+    # cache then likely holds most).
     few = preread if len(preread) < PARALLEL_THRESHOLD else {}
-    cached = fingerprint_key is not None and _all_cached(few, cache, fingerprint_key, namer)
-    early = start_early_workers([data for data, _digest in few.values()], settings) if few and not cached else []
+    if few:
+        cached = fingerprint_key is not None and _all_cached(few, cache, fingerprint_key, namer)
+        early = start_early_workers([data for data, _digest in few.values()], settings) if not cached else []
+    else:
+        linted_before = fingerprint_key is not None and cache.get(fingerprint_key) is not None
+        early = start_early_workers(None, settings) if len(targets) >= PARALLEL_THRESHOLD and not linted_before else []
     # The light passes' facts of the files the table parses (their bytes with them).
     light_facts: dict[str, tuple[bytes, list[dict]]] = {}
     try:

@@ -128,21 +128,26 @@ def _prepare_analysis(enabled: frozenset[str]) -> None:
     checks_for(checked_codes(enabled))
 
 
-def start_early_workers(texts: list[bytes], settings: Settings) -> list:
-    """For a run given a few files (a pre-commit hook's), some of which may
-    need a full pass: the workers their pool will use (``run``: one for a
-    few small files), started now, importing libcst and the checks while
-    this process builds the model table (the settings the pool then sends
-    them hold the table).  No worker where they would not pay: a run of
-    many files (its pool's workers share this process's imports), or of
-    none the prefilter sends to a full pass."""
+def start_early_workers(texts: list[bytes] | None, settings: Settings) -> list:
+    """The workers a run's pool will use, started now, importing libcst and
+    the checks while this process builds the model table (the settings the
+    pool then sends them hold the table).  ``texts``: the few files a run is
+    given (a pre-commit hook's): as many workers as ``run`` will use (one
+    for a few small files), none where the prefilter sends none to a full
+    pass.  None: a run of many files, not read yet: a worker per job, which
+    imports on a core this process leaves idle while it reads the files
+    (forked after it imported libcst, as before, they cost a cold run 0.1 s:
+    its import, in this process, before the first file is sent)."""
     from async_lint.workers import start_early
 
-    if len(texts) >= PARALLEL_THRESHOLD:
+    if texts is None:
+        wanted = max(1, settings.jobs)
+    elif len(texts) >= PARALLEL_THRESHOLD:
         return []
-    full = sum(1 for data in texts if may_need_full_pass(data, settings))
-    few = sum(map(len, texts)) < PARALLEL_BYTES
-    wanted = min(full, 1 if few else max(1, settings.jobs))
+    else:
+        full = sum(1 for data in texts if may_need_full_pass(data, settings))
+        few = sum(map(len, texts)) < PARALLEL_BYTES
+        wanted = min(full, 1 if few else max(1, settings.jobs))
     prepare = functools.partial(_prepare_analysis, settings.enabled)
     return [worker for worker in (start_early(prepare, max(1, settings.jobs)) for _ in range(wanted)) if worker is not None]
 

@@ -1,7 +1,8 @@
-"""A run given a few files (a pre-commit hook's) starts the workers that
-will analyse them before it builds the model table, so that their imports
-(libcst, the checks) overlap the table instead of following it; the pool
-sends them their function, holding the table, when it is made.  Workers
+"""A run given a few files (a pre-commit hook's), or a cold run of many,
+starts the workers that will analyse them before it builds the model
+table, so that their imports (libcst, the checks) overlap the table
+instead of following it; the pool sends them their function, holding the
+table, when it is made.  Workers
 that end up unused are stopped, none is started where the cache holds the
 files' results, and the findings are those of a run without them."""
 
@@ -110,6 +111,28 @@ def test_no_worker_is_started_where_the_cache_holds_the_files_results(tmp_path: 
     edited = run(files, make_settings(jobs=2), use_cache=True, cache_dir=cache)
     assert started and edited.cache_misses == 1
     assert [(f.code, f.line) for f in edited.findings] == [(f.code, f.line) for f in cold.findings]
+
+
+def test_a_cold_run_of_many_files_starts_a_worker_per_job_early_unless_the_project_was_linted_before(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path)
+    whole = run([str(root)], make_settings(jobs=2)).findings
+    assert len(list(root.rglob("*.py"))) >= file_pool.PARALLEL_THRESHOLD and whole
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("ASYNC_LINT_TEST_PIDS", str(pids))
+    monkeypatch.setattr(file_pool, "analyze_task", _recording)
+    started = _started(monkeypatch)
+    cache = str(tmp_path / "cache")
+    cold = run([str(root)], make_settings(jobs=2), use_cache=True, cache_dir=cache)
+    assert len(started) == 2 and cold.findings == whole
+    # The workers started early analysed the files, and are stopped.
+    assert {int(pid) for pid in pids.read_text().split()} <= {w.process.pid for w in started}
+    assert not _alive(started) and not multiprocessing.active_children()
+    # A folder of the project linted with the same settings: the cache
+    # likely holds its files, so no worker is started before it is known.
+    started.clear()
+    shop = run([str(root / "shop")], make_settings(jobs=2), use_cache=True, cache_dir=cache)
+    assert started == [] and shop.cache_misses == 0
+    assert shop.findings == [f for f in whole if f.path.startswith(str(root / "shop"))]
 
 
 def test_workers_started_early_and_not_needed_are_stopped(tmp_path: Path, monkeypatch) -> None:
