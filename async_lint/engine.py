@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from async_lint.catalog import PARSE_ERROR_CODE, async_unsafe_codes, level_of
 from async_lint.discovery import Discovery, discover, discover_folder_and_root, display_path, gitignore_spec
-from async_lint.file_analysis import FileResult, FileTask, analyze_source, async_free, enabled_index_checks, parse_error_finding, project_index_findings
+from async_lint.file_analysis import FileResult, FileTask, analyze_source, async_free, enabled_index_checks, may_need_full_pass, parse_error_finding, project_index_findings
 from async_lint.file_pool import PARALLEL_THRESHOLD, FileWorkers, start_early_workers
 from async_lint.findings import Finding, finding_from_located, finding_from_record, finding_record, located_record
 from async_lint.analysis.cache_config import sample_project_folder
@@ -201,7 +201,8 @@ class _Analyzer:
                 self.misses += 1
             made = self.light_facts.pop(path, None)
             light_facts = tuple(made[1]) if made is not None and made[0] == data and path not in self.overrides else None
-            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax, ast_facts=wanted, buffer=path in self.overrides, light_facts=light_facts))
+            no_hint_words = not full and not may_need_full_pass(data, self.settings)
+            tasks.append(FileTask(path, data, module_name, is_package, full, check_syntax, ast_facts=wanted, buffer=path in self.overrides, light_facts=light_facts, no_hint_words=no_hint_words))
         for result in self.workers.run(tasks):
             self.results[result.path] = result
             if self.cache is not None and result.path in keys and result.failure is None and not result.partial:

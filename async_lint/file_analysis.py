@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import string
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -319,6 +320,16 @@ def _needs_full_pass(text: str, settings: Settings) -> bool:
     return pattern is None or pattern.search(text) is not None
 
 
+@functools.lru_cache(maxsize=None)
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ``encoding`` reads ASCII's printable characters as ASCII
+    does (what a test of the raw bytes for ASCII words relies on)."""
+    try:
+        return string.printable.encode("ascii").decode(encoding) == string.printable
+    except (LookupError, UnicodeError):
+        return False
+
+
 def may_need_full_pass(data: bytes, settings: Settings) -> bool:
     """False only when the file's bytes show it needs no full pass for its
     text (none of the prefilter's required words): its analysis is a read
@@ -461,6 +472,10 @@ class FileTask:
     # The facts a light pass of these bytes records, made already where the
     # model table parsed the file (``light_fact_records``); None: made here.
     light_facts: tuple | None = field(default=None, compare=False)
+    # The bytes hold none of the words the full-pass hints require
+    # (``may_need_full_pass``, asked in the main process, which batches such
+    # files): the text, in an ASCII-compatible encoding, needs no search.
+    no_hint_words: bool = False
 
 
 # A file that ran out of time or memory is tried again in parts when it is
@@ -488,7 +503,7 @@ def analyze_task(task: FileTask, settings: Settings, parses=None) -> FileResult:
 def _analyze_read_task(task: FileTask, source: SourceFile, settings: Settings, parses) -> FileResult:
     if task.in_parts:
         return _analyze_in_parts(task, source, settings)
-    hinted = _needs_full_pass(source.text, settings)
+    hinted = not (task.no_hint_words and _ascii_compatible(source.encoding)) and _needs_full_pass(source.text, settings)
     waits_for = _waited_facts(source.text, settings)
     light = not task.full and not hinted
     if light and task.ast_facts:

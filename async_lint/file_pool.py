@@ -21,22 +21,21 @@ PARALLEL_BYTES = 64 * 1024
 # BATCH_FILES at a time, sharing one budget: most of a project's files are
 # such, and a round trip to a worker for each cost more than their analysis
 # (0.3 s of wall time on a 4,000-file project).  Which ones is told from
-# their bytes (``may_need_full_pass``: none of the words the rules start
-# from), so a batch is a few reads and text tests, far within a budget.  A
+# their bytes (``FileTask.no_hint_words``: none of the words the rules
+# start from), so a batch is a few reads and text tests, far within a budget.  A
 # batch that fails (a crash, the budget, an exception) is analysed again
 # file by file, each within a budget of its own (WorkerPool.map_batched).
 BATCH_MAX_BYTES = 16 * 1024
 BATCH_FILES = 16
 
 
-def _batchable(task: FileTask, settings: Settings) -> bool:
-    data = task.data
-    return data is not None and not task.full and not task.in_parts and len(data) < BATCH_MAX_BYTES and not may_need_full_pass(data, settings)
+def _batchable(task: FileTask) -> bool:
+    return task.no_hint_words and not task.in_parts and len(task.data or b"") < BATCH_MAX_BYTES
 
 
-def _may_need_libcst(task: FileTask, settings: Settings) -> bool:
+def _may_need_libcst(task: FileTask) -> bool:
     """The task may get a full pass (libcst): asked for one, or its text may ask."""
-    return task.full or task.in_parts or task.data is None or may_need_full_pass(task.data, settings)
+    return task.full or task.in_parts or not task.no_hint_words
 
 
 class FileWorkers:
@@ -67,7 +66,7 @@ class FileWorkers:
         settings = self.settings
         self.total += len(tasks)
         if self.pool is None:
-            if not self.early and any(_may_need_libcst(t, settings) for t in tasks):
+            if not self.early and any(map(_may_need_libcst, tasks)):
                 # Imported before the workers are forked, which then share it
                 # (a run served wholly from the cache never gets here, nor
                 # one whose files all need no full pass: 0.2 s of a small run).
@@ -85,8 +84,7 @@ class FileWorkers:
         ordered = sorted(tasks, key=lambda t: -len(t.data or b""))
         results: list[FileResult] = []
         too_large: dict[FileTask, Failure] = {}
-        batchable = functools.partial(_batchable, settings=settings)
-        for task, outcome in self.pool.map_batched(ordered, batchable, BATCH_FILES, workers):
+        for task, outcome in self.pool.map_batched(ordered, _batchable, BATCH_FILES, workers):
             if isinstance(outcome, Failure) and outcome.resource and len(task.data or b"") >= IN_PARTS_MIN_BYTES:
                 too_large[dataclasses.replace(task, in_parts=True)] = outcome
                 continue

@@ -187,7 +187,7 @@ def test_the_byte_test_answers_as_every_required_word_looked_for():
     for fast in (AnyOf(every_hint()), AnyOf([r"\basync\s+def\b", r"(?i)adrf", r"get_response"])):
         for text in EDGES + corpus_texts():
             data = text.encode("utf-8", "surrogatepass")
-            plain = any(words is None or all(any(word in data for word in choices) for choices in words) for words in fast._byte_words)
+            plain = any(words is None or all(any(word in data for word in choices) for choices in words) for words in fast._byte_words.of)
             assert fast.may_match_bytes(data) == plain, text[:80]
 
 
@@ -265,3 +265,12 @@ def test_the_twin_hints_rule_out_a_file_of_plain_method_calls_by_its_bytes():
     for text in ("await obj.asave()\n", "obj.asave ()\n", "u = aget_object_or_404(Model, pk=1)\n"):
         assert hint.may_match_bytes(text.encode()), text
         assert hint.search(text) is not None, text
+
+
+def test_a_files_bytes_stand_for_its_text_only_in_an_ascii_compatible_encoding():
+    """A worker trusts the main process's byte test (``FileTask.no_hint_words``)
+    only where the file's encoding spells ASCII words as ASCII does."""
+    from async_lint.file_analysis import _ascii_compatible
+
+    assert all(map(_ascii_compatible, ["utf-8", "ascii", "latin-1", "cp1252", "iso-8859-15", "utf-8-sig"]))
+    assert not any(map(_ascii_compatible, ["utf-16", "utf-32", "cp037", "no-such-codec"]))
