@@ -66,7 +66,13 @@ class FileWorkers:
         settings = self.settings
         self.total += len(tasks)
         if self.pool is None:
-            if not self.early and any(map(_may_need_libcst, tasks)):
+            needs_libcst = any(map(_may_need_libcst, tasks))
+            if self.early and not needs_libcst:
+                # Workers started early import libcst before their first
+                # file: where none needs it, workers forked now start at once
+                # (a small project with no async code waited 0.1 s for them).
+                self._stop_early()
+            if not self.early and needs_libcst:
                 # Imported before the workers are forked, which then share it
                 # (a run served wholly from the cache never gets here, nor
                 # one whose files all need no full pass: 0.2 s of a small run).
@@ -105,12 +111,14 @@ class FileWorkers:
         if self.pool is not None:
             self.pool.close()
             self.pool = None
-        if self.early:
-            from async_lint.workers import stop
+        self._stop_early()
 
-            for worker in self.early:
-                stop(worker)
-            self.early = []
+    def _stop_early(self) -> None:
+        from async_lint.workers import stop
+
+        for worker in self.early:
+            stop(worker)
+        self.early = []
 
 
 def _prepare_analysis(enabled: frozenset[str]) -> None:

@@ -135,6 +135,26 @@ def test_a_cold_run_of_many_files_starts_a_worker_per_job_early_unless_the_proje
     assert shop.findings == [f for f in whole if f.path.startswith(str(root / "shop"))]
 
 
+def test_workers_started_early_are_passed_over_where_no_file_needs_a_full_pass(tmp_path: Path, monkeypatch) -> None:
+    """They import libcst before their first file: where no file needs it,
+    workers forked when the files are known analyse them at once."""
+    root = tmp_path / "project"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").touch()
+    for index in range(file_pool.PARALLEL_THRESHOLD + 4):
+        (root / "app" / f"module_{index}.py").write_text(f"VALUE = {index}\n\n\ndef value():\n    return VALUE\n")
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("ASYNC_LINT_TEST_PIDS", str(pids))
+    monkeypatch.setattr(file_pool, "analyze_task", _recording)
+    started = _started(monkeypatch)
+    result = run([str(root)], make_settings(jobs=2))
+    assert result.findings == [] and len(result.files) == file_pool.PARALLEL_THRESHOLD + 4
+    assert len(started) == 2
+    analysing = {int(pid) for pid in pids.read_text().split()}
+    assert analysing and not analysing & {w.process.pid for w in started}
+    assert not _alive(started) and not multiprocessing.active_children()
+
+
 def test_workers_started_early_and_not_needed_are_stopped(tmp_path: Path, monkeypatch) -> None:
     root = _project(tmp_path)
     files = [str(root / name) for name in NAMED]
