@@ -294,6 +294,14 @@ class DjangoRequestValue:
 
 
 @dataclass(frozen=True)
+class DrfRequestValue:
+    """The request a DRF or adrf view's handler gets: its ``user`` was
+    authenticated before the handler runs (adrf runs ``initial()`` in a
+    thread), an instance of the user model; which relations it holds is the
+    authentication's choice (a project's may ``select_related`` them)."""
+
+
+@dataclass(frozen=True)
 class ModelFormValue:
     pass
 
@@ -1024,7 +1032,7 @@ class DjangoInference:
             value = self._annotated_param_value(param, scope)
             # A DRF/adrf handler's request is DRF's, its user authenticated by
             # ``initial()`` before the handler runs, whatever the annotation says.
-            return None if isinstance(value, DjangoRequestValue) and self._handler_request(param, scope) and self._in_drf_handler(scope) else value
+            return DrfRequestValue() if isinstance(value, DjangoRequestValue) and self._handler_request(param, scope) and self._in_drf_handler(scope) else value
         # Unannotated, the value follows from the parameter's place alone
         # (no inference, so no cycle or depth): read once per parameter.
         key = (id(param), id(scope))
@@ -1114,7 +1122,7 @@ class DjangoInference:
             if info is not None:
                 return ModelClass(self.models().get(info.name, info))
         if param.name.value == "request" and self.imports_django and not self.foreign_request_framework and self._handler_request(param, scope):
-            return None if self._in_drf_handler(scope) or _reads_drf_request_attributes(function, "request") else DjangoRequestValue()
+            return DrfRequestValue() if self._in_drf_handler(scope) or _reads_drf_request_attributes(function, "request") else DjangoRequestValue()
         return None
 
     @staticmethod
@@ -1349,6 +1357,20 @@ class DjangoInference:
                 loaded = None if receiver.loaded is None else receiver.loaded_below(attr)
                 return InstanceValue(target, loaded)
             return ManagerValue(target, owner=receiver, relation=relation)
+        if isinstance(receiver, DrfRequestValue):
+            # The authenticated user, unless the function set another first.
+            function: Scope | None = scope
+            while function is not None and function.kind != "function":
+                function = function.parent
+            if (
+                attr == "user"
+                and type(node.value) is cst.Name
+                and function is not None
+                and isinstance(function.node, cst.FunctionDef)
+                and not self._user_set_before(function.node, node.value.value, node)
+            ):
+                return InstanceValue(self.model_named("User") or USER_MODEL, None)
+            return None
         if isinstance(receiver, DjangoRequestValue):
             if attr == "user":
                 return None if self._user_replaced(node.value, scope, read=node) else LazyUserValue()
