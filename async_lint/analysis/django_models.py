@@ -1224,6 +1224,17 @@ class DjangoInference:
             self.inherited_setters[id(request)] = foreign
         return found or bool(foreign)
 
+    def _drf_view_sets_user(self, function: Scope) -> bool:
+        """A method of the DRF view ``function`` belongs to may set
+        ``request.user`` itself: one of its classes of this file does, or a
+        base of unknown content that is not DRF's or adrf's own (theirs set
+        the authenticated user)."""
+        cls = function.parent if function.parent is not None and function.parent.kind == "class" else None
+        if cls is None or not isinstance(cls.node, cst.ClassDef):
+            return True
+        found, foreign = self.view_sets_user(cls.node, cls.parent or cls)
+        return found or any(name.partition(".")[0] not in DRF_PACKAGES for name in foreign)
+
     def _sync_view_guarding_login(self, cls: cst.ClassDef, scope: Scope) -> bool:
         """A view with sync handlers under Django's ``LoginRequiredMixin`` or
         ``PermissionRequiredMixin``: their sync ``dispatch`` reads
@@ -1362,15 +1373,13 @@ class DjangoInference:
             function: Scope | None = scope
             while function is not None and function.kind != "function":
                 function = function.parent
-            if (
-                attr == "user"
-                and type(node.value) is cst.Name
-                and function is not None
-                and isinstance(function.node, cst.FunctionDef)
-                and not self._user_set_before(function.node, node.value.value, node)
-            ):
-                return InstanceValue(self.model_named("User") or USER_MODEL, None)
-            return None
+            if attr != "user" or function is None or not isinstance(function.node, cst.FunctionDef):
+                return None
+            if type(node.value) is cst.Name:
+                replaced = self._user_set_before(function.node, node.value.value, node)
+            else:  # ``self.request.user``: set by none of the view's methods
+                replaced = self._drf_view_sets_user(function)
+            return None if replaced else InstanceValue(self.model_named("User") or USER_MODEL, None)
         if isinstance(receiver, DjangoRequestValue):
             if attr == "user":
                 return None if self._user_replaced(node.value, scope, read=node) else LazyUserValue()
@@ -1379,10 +1388,12 @@ class DjangoInference:
             return None
         if isinstance(receiver, ClassSelf):
             if attr == "request" and self.imports_django and not self.foreign_request_framework:
-                # Django sets ``self.request`` on views (``View.setup``); a
-                # response subclass that keeps one holds whatever request its
-                # maker passed (a DRF view's, whose user is loaded).
-                if self._drf_view(receiver.cls, receiver.scope) or self._derives_from_package(receiver.cls, receiver.scope, "django.http"):
+                # Django sets ``self.request`` on views (``View.setup``), DRF
+                # on its views (``dispatch``); a response subclass that keeps
+                # one holds whatever request its maker passed.
+                if self._drf_view(receiver.cls, receiver.scope):
+                    return DrfRequestValue()
+                if self._derives_from_package(receiver.cls, receiver.scope, "django.http"):
                     return None
                 return DjangoRequestValue()
             if attr in ("model", "queryset"):
