@@ -1183,10 +1183,8 @@ class DjangoInference:
         project's own middleware set (``ModelTable.user_set_by_project``)."""
         if what == "user" and self.table.user_set_by_project:
             return True
-        function: Scope | None = scope
-        while function is not None and function.kind != "function":
-            function = function.parent
-        if function is None or not isinstance(function.node, cst.FunctionDef):
+        function = _function_scope(scope)
+        if function is None:
             return False
         cls = function.parent if function.parent is not None and function.parent.kind == "class" else None
         if isinstance(request, cst.Name):
@@ -1370,10 +1368,8 @@ class DjangoInference:
             return ManagerValue(target, owner=receiver, relation=relation)
         if isinstance(receiver, DrfRequestValue):
             # The authenticated user, unless the function set another first.
-            function: Scope | None = scope
-            while function is not None and function.kind != "function":
-                function = function.parent
-            if attr != "user" or function is None or not isinstance(function.node, cst.FunctionDef):
+            function = _function_scope(scope)
+            if attr != "user" or function is None:
                 return None
             if type(node.value) is cst.Name:
                 replaced = self._user_set_before(function.node, node.value.value, node)
@@ -2252,8 +2248,7 @@ def _loads_session(function: cst.FunctionDef, request: str | None, self_name: st
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "auser" and _is_request(func.value, request, self_name):
             return True
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-        if name in {login.rpartition(".")[2] for login in AUTH_LOGINS} and call.args and _is_request(call.args[0].value, request, self_name):
+        if _callee_name(func) in {login.rpartition(".")[2] for login in AUTH_LOGINS} and call.args and _is_request(call.args[0].value, request, self_name):
             return True
         if in_thread and type(func) is cst.Call and func.args and _session_read_in_thread(func, request, self_name):
             return True
@@ -2264,16 +2259,10 @@ def _session_read_in_thread(adapter: cst.Call, request: str | None, self_name: s
     """``sync_to_async(<request>.session.get)`` (a session method, or a
     lambda reading the session, handed to a thread): awaited, the session
     is loaded (``SessionBase._session`` fills its cache on the first read)."""
-    func = adapter.func
-    name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
-    if name not in THREAD_ADAPTER_NAMES:
-        return False
     wrapped = adapter.args[0].value
     if type(wrapped) is cst.Attribute and type(wrapped.value) is cst.Attribute and wrapped.value.attr.value == "session":
-        return _is_request(wrapped.value.value, request, self_name)
-    if type(wrapped) is cst.Lambda:
-        return any(type(inner) is cst.Attribute and inner.attr.value == "session" and _is_request(inner.value, request, self_name) for inner in _walk(wrapped.body))
-    return False
+        return _callee_name(adapter.func) in THREAD_ADAPTER_NAMES and _is_request(wrapped.value.value, request, self_name)
+    return _lambda_in_thread_reads(adapter, "session", request, self_name)
 
 
 THREAD_ADAPTER_NAMES = frozenset({"sync_to_async", "database_sync_to_async"})
@@ -2283,16 +2272,29 @@ def _loads_user_in_thread(function: cst.FunctionDef, request: str | None, self_n
     """A view's ``dispatch``/``setup`` reads ``<request>.user`` in a lambda it
     runs in a thread (``await sync_to_async(lambda: request.user.is_authenticated)()``):
     the request's lazy user is loaded, and the handlers after it read it without a query."""
-    for node in _walk(function.body):
-        if type(node) is not cst.Call or not node.args or type(node.args[0].value) is not cst.Lambda:  # type: ignore[attr-defined]
-            continue
-        func = node.func  # type: ignore[attr-defined]
-        name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
-        if name in THREAD_ADAPTER_NAMES and any(
-            type(inner) is cst.Attribute and inner.attr.value == "user" and _is_request(inner.value, request, self_name) for inner in _walk(node.args[0].value.body)
-        ):  # type: ignore[attr-defined]
-            return True
-    return False
+    return any(type(node) is cst.Call and _lambda_in_thread_reads(node, "user", request, self_name) for node in _walk(function.body))
+
+
+def _lambda_in_thread_reads(adapter: cst.Call, attr: str, request: str | None, self_name: str | None) -> bool:
+    """``adapter`` (``sync_to_async(lambda: ...)``) hands a thread a lambda
+    that reads ``<request>.<attr>``."""
+    if not adapter.args or type(adapter.args[0].value) is not cst.Lambda or _callee_name(adapter.func) not in THREAD_ADAPTER_NAMES:
+        return False
+    body = adapter.args[0].value.body  # type: ignore[attr-defined]
+    return any(type(inner) is cst.Attribute and inner.attr.value == attr and _is_request(inner.value, request, self_name) for inner in _walk(body))
+
+
+def _callee_name(func: cst.BaseExpression) -> str | None:
+    """The last name of a call's callee (``sync_to_async``, ``auth.alogin``)."""
+    return func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
+
+
+def _function_scope(scope: Scope) -> Scope | None:
+    """The scope of the def ``scope`` is in (itself, for a def's), or None."""
+    current: Scope | None = scope
+    while current is not None and current.kind != "function":
+        current = current.parent
+    return current if current is not None and isinstance(current.node, cst.FunctionDef) else None
 
 
 def _is_request(expr: cst.BaseExpression, request: str | None, self_name: str | None) -> bool:
