@@ -30,6 +30,7 @@ RAISED = "raised"  # `raise call()`: TypeError (exceptions must derive from Base
 KEY = "key"  # `d[call()]`: the coroutine object itself is the key or index
 NONE_TESTED = "none_tested"  # `call() is None`: never true
 COMPARED = "compared"  # `call() == "done"`: a coroutine equals only itself
+OPERAND = "operand"  # `now - call()`, `call() > 5`: TypeError (consumer: the operator)
 # `return call()` in a def run in a thread (`@sync_to_async`): the async
 # caller gets the coroutine object; asgiref never awaits what it returns.
 THREAD_RETURNED = "thread_returned"
@@ -42,7 +43,7 @@ NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED, CALLBACK})
 # Uses the module summary keeps only in async code: in sync code they are
 # everyday shapes (``for x in f()``, ``f().name``, ``a, b = f()``) whose
 # callees in other modules the project index would load to no end.
-ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED, COMPARED, RAISED})
+ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED, COMPARED, RAISED, OPERAND})
 # Uses where an added ``await`` is no fix: ``raise await f()`` raises what
 # the coroutine returns (the author means to await it, then raise or return).
 NO_AWAIT_FIX = frozenset({RAISED, THREAD_RETURNED})
@@ -146,6 +147,9 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
         return CoroutineUse(TEXT)
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Modulo) and parent.right is call and _is_text_literal(parent.left):
         return CoroutineUse(TEXT)
+    operator = _operator_taking(stack, index, call)
+    if operator is not None:
+        return CoroutineUse(OPERAND, operator)
     if type(parent) is cst.Index and parent.value is call and index >= 3 and type(stack[index - 2]) is cst.SubscriptElement and type(stack[index - 3]) is cst.Subscript:
         return CoroutineUse(KEY)
     if type(parent) in (cst.Element, cst.DictElement) and parent.value is call:
@@ -377,6 +381,42 @@ def _failing_use(parent: cst.CSTNode, value: cst.BaseExpression) -> CoroutineUse
     return None
 
 
+# The operators no coroutine or future supports, by libcst's class names:
+# arithmetic, bitwise and ordering (``==``/``in``: COMPARED).
+_BINARY_OPERATORS = {
+    "Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "FloorDivide": "//", "Modulo": "%", "Power": "**",
+    "MatrixMultiply": "@", "LeftShift": "<<", "RightShift": ">>", "BitAnd": "&", "BitOr": "|", "BitXor": "^",
+}  # fmt: skip
+_UNARY_OPERATORS = {"Minus": "-", "Plus": "+", "BitInvert": "~"}
+_ORDERING = {"LessThan": "<", "GreaterThan": ">", "LessThanEqual": "<=", "GreaterThanEqual": ">="}
+_AUGMENTED = {f"{name}Assign": f"{symbol}=" for name, symbol in _BINARY_OPERATORS.items()}
+
+
+def _operator_taking(stack: list[cst.CSTNode], index: int, value: cst.BaseExpression) -> str | None:
+    """The operator that takes ``value`` (``stack[index]``) as an operand
+    and raises TypeError on a coroutine or a future: ``now - value``,
+    ``-value``, ``value > 5``, ``total += value``; None for any other use."""
+    parent = stack[index - 1]
+    kind = type(parent)
+    if kind is cst.BinaryOperation and (parent.left is value or parent.right is value):
+        return _BINARY_OPERATORS.get(type(parent.operator).__name__)
+    if kind is cst.UnaryOperation and parent.expression is value:
+        return _UNARY_OPERATORS.get(type(parent.operator).__name__)
+    if kind is cst.AugAssign and parent.value is value:
+        return _AUGMENTED.get(type(parent.operator).__name__)
+    if kind is cst.Comparison and parent.left is value and parent.comparisons:
+        return _ORDERING.get(type(parent.comparisons[0].operator).__name__)
+    if kind is cst.ComparisonTarget and parent.comparator is value and index >= 2 and type(stack[index - 2]) is cst.Comparison:
+        # ``low < value``, and in a chain the next comparison's left operand too (``low < value <= high``).
+        targets = stack[index - 2].comparisons
+        at = next(i for i, target in enumerate(targets) if target is parent)
+        for target in targets[at : at + 2]:
+            symbol = _ORDERING.get(type(target.operator).__name__)
+            if symbol is not None:
+                return symbol
+    return None
+
+
 def unpacked(parent: cst.CSTNode, value: cst.BaseExpression) -> bool:
     """``a, b = value``: the value is unpacked, not stored."""
     return type(parent) is cst.Assign and parent.value is value and any(type(t.target) in (cst.Tuple, cst.List) for t in parent.targets)
@@ -396,6 +436,7 @@ _USE_WORDING = {
     RAISED: ", which cannot be raised (TypeError: exceptions must derive from BaseException)",
     NONE_TESTED: ", which is never None: the test never sees its result",
     COMPARED: ", which equals no other value: the comparison never sees its result",
+    OPERAND: ", which `{consumer}` cannot take as an operand (TypeError): the code never sees its result",
     THREAD_RETURNED: " that this def, which runs in a thread, returns: `sync_to_async` hands its async caller the {thing} object and never awaits it",
     CALLBACK: " that a lambda hands to {consumer}, which calls the lambda and drops what it returns",
     ARGUMENT: ": {consumer} gets the {thing} object, not its result",

@@ -36,6 +36,7 @@ from async_lint.analysis.coroutine_uses import (
     KEY,
     NO_AWAIT_FIX,
     NONE_TESTED,
+    OPERAND,
     NOT_FOR_FUTURES,
     RAISED,
     TEXT,
@@ -1323,6 +1324,7 @@ def held_message(callee: str, future: bool, name: str, use: CoroutineUse, in_asy
         KEY: "used as a key or index itself",
         NONE_TESTED: "only compared with None (never None)",
         COMPARED: "only compared with a value (never equal)",
+        OPERAND: f"used as an operand of `{use.consumer}` (TypeError)",
         THREAD_RETURNED: "only returned by this def, which runs in a thread (its async caller gets the coroutine object),",
     }.get(use.kind, f"only passed to {use.consumer}")
     advice = "add `await`" if in_async else "`await` it from async code, or run it with `async_to_sync(...)`"
