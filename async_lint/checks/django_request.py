@@ -380,6 +380,13 @@ class RequestUserCheck(DjangoCheck):
         handed = handed_callable(self.ctx, node)
         if handed is None:
             return
+        for arg in self._thread_arguments(node, handed):
+            if isinstance(self.inference.infer(arg.value), LazyUserValue):
+                # ``sync_to_async(get_object_or_404)(Progress, user=user)``:
+                # the thread builds its query from the lazy user, or reads it
+                # otherwise; later reads of it here may run no query.
+                user = self._text(arg.value)
+                self._loaded_here().update((user, user.removesuffix(".user") + ".session"))
         method = handed.value
         if type(method) is cst.Attribute and method.attr.value in self.session_methods and isinstance(self.inference.infer(method.value), SessionValue):
             # ``await sync_to_async(request.session.get)("k")``: the thread filled the session's cache.
@@ -397,6 +404,17 @@ class RequestUserCheck(DjangoCheck):
                 self._loaded_here().update((user, user.removesuffix(".user") + ".session"))
             elif isinstance(inferred, SessionValue) and attribute.attr.value in self.session_methods:
                 self._loaded_here().add(self._text(attribute.value))
+
+    def _thread_arguments(self, node: cst.Call, handed: cst.Arg) -> list[cst.Arg]:
+        """The arguments the callable ``node`` hands to a thread is called
+        with: the next call's (``sync_to_async(f)(user)``), or those after
+        it in the same call (``asyncio.to_thread(f, user)``, ``run_in_executor``)."""
+        parent = self.ctx.parent
+        if type(parent) is cst.Call and parent.func is node:
+            return list(parent.args)
+        if self.ctx.qualified_name(node.func) in THREAD_DECORATORS:
+            return []  # the adapted callable, called elsewhere
+        return list(node.args[node.args.index(handed) + 1 :])
 
     def _request_loading(self, call: cst.Call) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
         """An awaited call that leaves the request's session loaded, and its
