@@ -45,6 +45,15 @@ PASSED_QUERYSET = "<QuerySet>"
 # one whose user or session a thread read earlier on the loop.
 SESSION_NOT_LOADED = "session"
 USER_NOT_LOADED = "user"
+# A guard's key for a module-level name, not a parameter (``if not DEBUG:
+# return``): ``=`` and the name's absolute name, whose value is known where
+# its module binds it once to a literal (summary ``constants``).
+CONSTANT_GUARD = "="
+
+
+def _test_fails(value, test: str) -> bool:
+    """Whether a guard's test (summary.py's ``_guard_test``) fails on a literal value."""
+    return {"truthy": not value, "falsy": bool(value), "none": value is not None, "notnone": value is None}[test]
 
 
 def loaded_request(parts) -> dict[str, str]:
@@ -551,10 +560,11 @@ class ProjectIndex:
         while queue:
             current = queue.popleft()
             function = self.function(current[0]) or {}
-            ruled_out = self._ruled_out_by(current[2], function, current[0]) if current[2] is not None else None
+            by_arguments = self._ruled_out_by(current[2], function, current[0]) if current[2] is not None else None
+            ruled_out = self._with_constants(by_arguments)
             unloaded = json.loads(current[3]) if current[3] is not None else None
             own = [*function.get("ops", ()), *self._relation_ops(*unloaded, function, current[0])] if unloaded is not None else function.get("ops", ())
-            ops = [op for op in own if usable(op) and not (ruled_out and len(op) > 3 and ruled_out(op[3]))]
+            ops = [op for op in own if usable(op) and not (len(op) > 3 and ruled_out(op[3]))]
             ops.extend(self._task_ops(current[0], function))
             ops.extend(self._object_ops(function))
             if ops:
@@ -563,8 +573,7 @@ class ProjectIndex:
                     best = (self._severity(op[0]), current, op)
                     if best[0] == 0:
                         break
-            guarded = function.get("guarded_calls", {}) if ruled_out else {}
-            skipped = {ref for ref, guards in guarded.items() if ruled_out(guards)}  # type: ignore[misc]
+            skipped = {ref for ref, guards in function.get("guarded_calls", {}).items() if ruled_out(guards)}
             arguments = function.get("call_args", {})
             # The relations not loaded on the instance ``self`` is here, for its own methods.
             own_self = self._own_self(unloaded, function, current[0]) if unloaded is not None else None
@@ -760,6 +769,30 @@ class ProjectIndex:
                 return True
         return False
 
+    def _with_constants(self, by_arguments: Callable[[list], bool] | None) -> Callable[[list], bool]:
+        """Whether guards fail: by the call's arguments (``by_arguments``,
+        where known), or by a module constant one of them tests
+        (``if not DEBUG: return`` where the module says ``DEBUG = False``)."""
+
+        def fails(guards: list) -> bool:
+            return (by_arguments is not None and by_arguments(guards)) or any(self._constant_fails(guard) for guard in guards)
+
+        return fails
+
+    def _constant_fails(self, guard: list) -> bool:
+        name, test = guard
+        if not name.startswith(CONSTANT_GUARD):
+            return False
+        found = self._module_level_name(name[len(CONSTANT_GUARD) :], 0, lambda summary, _module, local, _depth: [summary["constants"][local]] if local in summary.get("constants", {}) else None)
+        return found is not None and _test_fails(found[0], test)
+
+    def _constant_guards_known(self, function: dict) -> None:
+        """Load what the module constants the function's guards test need
+        (``demand``: the module that binds each)."""
+        for guards in (*(op[3] for op in function.get("ops", ()) if len(op) > 3), *function.get("guarded_calls", {}).values()):
+            for guard in guards:
+                self._constant_fails(guard)
+
     def _ruled_out_by(self, calls: str, function: dict, target: FunctionKey) -> Callable[[list], bool]:
         """Whether the calls of a function (JSON: [[ref, args], ...], the
         literal arguments each passes, see summary.py) all rule out guards
@@ -834,8 +867,7 @@ class ProjectIndex:
                 return isinstance(found, dict) and found.get(test) == "loaded"  # a request with that part loaded
             if not isinstance(found, list):
                 return False  # unknown, or a ``**kwargs`` value not read (``_forwarded``)
-            literal = found[0]
-            return {"truthy": not literal, "falsy": bool(literal), "none": literal is not None, "notnone": literal is None}[test]
+            return _test_fails(found[0], test)
 
         return lambda guards: any(fails(guard) for guard in guards)
 
@@ -885,6 +917,7 @@ class ProjectIndex:
                         starts.append((target, None))
             for key in self.reachable(starts):
                 function = self.function(key) or {}
+                self._constant_guards_known(function)
                 self._task_ops(key, function)  # loads the modules the refs name
                 self._object_ops(function)
         self._qs.clear()

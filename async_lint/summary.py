@@ -79,7 +79,7 @@ from async_lint.analysis.django_models import return_statements
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.receivers import ReceiverInference, self_assignments
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Scope, dotted_name, final_assignment
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, GLOBAL, IMPORT, PARAM, Scope, dotted_name, final_assignment, lookup
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import makes_task
@@ -88,6 +88,7 @@ from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.foreign_objects import module_objects
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here, misplaced_await
+from async_lint.index import CONSTANT_GUARD
 from async_lint.positions import CONSTANT_NAMES, CallOrdinals, spelling_key
 
 cst = lazy_libcst.bind(globals())
@@ -502,9 +503,49 @@ def _guard_test(ctx: FileContext, test: cst.BaseExpression) -> tuple[str, str] |
         return None
     scope = ctx.scope
     bindings = scope.bindings.get(test.value) if scope.kind == "function" else None
-    if not bindings or len(bindings) != 1 or bindings[0].kind != PARAM:
+    if not bindings:
+        constant = _module_constant_key(ctx, test.value) if scope.kind == "function" else None
+        return (constant, sense) if constant is not None else None
+    if len(bindings) != 1 or bindings[0].kind != PARAM:
         return None
     return test.value, sense
+
+
+def _module_constant_key(ctx: FileContext, name: str) -> str | None:
+    """``=module.NAME`` for ``if not NAME:`` where NAME is the module's
+    (``DEBUG = False``) or imported (``from conf.settings import DEBUG``)
+    and no enclosing function binds it: the index knows its value where its
+    module binds it once to a literal (``constants``)."""
+    found = lookup(ctx.scope, name)
+    if found is None or found[0].kind != "module" or len(found[1]) != 1:
+        return None
+    binding = found[1][0]
+    if binding.kind == IMPORT and binding.target:
+        return CONSTANT_GUARD + binding.target
+    if binding.kind == ASSIGN and ctx.module_name:
+        return f"{CONSTANT_GUARD}{ctx.module_name}.{name}"
+    return None
+
+
+def _on_parameters(guard_lists: list[list[list[str]]]) -> bool:
+    """Whether a guard of these reads a parameter (the index then reads the
+    call's arguments), not only module constants."""
+    return any(not guard[0].startswith(CONSTANT_GUARD) for guards in guard_lists for guard in guards)
+
+
+def _module_constants(ctx: FileContext) -> dict[str, Any]:
+    """The module-level names bound once, to ``True``/``False``/``None`` or
+    a number, that no function declares ``global``: their value wherever
+    the module is imported (a flag such as ``DEBUG = False``)."""
+    declared = {name for info in ctx.functions for name, bindings in info.scope.bindings.items() if bindings[0].kind == GLOBAL}
+    out: dict[str, Any] = {}
+    for name, bindings in ctx.module_scope.bindings.items():
+        if len(bindings) != 1 or bindings[0].kind != ASSIGN or not bindings[0].unconditional or name in declared:
+            continue
+        value = _literal(bindings[0].value) if bindings[0].value is not None else None
+        if value is not None and (value[0] is None or type(value[0]) in (bool, int, float)):
+            out[name] = value[0]
+    return out
 
 
 # Class decorators whose generated ``__init__`` ends by calling a hook of
@@ -1222,7 +1263,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             guarded_calls = _guarded_calls(ctx, collector.call_guards.get(key, ()))
             if guarded_calls:
                 entry["guarded_calls"] = guarded_calls
-            if guarded_calls or any(len(op) > 3 for op in ops) or any(len(read) > 5 for read in relation_reads):
+            if _on_parameters([*guarded_calls.values(), *(op[3] for op in ops if len(op) > 3), *(read[5] for read in relation_reads if len(read) > 5)]):
                 entry.update(_parameters(info.node))
         elif any(len(op) > 3 for op in ops):
             entry.update(_parameters(info.node))  # a session read's guard (no branch guards)
@@ -1289,6 +1330,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         **({"made": made} if (made := module_objects(ctx).made) else {}),
         **({"bound": bound} if bound else {}),
         **({"loop_wrappers": wrappers} if (wrappers := _loop_wrappers(ctx)) else {}),
+        **({"constants": constants} if (constants := _module_constants(ctx)) else {}),
     }
 
 
