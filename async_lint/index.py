@@ -37,6 +37,9 @@ MAX_REEXPORT_DEPTH = 12
 # give a lazy QuerySet: the helper evaluates the one it is passed (its
 # parameter, or a QuerySet it built from it), the call passes one.
 PASSED_QUERYSET = "<QuerySet>"
+# The same for a model instance, whatever its relations: the helper writes
+# it (``client.save()``, ``delete()``, ``refresh_from_db()`` on its parameter).
+PASSED_INSTANCE = "<instance>"
 # The guards a summary gives a session read, and a read of the lazy user,
 # on a request parameter (``request.session.get()``, ``request.user.pk`` in
 # a helper): each holds unless the call passes a request value saying that
@@ -529,12 +532,13 @@ class ProjectIndex:
         """A function whose body runs in the caller's thread at ``site``."""
         return self.callable_sync(function) or self.entered_at(function, site) or self.consumed_at(function, site)
 
-    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None, site: dict | None = None) -> list[Any] | None:
+    def chain(self, key: FunctionKey, orm_ok: bool = True, receiver: tuple[str, str] | None = None, site: dict | None = None, module: str | None = None) -> list[Any] | None:
         """The chain [key, ..., op] by which ``key`` blocks, or None: the one
         ending at the most severe operation reachable, the shortest of those.
         ``site``: the call site, whose literal arguments may rule out
         branches of ``key`` (its ops and calls under them are skipped); the
-        same holds further down for calls whose arguments the summary keeps."""
+        same holds further down for calls whose arguments the summary keeps.
+        ``module``: the site's, where its refs resolve."""
         function = self.function(key)
         if not self.runs_at(function, site):
             return None
@@ -542,7 +546,8 @@ class ProjectIndex:
         # The call's ref and the relations not loaded on the instances it
         # passes (summary ``unloaded``), which the function may read: kept
         # along ``self.method()`` calls for the instance ``self`` stands for.
-        start_unloaded = json.dumps([site["ref"], site["unloaded"]]) if site is not None and "unloaded" in site else None
+        unloaded = self._passed_unloaded(site, module) if site is not None else None
+        start_unloaded = json.dumps([site["ref"], unloaded]) if unloaded is not None else None  # type: ignore[index]
         memo_key = (key, orm_ok, receiver, start_args, start_unloaded)
         if memo_key in self._chain_memo:
             return self._chain_memo[memo_key]
@@ -595,6 +600,31 @@ class ProjectIndex:
             found = [*(state[0] for state in _path_to(parents, best[1])), best[2]]
         self._chain_memo[memo_key] = found
         return found
+
+    def _passed_unloaded(self, site: dict, module: str | None) -> list | None:
+        """The site's ``unloaded`` (what its file knows of the instances and
+        QuerySets the call passes), with each argument that is the result
+        of a project function returning a lazy QuerySet (summary
+        ``results``: ``images = get_images(pk)`` then ``album(images)``,
+        the helper in another module) counted as one; None: nothing known."""
+        unloaded = site.get("unloaded")
+        results = site.get("results")
+        if not results or module is None:
+            return unloaded
+        positional, keywords, receiver = json.loads(json.dumps(unloaded)) if unloaded is not None else [[], {}, None]
+        added = False
+        for where, ref in results.items():
+            target = self.resolve(ref, module)
+            if target is None or not self.returns_queryset(target):
+                continue
+            added = True
+            if where.isdigit():
+                at = int(where)
+                positional.extend([None] * (at + 1 - len(positional)))
+                positional[at] = [*(positional[at] or ()), PASSED_QUERYSET]
+            else:
+                keywords[where] = [*keywords.get(where, ()), PASSED_QUERYSET]
+        return [positional, keywords, receiver] if added else unloaded
 
     def _own_self(self, unloaded: list, function: dict, key: FunctionKey) -> list | None:
         """The relations not loaded on the instance ``self`` stands for in
@@ -837,6 +867,8 @@ class ProjectIndex:
             if names and relation in names:
                 if relation == PASSED_QUERYSET:
                     out.append(["DJA202", line, f"{what} (evaluates the QuerySet passed as `{param}`)", *guards])
+                elif relation == PASSED_INSTANCE:
+                    out.append(["DJA203", line, f"{what} (queries with the model instance passed as `{param}`)", *guards])
                 else:
                     out.append(["DJA204", line, f"{what} (loads the related `{relation}` with a query)", *guards])
         return out
@@ -903,6 +935,11 @@ class ProjectIndex:
                     continue
                 if site["async"]:
                     starts.append((target, receiver))
+                    for ref in site.get("results", {}).values():
+                        # Whether a result it is passed is a lazy QuerySet (``_passed_unloaded``).
+                        made_by = self.resolve(ref, module)
+                        if made_by is not None:
+                            self.returns_queryset(made_by)
                 else:
                     self.function(target)
             for fact in summary.get("handoffs", ()):

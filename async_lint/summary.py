@@ -1303,6 +1303,10 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
                 sites[-1]["args"] = args
         if in_async and id(node) in ctx.unloaded_at:
             sites[-1]["unloaded"] = ctx.unloaded_at[id(node)]
+        if in_async and id(node) in ctx.call_results_at:
+            results = {where: text for where, ref in ctx.call_results_at[id(node)].items() if (text := _ref_text(ctx, ref))}
+            if results:
+                sites[-1]["results"] = results  # the index asks whether each is a lazy QuerySet
         if id(node) in collector.awaited:
             sites[-1]["awaited"] = True
         if id(node) in collector.entered:

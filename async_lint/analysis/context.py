@@ -252,6 +252,10 @@ class FileContext:
         # not loaded on the instances it passes, where known:
         # [[positional...], {keyword: ...}, receiver], each a list of names or None.
         self.unloaded_at: dict[int, list] = {}
+        # id(call on the event loop) -> {its argument's position ("0") or
+        # keyword: the ref (summary.callee_ref) of the call whose result it
+        # passes, of a kind unknown here}.
+        self.call_results_at: dict[int, dict[str, Any]] = {}
         # id(call on the event loop) -> {name of a request it passes: what of
         # it is loaded there ("user", "session")}, where something is.
         self.request_loads_at: dict[int, dict[str, list[str]]] = {}

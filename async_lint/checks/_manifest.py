@@ -223,6 +223,6 @@ ENTRIES = (
     ("async_lint.checks.coroutines", "CrossModuleLoopReentryCheck", "index", ("DJA304",), None, None, (), None, False, (), False),
     ("async_lint.checks.coroutines", "CrossModuleUnawaitedCheck", "index", ("DJA302",), None, None, (), None, False, (), False),
     ("async_lint.checks.missing_sync_to_async", "MissingSyncToAsyncCheck", "index", ("DJA401",), None, None, (), None, True, (), False),
-    ("async_lint.checks.relation_chains", "AsyncRelationReadCheck", "index", ("DJA204",), None, None, (), None, False, (), False),
+    ("async_lint.checks.relation_chains", "AsyncRelationReadCheck", "index", ("DJA202", "DJA203", "DJA204"), None, None, (), None, False, (), False),
     ("async_lint.checks.sync_to_async", "HandoffIndexCheck", "index", ("DJA402", "DJA403", "DJA404"), None, None, (), None, False, (), False),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 
-from typing import Callable
+from typing import Any, Callable
 
 from async_lint import lazy_libcst
 
@@ -39,7 +39,7 @@ from async_lint.analysis.scopes import ASSIGN, CLASS, PARAM, Binding, Scope, sol
 from async_lint.checks.base import Check
 from async_lint.checks.django_cross_module import record_attribute_use, record_iteration
 from async_lint.checks.foreign_results import FUNCTION, INSTANCE, LOADER, QUERYSET, record_foreign_use
-from async_lint.index import PASSED_QUERYSET
+from async_lint.index import PASSED_INSTANCE, PASSED_QUERYSET
 from async_lint.walk import children
 
 cst = lazy_libcst.bind(globals())
@@ -259,10 +259,14 @@ class SyncOrmCheck(DjangoCheck):
             return
         receiver = self.inference.infer(func.value)
         if receiver is None:
-            if method in EVALUATING_METHODS and not self.ctx.in_async_context:
+            on_parameters = not self.ctx.in_async_context or self._in_async_def()
+            if method in EVALUATING_METHODS and on_parameters:
                 root = self._parameter_queryset(func.value)
                 if root is not None:
                     self._note_parameter_relation(node, root, PASSED_QUERYSET)
+            if method in MODEL_METHODS and type(func.value) is cst.Name and on_parameters:
+                # ``client.save()`` on a parameter: a query where the call passes a model instance.
+                self._note_parameter_relation(node, func.value, PASSED_INSTANCE)
             self._foreign_method_call(node, func, method)
             return
         if isinstance(receiver, (ManagerValue, QuerySetValue)):
@@ -378,9 +382,10 @@ class SyncOrmCheck(DjangoCheck):
         ``advice``: what to do instead, where not ``iteration_advice``."""
         advice = advice or self.iteration_advice
         value = self.inference.infer(expr)
-        if value is None and not self.ctx.in_async_context:
+        if value is None and (not self.ctx.in_async_context or self._in_async_def()):
             # ``if qs:`` in a helper, ``qs`` its parameter (or built from it): a
-            # query where a call on the event loop passes a lazy QuerySet.
+            # query where a call on the event loop passes a lazy QuerySet
+            # (a coroutine function's too: the index's ``relation_chain``).
             root = self._parameter_queryset(expr)
             if root is not None:
                 self._note_parameter_relation(expr, root, PASSED_QUERYSET)
@@ -913,18 +918,40 @@ class SyncOrmCheck(DjangoCheck):
         what a sync function it runs may load with a query."""
         if any(arg.star for arg in node.args):
             return
+        from async_lint.summary import callee_ref
+
         positional: list = []
         keywords: dict = {}
+        results: dict[str, Any] = {}
         for arg in node.args:
-            names = self._unloaded(arg.value)
+            names = self._unloaded(arg.value, passed=True)
             if arg.keyword is not None:
                 if names:
                     keywords[arg.keyword.value] = names
             else:
                 positional.append(names)
+            if not names:
+                made = self._result_of_call(arg.value)
+                ref = callee_ref(self.ctx, made.func) if made is not None else None
+                if ref is not None:
+                    results[arg.keyword.value if arg.keyword is not None else str(len(positional) - 1)] = ref
+        if results:
+            self.ctx.call_results_at[id(node)] = results
         receiver = self._unloaded(node.func.value) if type(node.func) is cst.Attribute else None
         if any(positional) or keywords or receiver:
             self.ctx.unloaded_at[id(node)] = [positional, keywords, receiver]
+
+    def _result_of_call(self, expr: cst.BaseExpression) -> cst.Call | None:
+        """The call whose result ``expr`` is, where nothing here tells what
+        that is (``get_images(pk)``, or a local bound only to it): the
+        project index may know (a helper of another module returning a lazy
+        QuerySet, which the called function may evaluate)."""
+        if type(expr) is cst.Name:
+            from async_lint.checks.foreign_results import sole_local_binding
+
+            binding = sole_local_binding(self.ctx, expr, lambda b: type(b.value) is cst.Call)
+            expr = binding.value if binding is not None and len(getattr(binding.node, "targets", ())) == 1 else None
+        return expr if type(expr) is cst.Call and self.inference.infer(expr) is None else None
 
     def _note_unloaded_receiver(self, node: cst.Attribute, value: InstanceValue) -> None:
         """``post.summary`` read on the event loop, where it may be a
@@ -935,25 +962,29 @@ class SyncOrmCheck(DjangoCheck):
         if receiver:
             self.ctx.unloaded_at[id(node)] = [[], {}, receiver]
 
-    def _unloaded(self, expr: cst.BaseExpression, value=None) -> list[str] | None:
+    def _unloaded(self, expr: cst.BaseExpression, value=None, passed: bool = False) -> list[str] | None:
         """The relations of the instance ``expr`` is that were neither
         fetched with it nor loaded since; ``[PASSED_QUERYSET]`` for a lazy
-        QuerySet (not a prefetched relation's); None: neither."""
+        QuerySet (not a prefetched relation's); None: neither.  ``passed``
+        (an argument of a call): an instance's also holds ``PASSED_INSTANCE``
+        (a helper that writes its parameter writes it)."""
         value = self.inference.infer(expr) if value is None else value
         if isinstance(value, (QuerySetValue, ManagerValue)) and value.model is not None and not (isinstance(value, QuerySetValue) and value.rows):
             owner, relation = value.owner, value.relation
             if owner is not None and relation is not None and (owner.loaded is None or owner.has_loaded(relation.name)):
                 return None  # maybe prefetched: its rows are cached
             return [PASSED_QUERYSET]
-        if not isinstance(value, InstanceValue) or value.model is None or value.loaded is None:
+        if not isinstance(value, InstanceValue) or value.model is None:
             return None
+        if value.loaded is None:
+            return [PASSED_INSTANCE] if passed else None
         path = dotted(expr)
         names = [
             name
             for name in value.model.relations
             if not value.has_loaded(name) and not self._maybe_loaded_elsewhere(expr, name) and not (path is not None and self._assigned_at(root_name(expr), f"{path}.{name}"))
         ]
-        return sorted(names) or None
+        return [*sorted(names), PASSED_INSTANCE] if passed else sorted(names) or None
 
     def _note_assigned(self, node: cst.Attribute) -> None:
         """``inst.team = other``: Django's descriptor caches the instance

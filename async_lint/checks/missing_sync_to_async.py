@@ -54,7 +54,7 @@ class MissingSyncToAsyncCheck(IndexCheck):
                     # decorator made it awaitable.  A Celery task is no such
                     # decorator: calling it runs its body here, then awaits what it returns.
                     continue
-                chain = self._unmocked(index.chain(target, orm_ok=not orm_opt_out, receiver=receiver, site=site), site)
+                chain = self._unmocked(index.chain(target, orm_ok=not orm_opt_out, receiver=receiver, site=site, module=module), site)
             if chain is not None:
                 out.append(_finding(index, path, site, target, chain))
             elif site.get("entered"):

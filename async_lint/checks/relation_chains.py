@@ -20,7 +20,9 @@ from async_lint.checks.missing_sync_to_async import chain_text
 
 
 class AsyncRelationReadCheck(IndexCheck):
-    codes = ("DJA204",)
+    # DJA204: a relation read; DJA202: a QuerySet passed and evaluated
+    # there; DJA203: a model instance passed and written (or reloaded) there.
+    codes = ("DJA202", "DJA203", "DJA204")
 
     def findings_for(self, path: str, summary: dict, orm_opt_out: bool) -> list[Finding]:
         if orm_opt_out:
@@ -29,8 +31,8 @@ class AsyncRelationReadCheck(IndexCheck):
         module = index.module_of(path, summary)
         out = []
         for site in summary["sites"]:
-            if not site["async"] or "unloaded" not in site or site["ref"][:2] == "p:":
-                continue
+            if not site["async"] or "unloaded" not in site or site["ref"][:2] == "p:" or site.get("discarded"):
+                continue  # a coroutine dropped unawaited never runs its body (DJA302)
             receiver = index.receiver_of(site["ref"], module)
             target = index.resolve(site["ref"], module, receiver)
             function = index.function(target) if target is not None else None
@@ -39,10 +41,21 @@ class AsyncRelationReadCheck(IndexCheck):
             chain = index.relation_chain(target, receiver, site)
             if chain is None:
                 continue
-            message = (
-                f"`{site['callee']}` runs on the event loop and reads a relation its instance was fetched without: "
-                f"{chain_text(index, chain)}; load it with the query that fetched the instance "
-                "(`select_related`/`prefetch_related`), or read it in a thread"
-            )
-            out.append(finding_at(path, site, "DJA204", message))
+            code = chain[-1][0]
+            out.append(finding_at(path, site, code, _message(code, site["callee"], chain_text(index, chain))))
         return out
+
+
+def _message(code: str, callee: str, chain: str) -> str:
+    if code == "DJA202":
+        return (
+            f"`{callee}` runs on the event loop and evaluates the lazy QuerySet it is passed: {chain}; "
+            "iterate it there with `async for` (or an `a`-method), or pass it evaluated (`[x async for x in qs]`)"
+        )
+    if code == "DJA203":
+        return f"`{callee}` runs on the event loop and queries with the model instance it is passed: {chain}; use the async method there (`await obj.asave()`, `adelete()`, `arefresh_from_db()`)"
+    return (
+        f"`{callee}` runs on the event loop and reads a relation its instance was fetched without: "
+        f"{chain}; load it with the query that fetched the instance "
+        "(`select_related`/`prefetch_related`), or read it in a thread"
+    )
