@@ -1234,6 +1234,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry["returns"] = returns
         if orm:
             entry["orm"] = True
+        if info.may_query and "qs" in returns:
+            entry["may_query"] = True  # DJA402 does not say "no query runs there"
         if "." not in info.qualname and (returned := module_objects(ctx).returns.get(info.qualname)) is not None:
             entry["return_type"] = returned  # a type with blocking methods: the objects it makes block
         if info.node.decorators and "." not in info.qualname and not info.is_async:

@@ -133,6 +133,9 @@ class FunctionInfo:
     # True for a def decorated @sync_to_async / @database_sync_to_async.
     runs_in_thread: bool = False
     ops: list[BlockingOp] = field(default_factory=list)
+    # Calls an evaluating QuerySet method or a model write on a value the
+    # analysis cannot type (``user.roles.exists()``): it may query.
+    may_query: bool = False
 
     def local_defs(self, name: str) -> Iterator[cst.FunctionDef]:
         """The defs bound to ``name`` in this function's body (``def load(): ...``)."""

@@ -259,6 +259,9 @@ class SyncOrmCheck(DjangoCheck):
             return
         receiver = self.inference.infer(func.value)
         if receiver is None:
+            function = self.ctx.current_function
+            if function is not None and not self.ctx.in_async_context:
+                function.may_query = True
             on_parameters = not self.ctx.in_async_context or self._in_async_def()
             if method in EVALUATING_METHODS and on_parameters:
                 root = self._parameter_queryset(func.value)

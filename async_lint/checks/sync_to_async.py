@@ -491,7 +491,9 @@ class HandoffIndexCheck(IndexCheck):
             lazy = fact.lazy or (function is not None and not function["async"] and index.returns_queryset(target))
             # Blocking work of its own runs in the thread, or in a project function it calls.
             works = lazy and function is not None and bool(function.get("ops") or index.chain(target) is not None or _works_below(index, target))
-            if lazy and fact.decorator and works:
+            # A query on a value of unknown type (``user.roles.exists()``) may run there too.
+            maybe_works = works or (function is not None and bool(function.get("may_query")))
+            if lazy and fact.decorator and maybe_works:
                 # Its own queries run in the thread; the QuerySet it returns does not.
                 out.append(
                     (
@@ -506,7 +508,7 @@ class HandoffIndexCheck(IndexCheck):
                         f"`{text}()` runs in a thread (`@{fact.decorator}`) but only builds a lazy QuerySet: no query runs there, and evaluating the result later in async code raises SynchronousOnlyOperation; evaluate it before returning (`return list(...)`) or iterate the result with `async for`",
                     )
                 )
-            elif lazy and not fact.lazy and works:
+            elif lazy and not fact.lazy and maybe_works:
                 # The helper runs queries of its own (or through its calls), then returns a lazy one.
                 out.append(
                     (
