@@ -1778,6 +1778,8 @@ class DjangoInference:
         model = receiver.model
         selected = receiver.selected if isinstance(receiver, QuerySetValue) else _back_reference(receiver)
         rows = receiver.rows if isinstance(receiver, QuerySetValue) else False
+        if method == "get_queryset" and isinstance(receiver, ManagerValue):
+            method = "all"  # the manager's QuerySet, as ``all()`` gives it (a related manager's prefetched one too)
         if method in LAZY_METHODS:
             if method in ("select_related", "prefetch_related"):
                 paths = set(selected)
