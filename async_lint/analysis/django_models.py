@@ -1494,10 +1494,12 @@ class DjangoInference:
                     if head == self_name:
                         paths.append(("self" + dot + rest, whole))
 
-            if method.asynchronous is None:
-                from_self(reads_in(method.body))
-                continue
             scope = self._scope_of(method, class_scope)
+            if method.asynchronous is None:
+                # ``Table.objects.get(restaurant=self.restaurant)``, ``Order(table=...)``:
+                # the query takes the instance's id, and loads nothing of it.
+                from_self(reads_in(method.body, lambda call, scope=scope: self._query_takes_ids(call, scope)))
+                continue
             stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(method.body, None)]
             while stack:
                 node, parent = stack.pop()
@@ -1536,6 +1538,16 @@ class DjangoInference:
         result = (paths, nested_sets)
         self._class_handoff_scans[key] = result
         return result
+
+    _QUERYING = LAZY_METHODS | INSTANCE_METHODS | PAIR_METHODS | EVALUATING_METHODS
+
+    def _query_takes_ids(self, call: cst.Call, scope: Scope) -> bool:
+        """A query method of a manager or a QuerySet, or a model's
+        constructor: an instance given to it is used for its id only."""
+        func = call.func
+        if type(func) is cst.Attribute and func.attr.value in self._QUERYING:
+            return isinstance(self._infer(func.value, scope), (ManagerValue, QuerySetValue))
+        return isinstance(self._infer(func, scope), ModelClass)
 
     def _plain_method_on_self(self, cls: ClassSelf, self_name: str, method: cst.Attribute) -> bool:
         """``self.game.save`` handed to a thread, where every value the

@@ -37,19 +37,28 @@ def root_name(expr: cst.BaseExpression) -> cst.Name | None:
             return expr if kind is cst.Name else None
 
 
-def reads_in(root: cst.CSTNode) -> list[Path]:
+# The parent recorded for an argument of a call that only reads its
+# arguments' ids (``reads_in``'s ``query_call``).
+_QUERY_ARGUMENT = object()
+
+
+def reads_in(root: cst.CSTNode, query_call: Callable[[cst.Call], bool] | None = None) -> list[Path]:
     """The paths read below ``root``: ``post.author.name`` (the relations
     along it may load); a name alone, an argument (``helper(post.author)``)
-    or a method's receiver (``post.author.get_x()``), whole."""
+    or a method's receiver (``post.author.get_x()``), whole.  ``query_call``:
+    the calls (the ORM's, a model's constructor) that use an instance they
+    are given only for its id: such an argument loads nothing below it."""
     found: list[Path] = []
-    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(root, None)]
+    stack: list[tuple[cst.CSTNode, object]] = [(root, None)]
     while stack:
         node, parent = stack.pop()
         kind = type(node)
         if kind is cst.Attribute or kind is cst.Name:
             path = dotted(node)
             if path is not None:
-                if kind is cst.Name or type(parent) is cst.Arg:
+                if parent is _QUERY_ARGUMENT:
+                    found.append((path, False))
+                elif kind is cst.Name or type(parent) is cst.Arg:
                     found.append((path, True))
                 elif type(parent) is cst.Call and parent.func is node:
                     found.append((path.rpartition(".")[0], True))
@@ -59,6 +68,9 @@ def reads_in(root: cst.CSTNode) -> list[Path]:
             stack.append((node.value, node))
         elif kind is cst.Arg:
             stack.append((node.value, node))
+        elif kind is cst.Call and query_call is not None and query_call(node):
+            stack.append((node.func, node))
+            stack.extend((arg.value, _QUERY_ARGUMENT if type(arg.value) in (cst.Name, cst.Attribute) else arg) for arg in node.args)
         else:
             stack.extend((child, node) for child in children(node))
     return found
