@@ -38,6 +38,7 @@ from async_lint.project import (
     ModuleNamer,
     ProjectFiles,
     conftest_opt_outs,
+    pytest_env_opt_outs,
     find_project_root,
     import_roots,
     is_test_module,
@@ -793,6 +794,8 @@ def orm_opt_outs(targets: list[str], texts: dict[str, bytes], root: str, unsafe_
             return fh.read().decode("utf-8", "replace")
 
     out = conftest_opt_outs(targets, root, read_text)
+    for path, where in pytest_env_opt_outs(targets, root).items():
+        out.setdefault(path, where)
     for path in targets:
         data = texts.get(path)
         if data is not None and b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(data.decode("utf-8", "replace")):

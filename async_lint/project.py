@@ -467,6 +467,96 @@ def conftest_opt_outs(files: list[str], root: str, read_text) -> dict[str, str]:
     return out
 
 
+# pytest's configuration files, and the section each keeps its settings in.
+_PYTEST_INI_SECTIONS = (("pytest.ini", "pytest"), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest"))
+
+
+def pytest_env_opt_outs(files: list[str], root: str) -> dict[str, str]:
+    """For each test module (``is_test_module``), the pytest configuration of
+    its folder or a parent folder (up to the project root) that sets
+    DJANGO_ALLOW_ASYNC_UNSAFE in the environment of the test run (the
+    pytest-env plugin: ``env = ["DJANGO_ALLOW_ASYNC_UNSAFE=true"]`` in
+    ``[tool.pytest.ini_options]``, ``[pytest]``, ``[tool:pytest]``, or
+    ``[tool.pytest_env]``), if any: every test it runs has the variable set."""
+    root = os.path.abspath(root)
+    memo: dict[str, str | None] = {}
+
+    def found_upwards(folder: str) -> str | None:
+        if folder in memo:
+            return memo[folder]
+        found = _pytest_config_sets_unsafe(folder)
+        parent = os.path.dirname(folder)
+        if found is None and parent != folder and (parent + os.sep).startswith(root + os.sep):
+            found = found_upwards(parent)
+        memo[folder] = found
+        return found
+
+    out: dict[str, str] = {}
+    for path in files:
+        absolute = os.path.abspath(path)
+        if (absolute + os.sep).startswith(root + os.sep) and is_test_module(os.path.relpath(absolute, root)):
+            found = found_upwards(os.path.dirname(absolute))
+            if found is not None:
+                out[path] = found
+    return out
+
+
+def _pytest_config_sets_unsafe(folder: str) -> str | None:
+    """The pytest configuration file in ``folder`` whose ``env`` sets
+    DJANGO_ALLOW_ASYNC_UNSAFE (to any non-empty value: Django tests only
+    that it is set), or None."""
+    pyproject = os.path.join(folder, "pyproject.toml")
+    if os.path.isfile(pyproject):
+        try:
+            with open(pyproject, "rb") as fh:
+                data = fh.read()
+            if ALLOW_ASYNC_UNSAFE.encode() in data:
+                from async_lint import _toml
+
+                tool = _toml.loads(data.decode("utf-8")).get("tool", {})
+                entries = tool.get("pytest", {}).get("ini_options", {}).get("env", ())
+                table = tool.get("pytest_env", {})
+                value = table.get(ALLOW_ASYNC_UNSAFE) if isinstance(table, dict) else None
+                if isinstance(value, dict):
+                    value = value.get("value")
+                if _env_entries_set(entries if isinstance(entries, list) else str(entries).splitlines()) or (value is not None and str(value) != ""):
+                    return pyproject
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+            pass
+    for name, section in _PYTEST_INI_SECTIONS:
+        candidate = os.path.join(folder, name)
+        if not os.path.isfile(candidate):
+            continue
+        import configparser
+
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            with open(candidate, encoding="utf-8") as fh:
+                text = fh.read()
+            if ALLOW_ASYNC_UNSAFE not in text:
+                continue
+            parser.read_string(text)
+        except (OSError, UnicodeDecodeError, configparser.Error):
+            continue
+        if parser.has_option(section, "env") and _env_entries_set(parser.get(section, "env").splitlines()):
+            return candidate
+    return None
+
+
+def _env_entries_set(entries) -> bool:
+    """pytest-env's entries (``KEY=value``, ``D:KEY=value``, ``R:KEY=value``)
+    set DJANGO_ALLOW_ASYNC_UNSAFE to a non-empty value."""
+    for entry in entries:
+        if not isinstance(entry, str):
+            continue
+        key, equals, value = entry.strip().partition("=")
+        for flag in ("D:", "R:"):
+            key = key.removeprefix(flag)
+        if equals and key.strip() == ALLOW_ASYNC_UNSAFE and value.strip():
+            return True
+    return False
+
+
 class ModuleLocator:
     """Finds a project module's file by name, on demand: the index asks only
     for the modules that calls lead to, so a run given a few files never

@@ -552,3 +552,51 @@ def test_a_queryset_reassigned_under_many_ifs_is_resolved_in_polynomial_work(mon
     lines += ["    return queryset.count()", ""]
     assert lint_text("\n".join(lines), dedent=False) == []
     assert 0 < calls <= 20 * blocks**2
+
+
+@pytest.mark.parametrize(
+    ("config_file", "config"),
+    [
+        ("pyproject.toml", "[project]\nname = 'chats'\n\n[tool.pytest.ini_options]\nenv = [\"D:DJANGO_ALLOW_ASYNC_UNSAFE=true\"]\n"),
+        ("pyproject.toml", "[project]\nname = 'chats'\n\n[tool.pytest_env]\nDJANGO_ALLOW_ASYNC_UNSAFE = \"1\"\n"),
+        ("pytest.ini", "[pytest]\nenv =\n    DJANGO_SETTINGS_MODULE=proj.settings\n    DJANGO_ALLOW_ASYNC_UNSAFE=true\n"),
+        ("setup.cfg", "[tool:pytest]\nenv =\n    DJANGO_ALLOW_ASYNC_UNSAFE=yes\n"),
+    ],
+)
+def test_a_pytest_env_opt_out_holds_for_the_tests_only(tmp_path, config_file, config) -> None:
+    """pytest-env sets the variable for the test run (radiofeed's
+    pyproject.toml): the tests' ORM rules are off, the served code's on."""
+    from tests.cli_helpers import write_tree
+    from tests.helpers import lint_paths
+
+    files = {
+        "pyproject.toml": "[project]\nname = 'chats'\n",
+        "shop/__init__.py": "",
+        "shop/models.py": "from django.db import models\n\n\nclass Chat(models.Model):\n    title = models.CharField(max_length=50)\n",
+        "shop/consumers.py": "from shop.models import Chat\n\n\nasync def open_chat(pk):\n    return Chat.objects.get(pk=pk)\n",
+        "tests/__init__.py": "",
+        "tests/test_chats.py": "from shop.models import Chat\n\n\nasync def test_open_chat():\n    assert Chat.objects.get(pk=1)\n",
+    }
+    files[config_file] = config
+    write_tree(tmp_path, files)
+    found = [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in lint_paths([tmp_path], select=["DJA2"])]
+    assert found == [("shop/consumers.py", "DJA201")]
+
+
+@pytest.mark.parametrize("env", ['["DJANGO_ALLOW_ASYNC_UNSAFE="]', '["DJANGO_SETTINGS_MODULE=proj.settings"]'])
+def test_a_pytest_env_without_the_variable_opts_nothing_out(tmp_path, env) -> None:
+    from tests.cli_helpers import write_tree
+    from tests.helpers import lint_paths
+
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": f"[project]\nname = 'chats'\n\n[tool.pytest.ini_options]\nenv = {env}\n",
+            "shop/__init__.py": "",
+            "shop/models.py": "from django.db import models\n\n\nclass Chat(models.Model):\n    title = models.CharField(max_length=50)\n",
+            "tests/__init__.py": "",
+            "tests/test_chats.py": "from shop.models import Chat\n\n\nasync def test_open_chat():\n    assert Chat.objects.get(pk=1)\n",
+        },
+    )
+    found = [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in lint_paths([tmp_path], select=["DJA2"])]
+    assert found == [("tests/test_chats.py", "DJA201")]

@@ -136,6 +136,17 @@ def test_anything_the_run_read_changing_makes_a_new_run(tmp_path: Path, monkeypa
     (project / "app/tasks.py").unlink()
     kept, fresh = kept_and_fresh()
     assert kept == fresh and len(kept) == 2
+    # The tests' pytest configuration setting DJANGO_ALLOW_ASYNC_UNSAFE (pytest-env), and unsetting it.
+    write(project, {"app/tests/__init__.py": "", "app/tests/test_views.py": "from vendorshop.models import Order\n\n\nasync def test_count():\n    assert Order.shipping.count()\n"})
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh and [row[3] for row in kept] == ["DJA201", "DJA201", "DJA201"]
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\nenv = ["DJANGO_ALLOW_ASYNC_UNSAFE=true"]\n')
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh and [row[3] for row in kept] == ["DJA201", "DJA201"]
+    (project / "pyproject.toml").write_text("")
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh and len(kept) == 3
+    shutil.rmtree(project / "app/tests")
     # One run is kept per project, paths and settings: the last.
     assert len(list(Path(cache).rglob("run-*.json"))) == 1
     # Other settings.
