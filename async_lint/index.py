@@ -40,6 +40,14 @@ PASSED_QUERYSET = "<QuerySet>"
 # The same for a model instance, whatever its relations: the helper writes
 # it (``client.save()``, ``delete()``, ``refresh_from_db()`` on its parameter).
 PASSED_INSTANCE = "<instance>"
+# ``<call>get``: a helper calls ``get()`` on its parameter; ``<type>redis.client.Redis``:
+# the call on the loop passes an object of that type there (a DJA1xx
+# operation where the blocking table says that method of the type blocks).
+PASSED_CALL = "<call>"
+PASSED_TYPE = "<type>"
+# ``<object>app.redis_connection.get_redis_client()``: an object of another
+# module passed, whose type the index reads there (``_object_type``).
+PASSED_OBJECT = "<object>"
 # The guards a summary gives a session read, and a read of the lazy user,
 # on a request parameter (``request.session.get()``, ``request.user.pk`` in
 # a helper): each holds unless the call passes a request value saying that
@@ -52,6 +60,21 @@ USER_NOT_LOADED = "user"
 # return``): ``=`` and the name's absolute name, whose value is known where
 # its module binds it once to a literal (summary ``constants``).
 CONSTANT_GUARD = "="
+
+
+# What a coroutine function's reads of what it is passed can be (``relation_chain``).
+RELATION_CHAIN_CODES = frozenset({"DJA202", "DJA203", "DJA204"})
+
+
+def add_passed_name(positional: list, keywords: dict, where: str, name: str) -> None:
+    """Add ``name`` to what a site's ``unloaded`` says of its argument at
+    ``where`` (a position, "0", or a keyword)."""
+    if where.isdigit():
+        at = int(where)
+        positional.extend([None] * (at + 1 - len(positional)))
+        positional[at] = [*(positional[at] or ()), name]
+    else:
+        keywords[where] = [*keywords.get(where, ()), name]
 
 
 def _test_fails(value, test: str) -> bool:
@@ -618,12 +641,7 @@ class ProjectIndex:
             if target is None or not self.returns_queryset(target):
                 continue
             added = True
-            if where.isdigit():
-                at = int(where)
-                positional.extend([None] * (at + 1 - len(positional)))
-                positional[at] = [*(positional[at] or ()), PASSED_QUERYSET]
-            else:
-                keywords[where] = [*keywords.get(where, ()), PASSED_QUERYSET]
+            add_passed_name(positional, keywords, where, PASSED_QUERYSET)
         return [positional, keywords, receiver] if added else unloaded
 
     def _own_self(self, unloaded: list, function: dict, key: FunctionKey) -> list | None:
@@ -649,7 +667,7 @@ class ProjectIndex:
             current = queue.popleft()
             function = self.function(current[0]) or {}
             unloaded = json.loads(current[2])
-            ops = [op for op in self._relation_ops(*unloaded, function, current[0]) if len(op) == 3]
+            ops = [op for op in self._relation_ops(*unloaded, function, current[0]) if len(op) == 3 and op[0] in RELATION_CHAIN_CODES]
             if ops:
                 return [*(state[0] for state in _path_to(parents, current)), min(ops, key=lambda op: op[1])]
             own_self = self._own_self(unloaded, function, current[0])
@@ -725,6 +743,24 @@ class ProjectIndex:
             if target is not None and (self.function(target) or {}).get("celery_task"):
                 out.append(["DJA105", line, what])
         return out
+
+    @staticmethod
+    def _passed_names(site: dict) -> list[list[str]]:
+        """The names of a site's ``unloaded`` that are passed objects."""
+        unloaded = site.get("unloaded")
+        if not unloaded:
+            return []
+        positional, keywords, _receiver = unloaded
+        return [[n for n in names if n.startswith(PASSED_OBJECT)] for names in (*positional, *keywords.values()) if names]
+
+    def _passed_type(self, name: str) -> str | None:
+        """The type a site's ``PASSED_TYPE``/``PASSED_OBJECT`` name says an argument is."""
+        if name.startswith(PASSED_TYPE):
+            return name[len(PASSED_TYPE) :]
+        if name.startswith(PASSED_OBJECT):
+            ref = name[len(PASSED_OBJECT) :]
+            return self._returned_type(ref[:-2], 0) if ref.endswith("()") else self._module_object(ref, 0)
+        return None
 
     def _object_ops(self, function: dict) -> list[list]:
         """The function's ``name.method()`` calls whose ``name`` the index
@@ -864,7 +900,15 @@ class ProjectIndex:
                     names = positional[at - shift]
             if names is None and (at is None or shift is not None):
                 names = keywords.get(param)
-            if names and relation in names:
+            if names and relation.startswith(PASSED_CALL):
+                method = relation[len(PASSED_CALL) :]
+                for name in names:
+                    type_name = self._passed_type(name)
+                    code = blocking_code(type_name, method) if type_name is not None else None
+                    if code is not None:
+                        out.append([code, line, f"{what} (a blocking `{method}()` of the `{type_name.rpartition('.')[2]}` passed as `{param}`)", *guards])
+                        break
+            elif names and relation in names:
                 if relation == PASSED_QUERYSET:
                     out.append(["DJA202", line, f"{what} (evaluates the QuerySet passed as `{param}`)", *guards])
                 elif relation == PASSED_INSTANCE:
@@ -935,6 +979,9 @@ class ProjectIndex:
                     continue
                 if site["async"]:
                     starts.append((target, receiver))
+                    for names in self._passed_names(site):
+                        for name in names:
+                            self._passed_type(name)  # loads the module that makes the object
                     for ref in site.get("results", {}).values():
                         # Whether a result it is passed is a lazy QuerySet (``_passed_unloaded``).
                         made_by = self.resolve(ref, module)

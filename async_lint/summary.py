@@ -88,7 +88,7 @@ from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.foreign_objects import module_objects
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
 from async_lint.fixes import ImportRequest, can_await_here, misplaced_await
-from async_lint.index import CONSTANT_GUARD
+from async_lint.index import CONSTANT_GUARD, add_passed_name
 from async_lint.positions import CONSTANT_NAMES, CallOrdinals, spelling_key
 
 cst = lazy_libcst.bind(globals())
@@ -1303,8 +1303,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             args = _literal_args(node, loads=_request_loads(ctx, function, node))
             if args is not None:
                 sites[-1]["args"] = args
-        if in_async and id(node) in ctx.unloaded_at:
-            sites[-1]["unloaded"] = ctx.unloaded_at[id(node)]
+        if in_async and (id(node) in ctx.unloaded_at or id(node) in ctx.passed_types_at):
+            sites[-1]["unloaded"] = _with_passed_types(ctx.unloaded_at.get(id(node)), ctx.passed_types_at.get(id(node)))
         if in_async and id(node) in ctx.call_results_at:
             results = {where: text for where, ref in ctx.call_results_at[id(node)].items() if (text := _ref_text(ctx, ref))}
             if results:
@@ -1338,6 +1338,19 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         **({"loop_wrappers": wrappers} if (wrappers := _loop_wrappers(ctx)) else {}),
         **({"constants": constants} if (constants := _module_constants(ctx)) else {}),
     }
+
+
+def _with_passed_types(unloaded: list | None, types: dict[str, str] | None) -> list:
+    """A site's ``unloaded`` ([positional, keywords, receiver]) with what
+    each argument is of an object with blocking methods (``PASSED_TYPE``,
+    ``PASSED_OBJECT``) added to its names."""
+    positional, keywords, receiver = unloaded if unloaded is not None else ([], {}, None)
+    if not types:
+        return [positional, keywords, receiver]
+    positional, keywords = list(positional), dict(keywords)
+    for where, name in types.items():
+        add_passed_name(positional, keywords, where, name)
+    return [positional, keywords, receiver]
 
 
 def _loop_wrappers(ctx: FileContext) -> list[str]:

@@ -259,6 +259,9 @@ class FileContext:
         # keyword: the ref (summary.callee_ref) of the call whose result it
         # passes, of a kind unknown here}.
         self.call_results_at: dict[int, dict[str, Any]] = {}
+        # id(call on the event loop) -> {its argument's position ("0") or
+        # keyword: the type (with blocking methods) of the object it passes}.
+        self.passed_types_at: dict[int, dict[str, str]] = {}
         # id(call on the event loop) -> {name of a request it passes: what of
         # it is loaded there ("user", "session")}, where something is.
         self.request_loads_at: dict[int, dict[str, list[str]]] = {}

@@ -20,7 +20,7 @@ from async_lint.analysis.scopes import Scope
 from async_lint.catalog import load_table
 from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import PUBLISHING_METHODS, SIGNATURE_TYPE, TASK_TYPE, task_root, record_task_call, record_task_op
-from async_lint.checks.foreign_objects import record_object_call, record_object_op
+from async_lint.checks.foreign_objects import note_passed_objects, record_object_call, record_object_op
 
 cst = lazy_libcst.bind(globals())
 
@@ -152,6 +152,8 @@ class BlockingCallCheck(Check):
         # was wrong (the object is async after all); an awaited call of a
         # name resolved through imports (`await time.sleep(1)`) still blocks.
         awaited = isinstance(self.ctx.parent, cst.Await)
+        if self.ctx.in_async_context and node.args:
+            note_passed_objects(self, node)
         found = self.classify(node, self.ctx.scope, by_receiver=not awaited or self._publishes_task(node))
         if found is not None:
             entry, message = found

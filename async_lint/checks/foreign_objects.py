@@ -19,10 +19,11 @@ import sys
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, lookup
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, PARAM, lookup
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
+from async_lint.index import PASSED_CALL, PASSED_OBJECT, PASSED_TYPE
 
 cst = lazy_libcst.bind(globals())
 
@@ -255,9 +256,69 @@ def record_object_op(check, call: cst.Call) -> None:
         target, method = made
     else:
         target = object_target(ctx, root)
+        if target is None and func.value is root and _untyped_parameter(check, root):
+            # ``redis_client.get(k)`` on a parameter: blocking where the call
+            # on the loop passes such an object (the index pairs them).
+            function.ops.append(BlockingOp("", "", call, ancestors=tuple(ctx.stack), param_relation=(root.value, f"{PASSED_CALL}{method}")))
+            return
         if target is None or check.receivers.infer(root) is not None:
             return
     function.ops.append(BlockingOp("", "", call, ancestors=tuple(ctx.stack), object_call=(f"q:{target}", method)))
+
+
+def _untyped_parameter(check, name: cst.Name) -> bool:
+    """``name`` is a parameter of the function being visited that it never
+    rebinds, of a type the analysis does not know here."""
+    ctx = check.ctx
+    function = ctx.current_function
+    found = ctx.lookup_with_scope(name.value)
+    if function is None or found is None or found[0] is not function.scope or any(binding.kind != PARAM for binding in found[1]):
+        return False
+    return check.receivers.infer(name) is None
+
+
+def _result_of_own_resource(check, inferred) -> bool:
+    """The value is what a method of an object of the same type returned
+    (``response.content[0].text.strip()`` on an SDK client's chain, which the
+    receiver inference gives the client's type so that its resources' calls
+    match): not an object of that type itself."""
+    origin = inferred.origin
+    if origin is None or type(origin.func) is not cst.Attribute:
+        return False
+    owner = check.receivers.infer(origin.func.value, inferred.scope)
+    return owner is not None and owner.type == inferred.type
+
+
+def note_passed_objects(check, call: cst.Call) -> None:
+    """The arguments of a call on the loop that are objects of a type with
+    blocking methods (``self.redis_client``, made by ``redis.Redis(...)``):
+    a helper calling such a method on its parameter blocks there."""
+    from async_lint.checks.blocking import blocking_table
+
+    ctx = check.ctx
+    table = blocking_table()
+    found: dict[str, str] = {}
+    for position, arg in enumerate(call.args):
+        value = arg.value
+        if arg.star or type(value) not in (cst.Name, cst.Attribute):
+            continue
+        where = arg.keyword.value if arg.keyword is not None else str(position)
+        inferred = check.receivers.infer(value)
+        if inferred is not None:
+            if inferred.type in table.methods and not _result_of_own_resource(check, inferred):
+                found[where] = PASSED_TYPE + inferred.type
+            continue
+        # An object another module makes (``self.redis = get_redis_client()``,
+        # an imported client): the index reads its type there.
+        if type(value) is cst.Name:
+            target = object_target(ctx, value)
+        else:
+            held = _self_attribute_object(check, cst.Attribute(value=value, attr=cst.Name("method")))
+            target = held[0] if held is not None else None
+        if target is not None:
+            found[where] = PASSED_OBJECT + target
+    if found:
+        ctx.passed_types_at[id(call)] = found
 
 
 def object_target(ctx, name: cst.Name) -> str | None:
