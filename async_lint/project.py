@@ -12,6 +12,7 @@ covers flat layouts, ``src/`` layouts and Django's layout where the folder of
 from __future__ import annotations
 
 import ast
+import configparser
 import functools
 import keyword
 import os
@@ -428,6 +429,20 @@ def relative_display(path: str, root: str) -> str:
     return rel.replace(os.sep, "/")
 
 
+def _found_upwards(folder: str, root: str, probe: Callable[[str], tuple[str | None, bool]], memo: dict[str, str | None]) -> str | None:
+    """The first file ``probe`` finds in ``folder`` or a parent folder, up to
+    the project ``root``; ``probe(folder)``: (the file found there, or None;
+    whether to look further up).  ``memo`` keeps each folder's answer."""
+    if folder in memo:
+        return memo[folder]
+    found, goes_on = probe(folder)
+    parent = os.path.dirname(folder)
+    if found is None and goes_on and parent != folder and (parent + os.sep).startswith(root + os.sep):
+        found = _found_upwards(parent, root, probe, memo)
+    memo[folder] = found
+    return found
+
+
 def conftest_opt_outs(files: list[str], root: str, read_text) -> dict[str, str]:
     """For each file, the ``conftest.py`` in its folder or a parent folder (up to
     the project root), or the ``__init__.py`` of a package it is in, that sets
@@ -435,33 +450,30 @@ def conftest_opt_outs(files: list[str], root: str, read_text) -> dict[str, str]:
     root = os.path.abspath(root)
     memos: dict[str, dict[str, str | None]] = {"conftest.py": {}, "__init__.py": {}}
 
-    def opt_out_upwards(folder: str, name: str) -> str | None:
-        """The ``name`` file of the folder or a parent folder (up to the root)
-        that sets it.  ``__init__.py``s count only while the folders are
-        packages: Python runs them before any module inside."""
-        memo = memos[name]
-        if folder in memo:
-            return memo[folder]
-        candidate = os.path.join(folder, name)
-        present = os.path.isfile(candidate)
-        found: str | None = None
-        if present:
-            try:
-                if sets_allow_async_unsafe(read_text(candidate)):
-                    found = candidate
-            except OSError:
-                found = None
-        parent = os.path.dirname(folder)
-        goes_on = present or name != "__init__.py"
-        if found is None and goes_on and parent != folder and (parent + os.sep).startswith(root + os.sep):
-            found = opt_out_upwards(parent, name)
-        memo[folder] = found
-        return found
+    def probe(name: str) -> Callable[[str], tuple[str | None, bool]]:
+        """The ``name`` file of a folder that sets it.  ``__init__.py``s count
+        only while the folders are packages: Python runs them before any
+        module inside."""
 
+        def at(folder: str) -> tuple[str | None, bool]:
+            candidate = os.path.join(folder, name)
+            present = os.path.isfile(candidate)
+            found: str | None = None
+            if present:
+                try:
+                    if sets_allow_async_unsafe(read_text(candidate)):
+                        found = candidate
+                except OSError:
+                    found = None
+            return found, present or name != "__init__.py"
+
+        return at
+
+    probes = {name: probe(name) for name in memos}
     out: dict[str, str] = {}
     for path in files:
         folder = os.path.dirname(os.path.abspath(path))
-        found = opt_out_upwards(folder, "conftest.py") or opt_out_upwards(folder, "__init__.py")
+        found = _found_upwards(folder, root, probes["conftest.py"], memos["conftest.py"]) or _found_upwards(folder, root, probes["__init__.py"], memos["__init__.py"])
         if found is not None and found != os.path.abspath(path):
             out[path] = found
     return out
@@ -481,21 +493,14 @@ def pytest_env_opt_outs(files: list[str], root: str) -> dict[str, str]:
     root = os.path.abspath(root)
     memo: dict[str, str | None] = {}
 
-    def found_upwards(folder: str) -> str | None:
-        if folder in memo:
-            return memo[folder]
-        found = _pytest_config_sets_unsafe(folder)
-        parent = os.path.dirname(folder)
-        if found is None and parent != folder and (parent + os.sep).startswith(root + os.sep):
-            found = found_upwards(parent)
-        memo[folder] = found
-        return found
+    def probe(folder: str) -> tuple[str | None, bool]:
+        return _pytest_config_sets_unsafe(folder), True
 
     out: dict[str, str] = {}
     for path in files:
         absolute = os.path.abspath(path)
         if (absolute + os.sep).startswith(root + os.sep) and is_test_module(os.path.relpath(absolute, root)):
-            found = found_upwards(os.path.dirname(absolute))
+            found = _found_upwards(os.path.dirname(absolute), root, probe, memo)
             if found is not None:
                 out[path] = found
     return out
@@ -527,8 +532,6 @@ def _pytest_config_sets_unsafe(folder: str) -> str | None:
         candidate = os.path.join(folder, name)
         if not os.path.isfile(candidate):
             continue
-        import configparser
-
         parser = configparser.ConfigParser(interpolation=None)
         try:
             with open(candidate, encoding="utf-8") as fh:

@@ -122,11 +122,26 @@ def test_settings_that_set_the_variable_for_a_test_run_only(settings_text: str, 
     assert opts_out_for("proj/settings/local.py", settings_text) is None
 
 
+# A project with sync ORM calls in served async code and in an async test.
+CHATS_PROJECT = {
+    "shop/__init__.py": "",
+    "shop/models.py": "from django.db import models\n\n\nclass Chat(models.Model):\n    title = models.CharField(max_length=50)\n",
+    "shop/consumers.py": "from shop.models import Chat\n\n\nasync def open_chat(pk):\n    return Chat.objects.get(pk=pk)\n",
+    "tests/__init__.py": "",
+    "tests/test_chats.py": "from shop.models import Chat\n\n\nasync def test_open_chat():\n    assert Chat.objects.get(pk=1)\n",
+}
+
+
+def _orm_findings(root: Path) -> list[tuple[str, str]]:
+    from tests.helpers import lint_paths
+
+    return [(Path(f.path).relative_to(root).as_posix(), f.code) for f in lint_paths([root], select=["DJA2"])]
+
+
 def test_a_test_run_opt_out_in_the_settings_holds_for_the_tests_only(tmp_path) -> None:
     """Settings that set the variable under ``if RUNNING_TESTS:`` leave the
     served code's ORM rules on (PROCOLLAB's shape), and the tests' off."""
     from tests.cli_helpers import write_tree
-    from tests.helpers import lint_paths
 
     write_tree(
         tmp_path,
@@ -142,15 +157,10 @@ def test_a_test_run_opt_out_in_the_settings_holds_for_the_tests_only(tmp_path) -
                 if RUNNING_TESTS:
                     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
             """,
-            "shop/__init__.py": "",
-            "shop/models.py": "from django.db import models\n\n\nclass Chat(models.Model):\n    title = models.CharField(max_length=50)\n",
-            "shop/consumers.py": "from shop.models import Chat\n\n\nasync def open_chat(pk):\n    return Chat.objects.get(pk=pk)\n",
-            "tests/__init__.py": "",
-            "tests/test_chats.py": "from shop.models import Chat\n\n\nasync def test_open_chat():\n    assert Chat.objects.get(pk=1)\n",
+            **CHATS_PROJECT,
         },
     )
-    found = [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in lint_paths([tmp_path], select=["DJA2"])]
-    assert found == [("shop/consumers.py", "DJA201")]
+    assert _orm_findings(tmp_path) == [("shop/consumers.py", "DJA201")]
 
 
 def test_an_example_projects_opt_out_holds_for_that_project_only(tmp_path) -> None:
@@ -567,36 +577,14 @@ def test_a_pytest_env_opt_out_holds_for_the_tests_only(tmp_path, config_file, co
     """pytest-env sets the variable for the test run (radiofeed's
     pyproject.toml): the tests' ORM rules are off, the served code's on."""
     from tests.cli_helpers import write_tree
-    from tests.helpers import lint_paths
 
-    files = {
-        "pyproject.toml": "[project]\nname = 'chats'\n",
-        "shop/__init__.py": "",
-        "shop/models.py": "from django.db import models\n\n\nclass Chat(models.Model):\n    title = models.CharField(max_length=50)\n",
-        "shop/consumers.py": "from shop.models import Chat\n\n\nasync def open_chat(pk):\n    return Chat.objects.get(pk=pk)\n",
-        "tests/__init__.py": "",
-        "tests/test_chats.py": "from shop.models import Chat\n\n\nasync def test_open_chat():\n    assert Chat.objects.get(pk=1)\n",
-    }
-    files[config_file] = config
-    write_tree(tmp_path, files)
-    found = [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in lint_paths([tmp_path], select=["DJA2"])]
-    assert found == [("shop/consumers.py", "DJA201")]
+    write_tree(tmp_path, {"pyproject.toml": "[project]\nname = 'chats'\n", **CHATS_PROJECT, config_file: config})
+    assert _orm_findings(tmp_path) == [("shop/consumers.py", "DJA201")]
 
 
 @pytest.mark.parametrize("env", ['["DJANGO_ALLOW_ASYNC_UNSAFE="]', '["DJANGO_SETTINGS_MODULE=proj.settings"]'])
 def test_a_pytest_env_without_the_variable_opts_nothing_out(tmp_path, env) -> None:
     from tests.cli_helpers import write_tree
-    from tests.helpers import lint_paths
 
-    write_tree(
-        tmp_path,
-        {
-            "pyproject.toml": f"[project]\nname = 'chats'\n\n[tool.pytest.ini_options]\nenv = {env}\n",
-            "shop/__init__.py": "",
-            "shop/models.py": "from django.db import models\n\n\nclass Chat(models.Model):\n    title = models.CharField(max_length=50)\n",
-            "tests/__init__.py": "",
-            "tests/test_chats.py": "from shop.models import Chat\n\n\nasync def test_open_chat():\n    assert Chat.objects.get(pk=1)\n",
-        },
-    )
-    found = [(Path(f.path).relative_to(tmp_path).as_posix(), f.code) for f in lint_paths([tmp_path], select=["DJA2"])]
-    assert found == [("tests/test_chats.py", "DJA201")]
+    write_tree(tmp_path, {"pyproject.toml": f"[project]\nname = 'chats'\n\n[tool.pytest.ini_options]\nenv = {env}\n", **CHATS_PROJECT})
+    assert _orm_findings(tmp_path) == [("shop/consumers.py", "DJA201"), ("tests/test_chats.py", "DJA201")]

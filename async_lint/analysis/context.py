@@ -16,6 +16,7 @@ from async_lint.analysis.scopes import (
     CLASS,
     DEF,
     IMPORT,
+    PARAM,
     STAR,
     BindingCollector,
     Binding,
@@ -347,6 +348,12 @@ class FileContext:
 
     def lookup_with_scope(self, name: str) -> tuple[Scope, list[Binding]] | None:
         return lookup(self.scope, name)
+
+    def is_own_parameter(self, name: str) -> bool:
+        """``name`` is a parameter of the function being visited that it never rebinds."""
+        function = self.current_function
+        found = lookup(self.scope, name)
+        return function is not None and found is not None and found[0] is function.scope and all(binding.kind == PARAM for binding in found[1])
 
     def qualified_name(self, node: cst.CSTNode, scope: Scope | None = None) -> str | None:
         """The dotted name an expression refers to through imports, or None.

@@ -876,8 +876,7 @@ class SyncOrmCheck(DjangoCheck):
         if function is None or (function.runs_on_loop and not function.is_async) or ctx.in_lambda or ctx.only_without_loop() or ctx.in_dead_code():
             return
         name = param.value
-        found = ctx.lookup_with_scope(name)
-        if found is None or found[0] is not function.scope or any(binding.kind != PARAM for binding in found[1]):
+        if not ctx.is_own_parameter(name):
             return
         if function.is_async and self._maybe_loaded_elsewhere(param, relation):
             return  # handed to a thread or an awaited call before: it may have loaded it
@@ -909,8 +908,7 @@ class SyncOrmCheck(DjangoCheck):
             inner = _peel_lazy(binding.value)
             if inner is binding.value or type(inner) is not cst.Name:
                 return None  # not a chain: ``qs = other`` may be anything
-            inner_found = self.ctx.lookup_with_scope(inner.value)
-            if inner_found is None or inner_found[0] is not function.scope or any(b.kind != PARAM for b in inner_found[1]):
+            if not self.ctx.is_own_parameter(inner.value):
                 return None
             roots.append(inner)
         return roots[0] if roots and all(root.value == roots[0].value for root in roots) else None

@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 
 from async_lint import lazy_libcst
-from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, PARAM, lookup
+from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, lookup
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.findings import Finding
@@ -191,15 +191,23 @@ def _library_name(ctx, dotted: str) -> bool:
 
 def _self_attribute_object(check, func: cst.Attribute) -> tuple[str, str] | None:
     """``self.client.get`` in a method, where the class's methods set
-    ``self.client`` only to one object of another module (``client`` or
-    ``make_client()`` imported from it; a ``None`` placeholder aside) and the
-    class body binds no ``client``: (that object's target, ``get``)."""
-    from async_lint.analysis.reaching import is_none_literal
-    from async_lint.analysis.receivers import self_class_scope
-
+    ``self.client`` only to one object of another module (``_self_attribute_target``):
+    (that object's target, ``get``)."""
     node, method = func.value, func.attr.value
     while type(node) is cst.Attribute and type(node.value) is cst.Attribute:
         node, method = node.value, node.attr.value
+    target = _self_attribute_target(check, node)
+    return (target, method) if target is not None else None
+
+
+def _self_attribute_target(check, node: cst.BaseExpression) -> str | None:
+    """``self.client`` in a method, where the class's methods set it only to
+    one object of another module (``client`` or ``make_client()`` imported
+    from it; a ``None`` placeholder aside) and the class body binds no
+    ``client``: that object's target."""
+    from async_lint.analysis.reaching import is_none_literal
+    from async_lint.analysis.receivers import self_class_scope
+
     if type(node) is not cst.Attribute or type(node.value) is not cst.Name:
         return None
     ctx = check.ctx
@@ -217,7 +225,7 @@ def _self_attribute_object(check, func: cst.Attribute) -> tuple[str, str] | None
             targets.add(ctx.imported_from_elsewhere(value, scope) if value is not None else None)
     if len(targets) != 1 or None in targets or _library_name(ctx, next(iter(targets))) or check.receivers.infer(node) is not None:
         return None
-    return targets.pop(), method
+    return targets.pop()
 
 
 def _object_method(func: cst.Attribute) -> tuple[cst.Name | None, str]:
@@ -256,7 +264,7 @@ def record_object_op(check, call: cst.Call) -> None:
         target, method = made
     else:
         target = object_target(ctx, root)
-        if target is None and func.value is root and _untyped_parameter(check, root):
+        if target is None and func.value is root and ctx.is_own_parameter(root.value) and check.receivers.infer(root) is None:
             # ``redis_client.get(k)`` on a parameter: blocking where the call
             # on the loop passes such an object (the index pairs them).
             function.ops.append(BlockingOp("", "", call, ancestors=tuple(ctx.stack), param_relation=(root.value, f"{PASSED_CALL}{method}")))
@@ -264,17 +272,6 @@ def record_object_op(check, call: cst.Call) -> None:
         if target is None or check.receivers.infer(root) is not None:
             return
     function.ops.append(BlockingOp("", "", call, ancestors=tuple(ctx.stack), object_call=(f"q:{target}", method)))
-
-
-def _untyped_parameter(check, name: cst.Name) -> bool:
-    """``name`` is a parameter of the function being visited that it never
-    rebinds, of a type the analysis does not know here."""
-    ctx = check.ctx
-    function = ctx.current_function
-    found = ctx.lookup_with_scope(name.value)
-    if function is None or found is None or found[0] is not function.scope or any(binding.kind != PARAM for binding in found[1]):
-        return False
-    return check.receivers.infer(name) is None
 
 
 def _result_of_own_resource(check, inferred) -> bool:
@@ -310,11 +307,7 @@ def note_passed_objects(check, call: cst.Call) -> None:
             continue
         # An object another module makes (``self.redis = get_redis_client()``,
         # an imported client): the index reads its type there.
-        if type(value) is cst.Name:
-            target = object_target(ctx, value)
-        else:
-            held = _self_attribute_object(check, cst.Attribute(value=value, attr=cst.Name("method")))
-            target = held[0] if held is not None else None
+        target = object_target(ctx, value) if type(value) is cst.Name else _self_attribute_target(check, value)
         if target is not None:
             found[where] = PASSED_OBJECT + target
     if found:
