@@ -33,6 +33,25 @@ class StatementOrder:
     # The bodies of ``with`` statements: whatever runs after such a
     # statement ran its body first (unless it raised).
     with_blocks: frozenset[int] = frozenset()
+    # The nodes of a ``while`` statement's test -> its body: the test runs
+    # again after each pass, so the body's bindings reach it too.
+    loop_tests: dict[int, int] | None = None
+
+    def _loops_around(self, use: cst.CSTNode, use_path: tuple[int, ...]) -> list[int]:
+        loops = [block for block in use_path if block in self.loop_blocks]
+        if self.loop_tests:
+            body = self.loop_tests.get(id(use))
+            if body is not None:
+                loops.append(body)
+        return loops
+
+    def loop_carried(self, binding: cst.CSTNode, use: cst.CSTNode) -> bool:
+        """``binding``'s statement is in a loop around ``use`` and comes
+        after it: it reaches ``use`` only on the loop's next pass."""
+        where, place = self.places.get(id(use)), self.places.get(id(binding))
+        if where is None or place is None or place[0] < where[0]:
+            return False
+        return any(loop in place[1] for loop in self._loops_around(use, where[1]))
 
     def reaching(self, bindings: list, use: cst.CSTNode) -> list:
         where = self.places.get(id(use))
@@ -53,7 +72,7 @@ class StatementOrder:
             out.append(binding)
             if use_path[: len(path)] == path:
                 break  # encloses the use: every path to the use runs it
-        loops = [block for block in use_path if block in self.loop_blocks]
+        loops = self._loops_around(use, use_path)
         if loops:
             for (index, path), binding in placed:
                 if index >= use_index and any(loop in path for loop in loops) and binding not in out:
@@ -88,6 +107,7 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
     places: dict[int, Place] = {}
     loop_blocks: set[int] = set()
     with_blocks: set[int] = set()
+    loop_tests: dict[int, int] = {}
     counter = 0
 
     def mark(node: cst.CSTNode, place: Place) -> None:
@@ -140,11 +160,19 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
                 compound(child, inner, (place[0], inner))
             else:
                 mark(child, place)
+                if type(statement) is cst.While and child is statement.test:  # type: ignore[attr-defined]
+                    body = id(statement.body)  # type: ignore[attr-defined]
+                    stack = [child]
+                    while stack:
+                        current = stack.pop()
+                        loop_tests[id(current)] = body
+                        if type(current).__name__ not in NESTED_SCOPE_NAMES:
+                            stack.extend(children(current))
 
     body = getattr(function, "body", None)
     if body is not None:
         block(body, ())
-    return StatementOrder(places, frozenset(loop_blocks), frozenset(with_blocks))
+    return StatementOrder(places, frozenset(loop_blocks), frozenset(with_blocks), loop_tests or None)
 
 
 def reaching_bindings(ctx, scope, bindings: list, use: cst.CSTNode | None) -> list:

@@ -819,7 +819,51 @@ class SyncOrmCheck(DjangoCheck):
                 )
                 self._note_read(node)
             return
+        if receiver.loaded is not None and receiver.has_loaded(relation.name):
+            self._loop_carried_read(node, relation)
+            return
         self._unloaded_relation_read(node, node, receiver, relation)
+
+    def _loop_carried_read(self, node: cst.Attribute, relation) -> None:
+        """``while root.canonical: root = root.canonical``: the instance the
+        first pass reads had the relation loaded, but a binding later in the
+        loop gives the next pass one without it (each step of a walk up a
+        chain is fetched without its own relations).  The reads merge what
+        every binding loaded, so this asks the loop's own bindings."""
+        if type(node.value) is not cst.Name:
+            return
+        local = self._local(node.value.value)
+        if local is None:
+            return
+        from async_lint.analysis.reaching import reaching_bindings, statement_order_of
+
+        scope, bindings = local
+        order = statement_order_of(self.ctx, scope)
+        for binding in reaching_bindings(self.ctx, scope, bindings, node.value):
+            assign = binding.node
+            if type(assign) not in (cst.Assign, cst.AnnAssign, cst.NamedExpr) or assign.value is None or not order.loop_carried(assign, node.value):
+                continue
+            if type(assign) is cst.Assign and (len(assign.targets) != 1 or type(assign.targets[0].target) is not cst.Name):
+                continue
+            value = self.inference.infer(assign.value)
+            if not isinstance(value, InstanceValue) or value.loaded is None or value.has_loaded(relation.name):
+                continue
+            if self._maybe_loaded_elsewhere(node.value, relation.name) or self._assigned_before(node):
+                return
+            given = assign.value.expression if type(assign.value) is cst.Await else assign.value
+            if type(given) is cst.Attribute:
+                advice = "walk the chain in a thread (`sync_to_async`)"
+            else:
+                loader = "prefetch_related" if relation.kind == "generic_fk" else "select_related"
+                advice = f'add `{loader}("{relation.name}")` to that query'
+            self.flag(
+                node,
+                "DJA204",
+                f"`{shown(self.ctx, node)}` loads the related `{relation.name}` with a query in async code (SynchronousOnlyOperation) on the loop's next pass: "
+                f"`{shown(self.ctx, given)}` gives `{node.value.value}` an instance fetched without it; {advice}",
+            )
+            self._note_read(node)
+            return
 
     def _unloaded_relation_read(self, shown_node: cst.CSTNode, node: cst.Attribute, receiver: InstanceValue, relation) -> None:
         """DJA204 at ``shown_node`` for ``node`` (``inst.rel``, maybe spelled
