@@ -18,6 +18,7 @@ import re
 from typing import Callable
 
 from async_lint.analysis.cache_config import SETTINGS_MODULE, STAR_IMPORT, is_sample_path, local_cache_aliases
+from async_lint.analysis.middleware_config import listed_after_auth, loads_user
 from async_lint.analysis.model_evidence import may_use_models, names_async_framework
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases, resolve_relative
 from async_lint.analysis.reexports import ReexportScan
@@ -358,6 +359,8 @@ def project_model_table(
     # AuthenticationMiddleware (a settings list, a subclass, a check).
     lists_middleware = False
     names_auth_middleware = False
+    # What the settings list after AuthenticationMiddleware (middleware_config.py).
+    after_auth: list[str] = []
     # Whether a file read has code the table can change a finding in, and
     # the files not read here (to be read for that only while none has).
     uses_models = texts_linted is None or bool(settings.extra_async_contexts) or any(map(may_use_models, texts_linted))
@@ -399,7 +402,9 @@ def project_model_table(
                 settings_paths.append(path)
                 # ``from shared.settings import *``: settings may come from outside the tree.
                 settings_star_imports.update(STAR_IMPORT.findall(data))
-                lists_middleware = lists_middleware or MIDDLEWARE_SETTING.search(data) is not None
+                if MIDDLEWARE_SETTING.search(data) is not None:
+                    lists_middleware = True
+                    after_auth.extend(listed_after_auth(text))
             # Test settings opt the tests out; an example's settings opt out its own project (engine.orm_opt_outs).
             if b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(text):
                 async_unsafe_settings.append(path)
@@ -411,14 +416,16 @@ def project_model_table(
         external_modules |= models_imports(text)
     local_caches = local_cache_aliases(cache_texts, has_settings)
     user_set_by_project = lists_middleware and not names_auth_middleware
-    if (local_caches is not None or user_set_by_project) and settings_star_imports:
+    if (local_caches is not None or user_set_by_project or after_auth) and settings_star_imports:
         tops = {namer.module_name(path)[0].partition(".")[0] for path in files if path.endswith(".py")}
         if any(module.decode().partition(".")[0] not in tops for module in settings_star_imports):
             # Settings of another package: its CACHES and MIDDLEWARE are not read.
             local_caches = None
             user_set_by_project = False
+            after_auth = []
     # Before any file's other names are asked for: those below these folders are imported by names from them.
     namer.set_path_roots(path_folders)
+    user_loaded = bool(after_auth) and _middleware_loads_user(after_auth, files, namer)
     reexported.name_also(namer.aliases)
     if not uses_models:
         uses_models, unread_framework = _unread_evidence(unread)
@@ -431,7 +438,7 @@ def project_model_table(
         inside = all(folder == root or folder.startswith(root + os.sep) for folder in roots)
         table = ModelTable(async_free=inside and not async_framework)
         table.installed = {}  # no installed module read
-        return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
+        return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded)
     project_modules = {namer.module_name(path)[0] for path in texts}
     module_aliases = _module_aliases(texts, namer, project_modules)
     # The table of the same files is kept whole: a warm run reads the files
@@ -441,7 +448,7 @@ def project_model_table(
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded)
     hints = _Hints(texts, reexporters)
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
@@ -451,7 +458,7 @@ def project_model_table(
         kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
         if kept is not None:
             _store_table(cache, memo_key, kept, kept.installed)
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded)
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
     # What the table is made of: each round's files and the names it found
@@ -506,7 +513,31 @@ def project_model_table(
         _store_table(cache, memo_key, table, installed)
         _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
-    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths)
+    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded)
+
+
+def _middleware_loads_user(listed: list[str], files: list[str], namer: ModuleNamer) -> bool:
+    """Whether one of the middleware ``listed`` after AuthenticationMiddleware
+    reads ``request.user`` before the view runs (middleware_config.py)."""
+    by_module: dict[str, str] | None = None
+
+    def source_of(module: str) -> str | None:
+        nonlocal by_module
+        if by_module is None:
+            by_module = {}
+            for path in files:
+                if path.endswith(".py"):
+                    by_module.setdefault(namer.module_name(path)[0], path)
+        path = by_module.get(module)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as fh:
+                return fh.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+
+    return any(loads_user(name, source_of) for name in dict.fromkeys(listed))
 
 
 def _unread_evidence(paths: list[str]) -> tuple[bool, bool]:
@@ -526,7 +557,9 @@ def _unread_evidence(paths: list[str]) -> tuple[bool, bool]:
     return False, framework
 
 
-def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan, user_set_by_project: bool, settings_paths: list[str]) -> ModelTable:
+def _with_settings_reads(
+    table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan, user_set_by_project: bool, settings_paths: list[str], user_loaded: bool
+) -> ModelTable:
     """The table with what the settings say of the caches, of
     DJANGO_ALLOW_ASYNC_UNSAFE and of the middleware, and the names the
     project's modules re-export from outside it: read on every run from
@@ -540,6 +573,7 @@ def _with_settings_reads(table: ModelTable, local: tuple[str, ...] | None, async
         # (``from app.services import Category``): the model's name.
         reexports=reexported.table(keep=lambda qualified: qualified in table.models),
         user_set_by_project=user_set_by_project,
+        user_loaded_by_middleware=user_loaded,
         settings_paths=tuple(sorted(settings_paths)),
         _digest=None,
     )

@@ -1180,9 +1180,13 @@ class DjangoInference:
         ``aget``); in the function itself the check follows the order of
         its awaits (checks/django_request.py).  Without Django's
         AuthenticationMiddleware in the project, the user is whatever the
-        project's own middleware set (``ModelTable.user_set_by_project``)."""
+        project's own middleware set (``ModelTable.user_set_by_project``);
+        where a sync middleware reads it before the view runs, it and the
+        session may be loaded (``ModelTable.user_loaded_by_middleware``)."""
         if what == "user" and self.table.user_set_by_project:
             return True
+        if self.table.user_loaded_by_middleware:
+            return True  # loaded in a thread, with its session, before the view ran
         function = _function_scope(scope)
         if function is None:
             return False

@@ -101,6 +101,11 @@ class ModelTable:
     # Django's AuthenticationMiddleware: ``request.user`` is what the project's
     # own middleware set (a user it loaded), not Django's lazy user.
     user_set_by_project: bool = False
+    # A sync middleware the settings list after AuthenticationMiddleware reads
+    # ``request.user`` before the view runs (in a thread under ASGI): the
+    # user, and the session it was read from, may be loaded when a view
+    # reads them (analysis/middleware_config.py).
+    user_loaded_by_middleware: bool = False
     # The project's settings modules (not its tests' or examples'): what
     # ``django.conf.settings.NAME`` reads (foreign_objects.py).
     settings_paths: tuple[str, ...] = field(default=(), compare=False)
@@ -175,6 +180,7 @@ class ModelTable:
                     self.local_caches,
                     self.reexports,
                     self.user_set_by_project,
+                    self.user_loaded_by_middleware,
                     sorted(self.model_serializers),
                     self.async_free,
                 ],
