@@ -786,6 +786,8 @@ class SyncOrmCheck(DjangoCheck):
         if parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
             return
         in_async = self.ctx.in_async_context
+        if node.attr.value == "data" and in_async:
+            self._list_serializer_data(node)
         if (not in_async or self._in_async_def()) and type(node.value) is cst.Name and node.attr.value in self.inference.single_relation_names():
             self._note_parameter_relation(node, node.value, node.attr.value)
         receiver = self.inference.infer(node.value)
@@ -823,6 +825,38 @@ class SyncOrmCheck(DjangoCheck):
             self._loop_carried_read(node, relation)
             return
         self._unloaded_relation_read(node, node, receiver, relation)
+
+    def _list_serializer_data(self, node: cst.Attribute) -> None:
+        """``PostSerializer(qs, many=True).data`` (or the serializer bound to
+        a name first): DRF's ``ListSerializer.to_representation`` iterates
+        the QuerySet it was given, here, on the event loop."""
+        call = node.value
+        if type(call) is cst.Name:
+            local = self._local(call.value)
+            if local is None:
+                return
+            from async_lint.analysis.reaching import reaching_bindings
+
+            bindings = reaching_bindings(self.ctx, local[0], local[1], call)
+            assign = bindings[0].node if len(bindings) == 1 else None
+            if type(assign) is not cst.Assign or len(assign.targets) != 1 or type(assign.targets[0].target) is not cst.Name:
+                return
+            call = assign.value
+        if type(call) is not cst.Call or not any(arg.keyword is not None and arg.keyword.value == "many" and type(arg.value) is cst.Name and arg.value.value == "True" for arg in call.args):
+            return
+        if not isinstance(self.inference.infer(call), ModelSerializerValue):
+            return
+        listed = _argument(call, 0, "instance")
+        if listed is None:
+            return
+        serializer = shown(self.ctx, call.func)
+
+        def advice() -> str:
+            return (
+                f"evaluate it first ({self._listed_first()}), read `.data` in a thread (`await sync_to_async(lambda: {serializer}(...).data)()`), or, with adrf's serializers, `await serializer.adata`"
+            )
+
+        self.evaluated(listed, f"`{serializer}(..., many=True).data`", advice=advice)
 
     def _loop_carried_read(self, node: cst.Attribute, relation) -> None:
         """``while root.canonical: root = root.canonical``: the instance the
