@@ -440,8 +440,9 @@ class ReceiverInference:
                     return annotated
             if binding.value is not None:
                 return self.infer(binding.value, scope)
-            if type(node) is cst.For and type(node.target) is cst.Name:
-                return self._iterated_item(node.iter, scope)  # ``for child in path.iterdir():``
+            if (type(node) is cst.For or type(node) is cst.CompFor) and type(node.target) is cst.Name:
+                # ``for child in path.iterdir():``, ``[f.name for f in path.iterdir() if f.is_file()]``
+                return self._iterated_item(node.iter, scope)
             if type(node) is cst.For and type(node.target) is cst.Tuple:
                 # ``for url, path in targets.items():`` (a flat tuple of names)
                 names = [e.value.value if type(e.value) is cst.Name else None for e in node.target.elements]
