@@ -93,6 +93,9 @@ LOGIN_LOADING_MIXINS = ("django.contrib.auth.mixins.LoginRequiredMixin", "django
 DRF_FUNCTION_VIEWS = frozenset({"rest_framework.decorators.api_view", "adrf.decorators.api_view"})
 # Frameworks whose handlers receive their own (non-Django) request objects
 # (django-bolt's is a Rust request whose ``user`` is loaded its own way).
+# Packages whose view decorators never set ``request.user`` themselves
+# (Django's ``login_required`` reads it; ``@wraps`` copies names).
+LIBRARY_DECORATOR_PACKAGES = frozenset({"django", "rest_framework", "adrf", "ninja", "channels", "asgiref", "functools", "builtins", "typing", "contextlib"})
 FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado", "django_bolt")
 USER_MODEL_GETTERS = MODEL_FACTORIES
 # Django's auth functions that return the user (an instance of the user
@@ -1208,6 +1211,12 @@ class DjangoInference:
             ):
                 return True
             params = positional_params(function.node.params)
+            if cls is None and params and params[0] == request.value:
+                # A function view: its decorators' wrappers run first.
+                found, foreign = self._decorators_set_user(function, what)
+                if foreign and not found:
+                    self.inherited_setters[id(request)] = foreign
+                return found or bool(foreign)
             if cls is None or len(params) < 2 or params[1] != request.value:
                 return False
         elif not (isinstance(request, cst.Attribute) and isinstance(request.value, cst.Name) and request.attr.value == "request") or cls is None:
@@ -1225,6 +1234,31 @@ class DjangoInference:
         if not found and foreign:
             self.inherited_setters[id(request)] = foreign
         return found or bool(foreign)
+
+    def _decorators_set_user(self, function: Scope, what: str) -> tuple[bool, tuple[str, ...]]:
+        """(a decorator of this module wraps the view in a function that sets
+        ``request.user`` (``what="session"``: loads the session) before
+        calling it, the decorators of other modules that may: their
+        qualified names marked ``@``, which a project check asks their
+        modules about, and which count as not setting it where no module
+        of the project declares them)."""
+        foreign: list[str] = []
+        for decorator in function.node.decorators:  # type: ignore[union-attr]
+            callee = _decorator_callee(decorator)
+            if type(callee) is not cst.Name:
+                continue  # ``@router.get(...)``: an object's method, not a decorator function
+            found = lookup(function.parent or function, callee.value)
+            binding = found[1][0] if found is not None and len(found[1]) == 1 else None
+            if binding is None:
+                continue
+            if binding.kind == DEF and isinstance(binding.node, cst.FunctionDef):
+                if wrapper_sets_user(binding.node, what):
+                    return True, ()
+            elif binding.kind == IMPORT and binding.target and binding.target.lstrip(".").partition(".")[0] not in LIBRARY_DECORATOR_PACKAGES:
+                qualified = self.ctx.qualified_name(callee, function.parent or function)
+                if qualified:
+                    foreign.append("@" + qualified)
+        return False, tuple(foreign)
 
     def _drf_view_sets_user(self, function: Scope) -> bool:
         """A method of the DRF view ``function`` belongs to may set
@@ -2247,6 +2281,25 @@ def _merge(values: list[Value]) -> Value | None:
 def _user_assignments(body: cst.BaseSuite, request: str | None, self_name: str | None) -> list[cst.Attribute]:
     """The targets of the body's ``<request>.user = ...`` or ``<self>.request.user = ...``."""
     return [target for _statement, target, _value in _attribute_assignments(body) if target.attr.value == "user" and _is_request(target.value, request, self_name)]
+
+
+def wrapper_sets_user(decorator: cst.FunctionDef, what: str = "user") -> bool:
+    """A decorator whose wrapper (a def nested in it, taking the request
+    first) sets ``request.user`` (``what="session"``: loads the session:
+    awaits ``request.auser()``, ``alogin``/``alogout``) before it calls
+    the view."""
+    body = decorator.body.body if type(decorator.body) is cst.IndentedBlock else ()
+    for statement in body:
+        if type(statement) is not cst.FunctionDef:
+            continue
+        params = positional_params(statement.params)
+        if not params:
+            continue
+        if what == "user" and _sets_user(statement.body, params[0], None):
+            return True
+        if what == "session" and _loads_session(statement, params[0], None):
+            return True
+    return False
 
 
 def _sets_user(body: cst.BaseSuite, request: str | None, self_name: str | None) -> bool:

@@ -27,6 +27,7 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     ScopeSessionValue,
     SessionValue,
+    wrapper_sets_user,
 )
 from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.dominance import EvaluatedPoint
@@ -177,7 +178,7 @@ class RequestUserCheck(DjangoCheck):
 
     def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str, session_param: str | None = None, user_param: str | None = None) -> None:
         ctx = self.ctx
-        if not inherited and what == "user":
+        if what == "user" and all(name.startswith("@") for name in inherited):
             # A django-ninja operation: an auth that runs before it loaded or set the user.
             auth, router = route_auth(ctx, ctx.current_function) or (None, "")
             if auth == AUTH:
@@ -630,6 +631,11 @@ class RequestSetupFacts(DjangoCheck):
                 user = self.inference.view_sets_user(statement, scope, 0, "user", methods=methods)
                 session = self.inference.view_sets_user(statement, scope, 0, "session", methods=methods)
                 classes.append((statement.name.value, _verdict(*user), _verdict(*session)))
+            elif type(statement) is cst.FunctionDef and methods:
+                # A decorator whose wrapper sets the user before the view runs.
+                user_set, session_loaded = wrapper_sets_user(statement, "user"), wrapper_sets_user(statement, "session")
+                if user_set or session_loaded:
+                    classes.append((statement.name.value, _verdict(user_set, ()), _verdict(session_loaded, ())))
         if classes:
             ctx.add_fact(RequestSetupClasses(module=ctx.module_name, classes=tuple(classes)))
 
@@ -640,15 +646,17 @@ class InheritedRequestSetup(ProjectCheck):
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
         """The modules the views' bases are imported from."""
-        return defining_paths({base for _, fact in facts.of(InheritedRequestUse) for base in fact.bases}, project)
+        return defining_paths({base.lstrip("@") for _, fact in facts.of(InheritedRequestUse) for base in fact.bases}, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         verdicts = {f"{module}.{name}": (user, session) for path, fact in facts.of(RequestSetupClasses) for module in facts.names_of(path, fact.module) for name, user, session in fact.classes}
         out = []
         for path, fact in facts.of(InheritedRequestUse):
             which = 0 if fact.what == "user" else 1
-            # A base no module of the project declares (a library's, one re-exported) may prepare it.
-            if fact.positioned and all(verdicts.get(base, ("maybe", "maybe"))[which] == "no" for base in fact.bases):
+            # A base no module of the project declares (a library's, one
+            # re-exported) may prepare it; a decorator (``@name``) is
+            # recorded only where its wrapper sets the user.
+            if fact.positioned and all(verdicts.get(base.lstrip("@"), ("no", "no") if base.startswith("@") else ("maybe", "maybe"))[which] == "no" for base in fact.bases):
                 out.append(finding_at(path, fact.where, "DJA205", fact.message))
         return out
 
