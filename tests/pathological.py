@@ -69,6 +69,21 @@ def elif_chain(branches: int) -> str:
     return _in_async(body)
 
 
+def optional_filters(count: int) -> str:
+    """A search view that narrows one QuerySet under ``count`` optional
+    filters, a loop of them and ``elif`` chains: every reassignment reaches
+    the ones after it, and the loop's reaches itself."""
+    model = "from django.db import models\n\n\nclass Job(models.Model):\n    title = models.CharField(max_length=10)\n\n\n"
+    body = "    jobs = Job.objects.filter(title='a')\n"
+    for i in range(count):
+        body += f"    if x.f{i}:\n        jobs = jobs.filter(title=x.f{i})\n"
+        if i == count // 2:
+            body += "    if x.skills:\n        for skill in x.skills:\n            jobs = jobs.filter(title=skill)\n"
+            body += "".join(f"    {'if' if k == 0 else 'elif'} y == {k}:\n        jobs = jobs.filter(title='{k}')\n" for k in range(5))
+    body += "".join(f"    {'if' if k == 0 else 'elif'} y == {k}:\n        jobs = jobs.order_by('{k}')\n" for k in range(5))
+    return MARKER + model + "def search(x, y):\n" + body + "    return jobs\n"
+
+
 def and_chain(terms: int) -> str:
     return _in_async("    return " + " and ".join(f"x{i}" for i in range(terms)) + "\n")
 
@@ -137,6 +152,7 @@ CASES: dict[str, tuple[Callable[[int], str], int, tuple[int, ...]]] = {
     "blocks": (blocks, 50, (98, 150)),
     "functions": (functions, 50, (98, 150)),
     "elif_chain": (elif_chain, 500, (100, 1_000, 2_000, 10_000)),
+    "optional_filters": (optional_filters, 30, (60, 120)),
     "and_chain": (and_chain, 1_000, (10_000, 20_000)),
     "plus_chain": (plus_chain, 400, (2_000, 20_000)),
     "compare_chain": (compare_chain, 1_000, (20_000,)),

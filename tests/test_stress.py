@@ -62,3 +62,37 @@ def test_all_cases_in_one_parallel_run(tmp_path):
     result = run([str(tmp_path)], make_settings(jobs=2))
     reported = {Path(f.path).stem for f in result.findings if f.code in ("DJA000", "DJA101")}
     assert reported == {*CASES, "good"}
+
+
+def test_optional_filters_cost_names_polynomial_in_their_number(monkeypatch):
+    """A search view's ``jobs = jobs.filter(...)`` under n optional filters, a
+    loop of them and ``elif`` chains: each reassignment reaches the ones
+    after it, and the loop's reaches itself (a cycle).  The names are
+    resolved a number of times polynomial in n (each one once per depth
+    where the depth limit cuts): before names met under a cycle were
+    kept, 14 filters took 430,000 resolutions and 30 exhausted the file's
+    time budget.  Counted, not timed."""
+    from async_lint.analysis.django_models import DjangoInference
+    from async_lint.catalog import catalog
+    from async_lint.file_analysis import analyze_source
+    from async_lint.source import decode_source
+    from async_lint.settings import Settings
+    from tests.pathological import optional_filters
+
+    counted = {"names": 0}
+    resolve = DjangoInference._infer_name
+
+    def counting(self, *args, **kwargs):
+        counted["names"] += 1
+        return resolve(self, *args, **kwargs)
+
+    monkeypatch.setattr(DjangoInference, "_infer_name", counting)
+    settings = Settings(enabled=frozenset(catalog()))
+    costs = {}
+    for count in (10, 20, 40):
+        counted["names"] = 0
+        result = analyze_source("search.py", decode_source("search.py", optional_filters(count).encode()), settings, standalone=False)
+        assert [f.code for f in result.findings] == ["DJA101"]
+        costs[count] = counted["names"]
+    # Doubling the filters: at most about 2**3 times the work, never 2**n.
+    assert costs[20] < 10 * costs[10] and costs[40] < 10 * costs[20], costs

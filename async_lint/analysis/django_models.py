@@ -433,6 +433,15 @@ class DjangoInference:
         # same wherever it is read. The memos' keys whose placeholder stands.
         self._unfinished = 0
         self._placeholders: set[tuple] = set()
+        # Placeholders read: a name whose resolution read one is not kept in
+        # ``_cycle_names``.  Per name being resolved, innermost last: the
+        # names it met under way (CYCLE) and those it resolved itself.
+        self._placeholder_reads = 0
+        self._frames: list[tuple[set, set]] = []
+        # Names resolved below an inference under way whose cycle they met:
+        # key -> (value, the names read as CYCLE, the names resolved, depth
+        # used); (key, depth) -> the same, depth None, where the limit cut it.
+        self._cycle_names: dict[tuple, tuple[Value | None, frozenset, frozenset, int | None]] = {}
         # Names whose resolution the depth limit cut, by (key, depth): what
         # is cut depends on the depth it starts at, and on nothing else.
         self._cut_names: dict[tuple, tuple[Value | None, list[Binding], Scope]] = {}
@@ -837,6 +846,7 @@ class DjangoInference:
         under way, what is inferred from it is not kept (``_unfinished``)."""
         if placeholder in self._placeholders:
             self._unfinished += 1
+            self._placeholder_reads += 1
         return value
 
     def _infer(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
@@ -950,23 +960,53 @@ class DjangoInference:
         if known is not None and self._depth + known[3] <= self.MAX_DEPTH:
             self._deepest = max(self._deepest, self._depth + known[3])
             return known[2]
+        frames = self._frames
         if key in self._resolving:
             self._unfinished += 1
+            if frames:
+                frames[-1][0].add(key)
             return CYCLE
         cut = self._cut_names.get((key, self._depth))
         if cut is not None:
             self._depth_cuts += 1  # what reads it was cut too
             return cut[0]
+        # Resolved below an inference under way and met its cycle: the same
+        # value wherever the names it read as CYCLE are still under way and
+        # none it resolved is (a loop's ``qs = qs.filter(...)`` among a
+        # search view's optional filters read 2**n chains of bindings otherwise).
+        provisional = self._cycle_names.get(key) or self._cycle_names.get((key, self._depth))
+        if provisional is not None:
+            value, hits, resolved, deep = provisional
+            if (deep is None or self._depth + deep <= self.MAX_DEPTH) and hits <= self._resolving and self._resolving.isdisjoint(resolved):
+                self._unfinished += 1
+                if deep is None:
+                    self._depth_cuts += 1  # what reads it was cut too
+                else:
+                    self._deepest = max(self._deepest, self._depth + deep)
+                if frames:
+                    frames[-1][0].update(hits)
+                    frames[-1][1].update(resolved)
+                    frames[-1][1].add(key)
+                return value
         cuts, start, deepest = self._depth_cuts, self._depth, self._deepest
         self._deepest = start
-        unfinished = self._unfinished
+        unfinished, placeholders = self._unfinished, self._placeholder_reads
         self._resolving.add(key)
         self._busy += 1
+        frame: tuple[set, set] = (set(), set())
+        frames.append(frame)
         try:
             values = [self._binding_value(binding, name, found_scope) for binding in bindings]
         finally:
+            frames.pop()
             self._resolving.discard(key)
             self._busy -= 1
+        hits, resolved = frame
+        hits.discard(key)
+        if frames:
+            frames[-1][0].update(hits)
+            frames[-1][1].update(resolved)
+            frames[-1][1].add(key)
         value = _name_value(values)
         if outermost or self._unfinished == unfinished:
             if self._depth_cuts == cuts:
@@ -974,6 +1014,12 @@ class DjangoInference:
             else:
                 # Cut by the depth limit: the same wherever it is read at this depth.
                 self._cut_names[(key, start)] = (value, bindings, found_scope)
+        elif self._placeholder_reads == placeholders:
+            if self._depth_cuts == cuts:
+                self._cycle_names[key] = (value, frozenset(hits), frozenset(resolved), self._deepest - start)
+            else:
+                # Cut by the depth limit: the same wherever it is read at this depth.
+                self._cycle_names[(key, start)] = (value, frozenset(hits), frozenset(resolved), None)
         self._deepest = max(deepest, self._deepest)
         return value
 
