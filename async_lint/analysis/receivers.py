@@ -716,6 +716,10 @@ def local_callee(ctx: FileContext, func: cst.BaseExpression, scope: Scope) -> tu
         bindings = owner.bindings.get(func.attr.value, []) if owner is not None else []
         if len(bindings) == 1 and bindings[0].kind == DEF and type(bindings[0].node) is cst.FunctionDef:
             found = (bindings[0].node, owner)  # type: ignore[assignment]
+        elif owner is None:
+            found = _class_method(func.value, func.attr.value, scope, on_instance=False)  # ``Factory.make()``
+    elif type(func) is cst.Attribute and type(func.value) is cst.Call and not func.value.args:
+        found = _class_method(func.value.func, func.attr.value, scope, on_instance=True)  # ``Factory().make()``
     if found is None or found[0].asynchronous is not None:
         return None
     node, where = found
@@ -725,6 +729,27 @@ def local_callee(ctx: FileContext, func: cst.BaseExpression, scope: Scope) -> tu
         if qualified not in _TRANSPARENT_DECORATORS and qualified.rpartition(".")[2] not in ("staticmethod", "classmethod"):
             return None
     return found
+
+
+def _class_method(cls: cst.BaseExpression, name: str, scope: Scope, on_instance: bool) -> tuple[cst.FunctionDef, Scope] | None:
+    """The method ``name`` of the class of this module that ``cls`` names:
+    a static or class method called on the class, any method (but a class
+    method) called on an instance made with no arguments.  Its own body's
+    only: a method a base defines is not looked for."""
+    found = defined_class(scope, cls.value) if type(cls) is cst.Name else None
+    if found is None or type(found[0].body) is not cst.IndentedBlock:
+        return None
+    node, holder = found
+    methods = [s for s in node.body.body if type(s) is cst.FunctionDef and s.name.value == name]
+    if len(methods) != 1:
+        return None
+    method = methods[0]
+    kinds = {d.decorator.value for d in method.decorators if type(d.decorator) is cst.Name}
+    if on_instance and "classmethod" in kinds:
+        return None
+    if not on_instance and not kinds & {"staticmethod", "classmethod"}:
+        return None
+    return method, holder
 
 
 def returned_values(ctx: FileContext, function: cst.FunctionDef, parent: Scope) -> list[tuple[cst.BaseExpression, Scope]] | None:
