@@ -211,3 +211,41 @@ def test_django_runs_the_view_as_the_linter_says(tmp_path, middleware, listed, o
     done = subprocess.run([sys.executable, "run.py", str(tmp_path / "db.sqlite3"), SESSION, AUTH, listed], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == outcome, done.stderr
     assert found == ([] if outcome == "200" else BOTH_FLAGGED)
+
+
+EARLY_ASYNC_MIDDLEWARE = """from asgiref.sync import markcoroutinefunction
+from django.http import HttpRequest
+
+
+class Audit:
+    async_capable = True
+    sync_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest):
+        name = request.user.username
+        response = await self.get_response(request)
+        return await self.process_response(request, response, name)
+
+    async def process_response(self, request: HttpRequest, response, name):
+        response["X-User"] = f"{name} {request.user.pk}"
+        return response
+"""
+
+
+def test_a_middlewares_own_request_phase_stays_flagged(tmp_path) -> None:
+    """The loading middleware runs after the one being read: its request
+    hook meets the lazy user; its response hook runs once the view (and
+    the middleware below it) has."""
+    files = {
+        "web/middleware.py": LOGIN_REDIRECT,
+        "web/audit.py": EARLY_ASYNC_MIDDLEWARE,
+        "proj/__init__.py": "",
+        "proj/settings.py": _settings(SESSION, AUTH, "web.audit.Audit", "web.middleware.LoginRedirect"),
+    }
+    write_tree(tmp_path, {"pyproject.toml": "[project]\nname = 'web'\n", "web/__init__.py": "", "web/views.py": VIEW, **files})
+    found = sorted((Path(f.path).name, f.line) for f in lint_paths([tmp_path], select=["DJA205"]))
+    assert found == [("audit.py", 14)]

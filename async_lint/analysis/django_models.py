@@ -1234,9 +1234,9 @@ class DjangoInference:
         session may be loaded (``ModelTable.user_loaded_by_middleware``)."""
         if what == "user" and self.table.user_set_by_project:
             return True
-        if self.table.user_loaded_by_middleware:
-            return True  # loaded in a thread, with its session, before the view ran
         function = _function_scope(scope)
+        if self.table.user_loaded_by_middleware and not _middleware_request_phase(function):
+            return True  # loaded in a thread, with its session, before the view ran
         if function is None:
             return False
         cls = function.parent if function.parent is not None and function.parent.kind == "class" else None
@@ -2327,6 +2327,26 @@ def _merge(values: list[Value]) -> Value | None:
 def _user_assignments(body: cst.BaseSuite, request: str | None, self_name: str | None) -> list[cst.Attribute]:
     """The targets of the body's ``<request>.user = ...`` or ``<self>.request.user = ...``."""
     return [target for _statement, target, _value in _attribute_assignments(body) if target.attr.value == "user" and _is_request(target.value, request, self_name)]
+
+
+# A middleware's methods that run before the view (and before the
+# middleware listed after it), where a user loaded further down is not yet.
+MIDDLEWARE_REQUEST_HOOKS = frozenset({"__call__", "__acall__", "process_request", "process_view", "aprocess_request", "aprocess_view"})
+
+
+def _middleware_request_phase(function: Scope | None) -> bool:
+    """``function`` (or a def around it) is a middleware's request hook: a
+    method so named, or the inner def of a middleware factory (a def taking
+    ``get_response``)."""
+    while function is not None:
+        node = function.node
+        if isinstance(node, cst.FunctionDef):
+            if function.parent is not None and function.parent.kind == "class" and node.name.value in MIDDLEWARE_REQUEST_HOOKS:
+                return True
+            if "get_response" in positional_params(node.params) and function.parent is not None and function.parent.kind != "class":
+                return True
+        function = function.parent if function.parent is not None and function.parent.kind != "module" else None
+    return False
 
 
 def wrapper_sets_user(decorator: cst.FunctionDef, what: str = "user") -> bool:
