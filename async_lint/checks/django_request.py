@@ -111,7 +111,25 @@ def _shortcuts() -> frozenset[str]:
 
 # The methods of Django's database connection that open or use it
 # (``@async_unsafe`` in django/db/backends/base/base.py); none has an async twin.
-CONNECTION_METHODS = frozenset({"cursor", "connect", "ensure_connection", "commit", "rollback"})
+# BaseDatabaseWrapper's @async_unsafe methods, and those that call one
+# (``set_autocommit``/``get_autocommit`` ensure the connection, ``chunked_cursor`` opens a cursor).
+CONNECTION_METHODS = frozenset(
+    {
+        "cursor",
+        "chunked_cursor",
+        "connect",
+        "ensure_connection",
+        "commit",
+        "rollback",
+        "close",
+        "savepoint",
+        "savepoint_rollback",
+        "savepoint_commit",
+        "clean_savepoints",
+        "set_autocommit",
+        "get_autocommit",
+    }
+)
 
 
 class RequestUserCheck(DjangoCheck):
@@ -685,7 +703,9 @@ class SyncShortcutCheck(DjangoCheck):
             self.flag(
                 node,
                 "DJA206",
-                f"`{shown(self.ctx, node)}` uses Django's database connection synchronously (SynchronousOnlyOperation in async code); run the raw SQL in a sync function: `await sync_to_async(fn)()`",
+                f"`{shown(self.ctx, node)}` uses Django's database connection synchronously (SynchronousOnlyOperation in async code); "
+                + ("run the raw SQL in a sync function" if "cursor" in func.attr.value else "call it in a sync function")
+                + ": `await sync_to_async(fn)()`",
             )
             return
         if isinstance(func, cst.Attribute) and func.attr.value in self.user_methods:
@@ -695,11 +715,25 @@ class SyncShortcutCheck(DjangoCheck):
                 # Perhaps a user another module's function returned: the project check decides.
                 record_foreign_use(self, func.value, USER, "DJA206", lambda: self._user_method_message(node, func), node)
 
-    def _django_connection(self, expr: cst.BaseExpression) -> bool:
-        """``connection`` (``django.db.connection``) or ``connections[alias]``."""
-        if type(expr) is cst.Subscript:
+    def _django_connection(self, expr: cst.BaseExpression, bound: bool = True) -> bool:
+        """``connection`` (``django.db.connection``), ``connections[alias]``,
+        ``transaction.get_connection()``, or (``bound``) a local bound only to one."""
+        kind = type(expr)
+        if kind is cst.Subscript:
             return self.ctx.qualified_name(expr.value) == "django.db.connections"
-        return self.ctx.qualified_name(expr) == "django.db.connection"
+        if kind is cst.Call:
+            return self.ctx.qualified_name(expr.func) == "django.db.transaction.get_connection"
+        if self.ctx.qualified_name(expr) == "django.db.connection":
+            return True
+        if kind is not cst.Name or not bound:
+            return False
+        found = self.ctx.lookup_with_scope(expr.value)
+        if found is None or found[0].kind != "function":
+            return False
+        from async_lint.analysis.reaching import reaching_bindings
+
+        bindings = reaching_bindings(self.ctx, found[0], found[1], expr)
+        return bool(bindings) and all(type(b.node) is cst.Assign and b.value is not None and self._django_connection(b.value, bound=False) for b in bindings)
 
     def _user_method_message(self, node: cst.Call, func: cst.Attribute) -> str:
         method = func.attr.value
