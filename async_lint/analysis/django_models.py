@@ -815,6 +815,11 @@ class DjangoInference:
             return self._imported_models[qualified]
         return None
 
+    def only_imported(self, model: ModelInfo | None) -> bool:
+        """``model`` is known only as a class imported from a models module
+        (``model_for_import``): the table has no skeleton of it."""
+        return model is not None and model.qualified is not None and self._imported_models.get(model.qualified) is model
+
     # -- expressions -------------------------------------------------------------
     def infer(self, node: cst.BaseExpression, scope: Scope | None = None) -> Value | None:
         """The Django kind of ``node`` (evaluated in ``scope``, by default the
