@@ -1881,6 +1881,11 @@ class DjangoInference:
         rows = receiver.rows if isinstance(receiver, QuerySetValue) else False
         if method == "get_queryset" and isinstance(receiver, ManagerValue):
             method = "all"  # the manager's QuerySet, as ``all()`` gives it (a related manager's prefetched one too)
+        if method == "db_manager" and isinstance(receiver, ManagerValue) and receiver.owner is None:
+            return receiver  # a copy of the manager bound to another database
+        if method == "raw" and receiver.owner is None:
+            # A RawQuerySet: lazy until iterated, measured or indexed, as a QuerySet is (it has ``__aiter__`` too).
+            return QuerySetValue(model, frozenset())
         if method in LAZY_METHODS:
             if method in ("select_related", "prefetch_related"):
                 paths = set(selected)
