@@ -23,6 +23,7 @@ from async_lint.analysis.django_models import (
     InstanceValue,
     IteratorValue,
     ManagerValue,
+    ModelClass,
     ModelFormValue,
     ModelSerializerValue,
     QuerySetValue,
@@ -275,9 +276,10 @@ class SyncOrmCheck(DjangoCheck):
         if isinstance(receiver, (ManagerValue, QuerySetValue)):
             self._query_method(node, func, method, receiver)
         elif isinstance(receiver, InstanceValue) and method in MODEL_METHODS:
-            if type(self.ctx.parent) is cst.Await and self.inference.only_imported(receiver.model):
-                # ``await collector.delete()``: a class of a models module the
-                # table does not know, whose own method the code awaits.
+            if type(self.ctx.parent) is cst.Await and self.inference.only_imported(receiver.model) and self._made_by_calling_its_class(func.value):
+                # ``await collector.delete()`` on ``Collector(...)``: a class of a
+                # models module the table does not know, whose own method the
+                # code awaits (a row fetched through its manager is a model's).
                 return
             fix = self.suggestion("model", method, lambda twin: f"`await {shown(self.ctx, func.value)}.{twin}()`", f"`await sync_to_async({shown(self.ctx, func)})()`")
             self.flag(
@@ -829,6 +831,18 @@ class SyncOrmCheck(DjangoCheck):
             self._loop_carried_read(node, relation)
             return
         self._unloaded_relation_read(node, node, receiver, relation)
+
+    def _made_by_calling_its_class(self, expr: cst.BaseExpression) -> bool:
+        """``expr`` is ``Cls(...)``, or a local every reaching binding of which is."""
+        if type(expr) is cst.Name:
+            local = self._local(expr.value)
+            if local is None:
+                return False
+            from async_lint.analysis.reaching import reaching_bindings
+
+            bindings = reaching_bindings(self.ctx, local[0], local[1], expr)
+            return bool(bindings) and all(type(b.node) is cst.Assign and b.value is not None and self._made_by_calling_its_class(b.value) for b in bindings)
+        return type(expr) is cst.Call and isinstance(self.inference.infer(expr.func), ModelClass)
 
     def _list_serializer_data(self, node: cst.Attribute) -> None:
         """``PostSerializer(qs, many=True).data`` (or the serializer bound to
