@@ -2360,21 +2360,25 @@ def _middleware_request_phase(function: Scope | None) -> bool:
 
 
 def wrapper_sets_user(decorator: cst.FunctionDef, what: str = "user") -> bool:
-    """A decorator whose wrapper (a def nested in it, taking the request
-    first) sets ``request.user`` (``what="session"``: loads the session:
+    """A decorator whose wrapper (a def nested in it, or in a def nested in
+    it for a decorator factory, taking the request first) sets ``request.user`` (``what="session"``: loads the session:
     awaits ``request.auser()``, ``alogin``/``alogout``) before it calls
     the view."""
-    body = decorator.body.body if type(decorator.body) is cst.IndentedBlock else ()
-    for statement in body:
-        if type(statement) is not cst.FunctionDef:
-            continue
-        params = positional_params(statement.params)
-        if not params:
-            continue
-        if what == "user" and _sets_user(statement.body, params[0], None):
-            return True
-        if what == "session" and _loads_session(statement, params[0], None):
-            return True
+    # The wrapper, or a decorator factory's (``@auth(backend)``: a def in a def).
+    stack = [(decorator, 0)]
+    while stack:
+        outer, depth = stack.pop()
+        body = outer.body.body if type(outer.body) is cst.IndentedBlock else ()
+        for statement in body:
+            if type(statement) is not cst.FunctionDef:
+                continue
+            params = positional_params(statement.params)
+            if params and what == "user" and _sets_user(statement.body, params[0], None):
+                return True
+            if params and what == "session" and _loads_session(statement, params[0], None):
+                return True
+            if depth < 2:
+                stack.append((statement, depth + 1))
     return False
 
 

@@ -218,7 +218,8 @@ class RequestUserCheck(DjangoCheck):
 
     def _user(self, node: cst.CSTNode, expr: cst.BaseExpression, how: str, inherited: tuple[str, ...] = ()) -> None:
         request = _request_spelling(self.ctx, expr)
-        first = not inherited and self.ctx.in_async_context
+        # A read a decorator of another module may prepare (``@name``) has the same verdict as the first.
+        first = all(name.startswith("@") for name in inherited) and self.ctx.in_async_context
         if first:
             # The lazy user loads once: a read that runs only after one
             # reported already is not another query (nor runs, if that raised).
