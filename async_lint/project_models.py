@@ -9,6 +9,7 @@ together with the installed apps' models the project uses.
 
 from __future__ import annotations
 
+import ast
 import collections
 import dataclasses
 import functools
@@ -18,7 +19,7 @@ import re
 from typing import Callable
 
 from async_lint.analysis.cache_config import SETTINGS_MODULE, STAR_IMPORT, is_sample_path, local_cache_aliases
-from async_lint.analysis.middleware_config import listed_after_auth, loads_user
+from async_lint.analysis.middleware_config import listed_after_auth, loads_user, parsed
 from async_lint.analysis.model_evidence import may_use_models, names_async_framework
 from async_lint.analysis.model_skeleton import SKELETON_FORMAT, build_skeleton, defines_class_with_bases, resolve_relative
 from async_lint.analysis.reexports import ReexportScan
@@ -518,26 +519,32 @@ def project_model_table(
 
 def _middleware_loads_user(listed: list[str], files: list[str], namer: ModuleNamer) -> bool:
     """Whether one of the middleware ``listed`` after AuthenticationMiddleware
-    reads ``request.user`` before the view runs (middleware_config.py)."""
+    reads ``request.user`` before the view runs (middleware_config.py).
+    Each module is read and parsed once, however many of its classes are listed."""
     by_module: dict[str, str] | None = None
+    trees: dict[str, ast.Module | None] = {}
 
-    def source_of(module: str) -> str | None:
+    def tree_of(module: str) -> ast.Module | None:
         nonlocal by_module
+        if module in trees:
+            return trees[module]
         if by_module is None:
             by_module = {}
             for path in files:
                 if path.endswith(".py"):
                     by_module.setdefault(namer.module_name(path)[0], path)
         path = by_module.get(module)
-        if path is None:
-            return None
-        try:
-            with open(path, "rb") as fh:
-                return fh.read().decode("utf-8", "replace")
-        except OSError:
-            return None
+        tree = None
+        if path is not None:
+            try:
+                with open(path, "rb") as fh:
+                    tree = parsed(fh.read().decode("utf-8", "replace"))
+            except OSError:
+                pass
+        trees[module] = tree
+        return tree
 
-    return any(loads_user(name, source_of) for name in dict.fromkeys(listed))
+    return any(loads_user(name, tree_of) for name in dict.fromkeys(listed))
 
 
 def _unread_evidence(paths: list[str]) -> tuple[bool, bool]:

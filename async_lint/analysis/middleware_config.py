@@ -30,12 +30,19 @@ USER_LOADING_MIDDLEWARE = frozenset({"django.contrib.auth.middleware.LoginRequir
 REQUEST_HOOKS = ("process_request", "process_view")
 
 
+def parsed(text: str) -> ast.Module | None:
+    """``text``'s tree, None where CPython cannot parse it."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def listed_after_auth(text: str) -> list[str]:
     """The dotted names a settings module lists in ``MIDDLEWARE`` after an
     authentication middleware (Django's, or one named like it), in order."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parsed(text)
+    if tree is None:
         return []
     names: list[str] = []
     for statement in tree.body:
@@ -65,19 +72,16 @@ def listed_after_auth(text: str) -> list[str]:
     return []
 
 
-def loads_user(dotted: str, source_of: Callable[[str], str | None]) -> bool:
+def loads_user(dotted: str, tree_of: Callable[[str], ast.Module | None]) -> bool:
     """Whether the middleware ``dotted`` (``app.middleware.ThemeMiddleware``)
     reads ``request.user`` in sync code before the view runs.
-    ``source_of(module)``: the text of a project module, None when it is not one."""
+    ``tree_of(module)``: the tree of a project module, None when it is not
+    one (or cannot be parsed)."""
     if dotted in USER_LOADING_MIDDLEWARE:
         return True
     module, _, name = dotted.rpartition(".")
-    text = source_of(module) if module else None
-    if text is None:
-        return False
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = tree_of(module) if module else None
+    if tree is None:
         return False
     for statement in tree.body:
         if isinstance(statement, ast.ClassDef) and statement.name == name:
