@@ -91,11 +91,11 @@ DRF_PACKAGES = frozenset({"rest_framework", "adrf"})
 # Django's mixins whose sync ``dispatch`` reads ``request.user`` before the view's handler.
 LOGIN_LOADING_MIXINS = ("django.contrib.auth.mixins.LoginRequiredMixin", "django.contrib.auth.mixins.PermissionRequiredMixin")
 DRF_FUNCTION_VIEWS = frozenset({"rest_framework.decorators.api_view", "adrf.decorators.api_view"})
-# Frameworks whose handlers receive their own (non-Django) request objects
-# (django-bolt's is a Rust request whose ``user`` is loaded its own way).
 # Packages whose view decorators never set ``request.user`` themselves
 # (Django's ``login_required`` reads it; ``@wraps`` copies names).
 LIBRARY_DECORATOR_PACKAGES = frozenset({"django", "rest_framework", "adrf", "ninja", "channels", "asgiref", "functools", "builtins", "typing", "contextlib"})
+# Frameworks whose handlers receive their own (non-Django) request objects
+# (django-bolt's is a Rust request whose ``user`` is loaded its own way).
 FOREIGN_REQUEST_FRAMEWORKS = ("starlette", "fastapi", "litestar", "sanic", "aiohttp", "quart", "falcon", "flask", "tornado", "django_bolt")
 USER_MODEL_GETTERS = MODEL_FACTORIES
 # Django's auth functions that return the user (an instance of the user
@@ -2361,10 +2361,10 @@ def _middleware_request_phase(function: Scope | None) -> bool:
 
 def wrapper_sets_user(decorator: cst.FunctionDef, what: str = "user") -> bool:
     """A decorator whose wrapper (a def nested in it, or in a def nested in
-    it for a decorator factory, taking the request first) sets ``request.user`` (``what="session"``: loads the session:
+    it for a decorator factory, ``@auth(backend)``, taking the request
+    first) sets ``request.user`` (``what="session"``: loads the session:
     awaits ``request.auser()``, ``alogin``/``alogout``) before it calls
     the view."""
-    # The wrapper, or a decorator factory's (``@auth(backend)``: a def in a def).
     stack = [(decorator, 0)]
     while stack:
         outer, depth = stack.pop()

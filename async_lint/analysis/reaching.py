@@ -110,11 +110,14 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
     loop_tests: dict[int, int] = {}
     counter = 0
 
-    def mark(node: cst.CSTNode, place: Place) -> None:
+    def mark(node: cst.CSTNode, place: Place, loop: int | None = None) -> None:
+        """``loop``: the body of the ``while`` whose test ``node`` is (``loop_tests``)."""
         stack = [node]
         while stack:
             current = stack.pop()
             places[id(current)] = place
+            if loop is not None:
+                loop_tests[id(current)] = loop
             if type(current).__name__ in NESTED_SCOPE_NAMES and current is not node:
                 continue
             stack.extend(children(current))
@@ -159,15 +162,8 @@ def statement_order(function: cst.CSTNode) -> StatementOrder:
                 inner = path + (id(child),)
                 compound(child, inner, (place[0], inner))
             else:
-                mark(child, place)
-                if type(statement) is cst.While and child is statement.test:  # type: ignore[attr-defined]
-                    body = id(statement.body)  # type: ignore[attr-defined]
-                    stack = [child]
-                    while stack:
-                        current = stack.pop()
-                        loop_tests[id(current)] = body
-                        if type(current).__name__ not in NESTED_SCOPE_NAMES:
-                            stack.extend(children(current))
+                is_test = type(statement) is cst.While and child is statement.test  # type: ignore[attr-defined]
+                mark(child, place, id(statement.body) if is_test else None)  # type: ignore[attr-defined]
 
     body = getattr(function, "body", None)
     if body is not None:
@@ -189,6 +185,15 @@ def reaching_bindings(ctx, scope, bindings: list, use: cst.CSTNode | None) -> li
 def statement_order_of(ctx, scope) -> StatementOrder:
     """The statement order of a function's scope, built once per file (see ``reaching_bindings``)."""
     return ctx.subtree_memo.get(statement_order, scope.node, statement_order)
+
+
+def reaching_assigned_values(ctx, scope, bindings: list, use: cst.CSTNode) -> list | None:
+    """The values the bindings of a name reaching ``use`` assign, where every
+    one is a plain assignment (``conn = connections["replica"]``); else None."""
+    reaching = reaching_bindings(ctx, scope, bindings, use)
+    if not reaching or any(type(b.node) is not cst.Assign or b.value is None for b in reaching):
+        return None
+    return [b.value for b in reaching]
 
 
 def is_none_literal(node: cst.CSTNode | None) -> bool:

@@ -838,10 +838,10 @@ class SyncOrmCheck(DjangoCheck):
             local = self._local(expr.value)
             if local is None:
                 return False
-            from async_lint.analysis.reaching import reaching_bindings
+            from async_lint.analysis.reaching import reaching_assigned_values
 
-            bindings = reaching_bindings(self.ctx, local[0], local[1], expr)
-            return bool(bindings) and all(type(b.node) is cst.Assign and b.value is not None and self._made_by_calling_its_class(b.value) for b in bindings)
+            values = reaching_assigned_values(self.ctx, local[0], local[1], expr)
+            return values is not None and all(map(self._made_by_calling_its_class, values))
         return type(expr) is cst.Call and isinstance(self.inference.infer(expr.func), ModelClass)
 
     def _list_serializer_data(self, node: cst.Attribute) -> None:
@@ -850,13 +850,10 @@ class SyncOrmCheck(DjangoCheck):
         the QuerySet it was given, here, on the event loop."""
         call = node.value
         if type(call) is cst.Name:
-            local = self._local(call.value)
-            if local is None:
-                return
-            from async_lint.analysis.reaching import reaching_bindings
+            from async_lint.checks.foreign_results import sole_local_binding
 
-            bindings = reaching_bindings(self.ctx, local[0], local[1], call)
-            assign = bindings[0].node if len(bindings) == 1 else None
+            binding = sole_local_binding(self.ctx, call, lambda b: type(b.value) is cst.Call)
+            assign = binding.node if binding is not None else None
             if type(assign) is not cst.Assign or len(assign.targets) != 1 or type(assign.targets[0].target) is not cst.Name:
                 return
             call = assign.value

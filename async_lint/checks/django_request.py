@@ -110,9 +110,9 @@ def _shortcuts() -> frozenset[str]:
 
 
 # The methods of Django's database connection that open or use it
-# (``@async_unsafe`` in django/db/backends/base/base.py); none has an async twin.
-# BaseDatabaseWrapper's @async_unsafe methods, and those that call one
-# (``set_autocommit``/``get_autocommit`` ensure the connection, ``chunked_cursor`` opens a cursor).
+# (``@async_unsafe`` in django/db/backends/base/base.py, and those that call
+# one: ``set_autocommit``/``get_autocommit`` ensure the connection,
+# ``chunked_cursor`` opens a cursor); none has an async twin.
 CONNECTION_METHODS = frozenset(
     {
         "cursor",
@@ -130,6 +130,12 @@ CONNECTION_METHODS = frozenset(
         "get_autocommit",
     }
 )
+
+
+def _decorators_only(inherited: tuple[str, ...]) -> bool:
+    """No view base of another module among what may prepare the request:
+    only decorators (``@name``: see ``DjangoInference._decorators_set_user``), or nothing."""
+    return all(name.startswith("@") for name in inherited)
 
 
 class RequestUserCheck(DjangoCheck):
@@ -196,7 +202,7 @@ class RequestUserCheck(DjangoCheck):
 
     def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str, session_param: str | None = None, user_param: str | None = None) -> None:
         ctx = self.ctx
-        if what == "user" and all(name.startswith("@") for name in inherited):
+        if what == "user" and _decorators_only(inherited):
             # A django-ninja operation: an auth that runs before it loaded or set the user.
             auth, router = route_auth(ctx, ctx.current_function) or (None, "")
             if auth == AUTH:
@@ -218,8 +224,8 @@ class RequestUserCheck(DjangoCheck):
 
     def _user(self, node: cst.CSTNode, expr: cst.BaseExpression, how: str, inherited: tuple[str, ...] = ()) -> None:
         request = _request_spelling(self.ctx, expr)
-        # A read a decorator of another module may prepare (``@name``) has the same verdict as the first.
-        first = all(name.startswith("@") for name in inherited) and self.ctx.in_async_context
+        # A read a decorator of another module may prepare has the same verdict as the first.
+        first = _decorators_only(inherited) and self.ctx.in_async_context
         if first:
             # The lazy user loads once: a read that runs only after one
             # reported already is not another query (nor runs, if that raised).
@@ -731,10 +737,10 @@ class SyncShortcutCheck(DjangoCheck):
         found = self.ctx.lookup_with_scope(expr.value)
         if found is None or found[0].kind != "function":
             return False
-        from async_lint.analysis.reaching import reaching_bindings
+        from async_lint.analysis.reaching import reaching_assigned_values
 
-        bindings = reaching_bindings(self.ctx, found[0], found[1], expr)
-        return bool(bindings) and all(type(b.node) is cst.Assign and b.value is not None and self._django_connection(b.value, bound=False) for b in bindings)
+        values = reaching_assigned_values(self.ctx, found[0], found[1], expr)
+        return values is not None and all(self._django_connection(value, bound=False) for value in values)
 
     def _user_method_message(self, node: cst.Call, func: cst.Attribute) -> str:
         method = func.attr.value
