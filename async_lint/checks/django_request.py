@@ -36,7 +36,7 @@ from async_lint.analysis.scopes import PARAM, Scope, defined_function, parameter
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
 from async_lint.checks.django_ninja import AUTH, ELSEWHERE, NinjaRequestUse, route_auth
 from async_lint.checks.django_orm import DjangoCheck, shown
-from async_lint.checks.foreign_results import USER, record_foreign_use
+from async_lint.checks.foreign_results import USER, package_reexports, record_foreign_use, reexported_name
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.file_analysis import ASYNC_DEF_HINT
 from async_lint.findings import Finding
@@ -610,6 +610,9 @@ class RequestSetupClasses(Fact):
     kind = "request.setup_classes"
     module: str
     classes: tuple[tuple[str, str, str], ...]
+    # A package's names bound by importing them from another module
+    # (``from .auth_decorators import async_with_auth``): (name, what it names).
+    reexports: tuple[tuple[str, str], ...] = ()
 
 
 _SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:)|\bauser\b|\balog(?:in|out)\b|sync_to_async\(\s*lambda\b[^\n]*\.user\b")
@@ -661,8 +664,9 @@ class RequestSetupFacts(DjangoCheck):
                 user_set, session_loaded = wrapper_sets_user(statement, "user"), wrapper_sets_user(statement, "session")
                 if user_set or session_loaded:
                     classes.append((statement.name.value, _verdict(user_set, ()), _verdict(session_loaded, ())))
-        if classes:
-            ctx.add_fact(RequestSetupClasses(module=ctx.module_name, classes=tuple(classes)))
+        reexports = package_reexports(ctx) if ctx.is_package else ()
+        if classes or reexports:
+            ctx.add_fact(RequestSetupClasses(module=ctx.module_name, classes=tuple(classes), reexports=reexports))
 
 
 class InheritedRequestSetup(ProjectCheck):
@@ -670,20 +674,28 @@ class InheritedRequestSetup(ProjectCheck):
     fact_kinds = (InheritedRequestUse, RequestSetupClasses)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
-        """The modules the views' bases are imported from."""
-        return defining_paths({base.lstrip("@") for _, fact in facts.of(InheritedRequestUse) for base in fact.bases}, project)
+        """The modules the views' bases are imported from, and once a
+        package is read, the modules it re-exports them from."""
+        reexports = _setup_reexports(facts)
+        return defining_paths({reexported_name(base.lstrip("@"), reexports) for _, fact in facts.of(InheritedRequestUse) for base in fact.bases}, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         verdicts = {f"{module}.{name}": (user, session) for path, fact in facts.of(RequestSetupClasses) for module in facts.names_of(path, fact.module) for name, user, session in fact.classes}
+        reexports = _setup_reexports(facts)
         out = []
         for path, fact in facts.of(InheritedRequestUse):
             which = 0 if fact.what == "user" else 1
-            # A base no module of the project declares (a library's, one
-            # re-exported) may prepare it; a decorator (``@name``) is
-            # recorded only where its wrapper sets the user.
-            if fact.positioned and all(verdicts.get(base.lstrip("@"), ("no", "no") if base.startswith("@") else ("maybe", "maybe"))[which] == "no" for base in fact.bases):
+            # A base no module of the project declares (a library's) may
+            # prepare it; a decorator (``@name``) is recorded only where its
+            # wrapper sets the user.
+            if fact.positioned and all(verdicts.get(reexported_name(base.lstrip("@"), reexports), ("no", "no") if base.startswith("@") else ("maybe", "maybe"))[which] == "no" for base in fact.bases):
                 out.append(finding_at(path, fact.where, "DJA205", fact.message))
         return out
+
+
+def _setup_reexports(facts: ProjectFacts) -> dict[str, str]:
+    """``package.name`` -> what it names, of the packages read for a view's bases."""
+    return {f"{module}.{name}": target for path, fact in facts.of(RequestSetupClasses) for module in facts.names_of(path, fact.module) for name, target in fact.reexports}
 
 
 class SyncShortcutCheck(DjangoCheck):

@@ -353,7 +353,7 @@ class FunctionResultFacts(Check):
                 many = tuple(relation_name for relation_name, relation in sorted(item.model.relations.items()) if not relation.is_single and not item.has_loaded(relation_name))
                 if many:
                     unloaded_many.append((name, many))
-        reexports = _package_reexports(ctx) if ctx.is_package else ()
+        reexports = package_reexports(ctx) if ctx.is_package else ()
         querysets = _module_querysets(ctx, node, inference)
         if results or reexports or querysets:
             ctx.add_fact(
@@ -391,7 +391,7 @@ def _module_querysets(ctx, module: cst.Module, inference) -> tuple[tuple[str, bo
     return tuple(sorted(out))
 
 
-def _package_reexports(ctx) -> tuple[tuple[str, str], ...]:
+def package_reexports(ctx) -> tuple[tuple[str, str], ...]:
     """(name, what it names) of the names a package's ``__init__`` binds
     only by an unconditional ``from ... import`` of another module."""
     out = []
@@ -426,9 +426,9 @@ class ForeignResultCheck(ProjectCheck):
         one, the module it comes from."""
         reexports = _reexport_table(facts)
         uses = [fact for _, fact in facts.of(ForeignResultUse)]
-        targets = {_reexported(target, reexports) for fact in uses if fact.how != VALUE for target in (fact.target, *fact.alternatives)}
+        targets = {reexported_name(target, reexports) for fact in uses if fact.how != VALUE for target in (fact.target, *fact.alternatives)}
         paths = defining_paths(targets | {target.rpartition(".")[0] for target in targets if target.count(".") > 1}, project)
-        values = {_reexported(fact.target, reexports) for fact in uses if fact.how == VALUE}
+        values = {reexported_name(fact.target, reexports) for fact in uses if fact.how == VALUE}
         if values:
             # An imported name used as a QuerySet: only a module binding one at its top level is read.
             paths |= {path for path in defining_paths(values, project) if project.file_matches(path, MODULE_QUERYSET)}
@@ -446,13 +446,13 @@ class ForeignResultCheck(ProjectCheck):
         for path, use in facts.of(ForeignResultUse):
             if use.how == VALUE:
                 # A module-level QuerySet of another module, used as itself.
-                target = _reexported(use.target, reexports)
+                target = reexported_name(use.target, reexports)
                 if target in values and (use.need == QUERYSET or (use.need == ROWS and not values[target])) and not use.through and not use.relation and use.positioned:
                     out.append(finding_at(path, use.where, use.code, use.message))
                 continue
             # Of a star import's modules, the first that defines the function (Python's last import wins,
             # but the modules a file imports ``*`` from rarely define the same name).
-            target = next((t for t in (_reexported(t, reexports) for t in (use.target, *use.alternatives)) if t in known), None)
+            target = next((t for t in (reexported_name(t, reexports) for t in (use.target, *use.alternatives)) if t in known), None)
             found = known.get(target) if target is not None else None
             if found is None or not use.positioned:
                 continue
@@ -498,7 +498,7 @@ def _reexport_table(facts: ProjectFacts) -> dict[str, str]:
     return _by_qualified_name(facts, lambda fact: fact.reexports)
 
 
-def _reexported(target: str, reexports: dict[str, str]) -> str:
+def reexported_name(target: str, reexports: dict[str, str]) -> str:
     """``target`` with its leading part that a package re-exports replaced
     by what it names, through chains of re-exports (``repo.Orders.get`` ->
     ``repo.orders.Orders.get``)."""
