@@ -159,9 +159,10 @@ def annotation_target(annotation: cst.BaseExpression) -> cst.BaseExpression | No
     return _unwrap_optional(annotation)
 
 
-def self_class_scope(name: str, scope: Scope) -> Scope | None:
+def self_class_scope(name: str, scope: Scope, class_method: bool = False) -> Scope | None:
     """The class scope when ``name`` is the first parameter of a method
-    (not a static or class method) seen from ``scope``."""
+    (not a static or class method; ``class_method``: of a class method,
+    its ``cls``) seen from ``scope``."""
     found = lookup(scope, name)
     if found is None:
         return None
@@ -174,9 +175,11 @@ def self_class_scope(name: str, scope: Scope) -> Scope | None:
     params = (*function.params.posonly_params, *function.params.params)
     if not params or params[0].name.value != name or len(bindings) != 1 or bindings[0].kind != PARAM:
         return None
-    for decorator in function.decorators:
-        if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod"):
-            return None
+    kinds = {decorator.decorator.value for decorator in function.decorators if isinstance(decorator.decorator, cst.Name)}
+    if class_method:
+        return owner.parent if "classmethod" in kinds else None
+    if kinds & {"staticmethod", "classmethod"}:
+        return None
     return owner.parent
 
 
@@ -334,7 +337,9 @@ class ReceiverInference:
             if owner is not None:
                 # ``self.attachment`` in a model's method: perhaps a file field.
                 return self._infer_self_attribute(owner, expr.attr.value) or self._field_file(expr, scope)
-            instance = self._instance_class(expr.value, scope)
+            # ``cls._instance`` in a class method: the class attribute, as the
+            # class body and its methods' ``cls._instance = ...`` set it.
+            instance = self._instance_class(expr.value, scope) or self_class_scope(expr.value.value, scope, class_method=True)
             found = self._infer_self_attribute(instance, expr.attr.value) if instance is not None else None
             if found is not None:
                 return found  # else, perhaps an attribute of a known type it derives from (below)
