@@ -1056,6 +1056,9 @@ class DjangoInference:
             for target in targets:
                 if isinstance(target, cst.Name) and target.value == name:
                     value = self._assigned_value(value_expr, scope)
+                    if value is EMPTY and type(value_expr) is cst.List:
+                        # ``levels = []``, then ``levels.append(level)`` of instances.
+                        return self._appended_rows(name, scope) or value
                     if value is None and type(node) is cst.AnnAssign:
                         # ``post: Post = await fetch(pk)``: the annotation says what the value does not.
                         annotated = self._annotated_value(node.annotation.annotation, scope)
@@ -1077,6 +1080,25 @@ class DjangoInference:
             iterable = self._infer(node.iter, scope if isinstance(node, cst.For) else (scope.parent or scope))
             return _element_of(iterable)
         return None
+
+    def _appended_rows(self, name: str, scope: Scope) -> Value | None:
+        """``levels = []`` bound once in a function, then only given
+        instances of one model by ``levels.append(...)`` and otherwise only
+        read (iterated, indexed, measured, tested, returned): a list of
+        those instances, whose origins (what they loaded) are not claimed."""
+        appended = _appended_values(name, scope)
+        if not appended or len(scope.bindings.get(name, ())) != 1:
+            return None
+        models = set()
+        for expr in appended:
+            value = self._infer(expr, scope)
+            if not isinstance(value, InstanceValue) or value.model is None:
+                return None
+            models.add(value.model.name)
+        if len(models) != 1:
+            return None
+        model = self._infer(appended[0], scope).model  # type: ignore[union-attr]
+        return RowsListValue(InstanceValue(model, None))
 
     def _param_value(self, binding: Binding, scope: Scope) -> Value | None:
         param = binding.node
@@ -2293,6 +2315,62 @@ def _only_tested_and_stored(name: cst.Name, scope: Scope) -> bool:
             continue
         stack.extend((child, node) for child in children(node))
     return True
+
+
+# Builtins that only read the list they are given.
+_LIST_READERS = frozenset({"len", "bool", "enumerate", "reversed", "sorted", "list", "tuple", "iter", "any", "all"})
+
+
+def _appended_values(name: str, scope: Scope) -> list[cst.BaseExpression] | None:
+    """What ``name.append(...)`` is given in its function, where every other
+    occurrence of the local only reads the list: None where one may change
+    it otherwise (handed to a call, extended, assigned into) or a nested
+    def, class or lambda names it."""
+    function = scope.node
+    if scope.kind != "function" or type(function) is not cst.FunctionDef:
+        return None
+    appended: list[cst.BaseExpression] = []
+    stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode | None, ...]]] = [(child, (None, None)) for child in children(function.body)]
+    while stack:
+        node, (parent, above) = stack.pop()
+        kind = type(node)
+        if kind is cst.Name and node.value == name:
+            if (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
+                continue  # ``self.levels``, ``f(levels=...)``: a name, not the variable
+            if type(parent) is cst.Attribute and parent.value is node and parent.attr.value == "append" and type(above) is cst.Call and above.func is parent:
+                if len(above.args) != 1 or above.args[0].keyword is not None or above.args[0].star:
+                    return None
+                appended.append(above.args[0].value)
+                continue
+            if not _reads_list(node, parent, above):
+                return None
+            continue
+        if kind.__name__ in NESTED_SCOPE_NAMES:
+            if mentions_name(node, name):
+                return None
+            continue
+        stack.extend((child, (node, parent)) for child in children(node))
+    return appended
+
+
+def _reads_list(node: cst.Name, parent: cst.CSTNode | None, above: cst.CSTNode | None) -> bool:
+    """The occurrence ``node`` of a local list only reads it (or binds it)."""
+    kind = type(parent)
+    if kind is cst.AssignTarget:
+        return True  # the local bound (once: the caller counts its bindings)
+    if kind is cst.For or kind is cst.CompFor:
+        return parent.iter is node
+    if kind is cst.Subscript:
+        return parent.value is node and type(above) not in (cst.AssignTarget, cst.Del, cst.AugAssign)
+    if kind is cst.If or kind is cst.While or kind is cst.IfExp:
+        return parent.test is node
+    if kind is cst.UnaryOperation:
+        return type(parent.operator) is cst.Not
+    if kind is cst.Return or kind is cst.BooleanOperation:
+        return True  # ``return levels``, ``if levels and ...``
+    if kind is cst.Arg:
+        return parent.keyword is None and not parent.star and type(above) is cst.Call and type(above.func) is cst.Name and above.func.value in _LIST_READERS
+    return False
 
 
 def _tested_or_stored(node: cst.Name, parent: cst.CSTNode | None) -> bool:
