@@ -75,7 +75,7 @@ from async_lint import lazy_libcst
 
 from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo, adapters
 from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, ATTRIBUTE, INDEXED, NO_AWAIT_FIX, CoroutineUse, coroutine_use
-from async_lint.analysis.django_models import return_statements
+from async_lint.analysis.django_models import return_statements, returns_filled_queryset
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.receivers import ReceiverInference, self_assignments
@@ -989,7 +989,8 @@ class SummaryCollector(Check):
         # ``helper().order_by(...)``: a QuerySet when ``helper()`` returns one.
         inner = _peel_lazy_steps(value)
         if is_lazy_queryset(self.ctx, value):
-            kind: Any = "qs"
+            # ``for order in orders: ...`` then ``return orders``: fetched already.
+            kind: Any = "other" if type(value) is cst.Name and returns_filled_queryset(function.node) else "qs"
         elif inner is not value and isinstance(inner, cst.Call):
             kind = callee_ref(self.ctx, inner.func) or "other"
         elif isinstance(value, cst.Call) and not function.is_async and self.ctx.shared(CoroutineEvidence).coroutine_call(value) is not None:

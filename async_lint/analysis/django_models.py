@@ -1744,6 +1744,8 @@ class DjangoInference:
             result: Value | None = None
             if values and all(v is not None and v is not CYCLE for v in values):
                 result = _merge(values)
+            if isinstance(result, QuerySetValue) and returns_filled_queryset(node):
+                result = None  # its rows fetched in the thread: no query runs where it is read
             result = _with_reads(result, node.body, returned)
             if result is None and node.returns is not None:
                 annotated = self._annotated_value(node.returns.annotation, parent)
@@ -2231,7 +2233,7 @@ class DjangoInference:
             returned = [ret.value for ret in return_statements(node.body)]
             values = [self._infer(value, scope) if value is not None else None for value in returned]
         result = None
-        filled = _returns_what_async_for_filled(node)
+        filled = returns_filled_queryset(node)
         if values and all(isinstance(v, QuerySetValue) for v in values) and not filled:
             result = _merge(values)
         elif instances and values:
@@ -2567,11 +2569,119 @@ def _back_reference(manager: ManagerValue) -> frozenset[str]:
     return frozenset(back) if len(back) == 1 else frozenset()
 
 
-def _returns_what_async_for_filled(function: cst.FunctionDef) -> bool:
+def returns_filled_queryset(function: cst.FunctionDef) -> bool:
+    """The def returns QuerySets whose rows it fetched first into their
+    result cache, so evaluating what it returns runs no query: ``async for
+    court in courts: ...`` then ``return courts``; or, in any def, ``for
+    order in orders: ...``, ``if len(orders) != n:`` or ``count =
+    len(orders)`` as a statement of the body itself (so it runs on every
+    path) before the first statement that returns it, where the local is
+    bound once, before that statement."""
+    returned = [ret.value.value if type(ret.value) is cst.Name else None for ret in return_statements(function.body)]
+    if not returned:
+        return False
+    if _returns_what_async_for_filled(function, set(filter(None, returned))):
+        return True
+    if None in returned or type(function.body) is not cst.IndentedBlock:
+        return False
+    return all(_filled_before_return(function, name) for name in set(returned))  # type: ignore[arg-type]
+
+
+def _filled_before_return(function: cst.FunctionDef, name: str) -> bool:
+    statements = function.body.body  # type: ignore[union-attr]
+    bound = [i for i, statement in enumerate(statements) if _binds_name(statement, name)]
+    is_param = name in {p.name.value for p in (*function.params.posonly_params, *function.params.params, *function.params.kwonly_params)}
+    if len(bound) + is_param != 1 or any(_binds_anywhere(statement, name) for statement in statements if not _binds_name(statement, name)):
+        return False
+    start = bound[0] + 1 if bound else 0
+    for statement in statements[start:]:
+        if _evaluates_name(statement, name):
+            return True
+        if type(statement) in (cst.FunctionDef, cst.ClassDef):
+            continue
+        if any(type(ret.value) is cst.Name and ret.value.value == name for ret in _return_statements(statement)):
+            return False
+    return False
+
+
+def _binds_name(statement: cst.CSTNode, name: str) -> bool:
+    """A plain ``name = value`` statement."""
+    if type(statement) is not cst.SimpleStatementLine or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    if type(small) is cst.Assign:
+        return len(small.targets) == 1 and type(small.targets[0].target) is cst.Name and small.targets[0].target.value == name
+    if type(small) is cst.AnnAssign:
+        return type(small.target) is cst.Name and small.target.value == name and small.value is not None
+    return False
+
+
+def _binds_anywhere(node: cst.CSTNode, name: str) -> bool:
+    """``node`` binds ``name`` somewhere (an assignment, a loop or ``with``
+    target, a walrus, ``global``): a rebinding a single-binding test rules out."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind in (cst.AssignTarget, cst.For, cst.CompFor, cst.AsName) and mentions_name(current.target if kind is not cst.AsName else current.name, name):
+            return True
+        if kind in (cst.AugAssign, cst.AnnAssign, cst.NamedExpr) and type(current.target) is cst.Name and current.target.value == name:
+            return True
+        if kind in (cst.Global, cst.Nonlocal) and any(n.name.value == name for n in current.names):
+            return True
+        if kind.__name__ in NESTED_SCOPE_NAMES:
+            continue
+        stack.extend(children(current))
+    return False
+
+
+# Builtins that iterate a QuerySet they are given, filling its result cache.
+_FILLING_BUILTINS = frozenset({"len", "list", "tuple", "bool", "sorted", "set"})
+
+
+def _evaluates_name(statement: cst.CSTNode, name: str) -> bool:
+    """The statement, wherever it runs, iterates the local ``name``: a loop
+    over it, or ``len(name)``/``list(name)``/``bool(name)``, or the name
+    tested by an ``if``/``while``, in a part of it that always runs (not
+    a branch of ``and``/``or``/``x if c else y``, a nested def or a lambda)."""
+    kind = type(statement)
+    if kind is cst.For:
+        return type(statement.iter) is cst.Name and statement.iter.value == name or _always_evaluates(statement.iter, name)
+    if kind in (cst.If, cst.While):
+        test = statement.test
+        if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+            test = test.expression
+        return type(test) is cst.Name and test.value == name or _always_evaluates(statement.test, name)
+    if kind is cst.SimpleStatementLine:
+        return any(type(small) in (cst.Expr, cst.Assign, cst.AnnAssign) and small.value is not None and _always_evaluates(small.value, name) for small in statement.body)
+    return False
+
+
+def _always_evaluates(expr: cst.CSTNode, name: str) -> bool:
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is cst.Call and type(current.func) is cst.Name and current.func.value in _FILLING_BUILTINS and len(current.args) == 1:
+            arg = current.args[0]
+            if arg.keyword is None and not arg.star and type(arg.value) is cst.Name and arg.value.value == name:
+                return True
+        if kind is cst.BooleanOperation:
+            stack.append(current.left)  # the right side may not run
+            continue
+        if kind is cst.IfExp:
+            stack.append(current.test)
+            continue
+        if kind.__name__ in NESTED_SCOPE_NAMES or kind in (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp):
+            continue
+        stack.extend(children(current))
+    return False
+
+
+def _returns_what_async_for_filled(function: cst.FunctionDef, returned: set[str]) -> bool:
     """``async for court in courts: ...`` then ``return courts``: the loop
     fetched every row into the QuerySet's result cache, so evaluating what
     the function returns runs no query."""
-    returned = {ret.value.value for ret in return_statements(function.body) if type(ret.value) is cst.Name}
     if not returned or function.asynchronous is None:
         return False
     stack: list = list(children(function.body))

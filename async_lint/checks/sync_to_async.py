@@ -395,10 +395,10 @@ def _shortened(code: str, width: int = 60) -> str:
 
 def _returns_lazy_queryset(ctx, node: cst.FunctionDef) -> bool:
     """Every ``return`` of the def hands back an unevaluated QuerySet."""
-    from async_lint.analysis.django_models import QuerySetValue, django_inference, return_statements
+    from async_lint.analysis.django_models import QuerySetValue, django_inference, return_statements, returns_filled_queryset
 
     info = ctx.function_info(node)
-    if info is None:
+    if info is None or returns_filled_queryset(node):
         return False
     inference = django_inference(ctx)
     values = [inference.infer(ret.value, info.scope) if ret.value is not None else None for ret in return_statements(node.body)]
