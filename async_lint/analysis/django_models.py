@@ -888,6 +888,13 @@ class DjangoInference:
             if isinstance(left, RowsListValue) and isinstance(right, RowsListValue) and left.item.model == right.item.model:
                 loaded = left.item.loaded & right.item.loaded if left.item.loaded is not None and right.item.loaded is not None else None
                 return RowsListValue(InstanceValue(left.item.model, loaded))
+        if kind is cst.BinaryOperation and type(node.operator) in (cst.BitOr, cst.BitAnd):
+            # ``qs1 | qs2``, ``qs1 & qs2``: a QuerySet of the same model (lazy);
+            # what either side selects is taken as loaded.
+            left, right = self._infer(node.left, scope), self._infer(node.right, scope)
+            if isinstance(left, QuerySetValue) and isinstance(right, QuerySetValue) and left.model is not None and left.model == right.model and left.rows == right.rows:
+                queryset_class = left.queryset_class if left.queryset_class == right.queryset_class else None
+                return QuerySetValue(left.model, left.selected | right.selected, rows=left.rows, queryset_class=queryset_class)
         if kind is cst.IfExp:
             # ``qs if flag else []``: as a name bound on two paths.
             return _name_value([self._assigned_value(node.body, scope), self._assigned_value(node.orelse, scope)])
