@@ -93,6 +93,12 @@ class BlockingTable:
         names = self.methods.get(type_name)
         return names.match(method) if names is not None else None
 
+    def match_entered(self, type_name: str) -> BlockingCall | None:
+        """The row of a type whose ``with`` blocks on entering (it names
+        ``__enter__`` itself: a ``*`` row's methods are its calls)."""
+        names = self.methods.get(type_name)
+        return names.exact.get("__enter__") if names is not None else None
+
 
 @functools.lru_cache(maxsize=8)
 def blocking_table(extra: tuple[tuple[str, str], ...] = ()) -> BlockingTable:
@@ -178,6 +184,19 @@ class BlockingCallCheck(Check):
             # In a sync function: perhaps an object of another module, an
             # operation of the function where the project index finds one there.
             record_object_op(self, node)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        """``with r.lock(key):``: entering a sync lock acquires it (round
+        trips, and a sleeping poll while another holder keeps it)."""
+        statement = self.ctx.parent
+        if type(statement) is not cst.With or statement.asynchronous is not None:
+            return
+        receiver = self.receivers.infer(node.item, self.ctx.scope)
+        entry = self.table.match_entered(receiver.type) if receiver is not None else None
+        if entry is None:
+            return
+        what = entry.receiver or f"`{receiver.type}`"  # type: ignore[union-attr]
+        self.ctx.report_blocking(node.item, entry.code, f"`with {self._spelling(node.item)}:` enters {what}, which {entry.blocks}; use {entry.use.replace('{call}', 'it')}")
 
     def _publishes_task(self, call: cst.Call) -> bool:
         """``task.delay()`` on a name known to be a Celery task: awaiting its
