@@ -83,7 +83,7 @@ from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, GLOBAL, IMPORT, PARAM
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import makes_task
-from async_lint.checks.coroutines import CoroutineEvidence, await_fix_at, call_spelling, coroutine_apis, expects_an_error, nested_loops_allowed
+from async_lint.checks.coroutines import CoroutineEvidence, await_fix_at, call_spelling, coroutine_apis, dead_in_a_coroutine, expects_an_error, nested_loops_allowed
 from async_lint.checks.django_orm import MODEL_METHODS
 from async_lint.checks.foreign_objects import module_objects
 from async_lint.checks.missing_sync_to_async import ThreadFix, thread_recipe
@@ -711,7 +711,7 @@ class SummaryCollector(Check):
     def _loop_reentry_ok(self) -> bool:
         if self._nested_loops is None:
             self._nested_loops = nested_loops_allowed(self.ctx)
-        return self._nested_loops or expects_an_error(self.ctx)
+        return self._nested_loops or expects_an_error(self.ctx) or dead_in_a_coroutine(self.ctx)
 
     def _patched_here(self, function: FunctionInfo | None) -> list[str]:
         """What a test replaces around the call being visited: ``mock.patch``

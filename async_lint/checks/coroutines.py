@@ -1370,6 +1370,80 @@ def expects_an_error(ctx) -> bool:
     return False
 
 
+# What a coroutine always finds: a running loop.
+_RUNNING_LOOP_GETTERS = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
+_LOOP_GETTERS = _RUNNING_LOOP_GETTERS | {"asyncio.get_event_loop", "asyncio.events.get_event_loop"}
+
+
+def dead_in_a_coroutine(ctx) -> bool:
+    """The node being visited, in the body of the coroutine it runs in,
+    sits where code on a running loop never goes: after ``if
+    asyncio.get_event_loop().is_running(): return ...`` (or in its
+    ``else``, or under ``if not ...is_running():``), or in the ``except
+    RuntimeError`` handler of a ``try`` that only calls
+    ``asyncio.get_running_loop()`` (the fallback for callers without a loop)."""
+    stack = ctx.stack
+    for i in range(len(stack) - 1, 0, -1):
+        node, parent = stack[i], stack[i - 1]
+        kind = type(parent)
+        if kind is cst.FunctionDef or kind is cst.Lambda:
+            return False
+        if kind is cst.ExceptHandler and node is parent.body and i >= 2 and _catches_runtime_error(ctx, parent) and _only_gets_the_running_loop(ctx, stack[i - 2]):
+            return True
+        if kind is cst.If and (node is parent.orelse) and _tests_loop_running(ctx, parent.test) is True:
+            return True
+        if kind is cst.If and node is parent.body and _tests_loop_running(ctx, parent.test) is False:
+            return True
+        if kind is cst.IndentedBlock:
+            for earlier in parent.body:
+                if earlier is node:
+                    break
+                if type(earlier) is cst.If and earlier.orelse is None and _tests_loop_running(ctx, earlier.test) is True and _always_exits(earlier.body):
+                    return True
+    return False
+
+
+def _tests_loop_running(ctx, test: cst.BaseExpression) -> bool | None:
+    """True: ``test`` is ``<loop>.is_running()`` of the current loop (so true
+    in a coroutine); False: its negation; None: neither."""
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        inner = _tests_loop_running(ctx, test.expression)
+        return None if inner is None else not inner
+    if type(test) is not cst.Call or test.args or type(test.func) is not cst.Attribute or test.func.attr.value != "is_running":
+        return None
+    loop = test.func.value
+    return True if type(loop) is cst.Call and not loop.args and ctx.qualified_name(loop.func) in _LOOP_GETTERS else None
+
+
+def _always_exits(body: cst.BaseSuite) -> bool:
+    statements = body.body if type(body) is cst.IndentedBlock else ()
+    if not statements:
+        return type(body) is cst.SimpleStatementSuite and type(body.body[-1]) in (cst.Return, cst.Raise)
+    last = statements[-1]
+    return type(last) is cst.SimpleStatementLine and type(last.body[-1]) in (cst.Return, cst.Raise)
+
+
+def _catches_runtime_error(ctx, handler: cst.ExceptHandler) -> bool:
+    caught = handler.type
+    names = [element.value for element in caught.elements] if type(caught) is cst.Tuple else [caught]
+    return any(name is not None and ctx.qualified_name(name) == "builtins.RuntimeError" for name in names)
+
+
+def _only_gets_the_running_loop(ctx, statement: cst.CSTNode) -> bool:
+    """A ``try`` whose body only calls ``asyncio.get_running_loop()``
+    (``asyncio.get_running_loop()``, ``loop = asyncio.get_running_loop()``)."""
+    if type(statement) is not cst.Try or type(statement.body) is not cst.IndentedBlock:
+        return False
+    for line in statement.body.body:
+        if type(line) is not cst.SimpleStatementLine:
+            return False
+        for small in line.body:
+            value = small.value if type(small) in (cst.Expr, cst.Assign) else None
+            if type(value) is not cst.Call or value.args or ctx.qualified_name(value.func) not in _RUNNING_LOOP_GETTERS:
+                return False
+    return True
+
+
 def loop_reentry_message(spelled: str, use: str) -> str:
     """DJA304 for a call that runs ``async_to_sync`` on the loop."""
     return f"`{spelled}` runs `async_to_sync` on the event loop, which raises RuntimeError (you cannot use AsyncToSync in the same thread as an async event loop); {use}"
@@ -1482,7 +1556,7 @@ class EventLoopCheck(_CoroutineCheck):
             )
             return
         nested = self._nested_loop(evidence, node, name)
-        if nested is not None and not evidence.nested_loops_allowed() and not self._expects_an_error():
+        if nested is not None and not evidence.nested_loops_allowed() and not self._expects_an_error() and not dead_in_a_coroutine(ctx):
             ctx.report(node, "DJA304", nested)
 
     def _expects_an_error(self) -> bool:
