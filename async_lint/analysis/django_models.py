@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 from async_lint import lazy_libcst
 
@@ -84,6 +84,12 @@ CONTRIB_SAVING_FORMS = frozenset(
 )
 # Awaited, these set request.user and leave the request's session loaded.
 AUTH_LOGINS = frozenset({"django.contrib.auth.alogin", "django.contrib.auth.alogout"})
+# Awaited on a request, these read its session with ``aget`` (or write it):
+# the session is then loaded (matched by the name the code calls).
+SESSION_LOADING_AUTH_NAMES = frozenset({"alogin", "alogout", "aget_user"})
+# Django's decorators that, on an ``async def`` view (Django 5.1+), await
+# ``request.auser()`` before calling it.
+AUTH_TEST_DECORATORS = frozenset(f"django.contrib.auth.decorators.{name}" for name in ("login_required", "user_passes_test", "permission_required"))
 # A class-based view's handlers (``View.http_method_names``).
 HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
 # Views of these packages get DRF's Request (its user authenticated by the view's ``initial()``).
@@ -1332,7 +1338,7 @@ class DjangoInference:
             if binding is None:
                 continue
             if binding.kind == DEF and isinstance(binding.node, cst.FunctionDef):
-                if wrapper_sets_user(binding.node, what):
+                if wrapper_sets_user(binding.node, what, auth_tested(self.ctx, self.ctx.module_scope)):
                     return True, ()
             elif binding.kind == IMPORT and binding.target and binding.target.lstrip(".").partition(".")[0] not in LIBRARY_DECORATOR_PACKAGES:
                 qualified = self.ctx.qualified_name(callee, function.parent or function)
@@ -2446,11 +2452,26 @@ def _middleware_request_phase(function: Scope | None) -> bool:
     return False
 
 
-def wrapper_sets_user(decorator: cst.FunctionDef, what: str = "user") -> bool:
+def auth_tested(ctx, scope: Scope) -> Callable[[cst.FunctionDef], bool]:
+    """Whether an ``async def`` (read in ``scope``) is decorated with one of
+    Django's auth tests, which on a coroutine function (5.1+) await
+    ``request.auser()``, and so load the session, before calling it."""
+    version = ctx.settings.django_version
+
+    def tested(function: cst.FunctionDef) -> bool:
+        if function.asynchronous is None or (version is not None and tuple(version) < (5, 1)):
+            return False
+        return any(ctx.qualified_name(_decorator_callee(d), scope) in AUTH_TEST_DECORATORS for d in function.decorators)
+
+    return tested
+
+
+def wrapper_sets_user(decorator: cst.FunctionDef, what: str = "user", auth_test: Callable[[cst.FunctionDef], bool] | None = None) -> bool:
     """A decorator whose wrapper (a def nested in it, or in a def nested in
     it for a decorator factory, ``@auth(backend)``, taking the request
     first) sets ``request.user`` (``what="session"``: loads the session:
-    awaits ``request.auser()``, ``alogin``/``alogout``) before it calls
+    awaits ``request.auser()``, ``aget_user(request)``, ``alogin``/``alogout``,
+    or is itself under ``@login_required``, by ``auth_test``) before it calls
     the view."""
     stack = [(decorator, 0)]
     while stack:
@@ -2462,7 +2483,7 @@ def wrapper_sets_user(decorator: cst.FunctionDef, what: str = "user") -> bool:
             params = positional_params(statement.params)
             if params and what == "user" and _sets_user(statement.body, params[0], None):
                 return True
-            if params and what == "session" and _loads_session(statement, params[0], None):
+            if params and what == "session" and (_loads_session(statement, params[0], None) or (auth_test is not None and auth_test(statement))):
                 return True
             if depth < 2:
                 stack.append((statement, depth + 1))
@@ -2486,7 +2507,7 @@ def _loads_session(function: cst.FunctionDef, request: str | None, self_name: st
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "auser" and _is_request(func.value, request, self_name):
             return True
-        if _callee_name(func) in {login.rpartition(".")[2] for login in AUTH_LOGINS} and call.args and _is_request(call.args[0].value, request, self_name):
+        if _callee_name(func) in SESSION_LOADING_AUTH_NAMES and call.args and _is_request(call.args[0].value, request, self_name):
             return True
         if in_thread and type(func) is cst.Call and func.args and _session_read_in_thread(func, request, self_name):
             return True

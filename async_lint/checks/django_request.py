@@ -16,6 +16,8 @@ from async_lint import lazy_libcst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS
 from async_lint.analysis.context import handed_callable
 from async_lint.analysis.django_models import (
+    AUTH_TEST_DECORATORS,
+    auth_tested,
     AUTH_LOGINS,
     EVALUATING_METHODS,
     LAZY_METHODS,
@@ -36,7 +38,7 @@ from async_lint.analysis.scopes import PARAM, Scope, defined_function, parameter
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
 from async_lint.checks.django_ninja import AUTH, ELSEWHERE, NinjaRequestUse, route_auth
 from async_lint.checks.django_orm import DjangoCheck, shown
-from async_lint.checks.foreign_results import USER, package_reexports, record_foreign_use, reexported_name
+from async_lint.checks.foreign_results import USER, package_reexports, record_foreign_use, reexported_name, sole_local_binding
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.file_analysis import ASYNC_DEF_HINT
 from async_lint.findings import Finding
@@ -53,9 +55,6 @@ cst = lazy_libcst.bind(globals())
 FORCING_BUILTINS = frozenset({"isinstance", "str", "repr", "bool", "getattr", "hasattr", "hash", "int", "issubclass"})
 # Awaited with the request, they read its session with ``aget``.
 AUTH_USER_GETTERS = frozenset({"django.contrib.auth.aget_user"})
-# Django's decorators that, on an ``async def`` view (Django 5.1+), await
-# ``request.auser()`` before calling it.
-AUTH_TEST_DECORATORS = frozenset(f"django.contrib.auth.decorators.{name}" for name in ("login_required", "user_passes_test", "permission_required"))
 # Session methods that never load the session data.
 SESSION_NON_LOADING = frozenset({"is_empty", "clear", "get_session_cookie_age", "encode", "decode"})
 # Session methods that only read or write the loaded data (``_session_cache``)
@@ -193,6 +192,11 @@ class RequestUserCheck(DjangoCheck):
         method of a view that only a base class of another module may have
         prepared (an async login mixin's ``dispatch``): those bases, which a
         project check asks their modules about; else ()."""
+        if type(expr) is cst.Name and (what != "user" or self._user_possible):
+            # ``session = request.session`` (one assignment reaching here), then ``session["k"]``.
+            binding = sole_local_binding(self.ctx, expr, lambda b: type(b.value) is cst.Attribute and b.value.attr.value == what)
+            value = binding.value if binding is not None else None
+            return self._inherited(value, what) if type(value) is cst.Attribute and self.inference.infer(expr) is None else ()
         if type(expr) is not cst.Attribute or expr.attr.value != what or (what == "user" and not self._user_possible):
             return ()
         if self.inference.infer(expr) is not None:
@@ -615,7 +619,7 @@ class RequestSetupClasses(Fact):
     reexports: tuple[tuple[str, str], ...] = ()
 
 
-_SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:)|\bauser\b|\balog(?:in|out)\b|sync_to_async\(\s*lambda\b[^\n]*\.user\b")
+_SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:)|\bauser\b|\balog(?:in|out)\b|\baget_user\b|\b(?:login_required|user_passes_test|permission_required)\b|sync_to_async\(\s*lambda\b[^\n]*\.user\b")
 
 
 _VIEW_SETUP_METHODS = frozenset({"dispatch", "setup", "get", "post", "put", "patch", "delete", "head", "options"})
@@ -661,7 +665,7 @@ class RequestSetupFacts(DjangoCheck):
                 classes.append((statement.name.value, _verdict(*user), _verdict(*session)))
             elif type(statement) is cst.FunctionDef and methods:
                 # A decorator whose wrapper sets the user before the view runs.
-                user_set, session_loaded = wrapper_sets_user(statement, "user"), wrapper_sets_user(statement, "session")
+                user_set, session_loaded = wrapper_sets_user(statement, "user"), wrapper_sets_user(statement, "session", auth_tested(ctx, scope))
                 if user_set or session_loaded:
                     classes.append((statement.name.value, _verdict(user_set, ()), _verdict(session_loaded, ())))
         reexports = package_reexports(ctx) if ctx.is_package else ()
