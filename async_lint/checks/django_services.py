@@ -224,7 +224,10 @@ class SyncSignalCheck(DjangoCheck):
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in SIGNAL_METHODS:
             return
-        if not self._is_signal(func.value, 0):
+        # Awaited, ``send()`` returned an awaitable: an async library's signal
+        # (``async_signals.Signal``), unless the object is surely Django's.
+        awaited = isinstance(self.ctx.parent, cst.Await)
+        if not self._is_signal(func.value, 0, by_module_name=not awaited):
             return
         if self._in_fallback_without_asend():
             return
@@ -247,10 +250,11 @@ class SyncSignalCheck(DjangoCheck):
                     return True
         return False
 
-    def _is_signal(self, expr: cst.BaseExpression, depth: int, scope: Scope | None = None) -> bool:
+    def _is_signal(self, expr: cst.BaseExpression, depth: int, scope: Scope | None = None, by_module_name: bool = True) -> bool:
         """``expr`` (read in ``scope``, default: here) is a Django signal:
         a signal of Django's, a project signal imported from an app's
-        ``signals`` module, ``Signal()``, or a name, a class attribute
+        ``signals`` module (not with ``by_module_name=False``: the module's
+        name is all that says so), ``Signal()``, or a name, a class attribute
         (``self.created``, ``Post.created``) or an instance attribute every
         binding of which is one."""
         if depth > 5:
@@ -261,7 +265,7 @@ class SyncSignalCheck(DjangoCheck):
                 return True
             module, _, short = name.rpartition(".")
             # A project signal imported from its app's signals module.
-            if module.rpartition(".")[2] == "signals" and not module.startswith("django.") and self.inference.imports_django and short[:1].islower():
+            if by_module_name and module.rpartition(".")[2] == "signals" and not module.startswith("django.") and self.inference.imports_django and short[:1].islower():
                 return True
         if isinstance(expr, cst.Call):
             return self.ctx.qualified_name(expr.func, scope) in SIGNAL_CLASSES
@@ -276,10 +280,10 @@ class SyncSignalCheck(DjangoCheck):
                 return annotated is not None and self.ctx.qualified_name(annotated, owner.parent or owner) in SIGNAL_CLASSES
             if any(b.kind != ASSIGN for b in bindings):
                 return False
-            return all(b.value is not None and self._is_signal(b.value, depth + 1, owner) for b in bindings)
+            return all(b.value is not None and self._is_signal(b.value, depth + 1, owner, by_module_name) for b in bindings)
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             values = class_attribute_values(self.ctx, expr.value.value, expr.attr.value, scope or self.ctx.scope)
-            return bool(values) and all(value is not None and self._is_signal(value, depth + 1, where) for value, where in values)
+            return bool(values) and all(value is not None and self._is_signal(value, depth + 1, where, by_module_name) for value, where in values)
         return False
 
 
