@@ -1488,6 +1488,12 @@ class DjangoInference:
             target = self.model_named(relation.target) or self._imported_model_named(relation.target)
             if relation.is_single:
                 loaded = None if receiver.loaded is None else receiver.loaded_below(attr)
+                back = _one_to_one_back(relation, receiver.model, target) if loaded is not None else None
+                if back is not None:
+                    # ``loan.harvest_schedule.loan``: Django caches the other side
+                    # of a one-to-one on the object it fetched (or selected), as
+                    # the very instance it came from, with all that one loaded.
+                    loaded = loaded | {back} | {f"{back}__{path}" for path in receiver.loaded}  # type: ignore[union-attr]
                 return InstanceValue(target, loaded)
             return ManagerValue(target, owner=receiver, relation=relation)
         if isinstance(receiver, DrfRequestValue):
@@ -2578,6 +2584,24 @@ def _with_reads(result: Value | None, body: cst.BaseSuite, returned: list[cst.Ba
         return result
     read = frozenset(node.attr.value for node in _walk(body) if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value in names)  # type: ignore[attr-defined]
     return InstanceValue(result.model, result.loaded | read) if read else result
+
+
+def _one_to_one_back(relation: Relation, owner: ModelInfo, target: ModelInfo | None) -> str | None:
+    """The name of the other side of the one-to-one ``relation`` of ``owner``
+    on ``target`` (``Schedule.loan`` for ``Loan.harvest_schedule``, and
+    back); None for other relations or where it is not known surely."""
+    if relation.kind == "o2o":
+        if relation.related_name == "+" or (relation.related_name or "").endswith("+"):
+            return None
+        return relation.related_name or owner.name.lower()
+    if relation.kind != "reverse_o2o" or target is None:
+        return None
+    back = [
+        r.name
+        for r in target.relations.values()
+        if r.kind == "o2o" and (r.target or "").rpartition(".")[2] == owner.name and (r.related_name == relation.name or (r.related_name is None and relation.name == target.name.lower()))
+    ]
+    return back[0] if len(back) == 1 else None
 
 
 def _back_reference(manager: ManagerValue) -> frozenset[str]:
