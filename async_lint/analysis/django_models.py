@@ -1914,13 +1914,26 @@ class DjangoInference:
         if isinstance(klass, ModelClass):
             return InstanceValue(klass.model, frozenset())
         if isinstance(klass, (QuerySetValue, ManagerValue)) and klass.model is not None:
-            selected = klass.selected if isinstance(klass, QuerySetValue) else frozenset()
-            return InstanceValue(klass.model, selected)
+            return InstanceValue(klass.model, self._selected(klass) if isinstance(klass, QuerySetValue) or klass.owner is None else frozenset())
         return None
+
+    def _selected(self, receiver: ManagerValue | QuerySetValue) -> frozenset[str]:
+        """The relation paths the rows of ``receiver``'s queries have loaded:
+        a QuerySet's ``select_related``/``prefetch_related``; for a manager,
+        its back reference (``_back_reference``), or anything where its
+        ``get_queryset()`` selects or prefetches (``objects =
+        TelegramUserManager()``: what it loads is not kept, so nothing is
+        claimed unloaded)."""
+        if isinstance(receiver, QuerySetValue):
+            return receiver.selected
+        selected = _back_reference(receiver)
+        if receiver.owner is None and receiver.manager_class is not None and self.table.method_kind(receiver.manager_class, "get_queryset") == ["lazy", "selects"]:
+            selected = selected | {"*"}
+        return selected
 
     def _method_result(self, receiver: ManagerValue | QuerySetValue, method: str, node: cst.Call, scope: Scope) -> Value | None:
         model = receiver.model
-        selected = receiver.selected if isinstance(receiver, QuerySetValue) else _back_reference(receiver)
+        selected = self._selected(receiver)
         rows = receiver.rows if isinstance(receiver, QuerySetValue) else False
         if method == "get_queryset" and isinstance(receiver, ManagerValue):
             method = "all"  # the manager's QuerySet, as ``all()`` gives it (a related manager's prefetched one too)
@@ -2039,7 +2052,7 @@ class DjangoInference:
             method = func.attr.value
             receiver = self._infer(func.value, scope)
             if isinstance(receiver, (ManagerValue, QuerySetValue)):
-                selected = receiver.selected if isinstance(receiver, QuerySetValue) else _back_reference(receiver)
+                selected = self._selected(receiver)
                 if isinstance(receiver, QuerySetValue) and receiver.rows:
                     return None
                 if method in ASYNC_INSTANCE_METHODS:
