@@ -619,7 +619,7 @@ class RequestSetupClasses(Fact):
     reexports: tuple[tuple[str, str], ...] = ()
 
 
-_SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:)|\bauser\b|\balog(?:in|out)\b|\baget_user\b|\b(?:login_required|user_passes_test|permission_required)\b|sync_to_async\(\s*lambda\b[^\n]*\.user\b")
+_SETS_REQUEST = re.compile(r"\.user\s*(?:=(?!=)|:|,)|\bauser\b|\balog(?:in|out)\b|\baget_user\b|\b(?:login_required|user_passes_test|permission_required)\b|sync_to_async\(\s*lambda\b[^\n]*\.user\b")
 
 
 _VIEW_SETUP_METHODS = frozenset({"dispatch", "setup", "get", "post", "put", "patch", "delete", "head", "options"})
