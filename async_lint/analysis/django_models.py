@@ -460,7 +460,7 @@ class DjangoInference:
         self._unannotated_params: dict[tuple[int, int], tuple[cst.Param, Scope, Value | None]] = {}
         self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
         self._class_handoff_scans: dict[int, tuple[list[tuple[str, bool]], set[str]]] = {}
-        self._thread_returns: dict[tuple[int, str], Value | None] = {}
+        self._thread_returns: dict[tuple, Value | None] = {}
         self._file_field_names: frozenset[str] | None = None
         settings = ctx.settings
         table = getattr(settings, "models", None)
@@ -1083,7 +1083,7 @@ class DjangoInference:
                         value = self._infer(value_expr, scope)
                         if isinstance(value, PairValue):
                             return value.first if index == 0 else None
-                        return None
+                        return self._returned_element(value_expr, index, len(target.elements), scope)
             return None
         if type(node) is cst.NamedExpr:  # ``if (m := await qs.afirst()) is not None:``
             return self._infer(node.value, scope)
@@ -1725,6 +1725,43 @@ class DjangoInference:
                     out.setdefault(target.attr.value, []).append((value, method_scope))
         self._class_assignments[id(cls.cls)] = out
         return out
+
+    def _returned_element(self, value: cst.BaseExpression, index: int, size: int, scope: Scope) -> Value | None:
+        """``loan, total = await get_loan_and_count()``: the ``index``-th item
+        of the tuples a def of this module returns (every return a tuple of
+        ``size`` items), where the call gives what its body returns (awaited:
+        an ``async def`` or a thread-run def; not awaited: a plain def), if
+        the items there agree on an instance, its rows or a QuerySet."""
+        call = value.expression if type(value) is cst.Await else value
+        if type(call) is not cst.Call:
+            return None
+        found = self._function_binding(call.func, scope)
+        if found is None:
+            return None
+        node, parent = found
+        in_thread = any(self.ctx.qualified_name(_decorator_callee(d), parent) in THREAD_DECORATORS for d in node.decorators)
+        if (type(value) is cst.Await) != (node.asynchronous is not None or in_thread) or (node.decorators and not in_thread):
+            return None
+        key = (id(node), "item", index, size)
+        if key in self._thread_returns:
+            return self._placeholder_read(("item", key), self._thread_returns[key])
+        self._thread_returns[key] = None
+        result: Value | None = None
+        with self._under_way(("item", key)):
+            where = self._scope_of(node, parent)
+            items, exprs = [], []
+            for ret in return_statements(node.body):
+                returned = ret.value
+                if type(returned) is not cst.Tuple or len(returned.elements) != size or any(type(e) is cst.StarredElement for e in returned.elements):
+                    items = []
+                    break
+                exprs.append(returned.elements[index].value)
+                items.append(self._infer(exprs[-1], where))
+            if items and all(isinstance(v, (InstanceValue, RowsListValue, QuerySetValue)) for v in items):
+                # What the def read of the instance before returning it is loaded.
+                result = _with_reads(_merge(items), node.body, exprs)  # type: ignore[arg-type]
+        self._thread_returns[key] = result
+        return result
 
     def _scope_of(self, node: cst.FunctionDef, parent: Scope) -> Scope:
         return function_scope(self.ctx, node, parent)
