@@ -413,6 +413,12 @@ class ProjectIndex:
         target = summary["imports"].get(rest[0])
         if target is not None:
             return self._class(".".join([target, *rest[1:]]), depth + 1)
+        if depth < MAX_REEXPORT_DEPTH:
+            # ``from app.services.client import *``: a class the module star-imports.
+            for star in summary.get("star_imports", ()):
+                found = self._class(".".join([star, *rest]), depth + 1)
+                if found is not None:
+                    return found
         return None
 
     def _method(self, module: str, cls: str, method: str, skip_self: bool = False) -> FunctionKey | None:

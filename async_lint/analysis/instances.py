@@ -120,6 +120,10 @@ class InstanceClasses:
 
     def _constructed(self, call: cst.Call, scope: Scope) -> str | None:
         name = self.ctx.qualified_name(call.func, scope)
+        if name is None and type(call.func) is cst.Name and lookup(scope, call.func.value) is None and self.ctx.module_scope.bindings.get("*"):
+            # ``ApiClient(...)`` bound nowhere here, the module star-imports:
+            # the project index looks the class up through its ``import *``s.
+            name = f"{self.ctx.module_name or '<module>'}.{call.func.value}"
         if name is None or name.startswith("builtins.") or "." not in name:
             return None
         if not name.rpartition(".")[2][:1].isupper():
