@@ -1338,7 +1338,7 @@ class DjangoInference:
             if binding is None:
                 continue
             if binding.kind == DEF and isinstance(binding.node, cst.FunctionDef):
-                if wrapper_sets_user(binding.node, what, auth_tested(self.ctx, self.ctx.module_scope)):
+                if wrapper_sets_user(binding.node, what, auth_tested(self.ctx, self.ctx.module_scope), module_def(self.ctx.module_scope)):
                     return True, ()
             elif binding.kind == IMPORT and binding.target and binding.target.lstrip(".").partition(".")[0] not in LIBRARY_DECORATOR_PACKAGES:
                 qualified = self.ctx.qualified_name(callee, function.parent or function)
@@ -2508,6 +2508,16 @@ def _middleware_request_phase(function: Scope | None) -> bool:
     return False
 
 
+def module_def(scope: Scope) -> Callable[[str], cst.FunctionDef | None]:
+    """The def a name of ``scope`` is bound to, once, else None."""
+
+    def found(name: str) -> cst.FunctionDef | None:
+        defined = defined_function(scope, name)
+        return defined[0] if defined is not None else None
+
+    return found
+
+
 def auth_tested(ctx, scope: Scope) -> Callable[[cst.FunctionDef], bool]:
     """Whether an ``async def`` (read in ``scope``) is decorated with one of
     Django's auth tests, which on a coroutine function (5.1+) await
@@ -2522,18 +2532,30 @@ def auth_tested(ctx, scope: Scope) -> Callable[[cst.FunctionDef], bool]:
     return tested
 
 
-def wrapper_sets_user(decorator: cst.FunctionDef, what: str = "user", auth_test: Callable[[cst.FunctionDef], bool] | None = None) -> bool:
+def wrapper_sets_user(
+    decorator: cst.FunctionDef,
+    what: str = "user",
+    auth_test: Callable[[cst.FunctionDef], bool] | None = None,
+    module_def: Callable[[str], cst.FunctionDef | None] | None = None,
+) -> bool:
     """A decorator whose wrapper (a def nested in it, or in a def nested in
     it for a decorator factory, ``@auth(backend)``, taking the request
     first) sets ``request.user`` (``what="session"``: loads the session:
     awaits ``request.auser()``, ``aget_user(request)``, ``alogin``/``alogout``,
     or is itself under ``@login_required``, by ``auth_test``) before it calls
-    the view."""
+    the view; also one that hands the view to such a decorator of the
+    module (``module_def``: its def by name), ``return
+    aprofile_required("client")(view)``."""
     stack = [(decorator, 0)]
     while stack:
         outer, depth = stack.pop()
         body = outer.body.body if type(outer.body) is cst.IndentedBlock else ()
         for statement in body:
+            if module_def is not None and depth == 0 and type(statement) is cst.SimpleStatementLine:
+                for small in statement.body:
+                    delegate = _delegated_decorator(small, module_def)
+                    if delegate is not None and delegate is not decorator and wrapper_sets_user(delegate, what, auth_test):
+                        return True
             if type(statement) is not cst.FunctionDef:
                 continue
             params = positional_params(statement.params)
@@ -2544,6 +2566,17 @@ def wrapper_sets_user(decorator: cst.FunctionDef, what: str = "user", auth_test:
             if depth < 2:
                 stack.append((statement, depth + 1))
     return False
+
+
+def _delegated_decorator(small: cst.CSTNode, module_def: Callable[[str], cst.FunctionDef | None]) -> cst.FunctionDef | None:
+    """``return other(view)`` / ``return factory(args)(view)``: the def of the
+    module it hands the view to."""
+    if type(small) is not cst.Return or type(small.value) is not cst.Call:
+        return None
+    callee = small.value.func
+    if type(callee) is cst.Call:
+        callee = callee.func
+    return module_def(callee.value) if type(callee) is cst.Name else None
 
 
 def _sets_user(body: cst.BaseSuite, request: str | None, self_name: str | None) -> bool:

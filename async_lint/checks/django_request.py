@@ -18,6 +18,7 @@ from async_lint.analysis.context import handed_callable
 from async_lint.analysis.django_models import (
     AUTH_TEST_DECORATORS,
     auth_tested,
+    module_def,
     AUTH_LOGINS,
     EVALUATING_METHODS,
     LAZY_METHODS,
@@ -665,7 +666,7 @@ class RequestSetupFacts(DjangoCheck):
                 classes.append((statement.name.value, _verdict(*user), _verdict(*session)))
             elif type(statement) is cst.FunctionDef and methods:
                 # A decorator whose wrapper sets the user before the view runs.
-                user_set, session_loaded = wrapper_sets_user(statement, "user"), wrapper_sets_user(statement, "session", auth_tested(ctx, scope))
+                user_set, session_loaded = wrapper_sets_user(statement, "user", module_def=module_def(scope)), wrapper_sets_user(statement, "session", auth_tested(ctx, scope), module_def(scope))
                 if user_set or session_loaded:
                     classes.append((statement.name.value, _verdict(user_set, ()), _verdict(session_loaded, ())))
         reexports = package_reexports(ctx) if ctx.is_package else ()
