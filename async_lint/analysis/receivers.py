@@ -723,6 +723,10 @@ def local_callee(ctx: FileContext, func: cst.BaseExpression, scope: Scope) -> tu
             found = (bindings[0].node, owner)  # type: ignore[assignment]
         elif owner is None:
             found = _class_method(func.value, func.attr.value, scope, on_instance=False)  # ``Factory.make()``
+            annotated = _annotated_class_name(func.value, scope) if found is None else None
+            if annotated is not None:
+                # ``builder.get_redis()``, ``builder: RedisBuilder`` a parameter.
+                found = _class_method(annotated, func.attr.value, scope, on_instance=True)
     elif type(func) is cst.Attribute and type(func.value) is cst.Call and not func.value.args:
         found = _class_method(func.value.func, func.attr.value, scope, on_instance=True)  # ``Factory().make()``
     if found is None or found[0].asynchronous is not None:
@@ -734,6 +738,21 @@ def local_callee(ctx: FileContext, func: cst.BaseExpression, scope: Scope) -> tu
         if qualified not in _TRANSPARENT_DECORATORS and qualified.rpartition(".")[2] not in ("staticmethod", "classmethod"):
             return None
     return found
+
+
+def _annotated_class_name(name: cst.Name, scope: Scope) -> cst.Name | None:
+    """The class a parameter is annotated with, where it names one (read
+    where the function is defined): ``builder: RedisBuilder``."""
+    found = lookup(scope, name.value)
+    if found is None or len(found[1]) != 1 or found[1][0].kind != PARAM:
+        return None
+    param = found[1][0].node
+    annotation = param.annotation if isinstance(param, cst.Param) else None
+    target = annotation_target(annotation.annotation) if annotation is not None else None
+    if type(target) is cst.SimpleString:
+        text = target.evaluated_value
+        target = cst.Name(text) if isinstance(text, str) and text.isidentifier() else None
+    return target if type(target) is cst.Name else None
 
 
 def _class_method(cls: cst.BaseExpression, name: str, scope: Scope, on_instance: bool) -> tuple[cst.FunctionDef, Scope] | None:
