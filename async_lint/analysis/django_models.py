@@ -1539,7 +1539,11 @@ class DjangoInference:
         self._self_attributes[key] = None  # ``self.x = self.x.parent``: no evidence from a cycle
         assignments = _without_none_placeholders(self._assignments_on_self(cls).get(attr, ()))
         with self._under_way(("self", key)):
-            values = [self._infer(value, scope) if value is not None else None for value, scope in assignments]
+            if assignments and all(type(value) is cst.List and not value.elements for value, _scope in assignments):
+                # ``self.levels = []``, then ``self.levels.append(level)`` in the methods.
+                values = [self._self_appended_rows(cls, attr)]
+            else:
+                values = [self._infer(value, scope) if value is not None else None for value, scope in assignments]
         result: Value | None = None
         if not values:
             # ``queryset: QuerySet[Post]`` in the class body, set elsewhere (a dataclass field).
@@ -1554,6 +1558,43 @@ class DjangoInference:
                 result = InstanceValue(result.model, loaded)
         self._self_attributes[key] = result
         return result
+
+    def _self_appended_rows(self, cls: ClassSelf, attr: str) -> Value | None:
+        """``self.<attr>``, only ever set to ``[]``, whose every other use in
+        the class's methods only reads it or appends to it, and whose
+        ``append()`` calls are all given instances of one model: a list of
+        those instances (their origins not claimed)."""
+        class_scope = Scope("class", cls.cls, cls.scope)
+        body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
+        models: dict[str, ModelInfo] = {}
+        for statement in body:
+            self_name = _self_parameter(statement)
+            if self_name is None:
+                continue
+            method_scope = self._scope_of(statement, class_scope)
+            stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode | None, ...]]] = [(child, (None, None)) for child in children(statement.body)]
+            while stack:
+                node, (parent, above) = stack.pop()
+                kind = type(node)
+                if kind is cst.Attribute and node.attr.value == attr and type(node.value) is cst.Name and node.value.value == self_name:
+                    if type(parent) is cst.Attribute and parent.value is node and parent.attr.value == "append" and type(above) is cst.Call and above.func is parent:
+                        if len(above.args) != 1 or above.args[0].keyword is not None or above.args[0].star:
+                            return None
+                        value = self._infer(above.args[0].value, method_scope)
+                        if not isinstance(value, InstanceValue) or value.model is None:
+                            return None
+                        models[value.model.name] = value.model
+                    elif not _reads_list(node, parent, above):  # type: ignore[arg-type]
+                        return None
+                    continue
+                if kind.__name__ in NESTED_SCOPE_NAMES:
+                    if mentions_name(node, self_name):
+                        return None
+                    continue
+                stack.extend((child, (node, parent)) for child in children(node))
+        if len(models) != 1:
+            return None
+        return RowsListValue(InstanceValue(next(iter(models.values())), None))
 
     def _class_annotation(self, cls: ClassSelf, attr: str) -> Value | None:
         """What the class body's bare annotation ``attr: T`` (no value) says ``self.attr`` is."""
