@@ -781,12 +781,28 @@ class SyncOrmCheck(DjangoCheck):
             self.evaluated(node.value, what)
 
     # -- lazy relations (DJA204) ---------------------------------------------
+    def _unpacked_into(self) -> bool:
+        """The node being visited is an item of a tuple or list an
+        assignment or a ``for`` loop unpacks into (``a.b, _ = pair``)."""
+        stack = self.ctx.stack
+        child = stack[-1]
+        for parent in reversed(stack[:-1]):
+            kind = type(parent)
+            if kind in (cst.Element, cst.StarredElement, cst.Tuple, cst.List):
+                child = parent
+                continue
+            if kind is cst.AssignTarget or kind in (cst.For, cst.CompFor):
+                return parent.target is child
+            return False
+        return False
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         parent = self.ctx.parent
         # ``type()``: run at every attribute; isinstance against libcst's
         # (ABC) classes goes through abc, and these have no subclasses.
         parent_type = type(parent)
-        if parent_type is cst.AssignTarget:
+        if parent_type is cst.AssignTarget or (parent_type is cst.Element and self._unpacked_into()):
+            # ``team.category = ...``, ``team.category, _ = ...``: stored, not read.
             self._note_assigned(node)
             return
         if parent_type is cst.Del or (parent_type is cst.AugAssign and parent.target is node):
