@@ -84,6 +84,18 @@ def optional_filters(count: int) -> str:
     return MARKER + model + "def search(x, y):\n" + body + "    return jobs\n"
 
 
+def self_reassignments(count: int) -> str:
+    """A resource class whose methods narrow ``self.queryset`` ``count``
+    times (``self.queryset = self.queryset.filter(...)``), in a module with
+    async code, so the blocking check asks what ``self.queryset`` is."""
+    methods = ""
+    for i in range(count):
+        if i % 3 == 0:
+            methods += f"\n    def step{i}(self, x):\n"
+        methods += f"        self.queryset = self.queryset.filter(f{i}=x)\n"
+    return MARKER + "class Resource:\n    queryset = None\n" + methods + "\n    async def get(self):\n        return self.queryset\n"
+
+
 def and_chain(terms: int) -> str:
     return _in_async("    return " + " and ".join(f"x{i}" for i in range(terms)) + "\n")
 

@@ -96,3 +96,36 @@ def test_optional_filters_cost_names_polynomial_in_their_number(monkeypatch):
         costs[count] = counted["names"]
     # Doubling the filters: at most about 2**3 times the work, never 2**n.
     assert costs[20] < 10 * costs[10] and costs[40] < 10 * costs[20], costs
+
+
+def test_self_attribute_reassignments_cost_reads_polynomial_in_their_number(monkeypatch):
+    """``self.queryset = self.queryset.filter(...)`` n times in a class's
+    methods: a read of the attribute while it is being read agrees on
+    nothing, and is answered at once.  Before, each assignment's value read
+    the attribute again through every other one: 9 assignments took 47 s
+    on a real resource class (a file-budget DJA000 that hid two DJA302).
+    Counted, not timed."""
+    from async_lint.analysis.receivers import ReceiverInference
+    from async_lint.catalog import catalog
+    from async_lint.file_analysis import analyze_source
+    from async_lint.settings import Settings
+    from async_lint.source import decode_source
+    from tests.pathological import self_reassignments
+
+    counted = {"reads": 0}
+    read = ReceiverInference._infer_attribute
+
+    def counting(self, *args, **kwargs):
+        counted["reads"] += 1
+        return read(self, *args, **kwargs)
+
+    monkeypatch.setattr(ReceiverInference, "_infer_attribute", counting)
+    settings = Settings(enabled=frozenset(catalog()))
+    costs = {}
+    for count in (6, 12, 24):
+        counted["reads"] = 0
+        result = analyze_source("resource.py", decode_source("resource.py", self_reassignments(count).encode()), settings, standalone=False)
+        assert [f.code for f in result.findings] == ["DJA101"]
+        costs[count] = counted["reads"]
+    # Doubling the assignments: at most about 2**3 times the work, never n!.
+    assert costs[12] < 10 * costs[6] and costs[24] < 10 * costs[12], costs

@@ -196,6 +196,7 @@ class ReceiverInference:
         self._names_in_progress: set[tuple[int, str]] = set()
         # Class scopes made for instances of the module's classes (``_instance_class``), by class node.
         self._class_scopes: dict[int, Scope] = {}
+        self._attributes_in_progress: set[tuple[int, str]] = set()
 
     # -- public ------------------------------------------------------------------
     def infer(self, expr: cst.BaseExpression, scope: Scope | None = None) -> Inferred | None:
@@ -616,6 +617,20 @@ class ReceiverInference:
         return known
 
     def _infer_self_attribute(self, class_scope: Scope, attr: str, depth: int = 0) -> Inferred | None:
+        # ``self.qs = self.qs.filter(...)`` in several methods: read again while
+        # it is being read, the attribute has the assignment under way among
+        # its values, so it agrees on nothing; answering that at once keeps
+        # n such assignments from costing n! reads.
+        key = (id(class_scope.node), attr)
+        if key in self._attributes_in_progress:
+            return None
+        self._attributes_in_progress.add(key)
+        try:
+            return self._self_attribute_value(class_scope, attr, depth)
+        finally:
+            self._attributes_in_progress.discard(key)
+
+    def _self_attribute_value(self, class_scope: Scope, attr: str, depth: int) -> Inferred | None:
         assignments = self._class_attributes(class_scope).get(attr)
         class_bindings = class_scope.bindings.get(attr, [])
         if not assignments and not class_bindings:
