@@ -2563,7 +2563,7 @@ def auth_tested(ctx, scope: Scope) -> Callable[[cst.FunctionDef], bool]:
     """Whether an ``async def`` (read in ``scope``) is decorated with one of
     Django's auth tests, which on a coroutine function (5.1+) await
     ``request.auser()``, and so load the session, before calling it."""
-    version = ctx.settings.django_version
+    version = getattr(ctx.settings, "django_version", None)  # no settings: a context made for one analysis
 
     def tested(function: cst.FunctionDef) -> bool:
         if function.asynchronous is None or (version is not None and tuple(version) < (5, 1)):

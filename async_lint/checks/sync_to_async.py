@@ -479,7 +479,16 @@ class HandoffIndexCheck(IndexCheck):
         function = index.function(target) if target is not None else None
         text = fact.text
         wrapper = fact.wrapper or fact.adapter
-        if function is not None and fact.direct and not fact.guarded and function.get("decorated") and fact.adapter == "sync_to_async" and not function["async"] and function.get("coroutine"):
+        if (
+            function is not None
+            and fact.direct
+            and not fact.guarded
+            and not fact.decorator
+            and function.get("decorated")
+            and fact.adapter == "sync_to_async"
+            and not function["async"]
+            and function.get("coroutine")
+        ):
             # ``@database_sync_to_async def f``: already a coroutine function
             # (asgiref's SyncToAsync marks itself so), which sync_to_async refuses.
             out.append(
