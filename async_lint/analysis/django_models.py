@@ -1572,26 +1572,18 @@ class DjangoInference:
             if self_name is None:
                 continue
             method_scope = self._scope_of(statement, class_scope)
-            stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode | None, ...]]] = [(child, (None, None)) for child in children(statement.body)]
-            while stack:
-                node, (parent, above) = stack.pop()
-                kind = type(node)
-                if kind is cst.Attribute and node.attr.value == attr and type(node.value) is cst.Name and node.value.value == self_name:
-                    if type(parent) is cst.Attribute and parent.value is node and parent.attr.value == "append" and type(above) is cst.Call and above.func is parent:
-                        if len(above.args) != 1 or above.args[0].keyword is not None or above.args[0].star:
-                            return None
-                        value = self._infer(above.args[0].value, method_scope)
-                        if not isinstance(value, InstanceValue) or value.model is None:
-                            return None
-                        models[value.model.name] = value.model
-                    elif not _reads_list(node, parent, above):  # type: ignore[arg-type]
-                        return None
-                    continue
-                if kind.__name__ in NESTED_SCOPE_NAMES:
-                    if mentions_name(node, self_name):
-                        return None
-                    continue
-                stack.extend((child, (node, parent)) for child in children(node))
+
+            def is_use(node: cst.CSTNode, parent: cst.CSTNode | None, self_name: str = self_name) -> bool:
+                return type(node) is cst.Attribute and node.attr.value == attr and type(node.value) is cst.Name and node.value.value == self_name
+
+            appended = _appended_to(statement.body, is_use, self_name)
+            if appended is None:
+                return None
+            for expr in appended:
+                value = self._infer(expr, method_scope)
+                if not isinstance(value, InstanceValue) or value.model is None:
+                    return None
+                models[value.model.name] = value.model
         if len(models) != 1:
             return None
         return RowsListValue(InstanceValue(next(iter(models.values())), None))
@@ -2441,31 +2433,41 @@ def _appended_values(name: str, scope: Scope) -> list[cst.BaseExpression] | None
     function = scope.node
     if scope.kind != "function" or type(function) is not cst.FunctionDef:
         return None
+
+    def is_use(node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
+        # ``self.levels``, ``f(levels=...)``: a name, not the variable.
+        return type(node) is cst.Name and node.value == name and not ((type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node))
+
+    return _appended_to(function.body, is_use, name)
+
+
+def _appended_to(body: cst.BaseSuite, is_use: Callable[[cst.CSTNode, cst.CSTNode | None], bool], root: str) -> list[cst.BaseExpression] | None:
+    """The arguments of ``<list>.append(...)`` in ``body``, where ``is_use``
+    tells the list's occurrences and every other one only reads it: None
+    where one may change it otherwise, or a nested def, class or lambda
+    names ``root`` (the local, or ``self``)."""
     appended: list[cst.BaseExpression] = []
-    stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode | None, ...]]] = [(child, (None, None)) for child in children(function.body)]
+    stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode | None, ...]]] = [(child, (None, None)) for child in children(body)]
     while stack:
         node, (parent, above) = stack.pop()
         kind = type(node)
-        if kind is cst.Name and node.value == name:
-            if (type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node):
-                continue  # ``self.levels``, ``f(levels=...)``: a name, not the variable
+        if is_use(node, parent):
             if type(parent) is cst.Attribute and parent.value is node and parent.attr.value == "append" and type(above) is cst.Call and above.func is parent:
                 if len(above.args) != 1 or above.args[0].keyword is not None or above.args[0].star:
                     return None
                 appended.append(above.args[0].value)
-                continue
-            if not _reads_list(node, parent, above):
+            elif not _reads_list(node, parent, above):
                 return None
             continue
         if kind.__name__ in NESTED_SCOPE_NAMES:
-            if mentions_name(node, name):
+            if mentions_name(node, root):
                 return None
             continue
         stack.extend((child, (node, parent)) for child in children(node))
     return appended
 
 
-def _reads_list(node: cst.Name, parent: cst.CSTNode | None, above: cst.CSTNode | None) -> bool:
+def _reads_list(node: cst.CSTNode, parent: cst.CSTNode | None, above: cst.CSTNode | None) -> bool:
     """The occurrence ``node`` of a local list only reads it (or binds it)."""
     kind = type(parent)
     if kind is cst.AssignTarget:
