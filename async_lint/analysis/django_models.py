@@ -1576,7 +1576,7 @@ class DjangoInference:
             def is_use(node: cst.CSTNode, parent: cst.CSTNode | None, self_name: str = self_name) -> bool:
                 return type(node) is cst.Attribute and node.attr.value == attr and type(node.value) is cst.Name and node.value.value == self_name
 
-            appended = _appended_to(statement.body, is_use, self_name)
+            appended = _appended_to(statement.body, is_use)
             if appended is None:
                 return None
             for expr in appended:
@@ -2438,14 +2438,14 @@ def _appended_values(name: str, scope: Scope) -> list[cst.BaseExpression] | None
         # ``self.levels``, ``f(levels=...)``: a name, not the variable.
         return type(node) is cst.Name and node.value == name and not ((type(parent) is cst.Attribute and parent.attr is node) or (type(parent) is cst.Arg and parent.keyword is node))
 
-    return _appended_to(function.body, is_use, name)
+    return _appended_to(function.body, is_use)
 
 
-def _appended_to(body: cst.BaseSuite, is_use: Callable[[cst.CSTNode, cst.CSTNode | None], bool], root: str) -> list[cst.BaseExpression] | None:
+def _appended_to(body: cst.BaseSuite, is_use: Callable[[cst.CSTNode, cst.CSTNode | None], bool]) -> list[cst.BaseExpression] | None:
     """The arguments of ``<list>.append(...)`` in ``body``, where ``is_use``
     tells the list's occurrences and every other one only reads it: None
     where one may change it otherwise, or a nested def, class or lambda
-    names ``root`` (the local, or ``self``)."""
+    holds an occurrence."""
     appended: list[cst.BaseExpression] = []
     stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode | None, ...]]] = [(child, (None, None)) for child in children(body)]
     while stack:
@@ -2460,11 +2460,22 @@ def _appended_to(body: cst.BaseSuite, is_use: Callable[[cst.CSTNode, cst.CSTNode
                 return None
             continue
         if kind.__name__ in NESTED_SCOPE_NAMES:
-            if mentions_name(node, root):
+            if _uses_within(node, is_use):
                 return None
             continue
         stack.extend((child, (node, parent)) for child in children(node))
     return appended
+
+
+def _uses_within(root: cst.CSTNode, is_use: Callable[[cst.CSTNode, cst.CSTNode | None], bool]) -> bool:
+    """Some node below ``root`` is an occurrence ``is_use`` tells."""
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(root, None)]
+    while stack:
+        node, parent = stack.pop()
+        if is_use(node, parent):
+            return True
+        stack.extend((child, node) for child in children(node))
+    return False
 
 
 def _reads_list(node: cst.CSTNode, parent: cst.CSTNode | None, above: cst.CSTNode | None) -> bool:
