@@ -120,6 +120,12 @@ class ProjectFacts:
         without the package's name (``services.mixins``)."""
         return [module, *(self.aliases(path) if self.aliases is not None else ())]
 
+    def by_qualified_name(self, kind: type[F], pairs: Callable[[F], Any]) -> dict[str, Any]:
+        """``module.name`` -> value, of the (name, value) ``pairs`` of each
+        fact of ``kind`` (one with a ``module``), under every name its module
+        goes by."""
+        return {f"{module}.{name}": value for path, fact in self.of(kind) for module in self.names_of(path, fact.module) for name, value in pairs(fact)}  # type: ignore[attr-defined]
+
     def of(self, cls: type[F]) -> list[tuple[str, F]]:
         """(path, fact) for every fact of this class, in path order then in recording order."""
         if self.kinds is not None and cls not in self.kinds:

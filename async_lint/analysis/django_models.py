@@ -1102,16 +1102,20 @@ class DjangoInference:
         appended = _appended_values(name, scope)
         if not appended or len(scope.bindings.get(name, ())) != 1:
             return None
-        models = set()
-        for expr in appended:
+        return self._rows_of([(expr, scope) for expr in appended])
+
+    def _rows_of(self, appended: list[tuple[cst.BaseExpression, Scope]]) -> Value | None:
+        """The rows of a list given each of ``appended`` (read in its scope),
+        where all are instances of one model (their origins not claimed)."""
+        models: dict[str, ModelInfo] = {}
+        for expr, scope in appended:
             value = self._infer(expr, scope)
             if not isinstance(value, InstanceValue) or value.model is None:
                 return None
-            models.add(value.model.name)
+            models[value.model.name] = value.model
         if len(models) != 1:
             return None
-        model = self._infer(appended[0], scope).model  # type: ignore[union-attr]
-        return RowsListValue(InstanceValue(model, None))
+        return RowsListValue(InstanceValue(next(iter(models.values())), None))
 
     def _param_value(self, binding: Binding, scope: Scope) -> Value | None:
         param = binding.node
@@ -1566,27 +1570,22 @@ class DjangoInference:
         those instances (their origins not claimed)."""
         class_scope = Scope("class", cls.cls, cls.scope)
         body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
-        models: dict[str, ModelInfo] = {}
+        appended: list[tuple[cst.BaseExpression, Scope]] = []
         for statement in body:
             self_name = _self_parameter(statement)
             if self_name is None:
                 continue
-            method_scope = self._scope_of(statement, class_scope)
 
             def is_use(node: cst.CSTNode, parent: cst.CSTNode | None, self_name: str = self_name) -> bool:
                 return type(node) is cst.Attribute and node.attr.value == attr and type(node.value) is cst.Name and node.value.value == self_name
 
-            appended = _appended_to(statement.body, is_use)
-            if appended is None:
+            found = _appended_to(statement.body, is_use)
+            if found is None:
                 return None
-            for expr in appended:
-                value = self._infer(expr, method_scope)
-                if not isinstance(value, InstanceValue) or value.model is None:
-                    return None
-                models[value.model.name] = value.model
-        if len(models) != 1:
-            return None
-        return RowsListValue(InstanceValue(next(iter(models.values())), None))
+            if found:
+                method_scope = self._scope_of(statement, class_scope)
+                appended.extend((expr, method_scope) for expr in found)
+        return self._rows_of(appended)
 
     def _class_annotation(self, cls: ClassSelf, attr: str) -> Value | None:
         """What the class body's bare annotation ``attr: T`` (no value) says ``self.attr`` is."""
@@ -2572,14 +2571,22 @@ def module_def(scope: Scope) -> Callable[[str], cst.FunctionDef | None]:
     return found
 
 
+def auth_tests_load_session(ctx) -> bool:
+    """Django's auth test decorators await ``request.auser()`` on a coroutine
+    function (5.1+), which loads the session: not under an older Django the
+    settings name."""
+    version = getattr(ctx.settings, "django_version", None)  # no settings: a context made for one analysis
+    return version is None or tuple(version) >= (5, 1)
+
+
 def auth_tested(ctx, scope: Scope) -> Callable[[cst.FunctionDef], bool]:
     """Whether an ``async def`` (read in ``scope``) is decorated with one of
-    Django's auth tests, which on a coroutine function (5.1+) await
-    ``request.auser()``, and so load the session, before calling it."""
-    version = getattr(ctx.settings, "django_version", None)  # no settings: a context made for one analysis
+    Django's auth tests, which (``auth_tests_load_session``) load the
+    session before calling it."""
+    loads = auth_tests_load_session(ctx)
 
     def tested(function: cst.FunctionDef) -> bool:
-        if function.asynchronous is None or (version is not None and tuple(version) < (5, 1)):
+        if function.asynchronous is None or not loads:
             return False
         return any(ctx.qualified_name(_decorator_callee(d), scope) in AUTH_TEST_DECORATORS for d in function.decorators)
 
@@ -2728,7 +2735,7 @@ def _one_to_one_back(relation: Relation, owner: ModelInfo, target: ModelInfo | N
     on ``target`` (``Schedule.loan`` for ``Loan.harvest_schedule``, and
     back); None for other relations or where it is not known surely."""
     if relation.kind == "o2o":
-        if relation.related_name == "+" or (relation.related_name or "").endswith("+"):
+        if (relation.related_name or "").endswith("+"):
             return None
         return relation.related_name or owner.name.lower()
     if relation.kind != "reverse_o2o" or target is None:

@@ -1370,9 +1370,15 @@ def expects_an_error(ctx) -> bool:
     return False
 
 
-# What a coroutine always finds: a running loop.
-_RUNNING_LOOP_GETTERS = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
-_LOOP_GETTERS = _RUNNING_LOOP_GETTERS | {"asyncio.get_event_loop", "asyncio.events.get_event_loop"}
+# What raises RuntimeError where no loop runs (never in a coroutine).
+_RUNNING_LOOP_GETTERS = frozenset(name for name in CURRENT_LOOP_GETTERS if name.endswith(".get_running_loop"))
+
+
+def _may_test_the_loop(ctx) -> bool:
+    """The file's text asks whether a loop runs (once per file: the summary
+    asks ``dead_in_a_coroutine`` at every call site in async code)."""
+    text = getattr(ctx.source, "text", None)
+    return text is None or "is_running" in text or "get_running_loop" in text
 
 
 def dead_in_a_coroutine(ctx) -> bool:
@@ -1382,6 +1388,8 @@ def dead_in_a_coroutine(ctx) -> bool:
     ``else``, or under ``if not ...is_running():``), or in the ``except
     RuntimeError`` handler of a ``try`` that only calls
     ``asyncio.get_running_loop()`` (the fallback for callers without a loop)."""
+    if not ctx.shared(_may_test_the_loop):
+        return False
     stack = ctx.stack
     for i in range(len(stack) - 1, 0, -1):
         node, parent = stack[i], stack[i - 1]
@@ -1412,7 +1420,7 @@ def _tests_loop_running(ctx, test: cst.BaseExpression) -> bool | None:
     if type(test) is not cst.Call or test.args or type(test.func) is not cst.Attribute or test.func.attr.value != "is_running":
         return None
     loop = test.func.value
-    return True if type(loop) is cst.Call and not loop.args and ctx.qualified_name(loop.func) in _LOOP_GETTERS else None
+    return True if type(loop) is cst.Call and not loop.args and ctx.qualified_name(loop.func) in CURRENT_LOOP_GETTERS else None
 
 
 def _always_exits(body: cst.BaseSuite) -> bool:

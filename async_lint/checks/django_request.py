@@ -16,10 +16,8 @@ from async_lint import lazy_libcst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS as THREAD_DECORATORS
 from async_lint.analysis.context import handed_callable
 from async_lint.analysis.django_models import (
-    AUTH_TEST_DECORATORS,
-    auth_tested,
-    module_def,
     AUTH_LOGINS,
+    AUTH_TEST_DECORATORS,
     EVALUATING_METHODS,
     LAZY_METHODS,
     DjangoRequestValue,
@@ -30,6 +28,9 @@ from async_lint.analysis.django_models import (
     QuerySetValue,
     ScopeSessionValue,
     SessionValue,
+    auth_tested,
+    auth_tests_load_session,
+    module_def,
     wrapper_sets_user,
 )
 from async_lint.analysis.django_twins import sync_names, twin_table
@@ -74,9 +75,8 @@ def session_loaded_request(ctx, function) -> str | None:
     ``request.auser()``, which reads the session with ``aget``; else None."""
     if function is None or not function.is_async or not AUTH_TEST_DECORATORS.intersection(function.decorators):
         return None
-    version = ctx.settings.django_version
     params = function.node.params.params
-    if (version is not None and tuple(version) < (5, 1)) or not params or function.node.params.posonly_params:
+    if not auth_tests_load_session(ctx) or not params or function.node.params.posonly_params:
         return None
     return params[0].name.value
 
@@ -666,7 +666,8 @@ class RequestSetupFacts(DjangoCheck):
                 classes.append((statement.name.value, _verdict(*user), _verdict(*session)))
             elif type(statement) is cst.FunctionDef and methods:
                 # A decorator whose wrapper sets the user before the view runs.
-                user_set, session_loaded = wrapper_sets_user(statement, "user", module_def=module_def(scope)), wrapper_sets_user(statement, "session", auth_tested(ctx, scope), module_def(scope))
+                delegate = module_def(scope)
+                user_set, session_loaded = wrapper_sets_user(statement, "user", module_def=delegate), wrapper_sets_user(statement, "session", auth_tested(ctx, scope), delegate)
                 if user_set or session_loaded:
                     classes.append((statement.name.value, _verdict(user_set, ()), _verdict(session_loaded, ())))
         reexports = package_reexports(ctx) if ctx.is_package else ()
@@ -685,7 +686,7 @@ class InheritedRequestSetup(ProjectCheck):
         return defining_paths({reexported_name(base.lstrip("@"), reexports) for _, fact in facts.of(InheritedRequestUse) for base in fact.bases}, project)
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
-        verdicts = {f"{module}.{name}": (user, session) for path, fact in facts.of(RequestSetupClasses) for module in facts.names_of(path, fact.module) for name, user, session in fact.classes}
+        verdicts = facts.by_qualified_name(RequestSetupClasses, lambda fact: ((name, (user, session)) for name, user, session in fact.classes))
         reexports = _setup_reexports(facts)
         out = []
         for path, fact in facts.of(InheritedRequestUse):
@@ -700,7 +701,7 @@ class InheritedRequestSetup(ProjectCheck):
 
 def _setup_reexports(facts: ProjectFacts) -> dict[str, str]:
     """``package.name`` -> what it names, of the packages read for a view's bases."""
-    return {f"{module}.{name}": target for path, fact in facts.of(RequestSetupClasses) for module in facts.names_of(path, fact.module) for name, target in fact.reexports}
+    return facts.by_qualified_name(RequestSetupClasses, lambda fact: fact.reexports)
 
 
 class SyncShortcutCheck(DjangoCheck):

@@ -490,7 +490,7 @@ class ForeignResultCheck(ProjectCheck):
 def _by_qualified_name(facts: ProjectFacts, pairs: Callable[[FunctionResults], Any]) -> dict[str, Any]:
     """``module.name`` -> value of the (name, value) ``pairs`` of each
     module's function-results fact, under every name the module goes by."""
-    return {f"{module}.{name}": value for path, fact in facts.of(FunctionResults) for module in facts.names_of(path, fact.module) for name, value in pairs(fact)}
+    return facts.by_qualified_name(FunctionResults, pairs)
 
 
 def _reexport_table(facts: ProjectFacts) -> dict[str, str]:

@@ -479,26 +479,18 @@ class HandoffIndexCheck(IndexCheck):
         function = index.function(target) if target is not None else None
         text = fact.text
         wrapper = fact.wrapper or fact.adapter
-        if (
-            function is not None
-            and fact.direct
-            and not fact.guarded
-            and not fact.decorator
-            and function.get("decorated")
-            and fact.adapter == "sync_to_async"
-            and not function["async"]
-            and function.get("coroutine")
-        ):
-            # ``@database_sync_to_async def f``: already a coroutine function
-            # (asgiref's SyncToAsync marks itself so), which sync_to_async refuses.
-            out.append(
-                (
-                    "DJA404",
-                    f"`{wrapper}({text})` wraps a function its decorator already runs in a thread ({_described(target)} is decorated `@sync_to_async`/`@database_sync_to_async`): "
-                    "asgiref raises TypeError (sync_to_async can only be applied to sync functions); await it directly",
+        if function is not None and fact.direct and not fact.guarded and function.get("decorated"):
+            if fact.adapter == "sync_to_async" and not fact.decorator and not function["async"] and function.get("coroutine"):
+                # ``@database_sync_to_async def f``: already a coroutine function
+                # (asgiref's SyncToAsync marks itself so), which sync_to_async refuses.
+                out.append(
+                    (
+                        "DJA404",
+                        f"`{wrapper}({text})` wraps a function its decorator already runs in a thread ({_described(target)} is decorated `@sync_to_async`/`@database_sync_to_async`): "
+                        "asgiref raises TypeError (sync_to_async can only be applied to sync functions); await it directly",
+                    )
                 )
-            )
-        elif function is not None and fact.direct and not fact.guarded and not function.get("decorated"):
+        elif function is not None and fact.direct and not fact.guarded:
             if fact.adapter == "sync_to_async" and function["async"] and not function.get("generator"):
                 out.append(("DJA404", f"`{wrapper}({text})` wraps a coroutine function ({_described(target)} is `async def`); await it directly"))
             elif fact.adapter == "async_to_sync" and not function["async"] and not function.get("thread") and not index.returns_awaitable(target):
