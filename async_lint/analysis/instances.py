@@ -94,7 +94,8 @@ class InstanceClasses:
                     return self._self_attribute(owner, expr.attr.value)
             # ``fan_out.subject.to_delete_ap()``: a related instance.
             return self._model_instance(expr, scope)
-        if isinstance(expr, cst.Await):
+        if isinstance(expr, (cst.Await, cst.Subscript)):
+            # ``self.scope["user"]``: a consumer's user.
             return self._model_instance(expr, scope)
         return None
 
