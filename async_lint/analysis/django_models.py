@@ -1906,8 +1906,10 @@ class DjangoInference:
                 cls = self._enclosing_class_self(scope)
                 if cls is not None:
                     return self._class_attribute(cls, "queryset")
-            if isinstance(receiver, FormClassValue):
-                return None
+            if isinstance(receiver, InstanceValue):
+                return self._model_method_returns(receiver, method)  # ``receptionist.get_connections()``
+            if receiver is None and type(func.value) is cst.Call and type(func.value.func) is cst.Name:
+                return self._constructed_method_returns(func.value.func.value, method, scope)  # ``Repo().sensors()``
             return None
         qualified = self.ctx.qualified_name(func, scope)
         if qualified in ROW_COPIES:
@@ -1943,6 +1945,28 @@ class DjangoInference:
         if node is None or node.asynchronous is not None:
             return None
         return self._function_returns(node, cls.scope, class_node=cls.cls, instances=instances)
+
+    def _model_method_returns(self, receiver: InstanceValue, method: str) -> Value | None:
+        """What a plain method of a model this module defines returns, called
+        on an instance of it (a model of another module: foreign_results.py)."""
+        model = receiver.model
+        if model is None or not model.qualified:
+            return None
+        module, _, name = model.qualified.rpartition(".")
+        if module not in (self.ctx.module_name, "<module>"):
+            return None
+        bindings = self.ctx.module_scope.bindings.get(name)
+        if not bindings or len(bindings) != 1 or type(bindings[0].node) is not cst.ClassDef:
+            return None
+        return self._own_method_returns(ClassSelf(bindings[0].node, self.ctx.module_scope), method, instances=True)
+
+    def _constructed_method_returns(self, name: str, method: str, scope: Scope) -> Value | None:
+        """What a plain method of a class this module defines returns, called
+        on a new instance of it (``Repo().sensors()``)."""
+        found = lookup(scope, name)
+        if found is None or len(found[1]) != 1 or type(found[1][0].node) is not cst.ClassDef:
+            return None
+        return self._own_method_returns(ClassSelf(found[1][0].node, found[0]), method)
 
     def _enclosing_class_self(self, scope: Scope) -> ClassSelf | None:
         current: Scope | None = scope

@@ -316,8 +316,9 @@ class FunctionResultFacts(Check):
         for statement in node.body:
             if type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock:
                 # A framework class's instance methods are the framework's to call; its static
-                # and class methods (a model's ``Post.get_by_slug(slug)``) the project's.
-                framework = _framework_class(ctx, statement)
+                # and class methods (a model's ``Post.get_by_slug(slug)``) the project's, and
+                # a project model's own methods too (``receptionist.get_connections()``).
+                framework = _framework_class(ctx, statement) and not _project_model(ctx, inference, statement)
                 functions.extend(
                     (f"{statement.name.value}.{method.name.value}", method) for method in statement.body.body if type(method) is cst.FunctionDef and (not framework or static_or_class_method(method))
                 )
@@ -414,6 +415,13 @@ def _framework_class(ctx, node: cst.ClassDef) -> bool:
     if ctx.module_name is not None and ctx.module_name.partition(".")[0] in FRAMEWORK_PACKAGES:
         return True
     return any((ctx.qualified_name(base.value) or "").partition(".")[0] in FRAMEWORK_PACKAGES for base in node.bases if base.keyword is None)
+
+
+def _project_model(ctx, inference, node: cst.ClassDef) -> bool:
+    """A model class of the project (not of a framework module)."""
+    if ctx.module_name is not None and ctx.module_name.partition(".")[0] in FRAMEWORK_PACKAGES:
+        return False
+    return inference.model_of_class(node, ctx.module_scope) is not None
 
 
 class ForeignResultCheck(ProjectCheck):
