@@ -459,6 +459,8 @@ class DjangoInference:
         self._user_attribute_rows: dict[int, dict[int, int]] = {}
         self._unannotated_params: dict[tuple[int, int], tuple[cst.Param, Scope, Value | None]] = {}
         self._class_assignments: dict[int, dict[str, list[tuple[cst.BaseExpression | None, Scope]]]] = {}
+        # class -> attribute -> (annotation, scope) of each ``self.<attribute>: T = ...`` in its methods.
+        self._self_annotations: dict[int, dict[str, list[tuple[cst.BaseExpression, Scope]]]] = {}
         self._class_handoff_scans: dict[int, tuple[list[tuple[str, bool]], set[str]]] = {}
         self._thread_returns: dict[tuple, Value | None] = {}
         self._file_field_names: frozenset[str] | None = None
@@ -1553,6 +1555,10 @@ class DjangoInference:
             # ``queryset: QuerySet[Post]`` in the class body, set elsewhere (a dataclass field).
             annotated = self._class_annotation(cls, attr)
             result = annotated if isinstance(annotated, QuerySetValue) else None
+        elif all(value is not None and is_none_literal(value) for value, _scope in assignments):
+            # ``self.session: Optional[AgentSession] = None``, only reset to
+            # ``None`` here (set from outside): a method called on it is the model's.
+            result = self._declared_on_self(cls, attr)
         elif all(v is not None and v is not CYCLE for v in values):
             result = _merge(values)
             if isinstance(result, InstanceValue):
@@ -1736,6 +1742,7 @@ class DjangoInference:
         if cached is not None:
             return cached
         out: dict[str, list[tuple[cst.BaseExpression | None, Scope]]] = {}
+        annotations: dict[str, list[tuple[cst.BaseExpression, Scope]]] = {}
         class_scope = Scope("class", cls.cls, cls.scope)
         body = cls.cls.body.body if isinstance(cls.cls.body, cst.IndentedBlock) else ()
         for statement in body:
@@ -1755,8 +1762,21 @@ class DjangoInference:
                     if value is None and type(node) is cst.Assign:
                         value = _first_of_pair(node, target)
                     out.setdefault(target.attr.value, []).append((value, method_scope))
+                    if type(node) is cst.AnnAssign:
+                        annotations.setdefault(target.attr.value, []).append((node.annotation.annotation, method_scope))
         self._class_assignments[id(cls.cls)] = out
+        self._self_annotations[id(cls.cls)] = annotations
         return out
+
+    def _declared_on_self(self, cls: ClassSelf, attr: str) -> Value | None:
+        """The model instance every ``self.<attr>: Model = ...`` of the class's
+        methods declares (``Optional[Model]``: the same), where they agree."""
+        self._assignments_on_self(cls)
+        declared = self._self_annotations.get(id(cls.cls), {}).get(attr, ())
+        values = [self._annotated_value(annotation, scope.parent or scope) for annotation, scope in declared]
+        if values and all(isinstance(v, InstanceValue) and v.model is not None for v in values) and len({v.model.qualified for v in values}) == 1:
+            return InstanceValue(values[0].model, None)
+        return None
 
     def _returned_element(self, value: cst.BaseExpression, index: int, size: int, scope: Scope) -> Value | None:
         """``loan, total = await get_loan_and_count()``: the ``index``-th item

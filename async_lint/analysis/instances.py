@@ -207,7 +207,11 @@ class InstanceClasses:
         assignments = self._assignments.get(id(class_scope.node))
         if assignments is None:
             assignments = self._assignments[id(class_scope.node)] = self_assignments(self.ctx, class_scope)
-        for value, method_scope, node in assignments.get(attr, ()):
+        assigned = assignments.get(attr, ())
+        # ``self.session = None`` (a placeholder, or a reset on close): a method
+        # called on the attribute is called on what the other assignments make.
+        assigned = [a for a in assigned if isinstance(a[2], cst.AnnAssign) or a[0] is None or not is_none_literal(a[0])] or assigned
+        for value, method_scope, node in assigned:
             if isinstance(node, cst.AnnAssign):
                 classes.add(self.annotated_class(node.annotation.annotation, method_scope))
             elif value is not None and not isinstance(node, cst.WithItem):
