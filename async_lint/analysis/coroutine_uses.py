@@ -89,7 +89,7 @@ def sync_consumers() -> frozenset[str]:
 _TESTING = frozenset({"If", "While", "IfExp", "Assert", "CompIf"})
 
 
-def _truth_tested(stack: list[cst.CSTNode], index: int) -> bool:
+def truth_tested(stack: list[cst.CSTNode], index: int) -> bool:
     """Whether the expression at ``stack[index]`` is only tested for truth."""
     node, parent = stack[index], stack[index - 1] if index > 0 else None
     # ``type() in``: these classes have no subclasses, and isinstance
@@ -101,7 +101,7 @@ def _truth_tested(stack: list[cst.CSTNode], index: int) -> bool:
     if isinstance(parent, cst.BooleanOperation):
         # The left operand is always tested; the right one is the value of the
         # whole expression, tested only where the whole is tested.
-        return parent.left is node or _truth_tested(stack, index - 1)
+        return parent.left is node or truth_tested(stack, index - 1)
     return False
 
 
@@ -127,7 +127,7 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     index = len(stack) - 1
     if index < 1 or stack[index] is not call:
         return None
-    if _truth_tested(stack, index):
+    if truth_tested(stack, index):
         return CoroutineUse(TRUTH)
     parent = stack[index - 1]
     if type(parent) is cst.Return and parent.value is call and _returned_from_a_thread(ctx):

@@ -1787,11 +1787,21 @@ class DjangoInference:
         call = value.expression if type(value) is cst.Await else value
         if type(call) is not cst.Call:
             return None
-        found = self._function_binding(call.func, scope)
+        func = call.func
+        handed = type(func) is cst.Call and self.ctx.qualified_name(func.func, scope) in THREAD_DECORATORS
+        if handed:
+            # ``await sync_to_async(get_existing)(pk)``: the def, run in a thread.
+            wrapped = positional_args(func)
+            if type(value) is not cst.Await or len(wrapped) != 1:
+                return None
+            func = wrapped[0].value
+        found = self._function_binding(func, scope)
         if found is None:
             return None
         node, parent = found
-        in_thread = any(self.ctx.qualified_name(_decorator_callee(d), parent) in THREAD_DECORATORS for d in node.decorators)
+        in_thread = handed or any(self.ctx.qualified_name(_decorator_callee(d), parent) in THREAD_DECORATORS for d in node.decorators)
+        if handed and (node.asynchronous is not None or node.decorators):
+            return None
         if (type(value) is cst.Await) != (node.asynchronous is not None or in_thread) or (node.decorators and not in_thread):
             return None
         key = (id(node), "item", index, size)
@@ -1807,6 +1817,8 @@ class DjangoInference:
                 if type(returned) is not cst.Tuple or len(returned.elements) != size or any(type(e) is cst.StarredElement for e in returned.elements):
                     items = []
                     break
+                if is_none_literal(returned.elements[index].value):
+                    continue  # ``return None, None`` where nothing was found: the others say what it is
                 exprs.append(returned.elements[index].value)
                 items.append(self._infer(exprs[-1], where))
             if items and all(isinstance(v, (InstanceValue, RowsListValue, QuerySetValue)) for v in items):

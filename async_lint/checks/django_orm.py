@@ -35,6 +35,7 @@ from async_lint.analysis.dominance import EvaluatedPoint
 from async_lint.analysis.handoffs import covers, dotted, handed_by, root_name
 from async_lint.analysis.django_twins import since, sync_names, target_version, twin
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS, BlockingOp
+from async_lint.analysis.coroutine_uses import truth_tested
 from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.scopes import ASSIGN, CLASS, PARAM, Binding, Scope, sole_binding
 from async_lint.checks.base import Check
@@ -752,6 +753,10 @@ class SyncOrmCheck(DjangoCheck):
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         self.evaluated(node.left, "a truth test", iterates=False)
+        stack = self.ctx.stack
+        if stack and stack[-1] is node and truth_tested(stack, len(stack) - 1):
+            # ``if found and qs:``: the right operand is the value the ``if`` tests.
+            self.evaluated(node.right, "a truth test", iterates=False)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         for target in node.comparisons:
