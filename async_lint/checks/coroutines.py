@@ -107,6 +107,10 @@ class ClientKind:
     methods: frozenset[str]
 
 
+# Django's test cases: each instance has ``async_client`` (django/test/testcases.py).
+DJANGO_TEST_CASES = frozenset(f"django.test.{module}{name}" for module in ("", "testcases.") for name in ("SimpleTestCase", "TransactionTestCase", "TestCase", "LiveServerTestCase"))
+
+
 @dataclass(frozen=True)
 class CoroutineApis:
     task_factories: frozenset[str]
@@ -434,7 +438,13 @@ class CoroutineEvidence:
                 kinds = {self.client_kind(v, depth + 1) for v in values}
                 if len(kinds) == 1:
                     return kinds.pop()
+            elif receiver.attr.value == "async_client" and self._django_test_case(owner[0]):
+                return apis.clients["django.test.AsyncClient"]
         return None
+
+    def _django_test_case(self, classdef: cst.ClassDef) -> bool:
+        """A test case of Django's (``self.async_client`` is its AsyncClient)."""
+        return any(isinstance(owner, str) and owner in DJANGO_TEST_CASES for owner in self.class_hierarchy(classdef))
 
     def _class_attribute_kind(self, receiver: cst.Attribute, depth: int) -> ClientKind | None:
         """``Scheduler.running``: the client a class of this module binds the
