@@ -366,9 +366,14 @@ class StreamingResponseCheck(Check):
         if not init:
             return True
         params = positional_params(init[0].params)
-        if len(init) != 1 or len(params) < 2:
+        if len(init) != 1 or not params:
             return False
-        content = params[1]
+        # ``__init__(self, content, ...)`` handing ``content`` on first, or
+        # ``__init__(self, *args, **kwargs)`` handing ``*args`` on.
+        star = init[0].params.star_arg
+        content, spread = (params[1], False) if len(params) >= 2 else (star.name.value if type(star) is cst.Param else None, True)
+        if content is None:
+            return False
         for call in nodes_in(init[0].body, cst.Call):
             if (
                 type(call.func) is cst.Attribute
@@ -377,7 +382,9 @@ class StreamingResponseCheck(Check):
                 and type(call.func.value.func) is cst.Name
                 and call.func.value.func.value == "super"
             ):
-                first = next((a for a in call.args if a.keyword is None and not a.star), None)
+                first = next((a for a in call.args if a.keyword is None and (a.star == "*" if spread else not a.star)), None)
+                if spread and (not call.args or first is not call.args[0]):
+                    return False  # none handed on, or a positional argument of its own comes first
                 return first is not None and type(first.value) is cst.Name and first.value.value == content
         return False
 
