@@ -1152,7 +1152,7 @@ class DjangoInference:
         if alias is not None:
             return self._annotated_value(alias[0], alias[1], depth + 1)
         qualified = self.ctx.qualified_name(target, scope)
-        if qualified in REQUEST_CLASSES or self._is_request_class(target, scope, qualified):
+        if qualified in REQUEST_CLASSES or self._is_request_class(target, scope, qualified) or self._outside_http_request(target, scope, qualified):
             return DjangoRequestValue()
         if qualified in MODEL_BASE_CLASSES:
             return InstanceValue(ANY_MODEL, None)  # ``obj: models.Model``
@@ -1837,6 +1837,15 @@ class DjangoInference:
             return True
         cls = self._class_binding(scope, annotation)
         return cls is not None and self._derives_from(cls, scope, REQUEST_CLASSES | self.table.request_classes)
+
+    def _outside_http_request(self, annotation: cst.BaseExpression, scope: Scope, qualified: str | None) -> bool:
+        """``request: AuthenticatedHttpRequest`` imported from another module,
+        perhaps of a package the project does not hold (a shared library's
+        subclass of Django's, or a typing alias of it), whose source cannot
+        tell: its name says it."""
+        if qualified is None or "." not in qualified or not qualified.rpartition(".")[2].endswith("HttpRequest"):
+            return False
+        return not qualified.startswith(("django.", "starlette.", "fastapi.", "litestar.")) and self._class_binding(scope, annotation) is None
 
     def _annotated_model(self, annotation: cst.BaseExpression, scope: Scope) -> ModelInfo | None:
         """The model of ``QuerySet[Post]`` (None for a bare ``QuerySet``)."""
