@@ -76,6 +76,7 @@ from async_lint import lazy_libcst
 from async_lint.analysis.context import PROPERTY_DECORATORS, SYNC_TO_ASYNC_DECORATORS, FileContext, FunctionInfo, adapters
 from async_lint.analysis.coroutine_uses import ASYNC_CODE_ONLY, ATTRIBUTE, INDEXED, NO_AWAIT_FIX, CoroutineUse, coroutine_use
 from async_lint.analysis.django_models import return_statements, returns_filled_queryset
+from async_lint.analysis.pass_through import keeps_coroutine
 from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.receivers import ReceiverInference, self_assignments
@@ -1013,12 +1014,13 @@ def _is_neutral(decorator: str) -> bool:
     return decorator in NEUTRAL_DECORATORS or decorator.rpartition(".")[2] in ("staticmethod", "classmethod")
 
 
-def _returns_coroutine(info: FunctionInfo, generator: bool) -> bool:
+def _returns_coroutine(ctx, info: FunctionInfo, generator: bool) -> bool:
     """Calling the function gives a coroutine: an ``async def`` (not an async
-    generator) under neutral decorators only, or a def whose outermost
+    generator) under neutral decorators only (or decorators of the module
+    that hand its coroutine back: pass_through.py), or a def whose outermost
     decorator that is not neutral is ``@sync_to_async``/``@database_sync_to_async``."""
     if info.is_async:
-        return not generator and all(_is_neutral(d) for d in info.decorators)
+        return not generator and all(_is_neutral(d) or keeps_coroutine(ctx, node) for d, node in zip(info.decorators, info.node.decorators))
     for decorator in info.decorators:
         if decorator in SYNC_TO_ASYNC_DECORATORS:
             return True
@@ -1243,7 +1245,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             receivers = receivers or ReceiverInference(ctx)
             if makes_task(receivers, info.node, ctx.module_scope):
                 entry["celery_task"] = True
-        if _returns_coroutine(info, key in collector.generators):
+        if _returns_coroutine(ctx, info, key in collector.generators):
             entry["coroutine"] = True
         if key in collector.generators and not info.is_async and CONTEXT_MANAGER_DECORATORS.intersection(info.decorators):
             entry["context_manager"] = True  # ``with fn():`` runs its body to the ``yield``, and after

@@ -60,6 +60,7 @@ from async_lint.analysis.django_models import (
 )
 from async_lint.analysis.context import adapters
 from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, sync_names, twin, twin_call_hints
+from async_lint.analysis.pass_through import keeps_coroutine
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding, Scope
 from async_lint.catalog import load_table
@@ -317,7 +318,7 @@ class CoroutineEvidence:
         generator, and decorated (if at all) only by transparent decorators."""
         if node.asynchronous is None or self.is_generator(node):
             return False
-        return all(name in TRANSPARENT_DECORATORS for name in self.decorator_names(node))
+        return all(name in TRANSPARENT_DECORATORS or keeps_coroutine(self.ctx, decorator) for name, decorator in zip(self.decorator_names(node), node.decorators))
 
     def is_thread_wrapped_def(self, node: cst.FunctionDef) -> bool:
         """A plain def decorated ``@sync_to_async`` (or ``@sync_to_async(...)``,
