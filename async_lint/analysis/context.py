@@ -61,6 +61,8 @@ PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property
 
 # ``asyncio.get_running_loop()`` raises RuntimeError where no loop runs.
 RUNNING_LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
+# Calls that raise RuntimeError where no loop runs, and succeed in a coroutine.
+LOOP_PROBE_CALLS = RUNNING_LOOP_CALLS | {"asyncio.current_task", "asyncio.tasks.current_task"}
 
 
 # Blocks of statements, and lines of small statements (``return x; f()``),
@@ -85,6 +87,11 @@ def _catches_runtime_error(handler: "cst.ExceptHandler") -> bool:
     caught = handler.type
     names = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
     return any(isinstance(name, cst.Name) and name.value == "RuntimeError" for name in names)
+
+
+def _returns_literal(statement, name: str) -> bool:
+    """``return True`` (``name``: the literal's name)."""
+    return type(statement) is cst.Return and type(statement.value) is cst.Name and statement.value.value == name
 
 
 @dataclass(eq=False)
@@ -251,6 +258,8 @@ class FileContext:
         self.reports: list[PendingReport] = []
         # Try statement id -> whether its body asks asyncio.get_running_loop().
         self._running_loop_tries: dict[int, bool] = {}
+        # id of a module def -> (the def, whether it is a loop probe: ``_loop_probe``).
+        self._loop_probes: dict[int, tuple[Any, bool]] = {}
         self.facts: list[RecordedFact] = []
         # id(call or property read) on the event loop -> the relations
         # not loaded on the instances it passes, where known:
@@ -437,8 +446,62 @@ class FileContext:
 
     # -- reporting -----------------------------------------------------------
     def report(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, **extra: Any) -> None:
-        if code in self.enabled_codes and not self.in_dead_code():
+        if code in self.enabled_codes and not self.in_dead_code() and not (self.in_async_context and self._without_loop_branch()):
             self.reports.append(PendingReport(node, code, message, fix, extra))
+
+    def _without_loop_branch(self) -> bool:
+        """In a coroutine, the node being visited is in the branch of ``if
+        in_async_context():`` taken where no loop runs (its ``else``, or the
+        body of ``if not ...``), ``in_async_context`` a def of this module
+        that asks for the running loop and answers True, or False on its
+        RuntimeError: the sync fallback of code that serves both worlds."""
+        stack = self.stack
+        for index in range(len(stack) - 1, 0, -1):
+            node, parent = stack[index], stack[index - 1]
+            kind = type(parent)
+            if kind is cst.FunctionDef or kind is cst.Lambda:
+                return False
+            if kind is cst.If and (node is parent.orelse or node is parent.body):
+                probed = self._probes_loop(parent.test)
+                if probed is not None and (node is parent.orelse) == probed:
+                    return True
+        return False
+
+    def _probes_loop(self, test: cst.BaseExpression) -> bool | None:
+        """True: ``test`` calls a loop probe of this module; False: negates one; None: neither."""
+        if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+            inner = self._probes_loop(test.expression)
+            return None if inner is None else not inner
+        if type(test) is not cst.Call or test.args or type(test.func) is not cst.Name:
+            return None
+        bindings = self.module_scope.bindings.get(test.func.value)
+        if not bindings or len(bindings) != 1 or type(bindings[0].node) is not cst.FunctionDef:
+            return None
+        node = bindings[0].node
+        if id(node) not in self._loop_probes:
+            self._loop_probes[id(node)] = (node, self._loop_probe(node))
+        return True if self._loop_probes[id(node)][1] else None
+
+    def _loop_probe(self, node: cst.FunctionDef) -> bool:
+        """``def in_async() -> bool: try: asyncio.get_running_loop(); return
+        True except RuntimeError: return False`` (or ``current_task()``)."""
+        if node.asynchronous is not None or node.params.params or type(node.body) is not cst.IndentedBlock:
+            return False
+        body = list(node.body.body)
+        if body and type(body[0]) is cst.SimpleStatementLine and len(body[0].body) == 1 and type(body[0].body[0]) is cst.Expr and isinstance(body[0].body[0].value, cst.SimpleString):
+            body = body[1:]  # its docstring
+        if len(body) != 1:
+            return False
+        trial = body[0]
+        if type(trial) is not cst.Try or len(trial.handlers) != 1 or not _catches_runtime_error(trial.handlers[0]) or trial.orelse is not None or trial.finalbody is not None:
+            return False
+        statements = [small for line in trial.body.body if type(line) is cst.SimpleStatementLine for small in line.body]
+        if len(statements) != len(trial.body.body) or not statements or not _returns_literal(statements[-1], "True"):
+            return False
+        if not any(type(small) is cst.Expr and type(small.value) is cst.Call and self.qualified_name(small.value.func) in LOOP_PROBE_CALLS for small in statements[:-1]):
+            return False
+        handler = trial.handlers[0].body
+        return type(handler) is cst.IndentedBlock and len(handler.body) == 1 and type(handler.body[0]) is cst.SimpleStatementLine and _returns_literal(handler.body[0].body[-1], "False")
 
     def in_dead_code(self) -> bool:
         """The node being visited follows a ``return``, ``raise``,
