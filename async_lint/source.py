@@ -105,11 +105,19 @@ def read_source(path: str) -> SourceFile:
 APPLE_DOUBLE_MAGIC = b"\x00\x05\x16\x07"
 
 
+# UTF-32's marks first: UTF-32-LE's begins with UTF-16-LE's.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
 def decode_source(path: str, data: bytes) -> SourceFile:
     """Decode as Python does: a BOM or a PEP 263 coding cookie, else UTF-8."""
     has_bom = data.startswith(codecs.BOM_UTF8)
     if data.startswith(APPLE_DOUBLE_MAGIC):
         raise SourceError("not Python source: a macOS AppleDouble file (Finder metadata of the file named without `._`); exclude `._*` files")
+    wide = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+    if wide is not None:
+        # Python reads source as UTF-8 (or a declared ASCII-compatible encoding): it cannot run this file.
+        raise SourceError(f"cannot decode file: it is {wide} (its byte-order mark says so), which Python cannot read as source; save it as UTF-8")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:

@@ -62,8 +62,11 @@ def build_bad_tree(root: Path) -> None:
         (b"if x:\n\tpass\n        pass\n", "inconsistent use of tabs and spaces", 3),
         # A macOS AppleDouble file (``._views.py``): its header, then Finder's entries.
         (b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\x00\x00\x00\x09", "a macOS AppleDouble file", 1),
+        # An editor's "Unicode" save: UTF-16 (or UTF-32) with its byte-order mark.
+        ("async def view(request):\n    return 1\n".encode("utf-16"), "it is UTF-16", 1),
+        ("x = 1\n".encode("utf-32"), "it is UTF-32", 1),
     ],
-    ids=["syntax", "python2-print", "python2-exec", "not-utf8", "unknown-cookie", "nul", "bom-vs-cookie", "tabs-and-spaces", "apple-double"],
+    ids=["syntax", "python2-print", "python2-exec", "not-utf8", "unknown-cookie", "nul", "bom-vs-cookie", "tabs-and-spaces", "apple-double", "utf-16", "utf-32"],
 )
 def test_unreadable_file_is_dja000_with_the_reason(tmp_path, data, reason, line):
     # These files hold no async code: their syntax is checked when asked.
