@@ -126,6 +126,7 @@ class DjangoCheck(Check):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.inference = django_inference(ctx)
+        self._names_attribute_error: bool | None = None
 
     def flag(self, node: cst.CSTNode, code: str, message: str, fix=None, session_param: str | None = None, user_param: str | None = None) -> None:
         if self.inference.async_unsafe_opt_out and self.ctx.in_async_context:
@@ -138,10 +139,16 @@ class DjangoCheck(Check):
         """Inside ``except AttributeError:`` (duck typing: ``try: await
         qs.acount() except AttributeError: len(qs)``) the object evidently is
         not the Django one its annotation or origin suggested."""
+        if self._names_attribute_error is None:
+            # Most modules name no AttributeError: no walk up a deep stack for each finding.
+            self._names_attribute_error = "AttributeError" in getattr(self.ctx.source, "text", "AttributeError")
+        if not self._names_attribute_error:
+            return False
         for ancestor in self.ctx.ancestors():
-            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            kind = type(ancestor)
+            if kind is cst.FunctionDef or kind is cst.Lambda or kind is cst.ClassDef:
                 return False
-            if isinstance(ancestor, cst.ExceptHandler) and ancestor.type is not None:
+            if kind is cst.ExceptHandler and ancestor.type is not None:
                 caught = ancestor.type.elements if isinstance(ancestor.type, cst.Tuple) else [ancestor.type]
                 names = [e.value if isinstance(e, cst.Element) else e for e in caught]
                 if any(self.ctx.qualified_name(n) == "builtins.AttributeError" for n in names):
@@ -184,6 +191,9 @@ class SyncOrmCheck(DjangoCheck):
         # The bindings of local names of a many-relation's QuerySet already
         # evaluated (``_manager_chain``): the later evaluations read its rows.
         self._evaluated_managers: set[int] = set()
+        # id(and/or operation) -> whether its value is tested for truth, with
+        # the node (so the id stays its own): a chain of n terms is n nodes.
+        self._tested_operations: dict[int, tuple[cst.BooleanOperation, bool]] = {}
         # id(function) -> the names ``async for`` iterated in it, in visiting order
         self._async_iterated: dict[int, list[cst.Name]] = {}
         # id(function) -> (name, the call that hands it on) of the values a
@@ -753,10 +763,24 @@ class SyncOrmCheck(DjangoCheck):
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         self.evaluated(node.left, "a truth test", iterates=False)
-        stack = self.ctx.stack
-        if stack and stack[-1] is node and truth_tested(stack, len(stack) - 1):
+        if self._value_tested(node):
             # ``if found and qs:``: the right operand is the value the ``if`` tests.
             self.evaluated(node.right, "a truth test", iterates=False)
+
+    def _value_tested(self, node: cst.BooleanOperation) -> bool:
+        """Whether the and/or operation being visited is tested for truth
+        (its parent, visited first, answered already where it is one)."""
+        stack = self.ctx.stack
+        if len(stack) < 2 or stack[-1] is not node:
+            return False
+        parent = stack[-2]
+        if type(parent) is cst.BooleanOperation:
+            known = self._tested_operations.get(id(parent))
+            tested = parent.left is node or (known is not None and known[1])
+        else:
+            tested = truth_tested(stack, len(stack) - 1)
+        self._tested_operations[id(node)] = (node, tested)
+        return tested
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         for target in node.comparisons:
