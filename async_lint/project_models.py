@@ -43,6 +43,9 @@ from async_lint.settings import Settings
 
 # ``MIDDLEWARE = [...]`` (or ``+=``, annotated) at the top of a settings module.
 MIDDLEWARE_SETTING = re.compile(rb"(?m)^MIDDLEWARE\s*(?::[^=\n]*)?[+]?=")
+# ``SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"`` at a line's start.
+SESSION_ENGINE_SETTING = re.compile(rb"(?m)^SESSION_ENGINE\s*(?::[^=\n]*)?=\s*(?:\"([\w.]+)\"|'([\w.]+)'|(.*))")
+SIGNED_COOKIE_SESSIONS = b"django.contrib.sessions.backends.signed_cookies"
 # Words that a file declaring a model, manager or QuerySet almost always has.
 FIRST_HINTS = re.compile(r"Model|Manager|QuerySet|Queryset|models|AUTH_USER_MODEL|Request\b")
 MAX_ROUNDS = 6
@@ -362,6 +365,8 @@ def project_model_table(
     names_auth_middleware = False
     # What the settings list after AuthenticationMiddleware (middleware_config.py).
     after_auth: list[str] = []
+    # The session engines the settings name (each value; None: one not a plain string).
+    session_engines: list[bytes | None] = []
     # Whether a file read has code the table can change a finding in, and
     # the files not read here (to be read for that only while none has).
     uses_models = texts_linted is None or bool(settings.extra_async_contexts) or any(map(may_use_models, texts_linted))
@@ -406,9 +411,14 @@ def project_model_table(
                 if MIDDLEWARE_SETTING.search(data) is not None:
                     lists_middleware = True
                     after_auth.extend(listed_after_auth(text))
+
             # Test settings opt the tests out; an example's settings opt out its own project (engine.orm_opt_outs).
             if b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(text):
                 async_unsafe_settings.append(path)
+        if b"SESSION_ENGINE" in data and not is_sample_path(os.path.relpath(path, root)):
+            # Any module that sets it (a settings module, or one of a split
+            # settings package's that star-imports the base): each counts.
+            session_engines.extend(match.group(1) or match.group(2) for match in SESSION_ENGINE_SETTING.finditer(data))
         if defines_class_with_bases(text) or "AUTH_USER_MODEL" in text:
             texts[path] = (text, data)
         elif path.endswith(_MODELS_PACKAGE_INIT) and "import" in text:
@@ -427,6 +437,8 @@ def project_model_table(
     # Before any file's other names are asked for: those below these folders are imported by names from them.
     namer.set_path_roots(path_folders)
     user_loaded = bool(after_auth) and _middleware_loads_user(after_auth, files, namer)
+    # Every engine the settings name is the signed-cookie store (other settings modules inherit it).
+    session_without_io = bool(session_engines) and all(engine == SIGNED_COOKIE_SESSIONS for engine in session_engines)
     reexported.name_also(namer.aliases)
     if not uses_models:
         uses_models, unread_framework = _unread_evidence(unread)
@@ -439,7 +451,7 @@ def project_model_table(
         inside = all(folder == root or folder.startswith(root + os.sep) for folder in roots)
         table = ModelTable(async_free=inside and not async_framework)
         table.installed = {}  # no installed module read
-        return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded)
+        return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded, session_without_io)
     project_modules = {namer.module_name(path)[0] for path in texts}
     module_aliases = _module_aliases(texts, namer, project_modules)
     # The table of the same files is kept whole: a warm run reads the files
@@ -449,7 +461,7 @@ def project_model_table(
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded, session_without_io)
     hints = _Hints(texts, reexporters)
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
@@ -459,7 +471,7 @@ def project_model_table(
         kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
         if kept is not None:
             _store_table(cache, memo_key, kept, kept.installed)
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded)
+            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded, session_without_io)
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
     # What the table is made of: each round's files and the names it found
@@ -514,7 +526,7 @@ def project_model_table(
         _store_table(cache, memo_key, table, installed)
         _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
-    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded)
+    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded, session_without_io)
 
 
 def _middleware_loads_user(listed: list[str], files: list[str], namer: ModuleNamer) -> bool:
@@ -565,7 +577,14 @@ def _unread_evidence(paths: list[str]) -> tuple[bool, bool]:
 
 
 def _with_settings_reads(
-    table: ModelTable, local: tuple[str, ...] | None, async_unsafe: list[str], reexported: ReexportScan, user_set_by_project: bool, settings_paths: list[str], user_loaded: bool
+    table: ModelTable,
+    local: tuple[str, ...] | None,
+    async_unsafe: list[str],
+    reexported: ReexportScan,
+    user_set_by_project: bool,
+    settings_paths: list[str],
+    user_loaded: bool,
+    session_without_io: bool = False,
 ) -> ModelTable:
     """The table with what the settings say of the caches, of
     DJANGO_ALLOW_ASYNC_UNSAFE and of the middleware, and the names the
@@ -582,6 +601,7 @@ def _with_settings_reads(
         user_set_by_project=user_set_by_project,
         user_loaded_by_middleware=user_loaded,
         settings_paths=tuple(sorted(settings_paths)),
+        session_without_io=session_without_io,
         _digest=None,
     )
 

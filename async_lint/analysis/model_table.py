@@ -114,6 +114,9 @@ class ModelTable:
     # view of an async framework (adrf): the checks that need async code
     # (``Check.async_code_only``) are skipped.
     async_free: bool = False
+    # The project's settings choose the signed-cookie session store, whose
+    # data lives in the cookie: reading or saving a session does no I/O.
+    session_without_io: bool = False
     _digest: str | None = None
     # The installed modules the table was made from: module -> [path, content
     # digest], or None where the module was looked for and not found; None
@@ -183,6 +186,7 @@ class ModelTable:
                     self.user_loaded_by_middleware,
                     sorted(self.model_serializers),
                     self.async_free,
+                    self.session_without_io,
                 ],
                 sort_keys=True,
             )
