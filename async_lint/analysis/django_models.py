@@ -2260,6 +2260,9 @@ class DjangoInference:
                 # ``sync_to_async(self.get_orders)()``, ``sync_to_async(self._find_agent)(pk)``:
                 # the QuerySet or the instance the method hands back.
                 return self._own_method_returns(receiver, callable_expr.attr.value, instances=True)
+            if isinstance(receiver, InstanceValue):
+                # ``sync_to_async(receptionist.connections_of)()``: a method of a model of this module.
+                return self._model_method_returns(receiver, callable_expr.attr.value)
             return None
         if isinstance(callable_expr, cst.Lambda) and not callable_expr.params.params:
             # ``await sync_to_async(lambda: Game.objects.select_related("t").get(pk=pk))()``:
