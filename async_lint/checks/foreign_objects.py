@@ -356,6 +356,13 @@ class _BlockingObjects:
         self.returns: dict[str, str] = {}
         for name, bindings in ctx.module_scope.bindings.items():
             if len(bindings) != 1:
+                if all(b.kind == ASSIGN and type(b.value) is cst.Call for b in bindings):
+                    # ``REDISKV = redis.StrictRedis(...)`` in each branch of an
+                    # ``if``: the object, where every branch makes the same type.
+                    receivers = receivers or ReceiverInference(ctx)
+                    found = {getattr(receivers.infer(b.value, ctx.module_scope), "type", None) for b in bindings}
+                    if len(found) == 1 and (kind := found.pop()) in table.methods:
+                        self.objects[name] = kind
                 continue
             binding = bindings[0]
             if binding.kind == CLASS:
