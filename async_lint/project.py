@@ -546,6 +546,48 @@ def _pytest_config_sets_unsafe(folder: str) -> str | None:
     return None
 
 
+def pytest_pythonpath_folders(root: str) -> list[str]:
+    """The folders (absolute) the project's pytest configuration at ``root``
+    puts on ``sys.path`` (``pythonpath = src bot``, pytest 7+): the import
+    roots of the code the tests import, which is how the project names its
+    modules (a bot run as ``python bot/main.py`` imports ``tools.fetch``
+    from ``bot/``). The first configuration file pytest would read there."""
+    root = os.path.abspath(root)
+    for name, section in (("pytest.ini", "pytest"), ("pyproject.toml", None), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        candidate = os.path.join(root, name)
+        if not os.path.isfile(candidate):
+            continue
+        try:
+            with open(candidate, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if section is None:
+            if "pytest" not in text:
+                continue
+            from async_lint import _toml
+
+            try:
+                options = _toml.loads(text).get("tool", {}).get("pytest", {}).get("ini_options")
+            except (ValueError, AttributeError):
+                continue
+            if not isinstance(options, dict):
+                continue  # pytest reads the next file
+            value = options.get("pythonpath", ())
+            entries = [value] if isinstance(value, str) else [str(entry) for entry in value] if isinstance(value, list) else []
+        else:
+            parser = configparser.ConfigParser(interpolation=None)
+            try:
+                parser.read_string(text)
+            except configparser.Error:
+                continue
+            if not parser.has_section(section):
+                continue
+            entries = parser.get(section, "pythonpath", fallback="").split()
+        return [os.path.normpath(os.path.join(root, entry)) for part in entries for entry in part.split() if entry]
+    return []
+
+
 def _env_entries_set(entries) -> bool:
     """pytest-env's entries (``KEY=value``, ``D:KEY=value``, ``R:KEY=value``)
     set DJANGO_ALLOW_ASYNC_UNSAFE to a non-empty value."""

@@ -38,7 +38,7 @@ from async_lint.analysis.model_table import (
 from async_lint.cache import content_digest
 from async_lint.catalog import catalog
 from async_lint.discovery import discover
-from async_lint.project import ModuleNamer, import_roots, sets_allow_async_unsafe
+from async_lint.project import ModuleNamer, import_roots, pytest_pythonpath_folders, sets_allow_async_unsafe
 from async_lint.settings import Settings
 
 # ``MIDDLEWARE = [...]`` (or ``+=``, annotated) at the top of a settings module.
@@ -435,7 +435,7 @@ def project_model_table(
             user_set_by_project = False
             after_auth = []
     # Before any file's other names are asked for: those below these folders are imported by names from them.
-    namer.set_path_roots(path_folders)
+    namer.set_path_roots([*path_folders, *pytest_pythonpath_folders(root)])
     user_loaded = bool(after_auth) and _middleware_loads_user(after_auth, files, namer)
     # Every engine the settings name is the signed-cookie store (other settings modules inherit it).
     session_without_io = bool(session_engines) and all(engine == SIGNED_COOKIE_SESSIONS for engine in session_engines)

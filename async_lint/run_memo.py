@@ -49,9 +49,11 @@ def memo_key(paths: list[str], root: str, settings: Settings, discovery, digests
     read.extend(f"{path}\0{digests[path]}" for path in discovery.files)
     # A pytest configuration's env (pytest-env) opts the tests out of the ORM
     # rules: which it does is an input of the run too, though no Python file.
-    from async_lint.project import pytest_env_opt_outs
+    from async_lint.project import pytest_env_opt_outs, pytest_pythonpath_folders
 
     read.append(repr(sorted(pytest_env_opt_outs(discovery.files, root).items())))
+    # Its pythonpath names the project's modules (their import roots).
+    read.append(repr(pytest_pythonpath_folders(root)))
     slot_key = "run-" + entry_key(content_digest("\n".join(slot).encode("utf-8", "surrogatepass")), "run-memo", "", False)
     return slot_key, content_digest("\n".join(read).encode("utf-8", "surrogatepass"))
 

@@ -136,3 +136,21 @@ def test_files_matching_equals_searching_every_file_each_time(tmp_path, pattern)
     # A later round: fewer files left unanalysed, the same answers for them.
     analysed.update(first[:1])
     assert project.files_matching(pattern) == reference()
+
+
+# -- pytest's pythonpath ------------------------------------------------------------------------
+def test_pytest_pythonpath_is_read_from_the_first_configuration_pytest_reads(tmp_path):
+    from async_lint.project import pytest_pythonpath_folders
+
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["src", "bot"]\n')
+    assert pytest_pythonpath_folders(str(tmp_path)) == [str(tmp_path / "src"), str(tmp_path / "bot")]
+    # pytest.ini comes first, even without the option.
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -q\n")
+    assert pytest_pythonpath_folders(str(tmp_path)) == []
+    (tmp_path / "pytest.ini").unlink()
+    # A pyproject.toml without pytest's table is passed over, as pytest does.
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    (tmp_path / "setup.cfg").write_text("[tool:pytest]\npythonpath = . apps\n")
+    assert pytest_pythonpath_folders(str(tmp_path)) == [str(tmp_path), str(tmp_path / "apps")]
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = x\n")
+    assert pytest_pythonpath_folders(str(tmp_path)) == []
