@@ -411,7 +411,6 @@ def project_model_table(
                 if MIDDLEWARE_SETTING.search(data) is not None:
                     lists_middleware = True
                     after_auth.extend(listed_after_auth(text))
-
             # Test settings opt the tests out; an example's settings opt out its own project (engine.orm_opt_outs).
             if b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(text):
                 async_unsafe_settings.append(path)

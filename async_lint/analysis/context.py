@@ -22,6 +22,7 @@ from async_lint.analysis.scopes import (
     Binding,
     Scope,
     binding_target,
+    defined_function,
     dotted_name,
     lookup,
 )
@@ -474,10 +475,10 @@ class FileContext:
             return None if inner is None else not inner
         if type(test) is not cst.Call or test.args or type(test.func) is not cst.Name:
             return None
-        bindings = self.module_scope.bindings.get(test.func.value)
-        if not bindings or len(bindings) != 1 or type(bindings[0].node) is not cst.FunctionDef:
+        found = defined_function(self.module_scope, test.func.value)
+        if found is None:
             return None
-        node = bindings[0].node
+        node = found[0]
         if id(node) not in self._loop_probes:
             self._loop_probes[id(node)] = (node, self._loop_probe(node))
         return True if self._loop_probes[id(node)][1] else None

@@ -1994,20 +1994,14 @@ class DjangoInference:
         if model is None or not model.qualified:
             return None
         module, _, name = model.qualified.rpartition(".")
-        if module not in (self.ctx.module_name, "<module>"):
-            return None
-        bindings = self.ctx.module_scope.bindings.get(name)
-        if not bindings or len(bindings) != 1 or type(bindings[0].node) is not cst.ClassDef:
-            return None
-        return self._own_method_returns(ClassSelf(bindings[0].node, self.ctx.module_scope), method, instances=True)
+        found = defined_class(self.ctx.module_scope, name) if module in (self.ctx.module_name, "<module>") else None
+        return self._own_method_returns(ClassSelf(*found), method, instances=True) if found is not None else None
 
     def _constructed_method_returns(self, name: str, method: str, scope: Scope) -> Value | None:
         """What a plain method of a class this module defines returns, called
         on a new instance of it (``Repo().sensors()``)."""
-        found = lookup(scope, name)
-        if found is None or len(found[1]) != 1 or type(found[1][0].node) is not cst.ClassDef:
-            return None
-        return self._own_method_returns(ClassSelf(found[1][0].node, found[0]), method)
+        found = defined_class(scope, name)
+        return self._own_method_returns(ClassSelf(*found), method) if found is not None else None
 
     def _enclosing_class_self(self, scope: Scope) -> ClassSelf | None:
         current: Scope | None = scope

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from async_lint import lazy_libcst
 from async_lint.analysis.django_models import return_statements
-from async_lint.analysis.scopes import DEF, positional_params
+from async_lint.analysis.scopes import defined_function, positional_params
 
 cst = lazy_libcst.bind(globals())
 
@@ -30,10 +30,10 @@ def keeps_coroutine(ctx, decorator: cst.Decorator) -> bool:
     expr = decorator.decorator
     if type(expr) is not cst.Name:
         return False
-    bindings = ctx.module_scope.bindings.get(expr.value)
-    if not bindings or len(bindings) != 1 or bindings[0].kind != DEF or type(bindings[0].node) is not cst.FunctionDef:
+    found = defined_function(ctx.module_scope, expr.value)
+    if found is None:
         return False
-    node = bindings[0].node
+    node = found[0]
     memo = ctx.shared(_Memo).found
     if id(node) not in memo:
         memo[id(node)] = (node, _keeps_coroutine(node))
@@ -67,9 +67,9 @@ def _yields(function: cst.FunctionDef) -> bool:
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         current = stack.pop()
-        if type(current) in (cst.Yield,):
+        kind = type(current)
+        if kind is cst.Yield:
             return True
-        if type(current) in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and current is not function.body:
-            continue
-        stack.extend(current.children)
+        if kind is not cst.FunctionDef and kind is not cst.ClassDef and kind is not cst.Lambda:
+            stack.extend(current.children)  # a nested scope's yield is its own
     return False

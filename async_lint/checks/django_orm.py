@@ -126,7 +126,6 @@ class DjangoCheck(Check):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.inference = django_inference(ctx)
-        self._names_attribute_error: bool | None = None
 
     def flag(self, node: cst.CSTNode, code: str, message: str, fix=None, session_param: str | None = None, user_param: str | None = None) -> None:
         if self.inference.async_unsafe_opt_out and self.ctx.in_async_context:
@@ -139,10 +138,7 @@ class DjangoCheck(Check):
         """Inside ``except AttributeError:`` (duck typing: ``try: await
         qs.acount() except AttributeError: len(qs)``) the object evidently is
         not the Django one its annotation or origin suggested."""
-        if self._names_attribute_error is None:
-            # Most modules name no AttributeError: no walk up a deep stack for each finding.
-            self._names_attribute_error = "AttributeError" in getattr(self.ctx.source, "text", "AttributeError")
-        if not self._names_attribute_error:
+        if not self.ctx.shared(_names_attribute_error):
             return False
         for ancestor in self.ctx.ancestors():
             kind = type(ancestor)
@@ -177,6 +173,13 @@ class DjangoCheck(Check):
             return fallback
         version = ".".join(map(str, target)) if target else "newest"
         return f"{fallback} (`{twin(kind, name, None)}()` needs Django {added}; the target is {version})"
+
+
+def _names_attribute_error(ctx) -> bool:
+    """The file's text names AttributeError (once per file): most modules do
+    not, and need no walk up a deep stack for each finding."""
+    text = getattr(ctx.source, "text", None)
+    return text is None or "AttributeError" in text
 
 
 class SyncOrmCheck(DjangoCheck):

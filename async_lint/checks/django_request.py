@@ -253,7 +253,7 @@ class RequestUserCheck(DjangoCheck):
     def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None, inherited: tuple[str, ...] = ()) -> None:
         if session is not None and name in SESSION_CACHED and self._text(session) in self._loaded_here():
             return
-        if getattr(self.inference.table, "session_without_io", False):
+        if self.inference.table.session_without_io:
             return  # the settings' signed-cookie sessions: the data is in the cookie, no query
         if session is not None and isinstance(self.inference.infer(session), ScopeSessionValue):
             self._scope_session(node, name, what, session)
