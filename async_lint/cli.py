@@ -315,7 +315,7 @@ def main_command(
     if clean_cache:
         sys.exit(_clean(settings.extra["cache_dir"]))
     if show_settings or verbose:
-        lines = _settings_lines(file_config, config_file, paths, settings, django_source)
+        lines = _settings_lines(file_config, config_file, paths, settings, django_source, cache_used=not no_cache)
         if show_settings:
             with _output(output_file) as out:
                 out.write("".join(line + "\n" for line in lines))
@@ -400,8 +400,9 @@ def _detected_django_version(paths: list[str]) -> tuple[tuple[int, int] | None, 
     return version, f"the lowest your dependencies allow, in {display_path(str(where))}"
 
 
-def _settings_lines(file_config: FileConfig, config_file: str | None, paths: list[str], settings, django_source: str | None) -> list[str]:
-    """What ``--show-settings`` prints (and ``-v`` on stderr)."""
+def _settings_lines(file_config: FileConfig, config_file: str | None, paths: list[str], settings, django_source: str | None, *, cache_used: bool = True) -> list[str]:
+    """What ``--show-settings`` prints (and ``-v`` on stderr); ``cache_used``:
+    False under ``--no-cache`` (no cache is read or written then)."""
     if file_config.path is None:
         config = f"none found (looked for {', '.join(CONFIG_NAMES)} upwards from the linted paths; a pyproject.toml needs [tool.async-lint])"
     elif config_file:
@@ -417,7 +418,7 @@ def _settings_lines(file_config: FileConfig, config_file: str | None, paths: lis
         f"enabled rules ({len(enabled)}): {', '.join(enabled)}",
         f"fail level: {settings.extra['fail_level']}",
         f"check syntax: {'every file' if settings.check_syntax else 'files analysed in full, and stdin or editor buffers'}",
-        f"cache dir: {settings.extra['cache_dir']}",
+        f"cache dir: {settings.extra['cache_dir']}" if cache_used else "cache: off (--no-cache)",
     ]
 
 

@@ -240,6 +240,8 @@ def test_quiet_prints_only_the_findings_and_verbose_says_what_the_run_uses(proje
     verbose = run_cli(["-v"])
     assert "async-lint: django version: newest" in verbose.stderr and "async-lint: cache dir: " in verbose.stderr
     assert "async-lint: 2 files checked" in verbose.stderr
+    uncached = run_cli(["-v", "--no-cache"])
+    assert "async-lint: cache: off (--no-cache)" in uncached.stderr and "cache dir:" not in uncached.stderr
 
 
 def test_rule_subcommand_is_explain_and_paths_that_look_like_subcommands(project):
