@@ -783,7 +783,7 @@ class DanglingTaskCheck(_CoroutineCheck):
     def _factory(self, evidence: CoroutineEvidence, node: cst.Call) -> str | None:
         name = self.ctx.qualified_name(node.func)
         if name in evidence.apis.task_factories:
-            if name.endswith("ensure_future") and not (node.args and isinstance(node.args[0].value, cst.Call)):
+            if name.endswith("ensure_future") and not (node.args and self._makes_task(evidence, node.args[0].value)):
                 # ensure_future(task_or_future) returns its argument: nothing new is dropped.
                 return None
             return call_spelling(node)
@@ -792,6 +792,19 @@ class DanglingTaskCheck(_CoroutineCheck):
             if evidence.is_loop(func.value):
                 return call_spelling(node)
         return None
+
+    @staticmethod
+    def _makes_task(evidence: CoroutineEvidence, argument: cst.BaseExpression) -> bool:
+        """Whether ``ensure_future(argument)`` wraps a coroutine in a new task:
+        a call, or a name every assignment of which is a call known to make a
+        coroutine (``coro = fetch(); asyncio.ensure_future(coro)``).  A name
+        holding a task or a future is returned as it is."""
+        if isinstance(argument, cst.Call):
+            return True
+        if type(argument) is not cst.Name:
+            return False
+        values = evidence.assigned_values(argument)
+        return bool(values) and all(type(value) is cst.Call and evidence.coroutine_call(value) is False for value in values)
 
     def _current_loop_in_thread(self, evidence: CoroutineEvidence, node: cst.Call) -> bool:
         """``loop.create_task(...)`` in a def handed to a thread, ``loop``
