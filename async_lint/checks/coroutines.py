@@ -106,6 +106,9 @@ QUERYSET_ONLY = ("delete",)
 class ClientKind:
     what: str
     methods: frozenset[str]
+    # method -> the table name of the client its result is, awaited or
+    # entered (``async with session.get(url) as response``).
+    gives: tuple[tuple[str, str], ...] = ()
 
 
 # Django's test cases: each instance has ``async_client`` (django/test/testcases.py).
@@ -150,7 +153,7 @@ def coroutine_apis() -> CoroutineApis:
 
     clients: dict[str, ClientKind] = {}
     for row in data.get("client", []):
-        kind = ClientKind(row["what"], methods(row))
+        kind = ClientKind(row["what"], methods(row), tuple(sorted(row.get("gives", {}).items())))
         clients.update(dict.fromkeys(row["names"], kind))
     objects: dict[str, ClientKind] = {}
     prefixes: list[tuple[str, ClientKind]] = []
@@ -405,6 +408,15 @@ class CoroutineEvidence:
             name = self.call_name(receiver)
             if name and name in apis.clients:
                 return apis.clients[name]
+            func = receiver.func
+            if type(func) is cst.Attribute:
+                # ``response`` of ``async with session.get(url) as response``
+                # (or ``await session.get(url)``): what the client's method gives.
+                maker = self.client_kind(func.value, depth + 1)
+                if maker is not None and maker.gives:
+                    given = dict(maker.gives).get(func.attr.value)
+                    if given is not None:
+                        return apis.clients.get(given)
             return self._returned_client(receiver, depth)
         if isinstance(receiver, cst.Subscript):
             # caches["default"]
