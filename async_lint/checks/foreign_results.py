@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from async_lint import lazy_libcst
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS
+from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.scopes import ASSIGN, IMPORT, star_candidates
 from async_lint.checks.base import Check, ProjectCheck, defining_paths, finding_at
 from async_lint.facts import Fact, ProjectFacts
@@ -139,7 +140,7 @@ def foreign_source(check, expr: cst.BaseExpression, *, rows: bool = False) -> tu
         return ((target,), VALUE, False) if target is not None else None
     if type(expr) is cst.Name:
         # Bound to no call's result: no need to ask which binding reaches here.
-        binding = sole_local_binding(ctx, expr, lambda b: type(b.value) in (cst.Call, cst.Await) or type(b.node) is cst.For)
+        binding = sole_local_binding(ctx, expr, lambda b: type(b.value) in (cst.Call, cst.Await) or type(b.node) is cst.For, past_fallbacks=True)
         if binding is None:
             return None
         node = binding.node
@@ -213,10 +214,14 @@ def _method_of_foreign_object(ctx, func: cst.Attribute) -> str | None:
     return f"{cls}.{func.attr.value}"
 
 
-def sole_local_binding(ctx, name: cst.Name, worth_asking: Callable[[object], bool]):
+def sole_local_binding(ctx, name: cst.Name, worth_asking: Callable[[object], bool], *, past_fallbacks: bool = False):
     """The one assignment of the current function that reaches ``name``
     here, where one of the name's assignments is ``worth_asking`` about
-    (asking which binding reaches a read is not free); else None."""
+    (asking which binding reaches a read is not free); else None.
+    ``past_fallbacks``: the assignments of ``[]``, ``()`` or ``None`` that
+    reach it too do not count (``orders = []``, then ``orders = await
+    fetch()`` under an ``if``: on that path it is what ``fetch`` gave, as the
+    Django inference merges such a fallback with a QuerySet)."""
     from async_lint.analysis.reaching import reaching_bindings
 
     function = ctx.current_function
@@ -227,7 +232,14 @@ def sole_local_binding(ctx, name: cst.Name, worth_asking: Callable[[object], boo
     if not any(b.kind == ASSIGN and worth_asking(b) for b in bindings):
         return None
     reaching = reaching_bindings(ctx, scope, bindings, name)
+    if past_fallbacks and len(reaching) > 1:
+        reaching = [b for b in reaching if not (b.kind == ASSIGN and b.value is not None and _empty_fallback(b.value))] or reaching
     return reaching[0] if len(reaching) == 1 and reaching[0].kind == ASSIGN else None
+
+
+def _empty_fallback(value: cst.BaseExpression) -> bool:
+    """``[]``, ``()`` or ``None``: what a name holds on the path where nothing was fetched."""
+    return is_none_literal(value) or (type(value) in (cst.List, cst.Tuple) and not value.elements)
 
 
 def _star_imported_candidates(ctx, func: cst.BaseExpression) -> tuple[str, ...]:
