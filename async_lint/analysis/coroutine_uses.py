@@ -37,6 +37,9 @@ THREAD_RETURNED = "thread_returned"
 # `on_commit(lambda: call())`: a lambda returns it to a callable that calls
 # the lambda and drops its result (consumer: that callable).
 CALLBACK = "callback"
+# `@factory(...)` over a def: Python calls what the factory returned with the
+# def, and a coroutine is not callable (TypeError when the module is imported).
+DECORATOR = "decorator"
 # Uses that fail on a coroutine but not on a future, which is iterable
 # (``yield from``) and has methods of its own.
 NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED, CALLBACK})
@@ -46,7 +49,7 @@ NOT_FOR_FUTURES = frozenset({ATTRIBUTE, ITERATED, UNPACKED, CALLBACK})
 ASYNC_CODE_ONLY = frozenset({INDEXED, ATTRIBUTE, ITERATED, UNPACKED, NONE_TESTED, COMPARED, RAISED, OPERAND})
 # Uses where an added ``await`` is no fix: ``raise await f()`` raises what
 # the coroutine returns (the author means to await it, then raise or return).
-NO_AWAIT_FIX = frozenset({RAISED, THREAD_RETURNED})
+NO_AWAIT_FIX = frozenset({RAISED, THREAD_RETURNED, DECORATOR})
 
 # What a coroutine or a future answers: ``coro.close()``, ``task.add_done_callback(...)``.
 _AWAITABLE_ATTRIBUTES = frozenset(
@@ -130,6 +133,8 @@ def coroutine_use(ctx, call: cst.Call) -> CoroutineUse | None:
     if truth_tested(stack, index):
         return CoroutineUse(TRUTH)
     parent = stack[index - 1]
+    if type(parent) is cst.Decorator and parent.decorator is call:
+        return CoroutineUse(DECORATOR)
     if type(parent) is cst.Return and parent.value is call and _returned_from_a_thread(ctx):
         return CoroutineUse(THREAD_RETURNED)
     if isinstance(parent, cst.BooleanOperation) and _statement_value(stack, index):
@@ -439,6 +444,7 @@ _USE_WORDING = {
     OPERAND: ", which `{consumer}` cannot take as an operand (TypeError): the code never sees its result",
     THREAD_RETURNED: " that this def, which runs in a thread, returns: `sync_to_async` hands its async caller the {thing} object and never awaits it",
     CALLBACK: " that a lambda hands to {consumer}, which calls the lambda and drops what it returns",
+    DECORATOR: ", which Python then calls as the decorator of the def below (TypeError: the {thing} object is not callable, when the module is imported)",
     ARGUMENT: ": {consumer} gets the {thing} object, not its result",
 }
 
@@ -454,6 +460,8 @@ def use_message(callee: str, use: CoroutineUse, future: bool, awaitable_here: bo
         how = "await it as a statement of its own, then raise an exception (or return)"
     elif use.kind == THREAD_RETURNED:
         how = "use the sync call here (the def runs in a thread), or await the call in the async caller"
+    elif use.kind == DECORATOR:
+        how = "make the decorator factory a plain `def` (the wrapper it returns may stay `async def`)"
     else:
         how = "add `await`" if awaitable_here else "`await` it from async code, or run it with `async_to_sync(...)`"
     return f"{what}, and {lost}; {how}"
