@@ -53,6 +53,34 @@ class BlockingCall:
     # call that made the object was (``task.delay()`` publishes, then
     # ``result.get()`` waits for the task).
     after_creation: bool = False
+    # A [[method]] that waits only when given this argument (keyword,
+    # 0-based position) with a value other than a literal zero or False
+    # (``pubsub.get_message()`` polls; ``get_message(timeout=5)`` waits).
+    waits_with: tuple[str, int | None] | None = None
+
+
+def _waits(call: cst.Call, keyword: str, position: int | None) -> bool:
+    """Whether the call gives the argument (by ``keyword``, or at
+    ``position`` among the positional ones) a value that is not a literal
+    zero or False: a timeout to wait for; also where ``*args``/``**kwargs``
+    may give it."""
+    positional = 0
+    for arg in call.args:
+        if arg.star:
+            return True
+        if arg.keyword is None:
+            if positional == position:
+                return not _idle_value(arg.value)
+            positional += 1
+        elif arg.keyword.value == keyword:
+            return not _idle_value(arg.value)
+    return False
+
+
+def _idle_value(value: cst.BaseExpression) -> bool:
+    if type(value) is cst.Integer or type(value) is cst.Float:
+        return float(value.value.replace("_", "")) == 0
+    return type(value) is cst.Name and value.value == "False"
 
 
 class _NamePatterns:
@@ -125,6 +153,7 @@ def blocking_table(extra: tuple[tuple[str, str], ...] = ()) -> BlockingTable:
             receiver=row.get("receiver"),
             called=row.get("called", "it"),
             after_creation=bool(row.get("after_creation")),
+            waits_with=(row["waits_with"]["keyword"], row["waits_with"].get("position")) if "waits_with" in row else None,
         )
         excluded = frozenset(row.get("exclude", ()))
         table = methods.setdefault(row["type"], _NamePatterns())
@@ -235,6 +264,8 @@ class BlockingCallCheck(Check):
         entry = self.table.match_method(receiver.type, func.attr.value)
         if entry is None or (once_per_object and not entry.after_creation and self._reported_at_creation(receiver, scope)):
             return None
+        if entry.waits_with is not None and not _waits(call, *entry.waits_with):
+            return None  # polls: returns at once
         return entry, self._method_message(func, entry, receiver.type)
 
     def _given_flag(self, call: cst.Call, scope: Scope, flags: frozenset[str]) -> bool:
