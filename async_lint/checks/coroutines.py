@@ -189,6 +189,25 @@ def coroutine_apis() -> CoroutineApis:
     )
 
 
+def _async_helper(ctx, func: cst.BaseExpression) -> tuple[cst.FunctionDef, Scope] | None:
+    """The undecorated ``async def`` of this module a call runs: a name bound
+    only to it, or a method of the caller's class (``self.make()``)."""
+    from async_lint.analysis.receivers import self_class_scope
+    from async_lint.analysis.scopes import defined_function
+
+    found = None
+    if type(func) is cst.Name:
+        found = defined_function(ctx.scope, func.value)
+    elif type(func) is cst.Attribute and type(func.value) is cst.Name:
+        owner = self_class_scope(func.value.value, ctx.scope)
+        bindings = owner.bindings.get(func.attr.value, []) if owner is not None else []
+        if len(bindings) == 1 and bindings[0].kind == DEF and type(bindings[0].node) is cst.FunctionDef:
+            found = (bindings[0].node, owner)
+    if found is None or found[0].asynchronous is None or found[0].decorators:
+        return None
+    return found
+
+
 # -- small sub-tree scans (one function body at a time, cached) ------------------
 class CoroutineEvidence:
     """What the file proves about an expression: a coroutine call, a loop, a
@@ -436,7 +455,7 @@ class CoroutineEvidence:
                 return apis.clients.get(annotated)
             values = _not_none(self.assigned_values(receiver))
             if values:
-                kinds = {self.client_kind(self._unwrap(v), depth + 1) for v in values}
+                kinds = {self._awaited_helper_client(v, depth + 1) if type(v) is cst.Await else self.client_kind(v, depth + 1) for v in values}
                 if len(kinds) == 1:
                     return kinds.pop()
             return None
@@ -454,6 +473,34 @@ class CoroutineEvidence:
             elif receiver.attr.value == "async_client" and self._django_test_case(owner[0]):
                 return apis.clients["django.test.AsyncClient"]
         return None
+
+    def _awaited_helper_client(self, value: cst.Await, depth: int) -> ClientKind | None:
+        """``await make(...)``/``await self.make(...)``: the client an ``async
+        def`` of this module returns (``return communicator``, the name bound
+        to a client there); else the client the awaited call itself is."""
+        call = value.expression
+        if type(call) is not cst.Call:
+            return self.client_kind(call, depth)
+        found = _async_helper(self.ctx, call.func)
+        if found is None:
+            return self.client_kind(call, depth)
+        from async_lint.analysis.receivers import returned_values
+        from async_lint.analysis.scopes import lookup
+
+        function, parent = found
+        kinds = set()
+        for returned, scope in returned_values(self.ctx, function, parent) or ():
+            if type(returned) is cst.Name:
+                bound = lookup(scope, returned.value)
+                bindings = bound[1] if bound is not None else []
+                if not bindings or any(b.kind != ASSIGN or type(b.value) is not cst.Call for b in bindings):
+                    return None
+                kinds.update(self.client_kind(b.value, depth + 1) for b in bindings)
+            elif type(returned) is cst.Call:
+                kinds.add(self.client_kind(returned, depth + 1))
+            else:
+                return None
+        return kinds.pop() if len(kinds) == 1 else None
 
     def _django_test_case(self, classdef: cst.ClassDef) -> bool:
         """A test case of Django's (``self.async_client`` is its AsyncClient)."""
