@@ -339,6 +339,14 @@ class SyncOrmCheck(DjangoCheck):
                 return f"`{base}.{method}()` runs a database query synchronously (SynchronousOnlyOperation in async code); use {fix}"
 
             record_foreign_use(self, func.value, QUERYSET, "DJA201", query_message, node)
+            chain = _relation_chain(func.value)
+            if chain is not None:
+                # ``task.executors.count()``, ``task`` what another module's
+                # function fetched: a query unless the fetch prefetched the
+                # relation; ``task.executors.filter(...).exists()``: a query of
+                # its own, whatever it prefetched.
+                base, name, refined = chain
+                record_foreign_use(self, base, INSTANCE, "DJA201", query_message, node, relation=name, many=True, written=refined)
         if method in RELATED_EVALUATING_METHODS and type(func.value) is cst.Attribute:
             # ``order.candidates.clear()``, ``order`` what another module's function fetched:
             # a many-relation's write runs its query whatever the fetch prefetched.
@@ -424,15 +432,19 @@ class SyncOrmCheck(DjangoCheck):
             found = _manager_chain(self.ctx, expr, self._evaluated_managers)
             if found is not None:
                 # ``order.candidates.all()``, ``order`` what another module's function fetched.
-                base, name = found
+                base, name, refined = found
+                if refined:
+                    # ``task.executors.filter(...)``: a new query, which no prefetch serves.
+                    record_foreign_use(self, base, INSTANCE, "DJA202", message, expr, relation=name, many=True, written=True)
+                else:
 
-                def many_message() -> str:
-                    return (
-                        f"`{shown(self.ctx, expr)}` loads `{name}` with a query in async code (SynchronousOnlyOperation): "
-                        f'add `prefetch_related("{name}")` to the query in `{FUNCTION}`, or iterate it with `async for`'
-                    )
+                    def many_message() -> str:
+                        return (
+                            f"`{shown(self.ctx, expr)}` loads `{name}` with a query in async code (SynchronousOnlyOperation): "
+                            f'add `prefetch_related("{name}")` to the query in `{FUNCTION}`, or iterate it with `async for`'
+                        )
 
-                record_foreign_use(self, base, INSTANCE, "DJA204", many_message, expr, relation=name, many=True)
+                    record_foreign_use(self, base, INSTANCE, "DJA204", many_message, expr, relation=name, many=True)
         if isinstance(value, IteratorValue) and iterates:
             fix = self.suggestion("queryset", "iterator", lambda twin: f"`async for x in qs.{twin}()`", "`await sync_to_async(list)(qs.iterator())`")
             self.flag(
@@ -1247,11 +1259,29 @@ def _peel_lazy(expr: cst.BaseExpression) -> cst.BaseExpression:
             return expr
 
 
-def _manager_chain(ctx, expr: cst.BaseExpression, seen: set[int]) -> tuple[cst.BaseExpression, str] | None:
-    """(``order``, ``"candidates"``) for ``order.candidates.all()`` (lazy
+def _relation_chain(expr: cst.BaseExpression) -> tuple[cst.Name, str, bool] | None:
+    """(``task``, ``"executors"``, False) for ``task.executors`` or
+    ``task.executors.all()``, (..., True) for ``task.executors.filter(...)``
+    (lazy QuerySet steps on an attribute of a name: True where one refines
+    it, a query that no prefetch serves), else None."""
+    node = expr
+    refined = False
+    while type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in LAZY_METHODS:
+        refined = refined or node.func.attr.value != "all"
+        node = node.func.value
+    if type(node) is not cst.Attribute or type(node.value) is not cst.Name:
+        return None
+    return node.value, node.attr.value, refined
+
+
+def _manager_chain(ctx, expr: cst.BaseExpression, seen: set[int]) -> tuple[cst.BaseExpression, str, bool] | None:
+    """(``order``, ``"candidates"``, False) for ``order.candidates.all()`` (lazy
     QuerySet steps on a manager read as an attribute of a name), or a local
     name bound only to one where it is read, the first time (``seen``: the
-    bindings evaluated before, whose QuerySet then holds its rows), else None."""
+    bindings evaluated before, whose QuerySet then holds its rows), else
+    None.  The third item: a step other than ``all()`` refines the
+    relation's QuerySet (``filter()``, ``order_by()``), a query of its own
+    that no ``prefetch_related`` serves."""
     if type(expr) is cst.Name:
         from async_lint.checks.foreign_results import sole_local_binding
 
@@ -1263,11 +1293,13 @@ def _manager_chain(ctx, expr: cst.BaseExpression, seen: set[int]) -> tuple[cst.B
     if type(expr) is not cst.Call:
         return None
     node: cst.BaseExpression = expr
+    refined = False
     while type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in LAZY_METHODS:
+        refined = refined or node.func.attr.value != "all"
         node = node.func.value
     if node is expr or type(node) is not cst.Attribute or type(node.value) is not cst.Name:
         return None
-    return node.value, node.attr.value
+    return node.value, node.attr.value, refined
 
 
 def _relation_root(expr: cst.BaseExpression, relation: str) -> cst.Name | None:
