@@ -30,7 +30,7 @@ from async_lint import lazy_libcst
 
 from async_lint.analysis.context import PROPERTY_DECORATORS, RecentSubtrees
 from async_lint.analysis.reaching import is_none_literal, reaching_bindings
-from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, defined_class, defined_function, final_assignment, lookup, sole_binding
+from async_lint.analysis.scopes import ASSIGN, DEF, PARAM, Binding, BindingCollector, Scope, defined_class, defined_function, final_assignment, own_function, lookup, sole_binding
 from async_lint.catalog import load_table
 
 cst = lazy_libcst.bind(globals())
@@ -733,10 +733,9 @@ def local_callee(ctx: FileContext, func: cst.BaseExpression, scope: Scope) -> tu
         found = defined_function(scope, func.value)
     elif type(func) is cst.Attribute and type(func.value) is cst.Name:
         owner = self_class_scope(func.value.value, scope)
-        bindings = owner.bindings.get(func.attr.value, []) if owner is not None else []
-        if len(bindings) == 1 and bindings[0].kind == DEF and type(bindings[0].node) is cst.FunctionDef:
-            found = (bindings[0].node, owner)  # type: ignore[assignment]
-        elif owner is None:
+        if owner is not None:
+            found = own_function(owner, func.attr.value)
+        else:
             found = _class_method(func.value, func.attr.value, scope, on_instance=False)  # ``Factory.make()``
             annotated = _annotated_class_name(func.value, scope) if found is None else None
             if annotated is not None:

@@ -318,6 +318,16 @@ def defined_function(scope: Scope, name: str) -> tuple[cst.FunctionDef, Scope] |
     return found[0].node, found[1]
 
 
+def own_function(scope: Scope, name: str) -> tuple[cst.FunctionDef, Scope] | None:
+    """The ``def`` that ``scope`` itself (a class's: its method) binds
+    ``name`` to, and only to, with ``scope``; None for a name bound there
+    otherwise, more than once, or not at all (no enclosing scope is asked)."""
+    bindings = scope.bindings.get(name, [])
+    if len(bindings) != 1 or bindings[0].kind != DEF or type(bindings[0].node) is not cst.FunctionDef:
+        return None
+    return bindings[0].node, scope
+
+
 def defined_class(scope: Scope, name: str) -> tuple[cst.ClassDef, Scope] | None:
     """The ``class`` that ``name``, seen from ``scope``, is bound to (and
     only to), with the scope that binds it."""

@@ -193,16 +193,14 @@ def _async_helper(ctx, func: cst.BaseExpression) -> tuple[cst.FunctionDef, Scope
     """The undecorated ``async def`` of this module a call runs: a name bound
     only to it, or a method of the caller's class (``self.make()``)."""
     from async_lint.analysis.receivers import self_class_scope
-    from async_lint.analysis.scopes import defined_function
+    from async_lint.analysis.scopes import defined_function, own_function
 
     found = None
     if type(func) is cst.Name:
         found = defined_function(ctx.scope, func.value)
     elif type(func) is cst.Attribute and type(func.value) is cst.Name:
         owner = self_class_scope(func.value.value, ctx.scope)
-        bindings = owner.bindings.get(func.attr.value, []) if owner is not None else []
-        if len(bindings) == 1 and bindings[0].kind == DEF and type(bindings[0].node) is cst.FunctionDef:
-            found = (bindings[0].node, owner)
+        found = own_function(owner, func.attr.value) if owner is not None else None
     if found is None or found[0].asynchronous is None or found[0].decorators:
         return None
     return found

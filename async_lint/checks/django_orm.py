@@ -1290,16 +1290,8 @@ def _manager_chain(ctx, expr: cst.BaseExpression, seen: set[int]) -> tuple[cst.B
             return None
         seen.add(id(binding))
         expr = binding.value
-    if type(expr) is not cst.Call:
-        return None
-    node: cst.BaseExpression = expr
-    refined = False
-    while type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in LAZY_METHODS:
-        refined = refined or node.func.attr.value != "all"
-        node = node.func.value
-    if node is expr or type(node) is not cst.Attribute or type(node.value) is not cst.Name:
-        return None
-    return node.value, node.attr.value, refined
+    # A call: at least one lazy step (a call that is none ends on a call, not a relation).
+    return _relation_chain(expr) if type(expr) is cst.Call else None
 
 
 def _relation_root(expr: cst.BaseExpression, relation: str) -> cst.Name | None:
