@@ -619,7 +619,10 @@ class ProjectIndex:
                     incoming = json.loads(current[2]) if current[2] is not None else None
                     shift = self._bound_shift(incoming[0][0], function, current[0]) if incoming is not None and len(incoming) == 1 else None
                     calls = [_forwarded(args, incoming, shift) for args in calls]
-                passed = json.dumps([ref, [[], {}, own_self]]) if own_self is not None and ref[:2] in ("s:", "S:") else None
+                receiver_unloaded = own_self if ref[:2] in ("s:", "S:") else None
+                # The lazy QuerySets this function's calls by ``ref`` pass, which the callee may evaluate.
+                positional, keywords = function.get("querysets_passed", {}).get(ref, ([], {}))
+                passed = json.dumps([ref, [positional, keywords, receiver_unloaded]]) if receiver_unloaded is not None or positional or keywords else None
                 nxt = (target, target_receiver, json.dumps([[ref, args] for args in calls]) if calls and None not in calls else None, passed)
                 if nxt not in parents:
                     parents[nxt] = current

@@ -26,6 +26,9 @@ Shape (every key is plain JSON data)::
          "returns": ["qs" | "coro" | "other" | ref],   # what its return statements return
          "relation_reads": [[param, position, relation, line, what]],  # ``param.relation`` read:
                                                # DJA204 where a call passes an instance without it
+         "querysets_passed": {ref: [[positional...], {keyword: ...}]},  # lazy QuerySets its
+                                               # calls pass (each ["<QuerySet>"] or null): DJA202
+                                               # where the callee evaluates that parameter
          "orm": bool,                          # touches the ORM directly
          "return_type": "redis.Redis",         # a module-level def returning a type with blocking methods
          "loop_reentry": bool,                 # decorated @async_to_sync: calling it re-enters the loop
@@ -1274,6 +1277,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             entry.update(_parameters(info.node))  # a session read's guard (no branch guards)
         functions[info.qualname] = entry
     _add_call_arguments(ctx, collector, functions)
+    _add_querysets_passed(ctx, collector, functions)
     sites = []
     fixer = ThreadFix(ctx) if collector.recipes else None
     for node, ref, function, in_async, discarded in collector.sites:
@@ -1465,6 +1469,30 @@ def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions
     constructors = {name.removesuffix(".__init__") for name, entry in functions.items() if name.endswith(".__init__") and _forwards_params(entry)}
     if constructors - guarded:
         record(guarded | constructors)
+
+
+def _add_querysets_passed(ctx: FileContext, collector: SummaryCollector, functions: dict[str, dict[str, Any]]) -> None:
+    """``querysets_passed`` of each plain def: per callee, the arguments
+    that are lazy QuerySets in any of its calls there (a helper evaluating
+    that parameter runs the query wherever the def runs)."""
+    for info in ctx.functions:
+        entry = functions.get(info.qualname)
+        if entry is None or entry["async"]:
+            continue
+        found: dict[str, list] = {}
+        for ref, node in collector.call_sites.get(id(info), ()):
+            passed = ctx.querysets_passed_at.get(id(node)) if node is not None else None
+            text = _ref_text(ctx, ref) if passed is not None else None
+            if not text:
+                continue
+            positional, keywords = found.setdefault(text, [[], {}])
+            for at, names in enumerate(passed[0]):
+                if at >= len(positional):
+                    positional.append(None)
+                positional[at] = positional[at] or names
+            keywords.update({keyword: names for keyword, names in passed[1].items() if names})
+        if found:
+            entry["querysets_passed"] = found
 
 
 def _forwards_params(entry: dict[str, Any]) -> bool:

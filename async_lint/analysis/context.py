@@ -273,6 +273,10 @@ class FileContext:
         # id(call on the event loop) -> {its argument's position ("0") or
         # keyword: the type (with blocking methods) of the object it passes}.
         self.passed_types_at: dict[int, dict[str, str]] = {}
+        # id(call in a plain def) -> the lazy QuerySets it passes, as
+        # [[positional...], {keyword: ...}] of ``[PASSED_QUERYSET]`` or None:
+        # a helper that evaluates its parameter runs the query there too.
+        self.querysets_passed_at: dict[int, list] = {}
         # id(call on the event loop) -> {name of a request it passes: what of
         # it is loaded there ("user", "session")}, where something is.
         self.request_loads_at: dict[int, dict[str, list[str]]] = {}

@@ -221,6 +221,8 @@ class SyncOrmCheck(DjangoCheck):
             self._note_handed(node)
             self._note_refresh(node)
             self._note_thread_evaluation(node)
+        elif self.ctx.current_function is not None and node.args:
+            self._note_querysets_passed(node)
         func = node.func
         if isinstance(func, cst.Attribute):
             self._method_call(node, func)
@@ -1094,6 +1096,24 @@ class SyncOrmCheck(DjangoCheck):
         receiver = self._unloaded(node.func.value) if type(node.func) is cst.Attribute else None
         if any(positional) or keywords or receiver:
             self.ctx.unloaded_at[id(node)] = [positional, keywords, receiver]
+
+    def _note_querysets_passed(self, node: cst.Call) -> None:
+        """The lazy QuerySets a call in a plain def passes (``users_text(
+        Member.objects.filter(task=task))``): where the def runs on the event
+        loop, a helper it calls that evaluates its parameter queries there."""
+        if any(arg.star for arg in node.args):
+            return
+        positional: list = []
+        keywords: dict = {}
+        for arg in node.args:
+            names = [PASSED_QUERYSET] if self._unloaded(arg.value, passed=True) == [PASSED_QUERYSET] else None
+            if arg.keyword is not None:
+                if names:
+                    keywords[arg.keyword.value] = names
+            else:
+                positional.append(names)
+        if any(positional) or keywords:
+            self.ctx.querysets_passed_at[id(node)] = [positional, keywords]
 
     def _result_of_call(self, expr: cst.BaseExpression) -> cst.Call | None:
         """The call whose result ``expr`` is, where nothing here tells what
