@@ -36,6 +36,7 @@ from async_lint.analysis.handoffs import covers, dotted, handed_by, root_name
 from async_lint.analysis.django_twins import since, sync_names, target_version, twin
 from async_lint.analysis.context import SYNC_TO_ASYNC_DECORATORS, BlockingOp
 from async_lint.analysis.coroutine_uses import truth_tested
+from async_lint.analysis.narrowing import narrowed_to_builtin
 from async_lint.analysis.reaching import is_none_literal
 from async_lint.analysis.scopes import ASSIGN, CLASS, PARAM, Binding, Scope, sole_binding
 from async_lint.checks.base import Check
@@ -414,6 +415,8 @@ class SyncOrmCheck(DjangoCheck):
         (the node being visited) that iterates it, which a fix may rewrite.
         ``advice``: what to do instead, where not ``iteration_advice``."""
         advice = advice or self.iteration_advice
+        if type(expr) is cst.Name and narrowed_to_builtin(self.ctx, expr.value):
+            return  # ``if isinstance(qs, list): len(qs)``: a list there
         value = self.inference.infer(expr)
         if value is None and (not self.ctx.in_async_context or self._in_async_def()):
             # ``if qs:`` in a helper, ``qs`` its parameter (or built from it): a
