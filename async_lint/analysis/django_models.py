@@ -1311,6 +1311,13 @@ class DjangoInference:
                 return found or bool(foreign)
             if cls is None or len(params) < 2 or params[1] != request.value:
                 return False
+            # A handler method: its decorators' wrappers run first too.
+            found, foreign = self._decorators_set_user(function, what)
+            if found:
+                return True
+            if foreign:
+                self.inherited_setters[id(request)] = foreign
+                return True
         elif not (isinstance(request, cst.Attribute) and isinstance(request.value, cst.Name) and request.attr.value == "request") or cls is None:
             return False
         if not isinstance(cls.node, cst.ClassDef):
@@ -2682,13 +2689,37 @@ def wrapper_sets_user(
             if type(statement) is not cst.FunctionDef:
                 continue
             params = positional_params(statement.params)
-            if params and what == "user" and _sets_user(statement.body, params[0], None):
+            # A method's wrapper (``wrapper(self, request, ...)``) gets the request second.
+            first = params[1] if len(params) > 1 and params[0] == "self" else params[0] if params else None
+            if first is not None and what == "user" and any(_sets_user(statement.body, name, None) for name in (first, *_requests_from(statement, first))):
                 return True
             if params and what == "session" and (_loads_session(statement, params[0], None) or (auth_test is not None and auth_test(statement))):
                 return True
             if depth < 2:
                 stack.append((statement, depth + 1))
     return False
+
+
+def _requests_from(wrapper: cst.FunctionDef, first: str) -> list[str]:
+    """The locals of ``wrapper`` bound once, at its top level, to a call
+    given its first parameter (``request = _get_request(self_or_request,
+    args)``: a wrapper for both views and view methods finding the request)."""
+    bound: dict[str, int] = {}
+    found: list[str] = []
+    for node in _walk(wrapper.body):
+        if type(node) is cst.AssignTarget and type(node.target) is cst.Name:  # type: ignore[attr-defined]
+            bound[node.target.value] = bound.get(node.target.value, 0) + 1  # type: ignore[attr-defined]
+    body = wrapper.body.body if type(wrapper.body) is cst.IndentedBlock else ()
+    for statement in body:
+        if type(statement) is not cst.SimpleStatementLine:
+            continue
+        for small in statement.body:
+            if type(small) is not cst.Assign or len(small.targets) != 1 or type(small.targets[0].target) is not cst.Name or type(small.value) is not cst.Call:
+                continue
+            name = small.targets[0].target.value
+            if bound.get(name) == 1 and any(arg.keyword is None and not arg.star and type(arg.value) is cst.Name and arg.value.value == first for arg in small.value.args):
+                found.append(name)
+    return found
 
 
 def _delegated_decorator(small: cst.CSTNode, module_def: Callable[[str], cst.FunctionDef | None]) -> cst.FunctionDef | None:
