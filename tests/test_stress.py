@@ -98,6 +98,39 @@ def test_optional_filters_cost_names_polynomial_in_their_number(monkeypatch):
     assert costs[20] < 10 * costs[10] and costs[40] < 10 * costs[20], costs
 
 
+def test_optional_filters_cost_client_lookups_polynomial_in_their_number(monkeypatch):
+    """The same search view, as the coroutine checks see it: what client
+    ``jobs.filter(...)`` is called on asks what ``jobs`` is, whose every
+    value is ``jobs.filter(...)`` again.  Before a name being resolved was
+    left out of its own values, each level followed all n of them down to
+    the depth limit: 20 filters took 18 s and 13 million lookups.  Counted,
+    not timed."""
+    from async_lint.catalog import catalog
+    from async_lint.checks.coroutines import CoroutineEvidence
+    from async_lint.file_analysis import analyze_source
+    from async_lint.settings import Settings
+    from async_lint.source import decode_source
+    from tests.pathological import optional_filters
+
+    counted = {"lookups": 0}
+    client_kind = CoroutineEvidence.client_kind
+
+    def counting(self, *args, **kwargs):
+        counted["lookups"] += 1
+        return client_kind(self, *args, **kwargs)
+
+    monkeypatch.setattr(CoroutineEvidence, "client_kind", counting)
+    settings = Settings(enabled=frozenset(catalog()))
+    costs: dict[int, int] = {}
+    for count in (5, 10, 20, 40):
+        counted["lookups"] = 0
+        result = analyze_source("search.py", decode_source("search.py", optional_filters(count).encode()), settings, standalone=False)
+        assert [f.code for f in result.findings] == ["DJA101"]
+        costs[count] = counted["lookups"]
+        # Doubling the filters: at most about 2**3 times the lookups.
+        assert count == 5 or costs[count] < 10 * costs[count // 2], costs
+
+
 def test_self_attribute_reassignments_cost_reads_polynomial_in_their_number(monkeypatch):
     """``self.queryset = self.queryset.filter(...)`` n times in a class's
     methods: a read of the attribute while it is being read agrees on

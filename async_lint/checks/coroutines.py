@@ -220,6 +220,8 @@ class CoroutineEvidence:
         self._class_members: dict[int, tuple[cst.ClassDef, dict[str, list[cst.CSTNode]]]] = {}
         self._nested_loops_allowed: bool | None = None
         self._resolving: set[str] = set()
+        # The names ``client_kind`` is resolving (a value built from one is not followed back to it).
+        self._kinds_resolving: set[str] = set()
 
     # -- bindings ----------------------------------------------------------------
     def bindings(self, name: cst.Name) -> list[Binding]:
@@ -451,9 +453,18 @@ class CoroutineEvidence:
             annotated = self.param_annotation(receiver)
             if annotated is not None:
                 return apis.clients.get(annotated)
+            if receiver.value in self._kinds_resolving:
+                # ``jobs = jobs.filter(...)``: a value built from the name itself
+                # says no more than the name's other values (each binding
+                # would otherwise be followed again at every depth).
+                return None
             values = _not_none(self.assigned_values(receiver))
             if values:
-                kinds = {self._awaited_helper_client(v, depth + 1) if type(v) is cst.Await else self.client_kind(v, depth + 1) for v in values}
+                self._kinds_resolving.add(receiver.value)
+                try:
+                    kinds = {self._awaited_helper_client(v, depth + 1) if type(v) is cst.Await else self.client_kind(v, depth + 1) for v in values}
+                finally:
+                    self._kinds_resolving.discard(receiver.value)
                 if len(kinds) == 1:
                     return kinds.pop()
             return None
