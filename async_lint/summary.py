@@ -84,6 +84,7 @@ from async_lint.analysis.django_vocabulary import DEFAULT_MANAGERS, LAZY_METHODS
 from async_lint.analysis.instances import instance_classes
 from async_lint.analysis.receivers import ReceiverInference, self_assignments
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, GLOBAL, IMPORT, PARAM, Scope, dotted_name, final_assignment, lookup
+from async_lint.analysis.reaching import ends_in
 from async_lint.catalog import orm_codes
 from async_lint.checks.base import Check
 from async_lint.checks.celery_tasks import makes_task
@@ -1385,7 +1386,7 @@ def guards_on(stack: Any, guards: dict[int, IfGuards]) -> list[list[str]]:
             for sibling in parent.body:
                 if sibling is child:
                     break
-                if type(sibling) is cst.If and sibling.orelse is None and id(sibling) in guards and _always_leaves(sibling.body):
+                if type(sibling) is cst.If and sibling.orelse is None and id(sibling) in guards and ends_in(sibling.body, (cst.Return, cst.Raise)):
                     out.extend([param, test] for param, test in guards[id(sibling)].orelse)
             continue
         found = guards.get(id(parent))
@@ -1400,16 +1401,6 @@ def guards_on(stack: Any, guards: dict[int, IfGuards]) -> list[list[str]]:
             elif child is parent.orelse:
                 out.extend([param, test] for param, test in found.orelse)
     return out
-
-
-def _always_leaves(body: cst.BaseSuite) -> bool:
-    """The block ends in ``return`` or ``raise``: what follows its ``if`` runs only where the test failed."""
-    statements = body.body
-    if not statements:
-        return False
-    last = statements[-1]
-    small = last.body[-1] if type(last) is cst.SimpleStatementLine and last.body else last
-    return type(small) in (cst.Return, cst.Raise)
 
 
 def _guarded_calls(ctx: FileContext, call_guards: Any) -> dict[str, list[list[str]]]:

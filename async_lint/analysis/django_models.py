@@ -1305,19 +1305,11 @@ class DjangoInference:
             params = positional_params(function.node.params)
             if cls is None and params and params[0] == request.value:
                 # A function view: its decorators' wrappers run first.
-                found, foreign = self._decorators_set_user(function, what)
-                if foreign and not found:
-                    self.inherited_setters[id(request)] = foreign
-                return found or bool(foreign)
+                return self._decorated_to_set(function, what, request)
             if cls is None or len(params) < 2 or params[1] != request.value:
                 return False
-            # A handler method: its decorators' wrappers run first too.
-            found, foreign = self._decorators_set_user(function, what)
-            if found:
-                return True
-            if foreign:
-                self.inherited_setters[id(request)] = foreign
-                return True
+            if self._decorated_to_set(function, what, request):
+                return True  # a handler method's decorators' wrappers run first too
         elif not (isinstance(request, cst.Attribute) and isinstance(request.value, cst.Name) and request.attr.value == "request") or cls is None:
             return False
         if not isinstance(cls.node, cst.ClassDef):
@@ -1331,6 +1323,15 @@ class DjangoInference:
         view = isinstance(request, cst.Attribute) or function.node.name.value in HTTP_HANDLERS or self._derives_from_package(cls.node, cls.parent or cls, "django.views")
         found, foreign = self.view_sets_user(cls.node, cls.parent or cls, 0, what, view)
         if not found and foreign:
+            self.inherited_setters[id(request)] = foreign
+        return found or bool(foreign)
+
+    def _decorated_to_set(self, function: Scope, what: str, request: cst.Name) -> bool:
+        """A decorator of the view (a function, or a handler method) sets
+        the user (``what``) before it runs, or one of another module may
+        (kept for the project check: ``inherited_setters``)."""
+        found, foreign = self._decorators_set_user(function, what)
+        if foreign and not found:
             self.inherited_setters[id(request)] = foreign
         return found or bool(foreign)
 

@@ -10,6 +10,7 @@ types narrow: a class of the project or a library may be a QuerySet.
 from __future__ import annotations
 
 from async_lint import lazy_libcst
+from async_lint.analysis.reaching import ends_in
 
 cst = lazy_libcst.bind(globals())
 
@@ -32,7 +33,12 @@ def narrowed_to_builtin(ctx, name: str) -> bool:
             for statement in node.body:
                 if statement is child:
                     break
-                if type(statement) is cst.If and statement.orelse is None and _narrows(ctx, statement.test, name) is False and _always_exits(statement.body):
+                if (
+                    type(statement) is cst.If
+                    and statement.orelse is None
+                    and _narrows(ctx, statement.test, name) is False
+                    and ends_in(statement.body, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+                ):
                     return True
         elif type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
             return False
@@ -55,11 +61,3 @@ def _narrows(ctx, test: cst.BaseExpression, name: str) -> bool | None:
         return None
     elements = [element.value for element in types.elements] if type(types) is cst.Tuple else [types]
     return True if elements and all(ctx.qualified_name(element) in _BUILTIN_TYPES for element in elements) else None
-
-
-def _always_exits(body: cst.BaseSuite) -> bool:
-    statements = body.body
-    last = statements[-1] if statements else None
-    if type(body) is cst.IndentedBlock:
-        last = last.body[-1] if type(last) is cst.SimpleStatementLine else None
-    return type(last) in (cst.Return, cst.Raise, cst.Continue, cst.Break)

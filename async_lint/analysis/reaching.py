@@ -196,5 +196,17 @@ def reaching_assigned_values(ctx, scope, bindings: list, use: cst.CSTNode) -> li
     return [b.value for b in reaching]
 
 
+def ends_in(body: cst.BaseSuite, kinds: tuple[type, ...]) -> bool:
+    """The block's last statement is one of ``kinds`` (``cst.Return``,
+    ``cst.Raise``, ...): what follows the ``if`` it is the body of runs only
+    where its test failed."""
+    statements = body.body
+    if not statements:
+        return False
+    last = statements[-1]
+    small = last.body[-1] if type(last) is cst.SimpleStatementLine and last.body else last
+    return type(small) in kinds
+
+
 def is_none_literal(node: cst.CSTNode | None) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"

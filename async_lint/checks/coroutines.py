@@ -61,7 +61,7 @@ from async_lint.analysis.django_models import (
 from async_lint.analysis.context import adapters
 from async_lint.analysis.django_twins import SHORTCUT, coroutine_twins, sync_names, twin, twin_call_hints
 from async_lint.analysis.pass_through import keeps_coroutine
-from async_lint.analysis.reaching import is_none_literal, reaching_bindings
+from async_lint.analysis.reaching import ends_in, is_none_literal, reaching_bindings
 from async_lint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, PARAM, Binding, Scope
 from async_lint.catalog import load_table
 from async_lint.index import split_key
@@ -1498,7 +1498,7 @@ def dead_in_a_coroutine(ctx) -> bool:
             for earlier in parent.body:
                 if earlier is node:
                     break
-                if type(earlier) is cst.If and earlier.orelse is None and _tests_loop_running(ctx, earlier.test) is True and _always_exits(earlier.body):
+                if type(earlier) is cst.If and earlier.orelse is None and _tests_loop_running(ctx, earlier.test) is True and ends_in(earlier.body, (cst.Return, cst.Raise)):
                     return True
     return False
 
@@ -1513,14 +1513,6 @@ def _tests_loop_running(ctx, test: cst.BaseExpression) -> bool | None:
         return None
     loop = test.func.value
     return True if type(loop) is cst.Call and not loop.args and ctx.qualified_name(loop.func) in CURRENT_LOOP_GETTERS else None
-
-
-def _always_exits(body: cst.BaseSuite) -> bool:
-    statements = body.body if type(body) is cst.IndentedBlock else ()
-    if not statements:
-        return type(body) is cst.SimpleStatementSuite and type(body.body[-1]) in (cst.Return, cst.Raise)
-    last = statements[-1]
-    return type(last) is cst.SimpleStatementLine and type(last.body[-1]) in (cst.Return, cst.Raise)
 
 
 def _catches_runtime_error(ctx, handler: cst.ExceptHandler) -> bool:
