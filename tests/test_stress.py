@@ -64,6 +64,33 @@ def test_all_cases_in_one_parallel_run(tmp_path):
     assert reported == {*CASES, "good"}
 
 
+def _counted_findings(monkeypatch, owner, method: str, module: str):
+    """A function linting ``module``'s text (a file of its own) with every
+    rule, giving its finding codes and how many times ``owner.method`` ran
+    for it: a cost counted, not timed."""
+    from async_lint.catalog import catalog
+    from async_lint.file_analysis import analyze_source
+    from async_lint.settings import Settings
+    from async_lint.source import decode_source
+
+    counted = {"calls": 0}
+    original = getattr(owner, method)
+
+    def counting(self, *args, **kwargs):
+        counted["calls"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, method, counting)
+    settings = Settings(enabled=frozenset(catalog()))
+
+    def lint(text: str) -> tuple[list[str], int]:
+        counted["calls"] = 0
+        result = analyze_source(module, decode_source(module, text.encode()), settings, standalone=False)
+        return [f.code for f in result.findings], counted["calls"]
+
+    return lint
+
+
 def test_optional_filters_cost_names_polynomial_in_their_number(monkeypatch):
     """A search view's ``jobs = jobs.filter(...)`` under n optional filters, a
     loop of them and ``elif`` chains: each reassignment reaches the ones
@@ -73,27 +100,13 @@ def test_optional_filters_cost_names_polynomial_in_their_number(monkeypatch):
     kept, 14 filters took 430,000 resolutions and 30 exhausted the file's
     time budget.  Counted, not timed."""
     from async_lint.analysis.django_models import DjangoInference
-    from async_lint.catalog import catalog
-    from async_lint.file_analysis import analyze_source
-    from async_lint.source import decode_source
-    from async_lint.settings import Settings
     from tests.pathological import optional_filters
 
-    counted = {"names": 0}
-    resolve = DjangoInference._infer_name
-
-    def counting(self, *args, **kwargs):
-        counted["names"] += 1
-        return resolve(self, *args, **kwargs)
-
-    monkeypatch.setattr(DjangoInference, "_infer_name", counting)
-    settings = Settings(enabled=frozenset(catalog()))
+    lint = _counted_findings(monkeypatch, DjangoInference, "_infer_name", "search.py")
     costs = {}
     for count in (10, 20, 40):
-        counted["names"] = 0
-        result = analyze_source("search.py", decode_source("search.py", optional_filters(count).encode()), settings, standalone=False)
-        assert [f.code for f in result.findings] == ["DJA101"]
-        costs[count] = counted["names"]
+        codes, costs[count] = lint(optional_filters(count))
+        assert codes == ["DJA101"]
     # Doubling the filters: at most about 2**3 times the work, never 2**n.
     assert costs[20] < 10 * costs[10] and costs[40] < 10 * costs[20], costs
 
@@ -105,28 +118,14 @@ def test_optional_filters_cost_client_lookups_polynomial_in_their_number(monkeyp
     left out of its own values, each level followed all n of them down to
     the depth limit: 20 filters took 18 s and 13 million lookups.  Counted,
     not timed."""
-    from async_lint.catalog import catalog
     from async_lint.checks.coroutines import CoroutineEvidence
-    from async_lint.file_analysis import analyze_source
-    from async_lint.settings import Settings
-    from async_lint.source import decode_source
     from tests.pathological import optional_filters
 
-    counted = {"lookups": 0}
-    client_kind = CoroutineEvidence.client_kind
-
-    def counting(self, *args, **kwargs):
-        counted["lookups"] += 1
-        return client_kind(self, *args, **kwargs)
-
-    monkeypatch.setattr(CoroutineEvidence, "client_kind", counting)
-    settings = Settings(enabled=frozenset(catalog()))
+    lint = _counted_findings(monkeypatch, CoroutineEvidence, "client_kind", "search.py")
     costs: dict[int, int] = {}
     for count in (5, 10, 20, 40):
-        counted["lookups"] = 0
-        result = analyze_source("search.py", decode_source("search.py", optional_filters(count).encode()), settings, standalone=False)
-        assert [f.code for f in result.findings] == ["DJA101"]
-        costs[count] = counted["lookups"]
+        codes, costs[count] = lint(optional_filters(count))
+        assert codes == ["DJA101"]
         # Doubling the filters: at most about 2**3 times the lookups.
         assert count == 5 or costs[count] < 10 * costs[count // 2], costs
 
@@ -139,26 +138,12 @@ def test_self_attribute_reassignments_cost_reads_polynomial_in_their_number(monk
     on a real resource class (a file-budget DJA000 that hid two DJA302).
     Counted, not timed."""
     from async_lint.analysis.receivers import ReceiverInference
-    from async_lint.catalog import catalog
-    from async_lint.file_analysis import analyze_source
-    from async_lint.settings import Settings
-    from async_lint.source import decode_source
     from tests.pathological import self_reassignments
 
-    counted = {"reads": 0}
-    read = ReceiverInference._infer_attribute
-
-    def counting(self, *args, **kwargs):
-        counted["reads"] += 1
-        return read(self, *args, **kwargs)
-
-    monkeypatch.setattr(ReceiverInference, "_infer_attribute", counting)
-    settings = Settings(enabled=frozenset(catalog()))
+    lint = _counted_findings(monkeypatch, ReceiverInference, "_infer_attribute", "resource.py")
     costs = {}
     for count in (6, 12, 24):
-        counted["reads"] = 0
-        result = analyze_source("resource.py", decode_source("resource.py", self_reassignments(count).encode()), settings, standalone=False)
-        assert [f.code for f in result.findings] == ["DJA101"]
-        costs[count] = counted["reads"]
+        codes, costs[count] = lint(self_reassignments(count))
+        assert codes == ["DJA101"]
     # Doubling the assignments: at most about 2**3 times the work, never n!.
     assert costs[12] < 10 * costs[6] and costs[24] < 10 * costs[12], costs
