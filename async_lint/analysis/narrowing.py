@@ -9,6 +9,8 @@ types narrow: a class of the project or a library may be a QuerySet.
 
 from __future__ import annotations
 
+import re
+
 from async_lint import lazy_libcst
 from async_lint.analysis.reaching import ends_in
 
@@ -16,11 +18,26 @@ cst = lazy_libcst.bind(globals())
 
 # Builtin types no QuerySet, Manager or model instance is an instance of.
 _BUILTIN_TYPES = frozenset(f"builtins.{name}" for name in ("list", "tuple", "set", "frozenset", "dict", "str", "bytes", "int", "float", "bool"))
+_TESTED_NAME = re.compile(r"\bisinstance\s*\([\s(]*([A-Za-z_]\w*)[\s)]*,")
+_RENAMED = re.compile(r"\bisinstance\s+as\b")
+
+
+def _tested_names(ctx) -> frozenset[str]:
+    """The names the file's text tests with ``isinstance(name, ...)``: only
+    those may be narrowed (asked at every evaluation, a walk up the stack
+    would cost a deep expression the square of its depth)."""
+    text = getattr(ctx.source, "text", None)
+    if text is None or _RENAMED.search(text) is not None:
+        return frozenset({"*"})
+    return frozenset(_TESTED_NAME.findall(text)) if "isinstance" in text else frozenset()
 
 
 def narrowed_to_builtin(ctx, name: str) -> bool:
     """Whether, at the node being visited (``ctx.stack``), an enclosing
     ``isinstance`` test says ``name`` holds a value of a builtin type."""
+    tested = ctx.shared(_tested_names)
+    if name not in tested and "*" not in tested:
+        return False
     stack = ctx.stack
     for depth in range(len(stack) - 2, -1, -1):
         node, child = stack[depth], stack[depth + 1]
