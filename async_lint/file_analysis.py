@@ -93,6 +93,26 @@ def checked_codes(enabled: frozenset[str]) -> frozenset[str]:
     return enabled | blocking_codes()
 
 
+@functools.lru_cache(maxsize=None)
+def _pass_checks(enabled: frozenset[str], async_free: bool) -> tuple[CheckEntry, ...]:
+    from async_lint.checks import entries_for
+
+    entries = entries_for(checked_codes(enabled))
+    if not async_free:
+        return entries
+    # No async code in the project: the DJA1xx/DJA2xx checks report only on
+    # the event loop, and what they record in sync functions serves only
+    # chains from async code (DJA401) and ``sync_to_async`` (DJA403), which
+    # would have made the project not async-free.
+    blocking = blocking_codes()
+    return tuple(entry for entry in entries if not entry.async_code_only and not set(entry.codes) <= blocking)
+
+
+def pass_checks(settings: Settings) -> tuple[CheckEntry, ...]:
+    """The manifest entries of the checks a full pass runs."""
+    return _pass_checks(settings.enabled, async_free(settings))
+
+
 def parse_error_finding(path: str, error: SourceError) -> Finding:
     return Finding(
         path=path,
@@ -127,7 +147,6 @@ def analyze_source(
     text again by its changed statements."""
     # Imported here so that a run served wholly from a cache never loads libcst.
     from async_lint.analysis.context import FileContext
-    from async_lint.checks import checks_for
     from async_lint.positions import resolve_positions
     from async_lint.summary import SummaryCollector, build_summary, position_nodes
     from async_lint.traversal import FileTraversal
@@ -150,7 +169,7 @@ def analyze_source(
         enabled=settings.enabled,
         subtree_memo=parses.memo(path) if parses is not None else None,
     )
-    checks = [cls(ctx) for cls in checks_for(checked_codes(settings.enabled))]
+    checks = [entry.load()(ctx) for entry in pass_checks(settings)]
     collector = SummaryCollector(ctx)
     traversal = FileTraversal(ctx, [*checks, collector])
     try:

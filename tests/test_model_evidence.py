@@ -180,6 +180,80 @@ def test_a_project_with_no_async_code_is_async_free_and_keeps_its_sync_findings(
     assert [(Path(f.path).name, f.code, f.line) for f in result.findings] == [("middleware.py", "DJA502", 14)]
 
 
+SYNC_ASYNCIO = """
+    import asyncio
+    import time
+
+    import requests
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient, TestCase
+
+    from blog.models import Post
+    from blog.views import index
+
+
+    def refresh(pk):
+        post = Post.posts.get(pk=pk)
+        time.sleep(1)
+        requests.get("https://example.com")
+        for other in Post.posts.all():
+            print(other.published)
+        post.save()
+        return post
+
+
+    def schedule():
+        asyncio.ensure_future(asyncio.sleep(1))
+        asyncio.sleep(2)
+
+
+    def wrapped():
+        return async_to_sync(refresh)(1), async_to_sync(index)(None)
+
+
+    class PostTests(TestCase):
+        def test_list(self):
+            client = AsyncClient()
+            client.get("/posts/")
+            self.async_client.post("/posts/", {})
+"""
+
+
+def test_an_async_free_project_keeps_the_findings_its_sync_code_can_have(tmp_path):
+    """With no async code in the project, a full pass leaves out the DJA1xx
+    and DJA2xx checks (they report only on the event loop, and what they
+    record feeds only chains from async code): the sync ORM, sleep and HTTP
+    calls stay silent, and the rules that report in sync code (a dropped
+    task, a dropped coroutine, an adapter the wrong way, in this module or
+    through another's def) still do."""
+    import dataclasses
+
+    from async_lint.analysis.model_table import ModelTable
+    from async_lint.catalog import blocking_codes
+    from async_lint.file_analysis import pass_checks
+
+    files = {"blog/__init__.py": "", "blog/models.py": MODELS, "blog/views.py": SYNC_VIEW, "blog/tasks.py": SYNC_ASYNCIO, "blog/middleware.py": MIDDLEWARE}
+    root = _project(tmp_path, files)
+    result = run([str(root)], make_settings())
+    assert result.models.async_free
+    found = [(Path(f.path).name, f.code, f.line) for f in result.findings]
+    assert found == [
+        ("middleware.py", "DJA502", 14),
+        ("tasks.py", "DJA301", 24),
+        ("tasks.py", "DJA302", 25),
+        ("tasks.py", "DJA404", 29),
+        ("tasks.py", "DJA404", 29),
+        ("tasks.py", "DJA302", 35),
+        ("tasks.py", "DJA302", 36),
+    ]
+    settings = make_settings()
+    free = {entry.name for entry in pass_checks(dataclasses.replace(settings, models=ModelTable(async_free=True)))}
+    busy = {entry.name for entry in pass_checks(dataclasses.replace(settings, models=ModelTable()))}
+    assert {"SyncOrmCheck", "BlockingCallCheck"} <= busy - free
+    assert {"UnawaitedCoroutineCheck", "DanglingTaskCheck", "SyncToAsyncCheck", "MiddlewareCheck"} <= free
+    assert not any(set(entry.codes) <= blocking_codes() for entry in pass_checks(dataclasses.replace(settings, models=ModelTable(async_free=True))))
+
+
 @pytest.mark.parametrize("where", ["blog/async_views.py", "blog/migrations/0002_backfill.py"])
 def test_async_code_anywhere_makes_the_project_not_async_free(tmp_path, where):
     root = _project(tmp_path, {"blog/__init__.py": "", "blog/models.py": MODELS, "blog/views.py": SYNC_VIEW, where: ASYNC_VIEW})
