@@ -253,7 +253,9 @@ class InstanceValue:
 
     def loaded_below(self, name: str) -> frozenset[str]:
         assert self.loaded is not None
-        below = set()
+        # "*": the query loaded what it chose (``select_related()``, a custom
+        # method that selects): nothing below is claimed unloaded either.
+        below = {"*"} if "*" in self.loaded else set()
         for path in self.loaded:
             head, _, rest = path.partition("__")
             if head == name and rest:
