@@ -623,9 +623,39 @@ class SummaryCollector(Check):
         self._patched_by_decorators: dict[int, list[str]] = {}
         # id(class) -> the attributes its methods assign on ``self``
         self._self_assigned: dict[int, frozenset[str]] = {}
+        # id(expression) of the objects async code formats (their ``__str__``
+        # a site) -> the expression's text
+        self.formatted: dict[int, str] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.call_ordinals.add_def(node)
+
+    def _formatting(self, node: cst.CSTNode) -> None:
+        """``f"{conversation}"``, ``str(conversation)``: in async code, a site
+        of the ``__str__`` of the object's class (analysis/formatting.py)."""
+        ctx = self.ctx
+        function = ctx.current_function
+        if function is None or not ctx.in_async_context or ctx.in_lambda:
+            return
+        from async_lint.analysis.formatting import formatted_objects
+
+        classes = None
+        for expr in formatted_objects(ctx, node):
+            if id(expr) in self.formatted:
+                continue
+            classes = classes or instance_classes(ctx)
+            cls = classes.class_of(expr)
+            if cls is None:
+                continue
+            self.formatted[id(expr)] = " ".join(cst.Module([]).code_for_node(expr).split())
+            self.sites.append((expr, f"c:{cls}:__str__", function, True, False))
+
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        self._formatting(node)
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if type(node.operator) is cst.Modulo:
+            self._formatting(node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.call_ordinals.add_def(node)
@@ -668,6 +698,8 @@ class SummaryCollector(Check):
         ctx = self.ctx
         function = ctx.current_function
         in_async = ctx.in_async_context
+        if in_async and node.args:
+            self._formatting(node)
         in_sync_body = function is not None and not in_async and not ctx.in_lambda and not function.is_async
         ref = callee_ref(ctx, node.func)
         through_object = False
@@ -1317,6 +1349,8 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             results = {where: text for where, ref in ctx.call_results_at[id(node)].items() if (text := _ref_text(ctx, ref))}
             if results:
                 sites[-1]["results"] = results  # the index asks whether each is a lazy QuerySet
+        if id(node) in collector.formatted:
+            sites[-1]["callee"] = sites[-1]["formats"] = collector.formatted[id(node)]
         if id(node) in collector.awaited:
             sites[-1]["awaited"] = True
         if id(node) in collector.entered:

@@ -219,6 +219,8 @@ class SyncOrmCheck(DjangoCheck):
         if self.ctx.in_async_context:
             # Before this call's own handoff is noted: it is what may load them.
             self._note_unloaded(node)
+            if node.args:
+                self._note_formatted(node)
             self._note_handed(node)
             self._note_refresh(node)
             self._note_thread_evaluation(node)
@@ -813,6 +815,23 @@ class SyncOrmCheck(DjangoCheck):
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         self.evaluated(node.expression, "formatting", iterates=False)
+        if self.ctx.in_async_context:
+            self._note_formatted(node)
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if type(node.operator) is cst.Modulo and self.ctx.in_async_context:
+            self._note_formatted(node)
+
+    def _note_formatted(self, node: cst.CSTNode) -> None:
+        """The relations not loaded on each instance ``node`` formats on the
+        event loop: what its class's ``__str__`` may load with a query (the
+        summary's site of it, ``SummaryCollector._formatting``)."""
+        from async_lint.analysis.formatting import formatted_objects
+
+        for expr in formatted_objects(self.ctx, node):
+            receiver = self._unloaded(expr)
+            if receiver and receiver != [PASSED_QUERYSET]:
+                self.ctx.unloaded_at[id(expr)] = [[], {}, receiver]
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if any(isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets):

@@ -116,6 +116,10 @@ def _finding(index: ProjectIndex, path: str, site: dict, target: str, chain: lis
             f"iterate it in a thread: `await sync_to_async(lambda: list({callee}(...)))()`"
         )
         return finding_at(path, site, "DJA401", message, level=level, extra=_extra(index, target, chain, callee))
+    if site.get("formats"):
+        shown = site["formats"]
+        message = f"formatting `{shown}` runs sync code that blocks the event loop (its `__str__`): {chain_text(index, chain)}; format it in a thread: `await sync_to_async(str)({shown})`"
+        return finding_at(path, site, "DJA401", message, level=level, extra=_extra(index, target, chain, callee))
     if site["ref"].startswith("p:"):
         message = f"reading `{site['callee']}` runs sync code that blocks the event loop (a property): {chain_text(index, chain)}; read it in a thread: `await sync_to_async(lambda: {callee})()`"
     else:
