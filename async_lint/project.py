@@ -54,19 +54,23 @@ def _sets_in_code(node: ast.AST) -> bool:
     def named(expr: ast.AST | None) -> bool:
         return isinstance(expr, ast.Constant) and expr.value == ALLOW_ASYNC_UNSAFE
 
+    def switches_off(value: ast.AST | None) -> bool:
+        # Django reads ``if not os.environ.get(...)``: an empty value keeps the guard on.
+        return not (isinstance(value, ast.Constant) and value.value == "")
+
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         # ``os.environ[...] = ...``; a variable of that name (a setting) is
         # not the environment, which is all Django reads.
-        return any(isinstance(t, ast.Subscript) and named(t.slice) for t in targets)
+        return any(isinstance(t, ast.Subscript) and named(t.slice) for t in targets) and switches_off(node.value)
     if isinstance(node, ast.Call):
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if name in ("setdefault", "setenv", "putenv") and node.args and named(node.args[0]):
-            return True
-        return any(k.arg == ALLOW_ASYNC_UNSAFE for k in node.keywords)
+            return switches_off(node.args[1] if len(node.args) > 1 else None)
+        return any(k.arg == ALLOW_ASYNC_UNSAFE and switches_off(k.value) for k in node.keywords)
     if isinstance(node, ast.Dict):
-        return any(named(key) for key in node.keys)
+        return any(named(key) and switches_off(value) for key, value in zip(node.keys, node.values))
     return False
 
 

@@ -89,6 +89,25 @@ def test_opt_out_silences_the_file_and_records_a_fact():
     assert [f["kind"] for f in result.facts] == ["django_async_unsafe_opt_out"]
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [
+        'os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = ""',
+        'os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "")',
+        'os.environ.update(DJANGO_ALLOW_ASYNC_UNSAFE="")',
+        'PATCH = {"DJANGO_ALLOW_ASYNC_UNSAFE": ""}',
+    ],
+)
+def test_an_empty_value_is_not_an_opt_out(setting):
+    """Django's guard reads ``if not os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")``:
+    an empty value keeps it on (django/utils/asyncio.py)."""
+    from async_lint.project import sets_allow_async_unsafe
+
+    assert not sets_allow_async_unsafe(f"import os\n{setting}\n")
+    switched_off = setting.replace('""', '"false"')
+    assert sets_allow_async_unsafe(f"import os\n{switched_off}\n")
+
+
 def test_mentioning_the_variable_is_not_an_opt_out():
     found = lint_text(
         """
