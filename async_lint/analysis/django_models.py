@@ -1763,7 +1763,9 @@ class DjangoInference:
                         for target in targets:
                             if isinstance(target, cst.Name):
                                 out.setdefault(target.value, []).append((small.value, cls.scope))
-            self_name = _self_parameter(statement)
+            # ``cls.chat = Chat.objects.create(...)`` in a classmethod
+            # (``setUpTestData``) sets what ``self.chat`` reads too.
+            self_name = _self_parameter(statement, classmethods=True)
             if self_name is None:
                 continue
             method_scope = self._scope_of(statement, class_scope)
@@ -3020,10 +3022,11 @@ def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
     return annotation
 
 
-def _self_parameter(statement: cst.CSTNode) -> str | None:
-    """The name a method of a class body calls its instance (or class), or
-    None for another statement, a static method or one without parameters."""
-    if not isinstance(statement, cst.FunctionDef) or static_or_class_method(statement):
+def _self_parameter(statement: cst.CSTNode, *, classmethods: bool = False) -> str | None:
+    """The name a method of a class body calls its instance (or, with
+    ``classmethods``, a classmethod its class), or None for another
+    statement, a static method, a classmethod or one without parameters."""
+    if not isinstance(statement, cst.FunctionDef) or static_or_class_method(statement, static_only=classmethods):
         return None
     params = (*statement.params.posonly_params, *statement.params.params)
     return params[0].name.value if params else None
