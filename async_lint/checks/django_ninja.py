@@ -91,6 +91,61 @@ def route_auth(ctx, function) -> tuple[str, str] | None:
     return None
 
 
+def _operation_route(ctx, function) -> cst.Call | None:
+    """The route decorator's call of a django-ninja operation
+    (``@router.get(...)``, ``@api.post(...)`` on a router or API built here or
+    imported) or of a django-ninja-extra route (``@http_get(...)``,
+    ``@route.get(...)``); None for another function."""
+    for decorator in function.node.decorators:
+        call = decorator.decorator
+        if type(call) is not cst.Call:
+            continue
+        if _is_extra_operation(ctx.qualified_name(call.func, function.scope.parent) or ""):
+            return call
+        if type(call.func) is not cst.Attribute or call.func.attr.value not in OPERATION_METHODS or type(call.func.value) is not cst.Name:
+            continue
+        found = lookup(ctx.module_scope, call.func.value.value)
+        if found is None or len(found[1]) != 1:
+            continue
+        binding = found[1][0]
+        if binding.kind == IMPORT or (binding.kind == ASSIGN and type(binding.value) is cst.Call and ctx.qualified_name(binding.value.func) in ROUTERS | APIS):
+            return call
+    return None
+
+
+def validates_response(ctx, function) -> bool:
+    """An ``async def`` django-ninja operation with a response schema and no
+    ``@paginate``: ninja validates what it returns against the schema on
+    the event loop, synchronously (``AsyncOperation.run`` awaits the view,
+    then ``_result_to_response``), so a lazy QuerySet returned is iterated
+    there.  ``@paginate`` takes the QuerySet and, for an async operation,
+    fetches the page with ``async for``."""
+    if function is None or not function.is_async or not function.node.decorators or not _imports_ninja(ctx):
+        return False
+    route = _operation_route(ctx, function)
+    if route is None:
+        return False
+    response = next((arg.value for arg in route.args if arg.keyword is not None and arg.keyword.value == "response"), None)
+    if response is None or is_none_literal(response):
+        return False
+    for decorator in function.node.decorators:
+        named = decorator.decorator.func if type(decorator.decorator) is cst.Call else decorator.decorator
+        last = named.attr.value if type(named) is cst.Attribute else named.value if type(named) is cst.Name else ""
+        if "paginate" in last:
+            return False
+    return True
+
+
+def returned_body(ctx, value: cst.BaseExpression) -> cst.BaseExpression:
+    """What ninja validates of an operation's return value: the body of
+    ``Status(200, body)`` or of a ``(200, body)`` tuple, else the value."""
+    if type(value) is cst.Tuple and len(value.elements) == 2 and type(value.elements[0].value) is cst.Integer:
+        return value.elements[1].value
+    if type(value) is cst.Call and len(value.args) == 2 and (ctx.qualified_name(value.func) or "").rpartition(".")[2] == "Status" and (ctx.qualified_name(value.func) or "").startswith("ninja"):
+        return value.args[1].value
+    return value
+
+
 def _extra_operation_auth(ctx, function) -> str | None:
     """AUTH or NO_AUTH for a django-ninja-extra route (``@http_get(...)``,
     ``@route.post(...)`` in a controller): ninja-extra runs the route's, or
@@ -156,6 +211,10 @@ def _auth_argument(call) -> str | None:
 
 
 def _imports_ninja(ctx) -> bool:
+    return ctx.shared(_module_imports_ninja)
+
+
+def _module_imports_ninja(ctx) -> bool:
     return any(binding.kind == IMPORT and (binding.target or "").partition(".")[0] in ("ninja", "ninja_extra") for bindings in ctx.module_scope.bindings.values() for binding in bindings)
 
 

@@ -490,6 +490,23 @@ class SyncOrmCheck(DjangoCheck):
             fix=async_iteration_fix(self.ctx, context, value),
         )
 
+    def visit_Return(self, node: cst.Return) -> None:
+        """A QuerySet an async django-ninja operation returns: ninja
+        validates it against the response schema on the event loop."""
+        ctx = self.ctx
+        if node.value is None or not ctx.in_async_context or ctx.in_lambda:
+            return
+        from async_lint.checks.django_ninja import returned_body, validates_response
+
+        function = ctx.current_function
+        if function is None or not validates_response(ctx, function):
+            return
+        self.evaluated(
+            returned_body(ctx, node.value),
+            "django-ninja's response validation (this async operation returns it)",
+            advice=lambda: "return a list: `return [x async for x in qs]`, or let `@paginate` fetch the page",
+        )
+
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is None:
             self.evaluated(node.iter, "a `for` loop", context=node)
