@@ -905,6 +905,13 @@ class DjangoInference:
             if isinstance(left, QuerySetValue) and isinstance(right, QuerySetValue) and left.model is not None and left.model == right.model and left.rows == right.rows:
                 queryset_class = left.queryset_class if left.queryset_class == right.queryset_class else None
                 return QuerySetValue(left.model, left.selected | right.selected, rows=left.rows, queryset_class=queryset_class)
+        if (kind is cst.List or kind is cst.Tuple) and node.elements:
+            # ``[await Contact.objects.acreate(...), ...]``: instances of one model.
+            items = [self._infer(element.value, scope) if type(element) is cst.Element else None for element in node.elements]
+            if all(isinstance(item, InstanceValue) and item.model is not None and item.model == items[0].model for item in items):  # type: ignore[union-attr]
+                known = [item.loaded for item in items]  # type: ignore[union-attr]
+                loaded = frozenset.intersection(*known) if all(each is not None for each in known) else None
+                return RowsListValue(InstanceValue(items[0].model, loaded))  # type: ignore[union-attr]
         if kind is cst.IfExp:
             # ``qs if flag else []``: as a name bound on two paths.
             return _name_value([self._assigned_value(node.body, scope), self._assigned_value(node.orelse, scope)])
