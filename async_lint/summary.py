@@ -1458,6 +1458,14 @@ def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions
     guarded = {name for name, entry in functions.items() if "params" in entry}
     module = ctx.module_name or "<module>"
 
+    def guarded_target(ref: str, guarded: set[str]) -> str | None:
+        """The guarded function of this module a ref calls: ``Client()`` of a
+        class here calls its ``__init__``."""
+        local = _local_target(ref, module)
+        if local is not None and local not in guarded and ref.startswith("q:") and f"{local}.__init__" in guarded:
+            return f"{local}.__init__"
+        return local if local in guarded else None
+
     def record(guarded: set[str]) -> None:
         for info in ctx.functions:
             entry = functions.get(info.qualname)
@@ -1472,7 +1480,7 @@ def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions
                 if not text:
                     continue
                 local = _local_target(text, module)
-                if local in guarded:
+                if guarded_target(text, guarded) is not None:
                     if forwarded is None:
                         forwarded = _forwardable_params(info)
                     found.setdefault(text, []).append(_literal_args(node, kwargs_name, forwarded) if node is not None else None)
@@ -1481,7 +1489,7 @@ def _add_call_arguments(ctx: FileContext, collector: SummaryCollector, functions
                     # may rule out its guarded branches (a default left ``None``).
                     found.setdefault(text, []).append(_literal_args(node))
             # A ref whose calls are not all known says nothing: left out.
-            found = {ref: calls for ref, calls in found.items() if _local_target(ref, module) in guarded or None not in calls}
+            found = {ref: calls for ref, calls in found.items() if guarded_target(ref, guarded) is not None or None not in calls}
             if found:
                 entry["call_args"] = found
             else:
