@@ -1225,7 +1225,7 @@ class DjangoInference:
             info = self.model_of_class(scope.parent.node, scope.parent.parent or scope.parent)  # type: ignore[arg-type, union-attr]
             if info is not None:
                 return ModelClass(self.models().get(info.name, info))
-        if param.name.value == "request" and self.imports_django and not self.foreign_request_framework and self._handler_request(param, scope):
+        if param.name.value == "request" and (self.imports_django or _in_django_middleware(scope)) and not self.foreign_request_framework and self._handler_request(param, scope):
             return DrfRequestValue() if self._in_drf_handler(scope) or _reads_drf_request_attributes(function, "request") else DjangoRequestValue()
         return None
 
@@ -3027,6 +3027,24 @@ def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
         if (base.attr.value if isinstance(base, cst.Attribute) else getattr(base, "value", None)) == "Annotated":
             return _forward_reference(annotation.slice[0].slice.value)
     return annotation
+
+
+def _in_django_middleware(scope: Scope) -> bool:
+    """``scope`` is a method of a class whose ``__init__`` takes
+    ``get_response``, or a def nested in a function that takes it: Django's
+    middleware protocol, in a module that may import nothing from Django
+    (asgiref's ``markcoroutinefunction`` only)."""
+    outer = scope.parent
+    if outer is None:
+        return False
+    if outer.kind == "class" and isinstance(outer.node, cst.ClassDef):
+        body = outer.node.body.body if isinstance(outer.node.body, cst.IndentedBlock) else ()
+        functions = [s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"]
+    elif outer.kind == "function" and isinstance(outer.node, cst.FunctionDef):
+        functions = [outer.node]
+    else:
+        return False
+    return any(param.name.value == "get_response" for function in functions for param in (*function.params.posonly_params, *function.params.params))
 
 
 def _self_parameter(statement: cst.CSTNode, *, classmethods: bool = False) -> str | None:
