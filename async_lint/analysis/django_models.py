@@ -3031,20 +3031,18 @@ def _forward_reference(annotation: cst.BaseExpression) -> cst.BaseExpression:
 
 def _in_django_middleware(scope: Scope) -> bool:
     """``scope`` is a method of a class whose ``__init__`` takes
-    ``get_response``, or a def nested in a function that takes it: Django's
-    middleware protocol, in a module that may import nothing from Django
-    (asgiref's ``markcoroutinefunction`` only)."""
+    ``get_response`` after ``self`` (what DJA502 takes for Django class
+    middleware), or a def nested in a function that takes it (a factory, as
+    ``_middleware_request_phase`` reads one): Django's middleware protocol,
+    in a module that may import nothing from Django (asgiref's
+    ``markcoroutinefunction`` only)."""
     outer = scope.parent
     if outer is None:
         return False
     if outer.kind == "class" and isinstance(outer.node, cst.ClassDef):
         body = outer.node.body.body if isinstance(outer.node.body, cst.IndentedBlock) else ()
-        functions = [s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"]
-    elif outer.kind == "function" and isinstance(outer.node, cst.FunctionDef):
-        functions = [outer.node]
-    else:
-        return False
-    return any(param.name.value == "get_response" for function in functions for param in (*function.params.posonly_params, *function.params.params))
+        return any(isinstance(s, cst.FunctionDef) and s.name.value == "__init__" and positional_params(s.params)[1:2] == ("get_response",) for s in body)
+    return outer.kind == "function" and isinstance(outer.node, cst.FunctionDef) and "get_response" in positional_params(outer.node.params)
 
 
 def _self_parameter(statement: cst.CSTNode, *, classmethods: bool = False) -> str | None:

@@ -71,46 +71,49 @@ def route_auth(ctx, function) -> tuple[str, str] | None:
         own = _auth_argument(call)
         if own is not None:
             return own, ""
-        owner = call.func.value
-        if type(owner) is not cst.Name:
+        binding = _router_binding(ctx, call)
+        if binding is None:
             continue
-        found = lookup(ctx.module_scope, owner.value)
-        if found is None or len(found[1]) != 1:
-            continue
-        binding = found[1][0]
         if binding.kind == IMPORT:
             return ELSEWHERE, binding.target or ""  # a router (or API) of another module
-        if binding.kind != ASSIGN or type(binding.value) is not cst.Call:
-            continue
-        built = ctx.qualified_name(binding.value.func)
-        if built in ROUTERS:
+        if ctx.qualified_name(binding.value.func) in ROUTERS:
             own_router = _auth_argument(binding.value)
-            return (own_router, "") if own_router is not None else (ELSEWHERE, f"{ctx.module_name or '<module>'}.{owner.value}")
-        if built in APIS:
-            return _auth_argument(binding.value) or NO_AUTH, ""
+            return (own_router, "") if own_router is not None else (ELSEWHERE, f"{ctx.module_name or '<module>'}.{call.func.value.value}")
+        return _auth_argument(binding.value) or NO_AUTH, ""  # an API's
     return None
+
+
+def _router_binding(ctx, call: cst.Call):
+    """The one module-level binding of the owner of an operation decorator
+    (``router`` of ``@router.get(...)``) where it is an import (a router or
+    API of another module) or a ``Router(...)``/``NinjaAPI(...)`` built
+    here; None for another decorator."""
+    owner = call.func.value if type(call.func) is cst.Attribute and call.func.attr.value in OPERATION_METHODS else None
+    if type(owner) is not cst.Name:
+        return None
+    found = lookup(ctx.module_scope, owner.value)
+    if found is None or len(found[1]) != 1:
+        return None
+    binding = found[1][0]
+    if binding.kind == IMPORT or (binding.kind == ASSIGN and type(binding.value) is cst.Call and ctx.qualified_name(binding.value.func) in ROUTERS | APIS):
+        return binding
+    return None
+
+
+def _extra_route(ctx, function) -> cst.Call | None:
+    """The route decorator's call of a django-ninja-extra route
+    (``@http_get(...)``, ``@route.get(...)`` in a controller), or None."""
+    return next((d.decorator for d in function.node.decorators if type(d.decorator) is cst.Call and _is_extra_operation(ctx.qualified_name(d.decorator.func, function.scope.parent) or "")), None)
 
 
 def _operation_route(ctx, function) -> cst.Call | None:
     """The route decorator's call of a django-ninja operation
     (``@router.get(...)``, ``@api.post(...)`` on a router or API built here or
-    imported) or of a django-ninja-extra route (``@http_get(...)``,
-    ``@route.get(...)``); None for another function."""
-    for decorator in function.node.decorators:
-        call = decorator.decorator
-        if type(call) is not cst.Call:
-            continue
-        if _is_extra_operation(ctx.qualified_name(call.func, function.scope.parent) or ""):
-            return call
-        if type(call.func) is not cst.Attribute or call.func.attr.value not in OPERATION_METHODS or type(call.func.value) is not cst.Name:
-            continue
-        found = lookup(ctx.module_scope, call.func.value.value)
-        if found is None or len(found[1]) != 1:
-            continue
-        binding = found[1][0]
-        if binding.kind == IMPORT or (binding.kind == ASSIGN and type(binding.value) is cst.Call and ctx.qualified_name(binding.value.func) in ROUTERS | APIS):
-            return call
-    return None
+    imported) or of a django-ninja-extra route; None for another function."""
+    extra = _extra_route(ctx, function)
+    if extra is not None:
+        return extra
+    return next((d.decorator for d in function.node.decorators if type(d.decorator) is cst.Call and _router_binding(ctx, d.decorator) is not None), None)
 
 
 def validates_response(ctx, function) -> bool:
@@ -141,8 +144,10 @@ def returned_body(ctx, value: cst.BaseExpression) -> cst.BaseExpression:
     ``Status(200, body)`` or of a ``(200, body)`` tuple, else the value."""
     if type(value) is cst.Tuple and len(value.elements) == 2 and type(value.elements[0].value) is cst.Integer:
         return value.elements[1].value
-    if type(value) is cst.Call and len(value.args) == 2 and (ctx.qualified_name(value.func) or "").rpartition(".")[2] == "Status" and (ctx.qualified_name(value.func) or "").startswith("ninja"):
-        return value.args[1].value
+    if type(value) is cst.Call and len(value.args) == 2:
+        qualified = ctx.qualified_name(value.func) or ""
+        if qualified.startswith("ninja") and qualified.rpartition(".")[2] == "Status":
+            return value.args[1].value
     return value
 
 
@@ -152,7 +157,7 @@ def _extra_operation_auth(ctx, function) -> str | None:
     else its controller's, auth and permissions before it (a sync
     permission in a thread, ``sync_to_async(permission.has_permission)``),
     and a permission asks about the user.  None where it is no such route."""
-    route = next((d.decorator for d in function.node.decorators if type(d.decorator) is cst.Call and _is_extra_operation(ctx.qualified_name(d.decorator.func, function.scope.parent) or "")), None)
+    route = _extra_route(ctx, function)
     if route is None:
         return None
     auth, permissions = _auth_argument(route), _permissions_argument(route)
