@@ -44,6 +44,8 @@ from async_lint.settings import Settings
 # ``MIDDLEWARE = [...]`` (or ``+=``, annotated) at the top of a settings module.
 MIDDLEWARE_SETTING = re.compile(rb"(?m)^MIDDLEWARE\s*(?::[^=\n]*)?[+]?=")
 # ``SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"`` at a line's start.
+# A module that imports django-ninja (or django-ninja-extra) and builds an API or a router.
+NINJA_API = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t]+ninja(?:_extra)?\b")
 SESSION_ENGINE_SETTING = re.compile(rb"(?m)^SESSION_ENGINE\s*(?::[^=\n]*)?=\s*(?:\"([\w.]+)\"|'([\w.]+)'|(.*))")
 SIGNED_COOKIE_SESSIONS = b"django.contrib.sessions.backends.signed_cookies"
 # Words that a file declaring a model, manager or QuerySet almost always has.
@@ -367,6 +369,8 @@ def project_model_table(
     after_auth: list[str] = []
     # The session engines the settings name (each value; None: one not a plain string).
     session_engines: list[bytes | None] = []
+    # Whether a module builds a django-ninja API or router (``ModelTable.ninja_api``).
+    ninja_api = False
     # Whether a file read has code the table can change a finding in, and
     # the files not read here (to be read for that only while none has).
     uses_models = texts_linted is None or bool(settings.extra_async_contexts) or any(map(may_use_models, texts_linted))
@@ -414,6 +418,7 @@ def project_model_table(
             # Test settings opt the tests out; an example's settings opt out its own project (engine.orm_opt_outs).
             if b"DJANGO_ALLOW_ASYNC_UNSAFE" in data and sets_allow_async_unsafe(text):
                 async_unsafe_settings.append(path)
+        ninja_api = ninja_api or (b"ninja" in data and NINJA_API.search(data) is not None)
         if b"SESSION_ENGINE" in data and not is_sample_path(os.path.relpath(path, root)):
             # Any module that sets it (a settings module, or one of a split
             # settings package's that star-imports the base): each counts.
@@ -439,6 +444,10 @@ def project_model_table(
     # Every engine the settings name is the signed-cookie store (other settings modules inherit it).
     session_without_io = bool(session_engines) and all(engine == SIGNED_COOKIE_SESSIONS for engine in session_engines)
     reexported.name_also(namer.aliases)
+
+    def finished(table: ModelTable) -> ModelTable:
+        return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded, session_without_io, ninja_api)
+
     if not uses_models:
         uses_models, unread_framework = _unread_evidence(unread)
         async_framework = async_framework or unread_framework
@@ -450,7 +459,7 @@ def project_model_table(
         inside = all(folder == root or folder.startswith(root + os.sep) for folder in roots)
         table = ModelTable(async_free=inside and not async_framework)
         table.installed = {}  # no installed module read
-        return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded, session_without_io)
+        return finished(table)
     project_modules = {namer.module_name(path)[0] for path in texts}
     module_aliases = _module_aliases(texts, namer, project_modules)
     # The table of the same files is kept whole: a warm run reads the files
@@ -460,7 +469,7 @@ def project_model_table(
     if memo_key is not None:
         kept = _cached_table(cache, memo_key, root)
         if kept is not None:
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded, session_without_io)
+            return finished(kept)
     hints = _Hints(texts, reexporters)
     # An edit that changes no skeleton the table is made of (a function's
     # body, a comment) keeps the table too: the same files are picked, round
@@ -470,7 +479,7 @@ def project_model_table(
         kept = _table_of_same_skeletons(cache, shape_key, root, texts, contents, namer, hints)
         if kept is not None:
             _store_table(cache, memo_key, kept, kept.installed)
-            return _with_settings_reads(kept, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded, session_without_io)
+            return finished(kept)
     skeletons: dict[str, dict] = {}
     done: set[str] = set()
     # What the table is made of: each round's files and the names it found
@@ -525,7 +534,7 @@ def project_model_table(
         _store_table(cache, memo_key, table, installed)
         _store_table(cache, shape_key, table, installed, trace=trace, made_of=made_of, contents=contents)
     table.installed = installed  # a table of its own: built here, never EMPTY_TABLE
-    return _with_settings_reads(table, local_caches, async_unsafe_settings, reexported, user_set_by_project, settings_paths, user_loaded, session_without_io)
+    return finished(table)
 
 
 def _middleware_loads_user(listed: list[str], files: list[str], namer: ModuleNamer) -> bool:
@@ -584,6 +593,7 @@ def _with_settings_reads(
     settings_paths: list[str],
     user_loaded: bool,
     session_without_io: bool = False,
+    ninja_api: bool = False,
 ) -> ModelTable:
     """The table with what the settings say of the caches, of
     DJANGO_ALLOW_ASYNC_UNSAFE and of the middleware, and the names the
@@ -601,6 +611,7 @@ def _with_settings_reads(
         user_loaded_by_middleware=user_loaded,
         settings_paths=tuple(sorted(settings_paths)),
         session_without_io=session_without_io,
+        ninja_api=ninja_api,
         _digest=None,
     )
 

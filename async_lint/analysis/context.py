@@ -451,8 +451,14 @@ class FileContext:
 
     # -- reporting -----------------------------------------------------------
     def report(self, node: cst.CSTNode, code: str, message: str, *, fix: Any = None, **extra: Any) -> None:
-        if code in self.enabled_codes and not self.in_dead_code() and not (self.in_async_context and self._without_loop_branch()):
+        if self.reportable(code):
             self.reports.append(PendingReport(node, code, message, fix, extra))
+
+    def reportable(self, code: str) -> bool:
+        """Whether a finding of ``code`` at the node being visited is
+        reported: the code is enabled, the code runs, and not only where no
+        event loop runs (what a fact a project check reports from must hold too)."""
+        return code in self.enabled_codes and not self.in_dead_code() and not (self.in_async_context and self._without_loop_branch())
 
     def _without_loop_branch(self) -> bool:
         """In a coroutine, the node being visited is in the branch of ``if

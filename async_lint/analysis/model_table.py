@@ -117,6 +117,10 @@ class ModelTable:
     # The project's settings choose the signed-cookie session store, whose
     # data lives in the cookie: reading or saving a session does no I/O.
     session_without_io: bool = False
+    # A module of the project imports django-ninja: an async function's
+    # request may be an operation's, whose auth ran first
+    # (checks/django_ninja.py, ``HelperRequestUse``).
+    ninja_api: bool = False
     _digest: str | None = None
     # The installed modules the table was made from: module -> [path, content
     # digest], or None where the module was looked for and not found; None
@@ -187,6 +191,7 @@ class ModelTable:
                     sorted(self.model_serializers),
                     self.async_free,
                     self.session_without_io,
+                    self.ninja_api,
                 ],
                 sort_keys=True,
             )

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from async_lint import lazy_libcst
 from async_lint.analysis.model_skeleton import resolve_relative
 from async_lint.analysis.reaching import is_none_literal
-from async_lint.analysis.scopes import ASSIGN, IMPORT, lookup
+from async_lint.analysis.scopes import ASSIGN, IMPORT, lookup, positional_params
 from async_lint.checks.base import Check, ProjectCheck, finding_at
 from async_lint.facts import Fact, ProjectFacts
 from async_lint.file_analysis import ASYNC_DEF_HINT
@@ -46,6 +46,7 @@ EXTRA_OPERATIONS = frozenset({"http_get", "http_post", "http_put", "http_patch",
 EXTRA_CONTROLLERS = frozenset({"api_controller", "ApiController", "router"})  # router: its older name
 # A file that may build a router or an API with an auth.
 AUTH_TEXT = re.compile(rb"\b(?:NinjaAPI|Router|add_router)\s*\(")
+ASYNC_DEF = re.compile(rb"\basync\s+def\b")
 
 # What ``route_auth`` finds.
 AUTH = "auth"  # an auth runs before the operation
@@ -78,9 +79,37 @@ def route_auth(ctx, function) -> tuple[str, str] | None:
             return ELSEWHERE, binding.target or ""  # a router (or API) of another module
         if ctx.qualified_name(binding.value.func) in ROUTERS:
             own_router = _auth_argument(binding.value)
-            return (own_router, "") if own_router is not None else (ELSEWHERE, f"{ctx.module_name or '<module>'}.{call.func.value.value}")
+            if own_router is not None:
+                return own_router, ""
+            router = f"{ctx.module_name or '<module>'}.{call.func.value.value}"
+            # Added to an API with an auth in this module: decided here.
+            return (AUTH, "") if router in _own_authed_routers(ctx) else (ELSEWHERE, router)
         return _auth_argument(binding.value) or NO_AUTH, ""  # an API's
     return None
+
+
+def ninja_request_param(ctx, function) -> str | None:
+    """The request parameter of a django-ninja operation (its first
+    positional one, after ``self`` in a controller's method); None for
+    another function."""
+    if function is None or not function.node.decorators or not _imports_ninja(ctx) or _operation_route(ctx, function) is None:
+        return None
+    params = positional_params(function.node.params)
+    if function.class_name and params:
+        params = params[1:]
+    return params[0] if params else None
+
+
+def _own_authed_routers(ctx) -> frozenset[str]:
+    return ctx.shared(_module_authed_routers)
+
+
+def _module_authed_routers(ctx) -> frozenset[str]:
+    """The routers this module adds to an API of its own with an auth (``NinjaAuthedRouters``)."""
+    tree = getattr(ctx.source, "python_tree", None)
+    if tree is None:
+        return frozenset()
+    return frozenset(router for fact in authed_routers(tree, ctx.module_name, ctx.is_package) for router in fact.routers)
 
 
 def _router_binding(ctx, call: cst.Call):
@@ -234,6 +263,32 @@ class NinjaRequestUse(Fact):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HelperRequestUse(Fact):
+    """DJA205 in an async function that is no operation, on its request
+    parameter (``services.update_profile(request)``, or the wrapper of a
+    decorator): reported unless every call of the function, or every use
+    of the decorator, that the project's async code makes with its request
+    (``RequestHandedOn``) is a django-ninja operation's whose auth ran
+    before it (set or loaded the user)."""
+
+    kind = "ninja.helper_request_use"
+    message: str
+    # The function's qualified name, or the module-level def (a decorator) it is nested in.
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestHandedOn(Fact):
+    """What the async functions of a module hand their request parameter to:
+    (the qualified name of a project function called with it, or of a
+    decorator on the function, what ran before: AUTH, NO_AUTH, or the
+    qualified name of a router whose API decides)."""
+
+    kind = "ninja.request_handed_on"
+    uses: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class NinjaAuthedRouters(Fact):
     """Routers whose operations run an auth of their own or of the API that
     adds them: ``r = Router(auth=...)`` at module level, and the routers
@@ -336,14 +391,41 @@ class NinjaAuthFacts(Check):
 
 class NinjaRouteAuth(ProjectCheck):
     codes = ("DJA205",)
-    fact_kinds = (NinjaRequestUse, NinjaAuthedRouters)
+    fact_kinds = (NinjaRequestUse, NinjaAuthedRouters, HelperRequestUse, RequestHandedOn)
 
     def needs(self, facts: ProjectFacts, project) -> set[str]:
-        """Where a request use waits on the project's APIs: the files that may build or add its router."""
-        if not any(True for _ in facts.of(NinjaRequestUse)):
+        """Where a request use waits on the project's APIs: the files that
+        may build or add its router; for a helper's, also the async code
+        that may call it (or use the decorator it is the wrapper of)."""
+        helpers = sorted({fact.name.rpartition(".")[2] for _path, fact in facts.of(HelperRequestUse)})
+        if not helpers and not any(True for _ in facts.of(NinjaRequestUse)):
             return set()
-        return set(project.files_matching(AUTH_TEXT))
+        needed = set(project.files_matching(AUTH_TEXT))
+        if helpers:
+            named = re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in helpers) + rb")\b")
+            needed.update(path for path in project.files_matching(ASYNC_DEF) if project.file_matches(path, named))
+        return needed
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
         authed = {router for _path, fact in facts.of(NinjaAuthedRouters) for router in fact.routers}
-        return [finding_at(path, fact.where, "DJA205", fact.message) for path, fact in facts.of(NinjaRequestUse) if fact.positioned and fact.router not in authed]
+        findings = [finding_at(path, fact.where, "DJA205", fact.message) for path, fact in facts.of(NinjaRequestUse) if fact.positioned and fact.router not in authed]
+        uses: dict[str, list[str]] = {}
+        for _path, fact in facts.of(RequestHandedOn):
+            for name, before in fact.uses:
+                uses.setdefault(name, []).append(before)
+        for path, fact in facts.of(HelperRequestUse):
+            before = uses.get(fact.name)
+            if fact.positioned and not (before and all(what == AUTH or what in authed for what in before)):
+                findings.append(finding_at(path, fact.where, "DJA205", fact.message))
+        return findings
+
+
+def handed_on_before(ctx, function) -> str:
+    """What ran before an async function's body of what its request's user
+    needs (``RequestHandedOn``): AUTH, the router of an operation whose API
+    decides, or NO_AUTH (not an operation, or no auth)."""
+    found = route_auth(ctx, function)
+    if found is None:
+        return NO_AUTH
+    auth, router = found
+    return router if auth == ELSEWHERE and router else auth if auth == AUTH else NO_AUTH

@@ -36,9 +36,9 @@ from async_lint.analysis.django_models import (
 from async_lint.analysis.django_twins import sync_names, twin_table
 from async_lint.analysis.dominance import EvaluatedPoint
 from async_lint.analysis.django_vocabulary import USER_BASES
-from async_lint.analysis.scopes import PARAM, Scope, defined_function, parameter_for
+from async_lint.analysis.scopes import PARAM, Scope, defined_function, lookup, parameter_for, positional_params
 from async_lint.checks.base import ProjectCheck, defining_paths, finding_at
-from async_lint.checks.django_ninja import AUTH, ELSEWHERE, NinjaRequestUse, route_auth
+from async_lint.checks.django_ninja import AUTH, ELSEWHERE, HelperRequestUse, NinjaRequestUse, RequestHandedOn, handed_on_before, ninja_request_param, route_auth
 from async_lint.checks.django_orm import DjangoCheck, shown
 from async_lint.checks.foreign_results import USER, package_reexports, record_foreign_use, reexported_name, sole_local_binding
 from async_lint.facts import Fact, ProjectFacts
@@ -166,6 +166,9 @@ class RequestUserCheck(DjangoCheck):
         # none, and its every call's arguments need not be inferred.
         text = getattr(ctx.source, "text", None)
         self._user_possible = text is None or _USER_ATTRIBUTE.search(text) is not None
+        # (callee or decorator, what ran before): ``RequestHandedOn``, where the project has a ninja API.
+        self._handed_on: list[tuple[str, str]] = []
+        self._ninja_api = bool(getattr(self.inference.table, "ninja_api", False))
 
     def _loaded_here(self) -> set[str]:
         function = self.ctx.current_function
@@ -176,9 +179,15 @@ class RequestUserCheck(DjangoCheck):
         return loaded
 
     def _loaded_on_entry(self, function) -> set[str]:
-        """What the view's decorators load before its body runs (``request.session``)."""
+        """What runs before the view's body loaded of its request: the session,
+        by its decorators; the user, by the auth of a django-ninja operation
+        (``route_auth``: it loaded the lazy user or set its own)."""
         request = session_loaded_request(self.ctx, function)
-        return {f"{request}.session"} if request is not None else set()
+        loaded = {f"{request}.session"} if request is not None else set()
+        operation = ninja_request_param(self.ctx, function)
+        if operation is not None and (route_auth(self.ctx, function) or (None, ""))[0] == AUTH:
+            loaded.add(f"{operation}.user")
+        return loaded
 
     def _text(self, expr: cst.BaseExpression) -> str:
         return "".join(self.ctx.module.code_for_node(expr).split())
@@ -205,15 +214,21 @@ class RequestUserCheck(DjangoCheck):
         bases = self.inference.inherited_setters.get(id(expr.value), ())
         return () if bases and what == "user" and self._text(expr) in self._loaded_here() else bases
 
-    def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str, session_param: str | None = None, user_param: str | None = None) -> None:
+    def _report(self, node: cst.CSTNode, message: str, inherited: tuple[str, ...], what: str, session_param: str | None = None, user_param: str | None = None, helper_param: str | None = None) -> None:
         ctx = self.ctx
         if what == "user" and _decorators_only(inherited):
             # A django-ninja operation: an auth that runs before it loaded or set the user.
-            auth, router = route_auth(ctx, ctx.current_function) or (None, "")
+            found = route_auth(ctx, ctx.current_function)
+            auth, router = found or (None, "")
             if auth == AUTH:
                 return
             if auth == ELSEWHERE:
                 self._record_use(NinjaRequestUse(message=message, router=router), node)
+                return
+            helper = self._helper_name() if found is None and helper_param is not None and not inherited else None
+            if helper is not None:
+                # A function an operation may hand its request to: its callers decide.
+                self._record_use(HelperRequestUse(message=message, name=helper), node)
                 return
         if not inherited:
             self.flag(node, "DJA205", message, session_param=session_param, user_param=user_param)
@@ -223,7 +238,7 @@ class RequestUserCheck(DjangoCheck):
     def _record_use(self, fact: Fact, node: cst.CSTNode) -> None:
         """A use a project check reports or not: recorded where ``flag`` would report it."""
         ctx = self.ctx
-        if not ctx.in_async_context or self.inference.async_unsafe_opt_out or self._in_attribute_error_fallback() or ctx.only_without_loop():
+        if not ctx.in_async_context or self.inference.async_unsafe_opt_out or self._in_attribute_error_fallback() or ctx.only_without_loop() or not ctx.reportable("DJA205"):
             return
         ctx.add_fact(fact, node)
 
@@ -241,14 +256,70 @@ class RequestUserCheck(DjangoCheck):
         fix = self.suggestion("request", "user", lambda twin: f"`user = await {request}.{twin}()` and use `user`", "`await sync_to_async(...)` around the code that reads the user")
         # A read of the user on a request parameter of a sync helper: no query
         # where the caller's request has its user loaded (summary: a guard).
-        param = self._request_parameter(_user_of_request(expr)) if not self.ctx.in_async_context else None
+        param = self._request_parameter(_user_of_request(expr))
         self._report(
             node,
             f"{how} `{shown(self.ctx, expr)}` loads the lazy `request.user` from the database synchronously (SynchronousOnlyOperation in async code); use {fix}",
             inherited,
             "user",
-            user_param=param,
+            user_param=param if not self.ctx.in_async_context else None,
+            helper_param=param if self.ctx.in_async_context else None,
         )
+
+    def _helper_name(self) -> str | None:
+        """Where the project has a django-ninja API: the qualified name of
+        the async function being analysed, a module-level one, or of the
+        module-level def it is nested in (a decorator's wrapper); None for
+        a method, or without a module name."""
+        function = self.ctx.current_function
+        if function is None or not function.is_async or self.ctx.module_name is None or not getattr(self.inference.table, "ninja_api", False):
+            return None
+        while function.parent is not None:
+            function = function.parent
+        if function.class_name is not None or function.scope.parent is None or function.scope.parent.kind != "module":
+            return None
+        return f"{self.ctx.module_name}.{function.name}"
+
+    def _note_handed_on(self, node: cst.Call) -> None:
+        """A call in an async function with its request parameter among the
+        arguments (``services.update_profile(request)``): the callee's
+        qualified name, with what ran before the function (``RequestHandedOn``)."""
+        function = self.ctx.current_function
+        if function is None or not function.is_async:
+            return
+        params = set(positional_params(function.node.params))
+        if not any(type(arg.value) is cst.Name and arg.value.value in params for arg in node.args):
+            return
+        callee = self._project_name(node.func, function.scope)
+        if callee is not None:
+            self._handed_on.append((callee, handed_on_before(self.ctx, function)))
+
+    def _project_name(self, expr: cst.BaseExpression, scope) -> str | None:
+        """The qualified name of a function ``expr`` names: imported, or a module-level def of this module."""
+        qualified = self.ctx.qualified_name(expr, scope)
+        if qualified is not None:
+            return qualified
+        if type(expr) is cst.Name and self.ctx.module_name is not None:
+            found = lookup(scope, expr.value)
+            if found is not None and found[0].kind == "module" and any(isinstance(b.node, cst.FunctionDef) for b in found[1]):
+                return f"{self.ctx.module_name}.{expr.value}"
+        return None
+
+    def leave_Module(self, node: cst.Module) -> None:
+        if not getattr(self.inference.table, "ninja_api", False):
+            return
+        # The decorators on the module's async functions: their wrappers get the request first.
+        for function in self.ctx.functions:
+            if function.is_async and function.node.decorators:
+                before = None
+                for decorator in function.node.decorators:
+                    named = decorator.decorator.func if type(decorator.decorator) is cst.Call else decorator.decorator
+                    name = self._project_name(named, function.scope.parent or function.scope)
+                    if name is not None:
+                        before = before or handed_on_before(self.ctx, function)
+                        self._handed_on.append((name, before))
+        if self._handed_on:
+            self.ctx.add_fact(RequestHandedOn(uses=tuple(dict.fromkeys(self._handed_on))))
 
     def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None, inherited: tuple[str, ...] = ()) -> None:
         if session is not None and name in SESSION_CACHED and self._text(session) in self._loaded_here():
@@ -371,6 +442,8 @@ class RequestUserCheck(DjangoCheck):
         if self.ctx.in_async_context:
             self._note_request_loads_at(node)
             self._note_loads(node)
+            if self._ninja_api:
+                self._note_handed_on(node)
         if not any(self._is_lazy_user(arg.value) for arg in node.args):
             return
         if self._call_forces_arguments(node):
