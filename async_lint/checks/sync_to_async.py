@@ -498,12 +498,12 @@ class HandoffIndexCheck(IndexCheck):
                 out.append(("DJA404", f"`async_to_sync({text})` wraps a plain function ({_described(target)} is a `def`); call it directly, or `sync_to_async` it from async code"))
         if fact.adapter != "sync_to_async":
             return out
+        lazy = fact.lazy or (function is not None and not function["async"] and index.returns_queryset(target))
+        # Blocking work of its own runs in the thread, or in a project function it calls.
+        works = lazy and function is not None and bool(function.get("ops") or index.chain(target) is not None or _works_below(index, target))
+        # A query on a value of unknown type (``user.roles.exists()``) may run there too.
+        maybe_works = works or (function is not None and bool(function.get("may_query")))
         if not fact.result_safe:
-            lazy = fact.lazy or (function is not None and not function["async"] and index.returns_queryset(target))
-            # Blocking work of its own runs in the thread, or in a project function it calls.
-            works = lazy and function is not None and bool(function.get("ops") or index.chain(target) is not None or _works_below(index, target))
-            # A query on a value of unknown type (``user.roles.exists()``) may run there too.
-            maybe_works = works or (function is not None and bool(function.get("may_query")))
             if lazy and fact.decorator and maybe_works:
                 # Its own queries run in the thread; the QuerySet it returns does not.
                 out.append(
@@ -534,7 +534,8 @@ class HandoffIndexCheck(IndexCheck):
                         f"`{wrapper}({text})` only builds a lazy QuerySet: no query runs in the thread, and evaluating it later in async code raises SynchronousOnlyOperation; evaluate it inside the thread (`sync_to_async(lambda: list(qs))()`) or iterate with `async for`",
                     )
                 )
-        if fact.unsafe_thread and (fact.orm or (function is not None and index.touches_orm(target))):
+        # Only a lazy QuerySet built in the thread: no query, no connection there (DJA402's).
+        if fact.unsafe_thread and not (lazy and not maybe_works) and (fact.orm or (function is not None and index.touches_orm(target))):
             out.append(("DJA403", f"`{wrapper}({text}, thread_sensitive=False)` runs ORM code outside the thread Django's database connections belong to; drop `thread_sensitive=False`"))
         return out
 
