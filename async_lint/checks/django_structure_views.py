@@ -14,6 +14,7 @@ import dataclasses
 from async_lint import lazy_libcst
 
 from async_lint.analysis.django_models import DRF_FUNCTION_VIEWS
+from async_lint.analysis.django_vocabulary import REQUEST_CLASSES
 from async_lint.checks.base import Check
 from async_lint.checks.foreign_generators import streamed_message
 from async_lint.checks.django_structure_classes import (
@@ -268,6 +269,10 @@ class StreamingResponseCheck(Check):
         if function.class_name is not None:
             params = params[1:]
         if params[:1] == ("request",):
+            return True
+        # Any name, annotated as Django's request: ``async def feed(_request: HttpRequest)``.
+        first = next((p for p in (*function.node.params.posonly_params, *function.node.params.params) if p.name.value == params[0]), None) if params else None
+        if first is not None and first.annotation is not None and self.ctx.qualified_name(first.annotation.annotation) in REQUEST_CLASSES:
             return True
         return function.class_name is None and any(self.ctx.qualified_name(d.decorator.func if type(d.decorator) is cst.Call else d.decorator) in DRF_FUNCTION_VIEWS for d in function.node.decorators)
 
