@@ -499,6 +499,27 @@ class ProjectIndex:
                 out.append((ref, (target, receiver if ref.startswith("s:") else self.receiver_of(ref, module))))
             if ref in entered:
                 out.extend((ref, state) for state in self.entered_methods(ref, module) if state[0] != key)
+                if callee is not None:
+                    out.extend((ref, state) for state in self.returned_contexts(target) if state[0] != key)
+        return out
+
+    def returned_contexts(self, key: FunctionKey) -> list[State]:
+        """``with factory():`` where ``factory`` is a plain def that returns
+        the call of a ``@contextmanager`` def of the project (``return
+        opened(path)``): entering what it returns runs that def's body to
+        its ``yield`` in the caller's thread.  Those defs (``self.x()``
+        calls left out)."""
+        function = self.function(key)
+        if not function or function.get("context_manager") or function["async"] or function.get("generator") or not self.callable_sync(function):
+            return []
+        module, _ = split_key(key)
+        out = []
+        for value in function.get("returns", ()):
+            if value in ("qs", "other") or value.startswith(("s:", "S:")):
+                continue
+            target = self.resolve(value, module)
+            if target is not None and target != key and self.entered_at(self.function(target), {"entered": True}):
+                out.append((target, self.receiver_of(value, module)))
         return out
 
     def entered_methods(self, ref: str, module: str) -> list[State]:
@@ -577,7 +598,9 @@ class ProjectIndex:
         # along ``self.method()`` calls for the instance ``self`` stands for.
         unloaded = self._passed_unloaded(site, module) if site is not None else None
         start_unloaded = json.dumps([site["ref"], unloaded]) if unloaded is not None else None  # type: ignore[index]
-        memo_key = (key, orm_ok, receiver, start_args, start_unloaded)
+        # ``with factory():`` also enters the context managers it returns (``returned_contexts``).
+        entered = site is not None and bool(site.get("entered"))
+        memo_key = (key, orm_ok, receiver, start_args, start_unloaded, entered)
         if memo_key in self._chain_memo:
             return self._chain_memo[memo_key]
         usable = (lambda op: True) if orm_ok else (lambda op: op[0] not in orm_codes())
@@ -611,7 +634,11 @@ class ProjectIndex:
             arguments = function.get("call_args", {})
             # The relations not loaded on the instance ``self`` is here, for its own methods.
             own_self = self._own_self(unloaded, function, current[0]) if unloaded is not None else None
-            for ref, (target, target_receiver) in self._calls_out(current[:2]):
+            edges = self._calls_out(current[:2])
+            if current is start and entered:
+                # ``with factory():`` on the loop: the context manager it returns is entered there.
+                edges = [*edges, *((site["ref"], state) for state in self.returned_contexts(key))]
+            for ref, (target, target_receiver) in edges:
                 if ref in skipped:
                     continue
                 calls = arguments.get(ref)
@@ -988,6 +1015,8 @@ class ProjectIndex:
                     continue
                 if site["async"]:
                     starts.append((target, receiver))
+                    if site.get("entered"):
+                        starts.extend(self.returned_contexts(target))
                     for names in self._passed_names(site):
                         for name in names:
                             self._passed_type(name)  # loads the module that makes the object

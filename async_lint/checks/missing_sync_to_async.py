@@ -103,8 +103,8 @@ def _finding(index: ProjectIndex, path: str, site: dict, target: str, chain: lis
     # RULES.md: an error when the chain ends at an error-level operation.
     level = "error" if level_of(op[0]) == "error" else "warning"
     callee = site["callee"].removesuffix("()")
-    if entered or index.entered_at(index.function(target), site):
-        # A thread cannot enter it for this ``with``: the block must move.
+    if entered or index.entered_at(index.function(target), site) or (site.get("entered") and index.returned_contexts(target)):
+        # A thread cannot enter it for this ``with`` (nor the context manager a factory returns): the block must move.
         message = (
             f"`with {site['callee']}` runs sync code that blocks the event loop: {chain_text(index, chain)}; move the `with` block into a sync function and run that with `await sync_to_async(fn)()`"
         )
