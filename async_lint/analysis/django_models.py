@@ -2120,7 +2120,7 @@ class DjangoInference:
             loaded = selected | (_created_loaded(model, node) if method == "create" else frozenset())
             return InstanceValue(model, loaded)
         if method in PAIR_METHODS:
-            return PairValue(InstanceValue(model, selected | _pair_loaded(method, node)))
+            return PairValue(InstanceValue(model, selected | _pair_loaded(method, node, scope)))
         return None
 
     def _awaits_instance(self, receiver: ManagerValue | QuerySetValue, method: str) -> bool:
@@ -2206,7 +2206,7 @@ class DjangoInference:
                     loaded = selected | (_created_loaded(receiver.model, node) if method == "acreate" else frozenset())
                     return InstanceValue(receiver.model, loaded)
                 if method in ASYNC_PAIR_METHODS:
-                    return PairValue(InstanceValue(receiver.model, selected | _pair_loaded(method, node)))
+                    return PairValue(InstanceValue(receiver.model, selected | _pair_loaded(method, node, scope)))
                 if self._awaits_instance(receiver, method):
                     return InstanceValue(receiver.model, selected)
                 if method.startswith("a") and self.custom_method(receiver, method[1:]) == USER_MANAGER_KIND and not isinstance(receiver, QuerySetValue):
@@ -3077,7 +3077,7 @@ def _decorator_callee(decorator: cst.Decorator) -> cst.BaseExpression:
     return expr.func if isinstance(expr, cst.Call) else expr
 
 
-def _pair_loaded(method: str, call: cst.Call) -> frozenset[str]:
+def _pair_loaded(method: str, call: cst.Call, scope: Scope | None = None) -> frozenset[str]:
     """What ``get_or_create``/``update_or_create`` (and their twins) leave
     loaded on the instance whichever path ran: an existing row is fetched
     with ``get(**kwargs)``, which caches none of the lookups' objects (only a
@@ -3087,15 +3087,34 @@ def _pair_loaded(method: str, call: cst.Call) -> frozenset[str]:
         return frozenset()
     defaults = call_kwarg(call, "defaults")
     value = defaults.value if defaults is not None else None
+    if type(value) is cst.Name and scope is not None:
+        value = _untouched_local_dict(value.value, scope) or value
     if type(value) is cst.Call and type(value.func) is cst.Name and value.func.value == "dict":
         # ``defaults=dict(scopes=...)``: its keywords, as a literal's keys.
         return _kwarg_names(value) | ({"*"} if any(arg.keyword is None for arg in value.args) else frozenset())
     if defaults is None or not isinstance(value, cst.Dict):
         return frozenset({"*"}) if defaults is not None else frozenset()
-    names = {string_value(e.key) for e in defaults.value.elements if isinstance(e, cst.DictElement)}
-    if any(not isinstance(e, cst.DictElement) or not string_value(e.key) for e in defaults.value.elements):
+    names = {string_value(e.key) for e in value.elements if isinstance(e, cst.DictElement)}
+    if any(not isinstance(e, cst.DictElement) or not string_value(e.key) for e in value.elements):
         names.add("*")
     return frozenset(n for n in names if n)
+
+
+def _untouched_local_dict(name: str, scope: Scope) -> cst.Dict | None:
+    """The dict literal a function's local ``name`` is bound to once and
+    read only once (``defaults = {...}`` then ``defaults=defaults``): no
+    key added or removed on the way."""
+    bindings = scope.bindings.get(name, ())
+    if scope.kind != "function" or len(bindings) != 1 or bindings[0].kind != ASSIGN or type(bindings[0].value) is not cst.Dict:
+        return None
+    mentions = 0
+    stack: list[cst.CSTNode] = [scope.node.body]
+    while stack and mentions < 3:
+        current = stack.pop()
+        if type(current) is cst.Name and current.value == name:
+            mentions += 1
+        stack.extend(children(current))
+    return bindings[0].value if mentions == 2 else None  # its assignment and the one read
 
 
 def _kwarg_names(call: cst.Call) -> frozenset[str]:
