@@ -48,6 +48,11 @@ def reference_method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> t
     args = function.args.posonlyargs + function.args.args
     if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
         return "other", None
+    for decorator in function.decorator_list:
+        # ``@sync_to_async``, ``@database_sync_to_async(...)``: awaited, the body runs in a thread.
+        named = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if getattr(named, "id", getattr(named, "attr", None)) in ("sync_to_async", "database_sync_to_async"):
+            return "other", None
     self_names = {args[0].arg}
     for node in ast.walk(function):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _is_lazy_chain(node.value, self_names):

@@ -16,7 +16,7 @@ import re
 
 from async_lint.analysis.django_vocabulary import DJANGO_MANAGER_METHODS, EVALUATING_METHODS, FILE_FIELDS, LAZY_METHODS, RELATED_EVALUATING_METHODS, RELATION_FIELDS
 
-SKELETON_FORMAT = 8
+SKELETON_FORMAT = 9
 # Django's Model methods that load no relation onto the instance (``save``
 # reads only the relations already cached): a model that does not override
 # them hands a thread nothing of its relations with ``sync_to_async(obj.save)``.
@@ -266,6 +266,9 @@ def _method_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str,
     args = function.args.posonlyargs + function.args.args
     if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
         return "other", None
+    if any(_thread_adapter(d) for d in function.decorator_list):
+        # ``@sync_to_async def aget(self, ...)``: awaiting it runs the body in a thread.
+        return "other", None
     first = args[0].arg
     evaluating: list[ast.AST] = []
     returns: list[ast.AST | None] = []
@@ -354,6 +357,18 @@ def _saves_a_row(saves: list[ast.Call], assigns: list[ast.Assign], first: str) -
             if keyword.arg == "using" and type(value) is ast.Attribute and value.attr in ("_db", "db") and type(value.value) is ast.Name and value.value.id == first:
                 return True
     return False
+
+
+_THREAD_ADAPTERS = frozenset({"sync_to_async", "database_sync_to_async"})
+
+
+def _thread_adapter(decorator: ast.expr) -> bool:
+    """``@sync_to_async``, ``@database_sync_to_async``, ``@sync_to_async(thread_sensitive=...)``
+    (by the name's last part: the skeleton resolves no import)."""
+    if type(decorator) is ast.Call:
+        decorator = decorator.func
+    name = decorator.id if type(decorator) is ast.Name else decorator.attr if type(decorator) is ast.Attribute else ""
+    return name in _THREAD_ADAPTERS
 
 
 def _async_method_kind(function: ast.AsyncFunctionDef) -> tuple[str, str | None]:
