@@ -96,6 +96,16 @@ _VALUE_TWIN_KINDS = {
     SessionValue: ("session",),
     DjangoRequestValue: ("request",),
 }
+SIGNAL_CLASS = "django.dispatch.Signal"
+
+
+def _app_signal_name(name: str) -> bool:
+    """A name imported from a project app's ``signals`` module
+    (``orders.signals.order_paid``): a signal by Django's convention."""
+    module, _, short = name.rpartition(".")
+    return module.rpartition(".")[2] == "signals" and not module.startswith("django.") and short[:1].islower()
+
+
 RECEIVER_TWIN_KINDS = ("queryset", "related", "model", "user", "user_manager", "session", "request")
 # QuerySet methods a Manager does not copy (``queryset_only = True`` in Django).
 QUERYSET_ONLY = ("delete",)
@@ -448,6 +458,9 @@ class CoroutineEvidence:
             for prefix, kind in apis.object_prefixes:
                 if name.startswith(prefix):
                     return kind
+            if _app_signal_name(name) and django_inference(self.ctx).imports_django:
+                # ``from orders.signals import order_paid``: a project signal (as DJA209 reads it).
+                return apis.clients.get(SIGNAL_CLASS)
             return self._class_attribute_kind(receiver, depth) if type(receiver) is cst.Attribute else None
         if isinstance(receiver, cst.Name):
             annotated = self.param_annotation(receiver)
