@@ -832,6 +832,12 @@ class ProjectIndex:
         maker = self._resolve_dotted(dotted, depth)
         return (self.function(maker) or {}).get("return_type") if maker is not None else None
 
+    def coroutine_object(self, dotted: str, depth: int = 0) -> str | None:
+        """What made the module-level object ``dotted`` names, where its
+        methods are coroutine functions (summary ``coroutine_objects``: a
+        ``redis.asyncio`` client), through imports; else None."""
+        return self._module_level_name(dotted, depth, lambda summary, _module, name, _depth: summary.get("coroutine_objects", {}).get(name))
+
     def loop_wrapper_module(self, dotted: str, depth: int = 0) -> str | None:
         """The module whose module-level ``async_to_sync`` wrapper ``dotted``
         names (summary ``loop_wrappers``), through imports; else None."""
@@ -1012,6 +1018,8 @@ class ProjectIndex:
                 if site["async"] and site.get("entered"):
                     starts.extend(self.entered_methods(site["ref"], module))
                 if target is None:
+                    if site.get("object_coroutine"):
+                        self.coroutine_object(site["ref"][2:].rpartition(".")[0])  # loads the module that made it
                     continue
                 if site["async"]:
                     starts.append((target, receiver))

@@ -12,6 +12,7 @@ Shape (every key is plain JSON data)::
      "instances": {"gateway": "shop.payments.Gateway"},   # module-level objects, when any
      "objects": {"redis_client": "redis.Redis"},   # module-level objects with blocking methods
      "made": {"redis": "shop.utils.get_redis"},     # module-level objects another module's function made
+     "coroutine_objects": {"cache": "redis.asyncio.Redis"},  # module-level objects with coroutine methods
      "bound": {"is_admin": "c:shop.perms.IsAdmin:check"},  # module-level bound methods, when any
      "functions": {"Report.build": {
          "async": false, "thread": false, "generator": false, "decorated": false,
@@ -70,6 +71,7 @@ test), when any.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -1336,6 +1338,11 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
             sites[-1]["use"] = use.as_data()
         if (discarded or use is not None) and isinstance(node, cst.Call):
             sites[-1]["spelled"] = call_spelling(node)
+            if text_ref.startswith("q:") and text_ref.rpartition(".")[2] in _client_coroutine_methods() and ctx.shared(CoroutineEvidence).coroutine_call(node) is None:
+                # ``redis.sadd(...)`` dropped, ``redis`` another module's and unknown
+                # here: a coroutine if that module made it a client with coroutine
+                # methods (``coroutine_objects``).
+                sites[-1]["object_coroutine"] = True
         if awaitable and (use is None or use.kind not in NO_AWAIT_FIX):
             tighter = use is not None and use.kind in (INDEXED, ATTRIBUTE)
             sites[-1]["await_fix"] = await_fix_at(where.start.line, where.start.column + 1, (where.end.line, where.end.column + 1) if tighter else None)
@@ -1378,6 +1385,7 @@ def build_summary(ctx: FileContext, collector: SummaryCollector, positions) -> d
         **({"made": made} if (made := module_objects(ctx).made) else {}),
         **({"bound": bound} if bound else {}),
         **({"loop_wrappers": wrappers} if (wrappers := _loop_wrappers(ctx)) else {}),
+        **({"coroutine_objects": objects} if (objects := _coroutine_objects(ctx)) else {}),
         **({"constants": constants} if (constants := _module_constants(ctx)) else {}),
     }
 
@@ -1404,6 +1412,27 @@ def _loop_wrappers(ctx: FileContext) -> list[str]:
     from async_lint.checks.coroutines import coroutine_apis
 
     return ctx.module_names_bound_to_calls(coroutine_apis().async_to_sync)
+
+
+@functools.lru_cache(maxsize=None)
+def _client_coroutine_methods() -> frozenset[str]:
+    """The coroutine methods of every client of coroutine_apis.toml."""
+    return frozenset().union(*(kind.methods for kind in coroutine_apis().clients.values()))
+
+
+def _coroutine_objects(ctx: FileContext) -> dict[str, str]:
+    """The module-level names bound once to an object whose methods are
+    coroutine functions (``redis = redis.asyncio.Redis(...)``, ``order_paid =
+    Signal()``): name -> what made it (a client of coroutine_apis.toml), for
+    DJA302 on a call of one another module drops (``CrossModuleUnawaitedCheck``)."""
+    clients = coroutine_apis().clients
+    out = {}
+    for name, bindings in ctx.module_scope.bindings.items():
+        if len(bindings) == 1 and bindings[0].kind == ASSIGN and type(bindings[0].value) is cst.Call:
+            made_with = ctx.qualified_name(bindings[0].value.func, ctx.module_scope)
+            if made_with in clients:
+                out[name] = made_with
+    return out
 
 
 def guards_on(stack: Any, guards: dict[int, IfGuards]) -> list[list[str]]:

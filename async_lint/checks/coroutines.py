@@ -1615,6 +1615,9 @@ class CrossModuleUnawaitedCheck(IndexCheck):
             receiver = index.receiver_of(site["ref"], module)
             target = index.resolve(site["ref"], module, receiver)
             function = index.function(target) if target is not None else None
+            if function is None and site.get("object_coroutine") and site["async"] and not stored:
+                out.extend(self._object_coroutine(path, site, module))
+                continue
             if function is None or not function.get("coroutine") or (site["async"] and index.callable_sync(function)):
                 continue
             defined_in, _ = split_key(target)
@@ -1636,6 +1639,20 @@ class CrossModuleUnawaitedCheck(IndexCheck):
             message += f" ({kind} in {index.display_module(defined_in)})"
             out.append(finding_at(path, site, "DJA302", message, extra={"callee": site["callee"].removesuffix("()")}, fix=fix))
         return out
+
+    def _object_coroutine(self, path: str, site: dict, module: str) -> list:
+        """``redis.sadd(...)`` dropped (or only tested), ``redis`` a
+        module-level object of another module made a client whose methods
+        are coroutine functions (summary ``coroutine_objects``)."""
+        owner, _, method = site["ref"][2:].rpartition(".")
+        made_with = self.index.coroutine_object(owner)
+        kind = coroutine_apis().clients.get(made_with) if made_with is not None else None
+        if kind is None or method not in kind.methods:
+            return []
+        use = CoroutineUse.from_data(site["use"]) if site.get("use") else None
+        message = unawaited_message(site.get("spelled", site["callee"]), future=False, use=use, in_async=site["async"])
+        message += f" ({kind.what} made in {self.index.display_module(owner.rpartition('.')[0])})"
+        return [finding_at(path, site, "DJA302", message, extra={"callee": site["callee"].removesuffix("()")}, fix=site.get("await_fix"))]
 
 
 class EventLoopCheck(_CoroutineCheck):
