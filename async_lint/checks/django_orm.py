@@ -1192,10 +1192,12 @@ class SyncOrmCheck(DjangoCheck):
         if value.loaded is None:
             return [PASSED_INSTANCE] if passed else None
         path = dotted(expr)
+        # A row ``get_or_create()`` just made, on the branch where it did: its lookups' objects.
+        created = self._created_lookups(expr) if type(expr) is cst.Name else frozenset()
         names = [
             name
             for name in value.model.relations
-            if not value.has_loaded(name) and not self._maybe_loaded_elsewhere(expr, name) and not (path is not None and self._assigned_at(root_name(expr), f"{path}.{name}"))
+            if not value.has_loaded(name) and name not in created and not self._maybe_loaded_elsewhere(expr, name) and not (path is not None and self._assigned_at(root_name(expr), f"{path}.{name}"))
         ]
         return [*sorted(names), PASSED_INSTANCE] if passed else sorted(names) or None
 
@@ -1210,28 +1212,38 @@ class SyncOrmCheck(DjangoCheck):
             self._assigned.setdefault(id(function), []).append((path, EvaluatedPoint.at(self.ctx.stack), root))
 
     def _read_when_created(self, node: cst.Attribute, name: str) -> bool:
+        return type(node.value) is cst.Name and name in self._created_lookups(node.value)
+
+    def _created_lookups(self, obj: cst.Name) -> frozenset[str]:
         """``obj, created = await X.objects.aget_or_create(user=user)`` then
-        ``if created: obj.user``: a row just made from the lookups has their
-        objects cached (an existing one, fetched, has not)."""
-        if type(node.value) is not cst.Name:
-            return False
-        local = self._local(node.value.value)
+        ``if created: obj.user`` (or the ``else`` of ``if not created:``):
+        a row just made from the lookups has their objects cached (an
+        existing one, fetched, has not).  The keywords of that call where
+        ``obj`` is read on such a branch; else none."""
+        local = self._local(obj.value)
         if local is None:
-            return False
+            return frozenset()
         from async_lint.analysis.reaching import reaching_bindings
 
-        reaching = reaching_bindings(self.ctx, local[0], local[1], node.value)
+        reaching = reaching_bindings(self.ctx, local[0], local[1], obj)
         if len(reaching) != 1 or type(reaching[0].node) is not cst.Assign:
-            return False
+            return frozenset()
         assign = reaching[0].node
         target = assign.targets[0].target if len(assign.targets) == 1 else None
         if type(target) not in (cst.Tuple, cst.List) or len(target.elements) != 2 or type(target.elements[1].value) is not cst.Name:
-            return False
+            return frozenset()
         call = assign.value.expression if type(assign.value) is cst.Await else assign.value
-        if type(call) is not cst.Call or not any(arg.keyword is not None and arg.keyword.value == name for arg in call.args):
-            return False
+        if type(call) is not cst.Call:
+            return frozenset()
         flag = target.elements[1].value.value
-        return any(type(outer) is cst.If and inner is outer.body and type(outer.test) is cst.Name and outer.test.value == flag for inner, outer in itertools.pairwise(self.ctx.ancestors()))
+        for inner, outer in itertools.pairwise(self.ctx.ancestors()):
+            if type(outer) is not cst.If:
+                continue
+            test = outer.test
+            negated = type(test) is cst.UnaryOperation and type(test.operator) is cst.Not and type(test.expression) is cst.Name and test.expression.value == flag
+            if (inner is outer.body and type(test) is cst.Name and test.value == flag) or (negated and inner is outer.orelse and type(outer.orelse) is cst.Else):
+                return frozenset(arg.keyword.value for arg in call.args if arg.keyword is not None)
+        return frozenset()
 
     def _assigned_before(self, node: cst.Attribute) -> bool:
         """An assignment of ``node`` (``inst.team``) on every path to it, to
