@@ -24,6 +24,7 @@ whole project.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 
@@ -397,13 +398,17 @@ class NinjaRouteAuth(ProjectCheck):
         """Where a request use waits on the project's APIs: the files that
         may build or add its router; for a helper's, also the async code
         that may call it (or use the decorator it is the wrapper of)."""
-        helpers = sorted({fact.name.rpartition(".")[2] for _path, fact in facts.of(HelperRequestUse)})
-        if not helpers and not any(True for _ in facts.of(NinjaRequestUse)):
-            return set()
-        needed = set(project.files_matching(AUTH_TEXT))
+        helpers = sorted({fact.name for _path, fact in facts.of(HelperRequestUse)})
+        # A router's auth decides: a use in an operation of one, or a call of a helper from one.
+        routers = any(True for _ in facts.of(NinjaRequestUse)) or any(before not in (AUTH, NO_AUTH) for _path, fact in facts.of(RequestHandedOn) for name, before in fact.uses if name in helpers)
+        needed = set(project.files_matching(AUTH_TEXT)) if routers else set()
         if helpers:
-            named = re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in helpers) + rb")\b")
-            needed.update(path for path in project.files_matching(ASYNC_DEF) if project.file_matches(path, named))
+            # Another module's call names the function and imports its module
+            # (``from app.services import f``, ``from . import services``).
+            wanted = [(_word(qualified.rpartition(".")[2]), _word(qualified.rpartition(".")[0].rpartition(".")[2])) for qualified in helpers]
+            for path in project.files_matching(ASYNC_DEF):
+                if any(project.file_matches(path, name) and project.file_matches(path, module) for name, module in wanted):
+                    needed.add(path)
         return needed
 
     def run(self, facts: ProjectFacts) -> list[Finding]:
@@ -418,6 +423,11 @@ class NinjaRouteAuth(ProjectCheck):
             if fact.positioned and not (before and all(what == AUTH or what in authed for what in before)):
                 findings.append(finding_at(path, fact.where, "DJA205", fact.message))
         return findings
+
+
+@functools.lru_cache(maxsize=None)
+def _word(name: str) -> re.Pattern[bytes]:
+    return re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
 
 
 def handed_on_before(ctx, function) -> str:
