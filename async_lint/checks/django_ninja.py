@@ -287,6 +287,7 @@ class RequestHandedOn(Fact):
 
     kind = "ninja.request_handed_on"
     uses: tuple[tuple[str, str], ...]
+    module: str = ""  # the recording module's name (its routers' names start with it)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -400,7 +401,10 @@ class NinjaRouteAuth(ProjectCheck):
         that may call it (or use the decorator it is the wrapper of)."""
         helpers = sorted({fact.name for _path, fact in facts.of(HelperRequestUse)})
         # A router's auth decides: a use in an operation of one, or a call of a helper from one.
-        routers = any(True for _ in facts.of(NinjaRequestUse)) or any(before not in (AUTH, NO_AUTH) for _path, fact in facts.of(RequestHandedOn) for name, before in fact.uses if name in helpers)
+        # (By the function's own name: a module may go by several, see ``run``.)
+        functions = {helper.rpartition(".")[2] for helper in helpers}
+        uses = (before for _path, fact in facts.of(RequestHandedOn) for name, before in fact.uses if name.rpartition(".")[2] in functions)
+        routers = any(True for _ in facts.of(NinjaRequestUse)) or any(before not in (AUTH, NO_AUTH) for before in uses)
         needed = set(project.files_matching(AUTH_TEXT)) if routers else set()
         if helpers:
             # Another module's call names the function and imports its module
@@ -414,13 +418,18 @@ class NinjaRouteAuth(ProjectCheck):
     def run(self, facts: ProjectFacts) -> list[Finding]:
         authed = {router for _path, fact in facts.of(NinjaAuthedRouters) for router in fact.routers}
         findings = [finding_at(path, fact.where, "DJA205", fact.message) for path, fact in facts.of(NinjaRequestUse) if fact.positioned and fact.router not in authed]
-        uses: dict[str, list[str]] = {}
-        for _path, fact in facts.of(RequestHandedOn):
+        # A module may go by several names (a namespace package, a folder on
+        # sys.path: ``profile.routes`` is also ``api.profile.routes``): each counts.
+        uses: dict[str, list[set[str]]] = {}
+        for path, fact in facts.of(RequestHandedOn):
+            names = facts.names_of(path, fact.module) if fact.module else []
             for name, before in fact.uses:
-                uses.setdefault(name, []).append(before)
+                local = fact.module and before.startswith(fact.module + ".")
+                uses.setdefault(name, []).append({f"{alias}{before[len(fact.module) :]}" for alias in names} if local else {before})
         for path, fact in facts.of(HelperRequestUse):
-            before = uses.get(fact.name)
-            if fact.positioned and not (before and all(what == AUTH or what in authed for what in before)):
+            module, _, function = fact.name.rpartition(".")
+            before = [what for alias in facts.names_of(path, module) for what in uses.get(f"{alias}.{function}", ())]
+            if fact.positioned and not (before and all(AUTH in what or what & authed for what in before)):
                 findings.append(finding_at(path, fact.where, "DJA205", fact.message))
         return findings
 

@@ -319,7 +319,7 @@ class RequestUserCheck(DjangoCheck):
                         before = before or handed_on_before(self.ctx, function)
                         self._handed_on.append((name, before))
         if self._handed_on:
-            self.ctx.add_fact(RequestHandedOn(uses=tuple(dict.fromkeys(self._handed_on))))
+            self.ctx.add_fact(RequestHandedOn(uses=tuple(dict.fromkeys(self._handed_on)), module=self.ctx.module_name or ""))
 
     def _session(self, node: cst.CSTNode, name: str, what: str, session: cst.BaseExpression | None = None, inherited: tuple[str, ...] = ()) -> None:
         if session is not None and name in SESSION_CACHED and self._text(session) in self._loaded_here():
