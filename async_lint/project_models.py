@@ -43,9 +43,9 @@ from async_lint.settings import Settings
 
 # ``MIDDLEWARE = [...]`` (or ``+=``, annotated) at the top of a settings module.
 MIDDLEWARE_SETTING = re.compile(rb"(?m)^MIDDLEWARE\s*(?::[^=\n]*)?[+]?=")
-# ``SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"`` at a line's start.
-# A module that imports django-ninja (or django-ninja-extra) and builds an API or a router.
+# A module that imports django-ninja (or django-ninja-extra).
 NINJA_API = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t]+ninja(?:_extra)?\b")
+# ``SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"`` at a line's start.
 SESSION_ENGINE_SETTING = re.compile(rb"(?m)^SESSION_ENGINE\s*(?::[^=\n]*)?=\s*(?:\"([\w.]+)\"|'([\w.]+)'|(.*))")
 SIGNED_COOKIE_SESSIONS = b"django.contrib.sessions.backends.signed_cookies"
 # Words that a file declaring a model, manager or QuerySet almost always has.
@@ -369,7 +369,7 @@ def project_model_table(
     after_auth: list[str] = []
     # The session engines the settings name (each value; None: one not a plain string).
     session_engines: list[bytes | None] = []
-    # Whether a module builds a django-ninja API or router (``ModelTable.ninja_api``).
+    # Whether a module imports django-ninja (``ModelTable.ninja_api``).
     ninja_api = False
     # Whether a file read has code the table can change a finding in, and
     # the files not read here (to be read for that only while none has).

@@ -102,15 +102,18 @@ def ninja_request_param(ctx, function) -> str | None:
 
 
 def _own_authed_routers(ctx) -> frozenset[str]:
-    return ctx.shared(_module_authed_routers)
+    """The routers this module adds to an API of its own with an auth."""
+    return frozenset(router for fact in ctx.shared(_module_authed_routers) for router in fact.routers)
 
 
-def _module_authed_routers(ctx) -> frozenset[str]:
-    """The routers this module adds to an API of its own with an auth (``NinjaAuthedRouters``)."""
+def _module_authed_routers(ctx) -> list[Fact]:
+    """The module's ``NinjaAuthedRouters``, read once a file (``route_auth``
+    and ``NinjaAuthFacts`` both ask)."""
     tree = getattr(ctx.source, "python_tree", None)
-    if tree is None:
-        return frozenset()
-    return frozenset(router for fact in authed_routers(tree, ctx.module_name, ctx.is_package) for router in fact.routers)
+    text = getattr(ctx.source, "text", "")
+    if tree is None or not ("NinjaAPI" in text or "Router" in text or "add_router" in text):
+        return []
+    return authed_routers(tree, ctx.module_name, ctx.is_package)
 
 
 def _router_binding(ctx, call: cst.Call):
@@ -384,11 +387,8 @@ class NinjaAuthFacts(Check):
     light_facts_reader = "async_lint.checks.django_ninja:authed_routers"
 
     def leave_Module(self, node) -> None:
-        tree = getattr(self.ctx.source, "python_tree", None)
-        text = getattr(self.ctx.source, "text", "")
-        if tree is not None and ("NinjaAPI" in text or "Router" in text or "add_router" in text):
-            for fact in authed_routers(tree, self.ctx.module_name, self.ctx.is_package):
-                self.ctx.add_fact(fact)
+        for fact in self.ctx.shared(_module_authed_routers):
+            self.ctx.add_fact(fact)
 
 
 class NinjaRouteAuth(ProjectCheck):

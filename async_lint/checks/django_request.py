@@ -272,7 +272,7 @@ class RequestUserCheck(DjangoCheck):
         module-level def it is nested in (a decorator's wrapper); None for
         a method, or without a module name."""
         function = self.ctx.current_function
-        if function is None or not function.is_async or self.ctx.module_name is None or not getattr(self.inference.table, "ninja_api", False):
+        if function is None or not function.is_async or self.ctx.module_name is None or not self._ninja_api:
             return None
         while function.parent is not None:
             function = function.parent
@@ -306,7 +306,7 @@ class RequestUserCheck(DjangoCheck):
         return None
 
     def leave_Module(self, node: cst.Module) -> None:
-        if not getattr(self.inference.table, "ninja_api", False):
+        if not self._ninja_api:
             return
         # The decorators on the module's async functions: their wrappers get the request first.
         for function in self.ctx.functions:

@@ -265,13 +265,13 @@ class StreamingResponseCheck(Check):
         function = self.ctx.current_function
         if function is None:
             return False
-        params = positional_params(function.node.params)
+        params = [*function.node.params.posonly_params, *function.node.params.params]
         if function.class_name is not None:
             params = params[1:]
-        if params[:1] == ("request",):
+        first = params[0] if params else None
+        if first is not None and first.name.value == "request":
             return True
         # Any name, annotated as Django's request: ``async def feed(_request: HttpRequest)``.
-        first = next((p for p in (*function.node.params.posonly_params, *function.node.params.params) if p.name.value == params[0]), None) if params else None
         if first is not None and first.annotation is not None and self.ctx.qualified_name(first.annotation.annotation) in REQUEST_CLASSES:
             return True
         return function.class_name is None and any(self.ctx.qualified_name(d.decorator.func if type(d.decorator) is cst.Call else d.decorator) in DRF_FUNCTION_VIEWS for d in function.node.decorators)
